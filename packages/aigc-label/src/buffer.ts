@@ -1,0 +1,135 @@
+import {
+  type AigcLabel,
+  type ByteSource,
+  bytesSource,
+  createLabel,
+  decideOutcome,
+  type Evidence,
+  type FormatHandler,
+  type FormatRegistry,
+  type LabelValue,
+  labelBytes,
+  sniffLengthInBytes,
+  summarizeCarriers,
+  UsageError,
+  type WriteLabelOptions,
+} from '@aigc-label/core';
+import { defaultRegistry } from './registry.js';
+import { carrierReport, type DetectReport, type LabelReport, REPORT_SCHEMA_VERSION, type VerifyReport } from './reports.js';
+
+export interface CommonOptions {
+  /** A file name, used only for its extension when sniffing cannot decide. */
+  readonly filename?: string;
+  /** Force a format id instead of sniffing. */
+  readonly format?: string;
+  readonly registry?: FormatRegistry;
+}
+
+export interface LabelOptions extends CommonOptions, WriteLabelOptions {
+  /** A complete label to write; otherwise one is built from `producer` etc. */
+  readonly label?: AigcLabel;
+  /** Provider name or 27-character code. */
+  readonly producer?: string;
+  /** Content id; a fresh UUIDv7 when omitted. */
+  readonly produceId?: string;
+  readonly labelValue?: LabelValue;
+  readonly reservedCode1?: string;
+}
+
+export interface VerifyOptions extends CommonOptions {
+  /** The uploader declared the content AI-generated (Measures Art. 6(2)). */
+  readonly declared?: boolean;
+}
+
+/** Builds the label to write from options; exported for the CLI and file helpers. */
+export function labelFromOptions(options: LabelOptions): AigcLabel {
+  if (options.label) return options.label;
+  if (!options.producer) throw new UsageError('a producer is required: pass --producer (producer) with your provider name or code');
+  return createLabel({
+    producer: options.producer,
+    ...(options.produceId === undefined ? {} : { produceId: options.produceId }),
+    ...(options.labelValue === undefined ? {} : { label: options.labelValue }),
+    ...(options.reservedCode1 === undefined ? {} : { reservedCode1: options.reservedCode1 }),
+  });
+}
+
+/** Picks the handler for a source, with any extension-mismatch findings. */
+export async function resolveHandler(source: ByteSource, options: CommonOptions) {
+  const registry = options.registry ?? defaultRegistry;
+  if (options.format) {
+    const handler = registry.get(options.format);
+    if (!handler) throw new UsageError(`unknown format "${options.format}"; run \`aigc-label formats\` for the list`);
+    return { handler, findings: [] };
+  }
+  const head = await source.read(0, Math.min(sniffLengthInBytes, source.size));
+  return registry.resolve(head, options.filename);
+}
+
+/** Reads every carrier and summarises; shared by detect and verify. */
+export async function detectSource(source: ByteSource, options: CommonOptions, file: string | null): Promise<DetectReport> {
+  const { handler, findings } = await resolveHandler(source, options);
+  return detectWith(handler, source, file, findings);
+}
+
+export async function detectWith(
+  handler: FormatHandler,
+  source: ByteSource,
+  file: string | null,
+  extra: DetectReport['findings'] = [],
+): Promise<DetectReport> {
+  const read = await handler.read(source);
+  const summary = summarizeCarriers(read);
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    file,
+    format: handler.id,
+    kind: handler.kind,
+    label: summary.label,
+    carriers: read.carriers.map(carrierReport),
+    evidence: read.evidence ?? [],
+    findings: [...extra, ...summary.findings],
+  };
+}
+
+export function verifyFromDetect(report: DetectReport, declared: boolean): VerifyReport {
+  const traces: Evidence[] = [...report.evidence];
+  const decision = decideOutcome({ label: report.label, declared, traces });
+  return { ...report, outcome: decision.outcome, basis: decision.basis, prompt: decision.prompt, declared };
+}
+
+/**
+ * Reads every label carrier in `bytes`.
+ * @example
+ * const report = await detectBuffer(bytes, { filename: 'photo.png' });
+ * report.label?.ContentProducer;
+ */
+export const detectBuffer = (bytes: Uint8Array, options: CommonOptions = {}): Promise<DetectReport> =>
+  detectSource(bytesSource(bytes), options, null);
+
+/** Decides what a platform must show for `bytes` (Measures Art. 6). */
+export async function verifyBuffer(bytes: Uint8Array, options: VerifyOptions = {}): Promise<VerifyReport> {
+  return verifyFromDetect(await detectBuffer(bytes, options), options.declared ?? false);
+}
+
+/**
+ * Writes the implicit label into `bytes` and returns new bytes; `bytes` is not
+ * changed. The result has been read back and checked.
+ * @throws LabelConflictError when another producer's label is present and `force` is not set.
+ */
+export async function labelBuffer(bytes: Uint8Array, options: LabelOptions): Promise<{ bytes: Uint8Array; report: LabelReport }> {
+  const label = labelFromOptions(options);
+  const { handler, findings } = await resolveHandler(bytesSource(bytes), options);
+  const result = await labelBytes(handler, bytes, label, options);
+  return {
+    bytes: result.bytes,
+    report: {
+      schemaVersion: REPORT_SCHEMA_VERSION,
+      file: null,
+      output: null,
+      format: handler.id,
+      label,
+      previous: result.before.label,
+      findings: [...findings, ...result.findings],
+    },
+  };
+}

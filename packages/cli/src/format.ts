@@ -1,0 +1,77 @@
+import type { DetectReport, ErrorReport, LabelReport, VerifyReport } from 'aigc-label';
+
+/** Pads columns; the last column is not padded. */
+export function table(rows: readonly (readonly string[])[]): string {
+  const widths: number[] = [];
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, displayWidth(cell));
+    });
+  }
+  return rows
+    .map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat(widths[i] - displayWidth(cell)))).join('  '))
+    .join('\n');
+}
+
+/** CJK characters take two terminal columns. */
+function displayWidth(text: string): number {
+  let width = 0;
+  for (const ch of text)
+    width += /[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]/.test(ch) ? 2 : 1;
+  return width;
+}
+
+const short = (text: string, max = 40) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+export function detectTable(reports: readonly (DetectReport | ErrorReport)[]): string {
+  const rows = [['FILE', 'FORMAT', 'LABEL', 'PRODUCER', 'PRODUCE ID', 'CARRIERS', 'FINDINGS']];
+  for (const r of reports) {
+    if ('error' in r) {
+      rows.push([r.file ?? '-', '-', 'error', short(r.error.message, 60), '', '', '']);
+      continue;
+    }
+    rows.push([
+      r.file ?? '-',
+      r.format,
+      r.label ? r.label.Label : 'none',
+      r.label ? short(r.label.ContentProducer, 30) : '',
+      r.label ? short(r.label.ProduceID, 38) : '',
+      String(r.carriers.length),
+      findingCounts(r.findings),
+    ]);
+  }
+  return table(rows);
+}
+
+export function verifyTable(reports: readonly (VerifyReport | ErrorReport)[]): string {
+  const rows = [['FILE', 'FORMAT', 'OUTCOME', 'PROMPT', 'BASIS']];
+  for (const r of reports) {
+    if ('error' in r) rows.push([r.file ?? '-', '-', 'error', '', short(r.error.message, 70)]);
+    else rows.push([r.file ?? '-', r.format, r.outcome, r.prompt ?? '-', short(r.basis, 70)]);
+  }
+  return table(rows);
+}
+
+export function labelTable(reports: readonly (LabelReport | ErrorReport)[]): string {
+  const rows = [['FILE', 'OUTPUT', 'FORMAT', 'PRODUCE ID', 'NOTE']];
+  for (const r of reports) {
+    if ('error' in r) rows.push([r.file ?? '-', '-', '-', '', `error: ${short(r.error.message, 70)}`]);
+    else
+      rows.push([
+        r.file ?? '-',
+        r.output ?? '-',
+        r.format,
+        r.label.ProduceID,
+        r.previous ? 'replaced existing label' : findingCounts(r.findings),
+      ]);
+  }
+  return table(rows);
+}
+
+function findingCounts(findings: DetectReport['findings']): string {
+  const errors = findings.filter((f) => f.severity === 'error').length;
+  const warnings = findings.filter((f) => f.severity === 'warning').length;
+  return [errors ? `${errors} error${errors > 1 ? 's' : ''}` : '', warnings ? `${warnings} warning${warnings > 1 ? 's' : ''}` : '']
+    .filter(Boolean)
+    .join(', ');
+}

@@ -1,0 +1,1 @@
+export { createProgram, ExitCode, type Io, run } from './program.js';

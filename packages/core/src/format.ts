@@ -1,0 +1,85 @@
+import type { DecodedForm } from './decode.js';
+import type { Finding } from './findings.js';
+import type { AigcLabel, LabelForm } from './label.js';
+import type { ByteSource, WritePlan } from './source.js';
+
+export type MediaKind = 'text' | 'image' | 'audio' | 'video';
+
+/** What identifies a format: enough to list it and to recognise its bytes. */
+export interface FormatDescriptor {
+  /** Registry key, also used in messages and JSON output: 'png', 'jpeg', 'mp4'. */
+  readonly id: string;
+  readonly kind: MediaKind;
+  /** Display name: 'PNG', 'JPEG', 'MPEG-4'. */
+  readonly name: string;
+  /** Lower-case, without dot; the first is the preferred one. */
+  readonly extensions: readonly string[];
+  readonly mimeTypes: readonly string[];
+  /** The carrier the TC260 guide names for this format, as shown in the README table. */
+  readonly carrier: string;
+  /**
+   * Magic-byte test on the first `sniffLengthInBytes` bytes. Only peeks; never
+   * throws. Text formats return true for anything that looks like text, and the
+   * registry lets the extension choose between them.
+   */
+  sniff(head: Uint8Array): boolean;
+}
+
+/** One place in a file where a label (or something claiming to be one) was found. */
+export interface LabelCarrier {
+  /** Carrier kind, stable for filtering: 'xmp', 'png-text', 'exif-user-comment', 'riff-chunk'. */
+  readonly carrier: string;
+  /** Where, for people: 'iTXt chunk "XML:com.adobe.xmp" at byte 33, TC260:AIGC element'. */
+  readonly location: string;
+  /** Byte offset of the structure holding the value, when meaningful. */
+  readonly offset?: number;
+  /** The value as stored (after unescaping the container's own encoding). */
+  readonly raw: string;
+  /** Decoded label, or null when the value could not be read as one. */
+  readonly label: AigcLabel | null;
+  readonly form: DecodedForm | null;
+  /** True for the carrier the guide names for this format. */
+  readonly canonical: boolean;
+  readonly findings: readonly Finding[];
+}
+
+/** Signs of AI generation other than an Annex E label (IPTC source type, C2PA manifest). */
+export interface Evidence {
+  readonly kind: string;
+  readonly detail: string;
+  readonly where?: string;
+}
+
+export interface ReadResult {
+  readonly format: string;
+  readonly carriers: readonly LabelCarrier[];
+  /** Oddities of the file itself (damaged structure, unusual layout). */
+  readonly findings: readonly Finding[];
+  readonly evidence?: readonly Evidence[];
+}
+
+export interface WriteOptions {
+  /** Override the guide's form for the canonical carrier. */
+  readonly form?: LabelForm;
+  /** Format-specific extras, e.g. `{ exifUserComment: true }` for JPEG. */
+  readonly extras?: Readonly<Record<string, unknown>>;
+}
+
+export interface WriteResult extends WritePlan {
+  readonly findings: readonly Finding[];
+}
+
+/**
+ * A format handler: the descriptor plus `read` and `write`. Handlers never mutate
+ * their input, and `write` must leave exactly one label in the file: every
+ * existing AIGC carrier is replaced, never added to (GB 45438 §6.1 c)).
+ */
+export interface FormatHandler extends FormatDescriptor {
+  /** Every label carrier found; an empty list when there is none. Throws only on damaged input. */
+  read(source: ByteSource): Promise<ReadResult>;
+  /** A plan for the labeled file. */
+  write(source: ByteSource, label: AigcLabel, options?: WriteOptions): Promise<WriteResult>;
+}
+
+/** How many leading bytes `sniff` gets. */
+export const sniffLengthInBytes = 4096;

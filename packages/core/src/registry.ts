@@ -1,0 +1,81 @@
+import { UnknownFormatError } from './errors.js';
+import { type Finding, finding, Rules } from './findings.js';
+import type { FormatHandler } from './format.js';
+
+export interface Resolution {
+  readonly handler: FormatHandler;
+  readonly findings: readonly Finding[];
+}
+
+/** Lower-case extension without the dot, or '' when there is none. */
+export function extensionOf(filename: string): string {
+  const base = filename.replace(/^.*[\\/]/, '');
+  const dot = base.lastIndexOf('.');
+  return dot > 0 ? base.slice(dot + 1).toLowerCase() : '';
+}
+
+/**
+ * An explicit, ordered list of handlers. Order matters only when two sniffs
+ * match and the extension names neither: the earlier one wins.
+ */
+export class FormatRegistry {
+  readonly #handlers: readonly FormatHandler[];
+
+  constructor(handlers: readonly FormatHandler[]) {
+    const ids = new Set<string>();
+    for (const h of handlers) {
+      if (ids.has(h.id)) throw new TypeError(`Expected unique handler ids but received "${h.id}" twice`);
+      ids.add(h.id);
+    }
+    this.#handlers = handlers;
+  }
+
+  list(): readonly FormatHandler[] {
+    return this.#handlers;
+  }
+
+  get(id: string): FormatHandler | undefined {
+    return this.#handlers.find((h) => h.id === id);
+  }
+
+  byExtension(extension: string): FormatHandler | undefined {
+    const ext = extension.toLowerCase().replace(/^\./, '');
+    return this.#handlers.find((h) => h.extensions.includes(ext));
+  }
+
+  /**
+   * Magic bytes first, extension second: among handlers whose sniff matches, the
+   * one the extension names wins (MP4 vs M4A, Markdown vs plain text); otherwise
+   * the first. An extension that names a different format is a warning. Nothing
+   * matching is an UnknownFormatError.
+   */
+  resolve(head: Uint8Array, filename?: string): Resolution {
+    const extension = filename ? extensionOf(filename) : '';
+    const matches = this.#handlers.filter((h) => safeSniff(h, head));
+    const named = extension ? this.#handlers.filter((h) => h.extensions.includes(extension)) : [];
+    const chosen = matches.find((h) => named.includes(h)) ?? matches[0];
+    if (!chosen) {
+      const hint = named[0] ? `; the extension says ${named[0].name} but the content does not match` : '';
+      throw new UnknownFormatError(head.length === 0 ? 'the file is empty' : `unknown format${hint}`);
+    }
+    const findings: Finding[] = [];
+    if (extension && !chosen.extensions.includes(extension)) {
+      findings.push(
+        finding(
+          Rules.extensionMismatch,
+          'warning',
+          `the extension .${extension} ${named[0] ? `says ${named[0].name}` : 'is not one we know'} but the content is ${chosen.name}`,
+        ),
+      );
+    }
+    return { handler: chosen, findings };
+  }
+}
+
+function safeSniff(handler: FormatHandler, head: Uint8Array): boolean {
+  try {
+    return handler.sniff(head);
+  } catch {
+    return false;
+  }
+}

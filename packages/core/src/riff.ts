@@ -1,0 +1,133 @@
+import { ascii, concat, fromAscii, putU32le, u32le } from './bytes.js';
+import { LimitExceededError, MalformedInputError } from './errors.js';
+import { type ByteSource, readExact } from './source.js';
+
+/**
+ * RIFF chunks, shared by WAV, AVI and WebP: FourCC, u32 little-endian size,
+ * data, one pad byte when the size is odd.
+ */
+export interface RiffChunk {
+  readonly id: string;
+  /** Offset of the chunk header. */
+  readonly offset: number;
+  readonly dataOffset: number;
+  /** Declared data size, without the pad byte. */
+  readonly size: number;
+  /** Offset just past the data and its pad byte. */
+  readonly end: number;
+  /** For LIST chunks: the list type ('INFO', 'movi', 'hdrl'). */
+  readonly listType?: string;
+}
+
+export interface RiffHeader {
+  /** 'RIFF', 'RF64' or 'BW64'. */
+  readonly magic: string;
+  /** Form type: 'WAVE', 'AVI ', 'WEBP'. */
+  readonly form: string;
+  readonly declaredSize: number;
+}
+
+/** Most chunks a walker visits before it gives up on a hostile file. */
+export const maximumRiffChunkCount = 1_000_000;
+
+export function parseRiffHeader(head: Uint8Array, format: string): RiffHeader {
+  if (head.length < 12) throw new MalformedInputError(format, 'file is shorter than a RIFF header (12 bytes)');
+  const magic = fromAscii(head, 0, 4);
+  if (magic !== 'RIFF' && magic !== 'RF64' && magic !== 'BW64') throw new MalformedInputError(format, 'no RIFF header');
+  return { magic, form: fromAscii(head, 8, 12), declaredSize: u32le(head, 4) };
+}
+
+/**
+ * Lists the chunks in `[start, end)`. A chunk that claims to run past `end` is
+ * an error unless `tolerateTruncatedLast` (some writers leave the last chunk
+ * short), in which case it is clipped and reported via `truncated`.
+ */
+export async function listRiffChunks(
+  source: ByteSource,
+  start: number,
+  end: number,
+  format: string,
+): Promise<{ chunks: RiffChunk[]; trailing: number }> {
+  const chunks: RiffChunk[] = [];
+  let offset = start;
+  while (offset + 8 <= end) {
+    if (chunks.length >= maximumRiffChunkCount) throw new LimitExceededError(`${format}: more than ${maximumRiffChunkCount} RIFF chunks`);
+    const header = await readExact(source, offset, 12 <= end - offset ? 12 : 8, format, 'chunk header');
+    const id = fromAscii(header, 0, 4);
+    const size = u32le(header, 4);
+    const dataOffset = offset + 8;
+    if (dataOffset + size > end) {
+      throw new MalformedInputError(
+        format,
+        `chunk "${printable(id)}" at offset ${offset} declares ${size} bytes, past the end of its container at ${end}`,
+      );
+    }
+    const padded = dataOffset + size + (size & 1);
+    const listType = (id === 'LIST' || id === 'RIFF') && size >= 4 && header.length >= 12 ? fromAscii(header, 8, 12) : undefined;
+    chunks.push(
+      listType === undefined
+        ? { id, offset, dataOffset, size, end: Math.min(padded, end) }
+        : { id, offset, dataOffset, size, end: Math.min(padded, end), listType },
+    );
+    offset = padded;
+  }
+  return { chunks, trailing: Math.max(0, end - offset) };
+}
+
+/** A complete chunk: header, data, pad byte when odd. */
+export function riffChunk(id: string, data: Uint8Array): Uint8Array {
+  if (id.length !== 4) throw new TypeError(`Expected a four-character chunk id but received "${id}"`);
+  const header = new Uint8Array(8);
+  header.set(ascii(id), 0);
+  putU32le(header, 4, data.length);
+  return concat(data.length & 1 ? [header, data, new Uint8Array(1)] : [header, data]);
+}
+
+/** A LIST chunk of the given type holding `children` (complete chunks). */
+export const riffList = (listType: string, children: readonly Uint8Array[]): Uint8Array =>
+  riffChunk('LIST', concat([ascii(listType), ...children]));
+
+/** The 12-byte RIFF header for a body of `bodySize` bytes after the form type. */
+export function riffHeader(form: string, bodySize: number): Uint8Array {
+  const header = new Uint8Array(12);
+  header.set(ascii('RIFF'), 0);
+  putU32le(header, 4, bodySize + 4);
+  header.set(ascii(form), 8);
+  return header;
+}
+
+const printable = (id: string): string => id.replace(/[^\x20-\x7E]/g, '?');
+
+/** One sub-chunk of a LIST/INFO chunk (RIFF INFO, e.g. INAM, ICMT, or the guide's AIGC). */
+export interface InfoEntry {
+  readonly id: string;
+  /** Offset of the sub-chunk header within the bytes given to `parseInfoList`. */
+  readonly offset: number;
+  readonly data: Uint8Array;
+}
+
+/**
+ * Parses the body of a LIST chunk of type INFO (the bytes after 'INFO').
+ * `base` is added to reported offsets so they point into the file.
+ */
+export function parseInfoList(body: Uint8Array, format: string, base = 0): InfoEntry[] {
+  const entries: InfoEntry[] = [];
+  let offset = 0;
+  while (offset + 8 <= body.length) {
+    const id = fromAscii(body, offset, offset + 4);
+    const size = u32le(body, offset + 4);
+    if (offset + 8 + size > body.length) {
+      throw new MalformedInputError(format, `INFO entry "${printable(id)}" at offset ${base + offset} runs past the end of its LIST`);
+    }
+    entries.push({ id, offset: base + offset, data: body.subarray(offset + 8, offset + 8 + size) });
+    offset += 8 + size + (size & 1);
+  }
+  return entries;
+}
+
+/** A LIST/INFO chunk from entries, in order (each padded to even length). */
+export const buildInfoList = (entries: readonly { id: string; data: Uint8Array }[]): Uint8Array =>
+  riffList(
+    'INFO',
+    entries.map((e) => riffChunk(e.id, e.data)),
+  );

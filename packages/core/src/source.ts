@@ -1,0 +1,103 @@
+import { concat } from './bytes.js';
+import { LimitExceededError, MalformedInputError } from './errors.js';
+
+/**
+ * Random-access bytes. Handlers read through this, so a 4 GB video is never
+ * loaded whole: the facade backs it with a file handle, tests with a Uint8Array.
+ */
+export interface ByteSource {
+  readonly size: number;
+  /** Reads exactly `length` bytes at `offset`, or fewer at the end of the source. */
+  read(offset: number, length: number): Promise<Uint8Array>;
+}
+
+export function bytesSource(bytes: Uint8Array): ByteSource {
+  return {
+    size: bytes.length,
+    read: async (offset, length) => bytes.subarray(offset, Math.min(bytes.length, offset + length)),
+  };
+}
+
+/** Largest file a handler that needs the whole file in memory will load. */
+export const maximumInMemoryFileInBytes = 1024 * 1024 * 1024;
+
+/** Reads the whole source, refusing sizes a whole-file handler should not load. */
+export async function readAll(source: ByteSource, format: string): Promise<Uint8Array> {
+  if (source.size > maximumInMemoryFileInBytes) {
+    throw new LimitExceededError(`${format}: ${source.size} bytes is over the ${maximumInMemoryFileInBytes}-byte in-memory limit`);
+  }
+  return source.read(0, source.size);
+}
+
+/** Reads exactly `length` bytes or fails with a clear "truncated" error. */
+export async function readExact(source: ByteSource, offset: number, length: number, format: string, what: string): Promise<Uint8Array> {
+  if (offset < 0 || length < 0 || offset + length > source.size) {
+    throw new MalformedInputError(
+      format,
+      `${what} at offset ${offset} (${length} bytes) runs past the end of the file (${source.size} bytes)`,
+    );
+  }
+  const bytes = await source.read(offset, length);
+  if (bytes.length !== length) throw new MalformedInputError(format, `${what} at offset ${offset} is truncated`);
+  return bytes;
+}
+
+/** A range of the source copied unchanged into the output. */
+export interface CopyRange {
+  readonly from: number;
+  readonly length: number;
+}
+/** New bytes, or a range of the source. */
+export type Segment = Uint8Array | CopyRange;
+
+/**
+ * How to build the output: segments in order. Writers describe edits this way so
+ * that the untouched bulk of a file is copied, not held in memory, and so that
+ * "every other byte unchanged" is true by construction.
+ */
+export interface WritePlan {
+  readonly segments: readonly Segment[];
+}
+
+export const isCopy = (segment: Segment): segment is CopyRange => !(segment instanceof Uint8Array);
+
+export const planSize = (plan: WritePlan): number => plan.segments.reduce((sum, s) => sum + (isCopy(s) ? s.length : s.length), 0);
+
+/** Builds a plan that keeps the source except for `[start, end)`, which becomes `replacement`. */
+export function splicePlan(sourceSize: number, edits: readonly { start: number; end: number; insert: Uint8Array }[]): WritePlan {
+  const sorted = [...edits].sort((a, b) => a.start - b.start);
+  const segments: Segment[] = [];
+  let cursor = 0;
+  for (const edit of sorted) {
+    if (edit.start < cursor || edit.end < edit.start || edit.end > sourceSize) {
+      throw new RangeError(`overlapping or out-of-range edit [${edit.start}, ${edit.end})`);
+    }
+    if (edit.start > cursor) segments.push({ from: cursor, length: edit.start - cursor });
+    if (edit.insert.length > 0) segments.push(edit.insert);
+    cursor = edit.end;
+  }
+  if (cursor < sourceSize) segments.push({ from: cursor, length: sourceSize - cursor });
+  return { segments };
+}
+
+/** Assembles a plan into one buffer; for in-memory use and tests. */
+export async function materialize(plan: WritePlan, source: ByteSource): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for (const segment of plan.segments) {
+    parts.push(isCopy(segment) ? await source.read(segment.from, segment.length) : segment);
+  }
+  return concat(parts);
+}
+
+/** Streams a plan out in chunks of at most `chunkSize` bytes; memory stays flat. */
+export async function* streamPlan(plan: WritePlan, source: ByteSource, chunkSize = 4 * 1024 * 1024): AsyncGenerator<Uint8Array> {
+  for (const segment of plan.segments) {
+    if (!isCopy(segment)) {
+      yield segment;
+      continue;
+    }
+    for (let done = 0; done < segment.length; done += chunkSize) {
+      yield await source.read(segment.from + done, Math.min(chunkSize, segment.length - done));
+    }
+  }
+}

@@ -1,0 +1,60 @@
+import { ascii, concat, crc32, fromAscii, MalformedInputError, putU32be, u32be } from '@aigc-label/core';
+
+/** PNG chunk layout (PNG spec §5.3): u32 length, type, data, CRC-32 over type + data. */
+export interface PngChunk {
+  readonly type: string;
+  readonly offset: number;
+  readonly dataOffset: number;
+  readonly length: number;
+  /** Offset just past the CRC. */
+  readonly end: number;
+  readonly crcOk: boolean;
+}
+
+export const PNG_SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
+/** PNG spec §5.3: a chunk length is at most 2^31 - 1. */
+const maximumChunkLengthInBytes = 0x7fffffff;
+
+const fail = (message: string) => new MalformedInputError('png', message);
+
+/** Walks every chunk up to and including IEND; damaged structure throws. */
+export function listChunks(png: Uint8Array): { chunks: PngChunk[]; trailing: number } {
+  for (let i = 0; i < 8; i++) if (png[i] !== PNG_SIGNATURE[i]) throw fail('no PNG signature');
+  const chunks: PngChunk[] = [];
+  let offset = 8;
+  for (;;) {
+    if (offset + 12 > png.length) throw fail(`file is truncated: chunk header at offset ${offset} runs past the end (${png.length} bytes)`);
+    const length = u32be(png, offset);
+    if (length > maximumChunkLengthInBytes) throw fail(`chunk at offset ${offset} declares ${length} bytes, over the PNG limit`);
+    const type = fromAscii(png, offset + 4, offset + 8);
+    if (!/^[A-Za-z]{4}$/.test(type)) throw fail(`chunk at offset ${offset} has an invalid type`);
+    const end = offset + 12 + length;
+    if (end > png.length)
+      throw fail(`file is truncated: chunk ${type} at offset ${offset} declares ${length} bytes, past the end (${png.length} bytes)`);
+    const crcOk = crc32(png.subarray(offset + 4, offset + 8 + length)) === u32be(png, offset + 8 + length);
+    chunks.push({ type, offset, dataOffset: offset + 8, length, end, crcOk });
+    offset = end;
+    if (type === 'IEND') break;
+  }
+  if (chunks[0]?.type !== 'IHDR') throw fail('the first chunk is not IHDR');
+  return { chunks, trailing: png.length - offset };
+}
+
+export function makeChunk(type: string, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(12 + data.length);
+  putU32be(out, 0, data.length);
+  out.set(ascii(type), 4);
+  out.set(data, 8);
+  putU32be(out, 8 + data.length, crc32(out.subarray(4, 8 + data.length)));
+  return out;
+}
+
+/**
+ * An uncompressed iTXt chunk (PNG spec §11.3.4.5): keyword, NUL, compression
+ * flag 0, method 0, empty language tag, NUL, empty translated keyword, NUL, UTF-8 text.
+ */
+export const makeItxt = (keyword: string, text: Uint8Array): Uint8Array =>
+  makeChunk('iTXt', concat([ascii(keyword), Uint8Array.of(0, 0, 0, 0, 0), text]));
+
+export const makeText = (keyword: string, text: string): Uint8Array =>
+  makeChunk('tEXt', concat([ascii(keyword), Uint8Array.of(0), ascii(text)]));

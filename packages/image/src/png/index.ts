@@ -1,0 +1,198 @@
+import {
+  type AigcLabel,
+  type ByteSource,
+  decodeLabel,
+  encodeBare,
+  encodeWrapped,
+  type Finding,
+  type FormatHandler,
+  findAigcInXmp,
+  finding,
+  fromLatin1,
+  fromUtf8,
+  inflateCapped,
+  type LabelCarrier,
+  MalformedInputError,
+  type ReadResult,
+  Rules,
+  readAll,
+  splicePlan,
+  startsWith,
+  TC260_NAMESPACE,
+  upsertAigcXmp,
+  utf8,
+  type WriteOptions,
+  type WriteResult,
+} from '@aigc-label/core';
+import { listChunks, makeItxt, makeText, PNG_SIGNATURE, type PngChunk } from './chunks.js';
+
+/** The keyword XMP uses in PNG (XMP spec part 3 §1.1.5). */
+const XMP_KEYWORD = 'XML:com.adobe.xmp';
+const TEXT_CHUNKS = new Set(['tEXt', 'zTXt', 'iTXt']);
+
+interface TextChunk {
+  readonly chunk: PngChunk;
+  readonly keyword: string;
+  readonly text: string;
+}
+
+/** Decodes a tEXt, zTXt or iTXt chunk (PNG spec §11.3.4). */
+function readTextChunk(png: Uint8Array, chunk: PngChunk): TextChunk {
+  const data = png.subarray(chunk.dataOffset, chunk.dataOffset + chunk.length);
+  const nul = data.indexOf(0);
+  if (nul < 1 || nul > 79) throw new MalformedInputError('png', `${chunk.type} chunk at offset ${chunk.offset} has no valid keyword`);
+  const keyword = fromLatin1(data.subarray(0, nul));
+  if (chunk.type === 'tEXt') return { chunk, keyword, text: fromLatin1(data.subarray(nul + 1)) };
+  if (chunk.type === 'zTXt') {
+    return { chunk, keyword, text: fromLatin1(inflateCapped(data.subarray(nul + 2), 'png')) };
+  }
+  const compressed = data[nul + 1] === 1;
+  const languageEnd = data.indexOf(0, nul + 3);
+  const translatedEnd = languageEnd < 0 ? -1 : data.indexOf(0, languageEnd + 1);
+  if (translatedEnd < 0) throw new MalformedInputError('png', `iTXt chunk at offset ${chunk.offset} is truncated`);
+  const body = data.subarray(translatedEnd + 1);
+  return { chunk, keyword, text: fromUtf8(compressed ? inflateCapped(body, 'png') : body) };
+}
+
+function textChunks(png: Uint8Array, chunks: readonly PngChunk[]): TextChunk[] {
+  return chunks.filter((c) => TEXT_CHUNKS.has(c.type)).map((c) => readTextChunk(png, c));
+}
+
+function carriersIn(texts: readonly TextChunk[]): LabelCarrier[] {
+  const carriers: LabelCarrier[] = [];
+  for (const t of texts) {
+    const where = `${t.chunk.type} chunk "${t.keyword}" at byte ${t.chunk.offset}`;
+    if (t.keyword === XMP_KEYWORD) {
+      for (const v of findAigcInXmp(t.text)) {
+        const decoded = decodeLabel(v.value);
+        const wrongNamespace = v.namespace !== TC260_NAMESPACE;
+        const findings: Finding[] = [...decoded.findings];
+        if (wrongNamespace) {
+          findings.push(
+            finding(
+              Rules.nonCanonicalCarrier,
+              'warning',
+              `${v.prefix}:AIGC is bound to ${v.namespace || 'no namespace'}, not ${TC260_NAMESPACE}`,
+            ),
+          );
+        }
+        carriers.push({
+          carrier: 'xmp',
+          location: `${where}, ${v.prefix}:AIGC ${v.form}`,
+          offset: t.chunk.offset,
+          raw: v.value,
+          label: decoded.label,
+          form: decoded.form,
+          canonical: !wrongNamespace,
+          findings,
+        });
+      }
+    } else if (/aigc/i.test(t.keyword)) {
+      // Image guide Annex B: tEXt keyword AIGC with the wrapped JSON.
+      const decoded = decodeLabel(t.text);
+      carriers.push({
+        carrier: 'png-text',
+        location: where,
+        offset: t.chunk.offset,
+        raw: t.text,
+        label: decoded.label,
+        form: decoded.form,
+        canonical: false,
+        findings: decoded.findings,
+      });
+    }
+  }
+  return carriers;
+}
+
+export const png: FormatHandler = {
+  id: 'png',
+  kind: 'image',
+  name: 'PNG',
+  extensions: ['png', 'apng'],
+  mimeTypes: ['image/png', 'image/apng'],
+  carrier: 'iTXt XML:com.adobe.xmp, XMP TC260:AIGC',
+  sniff: (head) => startsWith(head, PNG_SIGNATURE),
+
+  async read(source: ByteSource): Promise<ReadResult> {
+    const bytes = await readAll(source, 'png');
+    const { chunks, trailing } = listChunks(bytes);
+    const findings: Finding[] = [];
+    for (const c of chunks) {
+      if (!c.crcOk) findings.push(finding(Rules.damaged, 'warning', `chunk ${c.type} at byte ${c.offset} has a bad CRC`));
+    }
+    if (trailing > 0) findings.push(finding(Rules.damaged, 'info', `${trailing} bytes follow IEND`));
+    const evidence = chunks.some((c) => c.type === 'caBX')
+      ? [{ kind: 'c2pa-manifest', detail: 'C2PA manifest store (caBX chunk)', where: 'caBX' }]
+      : [];
+    return { format: 'png', carriers: carriersIn(textChunks(bytes, chunks)), findings, evidence };
+  },
+
+  /**
+   * Updates the XMP packet in place (or adds an uncompressed iTXt one before the
+   * first IDAT); any other AIGC text chunk is dropped so the file keeps one label.
+   * Every other chunk is copied byte for byte.
+   */
+  async write(source: ByteSource, label: AigcLabel, options: WriteOptions = {}): Promise<WriteResult> {
+    const bytes = await readAll(source, 'png');
+    const { chunks } = listChunks(bytes);
+    const damaged = chunks.find((c) => !c.crcOk);
+    if (damaged)
+      throw new MalformedInputError(
+        'png',
+        `chunk ${damaged.type} at byte ${damaged.offset} has a bad CRC; refusing to write into a damaged file`,
+      );
+    const json = options.form === 'wrapped' ? encodeWrapped(label) : encodeBare(label);
+    const texts = textChunks(bytes, chunks);
+    const xmpChunks = texts.filter((t) => t.keyword === XMP_KEYWORD);
+    if (xmpChunks.length > 1) throw new MalformedInputError('png', `${xmpChunks.length} XMP chunks; a PNG may have one`);
+    const edits: { start: number; end: number; insert: Uint8Array }[] = [];
+    const existing = xmpChunks[0];
+    const xmpChunk = makeItxt(XMP_KEYWORD, utf8(upsertAigcXmp(existing?.text ?? null, json)));
+    if (existing) {
+      edits.push({ start: existing.chunk.offset, end: existing.chunk.end, insert: xmpChunk });
+    } else {
+      const firstData = chunks.find((c) => c.type === 'IDAT') ?? chunks[chunks.length - 1];
+      edits.push({ start: firstData.offset, end: firstData.offset, insert: xmpChunk });
+    }
+    const findings: Finding[] = [];
+    for (const t of texts) {
+      if (t.keyword !== XMP_KEYWORD && /aigc/i.test(t.keyword)) {
+        edits.push({ start: t.chunk.offset, end: t.chunk.end, insert: new Uint8Array(0) });
+        findings.push(
+          finding(Rules.multipleLabels, 'info', `replaced the label in ${t.chunk.type} "${t.keyword}" by the XMP one (one label per file)`),
+        );
+      }
+    }
+    if (options.extras?.pngText === true) {
+      // Image guide Annex B alternative, on request only: tEXt AIGC with the wrapped form.
+      edits.push({ start: edits[0].start, end: edits[0].start, insert: makeText('AIGC', encodeWrapped(label)) });
+    }
+    if (chunks.some((c) => c.type === 'caBX')) {
+      findings.push(
+        finding(
+          Rules.c2paBindingInvalidated,
+          'warning',
+          "the file has a C2PA manifest; changing its bytes invalidates the manifest's hard binding",
+        ),
+      );
+    }
+    return { ...splicePlan(bytes.length, mergeEdits(edits)), findings };
+  },
+};
+
+/** Two insertions at one offset are joined so `splicePlan` sees no overlap. */
+function mergeEdits(edits: { start: number; end: number; insert: Uint8Array }[]) {
+  const sorted = [...edits].sort((a, b) => a.start - b.start || a.end - b.end);
+  const merged: typeof edits = [];
+  for (const e of sorted) {
+    const last = merged[merged.length - 1];
+    if (last && last.start === e.start && last.end === last.start) {
+      const insert = new Uint8Array(last.insert.length + e.insert.length);
+      insert.set(e.insert);
+      insert.set(last.insert, e.insert.length);
+      merged[merged.length - 1] = { start: e.start, end: e.end, insert };
+    } else merged.push(e);
+  }
+  return merged;
+}
