@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { bytesSource, decideOutcome, inflateCapped, LimitExceededError, materialize, splicePlan, streamPlan } from '../src/index.js';
+import { createLabel } from '../src/label.js';
+
+describe('write plans', () => {
+  const source = bytesSource(Uint8Array.from({ length: 100 }, (_, i) => i));
+
+  it('splices edits and copies everything else', async () => {
+    const plan = splicePlan(100, [
+      { start: 10, end: 20, insert: Uint8Array.of(255) },
+      { start: 50, end: 50, insert: Uint8Array.of(254, 253) },
+    ]);
+    const out = await materialize(plan, source);
+    expect(out.length).toBe(100 - 10 + 1 + 2);
+    expect([...out.subarray(0, 11)]).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 255]);
+    expect([...out.subarray(39, 44)]).toEqual([48, 49, 254, 253, 50]);
+  });
+
+  it('refuses overlapping edits', () => {
+    expect(() =>
+      splicePlan(100, [
+        { start: 10, end: 20, insert: new Uint8Array() },
+        { start: 15, end: 16, insert: new Uint8Array() },
+      ]),
+    ).toThrow(RangeError);
+  });
+
+  it('streams the same bytes in bounded chunks', async () => {
+    const plan = splicePlan(100, [{ start: 0, end: 0, insert: Uint8Array.of(7) }]);
+    const chunks: Uint8Array[] = [];
+    for await (const c of streamPlan(plan, source, 16)) chunks.push(c);
+    expect(Math.max(...chunks.map((c) => c.length))).toBeLessThanOrEqual(16);
+    expect(Buffer.concat(chunks)).toEqual(Buffer.from(await materialize(plan, source)));
+  });
+});
+
+describe('inflateCapped', () => {
+  it('stops a compression bomb at the cap', async () => {
+    const { deflateSync } = await import('node:zlib');
+    const bomb = deflateSync(new Uint8Array(10 * 1024 * 1024));
+    expect(() => inflateCapped(bomb, 'test', { maxOutputBytes: 1024 * 1024 })).toThrow(LimitExceededError);
+    expect(inflateCapped(bomb, 'test').length).toBe(10 * 1024 * 1024);
+  });
+});
+
+describe('decideOutcome (Measures Art. 6)', () => {
+  const label = createLabel({ producer: 'p', produceId: 'i' });
+  it('follows the four branches', () => {
+    expect(decideOutcome({ label }).outcome).toBe('confirmed');
+    expect(decideOutcome({ label: null, declared: true }).outcome).toBe('possible');
+    expect(decideOutcome({ label: null, traces: [{ kind: 'explicit-label', detail: 'AI生成' }] }).outcome).toBe('suspected');
+    expect(decideOutcome({ label: null }).outcome).toBe('none');
+  });
+  it('keeps a platform-written Label 2 or 3', () => {
+    expect(decideOutcome({ label: { ...label, Label: '3' } }).outcome).toBe('suspected');
+  });
+});

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { buildXmpPacket, findAigcInXmp, setAigcInXmp, TC260_NAMESPACE, UnsafeXmlError } from '../src/index.js';
+
+const JSON_VALUE =
+  '{"Label":"1","ContentProducer":"p","ProduceID":"i","ReservedCode1":"","ContentPropagator":"p","PropagateID":"i","ReservedCode2":""}';
+
+const packet = (body: string, extraNs = '') =>
+  `<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"${extraNs}>${body}</rdf:RDF></x:xmpmeta><?xpacket end="w"?>`;
+
+describe('findAigcInXmp', () => {
+  it('reads the element form with &quot; escapes', () => {
+    const [v] = findAigcInXmp(buildXmpPacket(JSON_VALUE));
+    expect(v.value).toBe(JSON_VALUE);
+    expect(v.form).toBe('element');
+    expect(v.namespace).toBe(TC260_NAMESPACE);
+  });
+
+  it('reads the attribute form and any prefix bound to the TC260 URI', () => {
+    const xml = packet(`<rdf:Description rdf:about="" xmlns:aigc="${TC260_NAMESPACE}" aigc:AIGC='${JSON_VALUE}'/>`);
+    const [v] = findAigcInXmp(xml);
+    expect(v).toMatchObject({ value: JSON_VALUE, form: 'attribute', prefix: 'aigc' });
+  });
+
+  it('reads raw quotes in element text', () => {
+    const xml = packet(
+      `<rdf:Description rdf:about="" xmlns:tc260="${TC260_NAMESPACE}"><tc260:AIGC>${JSON_VALUE}</tc260:AIGC></rdf:Description>`,
+    );
+    expect(findAigcInXmp(xml)[0].value).toBe(JSON_VALUE);
+  });
+
+  it('reports TC260:AIGC bound to a wrong URI with that URI', () => {
+    const xml = packet(`<rdf:Description rdf:about="" xmlns:TC260="http://ns.adobe.com/xap/1.0/tc/" TC260:AIGC="x"/>`);
+    expect(findAigcInXmp(xml)[0].namespace).toBe('http://ns.adobe.com/xap/1.0/tc/');
+  });
+
+  it('ignores AIGC properties of other namespaces', () => {
+    const xml = packet(`<rdf:Description rdf:about="" xmlns:foo="http://example.com/" foo:AIGC="x"/>`);
+    expect(findAigcInXmp(xml)).toEqual([]);
+  });
+
+  it('refuses DOCTYPE and entity declarations', () => {
+    expect(() => findAigcInXmp(`<!DOCTYPE x [<!ENTITY a "b">]>${buildXmpPacket('x')}`)).toThrow(UnsafeXmlError);
+  });
+});
+
+describe('setAigcInXmp', () => {
+  it('updates the property in place and keeps every other byte', () => {
+    const original = packet(
+      `<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:creator>Ann</dc:creator></rdf:Description>` +
+        `<rdf:Description rdf:about="" xmlns:TC260="${TC260_NAMESPACE}"><TC260:AIGC>old</TC260:AIGC></rdf:Description>`,
+    );
+    const updated = setAigcInXmp(original, JSON_VALUE);
+    expect(findAigcInXmp(updated).map((v) => v.value)).toEqual([JSON_VALUE]);
+    expect(updated.replace(/<TC260:AIGC>.*<\/TC260:AIGC>/, '')).toBe(original.replace('<TC260:AIGC>old</TC260:AIGC>', ''));
+  });
+
+  it('adds a Description when the packet has none, keeping the rest', () => {
+    const original = packet(
+      `<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:creator>Ann</dc:creator></rdf:Description>`,
+    );
+    const updated = setAigcInXmp(original, JSON_VALUE);
+    expect(findAigcInXmp(updated).map((v) => v.value)).toEqual([JSON_VALUE]);
+    expect(updated).toContain('<dc:creator>Ann</dc:creator>');
+    expect(updated.startsWith(original.slice(0, original.indexOf('</rdf:RDF>')))).toBe(true);
+  });
+
+  it('keeps the attribute form and removes a second copy (one label per file)', () => {
+    const original = packet(
+      `<rdf:Description rdf:about="" xmlns:TC260="${TC260_NAMESPACE}" TC260:AIGC="a"/>` +
+        `<rdf:Description rdf:about="" xmlns:t="${TC260_NAMESPACE}"><t:AIGC>b</t:AIGC></rdf:Description>`,
+    );
+    const found = findAigcInXmp(setAigcInXmp(original, JSON_VALUE));
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ form: 'attribute', value: JSON_VALUE });
+  });
+});
