@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type FileHandle, open, rename, rm, stat } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { AigcLabelError, type ByteSource, planLabelWrite, streamPlan, UsageError, verifyWritten } from '@aigc-label/core';
 import {
@@ -112,6 +112,7 @@ export async function labelFile(path: string, options: LabelFileOptions): Promis
     const { handler, findings } = await resolveHandler(source, { filename: path, ...options });
     const planned = await planLabelWrite(handler, source, label, options);
     const temporary = join(dirname(output), `.${basename(output)}.${randomBytes(6).toString('hex')}.tmp`);
+    await mkdir(dirname(output), { recursive: true });
     try {
       const out = await open(temporary, 'wx');
       try {

@@ -1,0 +1,99 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../src/index.js';
+
+const PRODUCER = '001191440300708461136T1XGW3';
+let dir: string;
+let png: string;
+
+async function cli(...argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await run(argv, { out: (t) => (out += t), err: (t) => (err += t) });
+  return { code, out, err };
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'aigc-cli-'));
+  png = join(dir, 'x.png');
+  await sharp({ create: { width: 16, height: 16, channels: 3, background: '#808080' } })
+    .png()
+    .toFile(png);
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('aigc-label CLI', () => {
+  it('labels into -o DIR and detect --json returns all seven fields', async () => {
+    const out = join(dir, 'out');
+    const labeled = await cli('label', png, '--producer', PRODUCER, '-o', out, '--json');
+    expect(labeled.code).toBe(0);
+    const report = JSON.parse(labeled.out);
+    expect(report.output).toBe(join(out, 'x.png'));
+    const detected = await cli('detect', join(out, 'x.png'), '--json');
+    expect(detected.code).toBe(0);
+    expect(JSON.parse(detected.out).label).toEqual(report.label);
+    expect(Object.keys(JSON.parse(detected.out).label)).toEqual([
+      'Label',
+      'ContentProducer',
+      'ProduceID',
+      'ReservedCode1',
+      'ContentPropagator',
+      'PropagateID',
+      'ReservedCode2',
+    ]);
+  });
+
+  it('prints a readable table by default', async () => {
+    const { code, out } = await cli('verify', png, '--declared');
+    expect(code).toBe(0);
+    expect(out.split('\n')[0]).toMatch(/^FILE\s+FORMAT\s+OUTCOME\s+PROMPT\s+BASIS$/);
+    expect(out).toContain('possible');
+  });
+
+  it('exits 1 when verify finds no label, and when one file of a batch fails; the others still run', async () => {
+    expect((await cli('verify', png)).code).toBe(1);
+    const batch = await cli('detect', join(dir, 'missing.png'), png, '--json');
+    expect(batch.code).toBe(1);
+    const reports = JSON.parse(batch.out);
+    expect(reports).toHaveLength(2);
+    expect(reports[0].error.message).toBe(`${join(dir, 'missing.png')}: no such file`);
+    expect(reports[1].format).toBe('png');
+    expect(batch.err.trim().split('\n')).toEqual([`error: ${join(dir, 'missing.png')}: no such file`]);
+  });
+
+  it('exits 2 on usage errors', async () => {
+    expect((await cli('label', png)).code).toBe(2);
+    expect((await cli('frobnicate')).code).toBe(2);
+    expect((await cli('label', png, '--producer', PRODUCER, '--label', '9')).code).toBe(2);
+  });
+
+  it('lists formats', async () => {
+    const { code, out } = await cli('formats', '--json');
+    expect(code).toBe(0);
+    expect(JSON.parse(out).map((f: { id: string }) => f.id)).toContain('png');
+  });
+
+  it('leaves no output for a bad file', async () => {
+    const out = join(dir, 'bad-out');
+    const bad = await cli('label', join(dir, 'nope.png'), '--producer', PRODUCER, '-o', out);
+    expect(bad.code).toBe(1);
+    expect(await readdir(dir)).not.toContain('nope.labeled.png');
+  });
+});
+
+describe('the built bin', () => {
+  const bin = join(import.meta.dirname, '..', 'dist', 'cli.js');
+  it('runs as a process with the documented exit codes', async () => {
+    const exec = promisify(execFile);
+    const { stdout } = await exec(process.execPath, [bin, 'label', png, '--producer', PRODUCER, '-o', join(dir, 'bin'), '--json']);
+    expect(JSON.parse(stdout).format).toBe('png');
+    const failed = await exec(process.execPath, [bin, 'label', png]).catch((e: { code: number; stderr: string }) => e);
+    expect((failed as { code: number }).code).toBe(2);
+    expect((await readFile(join(dir, 'bin', 'x.png'))).length).toBeGreaterThan(0);
+  });
+});
