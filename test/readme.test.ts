@@ -1,0 +1,22 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultRegistry } from 'aigc-label';
+import { describe, expect, it } from 'vitest';
+// @ts-expect-error plain ESM helper shared with scripts/formats-table.mjs
+import { formatsTable } from './formats-table.mjs';
+
+const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
+
+describe('README', () => {
+  it('lists exactly the formats the registry handles', () => {
+    const table = /<!-- formats:start -->\n([\s\S]*?)\n<!-- formats:end -->/.exec(readme)?.[1];
+    expect(table, 'run `node scripts/formats-table.mjs` after `pnpm build` and paste its output').toBe(
+      formatsTable(defaultRegistry.list()),
+    );
+  });
+
+  it('documents every finding rule id the core can emit', async () => {
+    const { Rules } = await import('@aigc-label/core');
+    for (const rule of Object.values(Rules)) expect(readme).toContain(`\`${rule}\``);
+  });
+});
