@@ -45,9 +45,15 @@ export interface LabelCarrier {
 
 /** Signs of AI generation other than an Annex E label (IPTC source type, C2PA manifest). */
 export interface Evidence {
+  /** e.g. 'explicit-text-label', 'iptc-digital-source-type', 'c2pa-manifest'. */
   readonly kind: string;
   readonly detail: string;
   readonly where?: string;
+  /**
+   * Whether this is a trace of AI generation in the sense of Measures Art. 6(3).
+   * When absent, `isAiTrace` decides by kind (a C2PA manifest alone is not one).
+   */
+  readonly aiTrace?: boolean;
 }
 
 export interface ReadResult {
