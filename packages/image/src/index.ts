@@ -1,7 +1,8 @@
 import type { FormatHandler } from '@aigc-label/core';
+import { jpeg } from './jpeg/index.js';
 import { png } from './png/index.js';
 
-export { png };
+export { jpeg, png };
 
 /** Image handlers in sniffing order. */
-export const imageHandlers: readonly FormatHandler[] = [png];
+export const imageHandlers: readonly FormatHandler[] = [png, jpeg];

@@ -1,12 +1,10 @@
 import {
   type AigcLabel,
   type ByteSource,
-  decodeLabel,
   encodeBare,
   encodeWrapped,
   type Finding,
   type FormatHandler,
-  findAigcInXmp,
   finding,
   fromLatin1,
   fromUtf8,
@@ -18,12 +16,12 @@ import {
   readAll,
   splicePlan,
   startsWith,
-  TC260_NAMESPACE,
   upsertAigcXmp,
   utf8,
   type WriteOptions,
   type WriteResult,
 } from '@aigc-label/core';
+import { c2paEvidence, c2paInvalidatedFinding, mergeEdits, textCarrier, xmpCarriers, xmpEvidence } from '../shared/carriers.js';
 import { listChunks, makeItxt, makeText, PNG_SIGNATURE, type PngChunk } from './chunks.js';
 
 /** The keyword XMP uses in PNG (XMP spec part 3 §1.1.5). */
@@ -62,45 +60,9 @@ function carriersIn(texts: readonly TextChunk[]): LabelCarrier[] {
   const carriers: LabelCarrier[] = [];
   for (const t of texts) {
     const where = `${t.chunk.type} chunk "${t.keyword}" at byte ${t.chunk.offset}`;
-    if (t.keyword === XMP_KEYWORD) {
-      for (const v of findAigcInXmp(t.text)) {
-        const decoded = decodeLabel(v.value);
-        const wrongNamespace = v.namespace !== TC260_NAMESPACE;
-        const findings: Finding[] = [...decoded.findings];
-        if (wrongNamespace) {
-          findings.push(
-            finding(
-              Rules.nonCanonicalCarrier,
-              'warning',
-              `${v.prefix}:AIGC is bound to ${v.namespace || 'no namespace'}, not ${TC260_NAMESPACE}`,
-            ),
-          );
-        }
-        carriers.push({
-          carrier: 'xmp',
-          location: `${where}, ${v.prefix}:AIGC ${v.form}`,
-          offset: t.chunk.offset,
-          raw: v.value,
-          label: decoded.label,
-          form: decoded.form,
-          canonical: !wrongNamespace,
-          findings,
-        });
-      }
-    } else if (/aigc/i.test(t.keyword)) {
-      // Image guide Annex B: tEXt keyword AIGC with the wrapped JSON.
-      const decoded = decodeLabel(t.text);
-      carriers.push({
-        carrier: 'png-text',
-        location: where,
-        offset: t.chunk.offset,
-        raw: t.text,
-        label: decoded.label,
-        form: decoded.form,
-        canonical: false,
-        findings: decoded.findings,
-      });
-    }
+    if (t.keyword === XMP_KEYWORD) carriers.push(...xmpCarriers(t.text, where, t.chunk.offset));
+    // Image guide Annex B: tEXt keyword AIGC with the wrapped JSON.
+    else if (/aigc/i.test(t.keyword)) carriers.push(textCarrier('png-text', where, t.chunk.offset, t.text));
   }
   return carriers;
 }
@@ -122,10 +84,12 @@ export const png: FormatHandler = {
       if (!c.crcOk) findings.push(finding(Rules.damaged, 'warning', `chunk ${c.type} at byte ${c.offset} has a bad CRC`));
     }
     if (trailing > 0) findings.push(finding(Rules.damaged, 'info', `${trailing} bytes follow IEND`));
-    const evidence = chunks.some((c) => c.type === 'caBX')
-      ? [{ kind: 'c2pa-manifest', detail: 'C2PA manifest store (caBX chunk)', where: 'caBX' }]
-      : [];
-    return { format: 'png', carriers: carriersIn(textChunks(bytes, chunks)), findings, evidence };
+    const texts = textChunks(bytes, chunks);
+    const evidence = texts
+      .filter((t) => t.keyword === XMP_KEYWORD)
+      .flatMap((t) => xmpEvidence(t.text, `${t.chunk.type} chunk at byte ${t.chunk.offset}`));
+    if (chunks.some((c) => c.type === 'caBX')) evidence.push(c2paEvidence('caBX', 'C2PA manifest store (caBX chunk)'));
+    return { format: 'png', carriers: carriersIn(texts), findings, evidence };
   },
 
   /**
@@ -168,31 +132,7 @@ export const png: FormatHandler = {
       // Image guide Annex B alternative, on request only: tEXt AIGC with the wrapped form.
       edits.push({ start: edits[0].start, end: edits[0].start, insert: makeText('AIGC', encodeWrapped(label)) });
     }
-    if (chunks.some((c) => c.type === 'caBX')) {
-      findings.push(
-        finding(
-          Rules.c2paBindingInvalidated,
-          'warning',
-          "the file has a C2PA manifest; changing its bytes invalidates the manifest's hard binding",
-        ),
-      );
-    }
+    if (chunks.some((c) => c.type === 'caBX')) findings.push(c2paInvalidatedFinding());
     return { ...splicePlan(bytes.length, mergeEdits(edits)), findings };
   },
 };
-
-/** Two insertions at one offset are joined so `splicePlan` sees no overlap. */
-function mergeEdits(edits: { start: number; end: number; insert: Uint8Array }[]) {
-  const sorted = [...edits].sort((a, b) => a.start - b.start || a.end - b.end);
-  const merged: typeof edits = [];
-  for (const e of sorted) {
-    const last = merged[merged.length - 1];
-    if (last && last.start === e.start && last.end === last.start) {
-      const insert = new Uint8Array(last.insert.length + e.insert.length);
-      insert.set(e.insert);
-      insert.set(last.insert, e.insert.length);
-      merged[merged.length - 1] = { start: e.start, end: e.end, insert };
-    } else merged.push(e);
-  }
-  return merged;
-}

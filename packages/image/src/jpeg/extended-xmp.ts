@@ -1,0 +1,101 @@
+import {
+  ascii,
+  concat,
+  type Finding,
+  findAigcInXmp,
+  finding,
+  fromAscii,
+  fromUtf8,
+  LimitExceededError,
+  maximumXmpPacketInBytes,
+  putU32be,
+  Rules,
+  u32be,
+  utf8,
+} from '@aigc-label/core';
+import { md5Hex } from './md5.js';
+import { APP1, EXTENDED_XMP_SIGNATURE, type JpegSegment, makeSegment, maximumSegmentPayload, payload } from './segments.js';
+
+/**
+ * Extended XMP (XMP spec part 3 §1.1.3.1): a packet too big for one APP1 is split
+ * into APP1 segments, each with the signature, the 32-character MD5 GUID of the
+ * whole packet, its full length and the offset of this piece. The standard packet
+ * names it in `xmpNote:HasExtendedXMP`.
+ */
+export interface ExtendedXmp {
+  readonly guid: string;
+  readonly segments: readonly JpegSegment[];
+  /** The assembled packet, or null when pieces are missing. */
+  readonly xml: string | null;
+}
+
+const headerLength = EXTENDED_XMP_SIGNATURE.length + 32 + 8;
+const pieceLength = maximumSegmentPayload - headerLength;
+
+export function assembleExtendedXmp(jpeg: Uint8Array, segments: readonly JpegSegment[]): { packets: ExtendedXmp[]; findings: Finding[] } {
+  const byGuid = new Map<string, JpegSegment[]>();
+  const findings: Finding[] = [];
+  for (const s of segments) {
+    const data = payload(jpeg, s);
+    if (data.length < headerLength) {
+      findings.push(finding(Rules.damaged, 'warning', `Extended XMP segment at byte ${s.offset} is shorter than its header`));
+      continue;
+    }
+    const guid = fromAscii(data, EXTENDED_XMP_SIGNATURE.length, EXTENDED_XMP_SIGNATURE.length + 32);
+    byGuid.set(guid, [...(byGuid.get(guid) ?? []), s]);
+  }
+  const packets: ExtendedXmp[] = [];
+  for (const [guid, pieces] of byGuid) {
+    const first = payload(jpeg, pieces[0]);
+    const fullLength = u32be(first, EXTENDED_XMP_SIGNATURE.length + 32);
+    if (fullLength > maximumXmpPacketInBytes)
+      throw new LimitExceededError(`jpeg: Extended XMP of ${fullLength} bytes is over ${maximumXmpPacketInBytes}`);
+    const whole = new Uint8Array(fullLength);
+    let filled = 0;
+    let consistent = true;
+    for (const s of pieces) {
+      const data = payload(jpeg, s);
+      const at = u32be(data, EXTENDED_XMP_SIGNATURE.length + 36);
+      const piece = data.subarray(headerLength);
+      if (u32be(data, EXTENDED_XMP_SIGNATURE.length + 32) !== fullLength || at + piece.length > fullLength) consistent = false;
+      else {
+        whole.set(piece, at);
+        filled += piece.length;
+      }
+    }
+    const complete = consistent && filled === fullLength;
+    if (!complete)
+      findings.push(
+        finding(Rules.damaged, 'warning', `Extended XMP ${guid} is incomplete or inconsistent (${filled} of ${fullLength} bytes)`),
+      );
+    packets.push({ guid, segments: pieces, xml: complete ? fromUtf8(whole) : null });
+  }
+  return { packets, findings };
+}
+
+/** The GUID the standard packet points to, in attribute or element form. */
+export function extendedGuidIn(standardXml: string): string | null {
+  const m = /HasExtendedXMP\s*(?:=\s*["']|>)\s*([0-9A-Fa-f]{32})/.exec(standardXml);
+  return m ? m[1] : null;
+}
+
+/** Removes every AIGC property (the label then lives once, in the standard packet). */
+export function withoutAigc(xml: string): string {
+  let out = xml;
+  for (const f of findAigcInXmp(xml).reverse()) out = out.slice(0, f.start) + out.slice(f.end);
+  return out;
+}
+
+/** The APP1 segments for an extended packet, and its GUID (upper-case MD5 hex). */
+export function extendedXmpSegments(xml: string): { guid: string; segments: Uint8Array[] } {
+  const bytes = utf8(xml);
+  const guid = md5Hex(bytes).toUpperCase();
+  const segments: Uint8Array[] = [];
+  for (let at = 0; at < bytes.length; at += pieceLength) {
+    const numbers = new Uint8Array(8);
+    putU32be(numbers, 0, bytes.length);
+    putU32be(numbers, 4, at);
+    segments.push(makeSegment(APP1, concat([EXTENDED_XMP_SIGNATURE, ascii(guid), numbers, bytes.subarray(at, at + pieceLength)])));
+  }
+  return { guid, segments };
+}

@@ -1,0 +1,246 @@
+import {
+  type AigcLabel,
+  type ByteSource,
+  concat,
+  type Evidence,
+  encodeBare,
+  encodeWrapped,
+  type Finding,
+  type FormatHandler,
+  findAigcInXmp,
+  finding,
+  fromUtf8,
+  type LabelCarrier,
+  LimitExceededError,
+  MalformedInputError,
+  type ReadResult,
+  Rules,
+  readAll,
+  splicePlan,
+  upsertAigcXmp,
+  utf8,
+  type WriteOptions,
+  type WriteResult,
+} from '@aigc-label/core';
+import {
+  type ByteEdit,
+  c2paEvidence,
+  c2paInvalidatedFinding,
+  mergeEdits,
+  textCarrier,
+  xmpCarriers,
+  xmpEvidence,
+} from '../shared/carriers.js';
+import { exifTextCarriers } from '../shared/tiff-ifd.js';
+import { rewriteExifPayload } from './exif-segment.js';
+import { assembleExtendedXmp, type ExtendedXmp, extendedGuidIn, extendedXmpSegments, withoutAigc } from './extended-xmp.js';
+import {
+  APP0,
+  APP1,
+  EXIF_SIGNATURE,
+  isApp,
+  isC2pa,
+  isExif,
+  isExtendedXmp,
+  isStandardXmp,
+  type JpegSegment,
+  listSegments,
+  makeSegment,
+  maximumStandardXmpBytes,
+  payload,
+  XMP_SIGNATURE,
+} from './segments.js';
+
+const AIGC_BLOB = /AIGC\s*\{/;
+
+interface JpegLayout {
+  readonly segments: readonly JpegSegment[];
+  readonly findings: Finding[];
+  readonly standardXmp: readonly JpegSegment[];
+  readonly extended: readonly ExtendedXmp[];
+  readonly exif: JpegSegment | undefined;
+  /** APP segments (other than XMP and EXIF) whose payload holds an `AIGC{...}` blob. */
+  readonly blobs: readonly JpegSegment[];
+  readonly c2pa: boolean;
+}
+
+const latin1 = (bytes: Uint8Array): string => {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 8192) out += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  return out;
+};
+
+function layout(jpeg: Uint8Array): JpegLayout {
+  const { segments, findings } = listSegments(jpeg);
+  const standardXmp = segments.filter((s) => isStandardXmp(jpeg, s));
+  const extendedSegments = segments.filter((s) => isExtendedXmp(jpeg, s));
+  const assembled = assembleExtendedXmp(jpeg, extendedSegments);
+  findings.push(...assembled.findings);
+  const exifSegments = segments.filter((s) => isExif(jpeg, s));
+  if (exifSegments.length > 1) findings.push(finding(Rules.damaged, 'info', `${exifSegments.length} EXIF segments; readers use the first`));
+  const blobs = segments.filter(
+    (s) => isApp(s) && !isStandardXmp(jpeg, s) && !isExtendedXmp(jpeg, s) && !isExif(jpeg, s) && AIGC_BLOB.test(latin1(payload(jpeg, s))),
+  );
+  return {
+    segments,
+    findings,
+    standardXmp,
+    extended: assembled.packets,
+    exif: exifSegments[0],
+    blobs,
+    c2pa: segments.some((s) => isC2pa(jpeg, s)),
+  };
+}
+
+const xmpText = (jpeg: Uint8Array, s: JpegSegment): string => fromUtf8(payload(jpeg, s).subarray(XMP_SIGNATURE.length));
+
+function exifCarriers(jpeg: Uint8Array, s: JpegSegment, findings: Finding[]): LabelCarrier[] {
+  try {
+    return exifTextCarriers(
+      payload(jpeg, s).subarray(EXIF_SIGNATURE.length),
+      s.dataOffset + EXIF_SIGNATURE.length,
+      `APP1 Exif at byte ${s.offset}`,
+      'jpeg',
+    );
+  } catch (error) {
+    if (!(error instanceof MalformedInputError)) throw error;
+    // A damaged EXIF block is common in the wild and must not hide the XMP label.
+    findings.push(finding(Rules.damaged, 'warning', error.message, `APP1 Exif at byte ${s.offset}`));
+    return [];
+  }
+}
+
+function blobCarrier(jpeg: Uint8Array, s: JpegSegment): LabelCarrier {
+  const text = latin1(payload(jpeg, s));
+  const start = text.search(AIGC_BLOB);
+  const end = text.lastIndexOf('}');
+  const raw = fromUtf8(payload(jpeg, s).subarray(start, end + 1));
+  return textCarrier('jpeg-app-blob', `APP${s.marker - APP0} segment at byte ${s.offset}, AIGC{...} blob`, s.offset, raw);
+}
+
+export const jpeg: FormatHandler = {
+  id: 'jpeg',
+  kind: 'image',
+  name: 'JPEG',
+  extensions: ['jpg', 'jpeg', 'jpe', 'jfif'],
+  mimeTypes: ['image/jpeg'],
+  carrier: 'APP1 XMP, XMP TC260:AIGC',
+  sniff: (head) => head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff,
+
+  async read(source: ByteSource): Promise<ReadResult> {
+    const bytes = await readAll(source, 'jpeg');
+    const l = layout(bytes);
+    const findings = [...l.findings];
+    const carriers: LabelCarrier[] = [];
+    const evidence: Evidence[] = [];
+    if (l.standardXmp.length > 1)
+      findings.push(finding(Rules.damaged, 'warning', `${l.standardXmp.length} standard XMP segments; XMP allows one`));
+    for (const s of l.standardXmp) {
+      const xml = xmpText(bytes, s);
+      const where = `APP1 XMP segment at byte ${s.offset}`;
+      if (s.end - s.dataOffset - XMP_SIGNATURE.length > maximumStandardXmpBytes) {
+        findings.push(finding(Rules.damaged, 'warning', `standard XMP packet is over ${maximumStandardXmpBytes} bytes`, where));
+      }
+      carriers.push(...xmpCarriers(xml, where, s.offset));
+      evidence.push(...xmpEvidence(xml, where));
+      const guid = extendedGuidIn(xml);
+      if (guid && !l.extended.some((e) => e.guid === guid))
+        findings.push(finding(Rules.damaged, 'warning', `HasExtendedXMP names ${guid}, which is not in the file`, where));
+    }
+    for (const e of l.extended) {
+      if (e.xml === null) continue;
+      const where = `Extended XMP ${e.guid} (APP1 at byte ${e.segments[0].offset})`;
+      carriers.push(...xmpCarriers(e.xml, where, e.segments[0].offset));
+      evidence.push(...xmpEvidence(e.xml, where));
+    }
+    if (l.exif) carriers.push(...exifCarriers(bytes, l.exif, findings));
+    for (const s of l.blobs) carriers.push(blobCarrier(bytes, s));
+    if (l.c2pa) evidence.push(c2paEvidence('APP11 JUMBF', 'C2PA manifest store (APP11 JUMBF)'));
+    return { format: 'jpeg', carriers, findings, evidence };
+  },
+
+  /**
+   * Sets TC260:AIGC in the standard XMP packet (updated in place, or a new APP1
+   * right after SOI/APP0/APP1-Exif), removes AIGC properties from Extended XMP
+   * and labels in other carriers (one label per file, GB 45438 §6.1 c)), and
+   * writes EXIF UserComment only when `extras.exifUserComment` asks for it.
+   */
+  async write(source: ByteSource, label: AigcLabel, options: WriteOptions = {}): Promise<WriteResult> {
+    const bytes = await readAll(source, 'jpeg');
+    const l = layout(bytes);
+    const json = options.form === 'wrapped' ? encodeWrapped(label) : encodeBare(label);
+    if (l.standardXmp.length > 1)
+      throw new MalformedInputError('jpeg', `${l.standardXmp.length} standard XMP segments; a JPEG may have one`);
+    const edits: ByteEdit[] = [];
+    const findings: Finding[] = [];
+    const existing = l.standardXmp[0];
+    let standard = upsertAigcXmp(existing ? xmpText(bytes, existing) : null, json);
+
+    for (const e of l.extended) {
+      if (e.xml === null || findAigcInXmp(e.xml).length === 0) continue;
+      // The label lives in the standard packet; the extended one is re-keyed by its new MD5.
+      const rebuilt = extendedXmpSegments(withoutAigc(e.xml));
+      standard = standard.replace(e.guid, rebuilt.guid);
+      edits.push({ start: e.segments[0].offset, end: e.segments[0].end, insert: concat(rebuilt.segments) });
+      for (const s of e.segments.slice(1)) edits.push({ start: s.offset, end: s.end, insert: new Uint8Array(0) });
+      findings.push(
+        finding(Rules.multipleLabels, 'info', `moved the AIGC property out of Extended XMP ${e.guid} into the standard packet`),
+      );
+    }
+
+    const standardBytes = utf8(standard);
+    if (standardBytes.length > maximumStandardXmpBytes) {
+      throw new LimitExceededError(
+        `jpeg: the XMP packet would be ${standardBytes.length} bytes, over the ${maximumStandardXmpBytes}-byte standard XMP limit`,
+      );
+    }
+    const xmpSegment = makeSegment(APP1, concat([XMP_SIGNATURE, standardBytes]));
+    const xmpAt = afterLeadingSegments(bytes, l.segments);
+    const xmpEdit: ByteEdit = existing
+      ? { start: existing.offset, end: existing.end, insert: xmpSegment }
+      : { start: xmpAt, end: xmpAt, insert: xmpSegment };
+
+    const wantUserComment = options.extras?.exifUserComment === true;
+    const exifLabels = l.exif ? exifCarriers(bytes, l.exif, findings) : [];
+    if (wantUserComment || exifLabels.length > 0) {
+      const exifPayload = rewriteExifPayload(l.exif ? payload(bytes, l.exif) : null, {
+        // Image guide Annex B: UserComment holds the wrapped form with the ASCII character code.
+        userComment: wantUserComment ? encodeWrapped(label) : null,
+        dropImageDescription: exifLabels.some((c) => c.carrier === 'exif-image-description'),
+      });
+      const exifSegment = makeSegment(APP1, exifPayload);
+      if (l.exif) edits.push({ start: l.exif.offset, end: l.exif.end, insert: exifSegment });
+      else edits.push({ start: afterApp0(l.segments), end: afterApp0(l.segments), insert: exifSegment });
+      for (const c of exifLabels) {
+        if (!(wantUserComment && c.carrier === 'exif-user-comment')) {
+          findings.push(finding(Rules.multipleLabels, 'info', `removed the label in ${c.location}; it is now in XMP (one label per file)`));
+        }
+      }
+    }
+    for (const s of l.blobs) {
+      edits.push({ start: s.offset, end: s.end, insert: new Uint8Array(0) });
+      findings.push(
+        finding(Rules.multipleLabels, 'info', `replaced the AIGC blob in APP${s.marker - APP0} at byte ${s.offset} by the XMP label`),
+      );
+    }
+    // Last, so that a new EXIF segment at the same offset comes before it.
+    edits.push(xmpEdit);
+    if (l.c2pa) findings.push(c2paInvalidatedFinding());
+    return { ...splicePlan(bytes.length, mergeEdits(edits)), findings };
+  },
+};
+
+/** XMP goes after SOI, JFIF APP0 and EXIF APP1, the order readers expect (XMP spec part 3 §1.1.3). */
+function afterLeadingSegments(bytes: Uint8Array, segments: readonly JpegSegment[]): number {
+  let at = 2;
+  for (const s of segments) {
+    if (s.marker === APP0 || isExif(bytes, s)) at = s.end;
+    else break;
+  }
+  return at;
+}
+
+/** A new EXIF APP1 goes right after SOI or JFIF APP0 (EXIF 2.3 §4.5.4). */
+function afterApp0(segments: readonly JpegSegment[]): number {
+  return segments[0]?.marker === APP0 ? segments[0].end : 2;
+}

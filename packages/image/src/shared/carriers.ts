@@ -1,0 +1,91 @@
+import {
+  decodeLabel,
+  type Evidence,
+  type Finding,
+  findAigcInXmp,
+  finding,
+  type LabelCarrier,
+  Rules,
+  TC260_NAMESPACE,
+} from '@aigc-label/core';
+
+/**
+ * Every TC260:AIGC property of an XMP packet as carriers. Matching is on the
+ * namespace URI, any prefix; a `TC260:AIGC` bound to another URI (a known
+ * writer uses the Adobe `tc` URI) is reported as non-canonical. TC260-PG-20259A.
+ */
+export function xmpCarriers(xml: string, where: string, offset: number): LabelCarrier[] {
+  return findAigcInXmp(xml).map((v) => {
+    const decoded = decodeLabel(v.value);
+    const wrongNamespace = v.namespace !== TC260_NAMESPACE;
+    const findings: Finding[] = [...decoded.findings];
+    if (wrongNamespace) {
+      findings.push(
+        finding(
+          Rules.nonCanonicalCarrier,
+          'warning',
+          `${v.prefix}:AIGC is bound to ${v.namespace || 'no namespace'}, not ${TC260_NAMESPACE}`,
+        ),
+      );
+    }
+    return {
+      carrier: 'xmp',
+      location: `${where}, ${v.prefix}:AIGC ${v.form}`,
+      offset,
+      raw: v.value,
+      label: decoded.label,
+      form: decoded.form,
+      canonical: !wrongNamespace,
+      findings,
+    };
+  });
+}
+
+/** A label stored as plain text outside XMP (EXIF UserComment, PNG tEXt, an APP segment blob). */
+export function textCarrier(carrier: string, location: string, offset: number, raw: string): LabelCarrier {
+  const decoded = decodeLabel(raw);
+  return { carrier, location, offset, raw, label: decoded.label, form: decoded.form, canonical: false, findings: decoded.findings };
+}
+
+/** Does a text value look like an Annex E label at all (before decoding it)? */
+export const looksLikeLabel = (text: string): boolean => /AIGC|ContentProducer/i.test(text);
+
+/** IPTC 2025 digital source type values that say "made by AI" (evidence, not a label). */
+const AI_SOURCE_TYPE = /digitalsourcetype\/(trainedAlgorithmicMedia|compositeWithTrainedAlgorithmicMedia|algorithmicMedia)/;
+
+export function xmpEvidence(xml: string, where: string): Evidence[] {
+  const m = AI_SOURCE_TYPE.exec(xml);
+  return m ? [{ kind: 'iptc-digital-source-type', detail: `IPTC DigitalSourceType ${m[1]}`, where }] : [];
+}
+
+export const c2paEvidence = (where: string, detail = 'C2PA manifest store'): Evidence => ({ kind: 'c2pa-manifest', detail, where });
+
+/** Writers add this whenever the file they change carries a C2PA manifest. */
+export const c2paInvalidatedFinding = (): Finding =>
+  finding(
+    Rules.c2paBindingInvalidated,
+    'warning',
+    "the file has a C2PA manifest; changing its bytes invalidates the manifest's hard binding",
+  );
+
+export interface ByteEdit {
+  readonly start: number;
+  readonly end: number;
+  readonly insert: Uint8Array;
+}
+
+/** Joins insertions at one offset (in the order given) so `splicePlan` sees no overlap. */
+export function mergeEdits(edits: readonly ByteEdit[]): ByteEdit[] {
+  const sorted = edits.map((e, i) => ({ e, i })).sort((a, b) => a.e.start - b.e.start || a.e.end - b.e.end || a.i - b.i);
+  const merged: ByteEdit[] = [];
+  for (const { e } of sorted) {
+    const last = merged[merged.length - 1];
+    if (last && last.start === e.start && last.end === last.start) {
+      const insert = new Uint8Array(last.insert.length + e.insert.length);
+      insert.set(last.insert);
+      insert.set(e.insert, last.insert.length);
+      merged[merged.length - 1] = { start: e.start, end: e.end, insert };
+    } else merged.push(e);
+  }
+  return merged;
+}

@@ -1,0 +1,57 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bytesSource, type FormatHandler, summarizeCarriers } from '@aigc-label/core';
+import sharp from 'sharp';
+
+export const EXIFTOOL = '/usr/bin/exiftool';
+export const hasExiftool = existsSync(EXIFTOOL);
+
+export const fixture = (path: string): Uint8Array =>
+  new Uint8Array(readFileSync(fileURLToPath(new URL(`./fixtures/${path}`, import.meta.url))));
+
+/** A small gradient with alpha-free RGB pixels, so every codec has something to keep. */
+export function gradient(width = 32, height = 24): sharp.Sharp {
+  const raw = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++)
+      raw.set([(x * 255) / width, (y * 255) / height, ((x + y) * 127) / (width + height)], (y * width + x) * 3);
+  return sharp(raw, { raw: { width, height, channels: 3 } });
+}
+
+export const toBytes = async (image: sharp.Sharp): Promise<Uint8Array> => new Uint8Array(await image.toBuffer());
+
+/** Decoded pixels of every frame, for "pixels untouched" checks. */
+export async function pixels(bytes: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await sharp(bytes, { animated: true }).raw().toBuffer());
+}
+
+export async function readLabel(handler: FormatHandler, bytes: Uint8Array) {
+  return summarizeCarriers(await handler.read(bytesSource(bytes)));
+}
+
+/** The config ExifTool needs to know the TC260 namespace (ExifTool's user-defined XMP tags). */
+export const EXIFTOOL_TC260_CONFIG = `%Image::ExifTool::UserDefined = (
+  'Image::ExifTool::XMP::Main' => { TC260 => { SubDirectory => { TagTable => 'Image::ExifTool::UserDefined::TC260' } } },
+);
+%Image::ExifTool::UserDefined::TC260 = (
+  GROUPS => { 0 => 'XMP', 1 => 'XMP-TC260', 2 => 'Image' },
+  NAMESPACE => { 'TC260' => 'http://www.tc260.org.cn/ns/AIGC/1.0/' },
+  WRITABLE => 'string',
+  AIGC => { },
+);
+1;
+`;
+
+/** Runs ExifTool on bytes written to a temp file; returns its JSON for the file. */
+export function exiftoolJson(bytes: Uint8Array, extension: string): Record<string, unknown> {
+  const dir = mkdtempSync(join(tmpdir(), 'aigc-exiftool-'));
+  const file = join(dir, `sample.${extension}`);
+  const config = join(dir, 'tc260.config');
+  writeFileSync(file, bytes);
+  writeFileSync(config, EXIFTOOL_TC260_CONFIG);
+  const out = execFileSync(EXIFTOOL, ['-config', config, '-j', '-G1', '-a', file], { encoding: 'utf8' });
+  return JSON.parse(out)[0];
+}
