@@ -1,0 +1,3 @@
+export * from '../pcm/index.js';
+export * from './apply.js';
+export * from './generate.js';
