@@ -1,0 +1,22 @@
+// biome-ignore lint/style/noRestrictedImports: the only file this package reads is a font shipped inside an npm dependency
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Font } from 'opentype.js';
+
+// Noto Sans SC (OFL-1.1) from npm, so labels render the same on a machine with no CJK fonts.
+const FONT_ASSET = '@expo-google-fonts/noto-sans-sc/500Medium/NotoSansSC_500Medium.ttf';
+
+const require = createRequire(import.meta.url);
+// opentype.js is CommonJS for Node and ESM without a default export for bundlers; require gives one shape.
+const opentype = require('opentype.js') as typeof import('opentype.js');
+
+let cached: Font | undefined;
+
+/** The parsed label font; parsing takes about half a second, so it happens once per process. */
+export function labelFont(): Font {
+  if (cached === undefined) {
+    const file = readFileSync(require.resolve(FONT_ASSET));
+    cached = opentype.parse(file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength));
+  }
+  return cached;
+}

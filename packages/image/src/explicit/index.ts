@@ -1,0 +1,11 @@
+export { applyVisibleLabel, type LabelPngResult, renderLabelPng, type VisibleLabelResult } from './apply.js';
+export { contrastRatio, type LabelContrast, MIN_CONTRAST, relativeLuminance } from './contrast.js';
+export { estimateJpegEncoding, type JpegEncoding } from './jpeg-quality.js';
+export {
+  ExplicitRules,
+  LABEL_POSITIONS,
+  type LabelBox,
+  type LabelPosition,
+  MIN_TEXT_HEIGHT_RATIO,
+  type VisibleLabelOptions,
+} from './options.js';

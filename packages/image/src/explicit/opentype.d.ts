@@ -1,0 +1,20 @@
+// Minimal typings for the part of opentype.js 2.x this package uses; the package ships none
+// and @types/opentype.js describes 1.x.
+declare module 'opentype.js' {
+  export interface BoundingBox {
+    x1: number;
+    y1: number;
+    x2: number;
+    y2: number;
+  }
+  export interface Path {
+    getBoundingBox(): BoundingBox;
+    toPathData(decimalPlaces?: number): string;
+  }
+  export interface Font {
+    readonly unitsPerEm: number;
+    getPath(text: string, x: number, y: number, fontSize: number): Path;
+    hasChar(char: string): boolean;
+  }
+  export function parse(buffer: ArrayBuffer): Font;
+}
