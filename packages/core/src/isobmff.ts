@@ -100,3 +100,145 @@ export function makeFullBox(type: string, version: number, flags: number, payloa
 }
 
 const printable = (type: string): string => type.replace(/[^\x20-\x7E]/g, '?');
+
+/** Reads a whole box into memory, refusing boxes over `limit` bytes (moov, moof: never mdat). */
+export async function readBox(source: ByteSource, box: Box, format: string, limit: number): Promise<Uint8Array> {
+  if (box.size > limit)
+    throw new LimitExceededError(
+      `${format}: box "${printable(box.type)}" at offset ${box.offset} is ${box.size} bytes, over the ${limit}-byte limit`,
+    );
+  return readExact(source, box.offset, box.size, format, `box "${printable(box.type)}"`);
+}
+
+/** Boxes whose payload is nothing but child boxes (ISO/IEC 14496-12 §8.1-§8.8, QuickTime udta). */
+export const containerBoxes: ReadonlySet<string> = new Set([
+  'moov',
+  'trak',
+  'mdia',
+  'minf',
+  'stbl',
+  'edts',
+  'dinf',
+  'mvex',
+  'udta',
+  'moof',
+  'traf',
+  'mfra',
+]);
+
+/**
+ * Rebuilds a container box held in `bytes` (the box starts at offset 0): `edit`
+ * sees every descendant and returns replacement bytes (empty to drop it) or
+ * undefined to keep it, in which case containers are descended into. A box
+ * none of whose descendants changed keeps its original bytes, header included.
+ */
+export function rewriteBoxTree(
+  bytes: Uint8Array,
+  format: string,
+  edit: (box: Box, boxBytes: Uint8Array, path: readonly string[]) => Uint8Array | undefined,
+  path: readonly string[] = [],
+): Uint8Array {
+  const root = parseBoxHeader(bytes, 0, 0, bytes.length, format);
+  const here = [...path, root.type];
+  const parts: Uint8Array[] = [];
+  let changed = false;
+  for (const child of listBoxesIn(bytes, root.headerSize, root.end, format)) {
+    const childBytes = bytes.subarray(child.offset, child.end);
+    let replacement = edit(child, childBytes, here);
+    if (replacement === undefined && containerBoxes.has(child.type)) replacement = rewriteBoxTree(childBytes, format, edit, here);
+    if (replacement !== undefined && replacement !== childBytes) changed = true;
+    parts.push(replacement ?? childBytes);
+  }
+  return changed ? makeBox(root.type, parts) : bytes;
+}
+
+/** Maps an offset in the input file to the same byte's offset in the output. */
+export type OffsetShift = (offset: number) => number;
+
+const maximumU32 = 0xffffffff;
+
+/** Entry count of a stco/co64/tfra-style table, bounded by the bytes that hold it. */
+function tableCount(payload: Uint8Array, at: number, entrySize: number, box: Box, format: string): number {
+  const count = u32be(payload, at);
+  if (at + 4 + count * entrySize > payload.length) {
+    throw new MalformedInputError(format, `${box.type} box at offset ${box.offset} declares ${count} entries, more than it holds`);
+  }
+  return count;
+}
+
+/**
+ * Applies `shift` to every chunk offset in a `moov` (stco and co64 of every
+ * trak, ISO/IEC 14496-12 §8.7.5). A `stco` whose shifted offsets no longer fit
+ * 32 bits becomes a `co64`, which grows the moov: callers iterate until the size
+ * is stable.
+ */
+export function shiftChunkOffsets(moov: Uint8Array, shift: OffsetShift, format: string): Uint8Array {
+  return rewriteBoxTree(moov, format, (box, boxBytes) => {
+    if (box.type !== 'stco' && box.type !== 'co64') return undefined;
+    const payload = boxBytes.subarray(box.headerSize);
+    const wide = box.type === 'co64';
+    const count = tableCount(payload, 4, wide ? 8 : 4, box, format);
+    const offsets: number[] = [];
+    let changed = false;
+    for (let i = 0; i < count; i++) {
+      const old = wide ? u64be(payload, 8 + i * 8) : u32be(payload, 8 + i * 4);
+      const moved = shift(old);
+      if (moved !== old) changed = true;
+      offsets.push(moved);
+    }
+    if (!changed) return undefined;
+    const promote = wide || offsets.some((o) => o > maximumU32);
+    const table = new Uint8Array(4 + count * (promote ? 8 : 4));
+    putU32be(table, 0, count);
+    for (let i = 0; i < count; i++) {
+      if (promote) putU64be(table, 4 + i * 8, offsets[i]);
+      else putU32be(table, 4 + i * 4, offsets[i]);
+    }
+    return makeBox(promote ? 'co64' : 'stco', [payload.subarray(0, 4), table]);
+  });
+}
+
+/**
+ * Applies `shift` to the absolute offsets of a fragmented file's `moof`
+ * (`tfhd` base_data_offset when flag 0x000001 is set, §8.8.7) or `mfra`
+ * (`tfra` moof_offset, §8.8.10). Sizes never change; offsets relative to the
+ * moof (default-base-is-moof, trun data_offset) need nothing.
+ */
+export function shiftFragmentOffsets(box: Uint8Array, shift: OffsetShift, format: string): Uint8Array {
+  return rewriteBoxTree(box, format, (child, childBytes) => {
+    if (child.type === 'tfhd') {
+      const flags = u32be(childBytes, child.headerSize) & 0xffffff;
+      if (!(flags & 1)) return undefined;
+      if (child.size < child.headerSize + 16) throw new MalformedInputError(format, `tfhd box at offset ${child.offset} is truncated`);
+      const at = child.headerSize + 8;
+      const old = u64be(childBytes, at);
+      if (shift(old) === old) return undefined;
+      const out = childBytes.slice();
+      putU64be(out, at, shift(old));
+      return out;
+    }
+    if (child.type !== 'tfra') return undefined;
+    const payload = childBytes.subarray(child.headerSize);
+    if (payload.length < 16) throw new MalformedInputError(format, `tfra box at offset ${child.offset} is truncated`);
+    const version = payload[0];
+    const lengths = u32be(payload, 8);
+    const tail = ((lengths >> 4) & 3) + ((lengths >> 2) & 3) + (lengths & 3) + 3;
+    const entrySize = (version === 1 ? 16 : 8) + tail;
+    const count = tableCount(payload, 12, entrySize, child, format);
+    const out = childBytes.slice();
+    let changed = false;
+    for (let i = 0; i < count; i++) {
+      const at = child.headerSize + 16 + i * entrySize + (version === 1 ? 8 : 4);
+      const old = version === 1 ? u64be(out, at) : u32be(out, at);
+      const moved = shift(old);
+      if (moved === old) continue;
+      if (version !== 1 && moved > maximumU32) {
+        throw new LimitExceededError(`${format}: a tfra moof_offset would pass 4 GiB in a version-0 tfra box; refusing to write`);
+      }
+      if (version === 1) putU64be(out, at, moved);
+      else putU32be(out, at, moved);
+      changed = true;
+    }
+    return changed ? out : undefined;
+  });
+}

@@ -1,0 +1,50 @@
+import {
+  type AigcLabel,
+  type ByteSource,
+  encodeLabel,
+  type FormatHandler,
+  fromAscii,
+  mp4Meta,
+  type ReadResult,
+  type WriteOptions,
+  type WriteResult,
+} from '@aigc-label/core';
+
+/** HEIF/AVIF brands (ISO/IEC 23008-12): still images, handled by the image package. */
+const IMAGE_BRANDS = new Set(['mif1', 'msf1', 'heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'avif', 'avis', 'avci', 'jpeg']);
+/** Audio-only brands, claimed by the audio package's M4A handler. */
+export const AUDIO_BRANDS = new Set(['M4A ', 'M4B ', 'M4P ', 'F4A ', 'F4B ']);
+/** First boxes of QuickTime files written without `ftyp`. */
+const QUICKTIME_FIRST_BOXES = new Set(['moov', 'mdat', 'free', 'skip', 'wide', 'pnot']);
+
+/** The major brand when the file starts with `ftyp`, '' when it starts with another QuickTime box, null otherwise. */
+export function isobmffBrand(head: Uint8Array): string | null {
+  if (head.length < 12) return null;
+  const type = fromAscii(head, 4, 8);
+  if (type === 'ftyp') return fromAscii(head, 8, 12);
+  return QUICKTIME_FIRST_BOXES.has(type) ? '' : null;
+}
+
+export const mp4: FormatHandler = {
+  id: 'mp4',
+  kind: 'video',
+  name: 'MPEG-4 / QuickTime',
+  extensions: ['mp4', 'mov', 'm4v', 'qt', '3gp'],
+  mimeTypes: ['video/mp4', 'video/quicktime', 'video/x-m4v', 'video/3gpp'],
+  carrier: 'moov/udta/meta mdta key AIGC (ilst UTF-8 data)',
+  sniff(head) {
+    const brand = isobmffBrand(head);
+    return brand !== null && !IMAGE_BRANDS.has(brand) && !AUDIO_BRANDS.has(brand);
+  },
+
+  async read(source: ByteSource): Promise<ReadResult> {
+    const { carriers, findings } = await mp4Meta.readMp4Carriers(source, 'mp4');
+    return { format: 'mp4', carriers, findings };
+  },
+
+  /** TC260-PG-20257A §6.1.1: the bare JSON under mdta key AIGC; media data is copied as ranges. */
+  async write(source: ByteSource, label: AigcLabel, options: WriteOptions = {}): Promise<WriteResult> {
+    const { plan, findings } = await mp4Meta.planMp4Label(source, encodeLabel(label, options.form), 'mp4');
+    return { segments: plan.segments, findings };
+  },
+};
