@@ -1,5 +1,5 @@
 import { ascii, concat, fromAscii, putU32le, u32le } from './bytes.js';
-import { LimitExceededError, MalformedInputError } from './errors.js';
+import { LimitExceededError, MalformedInputError, UnsupportedFormatError } from './errors.js';
 import { type ByteSource, readExact } from './source.js';
 
 /**
@@ -131,3 +131,54 @@ export const buildInfoList = (entries: readonly { id: string; data: Uint8Array }
     'INFO',
     entries.map((e) => riffChunk(e.id, e.data)),
   );
+
+/** An 8-byte chunk header: FourCC and u32 little-endian data size (the data is copied separately). */
+export function riffChunkHeader(id: string, size: number): Uint8Array {
+  if (id.length !== 4) throw new TypeError(`Expected a four-character chunk id but received "${id}"`);
+  if (size > 0xffffffff) throw new RangeError(`chunk "${id}" of ${size} bytes does not fit a 32-bit RIFF size`);
+  const header = new Uint8Array(8);
+  header.set(ascii(id), 0);
+  putU32le(header, 4, size);
+  return header;
+}
+
+/** A RIFF file's top level: its header, the chunks after the form type, and bytes after the RIFF body. */
+export interface RiffFile {
+  readonly header: RiffHeader;
+  /** Offset just past the RIFF body (8 + declared size). */
+  readonly end: number;
+  readonly chunks: readonly RiffChunk[];
+  /** Bytes inside the body after the last whole chunk (fewer than 8). */
+  readonly trailing: number;
+  /** Bytes after the RIFF body, up to the end of the file. */
+  readonly afterBody: number;
+}
+
+/**
+ * Reads a RIFF file's header and top-level chunks with checked sizes. RF64/BW64
+ * (EBU Tech 3306), whose 32-bit sizes are placeholders for a `ds64` chunk, are
+ * refused: a writer that treated them as RIFF would corrupt them.
+ */
+export async function readRiffFile(source: ByteSource, format: string, expectedForm: string): Promise<RiffFile> {
+  const header = parseRiffHeader(await readExact(source, 0, Math.min(12, source.size), format, 'RIFF header'), format);
+  if (header.magic !== 'RIFF') {
+    throw new UnsupportedFormatError(
+      `${format}: ${header.magic} (64-bit RIFF with a ds64 chunk) is not supported; convert it to RIFF first`,
+    );
+  }
+  if (header.form !== expectedForm)
+    throw new MalformedInputError(format, `RIFF form is "${printable(header.form)}", not "${expectedForm}"`);
+  if (header.declaredSize < 4) throw new MalformedInputError(format, `RIFF size ${header.declaredSize} is too small for the form type`);
+  const end = 8 + header.declaredSize;
+  if (end > source.size) {
+    throw new MalformedInputError(format, `RIFF size says ${end} bytes but the file has ${source.size}; the file is truncated`);
+  }
+  const { chunks, trailing } = await listRiffChunks(source, 12, end, format);
+  return { header, end, chunks, trailing, afterBody: source.size - end };
+}
+
+/** The 12-byte header of a RIFF file whose body (form type and chunks) is `bodySize` bytes. */
+export function riffFileHeader(form: string, bodySize: number, format: string): Uint8Array {
+  if (bodySize > 0xffffffff) throw new LimitExceededError(`${format}: a RIFF body of ${bodySize} bytes is over the 4 GiB RIFF limit`);
+  return riffHeader(form, bodySize - 4);
+}

@@ -1,0 +1,119 @@
+import {
+  type AigcLabel,
+  type ByteSource,
+  encodeLabel,
+  type Finding,
+  type FormatHandler,
+  finding,
+  MalformedInputError,
+  type ReadResult,
+  Rules,
+  readExact,
+  type Segment,
+  type WriteOptions,
+  type WriteResult,
+} from '@aigc-label/core';
+import { AIGC_DESCRIPTION, id3LabelCarriers, rewriteId3Label } from '../id3/label.js';
+import {
+  buildId3Tag,
+  buildUserTextFrame,
+  ID3_HEADER_SIZE,
+  type Id3Tag,
+  id3TagSize,
+  isId3Header,
+  newId3v24,
+  parseId3Tag,
+} from '../id3/tag.js';
+
+/** Padding given to a new or grown tag, so the next relabel fits without moving the audio. */
+const newTagPaddingInBytes = 1024;
+/** Most ID3v2 tags read back to back at the start of a file (some taggers prepend a second one). */
+const maximumLeadingTags = 8;
+
+interface LeadingTag {
+  readonly offset: number;
+  readonly tag: Id3Tag;
+}
+
+/** The ID3v2 tags at the start of the file, one after the other. */
+async function readLeadingTags(source: ByteSource): Promise<LeadingTag[]> {
+  const tags: LeadingTag[] = [];
+  let offset = 0;
+  while (tags.length < maximumLeadingTags && offset + ID3_HEADER_SIZE <= source.size) {
+    const header = await readExact(source, offset, ID3_HEADER_SIZE, 'mp3', 'ID3 header');
+    if (!isId3Header(header)) break;
+    const size = id3TagSize(header, 'mp3');
+    if (offset + size > source.size) {
+      throw new MalformedInputError(
+        'mp3',
+        `ID3 tag at byte ${offset} declares ${size} bytes, past the end of the file (${source.size} bytes)`,
+      );
+    }
+    tags.push({ offset, tag: parseId3Tag(await readExact(source, offset, size, 'mp3', 'ID3 tag'), 'mp3') });
+    offset += size;
+  }
+  return tags;
+}
+
+/** MPEG audio frame sync with layer III (ISO/IEC 11172-3 §2.4.2.3): 11 set bits, layer bits 01. */
+const isLayer3Sync = (head: Uint8Array, at: number): boolean =>
+  head[at] === 0xff && (head[at + 1] & 0xe0) === 0xe0 && ((head[at + 1] >> 1) & 3) === 1 && (head[at + 1] & 0x18) !== 0x08;
+
+export const mp3: FormatHandler = {
+  id: 'mp3',
+  kind: 'audio',
+  name: 'MP3',
+  extensions: ['mp3'],
+  mimeTypes: ['audio/mpeg'],
+  carrier: 'ID3v2 TXXX frame, description AIGC',
+  sniff(head) {
+    if (!isId3Header(head)) return isLayer3Sync(head, 0);
+    // An ID3 tag also prefixes some FLAC and AAC files: look past it when it fits in the head.
+    let size: number;
+    try {
+      size = id3TagSize(head, 'mp3');
+    } catch {
+      return false;
+    }
+    if (size + 4 > head.length) return true;
+    return isLayer3Sync(head, size) || isId3Header(head, size);
+  },
+
+  async read(source: ByteSource): Promise<ReadResult> {
+    const tags = await readLeadingTags(source);
+    const carriers = tags.flatMap(({ offset, tag }, index) => id3LabelCarriers(tag, offset, index === 0, ''));
+    const findings: Finding[] = [];
+    if (tags.length > 1)
+      findings.push(finding(Rules.damaged, 'info', `${tags.length} ID3v2 tags follow each other at the start of the file`));
+    return { format: 'mp3', carriers, findings };
+  },
+
+  /**
+   * Rewrites the first ID3v2 tag with one TXXX:AIGC frame (v2.4 UTF-8 in a new
+   * tag, the existing tag's version otherwise); all other frames are copied as
+   * stored, and the audio after the tag is a copied range.
+   */
+  async write(source: ByteSource, label: AigcLabel, options: WriteOptions = {}): Promise<WriteResult> {
+    const json = encodeLabel(label, options.form ?? 'bare');
+    const tags = await readLeadingTags(source);
+    const segments: Segment[] = [];
+    const findings: Finding[] = [];
+    let audioStart = 0;
+    if (tags.length === 0) {
+      segments.push(buildId3Tag(newId3v24, [buildUserTextFrame(4, 0, AIGC_DESCRIPTION, json)], { extraPadding: newTagPaddingInBytes }));
+    }
+    for (const [index, { offset, tag }] of tags.entries()) {
+      const rewritten = rewriteId3Label(tag, index === 0 ? json : null, newTagPaddingInBytes);
+      const unchanged = index > 0 && id3LabelCarriers(tag, offset, false, '').length === 0;
+      segments.push(unchanged ? { from: offset, length: tag.totalSize } : rewritten);
+      if (index === 0 && rewritten.length !== tag.totalSize) {
+        findings.push(
+          finding('id3/tag-resized', 'info', `the label did not fit the ID3 tag's padding; the tag grew to ${rewritten.length} bytes`),
+        );
+      }
+      audioStart = offset + tag.totalSize;
+    }
+    if (audioStart < source.size) segments.push({ from: audioStart, length: source.size - audioStart });
+    return { segments, findings };
+  },
+};

@@ -1,0 +1,149 @@
+import { ascii, type ByteSource, concat, MalformedInputError, putU32le, readExact, startsWith, u32le } from '@aigc-label/core';
+
+/**
+ * Ogg pages (RFC 3533 §6): "OggS", version 0, header type, 64-bit granule
+ * position, serial number, page sequence number, CRC, segment count, lacing
+ * values, then the data.
+ */
+export interface OggPage {
+  readonly offset: number;
+  readonly headerType: number;
+  /** The granule position as stored (8 bytes, little-endian). */
+  readonly granule: Uint8Array;
+  readonly serial: number;
+  readonly sequence: number;
+  readonly lacing: Uint8Array;
+  /** 27 + number of segments. */
+  readonly headerLength: number;
+  readonly dataLength: number;
+  /** Header plus data. */
+  readonly size: number;
+}
+
+export const OGG_CAPTURE = ascii('OggS');
+export const HEADER_CONTINUED = 0x01;
+export const HEADER_BOS = 0x02;
+export const HEADER_EOS = 0x04;
+const maximumSegments = 255;
+
+/** The Ogg CRC-32 (RFC 3533 §6): polynomial 0x04C11DB7, not reflected, initial value 0, no final xor. Not zlib's CRC. */
+const OGG_CRC_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n << 24;
+    for (let k = 0; k < 8; k++) c = c & 0x80000000 ? (c << 1) ^ 0x04c11db7 : c << 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+export function oggCrc(bytes: Uint8Array, previous = 0): number {
+  let crc = previous;
+  for (let i = 0; i < bytes.length; i++) crc = ((crc << 8) ^ OGG_CRC_TABLE[((crc >>> 24) ^ bytes[i]) & 0xff]) >>> 0;
+  return crc >>> 0;
+}
+
+/** The CRC of a whole page, computed with its CRC field taken as zero. */
+export function pageCrc(page: Uint8Array): number {
+  let crc = oggCrc(page.subarray(0, 22));
+  crc = oggCrc(new Uint8Array(4), crc);
+  return oggCrc(page.subarray(26), crc);
+}
+
+/** Reads and checks the page at `offset`; returns the page and its bytes. A bad CRC is an error. */
+export async function readPage(source: ByteSource, offset: number, format: string): Promise<{ page: OggPage; bytes: Uint8Array }> {
+  const fixed = await readExact(source, offset, 27, format, 'Ogg page header');
+  if (!startsWith(fixed, OGG_CAPTURE)) throw new MalformedInputError(format, `no Ogg page ("OggS") at byte ${offset}`);
+  if (fixed[4] !== 0) throw new MalformedInputError(format, `Ogg page at byte ${offset} has unknown version ${fixed[4]}`);
+  const segments = fixed[26];
+  const lacing = await readExact(source, offset + 27, segments, format, 'Ogg lacing table');
+  let dataLength = 0;
+  for (const v of lacing) dataLength += v;
+  const headerLength = 27 + segments;
+  const bytes = await readExact(source, offset, headerLength + dataLength, format, 'Ogg page');
+  const stored = u32le(bytes, 22);
+  if (pageCrc(bytes) !== stored) throw new MalformedInputError(format, `Ogg page ${u32le(bytes, 18)} at byte ${offset} has a bad CRC`);
+  return {
+    page: {
+      offset,
+      headerType: bytes[5],
+      granule: bytes.slice(6, 14),
+      serial: u32le(bytes, 14),
+      sequence: u32le(bytes, 18),
+      lacing,
+      headerLength,
+      dataLength,
+      size: headerLength + dataLength,
+    },
+    bytes,
+  };
+}
+
+/** A page from parts, with its CRC. */
+export function buildPage(
+  headerType: number,
+  granule: Uint8Array,
+  serial: number,
+  sequence: number,
+  lacing: Uint8Array,
+  data: Uint8Array,
+): Uint8Array {
+  const page = new Uint8Array(27 + lacing.length + data.length);
+  page.set(OGG_CAPTURE, 0);
+  page[5] = headerType;
+  page.set(granule, 6);
+  putU32le(page, 14, serial);
+  putU32le(page, 18, sequence);
+  page[26] = lacing.length;
+  page.set(lacing, 27);
+  page.set(data, 27 + lacing.length);
+  putU32le(page, 22, pageCrc(page));
+  return page;
+}
+
+/** Granule position -1: no packet finishes on the page (RFC 3533 §6). */
+const NO_GRANULE = new Uint8Array(8).fill(0xff);
+/** Header packets have granule position 0 (Vorbis I §A.2, RFC 7845 §3). */
+const HEADER_GRANULE = new Uint8Array(8);
+
+/**
+ * Lays header packets out on pages from `firstSequence` on: up to 255 segments a
+ * page, a packet that ends on a page gives it granule 0, a page on which none ends
+ * gets -1, and the last packet ends its page so the audio starts on a fresh one.
+ */
+export function paginateHeaderPackets(packets: readonly Uint8Array[], serial: number, firstSequence: number): Uint8Array[] {
+  const pages: Uint8Array[] = [];
+  let lacing: number[] = [];
+  let data: Uint8Array[] = [];
+  let continued = false;
+  let packetEnded = false;
+  const flush = (nextContinued: boolean) => {
+    const header = continued ? HEADER_CONTINUED : 0;
+    pages.push(
+      buildPage(
+        header,
+        packetEnded ? HEADER_GRANULE : NO_GRANULE,
+        serial,
+        firstSequence + pages.length,
+        Uint8Array.from(lacing),
+        concat(data),
+      ),
+    );
+    lacing = [];
+    data = [];
+    packetEnded = false;
+    continued = nextContinued;
+  };
+  for (const packet of packets) {
+    const segmentCount = Math.floor(packet.length / 255) + 1;
+    for (let s = 0; s < segmentCount; s++) {
+      if (lacing.length === maximumSegments) flush(true);
+      const length = Math.min(255, packet.length - s * 255);
+      lacing.push(length);
+      data.push(packet.subarray(s * 255, s * 255 + length));
+      if (s === segmentCount - 1) packetEnded = true;
+    }
+  }
+  if (lacing.length > 0) flush(false);
+  return pages;
+}

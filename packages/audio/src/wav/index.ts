@@ -1,0 +1,161 @@
+import {
+  type AigcLabel,
+  type ByteSource,
+  decodeLabel,
+  encodeLabel,
+  type Finding,
+  type FormatHandler,
+  finding,
+  fromUtf8,
+  type LabelCarrier,
+  LimitExceededError,
+  type ReadResult,
+  Rules,
+  readExact,
+  riff,
+  type Segment,
+  startsWith,
+  utf8,
+  type WriteOptions,
+  type WriteResult,
+} from '@aigc-label/core';
+import { id3LabelCarriers, rewriteId3Label } from '../id3/label.js';
+import { parseId3Tag } from '../id3/tag.js';
+
+/** The chunk id the audio guide names for WAV (TC260-PG-202510A): a top-level RIFF chunk `AIGC` holding the JSON. */
+const AIGC_CHUNK = 'AIGC';
+/** Largest metadata chunk (AIGC, LIST/INFO, id3) read into memory. */
+const maximumMetadataChunkInBytes = 64 * 1024 * 1024;
+
+const isId3Chunk = (chunk: riff.RiffChunk): boolean => chunk.id === 'id3 ' || chunk.id === 'ID3 ';
+const isInfoList = (chunk: riff.RiffChunk): boolean => chunk.id === 'LIST' && chunk.listType === 'INFO';
+
+async function readChunkData(source: ByteSource, chunk: riff.RiffChunk): Promise<Uint8Array> {
+  if (chunk.size > maximumMetadataChunkInBytes) {
+    throw new LimitExceededError(
+      `wav: chunk "${chunk.id}" at byte ${chunk.offset} has ${chunk.size} bytes, over the ${maximumMetadataChunkInBytes}-byte metadata limit`,
+    );
+  }
+  return readExact(source, chunk.dataOffset, chunk.size, 'wav', `chunk "${chunk.id}"`);
+}
+
+function textCarrier(carrier: string, location: string, offset: number, data: Uint8Array, canonical: boolean): LabelCarrier {
+  const raw = fromUtf8(data);
+  const decoded = decodeLabel(raw);
+  return { carrier, location, offset, raw, label: decoded.label, form: decoded.form, canonical, findings: decoded.findings };
+}
+
+/** The label-bearing pieces of a WAV file's top level. */
+interface WavLayout {
+  readonly file: riff.RiffFile;
+  readonly carriers: LabelCarrier[];
+  /** LIST/INFO chunks that hold an AIGC entry, with their entries. */
+  readonly infoLists: Map<riff.RiffChunk, riff.InfoEntry[]>;
+  /** id3 chunks that hold a TXXX:AIGC frame, with the parsed tag. */
+  readonly id3Chunks: Map<riff.RiffChunk, ReturnType<typeof parseId3Tag>>;
+}
+
+async function readLayout(source: ByteSource): Promise<WavLayout> {
+  const file = await riff.readRiffFile(source, 'wav', 'WAVE');
+  const carriers: LabelCarrier[] = [];
+  const infoLists = new Map<riff.RiffChunk, riff.InfoEntry[]>();
+  const id3Chunks = new Map<riff.RiffChunk, ReturnType<typeof parseId3Tag>>();
+  for (const chunk of file.chunks) {
+    if (chunk.id === AIGC_CHUNK) {
+      carriers.push(
+        textCarrier('riff-chunk', `RIFF chunk "AIGC" at byte ${chunk.offset}`, chunk.offset, await readChunkData(source, chunk), true),
+      );
+    } else if (isInfoList(chunk)) {
+      const body = await readChunkData(source, chunk);
+      const entries = riff.parseInfoList(body.subarray(4), 'wav', chunk.dataOffset + 4);
+      const labels = entries.filter((e) => e.id === AIGC_CHUNK);
+      for (const e of labels) {
+        carriers.push(textCarrier('riff-info', `LIST/INFO entry "AIGC" at byte ${e.offset}`, e.offset, e.data, false));
+      }
+      if (labels.length > 0) infoLists.set(chunk, entries);
+    } else if (isId3Chunk(chunk)) {
+      const tag = parseId3Tag(await readChunkData(source, chunk), 'wav');
+      const found = id3LabelCarriers(tag, chunk.dataOffset, false, `"${chunk.id}" chunk, `);
+      carriers.push(...found);
+      if (found.length > 0) id3Chunks.set(chunk, tag);
+    }
+  }
+  return { file, carriers, infoLists, id3Chunks };
+}
+
+/** The chunk as stored, plus the pad byte a last chunk of odd size may lack. */
+function copyChunk(chunk: riff.RiffChunk): Segment[] {
+  const stored = chunk.end - chunk.offset;
+  const whole = 8 + chunk.size + (chunk.size & 1);
+  return stored < whole
+    ? [{ from: chunk.offset, length: stored }, new Uint8Array(whole - stored)]
+    : [{ from: chunk.offset, length: stored }];
+}
+
+export const wav: FormatHandler = {
+  id: 'wav',
+  kind: 'audio',
+  name: 'WAVE',
+  extensions: ['wav', 'wave'],
+  mimeTypes: ['audio/wav', 'audio/x-wav', 'audio/vnd.wave'],
+  carrier: 'RIFF chunk AIGC',
+  // RIFF....WAVE, and RF64/BW64 so that they get a clear refusal rather than "unknown format".
+  sniff: (head) =>
+    head.length >= 12 &&
+    (startsWith(head, utf8('RIFF')) || startsWith(head, utf8('RF64')) || startsWith(head, utf8('BW64'))) &&
+    startsWith(head, utf8('WAVE'), 8),
+
+  async read(source: ByteSource): Promise<ReadResult> {
+    const { file, carriers } = await readLayout(source);
+    const findings: Finding[] = [];
+    if (file.trailing > 0) findings.push(finding(Rules.damaged, 'info', `${file.trailing} stray bytes at the end of the RIFF body`));
+    if (file.afterBody > 0) findings.push(finding(Rules.damaged, 'info', `${file.afterBody} bytes follow the RIFF body`));
+    if (!file.chunks.some((c) => c.id === 'data')) findings.push(finding(Rules.damaged, 'warning', 'no "data" chunk'));
+    return { format: 'wav', carriers, findings };
+  },
+
+  /**
+   * Writes one top-level `AIGC` chunk (in place of an existing one, else before
+   * `data`) and fixes the RIFF size. LIST/INFO/AIGC entries and id3 TXXX:AIGC
+   * frames are removed so the file keeps one label (GB 45438 §6.1 c)); every other
+   * chunk, the audio data included, is a copied range.
+   */
+  async write(source: ByteSource, label: AigcLabel, options: WriteOptions = {}): Promise<WriteResult> {
+    const { file, infoLists, id3Chunks } = await readLayout(source);
+    const labelChunk = riff.riffChunk(AIGC_CHUNK, utf8(encodeLabel(label, options.form ?? 'bare')));
+    const findings: Finding[] = [];
+    const body: Segment[] = [];
+    let placed = false;
+    const place = () => {
+      if (!placed) body.push(labelChunk);
+      placed = true;
+    };
+    const insertBefore = file.chunks.some((c) => c.id === AIGC_CHUNK) ? AIGC_CHUNK : 'data';
+    for (const chunk of file.chunks) {
+      if (chunk.id === insertBefore) place();
+      if (chunk.id === AIGC_CHUNK) continue;
+      const entries = infoLists.get(chunk);
+      const tag = id3Chunks.get(chunk);
+      if (entries) {
+        const kept = entries.filter((e) => e.id !== AIGC_CHUNK);
+        if (kept.length > 0) body.push(riff.buildInfoList(kept));
+        findings.push(
+          finding(Rules.multipleLabels, 'info', 'removed the LIST/INFO AIGC entry; the label is in the AIGC chunk (one label per file)'),
+        );
+      } else if (tag) {
+        body.push(riff.riffChunk(chunk.id, rewriteId3Label(tag, null, 0)));
+        findings.push(
+          finding(Rules.multipleLabels, 'info', `removed the TXXX:AIGC frame from the "${chunk.id}" chunk; the label is in the AIGC chunk`),
+        );
+      } else body.push(...copyChunk(chunk));
+    }
+    place();
+    const bodyEnd = file.end - file.trailing;
+    if (file.trailing > 0) body.push({ from: bodyEnd, length: file.trailing });
+    let bodySize = 4;
+    for (const s of body) bodySize += s.length;
+    const segments: Segment[] = [riff.riffFileHeader('WAVE', bodySize, 'wav'), ...body];
+    if (file.afterBody > 0) segments.push({ from: file.end, length: file.afterBody });
+    return { segments, findings };
+  },
+};
