@@ -1,8 +1,9 @@
 import type { FormatHandler } from '@aigc-label/core';
 import { jpeg } from './jpeg/index.js';
 import { png } from './png/index.js';
+import { webp } from './webp/index.js';
 
-export { jpeg, png };
+export { jpeg, png, webp };
 
 /** Image handlers in sniffing order. */
-export const imageHandlers: readonly FormatHandler[] = [png, jpeg];
+export const imageHandlers: readonly FormatHandler[] = [png, jpeg, webp];

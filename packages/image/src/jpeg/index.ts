@@ -31,8 +31,8 @@ import {
   xmpCarriers,
   xmpEvidence,
 } from '../shared/carriers.js';
+import { rewriteExifPayload } from '../shared/exif-rewrite.js';
 import { exifTextCarriers } from '../shared/tiff-ifd.js';
-import { rewriteExifPayload } from './exif-segment.js';
 import { assembleExtendedXmp, type ExtendedXmp, extendedGuidIn, extendedXmpSegments, withoutAigc } from './extended-xmp.js';
 import {
   APP0,

@@ -1,6 +1,6 @@
 import { ascii, utf8 } from '@aigc-label/core';
 import piexif from 'piexifjs';
-import { TiffTag } from '../shared/tiff-ifd.js';
+import { TiffTag } from './tiff-ifd.js';
 
 /** EXIF 2.3 §4.6.5: the character code that prefixes a UserComment value. */
 const ASCII_CODE = 'ASCII\0\0\0';
@@ -19,8 +19,8 @@ export interface ExifChange {
 }
 
 /**
- * Rewrites an EXIF APP1 payload ("Exif\0\0" + TIFF) with piexifjs, or makes a new
- * one when `existing` is null. Only the UserComment and ImageDescription tags
+ * Rewrites an EXIF block ("Exif\0\0" + TIFF, as in a JPEG APP1 payload) with
+ * piexifjs, or makes a new one when `existing` is null. Only the UserComment and ImageDescription tags
  * change; orientation and the other tags piexifjs knows are kept.
  */
 export function rewriteExifPayload(existing: Uint8Array | null, change: ExifChange): Uint8Array {

@@ -1,0 +1,201 @@
+import {
+  type AigcLabel,
+  ascii,
+  type ByteSource,
+  bytesSource,
+  concat,
+  type Evidence,
+  encodeBare,
+  encodeWrapped,
+  type Finding,
+  type FormatHandler,
+  finding,
+  fromAscii,
+  fromUtf8,
+  type LabelCarrier,
+  MalformedInputError,
+  putU24le,
+  putU32le,
+  type ReadResult,
+  Rules,
+  readAll,
+  riff,
+  splicePlan,
+  startsWith,
+  u16le,
+  u32le,
+  upsertAigcXmp,
+  utf8,
+  type WriteOptions,
+  type WriteResult,
+} from '@aigc-label/core';
+import { type ByteEdit, c2paEvidence, c2paInvalidatedFinding, mergeEdits, xmpCarriers, xmpEvidence } from '../shared/carriers.js';
+import { rewriteExifPayload } from '../shared/exif-rewrite.js';
+import { exifTextCarriers } from '../shared/tiff-ifd.js';
+
+/** WebP container spec: VP8X flag bits. */
+const Flag = { animation: 0x02, xmp: 0x04, exif: 0x08, alpha: 0x10, icc: 0x20 } as const;
+/** Chunks that precede XMP in an extended file (WebP container spec, "Extended File Format"). */
+const BEFORE_XMP = new Set(['VP8X', 'ICCP', 'ANIM', 'ALPH', 'VP8 ', 'VP8L', 'ANMF', 'EXIF']);
+const C2PA_CHUNK = 'C2PA';
+const EXIF_PREFIX = ascii('Exif\0\0');
+
+const fail = (message: string) => new MalformedInputError('webp', message);
+
+interface WebpLayout {
+  readonly chunks: readonly riff.RiffChunk[];
+  /** Bytes after the end the RIFF header declares. */
+  readonly trailing: number;
+}
+
+async function layout(bytes: Uint8Array): Promise<WebpLayout> {
+  if (bytes.length === 0) throw fail('the file is empty (0 bytes)');
+  const header = riff.parseRiffHeader(bytes.subarray(0, 12), 'webp');
+  if (header.magic !== 'RIFF' || header.form !== 'WEBP') throw fail('not a RIFF WEBP file');
+  const end = 8 + header.declaredSize;
+  if (end > bytes.length) throw fail(`file is truncated: the RIFF header declares ${end} bytes, the file has ${bytes.length}`);
+  const { chunks, trailing } = await riff.listRiffChunks(bytesSource(bytes), 12, end, 'webp');
+  if (trailing > 0) throw fail(`${trailing} stray bytes at the end of the RIFF body`);
+  const first = chunks[0]?.id;
+  if (first !== 'VP8 ' && first !== 'VP8L' && first !== 'VP8X')
+    throw fail(`the first chunk is "${first ?? 'none'}", not VP8, VP8L or VP8X`);
+  return { chunks, trailing: bytes.length - end };
+}
+
+const chunkData = (bytes: Uint8Array, c: riff.RiffChunk) => bytes.subarray(c.dataOffset, c.dataOffset + c.size);
+
+/** Canvas size and alpha of a simple-format image, from its bitstream header. */
+function simpleCanvas(bytes: Uint8Array, c: riff.RiffChunk): { width: number; height: number; alpha: boolean } {
+  const data = chunkData(bytes, c);
+  if (c.id === 'VP8 ') {
+    // RFC 6386 §9.1: 3-byte frame tag, start code 9D 01 2A, then 14-bit width and height.
+    if (data.length < 10 || !startsWith(data, [0x9d, 0x01, 0x2a], 3)) throw fail('VP8 chunk has no key-frame start code');
+    return { width: u16le(data, 6) & 0x3fff, height: u16le(data, 8) & 0x3fff, alpha: false };
+  }
+  // WebP lossless bitstream spec §3.2: signature 0x2F, 14-bit width-1, 14-bit height-1, alpha hint.
+  if (data.length < 5 || data[0] !== 0x2f) throw fail('VP8L chunk has no lossless signature');
+  const bits = u32le(data, 1);
+  return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1, alpha: ((bits >>> 28) & 1) === 1 };
+}
+
+function vp8xChunk(flags: number, width: number, height: number): Uint8Array {
+  const data = new Uint8Array(10);
+  data[0] = flags;
+  putU24le(data, 4, width - 1);
+  putU24le(data, 7, height - 1);
+  return riff.riffChunk('VP8X', data);
+}
+
+function exifCarriers(bytes: Uint8Array, c: riff.RiffChunk, findings: Finding[]): LabelCarrier[] {
+  let data = chunkData(bytes, c);
+  let base = c.dataOffset;
+  // Some writers keep the JPEG "Exif\0\0" prefix inside the chunk.
+  if (startsWith(data, EXIF_PREFIX)) {
+    data = data.subarray(6);
+    base += 6;
+  }
+  try {
+    return exifTextCarriers(data, base, `EXIF chunk at byte ${c.offset}`, 'webp');
+  } catch (error) {
+    if (!(error instanceof MalformedInputError)) throw error;
+    findings.push(finding(Rules.damaged, 'warning', error.message, `EXIF chunk at byte ${c.offset}`));
+    return [];
+  }
+}
+
+export const webp: FormatHandler = {
+  id: 'webp',
+  kind: 'image',
+  name: 'WebP',
+  extensions: ['webp'],
+  mimeTypes: ['image/webp'],
+  carrier: 'RIFF chunk "XMP ", XMP TC260:AIGC',
+  sniff: (head) => head.length >= 12 && fromAscii(head, 0, 4) === 'RIFF' && fromAscii(head, 8, 12) === 'WEBP',
+
+  async read(source: ByteSource): Promise<ReadResult> {
+    const bytes = await readAll(source, 'webp');
+    const l = await layout(bytes);
+    const findings: Finding[] = [];
+    if (l.trailing > 0) findings.push(finding(Rules.damaged, 'warning', `${l.trailing} bytes follow the end of the RIFF container`));
+    const carriers: LabelCarrier[] = [];
+    const evidence: Evidence[] = [];
+    for (const c of l.chunks) {
+      if (c.id === 'XMP ') {
+        const xml = fromUtf8(chunkData(bytes, c));
+        const where = `XMP chunk at byte ${c.offset}`;
+        carriers.push(...xmpCarriers(xml, where, c.offset));
+        evidence.push(...xmpEvidence(xml, where));
+      } else if (c.id === 'EXIF') carriers.push(...exifCarriers(bytes, c, findings));
+      else if (c.id === C2PA_CHUNK) evidence.push(c2paEvidence('C2PA chunk', 'C2PA manifest store (C2PA chunk)'));
+    }
+    const vp8x = l.chunks[0].id === 'VP8X' ? chunkData(bytes, l.chunks[0]) : null;
+    if (vp8x && l.chunks.some((c) => c.id === 'XMP ') && !(vp8x[0] & Flag.xmp)) {
+      findings.push(finding(Rules.damaged, 'info', 'an XMP chunk is present but the VP8X XMP flag is not set'));
+    }
+    return { format: 'webp', carriers, findings, evidence };
+  },
+
+  /**
+   * Updates the `XMP ` chunk or adds one after the image and EXIF chunks; a
+   * simple (VP8/VP8L) file gets a VP8X header with its canvas size first. The
+   * VP8X XMP flag and the RIFF size are fixed; every other chunk is copied.
+   */
+  async write(source: ByteSource, label: AigcLabel, options: WriteOptions = {}): Promise<WriteResult> {
+    const bytes = await readAll(source, 'webp');
+    const l = await layout(bytes);
+    if (l.trailing > 0) throw fail(`${l.trailing} bytes of garbage follow the RIFF container; refusing to write`);
+    const json = options.form === 'wrapped' ? encodeWrapped(label) : encodeBare(label);
+    const xmpChunks = l.chunks.filter((c) => c.id === 'XMP ');
+    if (xmpChunks.length > 1) throw fail(`${xmpChunks.length} XMP chunks; a WebP file may have one`);
+    const findings: Finding[] = [];
+    const exifLabels = l.chunks.filter((c) => c.id === 'EXIF').flatMap((c) => exifCarriers(bytes, c, findings));
+    const existing = xmpChunks[0];
+    const xmpChunk = riff.riffChunk('XMP ', utf8(upsertAigcXmp(existing ? fromUtf8(chunkData(bytes, existing)) : null, json)));
+    const edits: ByteEdit[] = [];
+    const first = l.chunks[0];
+    if (first.id === 'VP8X') {
+      if (first.size < 10) throw fail('VP8X chunk is shorter than 10 bytes');
+      edits.push({ start: first.dataOffset, end: first.dataOffset + 1, insert: Uint8Array.of(bytes[first.dataOffset] | Flag.xmp) });
+    } else {
+      const canvas = simpleCanvas(bytes, first);
+      edits.push({
+        start: first.offset,
+        end: first.offset,
+        insert: vp8xChunk(Flag.xmp | (canvas.alpha ? Flag.alpha : 0), canvas.width, canvas.height),
+      });
+    }
+    if (existing) edits.push({ start: existing.offset, end: existing.end, insert: xmpChunk });
+    else {
+      const after = l.chunks.filter((c) => BEFORE_XMP.has(c.id)).at(-1) ?? first;
+      edits.push({ start: after.end, end: after.end, insert: xmpChunk });
+    }
+    for (const c of l.chunks.filter((c) => c.id === 'EXIF')) {
+      if (!exifLabels.some((label) => label.location.startsWith(`EXIF chunk at byte ${c.offset}`))) continue;
+      // One label per file (GB 45438 §6.1 c)): the EXIF copy goes, the XMP one stays.
+      const data = chunkData(bytes, c);
+      const prefixed = startsWith(data, EXIF_PREFIX);
+      const rewritten = rewriteExifPayload(prefixed ? data : concat([EXIF_PREFIX, data]), {
+        userComment: null,
+        dropImageDescription: exifLabels.some((e) => e.carrier === 'exif-image-description'),
+      });
+      edits.push({
+        start: c.offset,
+        end: c.end,
+        insert: riff.riffChunk('EXIF', prefixed ? rewritten : rewritten.subarray(EXIF_PREFIX.length)),
+      });
+      findings.push(
+        finding(
+          Rules.multipleLabels,
+          'info',
+          `removed the label in the EXIF chunk at byte ${c.offset}; it is now in XMP (one label per file)`,
+        ),
+      );
+    }
+    const growth = edits.reduce((sum, e) => sum + e.insert.length - (e.end - e.start), 0);
+    const size = new Uint8Array(4);
+    putU32le(size, 0, u32le(bytes, 4) + growth);
+    edits.push({ start: 4, end: 8, insert: size });
+    if (l.chunks.some((c) => c.id === C2PA_CHUNK)) findings.push(c2paInvalidatedFinding());
+    return { ...splicePlan(bytes.length, mergeEdits(edits)), findings };
+  },
+};
