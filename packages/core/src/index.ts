@@ -20,3 +20,4 @@ export * from './validate.js';
 export * from './verify.js';
 export * from './wording.js';
 export * from './xmp.js';
+export * from './xmp-label.js';
