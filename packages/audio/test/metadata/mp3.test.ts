@@ -1,0 +1,148 @@
+import { ascii, bytesSource, concat, encodeBare, indexOfBytes, labelBytes, MalformedInputError } from '@aigc-label/core';
+import { parseBuffer } from 'music-metadata';
+import NodeID3 from 'node-id3';
+import { describe, expect, it } from 'vitest';
+import { describeHandlerContract, sampleLabel } from '../../../../test/handler-contract.js';
+import { mp3 } from '../../src/mp3/index.js';
+import { decodePcm, generateAudio, generatePng, probeTags, tagValue } from './media.js';
+
+const sample = generateAudio('tone.mp3', ['-c:a', 'libmp3lame', '-b:a', '32k', '-id3v2_version', '4', '-metadata', 'title=Tone']);
+const sync = (size: number) => Uint8Array.of((size >> 21) & 0x7f, (size >> 14) & 0x7f, (size >> 7) & 0x7f, size & 0x7f);
+const tagSize = (file: Uint8Array) => 10 + ((file[6] << 21) | (file[7] << 14) | (file[8] << 7) | file[9]);
+/** The MPEG audio after the leading ID3 tag. */
+const audioOf = (file: Uint8Array) => file.subarray(tagSize(file));
+
+/** A hand-made frame: v2.2 (3-char id, 24-bit size), v2.3 (32-bit size) or v2.4 (sync-safe size). */
+function frame(version: number, id: string, body: Uint8Array): Uint8Array {
+  if (version === 2) return concat([ascii(id), Uint8Array.of(body.length >> 16, (body.length >> 8) & 0xff, body.length & 0xff), body]);
+  const size =
+    version === 4
+      ? sync(body.length)
+      : Uint8Array.of(body.length >>> 24, (body.length >> 16) & 0xff, (body.length >> 8) & 0xff, body.length & 0xff);
+  return concat([ascii(id), size, Uint8Array.of(0, 0), body]);
+}
+const userText = (description: string, value: string) => concat([Uint8Array.of(0), ascii(description), Uint8Array.of(0), ascii(value)]);
+function tag(version: number, flags: number, body: Uint8Array, footer = false): Uint8Array {
+  const header = concat([ascii('ID3'), Uint8Array.of(version, 0, flags), sync(body.length)]);
+  return concat(footer ? [header, body, concat([ascii('3DI'), header.subarray(3)])] : [header, body]);
+}
+
+describeHandlerContract(mp3, () => sample);
+
+describe('mp3 metadata carrier', () => {
+  it('writes TXXX:AIGC that ffprobe and music-metadata read, and the audio decodes to the same samples', async () => {
+    const label = sampleLabel();
+    const { bytes } = await labelBytes(mp3, sample, label);
+    expect(tagValue(probeTags(bytes, 'out.mp3'), 'AIGC')).toBe(encodeBare(label));
+    const meta = await parseBuffer(bytes, { mimeType: 'audio/mpeg' });
+    const txxx = meta.native['ID3v2.4']?.find((t) => t.id === 'TXXX:AIGC');
+    expect(txxx?.value).toBe(encodeBare(label));
+    expect(meta.common.title).toBe('Tone');
+    expect(audioOf(bytes)).toEqual(audioOf(sample));
+    expect(decodePcm(bytes, 'out.mp3')).toEqual(decodePcm(sample, 'in.mp3'));
+  });
+
+  it('keeps an ID3v2.3 tag at v2.3 and its APIC and COMM frames byte-identical', async () => {
+    const cover = generatePng();
+    const tagged = NodeID3.write(
+      {
+        title: 'Tone',
+        comment: { language: 'chi', text: '测试注释' },
+        image: { mime: 'image/png', type: { id: 3, name: 'front cover' }, description: 'cover', imageBuffer: Buffer.from(cover) },
+      },
+      Buffer.from(audioOf(sample)),
+    );
+    const input = new Uint8Array(tagged);
+    expect(input[3]).toBe(3);
+    const rawFrame = (file: Uint8Array, id: string) => {
+      const at = indexOfBytes(file, ascii(id));
+      const size = (file[at + 4] << 24) | (file[at + 5] << 16) | (file[at + 6] << 8) | file[at + 7];
+      return file.slice(at, at + 10 + size);
+    };
+    const { bytes } = await labelBytes(mp3, input, sampleLabel());
+    expect(bytes[3]).toBe(3);
+    for (const id of ['APIC', 'COMM', 'TIT2'])
+      expect(indexOfBytes(bytes.subarray(0, tagSize(bytes)), rawFrame(input, id))).toBeGreaterThan(0);
+    const meta = await parseBuffer(bytes, { mimeType: 'audio/mpeg' });
+    expect(meta.native['ID3v2.3']?.find((t) => t.id === 'TXXX:AIGC')?.value).toBe(encodeBare(sampleLabel()));
+    expect(meta.common.picture?.[0].data).toEqual(cover);
+    expect(decodePcm(bytes, 'out.mp3')).toEqual(decodePcm(input, 'in.mp3'));
+  });
+
+  it('reuses the padding on a relabel so the audio does not move', async () => {
+    const first = await labelBytes(mp3, sample, sampleLabel());
+    const second = await labelBytes(mp3, first.bytes, sampleLabel({ ProduceID: 'second-id', PropagateID: 'second-id' }));
+    expect(second.bytes.length).toBe(first.bytes.length);
+    expect(tagSize(second.bytes)).toBe(tagSize(first.bytes));
+    expect(audioOf(second.bytes)).toEqual(audioOf(sample));
+    const padded = concat([
+      tag(4, 0, concat([frame(4, 'TIT2', concat([Uint8Array.of(3), ascii('x')])), new Uint8Array(2048)])),
+      audioOf(sample),
+    ]);
+    const { bytes } = await labelBytes(mp3, padded, sampleLabel());
+    expect(bytes.length).toBe(padded.length);
+  });
+
+  it('creates a v2.4 tag on a file without one', async () => {
+    const bare = audioOf(sample).slice();
+    expect(mp3.sniff(bare)).toBe(true);
+    const { bytes } = await labelBytes(mp3, bare, sampleLabel());
+    expect(bytes[3]).toBe(4);
+    expect(tagValue(probeTags(bytes, 'new.mp3'), 'AIGC')).toBe(encodeBare(sampleLabel()));
+    expect(decodePcm(bytes, 'new.mp3')).toEqual(decodePcm(bare, 'bare.mp3'));
+  });
+
+  it('reads v2.2, unsynchronised v2.3 and v2.4 tags with an extended header and a footer', async () => {
+    const json = encodeBare(sampleLabel());
+    const audio = audioOf(sample);
+    const v22 = concat([
+      tag(2, 0, concat([frame(2, 'TT2', concat([Uint8Array.of(0), ascii('x')])), frame(2, 'TXX', userText('AIGC', json))])),
+      audio,
+    ]);
+    // ID3v2.3 §5: a 0x00 follows every 0xFF that precedes 0x00 or 0xE0-0xFF.
+    const priv = frame(3, 'PRIV', Uint8Array.of(0x61, 0, 0xff, 0xe0, 0xff, 0x00, 0x01));
+    const unsyncBody = concat([frame(3, 'TXXX', userText('AIGC', json)), priv]);
+    const unsynced: number[] = [];
+    unsyncBody.forEach((b, i) => {
+      unsynced.push(b);
+      if (b === 0xff && (unsyncBody[i + 1] === 0 || unsyncBody[i + 1] >= 0xe0)) unsynced.push(0);
+    });
+    const v23 = concat([tag(3, 0x80, Uint8Array.from(unsynced)), audio]);
+    const extended = concat([sync(6), Uint8Array.of(1, 0)]);
+    const v24 = concat([tag(4, 0x50, concat([extended, frame(4, 'TXXX', userText('AIGC', json))]), true), audio]);
+    for (const [name, input, version] of [
+      ['v2.2', v22, 2],
+      ['v2.3 unsync', v23, 3],
+      ['v2.4 footer', v24, 4],
+    ] as const) {
+      const read = await mp3.read(bytesSource(input));
+      expect(
+        read.carriers.map((c) => c.raw),
+        name,
+      ).toEqual([json]);
+      const relabel = sampleLabel({ ProduceID: 'relabel', PropagateID: 'relabel' });
+      const { bytes } = await labelBytes(mp3, input, relabel);
+      expect(bytes[3], name).toBe(version);
+      expect((await mp3.read(bytesSource(bytes))).carriers.map((c) => c.raw)).toEqual([encodeBare(relabel)]);
+      expect(bytes.subarray(bytes.length - audio.length), name).toEqual(audio);
+    }
+    const relabeled = await labelBytes(mp3, v23, sampleLabel({ ProduceID: 'relabel', PropagateID: 'relabel' }));
+    const meta = await parseBuffer(relabeled.bytes, { mimeType: 'audio/mpeg' });
+    expect(meta.native['ID3v2.3']?.find((t) => t.id === 'PRIV')).toBeDefined();
+    expect(indexOfBytes(relabeled.bytes, Uint8Array.of(0x61, 0, 0xff, 0, 0xe0, 0xff, 0, 0x00, 0x01))).toBeGreaterThan(0);
+    const withFooter = await labelBytes(mp3, v24, sampleLabel());
+    const size = tagSize(withFooter.bytes);
+    expect(String.fromCharCode(...withFooter.bytes.subarray(size, size + 3))).toBe('3DI');
+  });
+
+  it('rejects bogus sync-safe sizes, tags past the end and frames past the tag', async () => {
+    const bogus = sample.slice();
+    bogus[7] |= 0x80;
+    await expect(mp3.read(bytesSource(bogus))).rejects.toThrow(/not a valid sync-safe integer/);
+    await expect(labelBytes(mp3, bogus, sampleLabel())).rejects.toBeInstanceOf(MalformedInputError);
+    const pastEnd = concat([ascii('ID3'), Uint8Array.of(4, 0, 0), sync(100_000), new Uint8Array(50)]);
+    await expect(mp3.read(bytesSource(pastEnd))).rejects.toThrow(/past the end of the file/);
+    const badFrame = concat([tag(3, 0, frame(3, 'TIT2', ascii('x'))).map((b, i) => (i === 17 ? 200 : b)), audioOf(sample)]);
+    await expect(mp3.read(bytesSource(badFrame))).rejects.toThrow(/past the end of the tag/);
+  });
+});

@@ -1,0 +1,153 @@
+import {
+  ascii,
+  bytesSource,
+  concat,
+  encodeBare,
+  fromAscii,
+  LabelConflictError,
+  labelBytes,
+  MalformedInputError,
+  riff,
+  UnsupportedFormatError,
+  u32le,
+  utf8,
+} from '@aigc-label/core';
+import { describe, expect, it } from 'vitest';
+import { describeHandlerContract, OTHER_PRODUCER, sampleLabel } from '../../../../test/handler-contract.js';
+import { wav } from '../../src/wav/index.js';
+import { decodePcm, generateAudio } from './media.js';
+
+const sample = generateAudio('tone.wav', ['-c:a', 'pcm_s16le', '-metadata', 'title=Tone']);
+
+describeHandlerContract(wav, () => sample);
+
+/** Top-level chunks of an in-memory WAV: id, data. */
+function chunksOf(file: Uint8Array): { id: string; offset: number; data: Uint8Array }[] {
+  const out: { id: string; offset: number; data: Uint8Array }[] = [];
+  for (let offset = 12; offset + 8 <= file.length; ) {
+    const size = u32le(file, offset + 4);
+    out.push({ id: fromAscii(file, offset, offset + 4), offset, data: file.subarray(offset + 8, offset + 8 + size) });
+    offset += 8 + size + (size & 1);
+  }
+  return out;
+}
+
+const wave = (...chunks: Uint8Array[]): Uint8Array => {
+  const body = concat(chunks);
+  return concat([riff.riffHeader('WAVE', body.length), body]);
+};
+
+/** A hand-made ID3v2.3 tag: TIT2 "Song" and TXXX AIGC=<value>, Latin-1. */
+function id3v23WithLabel(value: string): Uint8Array {
+  const frame = (id: string, body: Uint8Array) => {
+    const header = new Uint8Array(10);
+    header.set(ascii(id), 0);
+    header[7] = body.length & 0xff;
+    header[6] = body.length >> 8;
+    return concat([header, body]);
+  };
+  const frames = concat([
+    frame('TIT2', concat([Uint8Array.of(0), ascii('Song')])),
+    frame('TXXX', concat([Uint8Array.of(0), ascii('AIGC'), Uint8Array.of(0), ascii(value)])),
+  ]);
+  const header = Uint8Array.of(0x49, 0x44, 0x33, 3, 0, 0, 0, 0, frames.length >> 7, frames.length & 0x7f);
+  return concat([header, frames]);
+}
+
+describe('wav metadata carrier', () => {
+  it('adds one AIGC chunk before data, fixes the RIFF size and keeps the audio and LIST/INFO', async () => {
+    const label = sampleLabel();
+    const { bytes } = await labelBytes(wav, sample, label);
+    const before = chunksOf(sample);
+    const after = chunksOf(bytes);
+    expect(u32le(bytes, 4)).toBe(bytes.length - 8);
+    expect(after.map((c) => c.id)).toEqual(before.flatMap((c) => (c.id === 'data' ? ['AIGC', 'data'] : [c.id])));
+    const aigc = after.find((c) => c.id === 'AIGC');
+    expect(new TextDecoder().decode(aigc?.data)).toBe(encodeBare(label));
+    for (const c of before) expect(after.find((a) => a.id === c.id)?.data).toEqual(c.data);
+    expect(decodePcm(bytes, 'out.wav')).toEqual(decodePcm(sample, 'in.wav'));
+  });
+
+  it('pads an odd-length label to even length', async () => {
+    const even = sampleLabel({ ProduceID: 'ab', PropagateID: 'ab' });
+    const odd = encodeBare(even).length % 2 === 0 ? sampleLabel({ ProduceID: 'abc', PropagateID: 'abc' }) : even;
+    const { bytes } = await labelBytes(wav, sample, odd);
+    const chunks = chunksOf(bytes);
+    const index = chunks.findIndex((c) => c.id === 'AIGC');
+    expect(chunks[index].data.length % 2).toBe(1);
+    expect(chunks[index].data.length).toBe(encodeBare(odd).length);
+    // The pad byte is a zero and the next chunk starts after it.
+    expect(bytes[chunks[index].offset + 8 + chunks[index].data.length]).toBe(0);
+    expect(chunks[index + 1].offset).toBe(chunks[index].offset + 8 + chunks[index].data.length + 1);
+    expect(u32le(bytes, 4)).toBe(bytes.length - 8);
+    expect(decodePcm(bytes, 'odd.wav')).toEqual(decodePcm(sample, 'in.wav'));
+  });
+
+  it('reads LIST/INFO/AIGC and id3 TXXX:AIGC, and a write leaves one label while keeping bext, INFO and the other ID3 frames', async () => {
+    const old = encodeBare(sampleLabel({ ProduceID: 'old', PropagateID: 'old' }));
+    const fmt = chunksOf(sample).find((c) => c.id === 'fmt ')!;
+    const data = chunksOf(sample).find((c) => c.id === 'data')!;
+    const bext = riff.riffChunk('bext', new Uint8Array(602).fill(7));
+    const info = riff.buildInfoList([
+      { id: 'INAM', data: utf8('Tone\0') },
+      { id: 'AIGC', data: utf8(`${old}\0`) },
+    ]);
+    const input = wave(
+      riff.riffChunk('fmt ', fmt.data),
+      bext,
+      info,
+      riff.riffChunk('id3 ', id3v23WithLabel(old)),
+      riff.riffChunk('data', data.data),
+    );
+    const read = await wav.read(bytesSource(input));
+    expect(read.carriers.map((c) => [c.carrier, c.canonical, c.raw.replace(/\0+$/, '')])).toEqual([
+      ['riff-info', false, old],
+      ['id3-txxx', false, old],
+    ]);
+    const label = sampleLabel();
+    const { bytes } = await labelBytes(wav, input, label);
+    const after = await wav.read(bytesSource(bytes));
+    expect(after.carriers.map((c) => c.carrier)).toEqual(['riff-chunk']);
+    const chunks = chunksOf(bytes);
+    expect(chunks.find((c) => c.id === 'bext')?.data).toEqual(new Uint8Array(602).fill(7));
+    const list = chunks.find((c) => c.id === 'LIST')!;
+    expect(riff.parseInfoList(list.data.subarray(4), 'wav').map((e) => e.id)).toEqual(['INAM']);
+    const id3 = chunks.find((c) => c.id === 'id3 ')!;
+    expect(fromAscii(id3.data, 10, 14)).toBe('TIT2');
+    expect(new TextDecoder().decode(id3.data)).not.toContain('AIGC');
+    expect(decodePcm(bytes, 'out.wav')).toEqual(decodePcm(input, 'in.wav'));
+  });
+
+  it("refuses to replace another producer's LIST/INFO label unless forced", async () => {
+    const other = encodeBare(sampleLabel({ ContentProducer: OTHER_PRODUCER, ContentPropagator: OTHER_PRODUCER }));
+    const fmt = chunksOf(sample).find((c) => c.id === 'fmt ')!;
+    const data = chunksOf(sample).find((c) => c.id === 'data')!;
+    const input = wave(
+      riff.riffChunk('fmt ', fmt.data),
+      riff.buildInfoList([{ id: 'AIGC', data: utf8(other) }]),
+      riff.riffChunk('data', data.data),
+    );
+    await expect(labelBytes(wav, input, sampleLabel())).rejects.toBeInstanceOf(LabelConflictError);
+    const { bytes } = await labelBytes(wav, input, sampleLabel(), { force: true });
+    expect(chunksOf(bytes).map((c) => c.id)).toEqual(['fmt ', 'AIGC', 'data']);
+  });
+
+  it('rejects damaged files with a clear error and writes nothing', async () => {
+    const tooLong = sample.slice();
+    tooLong.set([0xff, 0xff, 0xff, 0x0f], 4);
+    await expect(wav.read(bytesSource(tooLong))).rejects.toThrow(/RIFF size says .* truncated/);
+    await expect(labelBytes(wav, tooLong, sampleLabel())).rejects.toBeInstanceOf(MalformedInputError);
+
+    const truncated = sample.slice(0, sample.length - 100);
+    truncated.set([0, 0, 0, 0], 4);
+    const riffSize = new DataView(truncated.buffer);
+    riffSize.setUint32(4, truncated.length - 8, true);
+    await expect(wav.read(bytesSource(truncated))).rejects.toThrow(/chunk "data" .* past the end/);
+
+    const rf64 = sample.slice();
+    rf64.set(ascii('RF64'), 0);
+    expect(wav.sniff(rf64)).toBe(true);
+    await expect(labelBytes(wav, rf64, sampleLabel())).rejects.toBeInstanceOf(UnsupportedFormatError);
+    await expect(wav.read(bytesSource(rf64))).rejects.toThrow(/RF64 .* not supported/);
+  });
+});
