@@ -98,7 +98,7 @@ function planLabel(width: number, height: number, options: VisibleLabelOptions):
       );
     }
     inkHeight = Math.floor(inkHeight * Math.min((width - 2 * margin) / tile.width, (height - 2 * margin) / tile.height));
-    while (inkHeight >= 1 && !fits((tile = layoutTile(font, lines, inkHeight)))) inkHeight--;
+    for (tile = layoutTile(font, lines, inkHeight); inkHeight >= 1 && !fits(tile); tile = layoutTile(font, lines, inkHeight)) inkHeight--;
     if (inkHeight < 1) throw new InvalidLabelError(`a ${width}×${height} image has no room for the label "${lines.join(' ')}"`);
     findings.push(
       finding(ExplicitRules.noncompliantFit, 'warning', `label shrunk to ${inkHeight} px text to fit a ${width}×${height} image`),

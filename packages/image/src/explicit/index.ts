@@ -1,5 +1,14 @@
 export { applyVisibleLabel, type LabelPngResult, renderLabelPng, type VisibleLabelResult } from './apply.js';
 export { contrastRatio, type LabelContrast, MIN_CONTRAST, relativeLuminance } from './contrast.js';
+export {
+  type DetectedLabel,
+  type DetectedPosition,
+  type DetectVisibleLabelsOptions,
+  detectVisibleLabels,
+  dispose,
+  OCR_FAILED_RULE,
+  type VisibleLabelDetection,
+} from './detect.js';
 export { estimateJpegEncoding, type JpegEncoding } from './jpeg-quality.js';
 export {
   ExplicitRules,

@@ -1,0 +1,210 @@
+import { createRequire } from 'node:module';
+import {
+  AigcLabelError,
+  checkWording,
+  type Finding,
+  finding,
+  LimitExceededError,
+  MalformedInputError,
+  type WordingCheck,
+} from '@aigc-label/core';
+import sharp from 'sharp';
+import type { Line, Worker } from 'tesseract.js';
+import { DEFAULT_PIXEL_LIMIT, ExplicitRules, type LabelPosition, MIN_TEXT_HEIGHT_RATIO } from './options.js';
+
+const require = createRequire(import.meta.url);
+
+/** Where a visible label was read, in displayed orientation. */
+export type DetectedPosition = LabelPosition | 'center';
+
+export interface DetectedLabel {
+  /** Text as OCR read it. */
+  readonly text: string;
+  /** The wording check on the normalised text (full/half width, spaces, `Al`→AI, 人工智慧). */
+  readonly wording: WordingCheck;
+  readonly position: DetectedPosition;
+  /** Bounding box of the text line in displayed pixels. */
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+  /** Text line height ÷ shortest displayed side; GB 45438 §5.2 e) asks for ≥ 0.05. */
+  readonly textHeightRatio: number;
+  /** Tesseract's line confidence, 0-100. */
+  readonly confidence: number;
+}
+
+export interface VisibleLabelDetection {
+  readonly labels: readonly DetectedLabel[];
+  readonly findings: readonly Finding[];
+}
+
+export interface DetectVisibleLabelsOptions {
+  /** Read the whole image when the edge and corner strips show no label. Default true. */
+  readonly wholeImage?: boolean;
+  /** Input pixel limit, passed to sharp. Default sharp's 268402689. */
+  readonly limitInputPixels?: number;
+}
+
+/** Rule id of an OCR engine failure: detection could not run, which is not the same as "no label". */
+export const OCR_FAILED_RULE = 'ocr/failed';
+
+// Lines Tesseract is less sure of than this are noise, not labels.
+const MIN_LINE_CONFIDENCE = 40;
+// OCR scale: 5% of a 1080 px side is 54 px text, well inside what Tesseract's LSTM reads;
+// smaller images are enlarged (up to 4×) so their labels reach the same size.
+const OCR_SHORT_SIDE = 1080;
+const MAX_UPSCALE = 4;
+// Horizontal strips, as fractions of the displayed height: the top edge with its corners, the
+// middle (left and right edge midpoints), the bottom edge with its corners (GB 45438 §5.2 c)).
+const STRIPS: readonly [number, number][] = [
+  [0, 0.3],
+  [0.35, 0.65],
+  [0.7, 1],
+];
+
+let worker: Promise<Worker> | undefined;
+
+/**
+ * One Tesseract worker per process, with the chi_sim data from npm: it never fetches anything.
+ * Tesseract.js throws an uncaught error from its worker when loading fails, unless an
+ * `errorHandler` is given (and then the creation promise never settles), so the handler rejects
+ * the creation instead.
+ */
+function ocrWorker(): Promise<Worker> {
+  worker ??= new Promise<Worker>((resolve, reject) => {
+    const tesseract = require('tesseract.js') as typeof import('tesseract.js');
+    const data = require('@tesseract.js-data/chi_sim') as { langPath: string };
+    // Fails here, before a worker thread exists, when the data package is missing.
+    require.resolve('@tesseract.js-data/chi_sim/4.0.0/chi_sim.traineddata.gz');
+    tesseract
+      .createWorker('chi_sim', tesseract.OEM.LSTM_ONLY, {
+        langPath: data.langPath,
+        gzip: true,
+        cacheMethod: 'none',
+        errorHandler: (error: unknown) => reject(new Error(`OCR engine: ${String(error)}`)),
+      })
+      // The strips are PNGs without a resolution; a nominal 300 dpi keeps Tesseract from guessing.
+      .then(async (created) => {
+        await created.setParameters({ user_defined_dpi: '300' });
+        return created;
+      })
+      .then(resolve, reject);
+  }).catch((error: unknown) => {
+    worker = undefined;
+    throw error;
+  });
+  return worker;
+}
+
+/** Stops the shared OCR worker; the next detection starts a new one. */
+export async function dispose(): Promise<void> {
+  const current = worker;
+  worker = undefined;
+  if (current === undefined) return;
+  try {
+    await (await current).terminate();
+  } catch {
+    // A worker that never started has nothing to stop.
+  }
+}
+
+function positionOf(cx: number, cy: number, width: number, height: number): DetectedPosition {
+  const column = cx < width / 3 ? 'left' : cx > (2 * width) / 3 ? 'right' : 'center';
+  const row = cy < height / 3 ? 'top' : cy > (2 * height) / 3 ? 'bottom' : 'middle';
+  if (row === 'middle') return column === 'center' ? 'center' : `middle-${column}`;
+  return `${row}-${column}`;
+}
+
+const allLines = (blocks: readonly { paragraphs: readonly { lines: readonly Line[] }[] }[] | null): Line[] =>
+  (blocks ?? []).flatMap((block) => block.paragraphs.flatMap((paragraph) => paragraph.lines));
+
+/**
+ * Looks for visible labels with offline OCR (Measures Art. 6(3): a platform must look for traces
+ * when there is no metadata label): edge and corner strips first, then the whole image. A label is
+ * a text line that passes the GB 45438 §5.2 b) wording rule after OCR normalisation. OCR engine
+ * failures become an `ocr/failed` finding; they never throw or crash the process.
+ */
+export async function detectVisibleLabels(bytes: Uint8Array, options: DetectVisibleLabelsOptions = {}): Promise<VisibleLabelDetection> {
+  const limitInputPixels = options.limitInputPixels ?? DEFAULT_PIXEL_LIMIT;
+  try {
+    // First frame, turned to its displayed orientation.
+    const { data, info } = await sharp(bytes, { limitInputPixels })
+      .rotate()
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3 && info.channels !== 4) throw new MalformedInputError('image', `unexpected ${info.channels} channels`);
+    const scale = Math.min(MAX_UPSCALE, OCR_SHORT_SIDE / Math.min(info.width, info.height));
+    const width = Math.max(1, Math.round(info.width * scale));
+    const height = Math.max(1, Math.round(info.height * scale));
+    const scaled = await sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } })
+      .resize(width, height, { kernel: 'lanczos3' })
+      .flatten({ background: '#ffffff' })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return await readLabels(scaled.data, width, height, scale, Math.min(info.width, info.height), options.wholeImage ?? true);
+  } catch (error) {
+    if (error instanceof AigcLabelError) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    if (/pixel limit/i.test(message)) throw new LimitExceededError(`image: ${message}`);
+    throw new MalformedInputError('image', message.split('\n')[0]);
+  }
+}
+
+async function readLabels(
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+  scale: number,
+  shortest: number,
+  wholeImage: boolean,
+): Promise<VisibleLabelDetection> {
+  let engine: Worker;
+  try {
+    engine = await ocrWorker();
+  } catch (error) {
+    return { labels: [], findings: [finding(OCR_FAILED_RULE, 'error', `visible labels not checked: ${String(error)}`)] };
+  }
+  const regions = STRIPS.map(([from, to]) => ({ top: Math.floor(from * height), bottom: Math.ceil(to * height) }));
+  if (wholeImage) regions.push({ top: 0, bottom: height });
+  const labels: DetectedLabel[] = [];
+  const findings: Finding[] = [];
+  for (const [index, region] of regions.entries()) {
+    if (index === STRIPS.length && labels.length > 0) break; // the whole image only when the strips found nothing
+    const png = await sharp(pixels, { raw: { width, height, channels: 3 } })
+      .extract({ left: 0, top: region.top, width, height: region.bottom - region.top })
+      .png({ compressionLevel: 1 })
+      .toBuffer();
+    let lines: Line[];
+    try {
+      lines = allLines((await engine.recognize(png, {}, { blocks: true, text: false })).data.blocks);
+    } catch (error) {
+      findings.push(finding(OCR_FAILED_RULE, 'error', `OCR failed on a strip: ${String(error)}`));
+      continue;
+    }
+    for (const line of lines) {
+      const wording = checkWording(line.text, { ocr: true });
+      if (!wording.ok || line.confidence < MIN_LINE_CONFIDENCE) continue;
+      const x = line.bbox.x0 / scale;
+      const y = (line.bbox.y0 + region.top) / scale;
+      const w = (line.bbox.x1 - line.bbox.x0) / scale;
+      const h = (line.bbox.y1 - line.bbox.y0) / scale;
+      const position = positionOf(x + w / 2, y + h / 2, width / scale, height / scale);
+      if (labels.some((l) => Math.abs(l.x - x) < h && Math.abs(l.y - y) < h && l.wording.normalised === wording.normalised)) continue;
+      const textHeightRatio = h / shortest;
+      labels.push({ text: line.text.trim(), wording, position, x, y, width: w, height: h, textHeightRatio, confidence: line.confidence });
+      if (textHeightRatio < MIN_TEXT_HEIGHT_RATIO) {
+        findings.push(
+          finding(
+            ExplicitRules.textHeight,
+            'warning',
+            `visible label "${wording.normalised}" is ${(100 * textHeightRatio).toFixed(1)}% of the shortest side; GB 45438 §5.2 e) requires ≥ 5%`,
+            position,
+          ),
+        );
+      }
+    }
+  }
+  return { labels, findings };
+}
