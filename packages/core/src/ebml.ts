@@ -1,4 +1,6 @@
-import { MalformedInputError } from './errors.js';
+import { concat, crc32, putU32le, utf8 } from './bytes.js';
+import { LimitExceededError, MalformedInputError } from './errors.js';
+import { type ByteSource, readExact } from './source.js';
 
 /**
  * EBML variable-length integers (RFC 8794 §4), shared by Matroska and WebM.
@@ -63,4 +65,111 @@ export function encodeElementId(id: number): Uint8Array {
     v = Math.floor(v / 256);
   }
   return Uint8Array.from(bytes);
+}
+
+/** An element header: where its data is and how long it is (RFC 8794 §5). */
+export interface EbmlElement {
+  readonly id: number;
+  readonly offset: number;
+  readonly headerSize: number;
+  readonly dataOffset: number;
+  /** Data size; for unknown-size elements, the distance to the end of the parent. */
+  readonly size: number;
+  readonly unknownSize: boolean;
+  readonly end: number;
+}
+
+/** Parses the element header at `at` in `bytes`, which sit at file offset `offset`; the element must end by `end`. */
+export function parseElementHeader(bytes: Uint8Array, at: number, offset: number, end: number, format = 'matroska'): EbmlElement {
+  const { id, length: idLength } = readElementId(bytes, at, format);
+  const size = readVint(bytes, at + idLength, format);
+  const headerSize = idLength + size.length;
+  const dataOffset = offset + headerSize;
+  if (size.unknown) return { id, offset, headerSize, dataOffset, size: end - dataOffset, unknownSize: true, end };
+  if (dataOffset + size.value > end) {
+    throw new MalformedInputError(
+      format,
+      `element 0x${id.toString(16).toUpperCase()} at offset ${offset} declares ${size.value} bytes, past the end of its parent at ${end}`,
+    );
+  }
+  return { id, offset, headerSize, dataOffset, size: size.value, unknownSize: false, end: dataOffset + size.value };
+}
+
+/** Reads one element header from a source (at most 12 bytes: 4-byte ID, 8-byte size). */
+export async function readElementHeader(source: ByteSource, offset: number, end: number, format = 'matroska'): Promise<EbmlElement> {
+  const head = await readExact(source, offset, Math.min(12, end - offset), format, 'EBML element header');
+  return parseElementHeader(head, 0, offset, end, format);
+}
+
+/** Lists the elements of `[start, end)` in memory. Unknown sizes are only allowed where the caller knows the end. */
+export function listElementsIn(bytes: Uint8Array, start: number, end: number, format = 'matroska'): EbmlElement[] {
+  const out: EbmlElement[] = [];
+  for (let at = start; at < end; ) {
+    if (out.length >= maximumElementCount)
+      throw new LimitExceededError(`${format}: more than ${maximumElementCount} EBML elements at one level`);
+    const element = parseElementHeader(bytes, at, at, end, format);
+    out.push(element);
+    at = element.end;
+  }
+  return out;
+}
+
+/** Most elements one level may have before a walker gives up on a hostile file. */
+export const maximumElementCount = 1_000_000;
+
+/** A complete element: ID, minimal size vint (or a `sizeLength`-byte one), data. */
+export function makeElement(id: number, data: Uint8Array | readonly Uint8Array[], sizeLength?: number): Uint8Array {
+  const body = data instanceof Uint8Array ? data : concat(data);
+  return concat([encodeElementId(id), encodeVint(body.length, sizeLength), body]);
+}
+
+export const stringElement = (id: number, text: string): Uint8Array => makeElement(id, utf8(text));
+
+export function uintElement(id: number, value: number): Uint8Array {
+  const bytes: number[] = [];
+  for (let v = value; v > 0 || bytes.length === 0; v = Math.floor(v / 256)) bytes.unshift(v % 256);
+  return makeElement(id, Uint8Array.from(bytes));
+}
+
+/** Big-endian unsigned integer element data (at most 8 bytes). */
+export function readUint(data: Uint8Array): number {
+  let value = 0;
+  for (const b of data) value = value * 256 + b;
+  return value;
+}
+
+export const VOID_ID = 0xec;
+export const CRC32_ID = 0xbf;
+
+/** A Void element of exactly `total` bytes (2 or more), zero-filled. */
+export function voidElement(total: number): Uint8Array {
+  if (total < 2) throw new RangeError(`Expected a Void of at least 2 bytes but received ${total}`);
+  for (let sizeLength = 1; sizeLength <= 8; sizeLength++) {
+    const data = total - 1 - sizeLength;
+    if (data >= 0 && data < 2 ** (7 * sizeLength) - 1) return makeElement(VOID_ID, new Uint8Array(data), sizeLength);
+  }
+  throw new RangeError(`Void of ${total} bytes is too large`);
+}
+
+/**
+ * Element `id` holding `data`, followed by a Void so the whole is exactly
+ * `total` bytes; null when it does not fit. A one-byte gap (too small for a
+ * Void) is taken up by a one-byte-longer size field.
+ */
+export function elementFilling(id: number, data: Uint8Array, total: number): Uint8Array | null {
+  const element = makeElement(id, data);
+  const gap = total - element.length;
+  if (gap === 0) return element;
+  if (gap >= 2) return concat([element, voidElement(gap)]);
+  if (gap === 1 && element.length - data.length - encodeElementId(id).length < 8) {
+    return makeElement(id, data, element.length - data.length - encodeElementId(id).length + 1);
+  }
+  return null;
+}
+
+/** Prefixes children with a CRC-32 element (Matroska §6.2: CRC-32 of the parent's other children, little-endian). */
+export function withCrc32(children: Uint8Array): Uint8Array {
+  const value = new Uint8Array(4);
+  putU32le(value, 0, crc32(children));
+  return concat([makeElement(CRC32_ID, value), children]);
 }
