@@ -4,6 +4,7 @@ import { png } from './png/index.js';
 import { webp } from './webp/index.js';
 
 export { jpeg, png, webp };
+export * from './explicit/index.js';
 
 /** Image handlers in sniffing order. */
 export const imageHandlers: readonly FormatHandler[] = [png, jpeg, webp];
