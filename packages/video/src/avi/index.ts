@@ -1,0 +1,177 @@
+import {
+  type AigcLabel,
+  type ByteSource,
+  concat,
+  decodeLabel,
+  encodeLabel,
+  type Finding,
+  type FormatHandler,
+  finding,
+  fromAscii,
+  fromUtf8,
+  type LabelCarrier,
+  LimitExceededError,
+  MalformedInputError,
+  putU32le,
+  type ReadResult,
+  readExact,
+  riff,
+  splicePlan,
+  UnsupportedFormatError,
+  utf8,
+  type WriteOptions,
+  type WriteResult,
+} from '@aigc-label/core';
+
+const INFO_ID = 'AIGC';
+const maximumInfoInBytes = 16 * 1024 * 1024;
+
+interface Layout {
+  /** End of the first RIFF ('AVI ') chunk. */
+  readonly riffEnd: number;
+  readonly chunks: riff.RiffChunk[];
+  readonly movi: riff.RiffChunk;
+  /** OpenDML: more RIFF 'AVIX' chunks follow the first (OpenDML AVI File Format Extensions §2). */
+  readonly extended: boolean;
+}
+
+async function readLayout(source: ByteSource): Promise<Layout> {
+  const head = await readExact(source, 0, Math.min(12, source.size), 'avi', 'RIFF header');
+  const header = riff.parseRiffHeader(head, 'avi');
+  if (header.magic !== 'RIFF' || header.form !== 'AVI ')
+    throw new MalformedInputError('avi', `not an AVI file (${header.magic} ${header.form})`);
+  const riffEnd = 8 + header.declaredSize;
+  if (riffEnd > source.size) {
+    throw new MalformedInputError(
+      'avi',
+      `the RIFF header declares ${header.declaredSize} bytes, past the end of the file (${source.size} bytes)`,
+    );
+  }
+  if (riffEnd & 1)
+    throw new MalformedInputError('avi', `the RIFF header declares an odd size (${header.declaredSize}); RIFF chunks are word-aligned`);
+  const { chunks } = await riff.listRiffChunks(source, 12, riffEnd, 'avi');
+  const movi = chunks.find((c) => c.id === 'LIST' && c.listType === 'movi');
+  if (!movi) throw new MalformedInputError('avi', 'no LIST movi chunk');
+  const rest = riffEnd < source.size ? (await riff.listRiffChunks(source, riffEnd, source.size, 'avi')).chunks : [];
+  return { riffEnd, chunks, movi, extended: rest.some((c) => c.id === 'RIFF' && c.listType === 'AVIX') };
+}
+
+const isInfoList = (c: riff.RiffChunk): boolean => c.id === 'LIST' && c.listType === 'INFO';
+const isAigc = (id: string): boolean => id.toUpperCase() === INFO_ID;
+
+async function readInfo(source: ByteSource, list: riff.RiffChunk): Promise<riff.InfoEntry[]> {
+  if (list.size > maximumInfoInBytes)
+    throw new LimitExceededError(`avi: LIST INFO at offset ${list.offset} is over ${maximumInfoInBytes} bytes`);
+  const body = await readExact(source, list.dataOffset + 4, list.size - 4, 'avi', 'LIST INFO');
+  return riff.parseInfoList(body, 'avi', list.dataOffset + 4);
+}
+
+/** A JUNK chunk of exactly `total` bytes (8 or more, even). */
+const junk = (total: number): Uint8Array => riff.riffChunk('JUNK', new Uint8Array(total - 8));
+/** Room left in a padding chunk after taking `growth` bytes from it: usable when 0 or at least a chunk header. */
+const fits = (total: number, growth: number): boolean => total - growth === 0 || total - growth >= 8;
+
+export const avi: FormatHandler = {
+  id: 'avi',
+  kind: 'video',
+  name: 'AVI',
+  extensions: ['avi'],
+  mimeTypes: ['video/x-msvideo', 'video/avi'],
+  carrier: 'LIST/INFO sub-chunk AIGC (NUL-terminated JSON)',
+  sniff: (head) => head.length >= 12 && fromAscii(head, 0, 4) === 'RIFF' && fromAscii(head, 8, 12) === 'AVI ',
+
+  async read(source: ByteSource): Promise<ReadResult> {
+    const { chunks, extended } = await readLayout(source);
+    const carriers: LabelCarrier[] = [];
+    const add = (raw: string, location: string, offset: number, canonical: boolean) => {
+      const decoded = decodeLabel(raw);
+      carriers.push({
+        carrier: canonical ? 'avi-info' : 'riff-chunk',
+        location,
+        offset,
+        raw,
+        label: decoded.label,
+        form: decoded.form,
+        canonical,
+        findings: decoded.findings,
+      });
+    };
+    for (const chunk of chunks) {
+      if (isInfoList(chunk)) {
+        for (const entry of await readInfo(source, chunk)) {
+          if (isAigc(entry.id))
+            add(
+              fromUtf8(entry.data),
+              `LIST INFO at byte ${chunk.offset}, sub-chunk ${entry.id} at byte ${entry.offset}`,
+              entry.offset,
+              true,
+            );
+        }
+      } else if (isAigc(chunk.id) && chunk.size <= maximumInfoInBytes) {
+        add(
+          fromUtf8(await readExact(source, chunk.dataOffset, chunk.size, 'avi', 'AIGC chunk')),
+          `RIFF chunk ${chunk.id} at byte ${chunk.offset}`,
+          chunk.offset,
+          false,
+        );
+      }
+    }
+    const findings: Finding[] = extended ? [finding('avi/opendml', 'info', 'OpenDML file (RIFF AVIX extensions)')] : [];
+    return { format: 'avi', carriers, findings };
+  },
+
+  /**
+   * Keeps `movi` where it is, so idx1 (offsets relative to movi or absolute) and
+   * OpenDML indx/ix## offsets stay valid: the INFO list grows into a JUNK chunk
+   * before movi; without room it is appended after idx1 at the end of the RIFF
+   * (not possible when AVIX chunks follow, which would move).
+   */
+  async write(source: ByteSource, label: AigcLabel, options: WriteOptions = {}): Promise<WriteResult> {
+    const { riffEnd, chunks, movi, extended } = await readLayout(source);
+    // TC260-PG-20257A Annex D: the value is NUL-terminated; riffChunk pads it to an even length.
+    const value = concat([utf8(encodeLabel(label, options.form)), new Uint8Array(1)]);
+    const info = chunks.find(isInfoList);
+    const entries = info ? (await readInfo(source, info)).filter((e) => !isAigc(e.id)) : [];
+    const newInfo = riff.buildInfoList([...entries, { id: INFO_ID, data: value }]);
+    const edits: { start: number; end: number; insert: Uint8Array }[] = [];
+    // A stray top-level AIGC chunk becomes JUNK: one label per file (GB 45438 §6.1 c)).
+    for (const c of chunks.filter((c) => isAigc(c.id))) edits.push({ start: c.offset, end: c.end, insert: junk(c.end - c.offset) });
+
+    const infoBeforeMovi = info !== undefined && info.offset < movi.offset;
+    const from = infoBeforeMovi ? info.offset : 12;
+    const padding = chunks.find((c) => c.id === 'JUNK' && c.offset >= from && c.end <= movi.offset);
+    const oldLength = infoBeforeMovi ? info.end - info.offset : 0;
+    const growth = newInfo.length - oldLength;
+    if (padding && fits(padding.end - padding.offset, growth)) {
+      const rest = padding.end - padding.offset - growth;
+      if (infoBeforeMovi) {
+        edits.push({ start: info.offset, end: info.end, insert: newInfo });
+        edits.push({ start: padding.offset, end: padding.end, insert: rest === 0 ? new Uint8Array(0) : junk(rest) });
+      } else {
+        edits.push({ start: padding.offset, end: padding.end, insert: rest === 0 ? newInfo : concat([newInfo, junk(rest)]) });
+        if (info) edits.push({ start: info.offset, end: info.end, insert: junk(info.end - info.offset) });
+      }
+      return { segments: splicePlan(source.size, edits).segments, findings: [] };
+    }
+    if (extended) {
+      throw new UnsupportedFormatError(
+        'avi: OpenDML file (RIFF AVIX) with no JUNK room before movi for the INFO list; growing the first RIFF would move the AVIX chunks',
+      );
+    }
+    let riffGrowth: number;
+    if (info && !infoBeforeMovi) {
+      edits.push({ start: info.offset, end: info.end, insert: newInfo });
+      riffGrowth = newInfo.length - (info.end - info.offset);
+    } else {
+      if (info) edits.push({ start: info.offset, end: info.end, insert: junk(info.end - info.offset) });
+      edits.push({ start: riffEnd, end: riffEnd, insert: newInfo });
+      riffGrowth = newInfo.length;
+    }
+    const size = riffEnd - 8 + riffGrowth;
+    if (size > 0xffffffff) throw new LimitExceededError('avi: the RIFF chunk would pass 4 GiB');
+    const sizeField = new Uint8Array(4);
+    putU32le(sizeField, 0, size);
+    edits.push({ start: 4, end: 8, insert: sizeField });
+    return { segments: splicePlan(source.size, edits).segments, findings: [] };
+  },
+};
