@@ -34,7 +34,13 @@ export interface LabelOptions extends CommonOptions, WriteLabelOptions {
   readonly produceId?: string;
   readonly labelValue?: LabelValue;
   readonly reservedCode1?: string;
+  /** Also write IPTC DigitalSourceType trainedAlgorithmicMedia where the label goes into XMP (dual labeling). */
+  readonly iptc?: boolean;
 }
+
+/** Handler write options from facade options (`iptc` travels as a format extra). */
+export const writeOptionsFrom = (options: LabelOptions): LabelOptions =>
+  options.iptc ? { ...options, extras: { ...options.extras, iptc: true } } : options;
 
 export interface VerifyOptions extends CommonOptions {
   /** The uploader declared the content AI-generated (Measures Art. 6(2)). */
@@ -119,7 +125,7 @@ export async function verifyBuffer(bytes: Uint8Array, options: VerifyOptions = {
 export async function labelBuffer(bytes: Uint8Array, options: LabelOptions): Promise<{ bytes: Uint8Array; report: LabelReport }> {
   const label = labelFromOptions(options);
   const { handler, findings } = await resolveHandler(bytesSource(bytes), options);
-  const result = await labelBytes(handler, bytes, label, options);
+  const result = await labelBytes(handler, bytes, label, writeOptionsFrom(options));
   return {
     bytes: result.bytes,
     report: {

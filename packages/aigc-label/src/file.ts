@@ -10,6 +10,7 @@ import {
   resolveHandler,
   type VerifyOptions,
   verifyFromDetect,
+  writeOptionsFrom,
 } from './buffer.js';
 import { type DetectReport, type LabelReport, REPORT_SCHEMA_VERSION, type VerifyReport } from './reports.js';
 
@@ -110,7 +111,7 @@ export async function labelFile(path: string, options: LabelFileOptions): Promis
   }
   return withSource(path, async (source) => {
     const { handler, findings } = await resolveHandler(source, { filename: path, ...options });
-    const planned = await planLabelWrite(handler, source, label, options);
+    const planned = await planLabelWrite(handler, source, label, writeOptionsFrom(options));
     const temporary = join(dirname(output), `.${basename(output)}.${randomBytes(6).toString('hex')}.tmp`);
     await mkdir(dirname(output), { recursive: true });
     try {

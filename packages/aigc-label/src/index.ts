@@ -15,5 +15,6 @@ export {
   verifyBuffer,
 } from './buffer.js';
 export { detectFile, FileError, type LabelFileOptions, labelFile, openFileSource, outputPathFor, verifyFile } from './file.js';
+export { type PropagateOptions, type PropagateResult, propagateBuffer, propagateFile } from './propagate.js';
 export { defaultRegistry } from './registry.js';
 export * from './reports.js';

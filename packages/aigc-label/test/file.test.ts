@@ -10,7 +10,10 @@ const PRODUCER = '001191440300708461136T1XGW3';
 let dir: string;
 let samplePng: string;
 
-const sha = async (path: string) => createHash('sha256').update(await readFile(path)).digest('hex');
+const sha = async (path: string) =>
+  createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'aigc-facade-'));
@@ -47,7 +50,7 @@ describe('labelFile', () => {
     expect((await detectFile(copy)).label?.ContentProducer).toBe(PRODUCER);
   });
 
-  it('refuses another producer\'s label without force, replaces it with force', async () => {
+  it("refuses another producer's label without force, replaces it with force", async () => {
     const first = await labelFile(samplePng, { producer: PRODUCER, output: join(dir, 'conflict.png') });
     await expect(labelFile(first.output!, { producer: 'otherproducer', output: join(dir, 'conflict2.png') })).rejects.toThrow(
       /already labeled by producer 001191440300708461136T1XGW3.*--force/,
@@ -63,7 +66,11 @@ describe('labelFile', () => {
     const cases: [string, (p: string) => Promise<void>, RegExp][] = [
       ['a truncated PNG', async (p) => writeFile(p, (await readFile(samplePng)).subarray(0, 60)), /truncated/],
       ['an empty file', async (p) => writeFile(p, ''), /empty/],
-      ['text with a .png extension', async (p) => writeFile(p, 'hello'), /extension says PNG but the content does not match|unknown format/],
+      [
+        'text with a .png extension',
+        async (p) => writeFile(p, 'hello'),
+        /extension says PNG but the content does not match|unknown format/,
+      ],
       ['a directory', async (p) => mkdir(p), /is a directory/],
       ['a missing file', async () => {}, /no such file/],
     ];

@@ -56,7 +56,12 @@ describe('PNG end to end', () => {
     const xmp =
       '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">' +
       '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:format>image/png</dc:format></rdf:Description></rdf:RDF></x:xmpmeta>';
-    const input = new Uint8Array(await sharp(await source()).withXmp(xmp).png().toBuffer());
+    const input = new Uint8Array(
+      await sharp(await source())
+        .withXmp(xmp)
+        .png()
+        .toBuffer(),
+    );
     const { bytes } = await labelBuffer(input, { producer: PRODUCER });
     const text = Buffer.from(bytes).toString('utf8');
     expect(text).toContain('<dc:format>image/png</dc:format>');

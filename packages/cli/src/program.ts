@@ -1,32 +1,39 @@
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import {
   AIGC_FIELDS,
   type DetectReport,
   defaultRegistry,
-  detectFile,
   type ErrorReport,
   type LabelReport,
   type LabelValue,
-  labelFile,
-  REPORT_SCHEMA_VERSION,
+  newProduceId,
+  type PropagateResult,
   type VerifyReport,
-  verifyFile,
 } from 'aigc-label';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { runBatch } from './batch/batch.js';
+import type { InputFile } from './batch/inputs.js';
+import type { JobResult, Verb } from './batch/jobs.js';
 import { detectTable, labelTable, table, verifyTable } from './format.js';
+import { summaryText } from './summary.js';
 
 export interface Io {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
+  /** stderr is a terminal: show a progress bar. */
+  readonly isTTY?: boolean;
+  /** Reads standard input, for the `-` argument. */
+  readonly readStdin?: () => Promise<string>;
+  /** True once the user pressed Ctrl-C. */
+  readonly interrupted?: () => boolean;
 }
 
-/** Exit codes: 0 success, 1 a file failed (or verify found no label), 2 usage error. */
-export const ExitCode = { ok: 0, failed: 1, usage: 2 } as const;
+/** Exit codes: 0 success, 1 a file failed (or verify found no label), 2 usage error, 130 interrupted. */
+export const ExitCode = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
-const errorReport = (file: string, error: unknown): ErrorReport => ({
-  schemaVersion: REPORT_SCHEMA_VERSION,
-  file,
-  error: error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) },
-});
+/** Per-file tables are printed for batches up to this size; larger ones get the summary only. */
+const perFileRowsLimit = 100;
 
 const parseLabelValue = (value: string): LabelValue => {
   if (value !== '1' && value !== '2' && value !== '3')
@@ -34,14 +41,22 @@ const parseLabelValue = (value: string): LabelValue => {
   return value;
 };
 
+const parseConcurrency = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new InvalidArgumentError('must be an integer from 1 to 256');
+  return n;
+};
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
 /**
  * Builds the CLI. Nothing here calls process.exit: `run` returns the exit code,
  * so tests drive the program in-process.
  */
 export function createProgram(io: Io): { program: Command; exitCode: () => number } {
   let exitCode: number = ExitCode.ok;
-  const fail = () => {
-    exitCode = Math.max(exitCode, ExitCode.failed);
+  const raise = (code: number) => {
+    exitCode = Math.max(exitCode, code);
   };
   const program = new Command('aigc-label')
     .description('Apply, detect and verify GB 45438-2025 labels on AI-generated content.')
@@ -50,88 +65,143 @@ export function createProgram(io: Io): { program: Command; exitCode: () => numbe
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError('(run with --help for usage)');
 
-  /** Runs `work` per file, in order; one failing file never stops the others. */
-  async function eachFile<R>(files: readonly string[], work: (file: string) => Promise<R>): Promise<(R | ErrorReport)[]> {
-    const results: (R | ErrorReport)[] = [];
-    for (const file of files) {
-      try {
-        results.push(await work(file));
-      } catch (error) {
-        fail();
-        const report = errorReport(file, error);
-        io.err(`error: ${report.error.message}\n`);
-        results.push(report);
+  /** The options every verb shares: batch input, parallelism, report, output format. */
+  const batchCommand = (name: string, description: string) =>
+    program
+      .command(name)
+      .description(description)
+      .argument('<inputs...>', 'files, folders (searched recursively) or - for a list of paths on stdin')
+      .option('--include <glob>', 'only files under a folder matching this glob (repeatable)', collect)
+      .option('--exclude <glob>', 'skip files under a folder matching this glob (repeatable)', collect)
+      .option('-j, --concurrency <n>', 'files processed in parallel (worker threads)', parseConcurrency, availableParallelism())
+      .option('--report <file>', 'write a JSON Lines report as files finish')
+      .option('--resume', 'skip files the --report file lists as done with unchanged size and mtime')
+      .option('--no-progress', 'no progress bar (it only appears on a terminal anyway)')
+      .option('--json', 'machine-readable output');
+
+  async function batch(
+    verb: Verb,
+    inputs: string[],
+    opts: Record<string, unknown>,
+    optionsFor: (input: InputFile) => Record<string, unknown>,
+  ) {
+    if (opts.resume && !opts.report) throw new InvalidArgumentError('--resume needs --report <file>');
+    const started = Date.now();
+    const outcome = await runBatch({
+      verb,
+      inputs,
+      optionsFor,
+      concurrency: opts.concurrency as number,
+      include: opts.include as string[] | undefined,
+      exclude: opts.exclude as string[] | undefined,
+      reportPath: opts.report as string | undefined,
+      resume: opts.resume === true,
+      readStdin: io.readStdin,
+      progress: io.isTTY && opts.progress !== false && !opts.json ? io.err : undefined,
+      stopped: io.interrupted,
+    });
+    for (const r of outcome.results) {
+      if (!r.ok) {
+        raise(ExitCode.failed);
+        io.err(`error: ${r.report.error.message}\n`);
       }
     }
-    return results;
+    if (outcome.interrupted) raise(ExitCode.interrupted);
+    return { ...outcome, seconds: (Date.now() - started) / 1000 };
   }
 
-  const emit = <R>(json: boolean | undefined, results: R[], human: (r: R[]) => string) => {
-    io.out(`${json ? JSON.stringify(results.length === 1 ? results[0] : results, null, 2) : human(results)}\n`);
-  };
+  function emit(
+    opts: Record<string, unknown>,
+    outcome: { results: JobResult[]; skipped: number; seconds: number },
+    human: (reports: never[]) => string,
+  ) {
+    const reports = outcome.results.map((r) => r.report);
+    if (opts.json) {
+      io.out(`${JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2)}\n`);
+      return;
+    }
+    if (reports.length <= perFileRowsLimit && reports.length > 0) io.out(`${human(reports as never[])}\n`);
+    if (reports.length > 1 || outcome.skipped > 0) io.out(`\n${summaryText(outcome.results, outcome.skipped, outcome.seconds)}\n`);
+  }
 
-  program
-    .command('label')
-    .description('write the implicit (metadata) label into each file')
-    .argument('<files...>', 'files to label')
+  batchCommand('label', 'write the implicit (metadata) label into each file')
     .addOption(new Option('-p, --producer <code>', 'provider name or 27-character code (ContentProducer)').env('AIGC_PRODUCER'))
     .option('--produce-id <id>', 'content id (ProduceID); a fresh UUIDv7 per file when omitted')
     .option('--label <value>', 'Label value: 1 confirmed, 2 possible, 3 suspected', parseLabelValue, '1')
     .option('--reserved-code1 <text>', 'producer security data (ReservedCode1)')
-    .option('-o, --out-dir <dir>', 'write labeled files into this folder')
+    .option('-o, --out-dir <dir>', 'write labeled files into this folder (keeping sub-folders of folder inputs)')
     .option('--in-place', 'overwrite the input files')
     .option('-f, --force', 'replace a label written by another producer')
+    .option('--iptc', 'also write IPTC DigitalSourceType trainedAlgorithmicMedia into XMP (dual labeling)')
     .addOption(new Option('--form <form>', 'value form for the canonical carrier').choices(['bare', 'wrapped']))
-    .option('--json', 'machine-readable output')
-    .action(async (files: string[], opts) => {
+    .action(async (inputs: string[], opts) => {
       if (!opts.producer) throw new InvalidArgumentError('--producer <code> is required (or set AIGC_PRODUCER)');
-      if (opts.produceId && files.length > 1) throw new InvalidArgumentError('--produce-id names one content item; give one file');
-      const results = await eachFile(files, (file) =>
-        labelFile(file, {
-          producer: opts.producer,
-          produceId: opts.produceId,
-          labelValue: opts.label,
-          reservedCode1: opts.reservedCode1,
-          outDir: opts.outDir,
-          inPlace: opts.inPlace,
-          force: opts.force,
-          form: opts.form,
-        }),
-      );
-      emit<LabelReport | ErrorReport>(opts.json, results, labelTable);
+      if (opts.produceId && (inputs.length > 1 || inputs[0] === '-'))
+        throw new InvalidArgumentError('--produce-id names one content item; give one file');
+      const common = {
+        producer: opts.producer,
+        produceId: opts.produceId,
+        labelValue: opts.label,
+        reservedCode1: opts.reservedCode1,
+        inPlace: opts.inPlace,
+        force: opts.force,
+        form: opts.form,
+        iptc: opts.iptc,
+      };
+      const outcome = await batch('label', inputs, opts, (input) => ({
+        ...common,
+        ...(opts.outDir ? { output: join(opts.outDir, input.relative) } : {}),
+      }));
+      emit(opts, outcome, (rs: (LabelReport | ErrorReport)[]) => labelTable(rs));
     });
 
-  program
-    .command('detect')
-    .description('read every label carrier in each file')
-    .argument('<files...>', 'files to read')
-    .option('--json', 'machine-readable output')
-    .action(async (files: string[], opts) => {
-      const results = await eachFile(files, (file) => detectFile(file));
-      emit<DetectReport | ErrorReport>(opts.json, results, detectTable);
-    });
+  batchCommand('detect', 'read every label carrier in each file').action(async (inputs: string[], opts) => {
+    const outcome = await batch('detect', inputs, opts, () => ({}));
+    emit(opts, outcome, (rs: (DetectReport | ErrorReport)[]) => detectTable(rs));
+  });
 
-  program
-    .command('verify')
-    .description('decide what a platform must show for each file (Measures Art. 6)')
-    .argument('<files...>', 'files to verify')
+  batchCommand('verify', 'decide what a platform must show for each file (Measures Art. 6)')
     .option('--declared', 'the uploader declared the content AI-generated')
-    .option('--json', 'machine-readable output')
-    .action(async (files: string[], opts) => {
-      const results = await eachFile(files, (file) => verifyFile(file, { declared: opts.declared }));
-      if (results.some((r) => 'outcome' in r && r.outcome === 'none')) fail();
-      emit<VerifyReport | ErrorReport>(opts.json, results, verifyTable);
+    .action(async (inputs: string[], opts) => {
+      const outcome = await batch('verify', inputs, opts, () => ({ declared: opts.declared === true }));
+      if (outcome.results.some((r) => r.ok && (r.report as unknown as VerifyReport).outcome === 'none')) raise(ExitCode.failed);
+      emit(opts, outcome, (rs: (VerifyReport | ErrorReport)[]) => verifyTable(rs));
     });
 
-  program
-    .command('inspect')
-    .description('show every carrier, its location, raw value and the findings')
-    .argument('<files...>', 'files to inspect')
-    .option('--json', 'machine-readable output')
-    .action(async (files: string[], opts) => {
-      const results = await eachFile(files, (file) => detectFile(file));
-      emit<DetectReport | ErrorReport>(opts.json, results, (rs) => rs.map(inspectText).join('\n\n'));
+  batchCommand('propagate', "a platform's step after verify: add its propagation elements (Measures Art. 6)")
+    .requiredOption('--platform <code>', 'platform name or code (ContentPropagator)')
+    .option('--propagate-id <id>', "the platform's content id (PropagateID); a fresh UUIDv7 per file when omitted")
+    .option('--reserved-code2 <text>', 'platform security data (ReservedCode2)')
+    .option('--declared', 'the uploader declared the content AI-generated')
+    .option('-o, --out-dir <dir>', 'write files into this folder')
+    .option('--in-place', 'overwrite the input files')
+    .action(async (inputs: string[], opts) => {
+      if (opts.propagateId && (inputs.length > 1 || inputs[0] === '-'))
+        throw new InvalidArgumentError('--propagate-id names one content item; give one file');
+      const outcome = await batch('propagate', inputs, opts, (input) => ({
+        propagator: opts.platform,
+        propagateId: opts.propagateId ?? newProduceId(),
+        reservedCode2: opts.reservedCode2,
+        declared: opts.declared === true,
+        inPlace: opts.inPlace,
+        ...(opts.outDir ? { output: join(opts.outDir, input.relative) } : {}),
+      }));
+      emit(opts, outcome, (rs: (PropagateResult | ErrorReport)[]) =>
+        table([
+          ['FILE', 'OUTCOME', 'LABEL', 'OUTPUT'],
+          ...rs.map((r) =>
+            'error' in r
+              ? [r.file ?? '-', 'error', '', r.error.message]
+              : [r.verify.file ?? '-', r.verify.outcome, r.label ? r.label.label.Label : '-', r.label?.output ?? 'nothing to propagate'],
+          ),
+        ]),
+      );
     });
+
+  batchCommand('inspect', 'show every carrier, its location, raw value and the findings').action(async (inputs: string[], opts) => {
+    const outcome = await batch('inspect', inputs, opts, () => ({}));
+    emit(opts, outcome, (rs: (DetectReport | ErrorReport)[]) => rs.map(inspectText).join('\n\n'));
+  });
 
   program
     .command('formats')

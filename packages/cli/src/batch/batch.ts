@@ -1,0 +1,76 @@
+import { type ExpandOptions, expandInputs, type InputFile } from './inputs.js';
+import type { Job, JobResult, Verb } from './jobs.js';
+import { createPool } from './pool.js';
+import { Progress } from './progress.js';
+import { fileStamp, ReportWriter, readDone } from './report-file.js';
+
+export interface BatchOptions extends ExpandOptions {
+  readonly verb: Verb;
+  readonly inputs: readonly string[];
+  /** Per-file job options (e.g. the output path for `label -o DIR`). */
+  readonly optionsFor: (input: InputFile) => Readonly<Record<string, unknown>>;
+  readonly concurrency: number;
+  readonly reportPath?: string;
+  readonly resume?: boolean;
+  /** Where progress goes (a terminal's stderr), or undefined for none. */
+  readonly progress?: (text: string) => void;
+  /** Checked between files: true after Ctrl-C; in-flight files finish, no new ones start. */
+  readonly stopped?: () => boolean;
+}
+
+export interface BatchOutcome {
+  readonly results: JobResult[];
+  readonly skipped: number;
+  readonly interrupted: boolean;
+}
+
+/**
+ * Runs a verb over every input with `concurrency` files in flight. Results are
+ * returned in input order; the report gets each line as soon as its file is done.
+ */
+export async function runBatch(options: BatchOptions): Promise<BatchOutcome> {
+  const done = options.resume && options.reportPath ? await readDone(options.reportPath, options.verb) : new Map();
+  const writer = options.reportPath ? new ReportWriter(options.reportPath, options.resume === true) : null;
+  const pool = createPool(options.concurrency);
+  const progress = options.progress ? new Progress(options.progress) : null;
+  const results: JobResult[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let skipped = 0;
+  let discovered = 0;
+  let interrupted = false;
+  try {
+    for await (const input of expandInputs(options.inputs, options)) {
+      if (options.stopped?.()) {
+        interrupted = true;
+        break;
+      }
+      const stamp = await fileStamp(input.file);
+      const previous = done.get(input.file);
+      if (previous && previous.size === stamp.size && previous.mtimeMs === stamp.mtimeMs) {
+        skipped++;
+        continue;
+      }
+      discovered++;
+      progress?.discovered(discovered, false);
+      const index = results.length;
+      results.push(undefined as unknown as JobResult);
+      const job: Job = { verb: options.verb, file: input.file, options: options.optionsFor(input) };
+      const task = pool.run(job).then((result) => {
+        results[index] = result;
+        writer?.write({ verb: options.verb, file: input.file, ok: result.ok, ...stamp, report: result.report as Record<string, unknown> });
+        progress?.tick(!result.ok);
+      });
+      inFlight.add(task);
+      task.finally(() => inFlight.delete(task));
+      if (inFlight.size >= options.concurrency) await Promise.race(inFlight);
+    }
+    progress?.discovered(discovered, true);
+    await Promise.all(inFlight);
+  } finally {
+    progress?.finish();
+    await pool.close();
+    await writer?.close();
+  }
+  if (options.stopped?.()) interrupted = true;
+  return { results: results.filter(Boolean), skipped, interrupted };
+}

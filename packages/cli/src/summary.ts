@@ -1,0 +1,31 @@
+import type { JobResult } from './batch/jobs.js';
+import { table } from './format.js';
+
+/** Counts per outcome and per format, then failures with their reasons. */
+export function summaryText(results: readonly JobResult[], skipped: number, seconds: number): string {
+  const byOutcome = new Map<string, number>();
+  const byFormat = new Map<string, number>();
+  const failures: string[][] = [];
+  for (const r of results) {
+    if (!r.ok) {
+      failures.push([String(r.report.file), r.report.error.message.replace(`${r.report.file}: `, '')]);
+      continue;
+    }
+    const report = r.report as { format?: string; outcome?: string; verify?: { outcome: string } };
+    const outcome = report.outcome ?? report.verify?.outcome;
+    if (outcome) byOutcome.set(outcome, (byOutcome.get(outcome) ?? 0) + 1);
+    const format = report.format ?? (report as { verify?: { format: string } }).verify?.format ?? '?';
+    byFormat.set(format, (byFormat.get(format) ?? 0) + 1);
+  }
+  const ok = results.length - failures.length;
+  const lines = [
+    `${results.length} file${results.length === 1 ? '' : 's'} in ${seconds.toFixed(1)} s (${(results.length / Math.max(seconds, 0.001)).toFixed(0)} files/s): ${ok} ok, ${failures.length} failed${skipped ? `, ${skipped} skipped (already done)` : ''}`,
+  ];
+  if (byOutcome.size) lines.push('', table([['OUTCOME', 'FILES'], ...[...byOutcome].sort().map(([k, v]) => [k, String(v)])]));
+  if (byFormat.size) lines.push('', table([['FORMAT', 'FILES'], ...[...byFormat].sort().map(([k, v]) => [k, String(v)])]));
+  if (failures.length) {
+    lines.push('', table([['FAILED', 'REASON'], ...failures.slice(0, 50)]));
+    if (failures.length > 50) lines.push(`… and ${failures.length - 50} more (see --report)`);
+  }
+  return lines.join('\n');
+}
