@@ -2,10 +2,11 @@ import type { FormatHandler } from '@aigc-label/core';
 import { gif } from './gif/index.js';
 import { jpeg } from './jpeg/index.js';
 import { png } from './png/index.js';
+import { tiff } from './tiff/index.js';
 import { webp } from './webp/index.js';
 
-export { gif, jpeg, png, webp };
+export { gif, jpeg, png, tiff, webp };
 export * from './explicit/index.js';
 
 /** Image handlers in sniffing order. */
-export const imageHandlers: readonly FormatHandler[] = [png, jpeg, webp, gif];
+export const imageHandlers: readonly FormatHandler[] = [png, jpeg, webp, gif, tiff];

@@ -1,0 +1,188 @@
+import {
+  type AigcLabel,
+  type ByteSource,
+  concat,
+  type Evidence,
+  encodeBare,
+  encodeWrapped,
+  type Finding,
+  type FormatHandler,
+  finding,
+  fromUtf8,
+  type LabelCarrier,
+  MalformedInputError,
+  putU16be,
+  putU16le,
+  putU32be,
+  putU32le,
+  type ReadResult,
+  Rules,
+  readAll,
+  splicePlan,
+  upsertAigcXmp,
+  utf8,
+  type WriteOptions,
+  type WriteResult,
+} from '@aigc-label/core';
+import { type ByteEdit, xmpCarriers, xmpEvidence } from '../shared/carriers.js';
+import {
+  entryBytes,
+  exifTextCarriers,
+  type Ifd,
+  type IfdEntry,
+  parseTiffHeader,
+  reader,
+  readIfd,
+  TiffTag,
+  TiffType,
+} from '../shared/tiff-ifd.js';
+
+const fail = (message: string) => new MalformedInputError('tiff', message);
+
+interface TiffLayout {
+  readonly littleEndian: boolean;
+  readonly ifd0: Ifd;
+  readonly xmp: IfdEntry | undefined;
+}
+
+function layout(tiff: Uint8Array): TiffLayout {
+  if (tiff.length === 0) throw fail('the file is empty (0 bytes)');
+  const { littleEndian, ifd0Offset } = parseTiffHeader(tiff, 'tiff');
+  const ifd0 = readIfd(tiff, ifd0Offset, littleEndian, 'tiff');
+  return { littleEndian, ifd0, xmp: ifd0.entries.find((e) => e.tag === TiffTag.xmp) };
+}
+
+/** A 12-byte IFD entry (TIFF 6.0 §2). */
+function encodeEntry(littleEndian: boolean, tag: number, type: number, count: number, value: number): Uint8Array {
+  const out = new Uint8Array(12);
+  const u16 = littleEndian ? putU16le : putU16be;
+  const u32 = littleEndian ? putU32le : putU32be;
+  u16(out, 0, tag);
+  u16(out, 2, type);
+  u32(out, 4, count);
+  u32(out, 8, value);
+  return out;
+}
+
+function encodeIfd(littleEndian: boolean, entries: readonly Uint8Array[], tags: readonly number[], next: number): Uint8Array {
+  const order = tags.map((tag, i) => ({ tag, i })).sort((a, b) => a.tag - b.tag);
+  const out = new Uint8Array(2 + entries.length * 12 + 4);
+  (littleEndian ? putU16le : putU16be)(out, 0, entries.length);
+  order.forEach(({ i }, k) => {
+    out.set(entries[i], 2 + k * 12);
+  });
+  (littleEndian ? putU32le : putU32be)(out, out.length - 4, next);
+  return out;
+}
+
+function exifCarriers(tiff: Uint8Array, findings: Finding[]): LabelCarrier[] {
+  try {
+    return exifTextCarriers(tiff, 0, 'TIFF', 'tiff');
+  } catch (error) {
+    if (!(error instanceof MalformedInputError)) throw error;
+    findings.push(finding(Rules.damaged, 'warning', error.message));
+    return [];
+  }
+}
+
+export const tiff: FormatHandler = {
+  id: 'tiff',
+  kind: 'image',
+  name: 'TIFF',
+  extensions: ['tif', 'tiff'],
+  mimeTypes: ['image/tiff'],
+  carrier: 'IFD0 tag 700 (XMP, type 7), XMP TC260:AIGC',
+  sniff: (head) =>
+    head.length >= 4 &&
+    ((head[0] === 0x49 && head[1] === 0x49 && head[2] === 42 && head[3] === 0) ||
+      (head[0] === 0x4d && head[1] === 0x4d && head[2] === 0 && head[3] === 42)),
+
+  async read(source: ByteSource): Promise<ReadResult> {
+    const bytes = await readAll(source, 'tiff');
+    const l = layout(bytes);
+    const findings: Finding[] = [];
+    const carriers: LabelCarrier[] = [];
+    const evidence: Evidence[] = [];
+    if (l.xmp) {
+      const xml = fromUtf8(entryBytes(bytes, l.xmp, 'tiff'));
+      const where = `IFD0 tag 700 (XMP) at byte ${l.xmp.valueOffset}`;
+      carriers.push(...xmpCarriers(xml, where, l.xmp.valueOffset));
+      evidence.push(...xmpEvidence(xml, where));
+      if (l.xmp.type !== TiffType.undefined && l.xmp.type !== TiffType.byte) {
+        findings.push(finding(Rules.damaged, 'info', `the XMP tag has field type ${l.xmp.type}, not 7 (UNDEFINED) or 1 (BYTE)`));
+      }
+    }
+    carriers.push(...exifCarriers(bytes, findings));
+    return { format: 'tiff', carriers, findings, evidence };
+  },
+
+  /**
+   * Appends the XMP packet at the end of the file as IFD0 tag 700, type 7. An
+   * existing tag 700 entry is repointed in place; otherwise IFD0 must grow, so a
+   * new IFD0 is appended and the header repointed. Nothing else moves, so every
+   * other offset in the file stays valid. A label in ImageDescription or
+   * UserComment is dropped the same way (one label per file).
+   */
+  async write(source: ByteSource, label: AigcLabel, options: WriteOptions = {}): Promise<WriteResult> {
+    const bytes = await readAll(source, 'tiff');
+    const l = layout(bytes);
+    const { littleEndian, ifd0 } = l;
+    const findings: Finding[] = [];
+    const json = options.form === 'wrapped' ? encodeWrapped(label) : encodeBare(label);
+    const packet = utf8(upsertAigcXmp(l.xmp ? fromUtf8(entryBytes(bytes, l.xmp, 'tiff')) : null, json));
+    const exifLabels = exifCarriers(bytes, findings);
+    const dropDescription = exifLabels.some((c) => c.carrier === 'exif-image-description');
+    const dropComment = exifLabels.some((c) => c.carrier === 'exif-user-comment');
+
+    // Values and IFDs start on a word boundary (TIFF 6.0 §2).
+    const appended: Uint8Array[] = [];
+    let end = bytes.length;
+    const append = (data: Uint8Array): number => {
+      if (end % 2) {
+        appended.push(new Uint8Array(1));
+        end++;
+      }
+      const at = end;
+      appended.push(data);
+      end += data.length;
+      return at;
+    };
+    if (end + packet.length + 64 + ifd0.entries.length * 12 > 0xffffffff)
+      throw fail('the file would grow past the 4 GiB TIFF offset limit');
+    const xmpAt = append(packet);
+    const xmpEntry = encodeEntry(littleEndian, TiffTag.xmp, TiffType.undefined, packet.length, xmpAt);
+    const edits: ByteEdit[] = [];
+
+    const replaced = new Map<number, Uint8Array>();
+    if (dropComment) {
+      const pointer = ifd0.entries.find((e) => e.tag === TiffTag.exifIfd) as IfdEntry;
+      const exif = readIfd(bytes, reader(littleEndian).u32(bytes, pointer.valueOffset), littleEndian, 'tiff');
+      const kept = exif.entries.filter((e) => e.tag !== TiffTag.userComment);
+      const newExif = append(
+        encodeIfd(
+          littleEndian,
+          kept.map((e) => bytes.slice(e.entryOffset, e.entryOffset + 12)),
+          kept.map((e) => e.tag),
+          exif.nextOffset,
+        ),
+      );
+      replaced.set(TiffTag.exifIfd, encodeEntry(littleEndian, TiffTag.exifIfd, pointer.type, 1, newExif));
+      findings.push(finding(Rules.multipleLabels, 'info', 'removed the label in Exif UserComment; it is now in XMP (one label per file)'));
+    }
+    if (dropDescription)
+      findings.push(finding(Rules.multipleLabels, 'info', 'removed the label in ImageDescription; it is now in XMP (one label per file)'));
+
+    if (l.xmp && replaced.size === 0 && !dropDescription) {
+      edits.push({ start: l.xmp.entryOffset, end: l.xmp.entryOffset + 12, insert: xmpEntry });
+    } else {
+      const kept = ifd0.entries.filter((e) => e.tag !== TiffTag.xmp && !(dropDescription && e.tag === TiffTag.imageDescription));
+      const entries = [...kept.map((e) => replaced.get(e.tag) ?? bytes.slice(e.entryOffset, e.entryOffset + 12)), xmpEntry];
+      const newIfd0 = append(encodeIfd(littleEndian, entries, [...kept.map((e) => e.tag), TiffTag.xmp], ifd0.nextOffset));
+      const header = new Uint8Array(4);
+      (littleEndian ? putU32le : putU32be)(header, 0, newIfd0);
+      edits.push({ start: 4, end: 8, insert: header });
+    }
+    edits.push({ start: bytes.length, end: bytes.length, insert: concat(appended) });
+    return { ...splicePlan(bytes.length, edits), findings };
+  },
+};
