@@ -1,0 +1,87 @@
+import { bytesSource, concat, encodeBare, labelBytes, MalformedInputError } from '@aigc-label/core';
+import { parseBuffer } from 'music-metadata';
+import { describe, expect, it } from 'vitest';
+import { describeHandlerContract, sampleLabel } from '../../../../test/handler-contract.js';
+import { flac } from '../../src/flac/index.js';
+import { decodePcm, generateAudio, probeTags, tagValue } from './media.js';
+
+const sample = generateAudio('tone.flac', ['-c:a', 'flac', '-metadata', 'title=Tone']);
+
+/** Metadata blocks as [type, offset, length], and where the frames start. */
+function blocksOf(file: Uint8Array): { blocks: { type: number; offset: number; length: number }[]; audioStart: number } {
+  const blocks: { type: number; offset: number; length: number }[] = [];
+  let offset = 4;
+  for (;;) {
+    const length = (file[offset + 1] << 16) | (file[offset + 2] << 8) | file[offset + 3];
+    blocks.push({ type: file[offset] & 0x7f, offset, length });
+    const last = file[offset] & 0x80;
+    offset += 4 + length;
+    if (last) return { blocks, audioStart: offset };
+  }
+}
+
+/** The sample with only the blocks of the given types kept (last flag fixed). */
+function keepBlocks(file: Uint8Array, types: number[]): Uint8Array {
+  const { blocks, audioStart } = blocksOf(file);
+  const kept = blocks.filter((b) => types.includes(b.type));
+  const parts = kept.map((b, i) => {
+    const block = file.slice(b.offset, b.offset + 4 + b.length);
+    block[0] = (i === kept.length - 1 ? 0x80 : 0) | b.type;
+    return block;
+  });
+  return concat([file.subarray(0, 4), ...parts, file.subarray(audioStart)]);
+}
+
+describeHandlerContract(flac, () => sample);
+
+describe('flac metadata carrier', () => {
+  it('takes the room from PADDING so the frames stay in place; ffprobe and music-metadata read AIGC', async () => {
+    const layout = blocksOf(sample);
+    expect(layout.blocks.map((b) => b.type)).toContain(1);
+    const label = sampleLabel();
+    const { bytes } = await labelBytes(flac, sample, label);
+    expect(bytes.length).toBe(sample.length);
+    expect(blocksOf(bytes).audioStart).toBe(layout.audioStart);
+    expect(bytes.subarray(layout.audioStart)).toEqual(sample.subarray(layout.audioStart));
+    const tags = probeTags(bytes, 'out.flac');
+    expect(tagValue(tags, 'AIGC')).toBe(encodeBare(label));
+    expect(tagValue(tags, 'title')).toBe('Tone');
+    const meta = await parseBuffer(bytes, { mimeType: 'audio/flac' });
+    expect(meta.native.vorbis?.find((t) => t.id === 'AIGC')?.value).toBe(encodeBare(label));
+    expect(decodePcm(bytes, 'out.flac')).toEqual(decodePcm(sample, 'in.flac'));
+  });
+
+  it('creates the VORBIS_COMMENT block when missing and grows the metadata when there is no padding', async () => {
+    for (const types of [[0], [0, 4]]) {
+      const input = keepBlocks(sample, types);
+      const label = sampleLabel();
+      const { bytes } = await labelBytes(flac, input, label);
+      expect(blocksOf(bytes).blocks.map((b) => b.type)).toEqual([0, 4]);
+      expect(tagValue(probeTags(bytes, 'grown.flac'), 'AIGC')).toBe(encodeBare(label));
+      expect(decodePcm(bytes, 'grown.flac')).toEqual(decodePcm(input, 'in.flac'));
+    }
+  });
+
+  it('keeps every other metadata block byte for byte', async () => {
+    const { bytes } = await labelBytes(flac, sample, sampleLabel());
+    const before = blocksOf(sample).blocks.filter((b) => b.type !== 1 && b.type !== 4);
+    const after = blocksOf(bytes).blocks.filter((b) => b.type !== 1 && b.type !== 4);
+    expect(after.map((b) => bytes.subarray(b.offset + 1, b.offset + 4 + b.length))).toEqual(
+      before.map((b) => sample.subarray(b.offset + 1, b.offset + 4 + b.length)),
+    );
+  });
+
+  it('rejects damaged metadata with a clear error', async () => {
+    const pastEnd = sample.slice();
+    pastEnd.set([0xff, 0xff, 0xff], 5);
+    await expect(flac.read(bytesSource(pastEnd))).rejects.toThrow(/declares 16777215 bytes, past the end/);
+    await expect(labelBytes(flac, pastEnd, sampleLabel())).rejects.toBeInstanceOf(MalformedInputError);
+    const invalid = sample.slice();
+    invalid[4] = 127;
+    await expect(flac.read(bytesSource(invalid))).rejects.toThrow(/invalid type 127/);
+    const truncatedComment = keepBlocks(sample, [0, 4]);
+    const commentAt = blocksOf(truncatedComment).blocks[1].offset;
+    truncatedComment.set([0xff, 0xff, 0, 0], commentAt + 4);
+    await expect(flac.read(bytesSource(truncatedComment))).rejects.toThrow(/vendor string of \d+ bytes runs past the end/);
+  });
+});
