@@ -1,0 +1,203 @@
+import {
+  type AigcLabel,
+  type ByteSource,
+  decodeLabel,
+  encodeBare,
+  encodeWrapped,
+  type FormatHandler,
+  finding,
+  type LabelCarrier,
+  type ReadResult,
+  Rules,
+  readAll,
+  splicePlan,
+  unescapeXml,
+  utf8,
+  type WriteOptions,
+  type WriteResult,
+} from '@aigc-label/core';
+import { findExplicitLabels } from '../explicit/detect.js';
+import { explicitLabelEvidence } from '../explicit/evidence.js';
+import { bomOf, decodeText, lineEndingOf, looksLikeText, requireUtf8, utf8ByteOffset } from '../plain/encoding.js';
+import { escapeHtml, type HtmlTag, scanTags } from './scan.js';
+
+const FORMAT = 'html';
+
+/**
+ * No TC260 guide clause names an HTML carrier (reference §3.5). This toolkit's
+ * convention is `<meta name="AIGC" content="{bare Annex E JSON}">` in the head,
+ * the form apps use; it is canonical for HTML here, and reported as non-normative.
+ */
+const nonNormative = () =>
+  finding(
+    Rules.nonNormativeCarrier,
+    'info',
+    'no guide clause names an HTML carrier; <meta name="AIGC"> is the aigc-label convention',
+    'html-meta',
+  );
+
+// The start of an HTML document: optional BOM, XML declaration and comments, then a doctype or <html>.
+const HTML_START = /^\uFEFF?\s*(?:<\?xml[^>]*>\s*)?(?:<!--[\s\S]*?-->\s*)*<(?:!doctype\s+html|html)[\s>]/i;
+
+function sniffHtml(head: Uint8Array): boolean {
+  if (!looksLikeText(head)) return false;
+  const bom = bomOf(head);
+  const encoding = bom === 'utf-16le' || bom === 'utf-16be' ? bom : 'utf-8';
+  return HTML_START.test(new TextDecoder(encoding).decode(head.subarray(0, 2048)));
+}
+
+const attribute = (tag: HtmlTag, name: string) => tag.attributes.find((a) => a.name === name)?.value ?? null;
+const isAigcMeta = (tag: HtmlTag) => tag.name === 'meta' && !tag.closing && attribute(tag, 'name')?.trim().toUpperCase() === 'AIGC';
+
+interface Structure {
+  readonly metas: readonly { tag: HtmlTag; inHead: boolean }[];
+  readonly headOpen: HtmlTag | null;
+  readonly headClose: HtmlTag | null;
+  readonly htmlOpen: HtmlTag | null;
+  /** Where body content starts: after <body>, or after </head> when there is no <body> tag. */
+  readonly contentStart: number;
+  readonly xhtml: boolean;
+}
+
+function structureOf(html: string): Structure {
+  const metas: { tag: HtmlTag; inHead: boolean }[] = [];
+  let headOpen: HtmlTag | null = null;
+  let headClose: HtmlTag | null = null;
+  let htmlOpen: HtmlTag | null = null;
+  let contentStart = -1;
+  let inBody = false;
+  for (const tag of scanTags(html)) {
+    if (tag.name === 'html' && !tag.closing) htmlOpen ??= tag;
+    else if (tag.name === 'head' && !tag.closing) headOpen ??= tag;
+    else if (tag.name === 'head' && tag.closing) {
+      headClose ??= tag;
+      if (contentStart === -1) contentStart = tag.end;
+    } else if (tag.name === 'body' && !tag.closing && !inBody) {
+      inBody = true;
+      contentStart = tag.end;
+    } else if (isAigcMeta(tag)) metas.push({ tag, inHead: !inBody && headClose === null });
+  }
+  const xhtml = /^\uFEFF?\s*<\?xml/.test(html) || (htmlOpen !== null && attribute(htmlOpen, 'xmlns') !== null);
+  return { metas, headOpen, headClose, htmlOpen, contentStart: contentStart === -1 ? 0 : contentStart, xhtml };
+}
+
+/** The text with all markup turned into line breaks (same length, so offsets hold) and the head blanked: what a reader sees. */
+function visibleText(html: string, contentStart: number): string {
+  const parts: string[] = ['\n'.repeat(contentStart)];
+  let cursor = contentStart;
+  const blank = (from: number, to: number) => {
+    if (to <= cursor) return;
+    parts.push(html.slice(cursor, Math.max(cursor, from)), '\n'.repeat(to - Math.max(cursor, from)));
+    cursor = to;
+  };
+  let rawStart = -1;
+  for (const tag of scanTags(html)) {
+    if (tag.end <= contentStart) continue;
+    if (rawStart !== -1 && tag.closing) {
+      blank(rawStart, tag.end);
+      rawStart = -1;
+    } else {
+      blank(tag.start, tag.end);
+      if ((tag.name === 'script' || tag.name === 'style') && !tag.closing && !tag.selfClosing) rawStart = tag.end;
+    }
+  }
+  parts.push(html.slice(cursor));
+  // Comments and doctype are skipped by the scanner; blank them here.
+  return parts.join('').replace(/<!--[\s\S]*?-->/g, (c) => '\n'.repeat(c.length));
+}
+
+export const html: FormatHandler = {
+  id: FORMAT,
+  kind: 'text',
+  name: 'HTML',
+  extensions: ['html', 'htm', 'xhtml'],
+  mimeTypes: ['text/html', 'application/xhtml+xml'],
+  carrier: '<meta name="AIGC"> in <head> (toolkit convention; no guide clause)',
+  sniff: sniffHtml,
+
+  async read(source: ByteSource): Promise<ReadResult> {
+    const bytes = await readAll(source, FORMAT);
+    const { text, bomLength } = decodeText(bytes, FORMAT);
+    const structure = structureOf(text);
+    const carriers: LabelCarrier[] = structure.metas.map(({ tag, inHead }) => {
+      const raw = unescapeXml(attribute(tag, 'content') ?? '');
+      const decoded = decodeLabel(raw);
+      const findings = [...decoded.findings, nonNormative()];
+      if (!inHead) findings.push(finding(Rules.nonCanonicalCarrier, 'warning', '<meta name="AIGC"> is outside <head>', 'html-meta'));
+      const offset = bomLength + utf8ByteOffset(text, tag.start);
+      return {
+        carrier: 'html-meta',
+        location: `<meta name="AIGC"> at byte ${offset}`,
+        offset,
+        raw,
+        label: decoded.label,
+        form: decoded.form,
+        canonical: inHead,
+        findings,
+      };
+    });
+    const { evidence, findings } = explicitLabelEvidence(findExplicitLabels(visibleText(text, structure.contentStart)));
+    return { format: FORMAT, carriers, findings, evidence };
+  },
+
+  /**
+   * Replaces the AIGC meta element, or adds one just before `</head>` (creating
+   * the head when there is none). The rest of the document is copied byte for byte;
+   * the value is escaped with the predefined entities only.
+   */
+  async write(source: ByteSource, label: AigcLabel, options: WriteOptions = {}): Promise<WriteResult> {
+    const bytes = await readAll(source, FORMAT);
+    const decoded = decodeText(bytes, FORMAT);
+    requireUtf8(decoded, FORMAT);
+    const { text } = decoded;
+    const structure = structureOf(text);
+    const json = options.form === 'wrapped' ? encodeWrapped(label) : encodeBare(label);
+    const meta = `<meta name="AIGC" content="${escapeHtml(json)}"${structure.xhtml ? ' /' : ''}>`;
+    const eol = lineEndingOf(text);
+    const edits: { start: number; end: number; insert: string }[] = [];
+    const [first, ...rest] = structure.metas;
+    if (first) {
+      edits.push({ start: first.tag.start, end: first.tag.end, insert: meta });
+      for (const { tag } of rest) edits.push(wholeLine(text, tag));
+    } else if (structure.headClose) {
+      edits.push(beforeHeadClose(text, structure.headClose, structure.headOpen, meta, eol));
+    } else if (structure.headOpen) {
+      edits.push({ start: structure.headOpen.end, end: structure.headOpen.end, insert: meta });
+    } else {
+      const at = structure.htmlOpen?.end ?? /^\uFEFF?\s*(?:<\?xml[^>]*>\s*)?<!doctype[^>]*>/i.exec(text)?.[0].length ?? 0;
+      edits.push({ start: at, end: at, insert: `${at > 0 ? eol : ''}<head>${meta}</head>${at > 0 ? '' : eol}` });
+    }
+    const findings = [nonNormative()];
+    if (rest.length > 0)
+      findings.push(finding(Rules.multipleLabels, 'info', `removed ${rest.length} further AIGC meta element(s) (one label per file)`));
+    const byteEdits = edits.map((e) => ({
+      start: decoded.bomLength + utf8ByteOffset(text, e.start),
+      end: decoded.bomLength + utf8ByteOffset(text, e.end),
+      insert: utf8(e.insert),
+    }));
+    return { ...splicePlan(bytes.length, byteEdits), findings };
+  },
+};
+
+/** A tag alone on its line is removed with its line; otherwise just the tag. */
+function wholeLine(text: string, tag: HtmlTag): { start: number; end: number; insert: string } {
+  const lineStart = text.lastIndexOf('\n', tag.start - 1) + 1;
+  const newline = text.indexOf('\n', tag.end);
+  const lineEnd = newline === -1 ? text.length : newline + 1;
+  const alone = text.slice(lineStart, tag.start).trim() === '' && text.slice(tag.end, lineEnd).trim() === '';
+  return alone ? { start: lineStart, end: lineEnd, insert: '' } : { start: tag.start, end: tag.end, insert: '' };
+}
+
+/** On its own line before `</head>`, indented like the head's last element; inline when `</head>` shares a line. */
+function beforeHeadClose(text: string, headClose: HtmlTag, headOpen: HtmlTag | null, meta: string, eol: string) {
+  const lineStart = text.lastIndexOf('\n', headClose.start - 1) + 1;
+  const closeIndent = text.slice(lineStart, headClose.start);
+  if (closeIndent.trim() !== '' || lineStart === 0 || (headOpen && headOpen.end > lineStart)) {
+    return { start: headClose.start, end: headClose.start, insert: meta };
+  }
+  const previousLineStart = text.lastIndexOf('\n', lineStart - 2) + 1;
+  const previousIndent = /^[ \t]*/.exec(text.slice(previousLineStart, lineStart))?.[0] ?? '';
+  const insideHead = headOpen !== null && previousLineStart >= headOpen.end;
+  const indent = insideHead && previousIndent.length > closeIndent.length ? previousIndent : `${closeIndent}  `;
+  return { start: lineStart, end: lineStart, insert: `${indent}${meta}${eol}` };
+}

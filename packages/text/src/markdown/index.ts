@@ -1,0 +1,261 @@
+import {
+  AIGC_FIELDS,
+  type AigcLabel,
+  type ByteSource,
+  decodeLabel,
+  type Evidence,
+  type Finding,
+  type FormatHandler,
+  finding,
+  type LabelCarrier,
+  MalformedInputError,
+  type ReadResult,
+  Rules,
+  readAll,
+  splicePlan,
+  utf8,
+  type WriteOptions,
+  type WriteResult,
+} from '@aigc-label/core';
+import { isMap, isScalar, type Pair, parseDocument } from 'yaml';
+import { findExplicitLabels } from '../explicit/detect.js';
+import { explicitLabelEvidence } from '../explicit/evidence.js';
+import { explicitLabelInsertions } from '../explicit/insert.js';
+import type { WordingChoice } from '../explicit/wording.js';
+import { decodeText, lineEndingOf, looksLikeText, requireUtf8, utf8ByteOffset } from '../plain/encoding.js';
+import { type FrontMatterSpan, findFrontMatter } from './front-matter.js';
+
+const FORMAT = 'markdown';
+const fail = (message: string) => new MalformedInputError(FORMAT, message);
+
+interface AigcEntry {
+  readonly pair: Pair;
+  /** Offsets into the whole text of the key's lines: the key line through its indented value lines. */
+  readonly start: number;
+  readonly end: number;
+}
+
+interface ParsedFrontMatter {
+  readonly span: FrontMatterSpan;
+  readonly entries: readonly AigcEntry[];
+  /** The YAML parser's first error, when the front matter does not parse. */
+  readonly error: string | null;
+}
+
+/** Front matter and its top-level AIGC keys (any case). YAML is read with the failsafe schema: every scalar a string. */
+function parseFrontMatter(text: string): ParsedFrontMatter | null {
+  const span = findFrontMatter(text);
+  if (!span) return null;
+  const yaml = text.slice(span.yamlStart, span.yamlEnd);
+  const doc = parseDocument(yaml, { schema: 'failsafe' });
+  if (doc.errors.length > 0) return { span, entries: [], error: doc.errors[0].message.split('\n')[0] };
+  if (doc.contents !== null && !isMap(doc.contents)) return { span, entries: [], error: 'the front matter is not a mapping of keys' };
+  const entries: AigcEntry[] = [];
+  for (const pair of isMap(doc.contents) ? doc.contents.items : []) {
+    if (!isScalar(pair.key) || String(pair.key.value).toUpperCase() !== 'AIGC' || !pair.key.range) continue;
+    const start = lineStart(text, span.yamlStart + pair.key.range[0]);
+    entries.push({ pair, start, end: blockEnd(text, start, span.yamlEnd) });
+  }
+  return { span, entries, error: null };
+}
+
+function lineStart(text: string, at: number): number {
+  return text.lastIndexOf('\n', at - 1) + 1;
+}
+
+/** The key line plus the lines indented under it (blank lines inside count); stops at the next key or comment at the key's indent. */
+function blockEnd(text: string, keyLineStart: number, limit: number): number {
+  const indent = /^[ \t]*/.exec(text.slice(keyLineStart, limit))?.[0].length ?? 0;
+  let end = nextLine(text, keyLineStart, limit);
+  let cursor = end;
+  while (cursor < limit) {
+    const next = nextLine(text, cursor, limit);
+    const line = text.slice(cursor, next).replace(/\r?\n$/, '');
+    if (line.trim() === '') {
+      cursor = next;
+      continue;
+    }
+    if ((/^[ \t]*/.exec(line)?.[0].length ?? 0) <= indent) break;
+    end = next;
+    cursor = next;
+  }
+  return end;
+}
+
+function nextLine(text: string, from: number, limit: number): number {
+  const newline = text.indexOf('\n', from);
+  return newline === -1 || newline >= limit ? limit : newline + 1;
+}
+
+function carrierOf(text: string, entry: AigcEntry, lineNumber: number): LabelCarrier {
+  const value = entry.pair.value;
+  const raw = text.slice(entry.start, entry.end).replace(/\r?\n$/, '');
+  const findings: Finding[] = [];
+  const decoded = isMap(value)
+    ? decodeLabel(value.toJSON() as Record<string, unknown>)
+    : isScalar(value)
+      ? decodeLabel(String(value.value))
+      : decodeLabel(raw.replace(/^[ \t]*AIGC[ \t]*:/i, ''));
+  const key = String((entry.pair.key as { value: unknown }).value);
+  const canonical = key === 'AIGC' && isMap(value);
+  if (!canonical) {
+    findings.push(
+      finding(
+        Rules.nonCanonicalCarrier,
+        'warning',
+        key !== 'AIGC'
+          ? `front matter key "${key}" should be spelled "AIGC"`
+          : 'the AIGC value is not a mapping of the seven fields (TC260-PG-20258A §6.5)',
+      ),
+    );
+  }
+  if (isMap(value)) {
+    const unquoted = value.items
+      .filter((p) => isScalar(p.value) && p.value.type === 'PLAIN')
+      .map((p) => String((p.key as { value: unknown }).value));
+    if (unquoted.length > 0) {
+      findings.push(
+        finding('markdown/unquoted-value', 'info', `unquoted values (${unquoted.join(', ')}); the guide quotes them as strings`),
+      );
+    }
+  }
+  if ((decoded.label?.Label as string | undefined) === 'AIGC') {
+    // MiniMax Agent front matter writes Label: AIGC and a producer name with spaces (reference §2.4).
+    findings.push(
+      finding(
+        'markdown/vendor-variant',
+        'info',
+        'Label "AIGC" is a vendor variant (MiniMax Agent); Annex E c) uses "1", "2" or "3"',
+        'Label',
+      ),
+    );
+  }
+  return {
+    carrier: 'markdown-front-matter',
+    location: `YAML front matter, key "${key}" at line ${lineNumber}`,
+    raw,
+    label: decoded.label,
+    form: decoded.form,
+    canonical,
+    findings: [...decoded.findings, ...findings],
+  };
+}
+
+/** Explicit labels in the body, with offsets into the whole text. */
+function bodyEvidence(text: string, bodyStart: number): { evidence: Evidence[]; findings: Finding[] } {
+  const matches = findExplicitLabels(text.slice(bodyStart)).map((m) => ({ ...m, start: m.start + bodyStart, end: m.end + bodyStart }));
+  return explicitLabelEvidence(matches);
+}
+
+const lineNumberAt = (text: string, at: number): number => text.slice(0, at).split('\n').length;
+
+/** A YAML single-quoted scalar: only `'` needs escaping (YAML 1.2 §7.3.2). */
+const singleQuoted = (value: string): string => `'${value.replace(/'/g, "''")}'`;
+
+/** The AIGC mapping in Annex E order, quoted strings, as TC260-PG-20258A §6.5 shows it. */
+function aigcBlock(label: AigcLabel, indent: string, fieldIndent: string, eol: string): string {
+  return `${indent}AIGC:${eol}${AIGC_FIELDS.map((f) => `${fieldIndent}${f}: ${singleQuoted(label[f])}${eol}`).join('')}`;
+}
+
+interface TextEdit {
+  readonly start: number;
+  readonly end: number;
+  readonly insert: string;
+}
+
+export const markdown: FormatHandler = {
+  id: FORMAT,
+  kind: 'text',
+  name: 'Markdown',
+  extensions: ['md', 'markdown'],
+  mimeTypes: ['text/markdown'],
+  carrier: 'YAML front matter AIGC mapping (TC260-PG-20258A §6.5)',
+  sniff: looksLikeText,
+
+  async read(source: ByteSource): Promise<ReadResult> {
+    const { text } = decodeText(await readAll(source, FORMAT), FORMAT);
+    const parsed = parseFrontMatter(text);
+    const findings: Finding[] = [];
+    const carriers: LabelCarrier[] = [];
+    if (parsed?.error) {
+      findings.push(finding(Rules.damaged, 'error', `the YAML front matter does not parse: ${parsed.error}`, 'front matter'));
+    }
+    for (const entry of parsed?.entries ?? []) carriers.push(carrierOf(text, entry, lineNumberAt(text, entry.start)));
+    const body = bodyEvidence(text, parsed?.span.end ?? 0);
+    return { format: FORMAT, carriers, findings: [...findings, ...body.findings], evidence: body.evidence };
+  },
+
+  /**
+   * Writes the AIGC mapping into the front matter (creating it at the head when
+   * missing), replacing any AIGC key; every other key, comment and line ending is
+   * kept byte for byte. `extras.explicitLabel` (true or a wording) also puts a
+   * visible label at the end of the body, as the guide shows, unless one is there.
+   */
+  async write(source: ByteSource, label: AigcLabel, options: WriteOptions = {}): Promise<WriteResult> {
+    const bytes = await readAll(source, FORMAT);
+    const decoded = decodeText(bytes, FORMAT);
+    requireUtf8(decoded, FORMAT);
+    const { text } = decoded;
+    const eol = lineEndingOf(text);
+    const parsed = parseFrontMatter(text);
+    if (parsed?.error) throw fail(`the YAML front matter does not parse (${parsed.error}); fix it before labeling`);
+    const edits: TextEdit[] = [];
+    const findings: Finding[] = [];
+    if (!parsed) {
+      const at = text.startsWith('\uFEFF') ? 1 : 0;
+      edits.push({ start: at, end: at, insert: `---${eol}${aigcBlock(label, '', '  ', eol)}---${eol}` });
+    } else if (parsed.entries.length === 0) {
+      edits.push({ start: parsed.span.yamlEnd, end: parsed.span.yamlEnd, insert: aigcBlock(label, '', '  ', eol) });
+    } else {
+      const [first, ...rest] = parsed.entries;
+      // Keep the file's own indentation (MiniMax indents the fields by four spaces).
+      const indent = /^[ \t]*/.exec(text.slice(first.start))?.[0] ?? '';
+      const existingFieldIndent = /\n([ \t]+)\S/.exec(text.slice(first.start, first.end))?.[1];
+      const fieldIndent = existingFieldIndent && existingFieldIndent.length > indent.length ? existingFieldIndent : `${indent}  `;
+      edits.push({ start: first.start, end: first.end, insert: aigcBlock(label, indent, fieldIndent, eol) });
+      for (const extra of rest) edits.push({ start: extra.start, end: extra.end, insert: '' });
+      if (rest.length > 0)
+        findings.push(
+          finding(Rules.multipleLabels, 'info', `removed ${rest.length} further AIGC key(s) from the front matter (one label per file)`),
+        );
+    }
+    const explicit = options.extras?.explicitLabel;
+    if (explicit === true || typeof explicit === 'string') {
+      const bodyStart = parsed?.span.end ?? 0;
+      const labeledAtEnd = findExplicitLabels(text.slice(bodyStart)).some((m) => m.position === 'end' && m.compliant);
+      if (!labeledAtEnd) {
+        const wording: WordingChoice | undefined = typeof explicit === 'string' ? explicit : undefined;
+        for (const i of explicitLabelInsertions(text, { positions: 'end', flavour: 'markdown', wording })) {
+          edits.push({ start: i.at, end: i.at, insert: i.insert });
+        }
+      }
+    }
+    checkMerged(text, edits, label);
+    const bomLength = decoded.bomLength;
+    const byteEdits = edits.map((e) => ({
+      start: bomLength + utf8ByteOffset(text, e.start),
+      end: bomLength + utf8ByteOffset(text, e.end),
+      insert: utf8(e.insert),
+    }));
+    return { ...splicePlan(bytes.length, byteEdits), findings };
+  },
+};
+
+/** The merged front matter must parse and hold exactly the new label; otherwise nothing is written. */
+function checkMerged(text: string, edits: readonly TextEdit[], label: AigcLabel): void {
+  let merged = '';
+  let cursor = 0;
+  for (const e of [...edits].sort((a, b) => a.start - b.start)) {
+    merged += text.slice(cursor, e.start) + e.insert;
+    cursor = e.end;
+  }
+  merged += text.slice(cursor);
+  const parsed = parseFrontMatter(merged);
+  const entry = parsed?.entries.length === 1 ? parsed.entries[0] : null;
+  const value = entry && isMap(entry.pair.value) ? (entry.pair.value.toJSON() as Record<string, unknown>) : null;
+  if (parsed?.error || !value || AIGC_FIELDS.some((f) => value[f] !== label[f])) {
+    throw fail(
+      `could not merge the label into the front matter${parsed?.error ? ` (${parsed.error})` : ''}; the front matter layout is unusual`,
+    );
+  }
+}
