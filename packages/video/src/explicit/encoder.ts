@@ -1,0 +1,87 @@
+import type { VideoStreamInfo } from './probe.js';
+
+const X264_PROFILES: Record<string, string> = {
+  Baseline: 'baseline',
+  'Constrained Baseline': 'baseline',
+  Main: 'main',
+  Extended: 'main',
+  High: 'high',
+  'High 10': 'high10',
+  'High 4:2:2': 'high422',
+  'High 4:4:4 Predictive': 'high444',
+};
+
+/** x264 options that shape the SPS/PPS and the reorder delay; copied from the source's own x264 SEI when it has one. */
+const X264_STRUCTURE_OPTIONS = ['cabac', 'ref', 'bframes', 'b_pyramid', 'weightb', 'weightp', '8x8dct', 'keyint', 'keyint_min'];
+
+export interface EncoderChoice {
+  readonly args: string[];
+  readonly description: string;
+}
+
+function colourArgs(info: VideoStreamInfo): string[] {
+  const args: string[] = [];
+  if (info.colorRange) args.push('-color_range', info.colorRange);
+  if (info.colorSpace) args.push('-colorspace', info.colorSpace);
+  if (info.colorTransfer) args.push('-color_trc', info.colorTransfer);
+  if (info.colorPrimaries) args.push('-color_primaries', info.colorPrimaries);
+  return args;
+}
+
+function bitRateArgs(info: VideoStreamInfo): string[] {
+  // Quality close to the source: the same average bit rate.
+  const bitRate = info.bitRate ?? 2_000_000;
+  return ['-b:v', String(bitRate), '-maxrate', String(Math.round(bitRate * 1.5)), '-bufsize', String(bitRate * 2)];
+}
+
+/**
+ * libx264 settings matching the source stream: profile, level, pixel format, colour, bit rate and the
+ * GOP structure (so the re-encoded head has the same reorder delay as the copied tail). `parameterSetId`
+ * numbers the head's SPS/PPS apart from the source's, so both sets can live in one stream.
+ */
+export function x264Args(info: VideoStreamInfo, sourceOptions: Map<string, string> | undefined, parameterSetId: number | undefined): EncoderChoice {
+  const params: string[] = [];
+  if (sourceOptions) {
+    for (const key of X264_STRUCTURE_OPTIONS) {
+      const value = sourceOptions.get(key);
+      if (value !== undefined && /^[\w.,]+$/.test(value)) params.push(`${key.replace(/_/g, '-')}=${value}`);
+    }
+  } else if (info.reorderDelay === 0) params.push('bframes=0');
+  else if (info.reorderDelay === 1) params.push('bframes=2', 'b-pyramid=none');
+  else params.push('bframes=3', 'b-pyramid=normal');
+  if (parameterSetId !== undefined) params.push(`sps-id=${parameterSetId}`);
+  const args = ['-c:v', 'libx264', '-pix_fmt', info.pixelFormat];
+  const sameCodec = info.codec === 'h264';
+  const profile = sameCodec && info.profile ? X264_PROFILES[info.profile] : undefined;
+  if (profile) args.push('-profile:v', profile);
+  if (sameCodec && info.level && info.level > 0) args.push('-level:v', info.level === 9 ? '1b' : (info.level / 10).toFixed(1));
+  if (params.length > 0) args.push('-x264-params', params.join(':'));
+  args.push(...bitRateArgs(info), ...colourArgs(info));
+  return { args, description: `libx264 ${profile ?? ''} ${params.join(':')}`.trim() };
+}
+
+export function x265Args(info: VideoStreamInfo): EncoderChoice {
+  const params = [info.reorderDelay === 0 ? 'bframes=0' : 'bframes=4'];
+  if (info.level && info.level > 0) params.push(`level-idc=${(info.level / 30).toFixed(1)}`);
+  const args = ['-c:v', 'libx265', '-pix_fmt', info.pixelFormat, '-x265-params', params.join(':'), ...bitRateArgs(info), ...colourArgs(info)];
+  return { args, description: `libx265 ${params.join(':')}` };
+}
+
+/** The encoder for a full re-encode: the source's codec where the static ffmpeg has an encoder for it. */
+export function fullEncoderArgs(info: VideoStreamInfo, sourceOptions: Map<string, string> | undefined): EncoderChoice {
+  switch (info.codec) {
+    case 'hevc':
+      return x265Args(info);
+    case 'vp9':
+      return {
+        args: ['-c:v', 'libvpx-vp9', '-pix_fmt', info.pixelFormat, '-deadline', 'good', '-cpu-used', '4', ...bitRateArgs(info)],
+        description: 'libvpx-vp9',
+      };
+    case 'vp8':
+      return { args: ['-c:v', 'libvpx', '-deadline', 'good', '-cpu-used', '4', ...bitRateArgs(info)], description: 'libvpx' };
+    case 'mpeg4':
+      return { args: ['-c:v', 'mpeg4', '-pix_fmt', info.pixelFormat, ...bitRateArgs(info)], description: 'mpeg4' };
+    default:
+      return x264Args(info, info.codec === 'h264' ? sourceOptions : undefined, undefined);
+  }
+}

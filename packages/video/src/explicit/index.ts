@@ -1,0 +1,10 @@
+export {
+  applyVisibleVideoLabel,
+  MIN_VISIBLE_SECONDS,
+  type RhythmLabelMix,
+  type VisibleVideoLabelOptions,
+  type VisibleVideoLabelResult,
+} from './apply-visible-label.js';
+export { defaultBinaries, type FfmpegBinaries } from './ffmpeg-tools.js';
+export type { LabelInterval, LabelPosition } from './plan.js';
+export type { OutputChecks } from './verify.js';

@@ -1,0 +1,118 @@
+import type { FfmpegBinaries } from './ffmpeg-tools.js';
+import { runTool } from './ffmpeg-tools.js';
+import type { PacketClock, ReencodeSpan } from './plan.js';
+import { probePackets, probeVideo, type VideoPacket, type VideoStreamInfo } from './probe.js';
+
+/** What was checked on the written file; `ok` is their conjunction. */
+export interface OutputChecks {
+  readonly ok: boolean;
+  /** Decoder errors; in smart mode only the re-encoded spans and the GOP after each seam are decoded, the rest is proven by `copiedPackets`. */
+  readonly decode: { readonly ok: boolean; readonly scope: 'whole' | 'seams'; readonly errors: readonly string[] };
+  readonly duration: { readonly ok: boolean; readonly source: number; readonly output: number; readonly frameSeconds: number };
+  readonly frames: { readonly ok: boolean; readonly source: number; readonly output: number; readonly timestampsMatch: boolean };
+  /** Audio start and duration relative to the video, before and after. */
+  readonly sync: { readonly ok: boolean; readonly sourceAudioOffset: number | undefined; readonly outputAudioOffset: number | undefined };
+  readonly rotation: { readonly ok: boolean; readonly source: number; readonly output: number };
+  /** Packets outside the re-encoded spans, compared by CRC32 with the source's; absent after a full re-encode. */
+  readonly copiedPackets: { readonly ok: boolean; readonly compared: number; readonly different: number } | undefined;
+}
+
+export interface VerifyRequest {
+  readonly tools: FfmpegBinaries;
+  readonly output: string;
+  readonly source: VideoStreamInfo;
+  readonly sourceClock: PacketClock;
+  /** The smart-render spans; undefined after a full re-encode. */
+  readonly spans: readonly ReencodeSpan[] | undefined;
+  readonly audioReencoded: boolean;
+}
+
+export async function verifyOutput(request: VerifyRequest): Promise<OutputChecks> {
+  const { tools, output, source, sourceClock, spans } = request;
+  const info = await probeVideo(tools, output);
+  const packets = await probePackets(tools, output, spans !== undefined);
+  const frameSeconds = sourceClock.frameSeconds;
+  const decode = await decodeCheck(tools, output, info, packets, spans);
+  const duration = { ok: Math.abs(info.duration - source.duration) <= frameSeconds + 1e-6, source: source.duration, output: info.duration, frameSeconds };
+  const timestampsMatch = sameTimestamps(sourceClock.packets, source, packets, info);
+  const frames = { ok: packets.length === sourceClock.packets.length && timestampsMatch, source: sourceClock.packets.length, output: packets.length, timestampsMatch };
+  const sourceAudioOffset = source.audio && source.audio.startTime - source.startTime;
+  const outputAudioOffset = info.audio && info.audio.startTime - info.startTime;
+  const audioDurationOk =
+    !source.audio?.duration || !info.audio?.duration || Math.abs(source.audio.duration - info.audio.duration) <= frameSeconds + 1e-6;
+  const sync = {
+    ok:
+      (sourceAudioOffset === undefined) === (outputAudioOffset === undefined) &&
+      (sourceAudioOffset === undefined || Math.abs(sourceAudioOffset - outputAudioOffset!) <= frameSeconds / 2) &&
+      audioDurationOk,
+    sourceAudioOffset,
+    outputAudioOffset,
+  };
+  const rotation = { ok: info.rotation === source.rotation, source: source.rotation, output: info.rotation };
+  const copiedPackets = spans && compareCopiedPackets(sourceClock.packets, packets, spans);
+  const ok = decode.ok && duration.ok && frames.ok && sync.ok && rotation.ok && (copiedPackets?.ok ?? true);
+  return { ok, decode, duration, frames, sync, rotation, copiedPackets };
+}
+
+/** Every frame keeps its presentation time (relative to the first frame, within a tick of either time base). */
+function sameTimestamps(sourcePackets: readonly VideoPacket[], source: VideoStreamInfo, packets: readonly VideoPacket[], info: VideoStreamInfo): boolean {
+  if (sourcePackets.length !== packets.length) return false;
+  const seconds = (list: readonly VideoPacket[], tick: number) => {
+    const pts = list.map((packet) => packet.pts).sort((a, b) => a - b);
+    return pts.map((value) => (value - pts[0]!) * tick);
+  };
+  const sourceTick = source.timeBase[0] / source.timeBase[1];
+  const outputTick = info.timeBase[0] / info.timeBase[1];
+  const before = seconds(sourcePackets, sourceTick);
+  const after = seconds(packets, outputTick);
+  const tolerance = Math.max(sourceTick, outputTick) + 1e-6;
+  return before.every((value, index) => Math.abs(value - after[index]!) <= tolerance);
+}
+
+function compareCopiedPackets(sourcePackets: readonly VideoPacket[], packets: readonly VideoPacket[], spans: readonly ReencodeSpan[]) {
+  let compared = 0;
+  let different = 0;
+  let spanIndex = 0;
+  for (let index = 0; index < sourcePackets.length; index++) {
+    while (spans[spanIndex] && index >= spans[spanIndex]!.end) spanIndex++;
+    const span = spans[spanIndex];
+    if (span && index >= span.first) continue;
+    compared++;
+    if (sourcePackets[index]!.hash !== packets[index]?.hash) different++;
+  }
+  return { ok: different === 0 && packets.length === sourcePackets.length, compared, different };
+}
+
+async function decodeCheck(
+  tools: FfmpegBinaries,
+  output: string,
+  info: VideoStreamInfo,
+  packets: readonly VideoPacket[],
+  spans: readonly ReencodeSpan[] | undefined,
+): Promise<OutputChecks['decode']> {
+  const errors: string[] = [];
+  const decode = async (before: string[], after: string[]) => {
+    const result = await runTool(tools.ffmpeg, ['-v', 'error', ...before, '-i', output, '-map', '0', ...after, '-f', 'null', '-']);
+    // Lines from the null muxer are about container timestamps (Matroska's 1 ms ticks), not decoding.
+    errors.push(...result.stderr.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('[null @')));
+    if (result.code !== 0) errors.push(`ffmpeg exited with ${result.code}`);
+  };
+  if (!spans) {
+    await decode([], []);
+    return { ok: errors.length === 0, scope: 'whole', errors };
+  }
+  const tick = info.timeBase[0] / info.timeBase[1];
+  for (const span of spans) {
+    // Decode from the span's first keyframe through the first GOP of copied packets after it.
+    let stop = span.end;
+    if (stop < packets.length) {
+      stop++;
+      while (stop < packets.length && !packets[stop]!.keyframe) stop++;
+    }
+    const first = packets[span.first];
+    if (!first) continue;
+    const seek = span.first === 0 ? [] : ['-seek_timestamp', '1', '-ss', (first.pts * tick - tick / 2).toFixed(6)];
+    await decode(seek, ['-frames:v', String(stop - span.first)]);
+  }
+  return { ok: errors.length === 0, scope: 'seams', errors };
+}

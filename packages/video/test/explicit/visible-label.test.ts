@@ -1,0 +1,182 @@
+import { join } from 'node:path';
+import { UnsupportedFormatError, UsageError } from '@aigc-label/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { applyVisibleVideoLabel } from '../../src/explicit/index.js';
+import { boxDifference, boxOverlay, ffmpeg, ffprobeJson, frameAt, overlayPixels, packetHashes, scratchDir } from './helpers.js';
+
+const dir = scratchDir();
+const SECONDS = 10;
+const source = (name: string) => join(dir, name);
+
+/** H.264 test pattern with a 1 s GOP and a tone; extra arguments change the video encoding or container. */
+function makeClip(name: string, videoArgs: string[], size = '320x240', audio = true): string {
+  const file = source(name);
+  ffmpeg(
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc=size=${size}:rate=25:duration=${SECONDS}`,
+    ...(audio ? ['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${SECONDS}`] : []),
+    ...(audio ? ['-c:a', 'aac', '-b:a', '64k'] : []),
+    ...videoArgs,
+    file,
+  );
+  return file;
+}
+
+const x264 = ['-c:v', 'libx264', '-preset', 'veryfast', '-g', '25', '-pix_fmt', 'yuv420p', '-b:v', '400k'];
+
+/** The label box looks like the overlay in frames at `shown` and like the source in frames at `hidden`. */
+async function expectLabel(input: string, output: string, shown: number[], hidden: number[]) {
+  const first = frameAt(output, 0);
+  const mark = await overlayPixels({ width: first.width, height: first.height });
+  for (const t of shown) {
+    expect(boxDifference(frameAt(output, t), mark), `label at ${t} s`).toBeLessThan(12);
+  }
+  for (const t of hidden) {
+    const frame = frameAt(output, t);
+    expect(boxDifference(frame, mark), `no label at ${t} s`).toBeGreaterThan(40);
+    expect(boxDifference(frame, frameAt(input, t)), `source picture at ${t} s`).toBeLessThan(12);
+  }
+}
+
+describe('applyVisibleVideoLabel', () => {
+  let mp4: string;
+  beforeAll(() => {
+    mp4 = makeClip('gop1s.mp4', x264);
+  });
+
+  it('smart-renders an H.264 MP4: only the first 3 s are re-encoded and every later packet is the source packet', async () => {
+    const output = source('gop1s-labelled.mp4');
+    const frames: { width: number; height: number }[] = [];
+    const result = await applyVisibleVideoLabel({
+      input: mp4,
+      output,
+      workDir: dir,
+      overlay: (frame) => {
+        frames.push(frame);
+        return boxOverlay(frame);
+      },
+    });
+    expect(result.mode, result.reason).toBe('smart');
+    expect(frames).toEqual([{ width: 320, height: 240 }]);
+    expect(result.reencodedSeconds).toBeCloseTo(3, 6);
+    expect(result.checks.ok).toBe(true);
+    expect(result.checks.copiedPackets).toEqual({ ok: true, compared: 175, different: 0 });
+
+    const before = packetHashes(mp4);
+    const after = packetHashes(output);
+    expect(after).toHaveLength(before.length);
+    expect(after.slice(75)).toEqual(before.slice(75));
+    expect(after.slice(0, 75)).not.toEqual(before.slice(0, 75));
+    // Audio is copied untouched.
+    const audioHash = (file: string) => ffmpeg('-i', file, '-map', '0:a', '-c', 'copy', '-f', 'md5', 'pipe:1').toString();
+    expect(audioHash(output)).toBe(audioHash(mp4));
+
+    await expectLabel(mp4, output, [0, 1.5, 2.9], [3.1, 6]);
+  });
+
+  it('re-encodes everything when asked, at the source bit rate', async () => {
+    const output = source('gop1s-full.mp4');
+    const result = await applyVisibleVideoLabel({ input: mp4, output, workDir: dir, overlay: boxOverlay, mode: 'full' });
+    expect(result.mode).toBe('full');
+    expect(result.reason).toBe('full re-encode requested');
+    expect(result.checks.ok).toBe(true);
+    expect(result.checks.decode.scope).toBe('whole');
+    await expectLabel(mp4, output, [0, 2.9], [3.1]);
+  });
+
+  it('labels the end and the middle too, re-encoding only those GOPs', async () => {
+    const output = source('gop1s-three.mp4');
+    const result = await applyVisibleVideoLabel({ input: mp4, output, workDir: dir, overlay: boxOverlay, at: ['start', 'middle', 'end'], duration: 2 });
+    expect(result.mode, result.reason).toBe('smart');
+    expect(result.intervals).toEqual([
+      { start: 0, end: 2 },
+      { start: 4, end: 6 },
+      { start: 8, end: 10 },
+    ]);
+    expect(result.reencodedSeconds).toBeCloseTo(6, 6);
+    expect(result.checks.ok).toBe(true);
+    await expectLabel(mp4, output, [0.5, 4.5, 9.5], [2.5, 7]);
+  });
+
+  it('draws at the display size of a rotated video and keeps the rotation', async () => {
+    const plain = makeClip('rotated-plain.mp4', x264);
+    const rotated = source('rotated.mp4');
+    ffmpeg('-i', plain, '-c', 'copy', '-metadata:s:v:0', 'rotate=90', rotated);
+    const output = source('rotated-labelled.mp4');
+    const frames: { width: number; height: number }[] = [];
+    const result = await applyVisibleVideoLabel({
+      input: rotated,
+      output,
+      workDir: dir,
+      overlay: (frame) => {
+        frames.push(frame);
+        return boxOverlay(frame);
+      },
+    });
+    expect(frames).toEqual([{ width: 240, height: 320 }]);
+    expect(result.mode, result.reason).toBe('smart');
+    expect(result.checks.rotation).toEqual({ ok: true, source: 90, output: 90 });
+    expect(frameAt(output, 0)).toMatchObject({ width: 240, height: 320 });
+    await expectLabel(rotated, output, [1], [4]);
+  });
+
+  it('draws at the display size of anamorphic video (non-square pixels)', async () => {
+    const input = makeClip('anamorphic.mp4', [...x264, '-vf', 'setsar=4/3']);
+    const output = source('anamorphic-labelled.mp4');
+    const frames: { width: number; height: number }[] = [];
+    const result = await applyVisibleVideoLabel({
+      input,
+      output,
+      workDir: dir,
+      overlay: (frame) => {
+        frames.push(frame);
+        return boxOverlay(frame);
+      },
+    });
+    expect(frames).toEqual([{ width: 426, height: 240 }]);
+    expect(result.mode, result.reason).toBe('smart');
+    await expectLabel(input, output, [1], [4]);
+  });
+
+  it('smart-renders Matroska', async () => {
+    // FLAC audio: with AAC's negative start the 2018 Matroska muxer writes B-frame times 23 ms off the frame grid.
+    const input = makeClip('clip.mkv', [...x264, '-c:a', 'flac']);
+    const output = source('clip-labelled.mkv');
+    const result = await applyVisibleVideoLabel({ input, output, workDir: dir, overlay: boxOverlay, at: ['start', 'end'] });
+    expect(result.mode, result.reason).toBe('smart');
+    expect(result.checks.ok).toBe(true);
+    expect(result.checks.copiedPackets?.different).toBe(0);
+    await expectLabel(input, output, [1, 9], [5]);
+  });
+
+  it('falls back to a full re-encode for MPEG-4 Part 2 in AVI and says why', async () => {
+    const input = makeClip('clip.avi', ['-c:v', 'mpeg4', '-g', '25', '-b:v', '600k'], '320x240', false);
+    const output = source('clip-labelled.avi');
+    const result = await applyVisibleVideoLabel({ input, output, workDir: dir, overlay: boxOverlay });
+    expect(result.mode).toBe('full');
+    expect(result.reason).toMatch(/H\.264 and H\.265, not mpeg4/);
+    expect(result.checks.ok).toBe(true);
+    await expectLabel(input, output, [1], [4]);
+  });
+
+  it('falls back on an open GOP, and refuses in smart mode', async () => {
+    const input = makeClip('open-gop.mp4', [...x264, '-x264-params', 'open-gop=1:keyint=25:min-keyint=25:scenecut=0:bframes=3']);
+    const keyframes = (ffprobeJson('-select_streams', 'v:0', '-show_entries', 'packet=flags', input) as { packets: { flags: string }[] }).packets;
+    expect(keyframes.filter((packet) => packet.flags.startsWith('K')).length).toBeGreaterThan(1);
+    const output = source('open-gop-labelled.mp4');
+    const result = await applyVisibleVideoLabel({ input, output, workDir: dir, overlay: boxOverlay });
+    expect(result.mode).toBe('full');
+    expect(result.reason).toMatch(/open GOP/);
+    await expect(applyVisibleVideoLabel({ input, output, workDir: dir, overlay: boxOverlay, mode: 'smart' })).rejects.toThrow(UnsupportedFormatError);
+  });
+
+  it('refuses a label shorter than 2 s (GB 45438 §5.4) and an overlay of the wrong size', async () => {
+    const output = source('never.mp4');
+    await expect(applyVisibleVideoLabel({ input: mp4, output, workDir: dir, overlay: boxOverlay, duration: 1.5 })).rejects.toThrow(UsageError);
+    await expect(
+      applyVisibleVideoLabel({ input: mp4, output, workDir: dir, overlay: () => boxOverlay({ width: 100, height: 100 }) }),
+    ).rejects.toThrow(/100x100, the displayed frame is 320x240/);
+  });
+});
