@@ -205,17 +205,17 @@ export async function applyVisibleLabel(bytes: Uint8Array, options: VisibleLabel
   const stored = displayedRectToStored(orientation, plan.box, storedWidth, pageHeight);
   const input = () => sharp(bytes, { animated: pages > 1, limitInputPixels });
   try {
-    // One column strip through every frame; each frame's slice is the backdrop of its copy of the label.
-    const strip = await input()
-      .extract({ left: stored.x, top: 0, width: stored.width, height: pageHeight * pages })
+    // sharp extracts the same area from every frame and stacks them: each is the backdrop of its copy of the label.
+    const backdrops = await input()
+      .extract({ left: stored.x, top: stored.y, width: stored.width, height: stored.height })
       .ensureAlpha()
       .raw()
       .toBuffer();
-    const rowBytes = stored.width * 4;
-    const regions: RegionPixels[] = Array.from({ length: pages }, (_, page) => {
-      const start = (page * pageHeight + stored.y) * rowBytes;
-      return { data: strip.subarray(start, start + stored.height * rowBytes), channels: 4 };
-    });
+    const frameBytes = stored.width * stored.height * 4;
+    const regions: RegionPixels[] = Array.from({ length: pages }, (_, page) => ({
+      data: backdrops.subarray(page * frameBytes, (page + 1) * frameBytes),
+      channels: 4,
+    }));
     const contrast = choosePlate(regions);
     const tile = await rasteriseTile(tileSvg(plan.tile, contrast, orientation));
     const overlays = Array.from({ length: pages }, (_, page) => ({ input: tile, left: stored.x, top: page * pageHeight + stored.y }));
