@@ -1,12 +1,13 @@
 import type { FormatHandler } from '@aigc-label/core';
 import { gif } from './gif/index.js';
+import { avif, heif } from './heif/index.js';
 import { jpeg } from './jpeg/index.js';
 import { png } from './png/index.js';
 import { tiff } from './tiff/index.js';
 import { webp } from './webp/index.js';
 
-export { gif, jpeg, png, tiff, webp };
 export * from './explicit/index.js';
+export { avif, gif, heif, jpeg, png, tiff, webp };
 
 /** Image handlers in sniffing order. */
-export const imageHandlers: readonly FormatHandler[] = [png, jpeg, webp, gif, tiff];
+export const imageHandlers: readonly FormatHandler[] = [png, jpeg, webp, gif, tiff, heif, avif];

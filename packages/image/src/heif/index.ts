@@ -1,0 +1,259 @@
+import {
+  type AigcLabel,
+  type ByteSource,
+  concat,
+  type Evidence,
+  encodeBare,
+  encodeWrapped,
+  type Finding,
+  type FormatHandler,
+  finding,
+  fromAscii,
+  fromUtf8,
+  isobmff,
+  type LabelCarrier,
+  MalformedInputError,
+  maximumXmpPacketInBytes,
+  putU32be,
+  type ReadResult,
+  Rules,
+  readAll,
+  splicePlan,
+  UnsupportedFormatError,
+  u32be,
+  upsertAigcXmp,
+  utf8,
+  type WriteOptions,
+  type WriteResult,
+} from '@aigc-label/core';
+import { type ByteEdit, c2paEvidence, c2paInvalidatedFinding, xmpCarriers, xmpEvidence } from '../shared/carriers.js';
+import {
+  cdscReference,
+  fullBox,
+  type Iloc,
+  type IlocItem,
+  type ItemInfo,
+  itemData,
+  mimeInfe,
+  parseIinf,
+  parseIloc,
+  parsePitm,
+  serializeIloc,
+} from './items.js';
+
+/** The MIME type of an XMP item (ISO/IEC 23008-12 Annex A.2). */
+const XMP_CONTENT_TYPE = 'application/rdf+xml';
+/** C2PA 2.1 §A.5: the manifest store in ISO-BMFF is a top-level uuid box with this id. */
+const C2PA_UUID = 'd8fec3d61b0e483c92975828877ec481';
+const HEIF_BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'mif1', 'mif2', 'msf1', 'MiHE', 'MiHB']);
+const AVIF_BRANDS = new Set(['avif', 'avis']);
+
+interface HeifLayout {
+  readonly top: readonly isobmff.Box[];
+  readonly meta: isobmff.Box;
+  readonly metaVersion: number;
+  readonly metaFlags: number;
+  readonly children: readonly isobmff.Box[];
+  readonly iloc: Iloc;
+  readonly ilocBox: isobmff.Box;
+  readonly iinfBox: isobmff.Box;
+  readonly infos: readonly ItemInfo[];
+  readonly primary: number;
+  readonly idat: isobmff.Box | undefined;
+  readonly c2pa: boolean;
+}
+
+function brands(head: Uint8Array): string[] {
+  if (head.length < 16 || fromAscii(head, 4, 8) !== 'ftyp') return [];
+  const size = Math.min(u32be(head, 0), head.length);
+  const list = [fromAscii(head, 8, 12)];
+  for (let at = 16; at + 4 <= size; at += 4) list.push(fromAscii(head, at, at + 4));
+  return list;
+}
+
+function layout(bytes: Uint8Array, format: string): HeifLayout {
+  const fail = (message: string) => new MalformedInputError(format, message);
+  if (bytes.length === 0) throw fail('the file is empty (0 bytes)');
+  const top = isobmff.listBoxesIn(bytes, 0, bytes.length, format);
+  if (top[0]?.type !== 'ftyp') throw fail('the file does not start with an ftyp box');
+  const metas = top.filter((b) => b.type === 'meta');
+  if (metas.length !== 1) throw fail(`${metas.length} top-level meta boxes; HEIF needs exactly one`);
+  const meta = metas[0];
+  const header = fullBox(bytes, meta);
+  const children = isobmff.listBoxesIn(bytes, header.payload, meta.end, format);
+  const find = (type: string) => children.find((b) => b.type === type);
+  const ilocBox = find('iloc');
+  const iinfBox = find('iinf');
+  const pitm = find('pitm');
+  if (!ilocBox || !iinfBox || !pitm) throw fail('meta has no iloc, iinf or pitm box');
+  return {
+    top,
+    meta,
+    metaVersion: header.version,
+    metaFlags: header.flags,
+    children,
+    iloc: parseIloc(bytes, ilocBox),
+    ilocBox,
+    iinfBox,
+    infos: parseIinf(bytes, iinfBox).items,
+    primary: parsePitm(bytes, pitm),
+    idat: find('idat'),
+    c2pa: top.some((b) => b.type === 'uuid' && b.uuid === C2PA_UUID),
+  };
+}
+
+const isXmpItem = (info: ItemInfo) => info.type === 'mime' && info.contentType.split(';')[0].trim() === XMP_CONTENT_TYPE;
+
+function xmpItems(l: HeifLayout, format: string): { info: ItemInfo; item: IlocItem }[] {
+  return l.infos.filter(isXmpItem).map((info) => {
+    const item = l.iloc.items.find((i) => i.id === info.id);
+    if (!item) throw new MalformedInputError(format, `XMP item ${info.id} has no iloc entry`);
+    return { info, item };
+  });
+}
+
+/** Moves a file offset that lies after the old meta box by the growth of meta. */
+function shiftItem(item: IlocItem, metaEnd: number, delta: number): IlocItem {
+  if (item.constructionMethod !== 0 || item.dataReferenceIndex !== 0) return item;
+  if (item.baseOffset >= metaEnd) return { ...item, baseOffset: item.baseOffset + delta };
+  return {
+    ...item,
+    extents: item.extents.map((e) => (item.baseOffset + e.offset >= metaEnd ? { ...e, offset: e.offset + delta } : e)),
+  };
+}
+
+function makeHandler(id: 'heif' | 'avif'): FormatHandler {
+  const format = id;
+  return {
+    id,
+    kind: 'image',
+    name: id === 'heif' ? 'HEIF/HEIC' : 'AVIF',
+    extensions: id === 'heif' ? ['heic', 'heif', 'hif'] : ['avif'],
+    mimeTypes:
+      id === 'heif' ? ['image/heic', 'image/heif', 'image/heic-sequence', 'image/heif-sequence'] : ['image/avif', 'image/avif-sequence'],
+    carrier: 'mime item application/rdf+xml (iref cdsc), XMP TC260:AIGC',
+    sniff: (head) => {
+      const list = brands(head);
+      if (list.length === 0) return false;
+      const avif = AVIF_BRANDS.has(list[0]) || (!HEIF_BRANDS.has(list[0]) && list.some((b) => AVIF_BRANDS.has(b)));
+      return id === 'avif' ? avif : !avif && list.some((b) => HEIF_BRANDS.has(b));
+    },
+
+    async read(source: ByteSource): Promise<ReadResult> {
+      const bytes = await readAll(source, format);
+      const l = layout(bytes, format);
+      const carriers: LabelCarrier[] = [];
+      const evidence: Evidence[] = [];
+      const findings: Finding[] = [];
+      for (const { info, item } of xmpItems(l, format)) {
+        const xml = fromUtf8(itemData(bytes, item, l.idat, maximumXmpPacketInBytes));
+        const where = `XMP item ${info.id} (mime ${XMP_CONTENT_TYPE})`;
+        carriers.push(...xmpCarriers(xml, where, l.meta.offset));
+        evidence.push(...xmpEvidence(xml, where));
+      }
+      if (l.c2pa) evidence.push(c2paEvidence('uuid box', 'C2PA manifest store (uuid box)'));
+      return { format, carriers, findings, evidence };
+    },
+
+    /**
+     * Writes the XMP packet into a new `mdat` at the end of the file and points a
+     * `mime` item at it: a new item linked to the primary item by `iref cdsc`, or
+     * the existing XMP item repointed. `meta` is rebuilt around the new iloc/iinf/
+     * iref; every file offset in iloc that lies after `meta` moves by its growth.
+     */
+    async write(source: ByteSource, label: AigcLabel, options: WriteOptions = {}): Promise<WriteResult> {
+      const bytes = await readAll(source, format);
+      const l = layout(bytes, format);
+      const fail = (message: string) => new MalformedInputError(format, message);
+      if (l.top.some((b) => b.type === 'moov')) {
+        throw new UnsupportedFormatError(`${format}: image sequences (a moov box) are not supported; their sample offsets would move`);
+      }
+      const existing = xmpItems(l, format);
+      if (existing.length > 1) throw fail(`${existing.length} XMP items; a file may have one`);
+      const json = options.form === 'wrapped' ? encodeWrapped(label) : encodeBare(label);
+      const old = existing[0];
+      const packet = utf8(upsertAigcXmp(old ? fromUtf8(itemData(bytes, old.item, l.idat, maximumXmpPacketInBytes)) : null, json));
+      const xmpId = old ? old.info.id : Math.max(0, ...l.iloc.items.map((i) => i.id), ...l.infos.map((i) => i.id)) + 1;
+      if (l.iloc.version < 2 && xmpId > 0xffff) throw fail('no 16-bit item id is free for the XMP item');
+
+      // The last top-level box may run "to the end of the file" (size 0); give it its real size first.
+      const last = l.top[l.top.length - 1];
+      const edits: ByteEdit[] = [];
+      if (last !== l.meta && u32be(bytes, last.offset) === 0) {
+        if (last.size > 0xffffffff) throw fail('the last box runs to the end of the file and is over 4 GiB');
+        const size = new Uint8Array(4);
+        putU32be(size, 0, last.size);
+        edits.push({ start: last.offset, end: last.offset + 4, insert: size });
+      }
+
+      const iref = l.children.find((b) => b.type === 'iref');
+      const irefVersion = iref ? fullBox(bytes, iref).version : xmpId > 0xffff || l.primary > 0xffff ? 1 : 0;
+      const buildMeta = (delta: number): Uint8Array => {
+        const xmpOffset = bytes.length + delta + 8;
+        const items = l.iloc.items.filter((i) => i.id !== xmpId).map((i) => shiftItem(i, l.meta.end, delta));
+        items.push({
+          id: xmpId,
+          constructionMethod: 0,
+          dataReferenceIndex: 0,
+          baseOffset: 0,
+          extents: [{ index: 0, offset: xmpOffset, length: packet.length }],
+        });
+        const iloc: Iloc = { ...l.iloc, offsetSize: Math.max(l.iloc.offsetSize, 4), lengthSize: Math.max(l.iloc.lengthSize, 4), items };
+        const parts: Uint8Array[] = [];
+        for (const child of l.children) {
+          const raw = bytes.subarray(child.offset, child.end);
+          if (child === l.ilocBox) parts.push(serializeIloc(iloc, fullBox(bytes, child).flags));
+          else if (child === l.iinfBox && !old) parts.push(addInfe(bytes, child, xmpId));
+          else if (child === iref && !old)
+            parts.push(
+              concat([resized(raw, cdscReference(irefVersion, xmpId, l.primary).length), cdscReference(irefVersion, xmpId, l.primary)]),
+            );
+          else parts.push(raw);
+        }
+        if (!iref && !old) parts.push(isobmff.makeFullBox('iref', irefVersion, 0, cdscReference(irefVersion, xmpId, l.primary)));
+        return isobmff.makeFullBox('meta', l.metaVersion, l.metaFlags, parts);
+      };
+      // The sizes of iloc fields do not depend on the offsets, so one trial build gives the growth.
+      const delta = buildMeta(0).length - l.meta.size;
+      edits.push({ start: l.meta.offset, end: l.meta.end, insert: buildMeta(delta) });
+      edits.push({ start: bytes.length, end: bytes.length, insert: isobmff.makeBox('mdat', packet) });
+      const findings: Finding[] = [];
+      if (old)
+        findings.push(finding(Rules.multipleLabels, 'info', `XMP item ${xmpId} now points to the updated packet at the end of the file`));
+      if (l.c2pa) findings.push(c2paInvalidatedFinding());
+      return {
+        ...splicePlan(
+          bytes.length,
+          edits.sort((a, b) => a.start - b.start),
+        ),
+        findings,
+      };
+    },
+  };
+}
+
+/** A box's bytes with its 32-bit size grown by `extra` (for appending a child). */
+function resized(box: Uint8Array, extra: number): Uint8Array {
+  const copy = box.slice();
+  if (u32be(copy, 0) === 1) throw new UnsupportedFormatError('heif: 64-bit iinf/iref boxes are not supported');
+  putU32be(copy, 0, u32be(copy, 0) + extra);
+  return copy;
+}
+
+/** `iinf` with one more `infe` and its entry count raised. */
+function addInfe(bytes: Uint8Array, box: isobmff.Box, id: number): Uint8Array {
+  const { version, payload } = fullBox(bytes, box);
+  const infe = mimeInfe(id, XMP_CONTENT_TYPE);
+  const copy = resized(bytes.subarray(box.offset, box.end), infe.length);
+  const countAt = payload - box.offset;
+  if (version === 0) {
+    const count = (copy[countAt] << 8) | copy[countAt + 1];
+    if (count === 0xffff) throw new UnsupportedFormatError('heif: iinf already lists 65535 items');
+    copy[countAt] = ((count + 1) >> 8) & 0xff;
+    copy[countAt + 1] = (count + 1) & 0xff;
+  } else putU32be(copy, countAt, u32be(copy, countAt) + 1);
+  return concat([copy, infe]);
+}
+
+export const heif = makeHandler('heif');
+export const avif = makeHandler('avif');

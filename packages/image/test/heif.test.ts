@@ -1,0 +1,116 @@
+import { ascii, bytesSource, concat, isobmff, labelBytes, MalformedInputError, UnsupportedFormatError, utf8 } from '@aigc-label/core';
+import ExifReader from 'exifreader';
+import { describe, expect, it } from 'vitest';
+import { describeHandlerContract, sampleLabel } from '../../../test/handler-contract.js';
+import { avif, heif } from '../src/heif/index.js';
+import { fullBox, parseIloc } from '../src/heif/items.js';
+import { exiftoolJson, fixture, gradient, hasExiftool, pixels, readLabel, toBytes } from './helpers.js';
+
+const fixtureLabel = sampleLabel({ ProduceID: 'fixture-0001', PropagateID: 'fixture-0001' });
+const sample = () => toBytes(gradient().avif({ effort: 0 }));
+
+/** The same file with the ftyp brands of a HEIC still image. */
+async function heicBranded(): Promise<Uint8Array> {
+  const file = (await sample()).slice();
+  file.set(ascii('heic'), 8);
+  file.set(ascii('mif1heic'), 16);
+  return file;
+}
+
+/** Moves the top-level mdat in front of meta, rewriting iloc offsets by hand, to test offsets before meta. */
+function metaAfterMdat(file: Uint8Array): Uint8Array {
+  const top = isobmff.listBoxesIn(file, 0, file.length, 'avif');
+  const [ftyp, meta, mdat] = ['ftyp', 'meta', 'mdat'].map((t) => top.find((b) => b.type === t) as isobmff.Box);
+  const out = concat([file.subarray(ftyp.offset, ftyp.end), file.subarray(mdat.offset, mdat.end), file.subarray(meta.offset, meta.end)]);
+  const moved = out.slice();
+  const newMeta = isobmff.listBoxesIn(moved, 0, moved.length, 'avif').find((b) => b.type === 'meta') as isobmff.Box;
+  const iloc = isobmff
+    .listBoxesIn(moved, fullBox(moved, newMeta).payload, newMeta.end, 'avif')
+    .find((b) => b.type === 'iloc') as isobmff.Box;
+  const parsed = parseIloc(moved, iloc);
+  expect(parsed.baseOffsetSize).toBe(4);
+  // Walk the serialized items: each base offset moves back by the size of meta.
+  let at = fullBox(moved, iloc).payload + 4;
+  const view = new DataView(moved.buffer);
+  for (const item of parsed.items) {
+    at += 2 + (parsed.version > 0 ? 2 : 0) + 2;
+    view.setUint32(at, item.baseOffset - meta.size);
+    at += 4 + 2 + item.extents.length * (parsed.offsetSize + parsed.lengthSize);
+  }
+  return moved;
+}
+
+describeHandlerContract(avif, sample);
+describeHandlerContract(heif, heicBranded);
+
+describe('heif/avif writer', () => {
+  it.each([
+    ['AVIF (meta before mdat)', sample],
+    ['AVIF (mdat before meta)', async () => metaAfterMdat(await sample())],
+    ['AVIF with alpha', () => toBytes(gradient().ensureAlpha(0.4).avif({ effort: 0 }))],
+    ['AVIF with an XMP item already', async () => fixture('heif/sharp-element.avif')],
+  ])('%s: keeps the pixels and links a mime XMP item to the primary item', async (_name, make) => {
+    const input = await make();
+    const { bytes } = await labelBytes(avif, input, sampleLabel());
+    expect(await pixels(bytes)).toEqual(await pixels(input));
+    const read = await avif.read(bytesSource(bytes));
+    expect(read.carriers).toHaveLength(1);
+  });
+
+  it('sniffs HEIC and AVIF apart', async () => {
+    const a = await sample();
+    const h = await heicBranded();
+    expect([avif.sniff(a), heif.sniff(a), avif.sniff(h), heif.sniff(h)]).toEqual([true, false, false, true]);
+  });
+
+  it('is read by exifreader', async () => {
+    const label = sampleLabel();
+    const { bytes } = await labelBytes(avif, await sample(), label);
+    const tags = ExifReader.load(bytes.buffer as ArrayBuffer, { expanded: true });
+    expect(JSON.parse(String(tags.xmp?.AIGC?.value))).toEqual(label);
+  });
+
+  it.skipIf(!hasExiftool)('is read by ExifTool as XMP-TC260 AIGC, for both layouts', async () => {
+    const label = sampleLabel();
+    for (const input of [await sample(), metaAfterMdat(await sample()), fixture('heif/sharp-attribute.avif')]) {
+      const { bytes } = await labelBytes(avif, input, label);
+      const json = exiftoolJson(bytes, 'avif');
+      expect(JSON.parse(String(json['XMP-TC260:AIGC']))).toEqual(label);
+      expect(json['ExifTool:Warning']).toBeUndefined();
+    }
+  });
+});
+
+describe('heif/avif reader', () => {
+  it.each([
+    ['sharp-element.avif', 'bare', true],
+    ['sharp-attribute.avif', 'bare', true],
+    ['sharp-wrapped.avif', 'wrapped', true],
+    ['sharp-wrong-namespace.avif', 'bare', false],
+  ])('reads %s', async (name, form, canonical) => {
+    const read = await avif.read(bytesSource(fixture(`heif/${name}`)));
+    expect(read.carriers.map((c) => [c.carrier, c.form, c.canonical, c.label])).toEqual([['xmp', form, canonical, fixtureLabel]]);
+  });
+
+  it('reports a C2PA uuid box and warns that writing invalidates it', async () => {
+    const c2pa = isobmff.makeBox('uuid', [
+      Uint8Array.from([0xd8, 0xfe, 0xc3, 0xd6, 0x1b, 0x0e, 0x48, 0x3c, 0x92, 0x97, 0x58, 0x28, 0x87, 0x7e, 0xc4, 0x81]),
+      utf8('manifest'),
+    ]);
+    const input = concat([await sample(), c2pa]);
+    expect((await readLabel(avif, input)).label).toBeNull();
+    expect((await avif.read(bytesSource(input))).evidence?.map((e) => e.kind)).toEqual(['c2pa-manifest']);
+    const { findings } = await labelBytes(avif, input, sampleLabel());
+    expect(findings.map((f) => f.rule)).toContain('c2pa/hard-binding-invalidated');
+  });
+});
+
+describe('heif/avif bad input', () => {
+  it('refuses empty, truncated and sequence files', async () => {
+    await expect(avif.read(bytesSource(new Uint8Array(0)))).rejects.toThrow(/empty/);
+    const good = await sample();
+    await expect(avif.read(bytesSource(good.subarray(0, good.length - 5)))).rejects.toBeInstanceOf(MalformedInputError);
+    const withMoov = concat([good, isobmff.makeBox('moov', new Uint8Array(0))]);
+    await expect(avif.write(bytesSource(withMoov), sampleLabel())).rejects.toBeInstanceOf(UnsupportedFormatError);
+  });
+});
