@@ -56,6 +56,15 @@ describe.skipIf(!hasFfmpeg)('mp4 metadata carrier', () => {
   itLabelsForThirdPartyReaders(mp4, 'fragmented.mp4', 'mp4');
   itLabelsForThirdPartyReaders(mp4, 'clip.mov', 'mov');
 
+  it('leaves audio-only M4A files to the audio package and HEIF images to the image package', () => {
+    const m4a = makeClip('clip.m4a');
+    expect(mp4.sniff(m4a.subarray(0, 4096))).toBe(false);
+    const heic = m4a.slice(0, 32);
+    heic.set(utf8('heic'), 8);
+    expect(mp4.sniff(heic)).toBe(false);
+    expect(mp4.sniff(makeClip('clip.mov').subarray(0, 4096))).toBe(true);
+  });
+
   it('shifts every stco offset by the moov growth when moov precedes mdat, and copies mdat unchanged', async () => {
     const input = makeClip('faststart.mp4');
     const { bytes } = await labelBytes(mp4, input, sampleLabel());
