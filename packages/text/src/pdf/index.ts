@@ -41,10 +41,14 @@ interface Located {
 async function locateInfo(source: ByteSource, structure: Pick<PdfStructure, 'entries' | 'trailer'>): Promise<ParsedObject | null> {
   const ref = dictGet(structure.trailer.value.value, 'Info');
   if (ref?.type !== 'ref') return null;
+  // §7.6.1: an object stream in an encrypted file is itself encrypted; it cannot be opened without the key.
+  if (isEncrypted(structure) && structure.entries.get(ref.num)?.kind === 'compressed') return null;
   const info = await resolveObject(source, structure, ref.num);
   if (info && info.value.value.type !== 'dict') throw new MalformedInputError('pdf', `the Info object ${ref.num} is not a dictionary`);
   return info;
 }
+
+const isEncrypted = (structure: Pick<PdfStructure, 'trailer'>): boolean => dictGet(structure.trailer.value.value, 'Encrypt') !== undefined;
 
 /** Reads through the cross-reference data, or, when it is damaged, through a scan of the whole file. */
 async function locate(source: ByteSource): Promise<Located> {
@@ -130,7 +134,7 @@ export const pdf: FormatHandler = {
 
   async read(source: ByteSource): Promise<ReadResult> {
     const located = await locate(source);
-    const encrypted = dictGet(located.trailer.value.value, 'Encrypt') !== undefined;
+    const encrypted = isEncrypted(located);
     const findings = [...located.findings];
     if (encrypted) findings.push(finding('pdf/encrypted', 'warning', 'the PDF is encrypted (/Encrypt in the trailer)'));
     const carrier = await aigcCarrier(source, located, encrypted);
@@ -156,7 +160,7 @@ export const pdf: FormatHandler = {
       );
     }
     const trailer = structure.trailer;
-    if (dictGet(trailer.value.value, 'Encrypt') !== undefined) {
+    if (isEncrypted(structure)) {
       throw new UnsupportedFormatError('pdf: the file is encrypted (/Encrypt in the trailer); decrypt it before labeling');
     }
     const size = dictGet(trailer.value.value, 'Size');
