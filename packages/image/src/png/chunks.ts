@@ -19,6 +19,7 @@ const fail = (message: string) => new MalformedInputError('png', message);
 
 /** Walks every chunk up to and including IEND; damaged structure throws. */
 export function listChunks(png: Uint8Array): { chunks: PngChunk[]; trailing: number } {
+  if (png.length === 0) throw fail('the file is empty (0 bytes)');
   for (let i = 0; i < 8; i++) if (png[i] !== PNG_SIGNATURE[i]) throw fail('no PNG signature');
   const chunks: PngChunk[] = [];
   let offset = 8;
