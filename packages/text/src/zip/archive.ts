@@ -166,7 +166,6 @@ export async function readZipDirectory(source: ByteSource): Promise<ZipDirectory
     if ((zip64.uncompressed && uncompressedSize === U32_MARKER) || (zip64.offset && localHeaderOffset === U32_MARKER)) {
       throw fail(`entry ${index} needs a ZIP64 extra field but has none`);
     }
-    if (localHeaderOffset + compressedSize > directoryOffset) throw fail(`entry ${index} data runs into the central directory`);
     entries.push({
       nameBytes,
       name: fromUtf8(nameBytes),
@@ -188,6 +187,13 @@ export async function readZipDirectory(source: ByteSource): Promise<ZipDirectory
     });
     at = end;
   }
+  // Rewrites copy each local record up to the next one, so records must not overlap.
+  const byOffset = [...entries].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
+  byOffset.forEach((entry, i) => {
+    const next = i + 1 < byOffset.length ? byOffset[i + 1].localHeaderOffset : directoryOffset;
+    if (entry.localHeaderOffset + 30 + entry.compressedSize > next)
+      throw fail(`entry ${entry.name} overlaps the next entry or the central directory`);
+  });
   return { entries, centralDirectoryOffset: directoryOffset, isZip64, comment };
 }
 

@@ -1,4 +1,4 @@
-import { concat, crc32, MalformedInputError, putU16le, putU32le, putU64le, type Segment, type WritePlan } from '@aigc-label/core';
+import { concat, crc32, putU16le, putU32le, putU64le, type Segment, type WritePlan } from '@aigc-label/core';
 import { LOCAL_HEADER_SIGNATURE, U16_MARKER, U32_MARKER, ZIP64_EXTRA_ID, type ZipDirectory, type ZipEntry } from './archive.js';
 
 /**
@@ -156,9 +156,6 @@ export function planZipRewrite(directory: ZipDirectory, edits: ZipEdits): WriteP
   order.forEach(({ entry, index }, position) => {
     // A record runs to the next one, so data descriptors of any shape come along.
     const end = position + 1 < order.length ? order[position + 1].entry.localHeaderOffset : directory.centralDirectoryOffset;
-    if (end < entry.localHeaderOffset + 30 + entry.compressedSize) {
-      throw new MalformedInputError('zip', `entry ${entry.name} overlaps the next entry or the central directory`);
-    }
     const replacement = edits.replace.get(index);
     if (replacement === undefined) {
       segments.push({ from: entry.localHeaderOffset, length: end - entry.localHeaderOffset });

@@ -10,6 +10,8 @@ import {
   LimitExceededError,
   labelBytes,
   MalformedInputError,
+  putU16le,
+  putU32le,
   UnsafeXmlError,
   utf8,
 } from '@aigc-label/core';
@@ -172,6 +174,23 @@ describe('ooxml carrier', () => {
     await expect(labelBytes(ooxml, garbage, sampleLabel())).rejects.toThrow(MalformedInputError);
     const notOoxml = buildZip([{ name: 'readme.txt', data: 'hello' }]);
     await expect(ooxml.read(bytesSource(notOoxml))).rejects.toThrow(/not an OOXML package/);
+  });
+
+  it('bounds entry counts and name lengths, and refuses overlapping entries', async () => {
+    const good = buildPackage();
+    const eocd = good.length - 22;
+    const tooMany = good.slice();
+    putU16le(tooMany, eocd + 8, 0xfffe);
+    putU16le(tooMany, eocd + 10, 0xfffe);
+    await expect(ooxml.read(bytesSource(tooMany))).rejects.toThrow(MalformedInputError);
+    const directory = await readZipDirectory(bytesSource(good));
+    const longName = good.slice();
+    putU16le(longName, directory.centralDirectoryOffset + 28, 5000);
+    await expect(ooxml.read(bytesSource(longName))).rejects.toBeInstanceOf(LimitExceededError);
+    const overlapping = good.slice();
+    const secondRecord = directory.centralDirectoryOffset + 46 + directory.entries[0].nameBytes.length;
+    putU32le(overlapping, secondRecord + 42, 0);
+    await expect(labelBytes(ooxml, overlapping, sampleLabel())).rejects.toThrow(/overlaps/);
   });
 
   it('refuses XML with a DOCTYPE', async () => {
