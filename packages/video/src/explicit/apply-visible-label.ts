@@ -1,8 +1,27 @@
 import { UnsupportedFormatError, UsageError, WriteVerificationError } from '@aigc-label/core';
-import { H264_IDR, H264_PPS, H264_SPS, HEVC_IDR_TYPES, HEVC_PARAMETER_SET_TYPES, h264PpsId, h264SpsId, type NalUnit, splitAnnexB, x264Options } from './bitstream.js';
+import {
+  H264_IDR,
+  H264_PPS,
+  H264_SPS,
+  HEVC_IDR_TYPES,
+  HEVC_PARAMETER_SET_TYPES,
+  h264PpsId,
+  h264SpsId,
+  type NalUnit,
+  splitAnnexB,
+  x264Options,
+} from './bitstream.js';
 import { type EncoderChoice, fullEncoderArgs, x264Args, x265Args } from './encoder.js';
 import { defaultBinaries, type FfmpegBinaries, runToolOrThrow } from './ffmpeg-tools.js';
-import { type LabelInterval, type LabelPosition, labelIntervals, PacketClock, planSmartRender, type ReencodeSpan, reencodedSeconds } from './plan.js';
+import {
+  type LabelInterval,
+  type LabelPosition,
+  labelIntervals,
+  PacketClock,
+  planSmartRender,
+  type ReencodeSpan,
+  reencodedSeconds,
+} from './plan.js';
 import { displaySize, probePackets, probeVideo, type VideoStreamInfo } from './probe.js';
 import { type OutputChecks, verifyOutput } from './verify.js';
 
@@ -58,7 +77,8 @@ interface RenderContext {
  */
 export async function applyVisibleVideoLabel(options: VisibleVideoLabelOptions): Promise<VisibleVideoLabelResult> {
   const seconds = options.duration ?? 3;
-  if (!(seconds >= MIN_VISIBLE_SECONDS)) throw new UsageError(`the visible label must show for at least ${MIN_VISIBLE_SECONDS} s (GB 45438 §5.4), not ${seconds}`);
+  if (!(seconds >= MIN_VISIBLE_SECONDS))
+    throw new UsageError(`the visible label must show for at least ${MIN_VISIBLE_SECONDS} s (GB 45438 §5.4), not ${seconds}`);
   const at = options.at ?? ['start'];
   if (at.length === 0) throw new UsageError('say where the label shows: start, middle, end or whole');
   const tools = options.binaries ?? defaultBinaries();
@@ -70,7 +90,8 @@ export async function applyVisibleVideoLabel(options: VisibleVideoLabelOptions):
   const overlayPng = await options.overlay(frame);
   checkPngSize(overlayPng, frame);
   const labelWav = options.audioLabel && info.audio ? await options.audioLabel.wav(info.audio) : undefined;
-  const sourceNals = info.codec === 'h264' || info.codec === 'hevc' ? await keyframeNals(tools, options.input, info, clock.absolute(0)) : [];
+  const sourceNals =
+    info.codec === 'h264' || info.codec === 'hevc' ? await keyframeNals(tools, options.input, info, clock.absolute(0)) : [];
   const context: RenderContext = { options, tools, info, clock, intervals, overlayPng, labelWav, sourceNals };
 
   const mode = options.mode ?? 'auto';
@@ -103,7 +124,8 @@ async function trySmartRender(context: RenderContext): Promise<SmartOutcome> {
     const ppsIds = context.sourceNals.filter((nal) => nal.type === H264_PPS).map(h264PpsId);
     // The head gets its own SPS/PPS ids, sent in-band at each keyframe; the copied packets keep using the source's sets from the sample entry.
     const headId = Math.max(0, ...ids, ...ppsIds) + 1;
-    if (ids.length === 0 || headId > 31) return { ok: false, reason: 'cannot number the re-encoded head apart from the source parameter sets' };
+    if (ids.length === 0 || headId > 31)
+      return { ok: false, reason: 'cannot number the re-encoded head apart from the source parameter sets' };
     encoder = x264Args(info, x264Options(context.sourceNals), headId);
   } else {
     encoder = x265Args(info);
@@ -116,11 +138,24 @@ async function trySmartRender(context: RenderContext): Promise<SmartOutcome> {
   }
   if (info.codec === 'hevc') {
     // x265 cannot renumber its VPS/SPS/PPS, so the head must carry exactly the source's sets.
-    const same = await Promise.all(heads.map(async (head) => sameParameterSets(context.sourceNals, await keyframeNals(tools, head, info, 0))));
-    if (!same.every(Boolean)) return { ok: false, reason: 'the re-encoded H.265 head needs parameter sets different from the source and x265 cannot renumber them' };
+    const same = await Promise.all(
+      heads.map(async (head) => sameParameterSets(context.sourceNals, await keyframeNals(tools, head, info, 0))),
+    );
+    if (!same.every(Boolean))
+      return {
+        ok: false,
+        reason: 'the re-encoded H.265 head needs parameter sets different from the source and x265 cannot renumber them',
+      };
   }
   await joinSegments(context, plan.spans, heads);
-  const checks = await verifyOutput({ tools, output: options.output, source: info, sourceClock: clock, spans: plan.spans, audioReencoded: context.labelWav !== undefined });
+  const checks = await verifyOutput({
+    tools,
+    output: options.output,
+    source: info,
+    sourceClock: clock,
+    spans: plan.spans,
+    audioReencoded: context.labelWav !== undefined,
+  });
   if (!checks.ok) return { ok: false, reason: `smart render output failed its checks: ${failedChecks(checks)}` };
   const seconds = reencodedSeconds(clock, plan.spans);
   return {
@@ -142,13 +177,16 @@ function coversWholeVideo(intervals: readonly LabelInterval[], info: VideoStream
 
 /** Filter graph drawing the display-sized PNG onto coded frames: undo the rotation and the pixel stretch first. */
 function overlayGraph(info: VideoStreamInfo, enable: string, resetTimestamps: boolean): string {
-  const unrotate = { 0: '', 90: 'transpose=cclock,', 180: 'hflip,vflip,', 270: 'transpose=clock,' }[info.rotation as 0 | 90 | 180 | 270] ?? '';
+  const unrotate =
+    { 0: '', 90: 'transpose=cclock,', 180: 'hflip,vflip,', 270: 'transpose=clock,' }[info.rotation as 0 | 90 | 180 | 270] ?? '';
   const base = resetTimestamps ? '[0:v]setpts=PTS-STARTPTS[base]' : '[0:v]null[base]';
   return `${base};[1:v]format=rgba,${unrotate}scale=${info.codedWidth}:${info.codedHeight}[mark];[base][mark]overlay=0:0:eof_action=repeat:enable='${enable}'[labelled]`;
 }
 
 function enableExpression(intervals: readonly LabelInterval[], offset: number): string {
-  const terms = intervals.map((interval) => `gte(t,${(interval.start - offset - 1e-6).toFixed(6)})*lt(t,${(interval.end - offset - 1e-6).toFixed(6)})`);
+  const terms = intervals.map(
+    (interval) => `gte(t,${(interval.start - offset - 1e-6).toFixed(6)})*lt(t,${(interval.end - offset - 1e-6).toFixed(6)})`,
+  );
   return terms.length > 0 ? terms.join('+') : '0';
 }
 
@@ -191,13 +229,32 @@ const quote = (path: string) => `'${path.replace(/'/g, "'\\''")}'`;
 const microseconds = (seconds: number) => (Math.round(seconds * 1e6) / 1e6).toFixed(6);
 
 /**
- * Joins heads and copied source ranges with the concat demuxer. The first entry is the source itself
- * with no packets: the output takes its codec parameters (sample entry with the source SPS/PPS) from it.
+ * Joins heads and copied source ranges with the concat demuxer. The output takes its codec parameters
+ * (the sample entry with the source SPS/PPS) from the first entry, so that entry is a one-frame MP4 copy of
+ * the source whose packets are all cut off by an outpoint before them (MP4 packets always have a dts,
+ * which the outpoint test needs; Matroska's first B-frame packets have none).
  */
 async function joinSegments(context: RenderContext, spans: readonly ReencodeSpan[], heads: readonly string[]): Promise<void> {
   const { info, clock, options, tools } = context;
   const count = clock.packets.length;
-  const lines = ['ffconcat version 1.0', `file ${quote(options.input)}`, `outpoint ${microseconds(clock.absoluteDts(0) - 1)}`];
+  const parameters = `${options.workDir}/parameters.mp4`;
+  await runToolOrThrow(tools.ffmpeg, [
+    '-v',
+    'error',
+    '-y',
+    '-i',
+    options.input,
+    '-map',
+    '0:v:0',
+    '-c',
+    'copy',
+    '-frames:v',
+    '1',
+    '-video_track_timescale',
+    String(info.timeBase[1]),
+    parameters,
+  ]);
+  const lines = ['ffconcat version 1.0', `file ${quote(parameters)}`, 'outpoint -1000000'];
   lines.push(`duration ${microseconds(Math.max(0, clock.absolute(0)))}`);
   const copy = (first: number, end: number) => {
     if (first >= end) return;
@@ -245,11 +302,20 @@ async function joinSegments(context: RenderContext, spans: readonly ReencodeSpan
     '-map_metadata:s:v:0',
     '1:s:v:0',
     '-metadata:s:v:0',
-    `rotate=${info.rotation}`,
+    `rotate=${rotateOverride(info)}`,
     ...timescaleArgs(options.output, info),
     options.output,
   ];
   await runToolOrThrow(tools.ffmpeg, args, { stdin: new TextEncoder().encode(`${lines.join('\n')}\n`), extraPipes: audio.pipes });
+}
+
+/**
+ * The value for `-metadata:s:v:0 rotate=` that reproduces the source's display matrix. When stream-copying,
+ * the static ffmpeg 4.1 writes this override as a counter-clockwise angle (it then reads the file back as
+ * `rotate: 270` for an override of 90), so the clockwise rotation is passed negated.
+ */
+function rotateOverride(info: VideoStreamInfo): number {
+  return (360 - info.rotation) % 360;
 }
 
 function timescaleArgs(output: string, info: VideoStreamInfo): string[] {
@@ -268,7 +334,10 @@ function audioArgs(context: RenderContext, sourceInput: number, labelInput: numb
   const delayed = starts
     .map((ms, i) => `${starts.length > 1 ? `[l${i}]` : ''}adelay=${new Array(channels).fill(ms).join('|')}[d${i}]`)
     .join(';');
-  const mixed = starts.length > 1 ? `${starts.map((_, i) => `[d${i}]`).join('')}amix=inputs=${starts.length}:duration=longest,volume=${starts.length}[label];` : '';
+  const mixed =
+    starts.length > 1
+      ? `${starts.map((_, i) => `[d${i}]`).join('')}amix=inputs=${starts.length}:duration=longest,volume=${starts.length}[label];`
+      : '';
   const label = starts.length > 1 ? '[label]' : '[d0]';
   const sum = new Array(channels)
     .fill(0)
@@ -325,15 +394,38 @@ async function fullRender(context: RenderContext, reason: string): Promise<Visib
   await runToolOrThrow(tools.ffmpeg, args, { stdin: context.overlayPng, extraPipes: audio.pipes });
   if (encoded !== options.output) {
     // The static ffmpeg only turns `rotate` into a display matrix when stream-copying, so the rotation is set in a remux.
-    await runToolOrThrow(tools.ffmpeg, ['-v', 'error', '-y', '-i', encoded, '-map', '0', '-c', 'copy', '-metadata:s:v:0', `rotate=${info.rotation}`, ...timescaleArgs(options.output, info), options.output]);
+    await runToolOrThrow(tools.ffmpeg, [
+      '-v',
+      'error',
+      '-y',
+      '-i',
+      encoded,
+      '-map',
+      '0',
+      '-c',
+      'copy',
+      '-metadata:s:v:0',
+      `rotate=${rotateOverride(info)}`,
+      ...timescaleArgs(options.output, info),
+      options.output,
+    ]);
   }
-  const checks = await verifyOutput({ tools, output: options.output, source: info, sourceClock: clock, spans: undefined, audioReencoded: context.labelWav !== undefined });
+  const checks = await verifyOutput({
+    tools,
+    output: options.output,
+    source: info,
+    sourceClock: clock,
+    spans: undefined,
+    audioReencoded: context.labelWav !== undefined,
+  });
   if (!checks.ok) throw new WriteVerificationError(`the labelled video failed its checks: ${failedChecks(checks)}`);
   return { mode: 'full', reason, reencodedSeconds: info.duration, intervals, encoder: encoder.description, checks };
 }
 
 function failedChecks(checks: OutputChecks): string {
-  const failed = (['decode', 'duration', 'frames', 'sync', 'rotation', 'copiedPackets'] as const).filter((name) => checks[name] && !checks[name]!.ok);
+  const failed = (['decode', 'duration', 'frames', 'sync', 'rotation', 'copiedPackets'] as const).filter(
+    (name) => checks[name] && !checks[name]!.ok,
+  );
   const detail = checks.decode.errors.slice(0, 2).join('; ');
   return `${failed.join(', ')}${detail ? ` (${detail})` : ''}`;
 }

@@ -39,7 +39,11 @@ function bitRateArgs(info: VideoStreamInfo): string[] {
  * GOP structure (so the re-encoded head has the same reorder delay as the copied tail). `parameterSetId`
  * numbers the head's SPS/PPS apart from the source's, so both sets can live in one stream.
  */
-export function x264Args(info: VideoStreamInfo, sourceOptions: Map<string, string> | undefined, parameterSetId: number | undefined): EncoderChoice {
+export function x264Args(
+  info: VideoStreamInfo,
+  sourceOptions: Map<string, string> | undefined,
+  parameterSetId: number | undefined,
+): EncoderChoice {
   const params: string[] = [];
   if (sourceOptions) {
     for (const key of X264_STRUCTURE_OPTIONS) {
@@ -63,7 +67,16 @@ export function x264Args(info: VideoStreamInfo, sourceOptions: Map<string, strin
 export function x265Args(info: VideoStreamInfo): EncoderChoice {
   const params = [info.reorderDelay === 0 ? 'bframes=0' : 'bframes=4'];
   if (info.level && info.level > 0) params.push(`level-idc=${(info.level / 30).toFixed(1)}`);
-  const args = ['-c:v', 'libx265', '-pix_fmt', info.pixelFormat, '-x265-params', params.join(':'), ...bitRateArgs(info), ...colourArgs(info)];
+  const args = [
+    '-c:v',
+    'libx265',
+    '-pix_fmt',
+    info.pixelFormat,
+    '-x265-params',
+    params.join(':'),
+    ...bitRateArgs(info),
+    ...colourArgs(info),
+  ];
   return { args, description: `libx265 ${params.join(':')}` };
 }
 

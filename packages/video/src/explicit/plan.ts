@@ -24,18 +24,13 @@ const MAX_REENCODED_SHARE = 0.8;
 /** Where the label shows (GB 45438 §5.4: start frames; optionally end and middle). Overlapping spans are merged. */
 export function labelIntervals(videoSeconds: number, seconds: number, at: readonly LabelPosition[]): LabelInterval[] {
   const shown = Math.min(seconds, videoSeconds);
-  const raw = at.map((position): LabelInterval => {
-    switch (position) {
-      case 'start':
-        return { start: 0, end: shown };
-      case 'end':
-        return { start: videoSeconds - shown, end: videoSeconds };
-      case 'middle':
-        return { start: (videoSeconds - shown) / 2, end: (videoSeconds + shown) / 2 };
-      case 'whole':
-        return { start: 0, end: videoSeconds };
-    }
-  });
+  const spans: Record<LabelPosition, LabelInterval> = {
+    start: { start: 0, end: shown },
+    end: { start: videoSeconds - shown, end: videoSeconds },
+    middle: { start: (videoSeconds - shown) / 2, end: (videoSeconds + shown) / 2 },
+    whole: { start: 0, end: videoSeconds },
+  };
+  const raw = at.map((position) => spans[position]);
   raw.sort((a, b) => a.start - b.start);
   const merged: LabelInterval[] = [];
   for (const interval of raw) {
@@ -81,9 +76,12 @@ export class PacketClock {
  * other (a closed GOP); IDR checks need the packet bytes and are done by the caller.
  */
 export function planSmartRender(info: VideoStreamInfo, clock: PacketClock, intervals: readonly LabelInterval[]): SmartPlan {
-  if (info.codec !== 'h264' && info.codec !== 'hevc') return { ok: false, reason: `smart render handles H.264 and H.265, not ${info.codec}` };
-  if (!/mp4|mov|matroska/.test(info.formatName)) return { ok: false, reason: `smart render handles MP4, MOV and MKV, not ${info.formatName}` };
-  if (info.fieldOrder && info.fieldOrder !== 'progressive') return { ok: false, reason: `interlaced video (${info.fieldOrder}) is not cut` };
+  if (info.codec !== 'h264' && info.codec !== 'hevc')
+    return { ok: false, reason: `smart render handles H.264 and H.265, not ${info.codec}` };
+  if (!/mp4|mov|matroska/.test(info.formatName))
+    return { ok: false, reason: `smart render handles MP4, MOV and MKV, not ${info.formatName}` };
+  if (info.fieldOrder && info.fieldOrder !== 'progressive')
+    return { ok: false, reason: `interlaced video (${info.fieldOrder}) is not cut` };
   const { packets } = clock;
   const count = packets.length;
   if (count === 0) return { ok: false, reason: 'the video stream has no packets' };

@@ -66,8 +66,9 @@ const known = (value: unknown): string | undefined =>
 function displayRotation(stream: Record<string, unknown>): number {
   const sideData = (stream.side_data_list as { side_data_type?: string; rotation?: number }[] | undefined) ?? [];
   const matrix = sideData.find((entry) => entry.side_data_type === 'Display Matrix');
-  // The npm ffprobe reports the tkhd matrix {0,1,-1,0} (legacy tag rotate=90, a quarter turn clockwise on screen) as 90.
-  const degrees = matrix?.rotation ?? Number((stream.tags as Record<string, string> | undefined)?.rotate ?? 0);
+  // ffprobe reports the matrix angle counter-clockwise; the legacy `rotate` tag is clockwise.
+  const degrees =
+    matrix?.rotation !== undefined ? -matrix.rotation : Number((stream.tags as Record<string, string> | undefined)?.rotate ?? 0);
   const quarter = Math.round((((degrees % 360) + 360) % 360) / 90) * 90;
   return quarter % 360;
 }

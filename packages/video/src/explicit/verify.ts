@@ -33,9 +33,19 @@ export async function verifyOutput(request: VerifyRequest): Promise<OutputChecks
   const packets = await probePackets(tools, output, spans !== undefined);
   const frameSeconds = sourceClock.frameSeconds;
   const decode = await decodeCheck(tools, output, info, packets, spans);
-  const duration = { ok: Math.abs(info.duration - source.duration) <= frameSeconds + 1e-6, source: source.duration, output: info.duration, frameSeconds };
+  const duration = {
+    ok: Math.abs(info.duration - source.duration) <= frameSeconds + 1e-6,
+    source: source.duration,
+    output: info.duration,
+    frameSeconds,
+  };
   const timestampsMatch = sameTimestamps(sourceClock.packets, source, packets, info);
-  const frames = { ok: packets.length === sourceClock.packets.length && timestampsMatch, source: sourceClock.packets.length, output: packets.length, timestampsMatch };
+  const frames = {
+    ok: packets.length === sourceClock.packets.length && timestampsMatch,
+    source: sourceClock.packets.length,
+    output: packets.length,
+    timestampsMatch,
+  };
   const sourceAudioOffset = source.audio && source.audio.startTime - source.startTime;
   const outputAudioOffset = info.audio && info.audio.startTime - info.startTime;
   const audioDurationOk =
@@ -55,7 +65,12 @@ export async function verifyOutput(request: VerifyRequest): Promise<OutputChecks
 }
 
 /** Every frame keeps its presentation time (relative to the first frame, within a tick of either time base). */
-function sameTimestamps(sourcePackets: readonly VideoPacket[], source: VideoStreamInfo, packets: readonly VideoPacket[], info: VideoStreamInfo): boolean {
+function sameTimestamps(
+  sourcePackets: readonly VideoPacket[],
+  source: VideoStreamInfo,
+  packets: readonly VideoPacket[],
+  info: VideoStreamInfo,
+): boolean {
   if (sourcePackets.length !== packets.length) return false;
   const seconds = (list: readonly VideoPacket[], tick: number) => {
     const pts = list.map((packet) => packet.pts).sort((a, b) => a - b);

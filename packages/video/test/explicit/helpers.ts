@@ -43,9 +43,8 @@ export interface RgbFrame {
 }
 
 /** Decodes the frame shown at `seconds` as a player shows it: rotated and stretched to square pixels. */
-export function frameAt(file: string, seconds: number): RgbFrame {
-  const info = ffprobeJson('-select_streams', 'v:0', '-show_streams', file) as { streams: { width: number; height: number }[] };
-  const data = ffmpeg(
+export async function frameAt(file: string, seconds: number): Promise<RgbFrame> {
+  const png = ffmpeg(
     '-ss',
     seconds.toFixed(3),
     '-i',
@@ -55,23 +54,13 @@ export function frameAt(file: string, seconds: number): RgbFrame {
     '-vf',
     'scale=trunc(iw*sar/2)*2:ih,setsar=1',
     '-f',
-    'rawvideo',
-    '-pix_fmt',
-    'rgb24',
+    'image2pipe',
+    '-vcodec',
+    'png',
     'pipe:1',
   );
-  const stream = info.streams[0]!;
-  const pixels = data.length / 3;
-  // The decoded size after autorotation and the SAR stretch: find the width that divides the pixel count with the stream's aspect.
-  const candidates = [stream.width, stream.height, Math.round(pixels / stream.height), Math.round(pixels / stream.width)];
-  for (const width of candidates) {
-    for (const width2 of [width, width - (width % 2), width + (width % 2)]) {
-      if (width2 > 0 && pixels % width2 === 0 && (pixels / width2 === stream.height || pixels / width2 === stream.width)) {
-        return { width: width2, height: pixels / width2, data };
-      }
-    }
-  }
-  throw new Error(`cannot work out the frame size of ${data.length} bytes`);
+  const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data };
 }
 
 /** The overlay's own pixels, to compare with decoded frames. */
