@@ -178,11 +178,13 @@ describe('ooxml carrier', () => {
 
   it('bounds entry counts and name lengths, and refuses overlapping entries', async () => {
     const good = buildPackage();
-    const eocd = good.length - 22;
-    const tooMany = good.slice();
-    putU16le(tooMany, eocd + 8, 0xfffe);
-    putU16le(tooMany, eocd + 10, 0xfffe);
-    await expect(ooxml.read(bytesSource(tooMany))).rejects.toThrow(MalformedInputError);
+    const zip64 = buildPackage({ zip64: true });
+    const tooMany = zip64.slice();
+    // ZIP64 end record: 56 bytes before the 20-byte locator and the 22-byte end record; entry counts at +24 and +32.
+    const zip64End = zip64.length - 22 - 20 - 56;
+    putU32le(tooMany, zip64End + 24, 5_000_000);
+    putU32le(tooMany, zip64End + 32, 5_000_000);
+    await expect(ooxml.read(bytesSource(tooMany))).rejects.toThrow(/over the 100000-entry limit/);
     const directory = await readZipDirectory(bytesSource(good));
     const longName = good.slice();
     putU16le(longName, directory.centralDirectoryOffset + 28, 5000);
