@@ -100,6 +100,14 @@ describe('png bad input', () => {
     await expect(png.write(bytesSource(bad), sampleLabel())).rejects.toThrow(/bad CRC/);
   });
 
+  it('refuses to write when an image data CRC is bad (reads skip those CRCs)', async () => {
+    const bad = (await sample()).slice();
+    const idat = listChunks(bad).chunks.find((c) => c.type === 'IDAT') as { end: number };
+    bad[idat.end - 1] ^= 0xff;
+    expect((await png.read(bytesSource(bad))).carriers).toEqual([]);
+    await expect(png.write(bytesSource(bad), sampleLabel())).rejects.toThrow(/IDAT at byte \d+ has a bad CRC/);
+  });
+
   it('refuses XMP with a DOCTYPE or entity declaration', async () => {
     const evil = utf8('<!DOCTYPE x [<!ENTITY a "aaaa">]><x:xmpmeta xmlns:x="adobe:ns:meta/">&a;</x:xmpmeta>');
     const input = withChunks(await sample(), makeItxt('XML:com.adobe.xmp', evil));

@@ -8,8 +8,12 @@ export interface PngChunk {
   readonly length: number;
   /** Offset just past the CRC. */
   readonly end: number;
-  readonly crcOk: boolean;
+  /** null when the CRC was not checked (image data on a read, see `listChunks`). */
+  readonly crcOk: boolean | null;
 }
+
+/** Image data chunks: the bulk of the file, whose CRCs a label read does not need. */
+export const IMAGE_DATA_CHUNKS = new Set(['IDAT', 'fdAT']);
 
 export const PNG_SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
 /** PNG spec §5.3: a chunk length is at most 2^31 - 1. */
@@ -17,8 +21,12 @@ const maximumChunkLengthInBytes = 0x7fffffff;
 
 const fail = (message: string) => new MalformedInputError('png', message);
 
-/** Walks every chunk up to and including IEND; damaged structure throws. */
-export function listChunks(png: Uint8Array): { chunks: PngChunk[]; trailing: number } {
+/**
+ * Walks every chunk up to and including IEND; damaged structure throws. CRCs of
+ * image data chunks are checked only with `checkImageData` (before a write), so
+ * that reading a label does not hash megabytes of pixels.
+ */
+export function listChunks(png: Uint8Array, checkImageData = true): { chunks: PngChunk[]; trailing: number } {
   if (png.length === 0) throw fail('the file is empty (0 bytes)');
   for (let i = 0; i < 8; i++) if (png[i] !== PNG_SIGNATURE[i]) throw fail('no PNG signature');
   const chunks: PngChunk[] = [];
@@ -32,7 +40,10 @@ export function listChunks(png: Uint8Array): { chunks: PngChunk[]; trailing: num
     const end = offset + 12 + length;
     if (end > png.length)
       throw fail(`file is truncated: chunk ${type} at offset ${offset} declares ${length} bytes, past the end (${png.length} bytes)`);
-    const crcOk = crc32(png.subarray(offset + 4, offset + 8 + length)) === u32be(png, offset + 8 + length);
+    const crcOk =
+      checkImageData || !IMAGE_DATA_CHUNKS.has(type)
+        ? crc32(png.subarray(offset + 4, offset + 8 + length)) === u32be(png, offset + 8 + length)
+        : null;
     chunks.push({ type, offset, dataOffset: offset + 8, length, end, crcOk });
     offset = end;
     if (type === 'IEND') break;

@@ -78,10 +78,10 @@ export const png: FormatHandler = {
 
   async read(source: ByteSource): Promise<ReadResult> {
     const bytes = await readAll(source, 'png');
-    const { chunks, trailing } = listChunks(bytes);
+    const { chunks, trailing } = listChunks(bytes, false);
     const findings: Finding[] = [];
     for (const c of chunks) {
-      if (!c.crcOk) findings.push(finding(Rules.damaged, 'warning', `chunk ${c.type} at byte ${c.offset} has a bad CRC`));
+      if (c.crcOk === false) findings.push(finding(Rules.damaged, 'warning', `chunk ${c.type} at byte ${c.offset} has a bad CRC`));
     }
     if (trailing > 0) findings.push(finding(Rules.damaged, 'info', `${trailing} bytes follow IEND`));
     const texts = textChunks(bytes, chunks);
