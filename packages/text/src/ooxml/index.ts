@@ -185,6 +185,12 @@ export const ooxml: FormatHandler = {
     if (!hasOverride(pkg.contentTypes, pkg.customPart)) {
       replace.set(pkg.indexOf(CONTENT_TYPES), encodePart(addOverride(pkg.contentTypes, pkg.customPart)));
     }
+    if (pkg.directory.entries.some((e) => e.name.toLowerCase().startsWith('_xmlsignatures/'))) {
+      // ECMA-376 Part 2 §12: package signatures cover the relationships and content types that labeling edits.
+      findings.push(
+        finding('ooxml/signature-invalidated', 'warning', 'the package carries a digital signature, which labeling invalidates'),
+      );
+    }
     return { ...planZipRewrite(pkg.directory, { replace, add }), findings };
   },
 };

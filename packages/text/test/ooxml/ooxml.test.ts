@@ -195,6 +195,17 @@ describe('ooxml carrier', () => {
     await expect(labelBytes(ooxml, overlapping, sampleLabel())).rejects.toThrow(/overlaps/);
   });
 
+  it('warns that labeling invalidates a package signature', async () => {
+    const plain = await labelBytes(ooxml, buildPackage(), sampleLabel());
+    expect(plain.findings.map((f) => f.rule)).not.toContain('ooxml/signature-invalidated');
+    const signed = await labelBytes(
+      ooxml,
+      buildPackage({ extraEntries: [{ name: '_xmlsignatures/sig1.xml', data: '<Signature/>' }] }),
+      sampleLabel(),
+    );
+    expect(signed.findings.map((f) => f.rule)).toContain('ooxml/signature-invalidated');
+  });
+
   it('refuses XML with a DOCTYPE', async () => {
     const customXml =
       '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties">&a;</Properties>';

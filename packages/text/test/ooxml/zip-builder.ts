@@ -155,6 +155,7 @@ export interface PackageOptions extends FixtureOptions {
   readonly customXml?: string;
   /** Bytes of a media entry stored uncompressed, as images usually are. */
   readonly media?: Uint8Array;
+  readonly extraEntries?: readonly FixtureEntry[];
 }
 
 /** A minimal valid package: content types, package relationships, core properties, the main part. */
@@ -186,5 +187,6 @@ export function buildPackage(options: PackageOptions = {}): Uint8Array {
   ];
   if (options.media) entries.push({ name: 'word/media/image1.png', data: options.media, method: 'store' });
   if (custom) entries.push({ name: 'docProps/custom.xml', data: options.customXml as string });
+  entries.push(...(options.extraEntries ?? []));
   return buildZip(entries, options);
 }
