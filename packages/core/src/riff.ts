@@ -1,5 +1,5 @@
-import { ascii, concat, fromAscii, putU32le, u32le } from './bytes.js';
-import { LimitExceededError, MalformedInputError, UnsupportedFormatError } from './errors.js';
+import { ascii, concat, fromAscii, putU32le, putU64le, u32le, u64le } from './bytes.js';
+import { LimitExceededError, MalformedInputError } from './errors.js';
 import { type ByteSource, readExact } from './source.js';
 
 /**
@@ -47,6 +47,8 @@ export async function listRiffChunks(
   start: number,
   end: number,
   format: string,
+  /** RF64/BW64: the 64-bit size of a chunk whose 32-bit size is 0xFFFFFFFF (EBU Tech 3306 §3.2). */
+  largeSize?: (id: string) => number | undefined,
 ): Promise<{ chunks: RiffChunk[]; trailing: number }> {
   const chunks: RiffChunk[] = [];
   let offset = start;
@@ -54,7 +56,8 @@ export async function listRiffChunks(
     if (chunks.length >= maximumRiffChunkCount) throw new LimitExceededError(`${format}: more than ${maximumRiffChunkCount} RIFF chunks`);
     const header = await readExact(source, offset, 12 <= end - offset ? 12 : 8, format, 'chunk header');
     const id = fromAscii(header, 0, 4);
-    const size = u32le(header, 4);
+    const declared = u32le(header, 4);
+    const size = declared === 0xffffffff && largeSize ? (largeSize(id) ?? declared) : declared;
     const dataOffset = offset + 8;
     if (dataOffset + size > end) {
       throw new MalformedInputError(
@@ -155,30 +158,96 @@ export interface RiffFile {
 }
 
 /**
- * Reads a RIFF file's header and top-level chunks with checked sizes. RF64/BW64
- * (EBU Tech 3306), whose 32-bit sizes are placeholders for a `ds64` chunk, are
- * refused: a writer that treated them as RIFF would corrupt them.
+ * RF64/BW64 sizes (EBU Tech 3306 §3.2): the `ds64` chunk that must come first
+ * holds the 64-bit RIFF and data sizes and a table for other large chunks; the
+ * 32-bit fields they replace read 0xFFFFFFFF.
  */
+export interface Ds64 {
+  /** The ds64 chunk itself. */
+  readonly chunk: RiffChunk;
+  readonly riffSize: number;
+  readonly dataSize: number;
+  readonly sampleCount: number;
+  /** Sizes of other chunks, by id. */
+  readonly table: ReadonlyMap<string, number>;
+}
+
+/** Most ds64 table entries read. */
+const maximumDs64TableLength = 1024;
+
+async function readDs64(source: ByteSource, format: string): Promise<Ds64> {
+  const header = await readExact(source, 12, 8, format, 'ds64 chunk header');
+  if (fromAscii(header, 0, 4) !== 'ds64') throw new MalformedInputError(format, 'an RF64/BW64 file must start with a ds64 chunk');
+  const size = u32le(header, 4);
+  if (size < 28) throw new MalformedInputError(format, `ds64 chunk of ${size} bytes is shorter than its 28 fixed bytes`);
+  const body = await readExact(source, 20, size, format, 'ds64 chunk');
+  const tableLength = u32le(body, 24);
+  if (tableLength > maximumDs64TableLength || 28 + tableLength * 12 > size) {
+    throw new MalformedInputError(format, `ds64 table of ${tableLength} entries does not fit its ${size}-byte chunk`);
+  }
+  const table = new Map<string, number>();
+  for (let i = 0; i < tableLength; i++) table.set(fromAscii(body, 28 + i * 12, 32 + i * 12), u64le(body, 32 + i * 12));
+  return {
+    chunk: { id: 'ds64', offset: 12, dataOffset: 20, size, end: 20 + size + (size & 1) },
+    riffSize: u64le(body, 0),
+    dataSize: u64le(body, 8),
+    sampleCount: u64le(body, 16),
+    table,
+  };
+}
+
+/** A ds64 chunk body with new sizes (any bytes after the table are kept). */
+export async function rewriteDs64(source: ByteSource, ds64: Ds64, riffSize: number, format: string): Promise<Uint8Array> {
+  const body = (await readExact(source, ds64.chunk.dataOffset, ds64.chunk.size, format, 'ds64 chunk')).slice();
+  putU64le(body, 0, riffSize);
+  return riffChunk('ds64', body);
+}
+
+/** A RIFF file's top level: its header, the chunks after the form type, and bytes after the RIFF body. */
+export interface RiffFile {
+  readonly header: RiffHeader;
+  /** Offset just past the RIFF body (8 + RIFF size). */
+  readonly end: number;
+  readonly chunks: readonly RiffChunk[];
+  /** Bytes inside the body after the last whole chunk (fewer than 8). */
+  readonly trailing: number;
+  /** Bytes after the RIFF body, up to the end of the file. */
+  readonly afterBody: number;
+  /** RF64/BW64 only: the 64-bit sizes; `chunks` then starts with the ds64 chunk. */
+  readonly ds64?: Ds64;
+}
+
+/** Reads a RIFF, RF64 or BW64 file's header and top-level chunks with checked sizes. */
 export async function readRiffFile(source: ByteSource, format: string, expectedForm: string): Promise<RiffFile> {
   const header = parseRiffHeader(await readExact(source, 0, Math.min(12, source.size), format, 'RIFF header'), format);
-  if (header.magic !== 'RIFF') {
-    throw new UnsupportedFormatError(
-      `${format}: ${header.magic} (64-bit RIFF with a ds64 chunk) is not supported; convert it to RIFF first`,
-    );
-  }
   if (header.form !== expectedForm)
     throw new MalformedInputError(format, `RIFF form is "${printable(header.form)}", not "${expectedForm}"`);
-  if (header.declaredSize < 4) throw new MalformedInputError(format, `RIFF size ${header.declaredSize} is too small for the form type`);
-  const end = 8 + header.declaredSize;
+  const ds64 = header.magic === 'RIFF' ? undefined : await readDs64(source, format);
+  const riffSize = ds64 && header.declaredSize === 0xffffffff ? ds64.riffSize : header.declaredSize;
+  if (riffSize < 4) throw new MalformedInputError(format, `RIFF size ${riffSize} is too small for the form type`);
+  const end = 8 + riffSize;
   if (end > source.size) {
     throw new MalformedInputError(format, `RIFF size says ${end} bytes but the file has ${source.size}; the file is truncated`);
   }
-  const { chunks, trailing } = await listRiffChunks(source, 12, end, format);
-  return { header, end, chunks, trailing, afterBody: source.size - end };
+  const largeSize = ds64 ? (id: string) => (id === 'data' ? ds64.dataSize : ds64.table.get(id)) : undefined;
+  const { chunks, trailing } = await listRiffChunks(source, 12, end, format, largeSize);
+  return ds64
+    ? { header, end, chunks, trailing, afterBody: source.size - end, ds64 }
+    : { header, end, chunks, trailing, afterBody: source.size - end };
 }
 
-/** The 12-byte header of a RIFF file whose body (form type and chunks) is `bodySize` bytes. */
-export function riffFileHeader(form: string, bodySize: number, format: string): Uint8Array {
+/**
+ * The 12-byte header of a file whose body (form type and chunks) is `bodySize`
+ * bytes. RF64/BW64 keep their magic and the 0xFFFFFFFF placeholder; their real
+ * size goes into ds64 (`rewriteDs64`).
+ */
+export function riffFileHeader(form: string, bodySize: number, format: string, magic = 'RIFF'): Uint8Array {
+  if (magic !== 'RIFF') {
+    const header = riffHeader(form, 0);
+    header.set(ascii(magic), 0);
+    putU32le(header, 4, 0xffffffff);
+    return header;
+  }
   if (bodySize > 0xffffffff) throw new LimitExceededError(`${format}: a RIFF body of ${bodySize} bytes is over the 4 GiB RIFF limit`);
   return riffHeader(form, bodySize - 4);
 }

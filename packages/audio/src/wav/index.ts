@@ -99,7 +99,7 @@ export const wav: FormatHandler = {
   extensions: ['wav', 'wave'],
   mimeTypes: ['audio/wav', 'audio/x-wav', 'audio/vnd.wave'],
   carrier: 'RIFF chunk AIGC',
-  // RIFF....WAVE, and RF64/BW64 so that they get a clear refusal rather than "unknown format".
+  // RIFF, and RF64/BW64 (EBU Tech 3306) whose 64-bit sizes live in a ds64 chunk.
   sniff: (head) =>
     head.length >= 12 &&
     (startsWith(head, utf8('RIFF')) || startsWith(head, utf8('RF64')) || startsWith(head, utf8('BW64'))) &&
@@ -118,7 +118,8 @@ export const wav: FormatHandler = {
    * Writes one top-level `AIGC` chunk (in place of an existing one, else before
    * `data`) and fixes the RIFF size. LIST/INFO/AIGC entries and id3 TXXX:AIGC
    * frames are removed so the file keeps one label (GB 45438 §6.1 c)); every other
-   * chunk, the audio data included, is a copied range.
+   * chunk, the audio data included, is a copied range. RF64/BW64 files stay
+   * RF64/BW64; their new size goes into ds64.
    */
   async write(source: ByteSource, label: AigcLabel, options: WriteOptions = {}): Promise<WriteResult> {
     const { file, infoLists, id3Chunks } = await readLayout(source);
@@ -131,9 +132,16 @@ export const wav: FormatHandler = {
       placed = true;
     };
     const insertBefore = file.chunks.some((c) => c.id === AIGC_CHUNK) ? AIGC_CHUNK : 'data';
+    let ds64Index = -1;
     for (const chunk of file.chunks) {
       if (chunk.id === insertBefore) place();
       if (chunk.id === AIGC_CHUNK) continue;
+      if (file.ds64 && chunk === file.chunks[0]) {
+        // RF64/BW64: the ds64 chunk gets the new 64-bit RIFF size once the body is laid out.
+        ds64Index = body.length;
+        body.push(new Uint8Array(chunk.end - chunk.offset));
+        continue;
+      }
       const entries = infoLists.get(chunk);
       const tag = id3Chunks.get(chunk);
       if (entries) {
@@ -154,7 +162,8 @@ export const wav: FormatHandler = {
     if (file.trailing > 0) body.push({ from: bodyEnd, length: file.trailing });
     let bodySize = 4;
     for (const s of body) bodySize += s.length;
-    const segments: Segment[] = [riff.riffFileHeader('WAVE', bodySize, 'wav'), ...body];
+    if (file.ds64) body[ds64Index] = await riff.rewriteDs64(source, file.ds64, bodySize, 'wav');
+    const segments: Segment[] = [riff.riffFileHeader('WAVE', bodySize, 'wav', file.header.magic), ...body];
     if (file.afterBody > 0) segments.push({ from: file.end, length: file.afterBody });
     return { segments, findings };
   },

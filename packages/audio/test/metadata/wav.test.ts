@@ -8,7 +8,6 @@ import {
   labelBytes,
   MalformedInputError,
   riff,
-  UnsupportedFormatError,
   u32le,
   utf8,
 } from '@aigc-label/core';
@@ -132,6 +131,23 @@ describe('wav metadata carrier', () => {
     expect(chunksOf(bytes).map((c) => c.id)).toEqual(['fmt ', 'AIGC', 'data']);
   });
 
+  it('labels RF64 (EBU Tech 3306): the AIGC chunk goes in and the 64-bit RIFF size in ds64 grows', async () => {
+    const rf64 = generateAudio('tone-rf64.wav', ['-c:a', 'pcm_s16le', '-rf64', 'always']);
+    expect(fromAscii(rf64, 0, 4)).toBe('RF64');
+    expect(wav.sniff(rf64)).toBe(true);
+    const label = sampleLabel();
+    const { bytes } = await labelBytes(wav, rf64, label);
+    expect(fromAscii(bytes, 0, 4)).toBe('RF64');
+    expect(u32le(bytes, 4)).toBe(0xffffffff);
+    // ds64 body: RIFF size (u64) first.
+    expect(fromAscii(bytes, 12, 16)).toBe('ds64');
+    expect(u32le(bytes, 20) + u32le(bytes, 24) * 0x1_0000_0000).toBe(bytes.length - 8);
+    const chunks = chunksOf(bytes).map((c) => c.id);
+    expect(chunks.slice(chunks.indexOf('AIGC'), chunks.indexOf('AIGC') + 2)).toEqual(['AIGC', 'data']);
+    expect((await wav.read(bytesSource(bytes))).carriers.map((c) => c.raw)).toEqual([encodeBare(label)]);
+    expect(decodePcm(bytes, 'out-rf64.wav')).toEqual(decodePcm(rf64, 'in-rf64.wav'));
+  });
+
   it('rejects damaged files with a clear error and writes nothing', async () => {
     const tooLong = sample.slice();
     tooLong.set([0xff, 0xff, 0xff, 0x0f], 4);
@@ -144,10 +160,9 @@ describe('wav metadata carrier', () => {
     riffSize.setUint32(4, truncated.length - 8, true);
     await expect(wav.read(bytesSource(truncated))).rejects.toThrow(/chunk "data" .* past the end/);
 
-    const rf64 = sample.slice();
-    rf64.set(ascii('RF64'), 0);
-    expect(wav.sniff(rf64)).toBe(true);
-    await expect(labelBytes(wav, rf64, sampleLabel())).rejects.toBeInstanceOf(UnsupportedFormatError);
-    await expect(wav.read(bytesSource(rf64))).rejects.toThrow(/RF64 .* not supported/);
+    const fakeRf64 = sample.slice();
+    fakeRf64.set(ascii('RF64'), 0);
+    await expect(wav.read(bytesSource(fakeRf64))).rejects.toThrow(/must start with a ds64 chunk/);
+    await expect(labelBytes(wav, fakeRf64, sampleLabel())).rejects.toBeInstanceOf(MalformedInputError);
   });
 });
