@@ -143,10 +143,12 @@ export const pdf: FormatHandler = {
 
   /**
    * TC260-PG-20258A §6.3 as an incremental update (ISO 32000-1 §7.5.6): a new
-   * Info object with the old entries plus /AIGC, a cross-reference section of
-   * the same kind as the newest one, and a trailer whose /Prev points back.
-   * The original bytes are a prefix of the output, so signatures keep their
-   * byte ranges; the old Info stays in the file but is no longer referenced.
+   * definition of the Info object with its old entries plus /AIGC, a
+   * cross-reference section of the same kind as the newest one, and a trailer
+   * whose /Prev points back. The original bytes are a prefix of the output, so
+   * signatures keep their byte ranges. An existing Info keeps its object number,
+   * as ExifTool and Acrobat do: a new number would leave older trailers naming a
+   * different Info, which ExifTool reports as a duplicate Info dictionary.
    */
   async write(source: ByteSource, label: AigcLabel): Promise<WriteResult> {
     let structure: PdfStructure;
@@ -176,10 +178,15 @@ export const pdf: FormatHandler = {
     }
     const last = source.size > 0 ? (await source.read(source.size - 1, 1))[0] : 0;
     const separator = last === 0x0a || last === 0x0d ? '' : '\n';
-    const infoNumber = size.value;
+    const infoRef = dictGet(trailer.value.value, 'Info');
+    const existing = info && infoRef?.type === 'ref' ? structure.entries.get(infoRef.num) : undefined;
+    const infoNumber = existing && infoRef?.type === 'ref' ? infoRef.num : size.value;
+    // An object moved out of an object stream gets generation 0 (§7.5.7).
+    const infoGeneration = existing?.kind === 'offset' ? existing.gen : 0;
+    const nextNumber = existing ? size.value : size.value + 1;
     const infoOffset = source.size + separator.length;
     const infoObject = concat([
-      ascii(`${separator}${infoNumber} 0 obj\n<<`),
+      ascii(`${separator}${infoNumber} ${infoGeneration} obj\n<<`),
       ...kept,
       ascii(`/${AIGC_KEY} ${encodeTextString(encodeBare(label))}>>\nendobj\n`),
     ]);
@@ -188,28 +195,35 @@ export const pdf: FormatHandler = {
     const common = concat([
       ascii('/Root '),
       valueBytes(trailer, root.value),
-      ascii(` /Info ${infoNumber} 0 R`),
+      ascii(` /Info ${infoNumber} ${infoGeneration} R`),
       ...(id ? [ascii(' /ID '), valueBytes(trailer, id.value)] : []),
       ascii(` /Prev ${structure.startxref}`),
     ]);
     let section: Uint8Array;
     if (structure.newestKind === 'table') {
-      // §7.5.4: fixed 20-byte entries; an update lists only the objects it adds.
+      // §7.5.4: fixed 20-byte entries; an update lists only the objects it changes.
       section = concat([
-        ascii(`xref\n${infoNumber} 1\n${pad(infoOffset, 10)} 00000 n\r\ntrailer\n<</Size ${infoNumber + 1} `),
+        ascii(`xref\n${infoNumber} 1\n${pad(infoOffset, 10)} ${pad(infoGeneration, 5)} n\r\ntrailer\n<</Size ${nextNumber} `),
         common,
         ascii(`>>\nstartxref\n${xrefOffset}\n%%EOF\n`),
       ]);
     } else {
       // §7.5.8: an uncompressed cross-reference stream covering the Info object and itself.
+      const xrefNumber = nextNumber;
       const width = Math.max(4, byteWidth(xrefOffset));
-      const rows = new Uint8Array(2 * (1 + width + 2));
-      for (const [row, offset] of [infoOffset, xrefOffset].entries()) {
-        rows[row * (3 + width)] = 1;
-        bigEndian(rows, row * (3 + width) + 1, width, offset);
+      const rowLength = 1 + width + 2;
+      const rows = new Uint8Array(2 * rowLength);
+      for (const [row, [offset, generation]] of [
+        [infoOffset, infoGeneration],
+        [xrefOffset, 0],
+      ].entries()) {
+        rows[row * rowLength] = 1;
+        bigEndian(rows, row * rowLength + 1, width, offset);
+        bigEndian(rows, row * rowLength + 1 + width, 2, generation);
       }
+      const index = infoNumber + 1 === xrefNumber ? `${infoNumber} 2` : `${infoNumber} 1 ${xrefNumber} 1`;
       section = concat([
-        ascii(`${infoNumber + 1} 0 obj\n<</Type /XRef /Size ${infoNumber + 2} /Index [${infoNumber} 2] /W [1 ${width} 2] `),
+        ascii(`${xrefNumber} 0 obj\n<</Type /XRef /Size ${xrefNumber + 1} /Index [${index}] /W [1 ${width} 2] `),
         common,
         ascii(` /Length ${rows.length}>>\nstream\n`),
         rows,

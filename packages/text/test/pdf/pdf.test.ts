@@ -116,6 +116,11 @@ describe('pdf carrier', () => {
       const tail = fromLatin1(bytes.subarray(input.length));
       expect(tail).toContain(`/Prev ${/startxref\s+(\d+)\s+%%EOF\s*$/.exec(fromLatin1(input))?.[1]}`);
       expect(tail.includes('/Type /XRef')).toBe(name !== 'classic table');
+      // The Info object keeps its number: the update redefines it.
+      const infoRef = [...fromLatin1(input).matchAll(/\/Info (\d+ \d+) R/g)].pop()?.[1];
+      expect(infoRef).toBeDefined();
+      expect(tail).toContain(`${infoRef} obj`);
+      expect(tail).toContain(`/Info ${infoRef} R`);
       expect(JSON.parse((await infoEntry(bytes, 'AIGC')) ?? '')).toEqual(label);
       const original = await infoEntry(input, 'Title');
       expect(await infoEntry(bytes, 'Title')).toBe(original);
@@ -182,6 +187,10 @@ describe('pdf carrier', () => {
       const { bytes } = await labelBytes(pdf, await pdfLibSample(useObjectStreams), label);
       const [tags] = JSON.parse(execFileSync(EXIFTOOL, ['-j', '-a', '-G1', tempFile(bytes)]).toString()) as Record<string, unknown>[];
       expect(JSON.parse(String(tags['PDF:AIGC']))).toEqual(label);
+      const validate = execFileSync(EXIFTOOL, ['-validate', '-warning', '-a', '-s3', tempFile(bytes)])
+        .toString()
+        .trim();
+      expect(validate).toBe('OK');
     }
   });
 
