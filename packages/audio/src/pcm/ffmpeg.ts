@@ -213,7 +213,8 @@ export function encodePcm(pcm: AsyncIterable<Float32Array>, target: EncodeTarget
     const maps = ['-map', '0:a'];
     if (target.metadataFrom !== undefined) {
       command.input(target.metadataFrom);
-      maps.push('-map_metadata', '1');
+      // Global tags, and the audio stream's own (Ogg and FLAC keep Vorbis comments there).
+      maps.push('-map_metadata', '1', '-map_metadata:s:a:0', '1:s:a:0');
       if (target.copyVideo) maps.push('-map', '1:v?', '-c:v', 'copy');
     }
     source.on('error', (error) => {

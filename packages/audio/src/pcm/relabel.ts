@@ -34,6 +34,8 @@ export interface ExplicitLabelResult {
   readonly labelSeconds: number;
   /** The programme level the label was scaled against. */
   readonly programme: ProgrammeLevel;
+  /** The ffmpeg output options used to re-create the source's format (codec, bit rate, muxer). */
+  readonly encoderOptions: readonly string[];
 }
 
 /** Builds the mono label at the content's sample rate for the measured programme level. */
@@ -63,5 +65,5 @@ export async function applyExplicitAudioLabel(
   });
   // In insert mode each earlier label shifts the later ones.
   const starts = positions.map((frame, index) => (frame + (mode === 'insert' ? index * label.length : 0)) / source.sampleRate);
-  return { source, mode, labelStartsSeconds: starts, labelSeconds: label.length / source.sampleRate, programme };
+  return { source, mode, labelStartsSeconds: starts, labelSeconds: label.length / source.sampleRate, programme, encoderOptions: outputOptions };
 }

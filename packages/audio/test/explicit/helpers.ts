@@ -1,0 +1,49 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
+import { decodePcm, FFMPEG_PATH, FFPROBE_PATH } from '../../src/pcm/ffmpeg.js';
+
+/** A temporary folder removed after the suite. */
+export function tempDir(): (name: string) => string {
+  const dir = mkdtempSync(join(tmpdir(), 'aigc-audio-explicit-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return (name) => join(dir, name);
+}
+
+export function ffmpeg(args: string[]): void {
+  execFileSync(FFMPEG_PATH, ['-y', '-loglevel', 'error', ...args]);
+}
+
+export interface ProbedStream {
+  codec_name: string;
+  sample_rate: string;
+  channels: number;
+  channel_layout?: string;
+  bit_rate?: string;
+  bits_per_raw_sample?: string;
+  sample_fmt?: string;
+  duration?: string;
+}
+
+/** ffprobe's view of a file: its format and first audio stream. */
+export function ffprobe(path: string): { format: { format_name: string; bit_rate?: string; duration: string; tags?: Record<string, string> }; audio: ProbedStream } {
+  const json = JSON.parse(
+    execFileSync(FFPROBE_PATH, ['-v', 'error', '-show_format', '-show_streams', '-of', 'json', path], { encoding: 'utf8' }),
+  );
+  return { format: json.format, audio: json.streams.find((s: { codec_type: string }) => s.codec_type === 'audio') };
+}
+
+/** Whole interleaved PCM of a file at its own rate and channel count. */
+export async function readPcm(path: string, sampleRate: number, channels: number): Promise<Float32Array> {
+  const parts: Float32Array[] = [];
+  for await (const part of decodePcm({ path }, { sampleRate, channels })) parts.push(part);
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
