@@ -39,7 +39,7 @@ const CONTENT_TYPES = '[Content_Types].xml';
 const PACKAGE_RELATIONSHIPS = '_rels/.rels';
 const DEFAULT_CUSTOM_PART = 'docProps/custom.xml';
 /** Names that only OOXML packages put among their first entries. */
-const OOXML_FIRST_NAMES = /^(\[Content_Types\]\.xml|_rels\/\.rels|docProps\/|word\/|xl\/|ppt\/)/;
+const OOXML_FIRST_NAMES = /^(\[Content_Types\]\.xml|_rels\/\.rels|docProps\/|customXml\/|word\/|xl\/|ppt\/)/;
 
 /**
  * Walks the first local headers in `head` looking for an OOXML part name, so a
