@@ -87,6 +87,15 @@ describe('jpeg writer', () => {
     expect((await jpeg.read(bytesSource(again.bytes))).carriers.map((c) => c.carrier)).toEqual(['xmp']);
   });
 
+  it('adds IPTC DigitalSourceType beside TC260:AIGC when extras.iptc asks for dual labeling', async () => {
+    const { bytes } = await labelBytes(jpeg, await sample(), sampleLabel(), { extras: { iptc: true } });
+    const read = await jpeg.read(bytesSource(bytes));
+    expect(read.evidence?.map((e) => [e.kind, e.detail, e.aiTrace])).toEqual([
+      ['iptc-digital-source-type', 'trainedAlgorithmicMedia', true],
+    ]);
+    if (hasExiftool) expect(exiftoolJson(bytes, 'jpg')['XMP-iptcExt:DigitalSourceType']).toMatch(/trainedAlgorithmicMedia$/);
+  });
+
   it('adds a c2pa/hard-binding-invalidated finding and keeps the APP11 JUMBF segment', async () => {
     const jumbf = makeSegment(
       0xeb,

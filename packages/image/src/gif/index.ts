@@ -12,18 +12,19 @@ import {
   fromAscii,
   fromUtf8,
   type LabelCarrier,
+  labelXmpPacket,
   MalformedInputError,
   type ReadResult,
   Rules,
   readAll,
   splicePlan,
   startsWith,
-  upsertAigcXmp,
   utf8,
   type WriteOptions,
   type WriteResult,
+  xmpEvidence,
 } from '@aigc-label/core';
-import { type ByteEdit, mergeEdits, xmpCarriers, xmpEvidence } from '../shared/carriers.js';
+import { type ByteEdit, mergeEdits, xmpCarriers } from '../shared/carriers.js';
 
 /** A block of the GIF89a data stream after the logical screen descriptor (GIF89a spec §§17-27). */
 interface GifBlock {
@@ -150,7 +151,7 @@ export const gif: FormatHandler = {
     if (xmpBlocks.length > 1) throw fail(`${xmpBlocks.length} XMP application extensions; a GIF may have one`);
     const existing = xmpBlocks[0];
     const json = options.form === 'wrapped' ? encodeWrapped(label) : encodeBare(label);
-    const packet = utf8(upsertAigcXmp(existing ? xmpOf(bytes, existing, findings) : null, json));
+    const packet = utf8(labelXmpPacket(existing ? xmpOf(bytes, existing, findings) : null, json, options));
     const block = concat([Uint8Array.of(0x21, 0xff, 11), ascii(XMP_APPLICATION), packet, MAGIC_TRAILER]);
     const edits: ByteEdit[] = [];
     if (existing) edits.push({ start: existing.offset, end: existing.end, insert: block });

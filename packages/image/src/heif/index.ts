@@ -1,6 +1,7 @@
 import {
   type AigcLabel,
   type ByteSource,
+  c2paEvidence,
   concat,
   type Evidence,
   encodeBare,
@@ -12,6 +13,7 @@ import {
   fromUtf8,
   isobmff,
   type LabelCarrier,
+  labelXmpPacket,
   MalformedInputError,
   maximumXmpPacketInBytes,
   putU32be,
@@ -21,12 +23,12 @@ import {
   splicePlan,
   UnsupportedFormatError,
   u32be,
-  upsertAigcXmp,
   utf8,
   type WriteOptions,
   type WriteResult,
+  xmpEvidence,
 } from '@aigc-label/core';
-import { type ByteEdit, c2paEvidence, c2paInvalidatedFinding, xmpCarriers, xmpEvidence } from '../shared/carriers.js';
+import { type ByteEdit, c2paInvalidatedFinding, xmpCarriers } from '../shared/carriers.js';
 import {
   cdscReference,
   fullBox,
@@ -45,6 +47,7 @@ import {
 const XMP_CONTENT_TYPE = 'application/rdf+xml';
 /** C2PA 2.1 §A.5: the manifest store in ISO-BMFF is a top-level uuid box with this id. */
 const C2PA_UUID = 'd8fec3d61b0e483c92975828877ec481';
+const isC2paBox = (b: isobmff.Box) => b.type === 'uuid' && b.uuid === C2PA_UUID;
 const HEIF_BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'mif1', 'mif2', 'msf1', 'MiHE', 'MiHB']);
 const AVIF_BRANDS = new Set(['avif', 'avis']);
 
@@ -98,7 +101,7 @@ function layout(bytes: Uint8Array, format: string): HeifLayout {
     infos: parseIinf(bytes, iinfBox).items,
     primary: parsePitm(bytes, pitm),
     idat: find('idat'),
-    c2pa: top.some((b) => b.type === 'uuid' && b.uuid === C2PA_UUID),
+    c2pa: top.some(isC2paBox),
   };
 }
 
@@ -151,7 +154,8 @@ function makeHandler(id: 'heif' | 'avif'): FormatHandler {
         carriers.push(...xmpCarriers(xml, where, l.meta.offset));
         evidence.push(...xmpEvidence(xml, where));
       }
-      if (l.c2pa) evidence.push(c2paEvidence('uuid box', 'C2PA manifest store (uuid box)'));
+      for (const b of l.top.filter(isC2paBox))
+        evidence.push(c2paEvidence(bytes.subarray(b.offset + b.headerSize, b.end), `uuid box at byte ${b.offset}`));
       return { format, carriers, findings, evidence };
     },
 
@@ -172,7 +176,7 @@ function makeHandler(id: 'heif' | 'avif'): FormatHandler {
       if (existing.length > 1) throw fail(`${existing.length} XMP items; a file may have one`);
       const json = options.form === 'wrapped' ? encodeWrapped(label) : encodeBare(label);
       const old = existing[0];
-      const packet = utf8(upsertAigcXmp(old ? fromUtf8(itemData(bytes, old.item, l.idat, maximumXmpPacketInBytes)) : null, json));
+      const packet = utf8(labelXmpPacket(old ? fromUtf8(itemData(bytes, old.item, l.idat, maximumXmpPacketInBytes)) : null, json, options));
       const xmpId = old ? old.info.id : Math.max(0, ...l.iloc.items.map((i) => i.id), ...l.infos.map((i) => i.id)) + 1;
       if (l.iloc.version < 2 && xmpId > 0xffff) throw fail('no 16-bit item id is free for the XMP item');
 

@@ -1,6 +1,7 @@
 import {
   type AigcLabel,
   type ByteSource,
+  c2paEvidence,
   concat,
   type Evidence,
   encodeBare,
@@ -12,25 +13,18 @@ import {
   fromUtf8,
   type LabelCarrier,
   LimitExceededError,
+  labelXmpPacket,
   MalformedInputError,
   type ReadResult,
   Rules,
   readAll,
   splicePlan,
-  upsertAigcXmp,
   utf8,
   type WriteOptions,
   type WriteResult,
-} from '@aigc-label/core';
-import {
-  type ByteEdit,
-  c2paEvidence,
-  c2paInvalidatedFinding,
-  mergeEdits,
-  textCarrier,
-  xmpCarriers,
   xmpEvidence,
-} from '../shared/carriers.js';
+} from '@aigc-label/core';
+import { type ByteEdit, c2paInvalidatedFinding, mergeEdits, textCarrier, xmpCarriers } from '../shared/carriers.js';
 import { rewriteExifPayload } from '../shared/exif-rewrite.js';
 import { exifTextCarriers } from '../shared/tiff-ifd.js';
 import { assembleExtendedXmp, type ExtendedXmp, extendedGuidIn, extendedXmpSegments, withoutAigc } from './extended-xmp.js';
@@ -61,7 +55,8 @@ interface JpegLayout {
   readonly exif: JpegSegment | undefined;
   /** APP segments (other than XMP and EXIF) whose payload holds an `AIGC{...}` blob. */
   readonly blobs: readonly JpegSegment[];
-  readonly c2pa: boolean;
+  /** APP11 JUMBF segments of a C2PA manifest store. */
+  readonly c2pa: readonly JpegSegment[];
 }
 
 const latin1 = (bytes: Uint8Array): string => {
@@ -88,7 +83,7 @@ function layout(jpeg: Uint8Array): JpegLayout {
     extended: assembled.packets,
     exif: exifSegments[0],
     blobs,
-    c2pa: segments.some((s) => isC2pa(jpeg, s)),
+    c2pa: segments.filter((s) => isC2pa(jpeg, s)),
   };
 }
 
@@ -155,7 +150,10 @@ export const jpeg: FormatHandler = {
     }
     if (l.exif) carriers.push(...exifCarriers(bytes, l.exif, findings));
     for (const s of l.blobs) carriers.push(blobCarrier(bytes, s));
-    if (l.c2pa) evidence.push(c2paEvidence('APP11 JUMBF', 'C2PA manifest store (APP11 JUMBF)'));
+    if (l.c2pa.length > 0) {
+      const store = concat(l.c2pa.map((s) => payload(bytes, s)));
+      evidence.push(c2paEvidence(store, `APP11 JUMBF at byte ${l.c2pa[0].offset}`));
+    }
     return { format: 'jpeg', carriers, findings, evidence };
   },
 
@@ -174,7 +172,7 @@ export const jpeg: FormatHandler = {
     const edits: ByteEdit[] = [];
     const findings: Finding[] = [];
     const existing = l.standardXmp[0];
-    let standard = upsertAigcXmp(existing ? xmpText(bytes, existing) : null, json);
+    let standard = labelXmpPacket(existing ? xmpText(bytes, existing) : null, json, options);
 
     for (const e of l.extended) {
       if (e.xml === null || findAigcInXmp(e.xml).length === 0) continue;
@@ -225,7 +223,7 @@ export const jpeg: FormatHandler = {
     }
     // Last, so that a new EXIF segment at the same offset comes before it.
     edits.push(xmpEdit);
-    if (l.c2pa) findings.push(c2paInvalidatedFinding());
+    if (l.c2pa.length > 0) findings.push(c2paInvalidatedFinding());
     return { ...splicePlan(bytes.length, mergeEdits(edits)), findings };
   },
 };

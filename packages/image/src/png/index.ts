@@ -1,6 +1,7 @@
 import {
   type AigcLabel,
   type ByteSource,
+  c2paEvidence,
   encodeBare,
   encodeWrapped,
   type Finding,
@@ -10,18 +11,19 @@ import {
   fromUtf8,
   inflateCapped,
   type LabelCarrier,
+  labelXmpPacket,
   MalformedInputError,
   type ReadResult,
   Rules,
   readAll,
   splicePlan,
   startsWith,
-  upsertAigcXmp,
   utf8,
   type WriteOptions,
   type WriteResult,
+  xmpEvidence,
 } from '@aigc-label/core';
-import { c2paEvidence, c2paInvalidatedFinding, mergeEdits, textCarrier, xmpCarriers, xmpEvidence } from '../shared/carriers.js';
+import { c2paInvalidatedFinding, mergeEdits, textCarrier, xmpCarriers } from '../shared/carriers.js';
 import { listChunks, makeItxt, makeText, PNG_SIGNATURE, type PngChunk } from './chunks.js';
 
 /** The keyword XMP uses in PNG (XMP spec part 3 §1.1.5). */
@@ -88,7 +90,9 @@ export const png: FormatHandler = {
     const evidence = texts
       .filter((t) => t.keyword === XMP_KEYWORD)
       .flatMap((t) => xmpEvidence(t.text, `${t.chunk.type} chunk at byte ${t.chunk.offset}`));
-    if (chunks.some((c) => c.type === 'caBX')) evidence.push(c2paEvidence('caBX', 'C2PA manifest store (caBX chunk)'));
+    for (const c of chunks.filter((c) => c.type === 'caBX')) {
+      evidence.push(c2paEvidence(bytes.subarray(c.dataOffset, c.dataOffset + c.length), `caBX chunk at byte ${c.offset}`));
+    }
     return { format: 'png', carriers: carriersIn(texts), findings, evidence };
   },
 
@@ -112,7 +116,7 @@ export const png: FormatHandler = {
     if (xmpChunks.length > 1) throw new MalformedInputError('png', `${xmpChunks.length} XMP chunks; a PNG may have one`);
     const edits: { start: number; end: number; insert: Uint8Array }[] = [];
     const existing = xmpChunks[0];
-    const xmpChunk = makeItxt(XMP_KEYWORD, utf8(upsertAigcXmp(existing?.text ?? null, json)));
+    const xmpChunk = makeItxt(XMP_KEYWORD, utf8(labelXmpPacket(existing?.text ?? null, json, options)));
     if (existing) {
       edits.push({ start: existing.chunk.offset, end: existing.chunk.end, insert: xmpChunk });
     } else {

@@ -1,13 +1,4 @@
-import {
-  decodeLabel,
-  type Evidence,
-  type Finding,
-  findAigcInXmp,
-  finding,
-  type LabelCarrier,
-  Rules,
-  TC260_NAMESPACE,
-} from '@aigc-label/core';
+import { decodeLabel, type Finding, findAigcInXmp, finding, type LabelCarrier, Rules, TC260_NAMESPACE } from '@aigc-label/core';
 
 /**
  * Every TC260:AIGC property of an XMP packet as carriers. Matching is on the
@@ -49,16 +40,6 @@ export function textCarrier(carrier: string, location: string, offset: number, r
 
 /** Does a text value look like an Annex E label at all (before decoding it)? */
 export const looksLikeLabel = (text: string): boolean => /AIGC|ContentProducer/i.test(text);
-
-/** IPTC 2025 digital source type values that say "made by AI" (evidence, not a label). */
-const AI_SOURCE_TYPE = /digitalsourcetype\/(trainedAlgorithmicMedia|compositeWithTrainedAlgorithmicMedia|algorithmicMedia)/;
-
-export function xmpEvidence(xml: string, where: string): Evidence[] {
-  const m = AI_SOURCE_TYPE.exec(xml);
-  return m ? [{ kind: 'iptc-digital-source-type', detail: `IPTC DigitalSourceType ${m[1]}`, where }] : [];
-}
-
-export const c2paEvidence = (where: string, detail = 'C2PA manifest store'): Evidence => ({ kind: 'c2pa-manifest', detail, where });
 
 /** Writers add this whenever the file they change carries a C2PA manifest. */
 export const c2paInvalidatedFinding = (): Finding =>

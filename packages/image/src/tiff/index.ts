@@ -10,6 +10,7 @@ import {
   finding,
   fromUtf8,
   type LabelCarrier,
+  labelXmpPacket,
   MalformedInputError,
   putU16be,
   putU16le,
@@ -19,12 +20,12 @@ import {
   Rules,
   readAll,
   splicePlan,
-  upsertAigcXmp,
   utf8,
   type WriteOptions,
   type WriteResult,
+  xmpEvidence,
 } from '@aigc-label/core';
-import { type ByteEdit, xmpCarriers, xmpEvidence } from '../shared/carriers.js';
+import { type ByteEdit, xmpCarriers } from '../shared/carriers.js';
 import {
   entryBytes,
   exifTextCarriers,
@@ -129,7 +130,7 @@ export const tiff: FormatHandler = {
     const { littleEndian, ifd0 } = l;
     const findings: Finding[] = [];
     const json = options.form === 'wrapped' ? encodeWrapped(label) : encodeBare(label);
-    const packet = utf8(upsertAigcXmp(l.xmp ? fromUtf8(entryBytes(bytes, l.xmp, 'tiff')) : null, json));
+    const packet = utf8(labelXmpPacket(l.xmp ? fromUtf8(entryBytes(bytes, l.xmp, 'tiff')) : null, json, options));
     const exifLabels = exifCarriers(bytes, findings);
     const dropDescription = exifLabels.some((c) => c.carrier === 'exif-image-description');
     const dropComment = exifLabels.some((c) => c.carrier === 'exif-user-comment');

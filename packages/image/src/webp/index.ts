@@ -3,6 +3,7 @@ import {
   ascii,
   type ByteSource,
   bytesSource,
+  c2paEvidence,
   concat,
   type Evidence,
   encodeBare,
@@ -13,6 +14,7 @@ import {
   fromAscii,
   fromUtf8,
   type LabelCarrier,
+  labelXmpPacket,
   MalformedInputError,
   putU24le,
   putU32le,
@@ -24,12 +26,12 @@ import {
   startsWith,
   u16le,
   u32le,
-  upsertAigcXmp,
   utf8,
   type WriteOptions,
   type WriteResult,
+  xmpEvidence,
 } from '@aigc-label/core';
-import { type ByteEdit, c2paEvidence, c2paInvalidatedFinding, mergeEdits, xmpCarriers, xmpEvidence } from '../shared/carriers.js';
+import { type ByteEdit, c2paInvalidatedFinding, mergeEdits, xmpCarriers } from '../shared/carriers.js';
 import { rewriteExifPayload } from '../shared/exif-rewrite.js';
 import { exifTextCarriers } from '../shared/tiff-ifd.js';
 
@@ -126,7 +128,7 @@ export const webp: FormatHandler = {
         carriers.push(...xmpCarriers(xml, where, c.offset));
         evidence.push(...xmpEvidence(xml, where));
       } else if (c.id === 'EXIF') carriers.push(...exifCarriers(bytes, c, findings));
-      else if (c.id === C2PA_CHUNK) evidence.push(c2paEvidence('C2PA chunk', 'C2PA manifest store (C2PA chunk)'));
+      else if (c.id === C2PA_CHUNK) evidence.push(c2paEvidence(chunkData(bytes, c), `C2PA chunk at byte ${c.offset}`));
     }
     const vp8x = l.chunks[0].id === 'VP8X' ? chunkData(bytes, l.chunks[0]) : null;
     if (vp8x && l.chunks.some((c) => c.id === 'XMP ') && !(vp8x[0] & Flag.xmp)) {
@@ -150,7 +152,7 @@ export const webp: FormatHandler = {
     const findings: Finding[] = [];
     const exifLabels = l.chunks.filter((c) => c.id === 'EXIF').flatMap((c) => exifCarriers(bytes, c, findings));
     const existing = xmpChunks[0];
-    const xmpChunk = riff.riffChunk('XMP ', utf8(upsertAigcXmp(existing ? fromUtf8(chunkData(bytes, existing)) : null, json)));
+    const xmpChunk = riff.riffChunk('XMP ', utf8(labelXmpPacket(existing ? fromUtf8(chunkData(bytes, existing)) : null, json, options)));
     const edits: ByteEdit[] = [];
     const first = l.chunks[0];
     if (first.id === 'VP8X') {
