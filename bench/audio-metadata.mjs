@@ -93,8 +93,13 @@ async function loadFacade() {
   };
 }
 
-/** The same steps as `labelFile` with only core and audio loaded: file-backed source, plan, stream, fsync, read back. */
-async function loadHandlerPath() {
+/**
+ * The same steps as `labelFile` with only core and audio loaded: file-backed
+ * source, plan, stream, fsync, read back. With `reuseBuffer` the copy ranges go
+ * through one buffer: `streamPlan` gets a fresh 4 MiB array per chunk from the
+ * source, and on this VM the page faults of fresh memory cost about 1.8 s of CPU per GiB.
+ */
+async function loadHandlerPath(reuseBuffer) {
   const core = await import('../packages/core/dist/index.js');
   const { audioHandlers } = await import('../packages/audio/dist/index.js');
   const wav = audioHandlers.find((h) => h.id === 'wav');
@@ -118,13 +123,32 @@ async function loadHandlerPath() {
     };
     return { source, close: () => handle.close() };
   }
+  /** Writes a plan's copy ranges through one reused buffer instead of a fresh one per chunk. */
+  async function writeReusingBuffer(plan, input, out) {
+    const from = await open(input, 'r');
+    const buffer = Buffer.alloc(chunkSize);
+    for (const segment of plan.segments) {
+      if (segment instanceof Uint8Array) {
+        await out.write(segment);
+        continue;
+      }
+      for (let done = 0; done < segment.length; ) {
+        const { bytesRead } = await from.read(buffer, 0, Math.min(chunkSize, segment.length - done), segment.from + done);
+        if (bytesRead === 0) throw new Error('input shrank while writing');
+        await out.write(buffer, 0, bytesRead);
+        done += bytesRead;
+      }
+    }
+    await from.close();
+  }
   return async (input, output) => {
     const label = core.createLabel({ producer, produceId: 'bench-0001' });
     const { source, close } = await openFileSource(input);
     try {
       const planned = await core.planLabelWrite(wav, source, label);
       const out = await open(output, 'w');
-      for await (const chunk of core.streamPlan(planned.plan, source)) await out.write(chunk);
+      if (reuseBuffer) await writeReusingBuffer(planned.plan, input, out);
+      else for await (const chunk of core.streamPlan(planned.plan, source)) await out.write(chunk);
       await out.sync();
       await out.close();
       const written = await openFileSource(output);
@@ -139,7 +163,8 @@ async function loadHandlerPath() {
 const cases = {
   'streamed copy': async () => streamedCopy,
   'kernel copyFile': async () => kernelCopy,
-  'label (core + audio, file source)': loadHandlerPath,
+  'label (core + audio, file source)': () => loadHandlerPath(false),
+  'label (core + audio, reused read buffer)': () => loadHandlerPath(true),
   'label (facade labelFile)': loadFacade,
 };
 
@@ -193,14 +218,19 @@ async function main() {
         `| ${r.name} | ${r.ms.toFixed(0)} | ${(sizeMb / (r.ms / 1000)).toFixed(0)} | ${(r.ms / copy).toFixed(2)}x | ${(r.ms / kernel).toFixed(2)}x | ${r.loadedRssMb.toFixed(0)} | ${r.peakRssMb.toFixed(0)} |`,
       );
     }
-    const label = rows.find((r) => r.name === 'label (core + audio, file source)');
-    const timeOk = label.ms <= 1.5 * copy;
-    const memoryOk = label.peakRssMb < 100;
     console.log(
-      `\ntargets (core + audio path): time ≤ 1.5x streamed copy: ${timeOk ? 'met' : 'MISSED'} (${(label.ms / copy).toFixed(2)}x); peak RSS < 100 MB: ${memoryOk ? 'met' : 'MISSED'} (${label.peakRssMb.toFixed(0)} MB)`,
+      '\ntargets: time ≤ 1.5x streamed copy, peak RSS < 100 MB (module loading is not timed; the facade loads every media package)',
     );
-    console.log('module loading is not timed; the facade loads every media package, which is most of its RSS');
-    if (!timeOk || !memoryOk) process.exitCode = 1;
+    let allMet = true;
+    for (const r of rows.filter((row) => row.name.startsWith('label'))) {
+      const timeOk = r.ms <= 1.5 * copy;
+      const memoryOk = r.peakRssMb < 100;
+      allMet &&= timeOk && memoryOk;
+      console.log(
+        `- ${r.name}: time ${timeOk ? 'met' : 'MISSED'} (${(r.ms / copy).toFixed(2)}x), memory ${memoryOk ? 'met' : 'MISSED'} (${r.peakRssMb.toFixed(0)} MB)`,
+      );
+    }
+    if (!allMet) process.exitCode = 1;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
