@@ -75,6 +75,16 @@ describe('ooxml carrier', () => {
       ),
     ).toBe(false);
     expect(ooxml.sniff(utf8('PK\x03\x04not really'))).toBe(false);
+    // Some producers write the main part first and the content types last.
+    expect(
+      ooxml.sniff(
+        buildZip([
+          { name: 'word/document.xml', data: '<w:document/>' },
+          { name: '[Content_Types].xml', data: '<Types/>' },
+        ]),
+      ),
+    ).toBe(true);
+    expect(ooxml.sniff(buildZip([{ name: 'mimetype', data: 'application/vnd.oasis.opendocument.text', method: 'store' }]))).toBe(false);
   });
 
   for (const layout of [{}, { dataDescriptor: true }, { zip64: true }, { zip64: true, dataDescriptor: true }]) {

@@ -124,6 +124,12 @@ describe('pdf carrier', () => {
       expect(JSON.parse((await infoEntry(bytes, 'AIGC')) ?? '')).toEqual(label);
       const original = await infoEntry(input, 'Title');
       expect(await infoEntry(bytes, 'Title')).toBe(original);
+      // A second update chains onto the first through /Prev.
+      const second = sampleLabel({ ProduceID: 'sample-0002', PropagateID: 'sample-0002' });
+      const again = (await labelBytes(pdf, bytes, second)).bytes;
+      expect(bytesEqual(again.subarray(0, bytes.length), bytes)).toBe(true);
+      expect(JSON.parse((await infoEntry(again, 'AIGC')) ?? '')).toEqual(second);
+      expect(await infoEntry(again, 'Title')).toBe(original);
     });
   }
 
