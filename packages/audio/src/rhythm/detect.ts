@@ -8,7 +8,7 @@
  */
 import { UsageError } from '@aigc-label/core';
 import { type AudioInput, decodePcm } from '../pcm/ffmpeg.js';
-import { Fft } from './fft.js';
+import { RealPowerSpectrum } from './fft.js';
 
 /** The analysis runs on mono PCM at this rate; ffmpeg resamples and downmixes. */
 export const RHYTHM_ANALYSIS_RATE = 8000;
@@ -78,17 +78,16 @@ const median = (values: number[]): number => {
 };
 
 /** Tone frequency tolerance between the elements of one rhythm and the frames of one burst. */
-const sameTone = (a: number, b: number): boolean => Math.abs(a - b) <= Math.max(25, 0.03 * Math.max(a, b));
+const sameTone = (a: number, b: number): boolean => Math.abs(a - b) <= Math.max(15, 0.015 * Math.max(a, b));
 
 /**
  * The streaming core: push mono float PCM at {@link RHYTHM_ANALYSIS_RATE}, then `finish()`.
  * Exposed so callers with their own PCM can skip ffmpeg.
  */
 export class RhythmDetector {
-  private readonly fft = new Fft(FFT_SIZE);
+  private readonly spectrum = new RealPowerSpectrum(FFT_SIZE);
   private readonly window = new Float64Array(FFT_SIZE);
-  private readonly re = new Float64Array(FFT_SIZE);
-  private readonly im = new Float64Array(FFT_SIZE);
+  private readonly frame = new Float64Array(FFT_SIZE);
   private readonly power = new Float64Array(FFT_SIZE / 2 + 1);
   private readonly minBin: number;
   private readonly maxBin: number;
@@ -159,17 +158,11 @@ export class RhythmDetector {
   }
 
   private analyseFrame(offset: number): void {
-    const { re, im, power, window } = this;
-    for (let i = 0; i < FFT_SIZE; i++) {
-      re[i] = this.buffer[offset + i] * window[i];
-      im[i] = 0;
-    }
-    this.fft.transform(re, im);
+    const { power, window, buffer } = this;
+    for (let i = 0; i < FFT_SIZE; i++) this.frame[i] = buffer[offset + i] * window[i];
+    this.spectrum.compute(this.frame, power, this.minBin - 3, Math.min(FFT_SIZE / 2, 2 * this.maxBin + 1));
     let total = 0;
-    for (let k = this.minBin - 3; k <= Math.min(FFT_SIZE / 2, 2 * this.maxBin + 1); k++) {
-      power[k] = re[k] * re[k] + im[k] * im[k];
-      if (k >= this.minBin && k <= this.maxBin) total += power[k];
-    }
+    for (let k = this.minBin; k <= this.maxBin; k++) total += power[k];
     const frame = this.frameIndex++;
     // Candidate tones: the strongest local maxima that hold a fair share of the band's energy,
     // are as narrow as a windowed sine and have no second harmonic (voiced speech and
@@ -180,7 +173,7 @@ export class RhythmDetector {
       if (p < power[k - 1] || p <= power[k + 1]) continue;
       const peak = power[k - 1] + p + power[k + 1];
       if (peak < this.minPower || peak < MIN_SHARE * total) continue;
-      if (power[k - 3] + power[k + 3] > 0.05 * peak) continue;
+      if (power[k - 3] + power[k + 3] > 0.25 * peak) continue;
       const h = 2 * k;
       if (h + 1 <= FFT_SIZE / 2 && power[h - 1] + power[h] + power[h + 1] > 0.1 * peak) continue;
       candidates.push({ bin: k, peak });

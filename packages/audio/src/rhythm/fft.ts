@@ -54,3 +54,48 @@ export class Fft {
     }
   }
 }
+
+/** Power spectrum of a real frame of `size` samples through one complex FFT of half the size. */
+export class RealPowerSpectrum {
+  private readonly half: Fft;
+  private readonly re: Float64Array;
+  private readonly im: Float64Array;
+  private readonly cos: Float64Array;
+  private readonly sin: Float64Array;
+
+  constructor(readonly size: number) {
+    const m = size / 2;
+    this.half = new Fft(m);
+    this.re = new Float64Array(m);
+    this.im = new Float64Array(m);
+    this.cos = new Float64Array(m + 1);
+    this.sin = new Float64Array(m + 1);
+    for (let k = 0; k <= m; k++) {
+      this.cos[k] = Math.cos((-2 * Math.PI * k) / size);
+      this.sin[k] = Math.sin((-2 * Math.PI * k) / size);
+    }
+  }
+
+  /** Writes |X[k]|² for k in [from, to] (0 ≤ from ≤ to ≤ size/2) into `power`. */
+  compute(frame: Float64Array, power: Float64Array, from: number, to: number): void {
+    const m = this.size / 2;
+    const { re, im } = this;
+    for (let n = 0; n < m; n++) {
+      re[n] = frame[2 * n];
+      im[n] = frame[2 * n + 1];
+    }
+    this.half.transform(re, im);
+    for (let k = from; k <= to; k++) {
+      // Split the packed transform into the even and odd samples' spectra, then combine.
+      const a = k % m;
+      const b = (m - k + m) % m;
+      const evenRe = (re[a] + re[b]) / 2;
+      const evenIm = (im[a] - im[b]) / 2;
+      const oddRe = (im[a] + im[b]) / 2;
+      const oddIm = -(re[a] - re[b]) / 2;
+      const xr = evenRe + this.cos[k] * oddRe - this.sin[k] * oddIm;
+      const xi = evenIm + this.cos[k] * oddIm + this.sin[k] * oddRe;
+      power[k] = xr * xr + xi * xi;
+    }
+  }
+}
