@@ -81,6 +81,25 @@ describe('heif/avif writer', () => {
   });
 });
 
+describe('heif/avif Exif item', () => {
+  it('reads a label in the Exif item and moves it into XMP, keeping the other EXIF tags', async () => {
+    const input = await toBytes(
+      gradient()
+        .avif({ effort: 0 })
+        .withExif({ IFD0: { ImageDescription: JSON.stringify(fixtureLabel), Copyright: 'keep' } }),
+    );
+    expect((await avif.read(bytesSource(input))).carriers.map((c) => [c.carrier, c.label])).toEqual([
+      ['exif-image-description', fixtureLabel],
+    ]);
+    const { bytes } = await labelBytes(avif, input, sampleLabel());
+    expect((await avif.read(bytesSource(bytes))).carriers.map((c) => c.carrier)).toEqual(['xmp']);
+    expect(await pixels(bytes)).toEqual(await pixels(input));
+    const tags = ExifReader.load(bytes.buffer as ArrayBuffer, { expanded: true });
+    expect(tags.exif?.Copyright?.description).toBe('keep');
+    expect(tags.exif?.ImageDescription).toBeUndefined();
+  });
+});
+
 describe('heif/avif reader', () => {
   it.each([
     ['sharp-element.avif', 'bare', true],

@@ -1,5 +1,6 @@
 import {
   type AigcLabel,
+  ascii,
   type ByteSource,
   c2paEvidence,
   concat,
@@ -29,6 +30,8 @@ import {
   xmpEvidence,
 } from '@aigc-label/core';
 import { type ByteEdit, c2paInvalidatedFinding, xmpCarriers } from '../shared/carriers.js';
+import { rewriteExifPayload } from '../shared/exif-rewrite.js';
+import { exifTextCarriers } from '../shared/tiff-ifd.js';
 import {
   cdscReference,
   fullBox,
@@ -107,12 +110,31 @@ function layout(bytes: Uint8Array, format: string): HeifLayout {
 
 const isXmpItem = (info: ItemInfo) => info.type === 'mime' && info.contentType.split(';')[0].trim() === XMP_CONTENT_TYPE;
 
-function xmpItems(l: HeifLayout, format: string): { info: ItemInfo; item: IlocItem }[] {
-  return l.infos.filter(isXmpItem).map((info) => {
+function itemsWhere(l: HeifLayout, format: string, test: (info: ItemInfo) => boolean): { info: ItemInfo; item: IlocItem }[] {
+  return l.infos.filter(test).map((info) => {
     const item = l.iloc.items.find((i) => i.id === info.id);
-    if (!item) throw new MalformedInputError(format, `XMP item ${info.id} has no iloc entry`);
+    if (!item) throw new MalformedInputError(format, `item ${info.id} (${info.type}) has no iloc entry`);
     return { info, item };
   });
+}
+
+/** Largest Exif item we read; EXIF blocks are at most a few hundred KB. */
+const maximumExifItemInBytes = 4 * 1024 * 1024;
+const EXIF_PREFIX = ascii('Exif\0\0');
+
+/** ISO/IEC 23008-12 Annex A.2.1: an Exif item is a u32 offset to the TIFF header, then the EXIF bytes. */
+function exifItemCarriers(bytes: Uint8Array, l: HeifLayout, info: ItemInfo, item: IlocItem, format: string, findings: Finding[]) {
+  const data = itemData(bytes, item, l.idat, maximumExifItemInBytes);
+  const where = `Exif item ${info.id}`;
+  try {
+    if (data.length < 4 || 4 + u32be(data, 0) > data.length)
+      throw new MalformedInputError(format, `${where} has a TIFF header offset past its end`);
+    return { data, carriers: exifTextCarriers(data.subarray(4 + u32be(data, 0)), l.meta.offset, where, format) };
+  } catch (error) {
+    if (!(error instanceof MalformedInputError)) throw error;
+    findings.push(finding(Rules.damaged, 'warning', error.message, where));
+    return { data, carriers: [] };
+  }
 }
 
 /** Moves a file offset that lies after the old meta box by the growth of meta. */
@@ -148,11 +170,14 @@ function makeHandler(id: 'heif' | 'avif'): FormatHandler {
       const carriers: LabelCarrier[] = [];
       const evidence: Evidence[] = [];
       const findings: Finding[] = [];
-      for (const { info, item } of xmpItems(l, format)) {
+      for (const { info, item } of itemsWhere(l, format, isXmpItem)) {
         const xml = fromUtf8(itemData(bytes, item, l.idat, maximumXmpPacketInBytes));
         const where = `XMP item ${info.id} (mime ${XMP_CONTENT_TYPE})`;
         carriers.push(...xmpCarriers(xml, where, l.meta.offset));
         evidence.push(...xmpEvidence(xml, where));
+      }
+      for (const { info, item } of itemsWhere(l, format, (i) => i.type === 'Exif')) {
+        carriers.push(...exifItemCarriers(bytes, l, info, item, format, findings).carriers);
       }
       for (const b of l.top.filter(isC2paBox))
         evidence.push(c2paEvidence(bytes.subarray(b.offset + b.headerSize, b.end), `uuid box at byte ${b.offset}`));
@@ -162,7 +187,8 @@ function makeHandler(id: 'heif' | 'avif'): FormatHandler {
     /**
      * Writes the XMP packet into a new `mdat` at the end of the file and points a
      * `mime` item at it: a new item linked to the primary item by `iref cdsc`, or
-     * the existing XMP item repointed. `meta` is rebuilt around the new iloc/iinf/
+     * the existing XMP item repointed (an Exif item that held a label is rewritten
+     * into the same `mdat` the same way). `meta` is rebuilt around the new iloc/iinf/
      * iref; every file offset in iloc that lies after `meta` moves by its growth.
      */
     async write(source: ByteSource, label: AigcLabel, options: WriteOptions = {}): Promise<WriteResult> {
@@ -172,7 +198,7 @@ function makeHandler(id: 'heif' | 'avif'): FormatHandler {
       if (l.top.some((b) => b.type === 'moov')) {
         throw new UnsupportedFormatError(`${format}: image sequences (a moov box) are not supported; their sample offsets would move`);
       }
-      const existing = xmpItems(l, format);
+      const existing = itemsWhere(l, format, isXmpItem);
       if (existing.length > 1) throw fail(`${existing.length} XMP items; a file may have one`);
       const json = options.form === 'wrapped' ? encodeWrapped(label) : encodeBare(label);
       const old = existing[0];
@@ -190,18 +216,39 @@ function makeHandler(id: 'heif' | 'avif'): FormatHandler {
         edits.push({ start: last.offset, end: last.offset + 4, insert: size });
       }
 
+      // One label per file (GB 45438 §6.1 c)): an Exif item holding a label is rewritten without it.
+      const findings: Finding[] = [];
+      const appended: { id: number; data: Uint8Array }[] = [{ id: xmpId, data: packet }];
+      for (const { info, item } of itemsWhere(l, format, (i) => i.type === 'Exif')) {
+        const { data, carriers } = exifItemCarriers(bytes, l, info, item, format, findings);
+        if (carriers.length === 0) continue;
+        const tiff = data.subarray(4 + u32be(data, 0));
+        const rewritten = rewriteExifPayload(concat([EXIF_PREFIX, tiff]), {
+          userComment: null,
+          dropImageDescription: carriers.some((c) => c.carrier === 'exif-image-description'),
+        });
+        appended.push({ id: info.id, data: concat([Uint8Array.of(0, 0, 0, EXIF_PREFIX.length), rewritten]) });
+        findings.push(
+          finding(Rules.multipleLabels, 'info', `removed the label in Exif item ${info.id}; it is now in XMP (one label per file)`),
+        );
+      }
+      const appendedIds = new Set(appended.map((a) => a.id));
+
       const iref = l.children.find((b) => b.type === 'iref');
       const irefVersion = iref ? fullBox(bytes, iref).version : xmpId > 0xffff || l.primary > 0xffff ? 1 : 0;
       const buildMeta = (delta: number): Uint8Array => {
-        const xmpOffset = bytes.length + delta + 8;
-        const items = l.iloc.items.filter((i) => i.id !== xmpId).map((i) => shiftItem(i, l.meta.end, delta));
-        items.push({
-          id: xmpId,
-          constructionMethod: 0,
-          dataReferenceIndex: 0,
-          baseOffset: 0,
-          extents: [{ index: 0, offset: xmpOffset, length: packet.length }],
-        });
+        const items = l.iloc.items.filter((i) => !appendedIds.has(i.id)).map((i) => shiftItem(i, l.meta.end, delta));
+        let offset = bytes.length + delta + 8;
+        for (const a of appended) {
+          items.push({
+            id: a.id,
+            constructionMethod: 0,
+            dataReferenceIndex: 0,
+            baseOffset: 0,
+            extents: [{ index: 0, offset, length: a.data.length }],
+          });
+          offset += a.data.length;
+        }
         const iloc: Iloc = { ...l.iloc, offsetSize: Math.max(l.iloc.offsetSize, 4), lengthSize: Math.max(l.iloc.lengthSize, 4), items };
         const parts: Uint8Array[] = [];
         for (const child of l.children) {
@@ -220,8 +267,14 @@ function makeHandler(id: 'heif' | 'avif'): FormatHandler {
       // The sizes of iloc fields do not depend on the offsets, so one trial build gives the growth.
       const delta = buildMeta(0).length - l.meta.size;
       edits.push({ start: l.meta.offset, end: l.meta.end, insert: buildMeta(delta) });
-      edits.push({ start: bytes.length, end: bytes.length, insert: isobmff.makeBox('mdat', packet) });
-      const findings: Finding[] = [];
+      edits.push({
+        start: bytes.length,
+        end: bytes.length,
+        insert: isobmff.makeBox(
+          'mdat',
+          appended.map((a) => a.data),
+        ),
+      });
       if (old)
         findings.push(finding(Rules.multipleLabels, 'info', `XMP item ${xmpId} now points to the updated packet at the end of the file`));
       if (l.c2pa) findings.push(c2paInvalidatedFinding());
