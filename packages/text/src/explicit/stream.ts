@@ -81,17 +81,33 @@ function separatorAfter(text: string, separator: string): string {
   return eol.repeat(Math.max(0, want - have));
 }
 
+/** The last `tailWindowLength` characters seen; chunks are joined only every so often, so each costs O(1) amortised. */
 class TailWindow {
-  text = '';
+  #parts: string[] = [];
+  #length = 0;
   total = 0;
 
   push(chunk: string): void {
     this.total += chunk.length;
-    this.text = chunk.length >= tailWindowLength ? chunk.slice(-tailWindowLength) : (this.text + chunk).slice(-tailWindowLength);
+    this.#parts.push(chunk);
+    this.#length += chunk.length;
+    if (this.#length > 2 * tailWindowLength) this.#compact();
+  }
+
+  get text(): string {
+    this.#compact();
+    return this.#parts[0] ?? '';
+  }
+
+  #compact(): void {
+    const text = this.#parts.join('').slice(-tailWindowLength);
+    this.#parts = [text];
+    this.#length = text.length;
   }
 
   endsWithLabel(): boolean {
-    const cut = this.total > this.text.length;
-    return findExplicitLabels(this.text).some((m) => m.position === 'end' && m.language === 'zh' && (!cut || m.start >= cutMargin));
+    const text = this.text;
+    const cut = this.total > text.length;
+    return findExplicitLabels(text).some((m) => m.position === 'end' && m.language === 'zh' && (!cut || m.start >= cutMargin));
   }
 }

@@ -14,6 +14,9 @@ import { parse } from 'yaml';
 import { describeHandlerContract, sampleLabel } from '../../../../test/handler-contract.js';
 import { markdown } from '../../src/markdown/index.js';
 
+// Built here, not a fixture file: .gitattributes (eol=lf) would turn a committed CRLF file into LF.
+const CRLF_SAMPLE = utf8('---\r\ntitle: CRLF file\r\n# keep me\r\nauthor: 张三\r\n---\r\n\r\nLine one.\r\n\r\nLine two.\r\n');
+
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../fixtures/markdown/${name}`, import.meta.url)));
 
 describeHandlerContract(markdown, () => fixture('with-front-matter.md'));
@@ -50,7 +53,7 @@ describe('markdown write', () => {
   });
 
   it('keeps CRLF line endings everywhere', async () => {
-    const input = fixture('crlf.md');
+    const input = CRLF_SAMPLE;
     const { bytes } = await labelBytes(markdown, input, sampleLabel());
     const text = fromUtf8(bytes);
     expect(text).toBe(
@@ -152,7 +155,7 @@ describe('markdown read', () => {
   });
 
   it('does not mutate its input when planning', async () => {
-    const input = fixture('crlf.md');
+    const input = CRLF_SAMPLE;
     const copy = input.slice();
     const plan = await markdown.write(bytesSource(input), sampleLabel());
     await materialize(plan, bytesSource(input));
