@@ -46,6 +46,8 @@ export interface Id3Tag {
   readonly frames: readonly Id3Frame[];
   /** Bytes of padding after the last frame. */
   readonly padding: number;
+  /** The padding holds non-zero bytes (leftovers that a rewrite zeroes). */
+  readonly paddingHasData: boolean;
   readonly hasFooter: boolean;
 }
 
@@ -139,7 +141,8 @@ export function parseId3Tag(tag: Uint8Array, format: string): Id3Tag {
     if (frames.length >= maximumFrameCount) throw new LimitExceededError(`${format}: more than ${maximumFrameCount} ID3 frames`);
     const idLength = version === 2 ? 3 : 4;
     const id = fromAscii(body, offset, offset + idLength);
-    if (!/^[A-Z0-9]+$/.test(id)) throw fail(format, `ID3 frame at tag offset ${offset + ID3_HEADER_SIZE} has an invalid id`);
+    // Not a frame id: leftovers of an older, longer tag (seen in the wild); treated as padding.
+    if (!/^[A-Z0-9]+$/.test(id)) break;
     const size =
       version === 2
         ? u24be(body, offset + 3)
@@ -161,10 +164,8 @@ export function parseId3Tag(tag: Uint8Array, format: string): Id3Tag {
     });
     offset = end;
   }
-  for (let i = offset; i < body.length; i++) {
-    if (body[i] !== 0) throw fail(format, `ID3 padding at tag offset ${i + ID3_HEADER_SIZE} holds non-zero bytes`);
-  }
-  return { version, revision: tag[4], flags, totalSize, extendedHeader, frames, padding: body.length - offset, hasFooter };
+  const paddingHasData = body.subarray(offset).some((b) => b !== 0);
+  return { version, revision: tag[4], flags, totalSize, extendedHeader, frames, padding: body.length - offset, paddingHasData, hasFooter };
 }
 
 /** Frame data without the v2.4 data-length indicator and unsynchronisation; null when compressed or encrypted. */

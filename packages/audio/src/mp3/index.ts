@@ -83,6 +83,10 @@ export const mp3: FormatHandler = {
     const tags = await readLeadingTags(source);
     const carriers = tags.flatMap(({ offset, tag }, index) => id3LabelCarriers(tag, offset, index === 0, ''));
     const findings: Finding[] = [];
+    for (const { offset, tag } of tags) {
+      if (tag.paddingHasData)
+        findings.push(finding(Rules.damaged, 'info', `the ID3 tag at byte ${offset} has non-zero bytes after its last frame`));
+    }
     if (tags.length > 1)
       findings.push(finding(Rules.damaged, 'info', `${tags.length} ID3v2 tags follow each other at the start of the file`));
     return { format: 'mp3', carriers, findings };

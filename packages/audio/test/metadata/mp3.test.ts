@@ -135,6 +135,23 @@ describe('mp3 metadata carrier', () => {
     expect(String.fromCharCode(...withFooter.bytes.subarray(size, size + 3))).toBe('3DI');
   });
 
+  it('treats leftovers after the last frame as padding, with a finding, and zeroes them on write', async () => {
+    const leftovers = concat([
+      frame(4, 'TIT2', concat([Uint8Array.of(3), ascii('x')])),
+      new Uint8Array(8),
+      ascii('\xffold frame bytes'),
+      new Uint8Array(600),
+    ]);
+    const input = concat([tag(4, 0, leftovers), audioOf(sample)]);
+    const read = await mp3.read(bytesSource(input));
+    expect(read.carriers).toEqual([]);
+    expect(read.findings.map((f) => f.message)).toEqual(['the ID3 tag at byte 0 has non-zero bytes after its last frame']);
+    const { bytes } = await labelBytes(mp3, input, sampleLabel());
+    expect(bytes.length).toBe(input.length);
+    expect(indexOfBytes(bytes, ascii('old frame bytes'))).toBe(-1);
+    expect((await mp3.read(bytesSource(bytes))).findings).toEqual([]);
+  });
+
   it('rejects bogus sync-safe sizes, tags past the end and frames past the tag', async () => {
     const bogus = sample.slice();
     bogus[7] |= 0x80;
