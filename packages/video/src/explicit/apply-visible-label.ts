@@ -1,5 +1,6 @@
 import { UnsupportedFormatError, UsageError, WriteVerificationError } from '@aigc-label/core';
 import {
+  encoderOptions,
   H264_IDR,
   H264_PPS,
   H264_SPS,
@@ -9,7 +10,6 @@ import {
   h264SpsId,
   type NalUnit,
   splitAnnexB,
-  x264Options,
 } from './bitstream.js';
 import { type EncoderChoice, fullEncoderArgs, x264Args, x265Args } from './encoder.js';
 import { defaultBinaries, type FfmpegBinaries, runToolOrThrow } from './ffmpeg-tools.js';
@@ -46,6 +46,8 @@ export interface VisibleVideoLabelOptions {
   readonly audioLabel?: RhythmLabelMix;
   /** `smart` re-encodes only the labelled GOPs or throws; `full` re-encodes everything; `auto` tries smart first. */
   readonly mode?: 'auto' | 'smart' | 'full';
+  /** x264/x265 speed preset for re-encoded frames (default: the encoder's own, `medium`). */
+  readonly encoderPreset?: string;
   readonly binaries?: FfmpegBinaries;
 }
 
@@ -126,9 +128,9 @@ async function trySmartRender(context: RenderContext): Promise<SmartOutcome> {
     const headId = Math.max(0, ...ids, ...ppsIds) + 1;
     if (ids.length === 0 || headId > 31)
       return { ok: false, reason: 'cannot number the re-encoded head apart from the source parameter sets' };
-    encoder = x264Args(info, x264Options(context.sourceNals), headId);
+    encoder = x264Args(info, encoderOptions(context.sourceNals, 'x264'), headId);
   } else {
-    encoder = x265Args(info);
+    encoder = x265Args(info, encoderOptions(context.sourceNals, 'x265'));
   }
   const heads: string[] = [];
   for (const [index, span] of plan.spans.entries()) {
@@ -213,6 +215,7 @@ async function encodeHead(context: RenderContext, span: ReencodeSpan, encoder: E
     '-frames:v',
     String(span.end - span.first),
     ...encoder.args,
+    ...presetArgs(options),
     // x264 writes its SPS/PPS into the sample entry; dump_extra also puts them in front of each keyframe, so the head stays decodable after the join.
     ...(info.codec === 'h264' ? ['-bsf:v', 'dump_extra=freq=keyframe'] : []),
     '-vsync',
@@ -225,6 +228,7 @@ async function encodeHead(context: RenderContext, span: ReencodeSpan, encoder: E
   await runToolOrThrow(tools.ffmpeg, args, { stdin: context.overlayPng });
 }
 
+const presetArgs = (options: VisibleVideoLabelOptions) => (options.encoderPreset ? ['-preset', options.encoderPreset] : []);
 const quote = (path: string) => `'${path.replace(/'/g, "'\\''")}'`;
 const microseconds = (seconds: number) => (Math.round(seconds * 1e6) / 1e6).toFixed(6);
 
@@ -356,7 +360,9 @@ function audioArgs(context: RenderContext, sourceInput: number, labelInput: numb
 
 async function fullRender(context: RenderContext, reason: string): Promise<VisibleVideoLabelResult> {
   const { info, clock, intervals, tools, options } = context;
-  const encoder = fullEncoderArgs(info, info.codec === 'h264' ? x264Options(context.sourceNals) : undefined);
+  const sourceEncoder = info.codec === 'h264' ? 'x264' : 'x265';
+  const sourceOptions = info.codec === 'h264' || info.codec === 'hevc' ? encoderOptions(context.sourceNals, sourceEncoder) : undefined;
+  const encoder = fullEncoderArgs(info, sourceOptions);
   const audio = audioArgs(context, 0, 2);
   const graph = overlayGraph(info, enableExpression(intervals, -clock.firstPts * clock.tick), false);
   const filter = audio.filter ? `${graph};${audio.filter}` : graph;
@@ -384,6 +390,7 @@ async function fullRender(context: RenderContext, reason: string): Promise<Visib
     '-c:s',
     'copy',
     ...encoder.args,
+    ...(/^lib(x264|x265)$/.test(encoder.args[1] ?? '') ? presetArgs(options) : []),
     '-vsync',
     'passthrough',
     '-map_metadata',

@@ -72,19 +72,31 @@ export function h264PpsId(pps: NalUnit): number {
   return new BitReader(rbsp(pps.payload.subarray(1))).readUe();
 }
 
-/** The option string x264 writes into an unregistered-user-data SEI ("x264 - core … - options: cabac=1 ref=3 …"). */
-export function x264Options(nals: readonly NalUnit[]): Map<string, string> | undefined {
+/** H.265 prefix SEI NAL type. */
+export const HEVC_PREFIX_SEI = 39;
+
+/**
+ * The option string x264 or x265 writes into an unregistered-user-data SEI
+ * ("x264 - core … - options: cabac=1 ref=3 …", "x265 (build …) … - options: ref=3 no-open-gop …").
+ * Flags without a value map to "1".
+ */
+export function encoderOptions(nals: readonly NalUnit[], encoder: 'x264' | 'x265'): Map<string, string> | undefined {
+  const seiType = encoder === 'x264' ? H264_SEI : HEVC_PREFIX_SEI;
   for (const nal of nals) {
-    if (nal.type !== H264_SEI) continue;
+    if (nal.type !== seiType) continue;
     const text = new TextDecoder('latin1').decode(nal.payload);
-    const at = text.indexOf('x264 - core');
+    const at = text.indexOf(encoder === 'x264' ? 'x264 - core' : 'x265 (build');
     if (at < 0) continue;
-    const options = text.slice(at).split(' - options: ')[1];
+    const options = text
+      .slice(at)
+      .split(' - options: ')[1]
+      ?.replace(/\0[\s\S]*$/, '');
     if (!options) continue;
     const map = new Map<string, string>();
-    for (const pair of options.split(/\s+/)) {
+    for (const pair of options.trim().split(/\s+/)) {
       const eq = pair.indexOf('=');
-      if (eq > 0) map.set(pair.slice(0, eq), pair.slice(eq + 1).replace(/\0.*$/s, ''));
+      if (eq > 0) map.set(pair.slice(0, eq), pair.slice(eq + 1));
+      else if (pair !== '') map.set(pair, '1');
     }
     return map;
   }

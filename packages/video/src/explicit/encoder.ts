@@ -64,9 +64,63 @@ export function x264Args(
   return { args, description: `libx264 ${profile ?? ''} ${params.join(':')}`.trim() };
 }
 
-export function x265Args(info: VideoStreamInfo): EncoderChoice {
-  const params = [info.reorderDelay === 0 ? 'bframes=0' : 'bframes=4'];
-  if (info.level && info.level > 0) params.push(`level-idc=${(info.level / 30).toFixed(1)}`);
+/**
+ * x265 options that decide the VPS/SPS/PPS (and the GOP structure). x265 cannot renumber its parameter
+ * sets, so a head joined to copied packets must reproduce the source's sets exactly; for x265-made
+ * sources these options are taken from the source's own SEI. The VUI colour and aspect fields are left to
+ * ffmpeg's own flags (as when the source was made through ffmpeg): naming them in x265-params would also
+ * switch on their presence flags.
+ */
+const X265_PARAMETER_SET_OPTIONS = new Set([
+  'ref',
+  'bframes',
+  'b-pyramid',
+  'keyint',
+  'min-keyint',
+  'open-gop',
+  'ctu',
+  'min-cu-size',
+  'max-tu-size',
+  'tu-inter-depth',
+  'tu-intra-depth',
+  'amp',
+  'signhide',
+  'tskip',
+  'weightp',
+  'weightb',
+  'temporal-mvp',
+  'sao',
+  'strong-intra-smoothing',
+  'constrained-intra',
+  'deblock',
+  'cbqpoffs',
+  'crqpoffs',
+  'lossless',
+  'level-idc',
+  'high-tier',
+  'hrd',
+  'aq-mode',
+  'qg-size',
+  'wpp',
+  'temporal-layers',
+  'radl',
+  'uhd-bd',
+  'interlace',
+  'aud',
+  'repeat-headers',
+]);
+
+export function x265Args(info: VideoStreamInfo, sourceOptions: Map<string, string> | undefined): EncoderChoice {
+  const params: string[] = [];
+  if (sourceOptions) {
+    for (const [key, value] of sourceOptions) {
+      const name = key.startsWith('no-') ? key.slice(3) : key;
+      if (X265_PARAMETER_SET_OPTIONS.has(name) && /^[\w.,:/-]+$/.test(value)) params.push(`${key}=${value}`);
+    }
+  } else {
+    params.push(info.reorderDelay === 0 ? 'bframes=0' : 'bframes=4');
+    if (info.level && info.level > 0) params.push(`level-idc=${(info.level / 30).toFixed(1)}`);
+  }
   const args = [
     '-c:v',
     'libx265',
@@ -81,10 +135,11 @@ export function x265Args(info: VideoStreamInfo): EncoderChoice {
 }
 
 /** The encoder for a full re-encode: the source's codec where the static ffmpeg has an encoder for it. */
+/** `sourceOptions`: the source encoder's SEI options when it is x264/x265 for the same codec. */
 export function fullEncoderArgs(info: VideoStreamInfo, sourceOptions: Map<string, string> | undefined): EncoderChoice {
   switch (info.codec) {
     case 'hevc':
-      return x265Args(info);
+      return x265Args(info, sourceOptions);
     case 'vp9':
       return {
         args: ['-c:v', 'libvpx-vp9', '-pix_fmt', info.pixelFormat, '-deadline', 'good', '-cpu-used', '4', ...bitRateArgs(info)],
@@ -95,6 +150,6 @@ export function fullEncoderArgs(info: VideoStreamInfo, sourceOptions: Map<string
     case 'mpeg4':
       return { args: ['-c:v', 'mpeg4', '-pix_fmt', info.pixelFormat, ...bitRateArgs(info)], description: 'mpeg4' };
     default:
-      return x264Args(info, info.codec === 'h264' ? sourceOptions : undefined, undefined);
+      return x264Args(info, sourceOptions, undefined);
   }
 }

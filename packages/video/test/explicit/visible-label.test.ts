@@ -159,6 +159,25 @@ describe('applyVisibleVideoLabel', () => {
     await expectLabel(input, output, [1, 9], [5]);
   });
 
+  it('smart-renders H.265 from x265 by reproducing its parameter sets from the source SEI', async () => {
+    const input = makeClip('hevc.mp4', [
+      '-c:v',
+      'libx265',
+      '-x265-params',
+      'keyint=25:min-keyint=25:scenecut=0:open-gop=0:log-level=error',
+      '-tag:v',
+      'hvc1',
+      '-pix_fmt',
+      'yuv420p',
+    ]);
+    const output = source('hevc-labelled.mp4');
+    const result = await applyVisibleVideoLabel({ input, output, workDir: dir, overlay: boxOverlay });
+    expect(result.mode, result.reason).toBe('smart');
+    expect(result.checks.ok).toBe(true);
+    expect(result.checks.copiedPackets?.different).toBe(0);
+    await expectLabel(input, output, [1], [4]);
+  });
+
   it('falls back to a full re-encode for MPEG-4 Part 2 in AVI and says why', async () => {
     const input = makeClip('clip.avi', ['-c:v', 'mpeg4', '-g', '25', '-b:v', '600k'], '320x240', false);
     const output = source('clip-labelled.avi');
@@ -191,5 +210,56 @@ describe('applyVisibleVideoLabel', () => {
     await expect(
       applyVisibleVideoLabel({ input: mp4, output, workDir: dir, overlay: () => boxOverlay({ width: 100, height: 100 }) }),
     ).rejects.toThrow(/100x100, the displayed frame is 320x240/);
+  });
+});
+
+describe('applyVisibleVideoLabel with the audio rhythm label', () => {
+  /** Root mean square of the decoded mono audio between two times. */
+  const rms = (file: string, from: number, to: number) => {
+    const raw = ffmpeg(
+      '-i',
+      file,
+      '-map',
+      '0:a',
+      '-ss',
+      String(from),
+      '-t',
+      String(to - from),
+      '-ac',
+      '1',
+      '-f',
+      's16le',
+      '-acodec',
+      'pcm_s16le',
+      'pipe:1',
+    );
+    const samples = new Int16Array(raw.buffer, raw.byteOffset, Math.floor(raw.length / 2));
+    return Math.sqrt(samples.reduce((sum, value) => sum + value * value, 0) / samples.length);
+  };
+
+  it('mixes the rhythm label into the audio at the label start and still copies the untouched video packets', async () => {
+    const input = makeClip('rhythm.mp4', x264);
+    const wav = ffmpeg('-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=16000:duration=1', '-f', 'wav', 'pipe:1');
+    const asked: { sampleRate: number; channels: number }[] = [];
+    const output = source('rhythm-labelled.mp4');
+    const result = await applyVisibleVideoLabel({
+      input,
+      output,
+      workDir: dir,
+      overlay: boxOverlay,
+      audioLabel: {
+        wav: async (audio) => {
+          asked.push(audio);
+          return new Uint8Array(wav);
+        },
+      },
+    });
+    expect(result.mode, result.reason).toBe('smart');
+    expect(asked).toEqual([expect.objectContaining({ sampleRate: 48000, channels: 1 })]);
+    expect(result.checks.ok).toBe(true);
+    expect(result.checks.copiedPackets?.different).toBe(0);
+    // The tone adds energy during the first second only.
+    expect(rms(output, 0.1, 0.9)).toBeGreaterThan(rms(input, 0.1, 0.9) * 1.3);
+    expect(rms(output, 5, 6) / rms(input, 5, 6)).toBeCloseTo(1, 1);
   });
 });
