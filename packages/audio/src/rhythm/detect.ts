@@ -72,6 +72,12 @@ interface Burst {
   readonly power: number; // median tone power
 }
 
+/**
+ * Power a sine of amplitude A leaves in the three bins around its peak under the Hann window:
+ * Parseval gives A²·N·Σw²/4 = 3A²N²/32 over the positive frequencies, nearly all in those bins.
+ */
+const tonePower = (amplitude: number): number => (3 * amplitude * amplitude * FFT_SIZE * FFT_SIZE) / 32;
+
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
@@ -113,9 +119,7 @@ export class RhythmDetector {
     this.minBin = Math.max(4, Math.ceil(minHz / binHz));
     this.maxBin = Math.floor(maxHz / binHz);
     this.edgeSeconds = options.edgeSeconds ?? 3;
-    // A bin-centred sine of amplitude A has peak-bin power (A · N/4)² under a Hann window.
-    const minAmplitude = 10 ** ((options.minLevelDbfs ?? -60) / 20);
-    this.minPower = (minAmplitude * FFT_SIZE * 0.25) ** 2;
+    this.minPower = tonePower(10 ** ((options.minLevelDbfs ?? -60) / 20));
     for (let i = 0; i < FFT_SIZE; i++) this.window[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / FFT_SIZE);
   }
 
@@ -267,7 +271,7 @@ export class RhythmDetector {
     if (before && b0.start - before.end < quiet) return;
     if (this.pending.some((p) => p.occurrence.endSeconds >= b0.start) || this.found.some((f) => f.endSeconds >= b0.start)) return;
     const power = median([b0.power, b1.power, b2.power, b3.power]);
-    const amplitude = Math.sqrt(power) / (FFT_SIZE * 0.25);
+    const amplitude = Math.sqrt(power / tonePower(1));
     const toneHz = (hz[0] + hz[1] + hz[2] + hz[3]) / 4;
     this.pending.push({
       hz: toneHz,
