@@ -1,6 +1,6 @@
-import { ascii, concat, fromAscii, fromUtf8, putU32be, u32be, utf8 } from './bytes.js';
+import { ascii, concat, fromAscii, fromUtf8, putU32be, u32be, u64be, utf8 } from './bytes.js';
 import { decodeLabel } from './decode.js';
-import { LimitExceededError, MalformedInputError, UnsupportedFormatError } from './errors.js';
+import { MalformedInputError, UnsupportedFormatError } from './errors.js';
 import { type Finding, finding, Rules } from './findings.js';
 import type { LabelCarrier } from './format.js';
 import {
@@ -373,6 +373,22 @@ function moovEdit(moov: Box, next: Box | undefined, newMoov: Uint8Array): Edit {
   return { start: moov.offset, end: moov.end, insert: newMoov };
 }
 
+/** The byte range a `sidx` indexes (ISO/IEC 14496-12 §8.16.3): from first_offset after the box, for the sum of referenced sizes. */
+function indexedRange(bytes: Uint8Array, box: Box, format: string): [number, number] {
+  const at = box.headerSize;
+  const version = bytes[at];
+  const fields = at + 12 + (version === 0 ? 8 : 16);
+  if (bytes.length < fields + 4) throw new MalformedInputError(format, `sidx box at offset ${box.offset} is truncated`);
+  const firstOffset = version === 0 ? u32be(bytes, fields - 4) : u64be(bytes, fields - 8);
+  const count = u32be(bytes, fields) & 0xffff;
+  if (fields + 4 + count * 12 > bytes.length)
+    throw new MalformedInputError(format, `sidx box at offset ${box.offset} declares ${count} references, more than it holds`);
+  let size = 0;
+  for (let i = 0; i < count; i++) size += u32be(bytes, fields + 4 + i * 12) & 0x7fffffff;
+  const from = box.end + firstOffset;
+  return [from, from + size];
+}
+
 /**
  * The plan for a labeled MP4/MOV/M4A. The moov is rebuilt in place; when it
  * grows in front of media data, every stco/co64 offset and every absolute
@@ -412,11 +428,15 @@ export async function planMp4Label(source: ByteSource, json: string, format: str
   const moved = edits.some((e) => e.insert.length !== e.end - e.start);
   if (moved) {
     for (const box of boxes) {
-      if (box.type === 'sidx' && edits.some((e) => e.start > box.offset && e.insert.length !== e.end - e.start)) {
-        // sidx offsets are relative to the sidx; an edit inside the range it indexes would break them.
-        throw new UnsupportedFormatError(
-          `${format}: a sidx box at byte ${box.offset} precedes the moov; refusing to move the segments it indexes`,
-        );
+      if (box.type === 'sidx') {
+        const [from, to] = indexedRange(await readBox(source, box, format, maximumFragmentBoxInBytes), box, format);
+        const inside = edits.find((e) => e.start >= from && e.start < to && e.insert.length !== e.end - e.start);
+        if (inside) {
+          // sidx offsets are relative to the sidx; resizing a box inside the range it indexes would break them.
+          throw new UnsupportedFormatError(
+            `${format}: the sidx box at byte ${box.offset} indexes the box at byte ${inside.start}, which would change size`,
+          );
+        }
       }
       if (box.type !== 'moof' && box.type !== 'mfra') continue;
       const bytes = await readBox(source, box, format, maximumFragmentBoxInBytes);
@@ -424,6 +444,5 @@ export async function planMp4Label(source: ByteSource, json: string, format: str
       if (patched !== bytes) edits.push({ start: box.offset, end: box.end, insert: patched });
     }
   }
-  if (candidate.length > 0xffffffff) throw new LimitExceededError(`${format}: the new moov would be over 4 GiB`);
   return { plan: splicePlan(source.size, edits), findings };
 }

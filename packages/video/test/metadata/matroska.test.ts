@@ -1,4 +1,4 @@
-import { bytesSource, concat, ebml, labelBytes, MalformedInputError } from '@aigc-label/core';
+import { bytesSource, concat, crc32, ebml, labelBytes, MalformedInputError, u32le } from '@aigc-label/core';
 import { describe, expect, it } from 'vitest';
 import { describeHandlerContract, sampleLabel } from '../../../../test/handler-contract.js';
 import { matroska } from '../../src/matroska/index.js';
@@ -27,6 +27,18 @@ describe.skipIf(!hasFfmpeg)('matroska metadata carrier', () => {
     expect(clusters.length).toBeGreaterThan(0);
     expect(layout(bytes).children.filter((c) => c.id === CLUSTER)).toEqual(clusters);
     for (const c of clusters) expect(bytes.subarray(c.offset, c.end)).toEqual(input.subarray(c.offset, c.end));
+  });
+
+  it('keeps the CRC-32 of every level-1 element it rewrites valid', async () => {
+    const { bytes } = await labelBytes(matroska, makeClip('clip.mkv'), sampleLabel());
+    const checked = layout(bytes)
+      .children.filter((c) => c.id !== ebml.VOID_ID && c.id !== CLUSTER && c.size > 6)
+      .flatMap((c) => {
+        const first = ebml.parseElementHeader(bytes, c.dataOffset, c.dataOffset, c.end);
+        return first.id === ebml.CRC32_ID ? [[u32le(bytes, first.dataOffset), crc32(bytes.subarray(first.end, c.end))]] : [];
+      });
+    expect(checked.length).toBeGreaterThan(2);
+    for (const [stored, computed] of checked) expect(stored).toBe(computed);
   });
 
   it('uses a Void element when the Tags do not fit where they are', async () => {

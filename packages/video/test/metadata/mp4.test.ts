@@ -99,6 +99,34 @@ describe.skipIf(!hasFfmpeg)('mp4 metadata carrier', () => {
     expect(baseOffsets(bytes)).toEqual(before.map((o) => o + growth));
   });
 
+  it('labels a fragmented file with a global sidx after the moov (moof-relative offsets, as ffmpeg lays it out)', async () => {
+    const input = makeClip('fragmented.mp4', ['-movflags', 'frag_keyframe+empty_moov+default_base_moof+global_sidx']);
+    expect(topLevel(input).some((b) => b.type === 'sidx')).toBe(true);
+    const { bytes } = await labelBytes(mp4, input, sampleLabel());
+    expect(decodeErrors(bytes, 'mp4')).toBe('');
+    expect(frameMd5(bytes, 'mp4')).toEqual(frameMd5(input, 'mp4'));
+  });
+
+  it('refuses to resize a box inside the range a sidx indexes', async () => {
+    const input = makeClip('fragmented.mp4', ['-movflags', 'frag_keyframe+empty_moov+default_base_moof+global_sidx']);
+    const sidx = topLevel(input)
+      .filter((b) => b.type === 'sidx')
+      .at(-1);
+    if (!sidx) throw new Error('no sidx');
+    const firstMoof = find(input, 'moof');
+    // A labeled XMP uuid box between the sidx and the fragments it indexes.
+    const uuid = concat([
+      new Uint8Array(4),
+      utf8('uuid'),
+      Uint8Array.from(mp4Meta.XMP_UUID.match(/../g) ?? [], (h) => Number.parseInt(h, 16)),
+      utf8(buildXmpPacket('{}')),
+    ]);
+    putU32be(uuid, 0, uuid.length);
+    expect(firstMoof.offset).toBeGreaterThan(sidx.offset);
+    const file = concat([input.subarray(0, sidx.end), uuid, input.subarray(sidx.end)]);
+    await expect(mp4.write(bytesSource(file), sampleLabel())).rejects.toThrow(/sidx box at byte/);
+  });
+
   it('rewrites a moov at the end in place: nothing before it changes and no offset moves', async () => {
     const input = makeClip('moov-at-end.mp4');
     const moov = find(input, 'moov');
