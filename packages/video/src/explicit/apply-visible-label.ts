@@ -83,6 +83,7 @@ export async function applyVisibleVideoLabel(options: VisibleVideoLabelOptions):
     throw new UsageError(`the visible label must show for at least ${MIN_VISIBLE_SECONDS} s (GB 45438 §5.4), not ${seconds}`);
   const at = options.at ?? ['start'];
   if (at.length === 0) throw new UsageError('say where the label shows: start, middle, end or whole');
+  if (options.output === options.input) throw new UsageError('the output must be a new file, not the input');
   const tools = options.binaries ?? defaultBinaries();
   const info = await probeVideo(tools, options.input);
   const packets = await probePackets(tools, options.input, true);
@@ -157,6 +158,7 @@ async function trySmartRender(context: RenderContext): Promise<SmartOutcome> {
     sourceClock: clock,
     spans: plan.spans,
     audioReencoded: context.labelWav !== undefined,
+    input: options.input,
   });
   if (!checks.ok) return { ok: false, reason: `smart render output failed its checks: ${failedChecks(checks)}` };
   const seconds = reencodedSeconds(clock, plan.spans);
@@ -336,18 +338,16 @@ function audioArgs(context: RenderContext, sourceInput: number, labelInput: numb
   const split = starts.length > 1 ? `asplit=${starts.length}${starts.map((_, i) => `[l${i}]`).join('')};` : '';
   const labelFormat = `[${labelInput}:a]aresample=${audio.sampleRate},aformat=sample_fmts=fltp:channel_layouts=${audio.channelLayout},${split}`;
   const delayed = starts
-    .map((ms, i) => `${starts.length > 1 ? `[l${i}]` : ''}adelay=${new Array(channels).fill(ms).join('|')}[d${i}]`)
+    .map((ms, i) => `${starts.length > 1 ? `[l${i}]` : ''}adelay=${new Array(channels).fill(ms).join('|')},apad[d${i}]`)
     .join(';');
   const mixed =
-    starts.length > 1
-      ? `${starts.map((_, i) => `[d${i}]`).join('')}amix=inputs=${starts.length}:duration=longest,volume=${starts.length}[label];`
-      : '';
+    starts.length > 1 ? `${starts.map((_, i) => `[d${i}]`).join('')}amix=inputs=${starts.length},volume=${starts.length}[label];` : '';
   const label = starts.length > 1 ? '[label]' : '[d0]';
   const sum = new Array(channels)
     .fill(0)
     .map((_, c) => `c${c}=c${c}+c${c + channels}`)
     .join('|');
-  const filter = `${labelFormat}${delayed};${mixed}[${sourceInput}:a:0]aformat=sample_fmts=fltp:channel_layouts=${audio.channelLayout}[src];${label}apad[padded];[src][padded]amerge=inputs=2,pan=${audio.channelLayout}|${sum}[mixed]`;
+  const filter = `${labelFormat}${delayed};${mixed}[${sourceInput}:a:0]aformat=sample_fmts=fltp:channel_layouts=${audio.channelLayout}[src];[src]${label}amerge=inputs=2,pan=${audio.channelLayout}|${sum}[mixed]`;
   const encoder = { aac: 'aac', mp3: 'libmp3lame', opus: 'libopus', vorbis: 'libvorbis', flac: 'flac' }[audio.codec] ?? 'aac';
   return {
     inputs: ['-f', 'wav', '-i', 'pipe:3'],
@@ -424,13 +424,14 @@ async function fullRender(context: RenderContext, reason: string): Promise<Visib
     sourceClock: clock,
     spans: undefined,
     audioReencoded: context.labelWav !== undefined,
+    input: options.input,
   });
   if (!checks.ok) throw new WriteVerificationError(`the labelled video failed its checks: ${failedChecks(checks)}`);
   return { mode: 'full', reason, reencodedSeconds: info.duration, intervals, encoder: encoder.description, checks };
 }
 
 function failedChecks(checks: OutputChecks): string {
-  const failed = (['decode', 'duration', 'frames', 'sync', 'rotation', 'copiedPackets'] as const).filter(
+  const failed = (['decode', 'duration', 'frames', 'sync', 'rotation', 'copiedPackets', 'copiedAudio'] as const).filter(
     (name) => checks[name] && !checks[name]!.ok,
   );
   const detail = checks.decode.errors.slice(0, 2).join('; ');

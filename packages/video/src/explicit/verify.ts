@@ -1,5 +1,5 @@
 import type { FfmpegBinaries } from './ffmpeg-tools.js';
-import { runTool } from './ffmpeg-tools.js';
+import { runTool, runToolOrThrow } from './ffmpeg-tools.js';
 import type { PacketClock, ReencodeSpan } from './plan.js';
 import { probePackets, probeVideo, type VideoPacket, type VideoStreamInfo } from './probe.js';
 
@@ -15,6 +15,8 @@ export interface OutputChecks {
   readonly rotation: { readonly ok: boolean; readonly source: number; readonly output: number };
   /** Packets outside the re-encoded spans, compared by CRC32 with the source's; absent after a full re-encode. */
   readonly copiedPackets: { readonly ok: boolean; readonly compared: number; readonly different: number } | undefined;
+  /** Audio packets compared by CRC32 with the source's when the audio was copied; absent when the rhythm label was mixed in or there is no audio. */
+  readonly copiedAudio: { readonly ok: boolean; readonly packets: number } | undefined;
 }
 
 export interface VerifyRequest {
@@ -25,6 +27,7 @@ export interface VerifyRequest {
   /** The smart-render spans; undefined after a full re-encode. */
   readonly spans: readonly ReencodeSpan[] | undefined;
   readonly audioReencoded: boolean;
+  readonly input: string;
 }
 
 export async function verifyOutput(request: VerifyRequest): Promise<OutputChecks> {
@@ -60,8 +63,34 @@ export async function verifyOutput(request: VerifyRequest): Promise<OutputChecks
   };
   const rotation = { ok: info.rotation === source.rotation, source: source.rotation, output: info.rotation };
   const copiedPackets = spans && compareCopiedPackets(sourceClock.packets, packets, spans);
-  const ok = decode.ok && duration.ok && frames.ok && sync.ok && rotation.ok && (copiedPackets?.ok ?? true);
-  return { ok, decode, duration, frames, sync, rotation, copiedPackets };
+  const copiedAudio = request.audioReencoded || !source.audio ? undefined : await compareAudio(tools, request.input, output);
+  const ok = decode.ok && duration.ok && frames.ok && sync.ok && rotation.ok && (copiedPackets?.ok ?? true) && (copiedAudio?.ok ?? true);
+  return { ok, decode, duration, frames, sync, rotation, copiedPackets, copiedAudio };
+}
+
+async function compareAudio(tools: FfmpegBinaries, input: string, output: string): Promise<OutputChecks['copiedAudio']> {
+  const hashes = async (file: string) => {
+    const args = [
+      '-v',
+      'error',
+      '-select_streams',
+      'a:0',
+      '-show_entries',
+      'packet=data_hash',
+      '-show_data_hash',
+      'CRC32',
+      '-of',
+      'csv=p=0',
+      file,
+    ];
+    const { stdout } = await runToolOrThrow(tools.ffprobe, args);
+    return new TextDecoder()
+      .decode(stdout)
+      .split('\n')
+      .filter((line) => line.trim() !== '');
+  };
+  const [before, after] = await Promise.all([hashes(input), hashes(output)]);
+  return { ok: before.length === after.length && before.every((hash, index) => hash === after[index]), packets: before.length };
 }
 
 /** Every frame keeps its presentation time (relative to the first frame, within a tick of either time base). */

@@ -63,6 +63,7 @@ describe('applyVisibleVideoLabel', () => {
     expect(result.reencodedSeconds).toBeCloseTo(3, 6);
     expect(result.checks.ok).toBe(true);
     expect(result.checks.copiedPackets).toEqual({ ok: true, compared: 175, different: 0 });
+    expect(result.checks.copiedAudio).toMatchObject({ ok: true });
 
     const before = packetHashes(mp4);
     const after = packetHashes(output);
@@ -237,7 +238,7 @@ describe('applyVisibleVideoLabel with the audio rhythm label', () => {
     return Math.sqrt(samples.reduce((sum, value) => sum + value * value, 0) / samples.length);
   };
 
-  it('mixes the rhythm label into the audio at the label start and still copies the untouched video packets', async () => {
+  it('mixes the rhythm label into the audio where each label starts and still copies the untouched video packets', async () => {
     const input = makeClip('rhythm.mp4', x264);
     const wav = ffmpeg('-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=16000:duration=1', '-f', 'wav', 'pipe:1');
     const asked: { sampleRate: number; channels: number }[] = [];
@@ -247,6 +248,7 @@ describe('applyVisibleVideoLabel with the audio rhythm label', () => {
       output,
       workDir: dir,
       overlay: boxOverlay,
+      at: ['start', 'end'],
       audioLabel: {
         wav: async (audio) => {
           asked.push(audio);
@@ -258,8 +260,16 @@ describe('applyVisibleVideoLabel with the audio rhythm label', () => {
     expect(asked).toEqual([expect.objectContaining({ sampleRate: 48000, channels: 1 })]);
     expect(result.checks.ok).toBe(true);
     expect(result.checks.copiedPackets?.different).toBe(0);
-    // The tone adds energy during the first second only.
+    expect(result.checks.copiedAudio).toBeUndefined();
+    // The tone adds energy during the first second of each label (start: 0 s, end: 7 s) and nowhere else.
     expect(rms(output, 0.1, 0.9)).toBeGreaterThan(rms(input, 0.1, 0.9) * 1.3);
-    expect(rms(output, 5, 6) / rms(input, 5, 6)).toBeCloseTo(1, 1);
+    expect(rms(output, 7.1, 7.9)).toBeGreaterThan(rms(input, 7.1, 7.9) * 1.3);
+    for (const [from, to] of [
+      [1.1, 2.9],
+      [5, 6],
+      [8.1, 9.5],
+    ] as const) {
+      expect(rms(output, from, to) / rms(input, from, to)).toBeCloseTo(1, 1);
+    }
   });
 });
