@@ -17,7 +17,6 @@ import {
   MalformedInputError,
   type ReadResult,
   Rules,
-  readAll,
   splicePlan,
   utf8,
   type WriteOptions,
@@ -38,10 +37,10 @@ import {
   isExtendedXmp,
   isStandardXmp,
   type JpegSegment,
-  listSegments,
   makeSegment,
   maximumStandardXmpBytes,
   payload,
+  readJpegHead,
   XMP_SIGNATURE,
 } from './segments.js';
 
@@ -65,8 +64,8 @@ const latin1 = (bytes: Uint8Array): string => {
   return out;
 };
 
-function layout(jpeg: Uint8Array): JpegLayout {
-  const { segments, findings } = listSegments(jpeg);
+async function layout(source: ByteSource): Promise<JpegLayout & { bytes: Uint8Array }> {
+  const { head: jpeg, segments, findings } = await readJpegHead(source);
   const standardXmp = segments.filter((s) => isStandardXmp(jpeg, s));
   const extendedSegments = segments.filter((s) => isExtendedXmp(jpeg, s));
   const assembled = assembleExtendedXmp(jpeg, extendedSegments);
@@ -77,6 +76,7 @@ function layout(jpeg: Uint8Array): JpegLayout {
     (s) => isApp(s) && !isStandardXmp(jpeg, s) && !isExtendedXmp(jpeg, s) && !isExif(jpeg, s) && AIGC_BLOB.test(latin1(payload(jpeg, s))),
   );
   return {
+    bytes: jpeg,
     segments,
     findings,
     standardXmp,
@@ -123,8 +123,8 @@ export const jpeg: FormatHandler = {
   sniff: (head) => head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff,
 
   async read(source: ByteSource): Promise<ReadResult> {
-    const bytes = await readAll(source, 'jpeg');
-    const l = layout(bytes);
+    const l = await layout(source);
+    const bytes = l.bytes;
     const findings = [...l.findings];
     const carriers: LabelCarrier[] = [];
     const evidence: Evidence[] = [];
@@ -164,8 +164,8 @@ export const jpeg: FormatHandler = {
    * writes EXIF UserComment only when `extras.exifUserComment` asks for it.
    */
   async write(source: ByteSource, label: AigcLabel, options: WriteOptions = {}): Promise<WriteResult> {
-    const bytes = await readAll(source, 'jpeg');
-    const l = layout(bytes);
+    const l = await layout(source);
+    const bytes = l.bytes;
     const json = options.form === 'wrapped' ? encodeWrapped(label) : encodeBare(label);
     if (l.standardXmp.length > 1)
       throw new MalformedInputError('jpeg', `${l.standardXmp.length} standard XMP segments; a JPEG may have one`);
@@ -224,7 +224,7 @@ export const jpeg: FormatHandler = {
     // Last, so that a new EXIF segment at the same offset comes before it.
     edits.push(xmpEdit);
     if (l.c2pa.length > 0) findings.push(c2paInvalidatedFinding());
-    return { ...splicePlan(bytes.length, mergeEdits(edits)), findings };
+    return { ...splicePlan(source.size, mergeEdits(edits)), findings };
   },
 };
 

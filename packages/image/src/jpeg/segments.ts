@@ -1,4 +1,17 @@
-import { ascii, concat, type Finding, finding, MalformedInputError, putU16be, Rules, startsWith, u16be } from '@aigc-label/core';
+import {
+  ascii,
+  type ByteSource,
+  concat,
+  type Finding,
+  finding,
+  LimitExceededError,
+  MalformedInputError,
+  maximumInMemoryFileInBytes,
+  putU16be,
+  Rules,
+  startsWith,
+  u16be,
+} from '@aigc-label/core';
 
 /** A marker segment before the first scan (ITU-T T.81 §B.1.1.4). */
 export interface JpegSegment {
@@ -30,47 +43,80 @@ const fail = (message: string) => new MalformedInputError('jpeg', message);
 const standalone = (marker: number) => marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7);
 
 /**
- * Lists the segments from SOI up to and including SOS; the entropy-coded data
- * after SOS is never parsed (it is copied as it is).
+ * Lists the segments from SOI up to and including SOS in `head`, the first bytes
+ * of a file of `fileSize` bytes; the entropy-coded data after SOS is never parsed
+ * (it is copied as it is). Returns null when `head` ends before SOS and the file
+ * has more bytes; a length past the end of the file throws.
  */
-export function listSegments(jpeg: Uint8Array): { segments: JpegSegment[]; findings: Finding[] } {
-  if (jpeg.length === 0) throw fail('the file is empty (0 bytes)');
-  if (jpeg[0] !== 0xff || jpeg[1] !== SOI) throw fail('no SOI marker at the start');
+export function listSegments(head: Uint8Array, fileSize = head.length): JpegSegment[] | null {
+  if (fileSize === 0) throw fail('the file is empty (0 bytes)');
+  if (head[0] !== 0xff || head[1] !== SOI) throw fail('no SOI marker at the start');
   const segments: JpegSegment[] = [];
-  const findings: Finding[] = [];
+  const past = (end: number) => end > head.length;
+  const more = head.length < fileSize;
   let offset = 2;
   for (;;) {
-    if (offset + 2 > jpeg.length) throw fail(`file is truncated at offset ${offset}: no SOS marker before the end`);
-    if (jpeg[offset] !== 0xff) throw fail(`expected a marker at offset ${offset}, found 0x${jpeg[offset].toString(16).padStart(2, '0')}`);
+    if (past(offset + 4)) {
+      if (more) return null;
+      throw fail(`file is truncated at offset ${offset}: no SOS marker before the end`);
+    }
+    if (head[offset] !== 0xff) throw fail(`expected a marker at offset ${offset}, found 0x${head[offset].toString(16).padStart(2, '0')}`);
     let at = offset;
-    while (jpeg[at + 1] === 0xff && at + 2 < jpeg.length) at++; // fill bytes (T.81 §B.1.1.2)
-    const marker = jpeg[at + 1];
+    while (head[at + 1] === 0xff && at + 2 < head.length) at++; // fill bytes (T.81 §B.1.1.2)
+    const marker = head[at + 1];
     if (standalone(marker)) {
       offset = at + 2;
       continue;
     }
     if (marker === EOI) throw fail(`EOI at offset ${at} before any SOS: no image data`);
-    if (at + 4 > jpeg.length) throw fail(`segment header at offset ${at} is truncated`);
-    const length = u16be(jpeg, at + 2);
+    if (past(at + 4)) {
+      if (more) return null;
+      throw fail(`segment header at offset ${at} is truncated`);
+    }
+    const length = u16be(head, at + 2);
     if (length < 2) throw fail(`segment 0x${marker.toString(16)} at offset ${at} has length ${length}, less than 2`);
     const end = at + 2 + length;
-    if (end > jpeg.length)
-      throw fail(`segment 0x${marker.toString(16)} at offset ${at} declares ${length} bytes, past the end (${jpeg.length} bytes)`);
+    if (end > fileSize)
+      throw fail(`segment 0x${marker.toString(16)} at offset ${at} declares ${length} bytes, past the end (${fileSize} bytes)`);
+    if (past(end)) return null;
     segments.push({ marker, offset, dataOffset: at + 4, end });
     offset = end;
-    if (marker === SOS) break;
+    if (marker === SOS) return segments;
   }
-  if (!(jpeg[jpeg.length - 2] === 0xff && jpeg[jpeg.length - 1] === EOI) && !endsWithEoiThenPadding(jpeg)) {
-    findings.push(finding(Rules.damaged, 'warning', 'the file does not end with an EOI marker (truncated, or data follows the image)'));
+}
+
+/** First read of a JPEG head; doubled until the segments before SOS fit. */
+const initialHeadInBytes = 256 * 1024;
+
+/**
+ * Reads only what a label needs: the segments up to SOS and the last bytes (for
+ * the EOI check), never the entropy-coded image data.
+ */
+export async function readJpegHead(source: ByteSource): Promise<{ head: Uint8Array; segments: JpegSegment[]; findings: Finding[] }> {
+  if (source.size === 0) throw fail('the file is empty (0 bytes)');
+  if (source.size > maximumInMemoryFileInBytes)
+    throw new LimitExceededError(`jpeg: ${source.size} bytes is over the ${maximumInMemoryFileInBytes}-byte limit`);
+  let length = Math.min(source.size, initialHeadInBytes);
+  for (;;) {
+    const head = await source.read(0, length);
+    const segments = listSegments(head, source.size);
+    if (segments) {
+      const tail = await source.read(Math.max(0, source.size - 64), Math.min(64, source.size));
+      const endsWell = (tail[tail.length - 2] === 0xff && tail[tail.length - 1] === EOI) || endsWithEoiThenPadding(tail);
+      const findings = endsWell
+        ? []
+        : [finding(Rules.damaged, 'warning', 'the file does not end with an EOI marker (truncated, or data follows the image)')];
+      return { head, segments, findings };
+    }
+    length = Math.min(source.size, length * 2);
   }
-  return { segments, findings };
 }
 
 /** Some writers pad after EOI with zeros; that is not damage. */
-function endsWithEoiThenPadding(jpeg: Uint8Array): boolean {
-  let end = jpeg.length;
-  while (end > 2 && jpeg[end - 1] === 0) end--;
-  return end < jpeg.length && jpeg[end - 2] === 0xff && jpeg[end - 1] === EOI;
+function endsWithEoiThenPadding(tail: Uint8Array): boolean {
+  let end = tail.length;
+  while (end > 2 && tail[end - 1] === 0) end--;
+  return end < tail.length && tail[end - 2] === 0xff && tail[end - 1] === EOI;
 }
 
 export const payload = (jpeg: Uint8Array, s: JpegSegment): Uint8Array => jpeg.subarray(s.dataOffset, s.end);
