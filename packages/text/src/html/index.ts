@@ -198,6 +198,6 @@ function beforeHeadClose(text: string, headClose: HtmlTag, headOpen: HtmlTag | n
   const previousLineStart = text.lastIndexOf('\n', lineStart - 2) + 1;
   const previousIndent = /^[ \t]*/.exec(text.slice(previousLineStart, lineStart))?.[0] ?? '';
   const insideHead = headOpen !== null && previousLineStart >= headOpen.end;
-  const indent = insideHead && previousIndent.length > closeIndent.length ? previousIndent : `${closeIndent}  `;
+  const indent = insideHead ? previousIndent : `${closeIndent}  `;
   return { start: lineStart, end: lineStart, insert: `${indent}${meta}${eol}` };
 }

@@ -60,6 +60,13 @@ describe('labelTextStream', () => {
     expect(out.slice(0, -1).join('')).toBe(prose);
   });
 
+  it('passes a surrogate pair split across two chunks through untouched', async () => {
+    const source = ['地球', '\ud83c', '\udf0f', '。'];
+    const out = await collect(labelTextStream(chunks(source)));
+    expect(out.slice(0, -1)).toEqual(source);
+    expect(out.join('')).toBe('地球🌏。\n\n本内容由人工智能生成');
+  });
+
   it('labels an empty stream once', async () => {
     expect(await collect(labelTextStream(chunks([]), { start: true, end: true }))).toEqual(['本内容由人工智能生成\n\n']);
   });

@@ -61,7 +61,7 @@ describe('html write', () => {
     const { bytes } = await labelBytes(html, input, sampleLabel());
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     expect(fromUtf8(bytes.subarray(3))).toBe(
-      `<!DOCTYPE html>\r\n<html>\r\n<head>\r\n<title>t</title>\r\n  <meta name="AIGC" content="${escapedLabel()}">\r\n</head>\r\n<body></body>\r\n</html>\r\n`,
+      `<!DOCTYPE html>\r\n<html>\r\n<head>\r\n<title>t</title>\r\n<meta name="AIGC" content="${escapedLabel()}">\r\n</head>\r\n<body></body>\r\n</html>\r\n`,
     );
   });
 
