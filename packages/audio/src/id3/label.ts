@@ -54,5 +54,17 @@ export function rewriteId3Label(tag: Id3Tag, json: string | null, extraPadding: 
   }
   if (newFrame && !placed) frames.push(newFrame);
   const footer = tag.hasFooter ? 10 : 0;
-  return buildId3Tag(tag, frames, { targetBodySize: tag.totalSize - 10 - footer, extraPadding });
+  return buildId3Tag(withoutStaleExtendedHeader(tag), frames, { targetBodySize: tag.totalSize - 10 - footer, extraPadding });
+}
+
+/**
+ * A v2.3 extended header holds only the padding size and an optional CRC of the
+ * frames (ID3v2.3 §3.2), and a v2.4 one may hold a CRC (ID3v2.4 §3.2 flag c):
+ * both go stale when frames change, so such a header is dropped rather than
+ * left wrong. A v2.4 header without a CRC (update flag, restrictions) is kept.
+ */
+function withoutStaleExtendedHeader(tag: Id3Tag): Id3Tag {
+  if (tag.extendedHeader.length === 0) return tag;
+  const stale = tag.version === 3 || (tag.extendedHeader[5] & 0x20) !== 0;
+  return stale ? { ...tag, flags: tag.flags & ~0x40, extendedHeader: new Uint8Array(0) } : tag;
 }

@@ -110,9 +110,15 @@ describe('mp3 metadata carrier', () => {
     const v23 = concat([tag(3, 0x80, Uint8Array.from(unsynced)), audio]);
     const extended = concat([sync(6), Uint8Array.of(1, 0)]);
     const v24 = concat([tag(4, 0x50, concat([extended, frame(4, 'TXXX', userText('AIGC', json))]), true), audio]);
+    // ID3v2.3 §3.2 extended header: size 6, flags 0, padding size 0.
+    const v23Extended = concat([
+      tag(3, 0x40, concat([Uint8Array.of(0, 0, 0, 6, 0, 0, 0, 0, 0, 0), frame(3, 'TXXX', userText('AIGC', json))])),
+      audio,
+    ]);
     for (const [name, input, version] of [
       ['v2.2', v22, 2],
       ['v2.3 unsync', v23, 3],
+      ['v2.3 extended header', v23Extended, 3],
       ['v2.4 footer', v24, 4],
     ] as const) {
       const read = await mp3.read(bytesSource(input));
@@ -130,7 +136,10 @@ describe('mp3 metadata carrier', () => {
     const meta = await parseBuffer(relabeled.bytes, { mimeType: 'audio/mpeg' });
     expect(meta.native['ID3v2.3']?.find((t) => t.id === 'PRIV')).toBeDefined();
     expect(indexOfBytes(relabeled.bytes, Uint8Array.of(0x61, 0, 0xff, 0, 0xe0, 0xff, 0, 0x00, 0x01))).toBeGreaterThan(0);
+    // The v2.3 extended header's padding size would go stale, so it is dropped; v2.4's (no CRC) is kept.
+    expect((await labelBytes(mp3, v23Extended, sampleLabel())).bytes[5] & 0x40).toBe(0);
     const withFooter = await labelBytes(mp3, v24, sampleLabel());
+    expect(withFooter.bytes[5] & 0x40).toBe(0x40);
     const size = tagSize(withFooter.bytes);
     expect(String.fromCharCode(...withFooter.bytes.subarray(size, size + 3))).toBe('3DI');
   });
