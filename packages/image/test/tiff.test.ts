@@ -61,14 +61,14 @@ describe('tiff writer', () => {
     const input = await make();
     const { bytes } = await labelBytes(tiff, input, sampleLabel());
     expect(await pixels(bytes)).toEqual(await pixels(input));
-    const { littleEndian, ifd0Offset } = parseTiffHeader(bytes, 'tiff');
-    const ifd0 = readIfd(bytes, ifd0Offset, littleEndian, 'tiff');
+    const { littleEndian, ifd0Offset } = await parseTiffHeader(bytesSource(bytes), 'tiff');
+    const ifd0 = await readIfd(bytesSource(bytes), ifd0Offset, littleEndian, 'tiff');
     const xmp = ifd0.entries.find((e) => e.tag === 700);
     expect(xmp?.type).toBe(7);
     const tags = ifd0.entries.map((e) => e.tag);
     expect(tags).toEqual([...tags].sort((a, b) => a - b));
     // Only the header offset and the old IFD0 may change; everything else is appended.
-    const old = readIfd(input, parseTiffHeader(input, 'tiff').ifd0Offset, littleEndian, 'tiff');
+    const old = await readIfd(bytesSource(input), (await parseTiffHeader(bytesSource(input), 'tiff')).ifd0Offset, littleEndian, 'tiff');
     const changed = [...input.keys()].filter((i) => input[i] !== bytes[i]);
     expect(changed.every((i) => (i >= 4 && i < 8) || (i >= old.offset && i < old.nextPointerOffset))).toBe(true);
   });
@@ -111,6 +111,28 @@ describe('tiff writer', () => {
     const { bytes } = await labelBytes(tiff, input, sampleLabel());
     expect((await tiff.read(bytesSource(bytes))).carriers.map((c) => c.carrier)).toEqual(['xmp']);
     expect(await pixels(bytes)).toEqual(await pixels(input));
+  });
+});
+
+describe('tiff reads through the ByteSource', () => {
+  it('reads the header, IFD0 and the needed values only, never the strips', async () => {
+    const big = await toBytes(gradient(1000, 1000).tiff({ compression: 'none' }));
+    expect(big.length).toBeGreaterThan(2_000_000);
+    const source = bytesSource(big);
+    let handedOut = 0;
+    const counting = {
+      size: source.size,
+      read: async (offset: number, length: number) => {
+        const out = await source.read(offset, length);
+        handedOut += out.length;
+        return out;
+      },
+    };
+    const { bytes } = await labelBytes(tiff, big, sampleLabel());
+    await tiff.read(counting);
+    await tiff.write(counting, sampleLabel());
+    expect(handedOut).toBeLessThan(20_000);
+    expect((await readLabel(tiff, bytes)).label).toEqual(sampleLabel());
   });
 });
 

@@ -2,6 +2,7 @@ import {
   type AigcLabel,
   ascii,
   type ByteSource,
+  bytesSource,
   c2paEvidence,
   concat,
   type Evidence,
@@ -123,13 +124,13 @@ const maximumExifItemInBytes = 4 * 1024 * 1024;
 const EXIF_PREFIX = ascii('Exif\0\0');
 
 /** ISO/IEC 23008-12 Annex A.2.1: an Exif item is a u32 offset to the TIFF header, then the EXIF bytes. */
-function exifItemCarriers(bytes: Uint8Array, l: HeifLayout, info: ItemInfo, item: IlocItem, format: string, findings: Finding[]) {
+async function exifItemCarriers(bytes: Uint8Array, l: HeifLayout, info: ItemInfo, item: IlocItem, format: string, findings: Finding[]) {
   const data = itemData(bytes, item, l.idat, maximumExifItemInBytes);
   const where = `Exif item ${info.id}`;
   try {
     if (data.length < 4 || 4 + u32be(data, 0) > data.length)
       throw new MalformedInputError(format, `${where} has a TIFF header offset past its end`);
-    return { data, carriers: exifTextCarriers(data.subarray(4 + u32be(data, 0)), l.meta.offset, where, format) };
+    return { data, carriers: await exifTextCarriers(bytesSource(data.subarray(4 + u32be(data, 0))), l.meta.offset, where, format) };
   } catch (error) {
     if (!(error instanceof MalformedInputError)) throw error;
     findings.push(finding(Rules.damaged, 'warning', error.message, where));
@@ -177,7 +178,7 @@ function makeHandler(id: 'heif' | 'avif'): FormatHandler {
         evidence.push(...xmpEvidence(xml, where));
       }
       for (const { info, item } of itemsWhere(l, format, (i) => i.type === 'Exif')) {
-        carriers.push(...exifItemCarriers(bytes, l, info, item, format, findings).carriers);
+        carriers.push(...(await exifItemCarriers(bytes, l, info, item, format, findings)).carriers);
       }
       for (const b of l.top.filter(isC2paBox))
         evidence.push(c2paEvidence(bytes.subarray(b.offset + b.headerSize, b.end), `uuid box at byte ${b.offset}`));
@@ -220,7 +221,7 @@ function makeHandler(id: 'heif' | 'avif'): FormatHandler {
       const findings: Finding[] = [];
       const appended: { id: number; data: Uint8Array }[] = [{ id: xmpId, data: packet }];
       for (const { info, item } of itemsWhere(l, format, (i) => i.type === 'Exif')) {
-        const { data, carriers } = exifItemCarriers(bytes, l, info, item, format, findings);
+        const { data, carriers } = await exifItemCarriers(bytes, l, info, item, format, findings);
         if (carriers.length === 0) continue;
         const tiff = data.subarray(4 + u32be(data, 0));
         const rewritten = rewriteExifPayload(concat([EXIF_PREFIX, tiff]), {

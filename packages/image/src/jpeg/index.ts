@@ -1,6 +1,7 @@
 import {
   type AigcLabel,
   type ByteSource,
+  bytesSource,
   c2paEvidence,
   concat,
   type Evidence,
@@ -89,10 +90,10 @@ async function layout(source: ByteSource): Promise<JpegLayout & { bytes: Uint8Ar
 
 const xmpText = (jpeg: Uint8Array, s: JpegSegment): string => fromUtf8(payload(jpeg, s).subarray(XMP_SIGNATURE.length));
 
-function exifCarriers(jpeg: Uint8Array, s: JpegSegment, findings: Finding[]): LabelCarrier[] {
+async function exifCarriers(jpeg: Uint8Array, s: JpegSegment, findings: Finding[]): Promise<LabelCarrier[]> {
   try {
-    return exifTextCarriers(
-      payload(jpeg, s).subarray(EXIF_SIGNATURE.length),
+    return await exifTextCarriers(
+      bytesSource(payload(jpeg, s).subarray(EXIF_SIGNATURE.length)),
       s.dataOffset + EXIF_SIGNATURE.length,
       `APP1 Exif at byte ${s.offset}`,
       'jpeg',
@@ -148,7 +149,7 @@ export const jpeg: FormatHandler = {
       carriers.push(...xmpCarriers(e.xml, where, e.segments[0].offset));
       evidence.push(...xmpEvidence(e.xml, where));
     }
-    if (l.exif) carriers.push(...exifCarriers(bytes, l.exif, findings));
+    if (l.exif) carriers.push(...(await exifCarriers(bytes, l.exif, findings)));
     for (const s of l.blobs) carriers.push(blobCarrier(bytes, s));
     if (l.c2pa.length > 0) {
       const store = concat(l.c2pa.map((s) => payload(bytes, s)));
@@ -199,7 +200,7 @@ export const jpeg: FormatHandler = {
       : { start: xmpAt, end: xmpAt, insert: xmpSegment };
 
     const wantUserComment = options.extras?.exifUserComment === true;
-    const exifLabels = l.exif ? exifCarriers(bytes, l.exif, findings) : [];
+    const exifLabels = l.exif ? await exifCarriers(bytes, l.exif, findings) : [];
     if (wantUserComment || exifLabels.length > 0) {
       const exifPayload = rewriteExifPayload(l.exif ? payload(bytes, l.exif) : null, {
         // Image guide Annex B: UserComment holds the wrapped form with the ASCII character code.

@@ -1,9 +1,12 @@
 import {
+  type ByteSource,
   fromLatin1,
   fromUtf8,
   type LabelCarrier,
   LimitExceededError,
   MalformedInputError,
+  maximumXmpPacketInBytes,
+  readExact,
   u16be,
   u16le,
   u32be,
@@ -13,8 +16,9 @@ import { looksLikeLabel, textCarrier } from './carriers.js';
 
 /**
  * TIFF 6.0 image file directories, shared by TIFF files and the EXIF blocks of
- * JPEG (APP1 "Exif\0\0"), WebP (EXIF chunk) and HEIF (Exif item). Offsets are
- * relative to the start of the TIFF header; `base` maps them back into the file.
+ * JPEG (APP1 "Exif\0\0"), WebP (EXIF chunk) and HEIF (Exif item). They read
+ * through a ByteSource over the TIFF stream, so a TIFF file is never loaded whole;
+ * offsets are relative to the start of the TIFF header.
  */
 export interface TiffHeader {
   readonly littleEndian: boolean;
@@ -30,6 +34,8 @@ export interface IfdEntry {
   /** Offset of the value: inside the entry when it fits in 4 bytes, else the pointed-to offset. */
   readonly valueOffset: number;
   readonly valueLength: number;
+  /** The 12 bytes of the entry as stored (inline values live in its last 4). */
+  readonly raw: Uint8Array;
 }
 
 export interface Ifd {
@@ -76,51 +82,51 @@ export const reader = (littleEndian: boolean) => ({
   u32: littleEndian ? u32le : u32be,
 });
 
-export function parseTiffHeader(tiff: Uint8Array, format: string): TiffHeader {
-  if (tiff.length < 8) throw new MalformedInputError(format, 'TIFF header is truncated');
-  const order = (tiff[0] << 8) | tiff[1];
+export async function parseTiffHeader(tiff: ByteSource, format: string): Promise<TiffHeader> {
+  if (tiff.size < 8) throw new MalformedInputError(format, 'TIFF header is truncated');
+  const head = await readExact(tiff, 0, 8, format, 'TIFF header');
+  const order = (head[0] << 8) | head[1];
   if (order !== 0x4949 && order !== 0x4d4d) throw new MalformedInputError(format, 'no TIFF byte-order mark (II or MM)');
   const littleEndian = order === 0x4949;
   const { u16, u32 } = reader(littleEndian);
-  const magic = u16(tiff, 2);
+  const magic = u16(head, 2);
   if (magic === 43) throw new MalformedInputError(format, 'BigTIFF is not supported');
   if (magic !== 42) throw new MalformedInputError(format, `TIFF magic number is ${magic}, not 42`);
-  return { littleEndian, ifd0Offset: u32(tiff, 4) };
+  return { littleEndian, ifd0Offset: u32(head, 4) };
 }
 
-export function readIfd(tiff: Uint8Array, offset: number, littleEndian: boolean, format: string): Ifd {
+export async function readIfd(tiff: ByteSource, offset: number, littleEndian: boolean, format: string): Promise<Ifd> {
   const { u16, u32 } = reader(littleEndian);
-  if (offset < 8 || offset + 2 > tiff.length)
-    throw new MalformedInputError(format, `IFD offset ${offset} points past the end of the TIFF data (${tiff.length} bytes)`);
-  const count = u16(tiff, offset);
+  if (offset < 8 || offset + 2 > tiff.size) {
+    throw new MalformedInputError(format, `IFD offset ${offset} points past the end of the TIFF data (${tiff.size} bytes)`);
+  }
+  const count = u16(await readExact(tiff, offset, 2, format, 'IFD entry count'), 0);
   if (count > maximumIfdEntries)
     throw new LimitExceededError(`${format}: IFD at ${offset} declares ${count} entries, over ${maximumIfdEntries}`);
   const nextPointerOffset = offset + 2 + count * 12;
-  if (nextPointerOffset + 4 > tiff.length)
+  if (nextPointerOffset + 4 > tiff.size) {
     throw new MalformedInputError(format, `IFD at offset ${offset} with ${count} entries runs past the end of the TIFF data`);
+  }
+  const block = await readExact(tiff, offset + 2, count * 12 + 4, format, `IFD at offset ${offset}`);
   const entries: IfdEntry[] = [];
   for (let i = 0; i < count; i++) {
-    const entryOffset = offset + 2 + i * 12;
-    const tag = u16(tiff, entryOffset);
-    const type = u16(tiff, entryOffset + 2);
-    const n = u32(tiff, entryOffset + 4);
-    const size = TYPE_SIZES[type] ?? 1;
-    const valueLength = n * size;
-    const valueOffset = valueLength <= 4 ? entryOffset + 8 : u32(tiff, entryOffset + 8);
-    entries.push({ tag, type, count: n, entryOffset, valueOffset, valueLength });
+    const at = i * 12;
+    const entryOffset = offset + 2 + at;
+    const type = u16(block, at + 2);
+    const n = u32(block, at + 4);
+    const valueLength = n * (TYPE_SIZES[type] ?? 1);
+    const valueOffset = valueLength <= 4 ? entryOffset + 8 : u32(block, at + 8);
+    entries.push({ tag: u16(block, at), type, count: n, entryOffset, valueOffset, valueLength, raw: block.slice(at, at + 12) });
   }
-  return { offset, entries, nextPointerOffset, nextOffset: u32(tiff, nextPointerOffset) };
+  return { offset, entries, nextPointerOffset, nextOffset: u32(block, count * 12) };
 }
 
-/** The bytes of an entry's value; a value that points past the end throws. */
-export function entryBytes(tiff: Uint8Array, entry: IfdEntry, format: string): Uint8Array {
-  if (entry.valueOffset + entry.valueLength > tiff.length) {
-    throw new MalformedInputError(
-      format,
-      `TIFF tag ${entry.tag} value at offset ${entry.valueOffset} (${entry.valueLength} bytes) runs past the end`,
-    );
-  }
-  return tiff.subarray(entry.valueOffset, entry.valueOffset + entry.valueLength);
+/** The bytes of an entry's value; a value that points past the end, or is over `limit` bytes, throws. */
+export async function entryBytes(tiff: ByteSource, entry: IfdEntry, format: string, limit = maximumXmpPacketInBytes): Promise<Uint8Array> {
+  if (entry.valueLength <= 4) return entry.raw.subarray(8, 8 + entry.valueLength);
+  if (entry.valueLength > limit)
+    throw new LimitExceededError(`${format}: TIFF tag ${entry.tag} value of ${entry.valueLength} bytes is over ${limit}`);
+  return readExact(tiff, entry.valueOffset, entry.valueLength, format, `TIFF tag ${entry.tag} value`);
 }
 
 /** EXIF 2.3 §4.6.5 UserComment: an 8-byte character code, then the text. */
@@ -142,23 +148,23 @@ export function decodeUserComment(value: Uint8Array): string {
  * Labels in EXIF text tags: IFD0 ImageDescription and Exif IFD UserComment
  * (image guide Annex B alternative). `where` names the EXIF block for messages.
  */
-export function exifTextCarriers(tiff: Uint8Array, base: number, where: string, format: string): LabelCarrier[] {
-  const { littleEndian, ifd0Offset } = parseTiffHeader(tiff, format);
-  const ifd0 = readIfd(tiff, ifd0Offset, littleEndian, format);
+export async function exifTextCarriers(tiff: ByteSource, base: number, where: string, format: string): Promise<LabelCarrier[]> {
+  const { littleEndian, ifd0Offset } = await parseTiffHeader(tiff, format);
+  const ifd0 = await readIfd(tiff, ifd0Offset, littleEndian, format);
   const carriers: LabelCarrier[] = [];
   const description = ifd0.entries.find((e) => e.tag === TiffTag.imageDescription);
   if (description) {
-    const text = fromUtf8(entryBytes(tiff, description, format)).replace(/\0+$/, '');
+    const text = fromUtf8(await entryBytes(tiff, description, format)).replace(/\0+$/, '');
     if (looksLikeLabel(text)) {
       carriers.push(textCarrier('exif-image-description', `${where}, IFD0 ImageDescription`, base + description.entryOffset, text));
     }
   }
   const exifPointer = ifd0.entries.find((e) => e.tag === TiffTag.exifIfd);
   if (exifPointer) {
-    const exif = readIfd(tiff, reader(littleEndian).u32(tiff, exifPointer.valueOffset), littleEndian, format);
+    const exif = await readIfd(tiff, reader(littleEndian).u32(exifPointer.raw, 8), littleEndian, format);
     const comment = exif.entries.find((e) => e.tag === TiffTag.userComment);
     if (comment) {
-      const text = decodeUserComment(entryBytes(tiff, comment, format));
+      const text = decodeUserComment(await entryBytes(tiff, comment, format));
       if (looksLikeLabel(text))
         carriers.push(textCarrier('exif-user-comment', `${where}, Exif IFD UserComment`, base + comment.entryOffset, text));
     }

@@ -18,7 +18,6 @@ import {
   putU32le,
   type ReadResult,
   Rules,
-  readAll,
   splicePlan,
   utf8,
   type WriteOptions,
@@ -46,10 +45,10 @@ interface TiffLayout {
   readonly xmp: IfdEntry | undefined;
 }
 
-function layout(tiff: Uint8Array): TiffLayout {
-  if (tiff.length === 0) throw fail('the file is empty (0 bytes)');
-  const { littleEndian, ifd0Offset } = parseTiffHeader(tiff, 'tiff');
-  const ifd0 = readIfd(tiff, ifd0Offset, littleEndian, 'tiff');
+async function layout(tiff: ByteSource): Promise<TiffLayout> {
+  if (tiff.size === 0) throw fail('the file is empty (0 bytes)');
+  const { littleEndian, ifd0Offset } = await parseTiffHeader(tiff, 'tiff');
+  const ifd0 = await readIfd(tiff, ifd0Offset, littleEndian, 'tiff');
   return { littleEndian, ifd0, xmp: ifd0.entries.find((e) => e.tag === TiffTag.xmp) };
 }
 
@@ -76,9 +75,9 @@ function encodeIfd(littleEndian: boolean, entries: readonly Uint8Array[], tags: 
   return out;
 }
 
-function exifCarriers(tiff: Uint8Array, findings: Finding[]): LabelCarrier[] {
+async function exifCarriers(tiff: ByteSource, findings: Finding[]): Promise<LabelCarrier[]> {
   try {
-    return exifTextCarriers(tiff, 0, 'TIFF', 'tiff');
+    return await exifTextCarriers(tiff, 0, 'TIFF', 'tiff');
   } catch (error) {
     if (!(error instanceof MalformedInputError)) throw error;
     findings.push(finding(Rules.damaged, 'warning', error.message));
@@ -99,13 +98,12 @@ export const tiff: FormatHandler = {
       (head[0] === 0x4d && head[1] === 0x4d && head[2] === 0 && head[3] === 42)),
 
   async read(source: ByteSource): Promise<ReadResult> {
-    const bytes = await readAll(source, 'tiff');
-    const l = layout(bytes);
+    const l = await layout(source);
     const findings: Finding[] = [];
     const carriers: LabelCarrier[] = [];
     const evidence: Evidence[] = [];
     if (l.xmp) {
-      const xml = fromUtf8(entryBytes(bytes, l.xmp, 'tiff'));
+      const xml = fromUtf8(await entryBytes(source, l.xmp, 'tiff'));
       const where = `IFD0 tag 700 (XMP) at byte ${l.xmp.valueOffset}`;
       carriers.push(...xmpCarriers(xml, where, l.xmp.valueOffset));
       evidence.push(...xmpEvidence(xml, where));
@@ -113,7 +111,7 @@ export const tiff: FormatHandler = {
         findings.push(finding(Rules.damaged, 'info', `the XMP tag has field type ${l.xmp.type}, not 7 (UNDEFINED) or 1 (BYTE)`));
       }
     }
-    carriers.push(...exifCarriers(bytes, findings));
+    carriers.push(...(await exifCarriers(source, findings)));
     return { format: 'tiff', carriers, findings, evidence };
   },
 
@@ -125,19 +123,18 @@ export const tiff: FormatHandler = {
    * UserComment is dropped the same way (one label per file).
    */
   async write(source: ByteSource, label: AigcLabel, options: WriteOptions = {}): Promise<WriteResult> {
-    const bytes = await readAll(source, 'tiff');
-    const l = layout(bytes);
+    const l = await layout(source);
     const { littleEndian, ifd0 } = l;
     const findings: Finding[] = [];
     const json = options.form === 'wrapped' ? encodeWrapped(label) : encodeBare(label);
-    const packet = utf8(labelXmpPacket(l.xmp ? fromUtf8(entryBytes(bytes, l.xmp, 'tiff')) : null, json, options));
-    const exifLabels = exifCarriers(bytes, findings);
+    const packet = utf8(labelXmpPacket(l.xmp ? fromUtf8(await entryBytes(source, l.xmp, 'tiff')) : null, json, options));
+    const exifLabels = await exifCarriers(source, findings);
     const dropDescription = exifLabels.some((c) => c.carrier === 'exif-image-description');
     const dropComment = exifLabels.some((c) => c.carrier === 'exif-user-comment');
 
     // Values and IFDs start on a word boundary (TIFF 6.0 §2).
     const appended: Uint8Array[] = [];
-    let end = bytes.length;
+    let end = source.size;
     const append = (data: Uint8Array): number => {
       if (end % 2) {
         appended.push(new Uint8Array(1));
@@ -157,12 +154,12 @@ export const tiff: FormatHandler = {
     const replaced = new Map<number, Uint8Array>();
     if (dropComment) {
       const pointer = ifd0.entries.find((e) => e.tag === TiffTag.exifIfd) as IfdEntry;
-      const exif = readIfd(bytes, reader(littleEndian).u32(bytes, pointer.valueOffset), littleEndian, 'tiff');
+      const exif = await readIfd(source, reader(littleEndian).u32(pointer.raw, 8), littleEndian, 'tiff');
       const kept = exif.entries.filter((e) => e.tag !== TiffTag.userComment);
       const newExif = append(
         encodeIfd(
           littleEndian,
-          kept.map((e) => bytes.slice(e.entryOffset, e.entryOffset + 12)),
+          kept.map((e) => e.raw),
           kept.map((e) => e.tag),
           exif.nextOffset,
         ),
@@ -177,13 +174,13 @@ export const tiff: FormatHandler = {
       edits.push({ start: l.xmp.entryOffset, end: l.xmp.entryOffset + 12, insert: xmpEntry });
     } else {
       const kept = ifd0.entries.filter((e) => e.tag !== TiffTag.xmp && !(dropDescription && e.tag === TiffTag.imageDescription));
-      const entries = [...kept.map((e) => replaced.get(e.tag) ?? bytes.slice(e.entryOffset, e.entryOffset + 12)), xmpEntry];
+      const entries = [...kept.map((e) => replaced.get(e.tag) ?? e.raw), xmpEntry];
       const newIfd0 = append(encodeIfd(littleEndian, entries, [...kept.map((e) => e.tag), TiffTag.xmp], ifd0.nextOffset));
       const header = new Uint8Array(4);
       (littleEndian ? putU32le : putU32be)(header, 0, newIfd0);
       edits.push({ start: 4, end: 8, insert: header });
     }
-    edits.push({ start: bytes.length, end: bytes.length, insert: concat(appended) });
-    return { ...splicePlan(bytes.length, edits), findings };
+    edits.push({ start: source.size, end: source.size, insert: concat(appended) });
+    return { ...splicePlan(source.size, edits), findings };
   },
 };

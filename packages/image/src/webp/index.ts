@@ -88,7 +88,7 @@ function vp8xChunk(flags: number, width: number, height: number): Uint8Array {
   return riff.riffChunk('VP8X', data);
 }
 
-function exifCarriers(bytes: Uint8Array, c: riff.RiffChunk, findings: Finding[]): LabelCarrier[] {
+async function exifCarriers(bytes: Uint8Array, c: riff.RiffChunk, findings: Finding[]): Promise<LabelCarrier[]> {
   let data = chunkData(bytes, c);
   let base = c.dataOffset;
   // Some writers keep the JPEG "Exif\0\0" prefix inside the chunk.
@@ -97,7 +97,7 @@ function exifCarriers(bytes: Uint8Array, c: riff.RiffChunk, findings: Finding[])
     base += 6;
   }
   try {
-    return exifTextCarriers(data, base, `EXIF chunk at byte ${c.offset}`, 'webp');
+    return await exifTextCarriers(bytesSource(data), base, `EXIF chunk at byte ${c.offset}`, 'webp');
   } catch (error) {
     if (!(error instanceof MalformedInputError)) throw error;
     findings.push(finding(Rules.damaged, 'warning', error.message, `EXIF chunk at byte ${c.offset}`));
@@ -127,7 +127,7 @@ export const webp: FormatHandler = {
         const where = `XMP chunk at byte ${c.offset}`;
         carriers.push(...xmpCarriers(xml, where, c.offset));
         evidence.push(...xmpEvidence(xml, where));
-      } else if (c.id === 'EXIF') carriers.push(...exifCarriers(bytes, c, findings));
+      } else if (c.id === 'EXIF') carriers.push(...(await exifCarriers(bytes, c, findings)));
       else if (c.id === C2PA_CHUNK) evidence.push(c2paEvidence(chunkData(bytes, c), `C2PA chunk at byte ${c.offset}`));
     }
     const vp8x = l.chunks[0].id === 'VP8X' ? chunkData(bytes, l.chunks[0]) : null;
@@ -150,7 +150,8 @@ export const webp: FormatHandler = {
     const xmpChunks = l.chunks.filter((c) => c.id === 'XMP ');
     if (xmpChunks.length > 1) throw fail(`${xmpChunks.length} XMP chunks; a WebP file may have one`);
     const findings: Finding[] = [];
-    const exifLabels = l.chunks.filter((c) => c.id === 'EXIF').flatMap((c) => exifCarriers(bytes, c, findings));
+    const exifLabels: LabelCarrier[] = [];
+    for (const c of l.chunks.filter((c) => c.id === 'EXIF')) exifLabels.push(...(await exifCarriers(bytes, c, findings)));
     const existing = xmpChunks[0];
     const xmpChunk = riff.riffChunk('XMP ', utf8(labelXmpPacket(existing ? fromUtf8(chunkData(bytes, existing)) : null, json, options)));
     const edits: ByteEdit[] = [];
