@@ -29,7 +29,6 @@ export function createPool(concurrency: number): Pool {
       if (next) next(worker);
       else idle.push(worker);
     });
-    worker.unref();
   }
   const acquire = () => new Promise<Worker>((resolve) => (idle.length ? resolve(idle.pop() as Worker) : waiting.push(resolve)));
   return {
