@@ -16,8 +16,12 @@ mkdirSync(cacheDir, { recursive: true });
 const clip = join(cacheDir, `video-explicit-${MINUTES}min-1080p-h264-g50.mp4`);
 
 if (!existsSync(clip)) {
+  // Encoding 15,000 1080p frames only to get a test input would take longer than the bench itself, so a
+  // 10 s clip (5 GOPs) is encoded once and stream-copied 60 times; the packets, GOPs and timing are those
+  // of a real 10-minute x264 stream.
   console.log(`generating ${clip} (x264 ultrafast, GOP 50, AAC; once)…`);
   const started = performance.now();
+  const unit = join(cacheDir, 'video-explicit-10s-unit.mp4');
   const partial = `${clip}.partial.mp4`;
   execFileSync(tools.ffmpeg, [
     '-v',
@@ -26,11 +30,11 @@ if (!existsSync(clip)) {
     '-f',
     'lavfi',
     '-i',
-    `testsrc2=size=1920x1080:rate=25:duration=${MINUTES * 60}`,
+    'testsrc2=size=1920x1080:rate=25:duration=10',
     '-f',
     'lavfi',
     '-i',
-    `sine=frequency=440:sample_rate=48000:duration=${MINUTES * 60}`,
+    'sine=frequency=440:sample_rate=48000:duration=10',
     '-c:v',
     'libx264',
     '-preset',
@@ -43,8 +47,10 @@ if (!existsSync(clip)) {
     'aac',
     '-b:a',
     '128k',
-    partial,
+    unit,
   ]);
+  execFileSync(tools.ffmpeg, ['-v', 'error', '-y', '-stream_loop', String(MINUTES * 6 - 1), '-i', unit, '-c', 'copy', partial]);
+  rmSync(unit);
   renameSync(partial, clip);
   console.log(`generated in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
@@ -64,7 +70,14 @@ try {
     const result = await applyVisibleVideoLabel({ input: clip, output, workDir, overlay, mode, encoderPreset: 'ultrafast' });
     const seconds = (performance.now() - started) / 1000;
     if (!result.checks.ok) throw new Error(`${mode}: output checks failed: ${JSON.stringify(result.checks)}`);
-    rows.push({ mode: result.mode, seconds, reencoded: result.reencodedSeconds, checks: result.checks, size: statSync(output).size });
+    rows.push({
+      mode: result.mode,
+      seconds,
+      verify: result.verifySeconds,
+      reencoded: result.reencodedSeconds,
+      checks: result.checks,
+      size: statSync(output).size,
+    });
   }
 } finally {
   rmSync(workDir, { recursive: true, force: true });
@@ -78,6 +91,7 @@ console.table(
   rows.map((row) => ({
     mode: row.mode,
     'total s': row.seconds.toFixed(2),
+    'of which checks s': row.verify.toFixed(2),
     're-encoded s': row.reencoded.toFixed(2),
     'decode check': row.checks.decode.scope,
     'copied packets identical': row.checks.copiedPackets
@@ -87,4 +101,8 @@ console.table(
   })),
 );
 const ratio = full.seconds / smart.seconds;
-console.log(`smart render is ${ratio.toFixed(1)}x faster than a full re-encode (target ≥ 20x): ${ratio >= 20 ? 'PASS' : 'BELOW TARGET'}`);
+const renderRatio = (full.seconds - full.verify) / (smart.seconds - smart.verify);
+console.log(
+  `smart render is ${ratio.toFixed(1)}x faster than a full re-encode, checks included (target ≥ 20x): ${ratio >= 20 ? 'PASS' : 'BELOW TARGET'}`,
+);
+console.log(`without the output checks: ${renderRatio.toFixed(1)}x`);

@@ -59,6 +59,8 @@ export interface VisibleVideoLabelResult {
   readonly intervals: readonly LabelInterval[];
   readonly encoder: string;
   readonly checks: OutputChecks;
+  /** Wall-clock seconds spent on the output checks (included in the call's time). */
+  readonly verifySeconds: number;
 }
 
 interface RenderContext {
@@ -151,6 +153,7 @@ async function trySmartRender(context: RenderContext): Promise<SmartOutcome> {
       };
   }
   await joinSegments(context, plan.spans, heads);
+  const verifyStarted = performance.now();
   const checks = await verifyOutput({
     tools,
     output: options.output,
@@ -168,6 +171,7 @@ async function trySmartRender(context: RenderContext): Promise<SmartOutcome> {
       mode: 'smart',
       reason: `re-encoded ${plan.spans.length} span(s), ${seconds.toFixed(2)} s of ${info.duration.toFixed(2)} s; other packets copied`,
       reencodedSeconds: seconds,
+      verifySeconds: (performance.now() - verifyStarted) / 1000,
       intervals,
       encoder: encoder.description,
       checks,
@@ -417,6 +421,7 @@ async function fullRender(context: RenderContext, reason: string): Promise<Visib
       options.output,
     ]);
   }
+  const verifyStarted = performance.now();
   const checks = await verifyOutput({
     tools,
     output: options.output,
@@ -427,7 +432,8 @@ async function fullRender(context: RenderContext, reason: string): Promise<Visib
     input: options.input,
   });
   if (!checks.ok) throw new WriteVerificationError(`the labelled video failed its checks: ${failedChecks(checks)}`);
-  return { mode: 'full', reason, reencodedSeconds: info.duration, intervals, encoder: encoder.description, checks };
+  const verifySeconds = (performance.now() - verifyStarted) / 1000;
+  return { mode: 'full', reason, reencodedSeconds: info.duration, intervals, encoder: encoder.description, checks, verifySeconds };
 }
 
 function failedChecks(checks: OutputChecks): string {
