@@ -192,9 +192,12 @@ function scanBlocks(text: string, from: number): Blocks {
     }
     const indented = /^(?: {4}|\t)/.test(line);
     const opensParagraph = !indented && /^[^\s#>|<`~$\-*+=_]/.test(line) && !LIST_ITEM.test(line) && !line.includes('|');
-    if (opensParagraph && previous !== 'none') {
-      if (blankBefore) paragraphBreaks.push({ at: lineStart, blankBefore: true });
-      else if (previous === 'paragraph') lineBreaks.push({ at: lineStart, blankBefore: false });
+    // After a blank line, a heading, a fence or a quote at the margin starts a new block too; a list item
+    // or a table row may continue the list or table before it, so the label never goes there.
+    const opensBlock = opensParagraph || (!indented && /^(?:#{1,6}[ \t]|`{3,}|~{3,}|>)/.test(line));
+    if (previous !== 'none') {
+      if (opensBlock && blankBefore) paragraphBreaks.push({ at: lineStart, blankBefore: true });
+      else if (opensParagraph && previous === 'paragraph' && !blankBefore) lineBreaks.push({ at: lineStart, blankBefore: false });
     }
     const fenceMatch = FENCE.exec(line);
     if (fenceMatch) {

@@ -15,8 +15,6 @@ const TRADITIONAL: Readonly<Record<string, string>> = {
   覆: '复',
   複: '复',
   結: '结',
-  檔: '档',
-  應: '应',
   謹: '谨',
   實: '实',
   註: '注',
@@ -30,9 +28,6 @@ const TRADITIONAL: Readonly<Record<string, string>> = {
   動: '动',
   術: '术',
   畫: '画',
-  繪: '绘',
-  製: '制',
-  聞: '闻',
   錯: '错',
   誤: '误',
   準: '准',
@@ -45,10 +40,7 @@ const TRADITIONAL: Readonly<Record<string, string>> = {
   對: '对',
   話: '话',
   譯: '译',
-  訊: '讯',
   報: '报',
-  們: '们',
-  產: '产',
 };
 const TRADITIONAL_CHARS = new RegExp(`[${Object.keys(TRADITIONAL).join('')}]`, 'g');
 const IS_TRADITIONAL = new Uint8Array(0x10000);

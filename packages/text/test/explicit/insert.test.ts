@@ -78,8 +78,8 @@ describe('addExplicitLabel', () => {
     expect(lines[labelLine]).toBe('本内容由人工智能生成');
     expect(lines[labelLine - 1]).toBe('');
     expect(lines[labelLine + 1]).toBe('');
-    // The only safe places are before the fenced block, before the list, and before the closing paragraph.
-    expect(['```js', '- item one', 'Closing paragraph.']).toContain(lines[labelLine + 2]);
+    // The only safe places are before the fenced block and before the closing paragraph.
+    expect(['```js', 'Closing paragraph.']).toContain(lines[labelLine + 2]);
   });
 
   it('puts the start label after the front matter and the end label before an unclosed fence', () => {

@@ -21,6 +21,8 @@ const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../fixtur
 
 describeHandlerContract(markdown, () => fixture('with-front-matter.md'));
 describeHandlerContract(markdown, () => utf8('# No front matter\n\nJust text.\n'));
+describeHandlerContract(markdown, () => CRLF_SAMPLE);
+describeHandlerContract(markdown, () => fixture('bom.md'));
 
 const AIGC_BLOCK = [
   'AIGC:',
