@@ -137,7 +137,8 @@ export function paginateHeaderPackets(packets: readonly Uint8Array[], serial: nu
   for (const packet of packets) {
     const segmentCount = Math.floor(packet.length / 255) + 1;
     for (let s = 0; s < segmentCount; s++) {
-      if (lacing.length === maximumSegments) flush(true);
+      // A full page: the next one continues a packet unless this segment starts a new one.
+      if (lacing.length === maximumSegments) flush(s > 0);
       const length = Math.min(255, packet.length - s * 255);
       lacing.push(length);
       data.push(packet.subarray(s * 255, s * 255 + length));

@@ -3,6 +3,7 @@ import { parseBuffer } from 'music-metadata';
 import { describe, expect, it } from 'vitest';
 import { describeHandlerContract, sampleLabel } from '../../../../test/handler-contract.js';
 import { ogg } from '../../src/ogg/index.js';
+import { paginateHeaderPackets } from '../../src/ogg/pages.js';
 import { decodePcm, generateAudio, probeTags, tagValue } from './media.js';
 
 const vorbis = generateAudio('tone.ogg', ['-c:a', 'libvorbis', '-metadata', 'title=Tone']);
@@ -102,6 +103,28 @@ describe('ogg metadata carrier', () => {
     await expect(labelBytes(ogg, damaged, sampleLabel())).rejects.toBeInstanceOf(MalformedInputError);
     const truncated = vorbis.slice(0, second.offset + 30);
     await expect(ogg.read(bytesSource(truncated))).rejects.toThrow(/runs past the end of the file/);
+  });
+
+  it('lays header packets out with continuation flags, granules and lacing per RFC 3533', () => {
+    // 254 full segments + one of 100 bytes: the first packet ends exactly at the end of a full page.
+    const first = new Uint8Array(254 * 255 + 100).fill(1);
+    const second = new Uint8Array(255 * 300).fill(2);
+    const pages = paginateHeaderPackets([first, second], 7, 1).map((page) => ({
+      headerType: page[5],
+      granule: Array.from(page.subarray(6, 14)),
+      sequence: u32le(page, 18),
+      segments: page[26],
+      lastLacing: page[27 + page[26] - 1],
+      crcOk: crcOf(page) === u32le(page, 22),
+    }));
+    const zero = [0, 0, 0, 0, 0, 0, 0, 0];
+    const none = [255, 255, 255, 255, 255, 255, 255, 255];
+    // The second packet (76500 bytes) needs 300 full segments and a closing 0: 255 on page 2, 46 on page 3.
+    expect(pages).toEqual([
+      { headerType: 0, granule: zero, sequence: 1, segments: 255, lastLacing: 100, crcOk: true },
+      { headerType: 0, granule: none, sequence: 2, segments: 255, lastLacing: 255, crcOk: true },
+      { headerType: 1, granule: zero, sequence: 3, segments: 46, lastLacing: 0, crcOk: true },
+    ]);
   });
 
   it('does not claim Ogg FLAC', () => {
