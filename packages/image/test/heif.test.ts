@@ -111,6 +111,16 @@ describe('heif/avif reader', () => {
     expect(read.carriers.map((c) => [c.carrier, c.form, c.canonical, c.label])).toEqual([['xmp', form, canonical, fixtureLabel]]);
   });
 
+  it.skipIf(!hasExiftool)('reads a file ExifTool labeled with a TC260 config and relabels it', async () => {
+    const input = fixture('heif/exiftool.avif');
+    expect((await readLabel(avif, input)).label).toEqual(fixtureLabel);
+    const label = sampleLabel();
+    const { bytes } = await labelBytes(avif, input, label);
+    expect((await avif.read(bytesSource(bytes))).carriers.map((c) => c.label)).toEqual([label]);
+    expect(await pixels(bytes)).toEqual(await pixels(input));
+    expect(JSON.parse(String(exiftoolJson(bytes, 'avif')['XMP-TC260:AIGC']))).toEqual(label);
+  });
+
   it('reports a C2PA uuid box and warns that writing invalidates it', async () => {
     const c2pa = isobmff.makeBox('uuid', [
       Uint8Array.from([0xd8, 0xfe, 0xc3, 0xd6, 0x1b, 0x0e, 0x48, 0x3c, 0x92, 0x97, 0x58, 0x28, 0x87, 0x7e, 0xc4, 0x81]),
