@@ -125,7 +125,7 @@ function planLabel(width: number, height: number, options: VisibleLabelOptions):
 const rasteriseTile = (svg: string) => sharp(new TextEncoder().encode(svg)).png({ compressionLevel: 0 }).toBuffer();
 
 /** Maps sharp's failure messages onto the shared error classes. */
-function imageError(error: unknown, format: string): Error {
+export function imageError(error: unknown, format: string): Error {
   const message = error instanceof Error ? error.message : String(error);
   if (/pixel limit/i.test(message)) return new LimitExceededError(`${format}: ${message}`);
   if (/unsupported image format/i.test(message)) return new UnsupportedFormatError('unsupported or unrecognised image data');
@@ -169,7 +169,8 @@ async function encodeLike(image: Sharp, meta: Metadata, bytes: Uint8Array, optio
     case 'webp':
       return image.webp((await isLosslessWebp(bytes)) ? { lossless: true } : { quality: 90 });
     case 'gif':
-      return image.gif();
+      // A fresh palette per frame: reusing one across frames of different colours dithers whole frames.
+      return image.gif({ interPaletteMaxError: 0 });
     case 'tiff':
       return image.tiff({ compression: 'lzw' });
     case 'heif':

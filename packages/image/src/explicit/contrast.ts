@@ -74,12 +74,33 @@ function worstContrast(region: RegionPixels, scheme: Scheme, opacity: number): n
   return worst;
 }
 
+/** Standard deviation of the relative luminance of every pixel under the label. */
+function luminanceSpread(regions: readonly RegionPixels[]): number {
+  let count = 0;
+  let sum = 0;
+  let squares = 0;
+  for (const { data, channels } of regions) {
+    for (let i = 0; i + channels <= data.length; i += channels) {
+      const l = relativeLuminance(data[i], data[i + 1], data[i + 2]);
+      count++;
+      sum += l;
+      squares += l * l;
+    }
+  }
+  if (count === 0) return 0;
+  const mean = sum / count;
+  return Math.sqrt(Math.max(0, squares / count - mean * mean));
+}
+
 /**
  * Picks text colour, plate colour and the lowest plate opacity that keep every pixel under the
  * label at ≥ 4.5:1, falling back to an opaque plate (21:1).
  */
 export function choosePlate(regions: readonly RegionPixels[]): LabelContrast {
-  for (const opacity of OPACITIES) {
+  // A busy backdrop (high luminance spread) clutters the glyph edges even at 4.5:1, for eyes and
+  // for OCR alike, so the plate gets more opaque as the spread grows.
+  const floor = Math.min(OPACITIES[OPACITIES.length - 1], OPACITIES[0] + 2 * luminanceSpread(regions));
+  for (const opacity of OPACITIES.filter((o) => o >= floor)) {
     let best: LabelContrast | undefined;
     for (const scheme of SCHEMES) {
       const ratio = Math.min(...regions.map((region) => worstContrast(region, scheme, opacity)));

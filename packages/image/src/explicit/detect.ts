@@ -1,15 +1,8 @@
 import { createRequire } from 'node:module';
-import {
-  AigcLabelError,
-  checkWording,
-  type Finding,
-  finding,
-  LimitExceededError,
-  MalformedInputError,
-  type WordingCheck,
-} from '@aigc-label/core';
+import { AigcLabelError, checkWording, type Finding, finding, MalformedInputError, type WordingCheck } from '@aigc-label/core';
 import sharp from 'sharp';
-import type { Line, Worker } from 'tesseract.js';
+import type { Line, PSM, Worker } from 'tesseract.js';
+import { imageError } from './apply.js';
 import { DEFAULT_PIXEL_LIMIT, ExplicitRules, type LabelPosition, MIN_TEXT_HEIGHT_RATIO } from './options.js';
 
 const require = createRequire(import.meta.url);
@@ -62,6 +55,10 @@ const STRIPS: readonly [number, number][] = [
   [0.35, 0.65],
   [0.7, 1],
 ];
+
+// Tesseract page segmentation modes (tesseract.js PSM constants).
+const PSM_AUTO = '3' as PSM;
+const PSM_SPARSE = '11' as PSM;
 
 let worker: Promise<Worker> | undefined;
 
@@ -116,8 +113,52 @@ function positionOf(cx: number, cy: number, width: number, height: number): Dete
   return `${row}-${column}`;
 }
 
-const allLines = (blocks: readonly { paragraphs: readonly { lines: readonly Line[] }[] }[] | null): Line[] =>
-  (blocks ?? []).flatMap((block) => block.paragraphs.flatMap((paragraph) => paragraph.lines));
+interface TextRow {
+  readonly text: string;
+  readonly x0: number;
+  readonly y0: number;
+  readonly x1: number;
+  readonly y1: number;
+  readonly confidence: number;
+}
+
+/**
+ * Tesseract lines joined into rows: sparse-text segmentation may split one label into pieces
+ * ("人" + "工智能生成"); pieces of about the same height on the same band, less than 1.5 heights apart, belong together.
+ */
+function textRows(blocks: readonly { paragraphs: readonly { lines: readonly Line[] }[] }[] | null): TextRow[] {
+  const lines = (blocks ?? [])
+    .flatMap((block) => block.paragraphs.flatMap((paragraph) => paragraph.lines))
+    .map((line) => ({ text: line.text.trim(), ...line.bbox, confidence: line.confidence }))
+    .sort((a, b) => a.x0 - b.x0);
+  const rows: TextRow[] = [];
+  for (const line of lines) {
+    const height = line.y1 - line.y0;
+    const centre = (line.y0 + line.y1) / 2;
+    const index = rows.findIndex(
+      (row) =>
+        Math.abs((row.y0 + row.y1) / 2 - centre) < height / 2 &&
+        Math.abs(row.y1 - row.y0 - height) < 0.35 * height &&
+        line.x0 - row.x1 < 1.5 * height &&
+        line.x0 >= row.x0,
+    );
+    if (index < 0) {
+      rows.push(line);
+      continue;
+    }
+    const row = rows[index];
+    rows[index] = {
+      text: `${row.text}${line.text}`,
+      x0: row.x0,
+      y0: Math.min(row.y0, line.y0),
+      x1: Math.max(row.x1, line.x1),
+      y1: Math.max(row.y1, line.y1),
+      // Weighted by length, so a stray mark read next to a label does not sink its confidence.
+      confidence: (row.confidence * row.text.length + line.confidence * line.text.length) / Math.max(1, row.text.length + line.text.length),
+    };
+  }
+  return rows;
+}
 
 /**
  * Looks for visible labels with offline OCR (Measures Art. 6(3): a platform must look for traces
@@ -146,10 +187,67 @@ export async function detectVisibleLabels(bytes: Uint8Array, options: DetectVisi
     return await readLabels(scaled.data, width, height, scale, Math.min(info.width, info.height), options.wholeImage ?? true);
   } catch (error) {
     if (error instanceof AigcLabelError) throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    if (/pixel limit/i.test(message)) throw new LimitExceededError(`image: ${message}`);
-    throw new MalformedInputError('image', message.split('\n')[0]);
+    throw imageError(error, 'image');
   }
+}
+
+/**
+ * Ink height of a text row, px, measured on the pixels: Tesseract's line boxes may take in a
+ * backing plate or stray marks. Inside the row box (less 10% at each side, where plate corners
+ * are), pixels are split into two classes by Otsu's threshold; the smaller class is the text. The
+ * height is the run of rows holding text pixels around the fullest row, stopping at a gap of
+ * more than 2 rows (the plate's padding or the space between lines).
+ */
+function measuredInkHeight(pixels: Uint8Array, width: number, box: { x0: number; y0: number; x1: number; y1: number }): number {
+  const inset = Math.round((box.x1 - box.x0) * 0.1);
+  const [left, right] = [Math.max(0, box.x0 + inset), Math.min(width, box.x1 - inset)];
+  const [top, bottom] = [Math.max(0, box.y0), Math.min(pixels.length / (3 * width), box.y1)];
+  if (right - left < 2 || bottom - top < 2) return box.y1 - box.y0;
+  const grey = (x: number, y: number) => {
+    const i = (y * width + x) * 3;
+    return (pixels[i] * 299 + pixels[i + 1] * 587 + pixels[i + 2] * 114) / 1000;
+  };
+  const histogram = new Array<number>(256).fill(0);
+  for (let y = top; y < bottom; y++) for (let x = left; x < right; x++) histogram[Math.round(grey(x, y))]++;
+  const total = (right - left) * (bottom - top);
+  const threshold = otsu(histogram, total);
+  const below = histogram.slice(0, threshold + 1).reduce((a, b) => a + b, 0);
+  const textIsDark = below <= total - below;
+  const counts: number[] = [];
+  for (let y = top; y < bottom; y++) {
+    let n = 0;
+    for (let x = left; x < right; x++) if (grey(x, y) <= threshold === textIsDark) n++;
+    counts.push(n);
+  }
+  const minimum = Math.max(2, (right - left) * 0.02);
+  const middle = counts.slice(Math.floor(counts.length / 4), Math.ceil((3 * counts.length) / 4));
+  const start = Math.floor(counts.length / 4) + middle.indexOf(Math.max(...middle));
+  const extend = (step: number) => {
+    let edge = start;
+    for (let y = start, gap = 0; y >= 0 && y < counts.length && gap <= 2; y += step) {
+      if (counts[y] >= minimum) {
+        edge = y;
+        gap = 0;
+      } else gap++;
+    }
+    return edge;
+  };
+  return extend(1) - extend(-1) + 1;
+}
+
+/** Otsu's threshold of a grey-level histogram. */
+function otsu(histogram: readonly number[], total: number): number {
+  const sum = histogram.reduce((acc, n, v) => acc + n * v, 0);
+  let [sumBelow, countBelow, best, threshold] = [0, 0, -1, 127];
+  for (let v = 0; v < 256; v++) {
+    countBelow += histogram[v];
+    sumBelow += v * histogram[v];
+    const countAbove = total - countBelow;
+    if (countBelow === 0 || countAbove === 0) continue;
+    const between = countBelow * countAbove * (sumBelow / countBelow - (sum - sumBelow) / countAbove) ** 2;
+    if (between > best) [best, threshold] = [between, v];
+  }
+  return threshold;
 }
 
 async function readLabels(
@@ -176,24 +274,26 @@ async function readLabels(
       .extract({ left: 0, top: region.top, width, height: region.bottom - region.top })
       .png({ compressionLevel: 1 })
       .toBuffer();
-    let lines: Line[];
+    let rows: TextRow[];
     try {
-      lines = allLines((await engine.recognize(png, {}, { blocks: true, text: false })).data.blocks);
+      // Strips: automatic page segmentation. Whole image: sparse text, which finds small captions in busy pictures.
+      await engine.setParameters({ tessedit_pageseg_mode: index < STRIPS.length ? PSM_AUTO : PSM_SPARSE });
+      rows = textRows((await engine.recognize(png, {}, { blocks: true, text: false })).data.blocks);
     } catch (error) {
       findings.push(finding(OCR_FAILED_RULE, 'error', `OCR failed on a strip: ${String(error)}`));
       continue;
     }
-    for (const line of lines) {
-      const wording = checkWording(line.text, { ocr: true });
-      if (!wording.ok || line.confidence < MIN_LINE_CONFIDENCE) continue;
-      const x = line.bbox.x0 / scale;
-      const y = (line.bbox.y0 + region.top) / scale;
-      const w = (line.bbox.x1 - line.bbox.x0) / scale;
-      const h = (line.bbox.y1 - line.bbox.y0) / scale;
+    for (const row of rows) {
+      const wording = checkWording(row.text, { ocr: true });
+      if (!wording.ok || row.confidence < MIN_LINE_CONFIDENCE) continue;
+      const x = row.x0 / scale;
+      const y = (row.y0 + region.top) / scale;
+      const w = (row.x1 - row.x0) / scale;
+      const h = measuredInkHeight(pixels, width, { ...row, y0: row.y0 + region.top, y1: row.y1 + region.top }) / scale;
       const position = positionOf(x + w / 2, y + h / 2, width / scale, height / scale);
       if (labels.some((l) => Math.abs(l.x - x) < h && Math.abs(l.y - y) < h && l.wording.normalised === wording.normalised)) continue;
       const textHeightRatio = h / shortest;
-      labels.push({ text: line.text.trim(), wording, position, x, y, width: w, height: h, textHeightRatio, confidence: line.confidence });
+      labels.push({ text: row.text, wording, position, x, y, width: w, height: h, textHeightRatio, confidence: row.confidence });
       if (textHeightRatio < MIN_TEXT_HEIGHT_RATIO) {
         findings.push(
           finding(

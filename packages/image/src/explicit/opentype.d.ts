@@ -7,9 +7,14 @@ declare module 'opentype.js' {
     x2: number;
     y2: number;
   }
+  export type PathCommand =
+    | { type: 'M' | 'L'; x: number; y: number }
+    | { type: 'Q'; x1: number; y1: number; x: number; y: number }
+    | { type: 'C'; x1: number; y1: number; x2: number; y2: number; x: number; y: number }
+    | { type: 'Z' };
   export interface Path {
+    readonly commands: readonly PathCommand[];
     getBoundingBox(): BoundingBox;
-    toPathData(decimalPlaces?: number): string;
   }
   export interface Font {
     readonly unitsPerEm: number;
