@@ -89,6 +89,12 @@ class TailWindow {
 
   push(chunk: string): void {
     this.total += chunk.length;
+    if (chunk.length >= tailWindowLength) {
+      // A chunk as long as the window replaces it; nothing earlier can be in the tail.
+      this.#parts = [chunk];
+      this.#length = chunk.length;
+      return;
+    }
     this.#parts.push(chunk);
     this.#length += chunk.length;
     if (this.#length > 2 * tailWindowLength) this.#compact();
