@@ -23,6 +23,12 @@ export interface FormatDescriptor {
    * registry lets the extension choose between them.
    */
   sniff(head: Uint8Array): boolean;
+  /**
+   * The sniff accepts any text (Markdown, plain text), so it only decides when
+   * the extension names this format or there is no file name: a JSON file or a
+   * text file named .png must not be taken for Markdown.
+   */
+  readonly sniffNeedsExtension?: boolean;
 }
 
 /** One place in a file where a label (or something claiming to be one) was found. */

@@ -51,7 +51,9 @@ export class FormatRegistry {
    */
   resolve(head: Uint8Array, filename?: string): Resolution {
     const extension = filename ? extensionOf(filename) : '';
-    const matches = this.#handlers.filter((h) => safeSniff(h, head));
+    const matches = this.#handlers.filter(
+      (h) => (!h.sniffNeedsExtension || !filename || h.extensions.includes(extension)) && safeSniff(h, head),
+    );
     const named = extension ? this.#handlers.filter((h) => h.extensions.includes(extension)) : [];
     const chosen = matches.find((h) => named.includes(h)) ?? matches[0];
     if (!chosen) {

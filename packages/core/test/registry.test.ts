@@ -45,6 +45,16 @@ describe('FormatRegistry.resolve', () => {
     expect(() => registry.resolve(new Uint8Array(0))).toThrow(UnknownFormatError);
   });
 
+  it('uses a text sniff only when the extension names that format', () => {
+    const text = handler('markdown', ['md'], () => true);
+    const withText = new FormatRegistry([handler('png', ['png'], (h) => h[0] === 0x89), { ...text, sniffNeedsExtension: true }]);
+    const head = new TextEncoder().encode('hello');
+    expect(withText.resolve(head, 'notes.md').handler.id).toBe('markdown');
+    expect(withText.resolve(head).handler.id).toBe('markdown');
+    expect(() => withText.resolve(head, 'x.png')).toThrow(UnknownFormatError);
+    expect(() => withText.resolve(head, 'data.json')).toThrow(UnknownFormatError);
+  });
+
   it('refuses duplicate ids', () => {
     expect(() => new FormatRegistry([handler('a', [], () => true), handler('a', [], () => true)])).toThrow(TypeError);
   });

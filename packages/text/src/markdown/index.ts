@@ -171,6 +171,7 @@ export const markdown: FormatHandler = {
   mimeTypes: ['text/markdown'],
   carrier: 'YAML front matter AIGC mapping (TC260-PG-20258A §6.5)',
   sniff: looksLikeText,
+  sniffNeedsExtension: true,
 
   async read(source: ByteSource): Promise<ReadResult> {
     const { text } = decodeText(await readAll(source, FORMAT), FORMAT);

@@ -16,6 +16,7 @@ export const plainText: FormatHandler = {
   mimeTypes: ['text/plain'],
   carrier: 'none (explicit label only)',
   sniff: looksLikeText,
+  sniffNeedsExtension: true,
 
   async read(source: ByteSource): Promise<ReadResult> {
     const { text } = decodeText(await readAll(source, 'txt'), 'txt');
