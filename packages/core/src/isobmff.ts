@@ -110,7 +110,7 @@ export async function readBox(source: ByteSource, box: Box, format: string, limi
   return readExact(source, box.offset, box.size, format, `box "${printable(box.type)}"`);
 }
 
-/** Boxes whose payload is nothing but child boxes (ISO/IEC 14496-12 §8.1-§8.8, QuickTime udta). */
+/** Boxes whose payload is nothing but child boxes and that can hold offsets (ISO/IEC 14496-12 §8.1-§8.8). */
 export const containerBoxes: ReadonlySet<string> = new Set([
   'moov',
   'trak',
@@ -120,7 +120,6 @@ export const containerBoxes: ReadonlySet<string> = new Set([
   'edts',
   'dinf',
   'mvex',
-  'udta',
   'moof',
   'traf',
   'mfra',

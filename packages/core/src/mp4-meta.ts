@@ -175,6 +175,13 @@ function xmpCarriers(uuidBytes: Uint8Array, box: Box, where: string): LabelCarri
   });
 }
 
+/** End of a udta's boxes: QuickTime allows a trailing 32-bit zero terminator (QTFF "User Data Atoms"). */
+function udtaEnd(udta: Uint8Array): number {
+  let at = 8;
+  while (udta.length - at >= 8 && u32be(udta, at) >= 8) at += u32be(udta, at);
+  return udta.length - at === 4 && u32be(udta, at) === 0 ? at : udta.length;
+}
+
 const isXmpUuid = (box: Box): boolean => box.type === 'uuid' && box.uuid === XMP_UUID;
 
 export interface Mp4Layout {
@@ -207,7 +214,7 @@ export async function readMp4Carriers(source: ByteSource, format: string): Promi
     const at = moov.offset + child.offset;
     if (child.type === 'meta') carriers.push(...metaCarriers(childBytes, 'moov/meta', false, at, format));
     if (child.type !== 'udta') continue;
-    for (const grandchild of listBoxesIn(childBytes, child.headerSize, childBytes.length, format)) {
+    for (const grandchild of listBoxesIn(childBytes, child.headerSize, udtaEnd(childBytes), format)) {
       const bytes = childBytes.subarray(grandchild.offset, grandchild.end);
       if (grandchild.type === 'meta') carriers.push(...metaCarriers(bytes, 'moov/udta/meta', true, at + grandchild.offset, format));
       if (isXmpUuid(grandchild))
@@ -319,7 +326,7 @@ function labeledMoov(moovBytes: Uint8Array, moov: Box, json: string, format: str
       parts.push(rewriteMeta(childBytes, null, format));
     } else if (child.type === 'udta' && !wroteLabel) {
       const udta: Uint8Array[] = [];
-      for (const grandchild of listBoxesIn(childBytes, child.headerSize, childBytes.length, format)) {
+      for (const grandchild of listBoxesIn(childBytes, child.headerSize, udtaEnd(childBytes), format)) {
         const bytes = childBytes.subarray(grandchild.offset, grandchild.end);
         if (grandchild.type === 'meta') {
           const isMdta = parseMeta(bytes, format).handler === MDTA_NAMESPACE;
@@ -331,7 +338,7 @@ function labeledMoov(moovBytes: Uint8Array, moov: Box, json: string, format: str
       }
       if (!wroteLabel) udta.push(newMdtaMeta(json));
       wroteLabel = true;
-      parts.push(makeBox('udta', udta));
+      parts.push(makeBox('udta', [...udta, childBytes.subarray(udtaEnd(childBytes))]));
     } else {
       parts.push(childBytes);
     }

@@ -211,6 +211,23 @@ describe.skipIf(!hasFfmpeg)('mp4 metadata carrier', () => {
     expect((await mp4.read(bytesSource(bytes))).carriers.map((c) => c.location.split(' ')[0])).toEqual(['moov/udta/meta']);
   });
 
+  it('accepts the QuickTime 32-bit zero terminator at the end of udta and keeps it', async () => {
+    const input = makeClip('moov-at-end.mp4');
+    const moov = find(input, 'moov');
+    const children = isobmff.listBoxesIn(input, moov.offset + moov.headerSize, moov.end, 'mp4');
+    const udta = children.find((b) => b.type === 'udta');
+    if (!udta) throw new Error('no udta');
+    const parts = children.map((b) => input.subarray(b.offset, b.end));
+    parts[children.indexOf(udta)] = isobmff.makeBox('udta', [input.subarray(udta.offset + 8, udta.end), new Uint8Array(4)]);
+    const file = concat([input.subarray(0, moov.offset), isobmff.makeBox('moov', parts), input.subarray(moov.end)]);
+    const { bytes } = await labelBytes(mp4, file, sampleLabel());
+    const out = find(bytes, 'moov');
+    const outUdta = isobmff.listBoxesIn(bytes, out.offset + 8, out.end, 'mp4').find((b) => b.type === 'udta');
+    if (!outUdta) throw new Error('no udta');
+    expect(u32be(bytes, outUdta.end - 4)).toBe(0);
+    if (hasFfprobe) expect(probeTags(bytes, 'mp4').AIGC).toBe(encodeBare(sampleLabel()));
+  });
+
   it('reads TC260 XMP in a uuid box and keeps it in step with the mdta key', async () => {
     const input = makeClip('moov-at-end.mp4');
     const old = sampleLabel({ ProduceID: 'xmp-1', PropagateID: 'xmp-1' });
