@@ -63,6 +63,14 @@ describe('heif/avif writer', () => {
     expect([avif.sniff(a), heif.sniff(a), avif.sniff(h), heif.sniff(h)]).toEqual([true, false, false, true]);
   });
 
+  it('overwrites its own earlier packet at the end of the file instead of appending another', async () => {
+    const first = await labelBytes(avif, await sample(), sampleLabel({ ProduceID: 'first-0001', PropagateID: 'first-0001' }));
+    const second = await labelBytes(avif, first.bytes, sampleLabel({ ProduceID: 'again-0002', PropagateID: 'again-0002' }));
+    expect(second.bytes.length).toBe(first.bytes.length);
+    expect(Buffer.from(second.bytes).includes('first-0001')).toBe(false);
+    expect(await pixels(second.bytes)).toEqual(await pixels(first.bytes));
+  });
+
   it('is read by exifreader', async () => {
     const label = sampleLabel();
     const { bytes } = await labelBytes(avif, await sample(), label);

@@ -67,10 +67,12 @@ describe('tiff writer', () => {
     expect(xmp?.type).toBe(7);
     const tags = ifd0.entries.map((e) => e.tag);
     expect(tags).toEqual([...tags].sort((a, b) => a - b));
-    // Only the header offset and the old IFD0 may change; everything else is appended.
+    // Only the header offset, the old IFD0 and an XMP packet that ended the file may change; everything else is appended.
     const old = await readIfd(bytesSource(input), (await parseTiffHeader(bytesSource(input), 'tiff')).ifd0Offset, littleEndian, 'tiff');
+    const oldXmp = old.entries.find((e) => e.tag === 700);
+    const tail = oldXmp && oldXmp.valueOffset + oldXmp.valueLength >= input.length - 1 ? oldXmp.valueOffset : input.length;
     const changed = [...input.keys()].filter((i) => input[i] !== bytes[i]);
-    expect(changed.every((i) => (i >= 4 && i < 8) || (i >= old.offset && i < old.nextPointerOffset))).toBe(true);
+    expect(changed.every((i) => (i >= 4 && i < 8) || (i >= old.offset && i < old.nextPointerOffset) || i >= tail)).toBe(true);
   });
 
   it('keeps the second page of a multi-page TIFF', async () => {
@@ -86,6 +88,18 @@ describe('tiff writer', () => {
     const { bytes } = await labelBytes(tiff, input, sampleLabel());
     expect((await sharp(bytes).metadata()).pages).toBe((await sharp(input).metadata()).pages);
     expect(await pixels(bytes)).toEqual(await pixels(input));
+  });
+
+  it('overwrites its own earlier packet at the end of the file instead of appending another', async () => {
+    const first = await labelBytes(
+      tiff,
+      await toBytes(gradient().tiff()),
+      sampleLabel({ ProduceID: 'first-0001', PropagateID: 'first-0001' }),
+    );
+    const second = await labelBytes(tiff, first.bytes, sampleLabel({ ProduceID: 'again-0002', PropagateID: 'again-0002' }));
+    expect(second.bytes.length).toBe(first.bytes.length);
+    expect(Buffer.from(second.bytes).includes('first-0001')).toBe(false);
+    expect(await pixels(second.bytes)).toEqual(await pixels(first.bytes));
   });
 
   it('is read by exifreader', async () => {

@@ -207,16 +207,6 @@ function makeHandler(id: 'heif' | 'avif'): FormatHandler {
       const xmpId = old ? old.info.id : Math.max(0, ...l.iloc.items.map((i) => i.id), ...l.infos.map((i) => i.id)) + 1;
       if (l.iloc.version < 2 && xmpId > 0xffff) throw fail('no 16-bit item id is free for the XMP item');
 
-      // The last top-level box may run "to the end of the file" (size 0); give it its real size first.
-      const last = l.top[l.top.length - 1];
-      const edits: ByteEdit[] = [];
-      if (last !== l.meta && u32be(bytes, last.offset) === 0) {
-        if (last.size > 0xffffffff) throw fail('the last box runs to the end of the file and is over 4 GiB');
-        const size = new Uint8Array(4);
-        putU32be(size, 0, last.size);
-        edits.push({ start: last.offset, end: last.offset + 4, insert: size });
-      }
-
       // One label per file (GB 45438 §6.1 c)): an Exif item holding a label is rewritten without it.
       const findings: Finding[] = [];
       const appended: { id: number; data: Uint8Array }[] = [{ id: xmpId, data: packet }];
@@ -235,11 +225,31 @@ function makeHandler(id: 'heif' | 'avif'): FormatHandler {
       }
       const appendedIds = new Set(appended.map((a) => a.id));
 
+      // An mdat that a previous label appended holds only items rewritten now: overwrite it rather than leave a stale copy.
+      const last = l.top[l.top.length - 1];
+      const inside = l.iloc.items.filter(
+        (i) =>
+          i.constructionMethod === 0 &&
+          i.dataReferenceIndex === 0 &&
+          i.extents.some((e) => i.baseOffset + e.offset >= last.offset && i.baseOffset + e.offset < last.end),
+      );
+      const reuse = last.type === 'mdat' && last.offset > l.meta.end && inside.length > 0 && inside.every((i) => appendedIds.has(i.id));
+      const tailStart = reuse ? last.offset : bytes.length;
+
+      // The last top-level box may run "to the end of the file" (size 0); give it its real size first.
+      const edits: ByteEdit[] = [];
+      if (!reuse && last !== l.meta && u32be(bytes, last.offset) === 0) {
+        if (last.size > 0xffffffff) throw fail('the last box runs to the end of the file and is over 4 GiB');
+        const size = new Uint8Array(4);
+        putU32be(size, 0, last.size);
+        edits.push({ start: last.offset, end: last.offset + 4, insert: size });
+      }
+
       const iref = l.children.find((b) => b.type === 'iref');
       const irefVersion = iref ? fullBox(bytes, iref).version : xmpId > 0xffff || l.primary > 0xffff ? 1 : 0;
       const buildMeta = (delta: number): Uint8Array => {
         const items = l.iloc.items.filter((i) => !appendedIds.has(i.id)).map((i) => shiftItem(i, l.meta.end, delta));
-        let offset = bytes.length + delta + 8;
+        let offset = tailStart + delta + 8;
         for (const a of appended) {
           items.push({
             id: a.id,
@@ -269,15 +279,13 @@ function makeHandler(id: 'heif' | 'avif'): FormatHandler {
       const delta = buildMeta(0).length - l.meta.size;
       edits.push({ start: l.meta.offset, end: l.meta.end, insert: buildMeta(delta) });
       edits.push({
-        start: bytes.length,
+        start: tailStart,
         end: bytes.length,
         insert: isobmff.makeBox(
           'mdat',
           appended.map((a) => a.data),
         ),
       });
-      if (old)
-        findings.push(finding(Rules.multipleLabels, 'info', `XMP item ${xmpId} now points to the updated packet at the end of the file`));
       if (l.c2pa) findings.push(c2paInvalidatedFinding());
       return {
         ...splicePlan(

@@ -116,11 +116,12 @@ export const tiff: FormatHandler = {
   },
 
   /**
-   * Appends the XMP packet at the end of the file as IFD0 tag 700, type 7. An
-   * existing tag 700 entry is repointed in place; otherwise IFD0 must grow, so a
-   * new IFD0 is appended and the header repointed. Nothing else moves, so every
-   * other offset in the file stays valid. A label in ImageDescription or
-   * UserComment is dropped the same way (one label per file).
+   * Appends the XMP packet at the end of the file as IFD0 tag 700, type 7 (or
+   * overwrites the packet a previous label left at the end). An existing tag 700
+   * entry is repointed in place; otherwise IFD0 must grow, so a new IFD0 is
+   * appended and the header repointed. Nothing else moves, so every other offset
+   * in the file stays valid. A label in ImageDescription or UserComment is
+   * dropped the same way (one label per file).
    */
   async write(source: ByteSource, label: AigcLabel, options: WriteOptions = {}): Promise<WriteResult> {
     const l = await layout(source);
@@ -132,9 +133,12 @@ export const tiff: FormatHandler = {
     const dropDescription = exifLabels.some((c) => c.carrier === 'exif-image-description');
     const dropComment = exifLabels.some((c) => c.carrier === 'exif-user-comment');
 
+    // An XMP value we appended earlier ends the file: overwrite it rather than leave a stale copy behind.
+    const reuse = l.xmp !== undefined && l.xmp.valueLength > 4 && source.size - (l.xmp.valueOffset + l.xmp.valueLength) <= 1;
+    const tailStart = reuse && l.xmp ? l.xmp.valueOffset : source.size;
     // Values and IFDs start on a word boundary (TIFF 6.0 §2).
     const appended: Uint8Array[] = [];
-    let end = source.size;
+    let end = tailStart;
     const append = (data: Uint8Array): number => {
       if (end % 2) {
         appended.push(new Uint8Array(1));
@@ -145,10 +149,9 @@ export const tiff: FormatHandler = {
       end += data.length;
       return at;
     };
-    if (end + packet.length + 64 + ifd0.entries.length * 12 > 0xffffffff)
+    if (end + packet.length + 64 + (ifd0.entries.length + 1) * 12 * 2 > 0xffffffff) {
       throw fail('the file would grow past the 4 GiB TIFF offset limit');
-    const xmpAt = append(packet);
-    const xmpEntry = encodeEntry(littleEndian, TiffTag.xmp, TiffType.undefined, packet.length, xmpAt);
+    }
     const edits: ByteEdit[] = [];
 
     const replaced = new Map<number, Uint8Array>();
@@ -167,20 +170,31 @@ export const tiff: FormatHandler = {
       replaced.set(TiffTag.exifIfd, encodeEntry(littleEndian, TiffTag.exifIfd, pointer.type, 1, newExif));
       findings.push(finding(Rules.multipleLabels, 'info', 'removed the label in Exif UserComment; it is now in XMP (one label per file)'));
     }
-    if (dropDescription)
+    if (dropDescription) {
       findings.push(finding(Rules.multipleLabels, 'info', 'removed the label in ImageDescription; it is now in XMP (one label per file)'));
+    }
 
     if (l.xmp && replaced.size === 0 && !dropDescription) {
-      edits.push({ start: l.xmp.entryOffset, end: l.xmp.entryOffset + 12, insert: xmpEntry });
+      const xmpAt = append(packet);
+      edits.push({
+        start: l.xmp.entryOffset,
+        end: l.xmp.entryOffset + 12,
+        insert: encodeEntry(littleEndian, TiffTag.xmp, TiffType.undefined, packet.length, xmpAt),
+      });
     } else {
+      // The new IFD0 goes before the packet, so the packet ends the file and a later relabel can overwrite it.
       const kept = ifd0.entries.filter((e) => e.tag !== TiffTag.xmp && !(dropDescription && e.tag === TiffTag.imageDescription));
+      const slot = appended.length + (end % 2);
+      const newIfd0 = append(new Uint8Array(2 + (kept.length + 1) * 12 + 4));
+      const xmpAt = append(packet);
+      const xmpEntry = encodeEntry(littleEndian, TiffTag.xmp, TiffType.undefined, packet.length, xmpAt);
       const entries = [...kept.map((e) => replaced.get(e.tag) ?? e.raw), xmpEntry];
-      const newIfd0 = append(encodeIfd(littleEndian, entries, [...kept.map((e) => e.tag), TiffTag.xmp], ifd0.nextOffset));
+      appended[slot] = encodeIfd(littleEndian, entries, [...kept.map((e) => e.tag), TiffTag.xmp], ifd0.nextOffset);
       const header = new Uint8Array(4);
       (littleEndian ? putU32le : putU32be)(header, 0, newIfd0);
       edits.push({ start: 4, end: 8, insert: header });
     }
-    edits.push({ start: source.size, end: source.size, insert: concat(appended) });
+    edits.push({ start: tailStart, end: source.size, insert: concat(appended) });
     return { ...splicePlan(source.size, edits), findings };
   },
 };
