@@ -147,6 +147,29 @@ describe.skipIf(!hasFfmpeg)('mp4 metadata carrier', () => {
     expect(frameMd5(bytes, 'mp4')).toEqual(frameMd5(input, 'mp4'));
   });
 
+  it('handles a valid 64-bit (largesize) mdat header', async () => {
+    const input = makeClip('faststart.mp4');
+    const moov = find(input, 'moov');
+    const mdat = find(input, 'mdat');
+    const large = new Uint8Array(16);
+    putU32be(large, 0, 1);
+    large.set(utf8('mdat'), 4);
+    putU32be(large, 12, mdat.size + 8);
+    const shiftedMoov = isobmff.shiftChunkOffsets(input.subarray(moov.offset, moov.end), (o) => (o >= mdat.offset ? o + 8 : o), 'mp4');
+    expect(shiftedMoov.length).toBe(moov.size);
+    const file = concat([
+      input.subarray(0, moov.offset),
+      shiftedMoov,
+      input.subarray(moov.end, mdat.offset),
+      large,
+      input.subarray(mdat.offset + 8),
+    ]);
+    expect(find(file, 'mdat').headerSize).toBe(16);
+    const { bytes } = await labelBytes(mp4, file, sampleLabel());
+    expect(decodeErrors(bytes, 'mp4')).toBe('');
+    expect(frameMd5(bytes, 'mp4')).toEqual(frameMd5(input, 'mp4'));
+  });
+
   it('promotes stco to co64 when a shifted offset passes 4 GiB', () => {
     const table = new Uint8Array(12);
     putU32be(table, 0, 2);
