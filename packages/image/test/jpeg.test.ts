@@ -197,7 +197,11 @@ describe('jpeg head-only reads', () => {
 
   it('reads only the segments before SOS and the last bytes, not the image data', async () => {
     const noise = new Uint8Array(1200 * 1200 * 3);
-    for (let i = 0, seed = 7; i < noise.length; i++) noise[i] = (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
+    let seed = 7;
+    for (let i = 0; i < noise.length; i++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      noise[i] = seed >>> 24;
+    }
     const big = await toBytes(sharp(noise, { raw: { width: 1200, height: 1200, channels: 3 } }).jpeg({ quality: 95 }));
     expect(big.length).toBeGreaterThan(1_000_000);
     const { source, counter } = counting(big);
