@@ -73,7 +73,8 @@ async function tune(voice, text) {
   for (const settings of candidates) {
     const speech = await speak(voice, settings, text);
     const report = measureSpeechRate(speech.samples, speech.sampleRate, text);
-    if (!best || Math.abs(report.charsPerMinute - TARGET_RATE) < Math.abs(best.report.charsPerMinute - TARGET_RATE)) best = { settings, speech, report };
+    if (!best || Math.abs(report.charsPerMinute - TARGET_RATE) < Math.abs(best.report.charsPerMinute - TARGET_RATE))
+      best = { settings, speech, report };
   }
   return best;
 }
@@ -103,13 +104,16 @@ function writeWav(path, samples, sampleRate) {
   let peak = 0;
   for (const v of samples) peak = Math.max(peak, Math.abs(v));
   const gain = peak > 0 ? 10 ** (-3 / 20) / peak : 1;
-  for (let i = 0; i < samples.length; i++) view.setInt16(44 + 2 * i, Math.round(Math.max(-1, Math.min(1, samples[i] * gain)) * 32767), true);
+  for (let i = 0; i < samples.length; i++)
+    view.setInt16(44 + 2 * i, Math.round(Math.max(-1, Math.min(1, samples[i] * gain)) * 32767), true);
   writeFileSync(path, bytes);
 }
 
 const zh = await tune('cmn', ZH_TEXT);
 writeWav(VOICE_PROMPTS.zh.path, zh.speech.samples, zh.speech.sampleRate);
-console.log(`voice-zh.wav: eSpeak ${describe(zh.settings)}, ${zh.report.charsPerMinute.toFixed(1)} 字/min over ${zh.report.voicedSeconds.toFixed(2)} s`);
+console.log(
+  `voice-zh.wav: eSpeak ${describe(zh.settings)}, ${zh.report.charsPerMinute.toFixed(1)} 字/min over ${zh.report.voicedSeconds.toFixed(2)} s`,
+);
 
 const en = await tune('en', EN_TEXT);
 if (en.speech.sampleRate !== zh.speech.sampleRate) throw new Error('eSpeak voices disagree on the sample rate');
@@ -119,4 +123,6 @@ both.set(zh.speech.samples);
 both.set(en.speech.samples, zh.speech.samples.length + pause.length);
 writeWav(VOICE_PROMPTS['zh-en'].path, both, zh.speech.sampleRate);
 const report = measureSpeechRate(both, zh.speech.sampleRate, VOICE_PROMPTS['zh-en'].text);
-console.log(`voice-zh-en.wav: eSpeak ${describe(zh.settings)} / ${describe(en.settings)}, ${report.charsPerMinute.toFixed(1)} 字/min over ${report.voicedSeconds.toFixed(2)} s`);
+console.log(
+  `voice-zh-en.wav: eSpeak ${describe(zh.settings)} / ${describe(en.settings)}, ${report.charsPerMinute.toFixed(1)} 字/min over ${report.voicedSeconds.toFixed(2)} s`,
+);

@@ -129,13 +129,20 @@ export function musicLike(sampleRate, seconds, seed) {
     if (rng() < 0.8) {
       const steps = rng() < 0.3 ? 2 : 1;
       for (let s = 0; s < steps; s++) {
-        note(time + (s * tempo) / steps, tempo / steps, hz(root + 24 + scale[Math.floor(rng() * scale.length)]), 0.2, 4 + Math.floor(rng() * 5));
+        note(
+          time + (s * tempo) / steps,
+          tempo / steps,
+          hz(root + 24 + scale[Math.floor(rng() * scale.length)]),
+          0.2,
+          4 + Math.floor(rng() * 5),
+        );
       }
     }
     if (beat % 2 === 0 || rng() < 0.3) {
       const begin = Math.round(time * sampleRate);
       const decay = between(rng, 0.03, 0.12);
-      for (let i = 0; i < 0.2 * sampleRate && begin + i < out.length; i++) out[begin + i] += 0.3 * (rng() * 2 - 1) * Math.exp(-i / sampleRate / decay);
+      for (let i = 0; i < 0.2 * sampleRate && begin + i < out.length; i++)
+        out[begin + i] += 0.3 * (rng() * 2 - 1) * Math.exp(-i / sampleRate / decay);
     }
   }
   return normalise(out, 0.6);

@@ -6,9 +6,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { PassThrough, Readable } from 'node:stream';
+import { MalformedInputError, UsageError } from '@aigc-label/core';
 import ffmpegInstaller from '@ffmpeg-installer/ffmpeg';
 import ffprobeInstaller from '@ffprobe-installer/ffprobe';
-import { MalformedInputError, UsageError } from '@aigc-label/core';
 import ffmpeg from 'fluent-ffmpeg';
 
 /** An audio (or audio-bearing) file: a path ffmpeg can open, or its bytes (piped to ffmpeg's stdin). */
@@ -77,7 +77,9 @@ export function probeAudio(path: string): Promise<AudioStreamInfo> {
       .setFfprobePath(FFPROBE_PATH)
       .ffprobe((error, data) => {
         if (error) {
-          reject(new MalformedInputError('audio', `ffprobe cannot read the input: ${lastErrorLine(String(error.message), 'unknown error')}`));
+          reject(
+            new MalformedInputError('audio', `ffprobe cannot read the input: ${lastErrorLine(String(error.message), 'unknown error')}`),
+          );
           return;
         }
         const audio = data.streams.find((stream) => stream.codec_type === 'audio');

@@ -65,5 +65,12 @@ export async function applyExplicitAudioLabel(
   });
   // In insert mode each earlier label shifts the later ones.
   const starts = positions.map((frame, index) => (frame + (mode === 'insert' ? index * label.length : 0)) / source.sampleRate);
-  return { source, mode, labelStartsSeconds: starts, labelSeconds: label.length / source.sampleRate, programme, encoderOptions: outputOptions };
+  return {
+    source,
+    mode,
+    labelStartsSeconds: starts,
+    labelSeconds: label.length / source.sampleRate,
+    programme,
+    encoderOptions: outputOptions,
+  };
 }

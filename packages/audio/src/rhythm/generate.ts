@@ -53,8 +53,14 @@ function resolveTiming(timing: RhythmTiming, sampleRate: number): Required<Rhyth
   check(Number.isFinite(t.unitMs) && t.unitMs >= 20 && t.unitMs <= 2000, 'unitMs must be between 20 and 2000');
   check(Number.isFinite(t.dashUnits) && t.dashUnits >= 1.5 && t.dashUnits <= 6, 'dashUnits must be between 1.5 and 6');
   check(Number.isFinite(t.gapUnits) && t.gapUnits >= 0.25 && t.gapUnits <= 6, 'gapUnits must be between 0.25 and 6');
-  check(Number.isFinite(t.letterGapUnits) && t.letterGapUnits >= 0.25 && t.letterGapUnits <= 6, 'letterGapUnits must be between 0.25 and 6');
-  check(Number.isFinite(t.frequencyHz) && t.frequencyHz >= 100 && t.frequencyHz < sampleRate * 0.45, 'frequencyHz must be above 100 Hz and below 0.45 × the sample rate');
+  check(
+    Number.isFinite(t.letterGapUnits) && t.letterGapUnits >= 0.25 && t.letterGapUnits <= 6,
+    'letterGapUnits must be between 0.25 and 6',
+  );
+  check(
+    Number.isFinite(t.frequencyHz) && t.frequencyHz >= 100 && t.frequencyHz < sampleRate * 0.45,
+    'frequencyHz must be above 100 Hz and below 0.45 × the sample rate',
+  );
   check(Number.isFinite(t.fadeMs) && t.fadeMs >= 0 && t.fadeMs * 2 <= t.unitMs, 'fadeMs must be between 0 and half a unit');
   check(Number.isFinite(t.paddingMs) && t.paddingMs >= 0 && t.paddingMs <= 10_000, 'paddingMs must be between 0 and 10000');
   return t;

@@ -82,7 +82,11 @@ export function measureSpeechRate(
 }
 
 /** Decodes a voice clip (any format ffmpeg reads) and measures its speaking rate. */
-export async function checkSpeechRate(clip: AudioInput, spoken: string | number, options: SpeechRateOptions = {}): Promise<SpeechRateReport> {
+export async function checkSpeechRate(
+  clip: AudioInput,
+  spoken: string | number,
+  options: SpeechRateOptions = {},
+): Promise<SpeechRateReport> {
   const rate = 16_000;
   return measureSpeechRate(await decodePcmWhole(clip, { sampleRate: rate, channels: 1 }), rate, spoken, options);
 }

@@ -28,7 +28,10 @@ export interface ProbedStream {
 }
 
 /** ffprobe's view of a file: its format and first audio stream. */
-export function ffprobe(path: string): { format: { format_name: string; bit_rate?: string; duration: string; tags?: Record<string, string> }; audio: ProbedStream } {
+export function ffprobe(path: string): {
+  format: { format_name: string; bit_rate?: string; duration: string; tags?: Record<string, string> };
+  audio: ProbedStream;
+} {
   const json = JSON.parse(
     execFileSync(FFPROBE_PATH, ['-v', 'error', '-show_format', '-show_streams', '-of', 'json', path], { encoding: 'utf8' }),
   );
@@ -46,4 +49,11 @@ export async function readPcm(path: string, sampleRate: number, channels: number
     offset += part.length;
   }
   return out;
+}
+
+/** Index of the first sample where two buffers differ (or the shorter length if one is a prefix); −1 when identical. */
+export function firstDifference(a: Float32Array, b: Float32Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
+  return a.length === b.length ? -1 : n;
 }

@@ -57,14 +57,15 @@ describe('detectRhythm', () => {
     expect(occurrences.map((o) => o.position)).toEqual(['start', 'middle', 'end']);
   });
 
-  it('finds nothing in unlabelled speech, music and noise, nor in lone tones and other Morse letters', async () => {
-    for (const [kind, make] of Object.entries(CONTENT_KINDS)) {
-      for (let seed = 1; seed <= 4; seed++) {
-        const path = file(`plain-${kind}-${seed}.wav`);
-        writeWav(path, make(RATE, 5, seed * 101), RATE);
-        expect((await detectRhythm({ path })).occurrences).toEqual([]);
-      }
+  it.each(Object.keys(CONTENT_KINDS))('finds nothing in unlabelled %s-like content', async (kind) => {
+    for (let seed = 1; seed <= 4; seed++) {
+      const path = file(`plain-${kind}-${seed}.wav`);
+      writeWav(path, CONTENT_KINDS[kind as keyof typeof CONTENT_KINDS](RATE, 5, seed * 101), RATE);
+      expect((await detectRhythm({ path })).occurrences).toEqual([]);
     }
+  });
+
+  it('finds nothing in other Morse letters or in ·−·· that is part of a longer sequence', async () => {
     // "AIA" (·− ·· ·−): ·−·· followed at once by more of the same tone is not a stand-alone label.
     const tone = synthesizeRhythm(RATE, { frequencyHz: 900 });
     const dash = synthesizeRhythm(RATE, { frequencyHz: 900 }).subarray(Math.round(0.24 * RATE), Math.round(0.6 * RATE));
@@ -78,9 +79,11 @@ describe('detectRhythm', () => {
     // ··−· (F) has the long element in the wrong place.
     const f = new Float32Array(2 * RATE);
     const unit = Math.round(0.12 * RATE);
-    const burst = tone.subarray(0, unit);
-    [0, 2, 4].forEach((u) => f.set(burst, u * unit + RATE / 4));
-    f.set(dash, 6 * unit + RATE / 4 - Math.round(0.12 * RATE) * 2);
+    const at = RATE / 4;
+    f.set(tone.subarray(0, unit), at);
+    f.set(tone.subarray(0, unit), at + 2 * unit);
+    f.set(dash, at + 4 * unit);
+    f.set(tone.subarray(0, unit), at + 8 * unit);
     const fPath = file('f.wav');
     writeWav(fPath, f, RATE);
     expect((await detectRhythm({ path: fPath })).occurrences).toEqual([]);

@@ -1,6 +1,12 @@
 import { UsageError } from '@aigc-label/core';
 import { describe, expect, it } from 'vitest';
-import { AI_MORSE_RHYTHM, DEFAULT_RHYTHM_TIMING, rhythmDurationSeconds, rhythmElements, synthesizeRhythm } from '../../src/rhythm/generate.js';
+import {
+  AI_MORSE_RHYTHM,
+  DEFAULT_RHYTHM_TIMING,
+  rhythmDurationSeconds,
+  rhythmElements,
+  synthesizeRhythm,
+} from '../../src/rhythm/generate.js';
 
 const RATE = 48_000;
 
@@ -31,7 +37,7 @@ describe('rhythm generator', () => {
     expect(bursts).toHaveLength(4);
     const unit = DEFAULT_RHYTHM_TIMING.unitMs;
     const expectedLengths = AI_MORSE_RHYTHM.map((kind) => (kind === 'short' ? unit : 3 * unit));
-    bursts.forEach((burst, i) => expect(burst.lengthMs).toBeCloseTo(expectedLengths[i], 0));
+    for (const [i, burst] of bursts.entries()) expect(burst.lengthMs).toBeCloseTo(expectedLengths[i], 0);
     const gaps = bursts.slice(1).map((b, i) => b.startMs - (bursts[i].startMs + bursts[i].lengthMs));
     for (const gap of gaps) expect(gap).toBeCloseTo(unit, 0);
     expect(pcm.length / RATE).toBeCloseTo((9 * unit) / 1000, 3);
