@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bytesSource, type FormatHandler, summarizeCarriers } from '@aigc-label/core';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 
 export const EXIFTOOL = '/usr/bin/exiftool';
 export const hasExiftool = existsSync(EXIFTOOL);
@@ -13,7 +13,7 @@ export const fixture = (path: string): Uint8Array =>
   new Uint8Array(readFileSync(fileURLToPath(new URL(`./fixtures/${path}`, import.meta.url))));
 
 /** A small gradient with alpha-free RGB pixels, so every codec has something to keep. */
-export function gradient(width = 32, height = 24): sharp.Sharp {
+export function gradient(width = 32, height = 24): Sharp {
   const raw = new Uint8Array(width * height * 3);
   for (let y = 0; y < height; y++)
     for (let x = 0; x < width; x++)
@@ -21,7 +21,7 @@ export function gradient(width = 32, height = 24): sharp.Sharp {
   return sharp(raw, { raw: { width, height, channels: 3 } });
 }
 
-export const toBytes = async (image: sharp.Sharp): Promise<Uint8Array> => new Uint8Array(await image.toBuffer());
+export const toBytes = async (image: Sharp): Promise<Uint8Array> => new Uint8Array(await image.toBuffer());
 
 /** Decoded pixels of every frame, for "pixels untouched" checks. */
 export async function pixels(bytes: Uint8Array): Promise<Uint8Array> {

@@ -79,7 +79,8 @@ describe('jpeg writer', () => {
       ['exif-user-comment', 'wrapped'],
     ]);
     const tags = ExifReader.load(bytes.buffer as ArrayBuffer, { expanded: true });
-    expect(JSON.parse(String(tags.exif?.UserComment?.description))).toEqual({ AIGC: label });
+    const userComment = tags.exif?.UserComment as { description?: string } | undefined;
+    expect(JSON.parse(String(userComment?.description))).toEqual({ AIGC: label });
     expect(tags.exif?.Orientation?.value).toBe(8);
     expect(await pixels(bytes)).toEqual(await pixels(input));
     // Labeling again without the extra moves the label back to XMP only.
