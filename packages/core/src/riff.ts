@@ -47,8 +47,11 @@ export async function listRiffChunks(
   start: number,
   end: number,
   format: string,
-  /** RF64/BW64: the 64-bit size of a chunk whose 32-bit size is 0xFFFFFFFF (EBU Tech 3306 §3.2). */
-  largeSize?: (id: string) => number | undefined,
+  /**
+   * The real size of a chunk whose 32-bit size is the 0xFFFFFFFF placeholder: from
+   * ds64 in RF64/BW64 (EBU Tech 3306 §3.2), or "to the end" in a streamed file.
+   */
+  largeSize?: (id: string, dataOffset: number) => number | undefined,
 ): Promise<{ chunks: RiffChunk[]; trailing: number }> {
   const chunks: RiffChunk[] = [];
   let offset = start;
@@ -57,8 +60,8 @@ export async function listRiffChunks(
     const header = await readExact(source, offset, 12 <= end - offset ? 12 : 8, format, 'chunk header');
     const id = fromAscii(header, 0, 4);
     const declared = u32le(header, 4);
-    const size = declared === 0xffffffff && largeSize ? (largeSize(id) ?? declared) : declared;
     const dataOffset = offset + 8;
+    const size = declared === 0xffffffff && largeSize ? (largeSize(id, dataOffset) ?? declared) : declared;
     if (dataOffset + size > end) {
       throw new MalformedInputError(
         format,
@@ -215,6 +218,8 @@ export interface RiffFile {
   readonly afterBody: number;
   /** RF64/BW64 only: the 64-bit sizes; `chunks` then starts with the ds64 chunk. */
   readonly ds64?: Ds64;
+  /** The RIFF size (and the data size) were streaming placeholders; the sizes here are the real ones. */
+  readonly streamed: boolean;
 }
 
 /** Reads a RIFF, RF64 or BW64 file's header and top-level chunks with checked sizes. */
@@ -223,17 +228,23 @@ export async function readRiffFile(source: ByteSource, format: string, expectedF
   if (header.form !== expectedForm)
     throw new MalformedInputError(format, `RIFF form is "${printable(header.form)}", not "${expectedForm}"`);
   const ds64 = header.magic === 'RIFF' ? undefined : await readDs64(source, format);
-  const riffSize = ds64 && header.declaredSize === 0xffffffff ? ds64.riffSize : header.declaredSize;
+  // A writer that streams (to a pipe) cannot go back to fill in sizes: RIFF 0 or
+  // 0xFFFFFFFF and data 0xFFFFFFFF then mean "to the end of the file".
+  const streamed = !ds64 && (header.declaredSize === 0xffffffff || header.declaredSize === 0);
+  const riffSize = streamed ? source.size - 8 : ds64 && header.declaredSize === 0xffffffff ? ds64.riffSize : header.declaredSize;
   if (riffSize < 4) throw new MalformedInputError(format, `RIFF size ${riffSize} is too small for the form type`);
   const end = 8 + riffSize;
   if (end > source.size) {
     throw new MalformedInputError(format, `RIFF size says ${end} bytes but the file has ${source.size}; the file is truncated`);
   }
-  const largeSize = ds64 ? (id: string) => (id === 'data' ? ds64.dataSize : ds64.table.get(id)) : undefined;
+  const largeSize = ds64
+    ? (id: string) => (id === 'data' ? ds64.dataSize : ds64.table.get(id))
+    : streamed
+      ? (id: string, dataOffset: number) => (id === 'data' ? end - dataOffset : undefined)
+      : undefined;
   const { chunks, trailing } = await listRiffChunks(source, 12, end, format, largeSize);
-  return ds64
-    ? { header, end, chunks, trailing, afterBody: source.size - end, ds64 }
-    : { header, end, chunks, trailing, afterBody: source.size - end };
+  const file = { header, end, chunks, trailing, afterBody: source.size - end, streamed };
+  return ds64 ? { ...file, ds64 } : file;
 }
 
 /**

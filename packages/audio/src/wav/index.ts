@@ -83,13 +83,17 @@ async function readLayout(source: ByteSource): Promise<WavLayout> {
   return { file, carriers, infoLists, id3Chunks };
 }
 
-/** The chunk as stored, plus the pad byte a last chunk of odd size may lack. */
-function copyChunk(chunk: riff.RiffChunk): Segment[] {
+/**
+ * The chunk as stored, plus the pad byte a last chunk of odd size may lack. In a
+ * streamed file the header gets the real size in place of the placeholder.
+ */
+function copyChunk(chunk: riff.RiffChunk, streamed: boolean): Segment[] {
   const stored = chunk.end - chunk.offset;
   const whole = 8 + chunk.size + (chunk.size & 1);
-  return stored < whole
-    ? [{ from: chunk.offset, length: stored }, new Uint8Array(whole - stored)]
+  const copy: Segment[] = streamed
+    ? [riff.riffChunkHeader(chunk.id, chunk.size), { from: chunk.dataOffset, length: stored - 8 }]
     : [{ from: chunk.offset, length: stored }];
+  return stored < whole ? [...copy, new Uint8Array(whole - stored)] : copy;
 }
 
 export const wav: FormatHandler = {
@@ -108,6 +112,7 @@ export const wav: FormatHandler = {
   async read(source: ByteSource): Promise<ReadResult> {
     const { file, carriers } = await readLayout(source);
     const findings: Finding[] = [];
+    if (file.streamed) findings.push(finding(Rules.damaged, 'info', 'streamed WAV: the RIFF and data sizes are placeholders'));
     if (file.trailing > 0) findings.push(finding(Rules.damaged, 'info', `${file.trailing} stray bytes at the end of the RIFF body`));
     if (file.afterBody > 0) findings.push(finding(Rules.damaged, 'info', `${file.afterBody} bytes follow the RIFF body`));
     if (!file.chunks.some((c) => c.id === 'data')) findings.push(finding(Rules.damaged, 'warning', 'no "data" chunk'));
@@ -155,13 +160,15 @@ export const wav: FormatHandler = {
         findings.push(
           finding(Rules.multipleLabels, 'info', `removed the TXXX:AIGC frame from the "${chunk.id}" chunk; the label is in the AIGC chunk`),
         );
-      } else body.push(...copyChunk(chunk));
+      } else body.push(...copyChunk(chunk, file.streamed));
     }
     place();
     const bodyEnd = file.end - file.trailing;
     if (file.trailing > 0) body.push({ from: bodyEnd, length: file.trailing });
     let bodySize = 4;
     for (const s of body) bodySize += s.length;
+    if (file.streamed)
+      findings.push(finding('wav/sizes-fixed', 'info', 'wrote the real RIFF and data sizes in place of the streaming placeholders'));
     if (file.ds64) body[ds64Index] = await riff.rewriteDs64(source, file.ds64, bodySize, 'wav');
     const segments: Segment[] = [riff.riffFileHeader('WAVE', bodySize, 'wav', file.header.magic), ...body];
     if (file.afterBody > 0) segments.push({ from: file.end, length: file.afterBody });

@@ -31,6 +31,16 @@ export function generateAudio(name: string, args: readonly string[]): Uint8Array
   });
 }
 
+/** The same tone written by ffmpeg to a pipe, as streaming tools do: WAV with placeholder sizes. */
+export function generatePipedWav(): Uint8Array {
+  const out = execFileSync(
+    ffmpegPath,
+    ['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=0.5:sample_rate=22050', '-ac', '1', '-f', 'wav', '-'],
+    { maxBuffer: 16 * 1024 * 1024 },
+  );
+  return new Uint8Array(out);
+}
+
 /** A tiny real PNG (an 8×8 red square), for cover-art frames. */
 export function generatePng(): Uint8Array {
   return withTempDir((dir) => {

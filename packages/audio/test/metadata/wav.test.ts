@@ -14,7 +14,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { describeHandlerContract, OTHER_PRODUCER, sampleLabel } from '../../../../test/handler-contract.js';
 import { wav } from '../../src/wav/index.js';
-import { decodePcm, generateAudio } from './media.js';
+import { decodePcm, generateAudio, generatePipedWav } from './media.js';
 
 const sample = generateAudio('tone.wav', ['-c:a', 'pcm_s16le', '-metadata', 'title=Tone']);
 
@@ -146,6 +146,20 @@ describe('wav metadata carrier', () => {
     expect(chunks.slice(chunks.indexOf('AIGC'), chunks.indexOf('AIGC') + 2)).toEqual(['AIGC', 'data']);
     expect((await wav.read(bytesSource(bytes))).carriers.map((c) => c.raw)).toEqual([encodeBare(label)]);
     expect(decodePcm(bytes, 'out-rf64.wav')).toEqual(decodePcm(rf64, 'in-rf64.wav'));
+  });
+
+  it('labels a streamed WAV (placeholder sizes) and writes the real sizes', async () => {
+    const piped = generatePipedWav();
+    expect(u32le(piped, 4)).toBe(0xffffffff);
+    const read = await wav.read(bytesSource(piped));
+    expect(read.findings.map((f) => f.message)).toContain('streamed WAV: the RIFF and data sizes are placeholders');
+    const { bytes, findings } = await labelBytes(wav, piped, sampleLabel());
+    expect(findings.map((f) => f.rule)).toContain('wav/sizes-fixed');
+    expect(u32le(bytes, 4)).toBe(bytes.length - 8);
+    const data = chunksOf(bytes).find((c) => c.id === 'data')!;
+    expect(data.offset + 8 + data.data.length).toBe(bytes.length);
+    expect(data.data).toEqual(piped.subarray(piped.length - data.data.length));
+    expect(decodePcm(bytes, 'fixed.wav')).toEqual(decodePcm(piped, 'piped.wav'));
   });
 
   it('rejects damaged files with a clear error and writes nothing', async () => {
