@@ -1,7 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { MalformedInputError, UsageError } from '@aigc-label/core';
 import { describe, expect, it } from 'vitest';
 import { musicLike, toChannels, writeWav } from '../../scripts/test-signals.mjs';
+import { FFPROBE_PATH } from '../../src/pcm/ffmpeg.js';
 import { applyRhythmLabel } from '../../src/rhythm/apply.js';
 import { detectRhythm } from '../../src/rhythm/detect.js';
 import { synthesizeRhythm } from '../../src/rhythm/generate.js';
@@ -113,6 +115,28 @@ describe('applyRhythmLabel keeps the source format', () => {
     expect(detection.occurrences[0].position).toBe('start');
     expect(detection.occurrences[0].toneHz).toBeGreaterThan(980);
     expect(detection.occurrences[0].toneHz).toBeLessThan(1020);
+  });
+});
+
+describe('applyRhythmLabel keeps cover art', () => {
+  it.each(['mp3', 'flac'])('%s with an attached picture', async (ext) => {
+    const cover = file(`cover-${ext}.png`);
+    ffmpeg(['-f', 'lavfi', '-i', 'color=c=red:s=16x16', '-frames:v', '1', cover]);
+    const input = file(`art.${ext}`);
+    const tone = ['-f', 'lavfi', '-i', 'sine=frequency=220:duration=2'];
+    ffmpeg([...tone, '-i', cover, '-map', '0:a', '-map', '1:v', '-c:v', 'png', '-disposition:v:0', 'attached_pic', input]);
+    const output = file(`art-out.${ext}`);
+    await applyRhythmLabel({ input, output });
+    const streams = (path: string) =>
+      JSON.parse(execFileSync(FFPROBE_PATH, ['-v', 'error', '-show_streams', '-of', 'json', path], { encoding: 'utf8' })).streams as {
+        codec_type: string;
+        codec_name: string;
+        disposition: { attached_pic: number };
+      }[];
+    const picture = streams(output).find((s) => s.codec_type === 'video');
+    expect(picture?.codec_name).toBe('png');
+    expect(picture?.disposition.attached_pic).toBe(1);
+    expect(streams(input).find((s) => s.codec_type === 'video')?.disposition.attached_pic).toBe(1);
   });
 });
 
