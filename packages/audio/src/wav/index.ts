@@ -24,6 +24,8 @@ import { parseId3Tag } from '../id3/tag.js';
 
 /** The chunk id the audio guide names for WAV (TC260-PG-202510A): a top-level RIFF chunk `AIGC` holding the JSON. */
 const AIGC_CHUNK = 'AIGC';
+/** FourCCs are case-sensitive, but a lower-case `aigc` is plainly meant as a label too; it is read and replaced. */
+const isAigcId = (id: string): boolean => id.toUpperCase() === AIGC_CHUNK;
 /** Largest metadata chunk (AIGC, LIST/INFO, id3) read into memory. */
 const maximumMetadataChunkInBytes = 64 * 1024 * 1024;
 
@@ -61,14 +63,13 @@ async function readLayout(source: ByteSource): Promise<WavLayout> {
   const infoLists = new Map<riff.RiffChunk, riff.InfoEntry[]>();
   const id3Chunks = new Map<riff.RiffChunk, ReturnType<typeof parseId3Tag>>();
   for (const chunk of file.chunks) {
-    if (chunk.id === AIGC_CHUNK) {
-      carriers.push(
-        textCarrier('riff-chunk', `RIFF chunk "AIGC" at byte ${chunk.offset}`, chunk.offset, await readChunkData(source, chunk), true),
-      );
+    if (isAigcId(chunk.id)) {
+      const where = `RIFF chunk "${chunk.id}" at byte ${chunk.offset}`;
+      carriers.push(textCarrier('riff-chunk', where, chunk.offset, await readChunkData(source, chunk), chunk.id === AIGC_CHUNK));
     } else if (isInfoList(chunk)) {
       const body = await readChunkData(source, chunk);
       const entries = riff.parseInfoList(body.subarray(4), 'wav', chunk.dataOffset + 4);
-      const labels = entries.filter((e) => e.id === AIGC_CHUNK);
+      const labels = entries.filter((e) => isAigcId(e.id));
       for (const e of labels) {
         carriers.push(textCarrier('riff-info', `LIST/INFO entry "AIGC" at byte ${e.offset}`, e.offset, e.data, false));
       }
@@ -136,11 +137,11 @@ export const wav: FormatHandler = {
       if (!placed) body.push(labelChunk);
       placed = true;
     };
-    const insertBefore = file.chunks.some((c) => c.id === AIGC_CHUNK) ? AIGC_CHUNK : 'data';
+    const existing = file.chunks.find((c) => isAigcId(c.id));
     let ds64Index = -1;
     for (const chunk of file.chunks) {
-      if (chunk.id === insertBefore) place();
-      if (chunk.id === AIGC_CHUNK) continue;
+      if (chunk === existing || (!existing && chunk.id === 'data')) place();
+      if (isAigcId(chunk.id)) continue;
       if (file.ds64 && chunk === file.chunks[0]) {
         // RF64/BW64: the ds64 chunk gets the new 64-bit RIFF size once the body is laid out.
         ds64Index = body.length;
@@ -150,7 +151,7 @@ export const wav: FormatHandler = {
       const entries = infoLists.get(chunk);
       const tag = id3Chunks.get(chunk);
       if (entries) {
-        const kept = entries.filter((e) => e.id !== AIGC_CHUNK);
+        const kept = entries.filter((e) => !isAigcId(e.id));
         if (kept.length > 0) body.push(riff.buildInfoList(kept));
         findings.push(
           finding(Rules.multipleLabels, 'info', 'removed the LIST/INFO AIGC entry; the label is in the AIGC chunk (one label per file)'),

@@ -117,6 +117,25 @@ describe('wav metadata carrier', () => {
     expect(decodePcm(bytes, 'out.wav')).toEqual(decodePcm(input, 'in.wav'));
   });
 
+  it('replaces AIGC chunks in place, whatever their case and number, by one', async () => {
+    const old = encodeBare(sampleLabel({ ProduceID: 'old', PropagateID: 'old' }));
+    const fmt = chunksOf(sample).find((c) => c.id === 'fmt ')!;
+    const data = chunksOf(sample).find((c) => c.id === 'data')!;
+    const input = wave(
+      riff.riffChunk('fmt ', fmt.data),
+      riff.riffChunk('data', data.data),
+      riff.riffChunk('aigc', utf8(old)),
+      riff.riffChunk('AIGC', utf8(old)),
+    );
+    const read = await wav.read(bytesSource(input));
+    expect(read.carriers.map((c) => [c.location, c.canonical])).toEqual([
+      [`RIFF chunk "aigc" at byte ${12 + 8 + fmt.data.length + 8 + data.data.length}`, false],
+      [expect.stringMatching(/^RIFF chunk "AIGC"/), true],
+    ]);
+    const { bytes } = await labelBytes(wav, input, sampleLabel());
+    expect(chunksOf(bytes).map((c) => c.id)).toEqual(['fmt ', 'data', 'AIGC']);
+  });
+
   it("refuses to replace another producer's LIST/INFO label unless forced", async () => {
     const other = encodeBare(sampleLabel({ ContentProducer: OTHER_PRODUCER, ContentPropagator: OTHER_PRODUCER }));
     const fmt = chunksOf(sample).find((c) => c.id === 'fmt ')!;
