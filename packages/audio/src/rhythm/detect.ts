@@ -57,6 +57,8 @@ export interface RhythmDetection {
 /** Tone candidates kept per frame, and the share of the band's energy a candidate needs. */
 const MAX_PEAKS = 3;
 const MIN_SHARE = 0.15;
+/** Per-frame values kept for one tone (3 s); longer tones are too long to be an element anyway. */
+const MAX_TRACK_FRAMES = 300;
 
 interface Track {
   last: number;
@@ -194,9 +196,12 @@ export class RhythmDetector {
       const track = this.tracks.find((t) => t.last < frame && sameTone(hz, t.hz[t.hz.length - 1]));
       if (track) {
         track.last = frame;
-        track.hz.push(hz);
-        track.power.push(peak);
-        track.frames.push(frame);
+        // A tone far longer than any element only needs its end kept: memory stays bounded.
+        if (track.frames.length < MAX_TRACK_FRAMES) {
+          track.hz.push(hz);
+          track.power.push(peak);
+          track.frames.push(frame);
+        }
       } else {
         this.tracks.push({ last: frame, hz: [hz], power: [peak], frames: [frame] });
       }
@@ -216,7 +221,7 @@ export class RhythmDetector {
     const level = median(track.power);
     const strong = track.frames.filter((_, i) => track.power[i] >= 0.25 * level);
     const first = strong[0];
-    const last = strong.at(-1) ?? first;
+    const last = track.last > track.frames[track.frames.length - 1] ? track.last : (strong.at(-1) ?? first);
     const centre = (frame: number) => (frame * HOP + FFT_SIZE / 2) / RHYTHM_ANALYSIS_RATE;
     const burst: Burst = {
       start: centre(first) - HOP_SECONDS / 2,

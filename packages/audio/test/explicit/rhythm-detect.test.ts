@@ -113,4 +113,23 @@ describe('detectRhythm', () => {
     expect(occurrences[0].unitMs).toBeCloseTo(100, -1);
     expect(occurrences[0].levelDbfs).toBeCloseTo(20 * Math.log10(0.3), 0);
   });
+
+  it('follows a label after a minute of steady tone (a tone too long to be an element is not kept whole)', () => {
+    const rate = RHYTHM_ANALYSIS_RATE;
+    const detector = new RhythmDetector();
+    const hum = new Float32Array(rate);
+    for (let second = 0; second < 60; second++) {
+      for (let i = 0; i < rate; i++) hum[i] = 0.2 * Math.sin((2 * Math.PI * 600 * (second * rate + i)) / rate);
+      detector.push(hum);
+    }
+    const tail = new Float32Array(3 * rate);
+    tail.set(
+      synthesizeRhythm(rate).map((v) => 0.3 * v),
+      rate,
+    );
+    detector.push(tail);
+    const { occurrences, durationSeconds } = detector.finish();
+    expect(durationSeconds).toBe(63);
+    expect(occurrences.map((o) => [Math.round(o.startSeconds), Math.round(o.toneHz), o.position])).toEqual([[61, 1000, 'end']]);
+  });
 });
