@@ -1,4 +1,15 @@
-import { ascii, concat, crc32, fromAscii, MalformedInputError, putU32be, u32be } from '@aigc-label/core';
+import {
+  ascii,
+  type ByteSource,
+  concat,
+  crc32,
+  fromAscii,
+  LimitExceededError,
+  MalformedInputError,
+  putU32be,
+  readExact,
+  u32be,
+} from '@aigc-label/core';
 
 /** PNG chunk layout (PNG spec §5.3): u32 length, type, data, CRC-32 over type + data. */
 export interface PngChunk {
@@ -21,35 +32,52 @@ const maximumChunkLengthInBytes = 0x7fffffff;
 
 const fail = (message: string) => new MalformedInputError('png', message);
 
+/** Most chunks a walker visits before it gives up on a hostile file. */
+const maximumChunkCount = 1_000_000;
+/** CRCs are computed over pieces of this size, so a big chunk is never held whole. */
+const crcPieceInBytes = 4 * 1024 * 1024;
+
+async function chunkCrcOk(source: ByteSource, offset: number, length: number): Promise<boolean> {
+  let crc = 0;
+  const covered = offset + 8 + length; // type + data, after the length field
+  for (let at = offset + 4; at < covered; at += crcPieceInBytes) {
+    crc = crc32(await readExact(source, at, Math.min(crcPieceInBytes, covered - at), 'png', 'chunk'), crc);
+  }
+  return crc === u32be(await readExact(source, covered, 4, 'png', 'chunk CRC'), 0);
+}
+
 /**
- * Walks every chunk up to and including IEND; damaged structure throws. CRCs of
- * image data chunks are checked only with `checkImageData` (before a write), so
- * that reading a label does not hash megabytes of pixels.
+ * Walks every chunk up to and including IEND through the source; damaged
+ * structure throws. CRCs of image data chunks are checked only with
+ * `checkImageData` (before a write), so reading a label never touches the pixels.
  */
-export function listChunks(png: Uint8Array, checkImageData = true): { chunks: PngChunk[]; trailing: number } {
-  if (png.length === 0) throw fail('the file is empty (0 bytes)');
-  for (let i = 0; i < 8; i++) if (png[i] !== PNG_SIGNATURE[i]) throw fail('no PNG signature');
+export async function listChunks(source: ByteSource, checkImageData = true): Promise<{ chunks: PngChunk[]; trailing: number }> {
+  if (source.size === 0) throw fail('the file is empty (0 bytes)');
+  const signature = await source.read(0, 8);
+  for (let i = 0; i < 8; i++) if (signature[i] !== PNG_SIGNATURE[i]) throw fail('no PNG signature');
   const chunks: PngChunk[] = [];
   let offset = 8;
   for (;;) {
-    if (offset + 12 > png.length) throw fail(`file is truncated: chunk header at offset ${offset} runs past the end (${png.length} bytes)`);
-    const length = u32be(png, offset);
+    if (offset + 12 > source.size) {
+      throw fail(`file is truncated: chunk header at offset ${offset} runs past the end (${source.size} bytes)`);
+    }
+    if (chunks.length >= maximumChunkCount) throw new LimitExceededError(`png: more than ${maximumChunkCount} chunks`);
+    const header = await readExact(source, offset, 8, 'png', 'chunk header');
+    const length = u32be(header, 0);
     if (length > maximumChunkLengthInBytes) throw fail(`chunk at offset ${offset} declares ${length} bytes, over the PNG limit`);
-    const type = fromAscii(png, offset + 4, offset + 8);
+    const type = fromAscii(header, 4, 8);
     if (!/^[A-Za-z]{4}$/.test(type)) throw fail(`chunk at offset ${offset} has an invalid type`);
     const end = offset + 12 + length;
-    if (end > png.length)
-      throw fail(`file is truncated: chunk ${type} at offset ${offset} declares ${length} bytes, past the end (${png.length} bytes)`);
-    const crcOk =
-      checkImageData || !IMAGE_DATA_CHUNKS.has(type)
-        ? crc32(png.subarray(offset + 4, offset + 8 + length)) === u32be(png, offset + 8 + length)
-        : null;
+    if (end > source.size) {
+      throw fail(`file is truncated: chunk ${type} at offset ${offset} declares ${length} bytes, past the end (${source.size} bytes)`);
+    }
+    const crcOk = checkImageData || !IMAGE_DATA_CHUNKS.has(type) ? await chunkCrcOk(source, offset, length) : null;
     chunks.push({ type, offset, dataOffset: offset + 8, length, end, crcOk });
     offset = end;
     if (type === 'IEND') break;
   }
   if (chunks[0]?.type !== 'IHDR') throw fail('the first chunk is not IHDR');
-  return { chunks, trailing: png.length - offset };
+  return { chunks, trailing: source.size - offset };
 }
 
 export function makeChunk(type: string, data: Uint8Array): Uint8Array {

@@ -11,11 +11,13 @@ import {
   fromUtf8,
   inflateCapped,
   type LabelCarrier,
+  LimitExceededError,
   labelXmpPacket,
   MalformedInputError,
+  maximumXmpPacketInBytes,
   type ReadResult,
   Rules,
-  readAll,
+  readExact,
   splicePlan,
   startsWith,
   utf8,
@@ -37,8 +39,13 @@ interface TextChunk {
 }
 
 /** Decodes a tEXt, zTXt or iTXt chunk (PNG spec §11.3.4). */
-function readTextChunk(png: Uint8Array, chunk: PngChunk): TextChunk {
-  const data = png.subarray(chunk.dataOffset, chunk.dataOffset + chunk.length);
+async function readTextChunk(source: ByteSource, chunk: PngChunk): Promise<TextChunk> {
+  if (chunk.length > maximumXmpPacketInBytes) {
+    throw new LimitExceededError(
+      `png: ${chunk.type} chunk at offset ${chunk.offset} is ${chunk.length} bytes, over ${maximumXmpPacketInBytes}`,
+    );
+  }
+  const data = await readExact(source, chunk.dataOffset, chunk.length, 'png', `${chunk.type} chunk`);
   const nul = data.indexOf(0);
   if (nul < 1 || nul > 79) throw new MalformedInputError('png', `${chunk.type} chunk at offset ${chunk.offset} has no valid keyword`);
   const keyword = fromLatin1(data.subarray(0, nul));
@@ -54,8 +61,10 @@ function readTextChunk(png: Uint8Array, chunk: PngChunk): TextChunk {
   return { chunk, keyword, text: fromUtf8(compressed ? inflateCapped(body, 'png') : body) };
 }
 
-function textChunks(png: Uint8Array, chunks: readonly PngChunk[]): TextChunk[] {
-  return chunks.filter((c) => TEXT_CHUNKS.has(c.type)).map((c) => readTextChunk(png, c));
+async function textChunks(source: ByteSource, chunks: readonly PngChunk[]): Promise<TextChunk[]> {
+  const texts: TextChunk[] = [];
+  for (const c of chunks) if (TEXT_CHUNKS.has(c.type)) texts.push(await readTextChunk(source, c));
+  return texts;
 }
 
 function carriersIn(texts: readonly TextChunk[]): LabelCarrier[] {
@@ -79,19 +88,18 @@ export const png: FormatHandler = {
   sniff: (head) => startsWith(head, PNG_SIGNATURE),
 
   async read(source: ByteSource): Promise<ReadResult> {
-    const bytes = await readAll(source, 'png');
-    const { chunks, trailing } = listChunks(bytes, false);
+    const { chunks, trailing } = await listChunks(source, false);
     const findings: Finding[] = [];
     for (const c of chunks) {
       if (c.crcOk === false) findings.push(finding(Rules.damaged, 'warning', `chunk ${c.type} at byte ${c.offset} has a bad CRC`));
     }
     if (trailing > 0) findings.push(finding(Rules.damaged, 'info', `${trailing} bytes follow IEND`));
-    const texts = textChunks(bytes, chunks);
+    const texts = await textChunks(source, chunks);
     const evidence = texts
       .filter((t) => t.keyword === XMP_KEYWORD)
       .flatMap((t) => xmpEvidence(t.text, `${t.chunk.type} chunk at byte ${t.chunk.offset}`));
     for (const c of chunks.filter((c) => c.type === 'caBX')) {
-      evidence.push(c2paEvidence(bytes.subarray(c.dataOffset, c.dataOffset + c.length), `caBX chunk at byte ${c.offset}`));
+      evidence.push(c2paEvidence(await readExact(source, c.dataOffset, c.length, 'png', 'caBX chunk'), `caBX chunk at byte ${c.offset}`));
     }
     return { format: 'png', carriers: carriersIn(texts), findings, evidence };
   },
@@ -102,8 +110,7 @@ export const png: FormatHandler = {
    * Every other chunk is copied byte for byte.
    */
   async write(source: ByteSource, label: AigcLabel, options: WriteOptions = {}): Promise<WriteResult> {
-    const bytes = await readAll(source, 'png');
-    const { chunks } = listChunks(bytes);
+    const { chunks } = await listChunks(source);
     const damaged = chunks.find((c) => !c.crcOk);
     if (damaged)
       throw new MalformedInputError(
@@ -111,7 +118,7 @@ export const png: FormatHandler = {
         `chunk ${damaged.type} at byte ${damaged.offset} has a bad CRC; refusing to write into a damaged file`,
       );
     const json = options.form === 'wrapped' ? encodeWrapped(label) : encodeBare(label);
-    const texts = textChunks(bytes, chunks);
+    const texts = await textChunks(source, chunks);
     const xmpChunks = texts.filter((t) => t.keyword === XMP_KEYWORD);
     if (xmpChunks.length > 1) throw new MalformedInputError('png', `${xmpChunks.length} XMP chunks; a PNG may have one`);
     const edits: { start: number; end: number; insert: Uint8Array }[] = [];
@@ -137,6 +144,6 @@ export const png: FormatHandler = {
       edits.push({ start: edits[0].start, end: edits[0].start, insert: makeText('AIGC', encodeWrapped(label)) });
     }
     if (chunks.some((c) => c.type === 'caBX')) findings.push(c2paInvalidatedFinding());
-    return { ...splicePlan(bytes.length, mergeEdits(edits)), findings };
+    return { ...splicePlan(source.size, mergeEdits(edits)), findings };
   },
 };
