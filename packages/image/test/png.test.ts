@@ -67,6 +67,27 @@ describe('png writer', () => {
   });
 });
 
+describe('png reads through the ByteSource', () => {
+  it('reads chunk headers and metadata chunks only, never the image data', async () => {
+    const big = await toBytes(gradient(1200, 1200).png({ compressionLevel: 0 }));
+    expect(big.length).toBeGreaterThan(3_000_000);
+    const { bytes } = await labelBytes(png, big, sampleLabel());
+    const source = bytesSource(bytes);
+    let handedOut = 0;
+    const counting = {
+      size: source.size,
+      read: async (offset: number, length: number) => {
+        const out = await source.read(offset, length);
+        handedOut += out.length;
+        return out;
+      },
+    };
+    expect((await readLabel(png, bytes)).label).toEqual(sampleLabel());
+    await png.read(counting);
+    expect(handedOut).toBeLessThan(100_000);
+  });
+});
+
 describe('png reader', () => {
   it.each([
     ['sharp-element.png', 'bare', true],
