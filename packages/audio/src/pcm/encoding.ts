@@ -63,6 +63,8 @@ export function outputOptionsFor(info: AudioStreamInfo): string[] {
   }
   // Keep custom ISO-BMFF metadata keys (the mdta `AIGC` key) when metadata is copied.
   if (muxer === 'mp4' || muxer === 'ipod') options.push('-movflags', 'use_metadata_tags');
+  // Past 4 GB a RIFF size no longer fits; the muxer then writes RF64 (EBU Tech 3306) instead.
+  if (muxer === 'wav') options.push('-rf64', 'auto');
   options.push('-f', muxer);
   return options;
 }
