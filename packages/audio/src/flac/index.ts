@@ -19,6 +19,9 @@ import {
   type WriteOptions,
   type WriteResult,
 } from '@aigc-label/core';
+import { id3LabelCarriers, rewriteId3Label } from '../id3/label.js';
+import { afterLeadingId3Tags, readLeadingId3Tags } from '../id3/leading.js';
+import { id3TagSize, isId3Header } from '../id3/tag.js';
 import {
   parseVorbisComments,
   serializeVorbisComments,
@@ -47,11 +50,11 @@ const maximumBlockCount = 10_000;
 
 const fail = (message: string) => new MalformedInputError('flac', message);
 
-async function listBlocks(source: ByteSource): Promise<{ blocks: FlacBlock[]; audioStart: number }> {
-  const magic = await readExact(source, 0, Math.min(4, source.size), 'flac', 'FLAC signature');
-  if (!startsWith(magic, FLAC_MAGIC)) throw fail('no "fLaC" signature');
+async function listBlocks(source: ByteSource, start: number): Promise<{ blocks: FlacBlock[]; audioStart: number }> {
+  const magic = await readExact(source, start, Math.min(4, source.size - start), 'flac', 'FLAC signature');
+  if (!startsWith(magic, FLAC_MAGIC)) throw fail(`no "fLaC" signature at byte ${start}`);
   const blocks: FlacBlock[] = [];
-  let offset = 4;
+  let offset = start + 4;
   for (;;) {
     if (blocks.length >= maximumBlockCount) throw new LimitExceededError(`flac: more than ${maximumBlockCount} metadata blocks`);
     const header = await readExact(source, offset, 4, 'flac', 'metadata block header');
@@ -91,11 +94,21 @@ export const flac: FormatHandler = {
   extensions: ['flac'],
   mimeTypes: ['audio/flac', 'audio/x-flac'],
   carrier: 'VORBIS_COMMENT block, AIGC= comment',
-  sniff: (head) => startsWith(head, FLAC_MAGIC),
+  sniff(head) {
+    if (startsWith(head, FLAC_MAGIC)) return true;
+    // Some taggers put an ID3v2 tag before "fLaC" (not in the FLAC format, but common).
+    if (!isId3Header(head)) return false;
+    try {
+      return startsWith(head, FLAC_MAGIC, id3TagSize(head, 'flac'));
+    } catch {
+      return false;
+    }
+  },
 
   async read(source: ByteSource): Promise<ReadResult> {
-    const { blocks } = await listBlocks(source);
-    const carriers: LabelCarrier[] = [];
+    const id3Tags = await readLeadingId3Tags(source, 'flac');
+    const { blocks } = await listBlocks(source, afterLeadingId3Tags(id3Tags));
+    const carriers: LabelCarrier[] = id3Tags.flatMap(({ offset, tag }) => id3LabelCarriers(tag, offset, false, 'ID3 tag before "fLaC", '));
     const commentBlocks = blocks.filter((b) => b.type === BLOCK_VORBIS_COMMENT);
     for (const block of commentBlocks) {
       carriers.push(
@@ -121,7 +134,9 @@ export const flac: FormatHandler = {
    */
   async write(source: ByteSource, label: AigcLabel, options: WriteOptions = {}): Promise<WriteResult> {
     const json = encodeLabel(label, options.form ?? 'bare');
-    const { blocks, audioStart } = await listBlocks(source);
+    const id3Tags = await readLeadingId3Tags(source, 'flac');
+    const flacStart = afterLeadingId3Tags(id3Tags);
+    const { blocks, audioStart } = await listBlocks(source, flacStart);
     const commentBlocks = blocks.filter((b) => b.type === BLOCK_VORBIS_COMMENT);
     const bodies = new Map<FlacBlock, Uint8Array>();
     const findings: Finding[] = [];
@@ -157,7 +172,14 @@ export const flac: FormatHandler = {
       else out.push({ type: block.type, body: { from: block.offset + 4, length: block.length }, length: block.length });
       if (block.type === BLOCK_STREAMINFO && created) out.push({ type: BLOCK_VORBIS_COMMENT, body: created, length: created.length });
     }
-    const segments: Segment[] = [FLAC_MAGIC.slice()];
+    const segments: Segment[] = [];
+    for (const { offset, tag } of id3Tags) {
+      // The label lives in VORBIS_COMMENT; a TXXX:AIGC copy in a leading ID3 tag is removed (GB 45438 §6.1 c)).
+      const hasLabel = id3LabelCarriers(tag, offset, false, '').length > 0;
+      segments.push(hasLabel ? rewriteId3Label(tag, null, 0) : { from: offset, length: tag.totalSize });
+      if (hasLabel) findings.push(finding(Rules.multipleLabels, 'info', 'removed the TXXX:AIGC frame from the ID3 tag before "fLaC"'));
+    }
+    segments.push(FLAC_MAGIC.slice());
     for (const [index, block] of out.entries()) {
       segments.push(blockHeader(block.type, block.length, index === out.length - 1));
       if (block.length > 0) segments.push(block.body);

@@ -5,56 +5,18 @@ import {
   type Finding,
   type FormatHandler,
   finding,
-  MalformedInputError,
   type ReadResult,
   Rules,
-  readExact,
   type Segment,
   type WriteOptions,
   type WriteResult,
 } from '@aigc-label/core';
 import { AIGC_DESCRIPTION, id3LabelCarriers, rewriteId3Label } from '../id3/label.js';
-import {
-  buildId3Tag,
-  buildUserTextFrame,
-  ID3_HEADER_SIZE,
-  type Id3Tag,
-  id3TagSize,
-  isId3Header,
-  newId3v24,
-  parseId3Tag,
-} from '../id3/tag.js';
+import { readLeadingId3Tags } from '../id3/leading.js';
+import { buildId3Tag, buildUserTextFrame, id3TagSize, isId3Header, newId3v24 } from '../id3/tag.js';
 
 /** Padding given to a new or grown tag, so the next relabel fits without moving the audio. */
 const newTagPaddingInBytes = 1024;
-/** Most ID3v2 tags read back to back at the start of a file (some taggers prepend a second one). */
-const maximumLeadingTags = 8;
-
-interface LeadingTag {
-  readonly offset: number;
-  readonly tag: Id3Tag;
-}
-
-/** The ID3v2 tags at the start of the file, one after the other. */
-async function readLeadingTags(source: ByteSource): Promise<LeadingTag[]> {
-  const tags: LeadingTag[] = [];
-  let offset = 0;
-  while (tags.length < maximumLeadingTags && offset + ID3_HEADER_SIZE <= source.size) {
-    const header = await readExact(source, offset, ID3_HEADER_SIZE, 'mp3', 'ID3 header');
-    if (!isId3Header(header)) break;
-    const size = id3TagSize(header, 'mp3');
-    if (offset + size > source.size) {
-      throw new MalformedInputError(
-        'mp3',
-        `ID3 tag at byte ${offset} declares ${size} bytes, past the end of the file (${source.size} bytes)`,
-      );
-    }
-    tags.push({ offset, tag: parseId3Tag(await readExact(source, offset, size, 'mp3', 'ID3 tag'), 'mp3') });
-    offset += size;
-  }
-  return tags;
-}
-
 /** MPEG audio frame sync with layer III (ISO/IEC 11172-3 §2.4.2.3): 11 set bits, layer bits 01. */
 const isLayer3Sync = (head: Uint8Array, at: number): boolean =>
   head[at] === 0xff && (head[at + 1] & 0xe0) === 0xe0 && ((head[at + 1] >> 1) & 3) === 1 && (head[at + 1] & 0x18) !== 0x08;
@@ -80,7 +42,7 @@ export const mp3: FormatHandler = {
   },
 
   async read(source: ByteSource): Promise<ReadResult> {
-    const tags = await readLeadingTags(source);
+    const tags = await readLeadingId3Tags(source, 'mp3');
     const carriers = tags.flatMap(({ offset, tag }, index) => id3LabelCarriers(tag, offset, index === 0, ''));
     const findings: Finding[] = [];
     for (const { offset, tag } of tags) {
@@ -99,7 +61,7 @@ export const mp3: FormatHandler = {
    */
   async write(source: ByteSource, label: AigcLabel, options: WriteOptions = {}): Promise<WriteResult> {
     const json = encodeLabel(label, options.form ?? 'bare');
-    const tags = await readLeadingTags(source);
+    const tags = await readLeadingId3Tags(source, 'mp3');
     const segments: Segment[] = [];
     const findings: Finding[] = [];
     let audioStart = 0;

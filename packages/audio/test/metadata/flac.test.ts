@@ -1,8 +1,10 @@
-import { bytesSource, concat, encodeBare, labelBytes, MalformedInputError } from '@aigc-label/core';
+import { ascii, bytesSource, concat, encodeBare, indexOfBytes, labelBytes, MalformedInputError } from '@aigc-label/core';
 import { parseBuffer } from 'music-metadata';
+import NodeID3 from 'node-id3';
 import { describe, expect, it } from 'vitest';
 import { describeHandlerContract, sampleLabel } from '../../../../test/handler-contract.js';
 import { flac } from '../../src/flac/index.js';
+import { mp3 } from '../../src/mp3/index.js';
 import { decodePcm, generateAudio, probeTags, tagValue } from './media.js';
 
 const sample = generateAudio('tone.flac', ['-c:a', 'flac', '-metadata', 'title=Tone']);
@@ -69,6 +71,25 @@ describe('flac metadata carrier', () => {
     expect(after.map((b) => bytes.subarray(b.offset + 1, b.offset + 4 + b.length))).toEqual(
       before.map((b) => sample.subarray(b.offset + 1, b.offset + 4 + b.length)),
     );
+  });
+
+  it('handles an ID3v2 tag before "fLaC": its TXXX:AIGC is read, then removed, and its other frames kept', async () => {
+    const old = encodeBare(sampleLabel({ ProduceID: 'old', PropagateID: 'old' }));
+    const input = new Uint8Array(
+      NodeID3.write({ title: 'Tagged', userDefinedText: [{ description: 'AIGC', value: old }] }, Buffer.from(sample)),
+    );
+    expect(flac.sniff(input.subarray(0, 4096))).toBe(true);
+    expect(mp3.sniff(input.subarray(0, 4096))).toBe(false);
+    const read = await flac.read(bytesSource(input));
+    expect(read.carriers.map((c) => [c.carrier, c.canonical, c.raw])).toEqual([['id3-txxx', false, old]]);
+    const label = sampleLabel();
+    const { bytes } = await labelBytes(flac, input, label);
+    expect((await flac.read(bytesSource(bytes))).carriers.map((c) => [c.carrier, c.raw])).toEqual([['vorbis-comment', encodeBare(label)]]);
+    const titleAt = indexOfBytes(input, ascii('TIT2'));
+    const titleFrame = input.subarray(titleAt, titleAt + 10 + input[titleAt + 7]);
+    expect(indexOfBytes(bytes.subarray(0, 200), titleFrame)).toBeGreaterThanOrEqual(10);
+    expect(tagValue(probeTags(bytes, 'id3.flac'), 'AIGC')).toBe(encodeBare(label));
+    expect(decodePcm(bytes, 'id3.flac')).toEqual(decodePcm(sample, 'in.flac'));
   });
 
   it('rejects damaged metadata with a clear error', async () => {

@@ -1,0 +1,34 @@
+import { type ByteSource, MalformedInputError, readExact } from '@aigc-label/core';
+import { ID3_HEADER_SIZE, type Id3Tag, id3TagSize, isId3Header, parseId3Tag } from './tag.js';
+
+/** Most ID3v2 tags read back to back at the start of a file (some taggers prepend a second one). */
+const maximumLeadingTags = 8;
+
+export interface LeadingId3Tag {
+  readonly offset: number;
+  readonly tag: Id3Tag;
+}
+
+/** The ID3v2 tags at the start of a file (MP3, and FLAC files some taggers prefix), one after the other. */
+export async function readLeadingId3Tags(source: ByteSource, format: string): Promise<LeadingId3Tag[]> {
+  const tags: LeadingId3Tag[] = [];
+  let offset = 0;
+  while (tags.length < maximumLeadingTags && offset + ID3_HEADER_SIZE <= source.size) {
+    const header = await readExact(source, offset, ID3_HEADER_SIZE, format, 'ID3 header');
+    if (!isId3Header(header)) break;
+    const size = id3TagSize(header, format);
+    if (offset + size > source.size) {
+      throw new MalformedInputError(
+        format,
+        `ID3 tag at byte ${offset} declares ${size} bytes, past the end of the file (${source.size} bytes)`,
+      );
+    }
+    tags.push({ offset, tag: parseId3Tag(await readExact(source, offset, size, format, 'ID3 tag'), format) });
+    offset += size;
+  }
+  return tags;
+}
+
+/** Offset just past the leading tags. */
+export const afterLeadingId3Tags = (tags: readonly LeadingId3Tag[]): number =>
+  tags.length === 0 ? 0 : tags[tags.length - 1].offset + tags[tags.length - 1].tag.totalSize;
