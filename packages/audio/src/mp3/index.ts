@@ -74,7 +74,11 @@ export const mp3: FormatHandler = {
       segments.push(unchanged ? { from: offset, length: tag.totalSize } : rewritten);
       if (index === 0 && rewritten.length !== tag.totalSize) {
         findings.push(
-          finding('id3/tag-resized', 'info', `the label did not fit the ID3 tag's padding; the tag grew to ${rewritten.length} bytes`),
+          finding(
+            'id3/tag-resized',
+            'info',
+            `the ID3 tag went from ${tag.totalSize} to ${rewritten.length} bytes; the audio after it moved`,
+          ),
         );
       }
       audioStart = offset + tag.totalSize;
