@@ -1,5 +1,6 @@
 import { ascii, bytesSource, concat, isobmff, labelBytes, MalformedInputError, UnsupportedFormatError, utf8 } from '@aigc-label/core';
 import ExifReader from 'exifreader';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { describeHandlerContract, sampleLabel } from '../../../test/handler-contract.js';
 import { avif, heif } from '../src/heif/index.js';
@@ -86,6 +87,33 @@ describe('heif/avif writer', () => {
       expect(JSON.parse(String(json['XMP-TC260:AIGC']))).toEqual(label);
       expect(json['ExifTool:Warning']).toBeUndefined();
     }
+  });
+});
+
+describe('heif/avif reads through the ByteSource', () => {
+  it('reads box headers, meta and the XMP item only, never the coded image', async () => {
+    const noise = new Uint8Array(600 * 600 * 3);
+    let seed = 11;
+    for (let i = 0; i < noise.length; i++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      noise[i] = seed >>> 24;
+    }
+    const big = await toBytes(sharp(noise, { raw: { width: 600, height: 600, channels: 3 } }).avif({ effort: 0, quality: 90 }));
+    expect(big.length).toBeGreaterThan(200_000);
+    const { bytes } = await labelBytes(avif, big, sampleLabel());
+    const source = bytesSource(bytes);
+    let handedOut = 0;
+    const counting = {
+      size: source.size,
+      read: async (offset: number, length: number) => {
+        const out = await source.read(offset, length);
+        handedOut += out.length;
+        return out;
+      },
+    };
+    await avif.read(counting);
+    await avif.write(counting, sampleLabel());
+    expect(handedOut).toBeLessThan(20_000);
   });
 });
 

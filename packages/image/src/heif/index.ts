@@ -15,13 +15,14 @@ import {
   fromUtf8,
   isobmff,
   type LabelCarrier,
+  LimitExceededError,
   labelXmpPacket,
   MalformedInputError,
   maximumXmpPacketInBytes,
   putU32be,
   type ReadResult,
   Rules,
-  readAll,
+  readExact,
   splicePlan,
   UnsupportedFormatError,
   u32be,
@@ -57,7 +58,10 @@ const AVIF_BRANDS = new Set(['avif', 'avis']);
 
 interface HeifLayout {
   readonly top: readonly isobmff.Box[];
+  /** The top-level meta box, at its file offset. */
   readonly meta: isobmff.Box;
+  /** The bytes of meta; `children` and the boxes below have offsets relative to its start. */
+  readonly metaBytes: Uint8Array;
   readonly metaVersion: number;
   readonly metaFlags: number;
   readonly children: readonly isobmff.Box[];
@@ -78,16 +82,23 @@ function brands(head: Uint8Array): string[] {
   return list;
 }
 
-function layout(bytes: Uint8Array, format: string): HeifLayout {
+/** Largest meta box we load; real ones are a few KB, with thumbnails and idat a few MB. */
+const maximumMetaInBytes = 64 * 1024 * 1024;
+
+/** Reads the top-level box headers and the meta box only; image data stays in the source. */
+async function layout(source: ByteSource, format: string): Promise<HeifLayout> {
   const fail = (message: string) => new MalformedInputError(format, message);
-  if (bytes.length === 0) throw fail('the file is empty (0 bytes)');
-  const top = isobmff.listBoxesIn(bytes, 0, bytes.length, format);
+  if (source.size === 0) throw fail('the file is empty (0 bytes)');
+  const top = await isobmff.listBoxes(source, 0, source.size, format);
   if (top[0]?.type !== 'ftyp') throw fail('the file does not start with an ftyp box');
   const metas = top.filter((b) => b.type === 'meta');
   if (metas.length !== 1) throw fail(`${metas.length} top-level meta boxes; HEIF needs exactly one`);
   const meta = metas[0];
-  const header = fullBox(bytes, meta);
-  const children = isobmff.listBoxesIn(bytes, header.payload, meta.end, format);
+  if (meta.size > maximumMetaInBytes)
+    throw new LimitExceededError(`${format}: meta box of ${meta.size} bytes is over ${maximumMetaInBytes}`);
+  const bytes = await readExact(source, meta.offset, meta.size, format, 'meta box');
+  const header = fullBox(bytes, { ...meta, offset: 0, end: meta.size });
+  const children = isobmff.listBoxesIn(bytes, header.payload, meta.size, format);
   const find = (type: string) => children.find((b) => b.type === type);
   const ilocBox = find('iloc');
   const iinfBox = find('iinf');
@@ -96,6 +107,7 @@ function layout(bytes: Uint8Array, format: string): HeifLayout {
   return {
     top,
     meta,
+    metaBytes: bytes,
     metaVersion: header.version,
     metaFlags: header.flags,
     children,
@@ -124,8 +136,8 @@ const maximumExifItemInBytes = 4 * 1024 * 1024;
 const EXIF_PREFIX = ascii('Exif\0\0');
 
 /** ISO/IEC 23008-12 Annex A.2.1: an Exif item is a u32 offset to the TIFF header, then the EXIF bytes. */
-async function exifItemCarriers(bytes: Uint8Array, l: HeifLayout, info: ItemInfo, item: IlocItem, format: string, findings: Finding[]) {
-  const data = itemData(bytes, item, l.idat, maximumExifItemInBytes);
+async function exifItemCarriers(source: ByteSource, l: HeifLayout, info: ItemInfo, item: IlocItem, format: string, findings: Finding[]) {
+  const data = await itemData(source, l.metaBytes, item, l.idat, maximumExifItemInBytes);
   const where = `Exif item ${info.id}`;
   try {
     if (data.length < 4 || 4 + u32be(data, 0) > data.length)
@@ -166,22 +178,26 @@ function makeHandler(id: 'heif' | 'avif'): FormatHandler {
     },
 
     async read(source: ByteSource): Promise<ReadResult> {
-      const bytes = await readAll(source, format);
-      const l = layout(bytes, format);
+      const l = await layout(source, format);
       const carriers: LabelCarrier[] = [];
       const evidence: Evidence[] = [];
       const findings: Finding[] = [];
       for (const { info, item } of itemsWhere(l, format, isXmpItem)) {
-        const xml = fromUtf8(itemData(bytes, item, l.idat, maximumXmpPacketInBytes));
+        const xml = fromUtf8(await itemData(source, l.metaBytes, item, l.idat, maximumXmpPacketInBytes));
         const where = `XMP item ${info.id} (mime ${XMP_CONTENT_TYPE})`;
         carriers.push(...xmpCarriers(xml, where, l.meta.offset));
         evidence.push(...xmpEvidence(xml, where));
       }
       for (const { info, item } of itemsWhere(l, format, (i) => i.type === 'Exif')) {
-        carriers.push(...(await exifItemCarriers(bytes, l, info, item, format, findings)).carriers);
+        carriers.push(...(await exifItemCarriers(source, l, info, item, format, findings)).carriers);
       }
       for (const b of l.top.filter(isC2paBox))
-        evidence.push(c2paEvidence(bytes.subarray(b.offset + b.headerSize, b.end), `uuid box at byte ${b.offset}`));
+        evidence.push(
+          c2paEvidence(
+            await readExact(source, b.offset + b.headerSize, b.size - b.headerSize, format, 'uuid box'),
+            `uuid box at byte ${b.offset}`,
+          ),
+        );
       return { format, carriers, findings, evidence };
     },
 
@@ -193,8 +209,8 @@ function makeHandler(id: 'heif' | 'avif'): FormatHandler {
      * iref; every file offset in iloc that lies after `meta` moves by its growth.
      */
     async write(source: ByteSource, label: AigcLabel, options: WriteOptions = {}): Promise<WriteResult> {
-      const bytes = await readAll(source, format);
-      const l = layout(bytes, format);
+      const l = await layout(source, format);
+      const bytes = l.metaBytes;
       const fail = (message: string) => new MalformedInputError(format, message);
       if (l.top.some((b) => b.type === 'moov')) {
         throw new UnsupportedFormatError(`${format}: image sequences (a moov box) are not supported; their sample offsets would move`);
@@ -203,7 +219,9 @@ function makeHandler(id: 'heif' | 'avif'): FormatHandler {
       if (existing.length > 1) throw fail(`${existing.length} XMP items; a file may have one`);
       const json = options.form === 'wrapped' ? encodeWrapped(label) : encodeBare(label);
       const old = existing[0];
-      const packet = utf8(labelXmpPacket(old ? fromUtf8(itemData(bytes, old.item, l.idat, maximumXmpPacketInBytes)) : null, json, options));
+      const packet = utf8(
+        labelXmpPacket(old ? fromUtf8(await itemData(source, bytes, old.item, l.idat, maximumXmpPacketInBytes)) : null, json, options),
+      );
       const xmpId = old ? old.info.id : Math.max(0, ...l.iloc.items.map((i) => i.id), ...l.infos.map((i) => i.id)) + 1;
       if (l.iloc.version < 2 && xmpId > 0xffff) throw fail('no 16-bit item id is free for the XMP item');
 
@@ -211,7 +229,7 @@ function makeHandler(id: 'heif' | 'avif'): FormatHandler {
       const findings: Finding[] = [];
       const appended: { id: number; data: Uint8Array }[] = [{ id: xmpId, data: packet }];
       for (const { info, item } of itemsWhere(l, format, (i) => i.type === 'Exif')) {
-        const { data, carriers } = await exifItemCarriers(bytes, l, info, item, format, findings);
+        const { data, carriers } = await exifItemCarriers(source, l, info, item, format, findings);
         if (carriers.length === 0) continue;
         const tiff = data.subarray(4 + u32be(data, 0));
         const rewritten = rewriteExifPayload(concat([EXIF_PREFIX, tiff]), {
@@ -234,11 +252,11 @@ function makeHandler(id: 'heif' | 'avif'): FormatHandler {
           i.extents.some((e) => i.baseOffset + e.offset >= last.offset && i.baseOffset + e.offset < last.end),
       );
       const reuse = last.type === 'mdat' && last.offset > l.meta.end && inside.length > 0 && inside.every((i) => appendedIds.has(i.id));
-      const tailStart = reuse ? last.offset : bytes.length;
+      const tailStart = reuse ? last.offset : source.size;
 
       // The last top-level box may run "to the end of the file" (size 0); give it its real size first.
       const edits: ByteEdit[] = [];
-      if (!reuse && last !== l.meta && u32be(bytes, last.offset) === 0) {
+      if (!reuse && last !== l.meta && u32be(await readExact(source, last.offset, 4, format, 'box header'), 0) === 0) {
         if (last.size > 0xffffffff) throw fail('the last box runs to the end of the file and is over 4 GiB');
         const size = new Uint8Array(4);
         putU32be(size, 0, last.size);
@@ -280,7 +298,7 @@ function makeHandler(id: 'heif' | 'avif'): FormatHandler {
       edits.push({ start: l.meta.offset, end: l.meta.end, insert: buildMeta(delta) });
       edits.push({
         start: tailStart,
-        end: bytes.length,
+        end: source.size,
         insert: isobmff.makeBox(
           'mdat',
           appended.map((a) => a.data),
@@ -289,7 +307,7 @@ function makeHandler(id: 'heif' | 'avif'): FormatHandler {
       if (l.c2pa) findings.push(c2paInvalidatedFinding());
       return {
         ...splicePlan(
-          bytes.length,
+          source.size,
           edits.sort((a, b) => a.start - b.start),
         ),
         findings,

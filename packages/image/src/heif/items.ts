@@ -1,5 +1,6 @@
 import {
   ascii,
+  type ByteSource,
   concat,
   fromAscii,
   isobmff,
@@ -8,6 +9,7 @@ import {
   putU16be,
   putU32be,
   putU64be,
+  readExact,
   u16be,
   u32be,
   u64be,
@@ -222,18 +224,25 @@ export function cdscReference(version: number, from: number, to: number): Uint8A
   return isobmff.makeBox('cdsc', out);
 }
 
-/** The bytes of an item, from the file (construction method 0) or from `idat` (1). */
-export function itemData(bytes: Uint8Array, item: IlocItem, idat: isobmff.Box | undefined, limit: number): Uint8Array {
+/**
+ * The bytes of an item, from the file (construction method 0, absolute offsets
+ * read through the source) or from `idat` (1, inside `meta`, whose bytes are given
+ * with offsets relative to the start of `meta`).
+ */
+export async function itemData(
+  source: ByteSource,
+  metaBytes: Uint8Array,
+  item: IlocItem,
+  idat: isobmff.Box | undefined,
+  limit: number,
+): Promise<Uint8Array> {
   if (item.dataReferenceIndex !== 0) throw fail(`item ${item.id} lives in another file`);
-  let origin: number;
-  let end: number;
-  if (item.constructionMethod === 0) {
-    origin = 0;
-    end = bytes.length;
-  } else if (item.constructionMethod === 1 && idat) {
-    origin = idat.offset + idat.headerSize;
-    end = idat.end;
-  } else throw fail(`item ${item.id} uses construction method ${item.constructionMethod}, which is not supported here`);
+  if (item.constructionMethod !== 0 && !(item.constructionMethod === 1 && idat)) {
+    throw fail(`item ${item.id} uses construction method ${item.constructionMethod}, which is not supported here`);
+  }
+  const inIdat = item.constructionMethod === 1 && idat !== undefined;
+  const origin = inIdat ? idat.offset + idat.headerSize : 0;
+  const end = inIdat ? idat.end : source.size;
   const parts: Uint8Array[] = [];
   let total = 0;
   for (const e of item.extents) {
@@ -242,7 +251,7 @@ export function itemData(bytes: Uint8Array, item: IlocItem, idat: isobmff.Box | 
     if (start + length > end) throw fail(`item ${item.id} extent at ${start} (${length} bytes) runs past the end`);
     total += length;
     if (total > limit) throw new LimitExceededError(`heif: item ${item.id} is over ${limit} bytes`);
-    parts.push(bytes.subarray(start, start + length));
+    parts.push(inIdat ? metaBytes.subarray(start, start + length) : await readExact(source, start, length, 'heif', `item ${item.id}`));
   }
   return concat(parts);
 }
