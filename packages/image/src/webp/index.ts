@@ -14,13 +14,15 @@ import {
   fromAscii,
   fromUtf8,
   type LabelCarrier,
+  LimitExceededError,
   labelXmpPacket,
   MalformedInputError,
+  maximumXmpPacketInBytes,
   putU24le,
   putU32le,
   type ReadResult,
   Rules,
-  readAll,
+  readExact,
   riff,
   splicePlan,
   startsWith,
@@ -48,27 +50,33 @@ interface WebpLayout {
   readonly chunks: readonly riff.RiffChunk[];
   /** Bytes after the end the RIFF header declares. */
   readonly trailing: number;
+  readonly declaredSize: number;
 }
 
-async function layout(bytes: Uint8Array): Promise<WebpLayout> {
-  if (bytes.length === 0) throw fail('the file is empty (0 bytes)');
-  const header = riff.parseRiffHeader(bytes.subarray(0, 12), 'webp');
+async function layout(source: ByteSource): Promise<WebpLayout> {
+  if (source.size === 0) throw fail('the file is empty (0 bytes)');
+  const header = riff.parseRiffHeader(await source.read(0, 12), 'webp');
   if (header.magic !== 'RIFF' || header.form !== 'WEBP') throw fail('not a RIFF WEBP file');
   const end = 8 + header.declaredSize;
-  if (end > bytes.length) throw fail(`file is truncated: the RIFF header declares ${end} bytes, the file has ${bytes.length}`);
-  const { chunks, trailing } = await riff.listRiffChunks(bytesSource(bytes), 12, end, 'webp');
+  if (end > source.size) throw fail(`file is truncated: the RIFF header declares ${end} bytes, the file has ${source.size}`);
+  const { chunks, trailing } = await riff.listRiffChunks(source, 12, end, 'webp');
   if (trailing > 0) throw fail(`${trailing} stray bytes at the end of the RIFF body`);
   const first = chunks[0]?.id;
   if (first !== 'VP8 ' && first !== 'VP8L' && first !== 'VP8X')
     throw fail(`the first chunk is "${first ?? 'none'}", not VP8, VP8L or VP8X`);
-  return { chunks, trailing: bytes.length - end };
+  return { chunks, trailing: source.size - end, declaredSize: header.declaredSize };
 }
 
-const chunkData = (bytes: Uint8Array, c: riff.RiffChunk) => bytes.subarray(c.dataOffset, c.dataOffset + c.size);
+/** Chunks we read whole (XMP, EXIF, C2PA, the image header) are bounded; image data is never read. */
+async function chunkData(source: ByteSource, c: riff.RiffChunk): Promise<Uint8Array> {
+  if (c.size > maximumXmpPacketInBytes)
+    throw new LimitExceededError(`webp: chunk "${c.id}" at ${c.offset} is ${c.size} bytes, over ${maximumXmpPacketInBytes}`);
+  return readExact(source, c.dataOffset, c.size, 'webp', `chunk "${c.id}"`);
+}
 
 /** Canvas size and alpha of a simple-format image, from its bitstream header. */
-function simpleCanvas(bytes: Uint8Array, c: riff.RiffChunk): { width: number; height: number; alpha: boolean } {
-  const data = chunkData(bytes, c);
+async function simpleCanvas(source: ByteSource, c: riff.RiffChunk): Promise<{ width: number; height: number; alpha: boolean }> {
+  const data = await readExact(source, c.dataOffset, Math.min(c.size, 10), 'webp', `chunk "${c.id}"`);
   if (c.id === 'VP8 ') {
     // RFC 6386 §9.1: 3-byte frame tag, start code 9D 01 2A, then 14-bit width and height.
     if (data.length < 10 || !startsWith(data, [0x9d, 0x01, 0x2a], 3)) throw fail('VP8 chunk has no key-frame start code');
@@ -88,8 +96,8 @@ function vp8xChunk(flags: number, width: number, height: number): Uint8Array {
   return riff.riffChunk('VP8X', data);
 }
 
-async function exifCarriers(bytes: Uint8Array, c: riff.RiffChunk, findings: Finding[]): Promise<LabelCarrier[]> {
-  let data = chunkData(bytes, c);
+async function exifCarriers(source: ByteSource, c: riff.RiffChunk, findings: Finding[]): Promise<LabelCarrier[]> {
+  let data = await chunkData(source, c);
   let base = c.dataOffset;
   // Some writers keep the JPEG "Exif\0\0" prefix inside the chunk.
   if (startsWith(data, EXIF_PREFIX)) {
@@ -115,22 +123,21 @@ export const webp: FormatHandler = {
   sniff: (head) => head.length >= 12 && fromAscii(head, 0, 4) === 'RIFF' && fromAscii(head, 8, 12) === 'WEBP',
 
   async read(source: ByteSource): Promise<ReadResult> {
-    const bytes = await readAll(source, 'webp');
-    const l = await layout(bytes);
+    const l = await layout(source);
     const findings: Finding[] = [];
     if (l.trailing > 0) findings.push(finding(Rules.damaged, 'warning', `${l.trailing} bytes follow the end of the RIFF container`));
     const carriers: LabelCarrier[] = [];
     const evidence: Evidence[] = [];
     for (const c of l.chunks) {
       if (c.id === 'XMP ') {
-        const xml = fromUtf8(chunkData(bytes, c));
+        const xml = fromUtf8(await chunkData(source, c));
         const where = `XMP chunk at byte ${c.offset}`;
         carriers.push(...xmpCarriers(xml, where, c.offset));
         evidence.push(...xmpEvidence(xml, where));
-      } else if (c.id === 'EXIF') carriers.push(...(await exifCarriers(bytes, c, findings)));
-      else if (c.id === C2PA_CHUNK) evidence.push(c2paEvidence(chunkData(bytes, c), `C2PA chunk at byte ${c.offset}`));
+      } else if (c.id === 'EXIF') carriers.push(...(await exifCarriers(source, c, findings)));
+      else if (c.id === C2PA_CHUNK) evidence.push(c2paEvidence(await chunkData(source, c), `C2PA chunk at byte ${c.offset}`));
     }
-    const vp8x = l.chunks[0].id === 'VP8X' ? chunkData(bytes, l.chunks[0]) : null;
+    const vp8x = l.chunks[0].id === 'VP8X' ? await chunkData(source, l.chunks[0]) : null;
     if (vp8x && l.chunks.some((c) => c.id === 'XMP ') && !(vp8x[0] & Flag.xmp)) {
       findings.push(finding(Rules.damaged, 'info', 'an XMP chunk is present but the VP8X XMP flag is not set'));
     }
@@ -143,24 +150,30 @@ export const webp: FormatHandler = {
    * VP8X XMP flag and the RIFF size are fixed; every other chunk is copied.
    */
   async write(source: ByteSource, label: AigcLabel, options: WriteOptions = {}): Promise<WriteResult> {
-    const bytes = await readAll(source, 'webp');
-    const l = await layout(bytes);
+    const l = await layout(source);
     if (l.trailing > 0) throw fail(`${l.trailing} bytes of garbage follow the RIFF container; refusing to write`);
     const json = options.form === 'wrapped' ? encodeWrapped(label) : encodeBare(label);
     const xmpChunks = l.chunks.filter((c) => c.id === 'XMP ');
     if (xmpChunks.length > 1) throw fail(`${xmpChunks.length} XMP chunks; a WebP file may have one`);
     const findings: Finding[] = [];
     const exifLabels: LabelCarrier[] = [];
-    for (const c of l.chunks.filter((c) => c.id === 'EXIF')) exifLabels.push(...(await exifCarriers(bytes, c, findings)));
+    for (const c of l.chunks.filter((c) => c.id === 'EXIF')) exifLabels.push(...(await exifCarriers(source, c, findings)));
     const existing = xmpChunks[0];
-    const xmpChunk = riff.riffChunk('XMP ', utf8(labelXmpPacket(existing ? fromUtf8(chunkData(bytes, existing)) : null, json, options)));
+    const xmpChunk = riff.riffChunk(
+      'XMP ',
+      utf8(labelXmpPacket(existing ? fromUtf8(await chunkData(source, existing)) : null, json, options)),
+    );
     const edits: ByteEdit[] = [];
     const first = l.chunks[0];
     if (first.id === 'VP8X') {
       if (first.size < 10) throw fail('VP8X chunk is shorter than 10 bytes');
-      edits.push({ start: first.dataOffset, end: first.dataOffset + 1, insert: Uint8Array.of(bytes[first.dataOffset] | Flag.xmp) });
+      edits.push({
+        start: first.dataOffset,
+        end: first.dataOffset + 1,
+        insert: Uint8Array.of((await chunkData(source, first))[0] | Flag.xmp),
+      });
     } else {
-      const canvas = simpleCanvas(bytes, first);
+      const canvas = await simpleCanvas(source, first);
       edits.push({
         start: first.offset,
         end: first.offset,
@@ -175,7 +188,7 @@ export const webp: FormatHandler = {
     for (const c of l.chunks.filter((c) => c.id === 'EXIF')) {
       if (!exifLabels.some((label) => label.location.startsWith(`EXIF chunk at byte ${c.offset}`))) continue;
       // One label per file (GB 45438 §6.1 c)): the EXIF copy goes, the XMP one stays.
-      const data = chunkData(bytes, c);
+      const data = await chunkData(source, c);
       const prefixed = startsWith(data, EXIF_PREFIX);
       const rewritten = rewriteExifPayload(prefixed ? data : concat([EXIF_PREFIX, data]), {
         userComment: null,
@@ -196,9 +209,9 @@ export const webp: FormatHandler = {
     }
     const growth = edits.reduce((sum, e) => sum + e.insert.length - (e.end - e.start), 0);
     const size = new Uint8Array(4);
-    putU32le(size, 0, u32le(bytes, 4) + growth);
+    putU32le(size, 0, l.declaredSize + growth);
     edits.push({ start: 4, end: 8, insert: size });
     if (l.chunks.some((c) => c.id === C2PA_CHUNK)) findings.push(c2paInvalidatedFinding());
-    return { ...splicePlan(bytes.length, mergeEdits(edits)), findings };
+    return { ...splicePlan(source.size, mergeEdits(edits)), findings };
   },
 };
