@@ -220,6 +220,8 @@ export interface RiffFile {
   readonly ds64?: Ds64;
   /** The RIFF size (and the data size) were streaming placeholders; the sizes here are the real ones. */
   readonly streamed: boolean;
+  /** The RIFF size counts the pad byte of the odd last chunk, which the file lacks. */
+  readonly missingPad: boolean;
 }
 
 /** Reads a RIFF, RF64 or BW64 file's header and top-level chunks with checked sizes. */
@@ -233,7 +235,9 @@ export async function readRiffFile(source: ByteSource, format: string, expectedF
   const streamed = !ds64 && (header.declaredSize === 0xffffffff || header.declaredSize === 0);
   const riffSize = streamed ? source.size - 8 : ds64 && header.declaredSize === 0xffffffff ? ds64.riffSize : header.declaredSize;
   if (riffSize < 4) throw new MalformedInputError(format, `RIFF size ${riffSize} is too small for the form type`);
-  const end = 8 + riffSize;
+  // Some writers count the pad byte of an odd last chunk in the RIFF size but never write it: one byte short is that, not truncation.
+  const missingPad = 8 + riffSize === source.size + 1;
+  const end = missingPad ? source.size : 8 + riffSize;
   if (end > source.size) {
     throw new MalformedInputError(format, `RIFF size says ${end} bytes but the file has ${source.size}; the file is truncated`);
   }
@@ -243,7 +247,11 @@ export async function readRiffFile(source: ByteSource, format: string, expectedF
       ? (id: string, dataOffset: number) => (id === 'data' ? end - dataOffset : undefined)
       : undefined;
   const { chunks, trailing } = await listRiffChunks(source, 12, end, format, largeSize);
-  const file = { header, end, chunks, trailing, afterBody: source.size - end, streamed };
+  const last = chunks[chunks.length - 1];
+  if (missingPad && !(last && last.size & 1 && last.end === end)) {
+    throw new MalformedInputError(format, `RIFF size says ${end + 1} bytes but the file has ${source.size}; the file is truncated`);
+  }
+  const file = { header, end, chunks, trailing, afterBody: source.size - end, streamed, missingPad };
   return ds64 ? { ...file, ds64 } : file;
 }
 

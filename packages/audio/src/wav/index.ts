@@ -114,6 +114,7 @@ export const wav: FormatHandler = {
     const { file, carriers } = await readLayout(source);
     const findings: Finding[] = [];
     if (file.streamed) findings.push(finding(Rules.damaged, 'info', 'streamed WAV: the RIFF and data sizes are placeholders'));
+    if (file.missingPad) findings.push(finding(Rules.damaged, 'info', 'the pad byte of the odd-sized last chunk is missing'));
     if (file.trailing > 0) findings.push(finding(Rules.damaged, 'info', `${file.trailing} stray bytes at the end of the RIFF body`));
     if (file.afterBody > 0) findings.push(finding(Rules.damaged, 'info', `${file.afterBody} bytes follow the RIFF body`));
     if (!file.chunks.some((c) => c.id === 'data')) findings.push(finding(Rules.damaged, 'warning', 'no "data" chunk'));

@@ -181,6 +181,24 @@ describe('wav metadata carrier', () => {
     expect(decodePcm(bytes, 'fixed.wav')).toEqual(decodePcm(piped, 'piped.wav'));
   });
 
+  it('accepts a RIFF size that counts the missing pad byte of an odd last chunk, and writes the pad', async () => {
+    // fmt: PCM, mono, 8000 Hz, 8-bit; 4001 samples make the data chunk odd.
+    const fmt = Uint8Array.of(1, 0, 1, 0, 0x40, 0x1f, 0, 0, 0x40, 0x1f, 0, 0, 1, 0, 8, 0);
+    const samples = Uint8Array.from({ length: 4001 }, (_, i) => 128 + Math.round(60 * Math.sin(i / 5)));
+    const padded = wave(riff.riffChunk('fmt ', fmt), riff.riffChunk('data', samples));
+    const input = padded.subarray(0, padded.length - 1);
+    expect(u32le(input, 4)).toBe(input.length + 1 - 8);
+    const read = await wav.read(bytesSource(input));
+    expect(read.findings.map((f) => f.message)).toContain('the pad byte of the odd-sized last chunk is missing');
+    const { bytes } = await labelBytes(wav, input, sampleLabel());
+    expect(u32le(bytes, 4)).toBe(bytes.length - 8);
+    expect(bytes.length % 2).toBe(0);
+    expect(chunksOf(bytes).find((c) => c.id === 'data')?.data).toEqual(samples);
+    expect(decodePcm(bytes, 'pad.wav')).toEqual(decodePcm(padded, 'padded.wav'));
+    const twoShort = padded.subarray(0, padded.length - 2);
+    await expect(wav.read(bytesSource(twoShort))).rejects.toThrow(/truncated/);
+  });
+
   it('rejects damaged files with a clear error and writes nothing', async () => {
     const tooLong = sample.slice();
     tooLong.set([0xff, 0xff, 0xff, 0x0f], 4);
