@@ -36,6 +36,15 @@ export async function openFileSource(path: string): Promise<{ source: ByteSource
       }
       return done === n ? buffer : buffer.subarray(0, done);
     },
+    async readInto(offset, target) {
+      let done = 0;
+      while (done < target.length) {
+        const { bytesRead } = await handle.read(target, done, target.length - done, offset + done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+      return done;
+    },
   };
   return { source, close: () => handle.close() };
 }

@@ -9,6 +9,8 @@ export interface ByteSource {
   readonly size: number;
   /** Reads exactly `length` bytes at `offset`, or fewer at the end of the source. */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /** Optional: fills `target` from `offset` and returns the count read, so a copy can reuse one buffer. */
+  readInto?(offset: number, target: Uint8Array): Promise<number>;
 }
 
 export function bytesSource(bytes: Uint8Array): ByteSource {
@@ -89,15 +91,27 @@ export async function materialize(plan: WritePlan, source: ByteSource): Promise<
   return concat(parts);
 }
 
-/** Streams a plan out in chunks of at most `chunkSize` bytes; memory stays flat. */
+/**
+ * Streams a plan out in chunks of at most `chunkSize` bytes; memory stays flat.
+ * With `readInto`, copied ranges reuse one buffer: each chunk is only valid until
+ * the next one is pulled, so consumers must write it before asking for more.
+ */
 export async function* streamPlan(plan: WritePlan, source: ByteSource, chunkSize = 4 * 1024 * 1024): AsyncGenerator<Uint8Array> {
+  const buffer = source.readInto ? new Uint8Array(chunkSize) : null;
   for (const segment of plan.segments) {
     if (!isCopy(segment)) {
       yield segment;
       continue;
     }
     for (let done = 0; done < segment.length; done += chunkSize) {
-      yield await source.read(segment.from + done, Math.min(chunkSize, segment.length - done));
+      const n = Math.min(chunkSize, segment.length - done);
+      if (!buffer || !source.readInto) {
+        yield await source.read(segment.from + done, n);
+        continue;
+      }
+      const got = await source.readInto(segment.from + done, buffer.subarray(0, n));
+      if (got !== n) throw new MalformedInputError('source', `read at offset ${segment.from + done} is truncated`);
+      yield buffer.subarray(0, n);
     }
   }
 }

@@ -25,6 +25,24 @@ describe('write plans', () => {
     ).toThrow(RangeError);
   });
 
+  it('reuses one buffer through readInto and still yields the same bytes', async () => {
+    const bytes = Uint8Array.from({ length: 100 }, (_, i) => i);
+    const targets = new Set<ArrayBufferLike>();
+    const reusing = {
+      ...bytesSource(bytes),
+      readInto: async (offset: number, target: Uint8Array) => {
+        targets.add(target.buffer);
+        target.set(bytes.subarray(offset, offset + target.length));
+        return target.length;
+      },
+    };
+    const plan = splicePlan(100, [{ start: 50, end: 50, insert: Uint8Array.of(9) }]);
+    const copied: number[] = [];
+    for await (const c of streamPlan(plan, reusing, 16)) copied.push(...c);
+    expect(Uint8Array.from(copied)).toEqual(await materialize(plan, source));
+    expect(targets.size).toBe(1);
+  });
+
   it('streams the same bytes in bounded chunks', async () => {
     const plan = splicePlan(100, [{ start: 0, end: 0, insert: Uint8Array.of(7) }]);
     const chunks: Uint8Array[] = [];
