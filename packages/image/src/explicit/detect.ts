@@ -179,9 +179,11 @@ function textRows(blocks: readonly { paragraphs: readonly { lines: readonly Line
 
 /**
  * Looks for visible labels with offline OCR (Measures Art. 6(3): a platform must look for traces
- * when there is no metadata label): edge and corner strips first, then the whole image. A label is
- * a text line that passes the GB 45438 §5.2 b) wording rule after OCR normalisation. OCR engine
- * failures become an `ocr/failed` finding; they never throw or crash the process.
+ * when there is no metadata label): overlapping halves of the top, middle and bottom strips first,
+ * then the full strips, then the whole image. A label is a text row that passes the GB 45438 §5.2 b)
+ * wording rule after OCR normalisation. OCR engine failures become an `ocr/failed` finding; they
+ * never throw or crash the process. Calls share one worker thread, which keeps the process alive:
+ * call {@link dispose} when done.
  */
 export async function detectVisibleLabels(bytes: Uint8Array, options: DetectVisibleLabelsOptions = {}): Promise<VisibleLabelDetection> {
   const limitInputPixels = options.limitInputPixels ?? DEFAULT_PIXEL_LIMIT;

@@ -224,6 +224,26 @@ describe('output format and metadata', () => {
     expect(y).toBeGreaterThan(120);
   });
 
+  it('transparent PNG: alpha kept, the plate legible on any backdrop', async () => {
+    const input = u8(
+      await sharp({ create: { width: 400, height: 300, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
+        .png()
+        .toBuffer(),
+    );
+    const result = await applyVisibleLabel(input);
+    const meta = await sharp(result.bytes).metadata();
+    expect([meta.format, meta.hasAlpha]).toEqual(['png', true]);
+    // Whatever shows through the transparent pixels, the text keeps 4.5:1 against the plate.
+    for (const background of ['#ffffff', '#000000']) {
+      const { data: flat } = await sharp(result.bytes).flatten({ background }).raw().toBuffer({ resolveWithObject: true });
+      expect(plateContrast({ data: flat, width: 400, height: 300 }, result.box, result.contrast.text)).toBeGreaterThanOrEqual(4.5);
+    }
+    const { data } = await sharp(result.bytes).raw().toBuffer({ resolveWithObject: true });
+    expect(data[(0 * 400 + 0) * 4 + 3]).toBe(0);
+    const plateAlpha = data[((result.box.y + 1) * 400 + result.box.x + Math.floor(result.box.width / 2)) * 4 + 3];
+    expect(Math.abs(plateAlpha - result.contrast.plateOpacity * 255)).toBeLessThanOrEqual(2);
+  });
+
   it('the input bytes are not modified', async () => {
     const input = u8(await (await picture(400, 300, 'light')).jpeg().toBuffer());
     const copy = input.slice();
