@@ -5,15 +5,28 @@ import {
   createLabel,
   decideOutcome,
   type Evidence,
+  type Finding,
   type FormatHandler,
   type FormatRegistry,
+  finding,
   type LabelValue,
   labelBytes,
+  otherProducers,
+  Rules,
   sniffLengthInBytes,
   summarizeCarriers,
   UsageError,
   type WriteLabelOptions,
 } from '@aigc-label/core';
+import {
+  applyExplicitBytes,
+  detectExplicit,
+  type ExplicitDetectOptions,
+  type ExplicitLabelOptions,
+  type ExplicitSummary,
+  explicitSupport,
+  mergeExplicit,
+} from './explicit.js';
 import { defaultRegistry } from './registry.js';
 import { carrierReport, type DetectReport, type LabelReport, REPORT_SCHEMA_VERSION, type VerifyReport } from './reports.js';
 
@@ -104,38 +117,75 @@ export function verifyFromDetect(report: DetectReport, declared: boolean): Verif
 }
 
 /**
- * Reads every label carrier in `bytes`.
+ * Reads every label carrier in `bytes`, and explicit labels where that works on
+ * bytes (text always, image OCR with `ocr: true`, audio rhythm unless `rhythm: false`).
  * @example
  * const report = await detectBuffer(bytes, { filename: 'photo.png' });
  * report.label?.ContentProducer;
  */
-export const detectBuffer = (bytes: Uint8Array, options: CommonOptions = {}): Promise<DetectReport> =>
-  detectSource(bytesSource(bytes), options, null);
+export async function detectBuffer(bytes: Uint8Array, options: CommonOptions & ExplicitDetectOptions = {}): Promise<DetectReport> {
+  const source = bytesSource(bytes);
+  const { handler, findings } = await resolveHandler(source, options);
+  const report = await detectWith(handler, source, null, findings);
+  return mergeExplicit(report, await detectExplicit(handler, { bytes: async () => bytes }, options));
+}
 
 /** Decides what a platform must show for `bytes` (Measures Art. 6). */
-export async function verifyBuffer(bytes: Uint8Array, options: VerifyOptions = {}): Promise<VerifyReport> {
+export async function verifyBuffer(bytes: Uint8Array, options: VerifyOptions & ExplicitDetectOptions = {}): Promise<VerifyReport> {
   return verifyFromDetect(await detectBuffer(bytes, options), options.declared ?? false);
 }
 
 /**
- * Writes the implicit label into `bytes` and returns new bytes; `bytes` is not
+ * Writes the explicit label (images and text; audio and video need `labelFile`)
+ * and then the implicit label into `bytes`, and returns new bytes; `bytes` is not
  * changed. The result has been read back and checked.
  * @throws LabelConflictError when another producer's label is present and `force` is not set.
  */
-export async function labelBuffer(bytes: Uint8Array, options: LabelOptions): Promise<{ bytes: Uint8Array; report: LabelReport }> {
+export async function labelBuffer(
+  bytes: Uint8Array,
+  options: LabelOptions & ExplicitLabelOptions,
+): Promise<{ bytes: Uint8Array; report: LabelReport }> {
   const label = labelFromOptions(options);
-  const { handler, findings } = await resolveHandler(bytesSource(bytes), options);
-  const result = await labelBytes(handler, bytes, label, writeOptionsFrom(options));
-  return {
-    bytes: result.bytes,
-    report: {
-      schemaVersion: REPORT_SCHEMA_VERSION,
-      file: null,
-      output: null,
-      format: handler.id,
-      label,
-      previous: result.before.label,
-      findings: [...findings, ...result.findings],
-    },
-  };
+  const resolved = await resolveHandler(bytesSource(bytes), options);
+  const handler = resolved.handler;
+  const findings: Finding[] = [...resolved.findings];
+  const before = summarizeCarriers(await handler.read(bytesSource(bytes)));
+  otherProducers(before, label, options.force);
+  let working = bytes;
+  let explicit: ExplicitSummary | null = null;
+  const support = options.explicit === false ? 'none' : explicitSupport(handler);
+  if (support !== 'none' && before.label !== null && !options.redraw) {
+    findings.push(finding('explicit/skipped', 'info', 'the file already carries a label, so the explicit label is not added again'));
+  } else if (support === 'bytes') {
+    const result = await applyExplicitBytes(handler, bytes, options);
+    working = result.bytes;
+    explicit = result.summary;
+    findings.push(...result.findings);
+  } else if (support === 'file') {
+    findings.push(
+      finding('explicit/needs-file', 'info', `${handler.name} explicit labels are rendered through files; use labelFile to add one`),
+    );
+  }
+  const report = (previous: AigcLabel | null, all: Finding[]): LabelReport => ({
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    file: null,
+    output: null,
+    format: handler.id,
+    label,
+    previous,
+    findings: all,
+    explicit,
+  });
+  if (handler.id === 'txt' && explicit) {
+    // Plain text has no metadata carrier (TC260-PG-20258A names none): the explicit label is all it can carry.
+    return {
+      bytes: working,
+      report: report(before.label, [
+        ...findings,
+        finding(Rules.nonNormativeCarrier, 'info', 'plain text has no metadata carrier; only the explicit label was added'),
+      ]),
+    };
+  }
+  const result = await labelBytes(handler, working, label, writeOptionsFrom(options));
+  return { bytes: result.bytes, report: report(before.label, [...findings, ...result.findings]) };
 }

@@ -1,7 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { type FileHandle, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { AigcLabelError, type ByteSource, planLabelWrite, streamPlan, UsageError, verifyWritten } from '@aigc-label/core';
+import {
+  type AigcLabel,
+  AigcLabelError,
+  type ByteSource,
+  bytesSource,
+  type Finding,
+  finding,
+  otherProducers,
+  planLabelWrite,
+  Rules,
+  readAll,
+  streamPlan,
+  summarizeCarriers,
+  UsageError,
+  verifyWritten,
+  type WritePlan,
+} from '@aigc-label/core';
 import {
   type CommonOptions,
   detectWith,
@@ -12,6 +28,16 @@ import {
   verifyFromDetect,
   writeOptionsFrom,
 } from './buffer.js';
+import {
+  applyExplicitBytes,
+  applyExplicitFile,
+  detectExplicit,
+  type ExplicitDetectOptions,
+  type ExplicitLabelOptions,
+  type ExplicitSummary,
+  explicitSupport,
+  mergeExplicit,
+} from './explicit.js';
 import { type DetectReport, type LabelReport, REPORT_SCHEMA_VERSION, type VerifyReport } from './reports.js';
 
 /** A file read on demand; only the parts a handler asks for are loaded. */
@@ -77,19 +103,24 @@ async function withSource<T>(path: string, work: (source: ByteSource) => Promise
   }
 }
 
-/** Reads every label carrier in a file. */
-export const detectFile = (path: string, options: CommonOptions = {}): Promise<DetectReport> =>
+/**
+ * Reads every label carrier in a file, and looks for explicit labels: always in
+ * text, the ·−·· rhythm in audio and video unless `rhythm: false`, and with
+ * `ocr: true` visible labels in images and sampled video frames.
+ */
+export const detectFile = (path: string, options: CommonOptions & ExplicitDetectOptions = {}): Promise<DetectReport> =>
   withSource(path, async (source) => {
     const { handler, findings } = await resolveHandler(source, { filename: path, ...options });
-    return detectWith(handler, source, path, findings);
+    const report = await detectWith(handler, source, path, findings);
+    return mergeExplicit(report, await detectExplicit(handler, { path, bytes: () => readAll(source, handler.id) }, options));
   });
 
 /** Decides what a platform must show for a file (Measures Art. 6). */
-export async function verifyFile(path: string, options: VerifyOptions = {}): Promise<VerifyReport> {
+export async function verifyFile(path: string, options: VerifyOptions & ExplicitDetectOptions = {}): Promise<VerifyReport> {
   return verifyFromDetect(await detectFile(path, options), options.declared ?? false);
 }
 
-export interface LabelFileOptions extends LabelOptions {
+export interface LabelFileOptions extends LabelOptions, ExplicitLabelOptions {
   /** Exact output path. */
   readonly output?: string;
   /** Output folder; the file keeps its name. */
@@ -107,10 +138,16 @@ export function outputPathFor(input: string, options: LabelFileOptions): string 
   return join(dirname(input), `${basename(input, ext)}.labeled${ext}`);
 }
 
+const temporaryBeside = (output: string, tag: string) =>
+  join(dirname(output), `.${basename(output)}.${tag}-${randomBytes(6).toString('hex')}.tmp`);
+
 /**
- * Labels a file. The output goes to a temporary file in the target folder, is
- * read back and checked, and only then renamed into place, so a failure leaves
- * no partial output and the input untouched.
+ * Labels a file: first the explicit label where the format has one (a visible
+ * label on images and video, the ·−·· rhythm on audio, a text prompt in text;
+ * `explicit: false` skips it, and it is not added again to a file that already
+ * carries a label), then the implicit metadata label. The output goes to a
+ * temporary file in the target folder, is read back and checked, and only then
+ * renamed into place, so a failure leaves no partial output and the input untouched.
  */
 export async function labelFile(path: string, options: LabelFileOptions): Promise<LabelReport> {
   const label = labelFromOptions(options);
@@ -118,38 +155,94 @@ export async function labelFile(path: string, options: LabelFileOptions): Promis
   if (!options.inPlace && resolve(output) === resolve(path)) {
     throw new UsageError(`${path}: the output is the input; pass --in-place (inPlace: true) to overwrite it`);
   }
-  return withSource(path, async (source) => {
-    const { handler, findings } = await resolveHandler(source, { filename: path, ...options });
-    const planned = await planLabelWrite(handler, source, label, writeOptionsFrom(options));
-    const temporary = join(dirname(output), `.${basename(output)}.${randomBytes(6).toString('hex')}.tmp`);
-    await mkdir(dirname(output), { recursive: true });
+  const scratch: string[] = [];
+  const opened: (() => Promise<void>)[] = [];
+  try {
+    return await withSource(path, async (source) => {
+      const resolved = await resolveHandler(source, { filename: path, ...options });
+      const handler = resolved.handler;
+      const findings: Finding[] = [...resolved.findings];
+      const before = summarizeCarriers(await handler.read(source));
+      otherProducers(before, label, options.force); // refuse before any expensive explicit work
+      await mkdir(dirname(output), { recursive: true });
+      let working: ByteSource = source;
+      let explicit: ExplicitSummary | null = null;
+      const support = options.explicit === false ? 'none' : explicitSupport(handler);
+      if (support !== 'none' && before.label !== null && !options.redraw) {
+        findings.push(finding('explicit/skipped', 'info', 'the file already carries a label, so the explicit label is not added again'));
+      } else if (support === 'bytes') {
+        const result = await applyExplicitBytes(handler, await readAll(source, handler.id), options);
+        working = bytesSource(result.bytes);
+        explicit = result.summary;
+        findings.push(...result.findings);
+      } else if (support === 'file') {
+        const labeled = temporaryBeside(output, 'explicit');
+        const workDir = temporaryBeside(output, 'work');
+        scratch.push(labeled, workDir);
+        await mkdir(workDir);
+        const result = await applyExplicitFile(handler, path, labeled, workDir, options);
+        const file = await openFileSource(labeled);
+        opened.push(file.close);
+        working = file.source;
+        explicit = result.summary;
+        findings.push(...result.findings);
+      }
+      if (handler.id === 'txt') {
+        // Plain text has no metadata carrier (TC260-PG-20258A names none): the explicit label is all it can carry.
+        if (!explicit) await handler.write(working, label, writeOptionsFrom(options));
+        await writeAtomically(output, { segments: [{ from: 0, length: working.size }] }, working, async () => {});
+        findings.push(finding(Rules.nonNormativeCarrier, 'info', 'plain text has no metadata carrier; only the explicit label was added'));
+        return report(path, output, handler.id, label, before.label, findings, explicit);
+      }
+      const planned = await planLabelWrite(handler, working, label, writeOptionsFrom(options));
+      await writeAtomically(output, planned.plan, working, async (written) => {
+        await verifyWritten(handler, written, label);
+      });
+      return report(path, output, handler.id, label, before.label, [...findings, ...planned.findings], explicit);
+    });
+  } finally {
+    for (const close of opened) await close();
+    for (const file of scratch) await rm(file, { recursive: true, force: true });
+  }
+}
+
+function report(
+  file: string,
+  output: string,
+  format: string,
+  label: AigcLabel,
+  previous: AigcLabel | null,
+  findings: Finding[],
+  explicit: ExplicitSummary | null,
+): LabelReport {
+  return { schemaVersion: REPORT_SCHEMA_VERSION, file, output, format, label, previous, findings, explicit };
+}
+
+/** Streams a plan to a temporary file beside `output`, checks it, then renames it into place. */
+async function writeAtomically(
+  output: string,
+  plan: WritePlan,
+  source: ByteSource,
+  check: (written: ByteSource) => Promise<void>,
+): Promise<void> {
+  const temporary = temporaryBeside(output, 'out');
+  try {
+    const out = await open(temporary, 'wx');
     try {
-      const out = await open(temporary, 'wx');
-      try {
-        for await (const chunk of streamPlan(planned.plan, source)) await out.write(chunk);
-        await out.sync();
-      } finally {
-        await out.close();
-      }
-      const written = await openFileSource(temporary);
-      try {
-        await verifyWritten(handler, written.source, label);
-      } finally {
-        await written.close();
-      }
-      await rename(temporary, output);
-    } catch (error) {
-      await rm(temporary, { force: true });
-      throw error;
+      for await (const chunk of streamPlan(plan, source)) await out.write(chunk);
+      await out.sync();
+    } finally {
+      await out.close();
     }
-    return {
-      schemaVersion: REPORT_SCHEMA_VERSION,
-      file: path,
-      output,
-      format: handler.id,
-      label,
-      previous: planned.before.label,
-      findings: [...findings, ...planned.findings],
-    };
-  });
+    const written = await openFileSource(temporary);
+    try {
+      await check(written.source);
+    } finally {
+      await written.close();
+    }
+    await rename(temporary, output);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
 }

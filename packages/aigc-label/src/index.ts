@@ -5,6 +5,7 @@
  * atomically. Every error is a class from `@aigc-label/core` with a set `name`.
  */
 export * from '@aigc-label/core';
+export { LABEL_POSITIONS } from '@aigc-label/image';
 export {
   type CommonOptions,
   detectBuffer,
@@ -14,6 +15,12 @@ export {
   type VerifyOptions,
   verifyBuffer,
 } from './buffer.js';
+export {
+  type ExplicitDetectOptions,
+  type ExplicitLabelOptions,
+  type ExplicitSummary,
+  explicitSupport,
+} from './explicit.js';
 export { detectFile, FileError, type LabelFileOptions, labelFile, openFileSource, outputPathFor, verifyFile } from './file.js';
 export { type PropagateOptions, type PropagateResult, propagateBuffer, propagateFile } from './propagate.js';
 export { defaultRegistry } from './registry.js';

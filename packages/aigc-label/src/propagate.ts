@@ -1,9 +1,13 @@
 import { type PropagationElements, propagateLabel } from '@aigc-label/core';
 import { type LabelOptions, labelBuffer, type VerifyOptions, verifyBuffer } from './buffer.js';
+import type { ExplicitDetectOptions, ExplicitLabelOptions } from './explicit.js';
 import { type LabelFileOptions, labelFile, verifyFile } from './file.js';
 import type { LabelReport, VerifyReport } from './reports.js';
 
-export interface PropagateOptions extends PropagationElements, VerifyOptions {}
+export interface PropagateOptions extends PropagationElements, VerifyOptions, ExplicitDetectOptions {
+  /** Also add the visible prompt for the outcome (人工智能生成, 可能为人工智能生成, 疑似人工智能生成) on images, video and text. */
+  readonly visiblePrompt?: boolean;
+}
 
 export interface PropagateResult {
   readonly verify: VerifyReport;
@@ -11,8 +15,13 @@ export interface PropagateResult {
   readonly label: LabelReport | null;
 }
 
-const labelOptions = (verify: VerifyReport, options: PropagateOptions): LabelOptions => ({
+const labelOptions = (verify: VerifyReport, options: PropagateOptions): LabelOptions & ExplicitLabelOptions => ({
   label: propagateLabel(verify.label, verify.outcome, options),
+  // The producer's explicit label stays; a platform adds its own prompt only when asked.
+  // Audio has no spoken form of the three prompts here, so it gets none.
+  ...(options.visiblePrompt && verify.prompt && verify.kind !== 'audio'
+    ? { redraw: true, visible: { text: verify.prompt }, text: { wording: verify.prompt } }
+    : { explicit: false }),
   ...(options.format === undefined ? {} : { format: options.format }),
   ...(options.registry === undefined ? {} : { registry: options.registry }),
 });

@@ -46,6 +46,8 @@ export interface LabelReport {
   /** The label the file carried before, if any. */
   readonly previous: AigcLabel | null;
   readonly findings: readonly Finding[];
+  /** The explicit label added before the metadata label, or null (none for this format, or not asked for). */
+  readonly explicit: { readonly kind: string; readonly detail: string } | null;
 }
 
 /** One failed file in a batch. */

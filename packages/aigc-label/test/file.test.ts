@@ -27,7 +27,7 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 describe('labelFile', () => {
   it('writes NAME.labeled.EXT next to the input by default and never touches the input', async () => {
     const before = await sha(samplePng);
-    const report = await labelFile(samplePng, { producer: PRODUCER });
+    const report = await labelFile(samplePng, { producer: PRODUCER, explicit: false });
     expect(report.output).toBe(join(dir, 'sample.labeled.png'));
     expect(await sha(samplePng)).toBe(before);
     const detected = await detectFile(report.output!);
@@ -38,24 +38,29 @@ describe('labelFile', () => {
   it('writes into --out-dir and leaves no temporary files', async () => {
     const out = join(dir, 'out');
     await mkdir(out);
-    await labelFile(samplePng, { producer: PRODUCER, outDir: out });
+    await labelFile(samplePng, { producer: PRODUCER, explicit: false, outDir: out });
     expect(await readdir(out)).toEqual(['sample.png']);
   });
 
   it('overwrites the input only when asked', async () => {
     const copy = join(dir, 'inplace.png');
     await writeFile(copy, await readFile(samplePng));
-    await expect(labelFile(copy, { producer: PRODUCER, output: copy })).rejects.toThrow(/--in-place/);
-    await labelFile(copy, { producer: PRODUCER, inPlace: true });
+    await expect(labelFile(copy, { producer: PRODUCER, explicit: false, output: copy })).rejects.toThrow(/--in-place/);
+    await labelFile(copy, { producer: PRODUCER, explicit: false, inPlace: true });
     expect((await detectFile(copy)).label?.ContentProducer).toBe(PRODUCER);
   });
 
   it("refuses another producer's label without force, replaces it with force", async () => {
-    const first = await labelFile(samplePng, { producer: PRODUCER, output: join(dir, 'conflict.png') });
-    await expect(labelFile(first.output!, { producer: 'otherproducer', output: join(dir, 'conflict2.png') })).rejects.toThrow(
-      /already labeled by producer 001191440300708461136T1XGW3.*--force/,
-    );
-    const forced = await labelFile(first.output!, { producer: 'otherproducer', output: join(dir, 'conflict2.png'), force: true });
+    const first = await labelFile(samplePng, { producer: PRODUCER, explicit: false, output: join(dir, 'conflict.png') });
+    await expect(
+      labelFile(first.output!, { producer: 'otherproducer', explicit: false, output: join(dir, 'conflict2.png') }),
+    ).rejects.toThrow(/already labeled by producer 001191440300708461136T1XGW3.*--force/);
+    const forced = await labelFile(first.output!, {
+      producer: 'otherproducer',
+      explicit: false,
+      output: join(dir, 'conflict2.png'),
+      force: true,
+    });
     expect(forced.previous?.ContentProducer).toBe(PRODUCER);
     const detected = await detectFile(join(dir, 'conflict2.png'));
     expect(detected.carriers).toHaveLength(1);
@@ -78,7 +83,7 @@ describe('labelFile', () => {
       const path = join(dir, `bad-${Math.random().toString(36).slice(2)}.png`);
       await make(path);
       const listing = await readdir(dir);
-      const error = await labelFile(path, { producer: PRODUCER }).catch((e: Error) => e);
+      const error = await labelFile(path, { producer: PRODUCER, explicit: false }).catch((e: Error) => e);
       expect(error).toBeInstanceOf(Error);
       expect((error as Error).message.startsWith(`${path}: `)).toBe(true);
       expect((error as Error).message).toMatch(cause);
@@ -90,7 +95,7 @@ describe('labelFile', () => {
 
 describe('verifyFile (Measures Art. 6)', () => {
   it('confirms a labeled file, and says none / possible for an unlabeled one', async () => {
-    const labeled = await labelFile(samplePng, { producer: PRODUCER, output: join(dir, 'v.png') });
+    const labeled = await labelFile(samplePng, { producer: PRODUCER, explicit: false, output: join(dir, 'v.png') });
     expect((await verifyFile(labeled.output!)).outcome).toBe('confirmed');
     expect((await verifyFile(samplePng)).outcome).toBe('none');
     const declared = await verifyFile(samplePng, { declared: true });

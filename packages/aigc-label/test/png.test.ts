@@ -35,7 +35,7 @@ const source = () =>
 describe('PNG end to end', () => {
   it('keeps pixels and every non-XMP chunk byte-identical', async () => {
     const input = new Uint8Array(await source());
-    const { bytes } = await labelBuffer(input, { producer: PRODUCER, produceId: 'png-1' });
+    const { bytes } = await labelBuffer(input, { producer: PRODUCER, explicit: false, produceId: 'png-1' });
     const [a, b] = await Promise.all([sharp(input).raw().toBuffer(), sharp(bytes).raw().toBuffer()]);
     expect(b.equals(a)).toBe(true);
     const before = chunks(input);
@@ -46,7 +46,7 @@ describe('PNG end to end', () => {
   });
 
   it('is read by exifreader as the same seven fields', async () => {
-    const { bytes, report } = await labelBuffer(new Uint8Array(await source()), { producer: PRODUCER });
+    const { bytes, report } = await labelBuffer(new Uint8Array(await source()), { producer: PRODUCER, explicit: false });
     const tags = ExifReader.load(Buffer.from(bytes), { expanded: true });
     const xmp = tags.xmp as Record<string, { value: string }> | undefined;
     expect(xmp?.AIGC?.value).toBe(encodeBare(report.label));
@@ -62,7 +62,7 @@ describe('PNG end to end', () => {
         .png()
         .toBuffer(),
     );
-    const { bytes } = await labelBuffer(input, { producer: PRODUCER });
+    const { bytes } = await labelBuffer(input, { producer: PRODUCER, explicit: false });
     const text = Buffer.from(bytes).toString('utf8');
     expect(text).toContain('<dc:format>image/png</dc:format>');
     const report = await detectBuffer(bytes);
@@ -71,23 +71,24 @@ describe('PNG end to end', () => {
   });
 
   it('reads tEXt/zTXt/iTXt keywords containing AIGC and replaces them on write', async () => {
-    const label = (await labelBuffer(new Uint8Array(await source()), { producer: PRODUCER })).report.label;
+    const label = (await labelBuffer(new Uint8Array(await source()), { producer: PRODUCER, explicit: false })).report.label;
     const { bytes: withText } = await labelBuffer(new Uint8Array(await source()), {
       producer: PRODUCER,
+      explicit: false,
       label,
       extras: { pngText: true },
     });
     const read = await detectBuffer(withText);
     expect(read.carriers.map((c) => c.carrier).sort()).toEqual(['png-text', 'xmp']);
     expect(read.carriers.find((c) => c.carrier === 'png-text')?.form).toBe('wrapped');
-    const relabeled = await labelBuffer(withText, { producer: PRODUCER });
+    const relabeled = await labelBuffer(withText, { producer: PRODUCER, explicit: false });
     expect((await detectBuffer(relabeled.bytes)).carriers.map((c) => c.carrier)).toEqual(['xmp']);
   });
 
   it.skipIf(!existsSync('/usr/bin/exiftool'))('is reported by ExifTool under the TC260 AIGC tag', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'aigc-exiftool-'));
     try {
-      const { bytes, report } = await labelBuffer(new Uint8Array(await source()), { producer: PRODUCER });
+      const { bytes, report } = await labelBuffer(new Uint8Array(await source()), { producer: PRODUCER, explicit: false });
       const file = join(dir, 'x.png');
       await writeFile(file, bytes);
       const [tags] = JSON.parse(execFileSync('/usr/bin/exiftool', ['-j', '-G1', '-XMP-TC260:all', file], { encoding: 'utf8' }));

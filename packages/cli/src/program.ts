@@ -5,6 +5,7 @@ import {
   type DetectReport,
   defaultRegistry,
   type ErrorReport,
+  LABEL_POSITIONS,
   type LabelReport,
   type LabelValue,
   newProduceId,
@@ -48,6 +49,29 @@ const parseConcurrency = (value: string): number => {
 };
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+const PLACEMENTS = ['start', 'middle', 'end'];
+
+/** Explicit-label options from `label`'s flags. */
+function explicitOptions(opts: Record<string, unknown>): Record<string, unknown> {
+  const at = opts.at as string[] | undefined;
+  for (const where of at ?? []) {
+    if (!PLACEMENTS.includes(where)) throw new InvalidArgumentError(`--at must be start, middle or end, not "${where}"`);
+  }
+  const wording = opts.wording as string | undefined;
+  return {
+    explicit: opts.explicit !== false,
+    visible: {
+      ...(wording ? { text: wording } : {}),
+      ...(opts.position ? { position: opts.position } : {}),
+      ...(opts.bilingual ? { bilingual: true } : {}),
+      ...(opts.allowNoncompliant ? { allowNoncompliant: true } : {}),
+    },
+    text: { ...(wording ? { wording } : {}), ...(at ? { positions: at } : {}) },
+    audio: { ...(at ? { positions: at } : {}), ...(opts.rhythmMode ? { mode: opts.rhythmMode } : {}) },
+    video: { ...(opts.duration !== undefined ? { duration: opts.duration } : {}), ...(at ? { at } : {}) },
+  };
+}
 
 /**
  * Builds the CLI. Nothing here calls process.exit: `run` returns the exit code,
@@ -133,6 +157,14 @@ export function createProgram(io: Io): { program: Command; exitCode: () => numbe
     .option('--in-place', 'overwrite the input files')
     .option('-f, --force', 'replace a label written by another producer')
     .option('--iptc', 'also write IPTC DigitalSourceType trainedAlgorithmicMedia into XMP (dual labeling)')
+    .option('--no-explicit', 'metadata label only: no visible label, rhythm or text prompt')
+    .option('--wording <text>', 'explicit label wording; must contain 人工智能 or AI and 生成 or 合成 (default 人工智能生成)')
+    .addOption(new Option('--position <corner>', 'image/video label position').choices([...LABEL_POSITIONS]))
+    .option('--bilingual', 'add an English line (AI-generated) to the visible label')
+    .option('--at <where...>', 'text and audio label placement: start, middle and/or end')
+    .addOption(new Option('--rhythm-mode <mode>', 'audio: insert the rhythm (content shifts) or mix it over').choices(['insert', 'mix']))
+    .option('--duration <seconds>', 'video: seconds the visible label shows (at least 2, GB 45438 §5.4)', Number.parseFloat)
+    .option('--allow-noncompliant', 'draw a visible label below the 5% rule rather than refuse (reported as a finding)')
     .addOption(new Option('--form <form>', 'value form for the canonical carrier').choices(['bare', 'wrapped']))
     .action(async (inputs: string[], opts) => {
       if (!opts.producer) throw new InvalidArgumentError('--producer <code> is required (or set AIGC_PRODUCER)');
@@ -147,6 +179,7 @@ export function createProgram(io: Io): { program: Command; exitCode: () => numbe
         force: opts.force,
         form: opts.form,
         iptc: opts.iptc,
+        ...explicitOptions(opts),
       };
       const outcome = await batch('label', inputs, opts, (input) => ({
         ...common,
@@ -155,15 +188,24 @@ export function createProgram(io: Io): { program: Command; exitCode: () => numbe
       emit(opts, outcome, (rs: (LabelReport | ErrorReport)[]) => labelTable(rs));
     });
 
-  batchCommand('detect', 'read every label carrier in each file').action(async (inputs: string[], opts) => {
-    const outcome = await batch('detect', inputs, opts, () => ({}));
-    emit(opts, outcome, (rs: (DetectReport | ErrorReport)[]) => detectTable(rs));
-  });
+  batchCommand('detect', 'read every label carrier in each file, and explicit labels')
+    .option('--ocr', 'read visible labels in images and video frames (slow)')
+    .option('--no-rhythm', 'do not look for the ·−·· rhythm in audio and video')
+    .action(async (inputs: string[], opts) => {
+      const outcome = await batch('detect', inputs, opts, () => ({ ocr: opts.ocr === true, rhythm: opts.rhythm }));
+      emit(opts, outcome, (rs: (DetectReport | ErrorReport)[]) => detectTable(rs));
+    });
 
   batchCommand('verify', 'decide what a platform must show for each file (Measures Art. 6)')
     .option('--declared', 'the uploader declared the content AI-generated')
+    .option('--ocr', 'read visible labels in images and video frames (slow)')
+    .option('--no-rhythm', 'do not look for the ·−·· rhythm in audio and video')
     .action(async (inputs: string[], opts) => {
-      const outcome = await batch('verify', inputs, opts, () => ({ declared: opts.declared === true }));
+      const outcome = await batch('verify', inputs, opts, () => ({
+        declared: opts.declared === true,
+        ocr: opts.ocr === true,
+        rhythm: opts.rhythm,
+      }));
       if (outcome.results.some((r) => r.ok && (r.report as unknown as VerifyReport).outcome === 'none')) raise(ExitCode.failed);
       emit(opts, outcome, (rs: (VerifyReport | ErrorReport)[]) => verifyTable(rs));
     });
@@ -175,6 +217,9 @@ export function createProgram(io: Io): { program: Command; exitCode: () => numbe
     .option('--declared', 'the uploader declared the content AI-generated')
     .option('-o, --out-dir <dir>', 'write files into this folder')
     .option('--in-place', 'overwrite the input files')
+    .option('--visible-prompt', 'also add the prompt for the outcome (人工智能生成 / 可能为… / 疑似…) on images, video and text')
+    .option('--ocr', 'read visible labels in images and video frames as traces (slow)')
+    .option('--no-rhythm', 'do not look for the ·−·· rhythm in audio and video')
     .action(async (inputs: string[], opts) => {
       if (opts.propagateId && (inputs.length > 1 || inputs[0] === '-'))
         throw new InvalidArgumentError('--propagate-id names one content item; give one file');
@@ -183,6 +228,9 @@ export function createProgram(io: Io): { program: Command; exitCode: () => numbe
         propagateId: opts.propagateId ?? newProduceId(),
         reservedCode2: opts.reservedCode2,
         declared: opts.declared === true,
+        visiblePrompt: opts.visiblePrompt === true,
+        ocr: opts.ocr === true,
+        rhythm: opts.rhythm,
         inPlace: opts.inPlace,
         ...(opts.outDir ? { output: join(opts.outDir, input.relative) } : {}),
       }));

@@ -43,6 +43,7 @@ describe('batch CLI', () => {
       join(dir, 'in'),
       '--producer',
       PRODUCER,
+      '--no-explicit',
       '-o',
       out,
       '--include',
@@ -89,7 +90,7 @@ describe('batch CLI', () => {
 
   it('emits reports that validate against the documented schema', async () => {
     const out = join(dir, 'out2');
-    const labeled = await cli(['label', join(dir, 'in', 'a.png'), '--producer', PRODUCER, '-o', out, '--json']);
+    const labeled = await cli(['label', join(dir, 'in', 'a.png'), '--producer', PRODUCER, '--no-explicit', '-o', out, '--json']);
     expect(validate(JSON.parse(labeled.out)), JSON.stringify(validate.errors)).toBe(true);
     for (const verb of ['detect', 'verify']) {
       const r = await cli([verb, join(out, 'a.png'), '--json']);
@@ -102,7 +103,20 @@ describe('batch CLI', () => {
   it('propagate keeps producer elements byte-identical and adds the platform elements', async () => {
     const out = join(dir, 'out3');
     const labeled = JSON.parse(
-      (await cli(['label', join(dir, 'in', 'a.png'), '--producer', PRODUCER, '--reserved-code1', 'sig-1', '-o', out, '--json'])).out,
+      (
+        await cli([
+          'label',
+          join(dir, 'in', 'a.png'),
+          '--producer',
+          PRODUCER,
+          '--no-explicit',
+          '--reserved-code1',
+          'sig-1',
+          '-o',
+          out,
+          '--json',
+        ])
+      ).out,
     );
     const r = await cli([
       'propagate',
@@ -147,7 +161,7 @@ describe('batch CLI', () => {
 
   it('label --iptc writes IPTC DigitalSourceType into the same XMP packet', async () => {
     const out = join(dir, 'out7');
-    await cli(['label', join(dir, 'in', 'a.png'), '--producer', PRODUCER, '--iptc', '-o', out]);
+    await cli(['label', join(dir, 'in', 'a.png'), '--producer', PRODUCER, '--no-explicit', '--iptc', '-o', out]);
     const detected = JSON.parse((await cli(['detect', join(out, 'a.png'), '--json'])).out);
     expect(detected.carriers).toHaveLength(1);
     expect(detected.evidence).toContainEqual(

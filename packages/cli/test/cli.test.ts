@@ -30,7 +30,7 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 describe('aigc-label CLI', () => {
   it('labels into -o DIR and detect --json returns all seven fields', async () => {
     const out = join(dir, 'out');
-    const labeled = await cli('label', png, '--producer', PRODUCER, '-o', out, '--json');
+    const labeled = await cli('label', png, '--producer', PRODUCER, '--no-explicit', '-o', out, '--json');
     expect(labeled.code).toBe(0);
     const report = JSON.parse(labeled.out);
     expect(report.output).toBe(join(out, 'x.png'));
@@ -69,7 +69,7 @@ describe('aigc-label CLI', () => {
   it('exits 2 on usage errors', async () => {
     expect((await cli('label', png)).code).toBe(2);
     expect((await cli('frobnicate')).code).toBe(2);
-    expect((await cli('label', png, '--producer', PRODUCER, '--label', '9')).code).toBe(2);
+    expect((await cli('label', png, '--producer', PRODUCER, '--no-explicit', '--label', '9')).code).toBe(2);
   });
 
   it('lists formats', async () => {
@@ -80,7 +80,7 @@ describe('aigc-label CLI', () => {
 
   it('leaves no output for a bad file', async () => {
     const out = join(dir, 'bad-out');
-    const bad = await cli('label', join(dir, 'nope.png'), '--producer', PRODUCER, '-o', out);
+    const bad = await cli('label', join(dir, 'nope.png'), '--producer', PRODUCER, '--no-explicit', '-o', out);
     expect(bad.code).toBe(1);
     expect(await readdir(dir)).not.toContain('nope.labeled.png');
   });
@@ -90,10 +90,48 @@ describe('the built bin', () => {
   const bin = join(import.meta.dirname, '..', 'dist', 'cli.js');
   it('runs as a process with the documented exit codes', async () => {
     const exec = promisify(execFile);
-    const { stdout } = await exec(process.execPath, [bin, 'label', png, '--producer', PRODUCER, '-o', join(dir, 'bin'), '--json']);
+    const { stdout } = await exec(process.execPath, [
+      bin,
+      'label',
+      png,
+      '--producer',
+      PRODUCER,
+      '--no-explicit',
+      '--no-explicit',
+      '-o',
+      join(dir, 'bin'),
+      '--json',
+    ]);
     expect(JSON.parse(stdout).format).toBe('png');
     const failed = await exec(process.execPath, [bin, 'label', png]).catch((e: { code: number; stderr: string }) => e);
     expect((failed as { code: number }).code).toBe(2);
     expect((await readFile(join(dir, 'bin', 'x.png'))).length).toBeGreaterThan(0);
+  });
+});
+
+describe('explicit labels through the CLI', () => {
+  it('draws a visible label by default, with the wording and corner asked for', async () => {
+    const photo = join(dir, 'photo.jpg');
+    await sharp({ create: { width: 640, height: 400, channels: 3, background: '#203040' } })
+      .jpeg()
+      .toFile(photo);
+    const r = await cli(
+      'label',
+      photo,
+      '--producer',
+      PRODUCER,
+      '--wording',
+      'AI生成',
+      '--position',
+      'top-left',
+      '-o',
+      join(dir, 'ex'),
+      '--json',
+    );
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out);
+    expect(report.explicit).toMatchObject({ kind: 'image' });
+    expect(report.explicit.detail).toMatch(/top-left/);
+    expect((await cli('label', photo, '--producer', PRODUCER, '--wording', 'AI播客', '-o', join(dir, 'ex2'))).code).toBe(1);
   });
 });

@@ -60,6 +60,21 @@ export interface WriteLabelOptions extends WriteOptions {
   readonly force?: boolean;
 }
 
+/**
+ * Labels in the file from a producer other than `label`'s. Throws LabelConflictError
+ * unless `force`: replacing another producer's label must be asked for.
+ */
+export function otherProducers(before: LabelSummary, label: AigcLabel, force = false): LabelCarrier[] {
+  const others = before.carriers.filter((c) => c.label && c.label.ContentProducer !== label.ContentProducer);
+  if (others.length > 0 && !force) {
+    const producer = others[0].label?.ContentProducer || '(empty)';
+    throw new LabelConflictError(
+      `already labeled by producer ${producer} (${others[0].carrier}); pass --force (force: true) to replace that label`,
+    );
+  }
+  return others;
+}
+
 export interface PlannedWrite {
   readonly plan: WritePlan;
   readonly findings: readonly Finding[];
@@ -81,13 +96,7 @@ export async function planLabelWrite(
   const problems = validateLabel(label, 'write').filter((f) => f.severity === 'error');
   if (problems.length > 0) throw new InvalidLabelError(problems.map((p) => p.message).join('; '));
   const before = summarizeCarriers(await handler.read(source));
-  const others = before.carriers.filter((c) => c.label && c.label.ContentProducer !== label.ContentProducer);
-  if (others.length > 0 && !options.force) {
-    const producer = others[0].label?.ContentProducer || '(empty)';
-    throw new LabelConflictError(
-      `already labeled by producer ${producer} (${others[0].carrier}); pass --force (force: true) to replace that label`,
-    );
-  }
+  const others = otherProducers(before, label, options.force);
   const result = await handler.write(source, label, options);
   const findings = [...result.findings];
   if (others.length > 0) {
