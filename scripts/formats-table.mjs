@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** Prints the README's supported-formats table from the registry (test/readme.test.ts checks they agree). */
-import { defaultRegistry } from '../packages/aigc-label/dist/index.js';
+import { defaultRegistry, explicitSupport } from '../packages/aigc-label/dist/index.js';
 import { formatsTable } from '../test/formats-table.mjs';
 
-console.log(formatsTable(defaultRegistry.list()));
+console.log(formatsTable(defaultRegistry.list(), explicitSupport));

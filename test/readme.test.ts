@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultRegistry } from 'aigc-label';
+import { defaultRegistry, explicitSupport } from 'aigc-label';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM helper shared with scripts/formats-table.mjs
 import { formatsTable } from './formats-table.mjs';
@@ -11,7 +11,7 @@ describe('README', () => {
   it('lists exactly the formats the registry handles', () => {
     const table = /<!-- formats:start -->\n([\s\S]*?)\n<!-- formats:end -->/.exec(readme)?.[1];
     expect(table, 'run `node scripts/formats-table.mjs` after `pnpm build` and paste its output').toBe(
-      formatsTable(defaultRegistry.list()),
+      formatsTable(defaultRegistry.list(), explicitSupport),
     );
   });
 
