@@ -9,7 +9,7 @@ import sharp from 'sharp';
 
 const PLATFORM_CODE = '001191110108MA01XXXX0X20001'; // the platform's own code (service type 2)
 const picture = () =>
-  sharp({ create: { width: 64, height: 64, channels: 3, background: '#446688' } })
+  sharp({ create: { width: 512, height: 512, channels: 3, background: '#446688' } })
     .png()
     .toBuffer();
 
