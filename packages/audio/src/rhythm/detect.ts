@@ -80,6 +80,12 @@ interface Burst {
  */
 const tonePower = (amplitude: number): number => (3 * amplitude * amplitude * FFT_SIZE * FFT_SIZE) / 32;
 
+const toneHz = (hz: number[]): number => hz.reduce((sum, f) => sum + f, 0) / hz.length;
+
+/** Whether a burst could be more of the same signalling: the same tone (tightly) at no less than a tenth of its power. */
+const continues = (burst: Burst, hz: number, power: number): boolean =>
+  Math.abs(burst.hz - hz) <= Math.max(8, 0.006 * hz) && burst.power >= 0.1 * power;
+
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
@@ -108,7 +114,7 @@ export class RhythmDetector {
   // Tones being followed: per-frame tone power and frequency.
   private tracks: Track[] = [];
   private bursts: Burst[] = [];
-  private pending: { occurrence: Omit<RhythmOccurrence, 'position'>; clearAfter: number; hz: number }[] = [];
+  private pending: { occurrence: Omit<RhythmOccurrence, 'position'>; clearAfter: number; hz: number; power: number }[] = [];
   private readonly found: Omit<RhythmOccurrence, 'position'>[] = [];
 
   constructor(options: RhythmDetectOptions = {}) {
@@ -248,7 +254,7 @@ export class RhythmDetector {
         this.found.push(entry.occurrence);
         return false;
       }
-      return !sameTone(latest.hz, entry.hz);
+      return !continues(latest, entry.hz, entry.power);
     });
   }
 
@@ -260,7 +266,8 @@ export class RhythmDetector {
     const shorts = [d[0], d[2], d[3]];
     const dot = (shorts[0] + shorts[1] + shorts[2]) / 3;
     if (dot < 0.03 || dot > 0.6) return;
-    if (Math.max(...shorts) / Math.min(...shorts) > 1.6) return;
+    // A short element may be partly masked by a loud onset in the content it is mixed over.
+    if (Math.max(...shorts) / Math.min(...shorts) > 2) return;
     const ratio = d[1] / dot;
     if (ratio < 1.8 || ratio > 4.5) return;
     const gaps: [number, number, number] = [b1.start - b0.end, b2.start - b1.end, b3.start - b2.end];
@@ -270,21 +277,21 @@ export class RhythmDetector {
     if (gaps[1] < 0.5 * Math.min(gaps[0], gaps[2])) return;
     const hz = [b0, b1, b2, b3].map((b) => b.hz);
     if (!hz.every((f) => sameTone(f, hz[0]))) return;
-    // Stand-alone: no same-tone burst shortly before (a longer Morse sequence is not the label).
-    const quiet = Math.max(...gaps) * 1.5 + dot;
-    const before = sameFrequency.at(-5);
-    if (before && b0.start - before.end < quiet) return;
-    if (this.pending.some((p) => p.occurrence.endSeconds >= b0.start) || this.found.some((f) => f.endSeconds >= b0.start)) return;
+    // Stand-alone: no burst of the same tone and a similar level shortly before (a longer Morse
+    // sequence is not the label; a quieter note of the content nearby does not count).
     const power = median([b0.power, b1.power, b2.power, b3.power]);
+    const quiet = Math.max(...gaps) * 1.5 + dot;
+    if (sameFrequency.slice(0, -4).some((b) => continues(b, toneHz(hz), power) && b0.start - b.end < quiet)) return;
+    if (this.pending.some((p) => p.occurrence.endSeconds >= b0.start) || this.found.some((f) => f.endSeconds >= b0.start)) return;
     const amplitude = Math.sqrt(power / tonePower(1));
-    const toneHz = (hz[0] + hz[1] + hz[2] + hz[3]) / 4;
     this.pending.push({
-      hz: toneHz,
+      hz: toneHz(hz),
+      power,
       clearAfter: b3.end + quiet,
       occurrence: {
         startSeconds: b0.start,
         endSeconds: b3.end,
-        toneHz,
+        toneHz: toneHz(hz),
         unitMs: dot * 1000,
         dashMs: d[1] * 1000,
         gapsMs: [gaps[0] * 1000, gaps[1] * 1000, gaps[2] * 1000],
