@@ -138,8 +138,9 @@ export function outputPathFor(input: string, options: LabelFileOptions): string 
   return join(dirname(input), `${basename(input, ext)}.labeled${ext}`);
 }
 
+// Hidden (batch walks skip it) and ending in the real extension, which ffmpeg needs to pick the muxer.
 const temporaryBeside = (output: string, tag: string) =>
-  join(dirname(output), `.${basename(output)}.${tag}-${randomBytes(6).toString('hex')}.tmp`);
+  join(dirname(output), `.${basename(output)}.${tag}-${randomBytes(6).toString('hex')}.tmp${extname(output)}`);
 
 /**
  * Labels a file: first the explicit label where the format has one (a visible
