@@ -226,6 +226,9 @@ async function encodeHead(context: RenderContext, span: ReencodeSpan, encoder: E
     ...(info.codec === 'h264' ? ['-bsf:v', 'dump_extra=freq=keyframe'] : []),
     '-vsync',
     'passthrough',
+    // Encode in the source's time base so every frame keeps its exact time (ffmpeg would otherwise round to 1/r_frame_rate).
+    '-enc_time_base',
+    `${info.timeBase[0]}:${info.timeBase[1]}`,
     '-video_track_timescale',
     String(info.timeBase[1]),
     '-an',
@@ -397,6 +400,9 @@ async function fullRender(context: RenderContext, reason: string): Promise<Visib
     ...(/^lib(x264|x265)$/.test(encoder.args[1] ?? '') ? presetArgs(options) : []),
     '-vsync',
     'passthrough',
+    // Encode in the source's time base so every frame keeps its exact time (ffmpeg would otherwise round to 1/r_frame_rate).
+    '-enc_time_base',
+    `${info.timeBase[0]}:${info.timeBase[1]}`,
     '-map_metadata',
     '0',
     ...timescaleArgs(options.output, info),
