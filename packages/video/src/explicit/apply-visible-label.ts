@@ -226,7 +226,8 @@ async function encodeHead(context: RenderContext, span: ReencodeSpan, encoder: E
     ...(info.codec === 'h264' ? ['-bsf:v', 'dump_extra=freq=keyframe'] : []),
     '-vsync',
     'passthrough',
-    // Encode in the source's time base so every frame keeps its exact time (ffmpeg would otherwise round to 1/r_frame_rate).
+    // Encode in the source's time base so every frame keeps its exact time (ffmpeg would otherwise round to
+    // 1/r_frame_rate); x264/x265 get the frame rate through their own `fps` option (see encoder.ts).
     '-enc_time_base',
     `${info.timeBase[0]}:${info.timeBase[1]}`,
     '-video_track_timescale',
@@ -400,7 +401,8 @@ async function fullRender(context: RenderContext, reason: string): Promise<Visib
     ...(/^lib(x264|x265)$/.test(encoder.args[1] ?? '') ? presetArgs(options) : []),
     '-vsync',
     'passthrough',
-    // Encode in the source's time base so every frame keeps its exact time (ffmpeg would otherwise round to 1/r_frame_rate).
+    // Encode in the source's time base so every frame keeps its exact time (ffmpeg would otherwise round to
+    // 1/r_frame_rate); x264/x265 get the frame rate through their own `fps` option (see encoder.ts).
     '-enc_time_base',
     `${info.timeBase[0]}:${info.timeBase[1]}`,
     '-map_metadata',

@@ -14,6 +14,14 @@ const X264_PROFILES: Record<string, string> = {
 /** x264 options that shape the SPS/PPS and the reorder delay; copied from the source's own x264 SEI when it has one. */
 const X264_STRUCTURE_OPTIONS = ['cabac', 'ref', 'bframes', 'b_pyramid', 'weightb', 'weightp', '8x8dct', 'keyint', 'keyint_min'];
 
+/**
+ * The encoder runs in the source's time base (ticks, e.g. 1/12800), from which libx264/libx265 would take the
+ * frame rate and starve every frame in rate control and VBV; their own `fps` option says what a frame is.
+ */
+function fpsParam(info: VideoStreamInfo): string {
+  return `fps=${info.frameRate[0]}/${info.frameRate[1]}`;
+}
+
 export interface EncoderChoice {
   readonly args: string[];
   readonly description: string;
@@ -54,6 +62,7 @@ export function x264Args(
   else if (info.reorderDelay === 1) params.push('bframes=2', 'b-pyramid=none');
   else params.push('bframes=3', 'b-pyramid=normal');
   if (parameterSetId !== undefined) params.push(`sps-id=${parameterSetId}`);
+  params.push(fpsParam(info));
   const args = ['-c:v', 'libx264', '-pix_fmt', info.pixelFormat];
   const sameCodec = info.codec === 'h264';
   const profile = sameCodec && info.profile ? X264_PROFILES[info.profile] : undefined;
@@ -121,6 +130,7 @@ export function x265Args(info: VideoStreamInfo, sourceOptions: Map<string, strin
     params.push(info.reorderDelay === 0 ? 'bframes=0' : 'bframes=4');
     if (info.level && info.level > 0) params.push(`level-idc=${(info.level / 30).toFixed(1)}`);
   }
+  params.push(fpsParam(info));
   const args = [
     '-c:v',
     'libx265',
