@@ -67,6 +67,9 @@ const HALVES: readonly [number, number][] = [
 // isolated labels on half-strips; automatic layout reads a full strip when the halves fail.
 const PSM_SPARSE = '11' as PSM;
 const PSM_AUTO = '3' as PSM;
+const PSM_SINGLE_LINE = '7' as PSM;
+// A row holding part of the wording is worth a second, single-line reading.
+const PARTIAL_ELEMENT = /AI|人工|智能|生|合|成/;
 
 interface Crop {
   readonly left: number;
@@ -273,6 +276,25 @@ function otsu(histogram: readonly number[], total: number): number {
   return threshold;
 }
 
+/** OCR of a row's neighbourhood (2 heights wider each side) as one text line; undefined when it reads nothing better. */
+async function rereadLine(engine: Worker, pixels: Uint8Array, width: number, height: number, row: TextRow): Promise<TextRow | undefined> {
+  const h = row.y1 - row.y0;
+  const left = Math.max(0, Math.floor(row.x0 - 2 * h));
+  const top = Math.max(0, Math.floor(row.y0 - 0.4 * h));
+  const right = Math.min(width, Math.ceil(row.x1 + 2 * h));
+  const bottom = Math.min(height, Math.ceil(row.y1 + 0.4 * h));
+  const png = await sharp(pixels, { raw: { width, height, channels: 3 } })
+    .extract({ left, top, width: right - left, height: bottom - top })
+    .png({ compressionLevel: 1 })
+    .toBuffer();
+  await engine.setParameters({ tessedit_pageseg_mode: PSM_SINGLE_LINE });
+  const [line] = textRows((await engine.recognize(png, {}, { blocks: true, text: false })).data.blocks).sort(
+    (a, b) => b.text.length - a.text.length,
+  );
+  if (line === undefined || line.confidence < MIN_LINE_CONFIDENCE) return undefined;
+  return { ...line, x0: line.x0 + left, x1: line.x1 + left, y0: line.y0 + top, y1: line.y1 + top };
+}
+
 /** Intersection of two boxes as a share of the smaller one. */
 function overlapShare(a: Box, b: Box): number {
   const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
@@ -340,10 +362,25 @@ async function readLabels(
       findings.push(finding(OCR_FAILED_RULE, 'error', `OCR failed on part of the image: ${String(error)}`));
       continue;
     }
-    for (const row of rows) {
-      const wording = checkWording(row.text, { ocr: true });
-      if (!wording.ok || row.confidence < MIN_LINE_CONFIDENCE) continue;
-      const box = { x0: row.x0 + area.left, x1: row.x1 + area.left, y0: row.y0 + area.top, y1: row.y1 + area.top };
+    for (const found of rows) {
+      if (found.confidence < MIN_LINE_CONFIDENCE) continue;
+      let row: TextRow = { ...found, x0: found.x0 + area.left, x1: found.x1 + area.left, y0: found.y0 + area.top, y1: found.y1 + area.top };
+      let wording = checkWording(row.text, { ocr: true });
+      if (!wording.ok && PARTIAL_ELEMENT.test(wording.normalised)) {
+        // Sparse-text segmentation drops glyphs at the ends of a line ("AI生" for "AI生成"): read the
+        // line again, widened, as a single text line.
+        currentPsm = PSM_SINGLE_LINE;
+        const reread = await rereadLine(engine, pixels, width, height, row).catch((error: unknown) => {
+          findings.push(finding(OCR_FAILED_RULE, 'error', `OCR failed on a text line: ${String(error)}`));
+          return undefined;
+        });
+        if (reread !== undefined) {
+          row = reread;
+          wording = checkWording(row.text, { ocr: true });
+        }
+      }
+      if (!wording.ok) continue;
+      const box = row;
       const [x, y, w] = [box.x0 / scale, box.y0 / scale, (box.x1 - box.x0) / scale];
       const h = measuredInkHeight(pixels, width, box) / scale;
       const label: DetectedLabel = {
