@@ -7,13 +7,13 @@ const EXPLICIT = {
 };
 
 export function formatsTable(handlers, explicitSupport) {
-  const escape = (text) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|');
+  const escapeCell = (text) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|');
   const rows = [
     '| Format | Kind | Extensions | Implicit label carrier | Explicit label |',
     '| --- | --- | --- | --- | --- |',
     ...handlers.map(
       (h) =>
-        `| ${h.name} (\`${h.id}\`) | ${h.kind} | ${h.extensions.map((e) => `.${e}`).join(' ')} | ${escape(h.carrier)} | ${explicitSupport(h) === 'none' ? '—' : EXPLICIT[h.kind]} |`,
+        `| ${h.name} (\`${h.id}\`) | ${h.kind} | ${h.extensions.map((e) => `.${e}`).join(' ')} | ${escapeCell(h.carrier)} | ${explicitSupport(h) === 'none' ? '—' : EXPLICIT[h.kind]} |`,
     ),
   ];
   return rows.join('\n');

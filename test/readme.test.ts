@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultRegistry, explicitSupport } from 'aigc-label';
 import { describe, expect, it } from 'vitest';
-// @ts-expect-error plain ESM helper shared with scripts/formats-table.mjs
 import { formatsTable } from './formats-table.mjs';
 
 const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
