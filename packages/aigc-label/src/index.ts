@@ -5,7 +5,8 @@
  * atomically. Every error is a class from `@aigc-label/core` with a set `name`.
  */
 export * from '@aigc-label/core';
-export { LABEL_POSITIONS } from '@aigc-label/image';
+/** Stops the OCR worker that `ocr: true` starts; call it before exiting (it keeps Node running). */
+export { dispose as disposeOcr, LABEL_POSITIONS } from '@aigc-label/image';
 export {
   type CommonOptions,
   detectBuffer,

@@ -4,6 +4,7 @@ import {
   AIGC_FIELDS,
   type DetectReport,
   defaultRegistry,
+  disposeOcr,
   type ErrorReport,
   LABEL_POSITIONS,
   type LabelReport,
@@ -299,5 +300,8 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     }
     io.err(`error: ${error instanceof Error ? error.message : String(error)}\n`);
     return ExitCode.failed;
+  } finally {
+    // The OCR worker (detect --ocr) would otherwise keep the process alive.
+    await disposeOcr();
   }
 }

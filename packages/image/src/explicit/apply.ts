@@ -220,7 +220,9 @@ export async function applyVisibleLabel(bytes: Uint8Array, options: VisibleLabel
     const contrast = choosePlate(regions);
     const tile = await rasteriseTile(tileSvg(plan.tile, contrast, orientation));
     const overlays = Array.from({ length: pages }, (_, page) => ({ input: tile, left: stored.x, top: page * pageHeight + stored.y }));
-    const encoder = await encodeLike(input().composite(overlays).keepMetadata(), meta, bytes, options);
+    // Compositing adds an alpha channel; an opaque image stays opaque (and its file does not grow).
+    const composited = input().composite(overlays).keepMetadata();
+    const encoder = await encodeLike(meta.hasAlpha ? composited : composited.removeAlpha(), meta, bytes, options);
     const output = await encoder.toBuffer();
     return {
       bytes: new Uint8Array(output.buffer, output.byteOffset, output.byteLength),
