@@ -15,6 +15,8 @@ declare module 'opentype.js' {
   export interface Path {
     readonly commands: readonly PathCommand[];
     getBoundingBox(): BoundingBox;
+    /** Prints NaN for some coordinates in 2.0 (see layout.ts); tests use it to draw foreign captions. */
+    toPathData(decimalPlaces?: number): string;
   }
   export interface Font {
     readonly unitsPerEm: number;

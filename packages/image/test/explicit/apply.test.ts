@@ -7,8 +7,16 @@ import { type Background, displayedPixels, findInk, picture, plateContrast } fro
 
 const u8 = (b: Uint8Array) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 // ExifReader takes a Buffer or an ArrayBuffer, not a bare Uint8Array.
-const exif = (bytes: Uint8Array, expanded = false) =>
-  expanded ? ExifReader.load(Buffer.from(bytes), { expanded: true }) : ExifReader.load(Buffer.from(bytes));
+// ExifReader's types are a union of every tag set; tests read a few known tags.
+type LooseTags = Record<string, { value?: unknown; description?: string } | undefined>;
+type LooseExpanded = { exif?: LooseTags; xmp?: LooseTags };
+function exif(bytes: Uint8Array): LooseTags;
+function exif(bytes: Uint8Array, expanded: true): LooseExpanded;
+function exif(bytes: Uint8Array, expanded = false): LooseTags | LooseExpanded {
+  return expanded
+    ? (ExifReader.load(Buffer.from(bytes), { expanded: true }) as unknown as LooseExpanded)
+    : (ExifReader.load(Buffer.from(bytes)) as unknown as LooseTags);
+}
 
 describe('5% rule and contrast, measured on the output pixels', () => {
   const sizes: [number, number][] = [

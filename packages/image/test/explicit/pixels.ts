@@ -1,10 +1,10 @@
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import type { LabelBox } from '../../src/explicit/index.js';
 
 export type Background = 'light' | 'dark' | 'busy';
 
 /** A test picture: flat light, flat dark, or busy (random blocks of every brightness plus noise). */
-export async function picture(width: number, height: number, background: Background, seed = 1): Promise<sharp.Sharp> {
+export async function picture(width: number, height: number, background: Background, seed = 1): Promise<Sharp> {
   if (background !== 'busy') {
     const colour = background === 'light' ? { r: 236, g: 240, b: 226 } : { r: 18, g: 24, b: 40 };
     return sharp({ create: { width, height, channels: 3, background: colour } });
