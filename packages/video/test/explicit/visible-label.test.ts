@@ -1,10 +1,12 @@
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { UnsupportedFormatError, UsageError } from '@aigc-label/core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyVisibleVideoLabel } from '../../src/explicit/index.js';
 import { boxDifference, boxOverlay, ffmpeg, ffprobeJson, frameAt, overlayPixels, packetHashes, scratchDir } from './helpers.js';
 
 const dir = scratchDir();
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const SECONDS = 10;
 const source = (name: string) => join(dir, name);
 
