@@ -191,14 +191,23 @@ export async function labelFile(path: string, options: LabelFileOptions): Promis
       if (handler.id === 'txt') {
         // Plain text has no metadata carrier (TC260-PG-20258A names none): the explicit label is all it can carry.
         if (!explicit) await handler.write(working, label, writeOptionsFrom(options));
-        await writeAtomically(output, { segments: [{ from: 0, length: working.size }] }, working, async () => {});
+        await writeAtomically(output, { segments: [{ from: 0, length: working.size }] }, working, async () => {}, options.inPlace === true);
         findings.push(finding(Rules.nonNormativeCarrier, 'info', 'plain text has no metadata carrier; only the explicit label was added'));
         return report(path, output, handler.id, label, before.label, findings, explicit);
       }
-      const planned = await planLabelWrite(handler, working, label, writeOptionsFrom(options));
-      await writeAtomically(output, planned.plan, working, async (written) => {
-        await verifyWritten(handler, written, label);
+      const planned = await planLabelWrite(handler, working, label, {
+        ...writeOptionsFrom(options),
+        ...(working === source ? { before } : {}),
       });
+      await writeAtomically(
+        output,
+        planned.plan,
+        working,
+        async (written) => {
+          await verifyWritten(handler, written, label);
+        },
+        options.inPlace === true,
+      );
       return report(path, output, handler.id, label, before.label, [...findings, ...planned.findings], explicit);
     });
   } finally {
@@ -225,13 +234,16 @@ async function writeAtomically(
   plan: WritePlan,
   source: ByteSource,
   check: (written: ByteSource) => Promise<void>,
+  durable: boolean,
 ): Promise<void> {
   const temporary = temporaryBeside(output, 'out');
   try {
     const out = await open(temporary, 'wx');
     try {
       for await (const chunk of streamPlan(plan, source)) await out.write(chunk);
-      await out.sync();
+      // Replacing the input (--in-place) must survive a crash right after the rename; a new
+      // output next to an untouched input need not pay for an fsync per file.
+      if (durable) await out.sync();
     } finally {
       await out.close();
     }

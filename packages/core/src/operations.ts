@@ -58,6 +58,8 @@ export function summarizeCarriers(read: ReadResult): LabelSummary {
 export interface WriteLabelOptions extends WriteOptions {
   /** Replace a label from another producer. Without it that is a LabelConflictError. */
   readonly force?: boolean;
+  /** What the source already says, when the caller has just read it (saves a second read). */
+  readonly before?: LabelSummary;
 }
 
 /**
@@ -95,7 +97,7 @@ export async function planLabelWrite(
 ): Promise<PlannedWrite> {
   const problems = validateLabel(label, 'write').filter((f) => f.severity === 'error');
   if (problems.length > 0) throw new InvalidLabelError(problems.map((p) => p.message).join('; '));
-  const before = summarizeCarriers(await handler.read(source));
+  const before = options.before ?? summarizeCarriers(await handler.read(source));
   const others = otherProducers(before, label, options.force);
   const result = await handler.write(source, label, options);
   const findings = [...result.findings];

@@ -97,14 +97,17 @@ export async function materialize(plan: WritePlan, source: ByteSource): Promise<
  * the next one is pulled, so consumers must write it before asking for more.
  */
 export async function* streamPlan(plan: WritePlan, source: ByteSource, chunkSize = 4 * 1024 * 1024): AsyncGenerator<Uint8Array> {
-  const buffer = source.readInto ? new Uint8Array(chunkSize) : null;
+  // No bigger than the largest copy: a small file must not pay for zeroing a 4 MiB buffer.
+  const largestCopy = plan.segments.reduce((max, s) => (isCopy(s) ? Math.max(max, s.length) : max), 0);
+  const buffer = source.readInto && largestCopy > 0 ? new Uint8Array(Math.min(chunkSize, largestCopy)) : null;
   for (const segment of plan.segments) {
     if (!isCopy(segment)) {
       yield segment;
       continue;
     }
-    for (let done = 0; done < segment.length; done += chunkSize) {
-      const n = Math.min(chunkSize, segment.length - done);
+    const step = buffer?.length ?? chunkSize;
+    for (let done = 0; done < segment.length; done += step) {
+      const n = Math.min(step, segment.length - done);
       if (!buffer || !source.readInto) {
         yield await source.read(segment.from + done, n);
         continue;

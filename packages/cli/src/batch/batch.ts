@@ -32,6 +32,9 @@ export async function runBatch(options: BatchOptions): Promise<BatchOutcome> {
   const done = options.resume && options.reportPath ? await readDone(options.reportPath, options.verb) : new Map();
   const writer = options.reportPath ? new ReportWriter(options.reportPath, options.resume === true) : null;
   const pool = createPool(options.concurrency);
+  // Workers take their next file straight from a queue, so keep several per worker in flight:
+  // a worker that waits for the main thread to hand it one is a core doing nothing.
+  const inFlightLimit = pool.threads > 1 ? options.concurrency * 8 : options.concurrency;
   const progress = options.progress ? new Progress(options.progress) : null;
   const results: JobResult[] = [];
   const inFlight = new Set<Promise<void>>();
@@ -62,7 +65,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchOutcome> {
       });
       inFlight.add(task);
       task.finally(() => inFlight.delete(task));
-      if (inFlight.size >= options.concurrency) await Promise.race(inFlight);
+      if (inFlight.size >= inFlightLimit) await Promise.race(inFlight);
     }
     progress?.discovered(discovered, true);
     await Promise.all(inFlight);

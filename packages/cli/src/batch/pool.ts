@@ -16,7 +16,9 @@ export interface Pool {
 export function createPool(concurrency: number): Pool {
   const workerPath = fileURLToPath(new URL('./worker.js', import.meta.url));
   if (concurrency <= 1 || !existsSync(workerPath)) return inProcessPool();
-  const workers = Array.from({ length: concurrency }, () => new Worker(workerPath));
+  // A parent started with `--input-type` (node -e) would pass it on, and workers refuse it.
+  const execArgv = process.execArgv.filter((arg) => !arg.startsWith('--input-type'));
+  const workers = Array.from({ length: concurrency }, () => new Worker(workerPath, { execArgv }));
   const idle = [...workers];
   const waiting: ((w: Worker) => void)[] = [];
   const pending = new Map<number, (r: JobResult) => void>();
