@@ -8,9 +8,11 @@ const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8'
 
 describe('README', () => {
   it('lists exactly the formats the registry handles', () => {
+    // Cells are compared without their padding: the formatter aligns the columns.
+    const cells = (table: string | undefined) => table?.split('\n').map((row) => row.replace(/\s*\|\s*/g, '|').replace(/-{3,}/g, '---'));
     const table = /<!-- formats:start -->\n([\s\S]*?)\n<!-- formats:end -->/.exec(readme)?.[1];
-    expect(table, 'run `node scripts/formats-table.mjs` after `pnpm build` and paste its output').toBe(
-      formatsTable(defaultRegistry.list(), explicitSupport),
+    expect(cells(table), 'run `node scripts/formats-table.mjs` after `pnpm build` and paste its output').toEqual(
+      cells(formatsTable(defaultRegistry.list(), explicitSupport)),
     );
   });
 
