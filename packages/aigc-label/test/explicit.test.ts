@@ -105,3 +105,36 @@ describe('label adds the explicit label, then the metadata label', () => {
     expect((await readFile(file)).length).toBe(bytes.length);
   });
 });
+
+describe('video', () => {
+  it('labels a video visibly from the first frame and finds the label again in sampled frames (--ocr)', async () => {
+    const clip = join(dir, 'clip.mp4');
+    execFileSync(ffmpeg, [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=640x360:rate=25:duration=4',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-g',
+      '25',
+      '-pix_fmt',
+      'yuv420p',
+      clip,
+    ]);
+    const report = await labelFile(clip, { producer: PRODUCER, outDir: join(dir, 'video-out') });
+    expect(report.explicit?.kind).toBe('video');
+    expect(report.explicit?.detail).toMatch(/smart render/);
+    const detected = await detectFile(report.output!, { ocr: true });
+    expect(detected.label).toEqual(report.label);
+    // Shown for the first 3 s (GB 45438 §5.4: start frames, at least 2 s); OCR reads it in frames sampled there.
+    const seconds = detected.evidence.filter((e) => e.kind === 'explicit-video-label').map((e) => Number(/([\d.]+) s$/.exec(e.where ?? '')?.[1]));
+    expect(seconds.some((t) => t < 3)).toBe(true);
+    expect(seconds.every((t) => t < 3)).toBe(true);
+    expect(detected.findings.map((f) => f.rule)).not.toContain('gb45438/explicit-missing');
+  });
+});
