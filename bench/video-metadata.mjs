@@ -181,7 +181,7 @@ async function loadReusedBuffer() {
 async function loadFacade() {
   const { labelFile } = await import('../packages/aigc-label/dist/index.js');
   return async (input, output) => {
-    const report = await labelFile(input, { output, producer, produceId: 'bench-0001', explicit: false }); // metadata only
+    const report = await labelFile(input, { output, producer, produceId: 'bench-0001', explicit: false, durable: true }); // metadata only, fsync like the copies
     if (report.format !== 'mp4') throw new Error(`labeled as ${report.format}, not mp4`);
   };
 }

@@ -127,6 +127,8 @@ export interface LabelFileOptions extends LabelOptions, ExplicitLabelOptions {
   readonly outDir?: string;
   /** Overwrite the input. Without this (or `output`/`outDir`) the output is NAME.labeled.EXT. */
   readonly inPlace?: boolean;
+  /** fsync the output before renaming it into place (always done for `inPlace`). */
+  readonly durable?: boolean;
 }
 
 /** Where `labelFile` writes: `output`, `outDir/NAME`, the input itself, or NAME.labeled.EXT. */
@@ -191,7 +193,13 @@ export async function labelFile(path: string, options: LabelFileOptions): Promis
       if (handler.id === 'txt') {
         // Plain text has no metadata carrier (TC260-PG-20258A names none): the explicit label is all it can carry.
         if (!explicit) await handler.write(working, label, writeOptionsFrom(options));
-        await writeAtomically(output, { segments: [{ from: 0, length: working.size }] }, working, async () => {}, options.inPlace === true);
+        await writeAtomically(
+          output,
+          { segments: [{ from: 0, length: working.size }] },
+          working,
+          async () => {},
+          options.inPlace === true || options.durable === true,
+        );
         findings.push(finding(Rules.nonNormativeCarrier, 'info', 'plain text has no metadata carrier; only the explicit label was added'));
         return report(path, output, handler.id, label, before.label, findings, explicit);
       }
@@ -206,7 +214,7 @@ export async function labelFile(path: string, options: LabelFileOptions): Promis
         async (written) => {
           await verifyWritten(handler, written, label);
         },
-        options.inPlace === true,
+        options.inPlace === true || options.durable === true,
       );
       return report(path, output, handler.id, label, before.label, [...findings, ...planned.findings], explicit);
     });
