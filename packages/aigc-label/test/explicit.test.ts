@@ -132,7 +132,9 @@ describe('video', () => {
     const detected = await detectFile(report.output!, { ocr: true });
     expect(detected.label).toEqual(report.label);
     // Shown for the first 3 s (GB 45438 §5.4: start frames, at least 2 s); OCR reads it in frames sampled there.
-    const seconds = detected.evidence.filter((e) => e.kind === 'explicit-video-label').map((e) => Number(/([\d.]+) s$/.exec(e.where ?? '')?.[1]));
+    const seconds = detected.evidence
+      .filter((e) => e.kind === 'explicit-video-label')
+      .map((e) => Number(/([\d.]+) s$/.exec(e.where ?? '')?.[1]));
     expect(seconds.some((t) => t < 3)).toBe(true);
     expect(seconds.every((t) => t < 3)).toBe(true);
     expect(detected.findings.map((f) => f.rule)).not.toContain('gb45438/explicit-missing');
