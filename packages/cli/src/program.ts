@@ -149,7 +149,7 @@ export function createProgram(io: Io): { program: Command; exitCode: () => numbe
     if (reports.length > 1 || outcome.skipped > 0) io.out(`\n${summaryText(outcome.results, outcome.skipped, outcome.seconds)}\n`);
   }
 
-  batchCommand('label', 'write the implicit (metadata) label into each file')
+  batchCommand('label', 'add the explicit label (visible, audible or text) and write the implicit metadata label')
     .addOption(new Option('-p, --producer <code>', 'provider name or 27-character code (ContentProducer)').env('AIGC_PRODUCER'))
     .option('--produce-id <id>', 'content id (ProduceID); a fresh UUIDv7 per file when omitted')
     .option('--label <value>', 'Label value: 1 confirmed, 2 possible, 3 suspected', parseLabelValue, '1')
