@@ -4,7 +4,7 @@
  * and the decoded frames' MD5s (framemd5), which must not change.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,16 +14,15 @@ const require = createRequire(import.meta.url);
 export const ffmpegPath: string = require('@ffmpeg-installer/ffmpeg').path;
 export const ffprobePath: string = require('@ffprobe-installer/ffprobe').path;
 
-function executable(path: string): boolean {
+// Both binaries come from npm, so the checks always run; ffprobe's tarball lacks the exec bit
+// when its postinstall did not run.
+for (const binary of [ffmpegPath, ffprobePath]) {
   try {
-    accessSync(path, constants.X_OK);
-    return true;
+    accessSync(binary, constants.X_OK);
   } catch {
-    return false;
+    chmodSync(binary, 0o755);
   }
 }
-export const hasFfmpeg = executable(ffmpegPath);
-export const hasFfprobe = executable(ffprobePath);
 
 let directory: string | null = null;
 function workDirectory(): string {
