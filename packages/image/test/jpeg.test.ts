@@ -1,10 +1,10 @@
+import { createHash } from 'node:crypto';
 import { bytesSource, concat, labelBytes, MalformedInputError, UnsafeXmlError, utf8 } from '@aigc-label/core';
 import ExifReader from 'exifreader';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { describeHandlerContract, sampleLabel } from '../../../test/handler-contract.js';
 import { jpeg } from '../src/jpeg/index.js';
-import { md5Hex } from '../src/jpeg/md5.js';
 import { EXTENDED_XMP_SIGNATURE, listSegments, makeSegment, XMP_SIGNATURE } from '../src/jpeg/segments.js';
 import { exiftoolJson, fixture, gradient, hasExiftool, pixels, readLabel, toBytes } from './helpers.js';
 
@@ -151,7 +151,7 @@ describe('jpeg reader', () => {
   it('reads the label inside Extended XMP and moves it to the standard packet on write', async () => {
     const extended = `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:TC260="http://www.tc260.org.cn/ns/AIGC/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:description>${'x'.repeat(70000)}</dc:description><TC260:AIGC>${JSON.stringify(fixtureLabel).replace(/"/g, '&quot;')}</TC260:AIGC></rdf:Description></rdf:RDF></x:xmpmeta>`;
     const extendedBytes = utf8(extended);
-    const guid = md5Hex(extendedBytes).toUpperCase();
+    const guid = createHash('md5').update(extendedBytes).digest('hex').toUpperCase();
     const standard = `<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:xmpNote="http://ns.adobe.com/xmp/note/" xmpNote:HasExtendedXMP="${guid}"/></rdf:RDF></x:xmpmeta><?xpacket end="w"?>`;
     const piece = 60000;
     const pieces = [0, piece].map((at) => {
@@ -249,10 +249,4 @@ describe('jpeg bad input', () => {
     const input = withSegment(await sample(), makeSegment(0xe1, concat([XMP_SIGNATURE, utf8(big)])));
     await expect(jpeg.write(bytesSource(input), sampleLabel())).rejects.toThrow(/65502/);
   });
-});
-
-it('md5 matches the RFC 1321 test vectors', () => {
-  expect(md5Hex(utf8(''))).toBe('d41d8cd98f00b204e9800998ecf8427e');
-  expect(md5Hex(utf8('message digest'))).toBe('f96b697d7cb7938d525a2f31aaf161d0');
-  expect(md5Hex(utf8('1234567890'.repeat(8)))).toBe('57edf4a22be3c955ac49da2e2107b67a');
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   ascii,
   concat,
@@ -13,7 +14,6 @@ import {
   u32be,
   utf8,
 } from '@aigc-label/core';
-import { md5Hex } from './md5.js';
 import { APP1, EXTENDED_XMP_SIGNATURE, type JpegSegment, makeSegment, maximumSegmentPayload, payload } from './segments.js';
 
 /**
@@ -89,7 +89,8 @@ export function withoutAigc(xml: string): string {
 /** The APP1 segments for an extended packet, and its GUID (upper-case MD5 hex). */
 export function extendedXmpSegments(xml: string): { guid: string; segments: Uint8Array[] } {
   const bytes = utf8(xml);
-  const guid = md5Hex(bytes).toUpperCase();
+  // XMP spec part 3 §1.1.3.1: the extended packet is named by its MD5 digest.
+  const guid = createHash('md5').update(bytes).digest('hex').toUpperCase();
   const segments: Uint8Array[] = [];
   for (let at = 0; at < bytes.length; at += pieceLength) {
     const numbers = new Uint8Array(8);

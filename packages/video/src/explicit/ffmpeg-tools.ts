@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { concat } from '@aigc-label/core';
 
 /** Paths of the ffmpeg and ffprobe executables; by default the static builds from npm. */
 export interface FfmpegBinaries {
@@ -40,7 +41,7 @@ function spawnOnce(binary: string, args: readonly string[], inputs: ToolInputs):
     // ffmpeg may stop reading stdin early (e.g. after one PNG); that is not an error.
     child.stdin.on('error', () => {});
     child.on('close', (code) => {
-      resolve({ code: code ?? -1, stdout: concatChunks(out), stderr: new TextDecoder().decode(concatChunks(err)) });
+      resolve({ code: code ?? -1, stdout: concat(out), stderr: new TextDecoder().decode(concat(err)) });
     });
     child.stdin.end(inputs.stdin ?? new Uint8Array(0));
     extra.forEach((bytes, index) => {
@@ -73,15 +74,4 @@ export async function runToolOrThrow(binary: string, args: readonly string[], in
     throw new Error(`${binary.split('/').pop()} exited with ${result.code}: ${tail}`);
   }
   return result;
-}
-
-function concatChunks(chunks: readonly Uint8Array[]): Uint8Array {
-  const total = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
-  const joined = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    joined.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return joined;
 }
