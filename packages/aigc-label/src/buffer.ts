@@ -186,6 +186,6 @@ export async function labelBuffer(
       ]),
     };
   }
-  const result = await labelBytes(handler, working, label, writeOptionsFrom(options));
+  const result = await labelBytes(handler, working, label, { ...writeOptionsFrom(options), ...(working === bytes ? { before } : {}) });
   return { bytes: result.bytes, report: report(before.label, [...findings, ...result.findings]) };
 }
