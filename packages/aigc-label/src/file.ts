@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { type FileHandle, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import {
   type AigcLabel,
@@ -40,39 +41,62 @@ import {
 } from './explicit.js';
 import { type DetectReport, type LabelReport, REPORT_SCHEMA_VERSION, type VerifyReport } from './reports.js';
 
-/** A file read on demand; only the parts a handler asks for are loaded. */
-export async function openFileSource(path: string): Promise<{ source: ByteSource; close: () => Promise<void> }> {
-  const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
-    throw new FileError(path, error.code === 'ENOENT' ? 'no such file' : error.message);
-  });
-  if (info.isDirectory()) throw new FileError(path, 'is a directory, not a file');
-  if (!info.isFile()) throw new FileError(path, 'is not a regular file');
-  const handle: FileHandle = await open(path, 'r');
-  const size = info.size;
-  const source: ByteSource = {
+/**
+ * Files up to this size are read with one call and served from memory. A batch of
+ * small files is bound by file-system round trips, not bytes: a JPEG header parsed
+ * through a dozen positioned reads costs more than reading the whole file once.
+ */
+export const WHOLE_FILE_READ_LIMIT = 4 * 1024 * 1024;
+
+/** Reads `target.length` bytes at `offset`, or fewer at the end of the file; returns the count. */
+async function readFully(handle: FileHandle, offset: number, target: Uint8Array): Promise<number> {
+  let done = 0;
+  while (done < target.length) {
+    const { bytesRead } = await handle.read(target, done, target.length - done, offset + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done;
+}
+
+/** A source over an open file: only the parts a handler asks for are loaded. */
+function handleSource(handle: FileHandle, size: number): ByteSource {
+  return {
     size,
     async read(offset, length) {
-      const n = Math.max(0, Math.min(length, size - offset));
-      const buffer = new Uint8Array(n);
-      let done = 0;
-      while (done < n) {
-        const { bytesRead } = await handle.read(buffer, done, n - done, offset + done);
-        if (bytesRead === 0) break;
-        done += bytesRead;
-      }
-      return done === n ? buffer : buffer.subarray(0, done);
+      const buffer = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
+      const done = await readFully(handle, offset, buffer);
+      return done === buffer.length ? buffer : buffer.subarray(0, done);
     },
-    async readInto(offset, target) {
-      let done = 0;
-      while (done < target.length) {
-        const { bytesRead } = await handle.read(target, done, target.length - done, offset + done);
-        if (bytesRead === 0) break;
-        done += bytesRead;
-      }
-      return done;
-    },
+    readInto: (offset, target) => readFully(handle, offset, target),
   };
-  return { source, close: () => handle.close() };
+}
+
+/** Small files are read whole (one call); larger ones on demand, so memory stays flat. */
+async function sourceOf(handle: FileHandle, size: number): Promise<{ source: ByteSource; inMemory: boolean }> {
+  if (size > WHOLE_FILE_READ_LIMIT) return { source: handleSource(handle, size), inMemory: false };
+  const bytes = new Uint8Array(size);
+  const got = await readFully(handle, 0, bytes);
+  return { source: bytesSource(got === size ? bytes : bytes.subarray(0, got)), inMemory: true };
+}
+
+/** A file as a ByteSource. Small files are loaded whole; larger ones are read on demand. */
+export async function openFileSource(path: string): Promise<{ source: ByteSource; close: () => Promise<void> }> {
+  // Non-blocking, so that a FIFO given by mistake is refused instead of waiting for a writer.
+  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK).catch((error: NodeJS.ErrnoException) => {
+    throw new FileError(path, error.code === 'ENOENT' ? 'no such file' : error.message);
+  });
+  try {
+    const info = await handle.stat();
+    if (info.isDirectory()) throw new FileError(path, 'is a directory, not a file');
+    if (!info.isFile()) throw new FileError(path, 'is not a regular file');
+    const { source, inMemory } = await sourceOf(handle, info.size);
+    if (inMemory) await handle.close();
+    return { source, close: inMemory ? async () => {} : () => handle.close() };
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
 }
 
 /** A problem with a path itself (missing, a directory). */
@@ -141,8 +165,12 @@ export function outputPathFor(input: string, options: LabelFileOptions): string 
 }
 
 // Hidden (batch walks skip it) and ending in the real extension, which ffmpeg needs to pick the muxer.
+// Unique per thread (each worker loads its own copy of this module) plus a counter: cheaper than
+// fresh random bytes per file, and the exclusive create ('wx') still refuses any collision.
+const threadTag = randomBytes(6).toString('hex');
+let temporaryCount = 0;
 const temporaryBeside = (output: string, tag: string) =>
-  join(dirname(output), `.${basename(output)}.${tag}-${randomBytes(6).toString('hex')}.tmp${extname(output)}`);
+  join(dirname(output), `.${basename(output)}.${tag}-${threadTag}${(temporaryCount++).toString(36)}.tmp${extname(output)}`);
 
 /**
  * Labels a file: first the explicit label where the format has one (a visible
@@ -167,7 +195,6 @@ export async function labelFile(path: string, options: LabelFileOptions): Promis
       const findings: Finding[] = [...resolved.findings];
       const before = summarizeCarriers(await handler.read(source));
       otherProducers(before, label, options.force); // refuse before any expensive explicit work
-      await mkdir(dirname(output), { recursive: true });
       let working: ByteSource = source;
       let explicit: ExplicitSummary | null = null;
       const support = options.explicit === false ? 'none' : explicitSupport(handler);
@@ -182,7 +209,7 @@ export async function labelFile(path: string, options: LabelFileOptions): Promis
         const labeled = temporaryBeside(output, 'explicit');
         const workDir = temporaryBeside(output, 'work');
         scratch.push(labeled, workDir);
-        await mkdir(workDir);
+        await mkdir(workDir, { recursive: true });
         const result = await applyExplicitFile(handler, path, labeled, workDir, options);
         const file = await openFileSource(labeled);
         opened.push(file.close);
@@ -236,7 +263,54 @@ function report(
   return { schemaVersion: REPORT_SCHEMA_VERSION, file, output, format, label, previous, findings, explicit };
 }
 
-/** Streams a plan to a temporary file beside `output`, checks it, then renames it into place. */
+/** Creates a new file for reading and writing, making its folder when it does not exist yet. */
+async function createExclusive(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, 'wx+');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    await mkdir(dirname(path), { recursive: true });
+    return open(path, 'wx+');
+  }
+}
+
+/** Writes a plan. An in-memory source's chunks stay valid, so they go out in one gathered write. */
+async function writePlan(out: FileHandle, plan: WritePlan, source: ByteSource): Promise<number> {
+  let written = 0;
+  if (source.readInto) {
+    // File-backed: chunks share one buffer (see streamPlan), each is written before the next is read.
+    for await (const chunk of streamPlan(plan, source)) written += (await out.write(chunk)).bytesWritten;
+    return written;
+  }
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of streamPlan(plan, source)) chunks.push(chunk);
+  let pending = chunks;
+  while (pending.length > 0) {
+    const n = (await out.writev(pending)).bytesWritten;
+    written += n;
+    pending = dropLeading(pending, n);
+  }
+  return written;
+}
+
+/** What is left of `chunks` after the first `n` bytes (writev may write less than asked). */
+function dropLeading(chunks: readonly Uint8Array[], n: number): Uint8Array[] {
+  let skip = n;
+  const rest: Uint8Array[] = [];
+  for (const chunk of chunks) {
+    if (skip >= chunk.length) skip -= chunk.length;
+    else {
+      rest.push(skip > 0 ? chunk.subarray(skip) : chunk);
+      skip = 0;
+    }
+  }
+  return rest;
+}
+
+/**
+ * Writes a plan to a temporary file beside `output`, reads it back from the file
+ * and checks it, then renames it into place.
+ */
 async function writeAtomically(
   output: string,
   plan: WritePlan,
@@ -245,24 +319,19 @@ async function writeAtomically(
   durable: boolean,
 ): Promise<void> {
   const temporary = temporaryBeside(output, 'out');
+  let out: FileHandle | undefined;
   try {
-    const out = await open(temporary, 'wx');
-    try {
-      for await (const chunk of streamPlan(plan, source)) await out.write(chunk);
-      // Replacing the input (--in-place) must survive a crash right after the rename; a new
-      // output next to an untouched input need not pay for an fsync per file.
-      if (durable) await out.sync();
-    } finally {
-      await out.close();
-    }
-    const written = await openFileSource(temporary);
-    try {
-      await check(written.source);
-    } finally {
-      await written.close();
-    }
+    out = await createExclusive(temporary);
+    const size = await writePlan(out, plan, source);
+    // Replacing the input (--in-place) must survive a crash right after the rename; a new
+    // output next to an untouched input need not pay for an fsync per file.
+    if (durable) await out.sync();
+    await check((await sourceOf(out, size)).source);
+    await out.close();
+    out = undefined;
     await rename(temporary, output);
   } catch (error) {
+    await out?.close();
     await rm(temporary, { force: true });
     throw error;
   }
