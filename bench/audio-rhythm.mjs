@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { applyRhythmLabel, decodePcm, detectRhythm, FFMPEG_PATH } from '../packages/audio/dist/index.js';
+import { applyRhythmLabel, decodePcm, detectRhythm, ffmpegPath } from '../packages/audio/dist/index.js';
 import { CONTENT_KINDS, random, writeWav } from '../packages/audio/scripts/test-signals.mjs';
 
 const run = promisify(execFile);
@@ -24,7 +24,7 @@ const perKind = Number(process.env.AUDIO_BENCH_CLIPS ?? 35);
 const hours = Number(process.env.AUDIO_BENCH_HOURS ?? 1);
 const RATE = 44_100;
 const work = mkdtempSync(join(tmpdir(), 'aigc-audio-bench-'));
-const ffmpeg = (args) => run(FFMPEG_PATH, ['-y', '-loglevel', 'error', ...args], { maxBuffer: 1 << 20 });
+const ffmpeg = (args) => run(ffmpegPath(), ['-y', '-loglevel', 'error', ...args], { maxBuffer: 1 << 20 });
 
 /** Stereo content: the right channel is a slightly delayed, quieter copy, so a downmix is not trivial. */
 function stereo(mono, rng) {

@@ -5,27 +5,33 @@
  * Files are handed to ffmpeg as paths; this package never opens them itself.
  */
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { PassThrough, Readable } from 'node:stream';
 import { MalformedInputError, UsageError } from '@aigc-label/core';
-import ffmpegInstaller from '@ffmpeg-installer/ffmpeg';
-import ffprobeInstaller from '@ffprobe-installer/ffprobe';
-import ffmpeg from 'fluent-ffmpeg';
+import type Ffmpeg from 'fluent-ffmpeg';
+
+// Loaded on first use: a metadata-only run (a batch worker labeling thousands of files) never
+// starts ffmpeg and should not pay for loading its wrappers.
+const require = createRequire(import.meta.url);
+const ffmpeg = (...args: Parameters<typeof Ffmpeg>) => (require('fluent-ffmpeg') as typeof Ffmpeg)(...args);
 
 /** An audio (or audio-bearing) file: a path ffmpeg can open, or its bytes (piped to ffmpeg's stdin). */
 export type AudioInput = { readonly path: string } | Uint8Array;
 
-export const FFMPEG_PATH: string = ffmpegInstaller.path;
-export const FFPROBE_PATH: string = ffprobeInstaller.path;
+/** The ffmpeg executable from npm (@ffmpeg-installer). */
+export const ffmpegPath = (): string => (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
+/** The ffprobe executable from npm (@ffprobe-installer). */
+export const ffprobePath = (): string => (require('@ffprobe-installer/ffprobe') as { path: string }).path;
 
 let probeReady = false;
 /** @ffprobe-installer ships its binary as mode 0644 when its postinstall did not run; make it executable once. */
 function ensureFfprobeExecutable(): void {
   if (probeReady) return;
   try {
-    execFileSync(FFPROBE_PATH, ['-version'], { stdio: 'ignore' });
+    execFileSync(ffprobePath(), ['-version'], { stdio: 'ignore' });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EACCES') throw error;
-    execFileSync('chmod', ['u+x', FFPROBE_PATH]);
+    execFileSync('chmod', ['u+x', ffprobePath()]);
   }
   probeReady = true;
 }
@@ -74,7 +80,7 @@ export function probeAudio(path: string): Promise<AudioStreamInfo> {
   ensureFfprobeExecutable();
   return new Promise((resolve, reject) => {
     ffmpeg(path)
-      .setFfprobePath(FFPROBE_PATH)
+      .setFfprobePath(ffprobePath())
       .ffprobe((error, data) => {
         if (error) {
           reject(
@@ -140,7 +146,7 @@ export async function* decodePcm(input: AudioInput, format: PcmFormat): AsyncGen
   let failure: Error | undefined;
   let finished = false;
   const command = ffmpeg(inputFor(input))
-    .setFfmpegPath(FFMPEG_PATH)
+    .setFfmpegPath(ffmpegPath())
     .noVideo()
     .audioCodec('pcm_f32le')
     .audioFrequency(format.sampleRate)
@@ -211,7 +217,7 @@ export function encodePcm(pcm: AsyncIterable<Float32Array>, target: EncodeTarget
     let settled = false;
     const inputOptions = ['-ar', String(target.sampleRate), '-ac', String(target.channels)];
     if (target.channelLayout) inputOptions.push('-channel_layout', target.channelLayout);
-    const command = ffmpeg().setFfmpegPath(FFMPEG_PATH).input(source).inputFormat('f32le').inputOptions(inputOptions);
+    const command = ffmpeg().setFfmpegPath(ffmpegPath()).input(source).inputFormat('f32le').inputOptions(inputOptions);
     const maps = ['-map', '0:a'];
     if (target.metadataFrom !== undefined) {
       command.input(target.metadataFrom);

@@ -1,5 +1,5 @@
 export type { AudioInput, AudioStreamInfo } from './ffmpeg.js';
-export { decodePcm, FFMPEG_PATH, FFPROBE_PATH, probeAudio } from './ffmpeg.js';
+export { decodePcm, ffmpegPath, ffprobePath, probeAudio } from './ffmpeg.js';
 export type { LabelLevel } from './level.js';
 export type { ExplicitLabelPaths, ExplicitLabelResult, PlacementOptions } from './relabel.js';
 export type { LabelMode, LabelPosition, ProgrammeLevel } from './splice.js';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import { decodePcm, FFMPEG_PATH, FFPROBE_PATH } from '../../src/pcm/ffmpeg.js';
+import { decodePcm, ffmpegPath, ffprobePath } from '../../src/pcm/ffmpeg.js';
 
 /** A temporary folder removed after the suite. */
 export function tempDir(): (name: string) => string {
@@ -13,7 +13,7 @@ export function tempDir(): (name: string) => string {
 }
 
 export function ffmpeg(args: string[]): void {
-  execFileSync(FFMPEG_PATH, ['-y', '-loglevel', 'error', ...args]);
+  execFileSync(ffmpegPath(), ['-y', '-loglevel', 'error', ...args]);
 }
 
 export interface ProbedStream {
@@ -33,7 +33,7 @@ export function ffprobe(path: string): {
   audio: ProbedStream;
 } {
   const json = JSON.parse(
-    execFileSync(FFPROBE_PATH, ['-v', 'error', '-show_format', '-show_streams', '-of', 'json', path], { encoding: 'utf8' }),
+    execFileSync(ffprobePath(), ['-v', 'error', '-show_format', '-show_streams', '-of', 'json', path], { encoding: 'utf8' }),
   );
   return { format: json.format, audio: json.streams.find((s: { codec_type: string }) => s.codec_type === 'audio') };
 }

@@ -3,7 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { MalformedInputError, UsageError } from '@aigc-label/core';
 import { describe, expect, it } from 'vitest';
 import { musicLike, toChannels, writeWav } from '../../scripts/test-signals.mjs';
-import { FFPROBE_PATH } from '../../src/pcm/ffmpeg.js';
+import { ffprobePath } from '../../src/pcm/ffmpeg.js';
 import { applyRhythmLabel } from '../../src/rhythm/apply.js';
 import { detectRhythm } from '../../src/rhythm/detect.js';
 import { synthesizeRhythm } from '../../src/rhythm/generate.js';
@@ -128,7 +128,7 @@ describe('applyRhythmLabel keeps cover art', () => {
     const output = file(`art-out.${ext}`);
     await applyRhythmLabel({ input, output });
     const streams = (path: string) =>
-      JSON.parse(execFileSync(FFPROBE_PATH, ['-v', 'error', '-show_streams', '-of', 'json', path], { encoding: 'utf8' })).streams as {
+      JSON.parse(execFileSync(ffprobePath(), ['-v', 'error', '-show_streams', '-of', 'json', path], { encoding: 'utf8' })).streams as {
         codec_type: string;
         codec_name: string;
         disposition: { attached_pic: number };

@@ -10,7 +10,7 @@ import {
   riff,
   UnsupportedFormatError,
 } from '@aigc-label/core';
-import sharp, { type Metadata, type Sharp } from 'sharp';
+import type { Metadata, Sharp } from 'sharp';
 import { choosePlate, type LabelContrast, type RegionPixels } from './contrast.js';
 import { labelFont } from './font.js';
 import { estimateJpegEncoding } from './jpeg-quality.js';
@@ -29,6 +29,7 @@ import {
   type VisibleLabelOptions,
 } from './options.js';
 import { displayedRectToStored, swapsAxes } from './orientation.js';
+import { sharp } from './sharp.js';
 
 export interface VisibleLabelResult {
   /** The labeled image, same format as the input, metadata kept. */

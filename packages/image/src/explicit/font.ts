@@ -7,14 +7,15 @@ import type { Font } from 'opentype.js';
 const FONT_ASSET = '@expo-google-fonts/noto-sans-sc/500Medium/NotoSansSC_500Medium.ttf';
 
 const require = createRequire(import.meta.url);
-// opentype.js is CommonJS for Node and ESM without a default export for bundlers; require gives one shape.
-const opentype = require('opentype.js') as typeof import('opentype.js');
 
 let cached: Font | undefined;
 
 /** The parsed label font; parsing takes about half a second, so it happens once per process. */
 export function labelFont(): Font {
   if (cached === undefined) {
+    // opentype.js is CommonJS for Node and ESM without a default export for bundlers; require gives
+    // one shape, and loading it here keeps it out of runs that never draw a label.
+    const opentype = require('opentype.js') as typeof import('opentype.js');
     const file = readFileSync(require.resolve(FONT_ASSET));
     cached = opentype.parse(file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength));
   }

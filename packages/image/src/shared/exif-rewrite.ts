@@ -1,6 +1,10 @@
+import { createRequire } from 'node:module';
 import { ascii, utf8 } from '@aigc-label/core';
-import piexif from 'piexifjs';
+import type Piexif from 'piexifjs';
 import { TiffTag } from './tiff-ifd.js';
+
+// Loaded on first use: only the optional EXIF UserComment carrier needs it.
+const require = createRequire(import.meta.url);
 
 /** EXIF 2.3 §4.6.5: the character code that prefixes a UserComment value. */
 const ASCII_CODE = 'ASCII\0\0\0';
@@ -24,6 +28,7 @@ export interface ExifChange {
  * change; orientation and the other tags piexifjs knows are kept.
  */
 export function rewriteExifPayload(existing: Uint8Array | null, change: ExifChange): Uint8Array {
+  const piexif = require('piexifjs') as typeof Piexif;
   // piexifjs 1.0.6 types UserComment as ASCII; EXIF says UNDEFINED (toolchain notes §3).
   piexif.TAGS.Exif[TiffTag.userComment].type = 'Undefined';
   const dict = existing ? piexif.load(toBinaryString(existing)) : { '0th': {}, Exif: {}, GPS: {}, Interop: {}, '1st': {}, thumbnail: null };
