@@ -134,4 +134,19 @@ describe('explicit labels through the CLI', () => {
     expect(report.explicit.detail).toMatch(/top-left/);
     expect((await cli('label', photo, '--producer', PRODUCER, '--wording', 'AI播客', '-o', join(dir, 'ex2'))).code).toBe(1);
   });
+
+  it('passes --ocr through to detect: the visible label is evidence only when asked for', async () => {
+    const photo = join(dir, 'ocr.png');
+    await sharp({ create: { width: 1280, height: 720, channels: 3, background: '#f0f0f0' } })
+      .png()
+      .toFile(photo);
+    const out = join(dir, 'ocr-out');
+    expect((await cli('label', photo, '--producer', PRODUCER, '-o', out)).code).toBe(0);
+    const kinds = async (...flags: string[]) =>
+      (JSON.parse((await cli('detect', join(out, 'ocr.png'), '--json', ...flags)).out) as { evidence: { kind: string }[] }).evidence.map(
+        (e) => e.kind,
+      );
+    expect(await kinds()).not.toContain('explicit-image-label');
+    expect(await kinds('--ocr')).toContain('explicit-image-label');
+  });
 });

@@ -1,5 +1,5 @@
 import { type ExpandOptions, expandInputs, type InputFile } from './inputs.js';
-import type { Job, JobResult, Verb } from './jobs.js';
+import { type Job, type JobResult, THREAD_CAPACITY, type Verb } from './jobs.js';
 import { createPool } from './pool.js';
 import { Progress } from './progress.js';
 import { fileStamp, ReportWriter, readDone } from './report-file.js';
@@ -25,16 +25,13 @@ export interface BatchOutcome {
 }
 
 /**
- * Runs a verb over every input with `concurrency` files in flight. Results are
+ * Runs a verb over every input on `concurrency` threads. Results are
  * returned in input order; the report gets each line as soon as its file is done.
  */
 export async function runBatch(options: BatchOptions): Promise<BatchOutcome> {
   const done = options.resume && options.reportPath ? await readDone(options.reportPath, options.verb) : new Map();
   const writer = options.reportPath ? new ReportWriter(options.reportPath, options.resume === true) : null;
   const pool = createPool(options.concurrency);
-  // Workers take their next file straight from a queue, so keep several per worker in flight:
-  // a worker that waits for the main thread to hand it one is a core doing nothing.
-  const inFlightLimit = pool.threads > 1 ? options.concurrency * 8 : options.concurrency;
   const progress = options.progress ? new Progress(options.progress) : null;
   const results: JobResult[] = [];
   const inFlight = new Set<Promise<void>>();
@@ -45,11 +42,13 @@ export async function runBatch(options: BatchOptions): Promise<BatchOutcome> {
     for await (const input of expandInputs(options.inputs, options)) {
       if (options.stopped?.()) {
         interrupted = true;
+        pool.cancelQueued();
         break;
       }
-      const stamp = await fileStamp(input.file);
+      // Size and mtime are only needed for the report (and --resume): no stat per file without one.
+      const stamp = writer ? await fileStamp(input.file) : null;
       const previous = done.get(input.file);
-      if (previous && previous.size === stamp.size && previous.mtimeMs === stamp.mtimeMs) {
+      if (previous && stamp && previous.size === stamp.size && previous.mtimeMs === stamp.mtimeMs) {
         skipped++;
         continue;
       }
@@ -59,13 +58,17 @@ export async function runBatch(options: BatchOptions): Promise<BatchOutcome> {
       results.push(undefined as unknown as JobResult);
       const job: Job = { verb: options.verb, file: input.file, options: options.optionsFor(input) };
       const task = pool.run(job).then((result) => {
+        if (options.stopped?.()) pool.cancelQueued();
+        if (result === null) return;
         results[index] = result;
-        writer?.write({ verb: options.verb, file: input.file, ok: result.ok, ...stamp, report: result.report as Record<string, unknown> });
+        if (writer && stamp)
+          writer.write({ verb: options.verb, file: input.file, ok: result.ok, ...stamp, report: result.report as Record<string, unknown> });
         progress?.tick(!result.ok);
       });
       inFlight.add(task);
       task.finally(() => inFlight.delete(task));
-      if (inFlight.size >= inFlightLimit) await Promise.race(inFlight);
+      // Enough queued to keep every thread busy; walking the folder further would only use memory.
+      if (pool.queued >= options.concurrency * THREAD_CAPACITY) await Promise.race(inFlight);
     }
     progress?.discovered(discovered, true);
     await Promise.all(inFlight);

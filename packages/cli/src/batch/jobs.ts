@@ -1,6 +1,8 @@
 import {
+  defaultRegistry,
   detectFile,
   type ErrorReport,
+  extensionOf,
   type LabelFileOptions,
   labelFile,
   type PropagateOptions,
@@ -28,6 +30,25 @@ export const errorReport = (file: string, error: unknown): ErrorReport => ({
   error: error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) },
 });
 
+/** How much of a thread a batch gives one thread's jobs in flight (see jobWeight). */
+export const THREAD_CAPACITY = 8;
+
+/**
+ * A job's share of a thread. Reading or writing metadata mostly waits on the disk, so
+ * eight overlap on one thread; decoding media (a visible or audible label, OCR, the
+ * rhythm search) keeps a core busy, or runs ffmpeg, and takes a whole thread.
+ */
+export function jobWeight(job: Job): number {
+  const kind = defaultRegistry.byExtension(extensionOf(job.file))?.kind;
+  const { explicit, ocr, rhythm, visiblePrompt } = job.options;
+  const decodes =
+    (job.verb === 'label' && explicit !== false && kind !== 'text') ||
+    (job.verb === 'propagate' && visiblePrompt === true && kind !== 'text') ||
+    (job.verb !== 'label' && ocr === true && (kind === 'image' || kind === 'video')) ||
+    (job.verb !== 'label' && rhythm !== false && (kind === 'audio' || kind === 'video'));
+  return decodes ? THREAD_CAPACITY : 1;
+}
+
 /** Runs one job through the library facade; never throws. */
 export async function runJob(job: Job): Promise<JobResult> {
   try {
@@ -44,7 +65,7 @@ function dispatch(job: Job) {
       return labelFile(job.file, job.options as unknown as LabelFileOptions);
     case 'detect':
     case 'inspect':
-      return detectFile(job.file);
+      return detectFile(job.file, job.options);
     case 'verify':
       return verifyFile(job.file, job.options);
     case 'propagate':

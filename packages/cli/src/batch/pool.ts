@@ -1,54 +1,112 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { type Job, type JobResult, runJob } from './jobs.js';
+import { errorReport, type Job, type JobResult, jobWeight, runJob, THREAD_CAPACITY } from './jobs.js';
 
 export interface Pool {
-  run(job: Job): Promise<JobResult>;
+  /** Queues a job; resolves when some thread has run it, or with null if it was cancelled first. Never rejects. */
+  run(job: Job): Promise<JobResult | null>;
+  /** Drops the jobs not started yet (Ctrl-C): the ones in flight finish. */
+  cancelQueued(): void;
+  /** Jobs queued and not yet started. */
+  readonly queued: number;
   close(): Promise<void>;
-  readonly threads: number;
+}
+
+/** One thread that runs jobs: this one, or a worker. */
+interface Executor {
+  ready: boolean;
+  load: number;
+  start(job: Job): Promise<JobResult>;
+}
+
+interface Queued {
+  readonly job: Job;
+  readonly weight: number;
+  readonly resolve: (result: JobResult | null) => void;
 }
 
 /**
- * Worker threads when the compiled worker exists (the built CLI), otherwise the
- * same number of jobs in flight in this thread (tests run from TypeScript sources).
+ * Runs jobs on this thread and on `concurrency - 1` worker threads. This thread
+ * has the library loaded already and starts at once; a worker joins when it has
+ * loaded it (a few hundred milliseconds), so a small batch never waits for workers.
+ * Each thread keeps jobs in flight up to THREAD_CAPACITY: many metadata jobs that
+ * mostly wait on the disk, or one that decodes media.
  */
 export function createPool(concurrency: number): Pool {
+  const queue: Queued[] = [];
+  const executors: Executor[] = [];
+  const workers: Worker[] = [];
+
+  const pump = () => {
+    for (const executor of executors) {
+      while (executor.ready && queue.length > 0) {
+        const next = queue[0];
+        if (executor.load > 0 && executor.load + next.weight > THREAD_CAPACITY) break;
+        queue.shift();
+        executor.load += next.weight;
+        void executor.start(next.job).then((result) => {
+          executor.load -= next.weight;
+          next.resolve(result);
+          pump();
+        });
+      }
+    }
+  };
+
   const workerPath = fileURLToPath(new URL('./worker.js', import.meta.url));
-  if (concurrency <= 1 || !existsSync(workerPath)) return inProcessPool();
+  // Tests run from TypeScript sources, where there is no compiled worker: this thread does it all.
+  const threads = existsSync(workerPath) ? concurrency - 1 : 0;
   // A parent started with `--input-type` (node -e) would pass it on, and workers refuse it.
   const execArgv = process.execArgv.filter((arg) => !arg.startsWith('--input-type'));
-  const workers = Array.from({ length: concurrency }, () => new Worker(workerPath, { execArgv }));
-  const idle = [...workers];
-  const waiting: ((w: Worker) => void)[] = [];
-  const pending = new Map<number, (r: JobResult) => void>();
-  let nextId = 0;
-  for (const worker of workers) {
-    worker.on('message', ({ id, result }: { id: number; result: JobResult }) => {
-      pending.get(id)?.(result);
-      pending.delete(id);
-      const next = waiting.shift();
-      if (next) next(worker);
-      else idle.push(worker);
+  for (let i = 0; i < threads; i++) {
+    const worker = new Worker(workerPath, { execArgv });
+    workers.push(worker);
+    const pending = new Map<number, { job: Job; resolve: (result: JobResult) => void }>();
+    let nextId = 0;
+    const executor: Executor = {
+      ready: false,
+      load: 0,
+      start: (job) =>
+        new Promise((resolve) => {
+          const id = nextId++;
+          pending.set(id, { job, resolve });
+          worker.postMessage({ id, job });
+        }),
+    };
+    worker.on('message', (message: { ready: true } | { id: number; result: JobResult }) => {
+      if ('ready' in message) {
+        executor.ready = true;
+        pump();
+        return;
+      }
+      pending.get(message.id)?.resolve(message.result);
+      pending.delete(message.id);
     });
+    // A worker that dies takes only its own files with it: they are reported as failed.
+    worker.on('error', (error) => {
+      executor.ready = false;
+      for (const { job, resolve } of pending.values()) resolve({ ok: false, report: errorReport(job.file, error) });
+      pending.clear();
+    });
+    executors.push(executor);
   }
-  const acquire = () => new Promise<Worker>((resolve) => (idle.length ? resolve(idle.pop() as Worker) : waiting.push(resolve)));
+  executors.push({ ready: true, load: 0, start: runJob });
+
   return {
-    threads: concurrency,
-    async run(job) {
-      const worker = await acquire();
-      const id = nextId++;
-      return new Promise<JobResult>((resolve) => {
-        pending.set(id, resolve);
-        worker.postMessage({ id, job });
-      });
+    run: (job) =>
+      new Promise((resolve) => {
+        queue.push({ job, weight: jobWeight(job), resolve });
+        pump();
+      }),
+    get queued() {
+      return queue.length;
+    },
+    cancelQueued() {
+      for (const item of queue.splice(0)) item.resolve(null);
     },
     async close() {
       await Promise.all(workers.map((w) => w.terminate()));
     },
   };
-}
-
-function inProcessPool(): Pool {
-  return { threads: 1, run: runJob, close: async () => {} };
 }
