@@ -1,4 +1,3 @@
-import { concat } from './bytes.js';
 import { LimitExceededError, MalformedInputError } from './errors.js';
 
 /**
@@ -82,13 +81,20 @@ export function splicePlan(sourceSize: number, edits: readonly { start: number; 
   return { segments };
 }
 
+/** Bytes a plan writes. */
+export const planLength = (plan: WritePlan): number => plan.segments.reduce((n, s) => n + s.length, 0);
+
 /** Assembles a plan into one buffer; for in-memory use and tests. */
 export async function materialize(plan: WritePlan, source: ByteSource): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
+  const out = new Uint8Array(planLength(plan));
+  let offset = 0;
   for (const segment of plan.segments) {
-    parts.push(isCopy(segment) ? await source.read(segment.from, segment.length) : segment);
+    const part = isCopy(segment) ? await source.read(segment.from, segment.length) : segment;
+    if (part.length !== segment.length) throw new MalformedInputError('source', `a read of ${segment.length} bytes is truncated`);
+    out.set(part, offset);
+    offset += part.length;
   }
-  return concat(parts);
+  return out;
 }
 
 /**
