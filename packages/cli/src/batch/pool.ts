@@ -84,11 +84,13 @@ export function createPool(concurrency: number): Pool {
       pending.delete(message.id);
     });
     // A worker that dies takes only its own files with it: they are reported as failed.
-    worker.on('error', (error) => {
+    const lose = (cause: Error) => {
       executor.ready = false;
-      for (const { job, resolve } of pending.values()) resolve({ ok: false, report: errorReport(job.file, error) });
+      for (const { job, resolve } of pending.values()) resolve({ ok: false, report: errorReport(job.file, cause) });
       pending.clear();
-    });
+    };
+    worker.on('error', lose);
+    worker.on('exit', (code) => lose(new Error(`worker thread exited (code ${code}) while processing this file`)));
     executors.push(executor);
   }
   executors.push({ ready: true, load: 0, start: runJob });
