@@ -2,7 +2,9 @@
 // ratios, backgrounds and positions; OCR recall on the toolkit's own labels and on labels drawn
 // by other means; false positives on unlabeled pictures; time per 1080p image.
 // Run after `pnpm exec tsc -b packages/image`. BENCH_OCR_SCALE=0.5 halves the OCR sample counts.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { applyVisibleLabel, detectVisibleLabels, dispose, LABEL_POSITIONS } from '../packages/image/dist/index.js';
 
@@ -10,6 +12,15 @@ const requireFromImage = createRequire(new URL('../packages/image/package.json',
 const sharp = requireFromImage('sharp');
 const fontDir = requireFromImage.resolve('@expo-google-fonts/noto-sans-sc/package.json').replace(/package\.json$/, '');
 const ocrScale = Number(process.env.BENCH_OCR_SCALE ?? 1);
+// BENCH_OCR_DUMP=dir writes every OCR sample (own-*, other-*, plain-*.jpg) and a manifest, to study misses offline.
+const dumpDir = process.env.BENCH_OCR_DUMP;
+const manifest = [];
+if (dumpDir) mkdirSync(dumpDir, { recursive: true });
+function dump(name, bytes, description, expected, detected) {
+  if (!dumpDir) return;
+  writeFileSync(join(dumpDir, name), bytes);
+  manifest.push({ name, description, expected, detected });
+}
 
 let seed = 12345;
 const random = () => {
@@ -165,20 +176,33 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ocrShorts = [256, 480, 720, 1080, 1600];
 const ocrAspects = [0.25, 0.5, 1, 1.78, 4];
 const wordings = [undefined, '本内容由人工智能生成', 'AI生成', '由AI合成', '人工智能生成合成'];
-async function recall(count, make) {
+async function recall(name, count, make) {
   let found = 0;
   const misses = [];
+  // Hits per condition (background, style, size...), so the misses show where recall is lost.
+  const conditions = new Map();
   for (let i = 0; i < count; i++) {
-    const { bytes, description } = await make(i);
+    const { bytes, description, groups } = await make(i);
     const { labels } = await detectVisibleLabels(bytes);
-    if (labels.length > 0) found++;
+    const hit = labels.length > 0;
+    if (hit) found++;
     else misses.push(description);
-    process.stderr.write(labels.length > 0 ? '+' : '-');
+    for (const group of groups) {
+      const tally = conditions.get(group) ?? { condition: group, images: 0, detected: 0 };
+      tally.images++;
+      if (hit) tally.detected++;
+      conditions.set(group, tally);
+    }
+    dump(`${name}-${String(i).padStart(3, '0')}.jpg`, bytes, description, true, hit);
+    process.stderr.write(hit ? '+' : '-');
   }
-  return { found, misses };
+  const breakdown = [...conditions.values()]
+    .sort((a, b) => a.condition.localeCompare(b.condition))
+    .map((t) => ({ ...t, rate: `${((100 * t.detected) / t.images).toFixed(1)}%` }));
+  return { found, misses, breakdown };
 }
 const ownCount = Math.round(80 * ocrScale);
-const own = await recall(ownCount, async (i) => {
+const own = await recall('own', ownCount, async (i) => {
   const short = ocrShorts[i % ocrShorts.length];
   const aspect = ocrAspects[Math.floor(i / 5) % ocrAspects.length];
   const [width, height] = aspect >= 1 ? [Math.round(short * aspect), short] : [short, Math.round(short / aspect)];
@@ -187,7 +211,11 @@ const own = await recall(ownCount, async (i) => {
   const text = wordings[Math.floor(i / 3) % wordings.length];
   const input = u8(await image(width, height, kind).jpeg({ quality: 90 }).toBuffer());
   const result = await applyVisibleLabel(input, { position, text, bilingual: i % 7 === 0 });
-  return { bytes: result.bytes, description: `${width}×${height} ${kind} ${position} ${text ?? 'default'}` };
+  return {
+    bytes: result.bytes,
+    description: `${width}×${height} ${kind} ${position} ${text ?? 'default'}`,
+    groups: [`background ${kind}`, `short side ${short}`, `wording ${text ?? 'default'}`],
+  };
 });
 
 // 4. OCR recall on labels drawn differently: Pango text (DejaVu for Latin, Noto Sans SC Bold or
@@ -200,7 +228,7 @@ const styles = [
   { fontfile: '300Light/NotoSansSC_300Light.ttf', family: 'DejaVu Sans, Noto Sans SC Light', fill: '#1040c0', stroke: false },
 ];
 const otherCount = Math.round(60 * ocrScale);
-const other = await recall(otherCount, async (i) => {
+const other = await recall('other', otherCount, async (i) => {
   const short = [480, 720, 1080][i % 3];
   const aspect = [1, 1.78, 0.5, 2.5][Math.floor(i / 3) % 4];
   const [width, height] = aspect >= 1 ? [Math.round(short * aspect), short] : [short, Math.round(short / aspect)];
@@ -245,7 +273,11 @@ const other = await recall(otherCount, async (i) => {
       .jpeg({ quality: 88 })
       .toBuffer(),
   );
-  return { bytes, description: `${width}×${height} ${kind} ${position} "${text}" ${style.family} ${style.fill}` };
+  return {
+    bytes,
+    description: `${width}×${height} ${kind} ${position} "${text}" ${style.family} ${style.fill}`,
+    groups: [`background ${kind}`, `style ${style.fill}${style.stroke ? ' halo' : ''}`, `short side ${short}`, `wording ${text}`],
+  };
 });
 
 // 5. False positives: unlabeled pictures, 40% of them with unrelated captions, some of them
@@ -300,6 +332,13 @@ for (let i = 0; i < plainCount; i++) {
   }
   const bytes = u8(await picture.jpeg({ quality: 88 }).toBuffer());
   const { labels } = await detectVisibleLabels(bytes);
+  dump(
+    `plain-${String(i).padStart(3, '0')}.jpg`,
+    bytes,
+    `${width}×${height} ${kinds[i % 3]}${i % 5 < 2 ? ' captions' : ''}`,
+    false,
+    labels.length > 0,
+  );
   process.stderr.write(labels.length > 0 ? '!' : '.');
   if (labels.length > 0) {
     falsePositives++;
@@ -335,7 +374,12 @@ table([
     pass: falsePositives === 0 ? 'yes' : 'NO',
   },
 ]);
-for (const miss of [...own.misses, ...other.misses].slice(0, 8)) console.log(`  missed: ${miss}`);
+console.log("\nRecall by condition, toolkit's own labels");
+table(own.breakdown);
+console.log('\nRecall by condition, labels drawn differently');
+table(other.breakdown);
+for (const miss of [...own.misses, ...other.misses].slice(0, 12)) console.log(`  missed: ${miss}`);
+if (dumpDir) writeFileSync(join(dumpDir, 'manifest.json'), JSON.stringify(manifest, null, 1));
 for (const fp of fpExamples) console.log(`  false positive: ${fp}`);
 
 console.log('\nTime per 1920×1080 JPEG (median)');
