@@ -1,11 +1,27 @@
 import { createRequire } from 'node:module';
-import { AigcLabelError, checkWording, type Finding, finding, MalformedInputError, type WordingCheck } from '@aigc-label/core';
-import sharp from 'sharp';
+import {
+  AigcLabelError,
+  checkWording,
+  type Finding,
+  finding,
+  MalformedInputError,
+  normaliseLabelText,
+  type WordingCheck,
+} from '@aigc-label/core';
 import type { Line, PSM, Worker } from 'tesseract.js';
 import { imageError } from './apply.js';
+import { colourKey, invertedLuma } from './ocr-preprocess.js';
 import { DEFAULT_PIXEL_LIMIT, ExplicitRules, type LabelPosition, MIN_TEXT_HEIGHT_RATIO } from './options.js';
 
 const require = createRequire(import.meta.url);
+
+type Sharp = typeof import('sharp').default;
+let sharpModule: Promise<Sharp> | undefined;
+/** sharp, loaded on first use: batch workers that never OCR do not pay for it here. */
+function loadSharp(): Promise<Sharp> {
+  sharpModule ??= import('sharp').then((m) => m.default);
+  return sharpModule;
+}
 
 /** Where a visible label was read, in displayed orientation. */
 export type DetectedPosition = LabelPosition | 'center';
@@ -44,13 +60,15 @@ export const OCR_FAILED_RULE = 'ocr/failed';
 
 // Lines Tesseract is less sure of than this are noise, not labels.
 const MIN_LINE_CONFIDENCE = 40;
-// OCR scale: 5% of a 1080 px side is 54 px text, well inside what Tesseract's LSTM reads;
-// smaller images are enlarged (up to 4×) so their labels reach the same size.
-const OCR_SHORT_SIDE = 1080;
+// OCR scale: 5-10% of a 720 px side is 36-72 px text, where Tesseract's layout analysis and LSTM
+// read best (at 1080 px, labels of 8-10% were missed far more often, and each crop took twice as
+// long); smaller images are enlarged (up to 4×) so their labels reach the same size.
+const OCR_SHORT_SIDE = 720;
 const MAX_UPSCALE = 4;
 // Edge and corner crops, as fractions of the displayed frame (GB 45438 §5.2 c)): strips along the
 // top edge, the middle (left and right edge midpoints) and the bottom edge, each read in three
-// overlapping halves. On a busy picture Tesseract's layout analysis finds a label far more often
+// overlapping parts of 60% of the width (a corner label on a tall, narrow picture may take more than
+// half the width). On a busy picture Tesseract's layout analysis finds a label far more often
 // when the label fills a larger part of what it is given.
 const STRIPS: readonly [number, number][] = [
   [0, 0.3],
@@ -58,9 +76,9 @@ const STRIPS: readonly [number, number][] = [
   [0.7, 1],
 ];
 const HALVES: readonly [number, number][] = [
-  [0, 0.5],
-  [0.5, 1],
-  [0.25, 0.75],
+  [0, 0.6],
+  [0.4, 1],
+  [0.2, 0.8],
 ];
 
 // Tesseract page segmentation modes (tesseract.js PSM.SPARSE_TEXT, PSM.AUTO): sparse text suits short
@@ -68,6 +86,9 @@ const HALVES: readonly [number, number][] = [
 const PSM_SPARSE = '11' as PSM;
 const PSM_AUTO = '3' as PSM;
 const PSM_SINGLE_LINE = '7' as PSM;
+// A uniform block of text: reads the colour-keyed planes, where sparse-text segmentation loses
+// thin strokes broken by the keying.
+const PSM_BLOCK = '6' as PSM;
 // A row holding part of the wording is worth a second, single-line reading.
 const PARTIAL_ELEMENT = /AI|人工|智能|生|合|成/;
 
@@ -182,15 +203,17 @@ function textRows(blocks: readonly { paragraphs: readonly { lines: readonly Line
 
 /**
  * Looks for visible labels with offline OCR (Measures Art. 6(3): a platform must look for traces
- * when there is no metadata label): overlapping halves of the top, middle and bottom strips first,
- * then the full strips, then the whole image. A label is a text row that passes the GB 45438 §5.2 b)
- * wording rule after OCR normalisation. OCR engine failures become an `ocr/failed` finding; they
- * never throw or crash the process. Calls share one worker thread, which keeps the process alive:
- * call {@link dispose} when done.
+ * when there is no metadata label): overlapping parts of the top, middle and bottom strips first,
+ * read as they are, then inverted (light text on a dark ground), then colour-keyed (white or black
+ * text over a busy picture), then the whole image. A label is a text row that passes the
+ * GB 45438 §5.2 b) wording rule after OCR normalisation. OCR engine failures become an
+ * `ocr/failed` finding; they never throw or crash the process. Calls share one worker thread,
+ * which keeps the process alive: call {@link dispose} when done.
  */
 export async function detectVisibleLabels(bytes: Uint8Array, options: DetectVisibleLabelsOptions = {}): Promise<VisibleLabelDetection> {
   const limitInputPixels = options.limitInputPixels ?? DEFAULT_PIXEL_LIMIT;
   try {
+    const sharp = await loadSharp();
     // First frame, turned to its displayed orientation.
     const { data, info } = await sharp(bytes, { limitInputPixels })
       .rotate()
@@ -207,7 +230,7 @@ export async function detectVisibleLabels(bytes: Uint8Array, options: DetectVisi
       .raw()
       .toBuffer({ resolveWithObject: true });
     const read = queue.then(() =>
-      readLabels(scaled.data, width, height, scale, Math.min(info.width, info.height), options.wholeImage ?? true),
+      readLabels(sharp, scaled.data, width, height, scale, Math.min(info.width, info.height), options.wholeImage ?? true),
     );
     queue = read.catch(() => undefined);
     return await read;
@@ -215,6 +238,23 @@ export async function detectVisibleLabels(bytes: Uint8Array, options: DetectVisi
     if (error instanceof AigcLabelError) throw error;
     throw imageError(error, 'image');
   }
+}
+
+/**
+ * The wording rule on OCR text, tolerant of one misread glyph in 人工智能 (a thin or broken stroke
+ * reads 智 as 命 or 工 as 丁): three of its four glyphs in place stand for the AI element. The
+ * generation element (生成/合成) must still be read exactly, so unrelated captions with 人工智能
+ * alone do not pass.
+ */
+export function ocrWording(text: string): WordingCheck {
+  const exact = checkWording(text, { ocr: true });
+  if (exact.ok || exact.aiElement !== null || exact.generationElement === null) return exact;
+  const repaired = normaliseLabelText(text, { ocr: true }).replace(
+    /人工[^人工智能]能|人工智[^人工智能生合成]|人[^人工智能]智能|[^人工智能]工智能/,
+    '人工智能',
+  );
+  const tolerant = checkWording(repaired);
+  return tolerant.ok ? tolerant : exact;
 }
 
 /**
@@ -277,22 +317,55 @@ function otsu(histogram: readonly number[], total: number): number {
 }
 
 /** OCR of a row's neighbourhood (2 heights wider each side) as one text line; undefined when it reads nothing better. */
-async function rereadLine(engine: Worker, pixels: Uint8Array, width: number, height: number, row: TextRow): Promise<TextRow | undefined> {
+async function rereadLine(sharp: Sharp, engine: Worker, plane: Plane, row: TextRow): Promise<TextRow | undefined> {
+  const { width, height } = plane;
   const h = row.y1 - row.y0;
   const left = Math.max(0, Math.floor(row.x0 - 2 * h));
   const top = Math.max(0, Math.floor(row.y0 - 0.4 * h));
   const right = Math.min(width, Math.ceil(row.x1 + 2 * h));
   const bottom = Math.min(height, Math.ceil(row.y1 + 0.4 * h));
-  const png = await sharp(pixels, { raw: { width, height, channels: 3 } })
-    .extract({ left, top, width: right - left, height: bottom - top })
-    .png({ compressionLevel: 1 })
-    .toBuffer();
+  const png = await planePng(sharp, plane, { left, top, width: right - left, height: bottom - top });
   await engine.setParameters({ tessedit_pageseg_mode: PSM_SINGLE_LINE });
   const [line] = textRows((await engine.recognize(png, {}, { blocks: true, text: false })).data.blocks).sort(
     (a, b) => b.text.length - a.text.length,
   );
   if (line === undefined || line.confidence < MIN_LINE_CONFIDENCE) return undefined;
   return { ...line, x0: line.x0 + left, x1: line.x1 + left, y0: line.y0 + top, y1: line.y1 + top };
+}
+
+/** Pixels OCR reads: the picture itself (3 channels) or a derived grey plane (1 channel). */
+interface Plane {
+  readonly data: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+  readonly channels: 1 | 3;
+}
+
+type PlaneKind = 'colour' | 'inverted' | 'white' | 'black';
+
+interface Area {
+  readonly left: number;
+  readonly top: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+const planePng = (sharp: Sharp, plane: Plane, area: Area) =>
+  sharp(plane.data, { raw: { width: plane.width, height: plane.height, channels: plane.channels } })
+    .extract(area)
+    .png({ compressionLevel: 1 })
+    .toBuffer();
+
+/** Builds the plane a pass reads, once per image and only when a pass needs it. */
+async function makePlane(sharp: Sharp, kind: PlaneKind, pixels: Uint8Array, width: number, height: number): Promise<Plane> {
+  if (kind === 'colour') return { data: pixels, width, height, channels: 3 };
+  if (kind === 'inverted') return { data: invertedLuma(pixels, width * height), width, height, channels: 1 };
+  // Noise pixels (JPEG, sensor or synthetic) would key as specks of ink: a 3×3 median first.
+  const denoised = await sharp(pixels, { raw: { width, height, channels: 3 } })
+    .median(3)
+    .raw()
+    .toBuffer();
+  return { data: colourKey(denoised, width * height, kind), width, height, channels: 1 };
 }
 
 /** Intersection of two boxes as a share of the smaller one. */
@@ -311,6 +384,7 @@ interface Box {
 }
 
 async function readLabels(
+  sharp: Sharp,
   pixels: Uint8Array,
   width: number,
   height: number,
@@ -324,80 +398,97 @@ async function readLabels(
   } catch (error) {
     return { labels: [], findings: [finding(OCR_FAILED_RULE, 'error', `visible labels not checked: ${String(error)}`)] };
   }
+  const parts = STRIPS.flatMap(([top, bottom]) => HALVES.map(([left, right]) => ({ left, right, top, bottom })));
+  const strips = STRIPS.map(([top, bottom]) => ({ left: 0, right: 1, top, bottom }));
   // Passes, cheapest and most telling first; later passes run only when earlier ones found nothing.
-  const passes: { psm: PSM; crops: Crop[] }[] = [
-    { psm: PSM_SPARSE, crops: STRIPS.flatMap(([top, bottom]) => HALVES.map(([left, right]) => ({ left, right, top, bottom }))) },
-    { psm: PSM_AUTO, crops: STRIPS.map(([top, bottom]) => ({ left: 0, right: 1, top, bottom })) },
+  const passes: { plane: PlaneKind; psm: PSM; crops: Crop[] }[] = [
+    { plane: 'colour', psm: PSM_SPARSE, crops: parts },
+    { plane: 'inverted', psm: PSM_SPARSE, crops: parts },
+    { plane: 'white', psm: PSM_BLOCK, crops: parts },
+    { plane: 'black', psm: PSM_BLOCK, crops: parts },
+    { plane: 'colour', psm: PSM_AUTO, crops: strips },
   ];
-  if (wholeImage) passes.push({ psm: PSM_SPARSE, crops: [{ left: 0, right: 1, top: 0, bottom: 1 }] });
+  if (wholeImage) passes.push({ plane: 'colour', psm: PSM_SPARSE, crops: [{ left: 0, right: 1, top: 0, bottom: 1 }] });
   const labels: DetectedLabel[] = [];
   const findings: Finding[] = [];
-  const tasks = passes.flatMap((pass, passIndex) => pass.crops.map((crop) => ({ crop, psm: pass.psm, passIndex })));
+  const planes = new Map<PlaneKind, Plane>();
   let currentPsm: PSM | undefined;
-  for (const { crop, psm, passIndex } of tasks) {
-    if (passIndex > 0 && labels.length > 0) break;
-    if (psm !== currentPsm) {
-      try {
-        await engine.setParameters({ tessedit_pageseg_mode: psm });
-        currentPsm = psm;
-      } catch (error) {
-        findings.push(finding(OCR_FAILED_RULE, 'error', `OCR engine: ${String(error)}`));
-        break;
-      }
+  let engineFailed = false;
+  for (const pass of passes) {
+    if (labels.length > 0 || engineFailed) break;
+    let plane = planes.get(pass.plane);
+    if (plane === undefined) {
+      plane = await makePlane(sharp, pass.plane, pixels, width, height);
+      planes.set(pass.plane, plane);
     }
-    const area = {
-      left: Math.floor(crop.left * width),
-      top: Math.floor(crop.top * height),
-      width: Math.ceil(crop.right * width) - Math.floor(crop.left * width),
-      height: Math.ceil(crop.bottom * height) - Math.floor(crop.top * height),
-    };
-    const png = await sharp(pixels, { raw: { width, height, channels: 3 } })
-      .extract(area)
-      .png({ compressionLevel: 1 })
-      .toBuffer();
-    let rows: TextRow[];
-    try {
-      rows = textRows((await engine.recognize(png, {}, { blocks: true, text: false })).data.blocks);
-    } catch (error) {
-      findings.push(finding(OCR_FAILED_RULE, 'error', `OCR failed on part of the image: ${String(error)}`));
-      continue;
-    }
-    for (const found of rows) {
-      if (found.confidence < MIN_LINE_CONFIDENCE) continue;
-      let row: TextRow = { ...found, x0: found.x0 + area.left, x1: found.x1 + area.left, y0: found.y0 + area.top, y1: found.y1 + area.top };
-      let wording = checkWording(row.text, { ocr: true });
-      if (!wording.ok && PARTIAL_ELEMENT.test(wording.normalised)) {
-        // Sparse-text segmentation drops glyphs at the ends of a line ("AI生" for "AI生成"): read the
-        // line again, widened, as a single text line.
-        currentPsm = PSM_SINGLE_LINE;
-        const reread = await rereadLine(engine, pixels, width, height, row).catch((error: unknown) => {
-          findings.push(finding(OCR_FAILED_RULE, 'error', `OCR failed on a text line: ${String(error)}`));
-          return undefined;
-        });
-        if (reread !== undefined) {
-          row = reread;
-          wording = checkWording(row.text, { ocr: true });
+    for (const crop of pass.crops) {
+      if (pass.psm !== currentPsm) {
+        try {
+          await engine.setParameters({ tessedit_pageseg_mode: pass.psm });
+          currentPsm = pass.psm;
+        } catch (error) {
+          findings.push(finding(OCR_FAILED_RULE, 'error', `OCR engine: ${String(error)}`));
+          engineFailed = true;
+          break;
         }
       }
-      if (!wording.ok) continue;
-      const box = row;
-      const [x, y, w] = [box.x0 / scale, box.y0 / scale, (box.x1 - box.x0) / scale];
-      const h = measuredInkHeight(pixels, width, box) / scale;
-      const label: DetectedLabel = {
-        text: row.text,
-        wording,
-        position: positionOf(x + w / 2, y + h / 2, width / scale, height / scale),
-        x,
-        y,
-        width: w,
-        height: h,
-        textHeightRatio: h / shortest,
-        confidence: row.confidence,
+      const area = {
+        left: Math.floor(crop.left * width),
+        top: Math.floor(crop.top * height),
+        width: Math.ceil(crop.right * width) - Math.floor(crop.left * width),
+        height: Math.ceil(crop.bottom * height) - Math.floor(crop.top * height),
       };
-      // Overlapping crops read the same label more than once: keep the widest (most complete) reading.
-      const same = labels.findIndex((l) => overlapShare(l, label) > 0.5);
-      if (same < 0) labels.push(label);
-      else if (label.width > labels[same].width) labels[same] = label;
+      const png = await planePng(sharp, plane, area);
+      let rows: TextRow[];
+      try {
+        rows = textRows((await engine.recognize(png, {}, { blocks: true, text: false })).data.blocks);
+      } catch (error) {
+        findings.push(finding(OCR_FAILED_RULE, 'error', `OCR failed on part of the image: ${String(error)}`));
+        continue;
+      }
+      for (const found of rows) {
+        if (found.confidence < MIN_LINE_CONFIDENCE) continue;
+        let row: TextRow = {
+          ...found,
+          x0: found.x0 + area.left,
+          x1: found.x1 + area.left,
+          y0: found.y0 + area.top,
+          y1: found.y1 + area.top,
+        };
+        let wording = ocrWording(row.text);
+        if (!wording.ok && PARTIAL_ELEMENT.test(wording.normalised)) {
+          // Sparse-text segmentation drops glyphs at the ends of a line ("AI生" for "AI生成"): read the
+          // line again, widened, as a single text line.
+          currentPsm = PSM_SINGLE_LINE;
+          const reread = await rereadLine(sharp, engine, plane, row).catch((error: unknown) => {
+            findings.push(finding(OCR_FAILED_RULE, 'error', `OCR failed on a text line: ${String(error)}`));
+            return undefined;
+          });
+          if (reread !== undefined) {
+            row = reread;
+            wording = ocrWording(row.text);
+          }
+        }
+        if (!wording.ok) continue;
+        const box = row;
+        const [x, y, w] = [box.x0 / scale, box.y0 / scale, (box.x1 - box.x0) / scale];
+        const h = measuredInkHeight(pixels, width, box) / scale;
+        const label: DetectedLabel = {
+          text: row.text,
+          wording,
+          position: positionOf(x + w / 2, y + h / 2, width / scale, height / scale),
+          x,
+          y,
+          width: w,
+          height: h,
+          textHeightRatio: h / shortest,
+          confidence: row.confidence,
+        };
+        // Overlapping crops read the same label more than once: keep the widest (most complete) reading.
+        const same = labels.findIndex((l) => overlapShare(l, label) > 0.5);
+        if (same < 0) labels.push(label);
+        else if (label.width > labels[same].width) labels[same] = label;
+      }
     }
   }
   for (const label of labels) {

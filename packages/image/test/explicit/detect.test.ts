@@ -1,16 +1,22 @@
 import { UnsupportedFormatError } from '@aigc-label/core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ocrWording } from '../../src/explicit/detect.js';
 import { labelFont } from '../../src/explicit/font.js';
 import { applyVisibleLabel, detectVisibleLabels, dispose, ExplicitRules, MIN_TEXT_HEIGHT_RATIO } from '../../src/explicit/index.js';
+import { colourKey, invertedLuma } from '../../src/explicit/ocr-preprocess.js';
 import { picture } from './pixels.js';
 
 const u8 = (b: Uint8Array) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
-/** Draws `text` with the label font at (x, baseline y) without any plate, like a caption in the picture. */
-function textSvg(text: string, x: number, y: number, size: number, fill: string, width: number, height: number): Uint8Array {
+/**
+ * Draws `text` with the label font at (x, baseline y) without any plate, like a caption in the
+ * picture; `halo` outlines the glyphs in black, as captions over busy pictures often are.
+ */
+function textSvg(text: string, x: number, y: number, size: number, fill: string, width: number, height: number, halo = 0): Uint8Array {
   const d = labelFont().getPath(text, x, y, size).toPathData(2);
+  const stroke = halo > 0 ? ` stroke="#000000" stroke-width="${halo}" stroke-linejoin="round" paint-order="stroke"` : '';
   return new TextEncoder().encode(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><path d="${d}" fill="${fill}"/></svg>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><path d="${d}" fill="${fill}"${stroke}/></svg>`,
   );
 }
 
@@ -58,7 +64,56 @@ describe('OCR detection of visible labels (offline tesseract.js)', () => {
     expect(findings).toEqual([]);
   });
 
+  it('finds a label drawn by someone else: light text on a dark picture, no plate', async () => {
+    const base = await picture(960, 540, 'dark');
+    const input = u8(
+      await base
+        .composite([{ input: Buffer.from(textSvg('AI生成', 380, 510, 40, '#ffe000', 960, 540)) }])
+        .jpeg({ quality: 88 })
+        .toBuffer(),
+    );
+    const { labels } = await detectVisibleLabels(input);
+    expect(labels.map((l) => [l.wording.aiElement, l.wording.generationElement, l.position])).toEqual([['AI', '生成', 'bottom-center']]);
+  });
+
+  it('finds a white caption with a dark halo on a busy picture', async () => {
+    const base = await picture(1280, 720, 'busy', 3);
+    const input = u8(
+      await base
+        .composite([{ input: Buffer.from(textSvg('人工智能合成', 40, 90, 56, '#ffffff', 1280, 720, 5)) }])
+        .jpeg({ quality: 88 })
+        .toBuffer(),
+    );
+    const { labels } = await detectVisibleLabels(input);
+    expect(labels).toHaveLength(1);
+    expect(labels[0].wording.generationElement).toBe('合成');
+    expect(labels[0].position).toBe('top-left');
+  });
+
   it('rejects data that is not an image', async () => {
     await expect(detectVisibleLabels(new TextEncoder().encode('plain text, not pixels'))).rejects.toThrow(UnsupportedFormatError);
+  });
+});
+
+describe('OCR wording and text planes', () => {
+  it('tolerates one misread glyph of 人工智能 but needs the generation element read exactly', () => {
+    expect(ocrWording('人 丁 智 能 合 成').ok).toBe(true);
+    expect(ocrWording('本内容由人工景能生成').aiElement).toBe('人工智能');
+    expect(ocrWording('Al 生 成').ok).toBe(true);
+    // One element only, or two glyphs wrong: not a label.
+    expect(ocrWording('人工智能大会').ok).toBe(false);
+    expect(ocrWording('人丁景能合成').ok).toBe(false);
+    expect(ocrWording('生成式设计大赛').ok).toBe(false);
+    expect(ocrWording('智能生活 合成器').ok).toBe(false);
+  });
+
+  it('keys white or black ink and inverts luma', () => {
+    // white, black, saturated red, mid grey
+    const rgb = Uint8Array.from([255, 250, 240, 10, 0, 30, 255, 20, 20, 128, 128, 128]);
+    expect([...colourKey(rgb, 4, 'white')]).toEqual([0, 255, 255, 255]);
+    expect([...colourKey(rgb, 4, 'black')]).toEqual([255, 0, 255, 255]);
+    const inverted = invertedLuma(rgb, 4);
+    expect(inverted[0]).toBeLessThan(10);
+    expect(inverted[1]).toBeGreaterThan(240);
   });
 });
