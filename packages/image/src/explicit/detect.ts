@@ -12,16 +12,9 @@ import type { Line, PSM, Worker } from 'tesseract.js';
 import { imageError } from './apply.js';
 import { colourKey, invertedLuma } from './ocr-preprocess.js';
 import { DEFAULT_PIXEL_LIMIT, ExplicitRules, type LabelPosition, MIN_TEXT_HEIGHT_RATIO } from './options.js';
+import { sharp } from './sharp.js';
 
 const require = createRequire(import.meta.url);
-
-type Sharp = typeof import('sharp').default;
-let sharpModule: Promise<Sharp> | undefined;
-/** sharp, loaded on first use: batch workers that never OCR do not pay for it here. */
-function loadSharp(): Promise<Sharp> {
-  sharpModule ??= import('sharp').then((m) => m.default);
-  return sharpModule;
-}
 
 /** Where a visible label was read, in displayed orientation. */
 export type DetectedPosition = LabelPosition | 'center';
@@ -213,7 +206,6 @@ function textRows(blocks: readonly { paragraphs: readonly { lines: readonly Line
 export async function detectVisibleLabels(bytes: Uint8Array, options: DetectVisibleLabelsOptions = {}): Promise<VisibleLabelDetection> {
   const limitInputPixels = options.limitInputPixels ?? DEFAULT_PIXEL_LIMIT;
   try {
-    const sharp = await loadSharp();
     // First frame, turned to its displayed orientation.
     const { data, info } = await sharp(bytes, { limitInputPixels })
       .rotate()
@@ -230,7 +222,7 @@ export async function detectVisibleLabels(bytes: Uint8Array, options: DetectVisi
       .raw()
       .toBuffer({ resolveWithObject: true });
     const read = queue.then(() =>
-      readLabels(sharp, scaled.data, width, height, scale, Math.min(info.width, info.height), options.wholeImage ?? true),
+      readLabels(scaled.data, width, height, scale, Math.min(info.width, info.height), options.wholeImage ?? true),
     );
     queue = read.catch(() => undefined);
     return await read;
@@ -317,14 +309,14 @@ function otsu(histogram: readonly number[], total: number): number {
 }
 
 /** OCR of a row's neighbourhood (2 heights wider each side) as one text line; undefined when it reads nothing better. */
-async function rereadLine(sharp: Sharp, engine: Worker, plane: Plane, row: TextRow): Promise<TextRow | undefined> {
+async function rereadLine(engine: Worker, plane: Plane, row: TextRow): Promise<TextRow | undefined> {
   const { width, height } = plane;
   const h = row.y1 - row.y0;
   const left = Math.max(0, Math.floor(row.x0 - 2 * h));
   const top = Math.max(0, Math.floor(row.y0 - 0.4 * h));
   const right = Math.min(width, Math.ceil(row.x1 + 2 * h));
   const bottom = Math.min(height, Math.ceil(row.y1 + 0.4 * h));
-  const png = await planePng(sharp, plane, { left, top, width: right - left, height: bottom - top });
+  const png = await planePng(plane, { left, top, width: right - left, height: bottom - top });
   await engine.setParameters({ tessedit_pageseg_mode: PSM_SINGLE_LINE });
   const [line] = textRows((await engine.recognize(png, {}, { blocks: true, text: false })).data.blocks).sort(
     (a, b) => b.text.length - a.text.length,
@@ -350,14 +342,14 @@ interface Area {
   readonly height: number;
 }
 
-const planePng = (sharp: Sharp, plane: Plane, area: Area) =>
+const planePng = (plane: Plane, area: Area) =>
   sharp(plane.data, { raw: { width: plane.width, height: plane.height, channels: plane.channels } })
     .extract(area)
     .png({ compressionLevel: 1 })
     .toBuffer();
 
 /** Builds the plane a pass reads, once per image and only when a pass needs it. */
-async function makePlane(sharp: Sharp, kind: PlaneKind, pixels: Uint8Array, width: number, height: number): Promise<Plane> {
+async function makePlane(kind: PlaneKind, pixels: Uint8Array, width: number, height: number): Promise<Plane> {
   if (kind === 'colour') return { data: pixels, width, height, channels: 3 };
   if (kind === 'inverted') return { data: invertedLuma(pixels, width * height), width, height, channels: 1 };
   // Noise pixels (JPEG, sensor or synthetic) would key as specks of ink: a 3×3 median first.
@@ -384,7 +376,6 @@ interface Box {
 }
 
 async function readLabels(
-  sharp: Sharp,
   pixels: Uint8Array,
   width: number,
   height: number,
@@ -418,7 +409,7 @@ async function readLabels(
     if (labels.length > 0 || engineFailed) break;
     let plane = planes.get(pass.plane);
     if (plane === undefined) {
-      plane = await makePlane(sharp, pass.plane, pixels, width, height);
+      plane = await makePlane(pass.plane, pixels, width, height);
       planes.set(pass.plane, plane);
     }
     for (const crop of pass.crops) {
@@ -438,7 +429,7 @@ async function readLabels(
         width: Math.ceil(crop.right * width) - Math.floor(crop.left * width),
         height: Math.ceil(crop.bottom * height) - Math.floor(crop.top * height),
       };
-      const png = await planePng(sharp, plane, area);
+      const png = await planePng(plane, area);
       let rows: TextRow[];
       try {
         rows = textRows((await engine.recognize(png, {}, { blocks: true, text: false })).data.blocks);
@@ -460,7 +451,7 @@ async function readLabels(
           // Sparse-text segmentation drops glyphs at the ends of a line ("AI生" for "AI生成"): read the
           // line again, widened, as a single text line.
           currentPsm = PSM_SINGLE_LINE;
-          const reread = await rereadLine(sharp, engine, plane, row).catch((error: unknown) => {
+          const reread = await rereadLine(engine, plane, row).catch((error: unknown) => {
             findings.push(finding(OCR_FAILED_RULE, 'error', `OCR failed on a text line: ${String(error)}`));
             return undefined;
           });
