@@ -22,7 +22,8 @@ export {
   type ExplicitSummary,
   explicitSupport,
 } from './explicit.js';
-export { detectFile, FileError, type LabelFileOptions, labelFile, openFileSource, outputPathFor, verifyFile } from './file.js';
+export { detectFile, type LabelFileOptions, labelFile, outputPathFor, verifyFile } from './file.js';
+export { FileError, type FileIoOptions, openFileSource, WHOLE_FILE_READ_LIMIT } from './file-io.js';
 export { type PropagateOptions, type PropagateResult, propagateBuffer, propagateFile } from './propagate.js';
 export { defaultRegistry } from './registry.js';
 export * from './reports.js';

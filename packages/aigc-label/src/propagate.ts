@@ -38,8 +38,11 @@ export async function propagateFile(
 ): Promise<PropagateResult> {
   const verify = await verifyFile(path, options);
   if (verify.outcome === 'none') return { verify, label: null };
-  const { output, outDir, inPlace } = options;
-  return { verify, label: await labelFile(path, { ...labelOptions(verify, options), output, outDir, inPlace, filename: path }) };
+  const { output, outDir, inPlace, blockingIo } = options;
+  return {
+    verify,
+    label: await labelFile(path, { ...labelOptions(verify, options), output, outDir, inPlace, blockingIo, filename: path }),
+  };
 }
 
 /** `propagateFile` for bytes in memory; `bytes` is null when nothing was written. */

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -78,18 +79,54 @@ describe('labelFile', () => {
       ],
       ['a directory', async (p) => mkdir(p), /is a directory/],
       ['a missing file', async () => {}, /no such file/],
+      ['a FIFO (refused, not waited on)', async (p) => void execFileSync('mkfifo', [p]), /is not a regular file/],
     ];
-    it.each(cases)('%s', async (_name, make, cause) => {
+    const modes = [false, true].flatMap((blockingIo) => cases.map(([name, make, cause]) => [name, blockingIo, make, cause] as const));
+    it.each(modes)('%s (blockingIo %s)', async (_name, blockingIo, make, cause) => {
       const path = join(dir, `bad-${Math.random().toString(36).slice(2)}.png`);
       await make(path);
       const listing = await readdir(dir);
-      const error = await labelFile(path, { producer: PRODUCER, explicit: false }).catch((e: Error) => e);
+      const error = await labelFile(path, { producer: PRODUCER, explicit: false, blockingIo }).catch((e: Error) => e);
       expect(error).toBeInstanceOf(Error);
       expect((error as Error).message.startsWith(`${path}: `)).toBe(true);
       expect((error as Error).message).toMatch(cause);
       expect((error as Error).message).not.toContain('\n');
       expect(await readdir(dir)).toEqual(listing);
     });
+  });
+});
+
+describe('blockingIo (synchronous calls for small files, as batch threads use)', () => {
+  it('writes the same bytes as the asynchronous path, for a small file and for one streamed from disk', async () => {
+    const wav = join(dir, 'big.wav');
+    const pcm = new Uint8Array(5 * 1024 * 1024); // over WHOLE_FILE_READ_LIMIT: streamed either way
+    const header = new DataView(new ArrayBuffer(44));
+    const text = (at: number, value: string) => {
+      for (let i = 0; i < value.length; i++) header.setUint8(at + i, value.charCodeAt(i));
+    };
+    text(0, 'RIFF');
+    header.setUint32(4, 36 + pcm.length, true);
+    text(8, 'WAVEfmt ');
+    header.setUint32(16, 16, true);
+    header.setUint16(20, 1, true);
+    header.setUint16(22, 1, true);
+    header.setUint32(24, 8000, true);
+    header.setUint32(28, 16000, true);
+    header.setUint16(32, 2, true);
+    header.setUint16(34, 16, true);
+    text(36, 'data');
+    header.setUint32(40, pcm.length, true);
+    await writeFile(wav, Buffer.concat([new Uint8Array(header.buffer), pcm]));
+    for (const input of [samplePng, wav]) {
+      const outputs: string[] = [];
+      for (const blockingIo of [false, true]) {
+        const output = join(dir, `io-${blockingIo}-${input.endsWith('.wav') ? 'big.wav' : 'small.png'}`);
+        await labelFile(input, { producer: PRODUCER, produceId: 'same-id', explicit: false, output, blockingIo });
+        outputs.push(await sha(output));
+        expect((await detectFile(output, { blockingIo, rhythm: false })).label?.ProduceID).toBe('same-id');
+      }
+      expect(outputs[1]).toBe(outputs[0]);
+    }
   });
 });
 
