@@ -347,7 +347,7 @@ function labeledMoov(moovBytes: Uint8Array, moov: Box, json: string, format: str
   return makeBox('moov', parts);
 }
 
-interface Edit {
+export interface Edit {
   readonly start: number;
   readonly end: number;
   readonly insert: Uint8Array;
@@ -397,14 +397,11 @@ function indexedRange(bytes: Uint8Array, box: Box, format: string): [number, num
 }
 
 /**
- * The plan for a labeled MP4/MOV/M4A. The moov is rebuilt in place; when it
- * grows in front of media data, every stco/co64 offset and every absolute
- * fragment offset (tfhd base_data_offset, tfra moof_offset) after it is shifted
- * by the growth (stco promoted to co64 past 4 GiB). A moov at the end moves nothing.
+ * The plan for a labeled MP4/MOV/M4A: the label in moov/udta/meta (see
+ * `planMoovRewrite`), and any XMP uuid box that held a label made to hold the same one.
  */
 export async function planMp4Label(source: ByteSource, json: string, format: string): Promise<{ plan: WritePlan; findings: Finding[] }> {
-  const { boxes, moov } = await readMp4Layout(source, format);
-  const moovBytes = await readBox(source, moov, format, maximumMoovInBytes);
+  const { boxes } = await readMp4Layout(source, format);
   const findings: Finding[] = [];
   const fixed: Edit[] = [];
   for (const box of boxes.filter(isXmpUuid)) {
@@ -417,7 +414,25 @@ export async function planMp4Label(source: ByteSource, json: string, format: str
       );
     }
   }
-  const unshifted = labeledMoov(moovBytes, moov, json, format);
+  const plan = await planMoovRewrite(source, format, (moovBytes, moov) => labeledMoov(moovBytes, moov, json, format), fixed);
+  return { plan, findings };
+}
+
+/**
+ * The plan for a file whose `moov` is replaced by `rewrite(moov)` (plus `fixed`
+ * edits elsewhere). The moov is rebuilt in place; when it grows in front of media
+ * data, every stco/co64 offset and every absolute fragment offset (tfhd
+ * base_data_offset, tfra moof_offset) after it is shifted by the growth (stco
+ * promoted to co64 past 4 GiB). A moov at the end moves nothing.
+ */
+export async function planMoovRewrite(
+  source: ByteSource,
+  format: string,
+  rewrite: (moovBytes: Uint8Array, moov: Box) => Uint8Array,
+  fixed: readonly Edit[] = [],
+): Promise<WritePlan> {
+  const { boxes, moov } = await readMp4Layout(source, format);
+  const unshifted = rewrite(await readBox(source, moov, format, maximumMoovInBytes), moov);
   const next = boxes[boxes.indexOf(moov) + 1];
   let candidate = unshifted;
   let edit = moovEdit(moov, next, candidate);
@@ -451,5 +466,5 @@ export async function planMp4Label(source: ByteSource, json: string, format: str
       if (patched !== bytes) edits.push({ start: box.offset, end: box.end, insert: patched });
     }
   }
-  return { plan: splicePlan(source.size, edits), findings };
+  return splicePlan(source.size, edits);
 }
