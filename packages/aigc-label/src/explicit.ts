@@ -9,7 +9,8 @@ import {
 import { type Evidence, type Finding, type FormatHandler, finding, fromUtf8, utf8 } from '@aigc-label/core';
 import { applyVisibleLabel, detectVisibleLabels, MIN_TEXT_HEIGHT_RATIO, renderLabelPng, type VisibleLabelOptions } from '@aigc-label/image';
 import { type AddLabelOptions, addExplicitLabel, type TextFlavour } from '@aigc-label/text';
-import { applyVisibleVideoLabel, defaultBinaries, type VisibleVideoLabelOptions } from '@aigc-label/video';
+import { applyVisibleVideoLabel, defaultBinaries, planAvcParameterSets, type VisibleVideoLabelOptions } from '@aigc-label/video';
+import { openFileSource, writeAtomically } from './file-io.js';
 
 /**
  * Explicit labels (显式标识, GB 45438 §5) through the facade: which formats get
@@ -109,6 +110,24 @@ export async function applyExplicitFile(
     ...options.video,
     overlay: async (frame) => (await renderLabelPng(frame.width, frame.height, options.visible)).png,
   });
+  if (result.addedParameterSets && handler.id === 'mp4') {
+    // The re-encoded GOPs' SPS/PPS go into the avc1 sample entry as well (ISO/IEC 14496-15 §5.3.2).
+    const sets = result.addedParameterSets;
+    const { source, close } = await openFileSource(output);
+    try {
+      await writeAtomically(
+        output,
+        await planAvcParameterSets(source, sets),
+        source,
+        async (written) => void (await handler.read(written)),
+        {
+          durable: false,
+        },
+      );
+    } finally {
+      await close();
+    }
+  }
   const shown = result.intervals.map((i) => `${i.start.toFixed(1)}-${i.end.toFixed(1)} s`).join(', ');
   return {
     findings: result.mode === 'full' ? [finding('explicit/full-reencode', 'info', `the whole video was re-encoded: ${result.reason}`)] : [],

@@ -138,5 +138,18 @@ describe('video', () => {
     expect(seconds.some((t) => t < 3)).toBe(true);
     expect(seconds.every((t) => t < 3)).toBe(true);
     expect(detected.findings.map((f) => f.rule)).not.toContain('gb45438/explicit-missing');
+
+    // An avc1 decoder may take parameter sets from the sample entry only: with every in-band SPS and PPS
+    // removed, the re-encoded GOPs (their own SPS/PPS ids) must still decode to the same frames.
+    const stripped = join(dir, 'video-out', 'no-inband-sets.mp4');
+    execFileSync(ffmpeg, ['-v', 'error', '-i', report.output!, '-c', 'copy', '-bsf:v', 'filter_units=remove_types=7|8', stripped]);
+    const frames = (file: string) =>
+      execFileSync(ffmpeg, ['-v', 'error', '-i', file, '-f', 'framemd5', '-'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((line) => /^\d/.test(line))
+        .map((line) => line.split(',').at(-1));
+    const expected = frames(report.output!);
+    expect(expected).toHaveLength(100);
+    expect(frames(stripped)).toEqual(expected);
   });
 });

@@ -7,3 +7,4 @@ import { mp4 } from './mp4/index.js';
 /** Video handlers in sniffing order. */
 export const videoHandlers: readonly FormatHandler[] = [mp4, matroska, avi, flv];
 export * from './explicit/index.js';
+export { type AvcParameterSets, planAvcParameterSets, withAvcParameterSets } from './mp4/parameter-sets.js';

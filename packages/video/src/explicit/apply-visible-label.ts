@@ -1,4 +1,5 @@
-import { UnsupportedFormatError, UsageError, WriteVerificationError } from '@aigc-label/core';
+import { bytesEqual, UnsupportedFormatError, UsageError, WriteVerificationError } from '@aigc-label/core';
+import type { AvcParameterSets } from '../mp4/parameter-sets.js';
 import {
   encoderOptions,
   H264_IDR,
@@ -61,6 +62,12 @@ export interface VisibleVideoLabelResult {
   readonly checks: OutputChecks;
   /** Wall-clock seconds spent on the output checks (included in the call's time). */
   readonly verifySeconds: number;
+  /**
+   * H.264 smart render: the re-encoded GOPs' own SPS/PPS (numbered apart from the source's), which
+   * they carry in-band. An `avc1` track should list them in its sample entry too; for MP4/MOV
+   * output, `planAvcParameterSets` does that. Undefined when there are none.
+   */
+  readonly addedParameterSets?: AvcParameterSets;
 }
 
 interface RenderContext {
@@ -165,9 +172,11 @@ async function trySmartRender(context: RenderContext): Promise<SmartOutcome> {
   });
   if (!checks.ok) return { ok: false, reason: `smart render output failed its checks: ${failedChecks(checks)}` };
   const seconds = reencodedSeconds(clock, plan.spans);
+  const addedParameterSets = info.codec === 'h264' ? await headParameterSets(tools, heads, info) : undefined;
   return {
     ok: true,
     result: {
+      ...(addedParameterSets ? { addedParameterSets } : {}),
       mode: 'smart',
       reason: `re-encoded ${plan.spans.length} span(s), ${seconds.toFixed(2)} s of ${info.duration.toFixed(2)} s; other packets copied`,
       reencodedSeconds: seconds,
@@ -177,6 +186,19 @@ async function trySmartRender(context: RenderContext): Promise<SmartOutcome> {
       checks,
     },
   };
+}
+
+/** The SPS and PPS the re-encoded heads use (one encoder setting, so normally one of each). */
+async function headParameterSets(tools: FfmpegBinaries, heads: readonly string[], info: VideoStreamInfo): Promise<AvcParameterSets> {
+  const sps: Uint8Array[] = [];
+  const pps: Uint8Array[] = [];
+  for (const head of heads) {
+    for (const nal of await keyframeNals(tools, head, info, 0)) {
+      const list = nal.type === H264_SPS ? sps : nal.type === H264_PPS ? pps : null;
+      if (list && !list.some((unit) => bytesEqual(unit, nal.payload))) list.push(Uint8Array.from(nal.payload));
+    }
+  }
+  return { sps, pps };
 }
 
 function coversWholeVideo(intervals: readonly LabelInterval[], info: VideoStreamInfo): boolean {
