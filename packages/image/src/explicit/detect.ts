@@ -348,6 +348,21 @@ const planePng = (plane: Plane, area: Area) =>
     .png({ compressionLevel: 1 })
     .toBuffer();
 
+// A colour-keyed crop with less ink than a few small glyphs holds no label, and one that is mostly
+// ink is a white sky or a black night, not text: neither is worth an OCR call (a busy picture
+// without a label otherwise costs seconds of them).
+const MIN_KEYED_INK_PIXELS = 150;
+const MAX_KEYED_INK_SHARE = 0.5;
+
+function keyedTextPossible(plane: Plane, area: Area): boolean {
+  let ink = 0;
+  for (let y = area.top; y < area.top + area.height; y++) {
+    const row = y * plane.width;
+    for (let x = area.left; x < area.left + area.width; x++) if (plane.data[row + x] === 0) ink++;
+  }
+  return ink >= MIN_KEYED_INK_PIXELS && ink <= MAX_KEYED_INK_SHARE * area.width * area.height;
+}
+
 /** Builds the plane a pass reads, once per image and only when a pass needs it. */
 async function makePlane(kind: PlaneKind, pixels: Uint8Array, width: number, height: number): Promise<Plane> {
   if (kind === 'colour') return { data: pixels, width, height, channels: 3 };
@@ -429,6 +444,7 @@ async function readLabels(
         width: Math.ceil(crop.right * width) - Math.floor(crop.left * width),
         height: Math.ceil(crop.bottom * height) - Math.floor(crop.top * height),
       };
+      if (plane.channels === 1 && pass.plane !== 'inverted' && !keyedTextPossible(plane, area)) continue;
       const png = await planePng(plane, area);
       let rows: TextRow[];
       try {
