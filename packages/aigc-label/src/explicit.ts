@@ -1,12 +1,15 @@
 import { spawn } from 'node:child_process';
 import {
+  type AudibleLabelDetection,
   type LabelPosition as AudioPosition,
   applyRhythmLabel,
-  detectRhythm,
+  applyVoiceLabel,
+  type BuiltInVoicePrompt,
+  detectAudibleLabels,
   type LabelMode,
-  type RhythmDetection,
+  VOICE_PROMPTS,
 } from '@aigc-label/audio';
-import { type Evidence, type Finding, type FormatHandler, finding, fromUtf8, utf8 } from '@aigc-label/core';
+import { type Evidence, type Finding, type FormatHandler, finding, fromUtf8, UsageError, utf8 } from '@aigc-label/core';
 import { applyVisibleLabel, detectVisibleLabels, MIN_TEXT_HEIGHT_RATIO, renderLabelPng, type VisibleLabelOptions } from '@aigc-label/image';
 import { type AddLabelOptions, addExplicitLabel, type TextFlavour } from '@aigc-label/text';
 import { applyVisibleVideoLabel, defaultBinaries, planAvcParameterSets, type VisibleVideoLabelOptions } from '@aigc-label/video';
@@ -28,8 +31,11 @@ export interface ExplicitLabelOptions {
   readonly visible?: VisibleLabelOptions;
   /** Text label: wording, start/middle/end (§5.1). */
   readonly text?: Omit<AddLabelOptions, 'flavour'>;
-  /** Audio rhythm label ·−·· (§5.3): where, and inserted or mixed. */
-  readonly audio?: { readonly positions?: readonly AudioPosition[]; readonly mode?: LabelMode };
+  /**
+   * Audio (§5.3): the ·−·· rhythm (default; where, and inserted or mixed), or with `voice` a
+   * built-in spoken prompt inserted at the start and/or end.
+   */
+  readonly audio?: { readonly positions?: readonly AudioPosition[]; readonly mode?: LabelMode; readonly voice?: BuiltInVoicePrompt };
   /** Video: seconds shown (≥ 2, §5.4), where, render mode. */
   readonly video?: Pick<VisibleVideoLabelOptions, 'duration' | 'at' | 'mode' | 'encoderPreset'>;
 }
@@ -93,6 +99,19 @@ export async function applyExplicitFile(
   workDir: string,
   options: ExplicitLabelOptions,
 ): Promise<{ findings: Finding[]; summary: ExplicitSummary }> {
+  if (handler.kind === 'audio' && options.audio?.voice) {
+    const { voice, positions = ['start'] } = options.audio;
+    const ends = positions.filter((p): p is 'start' | 'end' => p === 'start' || p === 'end');
+    if (ends.length !== positions.length) throw new UsageError('a voice prompt goes at the start and/or the end (GB 45438 §5.3 d))');
+    const result = await applyVoiceLabel({ input, output, voice, positions: ends });
+    return {
+      findings: [],
+      summary: {
+        kind: 'audio',
+        detail: `voice prompt "${VOICE_PROMPTS[voice].text}" (${result.labelSeconds.toFixed(2)} s) at ${result.labelStartsSeconds.map((s) => `${s.toFixed(2)} s`).join(', ')}`,
+      },
+    };
+  }
   if (handler.kind === 'audio') {
     const result = await applyRhythmLabel({ input, output, ...options.audio });
     return {
@@ -141,7 +160,7 @@ export async function applyExplicitFile(
 export interface ExplicitDetectOptions {
   /** OCR images and sampled video frames for visible labels (slow; off by default). */
   readonly ocr?: boolean;
-  /** Look for the ·−·· rhythm label in audio and video sound tracks (default true). */
+  /** Look for the audible labels, the ·−·· rhythm and the built-in voice prompts, in audio and video sound tracks (default true). */
   readonly rhythm?: boolean;
 }
 
@@ -172,7 +191,7 @@ export async function detectExplicit(
   }
   if (rhythm) {
     try {
-      rhythmInto(await detectRhythm(input.path ? { path: input.path } : await input.bytes()), evidence);
+      audibleInto(await detectAudibleLabels(input.path ? { path: input.path } : await input.bytes()), evidence);
     } catch (error) {
       findings.push(finding('explicit/rhythm-unavailable', 'info', `rhythm detection could not run: ${(error as Error).message}`));
     }
@@ -187,8 +206,15 @@ export async function detectExplicit(
   return { evidence, findings, checked: rhythm && (handler.kind === 'audio' || framesRead) };
 }
 
-function rhythmInto(detection: RhythmDetection, evidence: Evidence[]): void {
-  for (const o of detection.occurrences) {
+function audibleInto(detection: AudibleLabelDetection, evidence: Evidence[]): void {
+  for (const o of detection.voice.occurrences) {
+    evidence.push({
+      kind: 'audio-voice-label',
+      detail: `voice prompt "${VOICE_PROMPTS[o.prompt].text}" at ${o.startSeconds.toFixed(2)}-${o.endSeconds.toFixed(2)} s, similarity ${o.similarity.toFixed(2)}`,
+      where: o.position,
+    });
+  }
+  for (const o of detection.rhythm.occurrences) {
     evidence.push({
       kind: 'audio-rhythm-label',
       detail: `·−·· at ${o.startSeconds.toFixed(2)}-${o.endSeconds.toFixed(2)} s (${o.position}), ${Math.round(o.toneHz)} Hz, unit ${Math.round(o.unitMs)} ms`,

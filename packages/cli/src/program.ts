@@ -59,6 +59,8 @@ function explicitOptions(opts: Record<string, unknown>): Record<string, unknown>
   for (const where of at ?? []) {
     if (!PLACEMENTS.includes(where)) throw new InvalidArgumentError(`--at must be start, middle or end, not "${where}"`);
   }
+  if (opts.voice && at?.includes('middle'))
+    throw new InvalidArgumentError('--voice goes at the start and/or the end (GB 45438 §5.3 d)), not the middle');
   const wording = opts.wording as string | undefined;
   return {
     explicit: opts.explicit !== false,
@@ -69,7 +71,11 @@ function explicitOptions(opts: Record<string, unknown>): Record<string, unknown>
       ...(opts.allowNoncompliant ? { allowNoncompliant: true } : {}),
     },
     text: { ...(wording ? { wording } : {}), ...(at ? { positions: at } : {}) },
-    audio: { ...(at ? { positions: at } : {}), ...(opts.rhythmMode ? { mode: opts.rhythmMode } : {}) },
+    audio: {
+      ...(at ? { positions: at } : {}),
+      ...(opts.rhythmMode ? { mode: opts.rhythmMode } : {}),
+      ...(opts.voice ? { voice: opts.voice === true ? 'zh' : opts.voice } : {}),
+    },
     video: { ...(opts.duration !== undefined ? { duration: opts.duration } : {}), ...(at ? { at } : {}) },
   };
 }
@@ -164,6 +170,12 @@ export function createProgram(io: Io): { program: Command; exitCode: () => numbe
     .option('--bilingual', 'add an English line (AI-generated) to the visible label')
     .option('--at <where...>', 'text and audio label placement: start, middle and/or end')
     .addOption(new Option('--rhythm-mode <mode>', 'audio: insert the rhythm (content shifts) or mix it over').choices(['insert', 'mix']))
+    .addOption(
+      new Option('--voice [prompt]', 'audio: a spoken prompt instead of the rhythm, zh (本内容由人工智能生成) or zh-en').choices([
+        'zh',
+        'zh-en',
+      ]),
+    )
     .option('--duration <seconds>', 'video: seconds the visible label shows (at least 2, GB 45438 §5.4)', Number.parseFloat)
     .option('--allow-noncompliant', 'draw a visible label below the 5% rule rather than refuse (reported as a finding)')
     .addOption(new Option('--form <form>', 'value form for the canonical carrier').choices(['bare', 'wrapped']))
@@ -191,7 +203,7 @@ export function createProgram(io: Io): { program: Command; exitCode: () => numbe
 
   batchCommand('detect', 'read every label carrier in each file, and explicit labels')
     .option('--ocr', 'read visible labels in images and video frames (slow)')
-    .option('--no-rhythm', 'do not look for the ·−·· rhythm in audio and video')
+    .option('--no-rhythm', 'do not look for audible labels (the ·−·· rhythm, the built-in voice prompts) in audio and video')
     .action(async (inputs: string[], opts) => {
       const outcome = await batch('detect', inputs, opts, () => ({ ocr: opts.ocr === true, rhythm: opts.rhythm }));
       emit(opts, outcome, (rs: (DetectReport | ErrorReport)[]) => detectTable(rs));
@@ -200,7 +212,7 @@ export function createProgram(io: Io): { program: Command; exitCode: () => numbe
   batchCommand('verify', 'decide what a platform must show for each file (Measures Art. 6)')
     .option('--declared', 'the uploader declared the content AI-generated')
     .option('--ocr', 'read visible labels in images and video frames (slow)')
-    .option('--no-rhythm', 'do not look for the ·−·· rhythm in audio and video')
+    .option('--no-rhythm', 'do not look for audible labels (the ·−·· rhythm, the built-in voice prompts) in audio and video')
     .action(async (inputs: string[], opts) => {
       const outcome = await batch('verify', inputs, opts, () => ({
         declared: opts.declared === true,
@@ -220,7 +232,7 @@ export function createProgram(io: Io): { program: Command; exitCode: () => numbe
     .option('--in-place', 'overwrite the input files')
     .option('--visible-prompt', 'also add the prompt for the outcome (人工智能生成 / 可能为… / 疑似…) on images, video and text')
     .option('--ocr', 'read visible labels in images and video frames as traces (slow)')
-    .option('--no-rhythm', 'do not look for the ·−·· rhythm in audio and video')
+    .option('--no-rhythm', 'do not look for audible labels (the ·−·· rhythm, the built-in voice prompts) in audio and video')
     .action(async (inputs: string[], opts) => {
       if (opts.propagateId && (inputs.length > 1 || inputs[0] === '-'))
         throw new InvalidArgumentError('--propagate-id names one content item; give one file');

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -133,6 +133,46 @@ describe('explicit labels through the CLI', () => {
     expect(report.explicit).toMatchObject({ kind: 'image' });
     expect(report.explicit.detail).toMatch(/top-left/);
     expect((await cli('label', photo, '--producer', PRODUCER, '--wording', 'AI播客', '-o', join(dir, 'ex2'))).code).toBe(1);
+  });
+
+  it('label --voice speaks the prompt at both ends, and verify finds it there', async () => {
+    // 12 s of quiet noise, 16-bit mono WAV.
+    const rate = 16000;
+    const samples = 12 * rate;
+    const wav = new DataView(new ArrayBuffer(44 + 2 * samples));
+    const text = (at: number, value: string) => {
+      for (let i = 0; i < value.length; i++) wav.setUint8(at + i, value.charCodeAt(i));
+    };
+    text(0, 'RIFF');
+    wav.setUint32(4, 36 + 2 * samples, true);
+    text(8, 'WAVEfmt ');
+    wav.setUint32(16, 16, true);
+    wav.setUint16(20, 1, true);
+    wav.setUint16(22, 1, true);
+    wav.setUint32(24, rate, true);
+    wav.setUint32(28, 2 * rate, true);
+    wav.setUint16(32, 2, true);
+    wav.setUint16(34, 16, true);
+    text(36, 'data');
+    wav.setUint32(40, 2 * samples, true);
+    let seed = 1;
+    for (let i = 0; i < samples; i++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      wav.setInt16(44 + 2 * i, ((seed >>> 16) % 2000) - 1000, true);
+    }
+    const input = join(dir, 'speech.wav');
+    await writeFile(input, new Uint8Array(wav.buffer));
+    const out = join(dir, 'voice-out');
+    const labeled = await cli('label', input, '--producer', PRODUCER, '--voice', '--at', 'start', 'end', '-o', out, '--json');
+    expect(labeled.code).toBe(0);
+    expect(JSON.parse(labeled.out).explicit.detail).toMatch(/^voice prompt "本内容由人工智能生成"/);
+    const verified = JSON.parse((await cli('verify', join(out, 'speech.wav'), '--json')).out);
+    expect(verified.outcome).toBe('confirmed');
+    expect(
+      verified.evidence.filter((e: { kind: string }) => e.kind === 'audio-voice-label').map((e: { where: string }) => e.where),
+    ).toEqual(['start', 'end']);
+    expect(verified.findings.map((f: { rule: string }) => f.rule)).not.toContain('gb45438/explicit-missing');
+    expect((await cli('label', input, '--producer', PRODUCER, '--voice', '--at', 'middle', '-o', join(dir, 'voice-bad'))).code).toBe(2);
   });
 
   it('passes --ocr through to detect: the visible label is evidence only when asked for', async () => {

@@ -1,2 +1,3 @@
+export * from './detect.js';
 export * from './prompt.js';
 export * from './speech-rate.js';
