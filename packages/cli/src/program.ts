@@ -20,6 +20,12 @@ import type { JobResult, Verb } from './batch/jobs.js';
 import { detectTable, labelTable, table, verifyTable } from './format.js';
 import { summaryText } from './summary.js';
 
+// One batch thread keeps about one and a half cores busy (measured: 147% CPU for metadata-only
+// files, from V8's compiler and GC threads and the kernel's file work; ffmpeg and Tesseract run
+// threads of their own for media), so a thread per core oversubscribes: on 2 cores, -j 2 was
+// slower than -j 1 (bench/batch.mjs).
+const DEFAULT_THREADS = Math.max(1, Math.floor(availableParallelism() / 2));
+
 export interface Io {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
@@ -104,7 +110,7 @@ export function createProgram(io: Io): { program: Command; exitCode: () => numbe
       .argument('<inputs...>', 'files, folders (searched recursively) or - for a list of paths on stdin')
       .option('--include <glob>', 'only files under a folder matching this glob (repeatable)', collect)
       .option('--exclude <glob>', 'skip files under a folder matching this glob (repeatable)', collect)
-      .option('-j, --concurrency <n>', 'files processed in parallel (worker threads)', parseConcurrency, availableParallelism())
+      .option('-j, --concurrency <n>', 'threads processing files (half the cores)', parseConcurrency, DEFAULT_THREADS)
       .option('--report <file>', 'write a JSON Lines report as files finish')
       .option('--resume', 'skip files the --report file lists as done with unchanged size and mtime')
       .option('--no-progress', 'no progress bar (it only appears on a terminal anyway)')
