@@ -89,37 +89,96 @@ function builtInClips(): Promise<Map<BuiltInVoicePrompt, Float32Array>> {
   return clips;
 }
 
-/** Where `clip` best matches inside `signal`, and how well (normalised cross-correlation). */
-function bestMatch(signal: Float32Array, clip: Float32Array): { offset: number; similarity: number } | null {
-  const n = signal.length;
+// Every file is compared with the same clips at the same few sizes: the transform tables and
+// the clips' spectra are computed once per process.
+const ffts = new Map<number, Fft>();
+function fftOfSize(size: number): Fft {
+  const cached = ffts.get(size);
+  if (cached) return cached;
+  const fft = new Fft(size);
+  ffts.set(size, fft);
+  return fft;
+}
+const spectra = new WeakMap<Float32Array, Map<number, [Float64Array, Float64Array]>>();
+function clipSpectrum(clip: Float32Array, size: number): [Float64Array, Float64Array] {
+  const bySize = spectra.get(clip) ?? new Map<number, [Float64Array, Float64Array]>();
+  spectra.set(clip, bySize);
+  let spectrum = bySize.get(size);
+  if (!spectrum) {
+    spectrum = [new Float64Array(size), new Float64Array(size)];
+    spectrum[0].set(clip);
+    fftOfSize(size).transform(spectrum[0], spectrum[1]);
+    bySize.set(size, spectrum);
+  }
+  return spectrum;
+}
+
+/** A window of audio to search, with its spectra kept per transform size (every clip reuses them). */
+class SearchWindow {
+  private readonly spectra = new Map<number, [Float64Array, Float64Array]>();
+  readonly prefixEnergy: Float64Array;
+  constructor(readonly signal: Float32Array) {
+    this.prefixEnergy = new Float64Array(signal.length + 1);
+    for (let i = 0; i < signal.length; i++) this.prefixEnergy[i + 1] = this.prefixEnergy[i] + signal[i] * signal[i];
+  }
+  spectrum(size: number): [Float64Array, Float64Array] {
+    let spectrum = this.spectra.get(size);
+    if (!spectrum) {
+      spectrum = [new Float64Array(size), new Float64Array(size)];
+      spectrum[0].set(this.signal);
+      fftOfSize(size).transform(spectrum[0], spectrum[1]);
+      this.spectra.set(size, spectrum);
+    }
+    return spectrum;
+  }
+}
+
+function concatFloat(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+interface Match {
+  readonly offset: number;
+  readonly similarity: number;
+}
+
+/**
+ * Where `clip` best matches inside the window, and how well (normalised cross-correlation):
+ * the best offset on each side of `split` (an offset within the window), so that one
+ * correlation finds a prompt at each end of a short file.
+ */
+function bestMatches(window: SearchWindow, clip: Float32Array, split: number): [Match | null, Match | null] {
+  const n = window.signal.length;
   const m = clip.length;
-  if (n < m || m === 0) return null;
+  if (n < m || m === 0) return [null, null];
   let size = 2;
   while (size < n + m) size *= 2;
-  const fft = new Fft(size);
-  const [xr, xi, cr, ci] = [new Float64Array(size), new Float64Array(size), new Float64Array(size), new Float64Array(size)];
-  xr.set(signal);
-  cr.set(clip);
-  fft.transform(xr, xi);
-  fft.transform(cr, ci);
+  const [sr, si] = window.spectrum(size);
+  const [cr, ci] = clipSpectrum(clip, size);
   // X·conj(C), then an inverse transform through the forward one (conjugate in and out).
+  const xr = new Float64Array(size);
+  const xi = new Float64Array(size);
   for (let k = 0; k < size; k++) {
-    const re = xr[k] * cr[k] + xi[k] * ci[k];
-    const im = xi[k] * cr[k] - xr[k] * ci[k];
-    xr[k] = re;
-    xi[k] = -im;
+    xr[k] = sr[k] * cr[k] + si[k] * ci[k];
+    xi[k] = -(si[k] * cr[k] - sr[k] * ci[k]);
   }
-  fft.transform(xr, xi);
+  fftOfSize(size).transform(xr, xi);
   let clipEnergy = 0;
   for (const s of clip) clipEnergy += s * s;
-  const prefix = new Float64Array(n + 1);
-  for (let i = 0; i < n; i++) prefix[i + 1] = prefix[i] + signal[i] * signal[i];
-  let best = { offset: 0, similarity: 0 };
+  const prefix = window.prefixEnergy;
+  const best: [Match | null, Match | null] = [null, null];
   for (let k = 0; k + m <= n; k++) {
     const energy = prefix[k + m] - prefix[k];
     if (energy <= clipEnergy * 1e-4) continue; // silence: no speech to match
     const similarity = xr[k] / size / Math.sqrt(clipEnergy * energy);
-    if (similarity > best.similarity) best = { offset: k, similarity };
+    const side = k < split ? 0 : 1;
+    if (similarity > (best[side]?.similarity ?? 0)) best[side] = { offset: k, similarity };
   }
   return best;
 }
@@ -147,35 +206,34 @@ export class VoicePromptDetector {
     this.total += samples.length;
   }
 
+  /** The ring buffer's samples, oldest first (it is full whenever this is called). */
+  private tailInOrder(): Float32Array {
+    return concatFloat([this.tail.subarray(this.tailStart), this.tail.subarray(0, this.tailStart)]);
+  }
+
   async finish(): Promise<VoicePromptDetection> {
     const occurrences: VoicePromptOccurrence[] = [];
-    const tailLength = Math.min(this.total, this.keep);
-    const tail = new Float32Array(tailLength);
-    for (let i = 0; i < tailLength; i++) tail[i] = this.tail[(this.tailStart - tailLength + i + this.keep) % this.keep];
     const seconds = this.total / VOICE_INPUT_RATE;
-    const long = this.total > this.keep;
     const head = decimate(this.head.subarray(0, this.headLength));
-    const end = long ? decimate(tail) : head;
-    const endFrom = long ? seconds - tailLength / VOICE_INPUT_RATE : 0;
+    const long = this.total > this.keep;
+    // A long file: its first and last seconds. A short one is all in the head, and its two ends
+    // are told apart by where a match's middle falls.
+    const windows = long
+      ? [
+          { window: new SearchWindow(head), from: 0 },
+          { window: new SearchWindow(decimate(this.tailInOrder())), from: seconds - this.keep / VOICE_INPUT_RATE },
+        ]
+      : [{ window: new SearchWindow(head), from: 0 }];
     for (const [prompt, clip] of await builtInClips()) {
-      // In a short file both ends are in the head: each half is searched, with room for a whole clip.
-      const half = Math.floor(head.length / 2);
-      const windows = long
-        ? [
-            { pcm: head, from: 0 },
-            { pcm: end, from: endFrom },
-          ]
-        : [
-            { pcm: head.subarray(0, Math.min(head.length, half + clip.length)), from: 0 },
-            { pcm: head.subarray(Math.max(0, half - clip.length)), from: Math.max(0, half - clip.length) / ANALYSIS_RATE },
-          ];
-      for (const window of windows) {
-        const match = bestMatch(window.pcm, clip);
-        if (!match || match.similarity < MATCH_SIMILARITY) continue;
-        const startSeconds = window.from + match.offset / ANALYSIS_RATE;
-        const endSeconds = startSeconds + clip.length / ANALYSIS_RATE;
-        const position = startSeconds + endSeconds < seconds ? 'start' : 'end';
-        occurrences.push({ prompt, position, startSeconds, endSeconds, similarity: match.similarity });
+      for (const { window, from } of windows) {
+        const split = long ? window.signal.length : Math.round((head.length - clip.length) / 2);
+        for (const match of bestMatches(window, clip, split)) {
+          if (!match || match.similarity < MATCH_SIMILARITY) continue;
+          const startSeconds = from + match.offset / ANALYSIS_RATE;
+          const endSeconds = startSeconds + clip.length / ANALYSIS_RATE;
+          const position = startSeconds + endSeconds < seconds ? 'start' : 'end';
+          occurrences.push({ prompt, position, startSeconds, endSeconds, similarity: match.similarity });
+        }
       }
     }
     // The two prompts share their Mandarin part: where both match the same place, keep the better one.
