@@ -133,16 +133,6 @@ class SearchWindow {
   }
 }
 
-function concatFloat(parts: readonly Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 interface Match {
   readonly offset: number;
   readonly similarity: number;
@@ -208,7 +198,10 @@ export class VoicePromptDetector {
 
   /** The ring buffer's samples, oldest first (it is full whenever this is called). */
   private tailInOrder(): Float32Array {
-    return concatFloat([this.tail.subarray(this.tailStart), this.tail.subarray(0, this.tailStart)]);
+    const ordered = new Float32Array(this.keep);
+    ordered.set(this.tail.subarray(this.tailStart));
+    ordered.set(this.tail.subarray(0, this.tailStart), this.keep - this.tailStart);
+    return ordered;
   }
 
   async finish(): Promise<VoicePromptDetection> {
