@@ -388,7 +388,7 @@ table(
   [
     ['draw visible label', drawTimes],
     ['OCR, labeled image (stops at the first pass that reads it)', ocrLabeledTimes],
-    ['OCR, unlabeled image (every pass, then the whole image)', ocrPlainTimes],
+    ['OCR, unlabeled image (every pass)', ocrPlainTimes],
   ].map(([step, times]) => ({
     step,
     median: median(times).toFixed(0),

@@ -42,7 +42,12 @@ export interface VisibleLabelDetection {
 }
 
 export interface DetectVisibleLabelsOptions {
-  /** Read the whole image when the edge and corner strips show no label. Default true. */
+  /**
+   * When the edge and corner parts show no label, also read each strip whole and then the
+   * whole image, for labels placed away from the edges. Off by default: GB 45438 §5.2 c) puts
+   * the label at an edge or corner, and on the bench these passes found no label the parts
+   * missed, while costing a quarter of the time on an unlabeled picture.
+   */
   readonly wholeImage?: boolean;
   /** Input pixel limit, passed to sharp. Default sharp's 268402689. */
   readonly limitInputPixels?: number;
@@ -222,7 +227,7 @@ export async function detectVisibleLabels(bytes: Uint8Array, options: DetectVisi
       .raw()
       .toBuffer({ resolveWithObject: true });
     const read = queue.then(() =>
-      readLabels(scaled.data, width, height, scale, Math.min(info.width, info.height), options.wholeImage ?? true),
+      readLabels(scaled.data, width, height, scale, Math.min(info.width, info.height), options.wholeImage ?? false),
     );
     queue = read.catch(() => undefined);
     return await read;
@@ -412,9 +417,13 @@ async function readLabels(
     { plane: 'inverted', psm: PSM_SPARSE, crops: parts },
     { plane: 'white', psm: PSM_BLOCK, crops: parts },
     { plane: 'black', psm: PSM_BLOCK, crops: parts },
-    { plane: 'colour', psm: PSM_AUTO, crops: strips },
   ];
-  if (wholeImage) passes.push({ plane: 'colour', psm: PSM_SPARSE, crops: [{ left: 0, right: 1, top: 0, bottom: 1 }] });
+  if (wholeImage) {
+    passes.push(
+      { plane: 'colour', psm: PSM_AUTO, crops: strips },
+      { plane: 'colour', psm: PSM_SPARSE, crops: [{ left: 0, right: 1, top: 0, bottom: 1 }] },
+    );
+  }
   const labels: DetectedLabel[] = [];
   const findings: Finding[] = [];
   const planes = new Map<PlaneKind, Plane>();
