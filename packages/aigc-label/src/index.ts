@@ -5,7 +5,7 @@
  * atomically. Every error is a class from `@aigc-label/core` with a set `name`.
  */
 export * from '@aigc-label/core';
-/** Stops the OCR worker that `ocr: true` starts; call it before exiting (it keeps Node running). */
+/** Stops the OCR workers that `ocr: true` starts; call it before exiting (they keep Node running). */
 export { dispose as disposeOcr, LABEL_POSITIONS } from '@aigc-label/image';
 export {
   type CommonOptions,

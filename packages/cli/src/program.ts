@@ -319,7 +319,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     io.err(`error: ${error instanceof Error ? error.message : String(error)}\n`);
     return ExitCode.failed;
   } finally {
-    // The OCR worker (detect --ocr) would otherwise keep the process alive.
+    // The OCR workers (detect --ocr) would otherwise keep the process alive.
     await disposeOcr();
   }
 }

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import {
   AigcLabelError,
   checkWording,
@@ -97,18 +98,27 @@ interface Crop {
   readonly bottom: number;
 }
 
-let worker: Promise<Worker> | undefined;
-// Detections share the worker and set its page segmentation mode per strip, so they take turns.
+/** A Tesseract worker and the page segmentation mode it is set to. */
+interface Engine {
+  readonly worker: Worker;
+  psm: PSM | undefined;
+}
+
+// Two workers read crops side by side: OCR is most of a detection's time and each worker is one
+// thread. More would only oversubscribe the cores batch threads already share.
+const OCR_WORKERS = Math.min(2, availableParallelism());
+let engines: Promise<Engine[]> | undefined;
+// Detections share the workers and set their page segmentation modes per crop, so they take turns.
 let queue: Promise<unknown> = Promise.resolve();
 
 /**
- * One Tesseract worker per process, with the chi_sim data from npm: it never fetches anything.
+ * A Tesseract worker with the chi_sim data from npm: it never fetches anything.
  * Tesseract.js throws an uncaught error from its worker when loading fails, unless an
  * `errorHandler` is given (and then the creation promise never settles), so the handler rejects
  * the creation instead.
  */
-function ocrWorker(): Promise<Worker> {
-  worker ??= new Promise<Worker>((resolve, reject) => {
+function createOcrWorker(): Promise<Worker> {
+  return new Promise<Worker>((resolve, reject) => {
     const tesseract = require('tesseract.js') as typeof import('tesseract.js');
     const data = require('@tesseract.js-data/chi_sim') as { langPath: string };
     // Fails here, before a worker thread exists, when the data package is missing.
@@ -126,22 +136,35 @@ function ocrWorker(): Promise<Worker> {
         return created;
       })
       .then(resolve, reject);
-  }).catch((error: unknown) => {
-    worker = undefined;
-    throw error;
   });
-  return worker;
 }
 
-/** Stops the shared OCR worker; the next detection starts a new one. */
+/** The process's OCR workers, started on first use. */
+function ocrEngines(): Promise<Engine[]> {
+  engines ??= Promise.all(Array.from({ length: OCR_WORKERS }, createOcrWorker))
+    .then((workers) => workers.map((worker) => ({ worker, psm: undefined })))
+    .catch((error: unknown) => {
+      engines = undefined;
+      throw error;
+    });
+  return engines;
+}
+
+async function setPsm(engine: Engine, psm: PSM): Promise<void> {
+  if (engine.psm === psm) return;
+  await engine.worker.setParameters({ tessedit_pageseg_mode: psm });
+  engine.psm = psm;
+}
+
+/** Stops the shared OCR workers; the next detection starts new ones. */
 export async function dispose(): Promise<void> {
-  const current = worker;
-  worker = undefined;
+  const current = engines;
+  engines = undefined;
   if (current === undefined) return;
   try {
-    await (await current).terminate();
+    await Promise.all((await current).map((engine) => engine.worker.terminate()));
   } catch {
-    // A worker that never started has nothing to stop.
+    // Workers that never started have nothing to stop.
   }
 }
 
@@ -314,7 +337,7 @@ function otsu(histogram: readonly number[], total: number): number {
 }
 
 /** OCR of a row's neighbourhood (2 heights wider each side) as one text line; undefined when it reads nothing better. */
-async function rereadLine(engine: Worker, plane: Plane, row: TextRow): Promise<TextRow | undefined> {
+async function rereadLine(engine: Engine, plane: Plane, row: TextRow): Promise<TextRow | undefined> {
   const { width, height } = plane;
   const h = row.y1 - row.y0;
   const left = Math.max(0, Math.floor(row.x0 - 2 * h));
@@ -322,8 +345,8 @@ async function rereadLine(engine: Worker, plane: Plane, row: TextRow): Promise<T
   const right = Math.min(width, Math.ceil(row.x1 + 2 * h));
   const bottom = Math.min(height, Math.ceil(row.y1 + 0.4 * h));
   const png = await planePng(plane, { left, top, width: right - left, height: bottom - top });
-  await engine.setParameters({ tessedit_pageseg_mode: PSM_SINGLE_LINE });
-  const [line] = textRows((await engine.recognize(png, {}, { blocks: true, text: false })).data.blocks).sort(
+  await setPsm(engine, PSM_SINGLE_LINE);
+  const [line] = textRows((await engine.worker.recognize(png, {}, { blocks: true, text: false })).data.blocks).sort(
     (a, b) => b.text.length - a.text.length,
   );
   if (line === undefined || line.confidence < MIN_LINE_CONFIDENCE) return undefined;
@@ -403,9 +426,9 @@ async function readLabels(
   shortest: number,
   wholeImage: boolean,
 ): Promise<VisibleLabelDetection> {
-  let engine: Worker;
+  let pool: Engine[];
   try {
-    engine = await ocrWorker();
+    pool = await ocrEngines();
   } catch (error) {
     return { labels: [], findings: [finding(OCR_FAILED_RULE, 'error', `visible labels not checked: ${String(error)}`)] };
   }
@@ -427,8 +450,74 @@ async function readLabels(
   const labels: DetectedLabel[] = [];
   const findings: Finding[] = [];
   const planes = new Map<PlaneKind, Plane>();
-  let currentPsm: PSM | undefined;
   let engineFailed = false;
+  /** Reads one crop of a pass's plane and adds the labels found in it. */
+  const readCrop = async (engine: Engine, psm: PSM, planeKind: PlaneKind, plane: Plane, crop: Crop): Promise<void> => {
+    const area = {
+      left: Math.floor(crop.left * width),
+      top: Math.floor(crop.top * height),
+      width: Math.ceil(crop.right * width) - Math.floor(crop.left * width),
+      height: Math.ceil(crop.bottom * height) - Math.floor(crop.top * height),
+    };
+    if (plane.channels === 1 && planeKind !== 'inverted' && !keyedTextPossible(plane, area)) return;
+    try {
+      await setPsm(engine, psm);
+    } catch (error) {
+      findings.push(finding(OCR_FAILED_RULE, 'error', `OCR engine: ${String(error)}`));
+      engineFailed = true;
+      return;
+    }
+    const png = await planePng(plane, area);
+    let rows: TextRow[];
+    try {
+      rows = textRows((await engine.worker.recognize(png, {}, { blocks: true, text: false })).data.blocks);
+    } catch (error) {
+      findings.push(finding(OCR_FAILED_RULE, 'error', `OCR failed on part of the image: ${String(error)}`));
+      return;
+    }
+    for (const found of rows) {
+      if (found.confidence < MIN_LINE_CONFIDENCE) continue;
+      let row: TextRow = {
+        ...found,
+        x0: found.x0 + area.left,
+        x1: found.x1 + area.left,
+        y0: found.y0 + area.top,
+        y1: found.y1 + area.top,
+      };
+      let wording = ocrWording(row.text);
+      if (!wording.ok && PARTIAL_ELEMENT.test(wording.normalised)) {
+        // Sparse-text segmentation drops glyphs at the ends of a line ("AI生" for "AI生成"): read the
+        // line again, widened, as a single text line.
+        const reread = await rereadLine(engine, plane, row).catch((error: unknown) => {
+          findings.push(finding(OCR_FAILED_RULE, 'error', `OCR failed on a text line: ${String(error)}`));
+          return undefined;
+        });
+        if (reread !== undefined) {
+          row = reread;
+          wording = ocrWording(row.text);
+        }
+      }
+      if (!wording.ok) continue;
+      const box = row;
+      const [x, y, w] = [box.x0 / scale, box.y0 / scale, (box.x1 - box.x0) / scale];
+      const h = measuredInkHeight(pixels, width, box) / scale;
+      const label: DetectedLabel = {
+        text: row.text,
+        wording,
+        position: positionOf(x + w / 2, y + h / 2, width / scale, height / scale),
+        x,
+        y,
+        width: w,
+        height: h,
+        textHeightRatio: h / shortest,
+        confidence: row.confidence,
+      };
+      // Overlapping crops read the same label more than once: keep the widest (most complete) reading.
+      const same = labels.findIndex((l) => overlapShare(l, label) > 0.5);
+      if (same < 0) labels.push(label);
+      else if (label.width > labels[same].width) labels[same] = label;
+    }
+  };
   for (const pass of passes) {
     if (labels.length > 0 || engineFailed) break;
     let plane = planes.get(pass.plane);
@@ -436,76 +525,16 @@ async function readLabels(
       plane = await makePlane(pass.plane, pixels, width, height);
       planes.set(pass.plane, plane);
     }
-    for (const crop of pass.crops) {
-      if (pass.psm !== currentPsm) {
-        try {
-          await engine.setParameters({ tessedit_pageseg_mode: pass.psm });
-          currentPsm = pass.psm;
-        } catch (error) {
-          findings.push(finding(OCR_FAILED_RULE, 'error', `OCR engine: ${String(error)}`));
-          engineFailed = true;
-          break;
+    // The workers take the pass's crops in turn.
+    const crops = [...pass.crops];
+    const current = plane;
+    await Promise.all(
+      pool.map(async (engine) => {
+        for (let crop = crops.shift(); crop !== undefined && !engineFailed; crop = crops.shift()) {
+          await readCrop(engine, pass.psm, pass.plane, current, crop);
         }
-      }
-      const area = {
-        left: Math.floor(crop.left * width),
-        top: Math.floor(crop.top * height),
-        width: Math.ceil(crop.right * width) - Math.floor(crop.left * width),
-        height: Math.ceil(crop.bottom * height) - Math.floor(crop.top * height),
-      };
-      if (plane.channels === 1 && pass.plane !== 'inverted' && !keyedTextPossible(plane, area)) continue;
-      const png = await planePng(plane, area);
-      let rows: TextRow[];
-      try {
-        rows = textRows((await engine.recognize(png, {}, { blocks: true, text: false })).data.blocks);
-      } catch (error) {
-        findings.push(finding(OCR_FAILED_RULE, 'error', `OCR failed on part of the image: ${String(error)}`));
-        continue;
-      }
-      for (const found of rows) {
-        if (found.confidence < MIN_LINE_CONFIDENCE) continue;
-        let row: TextRow = {
-          ...found,
-          x0: found.x0 + area.left,
-          x1: found.x1 + area.left,
-          y0: found.y0 + area.top,
-          y1: found.y1 + area.top,
-        };
-        let wording = ocrWording(row.text);
-        if (!wording.ok && PARTIAL_ELEMENT.test(wording.normalised)) {
-          // Sparse-text segmentation drops glyphs at the ends of a line ("AI生" for "AI生成"): read the
-          // line again, widened, as a single text line.
-          currentPsm = PSM_SINGLE_LINE;
-          const reread = await rereadLine(engine, plane, row).catch((error: unknown) => {
-            findings.push(finding(OCR_FAILED_RULE, 'error', `OCR failed on a text line: ${String(error)}`));
-            return undefined;
-          });
-          if (reread !== undefined) {
-            row = reread;
-            wording = ocrWording(row.text);
-          }
-        }
-        if (!wording.ok) continue;
-        const box = row;
-        const [x, y, w] = [box.x0 / scale, box.y0 / scale, (box.x1 - box.x0) / scale];
-        const h = measuredInkHeight(pixels, width, box) / scale;
-        const label: DetectedLabel = {
-          text: row.text,
-          wording,
-          position: positionOf(x + w / 2, y + h / 2, width / scale, height / scale),
-          x,
-          y,
-          width: w,
-          height: h,
-          textHeightRatio: h / shortest,
-          confidence: row.confidence,
-        };
-        // Overlapping crops read the same label more than once: keep the widest (most complete) reading.
-        const same = labels.findIndex((l) => overlapShare(l, label) > 0.5);
-        if (same < 0) labels.push(label);
-        else if (label.width > labels[same].width) labels[same] = label;
-      }
-    }
+      }),
+    );
   }
   for (const label of labels) {
     if (label.textHeightRatio >= MIN_TEXT_HEIGHT_RATIO) continue;
