@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { AigcLabelError } from '@aigc-label/core';
 import { defaultRegistry, detectBuffer, extensionOf, labelBuffer } from 'aigc-label';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { prng } from './handler-contract.js';
 
 // Uploads are hostile input. Whatever a file's bytes, reading it and labeling it either work
 // or fail with one of the toolkit's errors (a clear message naming the cause); never a
@@ -15,19 +16,9 @@ const samplesDir = join(root, 'samples');
 const PRODUCER = '001191440300708461136T1XGW3';
 const MUTATIONS_PER_SAMPLE = Number(process.env.FUZZ_MUTATIONS ?? 60);
 
-function random(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 0x1_0000_0000;
-  };
-}
-
 /** One damaged copy: flipped bytes, a length-like field set to an extreme, a cut, or a repeated slice. */
 function mutate(bytes: Uint8Array, seed: number): { bytes: Uint8Array; how: string } {
-  const next = random(seed);
+  const next = prng(seed);
   const at = (n = bytes.length) => Math.floor(next() * n);
   const out = bytes.slice();
   switch (seed % 5) {

@@ -17,6 +17,17 @@ import {
 } from '@aigc-label/core';
 import { describe, expect, it } from 'vitest';
 
+/** Deterministic xorshift32 in [0, 1), so a failing mutation reproduces from its seed. */
+export function prng(seed: number): () => number {
+  let state = seed >>> 0 || 1;
+  return () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 0x1_0000_0000;
+  };
+}
+
 export const PRODUCER = '001191440300708461136T1XGW3';
 export const OTHER_PRODUCER = '001191110102MACQD9K64010000';
 

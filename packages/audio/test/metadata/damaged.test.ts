@@ -5,23 +5,12 @@
  */
 import { AigcLabelError, bytesSource, type FormatHandler, labelBytes, WriteVerificationError } from '@aigc-label/core';
 import { describe, expect, it } from 'vitest';
-import { sampleLabel } from '../../../../test/handler-contract.js';
+import { prng, sampleLabel } from '../../../../test/handler-contract.js';
 import { flac } from '../../src/flac/index.js';
 import { mp3 } from '../../src/mp3/index.js';
 import { ogg } from '../../src/ogg/index.js';
 import { wav } from '../../src/wav/index.js';
 import { generateAudio } from './media.js';
-
-/** Deterministic xorshift32, so a failure reproduces. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 0x1_0000_0000;
-  };
-}
 
 const samples: [FormatHandler, Uint8Array][] = [
   [wav, generateAudio('d.wav', ['-c:a', 'pcm_s16le', '-metadata', 'title=Tone'])],
