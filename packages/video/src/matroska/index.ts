@@ -11,7 +11,6 @@ import {
   fromUtf8,
   type LabelCarrier,
   LimitExceededError,
-  MalformedInputError,
   type ReadResult,
   readExact,
   splicePlan,
@@ -20,82 +19,9 @@ import {
   type WriteOptions,
   type WriteResult,
 } from '@aigc-label/core';
+import { type Edit, Id, maximumSeekHeadInBytes, readLayout, readTags, roomAt, seekHeadData } from './layout.js';
 
-/** Matroska element IDs (RFC 9559 §5.1). */
-const Id = {
-  ebml: 0x1a45dfa3,
-  docType: 0x4282,
-  segment: 0x18538067,
-  seekHead: 0x114d9b74,
-  seek: 0x4dbb,
-  seekId: 0x53ab,
-  seekPosition: 0x53ac,
-  cluster: 0x1f43b675,
-  tags: 0x1254c367,
-  tag: 0x7373,
-  targets: 0x63c0,
-  simpleTag: 0x67c8,
-  tagName: 0x45a3,
-  tagLanguage: 0x447a,
-  tagString: 0x4487,
-} as const;
-
-/** Level-1 elements of a Segment: an unknown-size Cluster ends where one of these starts (RFC 9559 §6.2). */
-const SEGMENT_CHILDREN = new Set([
-  0x114d9b74, 0x1549a966, 0x1654ae6b, 0x1c53bb6b, 0x1f43b675, 0x1043a770, 0x1254c367, 0x1941a469, 0xec, 0xbf,
-]);
 const TAG_NAME = 'AIGC';
-const maximumTagsInBytes = 16 * 1024 * 1024;
-const maximumSeekHeadInBytes = 1024 * 1024;
-
-interface Layout {
-  readonly format: string;
-  readonly segment: ebml.EbmlElement;
-  /** Level-1 elements in order. */
-  readonly children: ebml.EbmlElement[];
-}
-
-/** Walks the EBML header and the Segment's level-1 elements, reading headers only. */
-async function readLayout(source: ByteSource): Promise<Layout> {
-  const head = await readExact(source, 0, Math.min(source.size, 4096), 'matroska', 'EBML header');
-  const header = ebml.parseElementHeader(head, 0, 0, source.size);
-  if (header.id !== Id.ebml) throw new MalformedInputError('matroska', 'no EBML header');
-  if (header.end > head.length) throw new MalformedInputError('matroska', `EBML header of ${header.size} bytes is implausibly large`);
-  const docType = ebml.listElementsIn(head, header.dataOffset, header.end).find((e) => e.id === Id.docType);
-  const format = docType && fromUtf8(head.subarray(docType.dataOffset, docType.end)) === 'webm' ? 'webm' : 'matroska';
-  const segment = await ebml.readElementHeader(source, header.end, source.size, format);
-  if (segment.id !== Id.segment) throw new MalformedInputError(format, `expected a Segment at offset ${header.end}`);
-  const children: ebml.EbmlElement[] = [];
-  for (let at = segment.dataOffset; at < segment.end; ) {
-    if (children.length >= ebml.maximumElementCount)
-      throw new LimitExceededError(`${format}: more than ${ebml.maximumElementCount} level-1 elements`);
-    if (segment.end - at < 2) throw new MalformedInputError(format, `${segment.end - at} stray bytes at the end of the Segment`);
-    let element = await ebml.readElementHeader(source, at, segment.end, format);
-    if (element.unknownSize) {
-      if (element.id !== Id.cluster)
-        throw new UnsupportedFormatError(`${format}: unknown-size element 0x${element.id.toString(16)} at offset ${at}`);
-      element = { ...element, size: (await unknownClusterEnd(source, element, segment.end, format)) - element.dataOffset };
-      element = { ...element, end: element.dataOffset + element.size };
-    }
-    children.push(element);
-    at = element.end;
-  }
-  return { format, segment, children };
-}
-
-/** An unknown-size Cluster (live WebM) ends at the next level-1 ID or the end of the Segment. */
-async function unknownClusterEnd(source: ByteSource, cluster: ebml.EbmlElement, end: number, format: string): Promise<number> {
-  let at = cluster.dataOffset;
-  while (at < end) {
-    const head = await readExact(source, at, Math.min(4, end - at), format, 'EBML element ID');
-    if (SEGMENT_CHILDREN.has(ebml.readElementId(head, 0, format).id)) return at;
-    const child = await ebml.readElementHeader(source, at, end, format);
-    if (child.unknownSize)
-      throw new UnsupportedFormatError(`${format}: unknown-size element inside the cluster at offset ${cluster.offset}`);
-    at = child.end;
-  }
-  return end;
-}
 
 interface SimpleTagHit {
   readonly value: string;
@@ -170,53 +96,6 @@ function tagsData(tagsBytes: Uint8Array | null, json: string | null, format: str
   }
   const body = concat(parts);
   return hadCrc ? ebml.withCrc32(body) : body;
-}
-
-interface Edit {
-  readonly start: number;
-  readonly end: number;
-  readonly insert: Uint8Array;
-}
-
-/** Room at `element`: itself plus the Void elements right after it. */
-function roomAt(children: readonly ebml.EbmlElement[], index: number): number {
-  let end = children[index].end;
-  for (let i = index + 1; i < children.length && children[i].id === ebml.VOID_ID; i++) end = children[i].end;
-  return end - children[index].offset;
-}
-
-/** The SeekHead rewritten so that its Tags entry points at `position` (relative to the Segment data); null if unchanged. */
-function seekHeadData(bytes: Uint8Array, position: number, oldPosition: number | null, format: string): Uint8Array {
-  const head = ebml.parseElementHeader(bytes, 0, 0, bytes.length, format);
-  const parts: Uint8Array[] = [];
-  let hadCrc = false;
-  let found = false;
-  for (const seek of ebml.listElementsIn(bytes, head.dataOffset, head.end, format)) {
-    if (seek.id === ebml.CRC32_ID) {
-      hadCrc = true;
-      continue;
-    }
-    const fields = seek.id === Id.seek ? ebml.listElementsIn(bytes, seek.dataOffset, seek.end, format) : [];
-    const seekId = fields.find((f) => f.id === Id.seekId);
-    const seekPosition = fields.find((f) => f.id === Id.seekPosition);
-    const isTags = seekId && ebml.readUint(bytes.subarray(seekId.dataOffset, seekId.end)) === Id.tags;
-    const pointsAtOld = seekPosition && ebml.readUint(bytes.subarray(seekPosition.dataOffset, seekPosition.end)) === oldPosition;
-    if (isTags && !found && (oldPosition === null || pointsAtOld)) {
-      found = true;
-      parts.push(ebml.makeElement(Id.seek, [ebml.uintElement(Id.seekId, Id.tags), ebml.uintElement(Id.seekPosition, position)]));
-    } else {
-      parts.push(bytes.subarray(seek.offset, seek.end));
-    }
-  }
-  if (!found) parts.push(ebml.makeElement(Id.seek, [ebml.uintElement(Id.seekId, Id.tags), ebml.uintElement(Id.seekPosition, position)]));
-  const body = concat(parts);
-  return hadCrc ? ebml.withCrc32(body) : body;
-}
-
-async function readTags(source: ByteSource, tags: ebml.EbmlElement, format: string): Promise<Uint8Array> {
-  if (tags.end - tags.offset > maximumTagsInBytes)
-    throw new LimitExceededError(`${format}: Tags element at offset ${tags.offset} is over ${maximumTagsInBytes} bytes`);
-  return readExact(source, tags.offset, tags.end - tags.offset, format, 'Tags element');
 }
 
 export const matroska: FormatHandler = {
