@@ -12,7 +12,13 @@ import {
 import { type Evidence, type Finding, type FormatHandler, finding, fromUtf8, UsageError, utf8 } from '@aigc-label/core';
 import { applyVisibleLabel, detectVisibleLabels, MIN_TEXT_HEIGHT_RATIO, renderLabelPng, type VisibleLabelOptions } from '@aigc-label/image';
 import { type AddLabelOptions, addExplicitLabel, type TextFlavour } from '@aigc-label/text';
-import { applyVisibleVideoLabel, defaultBinaries, planAvcParameterSets, type VisibleVideoLabelOptions } from '@aigc-label/video';
+import {
+  applyVisibleVideoLabel,
+  defaultBinaries,
+  planAvcParameterSets,
+  planMatroskaAvcParameterSets,
+  type VisibleVideoLabelOptions,
+} from '@aigc-label/video';
 import { openFileSource, writeAtomically } from './file-io.js';
 
 /**
@@ -129,27 +135,33 @@ export async function applyExplicitFile(
     ...options.video,
     overlay: async (frame) => (await renderLabelPng(frame.width, frame.height, options.visible)).png,
   });
-  if (result.addedParameterSets && handler.id === 'mp4') {
-    // The re-encoded GOPs' SPS/PPS go into the avc1 sample entry as well (ISO/IEC 14496-15 §5.3.2).
+  const findings: Finding[] = [];
+  if (result.addedParameterSets && (handler.id === 'mp4' || handler.id === 'matroska')) {
+    // The re-encoded GOPs' SPS/PPS go into the avc1 sample entry or the CodecPrivate as well
+    // (ISO/IEC 14496-15 §5.3.2): a decoder may read them from there only.
     const sets = result.addedParameterSets;
     const { source, close } = await openFileSource(output);
     try {
-      await writeAtomically(
-        output,
-        await planAvcParameterSets(source, sets),
-        source,
-        async (written) => void (await handler.read(written)),
-        {
-          durable: false,
-        },
-      );
+      const plan = handler.id === 'mp4' ? await planAvcParameterSets(source, sets) : await planMatroskaAvcParameterSets(source, sets);
+      if (plan) await writeAtomically(output, plan, source, async (written) => void (await handler.read(written)), { durable: false });
+      else
+        findings.push(
+          finding(
+            'explicit/parameter-sets-in-band',
+            'info',
+            'the re-encoded GOPs carry their H.264 parameter sets in-band only; the track header had no room for them',
+          ),
+        );
     } finally {
       await close();
     }
   }
   const shown = result.intervals.map((i) => `${i.start.toFixed(1)}-${i.end.toFixed(1)} s`).join(', ');
   return {
-    findings: result.mode === 'full' ? [finding('explicit/full-reencode', 'info', `the whole video was re-encoded: ${result.reason}`)] : [],
+    findings:
+      result.mode === 'full'
+        ? [...findings, finding('explicit/full-reencode', 'info', `the whole video was re-encoded: ${result.reason}`)]
+        : findings,
     summary: {
       kind: 'video',
       detail: `visible label ${shown} (${result.mode} render, ${result.reencodedSeconds.toFixed(1)} s re-encoded)`,

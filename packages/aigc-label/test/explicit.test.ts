@@ -151,5 +151,19 @@ describe('video', () => {
     const expected = frames(report.output!);
     expect(expected).toHaveLength(100);
     expect(frames(stripped)).toEqual(expected);
+
+    // The same for Matroska, whose CodecPrivate holds the record: the Tags after Tracks move to make room.
+    const mkv = join(dir, 'clip.mkv');
+    execFileSync(ffmpeg, ['-v', 'error', '-i', clip, '-c', 'copy', mkv]);
+    const mkvReport = await labelFile(mkv, { producer: PRODUCER, outDir: join(dir, 'video-out') });
+    expect(mkvReport.explicit?.detail).toMatch(/smart render/);
+    expect(mkvReport.findings.map((f) => f.rule)).not.toContain('explicit/parameter-sets-in-band');
+    expect((await detectFile(mkvReport.output!)).label).toEqual(mkvReport.label);
+    // ffmpeg's own reader follows the moved Tags (SeekHead and Segment size updated).
+    const tags = execFileSync(ffmpeg, ['-v', 'error', '-i', mkvReport.output!, '-f', 'ffmetadata', '-'], { encoding: 'utf8' });
+    expect(JSON.parse(/^AIGC=(.*)$/m.exec(tags)?.[1] ?? 'null')).toEqual(mkvReport.label);
+    const strippedMkv = join(dir, 'video-out', 'no-inband-sets.mkv');
+    execFileSync(ffmpeg, ['-v', 'error', '-i', mkvReport.output!, '-c', 'copy', '-bsf:v', 'filter_units=remove_types=7|8', strippedMkv]);
+    expect(frames(strippedMkv)).toEqual(frames(mkvReport.output!));
   });
 });
