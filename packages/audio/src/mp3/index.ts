@@ -5,14 +5,16 @@ import {
   type Finding,
   type FormatHandler,
   finding,
+  MalformedInputError,
   type ReadResult,
   Rules,
   type Segment,
   type WriteOptions,
   type WriteResult,
 } from '@aigc-label/core';
+import { readAppendedId3Tag } from '../id3/appended.js';
 import { AIGC_DESCRIPTION, id3LabelCarriers, rewriteId3Label } from '../id3/label.js';
-import { readLeadingId3Tags } from '../id3/leading.js';
+import { afterLeadingId3Tags, type LeadingId3Tag, readLeadingId3Tags } from '../id3/leading.js';
 import { buildId3Tag, buildUserTextFrame, id3TagSize, isId3Header, newId3v24 } from '../id3/tag.js';
 
 /** Padding given to a new or grown tag, so the next relabel fits without moving the audio. */
@@ -45,6 +47,8 @@ export const mp3: FormatHandler = {
     const tags = await readLeadingId3Tags(source, 'mp3');
     const carriers = tags.flatMap(({ offset, tag }, index) => id3LabelCarriers(tag, offset, index === 0, ''));
     const findings: Finding[] = [];
+    const appended = await appendedTag(source, afterLeadingId3Tags(tags), findings);
+    if (appended) carriers.push(...id3LabelCarriers(appended.tag, appended.offset, false, 'appended '));
     for (const { offset, tag } of tags) {
       if (tag.paddingHasData)
         findings.push(finding(Rules.damaged, 'info', `the ID3 tag at byte ${offset} has non-zero bytes after its last frame`));
@@ -83,7 +87,32 @@ export const mp3: FormatHandler = {
       }
       audioStart = offset + tag.totalSize;
     }
+    // One label per file (GB 45438 §6.1 c)): a label in a tag appended at the end is taken out of it.
+    const appended = await appendedTag(source, audioStart, findings);
+    if (appended && id3LabelCarriers(appended.tag, appended.offset, false, '').length > 0) {
+      segments.push({ from: audioStart, length: appended.offset - audioStart });
+      segments.push(rewriteId3Label(appended.tag, null, 0));
+      audioStart = appended.offset + appended.tag.totalSize;
+      findings.push(
+        finding(
+          Rules.multipleLabels,
+          'info',
+          `removed the label from the ID3 tag appended at byte ${appended.offset}; it is now in the first tag`,
+        ),
+      );
+    }
     if (audioStart < source.size) segments.push({ from: audioStart, length: source.size - audioStart });
     return { segments, findings };
   },
 };
+
+/** The ID3v2.4 tag appended at the end, if any; a damaged one is a finding, not a failure (the audio is fine). */
+async function appendedTag(source: ByteSource, audioStart: number, findings: Finding[]): Promise<LeadingId3Tag | null> {
+  try {
+    return await readAppendedId3Tag(source, 'mp3', audioStart);
+  } catch (error) {
+    if (!(error instanceof MalformedInputError)) throw error;
+    findings.push(finding(Rules.damaged, 'warning', `the ID3 tag appended at the end cannot be read: ${error.message}`));
+    return null;
+  }
+}

@@ -172,3 +172,38 @@ describe('mp3 metadata carrier', () => {
     await expect(mp3.read(bytesSource(badFrame))).rejects.toThrow(/past the end of the tag/);
   });
 });
+
+describe('mp3 ID3v2.4 tag appended at the end (ID3v2.4 §3.4)', () => {
+  const other = sampleLabel({ ProduceID: 'appended-1', PropagateID: 'appended-1' });
+  const appended = tag(
+    4,
+    0x10,
+    concat([frame(4, 'TXXX', userText('AIGC', encodeBare(other))), frame(4, 'TIT2', concat([Uint8Array.of(0), ascii('Tail')]))]),
+    true,
+  );
+  const v1 = concat([ascii('TAG'), new Uint8Array(125).fill(0x20)]);
+  const file = concat([sample, appended, v1]);
+
+  it('reads a label there, after the audio and before an ID3v1 tag', async () => {
+    const read = await mp3.read(bytesSource(file));
+    expect(read.carriers.map((c) => [c.canonical, c.label?.ProduceID])).toEqual([[false, 'appended-1']]);
+    expect(read.carriers[0].location).toMatch(/^appended ID3v2\.4 TXXX:AIGC/);
+  });
+
+  it('moves the label to the first tag on write: one label, the appended tag keeps its other frames, ID3v1 and audio unchanged', async () => {
+    const label = sampleLabel();
+    const { bytes, findings } = await labelBytes(mp3, file, label, { force: true });
+    const read = await mp3.read(bytesSource(bytes));
+    expect(read.carriers.map((c) => [c.canonical, c.label?.ProduceID])).toEqual([[true, label.ProduceID]]);
+    expect(findings.map((f) => f.rule)).toContain('gb45438/6.1c-one-label');
+    expect(bytes.subarray(bytes.length - 128)).toEqual(v1);
+    expect(indexOfBytes(bytes, ascii('Tail'))).toBeGreaterThan(0);
+    expect(indexOfBytes(bytes, audioOf(sample))).toBeGreaterThan(0);
+  });
+
+  it('reports a damaged appended tag as a finding and still reads the first tag', async () => {
+    const broken = concat([sample, ascii('3DI'), Uint8Array.of(4, 0, 0x10, 0x7f, 0x7f, 0x7f, 0x7f)]);
+    const read = await mp3.read(bytesSource(broken));
+    expect(read.findings.map((f) => f.message).join(' ')).toMatch(/appended at the end cannot be read/);
+  });
+});
