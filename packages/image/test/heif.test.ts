@@ -1,4 +1,14 @@
-import { ascii, bytesSource, concat, isobmff, labelBytes, MalformedInputError, UnsupportedFormatError, utf8 } from '@aigc-label/core';
+import {
+  ascii,
+  bytesSource,
+  concat,
+  indexOfBytes,
+  isobmff,
+  labelBytes,
+  MalformedInputError,
+  UnsupportedFormatError,
+  utf8,
+} from '@aigc-label/core';
 import ExifReader from 'exifreader';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
@@ -56,6 +66,8 @@ describe('heif/avif writer', () => {
     expect(await pixels(bytes)).toEqual(await pixels(input));
     const read = await avif.read(bytesSource(bytes));
     expect(read.carriers).toHaveLength(1);
+    // The replaced packet's old bytes do not linger unreferenced in the file (one label per file).
+    expect(indexOfBytes(bytes, ascii('fixture-0001'))).toBe(-1);
   });
 
   it('sniffs HEIC and AVIF apart', async () => {
@@ -133,6 +145,7 @@ describe('heif/avif Exif item', () => {
     const tags = ExifReader.load(bytes.buffer as ArrayBuffer, { expanded: true });
     expect(tags.exif?.Copyright?.description).toBe('keep');
     expect(tags.exif?.ImageDescription).toBeUndefined();
+    expect(indexOfBytes(bytes, ascii('fixture-0001'))).toBe(-1);
   });
 });
 

@@ -207,6 +207,7 @@ function makeHandler(id: 'heif' | 'avif'): FormatHandler {
      * the existing XMP item repointed (an Exif item that held a label is rewritten
      * into the same `mdat` the same way). `meta` is rebuilt around the new iloc/iinf/
      * iref; every file offset in iloc that lies after `meta` moves by its growth.
+     * The rewritten items' old data, now unreferenced, is blanked with spaces.
      */
     async write(source: ByteSource, label: AigcLabel, options: WriteOptions = {}): Promise<WriteResult> {
       const l = await layout(source, format);
@@ -296,6 +297,23 @@ function makeHandler(id: 'heif' | 'avif'): FormatHandler {
       // The sizes of iloc fields do not depend on the offsets, so one trial build gives the growth.
       const delta = buildMeta(0).length - l.meta.size;
       edits.push({ start: l.meta.offset, end: l.meta.end, insert: buildMeta(delta) });
+      // The rewritten items' old data stays where it was, unreferenced: blank it, so that no stale
+      // copy of an old label remains in the file (GB 45438 §6.1 c)). Bytes another item uses are kept.
+      const fileExtents = (items: readonly IlocItem[]) =>
+        items
+          .filter((i) => i.constructionMethod === 0 && i.dataReferenceIndex === 0)
+          .flatMap((i) =>
+            i.extents.map((e) => ({ start: i.baseOffset + e.offset, end: i.baseOffset + e.offset + e.length, length: e.length })),
+          );
+      const stillUsed = fileExtents(l.iloc.items.filter((i) => !appendedIds.has(i.id)));
+      for (const old of fileExtents(l.iloc.items.filter((i) => appendedIds.has(i.id)))) {
+        const overlaps = (start: number, end: number) => old.start < end && start < old.end;
+        const shared = stillUsed.some((u) => u.length === 0 || overlaps(u.start, u.end));
+        const edited = edits.some((e) => overlaps(e.start, e.end)) || overlaps(l.meta.offset, l.meta.end);
+        // Length 0 means "to the end of the file"; a stale extent in the reused tail is overwritten anyway.
+        if (old.length === 0 || old.end > tailStart || shared || edited) continue;
+        edits.push({ start: old.start, end: old.end, insert: new Uint8Array(old.length).fill(0x20) });
+      }
       edits.push({
         start: tailStart,
         end: source.size,
