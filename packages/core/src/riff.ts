@@ -148,18 +148,6 @@ export function riffChunkHeader(id: string, size: number): Uint8Array {
   return header;
 }
 
-/** A RIFF file's top level: its header, the chunks after the form type, and bytes after the RIFF body. */
-export interface RiffFile {
-  readonly header: RiffHeader;
-  /** Offset just past the RIFF body (8 + declared size). */
-  readonly end: number;
-  readonly chunks: readonly RiffChunk[];
-  /** Bytes inside the body after the last whole chunk (fewer than 8). */
-  readonly trailing: number;
-  /** Bytes after the RIFF body, up to the end of the file. */
-  readonly afterBody: number;
-}
-
 /**
  * RF64/BW64 sizes (EBU Tech 3306 §3.2): the `ds64` chunk that must come first
  * holds the 64-bit RIFF and data sizes and a table for other large chunks; the
