@@ -9,10 +9,12 @@
 import {
   type AigcLabel,
   bytesSource,
+  concat,
   createLabel,
   type FormatHandler,
   LabelConflictError,
   labelBytes,
+  riff,
   summarizeCarriers,
 } from '@aigc-label/core';
 import { describe, expect, it } from 'vitest';
@@ -26,6 +28,20 @@ export function prng(seed: number): () => number {
     state ^= state << 5;
     return (state >>> 0) / 0x1_0000_0000;
   };
+}
+
+/** A 16-bit mono PCM WAV around `samples` (built with core's RIFF helpers). */
+export function monoWav(samples: Int16Array, sampleRate: number): Uint8Array {
+  const format = new DataView(new ArrayBuffer(16));
+  format.setUint16(0, 1, true); // PCM
+  format.setUint16(2, 1, true);
+  format.setUint32(4, sampleRate, true);
+  format.setUint32(8, 2 * sampleRate, true);
+  format.setUint16(12, 2, true);
+  format.setUint16(14, 16, true);
+  const data = new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
+  const chunks = [riff.riffChunk('fmt ', new Uint8Array(format.buffer)), riff.riffChunk('data', data)];
+  return concat([riff.riffHeader('WAVE', chunks[0].length + chunks[1].length), ...chunks]);
 }
 
 export const PRODUCER = '001191440300708461136T1XGW3';

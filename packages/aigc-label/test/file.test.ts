@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { monoWav } from '../../../test/handler-contract.js';
 import { detectFile, labelFile, verifyFile } from '../src/index.js';
 
 const PRODUCER = '001191440300708461136T1XGW3';
@@ -99,24 +100,8 @@ describe('labelFile', () => {
 describe('blockingIo (synchronous calls for small files, as batch threads use)', () => {
   it('writes the same bytes as the asynchronous path, for a small file and for one streamed from disk', async () => {
     const wav = join(dir, 'big.wav');
-    const pcm = new Uint8Array(5 * 1024 * 1024); // over WHOLE_FILE_READ_LIMIT: streamed either way
-    const header = new DataView(new ArrayBuffer(44));
-    const text = (at: number, value: string) => {
-      for (let i = 0; i < value.length; i++) header.setUint8(at + i, value.charCodeAt(i));
-    };
-    text(0, 'RIFF');
-    header.setUint32(4, 36 + pcm.length, true);
-    text(8, 'WAVEfmt ');
-    header.setUint32(16, 16, true);
-    header.setUint16(20, 1, true);
-    header.setUint16(22, 1, true);
-    header.setUint32(24, 8000, true);
-    header.setUint32(28, 16000, true);
-    header.setUint16(32, 2, true);
-    header.setUint16(34, 16, true);
-    text(36, 'data');
-    header.setUint32(40, pcm.length, true);
-    await writeFile(wav, Buffer.concat([new Uint8Array(header.buffer), pcm]));
+    // Over WHOLE_FILE_READ_LIMIT: streamed either way.
+    await writeFile(wav, monoWav(new Int16Array(2.5 * 1024 * 1024), 8000));
     for (const input of [samplePng, wav]) {
       const outputs: string[] = [];
       for (const blockingIo of [false, true]) {

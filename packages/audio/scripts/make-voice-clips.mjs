@@ -15,9 +15,9 @@
  *
  * Usage (from the repo root): pnpm exec tsc -b packages/audio && node packages/audio/scripts/make-voice-clips.mjs
  */
-import { writeFileSync } from 'node:fs';
 import ESpeakNg from 'espeak-ng';
 import { measureSpeechRate, VOICE_PROMPTS } from '../dist/index.js';
+import { writeWav } from './test-signals.mjs';
 
 const TARGET_RATE = 140;
 const ZH_TEXT = '本内容由人工智能生成';
@@ -81,36 +81,20 @@ async function tune(voice, text) {
 
 const describe = ({ speed, wordGap }) => `speed ${speed}${wordGap ? `, word gap ${wordGap * 10} ms` : ''}`;
 
-function writeWav(path, samples, sampleRate) {
-  const bytes = new Uint8Array(44 + samples.length * 2);
-  const view = new DataView(bytes.buffer);
-  const ascii = (offset, text) => {
-    for (let i = 0; i < text.length; i++) bytes[offset + i] = text.charCodeAt(i);
-  };
-  ascii(0, 'RIFF');
-  view.setUint32(4, 36 + samples.length * 2, true);
-  ascii(8, 'WAVE');
-  ascii(12, 'fmt ');
-  view.setUint32(16, 16, true);
-  view.setUint16(20, 1, true);
-  view.setUint16(22, 1, true);
-  view.setUint32(24, sampleRate, true);
-  view.setUint32(28, sampleRate * 2, true);
-  view.setUint16(32, 2, true);
-  view.setUint16(34, 16, true);
-  ascii(36, 'data');
-  view.setUint32(40, samples.length * 2, true);
-  // Normalise to −3 dBFS peak so both clips have the same level.
+/** Writes a clip normalised to −3 dBFS peak, so both clips have the same level. */
+function writeClip(path, samples, sampleRate) {
   let peak = 0;
   for (const v of samples) peak = Math.max(peak, Math.abs(v));
   const gain = peak > 0 ? 10 ** (-3 / 20) / peak : 1;
-  for (let i = 0; i < samples.length; i++)
-    view.setInt16(44 + 2 * i, Math.round(Math.max(-1, Math.min(1, samples[i] * gain)) * 32767), true);
-  writeFileSync(path, bytes);
+  writeWav(
+    path,
+    Array.from(samples, (v) => v * gain),
+    sampleRate,
+  );
 }
 
 const zh = await tune('cmn', ZH_TEXT);
-writeWav(VOICE_PROMPTS.zh.path, zh.speech.samples, zh.speech.sampleRate);
+writeClip(VOICE_PROMPTS.zh.path, zh.speech.samples, zh.speech.sampleRate);
 console.log(
   `voice-zh.wav: eSpeak ${describe(zh.settings)}, ${zh.report.charsPerMinute.toFixed(1)} 字/min over ${zh.report.voicedSeconds.toFixed(2)} s`,
 );
@@ -121,7 +105,7 @@ const pause = new Float32Array(Math.round(PAUSE_SECONDS * zh.speech.sampleRate))
 const both = new Float32Array(zh.speech.samples.length + pause.length + en.speech.samples.length);
 both.set(zh.speech.samples);
 both.set(en.speech.samples, zh.speech.samples.length + pause.length);
-writeWav(VOICE_PROMPTS['zh-en'].path, both, zh.speech.sampleRate);
+writeClip(VOICE_PROMPTS['zh-en'].path, both, zh.speech.sampleRate);
 const report = measureSpeechRate(both, zh.speech.sampleRate, VOICE_PROMPTS['zh-en'].text);
 console.log(
   `voice-zh-en.wav: eSpeak ${describe(zh.settings)} / ${describe(en.settings)}, ${report.charsPerMinute.toFixed(1)} 字/min over ${report.voicedSeconds.toFixed(2)} s`,

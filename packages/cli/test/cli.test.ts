@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { monoWav } from '../../../test/handler-contract.js';
 import { run } from '../src/index.js';
 
 const PRODUCER = '001191440300708461136T1XGW3';
@@ -137,31 +138,13 @@ describe('explicit labels through the CLI', () => {
 
   it('label --voice speaks the prompt at both ends, and verify finds it there', async () => {
     // 12 s of quiet noise, 16-bit mono WAV.
-    const rate = 16000;
-    const samples = 12 * rate;
-    const wav = new DataView(new ArrayBuffer(44 + 2 * samples));
-    const text = (at: number, value: string) => {
-      for (let i = 0; i < value.length; i++) wav.setUint8(at + i, value.charCodeAt(i));
-    };
-    text(0, 'RIFF');
-    wav.setUint32(4, 36 + 2 * samples, true);
-    text(8, 'WAVEfmt ');
-    wav.setUint32(16, 16, true);
-    wav.setUint16(20, 1, true);
-    wav.setUint16(22, 1, true);
-    wav.setUint32(24, rate, true);
-    wav.setUint32(28, 2 * rate, true);
-    wav.setUint16(32, 2, true);
-    wav.setUint16(34, 16, true);
-    text(36, 'data');
-    wav.setUint32(40, 2 * samples, true);
     let seed = 1;
-    for (let i = 0; i < samples; i++) {
+    const noise = Int16Array.from({ length: 12 * 16000 }, () => {
       seed = (seed * 1103515245 + 12345) >>> 0;
-      wav.setInt16(44 + 2 * i, ((seed >>> 16) % 2000) - 1000, true);
-    }
+      return ((seed >>> 16) % 2000) - 1000;
+    });
     const input = join(dir, 'speech.wav');
-    await writeFile(input, new Uint8Array(wav.buffer));
+    await writeFile(input, monoWav(noise, 16000));
     const out = join(dir, 'voice-out');
     const labeled = await cli('label', input, '--producer', PRODUCER, '--voice', '--at', 'start', 'end', '-o', out, '--json');
     expect(labeled.code).toBe(0);
