@@ -9,17 +9,27 @@ import {
   type LabelMode,
   VOICE_PROMPTS,
 } from '@aigc-label/audio';
-import { type Evidence, type Finding, type FormatHandler, finding, fromUtf8, UsageError, utf8 } from '@aigc-label/core';
+import {
+  type ByteSource,
+  type Evidence,
+  type Finding,
+  type FormatHandler,
+  finding,
+  fromUtf8,
+  planSource,
+  UsageError,
+  utf8,
+} from '@aigc-label/core';
 import { applyVisibleLabel, detectVisibleLabels, MIN_TEXT_HEIGHT_RATIO, renderLabelPng, type VisibleLabelOptions } from '@aigc-label/image';
 import { type AddLabelOptions, addExplicitLabel, type TextFlavour } from '@aigc-label/text';
 import {
+  type AvcParameterSets,
   applyVisibleVideoLabel,
   defaultBinaries,
   planAvcParameterSets,
   planMatroskaAvcParameterSets,
   type VisibleVideoLabelOptions,
 } from '@aigc-label/video';
-import { openFileSource, writeAtomically } from './file-io.js';
 
 /**
  * Explicit labels (显式标识, GB 45438 §5) through the facade: which formats get
@@ -104,7 +114,7 @@ export async function applyExplicitFile(
   output: string,
   workDir: string,
   options: ExplicitLabelOptions,
-): Promise<{ findings: Finding[]; summary: ExplicitSummary }> {
+): Promise<{ findings: Finding[]; summary: ExplicitSummary; parameterSets?: AvcParameterSets }> {
   if (handler.kind === 'audio' && options.audio?.voice) {
     const { voice, positions = ['start'] } = options.audio;
     const ends = positions.filter((p): p is 'start' | 'end' => p === 'start' || p === 'end');
@@ -135,38 +145,33 @@ export async function applyExplicitFile(
     ...options.video,
     overlay: async (frame) => (await renderLabelPng(frame.width, frame.height, options.visible)).png,
   });
-  const findings: Finding[] = [];
-  if (result.addedParameterSets && (handler.id === 'mp4' || handler.id === 'matroska')) {
-    // The re-encoded GOPs' SPS/PPS go into the avc1 sample entry or the CodecPrivate as well
-    // (ISO/IEC 14496-15 §5.3.2): a decoder may read them from there only.
-    const sets = result.addedParameterSets;
-    const { source, close } = await openFileSource(output);
-    try {
-      const plan = handler.id === 'mp4' ? await planAvcParameterSets(source, sets) : await planMatroskaAvcParameterSets(source, sets);
-      if (plan) await writeAtomically(output, plan, source, async (written) => void (await handler.read(written)), { durable: false });
-      else
-        findings.push(
-          finding(
-            'explicit/parameter-sets-in-band',
-            'info',
-            'the re-encoded GOPs carry their H.264 parameter sets in-band only; the track header had no room for them',
-          ),
-        );
-    } finally {
-      await close();
-    }
-  }
   const shown = result.intervals.map((i) => `${i.start.toFixed(1)}-${i.end.toFixed(1)} s`).join(', ');
   return {
-    findings:
-      result.mode === 'full'
-        ? [...findings, finding('explicit/full-reencode', 'info', `the whole video was re-encoded: ${result.reason}`)]
-        : findings,
+    findings: result.mode === 'full' ? [finding('explicit/full-reencode', 'info', `the whole video was re-encoded: ${result.reason}`)] : [],
+    ...(result.addedParameterSets ? { parameterSets: result.addedParameterSets } : {}),
     summary: {
       kind: 'video',
       detail: `visible label ${shown} (${result.mode} render, ${result.reencodedSeconds.toFixed(1)} s re-encoded)`,
     },
   };
+}
+
+/**
+ * The visibly labeled video as a source whose track header (the MP4 avc1 sample entry, the
+ * Matroska CodecPrivate) also lists the re-encoded GOPs' own H.264 parameter sets (ISO/IEC
+ * 14496-15 §5.3.2): a decoder may read them from there only. It is read through a plan, so
+ * the metadata label is written over it with no extra copy of the file.
+ */
+export async function withParameterSets(
+  handler: FormatHandler,
+  source: ByteSource,
+  sets: AvcParameterSets | undefined,
+): Promise<{ source: ByteSource; findings: Finding[] }> {
+  if (!sets || (handler.id !== 'mp4' && handler.id !== 'matroska')) return { source, findings: [] };
+  const plan = handler.id === 'mp4' ? await planAvcParameterSets(source, sets) : await planMatroskaAvcParameterSets(source, sets);
+  if (plan) return { source: planSource(plan, source), findings: [] };
+  const why = 'the re-encoded GOPs carry their H.264 parameter sets in-band only; the track header had no room for them';
+  return { source, findings: [finding('explicit/parameter-sets-in-band', 'info', why)] };
 }
 
 export interface ExplicitDetectOptions {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, type Stats, writevSync } from 'node:fs';
 import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import { AigcLabelError, type ByteSource, bytesSource, planLength, streamPlan, type WritePlan } from '@aigc-label/core';
+import { AigcLabelError, type ByteSource, bytesSource, planSize, streamPlan, type WritePlan } from '@aigc-label/core';
 
 /**
  * Files up to this size are read with one call and served from memory. A batch of
@@ -197,7 +197,7 @@ export async function writeAtomically(
   check: (written: ByteSource) => Promise<void>,
   options: FileIoOptions & { readonly durable: boolean },
 ): Promise<void> {
-  if (options.blockingIo && !source.readInto && planLength(plan) <= WHOLE_FILE_READ_LIMIT) {
+  if (options.blockingIo && !source.readInto && planSize(plan) <= WHOLE_FILE_READ_LIMIT) {
     return writeSmallFileAtomically(output, await planChunks(plan, source), check, options.durable);
   }
   const temporary = temporaryBeside(output, 'out');

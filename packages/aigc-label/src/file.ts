@@ -33,6 +33,7 @@ import {
   type ExplicitSummary,
   explicitSupport,
   mergeExplicit,
+  withParameterSets,
 } from './explicit.js';
 import { type FileIoOptions, openFileSource, temporaryBeside, writeAtomically } from './file-io.js';
 import { type DetectReport, type LabelReport, REPORT_SCHEMA_VERSION, type VerifyReport } from './reports.js';
@@ -132,9 +133,10 @@ export async function labelFile(path: string, options: LabelFileOptions): Promis
         const result = await applyExplicitFile(handler, path, labeled, workDir, options);
         const file = await openFileSource(labeled, options);
         opened.push(file.close);
-        working = file.source;
+        const fixed = await withParameterSets(handler, file.source, result.parameterSets);
+        working = fixed.source;
         explicit = result.summary;
-        findings.push(...result.findings);
+        findings.push(...result.findings, ...fixed.findings);
       }
       if (handler.id === 'txt') {
         // Plain text has no metadata carrier (TC260-PG-20258A names none): the explicit label is all it can carry.

@@ -62,7 +62,7 @@ export interface WritePlan {
 
 export const isCopy = (segment: Segment): segment is CopyRange => !(segment instanceof Uint8Array);
 
-export const planSize = (plan: WritePlan): number => plan.segments.reduce((sum, s) => sum + (isCopy(s) ? s.length : s.length), 0);
+export const planSize = (plan: WritePlan): number => plan.segments.reduce((sum, s) => sum + s.length, 0);
 
 /** Builds a plan that keeps the source except for `[start, end)`, which becomes `replacement`. */
 export function splicePlan(sourceSize: number, edits: readonly { start: number; end: number; insert: Uint8Array }[]): WritePlan {
@@ -81,12 +81,9 @@ export function splicePlan(sourceSize: number, edits: readonly { start: number; 
   return { segments };
 }
 
-/** Bytes a plan writes. */
-export const planLength = (plan: WritePlan): number => plan.segments.reduce((n, s) => n + s.length, 0);
-
 /** Assembles a plan into one buffer; for in-memory use and tests. */
 export async function materialize(plan: WritePlan, source: ByteSource): Promise<Uint8Array> {
-  const out = new Uint8Array(planLength(plan));
+  const out = new Uint8Array(planSize(plan));
   let offset = 0;
   for (const segment of plan.segments) {
     const part = isCopy(segment) ? await source.read(segment.from, segment.length) : segment;
@@ -123,4 +120,50 @@ export async function* streamPlan(plan: WritePlan, source: ByteSource, chunkSize
       yield buffer.subarray(0, n);
     }
   }
+}
+
+/**
+ * The bytes a plan would write, as a source read on demand: one plan can be made over
+ * another's output, and the two written with a single copy of the file.
+ */
+export function planSource(plan: WritePlan, source: ByteSource): ByteSource {
+  const starts: number[] = [];
+  let size = 0;
+  for (const segment of plan.segments) {
+    starts.push(size);
+    size += segment.length;
+  }
+  // Fills `target` from output offset `offset`; returns the bytes filled (fewer only at the end).
+  const fill = async (offset: number, target: Uint8Array): Promise<number> => {
+    let done = 0;
+    let i = Math.max(
+      0,
+      starts.findLastIndex((start) => start <= offset),
+    );
+    for (; i < plan.segments.length && done < target.length && offset + done < size; i++) {
+      const segment = plan.segments[i];
+      const from = offset + done - starts[i];
+      const n = Math.min(segment.length - from, target.length - done);
+      if (n <= 0) continue;
+      const part = target.subarray(done, done + n);
+      if (!isCopy(segment)) part.set(segment.subarray(from, from + n));
+      else if (source.readInto) {
+        if ((await source.readInto(segment.from + from, part)) !== n) throw new MalformedInputError('source', 'a read is truncated');
+      } else {
+        const read = await source.read(segment.from + from, n);
+        if (read.length !== n) throw new MalformedInputError('source', 'a read is truncated');
+        part.set(read);
+      }
+      done += n;
+    }
+    return done;
+  };
+  return {
+    size,
+    async read(offset, length) {
+      const buffer = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
+      return buffer.subarray(0, await fill(offset, buffer));
+    },
+    readInto: fill,
+  };
 }

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { bytesSource, decideOutcome, inflateCapped, LimitExceededError, materialize, splicePlan, streamPlan } from '../src/index.js';
+import {
+  bytesSource,
+  decideOutcome,
+  inflateCapped,
+  LimitExceededError,
+  materialize,
+  planSource,
+  splicePlan,
+  streamPlan,
+} from '../src/index.js';
 import { createLabel } from '../src/label.js';
 
 describe('write plans', () => {
@@ -77,5 +86,40 @@ describe('decideOutcome (Measures Art. 6)', () => {
   });
   it('keeps a platform-written Label 2 or 3', () => {
     expect(decideOutcome({ label: { ...label, Label: '3' } }).outcome).toBe('suspected');
+  });
+});
+
+describe('planSource', () => {
+  const input = Uint8Array.from({ length: 1000 }, (_, i) => (i * 7) % 251);
+  const first = splicePlan(input.length, [
+    { start: 10, end: 20, insert: Uint8Array.of(1, 2, 3) },
+    { start: 500, end: 500, insert: new Uint8Array(40).fill(9) },
+  ]);
+
+  it('reads what the plan would write, at any offset and length, through read and readInto', async () => {
+    const expected = await materialize(first, bytesSource(input));
+    const viewed = planSource(first, bytesSource(input));
+    expect(viewed.size).toBe(expected.length);
+    for (const [offset, length] of [
+      [0, expected.length],
+      [0, 5],
+      [8, 30],
+      [499, 50],
+      [520, 600],
+      [expected.length - 3, 10],
+    ]) {
+      expect(await viewed.read(offset, length), `read ${offset}+${length}`).toEqual(expected.subarray(offset, offset + length));
+      const target = new Uint8Array(Math.min(length, expected.length - offset));
+      expect(await viewed.readInto?.(offset, target)).toBe(target.length);
+      expect(target).toEqual(expected.subarray(offset, offset + length));
+    }
+  });
+
+  it('lets a second plan be made over the first and written in one pass', async () => {
+    const middle = planSource(first, bytesSource(input));
+    const second = splicePlan(middle.size, [{ start: 0, end: 4, insert: Uint8Array.of(7) }]);
+    const once = await materialize(second, middle);
+    const twice = await materialize(second, bytesSource(await materialize(first, bytesSource(input))));
+    expect(once).toEqual(twice);
   });
 });
