@@ -160,14 +160,15 @@ describe('heif/avif reader', () => {
     expect(read.carriers.map((c) => [c.carrier, c.form, c.canonical, c.label])).toEqual([['xmp', form, canonical, fixtureLabel]]);
   });
 
-  it.skipIf(!hasExiftool)('reads a file ExifTool labeled with a TC260 config and relabels it', async () => {
+  it('reads a file ExifTool labeled with a TC260 config (a committed fixture) and relabels it', async () => {
     const input = fixture('heif/exiftool.avif');
     expect((await readLabel(avif, input)).label).toEqual(fixtureLabel);
     const label = sampleLabel();
     const { bytes } = await labelBytes(avif, input, label);
     expect((await avif.read(bytesSource(bytes))).carriers.map((c) => c.label)).toEqual([label]);
     expect(await pixels(bytes)).toEqual(await pixels(input));
-    expect(JSON.parse(String(exiftoolJson(bytes, 'avif')['XMP-TC260:AIGC']))).toEqual(label);
+    // ExifTool itself reads the relabeled file where it is installed.
+    if (hasExiftool) expect(JSON.parse(String(exiftoolJson(bytes, 'avif')['XMP-TC260:AIGC']))).toEqual(label);
   });
 
   it('reports a C2PA uuid box and warns that writing invalidates it', async () => {
