@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { describeHandlerContract, sampleLabel } from '../../../test/handler-contract.js';
 import { avif, heif } from '../src/heif/index.js';
 import { fullBox, parseIloc } from '../src/heif/items.js';
-import { exiftoolJson, fixture, gradient, hasExiftool, pixels, readLabel, toBytes } from './helpers.js';
+import { exiftoolJson, fixture, gradient, hasExiftool, itReadsSharpFixtures, pixels, readLabel, toBytes } from './helpers.js';
 
 const fixtureLabel = sampleLabel({ ProduceID: 'fixture-0001', PropagateID: 'fixture-0001' });
 const sample = () => toBytes(gradient().avif({ effort: 0 }));
@@ -150,15 +150,7 @@ describe('heif/avif Exif item', () => {
 });
 
 describe('heif/avif reader', () => {
-  it.each([
-    ['sharp-element.avif', 'bare', true],
-    ['sharp-attribute.avif', 'bare', true],
-    ['sharp-wrapped.avif', 'wrapped', true],
-    ['sharp-wrong-namespace.avif', 'bare', false],
-  ])('reads %s', async (name, form, canonical) => {
-    const read = await avif.read(bytesSource(fixture(`heif/${name}`)));
-    expect(read.carriers.map((c) => [c.carrier, c.form, c.canonical, c.label])).toEqual([['xmp', form, canonical, fixtureLabel]]);
-  });
+  itReadsSharpFixtures(avif, 'heif', 'avif', fixtureLabel);
 
   it('reads a file ExifTool labeled with a TC260 config (a committed fixture) and relabels it', async () => {
     const input = fixture('heif/exiftool.avif');

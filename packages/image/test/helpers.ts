@@ -5,9 +5,26 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bytesSource, type FormatHandler, summarizeCarriers } from '@aigc-label/core';
 import sharp, { type Sharp } from 'sharp';
+import { expect, it } from 'vitest';
 
 export const EXIFTOOL = '/usr/bin/exiftool';
 export const hasExiftool = existsSync(EXIFTOOL);
+
+/**
+ * Reads the fixtures sharp's withXmp wrote (the label as an element, as an attribute, in the
+ * wrapped form, and under the wrong namespace URI) from `fixtures/folder/sharp-*.extension`.
+ */
+export function itReadsSharpFixtures(handler: FormatHandler, folder: string, extension: string, label: unknown): void {
+  it.each([
+    ['element', 'bare', true],
+    ['attribute', 'bare', true],
+    ['wrapped', 'wrapped', true],
+    ['wrong-namespace', 'bare', false],
+  ])(`reads sharp-%s.${extension}`, async (kind, form, canonical) => {
+    const read = await handler.read(bytesSource(fixture(`${folder}/sharp-${kind}.${extension}`)));
+    expect(read.carriers.map((c) => [c.carrier, c.form, c.canonical, c.label])).toEqual([['xmp', form, canonical, label]]);
+  });
+}
 
 export const fixture = (path: string): Uint8Array =>
   new Uint8Array(readFileSync(fileURLToPath(new URL(`./fixtures/${path}`, import.meta.url))));

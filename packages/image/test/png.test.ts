@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { describeHandlerContract, sampleLabel } from '../../../test/handler-contract.js';
 import { listChunks, makeChunk, makeItxt, makeText } from '../src/png/chunks.js';
 import { png } from '../src/png/index.js';
-import { exiftoolJson, fixture, gradient, hasExiftool, pixels, readLabel, toBytes } from './helpers.js';
+import { exiftoolJson, fixture, gradient, hasExiftool, itReadsSharpFixtures, pixels, readLabel, toBytes } from './helpers.js';
 
 const fixtureLabel = sampleLabel({ ProduceID: 'fixture-0001', PropagateID: 'fixture-0001' });
 const sample = () => toBytes(gradient().png());
@@ -89,15 +89,7 @@ describe('png reads through the ByteSource', () => {
 });
 
 describe('png reader', () => {
-  it.each([
-    ['sharp-element.png', 'bare', true],
-    ['sharp-attribute.png', 'bare', true],
-    ['sharp-wrapped.png', 'wrapped', true],
-    ['sharp-wrong-namespace.png', 'bare', false],
-  ])('reads %s (zTXt XMP)', async (name, form, canonical) => {
-    const read = await png.read(bytesSource(fixture(`png/${name}`)));
-    expect(read.carriers.map((c) => [c.carrier, c.form, c.canonical, c.label])).toEqual([['xmp', form, canonical, fixtureLabel]]);
-  });
+  itReadsSharpFixtures(png, 'png', 'png', fixtureLabel);
 
   it('reads a file ExifTool labeled with a TC260 config (a committed fixture)', async () => {
     expect((await readLabel(png, fixture('png/exiftool.png'))).label).toEqual(fixtureLabel);

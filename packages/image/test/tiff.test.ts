@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { describeHandlerContract, sampleLabel } from '../../../test/handler-contract.js';
 import { parseTiffHeader, readIfd } from '../src/shared/tiff-ifd.js';
 import { tiff } from '../src/tiff/index.js';
-import { exiftoolJson, fixture, gradient, hasExiftool, pixels, readLabel, toBytes } from './helpers.js';
+import { exiftoolJson, fixture, gradient, hasExiftool, itReadsSharpFixtures, pixels, readLabel, toBytes } from './helpers.js';
 
 const fixtureLabel = sampleLabel({ ProduceID: 'fixture-0001', PropagateID: 'fixture-0001' });
 
@@ -151,15 +151,7 @@ describe('tiff reads through the ByteSource', () => {
 });
 
 describe('tiff reader', () => {
-  it.each([
-    ['sharp-element.tif', 'bare', true],
-    ['sharp-attribute.tif', 'bare', true],
-    ['sharp-wrapped.tif', 'wrapped', true],
-    ['sharp-wrong-namespace.tif', 'bare', false],
-  ])('reads %s', async (name, form, canonical) => {
-    const read = await tiff.read(bytesSource(fixture(`tiff/${name}`)));
-    expect(read.carriers.map((c) => [c.carrier, c.form, c.canonical, c.label])).toEqual([['xmp', form, canonical, fixtureLabel]]);
-  });
+  itReadsSharpFixtures(tiff, 'tiff', 'tif', fixtureLabel);
 
   it('reads a file ExifTool labeled with a TC260 config (a committed fixture)', async () => {
     expect((await readLabel(tiff, fixture('tiff/exiftool.tif'))).label).toEqual(fixtureLabel);

@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { describeHandlerContract, sampleLabel } from '../../../test/handler-contract.js';
 import { webp } from '../src/webp/index.js';
-import { exiftoolJson, fixture, gradient, hasExiftool, pixels, readLabel, toBytes } from './helpers.js';
+import { exiftoolJson, fixture, gradient, hasExiftool, itReadsSharpFixtures, pixels, readLabel, toBytes } from './helpers.js';
 
 const fixtureLabel = sampleLabel({ ProduceID: 'fixture-0001', PropagateID: 'fixture-0001' });
 
@@ -102,15 +102,7 @@ describe('webp writer', () => {
 });
 
 describe('webp reader', () => {
-  it.each([
-    ['sharp-element.webp', 'bare', true],
-    ['sharp-attribute.webp', 'bare', true],
-    ['sharp-wrapped.webp', 'wrapped', true],
-    ['sharp-wrong-namespace.webp', 'bare', false],
-  ])('reads %s', async (name, form, canonical) => {
-    const read = await webp.read(bytesSource(fixture(`webp/${name}`)));
-    expect(read.carriers.map((c) => [c.carrier, c.form, c.canonical, c.label])).toEqual([['xmp', form, canonical, fixtureLabel]]);
-  });
+  itReadsSharpFixtures(webp, 'webp', 'webp', fixtureLabel);
 
   it('reads a file ExifTool labeled with a TC260 config (a committed fixture)', async () => {
     expect((await readLabel(webp, fixture('webp/exiftool.webp'))).label).toEqual(fixtureLabel);
