@@ -19,7 +19,7 @@ export interface FileIoOptions {
    * (about a millisecond for 4 MiB from the page cache). For batch workers and
    * command-line tools; leave it off on a server's main thread.
    */
-  readonly blockingIo?: boolean;
+  readonly blockingIo?: boolean | undefined;
 }
 
 /** A problem with a path itself (missing, a directory). */

@@ -74,13 +74,13 @@ export async function verifyFile(path: string, options: VerifyOptions & Explicit
 
 export interface LabelFileOptions extends LabelOptions, ExplicitLabelOptions, FileIoOptions {
   /** Exact output path. */
-  readonly output?: string;
+  readonly output?: string | undefined;
   /** Output folder; the file keeps its name. */
-  readonly outDir?: string;
+  readonly outDir?: string | undefined;
   /** Overwrite the input. Without this (or `output`/`outDir`) the output is NAME.labeled.EXT. */
-  readonly inPlace?: boolean;
+  readonly inPlace?: boolean | undefined;
   /** fsync the output before renaming it into place (always done for `inPlace`). */
-  readonly durable?: boolean;
+  readonly durable?: boolean | undefined;
 }
 
 /** Where `labelFile` writes: `output`, `outDir/NAME`, the input itself, or NAME.labeled.EXT. */

@@ -11,10 +11,10 @@ export function summaryText(results: readonly JobResult[], skipped: number, seco
       failures.push([String(r.report.file), r.report.error.message.replace(`${r.report.file}: `, '')]);
       continue;
     }
-    const report = r.report as { format?: string; outcome?: string; verify?: { outcome: string } };
+    const report = r.report as { format?: string; outcome?: string; verify?: { outcome: string; format: string } };
     const outcome = report.outcome ?? report.verify?.outcome;
     if (outcome) byOutcome.set(outcome, (byOutcome.get(outcome) ?? 0) + 1);
-    const format = report.format ?? (report as { verify?: { format: string } }).verify?.format ?? '?';
+    const format = report.format ?? report.verify?.format ?? '?';
     byFormat.set(format, (byFormat.get(format) ?? 0) + 1);
   }
   const ok = results.length - failures.length;

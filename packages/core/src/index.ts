@@ -1,5 +1,6 @@
 export * from './bytes.js';
 export * from './decode.js';
+export * from './digest.js';
 export * as ebml from './ebml.js';
 export * from './errors.js';
 export * from './findings.js';
@@ -18,6 +19,7 @@ export * as riff from './riff.js';
 export * from './source.js';
 export * from './validate.js';
 export * from './verify.js';
+export * from './watermark.js';
 export * from './wording.js';
 export * from './xmp.js';
 export * from './xmp-label.js';

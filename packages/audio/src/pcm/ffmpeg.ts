@@ -53,19 +53,19 @@ export interface AudioStreamInfo {
   /** The container as ffprobe names it, e.g. `wav`, `mp3`, `flac`, `ogg`, `mov,mp4,m4a,3gp,3g2,mj2`, `matroska,webm`. */
   readonly container: string;
   /** The file's major brand for ISO-BMFF (`M4A `, `isom`...), else undefined. */
-  readonly majorBrand?: string;
+  readonly majorBrand?: string | undefined;
   readonly codec: string;
   readonly sampleRate: number;
   readonly channels: number;
   /** ffmpeg's channel layout name (`mono`, `stereo`, `5.1`...), when known. */
-  readonly channelLayout?: string;
+  readonly channelLayout?: string | undefined;
   /** ffmpeg's sample format of the decoder output (`s16`, `s32`, `fltp`...). */
-  readonly sampleFormat?: string;
+  readonly sampleFormat?: string | undefined;
   /** Bits per raw sample for lossless codecs (16, 24, 32), when known. */
-  readonly bitsPerSample?: number;
+  readonly bitsPerSample?: number | undefined;
   /** Stream bit rate in bit/s, or the container's when the stream has none; undefined when unknown. */
-  readonly bitRate?: number;
-  readonly durationSeconds?: number;
+  readonly bitRate?: number | undefined;
+  readonly durationSeconds?: number | undefined;
   /** Whether the file also holds a video stream (cover art counts). */
   readonly hasVideo: boolean;
 }
@@ -198,7 +198,7 @@ export async function decodePcmWhole(input: AudioInput, format: PcmFormat, maxSe
 }
 
 export interface EncodeTarget extends PcmFormat {
-  readonly channelLayout?: string;
+  readonly channelLayout?: string | undefined;
   readonly output: string;
   /** ffmpeg output options chosen by the caller (codec, bitrate, muxer). */
   readonly outputOptions: readonly string[];

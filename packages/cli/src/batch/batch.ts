@@ -10,12 +10,12 @@ export interface BatchOptions extends ExpandOptions {
   /** Per-file job options (e.g. the output path for `label -o DIR`). */
   readonly optionsFor: (input: InputFile) => Readonly<Record<string, unknown>>;
   readonly concurrency: number;
-  readonly reportPath?: string;
-  readonly resume?: boolean;
+  readonly reportPath?: string | undefined;
+  readonly resume?: boolean | undefined;
   /** Where progress goes (a terminal's stderr), or undefined for none. */
-  readonly progress?: (text: string) => void;
+  readonly progress?: ((text: string) => void) | undefined;
   /** Checked between files: true after Ctrl-C; in-flight files finish, no new ones start. */
-  readonly stopped?: () => boolean;
+  readonly stopped?: (() => boolean) | undefined;
 }
 
 export interface BatchOutcome {

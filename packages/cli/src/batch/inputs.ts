@@ -10,10 +10,10 @@ export interface InputFile {
 
 export interface ExpandOptions {
   /** Globs a file under a folder must match (relative to that folder); all files when empty. */
-  readonly include?: readonly string[];
-  readonly exclude?: readonly string[];
+  readonly include?: readonly string[] | undefined;
+  readonly exclude?: readonly string[] | undefined;
   /** Lines read for a `-` argument. */
-  readonly readStdin?: () => Promise<string>;
+  readonly readStdin?: (() => Promise<string>) | undefined;
 }
 
 /**

@@ -5,7 +5,7 @@ export type WordingChoice = keyof typeof Wording | (string & {});
 
 export interface LabelTextOptions {
   /** Built-in wording name or custom text; default `zhSentence` (本内容由人工智能生成). */
-  readonly wording?: WordingChoice;
+  readonly wording?: WordingChoice | undefined;
   /**
    * The general-symbol form (GB 45438 §5.1 a) 通用符号提示), a corner mark such as
    * 【AI生成】, for places where a sentence does not fit. The standard's symbol rules
