@@ -2,8 +2,9 @@ import { bytesSource, concat, labelBytes, MalformedInputError, utf8 } from '@aig
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { describeHandlerContract, sampleLabel } from '../../../test/handler-contract.js';
+import { withTool } from '../../../test/oracles.js';
 import { gif } from '../src/gif/index.js';
-import { exiftoolJson, fixture, gradient, hasExiftool, pixels, readLabel, toBytes } from './helpers.js';
+import { exiftoolJson, fixture, gradient, pixels, readLabel, toBytes } from './helpers.js';
 
 const fixtureLabel = sampleLabel({ ProduceID: 'fixture-0001', PropagateID: 'fixture-0001' });
 
@@ -56,7 +57,7 @@ describe('gif writer', () => {
     expect(await pixels(bytes)).toEqual(await pixels(input));
   });
 
-  it.skipIf(!hasExiftool)('is read by ExifTool as XMP-TC260 AIGC', async () => {
+  withTool('exiftool')('is read by ExifTool as XMP-TC260 AIGC', async () => {
     const label = sampleLabel();
     const { bytes } = await labelBytes(gif, await animated(), label);
     const json = exiftoolJson(bytes, 'gif');

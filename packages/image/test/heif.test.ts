@@ -13,6 +13,7 @@ import ExifReader from 'exifreader';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { describeHandlerContract, sampleLabel } from '../../../test/handler-contract.js';
+import { withTool } from '../../../test/oracles.js';
 import { avif, heif } from '../src/heif/index.js';
 import { fullBox, parseIloc } from '../src/heif/items.js';
 import { exiftoolJson, fixture, gradient, hasExiftool, itReadsSharpFixtures, pixels, readLabel, toBytes } from './helpers.js';
@@ -91,7 +92,7 @@ describe('heif/avif writer', () => {
     expect(JSON.parse(String(tags.xmp?.AIGC?.value))).toEqual(label);
   });
 
-  it.skipIf(!hasExiftool)('is read by ExifTool as XMP-TC260 AIGC, for both layouts', async () => {
+  withTool('exiftool')('is read by ExifTool as XMP-TC260 AIGC, for both layouts', async () => {
     const label = sampleLabel();
     for (const input of [await sample(), metaAfterMdat(await sample()), fixture('heif/sharp-attribute.avif')]) {
       const { bytes } = await labelBytes(avif, input, label);

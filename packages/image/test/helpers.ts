@@ -1,14 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bytesSource, type FormatHandler, summarizeCarriers } from '@aigc-label/core';
 import sharp, { type Sharp } from 'sharp';
 import { expect, it } from 'vitest';
+import { toolPath } from '../../../test/oracles.js';
 
 export const EXIFTOOL = '/usr/bin/exiftool';
-export const hasExiftool = existsSync(EXIFTOOL);
+/** ExifTool is there, or must be (CI=true): a check guarded by this then fails instead of passing silently. */
+export const hasExiftool = toolPath('exiftool') !== null || process.env.CI === 'true';
 
 /**
  * Reads the fixtures sharp's withXmp wrote (the label as an element, as an attribute, in the

@@ -4,6 +4,7 @@ import ExifReader from 'exifreader';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { describeHandlerContract, sampleLabel } from '../../../test/handler-contract.js';
+import { withTool } from '../../../test/oracles.js';
 import { jpeg } from '../src/jpeg/index.js';
 import { EXTENDED_XMP_SIGNATURE, listSegments, makeSegment, XMP_SIGNATURE } from '../src/jpeg/segments.js';
 import { exiftoolJson, fixture, gradient, hasExiftool, pixels, readLabel, toBytes } from './helpers.js';
@@ -49,7 +50,7 @@ describe('jpeg writer', () => {
     expect(JSON.parse(String(tags.xmp?.AIGC?.value))).toEqual(label);
   });
 
-  it.skipIf(!hasExiftool)('is read by ExifTool as XMP-TC260 AIGC', async () => {
+  withTool('exiftool')('is read by ExifTool as XMP-TC260 AIGC', async () => {
     const label = sampleLabel();
     const { bytes } = await labelBytes(jpeg, await sample(), label);
     const json = exiftoolJson(bytes, 'jpg');

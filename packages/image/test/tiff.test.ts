@@ -3,9 +3,10 @@ import ExifReader from 'exifreader';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { describeHandlerContract, sampleLabel } from '../../../test/handler-contract.js';
+import { withTool } from '../../../test/oracles.js';
 import { parseTiffHeader, readIfd } from '../src/shared/tiff-ifd.js';
 import { tiff } from '../src/tiff/index.js';
-import { exiftoolJson, fixture, gradient, hasExiftool, itReadsSharpFixtures, pixels, readLabel, toBytes } from './helpers.js';
+import { exiftoolJson, fixture, gradient, itReadsSharpFixtures, pixels, readLabel, toBytes } from './helpers.js';
 
 const fixtureLabel = sampleLabel({ ProduceID: 'fixture-0001', PropagateID: 'fixture-0001' });
 
@@ -109,7 +110,7 @@ describe('tiff writer', () => {
     expect(JSON.parse(String(tags.xmp?.AIGC?.value))).toEqual(label);
   });
 
-  it.skipIf(!hasExiftool)('is read by ExifTool as XMP-TC260 AIGC, without warnings', async () => {
+  withTool('exiftool')('is read by ExifTool as XMP-TC260 AIGC, without warnings', async () => {
     const label = sampleLabel();
     for (const input of [handMadeTiff(true), handMadeTiff(false), await toBytes(gradient().tiff())]) {
       const { bytes } = await labelBytes(tiff, input, label);

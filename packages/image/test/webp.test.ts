@@ -3,8 +3,9 @@ import ExifReader from 'exifreader';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { describeHandlerContract, sampleLabel } from '../../../test/handler-contract.js';
+import { withTool } from '../../../test/oracles.js';
 import { webp } from '../src/webp/index.js';
-import { exiftoolJson, fixture, gradient, hasExiftool, itReadsSharpFixtures, pixels, readLabel, toBytes } from './helpers.js';
+import { exiftoolJson, fixture, gradient, itReadsSharpFixtures, pixels, readLabel, toBytes } from './helpers.js';
 
 const fixtureLabel = sampleLabel({ ProduceID: 'fixture-0001', PropagateID: 'fixture-0001' });
 
@@ -79,7 +80,7 @@ describe('webp writer', () => {
     expect(JSON.parse(String(tags.xmp?.AIGC?.value))).toEqual(label);
   });
 
-  it.skipIf(!hasExiftool)('is read by ExifTool as XMP-TC260 AIGC', async () => {
+  withTool('exiftool')('is read by ExifTool as XMP-TC260 AIGC', async () => {
     const label = sampleLabel();
     const { bytes } = await labelBytes(webp, await animated(), label);
     const json = exiftoolJson(bytes, 'webp');

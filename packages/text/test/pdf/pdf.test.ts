@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
@@ -18,17 +18,10 @@ import {
 import { type PDFDict, PDFDocument, type PDFHexString, PDFName, type PDFString } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
 import { describeHandlerContract, sampleLabel } from '../../../../test/handler-contract.js';
+import { withTool } from '../../../../test/oracles.js';
 import { pdf } from '../../src/pdf/index.js';
 
 const EXIFTOOL = '/usr/bin/exiftool';
-const hasPdfinfo = (() => {
-  try {
-    execFileSync('pdfinfo', ['-v'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 async function pdfLibSample(useObjectStreams: boolean): Promise<Uint8Array> {
   const doc = await PDFDocument.create({ updateMetadata: false });
@@ -187,7 +180,7 @@ describe('pdf carrier', () => {
     expect(JSON.parse((await infoEntry(bytes, 'AIGC')) ?? '')).toEqual(sampleLabel());
   });
 
-  it.skipIf(!existsSync(EXIFTOOL))('ExifTool shows the AIGC Info entry', async () => {
+  withTool('exiftool')('ExifTool shows the AIGC Info entry', async () => {
     for (const useObjectStreams of [false, true]) {
       const label = sampleLabel();
       const { bytes } = await labelBytes(pdf, await pdfLibSample(useObjectStreams), label);
@@ -200,7 +193,7 @@ describe('pdf carrier', () => {
     }
   });
 
-  it.skipIf(!hasPdfinfo)('pdfinfo -custom shows the AIGC Info entry', async () => {
+  withTool('pdfinfo')('pdfinfo -custom shows the AIGC Info entry', async () => {
     const label = sampleLabel();
     const { bytes } = await labelBytes(pdf, await pdfLibSample(true), label);
     const out = execFileSync('pdfinfo', ['-custom', tempFile(bytes)]).toString();
