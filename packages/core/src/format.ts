@@ -60,6 +60,12 @@ export interface Evidence {
    * When absent, `isAiTrace` decides by kind (a C2PA manifest alone is not one).
    */
   readonly aiTrace?: boolean;
+  /**
+   * The Art. 6 level the trace itself expresses, where it says one: a producer's prompt
+   * (人工智能生成) says `confirmed`, a platform's 可能为 prompt `possible` and its 疑似 prompt
+   * `suspected`. Absent when the trace says nothing about it.
+   */
+  readonly level?: 'confirmed' | 'possible' | 'suspected';
 }
 
 export interface ReadResult {
