@@ -137,7 +137,8 @@ function parseFlatYamlMapping(text: string): Record<string, string> | null {
     if (line.trim() === '' || line.trim() === '---') continue;
     const match = /^\s*([A-Za-z][A-Za-z0-9]*)\s*:\s*(.*)$/.exec(line);
     if (!match) return null;
-    const [, key, rawValue] = match;
+    const key = match[1]!;
+    const rawValue = match[2]!;
     if (key.toUpperCase() === 'AIGC' && rawValue.trim() === '') continue;
     result[key] = unquoteYamlScalar(rawValue.trim());
     count++;

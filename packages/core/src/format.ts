@@ -1,7 +1,7 @@
+import type { ByteSource, WritePlan } from './binary/source.js';
 import type { DecodedForm } from './decode.js';
 import type { Finding } from './findings.js';
 import type { AigcLabel, LabelForm } from './label.js';
-import type { ByteSource, WritePlan } from './source.js';
 
 export type MediaKind = 'text' | 'image' | 'audio' | 'video';
 

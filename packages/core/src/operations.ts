@@ -1,8 +1,8 @@
+import { type ByteSource, bytesSource, materialize, type WritePlan } from './binary/source.js';
 import { InvalidLabelError, LabelConflictError, WriteVerificationError } from './errors.js';
 import { type Finding, finding, Rules } from './findings.js';
 import type { FormatHandler, LabelCarrier, ReadResult, WriteOptions } from './format.js';
 import { type AigcLabel, encodeBare, sameLabel } from './label.js';
-import { type ByteSource, bytesSource, materialize, type WritePlan } from './source.js';
 import { validateLabel } from './validate.js';
 
 /** What a file says, after looking at every carrier. */
@@ -68,10 +68,11 @@ export interface WriteLabelOptions extends WriteOptions {
  */
 export function otherProducers(before: LabelSummary, label: AigcLabel, force = false): LabelCarrier[] {
   const others = before.carriers.filter((c) => c.label && c.label.ContentProducer !== label.ContentProducer);
-  if (others.length > 0 && !force) {
-    const producer = others[0].label?.ContentProducer || '(empty)';
+  const first = others[0];
+  if (first && !force) {
+    const producer = first.label?.ContentProducer || '(empty)';
     throw new LabelConflictError(
-      `already labeled by producer ${producer} (${others[0].carrier}); pass --force (force: true) to replace that label`,
+      `already labeled by producer ${producer} (${first.carrier}); pass --force (force: true) to replace that label`,
     );
   }
   return others;
@@ -101,7 +102,7 @@ export async function planLabelWrite(
   const others = otherProducers(before, label, options.force);
   const result = await handler.write(source, label, options);
   const findings = [...result.findings];
-  if (others.length > 0) {
+  if (others[0]) {
     findings.push(
       finding('label/replaced-other-producer', 'warning', `replaced a label from producer ${others[0].label?.ContentProducer}`),
     );

@@ -1,7 +1,7 @@
-import { ascii, fromLatin1, indexOfBytes } from './bytes.js';
+import { ascii, fromLatin1, indexOfBytes } from './binary/bytes.js';
+import { escapeXml, RDF_NAMESPACE } from './containers/xmp.js';
 import { MalformedInputError } from './errors.js';
 import type { Evidence } from './format.js';
-import { escapeXml, RDF_NAMESPACE } from './xmp.js';
 
 /**
  * Evidence from other labeling schemes (Measures Art. 6(3) "other traces"):
@@ -23,7 +23,7 @@ const NAME = '[A-Za-z_][\\w.-]*';
 /** The short names of every DigitalSourceType value in an XMP packet (element, attribute or rdf:resource form). */
 export function findDigitalSourceTypes(xml: string): string[] {
   const prefixes = new Set<string>();
-  for (const m of xml.matchAll(new RegExp(`xmlns:(${NAME})\\s*=\\s*["']${escapeRegExp(IPTC_EXT_NAMESPACE)}["']`, 'g'))) prefixes.add(m[1]);
+  for (const m of xml.matchAll(new RegExp(`xmlns:(${NAME})\\s*=\\s*["']${escapeRegExp(IPTC_EXT_NAMESPACE)}["']`, 'g'))) prefixes.add(m[1]!);
   const values: string[] = [];
   for (const prefix of prefixes) {
     const element = new RegExp(`<${prefix}:DigitalSourceType(\\s[^>]*)?(?:/>|>([\\s\\S]*?)</${prefix}:DigitalSourceType\\s*>)`, 'g');

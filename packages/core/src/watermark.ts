@@ -1,5 +1,5 @@
-import { utf8 } from './bytes.js';
-import { sm3 } from './digest.js';
+import { utf8 } from './binary/bytes.js';
+import { sm3 } from './binary/digest.js';
 import type { AigcLabel } from './label.js';
 
 /**

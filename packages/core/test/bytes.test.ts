@@ -1,6 +1,6 @@
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { crc32 } from '../src/bytes.js';
+import { crc32 } from '../src/binary/bytes.js';
 
 describe('crc32', () => {
   it('matches zlib on every length around the 8-byte steps, at any alignment', () => {

@@ -1,4 +1,4 @@
-import { LimitExceededError, MalformedInputError } from './errors.js';
+import { LimitExceededError, MalformedInputError } from '../errors.js';
 
 /**
  * Random-access bytes. Handlers read through this, so a 4 GB video is never
@@ -141,8 +141,8 @@ export function planSource(plan: WritePlan, source: ByteSource): ByteSource {
       starts.findLastIndex((start) => start <= offset),
     );
     for (; i < plan.segments.length && done < target.length && offset + done < size; i++) {
-      const segment = plan.segments[i];
-      const from = offset + done - starts[i];
+      const segment = plan.segments[i]!;
+      const from = offset + done - starts[i]!;
       const n = Math.min(segment.length - from, target.length - done);
       if (n <= 0) continue;
       const part = target.subarray(done, done + n);

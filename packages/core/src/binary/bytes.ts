@@ -51,7 +51,7 @@ export function startsWith(bytes: Uint8Array, prefix: readonly number[] | Uint8A
 
 /** Index of `needle` in `haystack` from `from`, or -1. */
 export function indexOfBytes(haystack: Uint8Array, needle: Uint8Array, from = 0): number {
-  const first = needle[0];
+  const first = needle[0]!;
   const last = haystack.length - needle.length;
   outer: for (let i = haystack.indexOf(first, from); i !== -1 && i <= last; i = haystack.indexOf(first, i + 1)) {
     for (let j = 1; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
@@ -62,12 +62,12 @@ export function indexOfBytes(haystack: Uint8Array, needle: Uint8Array, from = 0)
 
 export const view = (bytes: Uint8Array): DataView => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
-export const u16be = (b: Uint8Array, o: number): number => (b[o] << 8) | b[o + 1];
-export const u16le = (b: Uint8Array, o: number): number => b[o] | (b[o + 1] << 8);
-export const u24be = (b: Uint8Array, o: number): number => (b[o] << 16) | (b[o + 1] << 8) | b[o + 2];
-export const u24le = (b: Uint8Array, o: number): number => b[o] | (b[o + 1] << 8) | (b[o + 2] << 16);
-export const u32be = (b: Uint8Array, o: number): number => ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
-export const u32le = (b: Uint8Array, o: number): number => (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
+export const u16be = (b: Uint8Array, o: number): number => (b[o]! << 8) | b[o + 1]!;
+export const u16le = (b: Uint8Array, o: number): number => b[o]! | (b[o + 1]! << 8);
+export const u24be = (b: Uint8Array, o: number): number => (b[o]! << 16) | (b[o + 1]! << 8) | b[o + 2]!;
+export const u24le = (b: Uint8Array, o: number): number => b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16);
+export const u32be = (b: Uint8Array, o: number): number => ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+export const u32le = (b: Uint8Array, o: number): number => (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
 /** 64-bit big-endian as a number; exact below 2^53, which bounds every real file size. */
 export const u64be = (b: Uint8Array, o: number): number => u32be(b, o) * 0x1_0000_0000 + u32be(b, o + 4);
 export const u64le = (b: Uint8Array, o: number): number => u32le(b, o + 4) * 0x1_0000_0000 + u32le(b, o);
@@ -122,8 +122,8 @@ const CRC32_TABLES = (() => {
   }
   for (let n = 0; n < 256; n++) {
     for (let t = 1; t < 8; t++) {
-      const previous = tables[(t - 1) * 256 + n];
-      tables[t * 256 + n] = (previous >>> 8) ^ tables[previous & 0xff];
+      const previous = tables[(t - 1) * 256 + n]!;
+      tables[t * 256 + n] = (previous >>> 8) ^ tables[previous & 0xff]!;
     }
   }
   return tables;
@@ -135,18 +135,18 @@ export function crc32(bytes: Uint8Array, previous = 0): number {
   let crc = ~previous >>> 0;
   let i = 0;
   for (const end = bytes.length - 7; i < end; i += 8) {
-    const low = (bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24)) ^ crc;
-    const high = bytes[i + 4] | (bytes[i + 5] << 8) | (bytes[i + 6] << 16) | (bytes[i + 7] << 24);
+    const low = (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24)) ^ crc;
+    const high = bytes[i + 4]! | (bytes[i + 5]! << 8) | (bytes[i + 6]! << 16) | (bytes[i + 7]! << 24);
     crc =
-      t[1792 + (low & 0xff)] ^
-      t[1536 + ((low >>> 8) & 0xff)] ^
-      t[1280 + ((low >>> 16) & 0xff)] ^
-      t[1024 + (low >>> 24)] ^
-      t[768 + (high & 0xff)] ^
-      t[512 + ((high >>> 8) & 0xff)] ^
-      t[256 + ((high >>> 16) & 0xff)] ^
-      t[high >>> 24];
+      t[1792 + (low & 0xff)]! ^
+      t[1536 + ((low >>> 8) & 0xff)]! ^
+      t[1280 + ((low >>> 16) & 0xff)]! ^
+      t[1024 + (low >>> 24)]! ^
+      t[768 + (high & 0xff)]! ^
+      t[512 + ((high >>> 8) & 0xff)]! ^
+      t[256 + ((high >>> 16) & 0xff)]! ^
+      t[high >>> 24]!;
   }
-  for (; i < bytes.length; i++) crc = t[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
+  for (; i < bytes.length; i++) crc = t[(crc ^ bytes[i]!) & 0xff]! ^ (crc >>> 8);
   return ~crc >>> 0;
 }

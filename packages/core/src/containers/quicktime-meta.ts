@@ -1,8 +1,9 @@
-import { ascii, concat, fromAscii, fromUtf8, putU32be, u32be, u64be, utf8 } from './bytes.js';
-import { decodeLabel } from './decode.js';
-import { MalformedInputError, UnsupportedFormatError } from './errors.js';
-import { type Finding, finding, Rules } from './findings.js';
-import type { LabelCarrier } from './format.js';
+import { ascii, concat, fromAscii, fromUtf8, putU32be, u32be, u64be, utf8 } from '../binary/bytes.js';
+import { type ByteSource, splicePlan, type WritePlan } from '../binary/source.js';
+import { decodeLabel } from '../decode.js';
+import { MalformedInputError, UnsupportedFormatError } from '../errors.js';
+import { type Finding, finding, Rules } from '../findings.js';
+import type { LabelCarrier } from '../format.js';
 import {
   type Box,
   listBoxes,
@@ -15,7 +16,6 @@ import {
   shiftChunkOffsets,
   shiftFragmentOffsets,
 } from './isobmff.js';
-import { type ByteSource, splicePlan, type WritePlan } from './source.js';
 import { findAigcInXmp, maximumXmpPacketInBytes, setAigcInXmp, TC260_NAMESPACE } from './xmp.js';
 
 /**
@@ -195,7 +195,7 @@ export async function readMp4Layout(source: ByteSource, format: string): Promise
   const moovs = boxes.filter((b) => b.type === 'moov');
   if (moovs.length === 0) throw new MalformedInputError(format, 'no moov box: the file is incomplete or not a movie');
   if (moovs.length > 1) throw new MalformedInputError(format, `${moovs.length} moov boxes; a file has one`);
-  return { boxes, moov: moovs[0] };
+  return { boxes, moov: moovs[0]! };
 }
 
 export interface Mp4ReadResult {

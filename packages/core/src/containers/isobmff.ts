@@ -1,6 +1,6 @@
-import { ascii, concat, fromAscii, putU32be, putU64be, u32be, u64be } from './bytes.js';
-import { LimitExceededError, MalformedInputError } from './errors.js';
-import { type ByteSource, readExact } from './source.js';
+import { ascii, concat, fromAscii, putU32be, putU64be, u32be, u64be } from '../binary/bytes.js';
+import { type ByteSource, readExact } from '../binary/source.js';
+import { LimitExceededError, MalformedInputError } from '../errors.js';
 
 /**
  * ISO base media file format boxes (ISO/IEC 14496-12 §4.2), shared by MP4, MOV,
@@ -190,8 +190,8 @@ export function shiftChunkOffsets(moov: Uint8Array, shift: OffsetShift, format: 
     const table = new Uint8Array(4 + count * (promote ? 8 : 4));
     putU32be(table, 0, count);
     for (let i = 0; i < count; i++) {
-      if (promote) putU64be(table, 4 + i * 8, offsets[i]);
-      else putU32be(table, 4 + i * 4, offsets[i]);
+      if (promote) putU64be(table, 4 + i * 8, offsets[i]!);
+      else putU32be(table, 4 + i * 4, offsets[i]!);
     }
     return makeBox(promote ? 'co64' : 'stco', [payload.subarray(0, 4), table]);
   });

@@ -1,6 +1,6 @@
-import { concat, crc32, putU32le, utf8 } from './bytes.js';
-import { LimitExceededError, MalformedInputError } from './errors.js';
-import { type ByteSource, readExact } from './source.js';
+import { concat, crc32, putU32le, utf8 } from '../binary/bytes.js';
+import { type ByteSource, readExact } from '../binary/source.js';
+import { LimitExceededError, MalformedInputError } from '../errors.js';
 
 /**
  * EBML variable-length integers (RFC 8794 §4), shared by Matroska and WebM.
@@ -23,7 +23,7 @@ export function readVint(bytes: Uint8Array, offset: number, format = 'matroska')
   let value = first & (0xff >> length);
   let allOnes = value === 0xff >> length;
   for (let i = 1; i < length; i++) {
-    value = value * 256 + bytes[offset + i];
+    value = value * 256 + bytes[offset + i]!;
     if (bytes[offset + i] !== 0xff) allOnes = false;
   }
   return { value, length, unknown: allOnes };
@@ -36,7 +36,7 @@ export function readElementId(bytes: Uint8Array, offset: number, format = 'matro
   const length = Math.clz32(first) - 23;
   if (offset + length > bytes.length) throw new MalformedInputError(format, `EBML element ID at offset ${offset} is truncated`);
   let id = 0;
-  for (let i = 0; i < length; i++) id = id * 256 + bytes[offset + i];
+  for (let i = 0; i < length; i++) id = id * 256 + bytes[offset + i]!;
   return { id, length };
 }
 

@@ -1,5 +1,5 @@
-import type { WriteOptions } from './format.js';
-import { setTrainedAlgorithmicMedia } from './provenance.js';
+import type { WriteOptions } from '../format.js';
+import { setTrainedAlgorithmicMedia } from '../provenance.js';
 import { upsertAigcXmp } from './xmp.js';
 
 /**

@@ -1,5 +1,5 @@
-import { unescapeXml } from './decode.js';
-import { LimitExceededError, MalformedInputError, UnsafeXmlError } from './errors.js';
+import { unescapeXml } from '../decode.js';
+import { LimitExceededError, MalformedInputError, UnsafeXmlError } from '../errors.js';
 
 /**
  * XMP packets and the TC260 property (TC260-PG-20259A: namespace TC260, URI below,
@@ -52,9 +52,9 @@ function namespaceAt(xml: string, prefix: string, position: number): string | nu
   const declaration = new RegExp(`\\sxmlns:${prefix}\\s*=\\s*(?:"([^"]*)"|'([^']*)')`, 'g');
   const inTag = tagStart >= 0 && tagEnd >= 0 ? xml.slice(tagStart, tagEnd + 1) : '';
   let found: string | null = null;
-  for (const m of inTag.matchAll(declaration)) found = m[1] ?? m[2];
+  for (const m of inTag.matchAll(declaration)) found = m[1] ?? m[2] ?? '';
   if (found !== null) return found;
-  for (const m of xml.slice(0, Math.max(0, tagStart)).matchAll(declaration)) found = m[1] ?? m[2];
+  for (const m of xml.slice(0, Math.max(0, tagStart)).matchAll(declaration)) found = m[1] ?? m[2] ?? '';
   return found;
 }
 
@@ -68,18 +68,18 @@ export function findAigcInXmp(xml: string): XmpAigcValue[] {
   const results: XmpAigcValue[] = [];
   const element = new RegExp(`<(${NAME}):AIGC(\\s[^>]*)?(?:/>|>([\\s\\S]*?)</\\1:AIGC\\s*>)`, 'g');
   for (const m of xml.matchAll(element)) {
-    const prefix = m[1];
+    const prefix = m[1]!;
     const namespace = namespaceAt(xml, prefix, m.index) ?? '';
     if (namespace !== TC260_NAMESPACE && prefix.toUpperCase() !== TC260_PREFIX) continue;
     const inner = m[3] ?? '';
     // Element text or a one-level rdf:Alt/li wrapper some tools produce.
     const li = /<(?:[\w.-]+:)?li\b[^>]*>([\s\S]*?)<\//.exec(inner);
-    const text = li ? li[1] : inner.replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, '$1');
+    const text = li ? li[1]! : inner.replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, '$1');
     results.push({ value: unescapeXml(text.trim()), form: 'element', prefix, namespace, start: m.index, end: m.index + m[0].length });
   }
   const attribute = new RegExp(`\\s(${NAME}):AIGC\\s*=\\s*(?:"([^"]*)"|'([^']*)')`, 'g');
   for (const m of xml.matchAll(attribute)) {
-    const prefix = m[1];
+    const prefix = m[1]!;
     if (prefix === 'xmlns') continue;
     const namespace = namespaceAt(xml, prefix, m.index + 1) ?? '';
     if (namespace !== TC260_NAMESPACE && prefix.toUpperCase() !== TC260_PREFIX) continue;
@@ -97,7 +97,7 @@ export function findAigcInXmp(xml: string): XmpAigcValue[] {
 
 function rdfPrefix(xml: string): string {
   const m = new RegExp(`xmlns:(${NAME})\\s*=\\s*["']${RDF_NAMESPACE.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}["']`).exec(xml);
-  return m ? m[1] : 'rdf';
+  return m?.[1] ?? 'rdf';
 }
 
 /**

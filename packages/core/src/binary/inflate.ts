@@ -1,5 +1,5 @@
 import { Inflate, Unzlib } from 'fflate';
-import { LimitExceededError, MalformedInputError } from './errors.js';
+import { LimitExceededError, MalformedInputError } from '../errors.js';
 
 /** Default cap on what one compressed field may expand to. */
 export const maximumInflatedSizeInBytes = 64 * 1024 * 1024;

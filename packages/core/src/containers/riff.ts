@@ -1,6 +1,6 @@
-import { ascii, concat, fromAscii, putU32le, putU64le, u32le, u64le } from './bytes.js';
-import { LimitExceededError, MalformedInputError } from './errors.js';
-import { type ByteSource, readExact } from './source.js';
+import { ascii, concat, fromAscii, putU32le, putU64le, u32le, u64le } from '../binary/bytes.js';
+import { type ByteSource, readExact } from '../binary/source.js';
+import { LimitExceededError, MalformedInputError } from '../errors.js';
 
 /**
  * RIFF chunks, shared by WAV, AVI and WebP: FourCC, u32 little-endian size,
