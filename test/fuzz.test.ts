@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AigcLabelError } from '@aigc-label/core';
-import { defaultRegistry, detectBuffer, extensionOf, labelBuffer } from 'aigc-label';
+import { AigcLabelError, extensionOf } from '@aigc-label/core';
+import { defaultRegistry, detectBuffer, labelBuffer } from 'aigc-label';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { prng } from './handler-contract.js';
 

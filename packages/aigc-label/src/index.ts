@@ -1,29 +1,45 @@
 /**
  * aigc-label: apply, detect and verify GB 45438-2025 labels on AI-generated content.
  *
- * Buffer functions work anywhere; file functions stream from disk and write
- * atomically. Every error is a class from `@aigc-label/core` with a set `name`.
+ * Buffer functions work anywhere; file functions stream from disk and write atomically.
+ * Every error is a class from `@aigc-label/core` with a set `name`. The lower layers
+ * (label model, format modules, containers) are public in `@aigc-label/core` and the
+ * media packages.
  */
-export * from '@aigc-label/core';
-/** Stops the OCR workers that `ocr: true` starts; call it before exiting (they keep Node running). */
-export { dispose as disposeOcr, LABEL_POSITIONS } from '@aigc-label/image';
 export {
-  type CommonOptions,
-  detectBuffer,
-  type LabelOptions,
-  labelBuffer,
-  labelFromOptions,
-  type VerifyOptions,
-  verifyBuffer,
-} from './buffer.js';
-export {
+  type AigcLabel,
+  AigcLabelError,
+  createLabel,
+  type Evidence,
   type ExplicitDetectOptions,
   type ExplicitLabelOptions,
-  type ExplicitSummary,
-  explicitSupport,
-} from './explicit.js';
-export { detectFile, type LabelFileOptions, labelFile, outputPathFor, verifyFile } from './file.js';
-export { FileError, type FileIoOptions, openFileSource, WHOLE_FILE_READ_LIMIT } from './file-io.js';
+  type Finding,
+  InvalidLabelError,
+  LabelConflictError,
+  LabelValue,
+  LimitExceededError,
+  MalformedInputError,
+  newProduceId,
+  type Outcome,
+  UnknownFormatError,
+  UnsafeXmlError,
+  UnsupportedFormatError,
+  UsageError,
+  WriteVerificationError,
+} from '@aigc-label/core';
+export { detectBuffer, labelBuffer, verifyBuffer } from './buffer.js';
+export { type JobCostInput, jobCost } from './cost.js';
+export { detectFile, type LabelFileOptions, labelFile, type OutputOptions, outputPathFor, verifyFile } from './file.js';
+export { FileError, type FileIoOptions } from './file-io.js';
+export { disposeOcr } from './ocr.js';
+export type { CommonOptions, DetectOptions, LabelOptions, VerifyOptions } from './options.js';
 export { type PropagateOptions, type PropagateResult, propagateBuffer, propagateFile } from './propagate.js';
 export { defaultRegistry } from './registry.js';
-export * from './reports.js';
+export {
+  type CarrierReport,
+  type DetectReport,
+  type ErrorReport,
+  type LabelReport,
+  REPORT_SCHEMA_VERSION,
+  type VerifyReport,
+} from './reports.js';

@@ -1,12 +1,15 @@
-import { type PropagationElements, propagateLabel } from '@aigc-label/core';
-import { type LabelOptions, labelBuffer, type VerifyOptions, verifyBuffer } from './buffer.js';
-import type { ExplicitDetectOptions, ExplicitLabelOptions } from './explicit.js';
-import { type LabelFileOptions, labelFile, verifyFile } from './file.js';
+import { bytesSource, type PropagationElements, propagateLabel } from '@aigc-label/core';
+import { detectInput, type Input } from './detect.js';
+import { fileSinkFor, inFile, type OutputOptions } from './file.js';
+import { type FileIoOptions, openFileSource } from './file-io.js';
+import type { LabelOptions, VerifyOptions } from './options.js';
+import { labelInput, memorySink, type Sink } from './pipeline.js';
 import type { LabelReport, VerifyReport } from './reports.js';
+import { verifyFromDetect } from './verify.js';
 
-export interface PropagateOptions extends PropagationElements, VerifyOptions, ExplicitDetectOptions {
+export interface PropagateOptions extends PropagationElements, VerifyOptions {
   /** Also add the visible prompt for the outcome (人工智能生成, 可能为人工智能生成, 疑似人工智能生成) on images, video and text. */
-  readonly visiblePrompt?: boolean;
+  readonly visiblePrompt?: boolean | undefined;
 }
 
 export interface PropagateResult {
@@ -15,16 +18,23 @@ export interface PropagateResult {
   readonly label: LabelReport | null;
 }
 
-const labelOptions = (verify: VerifyReport, options: PropagateOptions): LabelOptions & ExplicitLabelOptions => ({
+const labelOptions = (verify: VerifyReport, options: PropagateOptions): LabelOptions => ({
   label: propagateLabel(verify.label, verify.outcome, options),
   // The producer's explicit label stays; a platform adds its own prompt only when asked.
   // Audio has no spoken form of the three prompts here, so it gets none.
   ...(options.visiblePrompt && verify.prompt && verify.kind !== 'audio'
     ? { redraw: true, visible: { text: verify.prompt }, text: { wording: verify.prompt } }
     : { explicit: false }),
-  ...(options.format === undefined ? {} : { format: options.format }),
-  ...(options.registry === undefined ? {} : { registry: options.registry }),
+  format: verify.format,
+  registry: options.registry,
 });
+
+/** Verify, then write the propagation elements through `sink`: the same steps for files and bytes. */
+async function propagateInput(input: Input, sink: () => Sink, options: PropagateOptions): Promise<PropagateResult> {
+  const verify = verifyFromDetect(await detectInput(input, options), options.declared ?? false);
+  if (verify.outcome === 'none') return { verify, label: null };
+  return { verify, label: await labelInput(input, sink(), labelOptions(verify, options)) };
+}
 
 /**
  * What a platform does with an upload (Measures Art. 6): verify, then write the
@@ -32,17 +42,15 @@ const labelOptions = (verify: VerifyReport, options: PropagateOptions): LabelOpt
  * ReservedCode1 are kept exactly; content without a label gets Label 2 or 3.
  * Content with no label, declaration or trace is left alone.
  */
-export async function propagateFile(
-  path: string,
-  options: PropagateOptions & Omit<LabelFileOptions, keyof LabelOptions>,
-): Promise<PropagateResult> {
-  const verify = await verifyFile(path, options);
-  if (verify.outcome === 'none') return { verify, label: null };
-  const { output, outDir, inPlace, blockingIo } = options;
-  return {
-    verify,
-    label: await labelFile(path, { ...labelOptions(verify, options), output, outDir, inPlace, blockingIo, filename: path }),
-  };
+export async function propagateFile(path: string, options: PropagateOptions & OutputOptions & FileIoOptions): Promise<PropagateResult> {
+  const { source, close } = await openFileSource(path, options);
+  try {
+    return await propagateInput({ source, path, file: path }, () => fileSinkFor(path, options), options);
+  } catch (error) {
+    throw inFile(path, error);
+  } finally {
+    await close();
+  }
 }
 
 /** `propagateFile` for bytes in memory; `bytes` is null when nothing was written. */
@@ -50,11 +58,7 @@ export async function propagateBuffer(
   input: Uint8Array,
   options: PropagateOptions,
 ): Promise<PropagateResult & { bytes: Uint8Array | null }> {
-  const verify = await verifyBuffer(input, options);
-  if (verify.outcome === 'none') return { verify, label: null, bytes: null };
-  const { bytes, report } = await labelBuffer(input, {
-    ...labelOptions(verify, options),
-    ...(options.filename ? { filename: options.filename } : {}),
-  });
-  return { verify, label: report, bytes };
+  const sink = memorySink();
+  const result = await propagateInput({ source: bytesSource(input), file: null }, () => sink, options);
+  return { ...result, bytes: result.label ? sink.bytes() : null };
 }

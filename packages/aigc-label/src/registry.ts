@@ -1,11 +1,19 @@
-import { audioHandlers } from '@aigc-label/audio';
+import { audibleSearch, audioHandlers } from '@aigc-label/audio';
 import { FormatRegistry } from '@aigc-label/core';
-import { imageHandlers } from '@aigc-label/image';
+import { imageHandlers, readVisibleLabels, renderLabelPng } from '@aigc-label/image';
 import { textHandlers } from '@aigc-label/text';
-import { videoHandlers } from '@aigc-label/video';
+import { type VideoLabelTools, videoHandlers } from '@aigc-label/video';
+
+/** What video labels borrow from the other modalities: the image package draws and reads the label, the audio package hears one. */
+const videoLabelTools: VideoLabelTools = {
+  renderOverlay: async (frame, visible) => (await renderLabelPng(frame.width, frame.height, visible)).png,
+  readFrame: (png, where) => readVisibleLabels(png, where, 'explicit-video-label'),
+  audibleSearch,
+};
 
 /**
- * Every built-in handler, in sniffing order: binary formats with exact magic
+ * Every built-in format module, in sniffing order: binary formats with exact magic
  * bytes first, text formats (which accept anything that looks like text) last.
+ * Adding a format is one folder in its media package plus one entry here (CONTRIBUTING.md).
  */
-export const defaultRegistry = new FormatRegistry([...imageHandlers, ...audioHandlers, ...videoHandlers, ...textHandlers]);
+export const defaultRegistry = new FormatRegistry([...imageHandlers, ...audioHandlers, ...videoHandlers(videoLabelTools), ...textHandlers]);

@@ -2,11 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { encodeBare } from '@aigc-label/core';
 import ExifReader from 'exifreader';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { withTool } from '../../../test/oracles.js';
-import { detectBuffer, encodeBare, labelBuffer } from '../src/index.js';
+import { detectBuffer, labelBuffer } from '../src/index.js';
 
 /**
  * The foundation's end-to-end PNG promise: pixels and every non-XMP chunk unchanged,
@@ -76,7 +77,7 @@ describe('PNG end to end', () => {
       producer: PRODUCER,
       explicit: false,
       label,
-      extras: { pngText: true },
+      alternativeCarrier: true,
     });
     const read = await detectBuffer(withText);
     expect(read.carriers.map((c) => c.carrier).sort()).toEqual(['png-text', 'xmp']);

@@ -1,4 +1,5 @@
-import type { JobResult } from './batch/jobs.js';
+import type { VerifyReport } from 'aigc-label';
+import type { JobResult, Report } from './batch/jobs.js';
 import { table } from './format.js';
 
 /** Counts per outcome and per format, then failures with their reasons. */
@@ -11,10 +12,9 @@ export function summaryText(results: readonly JobResult[], skipped: number, seco
       failures.push([String(r.report.file), r.report.error.message.replace(`${r.report.file}: `, '')]);
       continue;
     }
-    const report = r.report as { format?: string; outcome?: string; verify?: { outcome: string; format: string } };
-    const outcome = report.outcome ?? report.verify?.outcome;
-    if (outcome) byOutcome.set(outcome, (byOutcome.get(outcome) ?? 0) + 1);
-    const format = report.format ?? report.verify?.format ?? '?';
+    const report = 'verify' in r.report ? r.report.verify : r.report;
+    if (isVerifyReport(report)) byOutcome.set(report.outcome, (byOutcome.get(report.outcome) ?? 0) + 1);
+    const format = report.format;
     byFormat.set(format, (byFormat.get(format) ?? 0) + 1);
   }
   const ok = results.length - failures.length;
@@ -29,3 +29,5 @@ export function summaryText(results: readonly JobResult[], skipped: number, seco
   }
   return lines.join('\n');
 }
+
+const isVerifyReport = (report: Exclude<Report, { verify: unknown }>): report is VerifyReport => 'outcome' in report;

@@ -6,18 +6,32 @@
 export type Severity = 'error' | 'warning' | 'info';
 
 export interface Finding {
-  /** Stable identifier, e.g. `annex-e/charset`; documented in README. */
-  readonly rule: string;
+  /** Stable identifier, e.g. `annex-e/charset`; every id is typed and documented in the README. */
+  readonly rule: RuleId;
   readonly severity: Severity;
   readonly message: string;
   /** Where it was seen: a carrier id, a byte offset, a field name. */
   readonly where?: string;
 }
 
-export const finding = (rule: string, severity: Severity, message: string, where?: string): Finding =>
+export const finding = (rule: RuleId, severity: Severity, message: string, where?: string): Finding =>
   where === undefined ? { rule, severity, message } : { rule, severity, message, where };
 
-/** Stable rule ids. Adding one is fine; renaming one breaks users' filters. */
+/**
+ * Rule ids, one typed union across the toolkit. Each package keeps its own ids in an `as const`
+ * table with a meaning for every id (`RuleMeanings` makes a missing meaning a type error; the
+ * README's rule table is generated from the meanings), and adds them to this interface with
+ * `declare module '@aigc-label/core' { interface RuleIdsByPackage { image: ImageRuleId } }`.
+ */
+export interface RuleIdsByPackage {
+  core: CoreRuleId;
+}
+export type RuleId = RuleIdsByPackage[keyof RuleIdsByPackage];
+
+/** A meaning, for the README and `--help`, of every id in a rules table. */
+export type RuleMeanings<T extends Readonly<Record<string, string>>> = { readonly [K in T[keyof T]]: string };
+
+/** Stable rule ids of the label model and the pipeline. Adding one is fine; renaming one breaks users' filters. */
 export const Rules = {
   notJson: 'decode/not-json',
   notObject: 'decode/not-object',
@@ -40,5 +54,39 @@ export const Rules = {
   extensionMismatch: 'format/extension-mismatch',
   damaged: 'format/damaged',
   c2paBindingInvalidated: 'c2pa/hard-binding-invalidated',
+  replacedOtherProducer: 'label/replaced-other-producer',
+  fragmentedMp4: 'mp4/fragmented',
+  explicitSkipped: 'explicit/skipped',
+  explicitUnsupported: 'explicit/unsupported',
+  explicitMissing: 'gb45438/explicit-missing',
 } as const;
-export type RuleId = (typeof Rules)[keyof typeof Rules];
+export type CoreRuleId = (typeof Rules)[keyof typeof Rules];
+
+export const coreRuleMeanings: RuleMeanings<typeof Rules> = {
+  'decode/not-json': "the carrier's value is neither JSON nor a YAML mapping",
+  'decode/not-object': 'the JSON is not an object',
+  'decode/wrapped-form': 'the value uses the wrapped `{"AIGC":{...}}` form (info)',
+  'decode/xml-escaped': 'the value was XML-escaped (info)',
+  'annex-e/missing-field': 'one of the seven fields is missing',
+  'annex-e/unknown-field': 'a field that is not an Annex E element, or a misspelt one',
+  'annex-e/field-type': 'a value that is not a string (e.g. numeric `Label`)',
+  'annex-e/label-value': '`Label` is not `"1"`, `"2"` or `"3"`',
+  'annex-e/charset': 'a value outside the Annex E j) character set',
+  'annex-e/empty-producer': '`ContentProducer` empty on a Label 1 content',
+  'annex-e/empty-produce-id': '`ProduceID` empty on a Label 1 content',
+  'annex-e/first-write': 'propagation elements empty (Annex E Note 1)',
+  'annex-e/field-length': 'a value longer than the 2048 characters some platforms keep',
+  'code/provider-structure': 'a provider code that breaks the TC260 coding rules, or a name instead of a code (info)',
+  'gb45438/6.1c-one-label': 'the same label stored more than once',
+  'carrier/disagree': 'carriers hold different labels',
+  'carrier/non-canonical': 'the label is not in the carrier the guide names (or a wrong namespace URI)',
+  'carrier/non-normative': 'a carrier no guide clause names (e.g. HTML `<meta>`), used by convention',
+  'format/extension-mismatch': 'the extension names another format than the content',
+  'format/damaged': 'a damaged structure that could still be read (bad CRC, trailing bytes)',
+  'c2pa/hard-binding-invalidated': 'writing changed a file that has a C2PA manifest',
+  'label/replaced-other-producer': "`--force` replaced another producer's label",
+  'mp4/fragmented': 'a fragmented MP4 (moof boxes) (info)',
+  'explicit/skipped': 'the file already carries a label, so no second explicit label was added (info)',
+  'explicit/unsupported': 'the format can carry no explicit label here; the reason is given',
+  'gb45438/explicit-missing': 'a metadata label says AI-generated but no explicit label was found (Measures Art. 4)',
+};

@@ -1,5 +1,6 @@
 import type { ByteSource, WritePlan } from './binary/source.js';
 import type { DecodedForm } from './decode.js';
+import type { ExplicitCapability, ExplicitUnsupported } from './explicit.js';
 import type { Finding } from './findings.js';
 import type { AigcLabel, LabelForm } from './label.js';
 
@@ -29,6 +30,8 @@ export interface FormatDescriptor {
    * text file named .png must not be taken for Markdown.
    */
   readonly sniffNeedsExtension?: boolean;
+  /** Finding rules only this format emits, with their meaning (documented in the README's rule table). */
+  readonly rules?: Readonly<Record<string, string>>;
 }
 
 /** One place in a file where a label (or something claiming to be one) was found. */
@@ -49,17 +52,35 @@ export interface LabelCarrier {
   readonly findings: readonly Finding[];
 }
 
-/** Signs of AI generation other than an Annex E label (IPTC source type, C2PA manifest). */
+/**
+ * Evidence kinds, one typed union across the toolkit: each package adds its own with
+ * `declare module '@aigc-label/core' { interface EvidenceKindsByPackage { text: TextEvidenceKind } }`.
+ */
+export interface EvidenceKindsByPackage {
+  core: keyof typeof coreEvidenceKinds;
+}
+
+/** Evidence the label model reads from other schemes, with its meaning. */
+export const coreEvidenceKinds = {
+  'iptc-digital-source-type': 'an IPTC DigitalSourceType in XMP; a trace under Measures Art. 6(3) when it names a trained-algorithm source',
+  'c2pa-manifest': 'a C2PA manifest store; a trace when its actions name a trained-algorithm digital source type',
+} as const;
+export type EvidenceKind = EvidenceKindsByPackage[keyof EvidenceKindsByPackage];
+
+/** The labeling scheme a piece of evidence belongs to. */
+export type EvidenceScheme = 'c2pa' | 'iptc' | 'vendor' | 'explicit' | 'watermark';
+
+/** Signs of AI generation other than an Annex E metadata label (IPTC source type, C2PA manifest, explicit labels). */
 export interface Evidence {
-  /** e.g. 'explicit-text-label', 'iptc-digital-source-type', 'c2pa-manifest'. */
-  readonly kind: string;
+  readonly kind: EvidenceKind;
+  readonly scheme: EvidenceScheme;
   readonly detail: string;
   readonly where?: string;
   /**
-   * Whether this is a trace of AI generation in the sense of Measures Art. 6(3).
-   * When absent, `isAiTrace` decides by kind (a C2PA manifest alone is not one).
+   * Whether this is a trace of AI generation in the sense of Measures Art. 6(3): an explicit
+   * label or an IPTC trainedAlgorithmicMedia is; a C2PA manifest that asserts nothing about AI is not.
    */
-  readonly aiTrace?: boolean;
+  readonly aiTrace: boolean;
   /**
    * The Art. 6 level the trace itself expresses, where it says one: a producer's prompt
    * (人工智能生成) says `confirmed`, a platform's 可能为 prompt `possible` and its 疑似 prompt
@@ -78,9 +99,14 @@ export interface ReadResult {
 
 export interface WriteOptions {
   /** Override the guide's form for the canonical carrier. */
-  readonly form?: LabelForm;
-  /** Format-specific extras, e.g. `{ exifUserComment: true }` for JPEG. */
-  readonly extras?: Readonly<Record<string, unknown>>;
+  readonly form?: LabelForm | undefined;
+  /** Also write IPTC DigitalSourceType trainedAlgorithmicMedia where the label goes into XMP (dual labeling). */
+  readonly iptc?: boolean | undefined;
+  /**
+   * Also write the label, in the wrapped form, into the alternative carrier the image guide's
+   * Annex B shows where the format has one (PNG tEXt `AIGC`, JPEG EXIF UserComment).
+   */
+  readonly alternativeCarrier?: boolean | undefined;
 }
 
 export interface WriteResult extends WritePlan {
@@ -88,14 +114,26 @@ export interface WriteResult extends WritePlan {
 }
 
 /**
- * A format handler: the descriptor plus `read` and `write`. Handlers never mutate
- * their input, and `write` must leave exactly one label in the file: every
- * existing AIGC carrier is replaced, never added to (GB 45438 §6.1 c)).
+ * A format module: everything the toolkit can do with one format, declared in the format's
+ * folder, so the facade runs one generic pipeline and adding a format is one folder plus one
+ * registry line (CONTRIBUTING.md). Handlers never mutate their input, and `write` must leave
+ * exactly one label in the file: every existing AIGC carrier is replaced, never added to
+ * (GB 45438 §6.1 c)).
  */
-export interface FormatHandler extends FormatDescriptor {
+export interface FormatModule extends FormatDescriptor {
   /** Every label carrier found; an empty list when there is none. Throws only on damaged input. */
   read(source: ByteSource): Promise<ReadResult>;
-  /** A plan for the labeled file. */
+  /**
+   * A plan for the labeled file. Absent for a format with no metadata carrier (plain text),
+   * which can carry only its explicit label.
+   */
+  write?(source: ByteSource, label: AigcLabel, options?: WriteOptions): Promise<WriteResult>;
+  /** The explicit label (visible, audible or a text prompt) this format takes, or why it takes none here. */
+  readonly explicit?: ExplicitCapability | ExplicitUnsupported;
+}
+
+/** A format module with a metadata carrier: every format but plain text. */
+export interface FormatHandler extends FormatModule {
   write(source: ByteSource, label: AigcLabel, options?: WriteOptions): Promise<WriteResult>;
 }
 

@@ -10,6 +10,7 @@ export * from './containers/xmp.js';
 export * from './containers/xmp-label.js';
 export * from './decode.js';
 export * from './errors.js';
+export * from './explicit.js';
 export * from './findings.js';
 export * from './format.js';
 export * from './label.js';

@@ -1,7 +1,7 @@
 import { type ByteSource, bytesSource, materialize, type WritePlan } from './binary/source.js';
-import { InvalidLabelError, LabelConflictError, WriteVerificationError } from './errors.js';
+import { InvalidLabelError, LabelConflictError, UnsupportedFormatError, WriteVerificationError } from './errors.js';
 import { type Finding, finding, Rules } from './findings.js';
-import type { FormatHandler, LabelCarrier, ReadResult, WriteOptions } from './format.js';
+import type { FormatModule, LabelCarrier, ReadResult, WriteOptions } from './format.js';
 import { type AigcLabel, encodeBare, sameLabel } from './label.js';
 import { validateLabel } from './validate.js';
 
@@ -57,9 +57,7 @@ export function summarizeCarriers(read: ReadResult): LabelSummary {
 
 export interface WriteLabelOptions extends WriteOptions {
   /** Replace a label from another producer. Without it that is a LabelConflictError. */
-  readonly force?: boolean;
-  /** What the source already says, when the caller has just read it (saves a second read). */
-  readonly before?: LabelSummary;
+  readonly force?: boolean | undefined;
 }
 
 /**
@@ -91,15 +89,22 @@ export interface PlannedWrite {
  * (`verifyWritten`).
  */
 export async function planLabelWrite(
-  handler: FormatHandler,
+  handler: FormatModule,
   source: ByteSource,
   label: AigcLabel,
   options: WriteLabelOptions = {},
+  /** What the source already says, when the caller has just read it (saves a second read). */
+  known?: LabelSummary,
 ): Promise<PlannedWrite> {
   const problems = validateLabel(label, 'write').filter((f) => f.severity === 'error');
   if (problems.length > 0) throw new InvalidLabelError(problems.map((p) => p.message).join('; '));
-  const before = options.before ?? summarizeCarriers(await handler.read(source));
+  const before = known ?? summarizeCarriers(await handler.read(source));
   const others = otherProducers(before, label, options.force);
+  if (!handler.write) {
+    throw new UnsupportedFormatError(
+      `${handler.id}: ${handler.name} has no metadata carrier for an implicit label (${handler.carrier}); only an explicit label can be added`,
+    );
+  }
   const result = await handler.write(source, label, options);
   const findings = [...result.findings];
   if (others[0]) {
@@ -114,7 +119,7 @@ export async function planLabelWrite(
  * Reads a written file back and checks that every carrier holds exactly `label`.
  * Throws WriteVerificationError otherwise, so a bad write is never kept.
  */
-export async function verifyWritten(handler: FormatHandler, written: ByteSource, label: AigcLabel): Promise<LabelSummary> {
+export async function verifyWritten(handler: FormatModule, written: ByteSource, label: AigcLabel): Promise<LabelSummary> {
   let read: ReadResult;
   try {
     read = await handler.read(written);
@@ -140,7 +145,7 @@ export interface LabeledBytes {
 
 /** In-memory label write: plan, assemble, read back. */
 export async function labelBytes(
-  handler: FormatHandler,
+  handler: FormatModule,
   input: Uint8Array,
   label: AigcLabel,
   options: WriteLabelOptions = {},

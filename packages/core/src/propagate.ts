@@ -9,9 +9,9 @@ export interface PropagationElements {
   /** The platform's id for this content (PropagateID). */
   readonly propagateId: string;
   /** Platform security data (ReservedCode2); the existing value is kept when omitted. */
-  readonly reservedCode2?: string;
+  readonly reservedCode2?: string | undefined;
   /** For possible/suspected content: who the uploader says produced it, if anyone. */
-  readonly declaredProducer?: string;
+  readonly declaredProducer?: string | undefined;
 }
 
 /**

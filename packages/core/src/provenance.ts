@@ -41,6 +41,7 @@ export function findDigitalSourceTypes(xml: string): string[] {
 export function xmpEvidence(xml: string, where: string): Evidence[] {
   return findDigitalSourceTypes(xml).map((type) => ({
     kind: 'iptc-digital-source-type',
+    scheme: 'iptc',
     detail: type,
     where,
     aiTrace: AI_DIGITAL_SOURCE_TYPES.includes(type),
@@ -82,6 +83,7 @@ export function c2paEvidence(manifestStore: Uint8Array, where: string): Evidence
   const hasStore = indexOfBytes(manifestStore, C2PA_LABEL) >= 0;
   return {
     kind: 'c2pa-manifest',
+    scheme: 'c2pa',
     detail: `C2PA manifest store${hasStore ? '' : ' (unlabeled JUMBF)'}${types.size ? `, digital source type ${[...types].join(', ')}` : ''}`,
     where,
     aiTrace: ai.length > 0,

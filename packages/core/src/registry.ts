@@ -1,9 +1,9 @@
 import { UnknownFormatError } from './errors.js';
 import { type Finding, finding, Rules } from './findings.js';
-import type { FormatHandler } from './format.js';
+import type { FormatModule } from './format.js';
 
 export interface Resolution {
-  readonly handler: FormatHandler;
+  readonly handler: FormatModule;
   readonly findings: readonly Finding[];
 }
 
@@ -19,9 +19,9 @@ export function extensionOf(filename: string): string {
  * match and the extension names neither: the earlier one wins.
  */
 export class FormatRegistry {
-  readonly #handlers: readonly FormatHandler[];
+  readonly #handlers: readonly FormatModule[];
 
-  constructor(handlers: readonly FormatHandler[]) {
+  constructor(handlers: readonly FormatModule[]) {
     const ids = new Set<string>();
     for (const h of handlers) {
       if (ids.has(h.id)) throw new TypeError(`Expected unique handler ids but received "${h.id}" twice`);
@@ -30,15 +30,15 @@ export class FormatRegistry {
     this.#handlers = handlers;
   }
 
-  list(): readonly FormatHandler[] {
+  list(): readonly FormatModule[] {
     return this.#handlers;
   }
 
-  get(id: string): FormatHandler | undefined {
+  get(id: string): FormatModule | undefined {
     return this.#handlers.find((h) => h.id === id);
   }
 
-  byExtension(extension: string): FormatHandler | undefined {
+  byExtension(extension: string): FormatModule | undefined {
     const ext = extension.toLowerCase().replace(/^\./, '');
     return this.#handlers.find((h) => h.extensions.includes(ext));
   }
@@ -74,7 +74,7 @@ export class FormatRegistry {
   }
 }
 
-function safeSniff(handler: FormatHandler, head: Uint8Array): boolean {
+function safeSniff(handler: FormatModule, head: Uint8Array): boolean {
   try {
     return handler.sniff(head);
   } catch {

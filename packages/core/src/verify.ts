@@ -1,18 +1,6 @@
 import type { Evidence } from './format.js';
 import type { AigcLabel } from './label.js';
 
-/** Evidence kinds that are traces of AI generation by themselves (Measures Art. 6(3)). */
-export const AI_TRACE_KINDS: ReadonlySet<string> = new Set([
-  'explicit-text-label',
-  'explicit-image-label',
-  'explicit-video-label',
-  'audio-rhythm-label',
-  'audio-voice-label',
-  'iptc-digital-source-type',
-]);
-
-export const isAiTrace = (evidence: Evidence): boolean => evidence.aiTrace ?? AI_TRACE_KINDS.has(evidence.kind);
-
 /**
  * What a platform must show (Measures Art. 6): `confirmed` 属于 (a metadata label
  * says AI-generated), `possible` 可能为 (no label, the user declared it),
@@ -61,7 +49,7 @@ export function decideOutcome(input: DecisionInput): Decision {
       prompt: PLATFORM_PROMPTS.possible,
     };
   }
-  const traces = (input.traces ?? []).filter(isAiTrace);
+  const traces = (input.traces ?? []).filter((t) => t.aiTrace);
   if (traces.length > 0) {
     return {
       outcome: 'suspected',

@@ -32,12 +32,12 @@ describe('IPTC DigitalSourceType', () => {
 
   it('writes trainedAlgorithmicMedia beside TC260:AIGC in the same packet when asked', () => {
     const json = encodeBare(createLabel({ producer: 'p', produceId: 'i' }));
-    const dual = labelXmpPacket(null, json, { extras: { iptc: true } });
+    const dual = labelXmpPacket(null, json, { iptc: true });
     expect(findDigitalSourceTypes(dual)).toEqual(['trainedAlgorithmicMedia']);
     expect(findAigcInXmp(dual)[0].value).toBe(json);
     expect(findDigitalSourceTypes(labelXmpPacket(null, json))).toEqual([]);
     // idempotent: a second write adds no second property
-    expect(findDigitalSourceTypes(labelXmpPacket(dual, json, { extras: { iptc: true } }))).toEqual(['trainedAlgorithmicMedia']);
+    expect(findDigitalSourceTypes(labelXmpPacket(dual, json, { iptc: true }))).toEqual(['trainedAlgorithmicMedia']);
     expect(buildXmpPacket(json)).not.toContain('Iptc4xmpExt');
   });
 });

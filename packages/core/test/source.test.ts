@@ -75,13 +75,19 @@ describe('decideOutcome (Measures Art. 6)', () => {
   it('follows the four branches', () => {
     expect(decideOutcome({ label }).outcome).toBe('confirmed');
     expect(decideOutcome({ label: null, declared: true }).outcome).toBe('possible');
-    expect(decideOutcome({ label: null, traces: [{ kind: 'explicit-text-label', detail: 'AI生成' }] }).outcome).toBe('suspected');
+    expect(
+      decideOutcome({ label: null, traces: [{ kind: 'explicit-text-label', scheme: 'explicit', aiTrace: true, detail: 'AI生成' }] })
+        .outcome,
+    ).toBe('suspected');
     expect(decideOutcome({ label: null }).outcome).toBe('none');
   });
   it('does not count a C2PA manifest alone as a trace of AI generation', () => {
-    expect(decideOutcome({ label: null, traces: [{ kind: 'c2pa-manifest', detail: 'manifest store' }] }).outcome).toBe('none');
     expect(
-      decideOutcome({ label: null, traces: [{ kind: 'c2pa-manifest', detail: 'trainedAlgorithmicMedia', aiTrace: true }] }).outcome,
+      decideOutcome({ label: null, traces: [{ kind: 'c2pa-manifest', scheme: 'c2pa', aiTrace: false, detail: 'manifest store' }] }).outcome,
+    ).toBe('none');
+    expect(
+      decideOutcome({ label: null, traces: [{ kind: 'c2pa-manifest', scheme: 'c2pa', detail: 'trainedAlgorithmicMedia', aiTrace: true }] })
+        .outcome,
     ).toBe('suspected');
   });
   it('keeps a platform-written Label 2 or 3', () => {

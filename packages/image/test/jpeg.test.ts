@@ -73,7 +73,7 @@ describe('jpeg writer', () => {
     const plain = await labelBytes(jpeg, await sample(), label);
     expect((await jpeg.read(bytesSource(plain.bytes))).carriers.map((c) => c.carrier)).toEqual(['xmp']);
     const input = await toBytes(gradient().jpeg().withMetadata({ orientation: 8 }));
-    const { bytes } = await labelBytes(jpeg, input, label, { extras: { exifUserComment: true } });
+    const { bytes } = await labelBytes(jpeg, input, label, { alternativeCarrier: true });
     const read = await jpeg.read(bytesSource(bytes));
     expect(read.carriers.map((c) => [c.carrier, c.form])).toEqual([
       ['xmp', 'bare'],
@@ -89,8 +89,8 @@ describe('jpeg writer', () => {
     expect((await jpeg.read(bytesSource(again.bytes))).carriers.map((c) => c.carrier)).toEqual(['xmp']);
   });
 
-  it('adds IPTC DigitalSourceType beside TC260:AIGC when extras.iptc asks for dual labeling', async () => {
-    const { bytes } = await labelBytes(jpeg, await sample(), sampleLabel(), { extras: { iptc: true } });
+  it('adds IPTC DigitalSourceType beside TC260:AIGC when iptc asks for dual labeling', async () => {
+    const { bytes } = await labelBytes(jpeg, await sample(), sampleLabel(), { iptc: true });
     const read = await jpeg.read(bytesSource(bytes));
     expect(read.evidence?.map((e) => [e.kind, e.detail, e.aiTrace])).toEqual([
       ['iptc-digital-source-type', 'trainedAlgorithmicMedia', true],

@@ -53,7 +53,7 @@ describe('png writer', () => {
     const label = sampleLabel();
     const plain = await labelBytes(png, input, label);
     expect((await png.read(bytesSource(plain.bytes))).carriers.map((c) => c.carrier)).toEqual(['xmp']);
-    const both = await labelBytes(png, input, label, { extras: { pngText: true } });
+    const both = await labelBytes(png, input, label, { alternativeCarrier: true });
     expect((await png.read(bytesSource(both.bytes))).carriers.map((c) => [c.carrier, c.form])).toEqual([
       ['xmp', 'bare'],
       ['png-text', 'wrapped'],

@@ -1,11 +1,21 @@
 import type { FormatHandler } from '@aigc-label/core';
-import { avi } from './avi/index.js';
-import { flv } from './flv/index.js';
-import { matroska } from './matroska/index.js';
-import { mp4 } from './mp4/index.js';
+import { aviWithLabels } from './avi/index.js';
+import type { VideoLabelTools } from './explicit/capability.js';
+import { flvWithLabels } from './flv/index.js';
+import { matroskaWithLabels } from './matroska/index.js';
+import { mp4WithLabels } from './mp4/index.js';
 
-/** Video handlers in sniffing order. */
-export const videoHandlers: readonly FormatHandler[] = [mp4, matroska, avi, flv];
+export { avi } from './avi/index.js';
+export { flv } from './flv/index.js';
+export { matroska } from './matroska/index.js';
+export { mp4 } from './mp4/index.js';
+
+/** Video format modules in sniffing order, with the tools their visible labels borrow from the image and audio packages. */
+export const videoHandlers = (tools: VideoLabelTools): readonly FormatHandler[] => [
+  mp4WithLabels(tools),
+  matroskaWithLabels(tools),
+  aviWithLabels(tools),
+  flvWithLabels(tools),
+];
 export * from './explicit/index.js';
-export { planMatroskaAvcParameterSets } from './matroska/parameter-sets.js';
-export { type AvcParameterSets, planAvcParameterSets, withAvcParameterSets } from './mp4/parameter-sets.js';
+export * from './rules.js';

@@ -22,6 +22,7 @@ import {
 import { id3LabelCarriers, rewriteId3Label } from '../id3/label.js';
 import { afterLeadingId3Tags, readLeadingId3Tags } from '../id3/leading.js';
 import { id3TagSize, isId3Header } from '../id3/tag.js';
+import { audibleLabel } from '../rhythm/capability.js';
 import {
   parseVorbisComments,
   serializeVorbisComments,
@@ -30,6 +31,11 @@ import {
   withLabelComment,
   withoutLabelComments,
 } from '../vorbis-comment/index.js';
+
+/** Findings only this format emits, with their meaning (the README's rule table is generated from these). */
+export const flacRules = {
+  'flac/metadata-grew': 'no room in PADDING; the audio frames moved (info)',
+} as const;
 
 /** FLAC metadata blocks (FLAC format §METADATA_BLOCK_HEADER): 1 bit last, 7 bits type, 24-bit BE length. */
 interface FlacBlock {
@@ -94,6 +100,8 @@ export const flac: FormatHandler = {
   extensions: ['flac'],
   mimeTypes: ['audio/flac', 'audio/x-flac'],
   carrier: 'VORBIS_COMMENT block, AIGC= comment',
+  rules: flacRules,
+  explicit: audibleLabel,
   sniff(head) {
     if (startsWith(head, FLAC_MAGIC)) return true;
     // Some taggers put an ID3v2 tag before "fLaC" (not in the FLAC format, but common).

@@ -9,6 +9,7 @@ import {
   type WriteOptions,
   type WriteResult,
 } from '@aigc-label/core';
+import { audibleLabel } from '../rhythm/capability.js';
 
 /** ISO-BMFF brands of audio-only files (Apple M4A/M4B/M4P, Adobe F4A/F4B). */
 const AUDIO_BRANDS = new Set(['M4A ', 'M4B ', 'M4P ', 'F4A ', 'F4B ']);
@@ -30,6 +31,7 @@ export const m4a: FormatHandler = {
   extensions: ['m4a', 'm4b', 'm4p', 'f4a'],
   mimeTypes: ['audio/mp4', 'audio/x-m4a'],
   carrier: 'moov/udta/meta mdta key AIGC (ilst UTF-8 data)',
+  explicit: audibleLabel,
   sniff: hasAudioBrand,
 
   async read(source: ByteSource): Promise<ReadResult> {

@@ -16,6 +16,12 @@ import { readAppendedId3Tag } from '../id3/appended.js';
 import { AIGC_DESCRIPTION, id3LabelCarriers, rewriteId3Label } from '../id3/label.js';
 import { afterLeadingId3Tags, type LeadingId3Tag, readLeadingId3Tags } from '../id3/leading.js';
 import { buildId3Tag, buildUserTextFrame, id3TagSize, isId3Header, newId3v24 } from '../id3/tag.js';
+import { audibleLabel } from '../rhythm/capability.js';
+
+/** Findings only this format emits, with their meaning (the README's rule table is generated from these). */
+export const mp3Rules = {
+  'id3/tag-resized': 'the ID3 tag changed size; the audio after it moved (info)',
+} as const;
 
 /** Padding given to a new or grown tag, so the next relabel fits without moving the audio. */
 const newTagPaddingInBytes = 1024;
@@ -30,6 +36,8 @@ export const mp3: FormatHandler = {
   extensions: ['mp3'],
   mimeTypes: ['audio/mpeg'],
   carrier: 'ID3v2 TXXX frame, description AIGC',
+  rules: mp3Rules,
+  explicit: audibleLabel,
   sniff(head) {
     if (!isId3Header(head)) return isLayer3Sync(head, 0);
     // An ID3 tag also prefixes some FLAC and AAC files: look past it when it fits in the head.

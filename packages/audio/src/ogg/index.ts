@@ -18,8 +18,14 @@ import {
   type WriteOptions,
   type WriteResult,
 } from '@aigc-label/core';
+import { audibleLabel } from '../rhythm/capability.js';
 import { parseVorbisComments, serializeVorbisComments, vorbisLabelCarriers, withLabelComment } from '../vorbis-comment/index.js';
 import { HEADER_BOS, OGG_CAPTURE, type OggPage, pageCrc, paginateHeaderPackets, readPage } from './pages.js';
+
+/** Findings only this format emits, with their meaning (the README's rule table is generated from these). */
+export const oggRules = {
+  'ogg/renumbered': 'the comment header spans a different number of pages; later page numbers shifted (info)',
+} as const;
 
 /** Header packets of the codecs the audio guide covers: identification, comment, (Vorbis) setup. */
 const CODECS = {
@@ -135,6 +141,8 @@ export const ogg: FormatHandler = {
   extensions: ['ogg', 'oga', 'opus'],
   mimeTypes: ['audio/ogg', 'audio/opus'],
   carrier: 'Vorbis comment header (\\x03vorbis / OpusTags), AIGC= comment',
+  rules: oggRules,
+  explicit: audibleLabel,
   sniff(head) {
     if (head.length < 28 || !startsWith(head, OGG_CAPTURE)) return false;
     const dataStart = 27 + head[26];

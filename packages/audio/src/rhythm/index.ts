@@ -4,5 +4,6 @@ export * from '../pcm/index.js';
 export * from '../voice/index.js';
 export * from './apply.js';
 export * from './audible.js';
+export * from './capability.js';
 export * from './detect.js';
 export * from './generate.js';

@@ -21,6 +21,12 @@ import {
 } from '@aigc-label/core';
 import { id3LabelCarriers, rewriteId3Label } from '../id3/label.js';
 import { parseId3Tag } from '../id3/tag.js';
+import { audibleLabel } from '../rhythm/capability.js';
+
+/** Findings only this format emits, with their meaning (the README's rule table is generated from these). */
+export const wavRules = {
+  'wav/sizes-fixed': 'the real RIFF and data sizes replaced streaming placeholders (info)',
+} as const;
 
 /** The chunk id the audio guide names for WAV (TC260-PG-202510A): a top-level RIFF chunk `AIGC` holding the JSON. */
 const AIGC_CHUNK = 'AIGC';
@@ -104,7 +110,9 @@ export const wav: FormatHandler = {
   extensions: ['wav', 'wave'],
   mimeTypes: ['audio/wav', 'audio/x-wav', 'audio/vnd.wave'],
   carrier: 'RIFF chunk AIGC',
+  rules: wavRules,
   // RIFF, and RF64/BW64 (EBU Tech 3306) whose 64-bit sizes live in a ds64 chunk.
+  explicit: audibleLabel,
   sniff: (head) =>
     head.length >= 12 &&
     (startsWith(head, utf8('RIFF')) || startsWith(head, utf8('RF64')) || startsWith(head, utf8('BW64'))) &&

@@ -7,8 +7,8 @@ import { fileStamp, ReportWriter, readDone } from './report-file.js';
 export interface BatchOptions extends ExpandOptions {
   readonly verb: Verb;
   readonly inputs: readonly string[];
-  /** Per-file job options (e.g. the output path for `label -o DIR`). */
-  readonly optionsFor: (input: InputFile) => Readonly<Record<string, unknown>>;
+  /** The job for one file (e.g. with the output path for `label -o DIR`). */
+  readonly jobFor: (input: InputFile) => Job;
   readonly concurrency: number;
   readonly reportPath?: string | undefined;
   readonly resume?: boolean | undefined;
@@ -33,7 +33,8 @@ export async function runBatch(options: BatchOptions): Promise<BatchOutcome> {
   const writer = options.reportPath ? new ReportWriter(options.reportPath, options.resume === true) : null;
   const pool = createPool(options.concurrency);
   const progress = options.progress ? new Progress(options.progress) : null;
-  const results: JobResult[] = [];
+  // In input order; a slot stays empty when its job was cancelled (Ctrl-C).
+  const results: (JobResult | undefined)[] = [];
   const inFlight = new Set<Promise<void>>();
   let skipped = 0;
   let discovered = 0;
@@ -55,14 +56,13 @@ export async function runBatch(options: BatchOptions): Promise<BatchOutcome> {
       discovered++;
       progress?.discovered(discovered, false);
       const index = results.length;
-      results.push(undefined as unknown as JobResult);
-      const job: Job = { verb: options.verb, file: input.file, options: options.optionsFor(input) };
+      results.push(undefined);
+      const job = options.jobFor(input);
       const task = pool.run(job).then((result) => {
         if (options.stopped?.()) pool.cancelQueued();
         if (result === null) return;
         results[index] = result;
-        if (writer && stamp)
-          writer.write({ verb: options.verb, file: input.file, ok: result.ok, ...stamp, report: result.report as Record<string, unknown> });
+        if (writer && stamp) writer.write({ verb: options.verb, file: input.file, ok: result.ok, ...stamp, report: result.report });
         progress?.tick(!result.ok);
       });
       inFlight.add(task);
@@ -78,5 +78,5 @@ export async function runBatch(options: BatchOptions): Promise<BatchOutcome> {
     await writer?.close();
   }
   if (options.stopped?.()) interrupted = true;
-  return { results: results.filter(Boolean), skipped, interrupted };
+  return { results: results.filter((r): r is JobResult => r !== undefined), skipped, interrupted };
 }

@@ -1,28 +1,46 @@
 import {
-  defaultRegistry,
+  type DetectOptions,
+  type DetectReport,
   detectFile,
   type ErrorReport,
-  extensionOf,
+  type FileIoOptions,
+  jobCost,
   type LabelFileOptions,
+  type LabelReport,
   labelFile,
+  type OutputOptions,
   type PropagateOptions,
+  type PropagateResult,
   propagateFile,
   REPORT_SCHEMA_VERSION,
+  type VerifyOptions,
+  type VerifyReport,
   verifyFile,
 } from 'aigc-label';
 
-export type Verb = 'label' | 'detect' | 'verify' | 'inspect' | 'propagate';
+/**
+ * Everything a worker needs to process one file: plain data (it crosses thread boundaries),
+ * typed per verb.
+ */
+export type Job =
+  | { readonly verb: 'label'; readonly file: string; readonly options: LabelFileOptions }
+  | { readonly verb: 'detect' | 'inspect'; readonly file: string; readonly options: DetectOptions }
+  | { readonly verb: 'verify'; readonly file: string; readonly options: VerifyOptions }
+  | { readonly verb: 'propagate'; readonly file: string; readonly options: PropagateOptions & OutputOptions };
 
-/** Everything a worker needs to process one file; plain data so it crosses thread boundaries. */
-export interface Job {
-  readonly verb: Verb;
-  readonly file: string;
-  readonly options: Readonly<Record<string, unknown>>;
+export type Verb = Job['verb'];
+
+/** What a verb's job reports when it succeeds. */
+export interface ReportOf {
+  label: LabelReport;
+  detect: DetectReport;
+  inspect: DetectReport;
+  verify: VerifyReport;
+  propagate: PropagateResult;
 }
+export type Report = ReportOf[Verb];
 
-export type JobResult =
-  | { readonly ok: true; readonly report: Record<string, unknown> }
-  | { readonly ok: false; readonly report: ErrorReport };
+export type JobResult<R = Report> = { readonly ok: true; readonly report: R } | { readonly ok: false; readonly report: ErrorReport };
 
 export const errorReport = (file: string, error: unknown): ErrorReport => ({
   schemaVersion: REPORT_SCHEMA_VERSION,
@@ -34,44 +52,35 @@ export const errorReport = (file: string, error: unknown): ErrorReport => ({
 export const THREAD_CAPACITY = 8;
 
 /**
- * A job's share of a thread. Reading or writing metadata mostly waits on the disk, so
- * eight overlap on one thread; decoding media (a visible or audible label, OCR, the
- * rhythm search) keeps a core busy, or runs ffmpeg, and takes a whole thread.
+ * A job's share of a thread. Reading or writing metadata mostly waits on the disk, so eight
+ * overlap on one thread; decoding media (the format module's cost class for what this job
+ * does) keeps a core busy, or runs ffmpeg, and takes a whole thread.
  */
-export function jobWeight(job: Job): number {
-  const kind = defaultRegistry.byExtension(extensionOf(job.file))?.kind;
-  const { explicit, ocr, rhythm, visiblePrompt } = job.options;
-  const decodes =
-    (job.verb === 'label' && explicit !== false && kind !== 'text') ||
-    (job.verb === 'propagate' && visiblePrompt === true && kind !== 'text') ||
-    (job.verb !== 'label' && ocr === true && (kind === 'image' || kind === 'video')) ||
-    (job.verb !== 'label' && rhythm !== false && (kind === 'audio' || kind === 'video'));
-  return decodes ? THREAD_CAPACITY : 1;
-}
+export const jobWeight = (job: Job): number => (jobCost(job) === 'media' ? THREAD_CAPACITY : 1);
 
 /** Runs one job through the library facade; never throws. */
 export async function runJob(job: Job): Promise<JobResult> {
   try {
-    const report = await dispatch(job);
-    return { ok: true, report: report as unknown as Record<string, unknown> };
+    return { ok: true, report: await dispatch(job) };
   } catch (error) {
     return { ok: false, report: errorReport(job.file, error) };
   }
 }
 
-function dispatch(job: Job) {
-  // A batch thread does nothing but these jobs: synchronous calls for small files cost a tenth
-  // of the CPU of thread-pool round trips, and block nothing else.
-  const options = { ...job.options, blockingIo: true };
+// A batch thread does nothing but these jobs: synchronous calls for small files cost a tenth
+// of the CPU of thread-pool round trips, and block nothing else.
+const blocking: FileIoOptions = { blockingIo: true };
+
+function dispatch(job: Job): Promise<Report> {
   switch (job.verb) {
     case 'label':
-      return labelFile(job.file, options as unknown as LabelFileOptions);
+      return labelFile(job.file, { ...job.options, ...blocking });
     case 'detect':
     case 'inspect':
-      return detectFile(job.file, options);
+      return detectFile(job.file, { ...job.options, ...blocking });
     case 'verify':
-      return verifyFile(job.file, options);
+      return verifyFile(job.file, { ...job.options, ...blocking });
     case 'propagate':
-      return propagateFile(job.file, options as unknown as PropagateOptions);
+      return propagateFile(job.file, { ...job.options, ...blocking });
   }
 }

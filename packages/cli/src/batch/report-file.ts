@@ -1,5 +1,6 @@
 import { type FileHandle, open, readFile, stat } from 'node:fs/promises';
-import type { Verb } from './jobs.js';
+import type { ErrorReport } from 'aigc-label';
+import type { Report, Verb } from './jobs.js';
 
 /** One line of a `--report` JSON Lines file: the file's report plus what `--resume` needs. */
 export interface ReportLine {
@@ -8,7 +9,7 @@ export interface ReportLine {
   readonly ok: boolean;
   readonly size: number | null;
   readonly mtimeMs: number | null;
-  readonly report: Record<string, unknown>;
+  readonly report: Report | ErrorReport;
 }
 
 /** Files a previous run finished successfully, with the size and mtime they had then. */

@@ -22,7 +22,6 @@ import {
   DEFAULT_POSITION,
   DEFAULT_WORDING,
   ENGLISH_LINE,
-  ExplicitRules,
   type LabelBox,
   MIN_LEGIBLE_INK_PX,
   MIN_TEXT_HEIGHT_RATIO,
@@ -102,13 +101,13 @@ function planLabel(width: number, height: number, options: VisibleLabelOptions):
     for (tile = layoutTile(font, lines, inkHeight); inkHeight >= 1 && !fits(tile); tile = layoutTile(font, lines, inkHeight)) inkHeight--;
     if (inkHeight < 1) throw new InvalidLabelError(`a ${width}×${height} image has no room for the label "${lines.join(' ')}"`);
     findings.push(
-      finding(ExplicitRules.noncompliantFit, 'warning', `label shrunk to ${inkHeight} px text to fit a ${width}×${height} image`),
+      finding('gb45438/5.2e-noncompliant-fit', 'warning', `label shrunk to ${inkHeight} px text to fit a ${width}×${height} image`),
     );
   }
   if (inkHeight < MIN_TEXT_HEIGHT_RATIO * shortest) {
     findings.push(
       finding(
-        ExplicitRules.textHeight,
+        'gb45438/5.2e-text-height',
         'error',
         `label text is ${inkHeight} px tall, ${((100 * inkHeight) / shortest).toFixed(1)}% of the shortest side; GB 45438 §5.2 e) requires ≥ 5%`,
       ),

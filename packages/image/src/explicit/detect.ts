@@ -12,7 +12,7 @@ import {
 import type { Line, PSM, Worker } from 'tesseract.js';
 import { imageError } from './apply.js';
 import { colourKey, invertedLuma } from './ocr-preprocess.js';
-import { DEFAULT_PIXEL_LIMIT, ExplicitRules, type LabelPosition, MIN_TEXT_HEIGHT_RATIO } from './options.js';
+import { DEFAULT_PIXEL_LIMIT, type LabelPosition, MIN_TEXT_HEIGHT_RATIO } from './options.js';
 import { sharp } from './sharp.js';
 
 const require = createRequire(import.meta.url);
@@ -55,7 +55,7 @@ export interface DetectVisibleLabelsOptions {
 }
 
 /** Rule id of an OCR engine failure: detection could not run, which is not the same as "no label". */
-export const OCR_FAILED_RULE = 'ocr/failed';
+export const OCR_FAILED_RULE = 'ocr/failed' as const;
 
 // Lines Tesseract is less sure of than this are noise, not labels.
 const MIN_LINE_CONFIDENCE = 40;
@@ -540,7 +540,7 @@ async function readLabels(
     if (label.textHeightRatio >= MIN_TEXT_HEIGHT_RATIO) continue;
     findings.push(
       finding(
-        ExplicitRules.textHeight,
+        'gb45438/5.2e-text-height',
         'warning',
         `visible label "${label.wording.normalised}" is ${(100 * label.textHeightRatio).toFixed(1)}% of the shortest side; GB 45438 §5.2 e) requires ≥ 5%`,
         label.position,

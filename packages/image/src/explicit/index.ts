@@ -1,4 +1,5 @@
 export { applyVisibleLabel, type LabelPngResult, renderLabelPng, type VisibleLabelResult } from './apply.js';
+export { readVisibleLabels, visibleImageLabel } from './capability.js';
 export { contrastRatio, type LabelContrast, MIN_CONTRAST, relativeLuminance } from './contrast.js';
 export {
   type DetectedLabel,
@@ -11,7 +12,6 @@ export {
 } from './detect.js';
 export { estimateJpegEncoding, type JpegEncoding } from './jpeg-quality.js';
 export {
-  ExplicitRules,
   LABEL_POSITIONS,
   type LabelBox,
   type LabelPosition,

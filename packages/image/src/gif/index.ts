@@ -24,6 +24,7 @@ import {
   type WriteResult,
   xmpEvidence,
 } from '@aigc-label/core';
+import { visibleImageLabel } from '../explicit/capability.js';
 import { type ByteEdit, mergeEdits, xmpCarriers } from '../shared/carriers.js';
 
 /** A block of the GIF89a data stream after the logical screen descriptor (GIF89a spec §§17-27). */
@@ -119,6 +120,7 @@ export const gif: FormatHandler = {
   extensions: ['gif'],
   mimeTypes: ['image/gif'],
   carrier: 'Application Extension "XMP DataXMP", XMP TC260:AIGC',
+  explicit: visibleImageLabel,
   sniff: (head) => head.length >= 6 && (fromAscii(head, 0, 6) === 'GIF89a' || fromAscii(head, 0, 6) === 'GIF87a'),
 
   async read(source: ByteSource): Promise<ReadResult> {

@@ -31,6 +31,7 @@ import {
   type WriteResult,
   xmpEvidence,
 } from '@aigc-label/core';
+import { visibleImageLabel } from '../explicit/capability.js';
 import { type ByteEdit, c2paInvalidatedFinding, xmpCarriers } from '../shared/carriers.js';
 import { rewriteExifPayload } from '../shared/exif-rewrite.js';
 import { exifTextCarriers } from '../shared/tiff-ifd.js';
@@ -170,6 +171,10 @@ function makeHandler(id: 'heif' | 'avif'): FormatHandler {
     mimeTypes:
       id === 'heif' ? ['image/heic', 'image/heif', 'image/heic-sequence', 'image/heif-sequence'] : ['image/avif', 'image/avif-sequence'],
     carrier: 'mime item application/rdf+xml (iref cdsc), XMP TC260:AIGC',
+    explicit:
+      id === 'avif'
+        ? visibleImageLabel
+        : { unsupported: 'HEIC keeps its HEVC pixels here: sharp from npm has no HEVC encoder, so no visible label can be drawn' },
     sniff: (head) => {
       const list = brands(head);
       if (list.length === 0) return false;

@@ -24,6 +24,7 @@ import {
   type WriteResult,
   xmpEvidence,
 } from '@aigc-label/core';
+import { visibleImageLabel } from '../explicit/capability.js';
 import { type ByteEdit, c2paInvalidatedFinding, mergeEdits, textCarrier, xmpCarriers } from '../shared/carriers.js';
 import { rewriteExifPayload } from '../shared/exif-rewrite.js';
 import { exifTextCarriers } from '../shared/tiff-ifd.js';
@@ -121,6 +122,7 @@ export const jpeg: FormatHandler = {
   extensions: ['jpg', 'jpeg', 'jpe', 'jfif'],
   mimeTypes: ['image/jpeg'],
   carrier: 'APP1 XMP, XMP TC260:AIGC',
+  explicit: visibleImageLabel,
   sniff: (head) => head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff,
 
   async read(source: ByteSource): Promise<ReadResult> {
@@ -162,7 +164,7 @@ export const jpeg: FormatHandler = {
    * Sets TC260:AIGC in the standard XMP packet (updated in place, or a new APP1
    * right after SOI/APP0/APP1-Exif), removes AIGC properties from Extended XMP
    * and labels in other carriers (one label per file, GB 45438 §6.1 c)), and
-   * writes EXIF UserComment only when `extras.exifUserComment` asks for it.
+   * writes EXIF UserComment only when `alternativeCarrier` asks for it.
    */
   async write(source: ByteSource, label: AigcLabel, options: WriteOptions = {}): Promise<WriteResult> {
     const l = await layout(source);
@@ -199,7 +201,7 @@ export const jpeg: FormatHandler = {
       ? { start: existing.offset, end: existing.end, insert: xmpSegment }
       : { start: xmpAt, end: xmpAt, insert: xmpSegment };
 
-    const wantUserComment = options.extras?.exifUserComment === true;
+    const wantUserComment = options.alternativeCarrier === true;
     const exifLabels = l.exif ? await exifCarriers(bytes, l.exif, findings) : [];
     if (wantUserComment || exifLabels.length > 0) {
       const exifPayload = rewriteExifPayload(l.exif ? payload(bytes, l.exif) : null, {

@@ -25,6 +25,7 @@ import {
   type WriteResult,
   xmpEvidence,
 } from '@aigc-label/core';
+import { visibleImageLabel } from '../explicit/capability.js';
 import { c2paInvalidatedFinding, mergeEdits, textCarrier, xmpCarriers } from '../shared/carriers.js';
 import { listChunks, makeItxt, makeText, PNG_SIGNATURE, type PngChunk } from './chunks.js';
 
@@ -85,6 +86,7 @@ export const png: FormatHandler = {
   extensions: ['png', 'apng'],
   mimeTypes: ['image/png', 'image/apng'],
   carrier: 'iTXt XML:com.adobe.xmp, XMP TC260:AIGC',
+  explicit: visibleImageLabel,
   sniff: (head) => startsWith(head, PNG_SIGNATURE),
 
   async read(source: ByteSource): Promise<ReadResult> {
@@ -139,7 +141,7 @@ export const png: FormatHandler = {
         );
       }
     }
-    if (options.extras?.pngText === true) {
+    if (options.alternativeCarrier === true) {
       // Image guide Annex B alternative, on request only: tEXt AIGC with the wrapped form.
       edits.push({ start: edits[0].start, end: edits[0].start, insert: makeText('AIGC', encodeWrapped(label)) });
     }

@@ -24,6 +24,7 @@ import {
   type WriteResult,
   xmpEvidence,
 } from '@aigc-label/core';
+import { visibleImageLabel } from '../explicit/capability.js';
 import { type ByteEdit, xmpCarriers } from '../shared/carriers.js';
 import {
   entryBytes,
@@ -92,6 +93,7 @@ export const tiff: FormatHandler = {
   extensions: ['tif', 'tiff'],
   mimeTypes: ['image/tiff'],
   carrier: 'IFD0 tag 700 (XMP, type 7), XMP TC260:AIGC',
+  explicit: visibleImageLabel,
   sniff: (head) =>
     head.length >= 4 &&
     ((head[0] === 0x49 && head[1] === 0x49 && head[2] === 42 && head[3] === 0) ||

@@ -33,6 +33,7 @@ import {
   type WriteResult,
   xmpEvidence,
 } from '@aigc-label/core';
+import { visibleImageLabel } from '../explicit/capability.js';
 import { type ByteEdit, c2paInvalidatedFinding, mergeEdits, xmpCarriers } from '../shared/carriers.js';
 import { rewriteExifPayload } from '../shared/exif-rewrite.js';
 import { exifTextCarriers } from '../shared/tiff-ifd.js';
@@ -120,6 +121,7 @@ export const webp: FormatHandler = {
   extensions: ['webp'],
   mimeTypes: ['image/webp'],
   carrier: 'RIFF chunk "XMP ", XMP TC260:AIGC',
+  explicit: visibleImageLabel,
   sniff: (head) => head.length >= 12 && fromAscii(head, 0, 4) === 'RIFF' && fromAscii(head, 8, 12) === 'WEBP',
 
   async read(source: ByteSource): Promise<ReadResult> {

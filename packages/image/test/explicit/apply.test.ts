@@ -2,7 +2,7 @@ import { InvalidLabelError, LimitExceededError, MalformedInputError, Unsupported
 import ExifReader from 'exifreader';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { applyVisibleLabel, ExplicitRules, LABEL_POSITIONS, type LabelPosition, renderLabelPng } from '../../src/explicit/index.js';
+import { applyVisibleLabel, LABEL_POSITIONS, type LabelPosition, renderLabelPng } from '../../src/explicit/index.js';
 import { type Background, displayedPixels, findInk, picture, plateContrast } from './pixels.js';
 
 const u8 = (b: Uint8Array) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -290,7 +290,7 @@ describe('bad input and rule enforcement', () => {
     await expect(applyVisibleLabel(input, { textHeightRatio: 0.03 })).rejects.toThrow(/5%/);
     const result = await applyVisibleLabel(input, { textHeightRatio: 0.03, allowNoncompliant: true });
     expect(result.box.ratio).toBeLessThan(0.05);
-    expect(result.findings.map((f) => f.rule)).toContain(ExplicitRules.textHeight);
+    expect(result.findings.map((f) => f.rule)).toContain('gb45438/5.2e-text-height');
   });
 
   it('refuses an image too small for a compliant label, or fits it with findings', async () => {
@@ -298,7 +298,7 @@ describe('bad input and rule enforcement', () => {
     await expect(applyVisibleLabel(input, { text: '本内容由人工智能生成' })).rejects.toThrow(/too small/);
     const result = await applyVisibleLabel(input, { text: '本内容由人工智能生成', allowNoncompliant: true });
     // 5% of 60 px is 3 px; the label is shrunk below the 10 px legibility floor to fit, not below 5%.
-    expect(result.findings.map((f) => f.rule)).toEqual([ExplicitRules.noncompliantFit]);
+    expect(result.findings.map((f) => f.rule)).toEqual(['gb45438/5.2e-noncompliant-fit']);
     expect(result.box.x + result.box.width).toBeLessThanOrEqual(60);
   });
 

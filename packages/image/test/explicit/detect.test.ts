@@ -2,7 +2,7 @@ import { UnsupportedFormatError } from '@aigc-label/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ocrWording } from '../../src/explicit/detect.js';
 import { labelFont } from '../../src/explicit/font.js';
-import { applyVisibleLabel, detectVisibleLabels, dispose, ExplicitRules, MIN_TEXT_HEIGHT_RATIO } from '../../src/explicit/index.js';
+import { applyVisibleLabel, detectVisibleLabels, dispose, MIN_TEXT_HEIGHT_RATIO } from '../../src/explicit/index.js';
 import { colourKey, invertedLuma } from '../../src/explicit/ocr-preprocess.js';
 import { picture } from './pixels.js';
 
@@ -46,7 +46,7 @@ describe('OCR detection of visible labels (offline tesseract.js)', () => {
     const { labels, findings } = await detectVisibleLabels(labeled.bytes);
     expect(labels.map((l) => [l.wording.aiElement, l.wording.generationElement, l.position])).toEqual([['AI', '合成', 'top-left']]);
     expect(labels[0].textHeightRatio).toBeLessThan(MIN_TEXT_HEIGHT_RATIO);
-    expect(findings.map((f) => f.rule)).toEqual([ExplicitRules.textHeight]);
+    expect(findings.map((f) => f.rule)).toEqual(['gb45438/5.2e-text-height']);
   });
 
   it('finds nothing on an unlabeled picture that carries unrelated text', async () => {

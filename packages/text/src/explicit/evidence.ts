@@ -18,6 +18,8 @@ export function explicitLabelEvidence(matches: readonly ExplicitLabelMatch[]): {
     const where = `${m.position}, characters ${m.start}-${m.end}`;
     evidence.push({
       kind: 'explicit-text-label',
+      scheme: 'explicit',
+      aiTrace: true,
       detail: `${m.language === 'zh' ? 'explicit label' : 'English explicit label'} "${m.text}"`,
       where,
     });

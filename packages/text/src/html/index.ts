@@ -16,6 +16,7 @@ import {
   type WriteOptions,
   type WriteResult,
 } from '@aigc-label/core';
+import { textPrompt } from '../explicit/capability.js';
 import { findExplicitLabels } from '../explicit/detect.js';
 import { explicitLabelEvidence } from '../explicit/evidence.js';
 import { bomOf, decodeText, lineEndingOf, looksLikeText, requireUtf8, utf8ByteOffset } from '../plain/encoding.js';
@@ -113,6 +114,7 @@ export const html: FormatHandler = {
   extensions: ['html', 'htm', 'xhtml'],
   mimeTypes: ['text/html', 'application/xhtml+xml'],
   carrier: '<meta name="AIGC"> in <head> (toolkit convention; no guide clause)',
+  explicit: textPrompt('html'),
   sniff: sniffHtml,
 
   async read(source: ByteSource): Promise<ReadResult> {

@@ -14,16 +14,20 @@ import {
   readAll,
   splicePlan,
   utf8,
-  type WriteOptions,
   type WriteResult,
 } from '@aigc-label/core';
 import { isMap, isScalar, type Pair, parseDocument } from 'yaml';
+import { textPrompt } from '../explicit/capability.js';
 import { findExplicitLabels } from '../explicit/detect.js';
 import { explicitLabelEvidence } from '../explicit/evidence.js';
-import { explicitLabelInsertions } from '../explicit/insert.js';
-import type { WordingChoice } from '../explicit/wording.js';
 import { decodeText, lineEndingOf, looksLikeText, requireUtf8, utf8ByteOffset } from '../plain/encoding.js';
 import { type FrontMatterSpan, findFrontMatter } from './front-matter.js';
+
+/** Findings only this format emits, with their meaning (the README's rule table is generated from these). */
+export const markdownRules = {
+  'markdown/unquoted-value': 'front matter values are unquoted; the guide quotes them as strings (info)',
+  'markdown/vendor-variant': 'a known vendor variant of the front-matter label (info)',
+} as const;
 
 const FORMAT = 'markdown';
 const fail = (message: string) => new MalformedInputError(FORMAT, message);
@@ -170,6 +174,8 @@ export const markdown: FormatHandler = {
   extensions: ['md', 'markdown'],
   mimeTypes: ['text/markdown'],
   carrier: 'YAML front matter AIGC mapping (TC260-PG-20258A §6.5)',
+  rules: markdownRules,
+  explicit: textPrompt('markdown'),
   sniff: looksLikeText,
   sniffNeedsExtension: true,
 
@@ -189,10 +195,10 @@ export const markdown: FormatHandler = {
   /**
    * Writes the AIGC mapping into the front matter (creating it at the head when
    * missing), replacing any AIGC key; every other key, comment and line ending is
-   * kept byte for byte. `extras.explicitLabel` (true or a wording) also puts a
-   * visible label at the end of the body, as the guide shows, unless one is there.
+   * kept byte for byte. The visible prompt at the end of the body, as the guide shows,
+   * is the format's explicit label (`textPrompt('markdown')`), added before this by the pipeline.
    */
-  async write(source: ByteSource, label: AigcLabel, options: WriteOptions = {}): Promise<WriteResult> {
+  async write(source: ByteSource, label: AigcLabel): Promise<WriteResult> {
     const bytes = await readAll(source, FORMAT);
     const decoded = decodeText(bytes, FORMAT);
     requireUtf8(decoded, FORMAT);
@@ -219,17 +225,6 @@ export const markdown: FormatHandler = {
         findings.push(
           finding(Rules.multipleLabels, 'info', `removed ${rest.length} further AIGC key(s) from the front matter (one label per file)`),
         );
-    }
-    const explicit = options.extras?.explicitLabel;
-    if (explicit === true || typeof explicit === 'string') {
-      const bodyStart = parsed?.span.end ?? 0;
-      const labeledAtEnd = findExplicitLabels(text.slice(bodyStart)).some((m) => m.position === 'end' && m.compliant);
-      if (!labeledAtEnd) {
-        const wording: WordingChoice | undefined = typeof explicit === 'string' ? explicit : undefined;
-        for (const i of explicitLabelInsertions(text, { positions: 'end', flavour: 'markdown', wording })) {
-          edits.push({ start: i.at, end: i.at, insert: i.insert });
-        }
-      }
     }
     checkMerged(text, edits, label);
     const bomLength = decoded.bomLength;

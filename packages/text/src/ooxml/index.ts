@@ -32,6 +32,12 @@ import {
   setAigcProperty,
 } from './parts.js';
 
+/** Findings only this format emits, with their meaning (the README's rule table is generated from these). */
+export const ooxmlRules = {
+  'ooxml/custom-part-created': 'the package had no custom properties part; one was created (info)',
+  'ooxml/signature-invalidated': 'the package carries a digital signature, which labeling invalidates',
+} as const;
+
 /** Largest XML part we decompress; real package parts are kilobytes, so more is a zip bomb. */
 export const maximumXmlPartInBytes = 16 * 1024 * 1024;
 
@@ -154,6 +160,8 @@ export const ooxml: FormatHandler = {
     'application/vnd.ms-powerpoint.presentation.macroEnabled.12',
   ],
   carrier: 'docProps/custom.xml property AIGC (vt:lpwstr)',
+  rules: ooxmlRules,
+  explicit: { unsupported: 'no visible label in Office documents yet: a paragraph at the start or end of the body is planned (issue 14)' },
   sniff: (head) => startsWith(head, [0x50, 0x4b, 0x03, 0x04]) && sniffOoxml(head),
 
   async read(source: ByteSource): Promise<ReadResult> {

@@ -27,6 +27,15 @@ import {
 } from './document.js';
 import { decodeTextString, dictGet, encodeTextString } from './syntax.js';
 
+/** Findings only this format emits, with their meaning (the README's rule table is generated from these). */
+export const pdfRules = {
+  'pdf/xref-damaged': 'the cross-reference data is damaged; objects were found by scanning the file',
+  'pdf/aigc-unreadable': 'an /AIGC Info entry that cannot be read (e.g. encrypted)',
+  'pdf/utf8-without-bom': '/AIGC holds UTF-8 without a BOM; PDF text strings are PDFDocEncoding or UTF-16BE (info)',
+  'pdf/encrypted': 'the PDF is encrypted (/Encrypt in the trailer)',
+  'pdf/info-created': 'the PDF had no Info dictionary; one was added (info)',
+} as const;
+
 /** TC260-PG-20258A §6.3: the Info dictionary key. */
 const AIGC_KEY = 'AIGC';
 const PDF_MAGIC = ascii('%PDF-');
@@ -126,7 +135,9 @@ export const pdf: FormatHandler = {
   extensions: ['pdf'],
   mimeTypes: ['application/pdf'],
   carrier: 'Info dictionary /AIGC',
+  rules: pdfRules,
   // §7.5.2 puts the header first; readers accept it within the first 1024 bytes.
+  explicit: { unsupported: 'no visible PDF label yet: a text line on the first page is planned (issue 14)' },
   sniff: (head) => {
     const at = indexOfBytes(head.subarray(0, 1024 + PDF_MAGIC.length), PDF_MAGIC);
     return at >= 0 && at < 1024;

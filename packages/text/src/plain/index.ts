@@ -1,4 +1,5 @@
-import { type ByteSource, type FormatHandler, type ReadResult, readAll, UnsupportedFormatError, type WriteResult } from '@aigc-label/core';
+import { type ByteSource, type FormatModule, type ReadResult, readAll } from '@aigc-label/core';
+import { textPrompt } from '../explicit/capability.js';
 import { findExplicitLabels } from '../explicit/detect.js';
 import { explicitLabelEvidence } from '../explicit/evidence.js';
 import { decodeText, looksLikeText } from './encoding.js';
@@ -6,15 +7,16 @@ import { decodeText, looksLikeText } from './encoding.js';
 /**
  * Plain text. No guide clause names a metadata carrier for TXT (TC260-PG-20258A
  * covers OOXML, PDF and Markdown), so `read` reports explicit labels only, as
- * evidence, and `write` refuses.
+ * evidence, and there is no `write`: the explicit label is all plain text can carry.
  */
-export const plainText: FormatHandler = {
+export const plainText: FormatModule = {
   id: 'txt',
   kind: 'text',
   name: 'Plain text',
   extensions: ['txt', 'text'],
   mimeTypes: ['text/plain'],
   carrier: 'none (explicit label only)',
+  explicit: textPrompt('plain'),
   sniff: looksLikeText,
   sniffNeedsExtension: true,
 
@@ -22,11 +24,5 @@ export const plainText: FormatHandler = {
     const { text } = decodeText(await readAll(source, 'txt'), 'txt');
     const { evidence, findings } = explicitLabelEvidence(findExplicitLabels(text));
     return { format: 'txt', carriers: [], findings, evidence };
-  },
-
-  async write(): Promise<WriteResult> {
-    throw new UnsupportedFormatError(
-      'txt: plain text has no metadata carrier for an implicit label (TC260-PG-20258A names none); add an explicit label to the text instead (addExplicitLabel)',
-    );
   },
 };

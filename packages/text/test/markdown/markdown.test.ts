@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import {
   bytesSource,
   fromUtf8,
+  isExplicitCapability,
   labelBytes,
   MalformedInputError,
   materialize,
@@ -93,12 +94,17 @@ describe('markdown write', () => {
     await expect(markdown.write(bytesSource(utf8('---\n- a\n- b\n---\nx\n')), sampleLabel())).rejects.toThrow(/not a mapping/);
   });
 
-  it('adds the visible label at the end of the body on request, once', async () => {
-    const input = utf8('# T\n\nBody.\n');
-    const first = await labelBytes(markdown, input, sampleLabel(), { extras: { explicitLabel: true } });
-    expect(fromUtf8(first.bytes).endsWith('Body.\n\n本内容由人工智能生成\n')).toBe(true);
-    const again = await labelBytes(markdown, first.bytes, sampleLabel(), { extras: { explicitLabel: true } });
-    expect(fromUtf8(again.bytes)).toBe(fromUtf8(first.bytes));
+  it('takes its explicit label, a prompt at the end of the body, through its capability', async () => {
+    const capability = markdown.explicit;
+    if (!capability || !isExplicitCapability(capability) || capability.labeler.input !== 'bytes') throw new Error('no bytes labeler');
+    const input = utf8('---\ntitle: T\n---\n# T\n\nBody.\n');
+    const prompted = await capability.labeler.apply(input, {});
+    expect(fromUtf8(prompted.bytes)).toBe('---\ntitle: T\n---\n# T\n\nBody.\n\n本内容由人工智能生成\n');
+    const { bytes } = await labelBytes(markdown, prompted.bytes, sampleLabel());
+    expect(fromUtf8(bytes).endsWith('Body.\n\n本内容由人工智能生成\n')).toBe(true);
+    expect((await markdown.read(bytesSource(bytes))).evidence?.map((e) => [e.kind, e.where])).toEqual([
+      ['explicit-text-label', expect.stringMatching(/^end/)],
+    ]);
   });
 
   it('refuses UTF-16 and invalid UTF-8 with clear messages', async () => {

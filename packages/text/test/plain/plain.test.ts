@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { bytesSource, FormatRegistry, MalformedInputError, UnsupportedFormatError, utf8 } from '@aigc-label/core';
+import { bytesSource, FormatRegistry, labelBytes, MalformedInputError, UnsupportedFormatError, utf8 } from '@aigc-label/core';
 import { describe, expect, it } from 'vitest';
 import { sampleLabel } from '../../../../test/handler-contract.js';
 import { textHandlers } from '../../src/index.js';
@@ -13,7 +13,7 @@ describe('plain text', () => {
     const read = await plainText.read(bytesSource(fixture('labeled.txt')));
     expect(read.carriers).toEqual([]);
     expect(read.evidence).toEqual([
-      { kind: 'explicit-text-label', detail: 'explicit label "【AI生成】"', where: expect.stringMatching(/^end,/) },
+      { kind: 'explicit-text-label', scheme: 'explicit', aiTrace: true, detail: 'explicit label "【AI生成】"', where: expect.stringMatching(/^end,/) },
     ]);
   });
 
@@ -22,9 +22,10 @@ describe('plain text', () => {
     expect(read.findings).toEqual([expect.objectContaining({ rule: 'explicit/english-only', severity: 'warning' })]);
   });
 
-  it('refuses to write, pointing to explicit labels', async () => {
-    await expect(plainText.write(bytesSource(utf8('x')), sampleLabel())).rejects.toThrow(UnsupportedFormatError);
-    await expect(plainText.write(bytesSource(utf8('x')), sampleLabel())).rejects.toThrow(/no metadata carrier.*explicit label/);
+  it('has no metadata carrier: a metadata-only label is refused, pointing to explicit labels', async () => {
+    expect(plainText.write).toBeUndefined();
+    await expect(labelBytes(plainText, utf8('x'), sampleLabel())).rejects.toThrow(UnsupportedFormatError);
+    await expect(labelBytes(plainText, utf8('x'), sampleLabel())).rejects.toThrow(/no metadata carrier.*explicit label/);
   });
 
   it('names the offset of invalid UTF-8', async () => {

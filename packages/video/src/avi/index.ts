@@ -22,6 +22,12 @@ import {
   type WriteOptions,
   type WriteResult,
 } from '@aigc-label/core';
+import { type VideoLabelTools, visibleVideoLabel } from '../explicit/capability.js';
+
+/** Findings only this format emits, with their meaning (the README's rule table is generated from these). */
+export const aviRules = {
+  'avi/opendml': 'an OpenDML file (RIFF AVIX extensions) (info)',
+} as const;
 
 const INFO_ID = 'AIGC';
 const maximumInfoInBytes = 16 * 1024 * 1024;
@@ -78,6 +84,7 @@ export const avi: FormatHandler = {
   extensions: ['avi'],
   mimeTypes: ['video/x-msvideo', 'video/avi'],
   carrier: 'LIST/INFO sub-chunk AIGC (NUL-terminated JSON)',
+  rules: aviRules,
   sniff: (head) => head.length >= 12 && fromAscii(head, 0, 4) === 'RIFF' && fromAscii(head, 8, 12) === 'AVI ',
 
   async read(source: ByteSource): Promise<ReadResult> {
@@ -175,3 +182,6 @@ export const avi: FormatHandler = {
     return { segments: splicePlan(source.size, edits).segments, findings: [] };
   },
 };
+
+/** avi with its visible label; the registry passes the image and audio tools it draws and reads with. */
+export const aviWithLabels = (tools: VideoLabelTools): FormatHandler => ({ ...avi, explicit: visibleVideoLabel(tools) });

@@ -5,6 +5,8 @@ export {
   type VisibleVideoLabelOptions,
   type VisibleVideoLabelResult,
 } from './apply-visible-label.js';
+export { type ParameterSetsPlanner, type VideoLabelTools, visibleVideoLabel } from './capability.js';
 export { defaultBinaries, type FfmpegBinaries } from './ffmpeg-tools.js';
+export { type SampledFrame, sampleFrames } from './frames.js';
 export type { LabelInterval, LabelPosition } from './plan.js';
 export type { OutputChecks } from './verify.js';

@@ -24,6 +24,7 @@ import {
   type WriteOptions,
   type WriteResult,
 } from '@aigc-label/core';
+import { type VideoLabelTools, visibleVideoLabel } from '../explicit/capability.js';
 
 /** FLV tag types (Adobe FLV spec v10.1 §E.4.1). */
 const SCRIPT_TAG = 18;
@@ -349,3 +350,6 @@ export const flv: FormatHandler = {
     return { segments: splicePlan(source.size, [{ start: metadata.offset, end: metadata.end, insert: tag }]).segments, findings: [] };
   },
 };
+
+/** flv with its visible label; the registry passes the image and audio tools it draws and reads with. */
+export const flvWithLabels = (tools: VideoLabelTools): FormatHandler => ({ ...flv, explicit: visibleVideoLabel(tools) });

@@ -19,7 +19,15 @@ import {
   type WriteOptions,
   type WriteResult,
 } from '@aigc-label/core';
+import { type VideoLabelTools, visibleVideoLabel } from '../explicit/capability.js';
 import { type Edit, Id, maximumSeekHeadInBytes, readLayout, readTags, roomAt, seekHeadData } from './layout.js';
+import { planMatroskaAvcParameterSets } from './parameter-sets.js';
+
+/** Findings only this format emits, with their meaning (the README's rule table is generated from these). */
+export const matroskaRules = {
+  'matroska/seekhead-unchanged': 'the SeekHead had no room for a Tags entry; the Tags precede the first Cluster (info)',
+  'matroska/no-seekhead': 'no SeekHead: players that stop at the first Cluster will not see Tags at the end',
+} as const;
 
 const TAG_NAME = 'AIGC';
 
@@ -105,6 +113,7 @@ export const matroska: FormatHandler = {
   extensions: ['mkv', 'webm', 'mka', 'mk3d'],
   mimeTypes: ['video/x-matroska', 'video/webm', 'audio/x-matroska', 'audio/webm'],
   carrier: 'Segment/Tags/Tag/SimpleTag TagName AIGC, TagString JSON',
+  rules: matroskaRules,
   sniff: (head) => startsWith(head, [0x1a, 0x45, 0xdf, 0xa3]),
 
   async read(source: ByteSource): Promise<ReadResult> {
@@ -225,3 +234,9 @@ export const matroska: FormatHandler = {
     return { segments: splicePlan(source.size, edits).segments, findings };
   },
 };
+
+/** matroska with its visible label; the registry passes the image and audio tools it draws and reads with. */
+export const matroskaWithLabels = (tools: VideoLabelTools): FormatHandler => ({
+  ...matroska,
+  explicit: visibleVideoLabel(tools, planMatroskaAvcParameterSets),
+});

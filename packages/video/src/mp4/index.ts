@@ -9,6 +9,8 @@ import {
   type WriteOptions,
   type WriteResult,
 } from '@aigc-label/core';
+import { type VideoLabelTools, visibleVideoLabel } from '../explicit/capability.js';
+import { planAvcParameterSets } from './parameter-sets.js';
 
 /** HEIF/AVIF brands (ISO/IEC 23008-12): still images, handled by the image package. */
 const IMAGE_BRANDS = new Set(['mif1', 'msf1', 'heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'avif', 'avis', 'avci', 'jpeg']);
@@ -48,3 +50,9 @@ export const mp4: FormatHandler = {
     return { segments: plan.segments, findings };
   },
 };
+
+/** mp4 with its visible label; the registry passes the image and audio tools it draws and reads with. */
+export const mp4WithLabels = (tools: VideoLabelTools): FormatHandler => ({
+  ...mp4,
+  explicit: visibleVideoLabel(tools, planAvcParameterSets),
+});

@@ -1,0 +1,180 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type AigcLabel,
+  type ByteSource,
+  bytesSource,
+  type ExplicitCapability,
+  type ExplicitSummary,
+  type Finding,
+  type FormatModule,
+  finding,
+  isExplicitCapability,
+  materialize,
+  otherProducers,
+  planLabelWrite,
+  Rules,
+  readAll,
+  summarizeCarriers,
+  verifyWritten,
+  type WritePlan,
+} from '@aigc-label/core';
+import { type Input, resolveHandler } from './detect.js';
+import { openFileSource } from './file-io.js';
+import { type LabelOptions, labelFromOptions, normalizeExplicitOptions } from './options.js';
+import { type LabelReport, REPORT_SCHEMA_VERSION } from './reports.js';
+
+/**
+ * Where a labeled file goes: a file (temporary file, read back, renamed into place) or memory.
+ * The pipeline does not know which.
+ */
+export interface Sink {
+  /** The output path for reports, or null for memory. */
+  readonly output: string | null;
+  /**
+   * Writes `plan` over `source`, hands what was written to `check`, and keeps it only when the
+   * check passes; a failure leaves nothing behind.
+   */
+  write(plan: WritePlan, source: ByteSource, check: (written: ByteSource) => Promise<void>): Promise<void>;
+  /** A new private folder for files rendered on the way (explicit labels through ffmpeg); the pipeline removes it. */
+  scratch(): Promise<string>;
+}
+
+/** A sink that keeps the labeled file in memory. */
+export function memorySink(): Sink & { readonly bytes: () => Uint8Array } {
+  let bytes: Uint8Array | null = null;
+  return {
+    output: null,
+    async write(plan, source, check) {
+      const out = await materialize(plan, source);
+      await check(bytesSource(out));
+      bytes = out;
+    },
+    scratch: () => mkdtemp(join(tmpdir(), 'aigc-label-')),
+    bytes: () => {
+      if (!bytes) throw new Error('nothing was written');
+      return bytes;
+    },
+  };
+}
+
+/** Resources the pipeline opened, released whatever happens. */
+class Resources {
+  readonly #closers: (() => Promise<void>)[] = [];
+
+  add(close: () => Promise<void>): void {
+    this.#closers.push(close);
+  }
+
+  async release(): Promise<void> {
+    for (const close of this.#closers.splice(0).reverse()) await close();
+  }
+}
+
+interface ExplicitStep {
+  readonly source: ByteSource;
+  readonly summary: ExplicitSummary | null;
+  readonly findings: Finding[];
+}
+
+/**
+ * Labels one file, whatever its format and wherever it goes: resolve the format module, read
+ * what the file says, refuse another producer's label unless forced, add the explicit label the
+ * module declares (unless the file is labeled already), then write the metadata label over the
+ * result (so a re-encode never loses it) through the sink, which reads it back and checks it.
+ */
+export async function labelInput(input: Input, sink: Sink, rawOptions: LabelOptions): Promise<LabelReport> {
+  const options = normalizeExplicitOptions(rawOptions);
+  const label = labelFromOptions(options);
+  const resources = new Resources();
+  try {
+    const resolved = await resolveHandler(input.source, { ...options, filename: options.filename ?? input.path });
+    const handler = resolved.handler;
+    const findings: Finding[] = [...resolved.findings];
+    const before = summarizeCarriers(await handler.read(input.source));
+    otherProducers(before, label, options.force); // refuse before any expensive explicit work
+    const explicit = await explicitStep(handler, input, sink, options, before.label !== null, resources);
+    findings.push(...explicit.findings);
+    if (!handler.write) {
+      // Plain text has no metadata carrier (TC260-PG-20258A names none): its explicit label is all it can carry.
+      if (!explicit.summary) await planLabelWrite(handler, explicit.source, label, options, before); // throws the reason
+      await sink.write({ segments: [{ from: 0, length: explicit.source.size }] }, explicit.source, async () => {});
+      findings.push(
+        finding(Rules.nonNormativeCarrier, 'info', `${handler.name} has no metadata carrier; only the explicit label was added`),
+      );
+      return report(input, sink, handler, label, before.label, findings, explicit.summary);
+    }
+    const planned = await planLabelWrite(handler, explicit.source, label, options, explicit.source === input.source ? before : undefined);
+    await sink.write(planned.plan, explicit.source, async (written) => {
+      await verifyWritten(handler, written, label);
+    });
+    return report(input, sink, handler, label, before.label, [...findings, ...planned.findings], explicit.summary);
+  } finally {
+    await resources.release();
+  }
+}
+
+async function explicitStep(
+  handler: FormatModule,
+  input: Input,
+  sink: Sink,
+  options: LabelOptions,
+  labeled: boolean,
+  resources: Resources,
+): Promise<ExplicitStep> {
+  const none = (findings: Finding[] = []): ExplicitStep => ({ source: input.source, summary: null, findings });
+  if (options.explicit === false || !handler.explicit) return none();
+  if (!isExplicitCapability(handler.explicit)) {
+    return none([finding(Rules.explicitUnsupported, 'info', `no explicit label added: ${handler.explicit.unsupported}`)]);
+  }
+  if (labeled && !options.redraw) {
+    return none([finding(Rules.explicitSkipped, 'info', 'the file already carries a label, so the explicit label is not added again')]);
+  }
+  const capability: ExplicitCapability = handler.explicit;
+  const labeler = capability.labeler;
+  if (labeler.input === 'bytes') {
+    const result = await labeler.apply(await readAll(input.source, handler.id), options);
+    return { source: bytesSource(result.bytes), summary: result.summary, findings: result.findings };
+  }
+  // Rendered through files (ffmpeg): a private scratch folder holds the input when it is only in memory, and the rendered copy.
+  const scratch = await sink.scratch();
+  resources.add(() => rm(scratch, { recursive: true, force: true }));
+  const extension = `.${handler.extensions[0] ?? 'bin'}`;
+  const extensionOfInput = input.path ? /\.[^./\\]+$/.exec(input.path)?.[0] : undefined;
+  let path = input.path;
+  if (!path) {
+    path = join(scratch, `input${extension}`);
+    await writeFile(path, await readAll(input.source, handler.id), { mode: 0o600 });
+  }
+  const workDir = join(scratch, 'work');
+  await mkdir(workDir);
+  const output = join(scratch, `labeled${extensionOfInput ?? extension}`);
+  const result = await labeler.apply({ input: path, output, workDir }, options);
+  const rendered = await openFileSource(output);
+  resources.add(rendered.close);
+  if (!result.finish) return { source: rendered.source, summary: result.summary, findings: result.findings };
+  const finished = await result.finish(rendered.source);
+  return { source: finished.source, summary: result.summary, findings: [...result.findings, ...finished.findings] };
+}
+
+function report(
+  input: Input,
+  sink: Sink,
+  handler: FormatModule,
+  label: AigcLabel,
+  previous: AigcLabel | null,
+  findings: Finding[],
+  explicit: ExplicitSummary | null,
+): LabelReport {
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    file: input.file,
+    output: sink.output,
+    format: handler.id,
+    label,
+    previous,
+    findings,
+    explicit,
+  };
+}

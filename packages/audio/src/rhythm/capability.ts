@@ -1,0 +1,86 @@
+import {
+  type Evidence,
+  type ExplicitCapability,
+  type ExplicitSearch,
+  type ExplicitSearchResult,
+  finding,
+  type Placement,
+  UsageError,
+} from '@aigc-label/core';
+import { applyVoiceLabel, VOICE_PROMPTS } from '../voice/prompt.js';
+import { applyRhythmLabel } from './apply.js';
+import { detectAudibleLabels } from './audible.js';
+
+/**
+ * Looks for both audible label forms of GB 45438 §5.3 (the ·−·· rhythm anywhere, the built-in
+ * voice prompts at the ends) in one decode. Used for audio files and for video sound tracks.
+ */
+export const audibleSearch: ExplicitSearch = {
+  enabledBy: 'audible',
+  cost: 'media',
+  async run(input): Promise<ExplicitSearchResult> {
+    let detection: Awaited<ReturnType<typeof detectAudibleLabels>>;
+    try {
+      detection = await detectAudibleLabels(input.path ? { path: input.path } : await input.bytes());
+    } catch (error) {
+      return {
+        evidence: [],
+        findings: [finding('explicit/rhythm-unavailable', 'info', `rhythm detection could not run: ${(error as Error).message}`)],
+      };
+    }
+    const evidence: Evidence[] = [];
+    for (const o of detection.voice.occurrences) {
+      evidence.push({
+        kind: 'audio-voice-label',
+        scheme: 'explicit',
+        aiTrace: true,
+        detail: `voice prompt "${VOICE_PROMPTS[o.prompt].text}" at ${o.startSeconds.toFixed(2)}-${o.endSeconds.toFixed(2)} s, similarity ${o.similarity.toFixed(2)}`,
+        where: o.position,
+      });
+    }
+    for (const o of detection.rhythm.occurrences) {
+      evidence.push({
+        kind: 'audio-rhythm-label',
+        scheme: 'explicit',
+        aiTrace: true,
+        detail: `·−·· at ${o.startSeconds.toFixed(2)}-${o.endSeconds.toFixed(2)} s (${o.position}), ${Math.round(o.toneHz)} Hz, unit ${Math.round(o.unitMs)} ms`,
+        where: o.position,
+      });
+    }
+    return { evidence, findings: [] };
+  },
+};
+
+/** The audible label of GB 45438 §5.3: the rhythm (default) or, with `voice`, a spoken prompt; same format out. */
+export const audibleLabel: ExplicitCapability = {
+  summary: 'rhythm ·−·· or a spoken prompt (`--voice`)',
+  cost: 'media',
+  searches: [audibleSearch],
+  labeler: {
+    input: 'file',
+    async apply({ input, output }, options) {
+      const { voice, mode } = options.audio ?? {};
+      const placement: readonly Placement[] = options.audio?.placement ?? options.audio?.positions ?? ['start'];
+      if (voice) {
+        const ends = placement.filter((p): p is 'start' | 'end' => p === 'start' || p === 'end');
+        if (ends.length !== placement.length) throw new UsageError('a voice prompt goes at the start and/or the end (GB 45438 §5.3 d))');
+        const result = await applyVoiceLabel({ input, output, voice, positions: ends });
+        return {
+          findings: [],
+          summary: {
+            kind: 'audio',
+            detail: `voice prompt "${VOICE_PROMPTS[voice].text}" (${result.labelSeconds.toFixed(2)} s) at ${result.labelStartsSeconds.map((s) => `${s.toFixed(2)} s`).join(', ')}`,
+          },
+        };
+      }
+      const result = await applyRhythmLabel({ input, output, positions: placement, ...(mode ? { mode } : {}) });
+      return {
+        findings: [],
+        summary: {
+          kind: 'audio',
+          detail: `rhythm label ·−·· (${result.labelSeconds.toFixed(2)} s, ${result.mode}) at ${result.labelStartsSeconds.map((s) => `${s.toFixed(2)} s`).join(', ')}`,
+        },
+      };
+    },
+  },
+};

@@ -1,0 +1,58 @@
+import { join } from 'node:path';
+import { newProduceId } from 'aigc-label';
+import { type Command, InvalidArgumentError } from 'commander';
+import { table } from '../format.js';
+import { batchCommand, type CommandContext, emit, runVerb } from './batch-command.js';
+import { NO_RHYTHM_HELP, OCR_HELP, type SearchFlags, searchOptions } from './detect.js';
+
+interface PropagateFlags extends SearchFlags {
+  readonly platform: string;
+  readonly propagateId?: string;
+  readonly reservedCode2?: string;
+  readonly declared?: boolean;
+  readonly outDir?: string;
+  readonly inPlace?: boolean;
+  readonly visiblePrompt?: boolean;
+}
+
+export function registerPropagate(program: Command, context: CommandContext): void {
+  batchCommand(program, 'propagate', "a platform's step after verify: add its propagation elements (Measures Art. 6)")
+    .requiredOption('--platform <code>', 'platform name or code (ContentPropagator)')
+    .option('--propagate-id <id>', "the platform's content id (PropagateID); a fresh UUIDv7 per file when omitted")
+    .option('--reserved-code2 <text>', 'platform security data (ReservedCode2)')
+    .option('--declared', 'the uploader declared the content AI-generated')
+    .option('-o, --out-dir <dir>', 'write files into this folder')
+    .option('--in-place', 'overwrite the input files')
+    .option('--visible-prompt', 'also add the prompt for the outcome (人工智能生成 / 可能为… / 疑似…) on images, video and text')
+    .option('--ocr', `${OCR_HELP}, as traces`)
+    .option('--no-rhythm', NO_RHYTHM_HELP)
+    .action(async (inputs: string[], flags: PropagateFlags) => {
+      if (flags.propagateId && (inputs.length > 1 || inputs[0] === '-'))
+        throw new InvalidArgumentError('--propagate-id names one content item; give one file');
+      const outDir = flags.outDir;
+      const run = await runVerb(context, 'propagate', inputs, flags, (input) => ({
+        verb: 'propagate',
+        file: input.file,
+        options: {
+          propagator: flags.platform,
+          propagateId: flags.propagateId ?? newProduceId(),
+          reservedCode2: flags.reservedCode2,
+          declared: flags.declared === true,
+          visiblePrompt: flags.visiblePrompt === true,
+          ...searchOptions(flags),
+          inPlace: flags.inPlace,
+          ...(outDir ? { output: join(outDir, input.relative) } : {}),
+        },
+      }));
+      emit(context, flags, run, (reports) =>
+        table([
+          ['FILE', 'OUTCOME', 'LABEL', 'OUTPUT'],
+          ...reports.map((r) =>
+            'error' in r
+              ? [r.file ?? '-', 'error', '', r.error.message]
+              : [r.verify.file ?? '-', r.verify.outcome, r.label ? r.label.label.Label : '-', r.label?.output ?? 'nothing to propagate'],
+          ),
+        ]),
+      );
+    });
+}

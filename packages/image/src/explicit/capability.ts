@@ -1,0 +1,47 @@
+import type { Evidence, ExplicitCapability, ExplicitSearch, ExplicitSearchResult } from '@aigc-label/core';
+import { applyVisibleLabel } from './apply.js';
+import { detectVisibleLabels } from './detect.js';
+
+/**
+ * Reads visible labels in an image (a picture or a video frame) and turns what OCR found into
+ * evidence. The text-height warning (GB 45438 §5.2 e)) comes from `detectVisibleLabels` once.
+ */
+export async function readVisibleLabels(image: Uint8Array, where: string, kind: Evidence['kind']): Promise<ExplicitSearchResult> {
+  const result = await detectVisibleLabels(image);
+  const evidence: Evidence[] = result.labels.map((label) => ({
+    kind,
+    scheme: 'explicit',
+    aiTrace: true,
+    detail: `"${label.text}" at ${label.position}, text height ${(label.textHeightRatio * 100).toFixed(1)}% of the shortest side`,
+    where,
+  }));
+  return { evidence, findings: result.findings.map((f) => (f.where ? { ...f, where: `${where}, ${f.where}` } : { ...f, where })) };
+}
+
+const ocrSearch: ExplicitSearch = {
+  enabledBy: 'ocr',
+  cost: 'media',
+  run: async (input) => readVisibleLabels(await input.bytes(), 'image', 'explicit-image-label'),
+};
+
+/** The visible label of GB 45438 §5.2 for every format sharp can encode back to itself. */
+export const visibleImageLabel: ExplicitCapability = {
+  summary: 'visible text label (drawn, ≥ 5% text height)',
+  cost: 'media',
+  labeler: {
+    input: 'bytes',
+    async apply(bytes, options) {
+      const result = await applyVisibleLabel(bytes, options.visible);
+      const box = result.box;
+      return {
+        bytes: result.bytes,
+        findings: [...result.findings],
+        summary: {
+          kind: 'image',
+          detail: `visible label at ${box.position}, text height ${box.inkHeight} px (${(box.ratio * 100).toFixed(1)}% of the shortest side), contrast ${result.contrast.ratio.toFixed(1)}:1`,
+        },
+      };
+    },
+  },
+  searches: [ocrSearch],
+};

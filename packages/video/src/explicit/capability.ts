@@ -1,0 +1,109 @@
+import {
+  type ByteSource,
+  type Evidence,
+  type ExplicitCapability,
+  type ExplicitSearch,
+  type ExplicitSearchResult,
+  type Finding,
+  finding,
+  planSource,
+  type VisibleLabelOptions,
+  type WritePlan,
+} from '@aigc-label/core';
+import type { AvcParameterSets } from '../shared/avc-config.js';
+import { applyVisibleVideoLabel } from './apply-visible-label.js';
+import { defaultBinaries } from './ffmpeg-tools.js';
+import { sampleFrames } from './frames.js';
+
+/**
+ * What a video's explicit label borrows from the other modalities: the image package draws the
+ * label and reads it by OCR, the audio package hears the sound track's audible label. The
+ * registry passes them in, so this package imports no other media package.
+ */
+export interface VideoLabelTools {
+  /** The visible label as a transparent PNG exactly the size of the displayed frame. */
+  renderOverlay(frame: { readonly width: number; readonly height: number }, visible: VisibleLabelOptions | undefined): Promise<Uint8Array>;
+  /** Visible labels in one frame (PNG), as evidence of kind `explicit-video-label`. */
+  readFrame(png: Uint8Array, where: string): Promise<ExplicitSearchResult>;
+  /** The search for audible labels, run on the sound track. */
+  readonly audibleSearch: ExplicitSearch;
+}
+
+/**
+ * A container's way to list the re-encoded GOPs' H.264 parameter sets in its track header (the
+ * MP4 avc1 sample entry, the Matroska CodecPrivate; ISO/IEC 14496-15 §5.3.2), as a plan over the
+ * rendered file, or null when the header has no room.
+ */
+export type ParameterSetsPlanner = (source: ByteSource, sets: AvcParameterSets) => Promise<WritePlan | null>;
+
+function frameSearch(tools: VideoLabelTools): ExplicitSearch {
+  return {
+    enabledBy: 'ocr',
+    cost: 'media',
+    async run(input) {
+      if (!input.path) {
+        return {
+          evidence: [],
+          findings: [finding('explicit/ocr-needs-file', 'info', 'reading video frames needs a file; use detectFile')],
+        };
+      }
+      const evidence: Evidence[] = [];
+      const findings: Finding[] = [];
+      for (const frame of await sampleFrames(defaultBinaries(), input.path)) {
+        const read = await tools.readFrame(frame.png, `frame at ${frame.seconds.toFixed(1)} s`);
+        evidence.push(...read.evidence);
+        findings.push(...read.findings);
+      }
+      return { evidence, findings };
+    },
+  };
+}
+
+/**
+ * The visible label of GB 45438 §5.4: the image package's label rendered at the display size and
+ * overlaid from the first frame (smart render: only the GOPs it spans are re-encoded). With
+ * `planParameterSets`, the new GOPs' parameter sets also join the track header.
+ */
+export function visibleVideoLabel(tools: VideoLabelTools, planParameterSets?: ParameterSetsPlanner): ExplicitCapability {
+  return {
+    summary: 'visible text label (≥ 2 s, smart render)',
+    cost: 'media',
+    searches: [tools.audibleSearch, frameSearch(tools)],
+    labeler: {
+      input: 'file',
+      async apply({ input, output, workDir }, options) {
+        const video = options.video ?? {};
+        const placement = video.placement ?? video.at;
+        const result = await applyVisibleVideoLabel({
+          input,
+          output,
+          workDir,
+          ...(video.duration === undefined ? {} : { duration: video.duration }),
+          ...(placement === undefined ? {} : { at: placement }),
+          ...(video.mode === undefined ? {} : { mode: video.mode }),
+          ...(video.encoderPreset === undefined ? {} : { encoderPreset: video.encoderPreset }),
+          overlay: (frame) => tools.renderOverlay(frame, options.visible),
+        });
+        const shown = result.intervals.map((i) => `${i.start.toFixed(1)}-${i.end.toFixed(1)} s`).join(', ');
+        const sets = result.addedParameterSets;
+        return {
+          findings:
+            result.mode === 'full' ? [finding('explicit/full-reencode', 'info', `the whole video was re-encoded: ${result.reason}`)] : [],
+          summary: {
+            kind: 'video',
+            detail: `visible label ${shown} (${result.mode} render, ${result.reencodedSeconds.toFixed(1)} s re-encoded)`,
+          },
+          finish:
+            sets && planParameterSets
+              ? async (rendered: ByteSource) => {
+                  const plan = await planParameterSets(rendered, sets);
+                  if (plan) return { source: planSource(plan, rendered), findings: [] };
+                  const why = 'the re-encoded GOPs carry their H.264 parameter sets in-band only; the track header had no room for them';
+                  return { source: rendered, findings: [finding('explicit/parameter-sets-in-band', 'info', why)] };
+                }
+              : undefined,
+        };
+      },
+    },
+  };
+}
