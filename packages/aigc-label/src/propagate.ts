@@ -1,9 +1,10 @@
-import { bytesSource, type PropagationElements, propagateLabel } from '@aigc-label/core';
+import { bytesSource, isExplicitCapability, type PropagationElements, propagateLabel } from '@aigc-label/core';
 import { detectInput, type Input } from './detect.js';
 import { fileSinkFor, inFile, type OutputOptions } from './file.js';
 import { type FileIoOptions, openFileSource } from './file-io.js';
 import type { LabelOptions, VerifyOptions } from './options.js';
 import { labelInput, memorySink, type Sink } from './pipeline.js';
+import { defaultRegistry } from './registry.js';
 import type { LabelReport, VerifyReport } from './reports.js';
 import { verifyFromDetect } from './verify.js';
 
@@ -18,16 +19,19 @@ export interface PropagateResult {
   readonly label: LabelReport | null;
 }
 
-const labelOptions = (verify: VerifyReport, options: PropagateOptions): LabelOptions => ({
-  label: propagateLabel(verify.label, verify.outcome, options),
-  // The producer's explicit label stays; a platform adds its own prompt only when asked.
-  // Audio has no spoken form of the three prompts here, so it gets none.
-  ...(options.visiblePrompt && verify.prompt && verify.kind !== 'audio'
-    ? { redraw: true, visible: { text: verify.prompt }, text: { wording: verify.prompt } }
-    : { explicit: false }),
-  format: verify.format,
-  registry: options.registry,
-});
+function labelOptions(verify: VerifyReport, options: PropagateOptions): LabelOptions {
+  // The producer's explicit label stays; a platform adds its own prompt only when asked, and
+  // only where the format's explicit label can carry that wording (no spoken form of the three
+  // prompts exists here, so audio gets none).
+  const explicit = (options.registry ?? defaultRegistry).get(verify.format)?.explicit;
+  const prompted = options.visiblePrompt && verify.prompt && explicit && isExplicitCapability(explicit) && explicit.customWording;
+  return {
+    label: propagateLabel(verify.label, verify.outcome, options),
+    ...(prompted ? { redraw: true, visible: { text: verify.prompt }, text: { wording: verify.prompt } } : { explicit: false }),
+    format: verify.format,
+    registry: options.registry,
+  };
+}
 
 /** Verify, then write the propagation elements through `sink`: the same steps for files and bytes. */
 async function propagateInput(input: Input, sink: () => Sink, options: PropagateOptions): Promise<PropagateResult> {

@@ -200,6 +200,11 @@ export interface ExplicitCapability {
   readonly summary: string;
   /** What adding it costs. */
   readonly cost: CostClass;
+  /**
+   * The label can carry any wording, such as the prompts a platform shows under Measures Art. 6
+   * (可能为人工智能生成, 疑似人工智能生成); an audible label here speaks only built-in prompts.
+   */
+  readonly customWording: boolean;
   readonly labeler: BytesExplicitLabeler | FileExplicitLabeler;
   /**
    * How detect finds explicit labels; `read` already reports those of text formats (so

@@ -55,6 +55,7 @@ export const audibleSearch: ExplicitSearch = {
 export const audibleLabel: ExplicitCapability = {
   summary: 'rhythm ·−·· or a spoken prompt (`--voice`)',
   cost: 'media',
+  customWording: false,
   searches: [audibleSearch],
   labeler: {
     input: 'file',

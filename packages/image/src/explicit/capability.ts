@@ -28,6 +28,7 @@ const ocrSearch: ExplicitSearch = {
 export const visibleImageLabel: ExplicitCapability = {
   summary: 'visible text label (drawn, ≥ 5% text height)',
   cost: 'media',
+  customWording: true,
   labeler: {
     input: 'bytes',
     async apply(bytes, options) {

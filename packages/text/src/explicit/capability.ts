@@ -13,6 +13,7 @@ export function textPrompt(flavour: TextFlavour): ExplicitCapability {
   return {
     summary: 'text prompt',
     cost: 'metadata',
+    customWording: true,
     inRead: true,
     searches: [],
     labeler: {

@@ -13,7 +13,13 @@ describe('plain text', () => {
     const read = await plainText.read(bytesSource(fixture('labeled.txt')));
     expect(read.carriers).toEqual([]);
     expect(read.evidence).toEqual([
-      { kind: 'explicit-text-label', scheme: 'explicit', aiTrace: true, detail: 'explicit label "【AI生成】"', where: expect.stringMatching(/^end,/) },
+      {
+        kind: 'explicit-text-label',
+        scheme: 'explicit',
+        aiTrace: true,
+        detail: 'explicit label "【AI生成】"',
+        where: expect.stringMatching(/^end,/),
+      },
     ]);
   });
 

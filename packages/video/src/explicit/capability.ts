@@ -68,6 +68,7 @@ export function visibleVideoLabel(tools: VideoLabelTools, planParameterSets?: Pa
   return {
     summary: 'visible text label (≥ 2 s, smart render)',
     cost: 'media',
+    customWording: true,
     searches: [tools.audibleSearch, frameSearch(tools)],
     labeler: {
       input: 'file',
