@@ -1,5 +1,6 @@
 import { Inflate, Unzlib } from 'fflate';
 import { LimitExceededError, MalformedInputError } from '../errors.js';
+import { concat } from './bytes.js';
 
 /** Default cap on what one compressed field may expand to. */
 export const maximumInflatedSizeInBytes = 64 * 1024 * 1024;
@@ -33,11 +34,5 @@ export function inflateCapped(
     throw new MalformedInputError(format, `compressed data is damaged (${(error as Error).message})`);
   }
   if (!finished) throw new MalformedInputError(format, 'compressed data is truncated');
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
+  return concat(parts);
 }
