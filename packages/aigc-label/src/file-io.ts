@@ -1,8 +1,31 @@
-import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, type Stats, writevSync } from 'node:fs';
-import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
+import { createHash, type Hash, randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fchownSync,
+  fstatSync,
+  fsyncSync,
+  futimesSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  type Stats,
+  writevSync,
+} from 'node:fs';
+import { type FileHandle, lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import { AigcLabelError, type ByteSource, bytesSource, planSize, streamPlan, type WritePlan } from '@aigc-label/core';
+import {
+  AigcLabelError,
+  type ByteSource,
+  bytesEqual,
+  bytesSource,
+  planSize,
+  streamPlan,
+  WriteVerificationError,
+  type WritePlan,
+} from '@aigc-label/core';
 
 /**
  * Files up to this size are read with one call and served from memory. A batch of
@@ -28,8 +51,9 @@ export class FileError extends AigcLabelError {
   constructor(
     readonly path: string,
     cause: string,
+    message = `${path}: ${cause}`,
   ) {
-    super(`${path}: ${cause}`);
+    super(message);
   }
 }
 
@@ -128,13 +152,53 @@ export async function openFileSource(
   }
 }
 
-// Hidden (batch walks skip it) and ending in the real extension, which ffmpeg needs to pick the muxer.
-// Unique per thread (each worker loads its own copy of this module) plus a counter: cheaper than
-// fresh random bytes per file, and the exclusive create ('wx') still refuses any collision.
+// Hidden (batch walks skip it), recognisable (a later run removes its own stale ones, and nothing
+// else) and ending in the real extension, which ffmpeg needs to pick the muxer. Unique per thread
+// (each worker loads its own copy of this module) plus a counter: cheaper than fresh random bytes
+// per file, and the exclusive create ('wx') still refuses any collision.
 const threadTag = randomBytes(6).toString('hex');
 let temporaryCount = 0;
-export const temporaryBeside = (output: string, tag: string) =>
-  join(dirname(output), `.${basename(output)}.${tag}-${threadTag}${(temporaryCount++).toString(36)}.tmp${extname(output)}`);
+const TEMPORARY_MARK = '.aigc-label-';
+export const temporaryBeside = (output: string, tag: 'out' | 'work') =>
+  join(dirname(output), `.${basename(output)}${TEMPORARY_MARK}${tag}-${threadTag}${(temporaryCount++).toString(36)}.tmp${extname(output)}`);
+
+/** Our temporary files and folders, and only ours: `.NAME.aigc-label-out-<12 hex><counter>.tmp[.EXT]`. */
+const TEMPORARY_NAME = /^\..+\.aigc-label-(out|work)-[0-9a-f]{12}[0-9a-z]+\.tmp(\.[^./]+)?$/;
+
+/** A temporary file untouched this long was left by a run that was killed (`kill -9`, a power cut). */
+export const STALE_TEMPORARY_MS = 60 * 60 * 1000;
+
+const cleanedFolders = new Set<string>();
+
+/**
+ * Removes this toolkit's own temporary files and folders older than an hour from `folder`, once
+ * per folder and process: what a killed run left behind. Nothing else is ever touched.
+ */
+export async function removeStaleTemporaries(folder: string, now = Date.now()): Promise<string[]> {
+  if (cleanedFolders.has(folder)) return [];
+  cleanedFolders.add(folder);
+  const removed: string[] = [];
+  const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    if (!TEMPORARY_NAME.test(entry.name) || !(entry.isFile() || entry.isDirectory())) continue;
+    const path = join(folder, entry.name);
+    if (now - (await newestChange(path)) < STALE_TEMPORARY_MS) continue;
+    await rm(path, { recursive: true, force: true });
+    removed.push(path);
+  }
+  return removed;
+}
+
+/** The newest modification time of a file, or of a folder and what it holds (a render in progress writes inside it). */
+async function newestChange(path: string): Promise<number> {
+  const info = await lstat(path);
+  if (!info.isDirectory()) return info.mtimeMs;
+  let newest = info.mtimeMs;
+  for (const name of await readdir(path).catch(() => [])) {
+    newest = Math.max(newest, await newestChange(join(path, name)).catch(() => 0));
+  }
+  return newest;
+}
 
 /** Creates a new file for reading and writing, making its folder when it does not exist yet. */
 async function createExclusive(path: string): Promise<FileHandle> {
@@ -168,45 +232,160 @@ function dropLeading(chunks: readonly Uint8Array[], n: number): Uint8Array[] {
   return rest;
 }
 
-/** Writes a plan. An in-memory source's chunks stay valid, so they go out in one gathered write. */
-async function writePlan(out: FileHandle, plan: WritePlan, source: ByteSource): Promise<number> {
+/**
+ * Writes every chunk, or fails: `write` may write fewer bytes than asked (a quota, a network
+ * file system, a signal), so what is left is written again until nothing is.
+ */
+export async function writeAll(write: (chunks: readonly Uint8Array[]) => Promise<number>, chunks: readonly Uint8Array[]): Promise<number> {
   let written = 0;
-  if (source.readInto) {
-    // File-backed: chunks share one buffer (see streamPlan), each is written before the next is read.
-    for await (const chunk of streamPlan(plan, source)) written += (await out.write(chunk)).bytesWritten;
-    return written;
-  }
-  for (let pending = await planChunks(plan, source); pending.length > 0; ) {
-    const n = (await out.writev(pending)).bytesWritten;
+  for (let pending = chunks.filter((c) => c.length > 0); pending.length > 0; ) {
+    const n = await write(pending);
+    if (n <= 0) throw Object.assign(new Error('the file system accepted no more bytes'), { code: 'ENOSPC' });
     written += n;
     pending = dropLeading(pending, n);
   }
   return written;
 }
 
+function writeAllSync(fd: number, chunks: readonly Uint8Array[]): number {
+  let written = 0;
+  for (let pending = chunks.filter((c) => c.length > 0); pending.length > 0; ) {
+    const n = writevSync(fd, pending);
+    if (n <= 0) throw Object.assign(new Error('the file system accepted no more bytes'), { code: 'ENOSPC' });
+    written += n;
+    pending = dropLeading(pending, n);
+  }
+  return written;
+}
+
+/** Writes a plan, digesting what it writes. An in-memory source's chunks stay valid, so they go out in one gathered write. */
+async function writePlan(out: FileHandle, plan: WritePlan, source: ByteSource, digest: Hash): Promise<number> {
+  const write = async (chunks: readonly Uint8Array[]) => (await out.writev([...chunks])).bytesWritten;
+  if (source.readInto) {
+    // File-backed: chunks share one buffer (see streamPlan), each is written before the next is read.
+    let written = 0;
+    for await (const chunk of streamPlan(plan, source)) {
+      digest.update(chunk);
+      written += await writeAll(write, [chunk]);
+    }
+    return written;
+  }
+  const chunks = await planChunks(plan, source);
+  for (const chunk of chunks) digest.update(chunk);
+  return writeAll(write, chunks);
+}
+
+/** Attributes a replaced file keeps (--in-place): its mode, owner and group, and with `preserveMtime` its times. */
+export interface KeptAttributes {
+  readonly mode: number;
+  readonly uid: number;
+  readonly gid: number;
+  readonly times?: { readonly atime: Date; readonly mtime: Date } | undefined;
+}
+
+export interface AtomicWriteOptions extends FileIoOptions {
+  /** fsync before the rename: replacing an input must survive a crash right after it. */
+  readonly durable: boolean;
+  /** Give the new file these attributes before it replaces the old one. */
+  readonly keep?: KeptAttributes | undefined;
+}
+
+/** Errors of writing an output, in words; each ends the same way because the input is never touched. */
+const WRITE_FAILURES: Readonly<Record<string, string>> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'the disk quota is exceeded',
+  EFBIG: 'the file is larger than the file system or the file-size limit allows',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'the file system is read-only',
+  EXDEV: 'the temporary file and the output are on different file systems',
+  ENAMETOOLONG: 'the name is too long',
+  ENOTDIR: 'a part of the path is not a folder',
+  EISDIR: 'the output is a folder',
+  EIO: 'an input/output error',
+};
+
+/** One line for a failed output write, naming the output and saying that nothing else changed. */
+export function outputError(output: string, error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === undefined || !(code in WRITE_FAILURES)) return error;
+  const cause = `${WRITE_FAILURES[code]} (${code}); no output was left behind and the input is unchanged`;
+  return new FileError(output, cause, `cannot write ${output}: ${cause}`);
+}
+
+/** Reads a file back through its handle, digesting every byte. */
+async function digestFile(handle: FileHandle, size: number): Promise<Uint8Array> {
+  const digest = createHash('sha256');
+  const buffer = new Uint8Array(Math.min(size, 4 * 1024 * 1024) || 1);
+  for (let offset = 0; offset < size; ) {
+    const n = await readFully(handle, offset, buffer.subarray(0, Math.min(buffer.length, size - offset)));
+    if (n === 0) break;
+    digest.update(buffer.subarray(0, n));
+    offset += n;
+  }
+  return digest.digest();
+}
+
+function mismatch(output: string, expected: number, size: number): WriteVerificationError {
+  return new WriteVerificationError(
+    size !== expected
+      ? `${output}: the output reads back as ${size} bytes, not the ${expected} written; it was not kept`
+      : `${output}: the output reads back with other bytes than were written; it was not kept`,
+  );
+}
+
+async function keepAttributes(handle: FileHandle, keep: KeptAttributes | undefined): Promise<void> {
+  if (!keep) return;
+  await handle.chmod(keep.mode & 0o7777);
+  // Only root may give a file away; a user may still set a group they belong to.
+  await handle.chown(keep.uid, keep.gid).catch(() => handle.chown(-1, keep.gid).catch(() => {}));
+  if (keep.times) await handle.utimes(keep.times.atime, keep.times.mtime);
+}
+
 /**
- * Writes a plan to a temporary file beside `output`, reads it back from the file
- * and checks it, then renames it into place. Replacing the input (--in-place) must
- * survive a crash right after the rename, so `durable` fsyncs first; a new output
- * next to an untouched input need not pay for an fsync per file.
+ * Writes a plan to a temporary file beside `output`, digesting it on the way; reads it back and
+ * checks that every byte arrived (size and SHA-256), then hands it to `check` (the label reads
+ * back), and only then renames it into place. Any failure removes the temporary file and names
+ * the output. Replacing an input (--in-place) fsyncs first (`durable`); a new output next to an
+ * untouched input need not pay for an fsync per file.
  */
 export async function writeAtomically(
   output: string,
   plan: WritePlan,
   source: ByteSource,
   check: (written: ByteSource) => Promise<void>,
-  options: FileIoOptions & { readonly durable: boolean },
+  options: AtomicWriteOptions,
 ): Promise<void> {
-  if (options.blockingIo && !source.readInto && planSize(plan) <= WHOLE_FILE_READ_LIMIT) {
-    return writeSmallFileAtomically(output, await planChunks(plan, source), check, options.durable);
+  try {
+    if (options.blockingIo && !source.readInto && planSize(plan) <= WHOLE_FILE_READ_LIMIT) {
+      await writeSmallFileAtomically(output, await planChunks(plan, source), check, options);
+    } else {
+      await writeLargeFileAtomically(output, plan, source, check, options);
+    }
+  } catch (error) {
+    throw outputError(output, error);
   }
+}
+
+async function writeLargeFileAtomically(
+  output: string,
+  plan: WritePlan,
+  source: ByteSource,
+  check: (written: ByteSource) => Promise<void>,
+  options: AtomicWriteOptions,
+): Promise<void> {
   const temporary = temporaryBeside(output, 'out');
+  const expected = planSize(plan);
   let out: FileHandle | undefined;
   try {
     out = await createExclusive(temporary);
-    const size = await writePlan(out, plan, source);
+    const digest = createHash('sha256');
+    await writePlan(out, plan, source, digest);
     if (options.durable) await out.sync();
+    const size = (await out.stat()).size;
+    if (size !== expected || !bytesEqual(await digestFile(out, size), digest.digest())) throw mismatch(output, expected, size);
     await check((await sourceOf(out, size)).source);
+    await keepAttributes(out, options.keep);
     await out.close();
     out = undefined;
     await rename(temporary, output);
@@ -222,9 +401,10 @@ async function writeSmallFileAtomically(
   output: string,
   chunks: Uint8Array[],
   check: (written: ByteSource) => Promise<void>,
-  durable: boolean,
+  options: AtomicWriteOptions,
 ): Promise<void> {
   const temporary = temporaryBeside(output, 'out');
+  const expected = chunks.reduce((sum, c) => sum + c.length, 0);
   let fd: number | undefined;
   try {
     try {
@@ -234,18 +414,30 @@ async function writeSmallFileAtomically(
       await mkdir(dirname(temporary), { recursive: true });
       fd = openSync(temporary, 'wx+');
     }
-    let size = 0;
-    for (let pending = chunks; pending.length > 0; ) {
-      const n = writevSync(fd, pending);
-      size += n;
-      pending = dropLeading(pending, n);
-    }
-    if (durable) fsyncSync(fd);
+    const digest = createHash('sha256');
+    for (const chunk of chunks) digest.update(chunk);
+    writeAllSync(fd, chunks);
+    if (options.durable) fsyncSync(fd);
+    const size = fstatSync(fd).size;
     const written = new Uint8Array(size);
     const got = readFullySync(fd, 0, written);
+    if (size !== expected || got !== size || !bytesEqual(createHash('sha256').update(written).digest(), digest.digest())) {
+      throw mismatch(output, expected, got);
+    }
+    if (options.keep) {
+      fchmodSync(fd, options.keep.mode & 0o7777);
+      try {
+        fchownSync(fd, options.keep.uid, options.keep.gid);
+      } catch {
+        try {
+          fchownSync(fd, -1, options.keep.gid);
+        } catch {}
+      }
+      if (options.keep.times) futimesSync(fd, options.keep.times.atime, options.keep.times.mtime);
+    }
     closeSync(fd);
     fd = undefined;
-    await check(bytesSource(written.subarray(0, got)));
+    await check(bytesSource(written));
     renameSync(temporary, output);
   } catch (error) {
     if (fd !== undefined) closeSync(fd);

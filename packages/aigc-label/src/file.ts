@@ -1,8 +1,15 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { type ByteSource, UsageError } from '@aigc-label/core';
 import { detectInput } from './detect.js';
-import { type FileIoOptions, openFileSource, temporaryBeside, writeAtomically } from './file-io.js';
+import {
+  type AtomicWriteOptions,
+  type FileIoOptions,
+  openFileSource,
+  removeStaleTemporaries,
+  temporaryBeside,
+  writeAtomically,
+} from './file-io.js';
 import type { DetectOptions, LabelOptions, VerifyOptions } from './options.js';
 import { labelInput, type Sink } from './pipeline.js';
 import type { DetectReport, LabelReport, VerifyReport } from './reports.js';
@@ -44,8 +51,15 @@ export interface OutputOptions {
   readonly output?: string | undefined;
   /** Output folder; the file keeps its name. */
   readonly outDir?: string | undefined;
-  /** Overwrite the input. Without this (or `output`/`outDir`) the output is NAME.labeled.EXT. */
+  /**
+   * Overwrite the input. The file keeps its mode, owner and group; a symlink's target is
+   * labeled and the link stays a link; a file with several hard links is refused (replacing
+   * it would leave the other names on the unlabeled content). Without this (or
+   * `output`/`outDir`) the output is NAME.labeled.EXT.
+   */
   readonly inPlace?: boolean | undefined;
+  /** With `inPlace`: keep the file's access and modification times (as ExifTool's -P does). */
+  readonly preserveMtime?: boolean | undefined;
   /** fsync the output before renaming it into place (always done for `inPlace`). */
   readonly durable?: boolean | undefined;
 }
@@ -62,16 +76,59 @@ export function outputPathFor(input: string, options: OutputOptions): string {
 }
 
 /** A sink that writes a file atomically: a temporary file beside it, read back and checked, then renamed into place. */
-export function fileSink(output: string, options: FileIoOptions & { readonly durable: boolean }): Sink {
+export function fileSink(output: string, options: AtomicWriteOptions): Sink {
   return {
     output,
-    write: (plan, source, check) => writeAtomically(output, plan, source, check, options),
+    async write(plan, source, check) {
+      await removeStaleTemporaries(dirname(resolve(output)));
+      await writeAtomically(output, plan, source, check, options);
+    },
     async scratch() {
       const folder = temporaryBeside(output, 'work');
       await mkdir(folder, { recursive: true, mode: 0o700 });
       return folder;
     },
   };
+}
+
+/** The real path a path would have once written: its folder resolved (symlinks followed), its name kept. */
+async function resolvedOutput(output: string): Promise<string> {
+  const folder = await realpath(dirname(resolve(output))).catch(() => null);
+  return folder ? join(folder, basename(output)) : resolve(output);
+}
+
+/**
+ * The file sink for labeling `path` under `options`. Without `inPlace`, an output that is the
+ * input itself, whatever path names it (a symlinked folder, a hard link), is refused; with it,
+ * the real file behind `path` is replaced and keeps its identity.
+ */
+export async function fileSinkFor(path: string, options: OutputOptions & FileIoOptions): Promise<Sink> {
+  const input = await realpath(path).catch(() => resolve(path));
+  const info = await stat(input).catch(() => null);
+  if (options.inPlace) {
+    if (options.output || options.outDir) throw new UsageError(`${path}: --in-place writes back to the input; drop -o/--output or --in-place`);
+    if (info && info.nlink > 1) {
+      throw new UsageError(
+        `${path}: has ${info.nlink} hard links; replacing it in place would leave the other names on the unlabeled file, so it is refused (label a copy with -o)`,
+      );
+    }
+    const keep = info
+      ? {
+          mode: info.mode,
+          uid: info.uid,
+          gid: info.gid,
+          times: options.preserveMtime ? { atime: info.atime, mtime: info.mtime } : undefined,
+        }
+      : undefined;
+    return fileSink(input, { blockingIo: options.blockingIo, durable: true, keep });
+  }
+  const output = outputPathFor(path, options);
+  const target = await resolvedOutput(output);
+  const existing = await stat(target).catch(() => null);
+  if (target === input || (info && existing && existing.dev === info.dev && existing.ino === info.ino)) {
+    throw new UsageError(`${path}: the output ${output} is the input itself; pass --in-place (inPlace: true) to overwrite it`);
+  }
+  return fileSink(output, { blockingIo: options.blockingIo, durable: options.durable === true });
 }
 
 /**
@@ -83,15 +140,5 @@ export function fileSink(output: string, options: FileIoOptions & { readonly dur
  * input untouched.
  */
 export async function labelFile(path: string, options: LabelFileOptions): Promise<LabelReport> {
-  const sink = fileSinkFor(path, options);
-  return withSource(path, options, (source) => labelInput({ source, path, file: path }, sink, options));
-}
-
-/** The file sink for labeling `path` under `options`; refuses to write over the input without `inPlace`. */
-export function fileSinkFor(path: string, options: OutputOptions & FileIoOptions): Sink {
-  const output = outputPathFor(path, options);
-  if (!options.inPlace && resolve(output) === resolve(path)) {
-    throw new UsageError(`${path}: the output is the input; pass --in-place (inPlace: true) to overwrite it`);
-  }
-  return fileSink(output, { blockingIo: options.blockingIo, durable: options.inPlace === true || options.durable === true });
+  return withSource(path, options, async (source) => labelInput({ source, path, file: path }, await fileSinkFor(path, options), options));
 }

@@ -34,10 +34,10 @@ function labelOptions(verify: VerifyReport, options: PropagateOptions): LabelOpt
 }
 
 /** Verify, then write the propagation elements through `sink`: the same steps for files and bytes. */
-async function propagateInput(input: Input, sink: () => Sink, options: PropagateOptions): Promise<PropagateResult> {
+async function propagateInput(input: Input, sink: () => Promise<Sink> | Sink, options: PropagateOptions): Promise<PropagateResult> {
   const verify = verifyFromDetect(await detectInput(input, options), options.declared ?? false);
   if (verify.outcome === 'none') return { verify, label: null };
-  return { verify, label: await labelInput(input, sink(), labelOptions(verify, options)) };
+  return { verify, label: await labelInput(input, await sink(), labelOptions(verify, options)) };
 }
 
 /**

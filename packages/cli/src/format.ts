@@ -1,7 +1,23 @@
 import type { DetectReport, ErrorReport, LabelReport, VerifyReport } from 'aigc-label';
 
-/** Pads columns; the last column is not padded. */
-export function table(rows: readonly (readonly string[])[]): string {
+/**
+ * Text from a file (a label value, a file name, an error that quotes either) made safe for a
+ * terminal: C0 and C1 controls, DEL and the bidirectional overrides and isolates are shown as
+ * visible escapes, so no file can move the cursor, clear the screen, set the window title or
+ * reorder what an operator reads. `--json` output is never passed through this (JSON escapes
+ * controls itself and stays exact).
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (ch) => {
+    const code = ch.charCodeAt(0);
+    const named: Record<number, string> = { 9: '\\t', 10: '\\n', 13: '\\r' };
+    return named[code] ?? (code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`);
+  });
+}
+
+/** Pads columns; the last column is not padded. Every cell is made printable. */
+export function table(cells: readonly (readonly string[])[]): string {
+  const rows = cells.map((row) => row.map(printable));
   const widths: number[] = [];
   for (const row of rows) {
     row.forEach((cell, i) => {

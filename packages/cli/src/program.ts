@@ -1,11 +1,12 @@
 import { disposeOcr } from 'aigc-label';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { type CommandContext, ExitCode, type Io } from './commands/batch-command.js';
 import { registerDetect, registerInspect } from './commands/detect.js';
 import { registerFormats } from './commands/formats.js';
 import { registerLabel } from './commands/label.js';
 import { registerPropagate } from './commands/propagate.js';
 import { registerVerify } from './commands/verify.js';
+import { printable } from './format.js';
 
 export { ExitCode, type Io } from './commands/batch-command.js';
 
@@ -26,7 +27,26 @@ export function createProgram(io: Io): { program: Command; exitCode: () => numbe
     .version('0.1.0')
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  aigc-label label photo.png song.mp3 --producer 001191440300708461136T1XGW3 -o out/
+  aigc-label detect out/photo.png --json
+  aigc-label verify uploads/ --report verify.jsonl          (then --resume after an interruption)
+  find . -name '*.wav' -print0 | aigc-label label - -0 --producer my-service -o labeled/
+  aigc-label propagate upload.jpg --platform 001191110108MA01XXXX0X20001 -o published/
+
+Exit codes:
+  0    success
+  1    a file failed, or verify found no label on some file
+  2    usage error (nothing was processed)
+  130  interrupted (Ctrl-C); files in flight finished, --report flushed
+  141  the output pipe closed (e.g. | head); files in flight finished
+
+Run aigc-label <command> --help for a command's options.`,
+    );
   registerLabel(program, context);
   registerDetect(program, context);
   registerVerify(program, context);
@@ -43,14 +63,15 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode();
   } catch (error) {
+    // Commander has printed its own parse errors already; a usage error from a verb's checks has not.
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     }
-    if (error instanceof InvalidArgumentError || (error instanceof Error && error.name === 'UsageError')) {
-      io.err(`error: ${error.message}\n`);
+    if (error instanceof Error && error.name === 'UsageError') {
+      io.err(`error: ${printable(error.message)} (run with --help for usage)\n`);
       return ExitCode.usage;
     }
-    io.err(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.err(`error: ${printable(error instanceof Error ? error.message : String(error))}\n`);
     return ExitCode.failed;
   } finally {
     // The OCR workers (detect --ocr) would otherwise keep the process alive.

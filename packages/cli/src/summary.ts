@@ -3,7 +3,13 @@ import type { JobResult, Report } from './batch/jobs.js';
 import { table } from './format.js';
 
 /** Counts per outcome and per format, then failures with their reasons. */
-export function summaryText(results: readonly JobResult[], skipped: number, seconds: number): string {
+export function summaryText(run: {
+  readonly results: readonly JobResult[];
+  readonly skipped: number;
+  readonly notWalked: number;
+  readonly seconds: number;
+}): string {
+  const { results, skipped, notWalked, seconds } = run;
   const byOutcome = new Map<string, number>();
   const byFormat = new Map<string, number>();
   const failures: string[][] = [];
@@ -19,7 +25,7 @@ export function summaryText(results: readonly JobResult[], skipped: number, seco
   }
   const ok = results.length - failures.length;
   const lines = [
-    `${results.length} file${results.length === 1 ? '' : 's'} in ${seconds.toFixed(1)} s (${(results.length / Math.max(seconds, 0.001)).toFixed(0)} files/s): ${ok} ok, ${failures.length} failed${skipped ? `, ${skipped} skipped (already done)` : ''}`,
+    `${results.length} file${results.length === 1 ? '' : 's'} in ${seconds.toFixed(1)} s (${(results.length / Math.max(seconds, 0.001)).toFixed(0)} files/s): ${ok} ok, ${failures.length} failed${skipped ? `, ${skipped} skipped (already done)` : ''}${notWalked ? `, ${notWalked} not processed (symbolic links or the output folder; see above)` : ''}`,
   ];
   if (byOutcome.size) lines.push('', table([['OUTCOME', 'FILES'], ...[...byOutcome].sort().map(([k, v]) => [k, String(v)])]));
   if (byFormat.size) lines.push('', table([['FORMAT', 'FILES'], ...[...byFormat].sort().map(([k, v]) => [k, String(v)])]));

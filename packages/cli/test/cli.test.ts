@@ -146,7 +146,7 @@ describe('explicit labels through the CLI', () => {
     const input = join(dir, 'speech.wav');
     await writeFile(input, monoWav(noise, 16000));
     const out = join(dir, 'voice-out');
-    const labeled = await cli('label', input, '--producer', PRODUCER, '--voice', '--at', 'start', 'end', '-o', out, '--json');
+    const labeled = await cli('label', input, '--producer', PRODUCER, '--voice', '--at', 'start', '--at', 'end', '-o', out, '--json');
     expect(labeled.code).toBe(0);
     expect(JSON.parse(labeled.out).explicit.detail).toMatch(/^voice prompt "本内容由人工智能生成"/);
     const verified = JSON.parse((await cli('verify', join(out, 'speech.wav'), '--json')).out);

@@ -1,13 +1,16 @@
+import { realpath } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import { UsageError } from '@aigc-label/core';
 import type { ErrorReport } from 'aigc-label';
 import { type Command, InvalidArgumentError } from 'commander';
 import { runBatch } from '../batch/batch.js';
 import type { InputFile } from '../batch/inputs.js';
 import type { Job, JobResult, Report, ReportOf, Verb } from '../batch/jobs.js';
+import { printable } from '../format.js';
 import { summaryText } from '../summary.js';
 
-/** Exit codes: 0 success, 1 a file failed (or verify found no label), 2 usage error, 130 interrupted. */
-export const ExitCode = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+/** Exit codes: 0 success, 1 a file failed (or verify found no label), 2 usage error, 130 interrupted, 141 output pipe closed. */
+export const ExitCode = { ok: 0, failed: 1, usage: 2, interrupted: 130, pipeClosed: 141 } as const;
 
 export interface Io {
   readonly out: (text: string) => void;
@@ -44,6 +47,8 @@ export interface BatchFlags {
   readonly resume?: boolean;
   readonly progress: boolean;
   readonly json?: boolean;
+  readonly null?: boolean;
+  readonly followSymlinks?: boolean;
 }
 
 const parseConcurrency = (value: string): number => {
@@ -63,15 +68,28 @@ export const batchCommand = (program: Command, name: Verb, description: string):
     .option('--include <glob>', 'only files under a folder matching this glob (repeatable)', collect)
     .option('--exclude <glob>', 'skip files under a folder matching this glob (repeatable)', collect)
     .option('-j, --concurrency <n>', 'threads processing files (half the cores)', parseConcurrency, DEFAULT_THREADS)
-    .option('--report <file>', 'write a JSON Lines report as files finish')
+    .option('--report <file>', 'write a JSON Lines report as files finish (a new file, or an earlier report to extend)')
     .option('--resume', 'skip files the --report file lists as done with unchanged size and mtime')
+    .option('-0, --null', 'the list on stdin (-) is NUL-separated, as find -print0 writes it')
+    .option('--follow-symlinks', 'follow symbolic links met in folders (loops are detected); without it they are skipped and reported')
     .option('--no-progress', 'no progress bar (it only appears on a terminal anyway)')
     .option('--json', 'machine-readable output');
 
 export interface BatchRun<V extends Verb> {
   readonly results: JobResult<ReportOf[V]>[];
+  /** Files --resume found done. */
   readonly skipped: number;
+  /** Entries the walk did not process (symbolic links, the output folder). */
+  readonly notWalked: number;
   readonly seconds: number;
+}
+
+/** Runs `verb` over the inputs, prints one error line per failed file, and raises the exit code. */
+/** How a verb that writes files says where each job writes (null: back to its input, --in-place). */
+export interface Writes<J extends Job> {
+  readonly outputOf: (job: J) => string | null;
+  /** The -o folder, never walked into when it lies inside an input folder. */
+  readonly outDir?: string | undefined;
 }
 
 /** Runs `verb` over the inputs, prints one error line per failed file, and raises the exit code. */
@@ -81,40 +99,47 @@ export async function runVerb<V extends Verb>(
   inputs: string[],
   flags: BatchFlags,
   jobFor: (input: InputFile) => Job & { verb: V },
+  writes?: Writes<Job & { verb: V }>,
 ): Promise<BatchRun<V>> {
-  if (flags.resume && !flags.report) throw new InvalidArgumentError('--resume needs --report <file>');
+  if (flags.resume && !flags.report) throw new UsageError('--resume needs --report <file> (the report of the run to continue)');
   const { io } = context;
   const started = Date.now();
+  const outDir = writes?.outDir ? await realpath(writes.outDir).catch(() => null) : null;
   const outcome = await runBatch({
     verb,
     inputs,
     jobFor,
+    outputOf: writes?.outputOf,
+    skipFolders: outDir ? [outDir] : [],
     concurrency: flags.concurrency,
     include: flags.include,
     exclude: flags.exclude,
     reportPath: flags.report,
     resume: flags.resume === true,
+    nulSeparated: flags.null === true,
+    followSymlinks: flags.followSymlinks === true,
     readStdin: io.readStdin,
     progress: io.isTTY && flags.progress !== false && !flags.json ? io.err : undefined,
     stopped: io.interrupted,
   });
+  for (const s of outcome.notWalked) io.err(`skipped: ${printable(s.file)}: ${s.reason}\n`);
   for (const r of outcome.results) {
     if (!r.ok) {
       context.raise(ExitCode.failed);
-      io.err(`error: ${r.report.error.message}\n`);
+      io.err(`error: ${printable(r.report.error.message)}\n`);
     }
   }
   if (outcome.interrupted) context.raise(ExitCode.interrupted);
   // Every job of this batch was built by jobFor for `verb`, so its report is that verb's.
   const results = outcome.results as JobResult<ReportOf[V]>[];
-  return { results, skipped: outcome.skipped, seconds: (Date.now() - started) / 1000 };
+  return { results, skipped: outcome.skipped, notWalked: outcome.notWalked.length, seconds: (Date.now() - started) / 1000 };
 }
 
 /** Prints the reports: JSON, or a per-file table (small batches) and the summary. */
 export function emit<R extends Report>(
   context: CommandContext,
   flags: BatchFlags,
-  run: { readonly results: readonly JobResult<R>[]; readonly skipped: number; readonly seconds: number },
+  run: { readonly results: readonly JobResult<R>[]; readonly skipped: number; readonly notWalked: number; readonly seconds: number },
   human: (reports: readonly (R | ErrorReport)[]) => string,
 ): void {
   const reports = run.results.map((r) => r.report);
@@ -123,5 +148,5 @@ export function emit<R extends Report>(
     return;
   }
   if (reports.length <= perFileRowsLimit && reports.length > 0) context.io.out(`${human(reports)}\n`);
-  if (reports.length > 1 || run.skipped > 0) context.io.out(`\n${summaryText(run.results, run.skipped, run.seconds)}\n`);
+  if (reports.length > 1 || run.skipped > 0 || run.notWalked > 0) context.io.out(`\n${summaryText(run)}\n`);
 }

@@ -1,7 +1,7 @@
 import { AIGC_FIELDS } from '@aigc-label/core';
 import type { DetectReport, ErrorReport } from 'aigc-label';
 import type { Command } from 'commander';
-import { detectTable } from '../format.js';
+import { detectTable, printable } from '../format.js';
 import { type BatchFlags, batchCommand, type CommandContext, emit, runVerb } from './batch-command.js';
 
 export interface SearchFlags extends BatchFlags {
@@ -36,16 +36,17 @@ export function registerInspect(program: Command, context: CommandContext): void
   );
 }
 
+/** Every carrier with its raw value, evidence and findings; what comes from the file is made printable. */
 function inspectText(r: DetectReport | ErrorReport): string {
-  if ('error' in r) return `${r.file}: error: ${r.error.message}`;
-  const lines = [`${r.file}  (${r.format}, ${r.kind})`];
+  if ('error' in r) return printable(`${r.file}: error: ${r.error.message}`);
+  const lines = [`${printable(r.file ?? '-')}  (${r.format}, ${r.kind})`];
   if (r.carriers.length === 0) lines.push('  no label carrier');
   for (const c of r.carriers) {
-    lines.push(`  ${c.carrier}${c.canonical ? '' : ' (non-canonical)'}: ${c.location}`);
-    if (c.label) for (const f of AIGC_FIELDS) lines.push(`    ${f.padEnd(18)} ${c.label[f]}`);
-    else lines.push(`    raw: ${c.raw.slice(0, 200)}`);
+    lines.push(`  ${c.carrier}${c.canonical ? '' : ' (non-canonical)'}: ${printable(c.location)}`);
+    if (c.label) for (const f of AIGC_FIELDS) lines.push(`    ${f.padEnd(18)} ${printable(c.label[f])}`);
+    else lines.push(`    raw: ${printable(c.raw.slice(0, 200))}`);
   }
-  for (const e of r.evidence) lines.push(`  evidence: ${e.kind}: ${e.detail}`);
-  for (const f of r.findings) lines.push(`  ${f.severity.padEnd(7)} ${f.rule}: ${f.message}`);
+  for (const e of r.evidence) lines.push(`  evidence: ${e.kind}: ${printable(e.detail)}`);
+  for (const f of r.findings) lines.push(`  ${f.severity.padEnd(7)} ${f.rule}: ${printable(f.message)}`);
   return lines.join('\n');
 }

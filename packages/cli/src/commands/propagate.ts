@@ -1,6 +1,7 @@
 import { join } from 'node:path';
-import { newProduceId } from 'aigc-label';
-import { type Command, InvalidArgumentError } from 'commander';
+import { UsageError } from '@aigc-label/core';
+import { newProduceId, outputPathFor } from 'aigc-label';
+import type { Command } from 'commander';
 import { table } from '../format.js';
 import { batchCommand, type CommandContext, emit, runVerb } from './batch-command.js';
 import { NO_RHYTHM_HELP, OCR_HELP, type SearchFlags, searchOptions } from './detect.js';
@@ -12,6 +13,7 @@ interface PropagateFlags extends SearchFlags {
   readonly declared?: boolean;
   readonly outDir?: string;
   readonly inPlace?: boolean;
+  readonly preserveMtime?: boolean;
   readonly visiblePrompt?: boolean;
 }
 
@@ -22,28 +24,38 @@ export function registerPropagate(program: Command, context: CommandContext): vo
     .option('--reserved-code2 <text>', 'platform security data (ReservedCode2)')
     .option('--declared', 'the uploader declared the content AI-generated')
     .option('-o, --out-dir <dir>', 'write files into this folder')
-    .option('--in-place', 'overwrite the input files')
+    .option('--in-place', 'replace the input files (mode, owner and links kept; a file with several hard links is refused)')
+    .option('--preserve-mtime', "with --in-place: keep the files' modification times")
     .option('--visible-prompt', 'also add the prompt for the outcome (人工智能生成 / 可能为… / 疑似…) on images, video and text')
     .option('--ocr', `${OCR_HELP}, as traces`)
     .option('--no-rhythm', NO_RHYTHM_HELP)
     .action(async (inputs: string[], flags: PropagateFlags) => {
       if (flags.propagateId && (inputs.length > 1 || inputs[0] === '-'))
-        throw new InvalidArgumentError('--propagate-id names one content item; give one file');
+        throw new UsageError('--propagate-id names one content item; give one file, or leave it out for a fresh id per file');
+      if (flags.inPlace && flags.outDir) throw new UsageError('--in-place replaces the inputs and -o writes elsewhere; give one of them');
       const outDir = flags.outDir;
-      const run = await runVerb(context, 'propagate', inputs, flags, (input) => ({
-        verb: 'propagate',
-        file: input.file,
-        options: {
-          propagator: flags.platform,
-          propagateId: flags.propagateId ?? newProduceId(),
-          reservedCode2: flags.reservedCode2,
-          declared: flags.declared === true,
-          visiblePrompt: flags.visiblePrompt === true,
-          ...searchOptions(flags),
-          inPlace: flags.inPlace,
-          ...(outDir ? { output: join(outDir, input.relative) } : {}),
-        },
-      }));
+      const run = await runVerb(
+        context,
+        'propagate',
+        inputs,
+        flags,
+        (input) => ({
+          verb: 'propagate',
+          file: input.file,
+          options: {
+            propagator: flags.platform,
+            propagateId: flags.propagateId ?? newProduceId(),
+            reservedCode2: flags.reservedCode2,
+            declared: flags.declared === true,
+            visiblePrompt: flags.visiblePrompt === true,
+            ...searchOptions(flags),
+            inPlace: flags.inPlace,
+            preserveMtime: flags.preserveMtime,
+            ...(outDir ? { output: join(outDir, input.relative) } : {}),
+          },
+        }),
+        { outputOf: (job) => (job.options.inPlace ? null : outputPathFor(job.file, job.options)), outDir },
+      );
       emit(context, flags, run, (reports) =>
         table([
           ['FILE', 'OUTCOME', 'LABEL', 'OUTPUT'],
