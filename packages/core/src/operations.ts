@@ -2,7 +2,7 @@ import { type ByteSource, bytesSource, materialize, type WritePlan } from './bin
 import { InvalidLabelError, LabelConflictError, UnsupportedFormatError, WriteVerificationError } from './errors.js';
 import { type Finding, finding, Rules } from './findings.js';
 import type { FormatModule, LabelCarrier, ReadResult, WriteOptions } from './format.js';
-import { type AigcLabel, encodeBare, sameLabel } from './label.js';
+import { type AigcField, type AigcLabel, encodeBare, sameLabel } from './label.js';
 import { validateLabel } from './validate.js';
 
 /** What a file says, after looking at every carrier. */
@@ -58,20 +58,47 @@ export function summarizeCarriers(read: ReadResult): LabelSummary {
 export interface WriteLabelOptions extends WriteOptions {
   /** Replace a label from another producer. Without it that is a LabelConflictError. */
   readonly force?: boolean | undefined;
+  /**
+   * Fields copied byte for byte from the file's own label (a platform keeps the producer's
+   * elements, Measures Art. 6): checked as read, so a producer's non-conformance is a warning
+   * and never stops the platform from adding its own elements, which are checked as written.
+   */
+  readonly keptFields?: readonly AigcField[] | undefined;
 }
 
 /**
- * Labels in the file from a producer other than `label`'s. Throws LabelConflictError
- * unless `force`: replacing another producer's label must be asked for.
+ * The producer a damaged label value still names (`"ContentProducer":"x"` in JSON that does not
+ * parse, `ContentProducer: x` in YAML), so that breaking a label's syntax does not make it ours.
+ */
+export function producerNamedIn(raw: string): string | null {
+  return /["']?ContentProducer["']?\s*[:=]\s*["']?([^"',}\s]*)/i.exec(raw)?.[1] ?? null;
+}
+
+/** Whose label a carrier holds: its producer, or null when no one's can be told (an unreadable or empty carrier). */
+function ownerOf(carrier: LabelCarrier): { producer: string } | 'unreadable' | null {
+  if (carrier.label) return { producer: carrier.label.ContentProducer };
+  const named = producerNamedIn(carrier.raw);
+  if (named !== null) return { producer: named };
+  return carrier.findings.some((f) => f.rule === Rules.unreadableCarrier) ? 'unreadable' : null;
+}
+
+/**
+ * Labels in the file from a producer other than `label`'s, including a damaged value that still
+ * names one and a carrier that cannot be read at all (an encrypted ID3 frame: it may be anyone's).
+ * Throws LabelConflictError unless `force`: replacing another producer's label, or one we cannot
+ * read, must be asked for; we never quietly write a second label beside it.
  */
 export function otherProducers(before: LabelSummary, label: AigcLabel, force = false): LabelCarrier[] {
-  const others = before.carriers.filter((c) => c.label && c.label.ContentProducer !== label.ContentProducer);
+  const others = before.carriers.filter((c) => {
+    const owner = ownerOf(c);
+    return owner === 'unreadable' || (owner !== null && owner.producer !== label.ContentProducer);
+  });
   const first = others[0];
   if (first && !force) {
-    const producer = first.label?.ContentProducer || '(empty)';
-    throw new LabelConflictError(
-      `already labeled by producer ${producer} (${first.carrier}); pass --force (force: true) to replace that label`,
-    );
+    const owner = ownerOf(first);
+    const whose =
+      owner === 'unreadable' || owner === null ? 'a label carrier that cannot be read' : `producer ${owner.producer || '(empty)'}`;
+    throw new LabelConflictError(`already labeled by ${whose} (${first.carrier}); pass --force (force: true) to replace that label`);
   }
   return others;
 }
@@ -96,8 +123,13 @@ export async function planLabelWrite(
   /** What the source already says, when the caller has just read it (saves a second read). */
   known?: LabelSummary,
 ): Promise<PlannedWrite> {
-  const problems = validateLabel(label, 'write').filter((f) => f.severity === 'error');
+  const kept = new Set<string>(options.keptFields ?? []);
+  const checks = validateLabel(label, 'write');
+  const problems = checks.filter((f) => f.severity === 'error' && !(f.where !== undefined && kept.has(f.where)));
   if (problems.length > 0) throw new InvalidLabelError(problems.map((p) => p.message).join('; '));
+  const keptProblems = checks
+    .filter((f) => f.severity === 'error' && f.where !== undefined && kept.has(f.where))
+    .map((f) => ({ ...f, severity: 'warning' as const, message: `${f.message} (kept as the producer wrote it)` }));
   const before = known ?? summarizeCarriers(await handler.read(source));
   const others = otherProducers(before, label, options.force);
   if (!handler.write) {
@@ -106,11 +138,11 @@ export async function planLabelWrite(
     );
   }
   const result = await handler.write(source, label, options);
-  const findings = [...result.findings];
+  const findings = [...keptProblems, ...result.findings];
   if (others[0]) {
-    findings.push(
-      finding('label/replaced-other-producer', 'warning', `replaced a label from producer ${others[0].label?.ContentProducer}`),
-    );
+    const owner = ownerOf(others[0]);
+    const whose = owner === 'unreadable' || owner === null ? 'an unreadable carrier' : `producer ${owner.producer}`;
+    findings.push(finding(Rules.replacedOtherProducer, 'warning', `replaced a label from ${whose}`));
   }
   return { plan: { segments: result.segments }, findings, before };
 }
