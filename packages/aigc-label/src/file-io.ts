@@ -23,8 +23,8 @@ import {
   bytesSource,
   planSize,
   streamPlan,
-  WriteVerificationError,
   type WritePlan,
+  WriteVerificationError,
 } from '@aigc-label/core';
 
 /**

@@ -106,7 +106,8 @@ export async function fileSinkFor(path: string, options: OutputOptions & FileIoO
   const input = await realpath(path).catch(() => resolve(path));
   const info = await stat(input).catch(() => null);
   if (options.inPlace) {
-    if (options.output || options.outDir) throw new UsageError(`${path}: --in-place writes back to the input; drop -o/--output or --in-place`);
+    if (options.output || options.outDir)
+      throw new UsageError(`${path}: --in-place writes back to the input; drop -o/--output or --in-place`);
     if (info && info.nlink > 1) {
       throw new UsageError(
         `${path}: has ${info.nlink} hard links; replacing it in place would leave the other names on the unlabeled file, so it is refused (label a copy with -o)`,

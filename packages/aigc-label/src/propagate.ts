@@ -28,7 +28,15 @@ function labelOptions(verify: VerifyReport, options: PropagateOptions): LabelOpt
   return {
     label: propagateLabel(verify.label, verify.outcome, options),
     // The producer's elements are kept byte for byte (Measures Art. 10): only what the platform adds is checked as written.
-    keptFields: verify.label ? ['Label', 'ContentProducer', 'ProduceID', 'ReservedCode1', ...(options.reservedCode2 === undefined ? (['ReservedCode2'] as const) : [])] : [],
+    keptFields: verify.label
+      ? [
+          'Label',
+          'ContentProducer',
+          'ProduceID',
+          'ReservedCode1',
+          ...(options.reservedCode2 === undefined ? (['ReservedCode2'] as const) : []),
+        ]
+      : [],
     ...(prompted ? { redraw: true, visible: { text: verify.prompt }, text: { wording: verify.prompt } } : { explicit: false }),
     format: verify.format,
     registry: options.registry,
