@@ -1,6 +1,5 @@
 import { ascii, fromLatin1, indexOfBytes } from './binary/bytes.js';
-import { escapeXml, RDF_NAMESPACE } from './containers/xmp.js';
-import { MalformedInputError } from './errors.js';
+import { addXmpDescription, escapeXml, findXmpProperties } from './containers/xmp.js';
 import type { Evidence } from './format.js';
 
 /**
@@ -18,23 +17,13 @@ export const AI_DIGITAL_SOURCE_TYPES: readonly string[] = [
   'compositeSynthetic',
 ];
 
-const NAME = '[A-Za-z_][\\w.-]*';
-
 /** The short names of every DigitalSourceType value in an XMP packet (element, attribute or rdf:resource form). */
 export function findDigitalSourceTypes(xml: string): string[] {
-  const prefixes = new Set<string>();
-  for (const m of xml.matchAll(new RegExp(`xmlns:(${NAME})\\s*=\\s*["']${escapeRegExp(IPTC_EXT_NAMESPACE)}["']`, 'g'))) prefixes.add(m[1]!);
-  const values: string[] = [];
-  for (const prefix of prefixes) {
-    const element = new RegExp(`<${prefix}:DigitalSourceType(\\s[^>]*)?(?:/>|>([\\s\\S]*?)</${prefix}:DigitalSourceType\\s*>)`, 'g');
-    for (const m of xml.matchAll(element)) {
-      const resource = /resource\s*=\s*["']([^"']*)["']/.exec(m[1] ?? '');
-      values.push((resource?.[1] ?? m[2] ?? '').trim());
-    }
-    const attribute = new RegExp(`\\s${prefix}:DigitalSourceType\\s*=\\s*(?:"([^"]*)"|'([^']*)')`, 'g');
-    for (const m of xml.matchAll(attribute)) values.push((m[1] ?? m[2] ?? '').trim());
-  }
-  return values.filter((v) => v !== '').map((v) => v.replace(DIGITAL_SOURCE_TYPE_BASE, '').replace(/^.*\//, ''));
+  return findXmpProperties(xml, 'DigitalSourceType')
+    .filter((p) => p.namespace === IPTC_EXT_NAMESPACE)
+    .map((p) => (/resource\s*=\s*["']([^"']*)["']/.exec(p.attributes)?.[1] ?? p.value).trim())
+    .filter((v) => v !== '')
+    .map((v) => v.replace(DIGITAL_SOURCE_TYPE_BASE, '').replace(/^.*\//, ''));
 }
 
 /** Evidence entries for an XMP packet: IPTC DigitalSourceType values, AI ones flagged as traces. */
@@ -55,13 +44,13 @@ export function xmpEvidence(xml: string, where: string): Evidence[] {
  */
 export function setTrainedAlgorithmicMedia(xml: string): string {
   if (findDigitalSourceTypes(xml).some((t) => AI_DIGITAL_SOURCE_TYPES.includes(t))) return xml;
-  const rdf = new RegExp(`xmlns:(${NAME})\\s*=\\s*["']${escapeRegExp(RDF_NAMESPACE)}["']`).exec(xml)?.[1] ?? 'rdf';
-  const close = xml.lastIndexOf(`</${rdf}:RDF>`);
-  if (close < 0) throw new MalformedInputError('xmp', `the XMP packet has no </${rdf}:RDF> to add the IPTC property to`);
-  const description =
-    `<${rdf}:Description ${rdf}:about="" xmlns:Iptc4xmpExt="${IPTC_EXT_NAMESPACE}">` +
-    `<Iptc4xmpExt:DigitalSourceType>${escapeXml(`${DIGITAL_SOURCE_TYPE_BASE}trainedAlgorithmicMedia`)}</Iptc4xmpExt:DigitalSourceType></${rdf}:Description>`;
-  return `${xml.slice(0, close)} ${description}\n ${xml.slice(close)}`;
+  const value = escapeXml(`${DIGITAL_SOURCE_TYPE_BASE}trainedAlgorithmicMedia`);
+  return addXmpDescription(
+    xml,
+    'Iptc4xmpExt',
+    IPTC_EXT_NAMESPACE,
+    `<Iptc4xmpExt:DigitalSourceType>${value}</Iptc4xmpExt:DigitalSourceType>`,
+  );
 }
 
 const C2PA_LABEL = ascii('c2pa');
@@ -88,8 +77,4 @@ export function c2paEvidence(manifestStore: Uint8Array, where: string): Evidence
     where,
     aiTrace: ai.length > 0,
   };
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }

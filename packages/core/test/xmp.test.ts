@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildXmpPacket, findAigcInXmp, setAigcInXmp, TC260_NAMESPACE, UnsafeXmlError } from '../src/index.js';
+import { buildXmpPacket, findAigcInXmp, RDF_NAMESPACE, setAigcInXmp, TC260_NAMESPACE, UnsafeXmlError } from '../src/index.js';
 
 const JSON_VALUE =
   '{"Label":"1","ContentProducer":"p","ProduceID":"i","ReservedCode1":"","ContentPropagator":"p","PropagateID":"i","ReservedCode2":""}';
@@ -72,5 +72,47 @@ describe('setAigcInXmp', () => {
     const found = findAigcInXmp(setAigcInXmp(original, JSON_VALUE));
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({ form: 'attribute', value: JSON_VALUE });
+  });
+});
+
+describe('XMP as other tools write it', () => {
+  const json =
+    '{"Label":"1","ContentProducer":"p","ProduceID":"i","ReservedCode1":"","ContentPropagator":"p","PropagateID":"i","ReservedCode2":""}';
+  const escaped = json.replace(/"/g, '&quot;');
+
+  it('reads unqualified, default-namespace and foreign-namespace AIGC properties that hold a label, as non-canonical', () => {
+    const packet = `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="${RDF_NAMESPACE}">
+      <rdf:Description rdf:about="" AIGC="${escaped}"/>
+      <rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:AIGC>${escaped}</dc:AIGC><dc:title>AIGC</dc:title></rdf:Description>
+      <rdf:Description rdf:about="" xmlns:v="http://vendor/"><v:AIGC>true</v:AIGC></rdf:Description>
+    </rdf:RDF></x:xmpmeta>`;
+    const found = findAigcInXmp(packet);
+    expect(found.map((f) => [f.prefix, f.form, f.namespace])).toEqual([
+      ['', 'attribute', ''],
+      ['dc', 'element', 'http://purl.org/dc/elements/1.1/'],
+    ]);
+    expect(found.every((f) => f.value === json)).toBe(true);
+  });
+
+  it('labels a packet without rdf:RDF, or with RDF as the default namespace, keeping every other byte', () => {
+    const bare = '<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"></x:xmpmeta><?xpacket end="w"?>';
+    const labeled = setAigcInXmp(bare, json);
+    expect(findAigcInXmp(labeled).map((f) => [f.namespace, f.value])).toEqual([[TC260_NAMESPACE, json]]);
+    expect(labeled.startsWith('<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/">')).toBe(true);
+    const defaultNs = `<x:xmpmeta xmlns:x="adobe:ns:meta/"><RDF xmlns="${RDF_NAMESPACE}"><Description about=""/></RDF></x:xmpmeta>`;
+    const relabeled = setAigcInXmp(defaultNs, json);
+    expect(findAigcInXmp(relabeled).map((f) => f.namespace)).toEqual([TC260_NAMESPACE]);
+    expect(relabeled).toContain(`<RDF xmlns="${RDF_NAMESPACE}"><Description about=""/> <rdf:Description xmlns:rdf="${RDF_NAMESPACE}"`);
+  });
+
+  it('finds 100,000 elements, unclosed elements or attributes in one pass', () => {
+    const head = `<rdf:RDF xmlns:rdf="${RDF_NAMESPACE}" xmlns:TC260="${TC260_NAMESPACE}"><rdf:Description>`;
+    const closed = `${head}${'<TC260:AIGC>x</TC260:AIGC>'.repeat(100_000)}</rdf:Description></rdf:RDF>`;
+    expect(findAigcInXmp(closed)).toHaveLength(100_000);
+    const unclosed = `${head}${'<TC260:AIGC>x'.repeat(100_000)}`;
+    expect(findAigcInXmp(unclosed)).toHaveLength(0);
+    const attributes = `${head.replace('<rdf:Description>', '')}${'<rdf:Description TC260:AIGC="x"/>'.repeat(100_000)}</rdf:RDF>`;
+    expect(findAigcInXmp(attributes)).toHaveLength(100_000);
+    expect(findAigcInXmp(setAigcInXmp(closed, json))).toHaveLength(1);
   });
 });

@@ -16,7 +16,8 @@ import {
   shiftChunkOffsets,
   shiftFragmentOffsets,
 } from './isobmff.js';
-import { findAigcInXmp, maximumXmpPacketInBytes, setAigcInXmp, TC260_NAMESPACE } from './xmp.js';
+import { findAigcInXmp, maximumXmpPacketInBytes, setAigcInXmp } from './xmp.js';
+import { xmpCarriers } from './xmp-label.js';
 
 /**
  * The TC260 video and audio guides' MP4 carrier (TC260-PG-20257A §6.1.1,
@@ -161,19 +162,9 @@ function metaCarriers(metaBytes: Uint8Array, where: string, canonicalPlace: bool
   return carriers;
 }
 
-function xmpCarriers(uuidBytes: Uint8Array, box: Box, where: string): LabelCarrier[] {
-  const xml = fromUtf8(uuidBytes.subarray(box.headerSize));
-  return findAigcInXmp(xml).map((v) => {
-    const c = carrier('xmp', `${where}, ${v.prefix}:AIGC ${v.form}`, v.value, false, box.offset);
-    if (v.namespace === TC260_NAMESPACE) return c;
-    const note = finding(
-      Rules.nonCanonicalCarrier,
-      'warning',
-      `${v.prefix}:AIGC is bound to ${v.namespace || 'no namespace'}, not ${TC260_NAMESPACE}`,
-    );
-    return { ...c, findings: [...c.findings, note] };
-  });
-}
+/** The XMP `uuid` box is not the carrier the video and audio guides name for MP4, so every label in it is non-canonical. */
+const uuidXmpCarriers = (uuidBytes: Uint8Array, box: Box, where: string): LabelCarrier[] =>
+  xmpCarriers(fromUtf8(uuidBytes.subarray(box.headerSize)), where, box.offset, false);
 
 /** End of a udta's boxes: QuickTime allows a trailing 32-bit zero terminator (QTFF "User Data Atoms"). */
 function udtaEnd(udta: Uint8Array): number {
@@ -218,12 +209,12 @@ export async function readMp4Carriers(source: ByteSource, format: string): Promi
       const bytes = childBytes.subarray(grandchild.offset, grandchild.end);
       if (grandchild.type === 'meta') carriers.push(...metaCarriers(bytes, 'moov/udta/meta', true, at + grandchild.offset, format));
       if (isXmpUuid(grandchild))
-        carriers.push(...xmpCarriers(bytes, grandchild, `moov/udta XMP uuid box at byte ${at + grandchild.offset}`));
+        carriers.push(...uuidXmpCarriers(bytes, grandchild, `moov/udta XMP uuid box at byte ${at + grandchild.offset}`));
     }
   }
   for (const box of boxes.filter(isXmpUuid)) {
     const bytes = await readBox(source, box, format, maximumXmpPacketInBytes);
-    carriers.push(...xmpCarriers(bytes, box, `XMP uuid box at byte ${box.offset}`));
+    carriers.push(...uuidXmpCarriers(bytes, box, `XMP uuid box at byte ${box.offset}`));
   }
   if (boxes.some((b) => b.type === 'moof')) findings.push(finding('mp4/fragmented', 'info', 'fragmented file (moof boxes)'));
   return { carriers, findings };

@@ -1,6 +1,8 @@
-import type { WriteOptions } from '../format.js';
+import { decodeLabel } from '../decode.js';
+import { type Finding, finding, Rules } from '../findings.js';
+import type { LabelCarrier, WriteOptions } from '../format.js';
 import { setTrainedAlgorithmicMedia } from '../provenance.js';
-import { upsertAigcXmp } from './xmp.js';
+import { findAigcInXmp, TC260_NAMESPACE, upsertAigcXmp } from './xmp.js';
 
 /**
  * The XMP packet every image writer stores: the existing packet with TC260:AIGC
@@ -10,4 +12,38 @@ import { upsertAigcXmp } from './xmp.js';
 export function labelXmpPacket(existing: string | null, json: string, options: WriteOptions = {}): string {
   const packet = upsertAigcXmp(existing, json);
   return options.iptc === true ? setTrainedAlgorithmicMedia(packet) : packet;
+}
+
+/**
+ * Every AIGC label property of an XMP packet as carriers. Matching is on the namespace URI, any
+ * prefix; one bound elsewhere (a known writer uses the Adobe `tc` URI) or unqualified is reported
+ * as non-canonical, naming what the guide expects. `canonicalPlace` is false where XMP itself is
+ * not the carrier the format's guide names (an MP4 `uuid` box). TC260-PG-20259A.
+ */
+export function xmpCarriers(xml: string, where: string, offset: number, canonicalPlace = true): LabelCarrier[] {
+  return findAigcInXmp(xml).map((v) => {
+    const decoded = decodeLabel(v.value);
+    const wrongNamespace = v.namespace !== TC260_NAMESPACE;
+    const findings: Finding[] = [...decoded.findings];
+    if (wrongNamespace) {
+      const name = v.prefix ? `${v.prefix}:AIGC` : 'AIGC';
+      findings.push(
+        finding(
+          Rules.nonCanonicalCarrier,
+          'warning',
+          `${name} is bound to ${v.namespace || 'no namespace'}; the guide names TC260:AIGC in ${TC260_NAMESPACE}`,
+        ),
+      );
+    }
+    return {
+      carrier: 'xmp',
+      location: `${where}, ${v.prefix ? `${v.prefix}:` : ''}AIGC ${v.form}`,
+      offset,
+      raw: v.value,
+      label: decoded.label,
+      form: decoded.form,
+      canonical: canonicalPlace && !wrongNamespace,
+      findings,
+    };
+  });
 }

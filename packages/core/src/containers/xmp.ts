@@ -1,5 +1,5 @@
-import { unescapeXml } from '../decode.js';
-import { LimitExceededError, MalformedInputError, UnsafeXmlError } from '../errors.js';
+import { decodeLabel, unescapeXml } from '../decode.js';
+import { LimitExceededError, UnsafeXmlError } from '../errors.js';
 
 /**
  * XMP packets and the TC260 property (TC260-PG-20259A: namespace TC260, URI below,
@@ -42,62 +42,206 @@ export const escapeXml = (text: string): string =>
 const NAME = '[A-Za-z_][\\w.-]*';
 
 /**
- * The namespace a prefix is bound to at `position`: a declaration in the start
- * tag that contains the position wins, otherwise the nearest earlier one. This
- * approximates XML scoping well enough for XMP, whose packets are shallow.
+ * Where tags start and end around increasing positions of one string, found with cursors that
+ * only move forward, so a whole scan costs one pass however many properties there are (a
+ * packet of 100,000 `TC260:AIGC` elements must not take 100,000 scans).
  */
-function namespaceAt(xml: string, prefix: string, position: number): string | null {
-  const tagStart = xml.lastIndexOf('<', position);
-  const tagEnd = xml.indexOf('>', position);
-  const declaration = new RegExp(`\\sxmlns:${prefix}\\s*=\\s*(?:"([^"]*)"|'([^']*)')`, 'g');
-  const inTag = tagStart >= 0 && tagEnd >= 0 ? xml.slice(tagStart, tagEnd + 1) : '';
-  let found: string | null = null;
-  for (const m of inTag.matchAll(declaration)) found = m[1] ?? m[2] ?? '';
-  if (found !== null) return found;
-  for (const m of xml.slice(0, Math.max(0, tagStart)).matchAll(declaration)) found = m[1] ?? m[2] ?? '';
-  return found;
+class TagCursor {
+  #lastLt = -1;
+  #lastGt = -1;
+  #scanned = 0;
+  #nextGt = -1;
+
+  constructor(private readonly xml: string) {}
+
+  /** The start tag `position` lies in: [start of `<`, position of `>`], or null when it lies in text. */
+  tagAround(position: number): { start: number; end: number } | null {
+    for (; this.#scanned < position; this.#scanned++) {
+      const ch = this.xml.charCodeAt(this.#scanned);
+      if (ch === 0x3c) this.#lastLt = this.#scanned;
+      else if (ch === 0x3e) this.#lastGt = this.#scanned;
+    }
+    if (this.#lastLt < 0 || this.#lastLt < this.#lastGt) return null;
+    if (this.#nextGt < position) {
+      this.#nextGt = this.xml.indexOf('>', position);
+      if (this.#nextGt < 0) this.#nextGt = Number.POSITIVE_INFINITY;
+    }
+    return Number.isFinite(this.#nextGt) ? { start: this.#lastLt, end: this.#nextGt } : null;
+  }
+}
+
+/** Every namespace declaration of a packet, indexed once: the binding of a prefix at a position is a binary search. */
+class NamespaceScope {
+  readonly #declarations = new Map<string, { position: number; uri: string }[]>();
+
+  constructor(xml: string) {
+    // `xmlns:p="uri"` and the default `xmlns="uri"` (prefix '').
+    for (const m of xml.matchAll(new RegExp(`\\sxmlns(?::(${NAME}))?\\s*=\\s*(?:"([^"<]*)"|'([^'<]*)')`, 'g'))) {
+      const prefix = m[1] ?? '';
+      const list = this.#declarations.get(prefix) ?? [];
+      list.push({ position: m.index, uri: m[2] ?? m[3] ?? '' });
+      this.#declarations.set(prefix, list);
+    }
+  }
+
+  /**
+   * The namespace `prefix` is bound to for a property in the start tag [tagStart, tagEnd]: a
+   * declaration in that tag wins, otherwise the nearest earlier one. This approximates XML
+   * scoping well enough for XMP, whose packets are shallow.
+   */
+  at(prefix: string, tagStart: number, tagEnd: number): string | null {
+    const list = this.#declarations.get(prefix);
+    if (!list) return null;
+    let low = 0;
+    let high = list.length; // first declaration after tagEnd
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (list[mid]!.position <= tagEnd) low = mid + 1;
+      else high = mid;
+    }
+    const last = list[low - 1];
+    if (!last) return null;
+    if (last.position > tagStart) return last.uri;
+    // The last declaration before the tag.
+    for (let i = low - 1; i >= 0; i--) if (list[i]!.position < tagStart) return list[i]!.uri;
+    return null;
+  }
+}
+
+/** A property of an XMP packet, as element or attribute, with the namespace its prefix is bound to there. */
+export interface XmpProperty {
+  readonly prefix: string;
+  readonly namespace: string;
+  readonly form: 'element' | 'attribute';
+  /** Element text (one rdf:Alt/li level unwrapped, CDATA kept as text) or attribute value, entities resolved. */
+  readonly value: string;
+  /** For an element: the attributes of its start tag (e.g. `rdf:resource="…"`). */
+  readonly attributes: string;
+  readonly start: number;
+  readonly end: number;
 }
 
 /**
- * Every `AIGC` property in the packet whose prefix is bound to the TC260 URI,
- * plus, as `namespace !== TC260_NAMESPACE`, any `TC260:AIGC` bound elsewhere (a
- * known non-conformant writer uses the Adobe `tc` URI).
+ * Every property named `localName` (any prefix, or none), in one pass linear in the packet's
+ * length: a packet of 100,000 such elements, closed, unclosed or as attributes, must not take
+ * 100,000 scans.
  */
-export function findAigcInXmp(xml: string): XmpAigcValue[] {
+export function findXmpProperties(xml: string, localName: string): XmpProperty[] {
   assertSafeXml(xml);
-  const results: XmpAigcValue[] = [];
-  const element = new RegExp(`<(${NAME}):AIGC(\\s[^>]*)?(?:/>|>([\\s\\S]*?)</\\1:AIGC\\s*>)`, 'g');
-  for (const m of xml.matchAll(element)) {
-    const prefix = m[1]!;
-    const namespace = namespaceAt(xml, prefix, m.index) ?? '';
-    if (namespace !== TC260_NAMESPACE && prefix.toUpperCase() !== TC260_PREFIX) continue;
-    const inner = m[3] ?? '';
+  const scope = new NamespaceScope(xml);
+  const results: XmpProperty[] = [];
+  const elements = new TagCursor(xml);
+  const unclosed = new Set<string>();
+  let resumeAt = 0;
+  for (const m of xml.matchAll(new RegExp(`<(?:(${NAME}):)?${localName}(?=[\\s/>])`, 'g'))) {
+    if (m.index < resumeAt) continue; // inside the content of an element already taken
+    const prefix = m[1] ?? '';
+    const qname = prefix ? `${prefix}:${localName}` : localName;
+    const tail = /[^<>]*>/y;
+    tail.lastIndex = m.index + m[0].length;
+    if (!tail.exec(xml)) continue; // a start tag that never closes
+    const tagEnd = tail.lastIndex - 1;
+    const tag = elements.tagAround(m.index + 1);
+    const namespace = (tag ? scope.at(prefix, tag.start, tag.end) : null) ?? '';
+    const attributes = xml.slice(m.index + m[0].length, tagEnd).replace(/\/\s*$/, '');
+    let inner = '';
+    let end = tagEnd + 1;
+    if (xml.charCodeAt(tagEnd - 1) !== 0x2f) {
+      if (unclosed.has(qname)) continue;
+      const close = xml.indexOf(`</${qname}`, end);
+      const closeEnd = close < 0 ? -1 : xml.indexOf('>', close);
+      if (closeEnd < 0) {
+        unclosed.add(qname); // no later element of this name can close either
+        continue;
+      }
+      inner = xml.slice(end, close);
+      end = closeEnd + 1;
+    }
     // Element text or a one-level rdf:Alt/li wrapper some tools produce.
-    const li = /<(?:[\w.-]+:)?li\b[^>]*>([\s\S]*?)<\//.exec(inner);
+    const li = /<(?:[\w.-]+:)?li\b[^<>]*>([^<]*)<\//.exec(inner);
     const text = li ? li[1]! : inner.replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, '$1');
-    results.push({ value: unescapeXml(text.trim()), form: 'element', prefix, namespace, start: m.index, end: m.index + m[0].length });
+    results.push({ prefix, namespace, form: 'element', value: unescapeXml(text.trim()), attributes, start: m.index, end });
+    resumeAt = end;
   }
-  const attribute = new RegExp(`\\s(${NAME}):AIGC\\s*=\\s*(?:"([^"]*)"|'([^']*)')`, 'g');
-  for (const m of xml.matchAll(attribute)) {
-    const prefix = m[1]!;
+  const cursor = new TagCursor(xml);
+  for (const m of xml.matchAll(new RegExp(`\\s(?:(${NAME}):)?${localName}\\s*=\\s*(?:"([^"<]*)"|'([^'<]*)')`, 'g'))) {
+    const prefix = m[1] ?? '';
     if (prefix === 'xmlns') continue;
-    const namespace = namespaceAt(xml, prefix, m.index + 1) ?? '';
-    if (namespace !== TC260_NAMESPACE && prefix.toUpperCase() !== TC260_PREFIX) continue;
+    const tag = cursor.tagAround(m.index + 1);
+    if (!tag) continue; // text that happens to read NAME="…", not an attribute
+    // An attribute takes no default namespace (Namespaces in XML §6.2): unqualified is unbound.
+    const namespace = (prefix ? scope.at(prefix, tag.start, tag.end) : null) ?? '';
     results.push({
-      value: unescapeXml(m[2] ?? m[3] ?? ''),
-      form: 'attribute',
       prefix,
       namespace,
+      form: 'attribute',
+      value: unescapeXml(m[2] ?? m[3] ?? ''),
+      attributes: '',
       start: m.index,
       end: m.index + m[0].length,
     });
   }
-  return results.sort((a, b) => a.start - b.start);
+  return results.sort((x, y) => x.start - y.start);
 }
 
-function rdfPrefix(xml: string): string {
-  const m = new RegExp(`xmlns:(${NAME})\\s*=\\s*["']${RDF_NAMESPACE.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}["']`).exec(xml);
-  return m?.[1] ?? 'rdf';
+/** True for a property that is a TC260 label carrier whatever its value: bound to the TC260 URI, or spelt TC260:AIGC. */
+const isTc260 = (prefix: string, namespace: string): boolean => namespace === TC260_NAMESPACE || prefix.toUpperCase() === TC260_PREFIX;
+
+/**
+ * Every `AIGC` label property of a packet: those bound to the TC260 URI; any `TC260:AIGC`
+ * bound elsewhere (a known non-conformant writer uses the Adobe `tc` URI); and unqualified or
+ * foreign-namespace `AIGC` properties whose value reads as a label (tools write these too). The
+ * caller reports every one not bound to the TC260 URI as non-canonical.
+ */
+export function findAigcInXmp(xml: string): XmpAigcValue[] {
+  return findXmpProperties(xml, 'AIGC')
+    .filter((p) => isTc260(p.prefix, p.namespace) || (/ContentProducer|"Label"/i.test(p.value) && decodeLabel(p.value).label !== null))
+    .map(({ value, form, prefix, namespace, start, end }) => ({ value, form, prefix, namespace, start, end }));
+}
+
+/** `xml` with the ranges of `removed` cut out and `replaced` put in place, built in one pass. */
+function spliceText(xml: string, edits: readonly { start: number; end: number; text: string }[]): string {
+  const parts: string[] = [];
+  let cursor = 0;
+  for (const edit of [...edits].sort((a, b) => a.start - b.start)) {
+    if (edit.start < cursor) continue;
+    parts.push(xml.slice(cursor, edit.start), edit.text);
+    cursor = edit.end;
+  }
+  parts.push(xml.slice(cursor));
+  return parts.join('');
+}
+
+/** Removes every AIGC label property (the label then lives once, elsewhere). */
+export const removeAigcFromXmp = (xml: string): string =>
+  spliceText(
+    xml,
+    findAigcInXmp(xml).map((f) => ({ ...f, text: '' })),
+  );
+
+/**
+ * Adds an rdf:Description declaring `prefix` for `uri` and holding `properties` (XML text):
+ * before the end of rdf:RDF with the packet's own RDF prefix; in an RDF element that uses a
+ * default namespace, or in a packet with no rdf:RDF at all (ExifTool writes such packets), with
+ * a local rdf declaration. Everything else in the packet stays as it was.
+ */
+export function addXmpDescription(xml: string, prefix: string, uri: string, properties: string): string {
+  const description = (rdf: string, declare: boolean) =>
+    `<${rdf}:Description ${declare ? `xmlns:${rdf}="${RDF_NAMESPACE}" ` : ''}${rdf}:about="" xmlns:${prefix}="${uri}">${properties}</${rdf}:Description>`;
+  const insert = (at: number, text: string) => xml.slice(0, at) + text + xml.slice(at);
+  for (const m of xml.matchAll(new RegExp(`\\sxmlns(?::(${NAME}))?\\s*=\\s*["']${escapeRegExp(RDF_NAMESPACE)}["']`, 'g'))) {
+    const close = xml.lastIndexOf(m[1] ? `</${m[1]}:RDF>` : '</RDF>');
+    if (close >= 0) return insert(close, ` ${m[1] ? description(m[1], false) : description('rdf', true)}\n `);
+  }
+  const rdf = `<rdf:RDF xmlns:rdf="${RDF_NAMESPACE}">\n  ${description('rdf', false)}\n </rdf:RDF>\n`;
+  const meta = /<\/(?:[\w.-]+:)?xmpmeta\s*>/.exec(xml);
+  if (meta) return insert(meta.index, ` ${rdf}`);
+  const end = xml.indexOf('<?xpacket end');
+  return insert(end >= 0 ? end : xml.length, rdf);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
 /**
@@ -109,25 +253,16 @@ function rdfPrefix(xml: string): string {
 export function setAigcInXmp(xml: string, json: string): string {
   const found = findAigcInXmp(xml);
   const keep = found.find((f) => f.namespace === TC260_NAMESPACE);
-  let out = xml;
-  // Edit from the end so earlier offsets stay valid.
-  for (const f of [...found].reverse()) {
-    if (f === keep) {
-      const replacement =
-        f.form === 'element' ? `<${f.prefix}:AIGC>${escapeXml(json)}</${f.prefix}:AIGC>` : ` ${f.prefix}:AIGC="${escapeXml(json)}"`;
-      out = out.slice(0, f.start) + replacement + out.slice(f.end);
-    } else {
-      out = out.slice(0, f.start) + out.slice(f.end);
-    }
-  }
-  if (keep) return out;
-  const rdf = rdfPrefix(out);
-  const close = out.lastIndexOf(`</${rdf}:RDF>`);
-  if (close < 0) throw new MalformedInputError('xmp', `the XMP packet has no </${rdf}:RDF> to add the TC260 property to`);
-  const description =
-    `<${rdf}:Description ${rdf}:about="" xmlns:${TC260_PREFIX}="${TC260_NAMESPACE}">` +
-    `<${TC260_PREFIX}:AIGC>${escapeXml(json)}</${TC260_PREFIX}:AIGC></${rdf}:Description>`;
-  return `${out.slice(0, close)} ${description}\n ${out.slice(close)}`;
+  const edits = found.map((f) => {
+    if (f !== keep) return { start: f.start, end: f.end, text: '' };
+    const text =
+      f.form === 'element' ? `<${f.prefix}:AIGC>${escapeXml(json)}</${f.prefix}:AIGC>` : ` ${f.prefix}:AIGC="${escapeXml(json)}"`;
+    return { start: f.start, end: f.end, text };
+  });
+  const out = spliceText(xml, edits);
+  return keep
+    ? out
+    : addXmpDescription(out, TC260_PREFIX, TC260_NAMESPACE, `<${TC260_PREFIX}:AIGC>${escapeXml(json)}</${TC260_PREFIX}:AIGC>`);
 }
 
 /**

@@ -3,7 +3,6 @@ import {
   ascii,
   concat,
   type Finding,
-  findAigcInXmp,
   finding,
   fromAscii,
   fromUtf8,
@@ -11,6 +10,7 @@ import {
   maximumXmpPacketInBytes,
   putU32be,
   Rules,
+  removeAigcFromXmp,
   u32be,
   utf8,
 } from '@aigc-label/core';
@@ -80,11 +80,7 @@ export function extendedGuidIn(standardXml: string): string | null {
 }
 
 /** Removes every AIGC property (the label then lives once, in the standard packet). */
-export function withoutAigc(xml: string): string {
-  let out = xml;
-  for (const f of findAigcInXmp(xml).reverse()) out = out.slice(0, f.start) + out.slice(f.end);
-  return out;
-}
+export const withoutAigc = removeAigcFromXmp;
 
 /** The APP1 segments for an extended packet, and its GUID (upper-case MD5 hex). */
 export function extendedXmpSegments(xml: string): { guid: string; segments: Uint8Array[] } {

@@ -1,36 +1,6 @@
-import { decodeLabel, type Finding, findAigcInXmp, finding, type LabelCarrier, Rules, TC260_NAMESPACE } from '@aigc-label/core';
+import { decodeLabel, type Finding, finding, type LabelCarrier, Rules } from '@aigc-label/core';
 
-/**
- * Every TC260:AIGC property of an XMP packet as carriers. Matching is on the
- * namespace URI, any prefix; a `TC260:AIGC` bound to another URI (a known
- * writer uses the Adobe `tc` URI) is reported as non-canonical. TC260-PG-20259A.
- */
-export function xmpCarriers(xml: string, where: string, offset: number): LabelCarrier[] {
-  return findAigcInXmp(xml).map((v) => {
-    const decoded = decodeLabel(v.value);
-    const wrongNamespace = v.namespace !== TC260_NAMESPACE;
-    const findings: Finding[] = [...decoded.findings];
-    if (wrongNamespace) {
-      findings.push(
-        finding(
-          Rules.nonCanonicalCarrier,
-          'warning',
-          `${v.prefix}:AIGC is bound to ${v.namespace || 'no namespace'}, not ${TC260_NAMESPACE}`,
-        ),
-      );
-    }
-    return {
-      carrier: 'xmp',
-      location: `${where}, ${v.prefix}:AIGC ${v.form}`,
-      offset,
-      raw: v.value,
-      label: decoded.label,
-      form: decoded.form,
-      canonical: !wrongNamespace,
-      findings,
-    };
-  });
-}
+export { xmpCarriers } from '@aigc-label/core';
 
 /** A label stored as plain text outside XMP (EXIF UserComment, PNG tEXt, an APP segment blob). */
 export function textCarrier(carrier: string, location: string, offset: number, raw: string): LabelCarrier {
