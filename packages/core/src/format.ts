@@ -137,5 +137,12 @@ export interface FormatHandler extends FormatModule {
   write(source: ByteSource, label: AigcLabel, options?: WriteOptions): Promise<WriteResult>;
 }
 
+/**
+ * Carriers a reader lists for one structure at most: a file may hold one label (GB 45438
+ * §6.1 c)), so more is damage or an attack, reported as a finding rather than as a hundred
+ * thousand entries that would cost memory and drown a report.
+ */
+export const maximumListedCarriers = 64;
+
 /** How many leading bytes `sniff` gets. */
 export const sniffLengthInBytes = 4096;

@@ -1,6 +1,6 @@
 import { decodeLabel } from '../decode.js';
 import { type Finding, finding, Rules } from '../findings.js';
-import type { LabelCarrier, WriteOptions } from '../format.js';
+import { type LabelCarrier, maximumListedCarriers, type WriteOptions } from '../format.js';
 import { setTrainedAlgorithmicMedia } from '../provenance.js';
 import { findAigcInXmp, TC260_NAMESPACE, upsertAigcXmp } from './xmp.js';
 
@@ -21,7 +21,8 @@ export function labelXmpPacket(existing: string | null, json: string, options: W
  * not the carrier the format's guide names (an MP4 `uuid` box). TC260-PG-20259A.
  */
 export function xmpCarriers(xml: string, where: string, offset: number, canonicalPlace = true): LabelCarrier[] {
-  return findAigcInXmp(xml).map((v) => {
+  const found = findAigcInXmp(xml);
+  const carriers = found.slice(0, maximumListedCarriers).map((v): LabelCarrier => {
     const decoded = decodeLabel(v.value);
     const wrongNamespace = v.namespace !== TC260_NAMESPACE;
     const findings: Finding[] = [...decoded.findings];
@@ -46,4 +47,14 @@ export function xmpCarriers(xml: string, where: string, offset: number, canonica
       findings,
     };
   });
+  const last = carriers.at(-1);
+  if (last && found.length > carriers.length) {
+    const note = finding(
+      Rules.multipleLabels,
+      'error',
+      `${found.length} AIGC properties in one XMP packet; the first ${carriers.length} are listed (GB 45438 §6.1 c) allows one)`,
+    );
+    carriers[carriers.length - 1] = { ...last, findings: [...last.findings, note] };
+  }
+  return carriers;
 }
