@@ -11,8 +11,9 @@ import {
   sniffLengthInBytes,
   summarizeCarriers,
   UsageError,
+  withDeadline,
 } from '@aigc-label/core';
-import { type CommonOptions, type DetectOptions, normalizeDetectOptions } from './options.js';
+import { type CommonOptions, type DetectOptions, deadlineOf, normalizeDetectOptions } from './options.js';
 import { defaultRegistry } from './registry.js';
 import { carrierReport, type DetectReport, REPORT_SCHEMA_VERSION } from './reports.js';
 
@@ -48,7 +49,8 @@ export async function resolveHandler(
 export async function detectInput(input: Input, options: DetectOptions): Promise<DetectReport> {
   const detectOptions = normalizeDetectOptions(options);
   const { handler, findings } = await resolveHandler(input.source, { ...detectOptions, filename: options.filename ?? input.path });
-  const read = await handler.read(input.source);
+  const deadline = deadlineOf(options);
+  const read = await handler.read(withDeadline(input.source, deadline.at, deadline.budgetMs));
   const summary = summarizeCarriers(read);
   const evidence: Evidence[] = [...(read.evidence ?? [])];
   const all: Finding[] = [...findings, ...summary.findings];

@@ -1,6 +1,7 @@
 import {
   type AigcLabel,
   createLabel,
+  defaultTimeBudgetMs,
   type ExplicitDetectOptions,
   type ExplicitLabelOptions,
   type FormatRegistry,
@@ -16,7 +17,19 @@ export interface CommonOptions {
   /** Force a format id instead of sniffing. */
   readonly format?: string | undefined;
   readonly registry?: FormatRegistry | undefined;
+  /**
+   * The time reading and planning one file may take, ms (default 30 s): a file that takes
+   * longer is stopped with a LimitExceededError. Copying bytes and rendering media are not
+   * counted (ffmpeg runs have their own limits).
+   */
+  readonly timeoutMs?: number | undefined;
 }
+
+/** A deadline for one file's reading and planning. */
+export const deadlineOf = (options: CommonOptions): { at: number; budgetMs: number } => {
+  const budgetMs = options.timeoutMs ?? defaultTimeBudgetMs;
+  return { at: Date.now() + budgetMs, budgetMs };
+};
 
 /** `detect` and `verify`: which explicit-label searches run. */
 export interface DetectOptions extends CommonOptions, ExplicitDetectOptions {}

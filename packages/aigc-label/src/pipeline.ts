@@ -19,10 +19,11 @@ import {
   summarizeCarriers,
   verifyWritten,
   type WritePlan,
+  withDeadline,
 } from '@aigc-label/core';
 import { type Input, resolveHandler } from './detect.js';
 import { openFileSource } from './file-io.js';
-import { type LabelOptions, labelFromOptions, normalizeExplicitOptions } from './options.js';
+import { deadlineOf, type LabelOptions, labelFromOptions, normalizeExplicitOptions } from './options.js';
 import { type LabelReport, REPORT_SCHEMA_VERSION } from './reports.js';
 
 /**
@@ -92,22 +93,29 @@ export async function labelInput(input: Input, sink: Sink, rawOptions: LabelOpti
     const resolved = await resolveHandler(input.source, { ...options, filename: options.filename ?? input.path });
     const handler = resolved.handler;
     const findings: Finding[] = [...resolved.findings];
-    const before = summarizeCarriers(await handler.read(input.source));
+    // Reading and planning each have a time budget; copying the bytes and rendering media do not.
+    const budget = () => {
+      const deadline = deadlineOf(options);
+      return (source: ByteSource) => withDeadline(source, deadline.at, deadline.budgetMs);
+    };
+    const before = summarizeCarriers(await handler.read(budget()(input.source)));
     otherProducers(before, label, options.force); // refuse before any expensive explicit work
     const explicit = await explicitStep(handler, input, sink, options, before.label !== null, resources);
+    const budgeted = budget();
     findings.push(...explicit.findings);
     if (!handler.write) {
       // Plain text has no metadata carrier (TC260-PG-20258A names none): its explicit label is all it can carry.
-      if (!explicit.summary) await planLabelWrite(handler, explicit.source, label, options, before); // throws the reason
+      if (!explicit.summary) await planLabelWrite(handler, budgeted(explicit.source), label, options, before); // throws the reason
       await sink.write({ segments: [{ from: 0, length: explicit.source.size }] }, explicit.source, async () => {});
       findings.push(
         finding(Rules.nonNormativeCarrier, 'info', `${handler.name} has no metadata carrier; only the explicit label was added`),
       );
       return report(input, sink, handler, label, before.label, findings, explicit.summary);
     }
-    const planned = await planLabelWrite(handler, explicit.source, label, options, explicit.source === input.source ? before : undefined);
+    const known = explicit.source === input.source ? before : undefined;
+    const planned = await planLabelWrite(handler, budgeted(explicit.source), label, options, known);
     await sink.write(planned.plan, explicit.source, async (written) => {
-      await verifyWritten(handler, written, label);
+      await verifyWritten(handler, budgeted(written), label);
     });
     return report(input, sink, handler, label, before.label, [...findings, ...planned.findings], explicit.summary);
   } finally {

@@ -8,6 +8,7 @@ import {
   planSource,
   splicePlan,
   streamPlan,
+  withDeadline,
 } from '../src/index.js';
 import { createLabel } from '../src/label.js';
 
@@ -127,5 +128,14 @@ describe('planSource', () => {
     const once = await materialize(second, middle);
     const twice = await materialize(second, bytesSource(await materialize(first, bytesSource(input))));
     expect(once).toEqual(twice);
+  });
+});
+
+describe('withDeadline', () => {
+  it('fails every read after the deadline with a LimitExceededError naming the budget', async () => {
+    const source = bytesSource(new Uint8Array(8));
+    await expect(withDeadline(source, Date.now() + 60_000, 60_000).read(0, 4)).resolves.toHaveLength(4);
+    await expect(withDeadline(source, Date.now() - 1, 30_000).read(0, 4)).rejects.toThrow(LimitExceededError);
+    await expect(withDeadline(source, Date.now() - 1, 30_000).read(0, 4)).rejects.toThrow(/30 s budget \(--timeout\)/);
   });
 });

@@ -49,7 +49,11 @@ export interface BatchFlags {
   readonly json?: boolean;
   readonly null?: boolean;
   readonly followSymlinks?: boolean;
+  readonly timeout: number;
 }
+
+/** The per-file budget the --timeout flag sets, in the library's unit. */
+export const timeoutOf = (flags: BatchFlags) => ({ timeoutMs: flags.timeout * 1000 });
 
 const parseConcurrency = (value: string): number => {
   const n = Number(value);
@@ -58,6 +62,12 @@ const parseConcurrency = (value: string): number => {
 };
 
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+const parseSeconds = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > 86_400) throw new InvalidArgumentError('must be a number of seconds above 0');
+  return n;
+};
 
 /** A verb that runs over files, folders and `-`, with the shared batch options. */
 export const batchCommand = (program: Command, name: Verb, description: string): Command =>
@@ -72,6 +82,12 @@ export const batchCommand = (program: Command, name: Verb, description: string):
     .option('--resume', 'skip files the --report file lists as done with unchanged size and mtime')
     .option('-0, --null', 'the list on stdin (-) is NUL-separated, as find -print0 writes it')
     .option('--follow-symlinks', 'follow symbolic links met in folders (loops are detected); without it they are skipped and reported')
+    .option(
+      '--timeout <seconds>',
+      'time one file may take to read and plan, before it is stopped (copying and rendering not counted)',
+      parseSeconds,
+      30,
+    )
     .option('--no-progress', 'no progress bar (it only appears on a terminal anyway)')
     .option('--json', 'machine-readable output');
 

@@ -2,7 +2,7 @@ import { AIGC_FIELDS } from '@aigc-label/core';
 import type { DetectReport, ErrorReport } from 'aigc-label';
 import type { Command } from 'commander';
 import { detectTable, printable } from '../format.js';
-import { type BatchFlags, batchCommand, type CommandContext, emit, runVerb } from './batch-command.js';
+import { type BatchFlags, batchCommand, type CommandContext, emit, runVerb, timeoutOf } from './batch-command.js';
 
 export interface SearchFlags extends BatchFlags {
   readonly ocr?: boolean;
@@ -14,7 +14,7 @@ export const OCR_HELP = 'read visible labels in images and video frames (slow)';
 export const NO_RHYTHM_HELP = 'do not look for audible labels (the ·−·· rhythm, the built-in voice prompts) in audio and video';
 
 /** The explicit-label searches the flags ask for. */
-export const searchOptions = (flags: SearchFlags) => ({ ocr: flags.ocr === true, audible: flags.rhythm });
+export const searchOptions = (flags: SearchFlags) => ({ ocr: flags.ocr === true, audible: flags.rhythm, ...timeoutOf(flags) });
 
 export function registerDetect(program: Command, context: CommandContext): void {
   batchCommand(program, 'detect', 'read every label carrier in each file, and explicit labels')
@@ -30,7 +30,11 @@ export function registerDetect(program: Command, context: CommandContext): void 
 export function registerInspect(program: Command, context: CommandContext): void {
   batchCommand(program, 'inspect', 'show every carrier, its location, raw value and the findings').action(
     async (inputs: string[], flags: BatchFlags) => {
-      const run = await runVerb(context, 'inspect', inputs, flags, (input) => ({ verb: 'inspect', file: input.file, options: {} }));
+      const run = await runVerb(context, 'inspect', inputs, flags, (input) => ({
+        verb: 'inspect',
+        file: input.file,
+        options: timeoutOf(flags),
+      }));
       emit(context, flags, run, (reports) => reports.map(inspectText).join('\n\n'));
     },
   );

@@ -3,7 +3,7 @@ import { UsageError, VISIBLE_POSITIONS } from '@aigc-label/core';
 import { type ExplicitLabelOptions, type LabelFileOptions, type LabelValue, outputPathFor } from 'aigc-label';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { labelTable } from '../format.js';
-import { type BatchFlags, batchCommand, type CommandContext, collect, emit, runVerb } from './batch-command.js';
+import { type BatchFlags, batchCommand, type CommandContext, collect, emit, runVerb, timeoutOf } from './batch-command.js';
 
 interface LabelFlags extends BatchFlags {
   readonly producer?: string;
@@ -112,6 +112,7 @@ export function registerLabel(program: Command, context: CommandContext): void {
         force: flags.force,
         form: flags.form,
         iptc: flags.iptc,
+        ...timeoutOf(flags),
         ...explicitOptions(flags),
       };
       const outDir = flags.outDir;

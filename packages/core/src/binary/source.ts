@@ -167,3 +167,34 @@ export function planSource(plan: WritePlan, source: ByteSource): ByteSource {
     readInto: fill,
   };
 }
+
+/** The default per-file budget for reading and planning (not for copying bytes or rendering media). */
+export const defaultTimeBudgetMs = 30_000;
+
+/**
+ * `source` with a deadline: every read after it fails with a LimitExceededError naming the
+ * budget. Parsers read through their source as they walk a file, so this stops one that meets a
+ * structure it cannot finish in time (issue 15); the bulk copy of a write plan is not budgeted.
+ */
+export function withDeadline(source: ByteSource, deadline: number, budgetMs: number): ByteSource {
+  const check = () => {
+    if (Date.now() >= deadline) {
+      throw new LimitExceededError(`reading the file took longer than its ${budgetMs / 1000} s budget (--timeout); it was stopped`);
+    }
+  };
+  return {
+    size: source.size,
+    read: async (offset, length) => {
+      check();
+      return source.read(offset, length);
+    },
+    ...(source.readInto
+      ? {
+          readInto: async (offset: number, target: Uint8Array) => {
+            check();
+            return (source.readInto as NonNullable<ByteSource['readInto']>)(offset, target);
+          },
+        }
+      : {}),
+  };
+}
