@@ -1,6 +1,10 @@
 #!/usr/bin/env node
+/**
+ * The README's generated tables (formats, rules, evidence) from the built packages;
+ * test/readme.test.ts checks they agree. `--write` puts them into README.md in place.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { defaultRegistry } from '../packages/aigc-label/dist/index.js';
-/** Prints the README's generated tables (formats, rules, evidence) from the built packages; test/readme.test.ts checks they agree. */
 import * as audio from '../packages/audio/dist/index.js';
 import * as core from '../packages/core/dist/index.js';
 import * as image from '../packages/image/dist/index.js';
@@ -10,10 +14,21 @@ import { allEvidenceKinds, allRules, formatsTable, idTable } from '../test/readm
 
 const packages = { core, text, image, audio, video };
 const modules = defaultRegistry.list();
-console.log('<!-- formats:start -->');
-console.log(formatsTable(modules));
-console.log('<!-- formats:end -->\n\n<!-- rules:start -->');
-console.log(idTable('Rule id', allRules(packages, modules)));
-console.log('<!-- rules:end -->\n\n<!-- evidence:start -->');
-console.log(idTable('Evidence kind', allEvidenceKinds(packages)));
-console.log('<!-- evidence:end -->');
+const sections = {
+  formats: formatsTable(modules),
+  rules: idTable('Rule id', allRules(packages, modules)),
+  evidence: idTable('Evidence kind', allEvidenceKinds(packages)),
+};
+
+if (process.argv.includes('--write')) {
+  const path = new URL('../README.md', import.meta.url);
+  let readme = readFileSync(path, 'utf8');
+  for (const [name, table] of Object.entries(sections)) {
+    const pattern = new RegExp(`<!-- ${name}:start -->\\n[\\s\\S]*?\\n<!-- ${name}:end -->`);
+    if (!pattern.test(readme)) throw new Error(`README.md has no <!-- ${name}:start --> section`);
+    readme = readme.replace(pattern, `<!-- ${name}:start -->\n${table}\n<!-- ${name}:end -->`);
+  }
+  writeFileSync(path, readme);
+} else {
+  for (const [name, table] of Object.entries(sections)) console.log(`<!-- ${name}:start -->\n${table}\n<!-- ${name}:end -->\n`);
+}

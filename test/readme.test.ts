@@ -19,7 +19,7 @@ function section(name: string): string[] | undefined {
   return cells(table);
 }
 const cells = (table: string | undefined) => table?.split('\n').map((row) => row.replace(/\s*\|\s*/g, '|').replace(/-{3,}/g, '---'));
-const hint = 'run `pnpm build && node scripts/readme-tables.mjs` and paste its output into the README';
+const hint = 'run `pnpm build && node scripts/readme-tables.mjs --write`';
 
 describe('README', () => {
   it('lists exactly the formats the registry handles', () => {

@@ -5,6 +5,8 @@ import {
   type FormatModule,
   finding,
   isExplicitCapability,
+  type ReadResult,
+  type Resolution,
   Rules,
   readAll,
   searchEnabled,
@@ -26,19 +28,57 @@ export interface Input {
   readonly file: string | null;
 }
 
-/** Picks the format module for a source (magic bytes first, extension second), with any extension-mismatch findings. */
-export async function resolveHandler(
-  source: ByteSource,
-  options: CommonOptions,
-): Promise<{ handler: FormatModule; findings: readonly Finding[] }> {
+/**
+ * Picks the format module for a source (magic bytes first, extension second), with any
+ * extension-mismatch finding, and the other formats the bytes also fit (a polyglot).
+ */
+export async function resolveHandler(source: ByteSource, options: CommonOptions): Promise<Resolution> {
   const registry = options.registry ?? defaultRegistry;
   if (options.format) {
     const handler = registry.get(options.format);
     if (!handler) throw new UsageError(`unknown format "${options.format}"; run \`aigc-label formats\` for the list`);
-    return { handler, findings: [] };
+    return { handler, findings: [], alsoFits: [] };
   }
   const head = await source.read(0, Math.min(sniffLengthInBytes, source.size));
-  return registry.resolve(head, options.filename);
+  const tailStart = Math.max(head.length, source.size - sniffLengthInBytes);
+  const tail = tailStart < source.size ? await source.read(tailStart, source.size - tailStart) : undefined;
+  return registry.resolve(head, options.filename, tail);
+}
+
+/**
+ * Reads the carriers under the chosen format and, for a polyglot, under each other format the
+ * bytes fit: a label hidden in the second reading must not be invisible. An error under one
+ * reading is a finding when another reads; when none does, the first error stands.
+ */
+async function readEvery(resolution: Resolution, source: ByteSource): Promise<{ handler: FormatModule; read: ReadResult }> {
+  if (resolution.alsoFits.length === 0) return { handler: resolution.handler, read: await resolution.handler.read(source) };
+  const reads: { handler: FormatModule; read: ReadResult }[] = [];
+  const failures: { handler: FormatModule; error: unknown }[] = [];
+  for (const handler of [resolution.handler, ...resolution.alsoFits]) {
+    try {
+      reads.push({ handler, read: await handler.read(source) });
+    } catch (error) {
+      failures.push({ handler, error });
+    }
+  }
+  const first = reads[0];
+  if (!first) throw failures[0]?.error;
+  const others = reads.slice(1);
+  const failed = failures.map(({ handler, error }) =>
+    finding(Rules.ambiguousFormat, 'info', `read as ${handler.name}: ${error instanceof Error ? error.message : String(error)}`),
+  );
+  return {
+    handler: first.handler,
+    read: {
+      format: first.read.format,
+      carriers: [
+        ...first.read.carriers,
+        ...others.flatMap((r) => r.read.carriers.map((c) => ({ ...c, location: `as ${r.handler.name}: ${c.location}` }))),
+      ],
+      findings: [...first.read.findings, ...others.flatMap((r) => r.read.findings), ...failed],
+      evidence: [...(first.read.evidence ?? []), ...others.flatMap((r) => r.read.evidence ?? [])],
+    },
+  };
 }
 
 /**
@@ -48,9 +88,10 @@ export async function resolveHandler(
  */
 export async function detectInput(input: Input, options: DetectOptions): Promise<DetectReport> {
   const detectOptions = normalizeDetectOptions(options);
-  const { handler, findings } = await resolveHandler(input.source, { ...detectOptions, filename: options.filename ?? input.path });
+  const resolution = await resolveHandler(input.source, { ...detectOptions, filename: options.filename ?? input.path });
   const deadline = deadlineOf(options);
-  const read = await handler.read(withDeadline(input.source, deadline.at, deadline.budgetMs));
+  const { handler, read } = await readEvery(resolution, withDeadline(input.source, deadline.at, deadline.budgetMs));
+  const findings = resolution.findings;
   const summary = summarizeCarriers(read);
   const evidence: Evidence[] = [...(read.evidence ?? [])];
   const all: Finding[] = [...findings, ...summary.findings];

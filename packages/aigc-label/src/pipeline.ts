@@ -17,6 +17,7 @@ import {
   Rules,
   readAll,
   summarizeCarriers,
+  UsageError,
   verifyWritten,
   type WritePlan,
   withDeadline,
@@ -92,6 +93,12 @@ export async function labelInput(input: Input, sink: Sink, rawOptions: LabelOpti
   try {
     const resolved = await resolveHandler(input.source, { ...options, filename: options.filename ?? input.path });
     const handler = resolved.handler;
+    if (resolved.alsoFits.length > 0) {
+      const names = [handler, ...resolved.alsoFits].map((h) => `${h.name} (${h.id})`).join(' and ');
+      throw new UsageError(
+        `the bytes fit ${names}, a polyglot; a write could hide one reading's label, so pass --format to say which to label`,
+      );
+    }
     const findings: Finding[] = [...resolved.findings];
     // Reading and planning each have a time budget; copying the bytes and rendering media do not.
     const budget = () => {

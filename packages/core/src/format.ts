@@ -30,6 +30,11 @@ export interface FormatDescriptor {
    * text file named .png must not be taken for Markdown.
    */
   readonly sniffNeedsExtension?: boolean;
+  /**
+   * Recognises the format from the file's last `sniffLengthInBytes` bytes (a ZIP's end of
+   * central directory), for files that start as another format: a polyglot.
+   */
+  sniffTail?(tail: Uint8Array): boolean;
   /** Finding rules only this format emits, with their meaning (documented in the README's rule table). */
   readonly rules?: Readonly<Record<string, string>>;
 }

@@ -162,7 +162,8 @@ export async function verifyWritten(handler: FormatModule, written: ByteSource, 
   if (read.carriers.length === 0) throw new WriteVerificationError('the written file carries no label');
   for (const c of read.carriers) {
     if (!c.label || !sameLabel(c.label, label)) {
-      throw new WriteVerificationError(`${c.carrier} reads back as ${c.raw.slice(0, 200)}, not the label written`);
+      // JSON-quoted: the raw value comes from the file and may hold any character; an error stays one line.
+      throw new WriteVerificationError(`${c.carrier} reads back as ${JSON.stringify(c.raw.slice(0, 120))}, not the label written`);
     }
   }
   return summary;

@@ -5,6 +5,11 @@ import type { FormatModule } from './format.js';
 export interface Resolution {
   readonly handler: FormatModule;
   readonly findings: readonly Finding[];
+  /**
+   * Other formats the bytes fit too (a polyglot: one format's magic with another's structure).
+   * A reader looks for labels under each; a writer refuses to guess.
+   */
+  readonly alsoFits: readonly FormatModule[];
 }
 
 /** Lower-case extension without the dot, or '' when there is none. */
@@ -49,10 +54,12 @@ export class FormatRegistry {
    * the first. An extension that names a different format is a warning. Nothing
    * matching is an UnknownFormatError.
    */
-  resolve(head: Uint8Array, filename?: string): Resolution {
+  resolve(head: Uint8Array, filename?: string, tail?: Uint8Array): Resolution {
     const extension = filename ? extensionOf(filename) : '';
     const matches = this.#handlers.filter(
-      (h) => (!h.sniffNeedsExtension || !filename || h.extensions.includes(extension)) && safeSniff(h, head),
+      (h) =>
+        (!h.sniffNeedsExtension || !filename || h.extensions.includes(extension)) &&
+        (safeSniff(h, head) || (tail !== undefined && safeTailSniff(h, tail))),
     );
     const named = extension ? this.#handlers.filter((h) => h.extensions.includes(extension)) : [];
     const chosen = matches.find((h) => named.includes(h)) ?? matches[0];
@@ -70,7 +77,26 @@ export class FormatRegistry {
         ),
       );
     }
-    return { handler: chosen, findings };
+    // Text formats take anything that looks like text, so only formats with exact magic bytes make a polyglot.
+    const alsoFits = chosen.sniffNeedsExtension ? [] : matches.filter((h) => h !== chosen && !h.sniffNeedsExtension);
+    if (alsoFits.length > 0) {
+      findings.push(
+        finding(
+          Rules.ambiguousFormat,
+          'warning',
+          `the bytes fit ${[chosen, ...alsoFits].map((h) => h.name).join(' and ')} (a polyglot); labels were looked for under each`,
+        ),
+      );
+    }
+    return { handler: chosen, findings, alsoFits };
+  }
+}
+
+function safeTailSniff(handler: FormatModule, tail: Uint8Array): boolean {
+  try {
+    return handler.sniffTail?.(tail) === true;
+  } catch {
+    return false;
   }
 }
 

@@ -61,7 +61,7 @@ describe('m4a metadata carrier', () => {
     const head = makeSample().subarray(0, 4096);
     expect(new TextDecoder().decode(head.subarray(8, 12))).toBe('M4A ');
     expect(m4a.sniff(head)).toBe(true);
-    expect(new FormatRegistry([m4a]).resolve(head, 'song.m4a')).toEqual({ handler: m4a, findings: [] });
+    expect(new FormatRegistry([m4a]).resolve(head, 'song.m4a')).toEqual({ handler: m4a, findings: [], alsoFits: [] });
     const videoBrand = head.slice();
     videoBrand.set(new TextEncoder().encode('isom'), 8);
     videoBrand.fill(0x20, 16, 32);

@@ -50,10 +50,11 @@ export interface BatchFlags {
   readonly null?: boolean;
   readonly followSymlinks?: boolean;
   readonly timeout: number;
+  readonly format?: string;
 }
 
-/** The per-file budget the --timeout flag sets, in the library's unit. */
-export const timeoutOf = (flags: BatchFlags) => ({ timeoutMs: flags.timeout * 1000 });
+/** The options every verb passes on from the shared flags: the per-file budget, and a forced format. */
+export const timeoutOf = (flags: BatchFlags) => ({ timeoutMs: flags.timeout * 1000, ...(flags.format ? { format: flags.format } : {}) });
 
 const parseConcurrency = (value: string): number => {
   const n = Number(value);
@@ -82,6 +83,7 @@ export const batchCommand = (program: Command, name: Verb, description: string):
     .option('--resume', 'skip files the --report file lists as done with unchanged size and mtime')
     .option('-0, --null', 'the list on stdin (-) is NUL-separated, as find -print0 writes it')
     .option('--follow-symlinks', 'follow symbolic links met in folders (loops are detected); without it they are skipped and reported')
+    .option('--format <id>', 'read every input as this format (an id from `aigc-label formats`) instead of sniffing it')
     .option(
       '--timeout <seconds>',
       'time one file may take to read and plan, before it is stopped (copying and rendering not counted)',
