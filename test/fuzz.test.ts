@@ -80,7 +80,12 @@ beforeAll(async () => {
       .filter((name) => !name.endsWith('.txt')) // plain text has no metadata carrier to label
       .map(async (name) => {
         const bytes = new Uint8Array(await readFile(join(samplesDir, name)));
-        const { bytes: labeled } = await labelBuffer(bytes, { producer: PRODUCER, produceId: 'fuzz-0001', explicit: false, filename: name });
+        const { bytes: labeled } = await labelBuffer(bytes, {
+          producer: PRODUCER,
+          produceId: 'fuzz-0001',
+          explicit: false,
+          filename: name,
+        });
         return { name, bytes, labeled };
       }),
   );

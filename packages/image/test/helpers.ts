@@ -74,3 +74,27 @@ export function exiftoolJson(bytes: Uint8Array, extension: string): Record<strin
   const out = execFileSync(EXIFTOOL, ['-config', config, '-j', '-G1', '-a', file], { encoding: 'utf8' });
   return JSON.parse(out)[0];
 }
+
+/**
+ * Every tag ExifTool reads (`-a -G1 -s -j -b`: duplicates, family-1 groups, tag names, binary
+ * values in base64), without the groups that describe the file rather than its metadata.
+ */
+export function exiftoolTags(bytes: Uint8Array, extension: string): Record<string, unknown> {
+  const dir = mkdtempSync(join(tmpdir(), 'aigc-exiftool-'));
+  const file = join(dir, `sample.${extension}`);
+  writeFileSync(file, bytes);
+  const out = execFileSync(EXIFTOOL, ['-a', '-G1', '-s', '-j', '-b', file], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const tags: Record<string, unknown> = JSON.parse(out)[0];
+  return Object.fromEntries(Object.entries(tags).filter(([key]) => !/^(SourceFile|System:|File:|ExifTool:ExifToolVersion)/.test(key)));
+}
+
+/**
+ * Asserts that `after` keeps every byte of `before` outside the `allowed` [start, end) ranges
+ * (it may be longer: data appended at the end), and returns the offsets that changed.
+ */
+export function expectOnlyChanged(before: Uint8Array, after: Uint8Array, allowed: readonly (readonly [number, number])[]): number[] {
+  expect(after.length).toBeGreaterThanOrEqual(before.length);
+  const changed = [...before.keys()].filter((i) => before[i] !== after[i]);
+  expect(changed.filter((i) => !allowed.some(([start, end]) => i >= start && i < end))).toEqual([]);
+  return changed;
+}

@@ -33,7 +33,7 @@ import {
 } from '@aigc-label/core';
 import { visibleImageLabel } from '../explicit/capability.js';
 import { type ByteEdit, c2paInvalidatedFinding, xmpCarriers } from '../shared/carriers.js';
-import { rewriteExifPayload } from '../shared/exif-rewrite.js';
+import { editExifPayload } from '../shared/exif-edit.js';
 import { exifTextCarriers } from '../shared/tiff-ifd.js';
 import {
   cdscReference,
@@ -238,10 +238,7 @@ function makeHandler(id: 'heif' | 'avif'): FormatHandler {
         const { data, carriers } = await exifItemCarriers(source, l, info, item, format, findings);
         if (carriers.length === 0) continue;
         const tiff = data.subarray(4 + u32be(data, 0));
-        const rewritten = rewriteExifPayload(concat([EXIF_PREFIX, tiff]), {
-          userComment: null,
-          dropImageDescription: carriers.some((c) => c.carrier === 'exif-image-description'),
-        });
+        const rewritten = await editExifPayload(concat([EXIF_PREFIX, tiff]), null, format);
         appended.push({ id: info.id, data: concat([Uint8Array.of(0, 0, 0, EXIF_PREFIX.length), rewritten]) });
         findings.push(
           finding(Rules.multipleLabels, 'info', `removed the label in Exif item ${info.id}; it is now in XMP (one label per file)`),

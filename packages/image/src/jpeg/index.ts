@@ -26,8 +26,8 @@ import {
 } from '@aigc-label/core';
 import { visibleImageLabel } from '../explicit/capability.js';
 import { type ByteEdit, c2paInvalidatedFinding, mergeEdits, textCarrier, xmpCarriers } from '../shared/carriers.js';
-import { rewriteExifPayload } from '../shared/exif-rewrite.js';
-import { exifTextCarriers } from '../shared/tiff-ifd.js';
+import { editExifPayload, newExifPayload } from '../shared/exif-edit.js';
+import { type ExifLabelPlace, exifTextCarriers } from '../shared/tiff-ifd.js';
 import { assembleExtendedXmp, type ExtendedXmp, extendedGuidIn, extendedXmpSegments, withoutAigc } from './extended-xmp.js';
 import {
   APP0,
@@ -40,6 +40,7 @@ import {
   isStandardXmp,
   type JpegSegment,
   makeSegment,
+  maximumSegmentPayload,
   maximumStandardXmpBytes,
   payload,
   readJpegHead,
@@ -204,16 +205,22 @@ export const jpeg: FormatHandler = {
     const wantUserComment = options.alternativeCarrier === true;
     const exifLabels = l.exif ? await exifCarriers(bytes, l.exif, findings) : [];
     if (wantUserComment || exifLabels.length > 0) {
-      const exifPayload = rewriteExifPayload(l.exif ? payload(bytes, l.exif) : null, {
-        // Image guide Annex B: UserComment holds the wrapped form with the ASCII character code.
-        userComment: wantUserComment ? encodeWrapped(label) : null,
-        dropImageDescription: exifLabels.some((c) => c.carrier === 'exif-image-description'),
-      });
+      // Image guide Annex B: UserComment holds the wrapped form.
+      const userComment = wantUserComment ? encodeWrapped(label) : null;
+      const exifPayload = l.exif
+        ? await editExifPayload(payload(bytes, l.exif), userComment, 'jpeg')
+        : newExifPayload(encodeWrapped(label));
+      if (exifPayload.length > maximumSegmentPayload) {
+        throw new LimitExceededError(
+          `jpeg: the EXIF block would be ${exifPayload.length} bytes, over the ${maximumSegmentPayload}-byte APP1 limit`,
+        );
+      }
       const exifSegment = makeSegment(APP1, exifPayload);
       if (l.exif) edits.push({ start: l.exif.offset, end: l.exif.end, insert: exifSegment });
       else edits.push({ start: afterApp0(l.segments), end: afterApp0(l.segments), insert: exifSegment });
+      const rewritten: ExifLabelPlace = 'Exif IFD UserComment';
       for (const c of exifLabels) {
-        if (!(wantUserComment && c.carrier === 'exif-user-comment')) {
+        if (!(wantUserComment && c.location.endsWith(rewritten))) {
           findings.push(finding(Rules.multipleLabels, 'info', `removed the label in ${c.location}; it is now in XMP (one label per file)`));
         }
       }

@@ -1,7 +1,6 @@
 import {
   type AigcLabel,
   type ByteSource,
-  concat,
   type Evidence,
   encodeBare,
   encodeWrapped,
@@ -10,12 +9,9 @@ import {
   finding,
   fromUtf8,
   type LabelCarrier,
+  LimitExceededError,
   labelXmpPacket,
   MalformedInputError,
-  putU16be,
-  putU16le,
-  putU32be,
-  putU32le,
   type ReadResult,
   Rules,
   splicePlan,
@@ -25,66 +21,58 @@ import {
   xmpEvidence,
 } from '@aigc-label/core';
 import { visibleImageLabel } from '../explicit/capability.js';
-import { type ByteEdit, xmpCarriers } from '../shared/carriers.js';
+import { xmpCarriers } from '../shared/carriers.js';
+import { TiffEdit } from '../shared/ifd-edit.js';
 import {
+  type ExifDirectories,
+  editedEntries,
+  encodeEntry,
   entryBytes,
-  exifTextCarriers,
+  exifDirectories,
+  exifLabelCarriers,
   type Ifd,
+  type IfdChain,
   type IfdEntry,
+  maximumIfdChainLength,
   parseTiffHeader,
-  reader,
   readIfd,
+  type TiffHeader,
   TiffTag,
   TiffType,
+  walkIfdChain,
 } from '../shared/tiff-ifd.js';
 
 const fail = (message: string) => new MalformedInputError('tiff', message);
 
 interface TiffLayout {
-  readonly littleEndian: boolean;
+  readonly header: TiffHeader;
   readonly ifd0: Ifd;
   readonly xmp: IfdEntry | undefined;
+  readonly chain: IfdChain;
 }
 
 async function layout(tiff: ByteSource): Promise<TiffLayout> {
   if (tiff.size === 0) throw fail('the file is empty (0 bytes)');
-  const { littleEndian, ifd0Offset } = await parseTiffHeader(tiff, 'tiff');
-  const ifd0 = await readIfd(tiff, ifd0Offset, littleEndian, 'tiff');
-  return { littleEndian, ifd0, xmp: ifd0.entries.find((e) => e.tag === TiffTag.xmp) };
+  const header = await parseTiffHeader(tiff, 'tiff');
+  const ifd0 = await readIfd(tiff, header.ifd0Offset, header, 'tiff');
+  const chain = await walkIfdChain(tiff, header, 'tiff');
+  return { header, ifd0, xmp: ifd0.entries.find((e) => e.tag === TiffTag.xmp), chain };
 }
 
-/** A 12-byte IFD entry (TIFF 6.0 §2). */
-function encodeEntry(littleEndian: boolean, tag: number, type: number, count: number, value: number): Uint8Array {
-  const out = new Uint8Array(12);
-  const u16 = littleEndian ? putU16le : putU16be;
-  const u32 = littleEndian ? putU32le : putU32be;
-  u16(out, 0, tag);
-  u16(out, 2, type);
-  u32(out, 4, count);
-  u32(out, 8, value);
-  return out;
-}
-
-function encodeIfd(littleEndian: boolean, entries: readonly Uint8Array[], tags: readonly number[], next: number): Uint8Array {
-  const order = tags.map((tag, i) => ({ tag, i })).sort((a, b) => a.tag - b.tag);
-  const out = new Uint8Array(2 + entries.length * 12 + 4);
-  (littleEndian ? putU16le : putU16be)(out, 0, entries.length);
-  order.forEach(({ i }, k) => {
-    out.set(entries[i], 2 + k * 12);
-  });
-  (littleEndian ? putU32le : putU32be)(out, out.length - 4, next);
-  return out;
-}
-
-async function exifCarriers(tiff: ByteSource, findings: Finding[]): Promise<LabelCarrier[]> {
+/** The EXIF text tags that hold a label; a damaged Exif IFD is a finding and hides nothing else. */
+async function exifLabels(tiff: ByteSource, findings: Finding[]): Promise<ExifDirectories | null> {
   try {
-    return await exifTextCarriers(tiff, 0, 'TIFF', 'tiff');
+    return await exifDirectories(tiff, 'tiff');
   } catch (error) {
-    if (!(error instanceof MalformedInputError)) throw error;
+    if (!(error instanceof MalformedInputError || error instanceof LimitExceededError)) throw error;
     findings.push(finding(Rules.damaged, 'warning', error.message));
-    return [];
+    return null;
   }
 }
+
+const isBigTiffMagic = (head: Uint8Array) =>
+  (head[0] === 0x49 && head[1] === 0x49 && head[2] === 43 && head[3] === 0) ||
+  (head[0] === 0x4d && head[1] === 0x4d && head[2] === 0 && head[3] === 43);
 
 export const tiff: FormatHandler = {
   id: 'tiff',
@@ -97,11 +85,12 @@ export const tiff: FormatHandler = {
   sniff: (head) =>
     head.length >= 4 &&
     ((head[0] === 0x49 && head[1] === 0x49 && head[2] === 42 && head[3] === 0) ||
-      (head[0] === 0x4d && head[1] === 0x4d && head[2] === 0 && head[3] === 42)),
+      (head[0] === 0x4d && head[1] === 0x4d && head[2] === 0 && head[3] === 42) ||
+      isBigTiffMagic(head)),
 
   async read(source: ByteSource): Promise<ReadResult> {
     const l = await layout(source);
-    const findings: Finding[] = [];
+    const findings: Finding[] = [...l.chain.findings];
     const carriers: LabelCarrier[] = [];
     const evidence: Evidence[] = [];
     if (l.xmp) {
@@ -113,90 +102,61 @@ export const tiff: FormatHandler = {
         findings.push(finding(Rules.damaged, 'info', `the XMP tag has field type ${l.xmp.type}, not 7 (UNDEFINED) or 1 (BYTE)`));
       }
     }
-    carriers.push(...(await exifCarriers(source, findings)));
+    const exif = await exifLabels(source, findings);
+    if (exif) carriers.push(...exifLabelCarriers(exif, 0, 'TIFF'));
     return { format: 'tiff', carriers, findings, evidence };
   },
 
   /**
-   * Appends the XMP packet at the end of the file as IFD0 tag 700, type 7 (or
-   * overwrites the packet a previous label left at the end). An existing tag 700
-   * entry is repointed in place; otherwise IFD0 must grow, so a new IFD0 is
-   * appended and the header repointed. Nothing else moves, so every other offset
-   * in the file stays valid. A label in ImageDescription or UserComment is
-   * dropped the same way (one label per file).
+   * Writes the XMP packet as IFD0 tag 700, type 7, appended at the end of the file
+   * (or over the packet a previous label left at the end). IFD0 is rewritten in place
+   * when its entries still fit (tag 700 already there, or a label tag removed);
+   * otherwise a new IFD0 goes at the end, before the packet, and the header points to
+   * it (so does a next pointer that looped back to IFD0: the page chain stays as it
+   * was). Nothing else moves, so every other offset in the file stays valid. A label
+   * in ImageDescription or UserComment is removed the same way (one label per file);
+   * old values stay as unreferenced bytes, since other pages, SubIFDs or strips may
+   * share them.
    */
   async write(source: ByteSource, label: AigcLabel, options: WriteOptions = {}): Promise<WriteResult> {
-    const l = await layout(source);
-    const { littleEndian, ifd0 } = l;
-    const findings: Finding[] = [];
+    const { header, ifd0, xmp, chain } = await layout(source);
+    const findings: Finding[] = [...chain.findings];
     const json = options.form === 'wrapped' ? encodeWrapped(label) : encodeBare(label);
-    const packet = utf8(labelXmpPacket(l.xmp ? fromUtf8(await entryBytes(source, l.xmp, 'tiff')) : null, json, options));
-    const exifLabels = await exifCarriers(source, findings);
-    const dropDescription = exifLabels.some((c) => c.carrier === 'exif-image-description');
-    const dropComment = exifLabels.some((c) => c.carrier === 'exif-user-comment');
+    const packet = utf8(labelXmpPacket(xmp ? fromUtf8(await entryBytes(source, xmp, 'tiff')) : null, json, options));
+    const exif = await exifLabels(source, findings);
 
     // An XMP value we appended earlier ends the file: overwrite it rather than leave a stale copy behind.
-    const reuse = l.xmp !== undefined && l.xmp.valueLength > 4 && source.size - (l.xmp.valueOffset + l.xmp.valueLength) <= 1;
-    const tailStart = reuse && l.xmp ? l.xmp.valueOffset : source.size;
-    // Values and IFDs start on a word boundary (TIFF 6.0 §2).
-    const appended: Uint8Array[] = [];
-    let end = tailStart;
-    const append = (data: Uint8Array): number => {
-      if (end % 2) {
-        appended.push(new Uint8Array(1));
-        end++;
+    const reuse = xmp !== undefined && !xmp.inline && source.size - (xmp.valueOffset + xmp.valueLength) <= 1;
+    const edit = new TiffEdit(header, 'tiff', reuse && xmp ? xmp.valueOffset : source.size, null);
+    const ifd0Changes = new Map<number, Uint8Array | null>();
+    for (const { place, entry } of exif?.labels ?? []) {
+      if (place === 'Exif IFD UserComment' && exif?.exifIfd) {
+        edit.writeIfd(exif.exifIfd, editedEntries(exif.exifIfd, new Map([[TiffTag.userComment, null]])));
+      } else ifd0Changes.set(entry.tag, null);
+      findings.push(finding(Rules.multipleLabels, 'info', `removed the label in ${place}; it is now in XMP (one label per file)`));
+    }
+
+    // The new IFD0, when there is one, goes before the packet, so the packet ends the file and a later relabel can overwrite it.
+    const placeholder = new Uint8Array(header.entrySize);
+    const entryCount = editedEntries(ifd0, new Map([...ifd0Changes, [TiffTag.xmp, placeholder]])).length;
+    const inPlace = edit.fitsInPlace(ifd0, entryCount);
+    const ifdSize = header.countSize + entryCount * header.entrySize + header.offsetSize;
+    const packetAt = edit.nextAppendAt(inPlace ? 0 : ifdSize);
+    if (!header.bigTiff && packetAt + packet.length > 0xffffffff) throw fail('the file would grow past the 4 GiB TIFF offset limit');
+    ifd0Changes.set(TiffTag.xmp, encodeEntry(header, TiffTag.xmp, TiffType.undefined, packet.length, packetAt));
+    const ifd0At = edit.writeIfd(ifd0, editedEntries(ifd0, ifd0Changes));
+    edit.append(packet);
+    if (ifd0At !== ifd0.offset) {
+      edit.patchOffset(header.ifd0PointerAt, ifd0At);
+      if (!chain.complete) {
+        throw new LimitExceededError(`tiff: over ${maximumIfdChainLength} pages; IFD0 cannot move without knowing every next pointer`);
       }
-      const at = end;
-      appended.push(data);
-      end += data.length;
-      return at;
-    };
-    if (end + packet.length + 64 + (ifd0.entries.length + 1) * 12 * 2 > 0xffffffff) {
-      throw fail('the file would grow past the 4 GiB TIFF offset limit');
+      // A chain that looped back to IFD0 loops back to the new IFD0 (IFD0's own next pointer is handled by writeIfd).
+      if (chain.loop?.target === ifd0.offset && chain.loop.pointerAt !== ifd0.nextPointerOffset) {
+        edit.patchOffset(chain.loop.pointerAt, ifd0At);
+      }
     }
-    const edits: ByteEdit[] = [];
-
-    const replaced = new Map<number, Uint8Array>();
-    if (dropComment) {
-      const pointer = ifd0.entries.find((e) => e.tag === TiffTag.exifIfd) as IfdEntry;
-      const exif = await readIfd(source, reader(littleEndian).u32(pointer.raw, 8), littleEndian, 'tiff');
-      const kept = exif.entries.filter((e) => e.tag !== TiffTag.userComment);
-      const newExif = append(
-        encodeIfd(
-          littleEndian,
-          kept.map((e) => e.raw),
-          kept.map((e) => e.tag),
-          exif.nextOffset,
-        ),
-      );
-      replaced.set(TiffTag.exifIfd, encodeEntry(littleEndian, TiffTag.exifIfd, pointer.type, 1, newExif));
-      findings.push(finding(Rules.multipleLabels, 'info', 'removed the label in Exif UserComment; it is now in XMP (one label per file)'));
-    }
-    if (dropDescription) {
-      findings.push(finding(Rules.multipleLabels, 'info', 'removed the label in ImageDescription; it is now in XMP (one label per file)'));
-    }
-
-    if (l.xmp && replaced.size === 0 && !dropDescription) {
-      const xmpAt = append(packet);
-      edits.push({
-        start: l.xmp.entryOffset,
-        end: l.xmp.entryOffset + 12,
-        insert: encodeEntry(littleEndian, TiffTag.xmp, TiffType.undefined, packet.length, xmpAt),
-      });
-    } else {
-      // The new IFD0 goes before the packet, so the packet ends the file and a later relabel can overwrite it.
-      const kept = ifd0.entries.filter((e) => e.tag !== TiffTag.xmp && !(dropDescription && e.tag === TiffTag.imageDescription));
-      const slot = appended.length + (end % 2);
-      const newIfd0 = append(new Uint8Array(2 + (kept.length + 1) * 12 + 4));
-      const xmpAt = append(packet);
-      const xmpEntry = encodeEntry(littleEndian, TiffTag.xmp, TiffType.undefined, packet.length, xmpAt);
-      const entries = [...kept.map((e) => replaced.get(e.tag) ?? e.raw), xmpEntry];
-      appended[slot] = encodeIfd(littleEndian, entries, [...kept.map((e) => e.tag), TiffTag.xmp], ifd0.nextOffset);
-      const header = new Uint8Array(4);
-      (littleEndian ? putU32le : putU32be)(header, 0, newIfd0);
-      edits.push({ start: 4, end: 8, insert: header });
-    }
-    edits.push({ start: tailStart, end: source.size, insert: concat(appended) });
+    const edits = [...edit.patches, { start: edit.tailStart, end: source.size, insert: edit.tail() }];
     return { ...splicePlan(source.size, edits), findings };
   },
 };

@@ -35,7 +35,7 @@ import {
 } from '@aigc-label/core';
 import { visibleImageLabel } from '../explicit/capability.js';
 import { type ByteEdit, c2paInvalidatedFinding, mergeEdits, xmpCarriers } from '../shared/carriers.js';
-import { rewriteExifPayload } from '../shared/exif-rewrite.js';
+import { editExifPayload } from '../shared/exif-edit.js';
 import { exifTextCarriers } from '../shared/tiff-ifd.js';
 
 /** WebP container spec: VP8X flag bits. */
@@ -192,10 +192,7 @@ export const webp: FormatHandler = {
       // One label per file (GB 45438 §6.1 c)): the EXIF copy goes, the XMP one stays.
       const data = await chunkData(source, c);
       const prefixed = startsWith(data, EXIF_PREFIX);
-      const rewritten = rewriteExifPayload(prefixed ? data : concat([EXIF_PREFIX, data]), {
-        userComment: null,
-        dropImageDescription: exifLabels.some((e) => e.carrier === 'exif-image-description'),
-      });
+      const rewritten = await editExifPayload(prefixed ? data : concat([EXIF_PREFIX, data]), null, 'webp');
       edits.push({
         start: c.offset,
         end: c.end,
