@@ -88,7 +88,9 @@ async function listBlocks(source: ByteSource, start: number): Promise<FlacLayout
   if (streamInfos > 1) damage.push(`${streamInfos} STREAMINFO blocks; the FLAC format allows one`);
   const strayBlocks = await strayMetadata(source, offset, blocks.length);
   if (strayBlocks.length > 0) {
-    damage.push(`${strayBlocks.length} metadata blocks follow the block marked last (from byte ${offset}), where the audio frames should start`);
+    damage.push(
+      `${strayBlocks.length} metadata blocks follow the block marked last (from byte ${offset}), where the audio frames should start`,
+    );
   }
   return { blocks, audioStart: offset, strayBlocks, damage };
 }
@@ -99,7 +101,9 @@ async function readBlockHeader(source: ByteSource, offset: number, count: number
   const type = header[0] & 0x7f;
   const length = u24be(header, 1);
   if (offset + 4 + length > source.size) {
-    throw fail(`metadata block of type ${type} at byte ${offset} declares ${length} bytes, past the end of the file (${source.size} bytes)`);
+    throw fail(
+      `metadata block of type ${type} at byte ${offset} declares ${length} bytes, past the end of the file (${source.size} bytes)`,
+    );
   }
   return { type, offset, length, last: (header[0] & 0x80) !== 0 };
 }
@@ -185,7 +189,7 @@ export const flac: FormatHandler = {
     if (damage.length > 0) throw fail(`${damage.join('; ')}; not labeled, since readers disagree on where the metadata ends`);
     const commentBlocks = blocks.filter((b) => b.type === BLOCK_VORBIS_COMMENT);
     const bodies = new Map<FlacBlock, Uint8Array>();
-    const findings: Finding[] = [];
+    const findings: Finding[] = id3Tags.flatMap(({ offset, tag }) => id3TagFindings(tag, offset));
     for (const [index, block] of commentBlocks.entries()) {
       const comments = await readComments(source, block);
       if (index === 0) bodies.set(block, serializeVorbisComments(withLabelComment(comments, json)));

@@ -18,14 +18,29 @@ export const UNREADABLE_CARRIER_RULE = 'carrier/unreadable';
  */
 export function id3LabelCarriers(tag: Id3Tag, tagOffset: number, canonical: boolean, context: string): LabelCarrier[] {
   const carriers: LabelCarrier[] = [];
-  const where = (frameOffset: number) => `${context}ID3v2.${tag.version} tag at byte ${tagOffset}, frame at byte ${tagOffset + frameOffset}`;
+  const where = (frameOffset: number) =>
+    `${context}ID3v2.${tag.version} tag at byte ${tagOffset}, frame at byte ${tagOffset + frameOffset}`;
   if (tag.compressed) {
-    carriers.push(unreadable(`${context}ID3v2.2 tag at byte ${tagOffset}`, tagOffset, canonical, 'the whole tag is flagged compressed, a scheme ID3v2.2 never defined'));
+    carriers.push(
+      unreadable(
+        `${context}ID3v2.2 tag at byte ${tagOffset}`,
+        tagOffset,
+        canonical,
+        'the whole tag is flagged compressed, a scheme ID3v2.2 never defined',
+      ),
+    );
   }
   for (const found of userTextFrames(tag)) {
     const { frame } = found;
     if ('unreadable' in found) {
-      carriers.push(unreadable(`${where(frame.offset)} (${frame.id})`, tagOffset + frame.offset, canonical, `the ${frame.id} frame cannot be read: ${found.unreadable}`));
+      carriers.push(
+        unreadable(
+          `${where(frame.offset)} (${frame.id})`,
+          tagOffset + frame.offset,
+          canonical,
+          `the ${frame.id} frame cannot be read: ${found.unreadable}`,
+        ),
+      );
       continue;
     }
     const { text } = found;
@@ -65,7 +80,8 @@ function unreadable(location: string, offset: number, canonical: boolean, why: s
 /** What was odd in a tag (skipped frames, leftovers), as findings. */
 export function id3TagFindings(tag: Id3Tag, tagOffset: number): Finding[] {
   const findings = tag.oddities.map((message) => finding(Rules.damaged, 'warning', `ID3 tag at byte ${tagOffset}: ${message}`));
-  if (tag.paddingHasData) findings.push(finding(Rules.damaged, 'info', `the ID3 tag at byte ${tagOffset} has non-zero bytes after its last frame`));
+  if (tag.paddingHasData)
+    findings.push(finding(Rules.damaged, 'info', `the ID3 tag at byte ${tagOffset} has non-zero bytes after its last frame`));
   return findings;
 }
 
@@ -76,7 +92,8 @@ export function id3TagFindings(tag: Id3Tag, tagOffset: number): Finding[] {
  * so the audio after it does not move.
  */
 export function rewriteId3Label(tag: Id3Tag, json: string | null, extraPadding: number): Uint8Array {
-  if (tag.compressed) throw new UnsupportedFormatError('an ID3v2.2 tag flagged compressed cannot be rewritten (ID3v2.2 defines no compression scheme)');
+  if (tag.compressed)
+    throw new UnsupportedFormatError('an ID3v2.2 tag flagged compressed cannot be rewritten (ID3v2.2 defines no compression scheme)');
   const labelFrames = new Set(findUserText(tag, AIGC_DESCRIPTION).map((f) => f.frame));
   const frames: Uint8Array[] = [];
   const newFrame = json === null ? null : buildUserTextFrame(tag.version, tag.flags, AIGC_DESCRIPTION, json);

@@ -6,8 +6,8 @@ import {
   fromUtf8,
   inflateCapped,
   LimitExceededError,
-  maximumInflatedSizeInBytes,
   MalformedInputError,
+  maximumInflatedSizeInBytes,
   putU16be,
   putU24be,
   putU32be,
@@ -186,7 +186,16 @@ export function parseId3Tag(tag: Uint8Array, format: string): Id3Tag {
   const base = { version, revision: tag[4], flags, totalSize, hasFooter };
   if (version === 2 && flags & FLAG_V22_COMPRESSION) {
     const empty = new Uint8Array(0);
-    return { ...base, extendedHeader: empty, frames: [], trailing: body, padding: 0, paddingHasData: false, compressed: true, oddities: [] };
+    return {
+      ...base,
+      extendedHeader: empty,
+      frames: [],
+      trailing: body,
+      padding: 0,
+      paddingHasData: false,
+      compressed: true,
+      oddities: [],
+    };
   }
   const tagUnsynchronised = (flags & FLAG_UNSYNCHRONISATION) !== 0;
   // v2.2 and v2.3 unsynchronise the whole body; v2.4 flags it per frame (§4.1.2 n).

@@ -108,7 +108,7 @@ export const mp3: FormatHandler = {
     if (overlap) throw new MalformedInputError('mp3', `${overlap}; not labeled, to keep the audio intact`);
     const json = encodeLabel(label, options.form ?? 'bare');
     const segments: Segment[] = [];
-    const findings: Finding[] = [];
+    const findings: Finding[] = tags.flatMap(({ offset, tag }) => id3TagFindings(tag, offset));
     let audioStart = 0;
     if (tags.length === 0) {
       segments.push(buildId3Tag(newId3v24, [buildUserTextFrame(4, 0, AIGC_DESCRIPTION, json)], { extraPadding: newTagPaddingInBytes }));
