@@ -217,8 +217,11 @@ export function parseId3Tag(tag: Uint8Array, format: string): Id3Tag {
   const headerSize = version === 2 ? 6 : 10;
   const idLength = version === 2 ? 3 : 4;
   const budget = { inflate: inflateBudgetPerTag };
-  /** Where a frame may end: the end of the body, padding, or the next valid frame id. */
-  const boundaryAt = (at: number) => at === body.length || (at < body.length && (body[at] === 0 || isFrameIdAt(body, at, idLength)));
+  /** Where a frame may end: the next valid frame id or the end of the body ('frame'), or padding. */
+  const boundaryAt = (at: number): 'frame' | 'padding' | null => {
+    if (at === body.length || isFrameIdAt(body, at, idLength)) return 'frame';
+    return at < body.length && body[at] === 0 ? 'padding' : null;
+  };
   let trailingStart = -1;
   while (offset < body.length && body[offset] !== 0) {
     if (frames.length >= maximumFrameCount) throw new LimitExceededError(`${format}: more than ${maximumFrameCount} ID3 frames`);
@@ -239,7 +242,7 @@ export function parseId3Tag(tag: Uint8Array, format: string): Id3Tag {
     }
     // A frame id with lower-case or other characters ('Date'): skipped by its declared size when that
     // lands on a frame boundary, as mutagen and ExifTool do; otherwise the rest is not frames.
-    if (!data || (!validId && !boundaryAt(data.end))) {
+    if (!data || (!validId && boundaryAt(data.end) === null)) {
       trailingStart = offset;
       break;
     }
@@ -295,13 +298,14 @@ function isFrameIdAt(body: Uint8Array, at: number, idLength: number): boolean {
 
 /**
  * A frame's declared size. v2.4 sizes are sync-safe, but some writers (iTunes among
- * them) stored plain 32-bit sizes in v2.4 tags: like mutagen, the plain reading is
- * used when only it lands on a frame boundary. Null when no reading makes sense.
+ * them) stored plain 32-bit sizes in v2.4 tags: like mutagen, the plain reading is used
+ * when the sync-safe one is impossible or lands off a frame boundary while the plain one
+ * lands on the next frame or the end of the tag. Null when no reading makes sense.
  */
 function frameSize(
   header: Uint8Array,
   version: number,
-  endsOnBoundary: (size: number) => boolean,
+  ends: (size: number) => 'frame' | 'padding' | null,
   oddities: string[],
   offset: number,
 ): number | null {
@@ -309,10 +313,13 @@ function frameSize(
   const plain = u32be(header, 4);
   if (version === 3) return plain;
   const safe = syncSafeOrNull(header, 4);
-  if (safe !== null && (safe === plain || endsOnBoundary(safe) || !endsOnBoundary(plain))) return safe;
-  if (!endsOnBoundary(plain)) return null;
-  oddities.push(`the ID3v2.4 frame at byte ${offset + ID3_HEADER_SIZE} stores its size as a plain integer, not sync-safe`);
-  return plain;
+  if (safe !== null && (safe === plain || ends(safe) !== null)) return safe;
+  const plainEnd = ends(plain);
+  if (plainEnd === 'frame' || (safe === null && plainEnd === 'padding')) {
+    oddities.push(`the ID3v2.4 frame at byte ${offset + ID3_HEADER_SIZE} stores its size as a plain integer, not sync-safe`);
+    return plain;
+  }
+  return safe;
 }
 
 /**
