@@ -172,6 +172,8 @@ function take(body: Uint8Array, start: number, length: number, unsynchronised: b
 }
 
 const FRAME_ID = /^[A-Z0-9]+$/;
+/** An id written in the wrong case ('Date'): a frame to skip, unlike audio bytes or leftovers. */
+const MISCASED_FRAME_ID = /^[A-Za-z0-9]+$/;
 
 /** Parses a whole tag (`tag` holds exactly `id3TagSize` bytes). */
 export function parseId3Tag(tag: Uint8Array, format: string): Id3Tag {
@@ -237,12 +239,13 @@ export function parseId3Tag(tag: Uint8Array, format: string): Id3Tag {
     if (validId && !data) {
       throw fail(
         format,
-        `ID3 frame ${id} at tag offset ${offset + ID3_HEADER_SIZE} declares ${size ?? 'an invalid'} bytes, past the end of the tag`,
+        `ID3 frame ${id} at tag offset ${offset + ID3_HEADER_SIZE} declares ${size === null ? 'a size that is not sync-safe' : `${size} bytes`}, past the end of the tag`,
       );
     }
     // A frame id with lower-case or other characters ('Date'): skipped by its declared size when that
     // lands on a frame boundary, as mutagen and ExifTool do; otherwise the rest is not frames.
-    if (!data || (!validId && boundaryAt(data.end) === null)) {
+    const skippable = MISCASED_FRAME_ID.test(id) && data !== null && data.bytes.length > 0 && boundaryAt(data.end) !== null;
+    if (!data || (!validId && !skippable)) {
       trailingStart = offset;
       break;
     }
