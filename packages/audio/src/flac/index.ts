@@ -125,7 +125,7 @@ async function strayMetadata(source: ByteSource, start: number, counted: number)
     stray.push(block);
     offset += 4 + block.length;
   }
-  return stray;
+  return offset === source.size ? stray : [];
 }
 
 async function readComments(source: ByteSource, block: FlacBlock): Promise<VorbisComments> {
