@@ -113,7 +113,13 @@ describe('flac metadata carrier', () => {
       concat([Uint8Array.of((last ? 0x80 : 0) | type, body.length >> 16, (body.length >> 8) & 0xff, body.length & 0xff), body]);
     const streamInfo = sample.subarray(blocks[0].offset + 4, blocks[0].offset + 4 + blocks[0].length);
     const other = encodeBare(sampleLabel({ ContentProducer: 'other', ContentPropagator: 'other' }));
-    const comment = concat([Uint8Array.of(3, 0, 0, 0), ascii('abc'), Uint8Array.of(1, 0, 0, 0), Uint8Array.of(5 + other.length, 0, 0, 0), ascii(`AIGC=${other}`)]);
+    const comment = concat([
+      Uint8Array.of(3, 0, 0, 0),
+      ascii('abc'),
+      Uint8Array.of(1, 0, 0, 0),
+      Uint8Array.of(5 + other.length, 0, 0, 0),
+      ascii(`AIGC=${other}`),
+    ]);
     const damaged = concat([
       ascii('fLaC'),
       block(0, streamInfo, false),
@@ -130,7 +136,12 @@ describe('flac metadata carrier', () => {
     ]);
     await expect(labelBytes(flac, damaged, sampleLabel(), { force: true })).rejects.toThrow(/not labeled, since readers disagree/);
     // Bytes after the last block that do not chain to a frame sync are audio, as decoders take them.
-    const junk = concat([keepBlocks(sample, [0]).subarray(0, 4 + 4 + 34), Uint8Array.of(4, 0, 0, 8), new Uint8Array(8), Uint8Array.of(1, 2)]);
+    const junk = concat([
+      keepBlocks(sample, [0]).subarray(0, 4 + 4 + 34),
+      Uint8Array.of(4, 0, 0, 8),
+      new Uint8Array(8),
+      Uint8Array.of(1, 2),
+    ]);
     expect((await flac.read(bytesSource(junk))).findings).toEqual([]);
   });
 });

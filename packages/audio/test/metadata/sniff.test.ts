@@ -45,7 +45,9 @@ function exiftool(bytes: Uint8Array, extension: string): Record<string, unknown>
     const file = join(dir, `x.${extension}`);
     writeFileSync(file, bytes);
     const json = JSON.parse(execFileSync('exiftool', ['-j', '-G1', '-a', file], { encoding: 'utf8' }))[0];
-    return Object.fromEntries(Object.entries(json).filter(([k]) => k !== 'SourceFile' && !k.startsWith('System:') && !k.startsWith('ExifTool:')));
+    return Object.fromEntries(
+      Object.entries(json).filter(([k]) => k !== 'SourceFile' && !k.startsWith('System:') && !k.startsWith('ExifTool:')),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
