@@ -236,7 +236,7 @@ export const ogg: FormatHandler = {
   name: 'Ogg Vorbis / Opus / Speex / FLAC',
   extensions: ['ogg', 'oga', 'opus', 'spx'],
   mimeTypes: ['audio/ogg', 'audio/opus'],
-  carrier: 'Vorbis comment header (\\x03vorbis / OpusTags / Speex comments / FLAC VORBIS_COMMENT), AIGC= comment',
+  carrier: 'Vorbis comment header (Vorbis, Opus, Speex, FLAC mappings), AIGC= comment',
   sniff(head) {
     // The audio stream's first page may follow other streams' pages (a Skeleton, a video stream).
     for (let page = peekPage(head, 0); page; page = peekPage(head, page.next)) {
