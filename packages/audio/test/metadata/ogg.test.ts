@@ -218,4 +218,25 @@ describe('ogg metadata carrier', () => {
     ]);
     await expect(labelBytes(ogg, input, sampleLabel())).rejects.toThrow(/not labeled/);
   });
+
+  it('reads a comment header that shares the first page with the identification header (salvage), and refuses to rewrite it', async () => {
+    const labeled = (await labelBytes(ogg, opus, sampleLabel())).bytes;
+    const [first, second] = pagesOf(labeled);
+    const lacing = (length: number) => [...new Array(Math.floor(length / 255)).fill(255), length % 255];
+    const merged = buildPage(
+      0x02,
+      new Uint8Array(8),
+      first.serial,
+      0,
+      Uint8Array.from([...lacing(first.body.length), ...lacing(second.body.length)]),
+      concat([first.body, second.body]),
+    );
+    const input = concat([merged, labeled.subarray(second.offset + 27 + labeled[second.offset + 26] + second.body.length)]);
+    const read = await ogg.read(bytesSource(input));
+    expect(read.carriers.map((c) => c.label)).toEqual([sampleLabel()]);
+    expect(read.findings.map((f) => f.message)).toEqual(['the Opus identification header shares its page with the next header']);
+    await expect(labelBytes(ogg, input, sampleLabel())).rejects.toThrow(
+      /shares its page with the next header; that layout is not supported/,
+    );
+  });
 });
