@@ -7,6 +7,7 @@ import {
   type Finding,
   type FormatHandler,
   finding,
+  fromAscii,
   LimitExceededError,
   MalformedInputError,
   putU24be,
@@ -142,14 +143,21 @@ async function readHeaders(source: ByteSource, salvage: boolean): Promise<OggHea
   let offset = 0;
   let start: { page: OggPage; bytes: Uint8Array; codec: CodecMapping } | null = null;
   const skipped = new Set<number>();
+  const otherCodecs = new Set<string>();
   while (!start) {
-    if (offset >= source.size) throw new UnsupportedFormatError('ogg: no Vorbis, Opus, Speex or FLAC stream begins in this Ogg file');
+    if (offset >= source.size) {
+      const found = otherCodecs.size > 0 ? ` (it holds ${[...otherCodecs].join(', ')})` : '';
+      throw new UnsupportedFormatError(`ogg: no Vorbis, Opus, Speex or FLAC stream begins in this Ogg file${found}`);
+    }
     if (offset > maximumHeaderBytes) throw new LimitExceededError(`ogg: no audio stream begins in the first ${maximumHeaderBytes} bytes`);
     const { page, bytes } = await next(offset);
     const firstPacket = bytes.subarray(page.headerLength, page.headerLength + (page.lacing[0] ?? 0));
     const codec = page.headerType & HEADER_BOS ? codecOf(firstPacket) : undefined;
     if (codec) start = { page, bytes, codec };
     else {
+      // The first bytes of another stream's first packet name its codec ("\x80theora", "fishead"); shown as letters only.
+      if (page.headerType & HEADER_BOS && otherCodecs.size < 8)
+        otherCodecs.add(JSON.stringify(fromAscii(firstPacket, 0, Math.min(8, firstPacket.length)).replace(/[^A-Za-z0-9]/g, '')));
       skipped.add(page.serial);
       offset += page.size;
     }
@@ -239,6 +247,9 @@ export const ogg: FormatHandler = {
   carrier: 'Vorbis comment header (Vorbis, Opus, Speex, FLAC mappings), AIGC= comment',
   sniff(head) {
     // The audio stream's first page may follow other streams' pages (a Skeleton, a video stream).
+    // An Ogg file with no audio stream we know is still claimed, so that reading it gives a precise refusal;
+    // the audio stream's first page may follow other streams' pages (a Skeleton, a video stream, damage).
+    if (peekPage(head, 0)?.bos) return true;
     for (let page = peekPage(head, 0); page; page = peekPage(head, page.next)) {
       if (page.bos && codecOf(head.subarray(page.dataStart))) return true;
     }

@@ -239,4 +239,13 @@ describe('ogg metadata carrier', () => {
       /shares its page with the next header; that layout is not supported/,
     );
   });
+
+  it('claims an Ogg file with no audio stream it knows, and refuses it with a precise message', async () => {
+    const theora = concat([Uint8Array.of(0x80), ascii('theora'), new Uint8Array(35)]);
+    const input = buildPage(0x02, new Uint8Array(8), 9, 0, Uint8Array.of(theora.length), theora);
+    expect(ogg.sniff(input)).toBe(true);
+    await expect(ogg.read(bytesSource(input))).rejects.toThrow(
+      'ogg: no Vorbis, Opus, Speex or FLAC stream begins in this Ogg file (it holds "theora")',
+    );
+  });
 });
