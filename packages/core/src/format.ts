@@ -35,6 +35,12 @@ export interface FormatDescriptor {
    * central directory), for files that start as another format: a polyglot.
    */
   sniffTail?(tail: Uint8Array): boolean;
+  /**
+   * True when the head cannot tell (an ID3 tag longer than the head hides whether MPEG audio
+   * or "fLaC" follows): the format is a candidate the extension chooses between, not a second
+   * reading of a polyglot.
+   */
+  sniffUncertain?(head: Uint8Array): boolean;
   /** Finding rules only this format emits, with their meaning (documented in the README's rule table). */
   readonly rules?: Readonly<Record<string, string>>;
 }

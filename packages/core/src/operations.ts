@@ -159,8 +159,11 @@ export async function verifyWritten(handler: FormatModule, written: ByteSource, 
     throw new WriteVerificationError(`the written file does not read back: ${(error as Error).message}`);
   }
   const summary = summarizeCarriers(read);
-  if (read.carriers.length === 0) throw new WriteVerificationError('the written file carries no label');
+  if (read.carriers.every((c) => ownerOf(c) === 'unreadable')) throw new WriteVerificationError('the written file carries no label');
   for (const c of read.carriers) {
+    // A carrier we cannot read (an encrypted frame) was copied unchanged: we never delete what we cannot read.
+    // Writing beside it needed --force (otherProducers), so it is no surprise here.
+    if (ownerOf(c) === 'unreadable') continue;
     if (!c.label || !sameLabel(c.label, label)) {
       // JSON-quoted: the raw value comes from the file and may hold any character; an error stays one line.
       throw new WriteVerificationError(`${c.carrier} reads back as ${JSON.stringify(c.raw.slice(0, 120))}, not the label written`);

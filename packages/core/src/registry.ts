@@ -78,7 +78,8 @@ export class FormatRegistry {
       );
     }
     // Text formats take anything that looks like text, so only formats with exact magic bytes make a polyglot.
-    const alsoFits = chosen.sniffNeedsExtension ? [] : matches.filter((h) => h !== chosen && !h.sniffNeedsExtension);
+    const uncertain = (h: FormatModule) => h.sniffNeedsExtension === true || h.sniffUncertain?.(head) === true;
+    const alsoFits = uncertain(chosen) ? [] : matches.filter((h) => h !== chosen && !uncertain(h));
     if (alsoFits.length > 0) {
       findings.push(
         finding(

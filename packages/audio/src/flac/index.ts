@@ -19,9 +19,9 @@ import {
   type WriteOptions,
   type WriteResult,
 } from '@aigc-label/core';
-import { id3LabelCarriers, rewriteId3Label } from '../id3/label.js';
-import { afterLeadingId3Tags, readLeadingId3Tags } from '../id3/leading.js';
-import { id3TagSize, isId3Header } from '../id3/tag.js';
+import { id3LabelCarriers, id3TagFindings, rewriteId3Label } from '../id3/label.js';
+import { afterLeadingId3Tags, id3ChainEnd, id3HidesWhatFollows, readLeadingId3Tags } from '../id3/leading.js';
+import { isId3Header } from '../id3/tag.js';
 import { audibleLabel } from '../rhythm/capability.js';
 import {
   parseVorbisComments,
@@ -56,28 +56,82 @@ const maximumBlockCount = 10_000;
 
 const fail = (message: string) => new MalformedInputError('flac', message);
 
-async function listBlocks(source: ByteSource, start: number): Promise<{ blocks: FlacBlock[]; audioStart: number }> {
+/** FLAC frame header sync (FLAC format §FRAME_HEADER): 14 bits 11111111111110, then a reserved 0. */
+const isFrameSync = (bytes: Uint8Array): boolean => bytes.length >= 2 && bytes[0] === 0xff && (bytes[1] & 0xfe) === 0xf8;
+/** Block types the format defines (STREAMINFO … PICTURE); only these count as stray metadata. */
+const highestKnownBlockType = 6;
+
+export const flacSignatureAfter = (bytes: Uint8Array, at: number): boolean => startsWith(bytes, FLAC_MAGIC, at);
+
+interface FlacLayout {
+  readonly blocks: FlacBlock[];
+  /** Offset just past the block marked last. */
+  readonly audioStart: number;
+  /** Metadata blocks found after the block marked last (damage), read for their labels only. */
+  readonly strayBlocks: FlacBlock[];
+  /** What is wrong with the metadata, one sentence each; labeling refuses such a file. */
+  readonly damage: string[];
+}
+
+async function listBlocks(source: ByteSource, start: number): Promise<FlacLayout> {
   const magic = await readExact(source, start, Math.min(4, source.size - start), 'flac', 'FLAC signature');
-  if (!startsWith(magic, FLAC_MAGIC)) throw fail(`no "fLaC" signature at byte ${start}`);
+  if (!startsWith(magic, FLAC_MAGIC)) {
+    const hint = start > 0 ? ' after the ID3 tag (not a FLAC file with an ID3 tag in front; an MP3?)' : '';
+    throw fail(`no "fLaC" signature at byte ${start}${hint}`);
+  }
   const blocks: FlacBlock[] = [];
   let offset = start + 4;
   for (;;) {
-    if (blocks.length >= maximumBlockCount) throw new LimitExceededError(`flac: more than ${maximumBlockCount} metadata blocks`);
-    const header = await readExact(source, offset, 4, 'flac', 'metadata block header');
-    const type = header[0] & 0x7f;
-    const length = u24be(header, 1);
-    if (type === BLOCK_INVALID) throw fail(`metadata block at byte ${offset} has the invalid type 127`);
-    if (offset + 4 + length > source.size) {
-      throw fail(
-        `metadata block of type ${type} at byte ${offset} declares ${length} bytes, past the end of the file (${source.size} bytes)`,
-      );
-    }
-    blocks.push({ type, offset, length, last: (header[0] & 0x80) !== 0 });
-    offset += 4 + length;
-    if (header[0] & 0x80) break;
+    const block = await readBlockHeader(source, offset, blocks.length);
+    if (block.type === BLOCK_INVALID) throw fail(`metadata block at byte ${offset} has the invalid type 127`);
+    blocks.push(block);
+    offset += 4 + block.length;
+    if (block.last) break;
   }
   if (blocks[0].type !== BLOCK_STREAMINFO) throw fail('the first metadata block is not STREAMINFO');
-  return { blocks, audioStart: offset };
+  const damage: string[] = [];
+  const streamInfos = blocks.filter((b) => b.type === BLOCK_STREAMINFO).length;
+  if (streamInfos > 1) damage.push(`${streamInfos} STREAMINFO blocks; the FLAC format allows one`);
+  const strayBlocks = await strayMetadata(source, offset, blocks.length);
+  if (strayBlocks.length > 0) {
+    damage.push(
+      `${strayBlocks.length} metadata blocks follow the block marked last (from byte ${offset}), where the audio frames should start`,
+    );
+  }
+  return { blocks, audioStart: offset, strayBlocks, damage };
+}
+
+async function readBlockHeader(source: ByteSource, offset: number, count: number): Promise<FlacBlock> {
+  if (count >= maximumBlockCount) throw new LimitExceededError(`flac: more than ${maximumBlockCount} metadata blocks`);
+  const header = await readExact(source, offset, 4, 'flac', 'metadata block header');
+  const type = header[0] & 0x7f;
+  const length = u24be(header, 1);
+  if (offset + 4 + length > source.size) {
+    throw fail(
+      `metadata block of type ${type} at byte ${offset} declares ${length} bytes, past the end of the file (${source.size} bytes)`,
+    );
+  }
+  return { type, offset, length, last: (header[0] & 0x80) !== 0 };
+}
+
+/**
+ * A damaged file may have more metadata blocks after the one marked last (a block
+ * wrongly marked last). They count only when a chain of well-formed blocks leads
+ * from there to a frame sync or the end of the file; otherwise what follows is audio.
+ */
+async function strayMetadata(source: ByteSource, start: number, counted: number): Promise<FlacBlock[]> {
+  const stray: FlacBlock[] = [];
+  let offset = start;
+  while (offset + 4 <= source.size) {
+    const head = await source.read(offset, 4);
+    if (isFrameSync(head)) return stray;
+    const type = head[0] & 0x7f;
+    if (type > highestKnownBlockType || offset + 4 + u24be(head, 1) > source.size) return [];
+    const block = await readBlockHeader(source, offset, counted + stray.length);
+    stray.push(block);
+    offset += 4 + block.length;
+  }
+  return offset === source.size ? stray : [];
 }
 
 async function readComments(source: ByteSource, block: FlacBlock): Promise<VorbisComments> {
@@ -102,36 +156,31 @@ export const flac: FormatHandler = {
   carrier: 'VORBIS_COMMENT block, AIGC= comment',
   rules: flacRules,
   explicit: audibleLabel,
+  sniffUncertain: (head) => id3HidesWhatFollows(head, 'flac'),
   sniff(head) {
     if (startsWith(head, FLAC_MAGIC)) return true;
     // Some taggers put an ID3v2 tag before "fLaC" (not in the FLAC format, but common).
+    // A tag longer than the head may hide either "fLaC" or MPEG audio: the extension
+    // decides, and the MP3 handler reads such a file as FLAC when "fLaC" follows.
     if (!isId3Header(head)) return false;
-    try {
-      return startsWith(head, FLAC_MAGIC, id3TagSize(head, 'flac'));
-    } catch {
-      return false;
-    }
+    const end = id3ChainEnd(head, 'flac');
+    return end !== null && (end + 4 > head.length || flacSignatureAfter(head, end));
   },
 
   async read(source: ByteSource): Promise<ReadResult> {
     const id3Tags = await readLeadingId3Tags(source, 'flac');
-    const { blocks } = await listBlocks(source, afterLeadingId3Tags(id3Tags));
+    const { blocks, strayBlocks, damage } = await listBlocks(source, afterLeadingId3Tags(id3Tags));
     const carriers: LabelCarrier[] = id3Tags.flatMap(({ offset, tag }) => id3LabelCarriers(tag, offset, false, 'ID3 tag before "fLaC", '));
+    const findings: Finding[] = id3Tags.flatMap(({ offset, tag }) => id3TagFindings(tag, offset));
     const commentBlocks = blocks.filter((b) => b.type === BLOCK_VORBIS_COMMENT);
-    for (const block of commentBlocks) {
-      carriers.push(
-        ...vorbisLabelCarriers(
-          await readComments(source, block),
-          'vorbis-comment',
-          `VORBIS_COMMENT block at byte ${block.offset}`,
-          block.offset,
-        ),
-      );
+    for (const block of [...commentBlocks, ...strayBlocks.filter((b) => b.type === BLOCK_VORBIS_COMMENT)]) {
+      const where = `VORBIS_COMMENT block at byte ${block.offset}${strayBlocks.includes(block) ? ' (after the block marked last)' : ''}`;
+      carriers.push(...vorbisLabelCarriers(await readComments(source, block), 'vorbis-comment', where, block.offset));
     }
-    const findings: Finding[] = [];
     if (commentBlocks.length > 1) {
       findings.push(finding(Rules.damaged, 'warning', `${commentBlocks.length} VORBIS_COMMENT blocks; the FLAC format allows one`));
     }
+    for (const problem of damage) findings.push(finding(Rules.damaged, 'error', problem));
     return { format: 'flac', carriers, findings };
   },
 
@@ -144,10 +193,12 @@ export const flac: FormatHandler = {
     const json = encodeLabel(label, options.form ?? 'bare');
     const id3Tags = await readLeadingId3Tags(source, 'flac');
     const flacStart = afterLeadingId3Tags(id3Tags);
-    const { blocks, audioStart } = await listBlocks(source, flacStart);
+    const { blocks, audioStart, damage } = await listBlocks(source, flacStart);
+    // Which blocks the decoder and other readers take as metadata is unclear: writing could leave two labels.
+    if (damage.length > 0) throw fail(`${damage.join('; ')}; not labeled, since readers disagree on where the metadata ends`);
     const commentBlocks = blocks.filter((b) => b.type === BLOCK_VORBIS_COMMENT);
     const bodies = new Map<FlacBlock, Uint8Array>();
-    const findings: Finding[] = [];
+    const findings: Finding[] = id3Tags.flatMap(({ offset, tag }) => id3TagFindings(tag, offset));
     for (const [index, block] of commentBlocks.entries()) {
       const comments = await readComments(source, block);
       if (index === 0) bodies.set(block, serializeVorbisComments(withLabelComment(comments, json)));

@@ -1,13 +1,48 @@
-import { decodeLabel, finding, type LabelCarrier, Rules } from '@aigc-label/core';
-import { buildId3Tag, buildUserTextFrame, findUserText, type Id3Tag } from './tag.js';
+import { decodeLabel, type Finding, finding, type LabelCarrier, Rules, UnsupportedFormatError } from '@aigc-label/core';
+import { buildId3Tag, buildUserTextFrame, findUserText, type Id3Tag, userTextFrames } from './tag.js';
 
 /** The TXXX description the audio guide names for MP3 (TC260-PG-202510A). */
 export const AIGC_DESCRIPTION = 'AIGC';
 
-/** Label carriers in a tag's TXXX:AIGC frames. `tagOffset` is where the tag starts in the file. */
+/**
+ * A carrier that may hold a label we cannot read (an encrypted frame, damaged
+ * compression). `label` refuses to write beside it without `--force` (fail closed).
+ */
+
+/**
+ * Label carriers in a tag's TXXX:AIGC frames, plus every TXXX frame that cannot be
+ * decoded (it could be one), as a carrier with no label. `tagOffset` is where the tag
+ * starts in the file.
+ */
 export function id3LabelCarriers(tag: Id3Tag, tagOffset: number, canonical: boolean, context: string): LabelCarrier[] {
   const carriers: LabelCarrier[] = [];
-  for (const { frame, text } of findUserText(tag, AIGC_DESCRIPTION)) {
+  const where = (frameOffset: number) =>
+    `${context}ID3v2.${tag.version} tag at byte ${tagOffset}, frame at byte ${tagOffset + frameOffset}`;
+  if (tag.compressed) {
+    carriers.push(
+      unreadable(
+        `${context}ID3v2.2 tag at byte ${tagOffset}`,
+        tagOffset,
+        canonical,
+        'the whole tag is flagged compressed, a scheme ID3v2.2 never defined',
+      ),
+    );
+  }
+  for (const found of userTextFrames(tag)) {
+    const { frame } = found;
+    if ('unreadable' in found) {
+      carriers.push(
+        unreadable(
+          `${where(frame.offset)} (${frame.id})`,
+          tagOffset + frame.offset,
+          canonical,
+          `the ${frame.id} frame cannot be read: ${found.unreadable}`,
+        ),
+      );
+      continue;
+    }
+    const { text } = found;
+    if (text.description.toLowerCase() !== AIGC_DESCRIPTION.toLowerCase()) continue;
     const decoded = decodeLabel(text.value);
     const findings = [...decoded.findings];
     if (text.description !== AIGC_DESCRIPTION) {
@@ -24,23 +59,39 @@ export function id3LabelCarriers(tag: Id3Tag, tagOffset: number, canonical: bool
       findings,
     });
   }
-  const hidden = tag.frames.filter((f) => (f.id === 'TXXX' || f.id === 'TXX') && f.data === null).length;
-  if (hidden > 0 && carriers[0]) {
-    carriers[0] = {
-      ...carriers[0],
-      findings: [...carriers[0].findings, finding(Rules.damaged, 'warning', `${hidden} compressed or encrypted TXXX frames were not read`)],
-    };
-  }
   return carriers;
+}
+
+function unreadable(location: string, offset: number, canonical: boolean, why: string): LabelCarrier {
+  return {
+    carrier: 'id3-txxx',
+    location,
+    offset,
+    raw: '',
+    label: null,
+    form: null,
+    canonical,
+    findings: [finding(Rules.unreadableCarrier, 'error', `${location}: ${why}; it may hold a label that cannot be read`)],
+  };
+}
+
+/** What was odd in a tag (skipped frames, leftovers), as findings. */
+export function id3TagFindings(tag: Id3Tag, tagOffset: number): Finding[] {
+  const findings = tag.oddities.map((message) => finding(Rules.damaged, 'warning', `ID3 tag at byte ${tagOffset}: ${message}`));
+  if (tag.paddingHasData)
+    findings.push(finding(Rules.damaged, 'info', `the ID3 tag at byte ${tagOffset} has non-zero bytes after its last frame`));
+  return findings;
 }
 
 /**
  * The tag with every TXXX:AIGC frame removed and, when `json` is given, one new
  * TXXX:AIGC frame in place of the first (or after the last frame). Every other
- * frame is copied as stored. The tag keeps its size when the frames fit in it,
+ * frame, including frames we do not understand, is copied as stored. The tag keeps its size when the frames fit in it,
  * so the audio after it does not move.
  */
 export function rewriteId3Label(tag: Id3Tag, json: string | null, extraPadding: number): Uint8Array {
+  if (tag.compressed)
+    throw new UnsupportedFormatError('an ID3v2.2 tag flagged compressed cannot be rewritten (ID3v2.2 defines no compression scheme)');
   const labelFrames = new Set(findUserText(tag, AIGC_DESCRIPTION).map((f) => f.frame));
   const frames: Uint8Array[] = [];
   const newFrame = json === null ? null : buildUserTextFrame(tag.version, tag.flags, AIGC_DESCRIPTION, json);
@@ -53,6 +104,8 @@ export function rewriteId3Label(tag: Id3Tag, json: string | null, extraPadding: 
     }
   }
   if (newFrame && !placed) frames.push(newFrame);
+  // Bytes after the frames that are neither frames nor padding stay as stored, after our frame so readers see it.
+  if (tag.trailing.length > 0) frames.push(tag.trailing);
   const footer = tag.hasFooter ? 10 : 0;
   return buildId3Tag(withoutStaleExtendedHeader(tag), frames, { targetBodySize: tag.totalSize - 10 - footer, extraPadding });
 }

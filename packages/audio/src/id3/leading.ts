@@ -32,3 +32,26 @@ export async function readLeadingId3Tags(source: ByteSource, format: string): Pr
 /** Offset just past the leading tags. */
 export const afterLeadingId3Tags = (tags: readonly LeadingId3Tag[]): number =>
   tags.length === 0 ? 0 : tags[tags.length - 1].offset + tags[tags.length - 1].tag.totalSize;
+
+/**
+ * Where the ID3v2 tags at the start of `head` end (possibly past the end of `head`, for
+ * a large tag), for sniffing what follows them; null when a tag header is invalid.
+ */
+export function id3ChainEnd(head: Uint8Array, format: string): number | null {
+  let end = 0;
+  for (let count = 0; count < maximumLeadingTags && isId3Header(head, end); count++) {
+    try {
+      end += id3TagSize(head.subarray(end, end + ID3_HEADER_SIZE), format);
+    } catch {
+      return null;
+    }
+  }
+  return end;
+}
+
+/** True when leading ID3 tags run past `head`, so the head cannot show what follows them (MP3 frames or "fLaC"). */
+export function id3HidesWhatFollows(head: Uint8Array, format: string): boolean {
+  if (!isId3Header(head)) return false;
+  const end = id3ChainEnd(head, format);
+  return end !== null && end + 4 > head.length;
+}

@@ -4,8 +4,10 @@ import {
   fromAscii,
   fromLatin1,
   fromUtf8,
+  inflateCapped,
   LimitExceededError,
   MalformedInputError,
+  maximumInflatedSizeInBytes,
   putU16be,
   putU24be,
   putU32be,
@@ -18,21 +20,29 @@ import {
 /**
  * ID3v2 tags (id3.org ID3v2.2, ID3v2.3.0, ID3v2.4.0 structure §3-§4): a 10-byte
  * header, an optional extended header, frames, padding and (v2.4) a footer.
- * Frames are kept as their raw bytes so a rewrite copies every frame but the
- * label frame unchanged.
+ * Frames are kept as their stored bytes, so a rewrite copies every frame but the
+ * label frame unchanged, including frames we do not understand.
  */
 export interface Id3Frame {
-  /** 'TXXX', 'APIC'; three characters in v2.2 ('TXX'). */
+  /** 'TXXX', 'APIC'; three characters in v2.2 ('TXX'). As stored, so possibly not a valid id ('Date'). */
   readonly id: string;
   /** Offset of the frame header within the tag. */
   readonly offset: number;
-  /** The frame as stored; for v2.2/v2.3 tags after undoing whole-tag unsynchronisation. */
+  /** The frame exactly as stored in the file (header included). */
   readonly raw: Uint8Array;
   /** v2.3/v2.4 frame flags; 0 for v2.2. */
   readonly flags: number;
-  /** The frame data after undoing unsynchronisation and stripping the data-length indicator; null when compressed or encrypted. */
-  readonly data: Uint8Array | null;
+  /** False for a frame whose id is not a valid frame id: skipped by its declared size and copied as stored. */
+  readonly validId: boolean;
+  /**
+   * The decoded frame body (unsynchronisation undone, grouping byte, encryption byte,
+   * data-length indicator and decompressed size stripped, zlib data inflated), or why it
+   * cannot be decoded. Decoded for user text frames (TXXX/TXX) only: the rest are copied.
+   */
+  readonly content?: FrameContent;
 }
+
+export type FrameContent = { readonly data: Uint8Array } | { readonly unreadable: string };
 
 export interface Id3Tag {
   /** 2, 3 or 4. */
@@ -44,19 +54,41 @@ export interface Id3Tag {
   /** The extended header as stored, or empty. */
   readonly extendedHeader: Uint8Array;
   readonly frames: readonly Id3Frame[];
-  /** Bytes of padding after the last frame. */
+  /** Bytes after the last frame that are neither a frame nor padding, copied as stored. */
+  readonly trailing: Uint8Array;
+  /** Bytes of padding after the last frame (and after `trailing`). */
   readonly padding: number;
   /** The padding holds non-zero bytes (leftovers that a rewrite zeroes). */
   readonly paddingHasData: boolean;
   readonly hasFooter: boolean;
+  /**
+   * A v2.2 tag whose compression flag is set: no scheme was ever defined, so its frames
+   * cannot be read (ID3v2.2 §3.1 says to ignore such a tag).
+   */
+  readonly compressed: boolean;
+  /** Oddities met while reading (a skipped frame, a size that is not sync-safe), for findings. */
+  readonly oddities: readonly string[];
 }
 
 export const ID3_HEADER_SIZE = 10;
 const FLAG_UNSYNCHRONISATION = 0x80;
 const FLAG_EXTENDED_HEADER = 0x40;
+const FLAG_V22_COMPRESSION = 0x40;
 const FLAG_FOOTER = 0x10;
+/** ID3v2.3 §3.3.1 frame format flags: compression (+4-byte size), encryption (+1 byte), grouping (+1 byte). */
+const V23_COMPRESSION = 0x0080;
+const V23_ENCRYPTION = 0x0040;
+const V23_GROUPING = 0x0020;
+/** ID3v2.4 §4.1.2 frame format flags, in the order their extra bytes follow the header. */
+const V24_GROUPING = 0x0040;
+const V24_COMPRESSION = 0x0008;
+const V24_ENCRYPTION = 0x0004;
+const V24_UNSYNCHRONISATION = 0x0002;
+const V24_DATA_LENGTH = 0x0001;
 /** Most frames a parser reads before it gives up on a hostile tag. */
 const maximumFrameCount = 100_000;
+/** Most bytes all compressed frames of one tag may inflate to together. */
+const inflateBudgetPerTag = maximumInflatedSizeInBytes;
 
 const fail = (format: string, message: string) => new MalformedInputError(format, message);
 
@@ -65,12 +97,19 @@ export const isId3Header = (bytes: Uint8Array, at = 0): boolean =>
 
 /** A 28-bit sync-safe integer (ID3v2.4 §6.2): four bytes, high bit of each clear. */
 export function readSyncSafe(bytes: Uint8Array, offset: number, format: string, what: string): number {
+  const value = syncSafeOrNull(bytes, offset);
+  if (value === null) {
+    const bad = bytes.subarray(offset, offset + 4).find((b) => (b & 0x80) !== 0) ?? 0;
+    throw fail(format, `${what} is not a valid sync-safe integer (byte 0x${bad.toString(16)} has its high bit set)`);
+  }
+  return value;
+}
+
+function syncSafeOrNull(bytes: Uint8Array, offset: number): number | null {
   let value = 0;
   for (let i = 0; i < 4; i++) {
     const b = bytes[offset + i];
-    if (b & 0x80) {
-      throw fail(format, `${what} is not a valid sync-safe integer (byte 0x${b.toString(16)} has its high bit set)`);
-    }
+    if (b & 0x80) return null;
     value = (value << 7) | b;
   }
   return value;
@@ -112,6 +151,30 @@ export function unsynchronise(bytes: Uint8Array): Uint8Array {
   return Uint8Array.from(out);
 }
 
+/**
+ * `length` bytes of a tag body read from stored offset `start`. In a v2.2/v2.3 tag
+ * unsynchronised as a whole, sizes count the resynchronised bytes (ID3v2.3 §5), so the
+ * stored bytes are resynchronised on the fly; `end` is the stored offset after them,
+ * including the 0x00 that follows a final 0xFF. Null when the body ends first.
+ */
+function take(body: Uint8Array, start: number, length: number, unsynchronised: boolean): { bytes: Uint8Array; end: number } | null {
+  if (!unsynchronised) return start + length <= body.length ? { bytes: body.subarray(start, start + length), end: start + length } : null;
+  // Each output byte takes at least one stored byte: a cheap bound before allocating.
+  if (start + length > body.length) return null;
+  const out = new Uint8Array(length);
+  let stored = start;
+  for (let i = 0; i < length; i++) {
+    if (stored >= body.length) return null;
+    out[i] = body[stored++];
+    if (out[i] === 0xff && body[stored] === 0x00) stored++;
+  }
+  return { bytes: out, end: stored };
+}
+
+const FRAME_ID = /^[A-Z0-9]+$/;
+/** An id written in the wrong case ('Date'): a frame to skip, unlike audio bytes or leftovers. */
+const MISCASED_FRAME_ID = /^[A-Za-z0-9]+$/;
+
 /** Parses a whole tag (`tag` holds exactly `id3TagSize` bytes). */
 export function parseId3Tag(tag: Uint8Array, format: string): Id3Tag {
   const totalSize = id3TagSize(tag, format);
@@ -121,63 +184,194 @@ export function parseId3Tag(tag: Uint8Array, format: string): Id3Tag {
   const hasFooter = version === 4 && (flags & FLAG_FOOTER) !== 0;
   const bodyEnd = totalSize - (hasFooter ? ID3_HEADER_SIZE : 0);
   if (hasFooter && fromAscii(tag, bodyEnd, bodyEnd + 3) !== '3DI') throw fail(format, 'ID3v2.4 footer is missing its "3DI" identifier');
+  const body = tag.subarray(ID3_HEADER_SIZE, bodyEnd);
+  const base = { version, revision: tag[4], flags, totalSize, hasFooter };
+  if (version === 2 && flags & FLAG_V22_COMPRESSION) {
+    const empty = new Uint8Array(0);
+    return {
+      ...base,
+      extendedHeader: empty,
+      frames: [],
+      trailing: body,
+      padding: 0,
+      paddingHasData: false,
+      compressed: true,
+      oddities: [],
+    };
+  }
   const tagUnsynchronised = (flags & FLAG_UNSYNCHRONISATION) !== 0;
-  // v2.2 and v2.3 unsynchronise the whole body; frame sizes count the resynchronised bytes.
+  // v2.2 and v2.3 unsynchronise the whole body; v2.4 flags it per frame (§4.1.2 n).
   const wholeBodyUnsync = tagUnsynchronised && version < 4;
-  const body = wholeBodyUnsync ? resynchronise(tag.subarray(ID3_HEADER_SIZE, bodyEnd)) : tag.subarray(ID3_HEADER_SIZE, bodyEnd);
   let offset = 0;
   let extendedHeader = new Uint8Array(0);
   if (flags & FLAG_EXTENDED_HEADER && version > 2) {
-    if (body.length < 6) throw fail(format, 'ID3 extended header is truncated');
+    const sizeField = take(body, 0, 4, wholeBodyUnsync);
+    if (!sizeField || body.length < 6) throw fail(format, 'ID3 extended header is truncated');
     // v2.3 §3.2: the size excludes its own four bytes; v2.4 §3.2: sync-safe and includes them.
-    const size = version === 3 ? u32be(body, 0) + 4 : readSyncSafe(body, 0, format, 'ID3 extended header size');
-    if (size < 6 || size > body.length) throw fail(format, `ID3 extended header size ${size} does not fit the tag`);
-    extendedHeader = body.slice(0, size);
-    offset = size;
+    const size = version === 3 ? u32be(sizeField.bytes, 0) + 4 : readSyncSafe(sizeField.bytes, 0, format, 'ID3 extended header size');
+    const whole = size >= 6 ? take(body, 0, size, wholeBodyUnsync) : null;
+    if (!whole) throw fail(format, `ID3 extended header size ${size} does not fit the tag`);
+    extendedHeader = body.slice(0, whole.end);
+    offset = whole.end;
   }
   const frames: Id3Frame[] = [];
+  const oddities: string[] = [];
   const headerSize = version === 2 ? 6 : 10;
-  while (offset + headerSize <= body.length && body[offset] !== 0) {
+  const idLength = version === 2 ? 3 : 4;
+  const budget = { inflate: inflateBudgetPerTag };
+  /** Where a frame may end: the next valid frame id or the end of the body ('frame'), or padding. */
+  const boundaryAt = (at: number): 'frame' | 'padding' | null => {
+    if (at === body.length || isFrameIdAt(body, at, idLength)) return 'frame';
+    return at < body.length && body[at] === 0 ? 'padding' : null;
+  };
+  let trailingStart = -1;
+  while (offset < body.length && body[offset] !== 0) {
     if (frames.length >= maximumFrameCount) throw new LimitExceededError(`${format}: more than ${maximumFrameCount} ID3 frames`);
-    const idLength = version === 2 ? 3 : 4;
-    const id = fromAscii(body, offset, offset + idLength);
-    // Not a frame id: leftovers of an older, longer tag (seen in the wild); treated as padding.
-    if (!/^[A-Z0-9]+$/.test(id)) break;
-    const size =
-      version === 2
-        ? u24be(body, offset + 3)
-        : version === 3
-          ? u32be(body, offset + 4)
-          : readSyncSafe(body, offset + 4, format, `ID3 frame ${id} size`);
-    const end = offset + headerSize + size;
-    if (end > body.length) {
-      throw fail(format, `ID3 frame ${id} at tag offset ${offset + ID3_HEADER_SIZE} declares ${size} bytes, past the end of the tag`);
+    const header = take(body, offset, headerSize, wholeBodyUnsync);
+    if (!header) {
+      trailingStart = offset;
+      break;
     }
-    const frameFlags = version === 2 ? 0 : u16be(body, offset + 8);
-    const raw = body.subarray(offset, end);
+    const id = fromAscii(header.bytes, 0, idLength);
+    const validId = FRAME_ID.test(id);
+    const size = frameSize(header.bytes, version, (candidate) => boundaryAt(header.end + candidate), oddities, offset);
+    const data = size === null ? null : take(body, header.end, size, wholeBodyUnsync);
+    if (validId && !data) {
+      throw fail(
+        format,
+        `ID3 frame ${id} at tag offset ${offset + ID3_HEADER_SIZE} declares ${size === null ? 'a size that is not sync-safe' : `${size} bytes`}, past the end of the tag`,
+      );
+    }
+    // A frame id with lower-case or other characters ('Date'): skipped by its declared size when that
+    // lands on a frame boundary, as mutagen and ExifTool do; otherwise the rest is not frames.
+    const skippable = MISCASED_FRAME_ID.test(id) && data !== null && data.bytes.length > 0 && boundaryAt(data.end) !== null;
+    if (!data || (!validId && !skippable)) {
+      trailingStart = offset;
+      break;
+    }
+    if (!validId) {
+      oddities.push(
+        `the ID3 frame at byte ${offset + ID3_HEADER_SIZE} has the invalid id ${JSON.stringify(id)}; it was skipped by its declared size (${size} bytes) and is kept as stored`,
+      );
+    }
+    const frameFlags = version === 2 ? 0 : u16be(header.bytes, 8);
+    const userText = validId && (id === 'TXXX' || id === 'TXX');
     frames.push({
       id,
       offset: offset + ID3_HEADER_SIZE,
-      raw: raw.slice(),
+      raw: body.slice(offset, data.end),
       flags: frameFlags,
-      data: frameData(raw.subarray(headerSize), version, frameFlags, tagUnsynchronised),
+      validId,
+      ...(userText ? { content: frameContent(data.bytes, version, frameFlags, tagUnsynchronised, budget, format) } : {}),
     });
+    offset = data.end;
+  }
+  let trailing = new Uint8Array(0);
+  if (trailingStart >= 0) {
+    // Not frames and not padding: copied as stored, up to the zeros that end the body.
+    let end = body.length;
+    while (end > trailingStart && body[end - 1] === 0) end--;
+    trailing = body.slice(trailingStart, end);
     offset = end;
+    oddities.push(
+      `${trailing.length} bytes at byte ${trailingStart + ID3_HEADER_SIZE} of the ID3 tag are neither frames nor padding; they are kept as stored`,
+    );
   }
   const paddingHasData = body.subarray(offset).some((b) => b !== 0);
-  return { version, revision: tag[4], flags, totalSize, extendedHeader, frames, padding: body.length - offset, paddingHasData, hasFooter };
+  return {
+    ...base,
+    extendedHeader,
+    frames,
+    trailing,
+    padding: body.length - offset,
+    paddingHasData,
+    compressed: false,
+    oddities,
+  };
 }
 
-/** Frame data without the v2.4 data-length indicator and unsynchronisation; null when compressed or encrypted. */
-function frameData(data: Uint8Array, version: number, flags: number, tagUnsynchronised: boolean): Uint8Array | null {
-  if (version === 3) return flags & 0x00c0 ? null : data;
-  if (version === 4) {
-    if (flags & 0x000c) return null;
-    const withoutLength = flags & 0x0001 ? data.subarray(4) : data;
-    return flags & 0x0002 || tagUnsynchronised ? resynchronise(withoutLength) : withoutLength;
+function isFrameIdAt(body: Uint8Array, at: number, idLength: number): boolean {
+  if (at + idLength > body.length) return false;
+  for (let i = at; i < at + idLength; i++) {
+    const c = body[i];
+    if (!((c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39))) return false;
   }
-  return data;
+  return true;
 }
+
+/**
+ * A frame's declared size. v2.4 sizes are sync-safe, but some writers (iTunes among
+ * them) stored plain 32-bit sizes in v2.4 tags: like mutagen, the plain reading is used
+ * when the sync-safe one is impossible or lands off a frame boundary while the plain one
+ * lands on the next frame or the end of the tag. Null when no reading makes sense.
+ */
+function frameSize(
+  header: Uint8Array,
+  version: number,
+  ends: (size: number) => 'frame' | 'padding' | null,
+  oddities: string[],
+  offset: number,
+): number | null {
+  if (version === 2) return u24be(header, 3);
+  const plain = u32be(header, 4);
+  if (version === 3) return plain;
+  const safe = syncSafeOrNull(header, 4);
+  if (safe !== null && (safe === plain || ends(safe) !== null)) return safe;
+  const plainEnd = ends(plain);
+  if (plainEnd === 'frame' || (safe === null && plainEnd === 'padding')) {
+    oddities.push(`the ID3v2.4 frame at byte ${offset + ID3_HEADER_SIZE} stores its size as a plain integer, not sync-safe`);
+    return plain;
+  }
+  return safe;
+}
+
+/**
+ * The body of a frame with the format flags undone: ID3v2.3 §3.3.1 (decompressed size,
+ * encryption method and group id bytes, in that order) and ID3v2.4 §4.1.2 (group id,
+ * encryption method, data-length indicator; per-frame unsynchronisation). Compressed
+ * data is inflated within the tag's budget; encrypted data cannot be read.
+ */
+function frameContent(
+  data: Uint8Array,
+  version: number,
+  flags: number,
+  tagUnsynchronised: boolean,
+  budget: { inflate: number },
+  format: string,
+): FrameContent {
+  let body = data;
+  let compressed = false;
+  if (version === 3) {
+    let at = 0;
+    compressed = (flags & V23_COMPRESSION) !== 0;
+    if (compressed) at += 4;
+    if (flags & V23_ENCRYPTION) return { unreadable: `it is encrypted (method 0x${hex(body[at])})` };
+    if (flags & V23_GROUPING) at += 1;
+    if (at > body.length) return { unreadable: 'its format flags announce more bytes than it holds' };
+    body = body.subarray(at);
+  } else if (version === 4) {
+    if (flags & V24_UNSYNCHRONISATION || tagUnsynchronised) body = resynchronise(body);
+    let at = 0;
+    compressed = (flags & V24_COMPRESSION) !== 0;
+    if (flags & V24_GROUPING) at += 1;
+    if (flags & V24_ENCRYPTION) return { unreadable: `it is encrypted (method 0x${hex(body[at])})` };
+    if (flags & V24_DATA_LENGTH) at += 4;
+    if (at > body.length) return { unreadable: 'its format flags announce more bytes than it holds' };
+    body = body.subarray(at);
+  }
+  if (!compressed) return { data: body };
+  try {
+    const inflated = inflateCapped(body, format, { maxOutputBytes: budget.inflate });
+    budget.inflate -= inflated.length;
+    return { data: inflated };
+  } catch (error) {
+    if (error instanceof LimitExceededError) return { unreadable: `its compressed data expands past the ${budget.inflate}-byte budget` };
+    if (error instanceof MalformedInputError) return { unreadable: 'its zlib-compressed data is damaged' };
+    throw error;
+  }
+}
+
+const hex = (byte: number | undefined) => (byte ?? 0).toString(16).padStart(2, '0');
 
 const TEXT_ENCODING_LATIN1 = 0;
 const TEXT_ENCODING_UTF16 = 1;
@@ -224,17 +418,31 @@ export function decodeUserText(data: Uint8Array): UserText | null {
   };
 }
 
-export const isUserTextFrame = (frame: Id3Frame): boolean => frame.id === 'TXXX' || frame.id === 'TXX';
+export const isUserTextFrame = (frame: Id3Frame): boolean => frame.validId && (frame.id === 'TXXX' || frame.id === 'TXX');
+
+/** A user text frame, decoded, or the reason it cannot be (encrypted, damaged compression, unknown encoding). */
+export type UserTextFrame = { frame: Id3Frame; text: UserText } | { frame: Id3Frame; unreadable: string };
+
+/** Every TXXX/TXX frame of the tag, decoded where possible. */
+export function userTextFrames(tag: Id3Tag): UserTextFrame[] {
+  const found: UserTextFrame[] = [];
+  for (const frame of tag.frames) {
+    if (!isUserTextFrame(frame) || !frame.content) continue;
+    if ('unreadable' in frame.content) {
+      found.push({ frame, unreadable: frame.content.unreadable });
+      continue;
+    }
+    const text = decodeUserText(frame.content.data);
+    found.push(text ? { frame, text } : { frame, unreadable: `its text encoding byte ${frame.content.data[0] ?? '(missing)'} is unknown` });
+  }
+  return found;
+}
 
 /** The TXXX frames whose description is `description` (case-insensitive), decoded. */
 export function findUserText(tag: Id3Tag, description: string): { frame: Id3Frame; text: UserText }[] {
-  const found: { frame: Id3Frame; text: UserText }[] = [];
-  for (const frame of tag.frames) {
-    if (!isUserTextFrame(frame) || frame.data === null) continue;
-    const text = decodeUserText(frame.data);
-    if (text && text.description.toLowerCase() === description.toLowerCase()) found.push({ frame, text });
-  }
-  return found;
+  return userTextFrames(tag).filter(
+    (f): f is { frame: Id3Frame; text: UserText } => 'text' in f && f.text.description.toLowerCase() === description.toLowerCase(),
+  );
 }
 
 function utf16WithBom(text: string): Uint8Array {
@@ -252,8 +460,9 @@ function utf16WithBom(text: string): Uint8Array {
 /**
  * A user-defined text frame for the tag's version: UTF-8 in v2.4; in v2.2/v2.3,
  * which have no UTF-8, Latin-1 when the text is ASCII and UTF-16 with a BOM otherwise.
- * In an unsynchronised v2.4 tag the frame is unsynchronised too; v2.2/v2.3 tags
- * unsynchronise the whole body in `buildId3Tag`.
+ * In an unsynchronised tag the frame is returned unsynchronised, as stored: per frame
+ * with its flag in v2.4 (§4.1.2), as part of the whole body in v2.2/v2.3 (§5), where
+ * the size counts the bytes before unsynchronisation.
  */
 export function buildUserTextFrame(version: number, tagFlags: number, description: string, value: string): Uint8Array {
   let body: Uint8Array;
@@ -267,13 +476,13 @@ export function buildUserTextFrame(version: number, tagFlags: number, descriptio
     const header = new Uint8Array(6);
     header.set(ascii('TXX'), 0);
     putU24be(header, 3, body.length);
-    return concat([header, body]);
+    return storedForTag(concat([header, body]), tagFlags);
   }
   const header = new Uint8Array(10);
   header.set(ascii('TXXX'), 0);
   if (version === 3) {
     putU32be(header, 4, body.length);
-    return concat([header, body]);
+    return storedForTag(concat([header, body]), tagFlags);
   }
   // v2.4 §4.1.2: unsynchronisation is per frame, flagged in the frame's format flags.
   const tagUnsynchronised = (tagFlags & FLAG_UNSYNCHRONISATION) !== 0;
@@ -283,19 +492,22 @@ export function buildUserTextFrame(version: number, tagFlags: number, descriptio
   return concat([header, stored]);
 }
 
+/** A whole v2.2/v2.3 frame as stored in a tag that is unsynchronised as a whole (ID3v2.3 §5). */
+const storedForTag = (frame: Uint8Array, tagFlags: number): Uint8Array =>
+  tagFlags & FLAG_UNSYNCHRONISATION ? unsynchronise(frame) : frame;
+
 /**
- * Serialises a tag: header, the extended header as parsed, `frames` (raw bytes),
- * then padding to `targetBodySize` when given and reachable, else `extraPadding`
- * bytes. A v2.4 tag with a footer gets no padding (ID3v2.4 §3.4).
+ * Serialises a tag: header, the extended header as stored, `frames` (stored bytes,
+ * already unsynchronised where the tag is), then padding to `targetBodySize` when
+ * given and reachable, else `extraPadding` bytes. A v2.4 tag with a footer gets no
+ * padding (ID3v2.4 §3.4).
  */
 export function buildId3Tag(
   tag: Pick<Id3Tag, 'version' | 'revision' | 'flags' | 'extendedHeader' | 'hasFooter'>,
   frames: readonly Uint8Array[],
   padding: { targetBodySize?: number; extraPadding: number },
 ): Uint8Array {
-  const plain = concat([tag.extendedHeader, ...frames]);
-  // v2.2/v2.3 unsynchronise the whole body (ID3v2.3 §5); v2.4 frames carry their own flag.
-  const content = tag.version < 4 && tag.flags & FLAG_UNSYNCHRONISATION ? unsynchronise(plain) : plain;
+  const content = concat([tag.extendedHeader, ...frames]);
   // A v2.3 extended header may declare a padding size; we keep it as stored, so the
   // tag keeps its size whenever the frames fit (the usual case for a relabel).
   let paddingSize = tag.hasFooter ? 0 : padding.extraPadding;

@@ -12,22 +12,57 @@ import {
   type WriteOptions,
   type WriteResult,
 } from '@aigc-label/core';
+import { flac, flacSignatureAfter } from '../flac/index.js';
 import { readAppendedId3Tag } from '../id3/appended.js';
-import { AIGC_DESCRIPTION, id3LabelCarriers, rewriteId3Label } from '../id3/label.js';
-import { afterLeadingId3Tags, type LeadingId3Tag, readLeadingId3Tags } from '../id3/leading.js';
-import { buildId3Tag, buildUserTextFrame, id3TagSize, isId3Header, newId3v24 } from '../id3/tag.js';
+import { AIGC_DESCRIPTION, id3LabelCarriers, id3TagFindings, rewriteId3Label } from '../id3/label.js';
+import { afterLeadingId3Tags, id3ChainEnd, id3HidesWhatFollows, type LeadingId3Tag, readLeadingId3Tags } from '../id3/leading.js';
+import { buildId3Tag, buildUserTextFrame, isId3Header, newId3v24 } from '../id3/tag.js';
 import { audibleLabel } from '../rhythm/capability.js';
 
 /** Findings only this format emits, with their meaning (the README's rule table is generated from these). */
 export const mp3Rules = {
   'id3/tag-resized': 'the ID3 tag changed size; the audio after it moved (info)',
+  'format/id3-before-flac': 'an ID3v2 tag precedes "fLaC": the file is FLAC and is labeled in its VORBIS_COMMENT (info)',
 } as const;
 
 /** Padding given to a new or grown tag, so the next relabel fits without moving the audio. */
 const newTagPaddingInBytes = 1024;
-/** MPEG audio frame sync with layer III (ISO/IEC 11172-3 §2.4.2.3): 11 set bits, layer bits 01. */
-const isLayer3Sync = (head: Uint8Array, at: number): boolean =>
-  head[at] === 0xff && (head[at + 1] & 0xe0) === 0xe0 && ((head[at + 1] >> 1) & 3) === 1 && (head[at + 1] & 0x18) !== 0x08;
+/** How far around the end of the leading ID3 tags the first audio frame is looked for. */
+const resyncWindowInBytes = 2048;
+
+/** Layer III bit rates in kbit/s by index (ISO/IEC 11172-3 §2.4.2.3, ISO/IEC 13818-3 §2.4.2.3). */
+const BITRATES_MPEG1 = [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320];
+const BITRATES_MPEG2 = [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160];
+/** Sampling rates by version bits (00 MPEG-2.5, 10 MPEG-2, 11 MPEG-1) and index. */
+const SAMPLE_RATES: Record<number, readonly number[]> = { 0: [11025, 12000, 8000], 2: [22050, 24000, 16000], 3: [44100, 48000, 32000] };
+
+/** Length of the MPEG audio layer III frame whose header is at `at`, or 0 when there is none. */
+function layer3FrameLength(bytes: Uint8Array, at: number): number {
+  if (at + 4 > bytes.length || bytes[at] !== 0xff || (bytes[at + 1] & 0xe0) !== 0xe0) return 0;
+  const version = (bytes[at + 1] >> 3) & 3;
+  if (version === 1 || ((bytes[at + 1] >> 1) & 3) !== 1) return 0;
+  const bitrate = (version === 3 ? BITRATES_MPEG1 : BITRATES_MPEG2)[bytes[at + 2] >> 4];
+  const sampleRate = SAMPLE_RATES[version][(bytes[at + 2] >> 2) & 3];
+  // Free format (index 0), the forbidden index 15 and the reserved sampling rate are not accepted.
+  if (!bitrate || !sampleRate) return 0;
+  const padding = (bytes[at + 2] >> 1) & 1;
+  return Math.floor(((version === 3 ? 144 : 72) * bitrate * 1000) / sampleRate) + padding;
+}
+
+/** A layer III frame header at `at` followed by another one where it ends (or by the end of `bytes`). */
+function audioFramesAt(bytes: Uint8Array, at: number): boolean {
+  const length = layer3FrameLength(bytes, at);
+  if (length === 0) return false;
+  return at + length + 4 > bytes.length || layer3FrameLength(bytes, at + length) > 0;
+}
+
+/** The first offset in `bytes` from `from` where two layer III frames follow each other, or -1. Linear. */
+function findAudioFrames(bytes: Uint8Array, from: number): number {
+  for (let at = Math.max(0, from); at + 4 <= bytes.length; at++) {
+    if (bytes[at] === 0xff && audioFramesAt(bytes, at)) return at;
+  }
+  return -1;
+}
 
 export const mp3: FormatHandler = {
   id: 'mp3',
@@ -38,31 +73,35 @@ export const mp3: FormatHandler = {
   carrier: 'ID3v2 TXXX frame, description AIGC',
   rules: mp3Rules,
   explicit: audibleLabel,
+  sniffUncertain: (head) => id3HidesWhatFollows(head, 'mp3'),
   sniff(head) {
-    if (!isId3Header(head)) return isLayer3Sync(head, 0);
-    // An ID3 tag also prefixes some FLAC and AAC files: look past it when it fits in the head.
-    let size: number;
-    try {
-      size = id3TagSize(head, 'mp3');
-    } catch {
-      return false;
+    if (!isId3Header(head)) {
+      if (layer3FrameLength(head, 0) > 0) return true;
+      // Leading zero padding before the first frame (seen in the wild: sin1k0db.mp3).
+      let at = 0;
+      while (at < head.length && head[at] === 0) at++;
+      return at > 0 && audioFramesAt(head, at);
     }
-    if (size + 4 > head.length) return true;
-    return isLayer3Sync(head, size) || isId3Header(head, size);
+    const end = id3ChainEnd(head, 'mp3');
+    // Tags longer than the head (cover art): MP3 or FLAC; `read` and `write` look past them.
+    if (end === null || end + 4 > head.length) return end !== null;
+    if (flacSignatureAfter(head, end)) return false;
+    if (layer3FrameLength(head, end) > 0) return true;
+    // A tag size slightly off (too large or too small): the frames are found near its end.
+    return findAudioFrames(head, Math.max(end - resyncWindowInBytes, 10)) >= 0;
   },
 
   async read(source: ByteSource): Promise<ReadResult> {
     const tags = await readLeadingId3Tags(source, 'mp3');
+    if (await startsFlac(source, tags)) return readAsFlac(source);
     const carriers = tags.flatMap(({ offset, tag }, index) => id3LabelCarriers(tag, offset, index === 0, ''));
-    const findings: Finding[] = [];
+    const findings: Finding[] = tags.flatMap(({ offset, tag }) => id3TagFindings(tag, offset));
     const appended = await appendedTag(source, afterLeadingId3Tags(tags), findings);
     if (appended) carriers.push(...id3LabelCarriers(appended.tag, appended.offset, false, 'appended '));
-    for (const { offset, tag } of tags) {
-      if (tag.paddingHasData)
-        findings.push(finding(Rules.damaged, 'info', `the ID3 tag at byte ${offset} has non-zero bytes after its last frame`));
-    }
     if (tags.length > 1)
       findings.push(finding(Rules.damaged, 'info', `${tags.length} ID3v2 tags follow each other at the start of the file`));
+    const overlap = await audioInsideTag(source, tags);
+    if (overlap) findings.push(finding(Rules.damaged, 'warning', overlap));
     return { format: 'mp3', carriers, findings };
   },
 
@@ -72,10 +111,14 @@ export const mp3: FormatHandler = {
    * stored, and the audio after the tag is a copied range.
    */
   async write(source: ByteSource, label: AigcLabel, options: WriteOptions = {}): Promise<WriteResult> {
-    const json = encodeLabel(label, options.form ?? 'bare');
     const tags = await readLeadingId3Tags(source, 'mp3');
+    if (await startsFlac(source, tags)) return flac.write(source, label, options);
+    // Zeroing the padding of such a tag would overwrite the first audio frame.
+    const overlap = await audioInsideTag(source, tags);
+    if (overlap) throw new MalformedInputError('mp3', `${overlap}; not labeled, to keep the audio intact`);
+    const json = encodeLabel(label, options.form ?? 'bare');
     const segments: Segment[] = [];
-    const findings: Finding[] = [];
+    const findings: Finding[] = tags.flatMap(({ offset, tag }) => id3TagFindings(tag, offset));
     let audioStart = 0;
     if (tags.length === 0) {
       segments.push(buildId3Tag(newId3v24, [buildUserTextFrame(4, 0, AIGC_DESCRIPTION, json)], { extraPadding: newTagPaddingInBytes }));
@@ -113,6 +156,35 @@ export const mp3: FormatHandler = {
     return { segments, findings };
   },
 };
+
+/** Some taggers put an ID3v2 tag in front of a FLAC file: such a file is labeled as FLAC. */
+async function startsFlac(source: ByteSource, tags: readonly LeadingId3Tag[]): Promise<boolean> {
+  const end = afterLeadingId3Tags(tags);
+  if (tags.length === 0 || end + 4 > source.size) return false;
+  return flacSignatureAfter(await source.read(end, 4), 0);
+}
+
+async function readAsFlac(source: ByteSource): Promise<ReadResult> {
+  const read = await flac.read(source);
+  const note = finding('format/id3-before-flac', 'info', 'an ID3v2 tag precedes "fLaC": the file is FLAC, labeled in its VORBIS_COMMENT');
+  return { ...read, findings: [note, ...read.findings] };
+}
+
+/**
+ * When the last leading tag declares more bytes than it holds, the first audio frame
+ * starts inside it, in what looks like padding. Returns a description, or null.
+ */
+async function audioInsideTag(source: ByteSource, tags: readonly LeadingId3Tag[]): Promise<string | null> {
+  const last = tags[tags.length - 1];
+  if (!last || (last.tag.trailing.length === 0 && !last.tag.paddingHasData)) return null;
+  const end = last.offset + last.tag.totalSize - (last.tag.hasFooter ? 10 : 0);
+  const framesEnd = end - last.tag.padding - last.tag.trailing.length;
+  const from = Math.max(framesEnd, end - resyncWindowInBytes);
+  const window = await source.read(from, Math.min(source.size, end + resyncWindowInBytes) - from);
+  const at = findAudioFrames(window, 0);
+  if (at < 0 || from + at >= end) return null;
+  return `the ID3 tag at byte ${last.offset} declares ${last.tag.totalSize} bytes, but MPEG audio frames start at byte ${from + at}, inside it`;
+}
 
 /** The ID3v2.4 tag appended at the end, if any; a damaged one is a finding, not a failure (the audio is fine). */
 async function appendedTag(source: ByteSource, audioStart: number, findings: Finding[]): Promise<LeadingId3Tag | null> {

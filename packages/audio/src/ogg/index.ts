@@ -7,51 +7,117 @@ import {
   type Finding,
   type FormatHandler,
   finding,
+  fromAscii,
   LimitExceededError,
   MalformedInputError,
+  putU24be,
   putU32le,
   type ReadResult,
   Rules,
   type Segment,
   startsWith,
   UnsupportedFormatError,
+  u32le,
   type WriteOptions,
   type WriteResult,
 } from '@aigc-label/core';
 import { audibleLabel } from '../rhythm/capability.js';
-import { parseVorbisComments, serializeVorbisComments, vorbisLabelCarriers, withLabelComment } from '../vorbis-comment/index.js';
-import { HEADER_BOS, OGG_CAPTURE, type OggPage, pageCrc, paginateHeaderPackets, readPage } from './pages.js';
+import {
+  parseVorbisComments,
+  serializeVorbisComments,
+  type VorbisComments,
+  vorbisLabelCarriers,
+  withLabelComment,
+} from '../vorbis-comment/index.js';
+import { HEADER_BOS, type OggPage, pageCrc, paginateHeaderPackets, peekPage, readPage } from './pages.js';
+
+/**
+ * The audio codecs whose Ogg mapping carries Vorbis comments, with their header
+ * packets: identification first, comments second, then codec-specific ones.
+ * - Vorbis I §4.2: "\x01vorbis", "\x03vorbis" + comments + framing bit, setup.
+ * - Opus, RFC 7845 §5: "OpusHead", "OpusTags" + comments.
+ * - Speex manual §"Ogg file format": a "Speex   " header (extra_headers at byte 68), then bare comments.
+ * - FLAC in Ogg (xiph.org ogg_mapping): "\x7fFLAC" + "fLaC" + STREAMINFO, then one metadata
+ *   block per packet, VORBIS_COMMENT first, until the block marked last.
+ */
+interface CodecMapping {
+  readonly name: string;
+  readonly ident: Uint8Array;
+  /** Header packets after the identification one, from what has been collected so far. */
+  headersComplete(ident: Uint8Array, packets: readonly Uint8Array[]): boolean;
+  /** The comment list inside the comment packet, or null when the packet holds none. */
+  comments(packet: Uint8Array): Uint8Array | null;
+  /** A comment packet holding `body` (serialised comments), shaped like `original`. */
+  commentPacket(original: Uint8Array, body: Uint8Array): Uint8Array;
+}
 
 /** Findings only this format emits, with their meaning (the README's rule table is generated from these). */
 export const oggRules = {
   'ogg/renumbered': 'the comment header spans a different number of pages; later page numbers shifted (info)',
 } as const;
 
-/** Header packets of the codecs the audio guide covers: identification, comment, (Vorbis) setup. */
-const CODECS = {
-  vorbis: { ident: Uint8Array.of(0x01, ...ascii('vorbis')), comment: Uint8Array.of(0x03, ...ascii('vorbis')), headerPackets: 3 },
-  opus: { ident: ascii('OpusHead'), comment: ascii('OpusTags'), headerPackets: 2 },
-} as const;
-type Codec = keyof typeof CODECS;
+const VORBIS_COMMENT_PREFIX = Uint8Array.of(0x03, ...ascii('vorbis'));
+const OPUS_COMMENT_PREFIX = ascii('OpusTags');
+const FLAC_BLOCK_VORBIS_COMMENT = 4;
+/** Most header packets read for one stream (Speex extra headers, FLAC metadata blocks). */
+const maximumHeaderPackets = 1024;
 
-/** Most bytes of header packets read (a cover picture in a comment can be large). */
+const prefixed = (prefix: Uint8Array) => ({
+  comments: (packet: Uint8Array) => (startsWith(packet, prefix) ? packet.subarray(prefix.length) : null),
+  commentPacket: (_original: Uint8Array, body: Uint8Array) => concat([prefix, body]),
+});
+
+const CODECS: readonly CodecMapping[] = [
+  {
+    name: 'Vorbis',
+    ident: Uint8Array.of(0x01, ...ascii('vorbis')),
+    headersComplete: (_, p) => p.length >= 2,
+    ...prefixed(VORBIS_COMMENT_PREFIX),
+  },
+  { name: 'Opus', ident: ascii('OpusHead'), headersComplete: (_, p) => p.length >= 1, ...prefixed(OPUS_COMMENT_PREFIX) },
+  {
+    name: 'Speex',
+    ident: ascii('Speex   '),
+    headersComplete: (ident, p) => p.length >= 1 + Math.min(ident.length >= 72 ? u32le(ident, 68) : 0, maximumHeaderPackets),
+    comments: (packet) => packet,
+    commentPacket: (_original, body) => body,
+  },
+  {
+    name: 'FLAC',
+    ident: Uint8Array.of(0x7f, ...ascii('FLAC')),
+    headersComplete: (_, p) => p.length > 0 && (p[p.length - 1][0] & 0x80) !== 0,
+    comments: (packet) => (packet.length >= 4 && (packet[0] & 0x7f) === FLAC_BLOCK_VORBIS_COMMENT ? packet.subarray(4) : null),
+    commentPacket(original, body) {
+      if (body.length > 0xffffff) throw new LimitExceededError(`ogg: a FLAC VORBIS_COMMENT block of ${body.length} bytes is over 16 MiB`);
+      const header = Uint8Array.of(original[0], 0, 0, 0);
+      putU24be(header, 1, body.length);
+      return concat([header, body]);
+    },
+  },
+];
+
+/** Most bytes of header packets read (a cover picture in a comment can be large), and of pages scanned to find them. */
 const maximumHeaderBytes = 64 * 1024 * 1024;
 
 interface OggHeaders {
-  readonly codec: Codec;
+  readonly codec: CodecMapping;
   readonly serial: number;
-  /** Size of the first page, which holds only the identification header. */
-  readonly identPageSize: number;
-  /** Pages after the first that carry the other header packets. */
+  /** The page that starts the audio stream (its identification header). */
+  readonly identPage: OggPage;
+  /** Pages of the stream after the first that carry the other header packets. */
   readonly headerPages: readonly OggPage[];
-  /** The comment packet and, for Vorbis, the setup packet. */
+  /** Pages of other logical streams among the header pages, copied as they are. */
+  readonly otherPages: readonly OggPage[];
+  /** The comment packet and the header packets after it. */
   readonly packets: readonly Uint8Array[];
   /** Offset just past the last header page. */
   readonly headerEnd: number;
-  /** Pages of another logical stream among the header pages. */
-  readonly interleaved: boolean;
+  /** The identification page also holds the comment header (out of spec; read, not rewritten). */
+  readonly sharedIdentPage: boolean;
   /** The last header packet does not end its page (audio data shares it). */
   readonly sharedLastPage: boolean;
+  /** Damage met on the way (bad CRCs, pages before the stream), for salvage reading. */
+  readonly damage: readonly string[];
 }
 
 function packetsOf(page: OggPage, bytes: Uint8Array, pending: Uint8Array[], done: (packet: Uint8Array, lastSegment: boolean) => void) {
@@ -66,48 +132,92 @@ function packetsOf(page: OggPage, bytes: Uint8Array, pending: Uint8Array[], done
   }
 }
 
-async function readHeaders(source: ByteSource): Promise<OggHeaders> {
-  const first = await readPage(source, 0, 'ogg');
-  if (!(first.page.headerType & HEADER_BOS)) throw new MalformedInputError('ogg', 'the first page does not begin a stream');
-  const identPackets: Uint8Array[] = [];
-  packetsOf(first.page, first.bytes, [], (packet) => identPackets.push(packet));
-  const codec = (Object.keys(CODECS) as Codec[]).find((c) => identPackets[0] && startsWith(identPackets[0], CODECS[c].ident));
-  if (!codec) throw new UnsupportedFormatError('ogg: the first logical stream is neither Vorbis nor Opus');
-  if (identPackets.length !== 1 || first.page.lacing[first.page.lacing.length - 1] === 255) {
-    throw new MalformedInputError('ogg', 'the first page must hold exactly the identification header');
+const codecOf = (packet: Uint8Array | undefined) => (packet ? CODECS.find((c) => startsWith(packet, c.ident)) : undefined);
+
+/**
+ * Finds the audio stream and collects its header packets. Other logical streams (a
+ * Skeleton, a video stream, or anything a muxer put first) are skipped. With
+ * `salvage`, pages with bad CRCs are read too, each noted as damage.
+ */
+async function readHeaders(source: ByteSource, salvage: boolean): Promise<OggHeaders> {
+  const damage: string[] = [];
+  const next = async (offset: number) => {
+    const read = await readPage(source, offset, 'ogg', { tolerateBadCrc: salvage });
+    if (!read.crcOk) damage.push(`Ogg page ${read.page.sequence} at byte ${offset} has a bad CRC`);
+    return read;
+  };
+  let offset = 0;
+  let start: { page: OggPage; bytes: Uint8Array; codec: CodecMapping } | null = null;
+  const skipped = new Set<number>();
+  const otherCodecs = new Set<string>();
+  while (!start) {
+    if (offset >= source.size) {
+      const found = otherCodecs.size > 0 ? ` (it holds ${[...otherCodecs].join(', ')})` : '';
+      throw new UnsupportedFormatError(`ogg: no Vorbis, Opus, Speex or FLAC stream begins in this Ogg file${found}`);
+    }
+    if (offset > maximumHeaderBytes) throw new LimitExceededError(`ogg: no audio stream begins in the first ${maximumHeaderBytes} bytes`);
+    const { page, bytes } = await next(offset);
+    const firstPacket = bytes.subarray(page.headerLength, page.headerLength + (page.lacing[0] ?? 0));
+    const codec = page.headerType & HEADER_BOS ? codecOf(firstPacket) : undefined;
+    if (codec) start = { page, bytes, codec };
+    else {
+      // The first bytes of another stream's first packet name its codec ("\x80theora", "fishead"); shown as letters only.
+      if (page.headerType & HEADER_BOS && otherCodecs.size < 8)
+        otherCodecs.add(JSON.stringify(fromAscii(firstPacket, 0, Math.min(8, firstPacket.length)).replace(/[^A-Za-z0-9]/g, '')));
+      skipped.add(page.serial);
+      offset += page.size;
+    }
   }
-  const serial = first.page.serial;
-  const headerPages: OggPage[] = [];
-  const packets: Uint8Array[] = [];
+  const { page: identPage, codec } = start;
+  const serial = identPage.serial;
+  const identPackets: Uint8Array[] = [];
   const pending: Uint8Array[] = [];
-  let offset = first.page.size;
-  let interleaved = false;
+  packetsOf(identPage, start.bytes, pending, (packet) => identPackets.push(packet));
+  if (identPackets.length === 0) throw new MalformedInputError('ogg', `the ${codec.name} identification header does not end on its page`);
+  const ident = identPackets[0];
+  const packets = identPackets.slice(1);
+  const sharedIdentPage = packets.length > 0;
+  const headerPages: OggPage[] = [];
+  const otherPages: OggPage[] = [];
   let sharedLastPage = false;
   let headerBytes = 0;
-  while (packets.length < CODECS[codec].headerPackets - 1) {
-    if (offset >= source.size) throw new MalformedInputError('ogg', `the file ends inside the ${codec} header packets`);
-    const { page, bytes } = await readPage(source, offset, 'ogg');
+  offset = identPage.offset + identPage.size;
+  while (!codec.headersComplete(ident, packets)) {
+    if (packets.length >= maximumHeaderPackets) throw new LimitExceededError(`ogg: more than ${maximumHeaderPackets} header packets`);
+    if (offset >= source.size) throw new MalformedInputError('ogg', `the file ends inside the ${codec.name} header packets`);
+    const { page, bytes } = await next(offset);
     offset += page.size;
+    headerBytes += page.size;
+    if (headerBytes > maximumHeaderBytes) throw new LimitExceededError(`ogg: header packets over ${maximumHeaderBytes} bytes`);
     if (page.serial !== serial) {
-      interleaved = true;
+      otherPages.push(page);
       continue;
     }
-    headerBytes += page.dataLength;
-    if (headerBytes > maximumHeaderBytes) throw new LimitExceededError(`ogg: header packets over ${maximumHeaderBytes} bytes`);
     headerPages.push(page);
     packetsOf(page, bytes, pending, (packet, lastSegment) => {
       packets.push(packet);
-      if (packets.length === CODECS[codec].headerPackets - 1) sharedLastPage = !lastSegment;
+      if (codec.headersComplete(ident, packets)) sharedLastPage = !lastSegment;
     });
   }
-  if (!startsWith(packets[0], CODECS[codec].comment))
-    throw new MalformedInputError('ogg', `the second ${codec} header is not a comment header`);
-  return { codec, serial, identPageSize: first.page.size, headerPages, packets, headerEnd: offset, interleaved, sharedLastPage };
+  if (skipped.size > 0 && identPage.offset > 0 && !(await onlyBeginningPages(source, identPage.offset, salvage))) {
+    damage.push(`pages of another logical stream come before the ${codec.name} stream begins (byte ${identPage.offset})`);
+  }
+  return { codec, serial, identPage, headerPages, otherPages, packets, headerEnd: offset, sharedIdentPage, sharedLastPage, damage };
 }
 
-function commentsOf(headers: OggHeaders) {
-  const prefix = CODECS[headers.codec].comment.length;
-  return parseVorbisComments(headers.packets[0].subarray(prefix), 'ogg', `${headers.codec} comment header`);
+/** RFC 3533 §4: all beginning-of-stream pages come first; anything else before the audio stream is out of place. */
+async function onlyBeginningPages(source: ByteSource, end: number, salvage: boolean): Promise<boolean> {
+  for (let offset = 0; offset < end; ) {
+    const { page } = await readPage(source, offset, 'ogg', { tolerateBadCrc: salvage });
+    if (!(page.headerType & HEADER_BOS)) return false;
+    offset += page.size;
+  }
+  return true;
+}
+
+function commentsOf(headers: OggHeaders): VorbisComments | null {
+  const body = headers.codec.comments(headers.packets[0]);
+  return body && parseVorbisComments(body, 'ogg', `${headers.codec.name} comment header`);
 }
 
 /**
@@ -137,45 +247,65 @@ async function renumberedPages(source: ByteSource, start: number, serial: number
 export const ogg: FormatHandler = {
   id: 'ogg',
   kind: 'audio',
-  name: 'Ogg Vorbis / Opus',
-  extensions: ['ogg', 'oga', 'opus'],
+  name: 'Ogg Vorbis / Opus / Speex / FLAC',
+  extensions: ['ogg', 'oga', 'opus', 'spx'],
   mimeTypes: ['audio/ogg', 'audio/opus'],
-  carrier: 'Vorbis comment header (\\x03vorbis / OpusTags), AIGC= comment',
+  carrier: 'Vorbis comment header (Vorbis, Opus, Speex, FLAC mappings), AIGC= comment',
   rules: oggRules,
   explicit: audibleLabel,
   sniff(head) {
-    if (head.length < 28 || !startsWith(head, OGG_CAPTURE)) return false;
-    const dataStart = 27 + head[26];
-    return startsWith(head, CODECS.vorbis.ident, dataStart) || startsWith(head, CODECS.opus.ident, dataStart);
+    // The audio stream's first page may follow other streams' pages (a Skeleton, a video stream).
+    // An Ogg file with no audio stream we know is still claimed, so that reading it gives a precise refusal;
+    // the audio stream's first page may follow other streams' pages (a Skeleton, a video stream, damage).
+    if (peekPage(head, 0)?.bos) return true;
+    for (let page = peekPage(head, 0); page; page = peekPage(head, page.next)) {
+      if (page.bos && codecOf(head.subarray(page.dataStart))) return true;
+    }
+    return false;
   },
 
   async read(source: ByteSource): Promise<ReadResult> {
-    const headers = await readHeaders(source);
-    const where = `${headers.codec === 'opus' ? 'OpusTags' : 'Vorbis comment'} header (page at byte ${headers.headerPages[0].offset})`;
-    const carriers = vorbisLabelCarriers(commentsOf(headers), 'vorbis-comment', where, headers.headerPages[0].offset);
-    const findings: Finding[] = [];
-    if (headers.interleaved) findings.push(finding(Rules.damaged, 'info', 'pages of another logical stream sit among the header pages'));
+    const headers = await readHeaders(source, true);
+    const commentPage = headers.sharedIdentPage ? headers.identPage : headers.headerPages[0];
+    const where = `${headers.codec.name} comment header (page at byte ${commentPage.offset})`;
+    const comments = commentsOf(headers);
+    const carriers = comments ? vorbisLabelCarriers(comments, 'vorbis-comment', where, commentPage.offset) : [];
+    const findings: Finding[] = headers.damage.map((problem) => finding(Rules.damaged, 'error', problem));
+    if (headers.sharedIdentPage) {
+      findings.push(
+        finding(Rules.damaged, 'warning', `the ${headers.codec.name} identification header shares its page with the next header`),
+      );
+    }
+    if (!comments) findings.push(finding(Rules.damaged, 'warning', `the ${headers.codec.name} stream has no comment header`));
     return { format: 'ogg', carriers, findings };
   },
 
   /**
    * Rewrites the comment header with one `AIGC=<json>` comment and lays the
-   * comment and setup headers out on new pages with fresh CRCs. When the page
-   * count changes, every later page of the stream gets its sequence number
-   * shifted (and its CRC recomputed); granule positions and audio data are kept.
+   * comment header and the header packets after it out on new pages with fresh
+   * CRCs. Pages of other logical streams among them are kept, after the new pages.
+   * When the page count changes, every later page of the stream gets its sequence
+   * number shifted (and its CRC recomputed); granule positions and audio data are kept.
    */
   async write(source: ByteSource, label: AigcLabel, options: WriteOptions = {}): Promise<WriteResult> {
-    const headers = await readHeaders(source);
-    if (headers.interleaved)
-      throw new UnsupportedFormatError('ogg: another logical stream is interleaved with the header pages (multiplexed Ogg)');
+    const headers = await readHeaders(source, false);
+    const name = headers.codec.name;
+    if (headers.damage.length > 0) throw new MalformedInputError('ogg', `${headers.damage.join('; ')}; not labeled`);
+    if (headers.sharedIdentPage)
+      throw new UnsupportedFormatError(
+        `ogg: the ${name} identification header shares its page with the next header; that layout is not supported`,
+      );
     if (headers.sharedLastPage)
-      throw new UnsupportedFormatError('ogg: the last header page also carries audio data; that layout is not supported');
+      throw new UnsupportedFormatError(`ogg: the last ${name} header page also carries audio data; that layout is not supported`);
+    const comments = commentsOf(headers);
+    if (!comments) throw new UnsupportedFormatError(`ogg: the ${name} stream has no comment header to hold the label`);
     const json = encodeLabel(label, options.form ?? 'bare');
-    const comment = concat([CODECS[headers.codec].comment, serializeVorbisComments(withLabelComment(commentsOf(headers), json))]);
+    const comment = headers.codec.commentPacket(headers.packets[0], serializeVorbisComments(withLabelComment(comments, json)));
     const firstSequence = headers.headerPages[0].sequence;
     const pages = paginateHeaderPackets([comment, ...headers.packets.slice(1)], headers.serial, firstSequence);
     const delta = pages.length - headers.headerPages.length;
-    const segments: Segment[] = [{ from: 0, length: headers.identPageSize }, ...pages];
+    const segments: Segment[] = [{ from: 0, length: headers.headerPages[0].offset }, ...pages];
+    for (const other of headers.otherPages) segments.push({ from: other.offset, length: other.size });
     const findings: Finding[] = [];
     if (delta === 0) {
       if (headers.headerEnd < source.size) segments.push({ from: headers.headerEnd, length: source.size - headers.headerEnd });

@@ -50,8 +50,16 @@ export function pageCrc(page: Uint8Array): number {
   return oggCrc(page.subarray(26), crc);
 }
 
-/** Reads and checks the page at `offset`; returns the page and its bytes. A bad CRC is an error. */
-export async function readPage(source: ByteSource, offset: number, format: string): Promise<{ page: OggPage; bytes: Uint8Array }> {
+/**
+ * Reads the page at `offset` and checks its CRC: a bad CRC is an error, or with
+ * `tolerateBadCrc` (salvage reading) a page returned with `crcOk` false.
+ */
+export async function readPage(
+  source: ByteSource,
+  offset: number,
+  format: string,
+  { tolerateBadCrc = false }: { tolerateBadCrc?: boolean } = {},
+): Promise<{ page: OggPage; bytes: Uint8Array; crcOk: boolean }> {
   const fixed = await readExact(source, offset, 27, format, 'Ogg page header');
   if (!startsWith(fixed, OGG_CAPTURE)) throw new MalformedInputError(format, `no Ogg page ("OggS") at byte ${offset}`);
   if (fixed[4] !== 0) throw new MalformedInputError(format, `Ogg page at byte ${offset} has unknown version ${fixed[4]}`);
@@ -61,8 +69,8 @@ export async function readPage(source: ByteSource, offset: number, format: strin
   for (const v of lacing) dataLength += v;
   const headerLength = 27 + segments;
   const bytes = await readExact(source, offset, headerLength + dataLength, format, 'Ogg page');
-  const stored = u32le(bytes, 22);
-  if (pageCrc(bytes) !== stored) throw new MalformedInputError(format, `Ogg page ${u32le(bytes, 18)} at byte ${offset} has a bad CRC`);
+  const crcOk = pageCrc(bytes) === u32le(bytes, 22);
+  if (!crcOk && !tolerateBadCrc) throw new MalformedInputError(format, `Ogg page ${u32le(bytes, 18)} at byte ${offset} has a bad CRC`);
   return {
     page: {
       offset,
@@ -76,7 +84,22 @@ export async function readPage(source: ByteSource, offset: number, format: strin
       size: headerLength + dataLength,
     },
     bytes,
+    crcOk,
   };
+}
+
+/**
+ * Offset of the data of the first page at `offset` in `head`, with its BOS flag and the
+ * offset of the next page; null when no whole page header is there. Only peeks (sniffing).
+ */
+export function peekPage(head: Uint8Array, offset: number): { bos: boolean; dataStart: number; next: number } | null {
+  if (offset + 27 > head.length || !startsWith(head, OGG_CAPTURE, offset)) return null;
+  const segments = head[offset + 26];
+  const dataStart = offset + 27 + segments;
+  if (dataStart > head.length) return null;
+  let next = dataStart;
+  for (let i = 0; i < segments; i++) next += head[offset + 27 + i];
+  return { bos: (head[offset + 5] & HEADER_BOS) !== 0, dataStart, next };
 }
 
 /** A page from parts, with its CRC. */

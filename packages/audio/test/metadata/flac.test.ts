@@ -105,4 +105,43 @@ describe('flac metadata carrier', () => {
     truncatedComment.set([0xff, 0xff, 0, 0], commentAt + 4);
     await expect(flac.read(bytesSource(truncatedComment))).rejects.toThrow(/vendor string of \d+ bytes runs past the end/);
   });
+
+  it('stops at the block marked last: metadata after it is damage, read for its label, and never labeled over', async () => {
+    // Issue 24 item 10: a second STREAMINFO marked last, with the real comment and padding after it.
+    const { blocks, audioStart } = blocksOf(sample);
+    const block = (type: number, body: Uint8Array, last: boolean) =>
+      concat([Uint8Array.of((last ? 0x80 : 0) | type, body.length >> 16, (body.length >> 8) & 0xff, body.length & 0xff), body]);
+    const streamInfo = sample.subarray(blocks[0].offset + 4, blocks[0].offset + 4 + blocks[0].length);
+    const other = encodeBare(sampleLabel({ ContentProducer: 'other', ContentPropagator: 'other' }));
+    const comment = concat([
+      Uint8Array.of(3, 0, 0, 0),
+      ascii('abc'),
+      Uint8Array.of(1, 0, 0, 0),
+      Uint8Array.of(5 + other.length, 0, 0, 0),
+      ascii(`AIGC=${other}`),
+    ]);
+    const damaged = concat([
+      ascii('fLaC'),
+      block(0, streamInfo, false),
+      block(0, streamInfo, true),
+      block(4, comment, false),
+      block(1, new Uint8Array(100), true),
+      sample.subarray(audioStart),
+    ]);
+    const read = await flac.read(bytesSource(damaged));
+    expect(read.carriers.map((c) => [c.raw, c.location])).toEqual([[other, expect.stringMatching(/after the block marked last/)]]);
+    expect(read.findings.map((f) => [f.rule, f.severity, f.message])).toEqual([
+      ['format/damaged', 'error', '2 STREAMINFO blocks; the FLAC format allows one'],
+      ['format/damaged', 'error', expect.stringMatching(/^2 metadata blocks follow the block marked last/)],
+    ]);
+    await expect(labelBytes(flac, damaged, sampleLabel(), { force: true })).rejects.toThrow(/not labeled, since readers disagree/);
+    // Bytes after the last block that do not chain to a frame sync are audio, as decoders take them.
+    const junk = concat([
+      keepBlocks(sample, [0]).subarray(0, 4 + 4 + 34),
+      Uint8Array.of(4, 0, 0, 8),
+      new Uint8Array(8),
+      Uint8Array.of(1, 2),
+    ]);
+    expect((await flac.read(bytesSource(junk))).findings).toEqual([]);
+  });
 });
