@@ -13,13 +13,13 @@ describe('plain text', () => {
     const read = await plainText.read(bytesSource(fixture('labeled.txt')));
     expect(read.carriers).toEqual([]);
     expect(read.evidence).toEqual([
-      { kind: 'explicit-text-label', detail: 'explicit label "【AI生成】"', where: expect.stringMatching(/^end,/) },
+      { kind: 'explicit-text-label', detail: 'explicit label "【AI生成】"', where: expect.stringMatching(/^end,/), level: 'confirmed' },
     ]);
   });
 
-  it('reports an English-only label as a finding', async () => {
+  it('reports an English-only label as a wording finding', async () => {
     const read = await plainText.read(bytesSource(utf8('Answer text.\n\nAI-generated\n')));
-    expect(read.findings).toEqual([expect.objectContaining({ rule: 'explicit/english-only', severity: 'warning' })]);
+    expect(read.findings).toEqual([expect.objectContaining({ rule: 'gb45438/5.1-wording', severity: 'warning' })]);
   });
 
   it('refuses to write, pointing to explicit labels', async () => {
