@@ -1,17 +1,28 @@
 import { checkWording, type WordingCheck } from '@aigc-label/core';
+import { AnchorScanner } from './anchors.js';
+import { isAdvice, isLeadIn, isNameOnly, isNotice, type LabelLevel, parseStatement, type Statement } from './grammar.js';
+import { normaliseForDetection } from './normalise.js';
 import {
-  isAdvice,
-  isLeadIn,
-  isNameOnly,
-  isNotice,
-  type LabelLevel,
-  mayFollowAct,
-  mayPrecedeAct,
-  mayStartAfterAct,
-  parseStatement,
-  type Statement,
-} from './grammar.js';
-import { characterTable, normaliseForDetection } from './normalise.js';
+  CLAUSE,
+  COLON,
+  clauseAround,
+  firstWordIn,
+  hasWordBetween,
+  isBreak,
+  isWordChar,
+  lastWordIn,
+  lineAround,
+  lineStartWithin,
+  maximumClauseLength,
+  maximumExtension,
+  maximumSentenceLength,
+  NEWLINE,
+  nextWordAfterGap,
+  previousWord,
+  SENTENCE,
+  sentenceAround,
+  sentenceEndFrom,
+} from './text-scan.js';
 
 /** Where in the text a label sits (GB 45438 §5.1 c): start, end or a middle position). */
 export type ExplicitLabelPosition = 'start' | 'middle' | 'end';
@@ -36,16 +47,6 @@ export interface ExplicitLabelMatch {
   readonly level: LabelLevel;
 }
 
-// Character classes by UTF-16 code unit: clause breaks, sentence breaks, colons, brackets.
-const CLAUSE = 1;
-const SENTENCE = 2;
-const COLON = 4;
-const CLASSES = new Uint8Array(0x10000);
-for (const c of '\n\r。！？!?.；;，,、：:【】「」『』〖〗[]()（）《》<>"“”‘’|｜·•—–～~…') CLASSES[c.charCodeAt(0)] |= CLAUSE;
-for (const c of '\n\r。！？!?.') CLASSES[c.charCodeAt(0)] |= SENTENCE;
-for (const c of '：:') CLASSES[c.charCodeAt(0)] |= COLON;
-const DOT = 0x2e;
-const NEWLINE = 0x0a;
 /** Bracket pairs that make a label self-contained wherever it stands (the symbol form 【AI生成】). */
 const LABEL_BRACKETS: Readonly<Record<string, string>> = { '【': '】', '〖': '〗' };
 /** Bracket pairs around a label at the start or end of a sentence (图片来自网络（AI生成）). */
@@ -53,33 +54,17 @@ const EDGE_BRACKETS: Readonly<Record<string, string>> = { '[': ']', '(': ')', '�
 const isLabelBracket = (open: string, close: string) => LABEL_BRACKETS[open] === close;
 const isEdgeBracket = (open: string, close: string) => EDGE_BRACKETS[open] === close || isLabelBracket(open, close);
 
-/** A statement clause is short (English ones, with their spaces, the longest); a longer run without punctuation is prose. */
-const maximumClauseLength = 200;
-const maximumSentenceLength = 240;
-/** Lead-in and advice sentences next to a label (声明：⏎本文由AI生成。请仔细甄别。), looked at up to this far. */
-const maximumExtension = 120;
 /**
  * The detector looks at most this many characters before a statement: its sentence, then the
  * lead-ins and notices before it or the start of its line. A window of text cut at its start
  * gives the same result for every label that starts at least this far into it (the stream
  * relies on this).
  */
+/** Clauses and wordings a scan remembers, bounding its memory whatever the text. */
+const maximumRemembered = 1024;
+
 export const LOOK_BEHIND_LIMIT = maximumSentenceLength + Math.max(maximumExtension, maximumSentenceLength);
 
-const isBreak = (kind: number, text: string, at: number): boolean => {
-  const code = text.charCodeAt(at);
-  if ((CLASSES[code] & kind) === 0) return false;
-  // A dot ends a sentence before a space or the end, not inside "Qwen2.5", "A.I." or a domain name.
-  return code !== DOT || !isAsciiWordCode(text.charCodeAt(at + 1));
-};
-const isAsciiWordCode = (code: number) => (code >= 0x30 && code <= 0x39) || ((code | 0x20) >= 0x61 && (code | 0x20) <= 0x7a);
-/** Letter or digit; ASCII and CJK ideographs without a regular expression, the rest by Unicode property. */
-function isWordCode(code: number): boolean {
-  if (code < 0x80) return isAsciiWordCode(code);
-  if (code >= 0x4e00 && code <= 0x9fff) return true;
-  return !Number.isNaN(code) && /[\p{L}\p{N}]/u.test(String.fromCharCode(code));
-}
-const isWordChar = (text: string, at: number) => isWordCode(text.charCodeAt(at));
 /** Symbols vendors draw beside a mark (★ 即梦AI, 🤖): not ASCII list or heading markers. */
 const isMarkSymbol = (code: number) => (code >= 0x2190 && code <= 0x2bff) || (code >= 0xd800 && code <= 0xdbff);
 const MARKDOWN_BLOCK_MARKER = /^[ \t]{0,3}(?:#{1,6}[ \t]|[-*+][ \t]|\d{1,3}[.)][ \t])/;
@@ -142,6 +127,8 @@ class LabelScan {
   #longSentenceEnd = -1;
   #firstWord = -2;
   #lastWord = -2;
+  readonly #parsed = new Map<string, Statement | null>();
+  readonly #wordings = new Map<string, boolean>();
 
   constructor(text: string) {
     this.#text = text;
@@ -152,13 +139,15 @@ class LabelScan {
     const anchors = new AnchorScanner(text);
     let resume = 0;
     for (let anchor = anchors.next(0); anchor !== -1; anchor = anchors.next(resume)) {
-      resume = anchor + 1;
+      // Each clause is looked at once, whichever of its anchors comes first; one too long is skipped whole.
       const bounds = clauseAround(text, anchor);
-      if (bounds === null) continue;
-      resume = Math.max(resume, bounds.end);
+      resume = Math.max(anchor + 1, bounds.end);
+      if (bounds.tooLong) continue;
+      const inLongSentence = anchor < this.#longSentenceEnd;
+      if (inLongSentence && !isLabelBracket(text[bounds.start - 1] ?? '', text[bounds.end] ?? '')) continue;
       const clause = this.#clause(bounds.start, bounds.end, false);
       if (clause.kind !== 'statement') continue;
-      if (anchor < this.#longSentenceEnd) {
+      if (inLongSentence) {
         this.#bracketed(clause, LABEL_BRACKETS);
         continue;
       }
@@ -174,6 +163,17 @@ class LabelScan {
     return this.#matches;
   }
 
+  /** `parseStatement`, remembering recent clauses: texts that repeat a clause (a label per paragraph) parse it once. */
+  #parse(raw: string): Statement | null {
+    let statement = this.#parsed.get(raw);
+    if (statement === undefined) {
+      if (this.#parsed.size >= maximumRemembered) this.#parsed.clear();
+      statement = parseStatement(raw);
+      this.#parsed.set(raw, statement);
+    }
+    return statement;
+  }
+
   /** Classifies the clause between two breaks; with `full` false, only as a statement or not. */
   #clause(start: number, end: number, full = true): Clause {
     const text = this.#text;
@@ -186,7 +186,7 @@ class LabelScan {
     const opener = text[start - 1] ?? '';
     const closer = text[end] ?? '';
     const inTitle = opener === '《' && closer === '》';
-    const statement = inTitle || end - start > maximumClauseLength ? null : parseStatement(raw);
+    const statement = inTitle || end - start > maximumClauseLength ? null : this.#parse(raw);
     if (!full && !statement) return { start, end, wordStart, wordEnd, normalised: '', kind: 'prose', statement };
     const normalised = normaliseForDetection(raw);
     let kind: ClauseKind = 'prose';
@@ -422,9 +422,19 @@ class LabelScan {
       normalised,
       position: this.#position(unit.start, unit.end),
       language,
-      compliant: labelWording(normalised).ok,
+      compliant: this.#compliant(normalised),
       level: first.level,
     });
+  }
+
+  #compliant(normalised: string): boolean {
+    let ok = this.#wordings.get(normalised);
+    if (ok === undefined) {
+      if (this.#wordings.size >= maximumRemembered) this.#wordings.clear();
+      ok = labelWording(normalised).ok;
+      this.#wordings.set(normalised, ok);
+    }
+    return ok;
   }
 
   #position(start: number, end: number): ExplicitLabelPosition {
@@ -441,207 +451,7 @@ class LabelScan {
 /** The wording check (core `checkWording`) on a found label; "ai" in lower case is still the AI element. */
 export const labelWording = (normalised: string): WordingCheck => checkWording(normalised.replace(/(?<![A-Za-z])ai(?![a-z])/gi, 'AI'));
 
-const firstWordIn = (text: string, from: number, to: number): number => {
-  for (let i = from; i < to; i++) if (isWordChar(text, i)) return i;
-  return to;
-};
-const lastWordIn = (text: string, from: number, to: number): number => {
-  for (let i = to - 1; i >= from; i--) if (isWordChar(text, i)) return i;
-  return from - 1;
-};
-const hasWordBetween = (text: string, from: number, to: number) => lastWordIn(text, from, to) >= from;
 function hasMarkSymbol(text: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (isMarkSymbol(text.charCodeAt(i))) return true;
   return false;
-}
-
-/** The last letter or digit before `at` within reach and across one blank line at most (-1 if none), and the line breaks between. */
-function previousWord(text: string, at: number): { previous: number; newlines: number } {
-  let newlines = 0;
-  for (let i = at - 1; i >= 0 && at - i <= maximumExtension; i--) {
-    if (isWordChar(text, i)) return { previous: i, newlines };
-    if (text.charCodeAt(i) === NEWLINE && ++newlines > 2) break;
-  }
-  return { previous: -1, newlines };
-}
-
-/** The start of the line holding `at`, if it lies within `limit` characters before it; -1 otherwise. */
-function lineStartWithin(text: string, at: number, limit: number): number {
-  for (let i = at; i > 0 && at - i < limit; i--) if (text.charCodeAt(i - 1) === NEWLINE) return i;
-  return at < limit ? 0 : -1;
-}
-function nextWordAfterGap(text: string, at: number): number {
-  let newlines = 0;
-  for (let i = at; i < text.length && i - at <= maximumExtension; i++) {
-    if (isWordChar(text, i)) return i;
-    if (text.charCodeAt(i) === NEWLINE && ++newlines > 1) return -1;
-  }
-  return -1;
-}
-
-/**
- * The line holding [start, end), and whether nothing but decoration and the parts of `unit` around
- * it share the line; null when the line is too long to tell.
- */
-function lineAround(text: string, start: number, end: number, unit: Span): { start: number; alone: boolean } | null {
-  let lineStart = start;
-  while (lineStart > 0 && text.charCodeAt(lineStart - 1) !== NEWLINE) {
-    if (start - lineStart > maximumSentenceLength) return null;
-    lineStart--;
-  }
-  let lineEnd = end;
-  while (lineEnd < text.length && text.charCodeAt(lineEnd) !== NEWLINE) {
-    if (lineEnd - end > maximumSentenceLength) return null;
-    lineEnd++;
-  }
-  const before = Math.min(start, Math.max(lineStart, unit.start));
-  const after = Math.max(end, Math.min(lineEnd, unit.end));
-  return { start: lineStart, alone: !hasWordBetween(text, lineStart, before) && !hasWordBetween(text, after, lineEnd) };
-}
-
-function clauseAround(text: string, at: number): { start: number; end: number } | null {
-  let start = at;
-  while (start > 0 && !isBreak(CLAUSE, text, start - 1)) {
-    if (at - start > maximumClauseLength) return null;
-    start--;
-  }
-  let end = at;
-  while (end < text.length && !isBreak(CLAUSE, text, end)) {
-    if (end - at > maximumClauseLength) return null;
-    end++;
-  }
-  return end - start > maximumClauseLength ? null : { start, end };
-}
-
-/** The sentence holding [from, to); null when it is longer than a label's sentence can be. */
-function sentenceAround(text: string, from: number, to: number): { start: number; end: number } | null {
-  let start = from;
-  while (start > 0 && !isBreak(SENTENCE, text, start - 1)) {
-    if (to - start > maximumSentenceLength) return null;
-    start--;
-  }
-  let end = to;
-  while (end < text.length && !isBreak(SENTENCE, text, end)) {
-    if (end - start > maximumSentenceLength) return null;
-    end++;
-  }
-  return { start, end };
-}
-
-function sentenceEndFrom(text: string, from: number): number {
-  let end = from;
-  while (end < text.length && !isBreak(SENTENCE, text, end)) end++;
-  return end;
-}
-
-// Characters after "AI" or 人工智能 that may continue a label: the first characters of the acts other
-// than 生成/合成 and of manners and agent suffixes (AI创作, AI辅助写作, AI工具制作), digits (可灵AI 3.0).
-const AFTER_AGENT = characterTable([
-  ...'创制绘写撰编改润翻配作设剪续扩总整起完输产朗演谱渲重仿辅协智自帮参全深一批大模技工助算系-/·G0123456789',
-]);
-const SHENG = '生'.charCodeAt(0);
-const HE = '合'.charCodeAt(0);
-const NENG = '能'.charCodeAt(0);
-const HUI = '慧'.charCodeAt(0);
-/** Spaces and zero-width characters a label may be split with (A I 生 成, 生\u200B成). */
-const isSplitter = (code: number) =>
-  code === 0x20 ||
-  code === 0x09 ||
-  code === 0xa0 ||
-  code === 0x3000 ||
-  (code >= 0x200b && code <= 0x200d) ||
-  code === 0x2060 ||
-  code === 0xfeff ||
-  code === 0xad;
-const maximumSplitters = 4;
-
-/**
- * Finds the places a label statement can hold: the generation act (成 after 生 or 合, spaces
- * and zero-width characters allowed between; English "generat"), and "AI" or 人工智能 where
- * another act, a version or the end of a clause follows (AI创作, 即梦AI, Made with AI).
- * `indexOf` finds these far faster than a regular expression with alternatives; each search
- * position is kept until passed, so the whole scan stays linear.
- */
-class AnchorScanner {
-  readonly #text: string;
-  readonly #streams: { at: number; find: (from: number) => number }[];
-
-  constructor(text: string) {
-    this.#text = text;
-    this.#streams = [
-      this.#stream('成', (at) => generationActAt(text, at)),
-      // English statements say "generated" ("Generated by AI", "AI-generated"); "generate(" is code.
-      this.#stream('enerated', (at) => text[at - 1] === 'G' || text[at - 1] === 'g'),
-      this.#stream('GENERATED', () => true),
-      this.#stream('AI', (at) => this.#agentMayContinue(at + 2, at)),
-      this.#stream(
-        '人工智',
-        (at) => (text.charCodeAt(at + 3) === NENG || text.charCodeAt(at + 3) === HUI) && this.#agentMayContinue(at + 4, at),
-      ),
-    ];
-  }
-
-  #stream(needle: string, accept: (at: number) => boolean) {
-    const text = this.#text;
-    return {
-      at: -2,
-      find(from: number): number {
-        let at = text.indexOf(needle, from);
-        while (at !== -1 && !accept(at)) at = text.indexOf(needle, at + 1);
-        return at;
-      },
-    };
-  }
-
-  #agentMayContinue(after: number, agentStart: number): boolean {
-    const text = this.#text;
-    let i = after;
-    while (i < text.length && i - after < 2 && isSplitter(text.charCodeAt(i))) i++;
-    if (i >= text.length || isBreak(CLAUSE, text, i) || AFTER_AGENT[text.charCodeAt(i)] === 1) return true;
-    // "with AI tools", "hailuo AI": an English word before AI.
-    const previous = text.charCodeAt(agentStart - (text.charCodeAt(agentStart - 1) === 0x20 ? 2 : 1));
-    return previous >= 0x61 && previous <= 0x7a;
-  }
-
-  next(from: number): number {
-    let next = -1;
-    for (const stream of this.#streams) {
-      if (stream.at !== -1 && stream.at < from) stream.at = stream.find(from);
-      if (stream.at !== -1 && (next === -1 || stream.at < next)) next = stream.at;
-    }
-    return next;
-  }
-}
-
-/**
- * 成 ends 生成 or 合成 (spaces and zero-width characters allowed between) where a statement can
- * hold it: after an agent or a manner (AI生成, 辅助生成), before what may complete a statement
- * (内容, 仅供参考, the end of the clause). A cheap test that spares most prose a closer look.
- */
-function generationActAt(text: string, cheng: number): boolean {
-  const act = skipSplittersBack(text, cheng - 1);
-  const actCode = text.charCodeAt(act);
-  if (actCode !== SHENG && actCode !== HE) return false;
-  const before = skipSplittersBack(text, act - 1);
-  if (before < 0 || !mayPrecedeAct(text.charCodeAt(before))) return false;
-  let next = cheng + 1;
-  while (next < text.length && isSplitter(text.charCodeAt(next))) next++;
-  if (next < text.length && !isBreak(CLAUSE, text, next) && isWordChar(text, next) && !mayStartAfterAct(text.charCodeAt(next)))
-    return false;
-  let end = cheng + 1;
-  while (end < text.length && !isBreak(CLAUSE, text, end)) {
-    // Too long to look at cheaply: the full parse decides.
-    if (end - cheng > maximumFollowerLength) return true;
-    end++;
-  }
-  // Decoration at the end of the clause is not part of the statement (※ 本回答由人工智能生成 ※).
-  while (end > cheng + 1 && !isWordChar(text, end - 1)) end--;
-  return mayFollowAct(text.slice(cheng + 1, end));
-}
-const maximumFollowerLength = 24;
-
-function skipSplittersBack(text: string, from: number): number {
-  let i = from;
-  while (i >= 0 && from - i < maximumSplitters && isSplitter(text.charCodeAt(i))) i--;
-  return i;
 }
