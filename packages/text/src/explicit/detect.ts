@@ -54,15 +54,15 @@ const EDGE_BRACKETS: Readonly<Record<string, string>> = { '[': ']', '(': ')', '�
 const isLabelBracket = (open: string, close: string) => LABEL_BRACKETS[open] === close;
 const isEdgeBracket = (open: string, close: string) => EDGE_BRACKETS[open] === close || isLabelBracket(open, close);
 
+/** Clauses and wordings a scan remembers, bounding its memory whatever the text. */
+const maximumRemembered = 1024;
+
 /**
  * The detector looks at most this many characters before a statement: its sentence, then the
  * lead-ins and notices before it or the start of its line. A window of text cut at its start
  * gives the same result for every label that starts at least this far into it (the stream
  * relies on this).
  */
-/** Clauses and wordings a scan remembers, bounding its memory whatever the text. */
-const maximumRemembered = 1024;
-
 export const LOOK_BEHIND_LIMIT = maximumSentenceLength + Math.max(maximumExtension, maximumSentenceLength);
 
 /** Symbols vendors draw beside a mark (★ 即梦AI, 🤖): not ASCII list or heading markers. */
@@ -70,7 +70,7 @@ const isMarkSymbol = (code: number) => (code >= 0x2190 && code <= 0x2bff) || (co
 const MARKDOWN_BLOCK_MARKER = /^[ \t]{0,3}(?:#{1,6}[ \t]|[-*+][ \t]|\d{1,3}[.)][ \t])/;
 const ADMONITION_HEADER = /^[>\s]*(?:\[![^\]]*\]|:::|!!!)/;
 const MARKDOWN_HEADING = /^[ \t]{0,3}#{1,6}[ \t]/;
-/** Quotation marks: a statement inside them is quoted, unless the quote is all its sentence holds. */
+/** Quotation marks: a statement about the text itself inside them is quoted (他写道：“本文由AI生成”). */
 const QUOTE_OPENERS = new Set(['“', '「', '『', '‘']);
 const QUOTE_CLOSERS = new Set(['”', '」', '』', '’']);
 
@@ -110,11 +110,12 @@ interface Unit {
 }
 
 /**
- * Finds explicit text labels (GB 45438 §5.1) anywhere in `text`, by their structure: a
- * statement (subject, verb, agent, act: 本文由AI生成; bare: AI生成; bracketed: 【AI生成】)
- * in a sentence that holds nothing else but short lead-ins ending in a colon (声明：) and
- * advice clauses (仅供参考). News, how-tos, questions, negations and quotes that mention AI
- * generation are prose around or inside the statement, so they are not labels.
+ * Finds explicit text labels (GB 45438 §5.1) anywhere in `text`, by their structure (grammar.ts):
+ * a statement (subject, verb, agent, act: 本文由AI生成; bare: AI生成; bracketed: 【AI生成】) in a
+ * sentence that holds nothing else but short lead-ins ending in a colon (声明：) and advice
+ * clauses (仅供参考); a statement about the text itself (本文…, This content…) also with a
+ * remark beside it. News, how-tos, questions, negations and quotes that mention AI generation
+ * are prose around or inside the statement, so they are not labels. Linear in the text.
  */
 export function findExplicitLabels(text: string): ExplicitLabelMatch[] {
   return new LabelScan(text).run();
