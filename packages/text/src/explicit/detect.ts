@@ -1,6 +1,7 @@
 import { checkWording, type WordingCheck } from '@aigc-label/core';
 import { AnchorScanner } from './anchors.js';
 import { isAdvice, isLeadIn, isNameOnly, isNotice, type LabelLevel, parseStatement, type Statement } from './grammar.js';
+import { Memo } from './memo.js';
 import { normaliseForDetection } from './normalise.js';
 import {
   CLAUSE,
@@ -53,9 +54,6 @@ const LABEL_BRACKETS: Readonly<Record<string, string>> = { '【': '】', '〖': 
 const EDGE_BRACKETS: Readonly<Record<string, string>> = { '[': ']', '(': ')', '（': '）', '「': '」', '『': '』' };
 const isLabelBracket = (open: string, close: string) => LABEL_BRACKETS[open] === close;
 const isEdgeBracket = (open: string, close: string) => EDGE_BRACKETS[open] === close || isLabelBracket(open, close);
-
-/** Clauses and wordings a scan remembers, bounding its memory whatever the text. */
-const maximumRemembered = 1024;
 
 /**
  * The detector looks at most this many characters before a statement: its sentence, then the
@@ -128,8 +126,8 @@ class LabelScan {
   #longSentenceEnd = -1;
   #firstWord = -2;
   #lastWord = -2;
-  readonly #parsed = new Map<string, Statement | null>();
-  readonly #wordings = new Map<string, boolean>();
+  readonly #parsed = new Memo<Statement | null>();
+  readonly #wordings = new Memo<boolean>();
 
   constructor(text: string) {
     this.#text = text;
@@ -164,17 +162,6 @@ class LabelScan {
     return this.#matches;
   }
 
-  /** `parseStatement`, remembering recent clauses: texts that repeat a clause (a label per paragraph) parse it once. */
-  #parse(raw: string): Statement | null {
-    let statement = this.#parsed.get(raw);
-    if (statement === undefined) {
-      if (this.#parsed.size >= maximumRemembered) this.#parsed.clear();
-      statement = parseStatement(raw);
-      this.#parsed.set(raw, statement);
-    }
-    return statement;
-  }
-
   /** Classifies the clause between two breaks; with `full` false, only as a statement or not. */
   #clause(start: number, end: number, full = true): Clause {
     const text = this.#text;
@@ -187,7 +174,7 @@ class LabelScan {
     const opener = text[start - 1] ?? '';
     const closer = text[end] ?? '';
     const inTitle = opener === '《' && closer === '》';
-    const statement = inTitle || end - start > maximumClauseLength ? null : this.#parse(raw);
+    const statement = inTitle || end - start > maximumClauseLength ? null : this.#parsed.get(raw, parseStatement);
     if (!full && !statement) return { start, end, wordStart, wordEnd, normalised: '', kind: 'prose', statement };
     const normalised = normaliseForDetection(raw);
     let kind: ClauseKind = 'prose';
@@ -423,19 +410,9 @@ class LabelScan {
       normalised,
       position: this.#position(unit.start, unit.end),
       language,
-      compliant: this.#compliant(normalised),
+      compliant: this.#wordings.get(normalised, (n) => labelWording(n).ok),
       level: first.level,
     });
-  }
-
-  #compliant(normalised: string): boolean {
-    let ok = this.#wordings.get(normalised);
-    if (ok === undefined) {
-      if (this.#wordings.size >= maximumRemembered) this.#wordings.clear();
-      ok = labelWording(normalised).ok;
-      this.#wordings.set(normalised, ok);
-    }
-    return ok;
   }
 
   #position(start: number, end: number): ExplicitLabelPosition {
