@@ -4,7 +4,8 @@ import type { pdfRules } from './pdf/index.js';
 
 /** Findings of the text package's explicit labels (GB 45438 §5.1), with their meaning. */
 export const textRules = {
-  'explicit/english-only': 'an English-only text prompt: it lacks the generation element 生成/合成 that GB 45438 §5.1 b) requires',
+  'gb45438/5.1-wording':
+    'an explicit text label lacks the AI element or the generation element of GB 45438 §5.1 b) (e.g. English alone, AI创作); still evidence',
   'explicit/placement': 'a text prompt could not go exactly where asked (e.g. no paragraph boundary for the middle) (info)',
 } as const;
 

@@ -1,263 +1,435 @@
-import { checkWording } from '@aigc-label/core';
+import { checkWording, type WordingCheck } from '@aigc-label/core';
+import { AnchorScanner } from './anchors.js';
+import { isAdvice, isLeadIn, isNameOnly, isNotice, type LabelLevel, parseStatement, type Statement } from './grammar.js';
+import { Memo } from './memo.js';
 import { normaliseForDetection } from './normalise.js';
+import {
+  CLAUSE,
+  COLON,
+  clauseAround,
+  firstWordIn,
+  hasWordBetween,
+  isBreak,
+  isWordChar,
+  lastWordIn,
+  lineAround,
+  lineStartWithin,
+  maximumClauseLength,
+  maximumExtension,
+  maximumSentenceLength,
+  NEWLINE,
+  nextWordAfterGap,
+  previousWord,
+  SENTENCE,
+  sentenceAround,
+  sentenceEndFrom,
+} from './text-scan.js';
 
 /** Where in the text a label sits (GB 45438 §5.1 c): start, end or a middle position). */
 export type ExplicitLabelPosition = 'start' | 'middle' | 'end';
 
 export interface ExplicitLabelMatch {
-  /** UTF-16 code-unit offsets into the searched text, end exclusive; brackets around the label included. */
+  /** UTF-16 code-unit offsets into the searched text, end exclusive; brackets around the statement included. */
   readonly start: number;
   readonly end: number;
-  /** The label as it appears in the text. */
+  /** The label statement as it appears in the text (without its lead-in or advice clauses). */
   readonly text: string;
-  /** The label after normalisation (half-width, no spaces or zero-width characters, simplified). */
+  /** The statement after normalisation (half-width, no spaces or zero-width characters, simplified). */
   readonly normalised: string;
+  /** Where the label, with its lead-in and advice, sits in the whole text. */
   readonly position: ExplicitLabelPosition;
-  /** 'zh' labels carry the GB 45438 §5.1 b) elements; 'en' ones ("AI-generated") lack 生成/合成. */
   readonly language: 'zh' | 'en';
-  /** True when the wording has both the AI element and the generation element (§5.1 b)). */
+  /** True when the wording has both the AI element and the generation element (GB 45438 §5.1 b)). */
   readonly compliant: boolean;
+  /**
+   * The Measures Art. 6 level the wording expresses: `confirmed` for a producer's prompt
+   * (本内容由AI生成), `possible` for a 可能 prompt (Art. 6(2)), `suspected` for 疑似 (Art. 6(3)).
+   */
+  readonly level: LabelLevel;
 }
 
-// Characters that end a clause (bit 1) or a sentence (bit 2), looked up by UTF-16 code unit.
-// Labels are short clauses; everything else is prose.
-const CLAUSE = 1;
-const SENTENCE = 2;
-const BREAKS = new Uint8Array(0x10000);
-for (const c of '\n\r。！？!?.；;，,、：:【】「」『』〖〗[]()（）《》<>"“”|') BREAKS[c.charCodeAt(0)] |= CLAUSE;
-for (const c of '\n\r。！？!?.') BREAKS[c.charCodeAt(0)] |= SENTENCE;
-const OPENING_BRACKETS: Readonly<Record<string, string>> = {
-  '【': '】',
-  '「': '」',
-  '『': '』',
-  '〖': '〗',
-  '[': ']',
-  '(': ')',
-  '（': '）',
-};
-/** A label clause is short; a longer run without punctuation is prose. */
-const maximumClauseLength = 64;
-const maximumSentenceLength = 240;
+/** Bracket pairs that make a label self-contained wherever it stands (the symbol form 【AI生成】). */
+const LABEL_BRACKETS: Readonly<Record<string, string>> = { '【': '】', '〖': '〗' };
+/** Bracket pairs around a label at the start or end of a sentence (图片来自网络（AI生成）). */
+const EDGE_BRACKETS: Readonly<Record<string, string>> = { '[': ']', '(': ')', '（': '）', '「': '」', '『': '』' };
+const isLabelBracket = (open: string, close: string) => LABEL_BRACKETS[open] === close;
+const isEdgeBracket = (open: string, close: string) => EDGE_BRACKETS[open] === close || isLabelBracket(open, close);
 
-// Spaces and zero-width characters a label may be split with (生\u200B成).
-const SPLITTERS = /[ \t\u00A0\u3000\u200B-\u200D\u2060\uFEFF\u00AD]/;
-const maximumSplitters = 4;
-
-// The words a declaring prefix is made of: 本/以下/该 + 内容/回答/图片 + 由/为/均 (本文部分内容均由…).
-const PREFIX_WORDS = [
-  '本文 全文 以下 以上 上述 下述 下列 这段 这篇 这条 这张 这个 这则 当前 本 此 该 这',
-  '内容 回答 回复 答复 文本 文章 文字 图片 图像 视频 音频 答案 结果 素材 作品 画面 声音 段落 信息 消息 摘要 代码 正文 文案',
-  '稿件 报告 翻译 译文 对话 总结 插图 配图 影像 音乐 歌曲 语音 数据 页面 材料',
-  '全部 部分 均 系 是 为 由 经 通过 使用 采用 借助 利用 基于 依托 来自',
-].flatMap((line) => line.split(' '));
-const PREFIX = `(?:${PREFIX_WORDS.join('|')})*`;
-// A service name may stand between 由 and AI: 由豆包AI生成, 由通义AI大模型生成.
-const SERVICE = '(?:(?<=由|经|通过|使用|借助|利用|采用)(?!于)[\\p{L}\\p{N}]{1,8}?)?';
-const AGENT = '(?:AI|人工智能)(?:技术|模型|大模型|算法|工具|助手|系统|服务|引擎|平台)?';
-const MANNER = '(?:辅助|自动|智能|深度)?';
-const GENERATION = '(?:生成|合成|生成合成|生成或合成|生成/合成|生成与合成|生成和合成)';
-const OBJECT = '(?:的)?(?:内容|文本|回答|回复|作品|图片|图像|视频|音频|结果|素材|答案|文字|信息)?';
-const DISCLAIMER_TAIL = '(?:仅供参考|请注意甄别|请谨慎甄别|请仔细甄别|请自行甄别|注意甄别|请甄别|请谨慎使用|请注意核实|请核实)?';
-const ENGLISH_TAIL = '(?:\\(?AI-?[Gg]enerated(?:[Cc]ontent)?\\)?|\\(?[Gg]eneratedbyAI\\)?)?';
-
-/** A Chinese label clause, matched on the normalised text. Group 1 is the prefix that makes it a declaration. */
-const CHINESE_LABEL = new RegExp(`^(${PREFIX})${SERVICE}${AGENT}${MANNER}${GENERATION}${OBJECT}(${DISCLAIMER_TAIL})${ENGLISH_TAIL}$`, 'u');
-/** An English label clause ("This content was generated by AI", "AI-generated"). Group 1 is the declaring prefix. */
-const ENGLISH_LABEL =
-  /^((?:this|the|following|thefollowing)?(?:content|text|response|answer|reply|image|article|message|output|summary|post|video|audio)?(?:is|was|hasbeen|were|are)?)(?:AI-?generated|generated(?:by|with|using)(?:an|the)?(?:AI|artificialintelligence|anAI)(?:tools?|models?|systems?)?)(?:content|text|image)?$/i;
 /**
- * Last characters the two label patterns can end with, before normalisation (so
- * with full-width and traditional forms); a cheap test that rejects most prose clauses.
+ * The detector looks at most this many characters before a statement: its sentence, then the
+ * lead-ins and notices before it or the start of its line. A window of text cut at its start
+ * gives the same result for every label that starts at least this far into it (the stream
+ * relies on this).
  */
-const LABEL_ENDINGS = new Set([...'成容本答复覆品片像频頻果材案字息考别別用实實', ...'dDIetTlsSｄＤＩｅｔＴｌｓＳ']);
-/** What may stand next to a label in the same sentence: notice words and disclaimers, not prose. */
-const NEIGHBOUR = new RegExp(
-  [
-    '^(?:注|注意|提示|说明|声明|免责声明|温馨提示|特别提示|重要提示|风险提示|标识|AI标识|AIGC|note|notice|disclaimer)?$',
-    '仅供参考|(?:请|注意|谨慎|仔细|自行).{0,4}(?:甄别|辨别|核实|判断|使用|参考)',
-    '不代表.{0,12}(?:立场|观点)|请勿.{0,12}|不构成.{0,8}建议|可能(?:存在|包含|有|出现).{0,6}(?:错误|不准确|偏差|疏漏)',
-    '经(?:人工|编辑|作者)?(?:审核|校对|编辑|修改)|forreferenceonly|maycontain(?:errors|inaccuracies)|pleaseverify',
-  ].join('|'),
-  'i',
-);
-const MARKDOWN_HEADING = /^[ \t]{0,3}#{1,6}[ \t]/;
+export const LOOK_BEHIND_LIMIT = maximumSentenceLength + Math.max(maximumExtension, maximumSentenceLength);
 
-const isBreak = (kind: number, code: number) => (BREAKS[code] & kind) !== 0;
-// Trims everything that is not a letter or digit from both ends (decoration: ※, *, >, spaces, zero-width characters).
-const DECORATION_EDGES = /^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu;
-const stripDecoration = (s: string) =>
-  isWordCode(s.charCodeAt(0)) && isWordCode(s.charCodeAt(s.length - 1)) ? s : s.replace(DECORATION_EDGES, '');
-/** Letter or digit; ASCII and CJK ideographs without a regular expression, the rest by Unicode property. */
-function isWordCode(code: number): boolean {
-  if (code < 0x80) return (code >= 0x30 && code <= 0x39) || ((code | 0x20) >= 0x61 && (code | 0x20) <= 0x7a);
-  if (code >= 0x4e00 && code <= 0x9fff) return true;
-  return !Number.isNaN(code) && /[\p{L}\p{N}]/u.test(String.fromCharCode(code));
+/** Symbols vendors draw beside a mark (★ 即梦AI, 🤖): not ASCII list or heading markers. */
+const isMarkSymbol = (code: number) => (code >= 0x2190 && code <= 0x2bff) || (code >= 0xd800 && code <= 0xdbff);
+const MARKDOWN_BLOCK_MARKER = /^[ \t]{0,3}(?:#{1,6}[ \t]|[-*+][ \t]|\d{1,3}[.)][ \t])/;
+const ADMONITION_HEADER = /^[>\s]*(?:\[![^\]]*\]|:::|!!!)/;
+const MARKDOWN_HEADING = /^[ \t]{0,3}#{1,6}[ \t]/;
+/** Quotation marks: a statement about the text itself inside them is quoted (他写道：“本文由AI生成”). */
+const QUOTE_OPENERS = new Set(['“', '「', '『', '‘']);
+const QUOTE_CLOSERS = new Set(['”', '」', '』', '’']);
+
+type ClauseKind = 'empty' | 'statement' | 'lead' | 'advice' | 'name' | 'prose';
+
+interface Clause {
+  /** Raw span between the breaks. */
+  readonly start: number;
+  readonly end: number;
+  /** Span without decoration (first to last letter or digit). */
+  readonly wordStart: number;
+  readonly wordEnd: number;
+  readonly normalised: string;
+  readonly kind: ClauseKind;
+  readonly statement: Statement | null;
 }
-const isWordChar = (text: string, at: number) => isWordCode(text.charCodeAt(at));
+
+interface Span {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** How far a label reaches past its sentence, and whether what it took in was lead-ins and advice. */
+interface Extension {
+  readonly edge: number;
+  readonly advised: boolean;
+}
+
+interface Unit {
+  /** The whole label: lead-ins, statements, advice. */
+  readonly start: number;
+  readonly end: number;
+  /** The statements (and names) only. */
+  readonly textStart: number;
+  readonly textEnd: number;
+  readonly statements: readonly Clause[];
+}
 
 /**
- * Finds explicit text labels (GB 45438 §5.1) anywhere in `text`. A label is a
- * short, self-contained clause: the AI element and the generation element close
- * together, in a label pattern (本内容由AI生成, 【AI生成】, AI生成内容仅供参考),
- * either declaring its subject or standing alone on its line or in brackets, with
- * only notices or disclaimers beside it in its sentence. Prose that mentions AI
- * ("AI行业的生成式模型研究") does not match.
+ * Finds explicit text labels (GB 45438 §5.1) anywhere in `text`, by their structure (grammar.ts):
+ * a statement (subject, verb, agent, act: 本文由AI生成; bare: AI生成; bracketed: 【AI生成】) in a
+ * sentence that holds nothing else but short lead-ins ending in a colon (声明：) and advice
+ * clauses (仅供参考); a statement about the text itself (本文…, This content…) also with a
+ * remark beside it. News, how-tos, questions, negations and quotes that mention AI generation
+ * are prose around or inside the statement, so they are not labels. Linear in the text.
  */
 export function findExplicitLabels(text: string): ExplicitLabelMatch[] {
-  const matches: ExplicitLabelMatch[] = [];
-  const anchors = new AnchorScanner(text);
-  let lastClauseEnd = -1;
-  for (let anchor = anchors.next(0); anchor !== -1; anchor = anchors.next(Math.max(anchor + 1, lastClauseEnd))) {
-    const clause = clauseAround(text, anchor);
-    if (clause === null) continue;
-    lastClauseEnd = clause.end;
-    const match = labelInClause(text, clause.start, clause.end);
-    if (match) matches.push(match);
-  }
-  return matches;
+  return new LabelScan(text).run();
 }
 
-/**
- * Finds where a generation element ends: 成 after 生 or 合 (spaces and zero-width
- * characters allowed between), or English "generat". `indexOf` finds these far
- * faster than a regular expression with alternatives; each search position is
- * kept until passed, so the whole scan stays linear.
- */
-class AnchorScanner {
+class LabelScan {
   readonly #text: string;
-  #cheng = -2;
-  #english = -2;
-  #upper = -2;
+  readonly #matches: ExplicitLabelMatch[] = [];
+  /** Anchors before this offset sit in a sentence too long to be a label's. */
+  #longSentenceEnd = -1;
+  #firstWord = -2;
+  #lastWord = -2;
+  readonly #parsed = new Memo<Statement | null>();
+  readonly #wordings = new Memo<boolean>();
 
   constructor(text: string) {
     this.#text = text;
   }
 
-  next(from: number): number {
+  run(): ExplicitLabelMatch[] {
     const text = this.#text;
-    if (this.#cheng !== -1 && this.#cheng < from) {
-      this.#cheng = text.indexOf('成', from);
-      while (this.#cheng !== -1 && !precededByGenerationStart(text, this.#cheng)) this.#cheng = text.indexOf('成', this.#cheng + 1);
+    const anchors = new AnchorScanner(text);
+    let resume = 0;
+    for (let anchor = anchors.next(0); anchor !== -1; anchor = anchors.next(resume)) {
+      // Each clause is looked at once, whichever of its anchors comes first; one too long is skipped whole.
+      const bounds = clauseAround(text, anchor);
+      resume = Math.max(anchor + 1, bounds.end);
+      if (bounds.tooLong) continue;
+      const inLongSentence = anchor < this.#longSentenceEnd;
+      if (inLongSentence && !isLabelBracket(text[bounds.start - 1] ?? '', text[bounds.end] ?? '')) continue;
+      const clause = this.#clause(bounds.start, bounds.end, false);
+      if (clause.kind !== 'statement') continue;
+      if (inLongSentence) {
+        this.#bracketed(clause, LABEL_BRACKETS);
+        continue;
+      }
+      const sentence = sentenceAround(text, bounds.start, bounds.end);
+      if (sentence === null) {
+        this.#longSentenceEnd = sentenceEndFrom(text, bounds.end);
+        this.#bracketed(clause, LABEL_BRACKETS);
+        continue;
+      }
+      this.#sentence(sentence.start, sentence.end);
+      resume = Math.max(resume, sentence.end);
     }
-    if (this.#english !== -1 && this.#english < from) {
-      this.#english = text.indexOf('enerat', from);
-      while (this.#english !== -1 && text[this.#english - 1] !== 'G' && text[this.#english - 1] !== 'g') {
-        this.#english = text.indexOf('enerat', this.#english + 1);
+    return this.#matches;
+  }
+
+  /** Classifies the clause between two breaks; with `full` false, only as a statement or not. */
+  #clause(start: number, end: number, full = true): Clause {
+    const text = this.#text;
+    let wordStart = start;
+    let wordEnd = end;
+    while (wordStart < wordEnd && !isWordChar(text, wordStart)) wordStart++;
+    while (wordEnd > wordStart && !isWordChar(text, wordEnd - 1)) wordEnd--;
+    if (wordStart === wordEnd) return { start, end, wordStart, wordEnd, normalised: '', kind: 'empty', statement: null };
+    const raw = text.slice(wordStart, wordEnd);
+    const opener = text[start - 1] ?? '';
+    const closer = text[end] ?? '';
+    const inTitle = opener === '《' && closer === '》';
+    const statement = inTitle || end - start > maximumClauseLength ? null : this.#parsed.get(raw, parseStatement);
+    if (!full && !statement) return { start, end, wordStart, wordEnd, normalised: '', kind: 'prose', statement };
+    const normalised = normaliseForDetection(raw);
+    let kind: ClauseKind = 'prose';
+    if (statement) kind = 'statement';
+    else if (isNameOnly(normalised)) kind = 'name';
+    else if (isBreak(COLON, text, end)) kind = isLeadIn(normalised) ? 'lead' : 'prose';
+    else if (isLabelBracket(opener, closer) || (opener === '[' && closer === ']')) kind = isLeadIn(normalised) ? 'lead' : 'prose';
+    else if (isAdvice(normalised)) kind = 'advice';
+    return { start, end, wordStart, wordEnd, normalised, kind, statement };
+  }
+
+  #clauses(start: number, end: number): Clause[] {
+    const clauses: Clause[] = [];
+    let from = start;
+    for (let i = start; i <= end; i++) {
+      if (i === end || isBreak(CLAUSE, this.#text, i)) {
+        clauses.push(this.#clause(from, i));
+        from = i + 1;
       }
     }
-    if (this.#upper !== -1 && this.#upper < from) this.#upper = text.indexOf('GENERAT', from);
-    let next = -1;
-    for (const at of [this.#cheng, this.#english, this.#upper]) if (at !== -1 && (next === -1 || at < next)) next = at;
-    return next;
+    return clauses;
   }
-}
 
-function precededByGenerationStart(text: string, cheng: number): boolean {
-  for (let i = cheng - 1; i >= 0 && i >= cheng - 1 - maximumSplitters; i--) {
-    const c = text[i];
-    if (c === '生' || c === '合') return true;
-    if (!SPLITTERS.test(c)) return false;
-  }
-  return false;
-}
-
-function clauseAround(text: string, at: number): { start: number; end: number } | null {
-  let start = at;
-  while (start > 0 && !isBreak(CLAUSE, text.charCodeAt(start - 1))) {
-    if (at - start > maximumClauseLength) return null;
-    start--;
-  }
-  let end = at;
-  while (end < text.length && !isBreak(CLAUSE, text.charCodeAt(end))) {
-    if (end - at > maximumClauseLength) return null;
-    end++;
-  }
-  return end - start > maximumClauseLength ? null : { start, end };
-}
-
-// Every label has an AI element: A (or Ａ) or 人工智, or English "artificial"; a cheap test before normalising.
-const MAY_HOLD_AI_ELEMENT = /[AＡ]|人工智|[Aa]rtificial/;
-
-function labelInClause(text: string, clauseStart: number, clauseEnd: number): ExplicitLabelMatch | null {
-  let last = clauseEnd - 1;
-  while (last >= clauseStart && !isWordChar(text, last)) last--;
-  if (last < clauseStart || !LABEL_ENDINGS.has(text[last])) return null;
-  const raw = text.slice(clauseStart, clauseEnd);
-  if (!MAY_HOLD_AI_ELEMENT.test(raw)) return null;
-  const normalised = stripDecoration(normaliseForDetection(raw));
-  const chinese = CHINESE_LABEL.exec(normalised);
-  const english = chinese ? null : ENGLISH_LABEL.exec(normalised);
-  if (!chinese && !english) return null;
-  // Span without the decoration, then widened to the brackets that enclose it.
-  let start = clauseStart;
-  let end = clauseEnd;
-  while (start < end && !isWordChar(text, start)) start++;
-  while (end > start && !isWordChar(text, end - 1)) end--;
-  const bracketed = OPENING_BRACKETS[text[clauseStart - 1]] !== undefined && OPENING_BRACKETS[text[clauseStart - 1]] === text[clauseEnd];
-  const declared = chinese ? chinese[1] !== '' || chinese[2] !== '' : (english?.[1] ?? '') !== '';
-  if (!declared && !bracketed && !standsAlone(text, clauseStart, clauseEnd)) return null;
-  // Brackets make a label self-contained (【AI生成】 before a poem); otherwise its sentence must hold no prose.
-  if (!bracketed && !onlyNoticesBeside(text, clauseStart, clauseEnd)) return null;
-  if (bracketed) {
-    start = clauseStart - 1;
-    end = clauseEnd + 1;
-  }
-  const check = checkWording(normalised);
-  return {
-    start,
-    end,
-    text: text.slice(start, end),
-    normalised,
-    position: positionOf(text, start, end),
-    language: chinese ? 'zh' : 'en',
-    compliant: chinese !== null && check.ok,
-  };
-}
-
-/** The clause is the whole line apart from decoration, and the line is not a Markdown heading. */
-function standsAlone(text: string, clauseStart: number, clauseEnd: number): boolean {
-  let lineStart = clauseStart;
-  while (lineStart > 0 && text[lineStart - 1] !== '\n') lineStart--;
-  let lineEnd = clauseEnd;
-  while (lineEnd < text.length && text[lineEnd] !== '\n') lineEnd++;
-  if (MARKDOWN_HEADING.test(text.slice(lineStart, clauseStart))) return false;
-  return stripDecoration(text.slice(lineStart, clauseStart)) === '' && stripDecoration(text.slice(clauseEnd, lineEnd)) === '';
-}
-
-/** Every other clause of the sentence is a notice word or a disclaimer, so the label is not part of prose. */
-function onlyNoticesBeside(text: string, clauseStart: number, clauseEnd: number): boolean {
-  let sentenceStart = clauseStart;
-  while (sentenceStart > 0 && !isBreak(SENTENCE, text.charCodeAt(sentenceStart - 1))) {
-    if (clauseStart - sentenceStart > maximumSentenceLength) return false;
-    sentenceStart--;
-  }
-  let sentenceEnd = clauseEnd;
-  while (sentenceEnd < text.length && !isBreak(SENTENCE, text.charCodeAt(sentenceEnd))) {
-    if (sentenceEnd - clauseEnd > maximumSentenceLength) return false;
-    sentenceEnd++;
-  }
-  const neighbours = [...splitClauses(text, sentenceStart, clauseStart), ...splitClauses(text, clauseEnd, sentenceEnd)];
-  return neighbours.every((n) => NEIGHBOUR.test(n));
-}
-
-function splitClauses(text: string, from: number, to: number): string[] {
-  const clauses: string[] = [];
-  let start = from;
-  for (let i = from; i <= to; i++) {
-    if (i === to || isBreak(CLAUSE, text.charCodeAt(i))) {
-      const clause = stripDecoration(normaliseForDetection(text.slice(start, i)));
-      if (clause !== '') clauses.push(clause);
-      start = i + 1;
+  /** Finds the label units of one sentence: the sentence as a whole, or bracketed statements inside prose. */
+  #sentence(start: number, end: number): void {
+    const text = this.#text;
+    const clauses = this.#clauses(start, end);
+    const question = end < text.length && (text[end] === '？' || text[end] === '?');
+    const unit = question ? null : (this.#wholeSentence(clauses, end) ?? this.#selfReferential(clauses));
+    if (unit) {
+      this.#emit(unit);
+      return;
+    }
+    const words = clauses.filter((c) => c.kind !== 'empty');
+    for (const clause of words) {
+      if (clause.kind !== 'statement') continue;
+      const atEdge = clause === words[0] || clause === words[words.length - 1];
+      this.#bracketed(clause, atEdge ? { ...EDGE_BRACKETS, ...LABEL_BRACKETS } : LABEL_BRACKETS);
     }
   }
-  return clauses;
+
+  /**
+   * A statement that names the text itself (本文由AI生成, 以上内容由AI生成, This content was generated
+   * by AI) is a label even when a remark follows or a field precedes it in its sentence, unless it is
+   * quoted (他写道：“本文由AI生成”). The whole sentence is the label's for its position.
+   */
+  #selfReferential(clauses: readonly Clause[]): Unit | null {
+    const text = this.#text;
+    let quoteDepth = 0;
+    let instructed = false;
+    let statement: Clause | null = null;
+    for (const clause of clauses) {
+      const opener = text[clause.start - 1] ?? '';
+      if (QUOTE_OPENERS.has(opener)) quoteDepth++;
+      else if (QUOTE_CLOSERS.has(opener)) quoteDepth = Math.max(0, quoteDepth - 1);
+      else if (opener === '"') quoteDepth = quoteDepth > 0 ? quoteDepth - 1 : 1;
+      if (!instructed && quoteDepth === 0 && clause.statement?.selfReferential && clause.statement.strength === 'declared') {
+        statement = clause;
+        break;
+      }
+      // After reported speech or an instruction and its colon (他写道：, 末尾加上：) comes what is said, as in quotes.
+      if (clause.kind === 'prose' && isBreak(COLON, text, clause.end)) instructed = true;
+    }
+    if (statement === null) return null;
+    const words = clauses.filter((c) => c.kind !== 'empty');
+    const start = this.#extendBackward(words[0]?.wordStart ?? statement.wordStart).edge;
+    const end = this.#extendForward(words[words.length - 1]?.wordEnd ?? statement.wordEnd).edge;
+    const [textStart, textEnd] = this.#widenToBrackets(statement, statement);
+    return { start, end, textStart, textEnd, statements: [statement] };
+  }
+
+  /** A statement directly in brackets of the given kinds is a label on its own (【AI生成】床前明月光). */
+  #bracketed(clause: Clause, pairs: Readonly<Record<string, string>>): void {
+    const opener = this.#text[clause.start - 1] ?? '';
+    if (pairs[opener] === undefined || pairs[opener] !== this.#text[clause.end]) return;
+    const start = clause.start - 1;
+    const end = clause.end + 1;
+    this.#emit({ start, end, textStart: start, textEnd: end, statements: [clause] });
+  }
+
+  /**
+   * The sentence is a label when every clause is a statement, a lead-in, an advice clause or
+   * decoration, and at least one is a statement; a statement ending in a colon may introduce
+   * content (以下内容由AI生成：…).
+   */
+  #wholeSentence(clauses: readonly Clause[], sentenceEnd: number): Unit | null {
+    const text = this.#text;
+    const statements: Clause[] = [];
+    let last: Clause | null = null;
+    let first: Clause | null = null;
+    let textFirst: Clause | null = null;
+    let textLast: Clause | null = null;
+    let supported = false;
+    for (const clause of clauses) {
+      if (clause.kind === 'empty') continue;
+      if (clause.kind === 'prose') return null;
+      first ??= clause;
+      last = clause;
+      if (clause.kind === 'lead' || clause.kind === 'advice') supported = true;
+      if (clause.kind === 'name' || clause.kind === 'statement') {
+        textFirst ??= clause;
+        textLast = clause;
+      }
+      if (clause.kind !== 'statement' || clause.statement === null) continue;
+      statements.push(clause);
+      if (clause.statement.strength === 'declared') supported = true;
+      if (isBreak(COLON, text, clause.end) && clause.end !== sentenceEnd && hasWordBetween(text, clause.end + 1, sentenceEnd)) {
+        // 以下内容由AI生成：正文…  The content after the colon is not part of the label.
+        if (clause.statement.strength !== 'declared') return null;
+        break;
+      }
+    }
+    if (statements.length === 0 || first === null || last === null || textFirst === null || textLast === null) return null;
+    const names = textFirst.kind === 'name' || textLast.kind === 'name';
+    const before = this.#extendBackward(first.wordStart);
+    const after = this.#extendForward(last.wordEnd);
+    // Lead-ins and advice in sentences around support a bare statement (标识：⏎AI生成), not a mark:
+    // a list under a heading (推荐工具：⏎- 即梦AI) names services.
+    const marks = statements.some((s) => s.statement?.strength === 'mark');
+    supported ||= !marks && (before.advised || after.advised);
+    const start = before.edge;
+    const end = after.edge;
+    if (!supported && !this.#standsOut(statements, { start: first.wordStart, end: last.wordEnd }, { start, end }, names)) return null;
+    const [textStart, textEnd] = this.#widenToBrackets(textFirst, textLast);
+    return { start, end, textStart, textEnd, statements };
+  }
+
+  /**
+   * What a bare statement or a mark needs when no lead-in or advice supports it: brackets, or a
+   * line of its own (notices taken in around it aside); a mark also a version, a name or a symbol.
+   */
+  #standsOut(statements: readonly Clause[], sentence: Span, unit: Span, names: boolean): boolean {
+    const text = this.#text;
+    const only = statements.length === 1 ? statements[0] : null;
+    if (only !== null && isEdgeBracket(text[only.start - 1] ?? '', text[only.end] ?? '')) return true;
+    const { start, end } = sentence;
+    const line = lineAround(text, start, end, unit);
+    if (line === null || MARKDOWN_BLOCK_MARKER.test(text.slice(line.start, start))) return false;
+    // A bare statement stands out on its own line, or as a whole sentence (…by Friday. Generated by AI.).
+    const wholeSentence = isBreak(SENTENCE, text, end) && text.charCodeAt(end) !== NEWLINE && text.charCodeAt(end) !== 0x0d;
+    if (!line.alone) return wholeSentence && statements.every((s) => s.statement?.strength === 'bare');
+    return statements.every((s) => {
+      switch (s.statement?.strength) {
+        case 'bare':
+          return true;
+        case 'mark':
+          return names || s.statement.versioned || hasMarkSymbol(text, line.start, start);
+        default:
+          return false;
+      }
+    });
+  }
+
+  #widenToBrackets(first: Clause, last: Clause): [number, number] {
+    const text = this.#text;
+    let start = first.wordStart;
+    let end = last.wordEnd;
+    if (isEdgeBracket(text[first.start - 1] ?? '', text[first.end] ?? '')) start = first.start - 1;
+    if (isEdgeBracket(text[last.start - 1] ?? '', text[last.end] ?? '')) end = last.end + 1;
+    return [start, end];
+  }
+
+  /**
+   * Takes in the lead-in, advice and notice sentences right before the label, a heading that
+   * announces it (## 作者声明) and an admonition header (> [!note] 提示), across one blank line.
+   */
+  #extendBackward(from: number): Extension {
+    const text = this.#text;
+    let start = from;
+    let advised = false;
+    for (;;) {
+      const { previous, newlines } = previousWord(text, start);
+      if (previous === -1) break;
+      const headerStart = newlines > 0 ? lineStartWithin(text, previous, maximumExtension - (from - previous)) : -1;
+      if (headerStart !== -1) {
+        const header = text.slice(headerStart, previous + 1);
+        if (ADMONITION_HEADER.test(header) || (MARKDOWN_HEADING.test(header) && isNotice(normaliseForDetection(header)))) {
+          start = firstWordIn(text, headerStart, previous + 1);
+          continue;
+        }
+      }
+      if (newlines > 1) break;
+      const sentence = sentenceAround(text, previous, previous + 1);
+      if (!sentence || from - sentence.start > maximumExtension) break;
+      const beside = this.#besideLabel(sentence.start, sentence.end);
+      if (!beside) break;
+      advised ||= beside === 'advice';
+      start = firstWordIn(text, sentence.start, sentence.end);
+    }
+    return { edge: start, advised };
+  }
+
+  /** Takes in the advice, notice and label sentences right after the label (本文由AI生成。请仔细甄别。). */
+  #extendForward(from: number): Extension {
+    const text = this.#text;
+    let end = from;
+    let advised = false;
+    for (;;) {
+      const next = nextWordAfterGap(text, end);
+      if (next === -1) break;
+      const sentence = sentenceAround(text, next, next + 1);
+      if (!sentence || sentence.end - from > maximumExtension) break;
+      const beside = this.#besideLabel(sentence.start, sentence.end);
+      if (!beside) break;
+      advised ||= beside === 'advice';
+      end = lastWordIn(text, sentence.start, sentence.end) + 1;
+    }
+    return { edge: end, advised };
+  }
+
+  /**
+   * Whether a sentence belongs with a label next to it: `advice` when it holds lead-ins and advice
+   * (which also support a bare label), `notice` for a label of its own or a short notice
+   * (数据来源以原文为准), which only keep the label's position; null otherwise.
+   */
+  #besideLabel(start: number, end: number): 'advice' | 'notice' | null {
+    const clauses = this.#clauses(start, end);
+    if (clauses.every((c) => c.kind === 'empty')) return null;
+    if (clauses.every((c) => c.kind === 'empty' || c.kind === 'lead' || c.kind === 'advice')) return 'advice';
+    return clauses.every((c) => c.kind !== 'prose') || isNotice(normaliseForDetection(this.#text.slice(start, end))) ? 'notice' : null;
+  }
+
+  #emit(unit: Unit): void {
+    const text = this.#text;
+    const first = unit.statements[0]?.statement;
+    if (!first) return;
+    const normalised = unit.statements.map((s) => s.normalised).join('');
+    const language = unit.statements.some((s) => s.statement?.language === 'zh') ? 'zh' : 'en';
+    this.#matches.push({
+      start: unit.textStart,
+      end: unit.textEnd,
+      text: text.slice(unit.textStart, unit.textEnd),
+      normalised,
+      position: this.#position(unit.start, unit.end),
+      language,
+      compliant: this.#wordings.get(normalised, (n) => labelWording(n).ok),
+      level: first.level,
+    });
+  }
+
+  #position(start: number, end: number): ExplicitLabelPosition {
+    const text = this.#text;
+    if (this.#firstWord === -2) {
+      this.#firstWord = firstWordIn(text, 0, text.length);
+      this.#lastWord = lastWordIn(text, 0, text.length);
+    }
+    if (this.#firstWord >= start) return 'start';
+    return this.#lastWord < end ? 'end' : 'middle';
+  }
 }
 
-function positionOf(text: string, start: number, end: number): ExplicitLabelPosition {
-  let before = start - 1;
-  while (before >= 0 && !isWordChar(text, before)) before--;
-  if (before < 0) return 'start';
-  let after = end;
-  while (after < text.length && !isWordChar(text, after)) after++;
-  return after >= text.length ? 'end' : 'middle';
+/** The wording check (core `checkWording`) on a found label; "ai" in lower case is still the AI element. */
+export const labelWording = (normalised: string): WordingCheck => checkWording(normalised.replace(/(?<![A-Za-z])ai(?![a-z])/gi, 'AI'));
+
+function hasMarkSymbol(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (isMarkSymbol(text.charCodeAt(i))) return true;
+  return false;
 }

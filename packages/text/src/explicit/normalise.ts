@@ -42,6 +42,27 @@ const TRADITIONAL: Readonly<Record<string, string>> = {
   譯: '译',
   報: '报',
 };
+/**
+ * A lookup table by UTF-16 code unit for a set of characters, which also holds their traditional
+ * forms (TRADITIONAL), upper-case ASCII and full-width forms (ＡＩ), as written text may have them.
+ */
+export function characterTable(chars: Iterable<string>): Uint8Array {
+  const table = new Uint8Array(0x10000);
+  const mark = (c: string) => {
+    table[c.charCodeAt(0)] = 1;
+    const code = c.charCodeAt(0);
+    if (code >= 0x21 && code <= 0x7e) {
+      table[c.toUpperCase().charCodeAt(0)] = 1;
+      table[code + 0xfee0] = 1;
+      table[c.toUpperCase().charCodeAt(0) + 0xfee0] = 1;
+    }
+  };
+  const set = new Set(chars);
+  for (const c of set) mark(c);
+  for (const [traditional, simplified] of Object.entries(TRADITIONAL)) if (set.has(simplified)) mark(traditional);
+  return table;
+}
+
 const TRADITIONAL_CHARS = new RegExp(`[${Object.keys(TRADITIONAL).join('')}]`, 'g');
 const IS_TRADITIONAL = new Uint8Array(0x10000);
 for (const c of Object.keys(TRADITIONAL)) IS_TRADITIONAL[c.charCodeAt(0)] = 1;

@@ -1,5 +1,5 @@
 import { UsageError, utf8 } from '@aigc-label/core';
-import { findExplicitLabels } from './detect.js';
+import { findExplicitLabels, LOOK_BEHIND_LIMIT } from './detect.js';
 import { explicitLabelText, type LabelTextOptions } from './wording.js';
 
 export interface LabelStreamOptions extends LabelTextOptions {
@@ -9,14 +9,17 @@ export interface LabelStreamOptions extends LabelTextOptions {
   readonly end?: boolean;
   /** Between the label and the text; default a blank line. Trailing line breaks of the text count towards it. */
   readonly separator?: string;
-  /** Leave out the end label when the text already ends with a Chinese label. Default true. */
+  /**
+   * Leave out the end label when the text already ends with a producer's label that carries both
+   * GB 45438 §5.1 b) elements, as `findExplicitLabels` on the whole text would find it. Default true.
+   */
   readonly skipWhenLabeledAtEnd?: boolean;
 }
 
 /** The stream keeps this many trailing characters to see a label the model wrote itself. */
 const tailWindowLength = 1024;
-/** Matches must start this far into a cut window, so a cut clause or sentence is never judged. */
-const cutMargin = 300;
+/** Matches must start this far into a cut window: the detector then sees all it would see in the whole text. */
+const cutMargin = LOOK_BEHIND_LIMIT;
 
 /**
  * Wraps a stream of text chunks (as LLM SDKs yield them) with an explicit label
@@ -114,6 +117,8 @@ class TailWindow {
   endsWithLabel(): boolean {
     const text = this.text;
     const cut = this.total > text.length;
-    return findExplicitLabels(text).some((m) => m.position === 'end' && m.language === 'zh' && (!cut || m.start >= cutMargin));
+    return findExplicitLabels(text).some(
+      (m) => m.position === 'end' && m.compliant && m.level === 'confirmed' && (!cut || m.start >= cutMargin),
+    );
   }
 }

@@ -1,34 +1,111 @@
 import { describe, expect, it } from 'vitest';
-import { findExplicitLabels } from '../../src/explicit/detect.js';
-import { negatives, positives } from './corpus.js';
+import { type ExplicitLabelMatch, findExplicitLabels } from '../../src/explicit/detect.js';
+import { articles, labelCases, labelPhrasings, nonLabels, nonLabelTexts, SPLITS, scoreLabels } from './corpus.mjs';
 
-describe('explicit-label detection corpus', () => {
-  it('has at least 50 positives and 50 negatives', () => {
-    expect(positives.length).toBeGreaterThanOrEqual(50);
-    expect(negatives.length).toBeGreaterThanOrEqual(50);
+const article = (id: string) => articles.find((a) => a.id === id)?.paragraphs.join('\n\n') ?? '';
+const weather = article('zh-weather');
+const english = article('en-howto');
+const describeFailures = (failures: ReturnType<typeof scoreLabels>['failures']) =>
+  failures
+    .slice(0, 20)
+    .map((f) => `${JSON.stringify(f.case.label.phrasing)} ${f.case.layout}/${f.case.position}: got ${f.got}`)
+    .join('\n');
+
+describe('the open corpus (corpus/README.md)', () => {
+  it('holds at least 200 label phrasings and 200 sentences that are not labels', () => {
+    const labels = SPLITS.flatMap((split) => labelPhrasings(split));
+    const sentences = SPLITS.flatMap((split) => nonLabels(split));
+    expect(labels.length).toBeGreaterThanOrEqual(200);
+    expect(sentences.length).toBeGreaterThanOrEqual(200);
+    expect(new Set(labels.map((l) => l.phrasing)).size).toBe(labels.length);
+    expect(labels.filter((l) => l.language === 'en').length).toBeGreaterThanOrEqual(40);
   });
 
-  it.each(positives.map((p) => [p.label, p] as const))('finds %j', (_, positive) => {
-    const found = findExplicitLabels(positive.text).filter((m) => m.text === positive.label);
-    expect(found).toHaveLength(1);
-    expect(positive.text.slice(found[0].start, found[0].end)).toBe(positive.label);
-    expect(found[0].language).toBe(positive.language ?? 'zh');
-    expect(found[0].compliant).toBe((positive.language ?? 'zh') === 'zh');
+  it('finds at least 99% of the dev labels at the marked span, with the right position, level and wording', () => {
+    const score = scoreLabels(labelCases(labelPhrasings('dev')), findExplicitLabels);
+    expect(score.correct / score.cases, describeFailures(score.failures)).toBeGreaterThanOrEqual(0.99);
   });
 
-  it.each(negatives.map((n) => [n] as const))('finds nothing in %j', (negative) => {
-    expect(findExplicitLabels(negative)).toEqual([]);
+  // The held-out phrasings were never tuned on (holdout2) or only after their first run (holdout;
+  // README). They stay at or above the figures measured for the report; 99% is not reached there.
+  it.each([
+    ['holdout', 0.95],
+    ['holdout2', 0.84],
+  ] as const)('keeps the %s labels at or above %d of cases found right', (split, floor) => {
+    const score = scoreLabels(labelCases(labelPhrasings(split)), findExplicitLabels);
+    expect(score.correct / score.cases, describeFailures(score.failures)).toBeGreaterThanOrEqual(floor);
   });
 
-  it('finds no label in the negatives joined into one long article', () => {
-    expect(findExplicitLabels(negatives.join('\n\n'))).toEqual([]);
+  it.each(SPLITS)('finds no label in the %s sentences that only mention AI, alone or in an article', (split) => {
+    const falsePositives = nonLabelTexts(nonLabels(split)).flatMap(({ text }) =>
+      findExplicitLabels(text).map((m) => `${m.text} in ${text}`),
+    );
+    expect(falsePositives).toEqual([]);
+  });
+
+  it('finds no label in all of those sentences joined into one long text', () => {
+    const joined = SPLITS.flatMap((split) => nonLabels(split).map((s) => s.text)).join('\n\n');
+    expect(findExplicitLabels(joined)).toEqual([]);
+  });
+});
+
+describe('the wordings issue 25 §1 quotes and lists', () => {
+  const cases: [phrasing: string, statement: string, level: ExplicitLabelMatch['level'], compliant: boolean][] = [
+    ['作者声明：内容由AI生成', '内容由AI生成', 'confirmed', true],
+    ['内容疑似由AI生成，请谨慎甄别', '内容疑似由AI生成', 'suspected', true],
+    ['内容可能由AI生成', '内容可能由AI生成', 'possible', true],
+    ['文末提示：本内容由AI生成', '本内容由AI生成', 'confirmed', true],
+    ['特别说明：本文由人工智能生成。', '本文由人工智能生成', 'confirmed', true],
+    ['本图文由AI生成', '本图文由AI生成', 'confirmed', true],
+    ['含AI生成内容', '含AI生成内容', 'confirmed', true],
+    ['该内容由AI生成', '该内容由AI生成', 'confirmed', true],
+    ['以上内容由AI生成', '以上内容由AI生成', 'confirmed', true],
+    ['本回答由AI生成', '本回答由AI生成', 'confirmed', true],
+    ['此视频由AI生成', '此视频由AI生成', 'confirmed', true],
+    ['本文使用AI生成', '本文使用AI生成', 'confirmed', true],
+    ['本文经AI生成', '本文经AI生成', 'confirmed', true],
+    ['本文借助AI生成', '本文借助AI生成', 'confirmed', true],
+    ['本文由大模型生成', '本文由大模型生成', 'confirmed', false],
+    ['本回答由DeepSeek生成', '本回答由DeepSeek生成', 'confirmed', false],
+    ['本文由AI合成', '本文由AI合成', 'confirmed', true],
+    ['本文由AI辅助生成', '本文由AI辅助生成', 'confirmed', true],
+    ['AI生成', 'AI生成', 'confirmed', true],
+    ['人工智能合成', '人工智能合成', 'confirmed', true],
+    ['【AI生成】', '【AI生成】', 'confirmed', true],
+    ['声明：本内容由AI生成', '本内容由AI生成', 'confirmed', true],
+    ['提示：本内容由AI生成', '本内容由AI生成', 'confirmed', true],
+    ['说明：本内容由AI生成', '本内容由AI生成', 'confirmed', true],
+    ['注：本内容由AI生成', '本内容由AI生成', 'confirmed', true],
+    ['本内容由AI生成，请仔细甄别', '本内容由AI生成', 'confirmed', true],
+    ['本内容由AI生成，仅供参考', '本内容由AI生成', 'confirmed', true],
+    ['本内容由AI生成，不代表本平台观点', '本内容由AI生成', 'confirmed', true],
+    ['Generated by AI', 'Generated by AI', 'confirmed', false],
+    ['AI-generated content', 'AI-generated content', 'confirmed', false],
+    ['This content was generated by AI', 'This content was generated by AI', 'confirmed', false],
+    ['本文由AI创作', '本文由AI创作', 'confirmed', false],
+    ['【AI创作】', '【AI创作】', 'confirmed', false],
+  ];
+
+  it.each(cases)('finds %j at the start and at the end, with its level', (phrasing, statement, level, compliant) => {
+    for (const [text, position] of [
+      [`${phrasing}\n\n${weather}`, 'start'],
+      [`${weather}\n\n${phrasing}`, 'end'],
+      [`${weather.replace('\n\n', `\n\n${phrasing}\n\n`)}`, 'middle'],
+    ] as const) {
+      const found = findExplicitLabels(text);
+      expect(found.map((m) => [m.text, m.position, m.level, m.compliant])).toEqual([[statement, position, level, compliant]]);
+      expect(text.slice(found[0]?.start, found[0]?.end)).toBe(statement);
+    }
+  });
+
+  it('finds no label in 本文不是由AI生成的', () => {
+    expect(findExplicitLabels(`${weather}\n\n本文不是由AI生成的。`)).toEqual([]);
   });
 });
 
 describe('findExplicitLabels', () => {
-  const body = '第一段正文，讲述了项目背景。\n\n第二段正文，给出了结论。';
-
-  it('reports start, middle and end positions with offsets', () => {
+  it('reports start, middle and end positions with offsets into the text', () => {
+    const body = '第一段正文，讲述了项目背景。\n\n第二段正文，给出了结论。';
     const text = `【AI生成】\n${body}\n\n本内容由AI生成\n\n${body}\n\n※ 本回答由人工智能生成 ※\n`;
     const found = findExplicitLabels(text);
     expect(found.map((m) => [m.position, m.text])).toEqual([
@@ -39,23 +116,92 @@ describe('findExplicitLabels', () => {
     for (const m of found) expect(text.slice(m.start, m.end)).toBe(m.text);
   });
 
+  it('keeps the position where lead-ins and advice around the statement would move it', () => {
+    const at = (text: string) => findExplicitLabels(text).map((m) => [m.text, m.position]);
+    expect(at(`${weather}\n\n免责声明：本内容由AI生成，请仔细甄别，仅供参考。`)).toEqual([['本内容由AI生成', 'end']]);
+    expect(at(`温馨提示：以上内容由AI生成，不代表平台观点\n${weather}`)).toEqual([['以上内容由AI生成', 'start']]);
+    expect(at(`声明：\n本文由AI生成。\n${weather}`)).toEqual([['本文由AI生成', 'start']]);
+    expect(at(`${weather}\n\n本文由AI生成。请仔细甄别。数据来源以原文为准。`)).toEqual([['本文由AI生成', 'end']]);
+    expect(at(`## 作者声明\n\n本文由AI辅助生成。\n\n${weather}`)).toEqual([['本文由AI辅助生成', 'start']]);
+    expect(at(`${english}\n\nNote: this summary was generated by AI. Please verify before use.`)).toEqual([
+      ['this summary was generated by AI', 'end'],
+    ]);
+  });
+
+  it('reads the level a wording expresses: 可能 for Art. 6(2), 疑似 for Art. 6(3), a plain statement for a producer', () => {
+    const levels = (text: string) => findExplicitLabels(text).map((m) => m.level);
+    expect(levels('该内容可能为AI生成')).toEqual(['possible']);
+    expect(levels('疑似使用了AI生成技术，请谨慎甄别')).toEqual(['suspected']);
+    expect(levels('该内容疑似生成合成内容')).toEqual(['suspected']);
+    expect(levels('This content may be AI-generated.')).toEqual(['possible']);
+    expect(levels('Suspected AI-generated content')).toEqual(['suspected']);
+    expect(levels('本内容由人工智能生成')).toEqual(['confirmed']);
+  });
+
+  it('reports wordings without the GB 45438 §5.1 b) elements as not compliant, marks included', () => {
+    const wording = (text: string) => findExplicitLabels(text).map((m) => [m.text, m.compliant, m.language]);
+    expect(wording('【AI创作】')).toEqual([['【AI创作】', false, 'zh']]);
+    expect(wording('★ 即梦AI')).toEqual([['即梦AI', false, 'zh']]);
+    expect(wording(`${weather}\n可灵AI 3.0`)).toEqual([['可灵AI 3.0', false, 'zh']]);
+    expect(wording('AI-generated')).toEqual([['AI-generated', false, 'en']]);
+    expect(wording('人工智能生成 AI-generated')).toEqual([['人工智能生成 AI-generated', true, 'zh']]);
+    expect(wording('以上内容由ai生成。')).toEqual([['以上内容由ai生成', true, 'zh']]);
+  });
+
+  it('does not take a vendor name in a list or in prose for a mark', () => {
+    expect(findExplicitLabels('推荐工具：\n- 即梦AI\n- 可灵AI\n\n即梦AI是一款图片生成工具。')).toEqual([]);
+  });
+
+  it('finds a bracketed label inside prose, but not a parenthesised one mid-sentence', () => {
+    expect(findExplicitLabels('床前明月光【AI生成】，疑是地上霜。').map((m) => m.text)).toEqual(['【AI生成】']);
+    expect(findExplicitLabels('这张图片来自网络（AI生成）。').map((m) => m.text)).toEqual(['（AI生成）']);
+    expect(findExplicitLabels('这张图片（AI生成）很漂亮，大家都喜欢。')).toEqual([]);
+  });
+
+  it('does not take statements in news, how-tos, questions, negations or quotes for labels', () => {
+    for (const text of [
+      '经核实，该视频由AI合成，并非真实画面。',
+      '官方通报：该视频系AI合成，相关账号已被处置。',
+      '使用AI生成图片时，建议先确定画面风格和构图。',
+      '这篇文章是AI生成的吗？',
+      '本文由AI生成？',
+      '本文不是由AI生成的。',
+      '本作品为原创，非AI生成。',
+      'This content was not generated by AI.',
+      'Is this AI-generated?',
+      '他在朋友圈写道：“本文由AI生成，请勿当真。”',
+      '请在回答末尾加上：本内容由AI生成',
+      '每次回答末尾加一句免责声明：「本回复由AI生成，仅供参考。」',
+      '标题为《本文由AI生成》的短文引发热议。',
+      'AI-generated images are flooding social media, researchers warn.',
+      'The video was created with AI, the company admitted on Monday.',
+      '本邮件由系统自动生成，请勿直接回复。',
+    ]) {
+      expect(findExplicitLabels(text), text).toEqual([]);
+    }
+  });
+
+  it('takes a statement about the text itself for a label even with a remark after it', () => {
+    const found = findExplicitLabels(`${weather}\n\n本文由AI生成，人工仅作微调。`);
+    expect(found.map((m) => [m.text, m.position])).toEqual([['本文由AI生成', 'end']]);
+    expect(findExplicitLabels('This answer was generated by AI based on your notes.').map((m) => m.position)).toEqual(['start']);
+  });
+
   it('normalises full-width, zero-width and traditional forms', () => {
-    const [m] = findExplicitLabels(`${body}\n\n本內容由ＡＩ\u200B生\u200D成`);
-    expect(m.normalised).toBe('本内容由AI生成');
-    expect(m.position).toBe('end');
-  });
-
-  it('reports an English label as lacking the Chinese generation element', () => {
-    const [m] = findExplicitLabels(`${body}\n\nAI-generated`);
-    expect(m).toMatchObject({ language: 'en', compliant: false, text: 'AI-generated', position: 'end' });
-  });
-
-  it('keeps the first of two labels in one clause only once', () => {
-    expect(findExplicitLabels('本内容由AI生成合成')).toHaveLength(1);
+    const [m] = findExplicitLabels(`${weather}\n\n本內容由ＡＩ\u200B生\u200D成`);
+    expect(m).toMatchObject({ normalised: '本内容由AI生成', position: 'end', compliant: true });
   });
 
   it('ignores a label-like phrase inside a long run without punctuation', () => {
-    const prose = `${'这是一段很长的没有任何标点的句子'.repeat(6)}本内容由AI生成`;
+    const prose = `${'这是一段很长的没有任何标点的句子'.repeat(15)}本内容由AI生成`;
     expect(findExplicitLabels(prose)).toEqual([]);
+  });
+
+  it('stays bounded on long runs of 生成 and AI without structure (timing is in bench/text-explicit.mjs)', () => {
+    expect(findExplicitLabels('AI生成'.repeat(200_000))).toEqual([]);
+    expect(findExplicitLabels('AI生成，'.repeat(100_000))).toEqual([]);
+    expect(findExplicitLabels(`${'生成'.repeat(100_000)}\n${'AI '.repeat(100_000)}`)).toEqual([]);
+    const labels = findExplicitLabels('【AI生成】'.repeat(50_000));
+    expect(labels).toHaveLength(50_000);
   });
 });

@@ -19,13 +19,14 @@ describe('plain text', () => {
         aiTrace: true,
         detail: 'explicit label "【AI生成】"',
         where: expect.stringMatching(/^end,/),
+        level: 'confirmed',
       },
     ]);
   });
 
-  it('reports an English-only label as a finding', async () => {
+  it('reports an English-only label as a wording finding', async () => {
     const read = await plainText.read(bytesSource(utf8('Answer text.\n\nAI-generated\n')));
-    expect(read.findings).toEqual([expect.objectContaining({ rule: 'explicit/english-only', severity: 'warning' })]);
+    expect(read.findings).toEqual([expect.objectContaining({ rule: 'gb45438/5.1-wording', severity: 'warning' })]);
   });
 
   it('has no metadata carrier: a metadata-only label is refused, pointing to explicit labels', async () => {
