@@ -8,3 +8,4 @@ import { wav } from './wav/index.js';
 /** Audio handlers in sniffing order. */
 export const audioHandlers: readonly FormatHandler[] = [wav, flac, ogg, mp3, m4a];
 export * from './rhythm/index.js';
+export * from './watermark/index.js';

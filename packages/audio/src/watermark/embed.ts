@@ -1,0 +1,265 @@
+/**
+ * The streaming watermark embedder. Interleaved float PCM at the source's own rate and channel
+ * count goes in, the same PCM with the mark added comes out (delayed by a fixed latency, same
+ * total length). The mark is computed on an 8 kHz mono copy: each STFT frame's 500-3500 Hz
+ * patches are scaled up or down by a small factor (a multiplicative patchwork, so the mark
+ * follows the programme's own spectrum), the difference is resynthesised, brought back to the
+ * source rate and added to every channel.
+ */
+import { payloadBits, UsageError, WATERMARK_PAYLOAD_BITS } from '@aigc-label/core';
+import { Fft } from '../rhythm/fft.js';
+import { encodeWithCrc } from './ecc.js';
+import {
+  FFT_SIZE,
+  FIRST_BIN,
+  FRAMES_PER_SLOT,
+  HOP,
+  PATCH_BINS,
+  PATCHES,
+  SLOTS_PER_BLOCK,
+  SYNC,
+  sqrtHann,
+  WATERMARK_RATE,
+  WatermarkLayout,
+} from './layout.js';
+import { StreamingResampler } from './resample.js';
+import { PatchMasking } from './shaping.js';
+
+/** Resampling filter for the 8 kHz side: pass band to 3.6 kHz, stop band from 4.3 kHz. */
+export const RESAMPLE_CUTOFF_HZ = 3600;
+export const RESAMPLE_TRANSITION_HZ = 700;
+
+export interface WatermarkEmbedOptions {
+  /** The watermark key (`--watermark-key`); default {@link DEFAULT_WATERMARK_KEY}, which is public. */
+  readonly key?: string | undefined;
+  /** The mark's amplitude relative to the programme below 4 kHz, before tonality shaping. Default {@link DEFAULT_STRENGTH}. */
+  readonly strength?: number | undefined;
+}
+
+/**
+ * The mark's amplitude relative to the frame's 0-4 kHz programme (0.05 ≈ −26 dB), before the
+ * per-patch tonality factors; the whole-band SNR is higher since the programme also has energy
+ * above 4 kHz.
+ */
+export const DEFAULT_STRENGTH = 0.05;
+/** Largest log-amplitude change of any patch (≈ ±2.2 dB). */
+const MAX_DEPTH = 0.25;
+
+/** A growable float buffer addressed by absolute sample index, dropping what is no longer needed. */
+class Window64 {
+  data = new Float64Array(8192);
+  start = 0; // absolute index of data[0]
+  length = 0;
+
+  get end(): number {
+    return this.start + this.length;
+  }
+
+  ensure(end: number): void {
+    const need = end - this.start;
+    if (need <= this.data.length) {
+      if (need > this.length) {
+        this.data.fill(0, this.length, need);
+        this.length = need;
+      }
+      return;
+    }
+    const grown = new Float64Array(Math.max(need, 2 * this.data.length));
+    grown.set(this.data.subarray(0, this.length));
+    this.data = grown;
+    this.length = need;
+  }
+
+  append(values: ArrayLike<number>): void {
+    const at = this.length;
+    this.ensure(this.end + values.length);
+    for (let i = 0; i < values.length; i++) this.data[at + i] = values[i]!;
+  }
+
+  dropBefore(index: number): void {
+    const drop = Math.min(index - this.start, this.length);
+    if (drop <= 0) return;
+    this.data.copyWithin(0, drop, this.length);
+    this.length -= drop;
+    this.start += drop;
+  }
+}
+
+export class WatermarkEmbedder {
+  private readonly signs: Float64Array; // per cell of a block: chip × data sign
+  private readonly strength: number;
+  private readonly window = sqrtHann(FFT_SIZE);
+  private readonly fft = new Fft(FFT_SIZE);
+  private readonly re = new Float64Array(FFT_SIZE);
+  private readonly im = new Float64Array(FFT_SIZE);
+  private readonly dre = new Float64Array(FFT_SIZE);
+  private readonly dim = new Float64Array(FFT_SIZE);
+  private readonly masking = new PatchMasking();
+  private readonly down: StreamingResampler | null;
+  private readonly up: StreamingResampler | null;
+  private readonly host = new Window64(); // 8 kHz mono
+  private readonly delta8 = new Window64(); // the mark at 8 kHz
+  private readonly deltaOut = new Window64(); // the mark at the source rate
+  private source = new Float32Array(0); // interleaved source frames not yet emitted
+  private sourceFrames = 0;
+  private emitted = 0; // source frames emitted
+  private received = 0; // source frames received
+  private nextFrame = 0; // next 8 kHz STFT frame to process
+  private finished = false;
+
+  constructor(
+    payload: Uint8Array,
+    readonly sampleRate: number,
+    readonly channels: number,
+    options: WatermarkEmbedOptions = {},
+  ) {
+    if (payload.length * 8 !== WATERMARK_PAYLOAD_BITS) throw new UsageError(`the watermark payload must be ${WATERMARK_PAYLOAD_BITS} bits`);
+    if (!Number.isInteger(sampleRate) || sampleRate < WATERMARK_RATE || sampleRate > 768_000) {
+      throw new UsageError(`cannot watermark audio at ${sampleRate} Hz (${WATERMARK_RATE}-768000 Hz)`);
+    }
+    if (!Number.isInteger(channels) || channels < 1 || channels > 64) throw new UsageError(`cannot watermark ${channels} channels`);
+    this.strength = options.strength ?? DEFAULT_STRENGTH;
+    if (!(this.strength > 0 && this.strength <= 1)) throw new UsageError('watermark strength must be in (0, 1]');
+    const layout = new WatermarkLayout(options.key);
+    const coded = encodeWithCrc(payloadBits(payload));
+    this.signs = new Float64Array(layout.role.length);
+    for (let cell = 0; cell < layout.role.length; cell++) {
+      const role = layout.role[cell]!;
+      this.signs[cell] = layout.chip[cell]! * (role === SYNC ? 1 : coded[role] ? 1 : -1);
+    }
+    const resampled = sampleRate !== WATERMARK_RATE;
+    this.down = resampled ? new StreamingResampler(sampleRate, WATERMARK_RATE, RESAMPLE_CUTOFF_HZ, RESAMPLE_TRANSITION_HZ) : null;
+    this.up = resampled ? new StreamingResampler(WATERMARK_RATE, sampleRate, RESAMPLE_CUTOFF_HZ, RESAMPLE_TRANSITION_HZ) : null;
+  }
+
+  /** Adds interleaved samples; returns the marked samples that are ready (possibly none). */
+  push(chunk: Float32Array): Float32Array {
+    if (this.finished) throw new UsageError('the watermark embedder has finished');
+    if (chunk.length % this.channels !== 0) throw new UsageError('a PCM chunk must hold whole frames');
+    const frames = chunk.length / this.channels;
+    this.appendSource(chunk);
+    this.received += frames;
+    const mono = new Float64Array(frames);
+    for (let i = 0; i < frames; i++) {
+      let sum = 0;
+      for (let c = 0; c < this.channels; c++) sum += chunk[i * this.channels + c]!;
+      mono[i] = sum / this.channels;
+    }
+    this.host.append(this.down ? this.down.push(mono) : mono);
+    this.processFrames(this.host.end);
+    return this.emit(this.deltaOut.end);
+  }
+
+  /** Ends the stream and returns the remaining marked samples. */
+  finish(): Float32Array {
+    if (this.finished) throw new UsageError('the watermark embedder has finished');
+    this.finished = true;
+    const length8 = this.down ? Math.ceil((this.received * WATERMARK_RATE) / this.sampleRate) : this.received;
+    if (this.down) this.host.append(this.down.finish(length8));
+    // Every frame that overlaps the programme is processed, with silence after its end.
+    this.host.ensure(Math.max(this.host.end, Math.ceil(length8 / HOP) * HOP + FFT_SIZE));
+    this.processFrames(this.host.end);
+    if (this.up) this.deltaOut.append(this.up.finish(this.received));
+    return this.emit(this.received);
+  }
+
+  /** The embedder's delay, in source frames, between a sample going in and coming out. */
+  get latencyFrames(): number {
+    return this.received - this.emitted;
+  }
+
+  private appendSource(chunk: Float32Array): void {
+    const need = (this.sourceFrames - 0) * this.channels + chunk.length;
+    if (need > this.source.length) {
+      const grown = new Float32Array(Math.max(need, 2 * this.source.length));
+      grown.set(this.source.subarray(0, this.sourceFrames * this.channels));
+      this.source = grown;
+    }
+    this.source.set(chunk, this.sourceFrames * this.channels);
+    this.sourceFrames += chunk.length / this.channels;
+  }
+
+  private processFrames(hostEnd: number): void {
+    while (this.nextFrame * HOP + FFT_SIZE <= hostEnd) {
+      this.markFrame(this.nextFrame);
+      this.nextFrame++;
+    }
+    // Samples before the next frame's start receive no more contributions.
+    const final = this.nextFrame * HOP;
+    this.host.dropBefore(final);
+    const ready = this.delta8.data.subarray(0, Math.max(0, final - this.delta8.start));
+    if (ready.length > 0) {
+      this.deltaOut.append(this.up ? this.up.push(ready) : ready);
+      this.delta8.dropBefore(final);
+    }
+  }
+
+  private markFrame(frame: number): void {
+    const { re, im, dre, dim, window } = this;
+    const at = frame * HOP;
+    const offset = at - this.host.start;
+    for (let i = 0; i < FFT_SIZE; i++) {
+      re[i] = this.host.data[offset + i]! * window[i]!;
+      im[i] = 0;
+    }
+    this.fft.transform(re, im);
+    const gains = this.masking.gains(re, im); // per patch: how much modulation the frame can hide
+    // Scale the frame's depths so that the mark sits MARK_TO_SIGNAL below the frame's whole
+    // 0-4 kHz energy (a band quiet beside strong low tones gets deeper modulation), within MAX_DEPTH.
+    let hostEnergy = 0;
+    for (let k = 1; k < FFT_SIZE / 2; k++) hostEnergy += re[k]! * re[k]! + im[k]! * im[k]!;
+    let markEnergy = 0;
+    for (let p = 0; p < PATCHES; p++) {
+      let patchEnergy = 0;
+      for (let b = 0; b < PATCH_BINS; b++) {
+        const k = FIRST_BIN + p * PATCH_BINS + b;
+        patchEnergy += re[k]! * re[k]! + im[k]! * im[k]!;
+      }
+      markEnergy += patchEnergy * gains[p]! * gains[p]!;
+    }
+    const depth = markEnergy > 0 ? Math.min(MAX_DEPTH, this.strength * Math.sqrt(hostEnergy / markEnergy)) : 0;
+    dre.fill(0);
+    dim.fill(0);
+    const slot = Math.floor(frame / FRAMES_PER_SLOT) % SLOTS_PER_BLOCK;
+    for (let p = 0; p < PATCHES; p++) {
+      const factor = Math.exp(Math.min(MAX_DEPTH, depth * gains[p]!) * this.signs[slot * PATCHES + p]!) - 1;
+      for (let b = 0; b < PATCH_BINS; b++) {
+        const k = FIRST_BIN + p * PATCH_BINS + b;
+        dre[k] = re[k]! * factor;
+        dim[k] = -im[k]! * factor; // conjugated for the inverse transform below
+        dre[FFT_SIZE - k] = dre[k]!;
+        dim[FFT_SIZE - k] = -dim[k]!;
+      }
+    }
+    // ifft(X) = conj(fft(conj(X))) / N; the result is real.
+    this.fft.transform(dre, dim);
+    this.delta8.ensure(at + FFT_SIZE);
+    const base = at - this.delta8.start;
+    for (let i = 0; i < FFT_SIZE; i++) this.delta8.data[base + i]! += (dre[i]! / FFT_SIZE) * window[i]!;
+  }
+
+  /** Emits source frames up to `until` (exclusive) with the mark added. */
+  private emit(until: number): Float32Array {
+    const count = Math.min(until, this.deltaOut.end) - this.emitted;
+    if (count <= 0) return new Float32Array(0);
+    const { channels } = this;
+    const out = this.source.slice(0, count * channels);
+    const base = this.emitted - this.deltaOut.start;
+    for (let i = 0; i < count; i++) {
+      const d = this.deltaOut.data[base + i]!;
+      for (let c = 0; c < channels; c++) {
+        const x = out[i * channels + c]!;
+        let v = x + d;
+        // Never push a sample past full scale that was within it.
+        if (v > 1 && x <= 1) v = 1;
+        else if (v < -1 && x >= -1) v = -1;
+        out[i * channels + c] = v;
+      }
+    }
+    this.source.copyWithin(0, count * channels, this.sourceFrames * channels);
+    this.sourceFrames -= count;
+    this.emitted += count;
+    this.deltaOut.dropBefore(this.emitted);
+    return out;
+  }
+}
