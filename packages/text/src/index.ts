@@ -14,3 +14,4 @@ export { markdown } from './markdown/index.js';
 export { ooxml } from './ooxml/index.js';
 export { pdf } from './pdf/index.js';
 export { plainText } from './plain/index.js';
+export * from './watermark/index.js';
