@@ -26,13 +26,20 @@ import {
   WatermarkLayout,
 } from './layout.js';
 
-/** Sub-frame offsets searched: the frame grid is found to within HOP / (2 × OFFSETS) samples. */
-const OFFSETS = 4;
-const FINE_HOP = HOP / OFFSETS;
+/** Frames are analysed every FINE_HOP samples: the slot grid is found to within FINE_HOP / 2 (1 ms). */
+const FINE_HOP = 16;
+const FINE_PER_HOP = HOP / FINE_HOP;
+/** Grid offsets searched: every FINE_HOP within a slot. */
+const OFFSETS = SLOT_SAMPLES / FINE_HOP;
 /** Alignments Viterbi-decodes at most; each passes its CRC-24 by chance with probability 2⁻²⁴. */
 export const DECODE_ATTEMPTS = 3;
 /** A cell quieter than this (about −90 dBFS) carries nothing readable. */
 const SILENT_CELL_ENERGY = 1e-6;
+/**
+ * A cell this far below the slot's loudest patch holds little but spectral leakage, whose
+ * reading depends on the exact frame grid: it is an erasure, and the embedder leaves it alone.
+ */
+export const WEAK_CELL_SHARE = 1e-5;
 /** Contrasts are normalised by their running RMS per patch (time constant ~50 slots) and clipped. */
 const RMS_SMOOTHING = 0.02;
 const CONTRAST_CLIP = 3;
@@ -179,15 +186,19 @@ export class WatermarkDetector {
     const { frame, window, power, buffer } = this;
     for (let i = 0; i < FFT_SIZE; i++) frame[i] = buffer[at + i]! * window[i]!;
     this.spectrum.compute(frame, power, FIRST_BIN, FIRST_BIN + PATCHES * PATCH_BINS - 1);
-    const o = this.fineFrame % OFFSETS;
-    const state = this.offsets[o]!;
-    const coarse = Math.floor(this.fineFrame / OFFSETS); // frame index on this offset's grid
-    const slot = Math.floor(coarse / FRAMES_PER_SLOT);
-    if (slot !== state.slot) this.closeSlot(state);
-    for (let p = 0; p < PATCHES; p++) {
-      let e = 0;
-      for (let b = 0; b < PATCH_BINS; b++) e += power[FIRST_BIN + p * PATCH_BINS + b]!;
-      state.energy[p]! += e;
+    // This frame is frame i of a slot on the grid of offset o, for each i.
+    for (let i = 0; i < FRAMES_PER_SLOT; i++) {
+      const rest = this.fineFrame - i * FINE_PER_HOP;
+      if (rest < 0) continue;
+      const o = rest % OFFSETS;
+      const slot = (rest - o) / OFFSETS;
+      const state = this.offsets[o]!;
+      if (slot !== state.slot) this.closeSlot(state);
+      for (let p = 0; p < PATCHES; p++) {
+        let e = 0;
+        for (let b = 0; b < PATCH_BINS; b++) e += power[FIRST_BIN + p * PATCH_BINS + b]!;
+        state.energy[p]! += e;
+      }
     }
   }
 
@@ -199,7 +210,10 @@ export class WatermarkDetector {
    */
   private closeSlot(state: OffsetState): void {
     const current = new Float64Array(PATCHES);
-    for (let p = 0; p < PATCHES; p++) current[p] = state.energy[p]! > SILENT_CELL_ENERGY ? Math.log(state.energy[p]!) : Number.NaN;
+    let loudest = 0;
+    for (let p = 0; p < PATCHES; p++) loudest = Math.max(loudest, state.energy[p]!);
+    const floor = Math.max(SILENT_CELL_ENERGY, WEAK_CELL_SHARE * loudest);
+    for (let p = 0; p < PATCHES; p++) current[p] = state.energy[p]! > floor ? Math.log(state.energy[p]!) : Number.NaN;
     const { older, previous } = state;
     if (older && previous) {
       const base = ((state.slot - 1) % SLOTS_PER_BLOCK) * PATCHES;

@@ -9,13 +9,13 @@
 import { payloadBits, UsageError, WATERMARK_PAYLOAD_BITS } from '@aigc-label/core';
 import { Fft } from '../rhythm/fft.js';
 import { encodeWithCrc } from './ecc.js';
+import { BlockPlanner, PLAN_SAMPLES, synthesiseDelta } from './informed.js';
 import {
   FFT_SIZE,
-  FIRST_BIN,
   FRAMES_PER_SLOT,
   HOP,
-  PATCH_BINS,
   PATCHES,
+  SLOT_SAMPLES,
   SLOTS_PER_BLOCK,
   SYNC,
   sqrtHann,
@@ -23,17 +23,22 @@ import {
   WatermarkLayout,
 } from './layout.js';
 import { StreamingResampler } from './resample.js';
-import { PatchMasking } from './shaping.js';
 
 /** Resampling filter for the 8 kHz side: pass band to 3.6 kHz, stop band from 4.3 kHz. */
-export const RESAMPLE_CUTOFF_HZ = 3600;
-export const RESAMPLE_TRANSITION_HZ = 700;
+export const RESAMPLE_CUTOFF_HZ = 3500;
+export const RESAMPLE_TRANSITION_HZ = 1000;
 
 export interface WatermarkEmbedOptions {
   /** The watermark key (`--watermark-key`); default {@link DEFAULT_WATERMARK_KEY}, which is public. */
   readonly key?: string | undefined;
   /** The mark's amplitude relative to the programme below 4 kHz, before tonality shaping. Default {@link DEFAULT_STRENGTH}. */
   readonly strength?: number | undefined;
+  /**
+   * No 32 ms slot's mark comes closer than this to the slot's programme below 4 kHz, in dB
+   * (so the segmental SNR stays above it). Default {@link DEFAULT_MIN_SEGMENT_SNR_DB}; lower
+   * buys robustness to low-rate codecs with audibility.
+   */
+  readonly minSegmentSnrDb?: number | undefined;
 }
 
 /**
@@ -42,8 +47,7 @@ export interface WatermarkEmbedOptions {
  * above 4 kHz.
  */
 export const DEFAULT_STRENGTH = 0.05;
-/** Largest log-amplitude change of any patch (≈ ±2.2 dB). */
-const MAX_DEPTH = 0.25;
+export const DEFAULT_MIN_SEGMENT_SNR_DB = 25;
 
 /** A growable float buffer addressed by absolute sample index, dropping what is no longer needed. */
 class Window64 {
@@ -86,18 +90,17 @@ class Window64 {
 }
 
 export class WatermarkEmbedder {
-  private readonly signs: Float64Array; // per cell of a block: chip × data sign
-  private readonly strength: number;
+  private readonly planner: BlockPlanner;
+  private readonly plans = new Map<number, Float64Array>(); // per block: log-amplitude change per cell
   private readonly window = sqrtHann(FFT_SIZE);
   private readonly fft = new Fft(FFT_SIZE);
   private readonly re = new Float64Array(FFT_SIZE);
   private readonly im = new Float64Array(FFT_SIZE);
   private readonly dre = new Float64Array(FFT_SIZE);
   private readonly dim = new Float64Array(FFT_SIZE);
-  private readonly masking = new PatchMasking();
   private readonly down: StreamingResampler | null;
   private readonly up: StreamingResampler | null;
-  private readonly host = new Window64(); // 8 kHz mono
+  private readonly host = new Window64(); // 8 kHz mono, from one slot before time 0
   private readonly delta8 = new Window64(); // the mark at 8 kHz
   private readonly deltaOut = new Window64(); // the mark at the source rate
   private source = new Float32Array(0); // interleaved source frames not yet emitted
@@ -105,6 +108,7 @@ export class WatermarkEmbedder {
   private emitted = 0; // source frames emitted
   private received = 0; // source frames received
   private nextFrame = 0; // next 8 kHz STFT frame to process
+  private nextBlock = 0; // next block to plan
   private finished = false;
 
   constructor(
@@ -118,18 +122,24 @@ export class WatermarkEmbedder {
       throw new UsageError(`cannot watermark audio at ${sampleRate} Hz (${WATERMARK_RATE}-768000 Hz)`);
     }
     if (!Number.isInteger(channels) || channels < 1 || channels > 64) throw new UsageError(`cannot watermark ${channels} channels`);
-    this.strength = options.strength ?? DEFAULT_STRENGTH;
-    if (!(this.strength > 0 && this.strength <= 1)) throw new UsageError('watermark strength must be in (0, 1]');
+    const strength = options.strength ?? DEFAULT_STRENGTH;
+    if (!(strength > 0 && strength <= 1)) throw new UsageError('watermark strength must be in (0, 1]');
     const layout = new WatermarkLayout(options.key);
     const coded = encodeWithCrc(payloadBits(payload));
-    this.signs = new Float64Array(layout.role.length);
+    const signs = new Float64Array(layout.role.length);
     for (let cell = 0; cell < layout.role.length; cell++) {
       const role = layout.role[cell]!;
-      this.signs[cell] = layout.chip[cell]! * (role === SYNC ? 1 : coded[role] ? 1 : -1);
+      signs[cell] = layout.chip[cell]! * (role === SYNC ? 1 : coded[role] ? 1 : -1);
     }
+    const minSnr = options.minSegmentSnrDb ?? DEFAULT_MIN_SEGMENT_SNR_DB;
+    if (!(minSnr >= 0 && minSnr <= 60)) throw new UsageError('minimum segment SNR must be 0-60 dB');
+    this.planner = new BlockPlanner(strength, minSnr, layout, signs);
     const resampled = sampleRate !== WATERMARK_RATE;
     this.down = resampled ? new StreamingResampler(sampleRate, WATERMARK_RATE, RESAMPLE_CUTOFF_HZ, RESAMPLE_TRANSITION_HZ) : null;
     this.up = resampled ? new StreamingResampler(WATERMARK_RATE, sampleRate, RESAMPLE_CUTOFF_HZ, RESAMPLE_TRANSITION_HZ) : null;
+    // The first block's plan reads one slot before time 0: silence.
+    this.host.start = -SLOT_SAMPLES;
+    this.host.ensure(0);
   }
 
   /** Adds interleaved samples; returns the marked samples that are ready (possibly none). */
@@ -146,7 +156,7 @@ export class WatermarkEmbedder {
       mono[i] = sum / this.channels;
     }
     this.host.append(this.down ? this.down.push(mono) : mono);
-    this.processFrames(this.host.end);
+    this.process();
     return this.emit(this.deltaOut.end);
   }
 
@@ -157,19 +167,21 @@ export class WatermarkEmbedder {
     const length8 = this.down ? Math.ceil((this.received * WATERMARK_RATE) / this.sampleRate) : this.received;
     if (this.down) this.host.append(this.down.finish(length8));
     // Every frame that overlaps the programme is processed, with silence after its end.
-    this.host.ensure(Math.max(this.host.end, Math.ceil(length8 / HOP) * HOP + FFT_SIZE));
-    this.processFrames(this.host.end);
+    const lastFrame = Math.max(0, Math.ceil(length8 / HOP) - 1);
+    const lastBlock = Math.floor(Math.floor(lastFrame / FRAMES_PER_SLOT) / SLOTS_PER_BLOCK);
+    this.host.ensure(Math.max(this.host.end, (lastFrame + 1) * HOP + FFT_SIZE, this.planStart(lastBlock) + PLAN_SAMPLES));
+    this.process(lastFrame + 1);
     if (this.up) this.deltaOut.append(this.up.finish(this.received));
     return this.emit(this.received);
   }
 
-  /** The embedder's delay, in source frames, between a sample going in and coming out. */
+  /** The embedder's delay, in source frames, between a sample going in and coming out (about one block). */
   get latencyFrames(): number {
     return this.received - this.emitted;
   }
 
   private appendSource(chunk: Float32Array): void {
-    const need = (this.sourceFrames - 0) * this.channels + chunk.length;
+    const need = this.sourceFrames * this.channels + chunk.length;
     if (need > this.source.length) {
       const grown = new Float32Array(Math.max(need, 2 * this.source.length));
       grown.set(this.source.subarray(0, this.sourceFrames * this.channels));
@@ -179,14 +191,33 @@ export class WatermarkEmbedder {
     this.sourceFrames += chunk.length / this.channels;
   }
 
-  private processFrames(hostEnd: number): void {
-    while (this.nextFrame * HOP + FFT_SIZE <= hostEnd) {
-      this.markFrame(this.nextFrame);
+  /** First 8 kHz sample a block's plan reads. */
+  private planStart(block: number): number {
+    return (block * SLOTS_PER_BLOCK - 1) * SLOT_SAMPLES;
+  }
+
+  /** Plans the blocks and marks the frames the host now allows (at most `frameLimit` frames in all). */
+  private process(frameLimit = Number.POSITIVE_INFINITY): void {
+    while (
+      this.planStart(this.nextBlock) + PLAN_SAMPLES <= this.host.end &&
+      this.nextBlock * SLOTS_PER_BLOCK * FRAMES_PER_SLOT < frameLimit
+    ) {
+      const from = this.planStart(this.nextBlock) - this.host.start;
+      const plan = this.planner.plan(this.host.data.subarray(from, from + PLAN_SAMPLES), this.plans.get(this.nextBlock - 1) ?? null);
+      this.plans.set(this.nextBlock, plan);
+      this.plans.delete(this.nextBlock - 2);
+      this.nextBlock++;
+    }
+    while (this.nextFrame < frameLimit && this.nextFrame * HOP + FFT_SIZE <= this.host.end) {
+      const slot = Math.floor(this.nextFrame / FRAMES_PER_SLOT);
+      const plan = this.plans.get(Math.floor(slot / SLOTS_PER_BLOCK));
+      if (!plan) break;
+      this.markFrame(this.nextFrame, plan, (slot % SLOTS_PER_BLOCK) * PATCHES);
       this.nextFrame++;
     }
     // Samples before the next frame's start receive no more contributions.
     const final = this.nextFrame * HOP;
-    this.host.dropBefore(final);
+    this.host.dropBefore(Math.min(final, this.planStart(this.nextBlock)));
     const ready = this.delta8.data.subarray(0, Math.max(0, final - this.delta8.start));
     if (ready.length > 0) {
       this.deltaOut.append(this.up ? this.up.push(ready) : ready);
@@ -194,7 +225,7 @@ export class WatermarkEmbedder {
     }
   }
 
-  private markFrame(frame: number): void {
+  private markFrame(frame: number, plan: Float64Array, cellBase: number): void {
     const { re, im, dre, dim, window } = this;
     const at = frame * HOP;
     const offset = at - this.host.start;
@@ -203,39 +234,10 @@ export class WatermarkEmbedder {
       im[i] = 0;
     }
     this.fft.transform(re, im);
-    const gains = this.masking.gains(re, im); // per patch: how much modulation the frame can hide
-    // Scale the frame's depths so that the mark sits MARK_TO_SIGNAL below the frame's whole
-    // 0-4 kHz energy (a band quiet beside strong low tones gets deeper modulation), within MAX_DEPTH.
-    let hostEnergy = 0;
-    for (let k = 1; k < FFT_SIZE / 2; k++) hostEnergy += re[k]! * re[k]! + im[k]! * im[k]!;
-    let markEnergy = 0;
-    for (let p = 0; p < PATCHES; p++) {
-      let patchEnergy = 0;
-      for (let b = 0; b < PATCH_BINS; b++) {
-        const k = FIRST_BIN + p * PATCH_BINS + b;
-        patchEnergy += re[k]! * re[k]! + im[k]! * im[k]!;
-      }
-      markEnergy += patchEnergy * gains[p]! * gains[p]!;
-    }
-    const depth = markEnergy > 0 ? Math.min(MAX_DEPTH, this.strength * Math.sqrt(hostEnergy / markEnergy)) : 0;
-    dre.fill(0);
-    dim.fill(0);
-    const slot = Math.floor(frame / FRAMES_PER_SLOT) % SLOTS_PER_BLOCK;
-    for (let p = 0; p < PATCHES; p++) {
-      const factor = Math.exp(Math.min(MAX_DEPTH, depth * gains[p]!) * this.signs[slot * PATCHES + p]!) - 1;
-      for (let b = 0; b < PATCH_BINS; b++) {
-        const k = FIRST_BIN + p * PATCH_BINS + b;
-        dre[k] = re[k]! * factor;
-        dim[k] = -im[k]! * factor; // conjugated for the inverse transform below
-        dre[FFT_SIZE - k] = dre[k]!;
-        dim[FFT_SIZE - k] = -dim[k]!;
-      }
-    }
-    // ifft(X) = conj(fft(conj(X))) / N; the result is real.
-    this.fft.transform(dre, dim);
     this.delta8.ensure(at + FFT_SIZE);
+    if (!synthesiseDelta(re, im, plan, cellBase, dre, dim, this.fft)) return;
     const base = at - this.delta8.start;
-    for (let i = 0; i < FFT_SIZE; i++) this.delta8.data[base + i]! += (dre[i]! / FFT_SIZE) * window[i]!;
+    for (let i = 0; i < FFT_SIZE; i++) this.delta8.data[base + i]! += dre[i]! * window[i]!;
   }
 
   /** Emits source frames up to `until` (exclusive) with the mark added. */
