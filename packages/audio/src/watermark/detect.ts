@@ -133,14 +133,25 @@ export class WatermarkDetector {
     const { layout } = this;
     // Sync correlation at every (offset, block phase).
     const candidates: { offset: number; phase: number; z: number }[] = [];
+    const syncCount = layout.syncCells.length;
+    const syncSlot = new Int32Array(syncCount);
+    const syncPatch = new Int32Array(syncCount);
+    const syncChip = new Float64Array(syncCount);
+    layout.syncCells.forEach((cell, i) => {
+      syncSlot[i] = Math.floor(cell / PATCHES);
+      syncPatch[i] = cell % PATCHES;
+      syncChip[i] = layout.chip[cell]!;
+    });
     for (let o = 0; o < OFFSETS; o++) {
       const folded = this.offsets[o]!.folded;
       for (let phase = 0; phase < SLOTS_PER_BLOCK; phase++) {
         let score = 0;
         let energy = 0;
-        for (const cell of layout.syncCells) {
-          const value = folded[this.foldedIndex(cell, phase)]!;
-          score += layout.chip[cell]! * value;
+        for (let i = 0; i < syncCount; i++) {
+          let slot = syncSlot[i]! + phase;
+          if (slot >= SLOTS_PER_BLOCK) slot -= SLOTS_PER_BLOCK;
+          const value = folded[slot * PATCHES + syncPatch[i]!]!;
+          score += syncChip[i]! * value;
           energy += value * value;
         }
         candidates.push({ offset: o, phase, z: energy > 0 ? score / Math.sqrt(energy) : 0 });

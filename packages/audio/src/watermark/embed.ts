@@ -103,8 +103,8 @@ export class WatermarkEmbedder {
   private readonly host = new Window64(); // 8 kHz mono, from one slot before time 0
   private readonly delta8 = new Window64(); // the mark at 8 kHz
   private readonly deltaOut = new Window64(); // the mark at the source rate
-  private source = new Float32Array(0); // interleaved source frames not yet emitted
-  private sourceFrames = 0;
+  private readonly pending: Float32Array[] = []; // source chunks not yet (wholly) emitted
+  private pendingOffset = 0; // samples of pending[0] already emitted
   private emitted = 0; // source frames emitted
   private received = 0; // source frames received
   private nextFrame = 0; // next 8 kHz STFT frame to process
@@ -181,14 +181,8 @@ export class WatermarkEmbedder {
   }
 
   private appendSource(chunk: Float32Array): void {
-    const need = this.sourceFrames * this.channels + chunk.length;
-    if (need > this.source.length) {
-      const grown = new Float32Array(Math.max(need, 2 * this.source.length));
-      grown.set(this.source.subarray(0, this.sourceFrames * this.channels));
-      this.source = grown;
-    }
-    this.source.set(chunk, this.sourceFrames * this.channels);
-    this.sourceFrames += chunk.length / this.channels;
+    // Copied: the caller may reuse its buffer once push returns.
+    if (chunk.length > 0) this.pending.push(chunk.slice());
   }
 
   /** First 8 kHz sample a block's plan reads. */
@@ -245,7 +239,18 @@ export class WatermarkEmbedder {
     const count = Math.min(until, this.deltaOut.end) - this.emitted;
     if (count <= 0) return new Float32Array(0);
     const { channels } = this;
-    const out = this.source.slice(0, count * channels);
+    const out = new Float32Array(count * channels);
+    for (let filled = 0; filled < out.length; ) {
+      const head = this.pending[0]!;
+      const take = Math.min(head.length - this.pendingOffset, out.length - filled);
+      out.set(head.subarray(this.pendingOffset, this.pendingOffset + take), filled);
+      filled += take;
+      this.pendingOffset += take;
+      if (this.pendingOffset === head.length) {
+        this.pending.shift();
+        this.pendingOffset = 0;
+      }
+    }
     const base = this.emitted - this.deltaOut.start;
     for (let i = 0; i < count; i++) {
       const d = this.deltaOut.data[base + i]!;
@@ -258,8 +263,6 @@ export class WatermarkEmbedder {
         out[i * channels + c] = v;
       }
     }
-    this.source.copyWithin(0, count * channels, this.sourceFrames * channels);
-    this.sourceFrames -= count;
     this.emitted += count;
     this.deltaOut.dropBefore(this.emitted);
     return out;
