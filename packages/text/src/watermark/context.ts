@@ -27,7 +27,7 @@ export class InsertionContext {
   private previousEligible = false; // the previous character is clause punctuation in open text
   private line = ''; // the current line so far (bounded)
   private lineIndex = 0;
-  private token = ''; // the current whitespace-delimited token (bounded)
+  private tokenLength = 0; // characters of the current whitespace-delimited token
   private linkish = false;
   // Markdown
   private frontMatter = false;
@@ -62,11 +62,12 @@ export class InsertionContext {
     if (this.flavour === 'markdown') this.markdown(ch);
     if (this.flavour !== 'plain') this.markup(ch);
     if (isWhitespace(ch)) {
-      this.token = '';
+      this.tokenLength = 0;
       this.linkish = false;
     } else {
-      this.token = (this.token + ch).slice(-16);
-      if (ch === '@' || this.token.endsWith('://') || this.token.toLowerCase() === 'www.') this.linkish = true;
+      this.tokenLength++;
+      if (ch === '@' || (ch === '/' && this.previous === '/' && this.beforePrevious === ':')) this.linkish = true;
+      if (ch === '.' && this.tokenLength === 4 && this.line.slice(-3).toLowerCase() === 'www') this.linkish = true;
     }
     this.previousEligible =
       ASCII_CLAUSE_PUNCTUATION.has(ch) && this.open() && !this.listMarker(ch) && !(ch === ':' && this.previous === '-');

@@ -26,6 +26,8 @@ export class TextWatermarker {
   private readonly clusters: string[];
   private readonly context: InsertionContext;
   private readonly spacing: number;
+  /** Where punctuation is scarce, a space takes a cluster after this many characters. */
+  private readonly fallbackSpacing: number;
   private next = 0; // fragment of the next cluster
   private sinceLast: number; // visible characters since the last cluster
   private pendingHigh = ''; // a high surrogate waiting for its pair across chunks
@@ -35,6 +37,7 @@ export class TextWatermarker {
     this.spacing = options.spacing ?? DEFAULT_SPACING;
     if (!Number.isInteger(this.spacing) || this.spacing < 1 || this.spacing > 10_000)
       throw new UsageError('watermark spacing must be 1-10000 characters');
+    this.fallbackSpacing = Math.ceil(1.5 * this.spacing);
     this.clusters = encodeClusters(payload, new TextMarkKey(options.key));
     this.context = new InsertionContext(options.flavour ?? 'plain');
     this.sinceLast = this.spacing; // the first suitable place gets a cluster
@@ -49,22 +52,29 @@ export class TextWatermarker {
       this.pendingHigh = text.slice(-1);
       text = text.slice(0, -1);
     }
+    // Unmarked stretches are copied as slices; only the clusters are inserted.
     let out = '';
-    for (const ch of text) {
-      const codePoint = ch.codePointAt(0)!;
-      if (isMarkSelector(codePoint)) {
-        out += ch; // an existing mark is kept as it is, never removed
-        continue;
+    let copied = 0;
+    for (let i = 0; i < text.length; ) {
+      const codePoint = text.codePointAt(i)!;
+      const ch = codePoint > 0xffff ? text.slice(i, i + 2) : text[i]!;
+      if (!isMarkSelector(codePoint)) {
+        // an existing mark is kept as it is, never removed
+        const point = this.context.pointBefore(ch);
+        if (point === 'punctuation' ? this.sinceLast >= this.spacing : point === 'space' && this.sinceLast >= this.fallbackSpacing) {
+          out += text.slice(copied, i) + this.cluster();
+          copied = i;
+        }
+        this.context.advance(ch);
+        this.sinceLast++;
+        if (this.sinceLast >= this.spacing && this.context.pointAfter(ch)) {
+          out += text.slice(copied, i + ch.length) + this.cluster();
+          copied = i + ch.length;
+        }
       }
-      const point = this.context.pointBefore(ch);
-      if (point === 'punctuation' ? this.sinceLast >= this.spacing : point === 'space' && this.sinceLast >= 2 * this.spacing)
-        out += this.cluster();
-      out += ch;
-      this.context.advance(ch);
-      this.sinceLast++;
-      if (this.sinceLast >= this.spacing && this.context.pointAfter(ch)) out += this.cluster();
+      i += ch.length;
     }
-    return out;
+    return out + text.slice(copied);
   }
 
   /** Ends the stream (returns a held-back lone surrogate, if any). */

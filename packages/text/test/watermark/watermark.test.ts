@@ -62,7 +62,9 @@ describe('text watermark', () => {
   it('finds nothing in unmarked text, or under another key', () => {
     expect(detectTextWatermark(english + chinese).findings).toEqual([]);
     expect(detectTextWatermark(watermarkText(english, payload, { key: 'private key' })).findings).toEqual([]);
-    expect(detectTextWatermark(watermarkText(english, payload, { key: 'private key' }), { key: 'private key' }).findings[0]?.payloadHex).toBe(hex);
+    expect(
+      detectTextWatermark(watermarkText(english, payload, { key: 'private key' }), { key: 'private key' }).findings[0]?.payloadHex,
+    ).toBe(hex);
   });
 
   it('inserts only default-ignorable code points, which browsers skip in find-in-page', () => {
@@ -141,7 +143,15 @@ describe('text watermark placement in Markdown and HTML', () => {
     const lines = markdown.split('\n');
     const untouched = (line: string) => markedLines[lines.indexOf(line)] === line;
     for (const line of lines.slice(0, 4)) expect(untouched(line), line).toBe(true); // front matter
-    for (const line of lines.filter((l) => l.startsWith('```') || l.startsWith('const') || l.startsWith('call') || l.startsWith('    ') || l.startsWith('[ref]') || l.startsWith('| :')))
+    for (const line of lines.filter(
+      (l) =>
+        l.startsWith('```') ||
+        l.startsWith('const') ||
+        l.startsWith('call') ||
+        l.startsWith('    ') ||
+        l.startsWith('[ref]') ||
+        l.startsWith('| :'),
+    ))
       expect(untouched(line), line).toBe(true);
     const inline = markedLines.find((l) => l.startsWith('Inline'))!;
     expect(inline).toContain('`code, with. punctuation; inside: it`');
