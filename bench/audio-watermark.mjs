@@ -97,7 +97,7 @@ const ATTACKS = [
     ext: 'wav',
     input: (clip, rng) => ['-ss', (rng() * (clip.seconds - 10)).toFixed(5), '-t', '10'],
   },
-  { name: 'time shift (samples cut)', ext: 'wav', args: (clip, rng) => ['-af', `atrim=start_sample=${1 + Math.floor(rng() * 20_000)}`] },
+  { name: 'time shift (samples cut)', ext: 'wav', args: (_clip, rng) => ['-af', `atrim=start_sample=${1 + Math.floor(rng() * 20_000)}`] },
 ];
 
 async function pool(items, width, task) {

@@ -22,7 +22,7 @@ const english =
 const chinese =
   '人工智能正在改变我们的生活方式。从智能手机到自动驾驶汽车，人工智能技术已经渗透到社会的各个角落。专家认为，未来十年内，' +
   '人工智能将在医疗、教育和金融等领域发挥更大的作用，但同时也带来了隐私和就业方面的挑战。政府正在制定相关法规，以确保技术的健康发展。\n\n';
-const sparse = 'a long list of words with hardly any punctuation at all just words and spaces going on and on '.repeat(3) + '\n';
+const sparse = `${'a long list of words with hardly any punctuation at all just words and spaces going on and on '.repeat(3)}\n`;
 const markdown = `# Report\n\n${english}- item one, with detail. More here.\n- item two\n\n\`\`\`\ncode, here. too\n\`\`\`\n\n${chinese}`;
 
 const corpus = {

@@ -47,7 +47,7 @@ export interface WatermarkEmbedOptions {
  * above 4 kHz.
  */
 export const DEFAULT_STRENGTH = 0.05;
-export const DEFAULT_MIN_SEGMENT_SNR_DB = 25;
+export const DEFAULT_MIN_SEGMENT_SNR_DB = 20;
 
 /** A growable float buffer addressed by absolute sample index, dropping what is no longer needed. */
 class Window64 {

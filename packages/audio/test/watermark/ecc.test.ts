@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { CRC_BITS, codedLength, convolutionalEncode, crc24Bits, decodeWithCrc, encodeWithCrc, viterbiDecode } from '../../src/watermark/ecc.js';
+import {
+  CRC_BITS,
+  codedLength,
+  convolutionalEncode,
+  crc24Bits,
+  decodeWithCrc,
+  encodeWithCrc,
+  viterbiDecode,
+} from '../../src/watermark/ecc.js';
 
 const bitsOf = (bytes: Uint8Array) => Uint8Array.from({ length: bytes.length * 8 }, (_, i) => (bytes[i >> 3]! >> (7 - (i & 7))) & 1);
 const toSoft = (coded: Uint8Array) => Float64Array.from(coded, (b) => (b ? 1 : -1));

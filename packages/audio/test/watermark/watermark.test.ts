@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { watermarkPayload } from '@aigc-label/core';
 import { describe, expect, it } from 'vitest';
 import { musicLike, noiseLike, random, writeWav } from '../../scripts/test-signals.mjs';
-import { toStereo, tonalLike } from '../../scripts/watermark-signals.mjs';
+import { tonalLike, toStereo } from '../../scripts/watermark-signals.mjs';
 import { ffmpegPath } from '../../src/pcm/ffmpeg.js';
 import { detectWatermark, WatermarkDetector } from '../../src/watermark/detect.js';
 import { WatermarkEmbedder } from '../../src/watermark/embed.js';
@@ -17,7 +17,8 @@ const hex = Array.from(payload, (b) => b.toString(16).padStart(2, '0')).join('')
 function embed(samples: Float32Array, rate: number, channels: number, chunk: number, key?: string): Float32Array {
   const embedder = new WatermarkEmbedder(payload, rate, channels, { key });
   const parts: Float32Array[] = [];
-  for (let i = 0; i < samples.length; i += chunk * channels) parts.push(embedder.push(samples.subarray(i, Math.min(samples.length, i + chunk * channels))));
+  for (let i = 0; i < samples.length; i += chunk * channels)
+    parts.push(embedder.push(samples.subarray(i, Math.min(samples.length, i + chunk * channels))));
   parts.push(embedder.finish());
   const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
@@ -93,7 +94,22 @@ describe('audio watermark through the npm ffmpeg', () => {
     const wav = path('noise.wav');
     writeWav(wav, marked, rate, 2);
     const opus = path('excerpt.opus');
-    execFileSync(ffmpegPath(), ['-y', '-loglevel', 'error', '-ss', '4.56789', '-t', '10', '-i', wav, '-c:a', 'libopus', '-b:a', '32k', opus]);
+    execFileSync(ffmpegPath(), [
+      '-y',
+      '-loglevel',
+      'error',
+      '-ss',
+      '4.56789',
+      '-t',
+      '10',
+      '-i',
+      wav,
+      '-c:a',
+      'libopus',
+      '-b:a',
+      '32k',
+      opus,
+    ]);
     return detectWatermark({ path: opus }).then((found) => expect(found.payloadHex).toBe(hex));
   });
 
