@@ -192,22 +192,30 @@ export class WatermarkEmbedder {
 
   /** Plans the blocks and marks the frames the host now allows (at most `frameLimit` frames in all). */
   private process(frameLimit = Number.POSITIVE_INFINITY): void {
-    while (
-      this.planStart(this.nextBlock) + PLAN_SAMPLES <= this.host.end &&
-      this.nextBlock * SLOTS_PER_BLOCK * FRAMES_PER_SLOT < frameLimit
-    ) {
-      const from = this.planStart(this.nextBlock) - this.host.start;
-      const plan = this.planner.plan(this.host.data.subarray(from, from + PLAN_SAMPLES), this.plans.get(this.nextBlock - 1) ?? null);
-      this.plans.set(this.nextBlock, plan);
-      this.plans.delete(this.nextBlock - 2);
-      this.nextBlock++;
-    }
-    while (this.nextFrame < frameLimit && this.nextFrame * HOP + FFT_SIZE <= this.host.end) {
-      const slot = Math.floor(this.nextFrame / FRAMES_PER_SLOT);
-      const plan = this.plans.get(Math.floor(slot / SLOTS_PER_BLOCK));
-      if (!plan) break;
-      this.markFrame(this.nextFrame, plan, (slot % SLOTS_PER_BLOCK) * PATCHES);
-      this.nextFrame++;
+    // Plans run at most one block ahead of the frames, so a plan is never dropped before use.
+    for (let progress = true; progress; ) {
+      progress = false;
+      const frameBlock = Math.floor(Math.floor(this.nextFrame / FRAMES_PER_SLOT) / SLOTS_PER_BLOCK);
+      if (
+        this.nextBlock <= frameBlock + 1 &&
+        this.planStart(this.nextBlock) + PLAN_SAMPLES <= this.host.end &&
+        this.nextBlock * SLOTS_PER_BLOCK * FRAMES_PER_SLOT < frameLimit
+      ) {
+        const from = this.planStart(this.nextBlock) - this.host.start;
+        const plan = this.planner.plan(this.host.data.subarray(from, from + PLAN_SAMPLES), this.plans.get(this.nextBlock - 1) ?? null);
+        this.plans.set(this.nextBlock, plan);
+        this.plans.delete(this.nextBlock - 2);
+        this.nextBlock++;
+        progress = true;
+      }
+      while (this.nextFrame < frameLimit && this.nextFrame * HOP + FFT_SIZE <= this.host.end) {
+        const slot = Math.floor(this.nextFrame / FRAMES_PER_SLOT);
+        const plan = this.plans.get(Math.floor(slot / SLOTS_PER_BLOCK));
+        if (!plan) break;
+        this.markFrame(this.nextFrame, plan, (slot % SLOTS_PER_BLOCK) * PATCHES);
+        this.nextFrame++;
+        progress = true;
+      }
     }
     // Samples before the next frame's start receive no more contributions.
     const final = this.nextFrame * HOP;
