@@ -4,7 +4,7 @@
  * between clause punctuation and the whitespace after it (`end.|␠`), right after CJK
  * punctuation (`。|`), or, when punctuation is scarce, between a space and a letter (`␠|word`).
  * Never inside a URL or e-mail address, and per flavour never in Markdown front matter, code
- * spans and blocks, link destinations, HTML tags, comments or list markers, nor in HTML tags,
+ * spans and blocks, headings, link destinations, HTML tags, comments or list markers, nor in HTML tags,
  * attribute values, comments or script, style, pre, code, textarea and title elements.
  */
 
@@ -89,7 +89,8 @@ export class InsertionContext {
     if (this.flavour === 'html') return true;
     if (this.frontMatter || this.fence || this.codeSpan || this.backticks || this.linkDestination) return false;
     const start = this.line.trimStart();
-    if (this.lineIsIndent() || start.startsWith('[')) return false; // indented code, link reference definitions
+    // indented code, link reference definitions, and headings (renderers derive anchor ids from their text)
+    if (this.lineIsIndent() || start.startsWith('[') || start.startsWith('#')) return false;
     return true;
   }
 
