@@ -12,3 +12,4 @@ import { wav } from './wav/index.js';
 export const audioHandlers: readonly FormatHandler[] = [wav, ogg, mp3, flac, m4a];
 export * from './rhythm/index.js';
 export * from './rules.js';
+export * from './watermark/index.js';

@@ -15,3 +15,4 @@ export { ooxml } from './ooxml/index.js';
 export { pdf } from './pdf/index.js';
 export { plainText } from './plain/index.js';
 export * from './rules.js';
+export * from './watermark/index.js';

@@ -1,0 +1,260 @@
+/**
+ * The streaming watermark detector. It is fed the same mono 8 kHz PCM as the rhythm and voice
+ * detectors (one decode serves all three), measures the energy of every patch in STFT frames at
+ * four sub-frame offsets, turns each cell into a normalised log-energy contrast against its
+ * neighbours in time, and folds the contrasts modulo the block length, so memory is constant
+ * and a long programme adds up coherently. At the end, the sync pattern is correlated with the
+ * folded cells at every block phase and offset (any time shift), and the best alignments are
+ * Viterbi-decoded and checked against their CRC-24.
+ */
+import { bitsToBytes, WATERMARK_PAYLOAD_BITS } from '@aigc-label/core';
+import { type AudioInput, decodePcm } from '../pcm/ffmpeg.js';
+import { RealPowerSpectrum } from '../rhythm/fft.js';
+import { CRC_BITS, decodeWithCrc } from './ecc.js';
+import {
+  CODED_BITS,
+  FFT_SIZE,
+  FIRST_BIN,
+  FRAMES_PER_SLOT,
+  HOP,
+  PATCH_BINS,
+  PATCHES,
+  SLOT_SAMPLES,
+  SLOTS_PER_BLOCK,
+  sqrtHann,
+  WATERMARK_RATE,
+  WatermarkLayout,
+} from './layout.js';
+
+/** Frames are analysed every FINE_HOP samples: the slot grid is found to within FINE_HOP / 2 (1 ms). */
+const FINE_HOP = 16;
+const FINE_PER_HOP = HOP / FINE_HOP;
+/** Grid offsets searched: every FINE_HOP within a slot. */
+const OFFSETS = SLOT_SAMPLES / FINE_HOP;
+/** Alignments Viterbi-decodes at most; each passes its CRC-24 by chance with probability 2⁻²⁴. */
+export const DECODE_ATTEMPTS = 3;
+/** A cell quieter than this (about −90 dBFS) carries nothing readable. */
+const SILENT_CELL_ENERGY = 1e-6;
+/**
+ * A cell this far below the slot's loudest patch holds little but spectral leakage, whose
+ * reading depends on the exact frame grid: it is an erasure, and the embedder leaves it alone.
+ */
+export const WEAK_CELL_SHARE = 1e-5;
+/** Contrasts are normalised by their running RMS per patch (time constant ~50 slots) and clipped. */
+const RMS_SMOOTHING = 0.02;
+const CONTRAST_CLIP = 3;
+
+export interface WatermarkDetectOptions {
+  /** The key the mark was embedded with; default the public key. */
+  readonly key?: string | undefined;
+}
+
+export interface WatermarkDetection {
+  /** Whether a mark was read whose CRC-24 matched. */
+  readonly found: boolean;
+  /** The 64-bit payload (only when found). */
+  readonly payload?: Uint8Array | undefined;
+  /** The payload as 16 hex digits (only when found). */
+  readonly payloadHex?: string | undefined;
+  /** Best Viterbi output whether or not its CRC matched (for measuring bit accuracy). */
+  readonly bestGuess: Uint8Array;
+  /** Correlation with the sync pattern at the best alignment, in standard deviations. */
+  readonly syncZ: number;
+  /** Correlation of the cells with the decoded codeword, in standard deviations. */
+  readonly codewordZ: number;
+  /**
+   * Upper bound on the chance that unmarked audio gives a detection like this one: the number
+   * of alignments decoded times 2⁻²⁴ (the CRC check).
+   */
+  readonly falsePositiveBound: number;
+  /** Where a block starts, in seconds from the start of the input (modulo the block length). */
+  readonly blockOffsetSeconds: number;
+  /** Length of the audio read, seconds. */
+  readonly durationSeconds: number;
+}
+
+interface OffsetState {
+  /** Cell log energies of the last two slots (older first), or null before they exist. */
+  older: Float64Array | null;
+  previous: Float64Array | null;
+  slot: number; // index of the slot being accumulated
+  readonly energy: Float64Array; // cell energies of that slot so far
+  readonly meanSquare: Float64Array; // running mean square of contrasts, per patch
+  readonly folded: Float64Array; // SLOTS_PER_BLOCK × PATCHES sums of normalised contrasts
+}
+
+export class WatermarkDetector {
+  private readonly layout: WatermarkLayout;
+  private readonly spectrum = new RealPowerSpectrum(FFT_SIZE);
+  private readonly window = sqrtHann(FFT_SIZE);
+  private readonly frame = new Float64Array(FFT_SIZE);
+  private readonly power = new Float64Array(FFT_SIZE / 2 + 1);
+  private readonly offsets: OffsetState[];
+  private buffer = new Float32Array(FFT_SIZE * 64);
+  private buffered = 0;
+  private bufferStart = 0; // absolute sample index of buffer[0]
+  private fineFrame = 0; // next fine frame (start = fineFrame × FINE_HOP)
+  private samples = 0;
+
+  constructor(options: WatermarkDetectOptions = {}) {
+    this.layout = new WatermarkLayout(options.key);
+    this.offsets = Array.from({ length: OFFSETS }, () => ({
+      older: null,
+      previous: null,
+      slot: 0,
+      energy: new Float64Array(PATCHES),
+      meanSquare: new Float64Array(PATCHES),
+      folded: new Float64Array(SLOTS_PER_BLOCK * PATCHES),
+    }));
+  }
+
+  /** Feeds mono samples at {@link WATERMARK_RATE}. */
+  push(samples: Float32Array): void {
+    this.samples += samples.length;
+    let offset = 0;
+    while (offset < samples.length) {
+      const take = Math.min(this.buffer.length - this.buffered, samples.length - offset);
+      this.buffer.set(samples.subarray(offset, offset + take), this.buffered);
+      this.buffered += take;
+      offset += take;
+      while (this.fineFrame * FINE_HOP + FFT_SIZE <= this.bufferStart + this.buffered) {
+        this.analyse(this.fineFrame * FINE_HOP - this.bufferStart);
+        this.fineFrame++;
+      }
+      const keep = this.fineFrame * FINE_HOP - this.bufferStart;
+      this.buffer.copyWithin(0, keep, this.buffered);
+      this.buffered -= keep;
+      this.bufferStart += keep;
+    }
+  }
+
+  /** Ends the stream: searches the alignment and decodes. */
+  finish(): WatermarkDetection {
+    const { layout } = this;
+    // Sync correlation at every (offset, block phase).
+    const candidates: { offset: number; phase: number; z: number }[] = [];
+    const syncCount = layout.syncCells.length;
+    const syncSlot = new Int32Array(syncCount);
+    const syncPatch = new Int32Array(syncCount);
+    const syncChip = new Float64Array(syncCount);
+    layout.syncCells.forEach((cell, i) => {
+      syncSlot[i] = Math.floor(cell / PATCHES);
+      syncPatch[i] = cell % PATCHES;
+      syncChip[i] = layout.chip[cell]!;
+    });
+    for (let o = 0; o < OFFSETS; o++) {
+      const folded = this.offsets[o]!.folded;
+      for (let phase = 0; phase < SLOTS_PER_BLOCK; phase++) {
+        let score = 0;
+        let energy = 0;
+        for (let i = 0; i < syncCount; i++) {
+          let slot = syncSlot[i]! + phase;
+          if (slot >= SLOTS_PER_BLOCK) slot -= SLOTS_PER_BLOCK;
+          const value = folded[slot * PATCHES + syncPatch[i]!]!;
+          score += syncChip[i]! * value;
+          energy += value * value;
+        }
+        candidates.push({ offset: o, phase, z: energy > 0 ? score / Math.sqrt(energy) : 0 });
+      }
+    }
+    candidates.sort((a, b) => b.z - a.z);
+    const soft = new Float64Array(CODED_BITS);
+    let best: { decoded: ReturnType<typeof decodeWithCrc>; offset: number; phase: number; z: number } | undefined;
+    for (const candidate of candidates.slice(0, DECODE_ATTEMPTS)) {
+      const folded = this.offsets[candidate.offset]!.folded;
+      for (let bit = 0; bit < CODED_BITS; bit++) {
+        let sum = 0;
+        for (const cell of layout.bitCells[bit]!) sum += layout.chip[cell]! * folded[this.foldedIndex(cell, candidate.phase)]!;
+        soft[bit] = sum;
+      }
+      const decoded = decodeWithCrc(soft, WATERMARK_PAYLOAD_BITS);
+      if (!best || (decoded.crcOk && !best.decoded.crcOk)) best = { decoded, ...candidate };
+      if (decoded.crcOk) break;
+    }
+    const top = best ?? { decoded: decodeWithCrc(soft, WATERMARK_PAYLOAD_BITS), offset: 0, phase: 0, z: 0 };
+    const found = top.decoded.crcOk;
+    const payload = found ? bitsToBytes(top.decoded.payloadBits) : undefined;
+    return {
+      found,
+      payload,
+      payloadHex: payload ? Array.from(payload, (b) => b.toString(16).padStart(2, '0')).join('') : undefined,
+      bestGuess: bitsToBytes(top.decoded.payloadBits),
+      syncZ: top.z,
+      codewordZ: top.decoded.codewordZ,
+      falsePositiveBound: DECODE_ATTEMPTS * 2 ** -CRC_BITS,
+      blockOffsetSeconds: (top.offset * FINE_HOP + top.phase * SLOT_SAMPLES) / WATERMARK_RATE,
+      durationSeconds: this.samples / WATERMARK_RATE,
+    };
+  }
+
+  /** Where block cell `cell` lands in the folded array when blocks start at slot `phase` (mod block). */
+  private foldedIndex(cell: number, phase: number): number {
+    const slot = Math.floor(cell / PATCHES);
+    return ((slot + phase) % SLOTS_PER_BLOCK) * PATCHES + (cell % PATCHES);
+  }
+
+  private analyse(at: number): void {
+    const { frame, window, power, buffer } = this;
+    for (let i = 0; i < FFT_SIZE; i++) frame[i] = buffer[at + i]! * window[i]!;
+    this.spectrum.compute(frame, power, FIRST_BIN, FIRST_BIN + PATCHES * PATCH_BINS - 1);
+    // This frame is frame i of a slot on the grid of offset o, for each i.
+    for (let i = 0; i < FRAMES_PER_SLOT; i++) {
+      const rest = this.fineFrame - i * FINE_PER_HOP;
+      if (rest < 0) continue;
+      const o = rest % OFFSETS;
+      const slot = (rest - o) / OFFSETS;
+      const state = this.offsets[o]!;
+      if (slot !== state.slot) this.closeSlot(state);
+      for (let p = 0; p < PATCHES; p++) {
+        let e = 0;
+        for (let b = 0; b < PATCH_BINS; b++) e += power[FIRST_BIN + p * PATCH_BINS + b]!;
+        state.energy[p]! += e;
+      }
+    }
+  }
+
+  /**
+   * A slot's cells are complete, so the slot before it has both time neighbours: its cells'
+   * contrasts can be formed and folded. The contrast is a 3 × 3 second difference of log
+   * energies (time and frequency), which cancels both a level change across the band (speech
+   * onsets) and a spectrum that holds still (tones), the two things that hide a patchwork.
+   */
+  private closeSlot(state: OffsetState): void {
+    const current = new Float64Array(PATCHES);
+    let loudest = 0;
+    for (let p = 0; p < PATCHES; p++) loudest = Math.max(loudest, state.energy[p]!);
+    const floor = Math.max(SILENT_CELL_ENERGY, WEAK_CELL_SHARE * loudest);
+    for (let p = 0; p < PATCHES; p++) current[p] = state.energy[p]! > floor ? Math.log(state.energy[p]!) : Number.NaN;
+    const { older, previous } = state;
+    if (older && previous) {
+      const base = ((state.slot - 1) % SLOTS_PER_BLOCK) * PATCHES;
+      const timeSmoothed = (p: number) => previous[p]! - 0.5 * (older[p]! + current[p]!);
+      for (let p = 0; p < PATCHES; p++) {
+        // the band's edge patches have one frequency neighbour
+        const across =
+          p === 0 ? timeSmoothed(1) : p === PATCHES - 1 ? timeSmoothed(p - 1) : 0.5 * (timeSmoothed(p - 1) + timeSmoothed(p + 1));
+        const contrast = timeSmoothed(p) - across;
+        if (Number.isNaN(contrast)) continue; // a silent cell or neighbour: an erasure
+        const ms = state.meanSquare[p]!;
+        state.meanSquare[p] = ms === 0 ? contrast * contrast : (1 - RMS_SMOOTHING) * ms + RMS_SMOOTHING * contrast * contrast;
+        const scale = Math.sqrt(state.meanSquare[p]!) + 1e-9;
+        state.folded[base + p]! += Math.max(-CONTRAST_CLIP, Math.min(CONTRAST_CLIP, contrast / scale));
+      }
+    }
+    state.older = previous;
+    state.previous = current;
+    state.energy.fill(0);
+    state.slot++;
+  }
+}
+
+/**
+ * Detects the audio watermark in a file (path or bytes), decoding it to mono 8 kHz with the
+ * npm ffmpeg. Where the rhythm search runs too, feed a {@link WatermarkDetector} from the same
+ * decode instead (see the README).
+ */
+export async function detectWatermark(input: AudioInput, options: WatermarkDetectOptions = {}): Promise<WatermarkDetection> {
+  const detector = new WatermarkDetector(options);
+  for await (const samples of decodePcm(input, { sampleRate: WATERMARK_RATE, channels: 1 })) detector.push(samples);
+  return detector.finish();
+}

@@ -1,0 +1,5 @@
+// The audio watermark (issue 20): a keyed, label-bound patchwork mark read in the rhythm search's decode.
+export { detectWatermark, type WatermarkDetection, type WatermarkDetectOptions, WatermarkDetector } from './detect.js';
+export { DEFAULT_MIN_SEGMENT_SNR_DB, DEFAULT_STRENGTH, WatermarkEmbedder, type WatermarkEmbedOptions } from './embed.js';
+export { BLOCK_SECONDS, WATERMARK_RATE } from './layout.js';
+export { watermarkPcm } from './stream.js';

@@ -1,0 +1,74 @@
+/**
+ * The time-frequency grid the audio watermark lives on, shared by the embedder and the
+ * detector. Everything is defined on mono audio at 8 kHz, the rate the rhythm and voice
+ * detectors already decode to, so detection rides on their decode.
+ *
+ * A cell is one patch of 4 FFT bins (62.5 Hz) in the 500-3500 Hz band for one slot of two STFT
+ * frames (32 ms). A block of 240 slots (7.68 s) holds every coded bit 15 times plus a sync
+ * pattern; blocks repeat for the whole programme, so any excerpt at least one block long holds
+ * every cell at least once. Which cell carries which coded bit, and its pseudo-noise sign, come
+ * from the key.
+ */
+import { KeyedRandom, WATERMARK_PAYLOAD_BITS, watermarkSeed } from '@aigc-label/core';
+import { RHYTHM_ANALYSIS_RATE } from '../rhythm/detect.js';
+import { CRC_BITS, codedLength } from './ecc.js';
+
+/** The watermark is embedded and read on mono PCM at this rate: the rhythm detector's. */
+export const WATERMARK_RATE = RHYTHM_ANALYSIS_RATE;
+export const FFT_SIZE = 256;
+export const HOP = FFT_SIZE / 2;
+export const FRAMES_PER_SLOT = 2;
+export const SLOT_SAMPLES = HOP * FRAMES_PER_SLOT;
+/** First bin of the band (500 Hz at 31.25 Hz per bin), bins per patch and patches per slot. */
+export const FIRST_BIN = 16;
+export const PATCH_BINS = 4;
+export const PATCHES = 24;
+export const SLOTS_PER_BLOCK = 240;
+export const CELLS_PER_BLOCK = SLOTS_PER_BLOCK * PATCHES;
+export const CODED_BITS = codedLength(WATERMARK_PAYLOAD_BITS + CRC_BITS);
+export const CELLS_PER_CODED_BIT = 15;
+/** Seconds of audio one block spans: an excerpt this long holds the whole payload. */
+export const BLOCK_SECONDS = (SLOTS_PER_BLOCK * SLOT_SAMPLES) / WATERMARK_RATE;
+
+/** Marks a sync cell in {@link WatermarkLayout.role}. */
+export const SYNC = -1;
+
+/** The keyed assignment of cells to coded bits (or the sync pattern) and their chip signs. */
+export class WatermarkLayout {
+  /** Per cell (slot × PATCHES + patch): the coded bit it carries, or {@link SYNC}. */
+  readonly role = new Int16Array(CELLS_PER_BLOCK);
+  /** Per cell: the pseudo-noise sign, +1 or −1. */
+  readonly chip = new Int8Array(CELLS_PER_BLOCK);
+  /** The sync cells' indices. */
+  readonly syncCells: Uint32Array;
+  /** Per coded bit, the indices of its cells. */
+  readonly bitCells: Uint32Array[];
+
+  constructor(key: string | undefined) {
+    const order = new KeyedRandom(watermarkSeed(key, 'audio/cells')).permutation(CELLS_PER_BLOCK);
+    const chips = new KeyedRandom(watermarkSeed(key, 'audio/chips'));
+    const dataCells = CODED_BITS * CELLS_PER_CODED_BIT;
+    const bitCells: number[][] = Array.from({ length: CODED_BITS }, () => []);
+    const sync: number[] = [];
+    for (let rank = 0; rank < CELLS_PER_BLOCK; rank++) {
+      const cell = order[rank]!;
+      if (rank < dataCells) {
+        this.role[cell] = rank % CODED_BITS;
+        bitCells[rank % CODED_BITS]!.push(cell);
+      } else {
+        this.role[cell] = SYNC;
+        sync.push(cell);
+      }
+    }
+    for (let cell = 0; cell < CELLS_PER_BLOCK; cell++) this.chip[cell] = chips.nextSign();
+    this.syncCells = Uint32Array.from(sync);
+    this.bitCells = bitCells.map((cells) => Uint32Array.from(cells));
+  }
+}
+
+/** Periodic square-root Hann window: analysis and synthesis with it at 50% overlap reconstruct exactly. */
+export function sqrtHann(size: number): Float64Array {
+  const w = new Float64Array(size);
+  for (let i = 0; i < size; i++) w[i] = Math.sqrt(0.5 - 0.5 * Math.cos((2 * Math.PI * i) / size));
+  return w;
+}

@@ -1,0 +1,137 @@
+import { execFileSync } from 'node:child_process';
+import { watermarkPayload } from '@aigc-label/core';
+import { describe, expect, it } from 'vitest';
+import { musicLike, noiseLike, random, writeWav } from '../../scripts/test-signals.mjs';
+import { tonalLike, toStereo } from '../../scripts/watermark-signals.mjs';
+import { ffmpegPath } from '../../src/pcm/ffmpeg.js';
+import { detectWatermark, WatermarkDetector } from '../../src/watermark/detect.js';
+import { WatermarkEmbedder } from '../../src/watermark/embed.js';
+import { WATERMARK_RATE } from '../../src/watermark/layout.js';
+import { watermarkPcm } from '../../src/watermark/stream.js';
+import { tempDir } from '../explicit/helpers.js';
+
+const path = tempDir();
+const payload = watermarkPayload({ ContentProducer: '001191440300708461136T1XGW3', ProduceID: '0190f0a1-7d2c-7a6b-9c1e-5f3a2b1c0d9e' });
+const hex = Array.from(payload, (b) => b.toString(16).padStart(2, '0')).join('');
+
+function embed(samples: Float32Array, rate: number, channels: number, chunk: number, key?: string): Float32Array {
+  const embedder = new WatermarkEmbedder(payload, rate, channels, { key });
+  const parts: Float32Array[] = [];
+  for (let i = 0; i < samples.length; i += chunk * channels)
+    parts.push(embedder.push(samples.subarray(i, Math.min(samples.length, i + chunk * channels))));
+  parts.push(embedder.finish());
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function detect8k(samples: Float32Array, key?: string) {
+  const detector = new WatermarkDetector({ key });
+  for (let i = 0; i < samples.length; i += 4000) detector.push(samples.subarray(i, i + 4000));
+  return detector.finish();
+}
+
+describe('audio watermark at the analysis rate (no codec)', () => {
+  const host = noiseLike(WATERMARK_RATE, 32, 7); // five blocks: a one-chunk push plans ahead of the frames
+  const marked = embed(host, WATERMARK_RATE, 1, 1000);
+
+  it('keeps the length and stays below the programme', () => {
+    expect(marked.length).toBe(host.length);
+    let signal = 0;
+    let mark = 0;
+    for (let i = 0; i < host.length; i++) {
+      signal += host[i]! ** 2;
+      mark += (marked[i]! - host[i]!) ** 2;
+    }
+    expect(mark).toBeGreaterThan(0);
+    expect(10 * Math.log10(signal / mark)).toBeGreaterThan(20);
+  });
+
+  it('reads the payload back, after any time shift', () => {
+    for (const shift of [0, 1, 7, 100, 255, 3001]) {
+      const shifted = new Float32Array(marked.length + shift);
+      shifted.set(marked, shift);
+      const found = detect8k(shifted);
+      expect(found.found, `shift ${shift}`).toBe(true);
+      expect(found.payloadHex).toBe(hex);
+    }
+  });
+
+  it('finds nothing with another key, nor in the unmarked programme', () => {
+    expect(detect8k(marked, 'another key').found).toBe(false);
+    expect(detect8k(host).found).toBe(false);
+  });
+
+  it('gives the same output whatever the chunking, the whole programme in one chunk included', () => {
+    expect(Array.from(embed(host, WATERMARK_RATE, 1, 4321))).toEqual(Array.from(marked));
+    expect(Array.from(embed(host, WATERMARK_RATE, 1, host.length))).toEqual(Array.from(marked));
+  });
+});
+
+describe('audio watermark through the npm ffmpeg', () => {
+  it('survives MP3 64 kbit/s of 44.1 kHz stereo music; unmarked gives nothing', async () => {
+    const rate = 44_100;
+    const source = toStereo(musicLike(rate, 16, 3), random(5));
+    const marked = embed(source, rate, 2, 8192);
+    const wav = path('music.wav');
+    writeWav(wav, marked, rate, 2);
+    const mp3 = path('music.mp3');
+    execFileSync(ffmpegPath(), ['-y', '-loglevel', 'error', '-i', wav, '-c:a', 'libmp3lame', '-b:a', '64k', mp3]);
+    const fromMp3 = await detectWatermark({ path: mp3 });
+    expect(fromMp3.payloadHex).toBe(hex);
+    const plain = path('plain.wav');
+    writeWav(plain, source, rate, 2);
+    expect((await detectWatermark({ path: plain })).found).toBe(false);
+  });
+
+  it('reads a 10 s excerpt cut at an arbitrary sample of 32 kHz stereo noise, re-encoded to Opus 32 kbit/s', () => {
+    const rate = 32_000;
+    const marked = embed(toStereo(noiseLike(rate, 20, 9), random(6)), rate, 2, 5000);
+    const wav = path('noise.wav');
+    writeWav(wav, marked, rate, 2);
+    const opus = path('excerpt.opus');
+    execFileSync(ffmpegPath(), [
+      '-y',
+      '-loglevel',
+      'error',
+      '-ss',
+      '4.56789',
+      '-t',
+      '10',
+      '-i',
+      wav,
+      '-c:a',
+      'libopus',
+      '-b:a',
+      '32k',
+      opus,
+    ]);
+    return detectWatermark({ path: opus }).then((found) => expect(found.payloadHex).toBe(hex));
+  });
+
+  it('marks a PCM stream for the decode-encode pipeline, tonal 48 kHz mono, read after AAC 96 kbit/s', async () => {
+    const rate = 48_000;
+    const source = tonalLike(rate, 14, 11);
+    async function* chunks() {
+      for (let i = 0; i < source.length; i += 10_000) yield source.subarray(i, i + 10_000);
+    }
+    const parts: Float32Array[] = [];
+    for await (const part of watermarkPcm(chunks(), { sampleRate: rate, channels: 1 }, payload)) parts.push(part);
+    const marked = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      marked.set(p, at);
+      at += p.length;
+    }
+    expect(marked.length).toBe(source.length);
+    const wav = path('tonal.wav');
+    writeWav(wav, marked, rate, 1);
+    const m4a = path('tonal.m4a');
+    execFileSync(ffmpegPath(), ['-y', '-loglevel', 'error', '-i', wav, '-c:a', 'aac', '-b:a', '96k', m4a]);
+    expect((await detectWatermark({ path: m4a })).payloadHex).toBe(hex);
+  });
+});
