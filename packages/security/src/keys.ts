@@ -72,6 +72,8 @@ function algorithmOf(element: Uint8Array): { algorithm: string; curve: string | 
 const isSm2Algorithm = ({ algorithm, curve }: { algorithm: string; curve: string | null }): boolean =>
   (algorithm === Oid.ecPublicKey && curve === Oid.sm2Curve) || algorithm === Oid.sm2Curve;
 
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+
 export class Sm2PublicKey {
   readonly keyId: string;
   private constructor(readonly point: Sm2Point) {
@@ -127,9 +129,14 @@ export class Sm2PublicKey {
   equals(other: Sm2PublicKey): boolean {
     return this.point.equals(other.point);
   }
-}
 
-const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+  toJSON(): { type: 'sm2-public-key'; keyId: string; spki: string } {
+    return { type: 'sm2-public-key', keyId: this.keyId, spki: toHex(this.spki()) };
+  }
+  [INSPECT](): string {
+    return `Sm2PublicKey { keyId: '${this.keyId}' }`;
+  }
+}
 
 export class Sm2PrivateKey {
   readonly #d: bigint;
