@@ -57,42 +57,45 @@ export class OperationsLog {
 
   async #drain(): Promise<void> {
     while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0);
+      let batch: Pending[] = [];
       try {
-        await this.#write(batch.map((pending) => pending.record));
+        const release = await acquireLock(this.lockPath, this.#lockTimeoutMs);
+        try {
+          // Taken under the lock: everything that arrived while we waited goes in this write.
+          batch = this.#queue.splice(0);
+          await this.#write(batch.map((pending) => pending.record));
+        } finally {
+          await release();
+        }
         for (const pending of batch) pending.resolve();
       } catch (error) {
-        for (const pending of batch) pending.reject(error);
+        for (const pending of [...batch, ...this.#queue.splice(0)]) pending.reject(error);
       }
     }
     this.#writing = null;
   }
 
+  /** Appends `records` after the last line; the caller holds the lock. */
   async #write(records: readonly OperationRecord[]): Promise<void> {
-    const release = await acquireLock(this.lockPath, this.#lockTimeoutMs);
+    const handle = await open(this.path, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT, 0o640).catch((error) => {
+      throw new FileError(this.path, (error as Error).message);
+    });
     try {
-      const handle = await open(this.path, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT, 0o640).catch((error) => {
-        throw new FileError(this.path, (error as Error).message);
-      });
-      try {
-        const { previous, unterminated } = await lastLine(handle, this.path);
-        // A line cut short by a crash is closed first; the chain then runs through it, and
-        // verifyLogChain reports it.
-        let text = unterminated ? '\n' : '';
-        let before = previous;
-        for (const record of records) {
-          const line = formatLogLine(record, before);
-          text += `${line}\n`;
-          before = line;
-        }
-        const bytes = new TextEncoder().encode(text);
-        for (let done = 0; done < bytes.length; ) done += (await handle.write(bytes, done)).bytesWritten;
-        await handle.sync();
-      } finally {
-        await handle.close();
+      const { previous, unterminated } = await lastLine(handle, this.path);
+      // A line cut short by a crash is closed first; the chain then runs through it, and
+      // verifyLogChain reports it.
+      let text = unterminated ? '\n' : '';
+      let before = previous;
+      for (const record of records) {
+        const line = formatLogLine(record, before);
+        text += `${line}\n`;
+        before = line;
       }
+      const bytes = new TextEncoder().encode(text);
+      for (let done = 0; done < bytes.length; ) done += (await handle.write(bytes, done)).bytesWritten;
+      await handle.sync();
     } finally {
-      await release();
+      await handle.close();
     }
   }
 }
@@ -125,7 +128,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function acquireLock(lockPath: string, timeoutMs: number): Promise<() => Promise<void>> {
   const token = `${process.pid} ${hostname()} ${threadId} ${randomBytes(8).toString('hex')}`;
   const deadline = Date.now() + timeoutMs;
-  for (let wait = 1; ; wait = Math.min(wait * 2, 25)) {
+  for (let wait = 0.25; ; wait = Math.min(wait * 2, 2)) {
     try {
       const handle = await open(lockPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
       await handle.writeFile(token);
@@ -141,7 +144,7 @@ async function acquireLock(lockPath: string, timeoutMs: number): Promise<() => P
     if (Date.now() > deadline) {
       throw new FileError(lockPath, `still locked after ${timeoutMs} ms; if no aigc-label process is writing this log, delete the lock file`);
     }
-    await sleep(wait);
+    await sleep(wait * (0.5 + Math.random()));
   }
 }
 

@@ -136,7 +136,9 @@ export function sm2Verify(publicKey: Sm2Point, message: Uint8Array, signature: U
   const t = mod(r + s);
   if (t === 0n) return false;
   const e = messageScalar(publicKey, message, id);
-  const point = Sm2Point.BASE.mulAddUnsafe(s, publicKey, t);
+  // Two products rather than one Strauss-Shamir sum: the public key's own window table
+  // (Sm2PublicKey precomputes it for keys that verify often) then serves t·P.
+  const point = Sm2Point.BASE.multiplyUnsafe(s).add(publicKey.multiplyUnsafe(t));
   if (point.is0()) return false;
   return mod(e + point.toAffine().x) === r;
 }
