@@ -36,7 +36,15 @@ if (!isMainThread) {
     input: `in/${writer}-${i}.png`,
     inputSm3: '11'.repeat(32),
     outputSm3: '22'.repeat(32),
-    label: { Label: '1', ContentProducer: 'p', ProduceID: `${writer}-${i}`, ReservedCode1: '', ContentPropagator: 'p', PropagateID: `${writer}-${i}`, ReservedCode2: '' },
+    label: {
+      Label: '1',
+      ContentProducer: 'p',
+      ProduceID: `${writer}-${i}`,
+      ReservedCode1: '',
+      ContentPropagator: 'p',
+      PropagateID: `${writer}-${i}`,
+      ReservedCode2: '',
+    },
     explicit: { added: false, reason: 'user-request' },
     signerKeyId: null,
   });
@@ -77,7 +85,9 @@ async function timePerOpAsync(fn, minimumMs = 1500) {
 // 1. Signatures.
 {
   const key = security.Sm2PrivateKey.generate();
-  const message = new TextEncoder().encode('"Label":"1","ContentProducer":"001191440300708461136T1XGW3","ProduceID":"0195f3a2-0000-7000-8000-000000000001"');
+  const message = new TextEncoder().encode(
+    '"Label":"1","ContentProducer":"001191440300708461136T1XGW3","ProduceID":"0195f3a2-0000-7000-8000-000000000001"',
+  );
   const signature = key.sign(message);
   const ourSign = timePerOp(() => key.sign(message));
   const ourVerify = timePerOp(() => key.publicKey.verify(message, signature));
@@ -85,11 +95,22 @@ async function timePerOpAsync(fn, minimumMs = 1500) {
   const pair = smCryptoV2.generateKeyPairHex();
   const text = new TextDecoder().decode(message);
   const theirSignature = smCryptoV2.doSignature(text, pair.privateKey, { hash: true, der: true });
-  if (!smCryptoV2.doVerifySignature(text, theirSignature, pair.publicKey, { hash: true, der: true })) throw new Error('sm-crypto-v2 did not verify itself');
+  if (!smCryptoV2.doVerifySignature(text, theirSignature, pair.publicKey, { hash: true, der: true }))
+    throw new Error('sm-crypto-v2 did not verify itself');
   const theirSign = timePerOp(() => smCryptoV2.doSignature(text, pair.privateKey, { hash: true, der: true }));
   const theirVerify = timePerOp(() => smCryptoV2.doVerifySignature(text, theirSignature, pair.publicKey, { hash: true, der: true }));
-  row('SM2 sign, one signature', `${ourSign.toFixed(2)} ms (sm-crypto-v2 ${theirSign.toFixed(2)} ms)`, '≤ sm-crypto-v2', ourSign <= theirSign * 1.05);
-  row('SM2 verify, one signature', `${ourVerify.toFixed(2)} ms (sm-crypto-v2 ${theirVerify.toFixed(2)} ms)`, '≤ sm-crypto-v2', ourVerify <= theirVerify * 1.05);
+  row(
+    'SM2 sign, one signature',
+    `${ourSign.toFixed(2)} ms (sm-crypto-v2 ${theirSign.toFixed(2)} ms)`,
+    '≤ sm-crypto-v2',
+    ourSign <= theirSign * 1.05,
+  );
+  row(
+    'SM2 verify, one signature',
+    `${ourVerify.toFixed(2)} ms (sm-crypto-v2 ${theirVerify.toFixed(2)} ms)`,
+    '≤ sm-crypto-v2',
+    ourVerify <= theirVerify * 1.05,
+  );
 
   const signer = security.localSigner(key);
   const content = new Uint8Array(64 * 1024).map((_, i) => (i * 2654435761) >>> 24);
@@ -100,7 +121,14 @@ async function timePerOpAsync(fn, minimumMs = 1500) {
   const signMs = await timePerOpAsync(async (i) => {
     const unsigned = createLabel({ producer: '001191440300708461136T1XGW3', produceId: `bench-${i}` });
     const digest = await security.digestRegions(source, regions);
-    label = { ...unsigned, ReservedCode1: await security.signSecurityData(unsigned, { field: 'ReservedCode1', signer, binding: { scheme: regions.scheme, digest } }) };
+    label = {
+      ...unsigned,
+      ReservedCode1: await security.signSecurityData(unsigned, {
+        field: 'ReservedCode1',
+        signer,
+        binding: { scheme: regions.scheme, digest },
+      }),
+    };
   });
   const contentDigest = (scheme) => (scheme === regions.scheme ? security.digestRegions(source, regions) : null);
   const verifyMs = await timePerOpAsync(async () => {
@@ -136,7 +164,12 @@ try {
   for (let done = 0; done < hashed; done += block.length) createHash('sm3').update(block).digest();
   const ceiling = hashed / MB / ((performance.now() - start) / 1000);
   const rate = hashed / MB / seconds;
-  row(`SM3 content binding, ${size / MB / 1024} GiB file, 1,024 ranges`, `${rate.toFixed(0)} MB/s (Node SM3 in memory: ${ceiling.toFixed(0)} MB/s), RSS +${rssGrowth.toFixed(0)} MB`, '≥ 200 MB/s, flat memory', rate >= 200 && rssGrowth < 64);
+  row(
+    `SM3 content binding, ${size / MB / 1024} GiB file, 1,024 ranges`,
+    `${rate.toFixed(0)} MB/s (Node SM3 in memory: ${ceiling.toFixed(0)} MB/s), RSS +${rssGrowth.toFixed(0)} MB`,
+    '≥ 200 MB/s, flat memory',
+    rate >= 200 && rssGrowth < 64,
+  );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

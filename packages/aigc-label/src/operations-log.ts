@@ -117,7 +117,8 @@ async function lastLine(handle: FileHandle, path: string): Promise<{ previous: s
     chunks.unshift(newline >= 0 ? chunk.subarray(newline + 1) : chunk);
     if (newline >= 0) break;
     start = from;
-    if (end - start > MAXIMUM_LINE_BYTES) throw new FileError(path, `the last line is over ${MAXIMUM_LINE_BYTES} bytes; this is not an operations log`);
+    if (end - start > MAXIMUM_LINE_BYTES)
+      throw new FileError(path, `the last line is over ${MAXIMUM_LINE_BYTES} bytes; this is not an operations log`);
   }
   return { previous: new TextDecoder().decode(Buffer.concat(chunks)), unterminated };
 }
@@ -142,7 +143,10 @@ async function acquireLock(lockPath: string, timeoutMs: number): Promise<() => P
     }
     if (await breakStaleLock(lockPath)) continue;
     if (Date.now() > deadline) {
-      throw new FileError(lockPath, `still locked after ${timeoutMs} ms; if no aigc-label process is writing this log, delete the lock file`);
+      throw new FileError(
+        lockPath,
+        `still locked after ${timeoutMs} ms; if no aigc-label process is writing this log, delete the lock file`,
+      );
     }
     await sleep(wait * (0.5 + Math.random()));
   }
@@ -157,7 +161,13 @@ async function breakStaleLock(lockPath: string): Promise<boolean> {
   // Move it aside atomically; if what moved is not what we judged stale, a live lock was
   // taken in between: put it back.
   const aside = `${lockPath}.stale-${randomBytes(6).toString('hex')}`;
-  if (!(await rename(lockPath, aside).then(() => true, () => false))) return true;
+  if (
+    !(await rename(lockPath, aside).then(
+      () => true,
+      () => false,
+    ))
+  )
+    return true;
   if ((await readFile(aside, 'utf8').catch(() => '')) !== content) await link(aside, lockPath).catch(() => {});
   await unlink(aside).catch(() => {});
   return true;

@@ -77,7 +77,9 @@ describe('operations log writer', () => {
   describe('four processes appending at once', () => {
     // Child processes run the compiled facade (plain Node cannot load the TypeScript sources).
     beforeAll(() => {
-      execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', join(root, 'packages', 'aigc-label')], { stdio: 'inherit' });
+      execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', join(root, 'packages', 'aigc-label')], {
+        stdio: 'inherit',
+      });
     }, 120_000);
 
     it('never interleaves or loses lines, and verifyLogChain catches an edited line', async () => {

@@ -6,8 +6,7 @@
  * label does not change them) together with a scheme id naming how they were chosen; the
  * scheme is written into the binding (`CntSel`), so a verifier recomputes the same thing.
  */
-import { type ByteSource, type CopyRange, MalformedInputError, UsageError } from '@aigc-label/core';
-import { createSm3 } from '@aigc-label/core';
+import { type ByteSource, type CopyRange, createSm3, MalformedInputError, UsageError } from '@aigc-label/core';
 
 export interface ContentRegions {
   /** How the regions were chosen, e.g. `png/chunks-but-label@1`; see CONTENT_SCHEME. */
@@ -55,14 +54,16 @@ export async function digestRegions(source: ByteSource, regions: ContentRegions,
 }
 
 function checkRegions(source: ByteSource, regions: ContentRegions): void {
-  if (!CONTENT_SCHEME.test(regions.scheme)) throw new UsageError(`content scheme id "${regions.scheme.slice(0, 80)}" is not a valid scheme id`);
+  if (!CONTENT_SCHEME.test(regions.scheme))
+    throw new UsageError(`content scheme id "${regions.scheme.slice(0, 80)}" is not a valid scheme id`);
   let end = 0;
   for (const { from, length } of regions.ranges) {
     if (!Number.isSafeInteger(from) || !Number.isSafeInteger(length) || length < 0 || from < end) {
       throw new RangeError(`content regions must be ascending and non-overlapping; [${from}, +${length}) follows ${end}`);
     }
     end = from + length;
-    if (end > source.size) throw new MalformedInputError('binding', `content region [${from}, ${end}) runs past the end of the file (${source.size} bytes)`);
+    if (end > source.size)
+      throw new MalformedInputError('binding', `content region [${from}, ${end}) runs past the end of the file (${source.size} bytes)`);
   }
 }
 

@@ -11,15 +11,7 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { fromHex, MalformedInputError, sm3, toHex, UsageError } from '@aigc-label/core';
 import { DerTag, oidText, readDer, sequence } from './der.js';
-import {
-  decodeSm2Point,
-  isValidPrivateScalar,
-  publicPointOf,
-  randomPrivateScalar,
-  type Sm2Point,
-  sm2Sign,
-  sm2Verify,
-} from './sm2.js';
+import { decodeSm2Point, isValidPrivateScalar, publicPointOf, randomPrivateScalar, type Sm2Point, sm2Sign, sm2Verify } from './sm2.js';
 
 export const Oid = {
   ecPublicKey: '1.2.840.10045.2.1',
@@ -53,10 +45,7 @@ const PKCS8_PREFIX = fromHex('308187020100301306072a8648ce3d020106082a811ccf5501
 const PKCS8_PUBLIC_TAG = fromHex('a144034200')!;
 
 const pem = (label: string, der: Uint8Array): string =>
-  `-----BEGIN ${label}-----\n${Buffer.from(der)
-    .toString('base64')
-    .replace(/.{64}/g, '$&\n')
-    .replace(/\n$/, '')}\n-----END ${label}-----\n`;
+  `-----BEGIN ${label}-----\n${Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '')}\n-----END ${label}-----\n`;
 
 /** Key id: the first 16 bytes of SM3 over the key's SubjectPublicKeyInfo DER, as 32 lower-case hex digits. */
 export const keyIdOf = (spki: Uint8Array): string => toHex(sm3(spki).subarray(0, 16));
@@ -317,7 +306,8 @@ export function verificationKeyFromSpki(spki: Uint8Array): VerificationKey {
 export function loadPublicKey(input: string | Uint8Array): VerificationKey {
   let spki: Uint8Array;
   try {
-    const key = typeof input === 'string' ? createPublicKey(input) : createPublicKey({ key: Buffer.from(input), format: 'der', type: 'spki' });
+    const key =
+      typeof input === 'string' ? createPublicKey(input) : createPublicKey({ key: Buffer.from(input), format: 'der', type: 'spki' });
     spki = new Uint8Array(key.export({ type: 'spki', format: 'der' }));
   } catch {
     throw new MalformedInputError('key', 'it is not a PEM or DER public key (SubjectPublicKeyInfo)');

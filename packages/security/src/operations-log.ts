@@ -57,8 +57,17 @@ export function formatLogLine(record: OperationRecord, previousLine: string | nu
 }
 
 export type LogChainResult =
-  | { readonly ok: true; readonly lines: number; /** Hash of the last line: keep it elsewhere to protect the last line too. */ readonly head: string }
-  | { readonly ok: false; readonly lines: number; /** 1-based number of the first line that does not check out. */ readonly line: number; readonly reason: string };
+  | {
+      readonly ok: true;
+      readonly lines: number /** Hash of the last line: keep it elsewhere to protect the last line too. */;
+      readonly head: string;
+    }
+  | {
+      readonly ok: false;
+      readonly lines: number /** 1-based number of the first line that does not check out. */;
+      readonly line: number;
+      readonly reason: string;
+    };
 
 /**
  * Checks a log's chain and returns the first line that breaks it. `previous` is the hash the

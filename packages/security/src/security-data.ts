@@ -95,7 +95,13 @@ export async function signSecurityData(label: AigcLabel, options: SignLabelOptio
   if (options.binding) {
     const entry = bindingEntry(options.binding, message);
     const bindingSignature = await signChecked(signer, utf8(JSON.stringify(entry)));
-    entries.push({ Type: SecurityType.signature, KeyID: keyId, AlgID: algorithm, TBSData: { Type: SecurityType.binding }, Signature: toHex(bindingSignature) });
+    entries.push({
+      Type: SecurityType.signature,
+      KeyID: keyId,
+      AlgID: algorithm,
+      TBSData: { Type: SecurityType.binding },
+      Signature: toHex(bindingSignature),
+    });
     data.Bindings = [entry];
   }
   const value = JSON.stringify({ SecurityData: data });
@@ -190,7 +196,8 @@ export function readReservedValue(raw: string): ReservedValue {
   } catch {
     return { kind: 'opaque', opaque: classifyText(value) };
   }
-  const root = isObject(parsed) && isObject(parsed.SecurityData) ? parsed.SecurityData : isObject(parsed) && 'Type' in parsed ? parsed : null;
+  const root =
+    isObject(parsed) && isObject(parsed.SecurityData) ? parsed.SecurityData : isObject(parsed) && 'Type' in parsed ? parsed : null;
   if (!root || text(root.Type).trim().toUpperCase() !== SecurityType.root) return { kind: 'opaque', opaque: 'json' };
   return { kind: 'security-data', data: parseSecurityData(root, isObject(parsed) && isObject(parsed.SecurityData)) };
 }

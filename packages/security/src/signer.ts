@@ -89,4 +89,3 @@ export async function signChecked(signer: Signer, message: Uint8Array): Promise<
   }
   return der;
 }
-

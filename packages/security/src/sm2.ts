@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createSm3, fromHex, toHex, utf8 } from '@aigc-label/core';
-import { DER, weierstrass, type WeierstrassPoint } from '@noble/curves/abstract/weierstrass.js';
+import { DER, type WeierstrassPoint, weierstrass } from '@noble/curves/abstract/weierstrass.js';
 
 /** GB/T 32918.5-2017 Annex A: the recommended 256-bit curve (sm2p256v1). */
 const CURVE: { p: bigint; a: bigint; b: bigint; n: bigint; h: bigint; Gx: bigint; Gy: bigint } = {
@@ -76,7 +76,7 @@ export const isValidPrivateScalar = (d: bigint): boolean => d >= 1n && d <= n - 
 
 /** A fresh private scalar from the system CSPRNG (64 extra bits make the modular bias negligible). */
 export function randomPrivateScalar(): bigint {
-  return mod(toBigInt(randomBytes(40))) % (n - 2n) + 1n;
+  return (mod(toBigInt(randomBytes(40))) % (n - 2n)) + 1n;
 }
 
 export const publicPointOf = (d: bigint): Sm2Point => Sm2Point.BASE.multiply(d);
@@ -128,7 +128,12 @@ export function derSignature(signature: Uint8Array): Uint8Array | null {
 }
 
 /** Verifies an SM2 signature (GB/T 32918.2-2016 §7.1); false for any malformed input. */
-export function sm2Verify(publicKey: Sm2Point, message: Uint8Array, signature: Uint8Array, id: string | Uint8Array = DEFAULT_DISTINGUISHING_ID): boolean {
+export function sm2Verify(
+  publicKey: Sm2Point,
+  message: Uint8Array,
+  signature: Uint8Array,
+  id: string | Uint8Array = DEFAULT_DISTINGUISHING_ID,
+): boolean {
   const sig = decodeSignature(signature);
   if (!sig) return false;
   const { r, s } = sig;

@@ -42,7 +42,9 @@ export class TrustStore {
 
   /** The entry that trusts this key (by key id) for `code`, or null. */
   trusts(keyId: string, code: string): TrustEntry | null {
-    return this.entries.find((entry) => entry.key.keyId === keyId && (entry.producers.includes('*') || entry.producers.includes(code))) ?? null;
+    return (
+      this.entries.find((entry) => entry.key.keyId === keyId && (entry.producers.includes('*') || entry.producers.includes(code))) ?? null
+    );
   }
 
   /** Keys trusted for `code`: candidates when a label carries no key of its own. */
@@ -65,11 +67,13 @@ export function parseTrustStore(text: string, origin = 'trust store'): TrustStor
     cursor = match.index + match[0].length;
     const where = `${origin} entry ${index}`;
     const producers = (headers.get('producers') ?? '').split(/[\s,]+/).filter(Boolean);
-    if (producers.length === 0) throw new UsageError(`${where} names no producers; add a "Producers:" line before it (codes, or * for any)`);
+    if (producers.length === 0)
+      throw new UsageError(`${where} names no producers; add a "Producers:" line before it (codes, or * for any)`);
     const entry = readBlock(match[1], match[0], where);
     entries.push({ ...entry, name: headers.get('name') ?? entry.name, producers, origin: where });
   }
-  if (/-----BEGIN /.test(text.slice(cursor))) throw new MalformedInputError('trust store', `${origin} has a PEM block without its END line`);
+  if (/-----BEGIN /.test(text.slice(cursor)))
+    throw new MalformedInputError('trust store', `${origin} has a PEM block without its END line`);
   return new TrustStore(entries);
 }
 

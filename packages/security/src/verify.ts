@@ -13,7 +13,7 @@
  */
 import { constants, createHash, type KeyObject, publicDecrypt, X509Certificate } from 'node:crypto';
 import { AIGC_FIELDS, type AigcLabel, bytesEqual, concat, fromHex, sm3, toHex, utf8 } from '@aigc-label/core';
-import { Oid, type VerificationKey, verificationKeyFromSpki, Sm2PublicKey } from './keys.js';
+import { Oid, Sm2PublicKey, type VerificationKey, verificationKeyFromSpki } from './keys.js';
 import {
   labelMessage,
   type OpaqueKind,
@@ -27,7 +27,14 @@ import {
 import type { TrustStore } from './trust.js';
 
 export type SignatureVerdict = 'verified' | 'valid-untrusted' | 'binding-mismatch' | 'failed' | 'unverifiable' | 'absent';
-export const SIGNATURE_VERDICTS: readonly SignatureVerdict[] = ['verified', 'valid-untrusted', 'binding-mismatch', 'failed', 'unverifiable', 'absent'];
+export const SIGNATURE_VERDICTS: readonly SignatureVerdict[] = [
+  'verified',
+  'valid-untrusted',
+  'binding-mismatch',
+  'failed',
+  'unverifiable',
+  'absent',
+];
 
 /** `matches`/`mismatch`: recomputed; `unchecked`: present but not recomputable (no scheme, unknown scheme, unsigned); `absent`: none. */
 export type BindingStatus = 'matches' | 'mismatch' | 'unchecked' | 'absent';
@@ -131,13 +138,19 @@ interface Checked {
   readonly keysTried: number;
 }
 
-async function checkSecurityData(label: AigcLabel, field: ReservedField, data: SecurityData, options: VerifyOptions): Promise<FieldVerdict> {
+async function checkSecurityData(
+  label: AigcLabel,
+  field: ReservedField,
+  data: SecurityData,
+  options: VerifyOptions,
+): Promise<FieldVerdict> {
   const party = signingParty(label, field);
   const spellings = [...data.spellings];
   const embedded = data.keys.flatMap((entry) => keysOf(entry.value, entry.keyId));
   const checked = data.signatures.map((entry) => checkSignature(label, field, data, entry, embedded, options.trust?.keysFor(party) ?? []));
   for (const c of checked) if (c.message?.note && c.verifiedBy) spellings.push(c.message.note);
-  for (const c of checked) if (c.entry.tbsType && !['Md', 'Bnd'].includes(c.entry.tbsType)) spellings.push(`TBSData.Type ${shown(c.entry.tbsType)}`);
+  for (const c of checked)
+    if (c.entry.tbsType && !['Md', 'Bnd'].includes(c.entry.tbsType)) spellings.push(`TBSData.Type ${shown(c.entry.tbsType)}`);
   const signatures = checked.map((c) => c.evidence);
   const result = (verdict: SignatureVerdict, detail: string, extra: Partial<FieldVerdict> = {}): FieldVerdict => ({
     field,
@@ -156,7 +169,10 @@ async function checkSecurityData(label: AigcLabel, field: ReservedField, data: S
   const failures = checked.filter((c) => c.known && c.keysTried > 0 && c.evidence.valid === false);
   if (failures.length > 0) {
     const which = failures[0].evidence.role === 'binding' ? 'the binding signature' : 'the label signature';
-    return result('failed', `${field}: ${which} does not verify under ${describeKeys(failures[0].keysTried)}; the signed elements or the signature were changed`);
+    return result(
+      'failed',
+      `${field}: ${which} does not verify under ${describeKeys(failures[0].keysTried)}; the signed elements or the signature were changed`,
+    );
   }
   const good = labelChecks.find((c) => c.verifiedBy);
   if (!good?.verifiedBy) return result('unverifiable', `${field}: ${whyUnverifiable(data, checked, party)}`);
@@ -172,7 +188,8 @@ async function checkSecurityData(label: AigcLabel, field: ReservedField, data: S
     return result('unverifiable', `${field}: signed by ${who}, but ${binding.detail} and a binding is required`, extra);
   }
   const bound = binding.status === 'matches' ? 'content binding matches' : binding.detail;
-  if (trusted) return result('verified', `${field}: verified, ${who} is trusted for ${shown(party)} as ${shown(trusted.name)}; ${bound}`, extra);
+  if (trusted)
+    return result('verified', `${field}: verified, ${who} is trusted for ${shown(party)} as ${shown(trusted.name)}; ${bound}`, extra);
   const whyNot = options.trust ? `is not trusted for ${shown(party)}` : 'is not checked against a trust store';
   return result('valid-untrusted', `${field}: the signature is valid, but ${who} ${whyNot}; ${bound}`, extra);
 }
@@ -210,7 +227,12 @@ function checkSignature(
       }
     }
   }
-  return { ...base, evidence: evidence(known ? false : null, messages[0], keys.length === 1 ? keys[0].keyId : null), verifiedBy: null, message: null };
+  return {
+    ...base,
+    evidence: evidence(known ? false : null, messages[0], keys.length === 1 ? keys[0].keyId : null),
+    verifiedBy: null,
+    message: null,
+  };
 }
 
 /** The messages a signature may cover, and whether that message is known for certain. */
@@ -313,7 +335,8 @@ async function bindingStatus(
   signedLabel: Uint8Array,
   options: VerifyOptions,
 ): Promise<{ status: BindingStatus; detail: string }> {
-  if (data.bindings.length === 0) return { status: 'absent', detail: 'there is no content binding (the label could be copied onto other content)' };
+  if (data.bindings.length === 0)
+    return { status: 'absent', detail: 'there is no content binding (the label could be copied onto other content)' };
   const signed = checked.find((c) => c.evidence.role === 'binding' && c.verifiedBy?.keyId === key.keyId);
   if (!signed?.message) return { status: 'unchecked', detail: 'the content binding is not signed by the label key' };
   const entry = data.bindings.find((binding) => bytesEqual(utf8(JSON.stringify(binding)), signed.message!.bytes))!;
@@ -322,14 +345,16 @@ async function bindingStatus(
     return { status: 'mismatch', detail: 'the content binding belongs to another label' };
   }
   const scheme = typeof entry.CntSel === 'string' ? entry.CntSel : '';
-  if (!scheme) return { status: 'unchecked', detail: 'the content binding names no content selection (CntSel), so it cannot be recomputed' };
+  if (!scheme)
+    return { status: 'unchecked', detail: 'the content binding names no content selection (CntSel), so it cannot be recomputed' };
   const expected = fromHex(String(entry.Value ?? entry.Hash ?? entry.HashValue ?? ''));
   const algorithm = String(entry.AlgID ?? Oid.sm3);
   if (!expected || (algorithm !== Oid.sm3 && algorithm.toLowerCase() !== 'sm3')) {
     return { status: 'unchecked', detail: `the content binding uses ${shown(algorithm, 40)}, not SM3` };
   }
   const actual = options.contentDigest ? await options.contentDigest(scheme) : null;
-  if (!actual) return { status: 'unchecked', detail: `content selection ${shown(scheme)} does not apply to this file, or no digest was given` };
+  if (!actual)
+    return { status: 'unchecked', detail: `content selection ${shown(scheme)} does not apply to this file, or no digest was given` };
   return bytesEqual(actual, expected)
     ? { status: 'matches', detail: 'content binding matches' }
     : { status: 'mismatch', detail: `the content no longer matches its binding (${shown(scheme)})` };

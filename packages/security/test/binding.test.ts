@@ -42,7 +42,15 @@ describe('digestRegions', () => {
 
   it('refuses bad region lists and scheme ids', async () => {
     const source = bytesSource(file);
-    await expect(digestRegions(source, { scheme, ranges: [{ from: 10, length: 5 }, { from: 12, length: 5 }] })).rejects.toThrow(RangeError);
+    await expect(
+      digestRegions(source, {
+        scheme,
+        ranges: [
+          { from: 10, length: 5 },
+          { from: 12, length: 5 },
+        ],
+      }),
+    ).rejects.toThrow(RangeError);
     await expect(digestRegions(source, { scheme, ranges: [{ from: 299_999, length: 2 }] })).rejects.toThrow(/past the end of the file/);
     await expect(digestRegions(source, { scheme: 'has space', ranges })).rejects.toThrow(/not a valid scheme id/);
     await expect(digestRegions(source, { scheme: 'quote"', ranges })).rejects.toThrow(/not a valid scheme id/);

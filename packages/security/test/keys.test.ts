@@ -7,7 +7,16 @@ import { inspect } from 'node:util';
 import { sm3, toHex, utf8 } from '@aigc-label/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { withTool } from '../../../test/oracles.js';
-import { externalSigner, generateSm2KeyPair, keyIdOf, loadPrivateKey, loadPublicKey, localSigner, Sm2PrivateKey, signChecked } from '../src/index.js';
+import {
+  externalSigner,
+  generateSm2KeyPair,
+  keyIdOf,
+  loadPrivateKey,
+  loadPublicKey,
+  localSigner,
+  Sm2PrivateKey,
+  signChecked,
+} from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'aigc-keys-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -37,7 +46,16 @@ describe('SM2 keys', () => {
     expect(execFileSync('openssl', ['pkey', '-in', join(dir, 'k.pem')]).toString()).toBe(privateKeyPem);
     const sec1 = execFileSync('openssl', ['ec', '-in', join(dir, 'k.pem')], { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
     expect(loadPrivateKey(sec1).keyId).toBe(privateKey.keyId);
-    const encrypted = execFileSync('openssl', ['pkcs8', '-topk8', '-in', join(dir, 'k.pem'), '-passout', 'pass:s3cret', '-v2', 'aes-256-cbc']).toString();
+    const encrypted = execFileSync('openssl', [
+      'pkcs8',
+      '-topk8',
+      '-in',
+      join(dir, 'k.pem'),
+      '-passout',
+      'pass:s3cret',
+      '-v2',
+      'aes-256-cbc',
+    ]).toString();
     expect(loadPrivateKey(encrypted, { passphrase: 's3cret' }).keyId).toBe(privateKey.keyId);
     expect(() => loadPrivateKey(encrypted)).toThrow(/encrypted; give its passphrase/);
     expect(() => loadPrivateKey(encrypted, { passphrase: 'wrong' })).toThrow(/passphrase is wrong/);
@@ -71,14 +89,27 @@ describe('SM2 keys', () => {
     const body = privateKeyPem.split('\n').slice(1, -2).join('');
     const leaks = (text: string) => text.toLowerCase().includes(scalarHex) || text.includes(body.slice(20, 60));
     const signer = localSigner(privateKey);
-    for (const shown of [inspect(privateKey, { showHidden: true, depth: 5 }), JSON.stringify(privateKey), String(privateKey), `${privateKey}`, inspect(signer, { showHidden: true, depth: 5 }), JSON.stringify(signer), inspect({ key: privateKey })]) {
+    for (const shown of [
+      inspect(privateKey, { showHidden: true, depth: 5 }),
+      JSON.stringify(privateKey),
+      String(privateKey),
+      `${privateKey}`,
+      inspect(signer, { showHidden: true, depth: 5 }),
+      JSON.stringify(signer),
+      inspect({ key: privateKey }),
+    ]) {
       expect(leaks(shown), shown).toBe(false);
       expect(shown.includes(privateKey.keyId) || shown.includes('sign')).toBe(true);
     }
     // A damaged key file: the error names the problem, never the bytes.
     const damaged = privateKeyPem.replace(body.slice(40, 48), 'AAAAAAAA');
     const truncated = `-----BEGIN PRIVATE KEY-----\n${body.slice(0, 60)}\n-----END PRIVATE KEY-----\n`;
-    for (const input of [damaged, truncated, der.subarray(0, 70), `${privateKeyPem}garbage`.replace('PRIVATE KEY-----\n', 'PRIVATE KEY-----\n!')]) {
+    for (const input of [
+      damaged,
+      truncated,
+      der.subarray(0, 70),
+      `${privateKeyPem}garbage`.replace('PRIVATE KEY-----\n', 'PRIVATE KEY-----\n!'),
+    ]) {
       let message = '';
       try {
         loadPrivateKey(input);

@@ -29,7 +29,13 @@ describe('operations log chain', () => {
     const text = log(3);
     const lines = text.trimEnd().split('\n');
     const parsed = lines.map((line) => JSON.parse(line));
-    expect(parsed[0]).toMatchObject({ v: 1, prev: LOG_GENESIS, operation: 'label', explicit: { added: false, reason: 'user-request' }, signerKeyId: null });
+    expect(parsed[0]).toMatchObject({
+      v: 1,
+      prev: LOG_GENESIS,
+      operation: 'label',
+      explicit: { added: false, reason: 'user-request' },
+      signerKeyId: null,
+    });
     expect(parsed[1].prev).toBe(logLineHash(lines[0]));
     expect(parsed[2].prev).toBe(logLineHash(lines[1]));
     expect(Date.parse(parsed[0].time)).not.toBeNaN();
@@ -47,7 +53,11 @@ describe('operations log chain', () => {
     const firstEdited = [...lines];
     firstEdited[0] = firstEdited[0].replace('in/0', 'in/x');
     expect(verifyLogChain(firstEdited.join('\n'))).toMatchObject({ ok: false, line: 2 });
-    expect(verifyLogChain(`${lines.join('\n')}{"v":1`)).toMatchObject({ ok: false, line: 7, reason: expect.stringContaining('incomplete') });
+    expect(verifyLogChain(`${lines.join('\n')}{"v":1`)).toMatchObject({
+      ok: false,
+      line: 7,
+      reason: expect.stringContaining('incomplete'),
+    });
     expect(verifyLogChain(`not json\n${lines.join('\n')}`)).toMatchObject({ ok: false, line: 1, reason: 'not a JSON line' });
   });
 

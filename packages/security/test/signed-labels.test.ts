@@ -2,7 +2,15 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AigcLabel, bytesSource, decodeLabel, encodeBare, encodeWrapped, validateLabel, vendorFieldLengthLimit } from '@aigc-label/core';
+import {
+  type AigcLabel,
+  bytesSource,
+  decodeLabel,
+  encodeBare,
+  encodeWrapped,
+  validateLabel,
+  vendorFieldLengthLimit,
+} from '@aigc-label/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { withTool } from '../../../test/oracles.js';
 import {
@@ -28,7 +36,14 @@ const trust = parseTrustStore(
 async function produce(content: Uint8Array, signer: Signer = localSigner(producerKey.privateKey), label: AigcLabel = newLabel()) {
   const unsigned = fakeFile(content, null);
   const digest = await digestRegions(bytesSource(unsigned.bytes), regionsOf(unsigned));
-  const signed = { ...label, ReservedCode1: await signSecurityData(label, { field: 'ReservedCode1', signer, binding: { scheme: regionsOf(unsigned).scheme, digest } }) };
+  const signed = {
+    ...label,
+    ReservedCode1: await signSecurityData(label, {
+      field: 'ReservedCode1',
+      signer,
+      binding: { scheme: regionsOf(unsigned).scheme, digest },
+    }),
+  };
   return { label: signed, file: fakeFile(content, signed) };
 }
 
@@ -36,7 +51,13 @@ describe('our SecurityData, signed and verified', () => {
   it('verifies: valid signature, key trusted for the producer, binding matches', async () => {
     const { label, file } = await produce(randomContent());
     const verdict = await verifyReservedField(label, 'ReservedCode1', { trust, contentDigest: contentDigestOf(file) });
-    expect(verdict).toMatchObject({ verdict: 'verified', binding: 'matches', keyId: producerKey.keyId, trustedAs: 'producer key', form: 'security-data' });
+    expect(verdict).toMatchObject({
+      verdict: 'verified',
+      binding: 'matches',
+      keyId: producerKey.keyId,
+      trustedAs: 'producer key',
+      form: 'security-data',
+    });
     const labelSignature = verdict.signatures.find((s) => s.role === 'label')!;
     expect(Buffer.from(labelSignature.signedData!, 'base64').toString()).toBe(
       `"Label":"1","ContentProducer":"${PRODUCER}","ProduceID":"${label.ProduceID}"`,
@@ -51,7 +72,10 @@ describe('our SecurityData, signed and verified', () => {
     const { label, file } = await produce(randomContent());
     const changed = file.bytes.slice();
     changed[1234] ^= 0x01;
-    const verdict = await verifyReservedField(label, 'ReservedCode1', { trust, contentDigest: contentDigestOf({ ...file, bytes: changed }) });
+    const verdict = await verifyReservedField(label, 'ReservedCode1', {
+      trust,
+      contentDigest: contentDigestOf({ ...file, bytes: changed }),
+    });
     expect(verdict).toMatchObject({ verdict: 'binding-mismatch', binding: 'mismatch' });
     expect(verdict.detail).toMatch(/no longer matches its binding/);
   });
@@ -59,7 +83,9 @@ describe('our SecurityData, signed and verified', () => {
   it('gives binding-mismatch when the label is copied onto another file', async () => {
     const { label } = await produce(randomContent());
     const other = fakeFile(randomContent(), label);
-    expect((await verifyReservedField(label, 'ReservedCode1', { trust, contentDigest: contentDigestOf(other) })).verdict).toBe('binding-mismatch');
+    expect((await verifyReservedField(label, 'ReservedCode1', { trust, contentDigest: contentDigestOf(other) })).verdict).toBe(
+      'binding-mismatch',
+    );
   });
 
   it('gives binding-mismatch when a binding is paired with another label signed by the same key', async () => {
@@ -72,14 +98,21 @@ describe('our SecurityData, signed and verified', () => {
     a.SecurityData.Bindings = b.SecurityData.Bindings;
     a.SecurityData.PubSD[2] = b.SecurityData.PubSD[2];
     const grafted = { ...first.label, ReservedCode1: JSON.stringify(a) };
-    const verdict = await verifyReservedField(grafted, 'ReservedCode1', { trust, contentDigest: contentDigestOf(fakeFile(content, grafted)) });
+    const verdict = await verifyReservedField(grafted, 'ReservedCode1', {
+      trust,
+      contentDigest: contentDigestOf(fakeFile(content, grafted)),
+    });
     expect(verdict).toMatchObject({ verdict: 'binding-mismatch', binding: 'mismatch' });
     expect(verdict.detail).toContain('belongs to another label');
   });
 
   it('gives failed when ProduceID (or another signed element) is edited', async () => {
     const { label, file } = await produce(randomContent());
-    for (const edit of [{ ProduceID: `${label.ProduceID}0` }, { ContentProducer: '001191110102MACQD9K64010000' }, { Label: '2' as const }]) {
+    for (const edit of [
+      { ProduceID: `${label.ProduceID}0` },
+      { ContentProducer: '001191110102MACQD9K64010000' },
+      { Label: '2' as const },
+    ]) {
       const edited = { ...label, ...edit };
       const verdict = await verifyReservedField(edited, 'ReservedCode1', { trust, contentDigest: contentDigestOf(file) });
       expect(verdict.verdict, JSON.stringify(edit)).toBe('failed');
@@ -92,33 +125,53 @@ describe('our SecurityData, signed and verified', () => {
     const data = JSON.parse(label.ReservedCode1);
     const ds = data.SecurityData.PubSD[1];
     ds.Signature = ds.Signature.slice(0, -2) + (ds.Signature.endsWith('00') ? '01' : '00');
-    const verdict = await verifyReservedField({ ...label, ReservedCode1: JSON.stringify(data) }, 'ReservedCode1', { trust, contentDigest: contentDigestOf(file) });
+    const verdict = await verifyReservedField({ ...label, ReservedCode1: JSON.stringify(data) }, 'ReservedCode1', {
+      trust,
+      contentDigest: contentDigestOf(file),
+    });
     expect(verdict.verdict).toBe('failed');
   });
 
   it('gives valid-untrusted for an unknown key, a key trusted for another code, or no trust store', async () => {
     const stranger = await produce(randomContent(), localSigner(strangerKey.privateKey));
-    expect((await verifyReservedField(stranger.label, 'ReservedCode1', { trust, contentDigest: contentDigestOf(stranger.file) })).verdict).toBe('valid-untrusted');
+    expect(
+      (await verifyReservedField(stranger.label, 'ReservedCode1', { trust, contentDigest: contentDigestOf(stranger.file) })).verdict,
+    ).toBe('valid-untrusted');
     const platformSigned = await produce(randomContent(), localSigner(platformKey.privateKey));
-    const verdict = await verifyReservedField(platformSigned.label, 'ReservedCode1', { trust, contentDigest: contentDigestOf(platformSigned.file) });
+    const verdict = await verifyReservedField(platformSigned.label, 'ReservedCode1', {
+      trust,
+      contentDigest: contentDigestOf(platformSigned.file),
+    });
     expect(verdict).toMatchObject({ verdict: 'valid-untrusted', binding: 'matches' });
     expect(verdict.detail).toContain(`is not trusted for "${PRODUCER}"`);
     const own = await produce(randomContent());
-    expect((await verifyReservedField(own.label, 'ReservedCode1', { contentDigest: contentDigestOf(own.file) })).verdict).toBe('valid-untrusted');
+    expect((await verifyReservedField(own.label, 'ReservedCode1', { contentDigest: contentDigestOf(own.file) })).verdict).toBe(
+      'valid-untrusted',
+    );
   });
 
   it('says what it could not check: no binding, or no digest for the scheme', async () => {
     const label = newLabel();
-    const unbound = { ...label, ReservedCode1: await signSecurityData(label, { field: 'ReservedCode1', signer: localSigner(producerKey.privateKey) }) };
+    const unbound = {
+      ...label,
+      ReservedCode1: await signSecurityData(label, { field: 'ReservedCode1', signer: localSigner(producerKey.privateKey) }),
+    };
     expect(await verifyReservedField(unbound, 'ReservedCode1', { trust })).toMatchObject({ verdict: 'verified', binding: 'absent' });
-    expect(await verifyReservedField(unbound, 'ReservedCode1', { trust, requireBinding: true })).toMatchObject({ verdict: 'unverifiable', binding: 'absent' });
+    expect(await verifyReservedField(unbound, 'ReservedCode1', { trust, requireBinding: true })).toMatchObject({
+      verdict: 'unverifiable',
+      binding: 'absent',
+    });
     const { label: bound } = await produce(randomContent());
     expect(await verifyReservedField(bound, 'ReservedCode1', { trust })).toMatchObject({ verdict: 'verified', binding: 'unchecked' });
     expect((await verifyReservedField(bound, 'ReservedCode1', { trust, requireBinding: true })).verdict).toBe('unverifiable');
   });
 
   it('is absent when the field is empty', async () => {
-    expect(await verifyReservedField(newLabel(), 'ReservedCode1', { trust })).toMatchObject({ verdict: 'absent', form: 'absent', signatures: [] });
+    expect(await verifyReservedField(newLabel(), 'ReservedCode1', { trust })).toMatchObject({
+      verdict: 'absent',
+      form: 'absent',
+      signatures: [],
+    });
   });
 
   it('verifies a key-id-only value against the trust store', async () => {
@@ -153,7 +206,9 @@ describe('propagation: ReservedCode2', () => {
     expect(await verifyReservedField(propagated, 'ReservedCode1', options)).toMatchObject({ verdict: 'verified', binding: 'matches' });
     const rc2 = await verifyReservedField(propagated, 'ReservedCode2', options);
     expect(rc2).toMatchObject({ verdict: 'verified', trustedAs: 'platform key', keyId: platformKey.keyId });
-    expect(Buffer.from(rc2.signatures[0].signedData!, 'base64').toString()).toBe(`"Label":"1","ContentPropagator":"${PLATFORM}","PropagateID":"post-123"`);
+    expect(Buffer.from(rc2.signatures[0].signedData!, 'base64').toString()).toBe(
+      `"Label":"1","ContentPropagator":"${PLATFORM}","PropagateID":"post-123"`,
+    );
     // Editing the propagation id breaks the platform's signature, not the producer's.
     const edited = { ...propagated, PropagateID: 'post-124' };
     expect((await verifyReservedField(edited, 'ReservedCode2', options)).verdict).toBe('failed');
@@ -168,7 +223,20 @@ describe('certificates', () => {
   withTool('openssl')('carries an SM2 X.509 certificate (DER) and trusts it through a certificate in the trust store', async () => {
     const key = generateSm2KeyPair();
     writeFileSync(join(dir, 'k.pem'), key.privateKeyPem);
-    const certificate = execFileSync('openssl', ['req', '-x509', '-new', '-key', join(dir, 'k.pem'), '-sm3', '-sigopt', 'distid:1234567812345678', '-subj', '/CN=aigc-label test producer', '-days', '30']).toString();
+    const certificate = execFileSync('openssl', [
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      join(dir, 'k.pem'),
+      '-sm3',
+      '-sigopt',
+      'distid:1234567812345678',
+      '-subj',
+      '/CN=aigc-label test producer',
+      '-days',
+      '30',
+    ]).toString();
     const signer = localSigner(key.privateKey, { certificate });
     const label = newLabel();
     const value = await signSecurityData(label, { field: 'ReservedCode1', signer });
@@ -176,7 +244,10 @@ describe('certificates', () => {
     expect(value.length).toBeLessThanOrEqual(vendorFieldLengthLimit);
     const certTrust = parseTrustStore(`Producers: ${PRODUCER}\n${certificate}`);
     expect(certTrust.entries[0]).toMatchObject({ name: 'CN=aigc-label test producer', key: { keyId: key.keyId } });
-    expect(await verifyReservedField({ ...label, ReservedCode1: value }, 'ReservedCode1', { trust: certTrust })).toMatchObject({ verdict: 'verified', keyId: key.keyId });
+    expect(await verifyReservedField({ ...label, ReservedCode1: value }, 'ReservedCode1', { trust: certTrust })).toMatchObject({
+      verdict: 'verified',
+      keyId: key.keyId,
+    });
     // A certificate for another key is refused when making the signer.
     expect(() => localSigner(generateSm2KeyPair().privateKey, { certificate })).toThrow(/another key/);
   });

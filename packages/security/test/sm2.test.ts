@@ -11,7 +11,8 @@ import { decodeSignature, publicPointOf, signWithNonce, sm2Verify, sm2Z } from '
 // GB/T 32918.5-2017 Annex A.2 (also GM/T 0003.5-2012 A.2, OpenSSL test/sm2_internal_test.c).
 const A2 = {
   d: 0x3945208f7b2144b13f36e38ac6d39f95889393692860b51a42fb81ef4df7c5b8n,
-  publicKey: '0409f9df311e5421a150dd7d161e4bc5c672179fad1833fc076bb08ff356f35020ccea490ce26775a52dc6ea718cc1aa600aed05fbf35e084a6632f6072da9ad13',
+  publicKey:
+    '0409f9df311e5421a150dd7d161e4bc5c672179fad1833fc076bb08ff356f35020ccea490ce26775a52dc6ea718cc1aa600aed05fbf35e084a6632f6072da9ad13',
   k: 0x59276e27d506861a16680f3ad9c02dccef3cc1fa3cdbe4ce6d54b80deac1bc21n,
   z: 'b2e14c5c79c6df5b85f4fe7ed8db7a262b9da7e07ccb0ea9f4747b8ccda8a4f3',
   e: 'f0b43e94ba45accaace692ed534382eb17e6ab5a19ce7b31f4486fdfc0d28640',
@@ -77,12 +78,40 @@ describe('OpenSSL 3 cross-checks (pkeyutl -rawin -digest sm3 -pkeyopt distid:123
     writeFileSync(join(dir, 'msg'), message);
     for (let i = 0; i < 5; i++) {
       writeFileSync(join(dir, 'ours.sig'), privateKey.sign(message));
-      const out = execFileSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', join(dir, 'ours.pub.pem'), ...distid, '-in', join(dir, 'msg'), '-sigfile', join(dir, 'ours.sig')]);
+      const out = execFileSync('openssl', [
+        'pkeyutl',
+        '-verify',
+        '-pubin',
+        '-inkey',
+        join(dir, 'ours.pub.pem'),
+        ...distid,
+        '-in',
+        join(dir, 'msg'),
+        '-sigfile',
+        join(dir, 'ours.sig'),
+      ]);
       expect(out.toString()).toContain('Signature Verified Successfully');
     }
     // The same signature with OpenSSL's own default (empty) ID fails: the ID really is in Z.
     const wrongId = () =>
-      execFileSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', join(dir, 'ours.pub.pem'), '-rawin', '-digest', 'sm3', '-in', join(dir, 'msg'), '-sigfile', join(dir, 'ours.sig')], { stdio: 'pipe' });
+      execFileSync(
+        'openssl',
+        [
+          'pkeyutl',
+          '-verify',
+          '-pubin',
+          '-inkey',
+          join(dir, 'ours.pub.pem'),
+          '-rawin',
+          '-digest',
+          'sm3',
+          '-in',
+          join(dir, 'msg'),
+          '-sigfile',
+          join(dir, 'ours.sig'),
+        ],
+        { stdio: 'pipe' },
+      );
     expect(wrongId).toThrow();
   });
 

@@ -22,7 +22,12 @@ describe('MiniMax video: A.1 message, bare-x KeyValue, LabelMataData, Binding/BT
         Type: 'TC260PG',
         Version: 1,
         PubSD: [
-          { Type: 'DS', AlgID: SM3_WITH_SM2, TBSData: { Type: 'LabelMataData' }, Signature: toHex(key.sign(labelMessage(signed, ['Label', 'ContentProducer', 'ProduceID']))) },
+          {
+            Type: 'DS',
+            AlgID: SM3_WITH_SM2,
+            TBSData: { Type: 'LabelMataData' },
+            Signature: toHex(key.sign(labelMessage(signed, ['Label', 'ContentProducer', 'ProduceID']))),
+          },
           { Type: 'DS', AlgID: SM3_WITH_SM2, TBSData: { Type: 'Binding' }, Signature: toHex(key.sign(utf8(JSON.stringify(binding)))) },
           { Type: 'PubKey', AlgID: SM3_WITH_SM2, KeyValue: `00${toHex(key.publicKey.bytes(true).subarray(1))}` },
         ],
@@ -72,7 +77,15 @@ describe('Honor YOYO JPEG: nested TC260PG blocks spelt PubSd, RSA/SHA-256 PKCS#1
             Type: 'TC260PG',
             PubSd: [
               { Type: 'DS', AlgID: '1.2.840.113549.1.1.11', TBSData: { Type: tbsType }, Signature: rsaSign(message) },
-              ...(withKey ? [{ Type: 'PubKey', AlgID: '1.2.840.113549.1.1.1', KeyValue: toHex(rsa.publicKey.export({ type: 'spki', format: 'der' })) }] : []),
+              ...(withKey
+                ? [
+                    {
+                      Type: 'PubKey',
+                      AlgID: '1.2.840.113549.1.1.1',
+                      KeyValue: toHex(rsa.publicKey.export({ type: 'spki', format: 'der' })),
+                    },
+                  ]
+                : []),
             ],
           },
         ],
@@ -142,7 +155,11 @@ describe('StepFun Markdown: DS and PubKey with the full SPKI in hex', () => {
 describe('opaque vendor values', () => {
   const label = createLabel({ producer: 'vendor', produceId: 'x' });
   const cases: [string, string, string][] = [
-    ['Tencent', '{"Type":" TC260PG","AlgID":"sm3","Value":"66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"}', 'security-data'],
+    [
+      'Tencent',
+      '{"Type":" TC260PG","AlgID":"sm3","Value":"66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"}',
+      'security-data',
+    ],
     ['Qwen (base64 digest)', 'q3Bv0Jm8m2wF8m3b1mJx4bQm3Zf6Yk0u9m0o1tGk2xA=', 'base64-digest'],
     ['Vidu (32 hex digits)', '9f86d081884c7d659a2feaa0c55ad015', 'hex-digest'],
     ['Wan (L- prefix)', 'L-4e1b7c2a9d', 'prefixed'],
@@ -164,7 +181,8 @@ describe('opaque vendor values', () => {
   });
 
   it('never prints control characters from the file', async () => {
-    const hostile = '{"SecurityData":{"Type":"TC260PG","PubSD":[{"Type":"DS","AlgID":"\\u001b[31mevil","TBSData":{"Type":"\\u001b]0;x\\u0007Md2"},"Signature":"00"}]}}';
+    const hostile =
+      '{"SecurityData":{"Type":"TC260PG","PubSD":[{"Type":"DS","AlgID":"\\u001b[31mevil","TBSData":{"Type":"\\u001b]0;x\\u0007Md2"},"Signature":"00"}]}}';
     const verdict = await verifyReservedField({ ...label, ReservedCode1: hostile }, 'ReservedCode1');
     expect(verdict.verdict).toBe('unverifiable');
     const texts = [verdict.detail, ...verdict.spellings, ...verdict.signatures.map((s) => s.algorithm)];
