@@ -10,6 +10,7 @@ export {
   type LoadPrivateKeyOptions,
   loadPrivateKey,
   loadPublicKey,
+  loadSm2PublicKey,
   Oid,
   Sm2PrivateKey,
   Sm2PublicKey,

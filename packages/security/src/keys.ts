@@ -315,6 +315,13 @@ export function loadPublicKey(input: string | Uint8Array): VerificationKey {
   return verificationKeyFromSpki(spki);
 }
 
+/** An SM2 public key (for an external signer, or to pin one); RSA and other keys are refused by name. */
+export function loadSm2PublicKey(input: string | Uint8Array): Sm2PublicKey {
+  const key = loadPublicKey(input);
+  if (key.algorithm !== 'sm2') throw notSm2(Oid.rsaEncryption, 'make SM2 signatures');
+  return key.sm2;
+}
+
 /** A fresh SM2 key pair as OpenSSL-readable PEM: PKCS#8 private key and SPKI public key. */
 export function generateSm2KeyPair(): { privateKey: Sm2PrivateKey; privateKeyPem: string; publicKeyPem: string; keyId: string } {
   const privateKey = Sm2PrivateKey.generate();

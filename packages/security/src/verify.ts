@@ -284,7 +284,7 @@ function rsaVerify(key: KeyObject, message: Uint8Array, signature: Uint8Array): 
 }
 
 /** Every key a `KeyValue` can denote: SPKI DER, an X.509 certificate, a SEC1 point, or a bare x coordinate. */
-export function keysOf(hex: string, keyId: string | null): Candidate[] {
+function keysOf(hex: string, keyId: string | null): Candidate[] {
   const bytes = fromHex(hex.trim());
   if (!bytes || bytes.length === 0 || bytes.length > 8192) return [];
   const one = (key: VerificationKey): Candidate[] => [{ keyId, key }];

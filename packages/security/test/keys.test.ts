@@ -13,6 +13,7 @@ import {
   keyIdOf,
   loadPrivateKey,
   loadPublicKey,
+  loadSm2PublicKey,
   localSigner,
   Sm2PrivateKey,
   signChecked,
@@ -72,6 +73,7 @@ describe('SM2 keys', () => {
     expect(() => loadPrivateKey(rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString())).toThrow(/an RSA key cannot make SM2/);
     // RSA public keys load for verification only (vendors' RSA signatures).
     expect(loadPublicKey(rsa.publicKey.export({ type: 'spki', format: 'pem' }).toString()).algorithm).toBe('rsa');
+    expect(() => loadSm2PublicKey(rsa.publicKey.export({ type: 'spki', format: 'pem' }).toString())).toThrow(/an RSA key cannot make SM2/);
   });
 
   it('uses a key Node made as plain EC on the SM2 curve with SM2, never ECDSA', () => {
@@ -128,7 +130,7 @@ describe('SM2 keys', () => {
   it('plugs in an external signer (KMS/HSM) and refuses one that signs with another ID', async () => {
     const key = Sm2PrivateKey.generate();
     const message = utf8('"Label":"1"');
-    const good = externalSigner({ publicKey: key.publicKey, sign: async (bytes) => key.sign(bytes) });
+    const good = externalSigner({ publicKey: loadSm2PublicKey(key.publicKey.pem()), sign: async (bytes) => key.sign(bytes) });
     expect(good.keyId).toBe(key.keyId);
     expect(key.publicKey.verify(message, await signChecked(good, message))).toBe(true);
     const emptyId = externalSigner({ publicKey: key.publicKey, sign: async (bytes) => key.sign(bytes, '') });
