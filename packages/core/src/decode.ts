@@ -44,6 +44,11 @@ export function decodeLabel(input: string | Readonly<Record<string, unknown>>): 
     .trim();
   const prefixed = /^AIGC\s*[=:]?\s*(?=\{)/.exec(text);
   if (prefixed) text = text.slice(prefixed[0].length);
+  if (text === '') {
+    // What a wiped label leaves behind: the carrier is there, its value is gone.
+    const message = 'the AIGC carrier is present but empty; a label may have been removed (Measures Art. 10)';
+    return { label: null, form: null, findings: [...findings, finding(Rules.emptyCarrier, 'warning', message)] };
+  }
   if (!text.includes('"') && text.includes('&quot;')) {
     text = unescapeXml(text);
     findings.push(finding(Rules.xmlEscaped, 'info', 'label text was XML-escaped'));

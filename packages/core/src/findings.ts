@@ -61,6 +61,7 @@ export const Rules = {
   explicitMissing: 'gb45438/explicit-missing',
   unreadableCarrier: 'carrier/unreadable',
   ambiguousFormat: 'format/ambiguous',
+  emptyCarrier: 'carrier/empty',
 } as const;
 export type CoreRuleId = (typeof Rules)[keyof typeof Rules];
 
@@ -91,6 +92,7 @@ export const coreRuleMeanings: RuleMeanings<typeof Rules> = {
   'explicit/skipped': 'the file already carries a label, so no second explicit label was added (info)',
   'explicit/unsupported': 'the format can carry no explicit label here; the reason is given',
   'gb45438/explicit-missing': 'a metadata label says AI-generated but no explicit label was found (Measures Art. 4)',
+  'carrier/empty': 'an AIGC carrier present but empty or only whitespace; a label may have been removed (Measures Art. 10)',
   'format/ambiguous':
     'the bytes fit more than one format (a polyglot); labels were looked for under each, and labeling refuses without --format',
   'carrier/unreadable': 'a label carrier that cannot be read (encrypted, compressed in an unknown way); labeling refuses without --force',

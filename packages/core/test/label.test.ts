@@ -88,10 +88,19 @@ describe('decodeLabel', () => {
   });
 
   it('returns null with a finding for text that is not a label', () => {
-    for (const text of ['', 'hello', '{not json', '[1,2]', '{"AIGC":7}']) {
+    for (const text of ['hello', '{not json', '[1,2]', '{"AIGC":7}']) {
       const decoded = decodeLabel(text);
       expect(decoded.label).toBeNull();
       expect(decoded.findings.some((f) => f.severity === 'error')).toBe(true);
+    }
+  });
+
+  it('says plainly that an empty carrier is empty: a label may have been removed', () => {
+    for (const text of ['', '   \n', '\0\0', '\uFEFF']) {
+      const decoded = decodeLabel(text);
+      expect(decoded.label).toBeNull();
+      expect(decoded.findings.map((f) => [f.rule, f.severity])).toEqual([['carrier/empty', 'warning']]);
+      expect(decoded.findings[0]?.message).toMatch(/Measures Art\. 10/);
     }
   });
 
