@@ -5,11 +5,10 @@ import type { VisibleVideoLabelResult } from './apply-visible-label.js';
 import { encoderOptions } from './bitstream.js';
 import { fullEncoderArgs } from './encoder.js';
 import { audioArgs, fullRenderArgs, rotationRemuxArgs } from './render-args.js';
-import { COPY_MS_PER_SECOND, ENCODE_MS_PER_SECOND, failedChecks, type RenderContext } from './render-context.js';
-import { verifyOutput } from './verify.js';
+import { COPY_MS_PER_SECOND, checkOutput, ENCODE_MS_PER_SECOND, failedChecks, type RenderContext } from './render-context.js';
 
 export async function fullRender(context: RenderContext, reason: string): Promise<VisibleVideoLabelResult> {
-  const { info, clock, intervals, tools, options } = context;
+  const { info, intervals, tools, options } = context;
   const sourceEncoder = info.codec === 'h264' ? 'x264' : 'x265';
   const sourceOptions = info.codec === 'h264' || info.codec === 'hevc' ? encoderOptions(context.sourceNals, sourceEncoder) : undefined;
   const encoder = fullEncoderArgs(info, sourceOptions);
@@ -26,17 +25,7 @@ export async function fullRender(context: RenderContext, reason: string): Promis
       timeoutMs: timeoutForMedia(info.duration, COPY_MS_PER_SECOND),
     });
   }
-  const verifyStarted = performance.now();
-  const checks = await verifyOutput({
-    tools,
-    output: options.output,
-    source: info,
-    sourceClock: clock,
-    spans: undefined,
-    audioReencoded: context.labelWav !== undefined,
-    input: options.input,
-  });
+  const { checks, seconds: verifySeconds } = await checkOutput(context, undefined);
   if (!checks.ok) throw new WriteVerificationError(`the labelled video failed its checks: ${failedChecks(checks)}`);
-  const verifySeconds = (performance.now() - verifyStarted) / 1000;
   return { mode: 'full', reason, reencodedSeconds: info.duration, intervals, encoder: encoder.description, checks, verifySeconds };
 }

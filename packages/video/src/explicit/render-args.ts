@@ -41,23 +41,26 @@ function timescaleArgs(output: string, info: VideoStreamInfo): string[] {
   return /\.(mp4|m4v|mov)$/i.test(output) ? ['-video_track_timescale', String(info.timeBase[1])] : [];
 }
 
+/** The source (input 0, from `seek`) and the overlay PNG on stdin (input 1), as the overlay graph expects them. */
+function overlayInputs(input: string, seek: readonly string[]): string[] {
+  return ['-v', 'error', '-y', '-noautorotate', ...seek, '-i', input, '-f', 'png_pipe', '-i', 'pipe:0'];
+}
+
+/**
+ * Encode in the source's time base so every frame keeps its exact time (ffmpeg would otherwise round to
+ * 1/r_frame_rate); x264/x265 get the frame rate through their own `fps` option (see encoder.ts).
+ */
+function sourceTimingArgs(info: VideoStreamInfo): string[] {
+  return ['-vsync', 'passthrough', '-enc_time_base', `${info.timeBase[0]}:${info.timeBase[1]}`];
+}
+
 /** Re-encodes one span (from its keyframe) with the overlay (PNG on stdin) into `head`. */
 export function headEncodeArgs(context: RenderContext, span: ReencodeSpan, encoder: EncoderChoice, head: string): string[] {
   const { info, clock, intervals, options } = context;
   const offset = clock.relative(span.first);
   const seek = span.first === 0 ? [] : ['-seek_timestamp', '1', '-ss', (clock.absolute(span.first) - clock.frameSeconds / 2).toFixed(6)];
   return [
-    '-v',
-    'error',
-    '-y',
-    '-noautorotate',
-    ...seek,
-    '-i',
-    options.input,
-    '-f',
-    'png_pipe',
-    '-i',
-    'pipe:0',
+    ...overlayInputs(options.input, seek),
     '-filter_complex',
     overlayGraph(info, enableExpression(intervals, offset), true),
     '-map',
@@ -68,12 +71,7 @@ export function headEncodeArgs(context: RenderContext, span: ReencodeSpan, encod
     ...presetArgs(options),
     // x264 writes its SPS/PPS into the sample entry; dump_extra also puts them in front of each keyframe, so the head stays decodable after the join.
     ...(info.codec === 'h264' ? ['-bsf:v', 'dump_extra=freq=keyframe'] : []),
-    '-vsync',
-    'passthrough',
-    // Encode in the source's time base so every frame keeps its exact time (ffmpeg would otherwise round to
-    // 1/r_frame_rate); x264/x265 get the frame rate through their own `fps` option (see encoder.ts).
-    '-enc_time_base',
-    `${info.timeBase[0]}:${info.timeBase[1]}`,
+    ...sourceTimingArgs(info),
     '-video_track_timescale',
     String(info.timeBase[1]),
     '-an',
@@ -185,16 +183,7 @@ export function fullRenderArgs(context: RenderContext, encoder: EncoderChoice, a
   const graph = overlayGraph(info, enableExpression(intervals, -clock.firstPts * clock.tick), false);
   const filter = audio.filter ? `${graph};${audio.filter}` : graph;
   return [
-    '-v',
-    'error',
-    '-y',
-    '-noautorotate',
-    '-i',
-    options.input,
-    '-f',
-    'png_pipe',
-    '-i',
-    'pipe:0',
+    ...overlayInputs(options.input, []),
     ...audio.inputs,
     '-filter_complex',
     filter,
@@ -207,12 +196,7 @@ export function fullRenderArgs(context: RenderContext, encoder: EncoderChoice, a
     'copy',
     ...encoder.args,
     ...(/^lib(x264|x265)$/.test(encoder.args[1] ?? '') ? presetArgs(options) : []),
-    '-vsync',
-    'passthrough',
-    // Encode in the source's time base so every frame keeps its exact time (ffmpeg would otherwise round to
-    // 1/r_frame_rate); x264/x265 get the frame rate through their own `fps` option (see encoder.ts).
-    '-enc_time_base',
-    `${info.timeBase[0]}:${info.timeBase[1]}`,
+    ...sourceTimingArgs(info),
     '-map_metadata',
     '0',
     ...timescaleArgs(options.output, info),

@@ -22,8 +22,7 @@ import { type EncoderChoice, x264Args, x265Args } from './encoder.js';
 import { type LabelInterval, planSmartRender, type ReencodeSpan, reencodedSeconds } from './plan.js';
 import type { VideoStreamInfo } from './probe.js';
 import { audioArgs, concatList, headEncodeArgs, joinArgs, parameterSourceArgs } from './render-args.js';
-import { COPY_MS_PER_SECOND, ENCODE_MS_PER_SECOND, failedChecks, keyframeNals, type RenderContext } from './render-context.js';
-import { verifyOutput } from './verify.js';
+import { COPY_MS_PER_SECOND, checkOutput, ENCODE_MS_PER_SECOND, failedChecks, keyframeNals, type RenderContext } from './render-context.js';
 
 type SmartOutcome = { readonly ok: true; readonly result: VisibleVideoLabelResult } | { readonly ok: false; readonly reason: string };
 
@@ -72,16 +71,7 @@ export async function trySmartRender(context: RenderContext): Promise<SmartOutco
       };
   }
   await joinSegments(context, plan.spans, heads);
-  const verifyStarted = performance.now();
-  const checks = await verifyOutput({
-    tools,
-    output: options.output,
-    source: info,
-    sourceClock: clock,
-    spans: plan.spans,
-    audioReencoded: context.labelWav !== undefined,
-    input: options.input,
-  });
+  const { checks, seconds: verifySeconds } = await checkOutput(context, plan.spans);
   if (!checks.ok) return { ok: false, reason: `smart render output failed its checks: ${failedChecks(checks)}` };
   const seconds = reencodedSeconds(clock, plan.spans);
   const addedParameterSets = info.codec === 'h264' ? await headParameterSets(context, heads) : undefined;
@@ -92,7 +82,7 @@ export async function trySmartRender(context: RenderContext): Promise<SmartOutco
       mode: 'smart',
       reason: `re-encoded ${plan.spans.length} span(s), ${seconds.toFixed(2)} s of ${info.duration.toFixed(2)} s; other packets copied`,
       reencodedSeconds: seconds,
-      verifySeconds: (performance.now() - verifyStarted) / 1000,
+      verifySeconds,
       intervals,
       encoder: encoder.description,
       checks,
