@@ -43,9 +43,8 @@ export interface ToolResult {
 
 const toolName = (binary: string): string => binary.split('/').pop() ?? binary;
 
-/** A started tool: its process, its stderr, and how it ended. */
+/** A started tool: its output, and how it ended. */
 interface RunningTool {
-  readonly child: ChildProcess;
   readonly stdout: Readable;
   readonly stderr: StderrLog;
   /** Settles when the process has exited and its pipes are closed; rejects with a time-limit or stdin-source error. */
@@ -169,7 +168,7 @@ async function start(binary: string, args: readonly string[], inputs: ToolInputs
   });
   // Observed here so a time limit hit while the caller is still reading stdout is not an unhandled rejection.
   closed.catch(() => undefined);
-  return { child, stdout, stderr, closed, kill };
+  return { stdout, stderr, closed, kill };
 }
 
 /** Runs a tool to completion and returns its exit code, stdout and stderr, whatever the code. */
