@@ -13,6 +13,7 @@ export {
   type Evidence,
   type ExplicitDetectOptions,
   type ExplicitLabelOptions,
+  ExternalToolError,
   type Finding,
   InvalidLabelError,
   LabelConflictError,

@@ -21,6 +21,7 @@ describe('public API', () => {
   it('exports exactly the documented values', () => {
     expect(Object.keys(api).sort()).toEqual([
       'AigcLabelError',
+      'ExternalToolError',
       'FileError',
       'InvalidLabelError',
       'LabelConflictError',

@@ -29,7 +29,7 @@ export class MalformedInputError extends AigcLabelError {
   }
 }
 
-/** A size, count or depth read from the file is over a safety bound. */
+/** A size, count or depth read from the file is over a safety bound, or a tool ran past its time limit. */
 export class LimitExceededError extends AigcLabelError {
   override readonly name = 'LimitExceededError';
 }
@@ -59,6 +59,11 @@ export class UsageError extends AigcLabelError {
   override readonly name = 'UsageError';
 }
 
+/** An external program (ffmpeg, ffprobe) could not start or failed; the message ends with the last lines of its stderr. */
+export class ExternalToolError extends AigcLabelError {
+  override readonly name = 'ExternalToolError';
+}
+
 /** Every error class above, for exhaustive narrowing. */
 export type AnyAigcLabelError =
   | UnknownFormatError
@@ -69,7 +74,8 @@ export type AnyAigcLabelError =
   | InvalidLabelError
   | LabelConflictError
   | WriteVerificationError
-  | UsageError;
+  | UsageError
+  | ExternalToolError;
 
 /** Builds a per-format MalformedInputError factory: `const fail = malformed('png')`. */
 export const malformed =

@@ -37,9 +37,6 @@ function muxerFor(info: AudioStreamInfo): string {
 /** Rounds a bit rate up to whole kbit/s so the encoder is never asked for less than the source. */
 const kbitCeil = (bitsPerSecond: number): string => `${Math.ceil(bitsPerSecond / 1000)}k`;
 
-/** Whether this stream is stored losslessly (PCM or a lossless codec). */
-export const isLossless = (info: AudioStreamInfo): boolean => info.codec.startsWith('pcm_') || LOSSLESS.has(info.codec);
-
 /** ffmpeg output options (codec, rate, layout, muxer) that reproduce the probed source's format. */
 export function outputOptionsFor(info: AudioStreamInfo): string[] {
   const muxer = muxerFor(info);

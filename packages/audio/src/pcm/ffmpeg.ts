@@ -1,53 +1,16 @@
 /**
  * The ffmpeg bridge for explicit (audible) labels: decode any input to raw float PCM on a
- * pipe, encode raw float PCM from a pipe, and probe a file's streams. ffmpeg and ffprobe come
- * from npm (@ffmpeg-installer, @ffprobe-installer) and are driven through fluent-ffmpeg.
+ * pipe, encode raw float PCM from a pipe, and probe a file's streams, through the toolkit's one
+ * process runner (@aigc-label/ffmpeg: no shell, a time limit per call, stderr tails in errors).
  * Files are handed to ffmpeg as paths; this package never opens them itself.
  */
-import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { PassThrough, Readable } from 'node:stream';
 import { MalformedInputError, UsageError } from '@aigc-label/core';
-import type Ffmpeg from 'fluent-ffmpeg';
+import { DEFAULT_TIMEOUT_MS, ffmpegPath, ffprobeJson, ffprobePath, runToolOrThrow, streamTool } from '@aigc-label/ffmpeg';
 
-// Loaded on first use: a metadata-only run (a batch worker labeling thousands of files) never
-// starts ffmpeg and should not pay for loading its wrappers.
-const require = createRequire(import.meta.url);
-const ffmpeg = (...args: Parameters<typeof Ffmpeg>) => (require('fluent-ffmpeg') as typeof Ffmpeg)(...args);
+export { ffmpegPath, ffprobePath };
 
 /** An audio (or audio-bearing) file: a path ffmpeg can open, or its bytes (piped to ffmpeg's stdin). */
 export type AudioInput = { readonly path: string } | Uint8Array;
-
-/** The ffmpeg executable from npm (@ffmpeg-installer). */
-export const ffmpegPath = (): string => (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
-/** The ffprobe executable from npm (@ffprobe-installer). */
-export const ffprobePath = (): string => (require('@ffprobe-installer/ffprobe') as { path: string }).path;
-
-let probeReady = false;
-/** @ffprobe-installer ships its binary as mode 0644 when its postinstall did not run; make it executable once. */
-function ensureFfprobeExecutable(): void {
-  if (probeReady) return;
-  try {
-    execFileSync(ffprobePath(), ['-version'], { stdio: 'ignore' });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EACCES') throw error;
-    execFileSync('chmod', ['u+x', ffprobePath()]);
-  }
-  probeReady = true;
-}
-
-/** The last meaningful line of ffmpeg's stderr: the cause, without the banner. */
-function lastErrorLine(stderr: string | null | undefined, fallback: string): string {
-  const lines = (stderr ?? '')
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line.length > 0 && !line.startsWith('Fontconfig'));
-  return lines.at(-1) ?? fallback;
-}
-
-function inputFor(input: AudioInput): string | Readable {
-  return input instanceof Uint8Array ? Readable.from([input], { objectMode: false }) : input.path;
-}
 
 export interface AudioStreamInfo {
   /** The container as ffprobe names it, e.g. `wav`, `mp3`, `flac`, `ogg`, `mov,mp4,m4a,3gp,3g2,mj2`, `matroska,webm`. */
@@ -76,40 +39,28 @@ const positive = (value: unknown): number | undefined => {
 };
 
 /** Probes the first audio stream of a file with ffprobe. */
-export function probeAudio(path: string): Promise<AudioStreamInfo> {
-  ensureFfprobeExecutable();
-  return new Promise((resolve, reject) => {
-    ffmpeg(path)
-      .setFfprobePath(ffprobePath())
-      .ffprobe((error, data) => {
-        if (error) {
-          reject(
-            new MalformedInputError('audio', `ffprobe cannot read the input: ${lastErrorLine(String(error.message), 'unknown error')}`),
-          );
-          return;
-        }
-        const audio = data.streams.find((stream) => stream.codec_type === 'audio');
-        if (!audio?.codec_name || !audio.sample_rate || !audio.channels) {
-          reject(new MalformedInputError('audio', 'the input has no decodable audio stream'));
-          return;
-        }
-        const tags = (data.format.tags ?? {}) as Record<string, unknown>;
-        const brand = typeof tags.major_brand === 'string' ? tags.major_brand : undefined;
-        resolve({
-          container: String(data.format.format_name ?? ''),
-          majorBrand: brand,
-          codec: audio.codec_name,
-          sampleRate: Number(audio.sample_rate),
-          channels: audio.channels,
-          channelLayout: audio.channel_layout && audio.channel_layout !== 'unknown' ? audio.channel_layout : undefined,
-          sampleFormat: audio.sample_fmt,
-          bitsPerSample: positive(audio.bits_per_raw_sample) ?? positive(audio.bits_per_sample),
-          bitRate: positive(audio.bit_rate) ?? positive(data.format.bit_rate),
-          durationSeconds: positive(audio.duration) ?? positive(data.format.duration),
-          hasVideo: data.streams.some((stream) => stream.codec_type === 'video'),
-        });
-      });
+export async function probeAudio(path: string): Promise<AudioStreamInfo> {
+  const data = await ffprobeJson(ffprobePath(), ['-show_streams', '-show_format', path], {
+    failure: (tail) => new MalformedInputError('audio', `ffprobe cannot read the input: ${tail || 'unknown error'}`),
   });
+  const audio = data.streams.find((stream) => stream.codec_type === 'audio');
+  if (!audio?.codec_name || !audio.sample_rate || !audio.channels) {
+    throw new MalformedInputError('audio', 'the input has no decodable audio stream');
+  }
+  const brand = data.format.tags?.major_brand;
+  return {
+    container: data.format.format_name ?? '',
+    majorBrand: brand,
+    codec: audio.codec_name,
+    sampleRate: Number(audio.sample_rate),
+    channels: audio.channels,
+    channelLayout: audio.channel_layout && audio.channel_layout !== 'unknown' ? audio.channel_layout : undefined,
+    sampleFormat: audio.sample_fmt,
+    bitsPerSample: positive(audio.bits_per_raw_sample) ?? positive(audio.bits_per_sample),
+    bitRate: positive(audio.bit_rate) ?? positive(data.format.bit_rate),
+    durationSeconds: positive(audio.duration) ?? positive(data.format.duration),
+    hasVideo: data.streams.some((stream) => stream.codec_type === 'video'),
+  };
 }
 
 export interface PcmFormat {
@@ -139,43 +90,28 @@ export class Float32Assembler {
 
 /**
  * Decodes the first audio stream to interleaved float32 PCM at the given rate and channel count,
- * streamed from ffmpeg's stdout: memory stays bounded whatever the input's length.
+ * streamed from ffmpeg's stdout: memory stays bounded whatever the input's length. ffmpeg is
+ * killed when the consumer stops early.
  */
-export async function* decodePcm(input: AudioInput, format: PcmFormat): AsyncGenerator<Float32Array> {
-  const output = new PassThrough();
-  let failure: Error | undefined;
-  let finished = false;
-  const command = ffmpeg(inputFor(input))
-    .setFfmpegPath(ffmpegPath())
-    .noVideo()
-    .audioCodec('pcm_f32le')
-    .audioFrequency(format.sampleRate)
-    .audioChannels(format.channels)
-    .format('f32le')
-    .on('error', (error: Error, _stdout: string | null, stderr: string | null) => {
-      if (finished) return;
-      failure = new MalformedInputError('audio', `ffmpeg cannot decode the input: ${lastErrorLine(stderr, error.message)}`);
-      output.destroy(failure);
-    })
-    .on('end', () => {
-      finished = true;
-    });
-  command.pipe(output, { end: true });
+export function decodePcm(input: AudioInput, format: PcmFormat): AsyncGenerator<Float32Array> {
+  return decodePcmWithin(input, format, DEFAULT_TIMEOUT_MS);
+}
+
+/** {@link decodePcm} with its own time limit, for a decode as long as the media (the relabel pipeline). */
+export async function* decodePcmWithin(input: AudioInput, format: PcmFormat, timeoutMs: number): AsyncGenerator<Float32Array> {
+  const bytes = input instanceof Uint8Array;
+  const args = ['-i', bytes ? 'pipe:0' : input.path];
+  args.push('-acodec', 'pcm_f32le', '-ar', String(format.sampleRate), '-ac', String(format.channels), '-vn', '-f', 'f32le', 'pipe:1');
   const assembler = new Float32Assembler();
-  try {
-    for await (const chunk of output) {
-      const samples = assembler.push(chunk as Uint8Array);
-      if (samples.length > 0) yield samples;
-    }
-  } catch (error) {
-    throw failure ?? error;
-  } finally {
-    if (!finished) {
-      finished = true;
-      command.kill('SIGKILL');
-    }
+  const stdout = streamTool(ffmpegPath(), args, {
+    ...(bytes ? { stdin: input } : {}),
+    timeoutMs,
+    failure: (tail, code) => new MalformedInputError('audio', `ffmpeg cannot decode the input: ${tail || `exit code ${code}`}`),
+  });
+  for await (const chunk of stdout) {
+    const samples = assembler.push(chunk);
+    if (samples.length > 0) yield samples;
   }
-  if (failure) throw failure;
 }
 
 /** Decodes a whole (short) input into one interleaved buffer. Only for clips such as voice prompts. */
@@ -202,48 +138,31 @@ export interface EncodeTarget extends PcmFormat {
   readonly output: string;
   /** ffmpeg output options chosen by the caller (codec, bitrate, muxer). */
   readonly outputOptions: readonly string[];
-  /** A file whose metadata (and cover art when `copyVideoFrom` is set) is copied to the output. */
+  /** A file whose metadata (and cover art when `copyVideo` is set) is copied to the output. */
   readonly metadataFrom?: string;
   readonly copyVideo?: boolean;
+  /** Time limit of the encode; default the runner's. */
+  readonly timeoutMs?: number;
 }
 
-/** Encodes interleaved float32 PCM, pulled from an async iterable, into a file through ffmpeg's stdin. */
-export function encodePcm(pcm: AsyncIterable<Float32Array>, target: EncodeTarget): Promise<void> {
+/** Encodes interleaved float32 PCM, pulled from an async iterable as ffmpeg reads it, into a file through ffmpeg's stdin. */
+export async function encodePcm(pcm: AsyncIterable<Float32Array>, target: EncodeTarget): Promise<void> {
   async function* bytes(): AsyncGenerator<Uint8Array> {
     for await (const samples of pcm) yield new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
   }
-  const source = Readable.from(bytes(), { objectMode: false });
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const inputOptions = ['-ar', String(target.sampleRate), '-ac', String(target.channels)];
-    if (target.channelLayout) inputOptions.push('-channel_layout', target.channelLayout);
-    const command = ffmpeg().setFfmpegPath(ffmpegPath()).input(source).inputFormat('f32le').inputOptions(inputOptions);
-    const maps = ['-map', '0:a'];
-    if (target.metadataFrom !== undefined) {
-      command.input(target.metadataFrom);
-      // Global tags, and the audio stream's own (Ogg and FLAC keep Vorbis comments there).
-      maps.push('-map_metadata', '1', '-map_metadata:s:a:0', '1:s:a:0');
-      if (target.copyVideo) maps.push('-map', '1:v?', '-c:v', 'copy');
-    }
-    source.on('error', (error) => {
-      if (settled) return;
-      settled = true;
-      command.kill('SIGKILL');
-      reject(error);
-    });
-    command
-      .outputOptions([...maps, ...target.outputOptions])
-      .output(target.output)
-      .on('error', (error: Error, _stdout: string | null, stderr: string | null) => {
-        if (settled) return;
-        settled = true;
-        reject(new MalformedInputError('audio', `ffmpeg cannot encode the output: ${lastErrorLine(stderr, error.message)}`));
-      })
-      .on('end', () => {
-        if (settled) return;
-        settled = true;
-        resolve();
-      })
-      .run();
+  const inputs = ['-f', 'f32le', '-ar', String(target.sampleRate), '-ac', String(target.channels)];
+  if (target.channelLayout) inputs.push('-channel_layout', target.channelLayout);
+  inputs.push('-i', 'pipe:0');
+  const maps = ['-map', '0:a'];
+  if (target.metadataFrom !== undefined) {
+    inputs.push('-i', target.metadataFrom);
+    // Global tags, and the audio stream's own (Ogg and FLAC keep Vorbis comments there).
+    maps.push('-map_metadata', '1', '-map_metadata:s:a:0', '1:s:a:0');
+    if (target.copyVideo) maps.push('-map', '1:v?', '-c:v', 'copy');
+  }
+  await runToolOrThrow(ffmpegPath(), [...inputs, '-y', ...maps, ...target.outputOptions, target.output], {
+    stdin: bytes(),
+    timeoutMs: target.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    failure: (tail, code) => new MalformedInputError('audio', `ffmpeg cannot encode the output: ${tail || `exit code ${code}`}`),
   });
 }

@@ -6,8 +6,9 @@
  */
 import { resolve } from 'node:path';
 import { UsageError } from '@aigc-label/core';
+import { timeoutForMedia } from '@aigc-label/ffmpeg';
 import { carriesCoverArt, outputOptionsFor } from './encoding.js';
-import { type AudioStreamInfo, decodePcm, encodePcm, probeAudio } from './ffmpeg.js';
+import { type AudioStreamInfo, decodePcmWithin, encodePcm, probeAudio } from './ffmpeg.js';
 import { type LabelMode, type LabelPosition, measureProgramme, type ProgrammeLevel, resolvePositions, spliceLabel } from './splice.js';
 
 export interface ExplicitLabelPaths {
@@ -51,17 +52,21 @@ export async function applyExplicitAudioLabel(
   const source = await probeAudio(paths.input);
   const outputOptions = outputOptionsFor(source); // refuses unsupported formats before any work
   const format = { sampleRate: source.sampleRate, channels: source.channels };
-  const programme = await measureProgramme(decodePcm({ path: paths.input }, format), source.channels, source.sampleRate);
+  // Both passes take as long as the media: allowed half real time on top of the runner's default,
+  // far slower than any codec here even on a busy machine, so only a hung ffmpeg is stopped.
+  const timeoutMs = timeoutForMedia(source.durationSeconds ?? 0, 2_000);
+  const programme = await measureProgramme(decodePcmWithin({ path: paths.input }, format, timeoutMs), source.channels, source.sampleRate);
   const label = await makeLabel(source.sampleRate, programme);
   const mode = placement.mode ?? 'insert';
   const positions = resolvePositions(placement.positions ?? ['start'], programme.frames, label.length, source.sampleRate, mode);
-  await encodePcm(spliceLabel(decodePcm({ path: paths.input }, format), label, source.channels, positions, mode), {
+  await encodePcm(spliceLabel(decodePcmWithin({ path: paths.input }, format, timeoutMs), label, source.channels, positions, mode), {
     ...format,
     channelLayout: source.channelLayout,
     output: paths.output,
     outputOptions,
     metadataFrom: paths.input,
     copyVideo: carriesCoverArt(source),
+    timeoutMs,
   });
   // In insert mode each earlier label shifts the later ones.
   const starts = positions.map((frame, index) => (frame + (mode === 'insert' ? index * label.length : 0)) / source.sampleRate);

@@ -1,5 +1,8 @@
-import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
+/**
+ * Visible labels read back by OCR: runs the passes (ocr-passes.ts) on the shared Tesseract
+ * workers (ocr-engine.ts), keeps the rows that pass the wording rule, and measures their ink
+ * height (ink-height.ts) for GB 45438 §5.2 e).
+ */
 import {
   AigcLabelError,
   checkWording,
@@ -9,13 +12,13 @@ import {
   normaliseLabelText,
   type WordingCheck,
 } from '@aigc-label/core';
-import type { Line, PSM, Worker } from 'tesseract.js';
+import type { PSM } from 'tesseract.js';
 import { imageError } from './apply.js';
-import { colourKey, invertedLuma } from './ocr-preprocess.js';
+import { measuredInkHeight } from './ink-height.js';
+import { type Engine, inTurn, ocrEngines, PSM_SINGLE_LINE, recognizeRows, setPsm, type TextRow } from './ocr-engine.js';
+import { type Crop, cropArea, keyedTextPossible, makePlane, type Plane, type PlaneKind, planePng, planPasses } from './ocr-passes.js';
 import { DEFAULT_PIXEL_LIMIT, type LabelPosition, MIN_TEXT_HEIGHT_RATIO } from './options.js';
 import { sharp } from './sharp.js';
-
-const require = createRequire(import.meta.url);
 
 /** Where a visible label was read, in displayed orientation. */
 export type DetectedPosition = LabelPosition | 'center';
@@ -64,162 +67,14 @@ const MIN_LINE_CONFIDENCE = 40;
 // long); smaller images are enlarged (up to 4×) so their labels reach the same size.
 const OCR_SHORT_SIDE = 720;
 const MAX_UPSCALE = 4;
-// Edge and corner crops, as fractions of the displayed frame (GB 45438 §5.2 c)): strips along the
-// top edge, the middle (left and right edge midpoints) and the bottom edge, each read in three
-// overlapping parts of 60% of the width (a corner label on a tall, narrow picture may take more than
-// half the width). On a busy picture Tesseract's layout analysis finds a label far more often
-// when the label fills a larger part of what it is given.
-const STRIPS: readonly [number, number][] = [
-  [0, 0.3],
-  [0.35, 0.65],
-  [0.7, 1],
-];
-const HALVES: readonly [number, number][] = [
-  [0, 0.6],
-  [0.4, 1],
-  [0.2, 0.8],
-];
-
-// Tesseract page segmentation modes (tesseract.js PSM.SPARSE_TEXT, PSM.AUTO): sparse text suits short
-// isolated labels on half-strips; automatic layout reads a full strip when the halves fail.
-const PSM_SPARSE = '11' as PSM;
-const PSM_AUTO = '3' as PSM;
-const PSM_SINGLE_LINE = '7' as PSM;
-// A uniform block of text: reads the colour-keyed planes, where sparse-text segmentation loses
-// thin strokes broken by the keying.
-const PSM_BLOCK = '6' as PSM;
 // A row holding part of the wording is worth a second, single-line reading.
 const PARTIAL_ELEMENT = /AI|人工|智能|生|合|成/;
-
-interface Crop {
-  readonly left: number;
-  readonly right: number;
-  readonly top: number;
-  readonly bottom: number;
-}
-
-/** A Tesseract worker and the page segmentation mode it is set to. */
-interface Engine {
-  readonly worker: Worker;
-  psm: PSM | undefined;
-}
-
-// Two workers read crops side by side: OCR is most of a detection's time and each worker is one
-// thread. More would only oversubscribe the cores batch threads already share.
-const OCR_WORKERS = Math.min(2, availableParallelism());
-let engines: Promise<Engine[]> | undefined;
-// Detections share the workers and set their page segmentation modes per crop, so they take turns.
-let queue: Promise<unknown> = Promise.resolve();
-
-/**
- * A Tesseract worker with the chi_sim data from npm: it never fetches anything.
- * Tesseract.js throws an uncaught error from its worker when loading fails, unless an
- * `errorHandler` is given (and then the creation promise never settles), so the handler rejects
- * the creation instead.
- */
-function createOcrWorker(): Promise<Worker> {
-  return new Promise<Worker>((resolve, reject) => {
-    const tesseract = require('tesseract.js') as typeof import('tesseract.js');
-    const data = require('@tesseract.js-data/chi_sim') as { langPath: string };
-    // Fails here, before a worker thread exists, when the data package is missing.
-    require.resolve('@tesseract.js-data/chi_sim/4.0.0/chi_sim.traineddata.gz');
-    tesseract
-      .createWorker('chi_sim', tesseract.OEM.LSTM_ONLY, {
-        langPath: data.langPath,
-        gzip: true,
-        cacheMethod: 'none',
-        errorHandler: (error: unknown) => reject(new Error(`OCR engine: ${String(error)}`)),
-      })
-      // The strips are PNGs without a resolution; a nominal 300 dpi keeps Tesseract from guessing.
-      .then(async (created) => {
-        await created.setParameters({ user_defined_dpi: '300' });
-        return created;
-      })
-      .then(resolve, reject);
-  });
-}
-
-/** The process's OCR workers, started on first use. */
-function ocrEngines(): Promise<Engine[]> {
-  engines ??= Promise.all(Array.from({ length: OCR_WORKERS }, createOcrWorker))
-    .then((workers) => workers.map((worker) => ({ worker, psm: undefined })))
-    .catch((error: unknown) => {
-      engines = undefined;
-      throw error;
-    });
-  return engines;
-}
-
-async function setPsm(engine: Engine, psm: PSM): Promise<void> {
-  if (engine.psm === psm) return;
-  await engine.worker.setParameters({ tessedit_pageseg_mode: psm });
-  engine.psm = psm;
-}
-
-/** Stops the shared OCR workers; the next detection starts new ones. */
-export async function dispose(): Promise<void> {
-  const current = engines;
-  engines = undefined;
-  if (current === undefined) return;
-  try {
-    await Promise.all((await current).map((engine) => engine.worker.terminate()));
-  } catch {
-    // Workers that never started have nothing to stop.
-  }
-}
 
 function positionOf(cx: number, cy: number, width: number, height: number): DetectedPosition {
   const column = cx < width / 3 ? 'left' : cx > (2 * width) / 3 ? 'right' : 'center';
   const row = cy < height / 3 ? 'top' : cy > (2 * height) / 3 ? 'bottom' : 'middle';
   if (row === 'middle') return column === 'center' ? 'center' : `middle-${column}`;
   return `${row}-${column}`;
-}
-
-interface TextRow {
-  readonly text: string;
-  readonly x0: number;
-  readonly y0: number;
-  readonly x1: number;
-  readonly y1: number;
-  readonly confidence: number;
-}
-
-/**
- * Tesseract lines joined into rows: sparse-text segmentation may split one label into pieces
- * ("人" + "工智能生成"); pieces of about the same height on the same band, less than 1.5 heights apart, belong together.
- */
-function textRows(blocks: readonly { paragraphs: readonly { lines: readonly Line[] }[] }[] | null): TextRow[] {
-  const lines = (blocks ?? [])
-    .flatMap((block) => block.paragraphs.flatMap((paragraph) => paragraph.lines))
-    .map((line) => ({ text: line.text.trim(), ...line.bbox, confidence: line.confidence }))
-    .sort((a, b) => a.x0 - b.x0);
-  const rows: TextRow[] = [];
-  for (const line of lines) {
-    const height = line.y1 - line.y0;
-    const centre = (line.y0 + line.y1) / 2;
-    const index = rows.findIndex(
-      (row) =>
-        Math.abs((row.y0 + row.y1) / 2 - centre) < height / 2 &&
-        Math.abs(row.y1 - row.y0 - height) < 0.35 * height &&
-        line.x0 - row.x1 < 1.5 * height &&
-        line.x0 >= row.x0,
-    );
-    if (index < 0) {
-      rows.push(line);
-      continue;
-    }
-    const row = rows[index];
-    rows[index] = {
-      text: `${row.text}${line.text}`,
-      x0: row.x0,
-      y0: Math.min(row.y0, line.y0),
-      x1: Math.max(row.x1, line.x1),
-      y1: Math.max(row.y1, line.y1),
-      // Weighted by length, so a stray mark read next to a label does not sink its confidence.
-      confidence: (row.confidence * row.text.length + line.confidence * line.text.length) / Math.max(1, row.text.length + line.text.length),
-    };
-  }
-  return rows;
 }
 
 /**
@@ -229,7 +84,7 @@ function textRows(blocks: readonly { paragraphs: readonly { lines: readonly Line
  * text over a busy picture), then the whole image. A label is a text row that passes the
  * GB 45438 §5.2 b) wording rule after OCR normalisation. OCR engine failures become an
  * `ocr/failed` finding; they never throw or crash the process. Calls share one worker thread,
- * which keeps the process alive: call {@link dispose} when done.
+ * which keeps the process alive: call `dispose` (ocr-engine.ts) when done.
  */
 export async function detectVisibleLabels(bytes: Uint8Array, options: DetectVisibleLabelsOptions = {}): Promise<VisibleLabelDetection> {
   const limitInputPixels = options.limitInputPixels ?? DEFAULT_PIXEL_LIMIT;
@@ -249,11 +104,9 @@ export async function detectVisibleLabels(bytes: Uint8Array, options: DetectVisi
       .flatten({ background: '#ffffff' })
       .raw()
       .toBuffer({ resolveWithObject: true });
-    const read = queue.then(() =>
+    return await inTurn(() =>
       readLabels(scaled.data, width, height, scale, Math.min(info.width, info.height), options.wholeImage ?? false),
     );
-    queue = read.catch(() => undefined);
-    return await read;
   } catch (error) {
     if (error instanceof AigcLabelError) throw error;
     throw imageError(error, 'image');
@@ -277,65 +130,6 @@ export function ocrWording(text: string): WordingCheck {
   return tolerant.ok ? tolerant : exact;
 }
 
-/**
- * Ink height of a text row, px, measured on the pixels: Tesseract's line boxes may take in a
- * backing plate or stray marks. Inside the row box (less 10% at each side, where plate corners
- * are), pixels are split into two classes by Otsu's threshold; the smaller class is the text. The
- * height is the run of rows holding text pixels around the fullest row, stopping at a gap of
- * more than 2 rows (the plate's padding or the space between lines).
- */
-function measuredInkHeight(pixels: Uint8Array, width: number, box: { x0: number; y0: number; x1: number; y1: number }): number {
-  const inset = Math.round((box.x1 - box.x0) * 0.1);
-  const [left, right] = [Math.max(0, box.x0 + inset), Math.min(width, box.x1 - inset)];
-  const [top, bottom] = [Math.max(0, box.y0), Math.min(pixels.length / (3 * width), box.y1)];
-  if (right - left < 2 || bottom - top < 2) return box.y1 - box.y0;
-  const grey = (x: number, y: number) => {
-    const i = (y * width + x) * 3;
-    return (pixels[i] * 299 + pixels[i + 1] * 587 + pixels[i + 2] * 114) / 1000;
-  };
-  const histogram = new Array<number>(256).fill(0);
-  for (let y = top; y < bottom; y++) for (let x = left; x < right; x++) histogram[Math.round(grey(x, y))]++;
-  const total = (right - left) * (bottom - top);
-  const threshold = otsu(histogram, total);
-  const below = histogram.slice(0, threshold + 1).reduce((a, b) => a + b, 0);
-  const textIsDark = below <= total - below;
-  const counts: number[] = [];
-  for (let y = top; y < bottom; y++) {
-    let n = 0;
-    for (let x = left; x < right; x++) if (grey(x, y) <= threshold === textIsDark) n++;
-    counts.push(n);
-  }
-  const minimum = Math.max(2, (right - left) * 0.02);
-  const middle = counts.slice(Math.floor(counts.length / 4), Math.ceil((3 * counts.length) / 4));
-  const start = Math.floor(counts.length / 4) + middle.indexOf(Math.max(...middle));
-  const extend = (step: number) => {
-    let edge = start;
-    for (let y = start, gap = 0; y >= 0 && y < counts.length && gap <= 2; y += step) {
-      if (counts[y] >= minimum) {
-        edge = y;
-        gap = 0;
-      } else gap++;
-    }
-    return edge;
-  };
-  return extend(1) - extend(-1) + 1;
-}
-
-/** Otsu's threshold of a grey-level histogram. */
-function otsu(histogram: readonly number[], total: number): number {
-  const sum = histogram.reduce((acc, n, v) => acc + n * v, 0);
-  let [sumBelow, countBelow, best, threshold] = [0, 0, -1, 127];
-  for (let v = 0; v < 256; v++) {
-    countBelow += histogram[v];
-    sumBelow += v * histogram[v];
-    const countAbove = total - countBelow;
-    if (countBelow === 0 || countAbove === 0) continue;
-    const between = countBelow * countAbove * (sumBelow / countBelow - (sum - sumBelow) / countAbove) ** 2;
-    if (between > best) [best, threshold] = [between, v];
-  }
-  return threshold;
-}
-
 /** OCR of a row's neighbourhood (2 heights wider each side) as one text line; undefined when it reads nothing better. */
 async function rereadLine(engine: Engine, plane: Plane, row: TextRow): Promise<TextRow | undefined> {
   const { width, height } = plane;
@@ -346,61 +140,9 @@ async function rereadLine(engine: Engine, plane: Plane, row: TextRow): Promise<T
   const bottom = Math.min(height, Math.ceil(row.y1 + 0.4 * h));
   const png = await planePng(plane, { left, top, width: right - left, height: bottom - top });
   await setPsm(engine, PSM_SINGLE_LINE);
-  const [line] = textRows((await engine.worker.recognize(png, {}, { blocks: true, text: false })).data.blocks).sort(
-    (a, b) => b.text.length - a.text.length,
-  );
+  const [line] = (await recognizeRows(engine, png)).sort((a, b) => b.text.length - a.text.length);
   if (line === undefined || line.confidence < MIN_LINE_CONFIDENCE) return undefined;
   return { ...line, x0: line.x0 + left, x1: line.x1 + left, y0: line.y0 + top, y1: line.y1 + top };
-}
-
-/** Pixels OCR reads: the picture itself (3 channels) or a derived grey plane (1 channel). */
-interface Plane {
-  readonly data: Uint8Array;
-  readonly width: number;
-  readonly height: number;
-  readonly channels: 1 | 3;
-}
-
-type PlaneKind = 'colour' | 'inverted' | 'white' | 'black';
-
-interface Area {
-  readonly left: number;
-  readonly top: number;
-  readonly width: number;
-  readonly height: number;
-}
-
-const planePng = (plane: Plane, area: Area) =>
-  sharp(plane.data, { raw: { width: plane.width, height: plane.height, channels: plane.channels } })
-    .extract(area)
-    .png({ compressionLevel: 1 })
-    .toBuffer();
-
-// A colour-keyed crop with less ink than a few small glyphs holds no label, and one that is mostly
-// ink is a white sky or a black night, not text: neither is worth an OCR call (a busy picture
-// without a label otherwise costs seconds of them).
-const MIN_KEYED_INK_PIXELS = 150;
-const MAX_KEYED_INK_SHARE = 0.5;
-
-function keyedTextPossible(plane: Plane, area: Area): boolean {
-  let ink = 0;
-  for (let y = area.top; y < area.top + area.height; y++) {
-    const row = y * plane.width;
-    for (let x = area.left; x < area.left + area.width; x++) if (plane.data[row + x] === 0) ink++;
-  }
-  return ink >= MIN_KEYED_INK_PIXELS && ink <= MAX_KEYED_INK_SHARE * area.width * area.height;
-}
-
-/** Builds the plane a pass reads, once per image and only when a pass needs it. */
-async function makePlane(kind: PlaneKind, pixels: Uint8Array, width: number, height: number): Promise<Plane> {
-  if (kind === 'colour') return { data: pixels, width, height, channels: 3 };
-  if (kind === 'inverted') return { data: invertedLuma(pixels, width * height), width, height, channels: 1 };
-  // Noise pixels (JPEG, sensor or synthetic) would key as specks of ink: a 3×3 median first.
-  const denoised = await sharp(pixels, { raw: { width, height, channels: 3 } })
-    .median(3)
-    .raw()
-    .toBuffer();
-  return { data: colourKey(denoised, width * height, kind), width, height, channels: 1 };
 }
 
 /** Intersection of two boxes as a share of the smaller one. */
@@ -432,33 +174,14 @@ async function readLabels(
   } catch (error) {
     return { labels: [], findings: [finding(OCR_FAILED_RULE, 'error', `visible labels not checked: ${String(error)}`)] };
   }
-  const parts = STRIPS.flatMap(([top, bottom]) => HALVES.map(([left, right]) => ({ left, right, top, bottom })));
-  const strips = STRIPS.map(([top, bottom]) => ({ left: 0, right: 1, top, bottom }));
-  // Passes, cheapest and most telling first; later passes run only when earlier ones found nothing.
-  const passes: { plane: PlaneKind; psm: PSM; crops: Crop[] }[] = [
-    { plane: 'colour', psm: PSM_SPARSE, crops: parts },
-    { plane: 'inverted', psm: PSM_SPARSE, crops: parts },
-    { plane: 'white', psm: PSM_BLOCK, crops: parts },
-    { plane: 'black', psm: PSM_BLOCK, crops: parts },
-  ];
-  if (wholeImage) {
-    passes.push(
-      { plane: 'colour', psm: PSM_AUTO, crops: strips },
-      { plane: 'colour', psm: PSM_SPARSE, crops: [{ left: 0, right: 1, top: 0, bottom: 1 }] },
-    );
-  }
+  const passes = planPasses(wholeImage);
   const labels: DetectedLabel[] = [];
   const findings: Finding[] = [];
   const planes = new Map<PlaneKind, Plane>();
   let engineFailed = false;
   /** Reads one crop of a pass's plane and adds the labels found in it. */
   const readCrop = async (engine: Engine, psm: PSM, planeKind: PlaneKind, plane: Plane, crop: Crop): Promise<void> => {
-    const area = {
-      left: Math.floor(crop.left * width),
-      top: Math.floor(crop.top * height),
-      width: Math.ceil(crop.right * width) - Math.floor(crop.left * width),
-      height: Math.ceil(crop.bottom * height) - Math.floor(crop.top * height),
-    };
+    const area = cropArea(crop, width, height);
     if (plane.channels === 1 && planeKind !== 'inverted' && !keyedTextPossible(plane, area)) return;
     try {
       await setPsm(engine, psm);
@@ -470,7 +193,7 @@ async function readLabels(
     const png = await planePng(plane, area);
     let rows: TextRow[];
     try {
-      rows = textRows((await engine.worker.recognize(png, {}, { blocks: true, text: false })).data.blocks);
+      rows = await recognizeRows(engine, png);
     } catch (error) {
       findings.push(finding(OCR_FAILED_RULE, 'error', `OCR failed on part of the image: ${String(error)}`));
       return;

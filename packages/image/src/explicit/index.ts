@@ -6,11 +6,11 @@ export {
   type DetectedPosition,
   type DetectVisibleLabelsOptions,
   detectVisibleLabels,
-  dispose,
   OCR_FAILED_RULE,
   type VisibleLabelDetection,
 } from './detect.js';
 export { estimateJpegEncoding, type JpegEncoding } from './jpeg-quality.js';
+export { dispose } from './ocr-engine.js';
 export {
   LABEL_POSITIONS,
   type LabelBox,

@@ -10,9 +10,9 @@ import {
   type VisibleLabelOptions,
   type WritePlan,
 } from '@aigc-label/core';
+import { defaultBinaries } from '@aigc-label/ffmpeg';
 import type { AvcParameterSets } from '../shared/avc-config.js';
 import { applyVisibleVideoLabel } from './apply-visible-label.js';
-import { defaultBinaries } from './ffmpeg-tools.js';
 import { sampleFrames } from './frames.js';
 
 /**

@@ -1,4 +1,4 @@
-import { type FfmpegBinaries, runTool } from './ffmpeg-tools.js';
+import { type FfmpegBinaries, runTool } from '@aigc-label/ffmpeg';
 
 export interface SampledFrame {
   readonly seconds: number;

@@ -1,3 +1,4 @@
+export { defaultBinaries, type FfmpegBinaries } from '@aigc-label/ffmpeg';
 export {
   applyVisibleVideoLabel,
   MIN_VISIBLE_SECONDS,
@@ -6,7 +7,6 @@ export {
   type VisibleVideoLabelResult,
 } from './apply-visible-label.js';
 export { type ParameterSetsPlanner, type VideoLabelTools, visibleVideoLabel } from './capability.js';
-export { defaultBinaries, type FfmpegBinaries } from './ffmpeg-tools.js';
 export { type SampledFrame, sampleFrames } from './frames.js';
 export type { LabelInterval, LabelPosition } from './plan.js';
 export type { OutputChecks } from './verify.js';

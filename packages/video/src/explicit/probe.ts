@@ -1,5 +1,5 @@
 import { MalformedInputError } from '@aigc-label/core';
-import { type FfmpegBinaries, runToolOrThrow } from './ffmpeg-tools.js';
+import { type FfmpegBinaries, type FfprobeFormat, type FfprobeStream, ffprobeJson, runToolOrThrow } from '@aigc-label/ffmpeg';
 
 /** What the label renderer and the encoder need to know about the first video stream. */
 export interface VideoStreamInfo {
@@ -48,11 +48,6 @@ export interface VideoPacket {
   readonly hash: string | undefined;
 }
 
-interface ProbeJson {
-  streams?: Record<string, unknown>[];
-  format?: Record<string, unknown>;
-}
-
 const ratio = (value: unknown, fallback: readonly [number, number]): readonly [number, number] => {
   const match = /^(\d+)[/:](\d+)$/.exec(String(value ?? ''));
   if (!match || Number(match[1]) === 0 || Number(match[2]) === 0) return fallback;
@@ -63,28 +58,21 @@ const known = (value: unknown): string | undefined =>
   typeof value === 'string' && value !== 'unknown' && value !== '' ? value : undefined;
 
 /** Clockwise display rotation from the display matrix side data or the legacy `rotate` tag. */
-function displayRotation(stream: Record<string, unknown>): number {
-  const sideData = (stream.side_data_list as { side_data_type?: string; rotation?: number }[] | undefined) ?? [];
-  const matrix = sideData.find((entry) => entry.side_data_type === 'Display Matrix');
+function displayRotation(stream: FfprobeStream): number {
+  const matrix = stream.side_data_list?.find((entry) => entry.side_data_type === 'Display Matrix');
   // ffprobe reports the matrix angle counter-clockwise; the legacy `rotate` tag is clockwise.
-  const degrees =
-    matrix?.rotation !== undefined ? -matrix.rotation : Number((stream.tags as Record<string, string> | undefined)?.rotate ?? 0);
+  const degrees = matrix?.rotation !== undefined ? -matrix.rotation : Number(stream.tags?.rotate ?? 0);
   const quarter = Math.round((((degrees % 360) + 360) % 360) / 90) * 90;
   return quarter % 360;
 }
 
 export async function probeVideo(tools: FfmpegBinaries, input: string): Promise<VideoStreamInfo> {
-  const { stdout } = await runToolOrThrow(tools.ffprobe, ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', input]).catch(
-    (error: Error) => {
-      throw new MalformedInputError('video', `ffprobe cannot read the file (${error.message})`);
-    },
-  );
-  const json = JSON.parse(new TextDecoder().decode(stdout)) as ProbeJson;
-  const streams = json.streams ?? [];
-  const video = streams.find((stream) => stream.codec_type === 'video' && !(stream.disposition as Record<string, number>)?.attached_pic);
+  const { streams, format } = await ffprobeJson(tools.ffprobe, ['-show_streams', '-show_format', input], {
+    failure: (tail, code) => new MalformedInputError('video', `ffprobe cannot read the file (${tail || `exit code ${code}`})`),
+  });
+  const video = streams.find((stream) => stream.codec_type === 'video' && !stream.disposition?.attached_pic);
   if (!video) throw new MalformedInputError('video', 'no video stream');
   const audio = streams.find((stream) => stream.codec_type === 'audio');
-  const format = json.format ?? {};
   const duration = numberOr(video.duration) ?? numberOr(format.duration);
   if (duration === undefined) throw new MalformedInputError('video', 'the video stream has no duration');
   return {
@@ -122,7 +110,7 @@ export async function probeVideo(tools: FfmpegBinaries, input: string): Promise<
   };
 }
 
-function estimateVideoBitRate(format: Record<string, unknown>, audio: Record<string, unknown> | undefined): number | undefined {
+function estimateVideoBitRate(format: FfprobeFormat, audio: FfprobeStream | undefined): number | undefined {
   const total = numberOr(format.bit_rate);
   if (total === undefined) return undefined;
   return Math.max(total - (numberOr(audio?.bit_rate) ?? (audio ? 128_000 : 0)), Math.round(total / 2));

@@ -1,7 +1,10 @@
-import type { FfmpegBinaries } from './ffmpeg-tools.js';
-import { runTool, runToolOrThrow } from './ffmpeg-tools.js';
+import { DEFAULT_TIMEOUT_MS, type FfmpegBinaries, runTool, runToolOrThrow, timeoutForMedia } from '@aigc-label/ffmpeg';
 import type { PacketClock, ReencodeSpan } from './plan.js';
 import { probePackets, probeVideo, type VideoPacket, type VideoStreamInfo } from './probe.js';
+
+// A whole decode runs far faster than real time; the limit (per second of video, on top of the
+// runner's default) only stops a hung ffmpeg.
+const DECODE_MS_PER_SECOND = 10_000;
 
 /** What was checked on the written file; `ok` is their conjunction. */
 export interface OutputChecks {
@@ -135,14 +138,15 @@ async function decodeCheck(
   spans: readonly ReencodeSpan[] | undefined,
 ): Promise<OutputChecks['decode']> {
   const errors: string[] = [];
-  const decode = async (before: string[], after: string[]) => {
-    const result = await runTool(tools.ffmpeg, ['-v', 'error', ...before, '-i', output, '-map', '0', ...after, '-f', 'null', '-']);
+  const decode = async (before: string[], after: string[], timeoutMs = DEFAULT_TIMEOUT_MS) => {
+    const args = ['-v', 'error', ...before, '-i', output, '-map', '0', ...after, '-f', 'null', '-'];
+    const result = await runTool(tools.ffmpeg, args, { timeoutMs });
     // Lines from the null muxer are about container timestamps (Matroska's 1 ms ticks), not decoding.
     errors.push(...result.stderr.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('[null @')));
     if (result.code !== 0) errors.push(`ffmpeg exited with ${result.code}`);
   };
   if (!spans) {
-    await decode([], []);
+    await decode([], [], timeoutForMedia(info.duration, DECODE_MS_PER_SECOND));
     return { ok: errors.length === 0, scope: 'whole', errors };
   }
   const tick = info.timeBase[0] / info.timeBase[1];

@@ -1,0 +1,13 @@
+export { defaultBinaries, type FfmpegBinaries, ffmpegPath, ffprobePath } from './binaries.js';
+export { type FfprobeFormat, type FfprobeOutput, type FfprobeStream, ffprobeJson } from './probe.js';
+export {
+  DEFAULT_TIMEOUT_MS,
+  type FailureOptions,
+  runTool,
+  runToolOrThrow,
+  streamTool,
+  type ToolInputs,
+  type ToolResult,
+  timeoutForMedia,
+} from './run.js';
+export { stderrTail } from './stderr.js';
