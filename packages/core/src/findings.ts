@@ -60,6 +60,7 @@ export const Rules = {
   explicitUnsupported: 'explicit/unsupported',
   explicitMissing: 'gb45438/explicit-missing',
   unreadableCarrier: 'carrier/unreadable',
+  emptyCarrier: 'carrier/empty',
 } as const;
 export type CoreRuleId = (typeof Rules)[keyof typeof Rules];
 
@@ -91,4 +92,5 @@ export const coreRuleMeanings: RuleMeanings<typeof Rules> = {
   'explicit/unsupported': 'the format can carry no explicit label here; the reason is given',
   'gb45438/explicit-missing': 'a metadata label says AI-generated but no explicit label was found (Measures Art. 4)',
   'carrier/unreadable': 'a label carrier that cannot be read (encrypted, compressed in an unknown way); labeling refuses without --force',
+  'carrier/empty': 'the AIGC carrier is present but empty; a label may have been removed (Measures Art. 10)',
 };

@@ -1,5 +1,13 @@
-import { concat, crc32, putU16le, putU32le, putU64le, type Segment, type WritePlan } from '@aigc-label/core';
-import { LOCAL_HEADER_SIGNATURE, U16_MARKER, U32_MARKER, ZIP64_EXTRA_ID, type ZipDirectory, type ZipEntry } from './archive.js';
+import { concat, crc32, MalformedInputError, putU16le, putU32le, putU64le, type Segment, type WritePlan } from '@aigc-label/core';
+import {
+  LOCAL_HEADER_SIGNATURE,
+  U16_MARKER,
+  U32_MARKER,
+  unsafeEntryName,
+  ZIP64_EXTRA_ID,
+  type ZipDirectory,
+  type ZipEntry,
+} from './archive.js';
 
 /**
  * Plans a rewritten archive without recompressing anything: each kept entry's
@@ -140,7 +148,30 @@ function endRecords(count: number, directoryOffset: number, directorySize: numbe
   return concat(parts);
 }
 
+/**
+ * Every name the rewritten archive will hold, copied or added, is checked before anything is
+ * planned: nothing we write can leave the extractor's folder (zip-slip), and no two entries
+ * share a name, compared case-insensitively as OPC part names are (ECMA-376 Part 2 §9.1.1.4)
+ * and as case-insensitive file systems would overwrite them.
+ */
+function assertSafeNames(names: Iterable<string>): void {
+  const seen = new Set<string>();
+  for (const name of names) {
+    const unsafe = unsafeEntryName(name);
+    if (unsafe !== null) {
+      throw new MalformedInputError(
+        'zip',
+        `the entry name ${JSON.stringify(name)} ${unsafe}; an archive with such a name is not rewritten`,
+      );
+    }
+    const key = name.toLowerCase();
+    if (seen.has(key)) throw new MalformedInputError('zip', `two entries are named ${JSON.stringify(name)}; the archive is not rewritten`);
+    seen.add(key);
+  }
+}
+
 export function planZipRewrite(directory: ZipDirectory, edits: ZipEdits): WritePlan {
+  assertSafeNames([...directory.entries.map((e) => e.name), ...edits.add.map((a) => a.name)]);
   const order = directory.entries
     .map((entry, index) => ({ entry, index }))
     .sort((a, b) => a.entry.localHeaderOffset - b.entry.localHeaderOffset);
