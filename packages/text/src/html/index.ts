@@ -1,7 +1,6 @@
 import {
   type AigcLabel,
   type ByteSource,
-  decodeLabel,
   encodeBare,
   encodeWrapped,
   type FormatHandler,
@@ -16,10 +15,11 @@ import {
   type WriteOptions,
   type WriteResult,
 } from '@aigc-label/core';
-import { textPrompt } from '../explicit/capability.js';
 import { findExplicitLabels } from '../explicit/detect.js';
 import { explicitLabelEvidence } from '../explicit/evidence.js';
-import { bomOf, decodeText, lineEndingOf, looksLikeText, requireUtf8, utf8ByteOffset } from '../plain/encoding.js';
+import { decodeCarrierValue } from '../plain/carrier.js';
+import { bomOf, byteOffsets, decodeText, decodeTextTolerant, lineEndingOf, looksLikeText, requireUtf8 } from '../plain/encoding.js';
+import { utf8TextPrompt } from '../plain/prompt.js';
 import { escapeHtml, type HtmlTag, scanTags } from './scan.js';
 
 const FORMAT = 'html';
@@ -103,8 +103,21 @@ function visibleText(html: string, contentStart: number): string {
     }
   }
   parts.push(html.slice(cursor));
-  // Comments and doctype are skipped by the scanner; blank them here.
-  return parts.join('').replace(/<!--[\s\S]*?-->/g, (c) => '\n'.repeat(c.length));
+  return blankComments(parts.join(''));
+}
+
+/** Comments (skipped by the scanner) as line breaks of the same length; an unclosed one runs to the end. One pass. */
+function blankComments(text: string): string {
+  const parts: string[] = [];
+  let cursor = 0;
+  for (let open = text.indexOf('<!--'); open !== -1; open = text.indexOf('<!--', cursor)) {
+    const close = text.indexOf('-->', open + 4);
+    const end = close === -1 ? text.length : close + 3;
+    parts.push(text.slice(cursor, open), '\n'.repeat(end - open));
+    cursor = end;
+  }
+  parts.push(text.slice(cursor));
+  return parts.join('');
 }
 
 export const html: FormatHandler = {
@@ -114,32 +127,36 @@ export const html: FormatHandler = {
   extensions: ['html', 'htm', 'xhtml'],
   mimeTypes: ['text/html', 'application/xhtml+xml'],
   carrier: '<meta name="AIGC"> in <head> (toolkit convention; no guide clause)',
-  explicit: textPrompt('html'),
+  explicit: utf8TextPrompt('html', FORMAT),
   sniff: sniffHtml,
 
   async read(source: ByteSource): Promise<ReadResult> {
-    const bytes = await readAll(source, FORMAT);
-    const { text, bomLength } = decodeText(bytes, FORMAT);
+    const decoded = decodeTextTolerant(await readAll(source, FORMAT), FORMAT);
+    const { text } = decoded;
     const structure = structureOf(text);
-    const carriers: LabelCarrier[] = structure.metas.map(({ tag, inHead }) => {
+    const offsets = byteOffsets(
+      decoded,
+      structure.metas.map(({ tag }) => tag.start),
+    );
+    const carriers: LabelCarrier[] = structure.metas.map(({ tag, inHead }, i) => {
       const raw = unescapeXml(attribute(tag, 'content') ?? '');
-      const decoded = decodeLabel(raw);
-      const findings = [...decoded.findings, nonNormative()];
+      const value = decodeCarrierValue(raw);
+      const findings = [...value.findings, nonNormative()];
       if (!inHead) findings.push(finding(Rules.nonCanonicalCarrier, 'warning', '<meta name="AIGC"> is outside <head>', 'html-meta'));
-      const offset = bomLength + utf8ByteOffset(text, tag.start);
+      const offset = offsets[i] as number;
       return {
         carrier: 'html-meta',
         location: `<meta name="AIGC"> at byte ${offset}`,
         offset,
         raw,
-        label: decoded.label,
-        form: decoded.form,
+        label: value.label,
+        form: value.form,
         canonical: inHead,
         findings,
       };
     });
     const { evidence, findings } = explicitLabelEvidence(findExplicitLabels(visibleText(text, structure.contentStart)));
-    return { format: FORMAT, carriers, findings, evidence };
+    return { format: FORMAT, carriers, findings: [...decoded.findings, ...findings], evidence };
   },
 
   /**
@@ -160,7 +177,7 @@ export const html: FormatHandler = {
     const [first, ...rest] = structure.metas;
     if (first) {
       edits.push({ start: first.tag.start, end: first.tag.end, insert: meta });
-      for (const { tag } of rest) edits.push(wholeLine(text, tag));
+      for (const { tag } of rest) edits.push(withItsLine(text, tag));
     } else if (structure.headClose) {
       edits.push(beforeHeadClose(text, structure.headClose, structure.headOpen, meta, eol));
     } else if (structure.headOpen) {
@@ -172,22 +189,31 @@ export const html: FormatHandler = {
     const findings = [nonNormative()];
     if (rest.length > 0)
       findings.push(finding(Rules.multipleLabels, 'info', `removed ${rest.length} further AIGC meta element(s) (one label per file)`));
-    const byteEdits = edits.map((e) => ({
-      start: decoded.bomLength + utf8ByteOffset(text, e.start),
-      end: decoded.bomLength + utf8ByteOffset(text, e.end),
+    const sorted = [...edits].sort((a, b) => a.start - b.start);
+    const offsets = byteOffsets(
+      decoded,
+      sorted.flatMap((e) => [e.start, e.end]),
+    );
+    const byteEdits = sorted.map((e, i) => ({
+      start: offsets[2 * i] as number,
+      end: offsets[2 * i + 1] as number,
       insert: utf8(e.insert),
     }));
     return { ...splicePlan(bytes.length, byteEdits), findings };
   },
 };
 
-/** A tag alone on its line is removed with its line; otherwise just the tag. */
-function wholeLine(text: string, tag: HtmlTag): { start: number; end: number; insert: string } {
-  const lineStart = text.lastIndexOf('\n', tag.start - 1) + 1;
-  const newline = text.indexOf('\n', tag.end);
-  const lineEnd = newline === -1 ? text.length : newline + 1;
-  const alone = text.slice(lineStart, tag.start).trim() === '' && text.slice(tag.end, lineEnd).trim() === '';
-  return alone ? { start: lineStart, end: lineEnd, insert: '' } : { start: tag.start, end: tag.end, insert: '' };
+/**
+ * A tag alone on its line is removed with its line; otherwise just the tag. Looks only at the
+ * whitespace around the tag, so removing many tags from one long line stays linear.
+ */
+function withItsLine(text: string, tag: HtmlTag): { start: number; end: number; insert: string } {
+  let before = tag.start;
+  while (before > 0 && (text[before - 1] === ' ' || text[before - 1] === '\t')) before--;
+  let after = tag.end;
+  while (after < text.length && (text[after] === ' ' || text[after] === '\t' || text[after] === '\r')) after++;
+  const alone = (before === 0 || text[before - 1] === '\n') && (after === text.length || text[after] === '\n');
+  return alone ? { start: before, end: Math.min(text.length, after + 1), insert: '' } : { start: tag.start, end: tag.end, insert: '' };
 }
 
 /** On its own line before `</head>`, indented like the head's last element; inline when `</head>` shares a line. */
