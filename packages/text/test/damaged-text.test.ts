@@ -157,14 +157,19 @@ describe('text hostile input (issue 15)', () => {
     expect((await markdown.read(bytesSource(bytes))).carriers.map((c) => c.label)).toEqual([label]);
   });
 
-  it('reads and relabels HTML with many AIGC meta elements on one line, keeping one', async () => {
+  it('reads and relabels HTML with a thousand AIGC meta elements on one line, keeping one, and refuses more', async () => {
     const metas = hostile('html/meta-tags');
-    const input = metas.build(metas.sizes[1]);
+    const input = metas.build(metas.sizes[0]);
     const read = await html.read(bytesSource(input));
-    expect(read.carriers).toHaveLength(metas.sizes[1]);
+    expect(read.carriers).toHaveLength(metas.sizes[0]);
     expect(read.carriers[1]?.offset).toBe(new TextDecoder().decode(input).indexOf('<meta', 40));
     const { bytes } = await labelBytes(html, input, label);
     expect((await html.read(bytesSource(bytes))).carriers.map((c) => c.label)).toEqual([label]);
+    await expect(html.read(bytesSource(metas.build(metas.sizes[1])))).rejects.toThrow(/over 1000 AIGC carriers in one file/);
+    const many = hostile('markdown/aigc-keys');
+    await expect(markdown.read(bytesSource(many.build(many.sizes[1])))).rejects.toBeInstanceOf(LimitExceededError);
+    const keys = hostile('markdown/front-matter-keys');
+    await expect(markdown.read(bytesSource(keys.build(keys.sizes[2])))).rejects.toThrow(/front matter is over 524288 characters/);
     for (const id of ['html/other-tags', 'html/unclosed-raw-text']) {
       const other = hostile(id);
       expect((await html.read(bytesSource(other.build(other.sizes[1])))).carriers).toEqual([]);

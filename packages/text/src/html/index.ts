@@ -17,7 +17,7 @@ import {
 } from '@aigc-label/core';
 import { findExplicitLabels } from '../explicit/detect.js';
 import { explicitLabelEvidence } from '../explicit/evidence.js';
-import { decodeCarrierValue } from '../plain/carrier.js';
+import { assertCarrierCount, decodeCarrierValue } from '../plain/carrier.js';
 import { bomOf, byteOffsets, decodeText, decodeTextTolerant, lineEndingOf, looksLikeText, requireUtf8 } from '../plain/encoding.js';
 import { utf8TextPrompt } from '../plain/prompt.js';
 import { escapeHtml, type HtmlTag, scanTags } from './scan.js';
@@ -76,48 +76,47 @@ function structureOf(html: string): Structure {
     } else if (tag.name === 'body' && !tag.closing && !inBody) {
       inBody = true;
       contentStart = tag.end;
-    } else if (isAigcMeta(tag)) metas.push({ tag, inHead: !inBody && headClose === null });
+    } else if (isAigcMeta(tag)) {
+      metas.push({ tag, inHead: !inBody && headClose === null });
+      assertCarrierCount(metas.length, FORMAT);
+    }
   }
   const xhtml = /^\uFEFF?\s*<\?xml/.test(html) || (htmlOpen !== null && attribute(htmlOpen, 'xmlns') !== null);
   return { metas, headOpen, headClose, htmlOpen, contentStart: contentStart === -1 ? 0 : contentStart, xhtml };
 }
 
-/** The text with all markup turned into line breaks (same length, so offsets hold) and the head blanked: what a reader sees. */
+/**
+ * The text with all markup, comments and the head turned into line breaks (same length, so
+ * offsets hold): what a reader sees. Built in one array of UTF-16 code units, so a million
+ * tags cost no more than the text itself.
+ */
 function visibleText(html: string, contentStart: number): string {
-  const parts: string[] = ['\n'.repeat(contentStart)];
-  let cursor = contentStart;
-  const blank = (from: number, to: number) => {
-    if (to <= cursor) return;
-    parts.push(html.slice(cursor, Math.max(cursor, from)), '\n'.repeat(to - Math.max(cursor, from)));
-    cursor = to;
-  };
+  const units = new Uint16Array(html.length);
+  for (let i = 0; i < html.length; i++) units[i] = html.charCodeAt(i);
+  const NEWLINE = 0x0a;
+  units.fill(NEWLINE, 0, contentStart);
   let rawStart = -1;
   for (const tag of scanTags(html)) {
     if (tag.end <= contentStart) continue;
     if (rawStart !== -1 && tag.closing) {
-      blank(rawStart, tag.end);
+      units.fill(NEWLINE, rawStart, tag.end);
       rawStart = -1;
     } else {
-      blank(tag.start, tag.end);
-      if ((tag.name === 'script' || tag.name === 'style') && !tag.closing && !tag.selfClosing) rawStart = tag.end;
+      units.fill(NEWLINE, tag.start, tag.end);
+      if ((tag.name === 'script' || tag.name === 'style') && !tag.selfClosing && !tag.closing) rawStart = tag.end;
     }
   }
-  parts.push(html.slice(cursor));
-  return blankComments(parts.join(''));
-}
-
-/** Comments (skipped by the scanner) as line breaks of the same length; an unclosed one runs to the end. One pass. */
-function blankComments(text: string): string {
-  const parts: string[] = [];
-  let cursor = 0;
-  for (let open = text.indexOf('<!--'); open !== -1; open = text.indexOf('<!--', cursor)) {
-    const close = text.indexOf('-->', open + 4);
-    const end = close === -1 ? text.length : close + 3;
-    parts.push(text.slice(cursor, open), '\n'.repeat(end - open));
-    cursor = end;
+  if (rawStart !== -1) units.fill(NEWLINE, rawStart);
+  // Comments are skipped by the scanner; an unclosed one runs to the end.
+  for (let open = html.indexOf('<!--'); open !== -1; ) {
+    const close = html.indexOf('-->', open + 4);
+    const end = close === -1 ? html.length : close + 3;
+    units.fill(NEWLINE, open, end);
+    open = html.indexOf('<!--', end);
   }
-  parts.push(text.slice(cursor));
-  return parts.join('');
+  const chunks: string[] = [];
+  for (let i = 0; i < units.length; i += 8192) chunks.push(String.fromCharCode(...units.subarray(i, i + 8192)));
+  return chunks.join('');
 }
 
 export const html: FormatHandler = {

@@ -30,6 +30,12 @@ export function findFrontMatter(text: string): FrontMatterSpan | null {
   return null;
 }
 
+/**
+ * Larger than any real front matter (site metadata is kilobytes): the YAML parser's tree takes
+ * about a hundred times the text, so this bounds its memory.
+ */
+export const maximumFrontMatterInCharacters = 512 * 1024;
+
 /** Deeper than any real front matter (labels and site metadata nest two or three levels); deeper YAML is refused before it is parsed. */
 export const maximumFrontMatterNesting = 64;
 

@@ -20,10 +20,16 @@ import {
 import { isMap, isScalar, type Pair, parseDocument } from 'yaml';
 import { findExplicitLabels } from '../explicit/detect.js';
 import { explicitLabelEvidence } from '../explicit/evidence.js';
-import { decodeCarrierValue } from '../plain/carrier.js';
+import { assertCarrierCount, decodeCarrierValue } from '../plain/carrier.js';
 import { byteOffsets, decodeText, decodeTextTolerant, lineEndingOf, looksLikeText, requireUtf8 } from '../plain/encoding.js';
 import { utf8TextPrompt } from '../plain/prompt.js';
-import { type FrontMatterSpan, findFrontMatter, maximumFrontMatterNesting, yamlNestingDepth } from './front-matter.js';
+import {
+  type FrontMatterSpan,
+  findFrontMatter,
+  maximumFrontMatterInCharacters,
+  maximumFrontMatterNesting,
+  yamlNestingDepth,
+} from './front-matter.js';
 
 /** Findings only this format emits, with their meaning (the README's rule table is generated from these). */
 export const markdownRules = {
@@ -58,6 +64,9 @@ function parseFrontMatter(text: string): ParsedFrontMatter | null {
   const span = findFrontMatter(text);
   if (!span) return null;
   const yaml = text.slice(span.yamlStart, span.yamlEnd);
+  if (yaml.length > maximumFrontMatterInCharacters) {
+    throw new LimitExceededError(`markdown: the YAML front matter is over ${maximumFrontMatterInCharacters} characters`);
+  }
   if (yamlNestingDepth(yaml) > maximumFrontMatterNesting) {
     throw new LimitExceededError(`markdown: the YAML front matter nests deeper than ${maximumFrontMatterNesting} levels`);
   }
@@ -69,6 +78,7 @@ function parseFrontMatter(text: string): ParsedFrontMatter | null {
     if (!isScalar(pair.key) || String(pair.key.value).toUpperCase() !== 'AIGC' || !pair.key.range) continue;
     const start = lineStart(text, span.yamlStart + pair.key.range[0]);
     entries.push({ pair, start, end: blockEnd(text, start, span.yamlEnd) });
+    assertCarrierCount(entries.length, FORMAT);
   }
   return { span, entries, error: null };
 }

@@ -17,7 +17,7 @@ import {
 } from '@aigc-label/core';
 import { findExplicitLabels } from '../explicit/detect.js';
 import { explicitLabelEvidence } from '../explicit/evidence.js';
-import { decodeCarrierValue } from '../plain/carrier.js';
+import { assertCarrierCount, decodeCarrierValue } from '../plain/carrier.js';
 import { LOCAL_HEADER_SIGNATURE } from '../zip/archive.js';
 import { planZipRewrite } from '../zip/rewrite.js';
 import { documentText, wordprocessingPrefix } from './document.js';
@@ -85,7 +85,9 @@ function carriersIn(pkg: OpenPackage): LabelCarrier[] {
     return [unreadable('the whole part', `${custom.name} may hold the label but cannot be read: ${custom.unreadable}`)];
   if (custom.xml === null) return [];
   const { properties, unparsed } = listCustomProperties(custom.xml);
-  const carriers = properties.filter(isAigcProperty).map((property): LabelCarrier => {
+  const aigc = properties.filter(isAigcProperty);
+  assertCarrierCount(aigc.length + unparsed.filter((u) => u.mayBeAigc).length, 'ooxml');
+  const carriers = aigc.map((property): LabelCarrier => {
     const where = `custom property "${property.name}" (pid ${property.pid})`;
     if (property.value === null) return unreadable(where, `the AIGC property is a vt:${property.valueType}, which holds no text`);
     const decoded = decodeCarrierValue(property.value);

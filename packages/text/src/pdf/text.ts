@@ -13,6 +13,11 @@ import { dictGet, PdfReader, type PdfValue } from './syntax.js';
 
 /** Largest decoded content of one page searched. */
 export const maximumPageContentInBytes = 16 * 1024 * 1024;
+/**
+ * Text kept of one page: the start and the end, where a label line goes (ours is drawn last).
+ * A page with more text keeps this much of each end, so memory stays flat.
+ */
+export const maximumPageTextInCharacters = 256 * 1024;
 /** Operands kept before an operator; more is not a content stream (an operator takes at most a few). */
 const maximumOperands = 64;
 
@@ -47,21 +52,49 @@ function decoderFor(font: PdfValue): Decoder | null {
 /** The text of a page's content streams: one line per text object or line move. */
 export async function pageText(objects: PdfObjects, page: PageNode): Promise<string> {
   const decoders = await fontDecoders(objects, page);
-  const parts: string[] = [];
+  const text = new PageText();
   let budget = maximumPageContentInBytes;
   for (const stream of await contentStreams(objects, page)) {
     const data = await objects.streamData(stream, budget);
     budget -= data.length;
-    showText(data, decoders, parts);
-    parts.push('\n');
+    showText(data, decoders, text);
+    text.push('\n');
   }
-  return parts.join('');
+  return text.toString();
+}
+
+/** The shown text of a page, keeping its first and last `maximumPageTextInCharacters` / 2 characters. */
+class PageText {
+  #head = '';
+  #parts: string[] = [];
+  #dropped = false;
+
+  push(part: string): void {
+    this.#parts.push(part);
+    if (this.#parts.length < 4096) return;
+    const half = maximumPageTextInCharacters / 2;
+    let rest = this.#parts.join('');
+    if (this.#head.length < half) {
+      const taken = rest.slice(0, half - this.#head.length);
+      this.#head += taken;
+      rest = rest.slice(taken.length);
+    }
+    if (rest.length > half) {
+      this.#dropped = true;
+      rest = rest.slice(-half);
+    }
+    this.#parts = [rest];
+  }
+
+  toString(): string {
+    return this.#head + (this.#dropped ? '\n' : '') + this.#parts.join('');
+  }
 }
 
 const LINE_OPERATORS = new Set(['ET', 'Td', 'TD', 'T*', 'Tm']);
 
 /** Appends what the text-showing operators of `content` show. */
-function showText(content: Uint8Array, decoders: ReadonlyMap<string, Decoder | null>, parts: string[]): void {
+function showText(content: Uint8Array, decoders: ReadonlyMap<string, Decoder | null>, parts: PageText): void {
   const reader = new PdfReader(content, 0, true);
   let decoder: Decoder | null = null;
   const operands: PdfValue[] = [];

@@ -69,7 +69,9 @@ export interface ZipDirectory {
 }
 
 const fail = (message: string) => new MalformedInputError('zip', message);
+// Shared by the many entries that have no comment, extra field or ZIP64 sizes: a typed-array view costs a hundred bytes.
 const noBytes = new Uint8Array(0);
+const noZip64 = Object.freeze({ uncompressed: false, compressed: false, offset: false });
 
 async function readTail(source: ByteSource): Promise<{ tail: Uint8Array; tailStart: number }> {
   // EOCD is 22 bytes plus a comment of at most 65535 bytes.
@@ -138,11 +140,14 @@ export async function readZipDirectory(source: ByteSource): Promise<ZipDirectory
     let uncompressedSize = u32le(directory, at + 24);
     let compressedSize = u32le(directory, at + 20);
     let localHeaderOffset = u32le(directory, at + 42);
-    const zip64 = {
-      uncompressed: uncompressedSize === U32_MARKER,
-      compressed: compressedSize === U32_MARKER,
-      offset: localHeaderOffset === U32_MARKER,
-    };
+    const needs64 = uncompressedSize === U32_MARKER || compressedSize === U32_MARKER || localHeaderOffset === U32_MARKER;
+    const zip64 = needs64
+      ? {
+          uncompressed: uncompressedSize === U32_MARKER,
+          compressed: compressedSize === U32_MARKER,
+          offset: localHeaderOffset === U32_MARKER,
+        }
+      : noZip64;
     const others: Uint8Array[] = [];
     for (let e = 0; e + 4 <= extra.length; ) {
       const id = u16le(extra, e);
@@ -184,7 +189,7 @@ export async function readZipDirectory(source: ByteSource): Promise<ZipDirectory
       internalAttributes: u16le(directory, at + 36),
       externalAttributes: u32le(directory, at + 38),
       otherExtra,
-      comment: directory.subarray(at + 46 + nameLength + extraLength, end),
+      comment: commentLength === 0 ? noBytes : directory.subarray(at + 46 + nameLength + extraLength, end),
       zip64,
     });
     at = end;

@@ -112,4 +112,13 @@ describe('PDF hostile input (issue 15)', () => {
     const content = hostile('pdf/content-operators');
     expect((await pdf.read(bytesSource(content.build(content.sizes[1])))).findings).toEqual([]);
   });
+
+  it('keeps the two ends of a page with millions of characters, so a label line drawn last is still found', async () => {
+    const content = hostile('pdf/content-operators');
+    const explicit = pdf.explicit;
+    if (!explicit || !('labeler' in explicit) || explicit.labeler.input !== 'bytes') throw new Error('no labeler');
+    const { bytes } = await explicit.labeler.apply(content.build(content.sizes[2]), {});
+    const read = await pdf.read(bytesSource(bytes));
+    expect(read.evidence?.map((e) => e.detail)).toEqual(['explicit label "本内容由人工智能生成"']);
+  });
 });
