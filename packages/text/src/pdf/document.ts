@@ -37,42 +37,86 @@ const objectStreamCacheInBytes = 32 * 1024 * 1024;
  */
 export const xrefRowBudget = (fileSize: number): number => Math.max(262_144, fileSize);
 
-const GEN_FACTOR = 0x20000;
-const INDEX_FACTOR = 0x100000;
+/** A run of consecutive object numbers from one cross-reference section, in typed arrays (13 bytes an entry). */
+export class EntryBlock {
+  /** 0: free or absent (an older section decides), 1: at a file offset, 2: in an object stream (§7.5.8.3, Table 18). */
+  readonly kinds: Uint8Array;
+  /** The offset, or the object stream's number. */
+  readonly first: Float64Array;
+  /** The generation, or the index in the object stream. */
+  readonly second: Uint32Array;
+
+  constructor(
+    readonly start: number,
+    readonly count: number,
+  ) {
+    this.kinds = new Uint8Array(count);
+    this.first = new Float64Array(count);
+    this.second = new Uint32Array(count);
+  }
+
+  set(i: number, kind: number, first: number, second: number): void {
+    this.kinds[i] = kind;
+    this.first[i] = first;
+    this.second[i] = second;
+  }
+}
 
 /**
- * Cross-reference entries by object number, packed into one number each (an offset with its
- * generation, or an object stream with the index in it), so that a million entries cost tens of
- * megabytes, not hundreds.
+ * Cross-reference entries by object number: the sections' blocks of typed arrays, newest section
+ * first (a newer in-use entry wins, §7.5.6), or the objects a scan of a damaged file found.
+ * A million entries cost about 13 MB, and nothing per entry is allocated.
  */
 export class XrefEntries {
-  readonly #packed = new Map<number, number>();
+  readonly #sections: EntryBlock[][] = [];
+  readonly #scanned = new Map<number, number>();
+  #size = 0;
 
+  /** Entries recorded (in-use and free rows of every section, or objects found by a scan). */
   get size(): number {
-    return this.#packed.size;
+    return this.#size + this.#scanned.size;
+  }
+
+  /** Adds an older section (sections come newest first, along /Prev). */
+  addSection(blocks: EntryBlock[]): void {
+    this.#sections.push([...blocks].sort((x, y) => x.start - y.start));
+    for (const block of blocks) this.#size += block.count;
+  }
+
+  /** Records an object a scan found at `offset`; a later definition replaces an earlier one, as an update would. */
+  setScanned(num: number, offset: number, gen: number): void {
+    if (offset >= 2 ** 36) throw fail(`object ${num} has an impossible offset`);
+    this.#scanned.set(num, offset * 0x10000 + (gen & 0xffff));
   }
 
   get(num: number): XrefEntry | undefined {
-    const packed = this.#packed.get(num);
-    if (packed === undefined) return undefined;
-    if (packed >= 0) return { kind: 'offset', offset: Math.floor(packed / GEN_FACTOR), gen: packed % GEN_FACTOR };
-    const value = -packed - 1;
-    return { kind: 'compressed', stream: Math.floor(value / INDEX_FACTOR), index: value % INDEX_FACTOR };
-  }
-
-  /** Records `entry` for `num`; an older section (`keepExisting`) never replaces a newer one. */
-  set(num: number, entry: XrefEntry, keepExisting = false): void {
-    if (keepExisting && this.#packed.has(num)) return;
-    if (entry.kind === 'offset') {
-      if (entry.offset >= 2 ** 36 || entry.gen >= GEN_FACTOR)
-        throw fail(`cross-reference entry ${num} has an impossible offset or generation`);
-      this.#packed.set(num, entry.offset * GEN_FACTOR + entry.gen);
-    } else {
-      if (entry.index >= INDEX_FACTOR || entry.stream >= 2 ** 32)
-        throw fail(`cross-reference entry ${num} has an impossible object stream index`);
-      this.#packed.set(num, -(entry.stream * INDEX_FACTOR + entry.index) - 1);
+    const scanned = this.#scanned.get(num);
+    if (scanned !== undefined) return { kind: 'offset', offset: Math.floor(scanned / 0x10000), gen: scanned % 0x10000 };
+    for (const blocks of this.#sections) {
+      const block = findBlock(blocks, num);
+      const i = block ? num - block.start : -1;
+      const kind = block?.kinds[i];
+      if (!block || !kind) continue;
+      const first = block.first[i] as number;
+      const second = block.second[i] as number;
+      return kind === 1 ? { kind: 'offset', offset: first, gen: second } : { kind: 'compressed', stream: first, index: second };
     }
+    return undefined;
   }
+}
+
+/** The block of `blocks` (sorted by start) holding `num`, by binary search. */
+function findBlock(blocks: readonly EntryBlock[], num: number): EntryBlock | undefined {
+  let low = 0;
+  let high = blocks.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const block = blocks[middle] as EntryBlock;
+    if (num < block.start) high = middle - 1;
+    else if (num >= block.start + block.count) low = middle + 1;
+    else return block;
+  }
+  return undefined;
 }
 
 export interface ParsedObject {
@@ -221,8 +265,7 @@ export async function parseIndirectObject(
 
 interface Section {
   readonly trailer: ParsedObject;
-  /** Adds the section's in-use entries to `entries`, keeping those of newer sections. */
-  readonly addTo: (entries: XrefEntries) => void;
+  readonly blocks: EntryBlock[];
 }
 
 const isDigit = (byte: number | undefined): boolean => byte !== undefined && byte >= 0x30 && byte <= 0x39;
@@ -253,37 +296,37 @@ function standardRow(reader: PdfReader, from: number): { offset: number; gen: nu
   return { offset, gen, inUse: kind === 0x6e, end: at + 18 };
 }
 
-function parseTable(reader: PdfReader, budget: number): Section {
-  // Flat (number, offset, generation) triples: a million rows stay one array of numbers.
-  const rows: number[] = [];
+function parseTable(reader: PdfReader, budget: number, fileSize: number): Section {
+  const blocks: EntryBlock[] = [];
+  let rows = 0;
   let at = reader.token(0).end;
   for (;;) {
     const first = reader.token(at);
     if (first.text === 'trailer') {
       const value = reader.parse(first.end);
       if (value.value.type !== 'dict') throw fail(`the trailer at offset ${reader.base + first.start} is not a dictionary`);
-      return {
-        trailer: { value, reader, where: `trailer at offset ${reader.base + first.start}` },
-        addTo: (entries) => {
-          for (let i = 0; i < rows.length; i += 3) {
-            entries.set(rows[i] as number, { kind: 'offset', offset: rows[i + 1] as number, gen: rows[i + 2] as number }, true);
-          }
-        },
-      };
+      return { trailer: { value, reader, where: `trailer at offset ${reader.base + first.start}` }, blocks };
     }
     const count = reader.token(first.end);
     if (!/^\d+$/.test(first.text) || !/^\d+$/.test(count.text)) {
       throw fail(`cross-reference table at offset ${reader.base} has a bad subsection header "${first.text} ${count.text}"`);
     }
     const start = Number(first.text);
-    if (rows.length / 3 + Number(count.text) > budget) {
-      throw new LimitExceededError(`pdf: a cross-reference table declares over ${budget} entries, more than the file can hold`);
+    const entries = Number(count.text);
+    // §7.5.4: every entry takes 20 bytes (18 at the least), so a count the rest of the file cannot hold is refused before anything is allocated.
+    rows += entries;
+    if (rows > budget || entries * 18 > fileSize - (reader.base + count.end)) {
+      throw new LimitExceededError(
+        `pdf: a cross-reference subsection declares ${entries} entries, more than the rest of the file can hold`,
+      );
     }
+    const block = new EntryBlock(start, entries);
+    blocks.push(block);
     at = count.end;
-    for (let i = 0; i < Number(count.text); i++) {
+    for (let i = 0; i < entries; i++) {
       const row = standardRow(reader, at);
       if (row) {
-        if (row.inUse) rows.push(start + i, row.offset, row.gen);
+        if (row.inUse) block.set(i, 1, row.offset, row.gen);
         at = row.end;
         continue;
       }
@@ -293,7 +336,7 @@ function parseTable(reader: PdfReader, budget: number): Section {
       if (!/^\d+$/.test(offset.text) || !/^\d+$/.test(gen.text) || (kind.text !== 'n' && kind.text !== 'f')) {
         throw fail(`cross-reference entry ${start + i} at offset ${reader.base + offset.start} is damaged`);
       }
-      if (kind.text === 'n') rows.push(start + i, Number(offset.text), Number(gen.text));
+      if (kind.text === 'n') block.set(i, 1, Number(offset.text), Number(gen.text));
       at = kind.end;
     }
   }
@@ -332,30 +375,25 @@ async function parseXrefStream(source: ByteSource, object: ParsedObject, budget:
     for (let k = 0; k < width; k++) value = value * 256 + (data[row * rowLength + from + k] as number);
     return value;
   };
-  return {
-    trailer: object,
-    addTo: (entries) => {
-      let row = 0;
-      for (let r = 0; r + 1 < ranges.length; r += 2) {
-        const [start, count] = [ranges[r] as number, ranges[r + 1] as number];
-        for (let i = 0; i < count; i++, row++) {
-          // A zero-width type field means type 1 (§7.5.8.2, Table 17).
-          const kind = typeWidth === 0 ? 1 : field(row, 0, typeWidth);
-          const second = field(row, typeWidth, secondWidth);
-          const third = field(row, typeWidth + secondWidth, thirdWidth);
-          if (kind === 1) entries.set(start + i, { kind: 'offset', offset: second, gen: third }, true);
-          else if (kind === 2) entries.set(start + i, { kind: 'compressed', stream: second, index: third }, true);
-        }
-      }
-    },
-  };
+  const blocks: EntryBlock[] = [];
+  let row = 0;
+  for (let r = 0; r + 1 < ranges.length; r += 2) {
+    const block = new EntryBlock(ranges[r] as number, ranges[r + 1] as number);
+    blocks.push(block);
+    for (let i = 0; i < block.count; i++, row++) {
+      // A zero-width type field means type 1 (§7.5.8.2, Table 17); types other than 1 and 2 are free.
+      const kind = typeWidth === 0 ? 1 : field(row, 0, typeWidth);
+      if (kind === 1 || kind === 2) block.set(i, kind, field(row, typeWidth, secondWidth), field(row, typeWidth + secondWidth, thirdWidth));
+    }
+  }
+  return { trailer: object, blocks };
 }
 
 async function readSection(source: ByteSource, offset: number, budget: number): Promise<{ kind: 'table' | 'stream'; section: Section }> {
   const first = await parseAt(source, offset, (reader) => reader.token(0).text);
   // A table has 20 bytes per entry (§7.5.4): it may run as long as the file.
   if (first === 'xref')
-    return { kind: 'table', section: await parseAt(source, offset, (reader) => parseTable(reader, budget), source.size) };
+    return { kind: 'table', section: await parseAt(source, offset, (reader) => parseTable(reader, budget, source.size), source.size) };
   const object = await parseIndirectObject(source, offset);
   return { kind: 'stream', section: await parseXrefStream(source, object, budget) };
 }
@@ -374,11 +412,11 @@ export async function loadStructure(source: ByteSource): Promise<PdfStructure> {
     visited.add(next);
     const { kind, section } = await readSection(source, next, budget);
     newest ??= { kind, trailer: section.trailer };
-    section.addTo(entries);
+    entries.addSection(section.blocks);
     const hybrid = dictNumber(section.trailer.value.value, 'XRefStm');
     if (kind === 'table' && hybrid !== undefined && !visited.has(hybrid)) {
       visited.add(hybrid);
-      (await parseXrefStream(source, await parseIndirectObject(source, hybrid), budget)).addTo(entries);
+      entries.addSection((await parseXrefStream(source, await parseIndirectObject(source, hybrid), budget)).blocks);
     }
     if (entries.size > budget) throw new LimitExceededError(`pdf: over ${budget} cross-reference entries in a ${source.size}-byte file`);
     next = dictNumber(section.trailer.value.value, 'Prev');
@@ -486,7 +524,7 @@ export async function scanStructure(source: ByteSource): Promise<{ entries: Xref
       if (m.index >= own) break;
       const before = bytes[m.index - 1];
       if (before !== undefined && !isWhitespace(before) && before !== 0x3e) continue;
-      entries.set(Number(m[1]), { kind: 'offset', offset: chunkStart + m.index, gen: Number(m[2]) });
+      entries.setScanned(Number(m[1]), chunkStart + m.index, Number(m[2]));
       if (entries.size > budget) throw new LimitExceededError(`pdf: over ${budget} objects in a ${source.size}-byte file`);
       const after = m.index + m[0].length;
       if (/^\s*<<[\s\S]{0,200}?\/Type\s*\/XRef\b/.test(text.slice(after, after + 256))) lastXrefStream = chunkStart + m.index;
