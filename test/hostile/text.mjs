@@ -222,8 +222,8 @@ export const cases = [
     id: 'pdf/info-entries',
     format: 'pdf',
     filename: 'x.pdf',
-    // n small Info entries, then the label (the limit is 100,000 entries in a dictionary).
-    sizes: [9_000, 90_000, 900_000],
+    // n small Info entries, then the label (the limit is 10,000 entries in a dictionary).
+    sizes: [900, 9_000, 90_000],
     build: (n) => pdfFile([CATALOG, PAGES, PAGE, `<< ${'/K (v) '.repeat(n)}/AIGC (${LABEL_JSON}) >>`], '/Info 4 0 R'),
   },
   {

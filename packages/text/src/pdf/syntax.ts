@@ -33,9 +33,9 @@ export interface DictEntry {
 }
 
 const fail = (message: string) => new MalformedInputError('pdf', message);
-/** Bounds on what one object may hold: far above real files (an Info dictionary has tens of entries, a flat page tree thousands of kids). */
+/** Bounds on what one object may hold: far above real files (an Info dictionary has tens of entries, a flat page tree thousands of kids); each parsed entry costs a few hundred bytes. */
 const maximumNesting = 64;
-export const maximumDictionaryEntries = 100_000;
+export const maximumDictionaryEntries = 10_000;
 export const maximumArrayItems = 500_000;
 
 const WHITESPACE = new Set([0x00, 0x09, 0x0a, 0x0c, 0x0d, 0x20]);
