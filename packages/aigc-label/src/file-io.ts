@@ -90,11 +90,27 @@ function readFullySync(fd: number, offset: number, target: Uint8Array): number {
 }
 
 /** A source over an open file: only the parts a handler asks for are loaded. */
+/** Small reads are served from one window of this size read ahead, so a parser walking many small structures makes few calls. */
+const READ_AHEAD_BYTES = 64 * 1024;
+
 function handleSource(handle: FileHandle, size: number): ByteSource {
+  // The last window read: a walk over 100,000 small headers (a ZIP's local headers, MP4 boxes)
+  // would otherwise be 100,000 thread-pool round trips.
+  let window = { start: 0, bytes: new Uint8Array(0) };
   return {
     size,
     async read(offset, length) {
-      const buffer = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
+      const wanted = Math.max(0, Math.min(length, size - offset));
+      if (offset >= window.start && offset + wanted <= window.start + window.bytes.length) {
+        return window.bytes.slice(offset - window.start, offset - window.start + wanted);
+      }
+      if (wanted < READ_AHEAD_BYTES / 4) {
+        const ahead = new Uint8Array(Math.min(READ_AHEAD_BYTES, size - offset));
+        const done = await readFully(handle, offset, ahead);
+        window = { start: offset, bytes: ahead.subarray(0, done) };
+        return ahead.slice(0, Math.min(wanted, done));
+      }
+      const buffer = new Uint8Array(wanted);
       const done = await readFully(handle, offset, buffer);
       return done === buffer.length ? buffer : buffer.subarray(0, done);
     },

@@ -46,15 +46,32 @@ describe('one pipeline for files and memory', () => {
   });
 
   it('says when a format can take no explicit label here, and why', async () => {
-    const doc = await PDFDocument.create();
-    doc.addPage([200, 200]);
-    const { report } = await labelBuffer(await doc.save(), { producer: PRODUCER, filename: 'a.pdf' });
+    // A HEIC still image: an AVIF with the brands of HEIC (sharp from npm has no HEVC encoder to draw on it).
+    const heic = new Uint8Array(
+      await sharp({ create: { width: 64, height: 64, channels: 3, background: '#808080' } })
+        .avif()
+        .toBuffer(),
+    );
+    heic.set(new TextEncoder().encode('heic'), 8);
+    heic.set(new TextEncoder().encode('mif1heic'), 16);
+    const { report } = await labelBuffer(heic, { producer: PRODUCER, filename: 'a.heic' });
     expect(report.explicit).toBeNull();
     expect(report.findings).toContainEqual(
-      expect.objectContaining({ rule: 'explicit/unsupported', message: expect.stringMatching(/PDF/) }),
+      expect.objectContaining({ rule: 'explicit/unsupported', message: expect.stringMatching(/HEIC/) }),
     );
-    const quiet = await labelBuffer(await doc.save(), { producer: PRODUCER, filename: 'a.pdf', explicit: false });
+    const quiet = await labelBuffer(heic, { producer: PRODUCER, filename: 'a.heic', explicit: false });
     expect(quiet.report.findings.map((f) => f.rule)).not.toContain('explicit/unsupported');
+  });
+
+  it('gives a PDF its explicit label line, which detect then finds', async () => {
+    const doc = await PDFDocument.create();
+    doc.addPage([400, 300]);
+    const { bytes, report } = await labelBuffer(await doc.save(), { producer: PRODUCER, filename: 'a.pdf' });
+    expect(report.explicit).toEqual({ kind: 'text', detail: 'line "本内容由人工智能生成" at the top of the first page' });
+    const found = await detectBuffer(bytes, { filename: 'a.pdf' });
+    expect(found.label).toEqual(report.label);
+    expect(found.evidence.map((e) => e.kind)).toEqual(['explicit-text-label']);
+    expect(found.findings.map((f) => f.rule)).not.toContain('gb45438/explicit-missing');
   });
 
   it('reports one text-height finding for a small visible label, not two', async () => {

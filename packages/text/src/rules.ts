@@ -6,6 +6,7 @@ import type { pdfRules } from './pdf/index.js';
 export const textRules = {
   'gb45438/5.1-wording':
     'an explicit text label lacks the AI element or the generation element of GB 45438 §5.1 b) (e.g. English alone, AI创作); still evidence',
+  'explicit/many-labels': 'more explicit labels than are listed; the first and the last are (info)',
   'explicit/placement': 'a text prompt could not go exactly where asked (e.g. no paragraph boundary for the middle) (info)',
 } as const;
 

@@ -116,12 +116,26 @@ interface Unit {
  * are prose around or inside the statement, so they are not labels. Linear in the text.
  */
 export function findExplicitLabels(text: string): ExplicitLabelMatch[] {
+  return scanExplicitLabels(text).matches;
+}
+
+/** How many labels a scan keeps at each end of a text: the first and the last say where labels are; a million more say nothing. */
+export const LISTED_LABELS_AT_EACH_END = 32;
+
+/**
+ * Every explicit label in `text`, counted, with the first and last LISTED_LABELS_AT_EACH_END
+ * kept in order: memory stays bounded however many a hostile text repeats.
+ */
+export function scanExplicitLabels(text: string): { matches: ExplicitLabelMatch[]; total: number } {
   return new LabelScan(text).run();
 }
 
 class LabelScan {
   readonly #text: string;
-  readonly #matches: ExplicitLabelMatch[] = [];
+  readonly #head: ExplicitLabelMatch[] = [];
+  /** The last ones, as a ring once it is full. */
+  readonly #tail: ExplicitLabelMatch[] = [];
+  #total = 0;
   /** Anchors before this offset sit in a sentence too long to be a label's. */
   #longSentenceEnd = -1;
   #firstWord = -2;
@@ -133,7 +147,7 @@ class LabelScan {
     this.#text = text;
   }
 
-  run(): ExplicitLabelMatch[] {
+  run(): { matches: ExplicitLabelMatch[]; total: number } {
     const text = this.#text;
     const anchors = new AnchorScanner(text);
     let resume = 0;
@@ -159,7 +173,12 @@ class LabelScan {
       this.#sentence(sentence.start, sentence.end);
       resume = Math.max(resume, sentence.end);
     }
-    return this.#matches;
+    const cut = this.#total - this.#head.length;
+    const tail =
+      this.#tail.length < LISTED_LABELS_AT_EACH_END
+        ? this.#tail
+        : [...this.#tail.slice(cut % LISTED_LABELS_AT_EACH_END), ...this.#tail.slice(0, cut % LISTED_LABELS_AT_EACH_END)];
+    return { matches: [...this.#head, ...tail], total: this.#total };
   }
 
   /** Classifies the clause between two breaks; with `full` false, only as a statement or not. */
@@ -403,7 +422,7 @@ class LabelScan {
     if (!first) return;
     const normalised = unit.statements.map((s) => s.normalised).join('');
     const language = unit.statements.some((s) => s.statement?.language === 'zh') ? 'zh' : 'en';
-    this.#matches.push({
+    this.#keep({
       start: unit.textStart,
       end: unit.textEnd,
       text: text.slice(unit.textStart, unit.textEnd),
@@ -413,6 +432,12 @@ class LabelScan {
       compliant: this.#wordings.get(normalised, (n) => labelWording(n).ok),
       level: first.level,
     });
+  }
+
+  #keep(match: ExplicitLabelMatch): void {
+    const index = this.#total++;
+    if (this.#head.length < LISTED_LABELS_AT_EACH_END) this.#head.push(match);
+    else this.#tail[(index - LISTED_LABELS_AT_EACH_END) % LISTED_LABELS_AT_EACH_END] = match;
   }
 
   #position(start: number, end: number): ExplicitLabelPosition {

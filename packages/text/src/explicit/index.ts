@@ -1,4 +1,4 @@
-export { type ExplicitLabelMatch, type ExplicitLabelPosition, findExplicitLabels } from './detect.js';
+export { type ExplicitLabelMatch, type ExplicitLabelPosition, findExplicitLabels, scanExplicitLabels } from './detect.js';
 export { ExplicitRules, explicitLabelEvidence } from './evidence.js';
 export {
   type AddLabelOptions,

@@ -1,7 +1,6 @@
 import {
   type AigcLabel,
   type ByteSource,
-  decodeLabel,
   encodeBare,
   encodeWrapped,
   type FormatHandler,
@@ -16,10 +15,11 @@ import {
   type WriteOptions,
   type WriteResult,
 } from '@aigc-label/core';
-import { textPrompt } from '../explicit/capability.js';
-import { findExplicitLabels } from '../explicit/detect.js';
+import { scanExplicitLabels } from '../explicit/detect.js';
 import { explicitLabelEvidence } from '../explicit/evidence.js';
-import { bomOf, decodeText, lineEndingOf, looksLikeText, requireUtf8, utf8ByteOffset } from '../plain/encoding.js';
+import { assertCarrierCount, decodeCarrierValue } from '../plain/carrier.js';
+import { bomOf, byteOffsets, decodeText, decodeTextTolerant, lineEndingOf, looksLikeText, requireUtf8 } from '../plain/encoding.js';
+import { utf8TextPrompt } from '../plain/prompt.js';
 import { escapeHtml, type HtmlTag, scanTags } from './scan.js';
 
 const FORMAT = 'html';
@@ -76,35 +76,99 @@ function structureOf(html: string): Structure {
     } else if (tag.name === 'body' && !tag.closing && !inBody) {
       inBody = true;
       contentStart = tag.end;
-    } else if (isAigcMeta(tag)) metas.push({ tag, inHead: !inBody && headClose === null });
+    } else if (isAigcMeta(tag)) {
+      metas.push({ tag, inHead: !inBody && headClose === null });
+      assertCarrierCount(metas.length, FORMAT);
+    }
   }
   const xhtml = /^\uFEFF?\s*<\?xml/.test(html) || (htmlOpen !== null && attribute(htmlOpen, 'xmlns') !== null);
   return { metas, headOpen, headClose, htmlOpen, contentStart: contentStart === -1 ? 0 : contentStart, xhtml };
 }
 
-/** The text with all markup turned into line breaks (same length, so offsets hold) and the head blanked: what a reader sees. */
+/**
+ * The text with all markup, comments and the head turned into line breaks (same length, so
+ * offsets hold): what a reader sees. Blanked ranges are merged as they come (tags arrive in
+ * order), and the result is joined in bounded chunks, so a million tags cost no more than a
+ * few copies of the text itself.
+ */
 function visibleText(html: string, contentStart: number): string {
-  const parts: string[] = ['\n'.repeat(contentStart)];
-  let cursor = contentStart;
-  const blank = (from: number, to: number) => {
-    if (to <= cursor) return;
-    parts.push(html.slice(cursor, Math.max(cursor, from)), '\n'.repeat(to - Math.max(cursor, from)));
-    cursor = to;
-  };
+  const tags = new BlankRanges();
+  tags.add(0, contentStart);
   let rawStart = -1;
   for (const tag of scanTags(html)) {
     if (tag.end <= contentStart) continue;
     if (rawStart !== -1 && tag.closing) {
-      blank(rawStart, tag.end);
+      tags.add(rawStart, tag.end);
       rawStart = -1;
     } else {
-      blank(tag.start, tag.end);
-      if ((tag.name === 'script' || tag.name === 'style') && !tag.closing && !tag.selfClosing) rawStart = tag.end;
+      tags.add(tag.start, tag.end);
+      if ((tag.name === 'script' || tag.name === 'style') && !tag.selfClosing && !tag.closing) rawStart = tag.end;
     }
   }
-  parts.push(html.slice(cursor));
-  // Comments and doctype are skipped by the scanner; blank them here.
-  return parts.join('').replace(/<!--[\s\S]*?-->/g, (c) => '\n'.repeat(c.length));
+  if (rawStart !== -1) tags.add(rawStart, html.length);
+  // Comments are skipped by the scanner; an unclosed one runs to the end.
+  const comments = new BlankRanges();
+  for (let open = html.indexOf('<!--'); open !== -1; ) {
+    const close = html.indexOf('-->', open + 4);
+    const end = close === -1 ? html.length : close + 3;
+    comments.add(open, end);
+    open = html.indexOf('<!--', end);
+  }
+  const text = new ChunkedText();
+  let cursor = 0;
+  // Both lists are sorted by start: walk them together.
+  for (const [start, end] of mergeSorted(tags.ranges, comments.ranges)) {
+    if (end <= cursor) continue;
+    const from = Math.max(start, cursor);
+    text.push(html.slice(cursor, from));
+    text.push('\n'.repeat(end - from));
+    cursor = end;
+  }
+  text.push(html.slice(cursor));
+  return text.join();
+}
+
+/** Half-open ranges added in order of start, adjacent or overlapping ones merged, kept flat. */
+class BlankRanges {
+  readonly ranges: number[] = [];
+  add(start: number, end: number): void {
+    const last = this.ranges.length - 1;
+    if (last > 0 && start <= (this.ranges[last] as number)) this.ranges[last] = Math.max(end, this.ranges[last] as number);
+    else this.ranges.push(start, end);
+  }
+}
+
+function* mergeSorted(a: readonly number[], b: readonly number[]): Generator<[number, number]> {
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && (a[i] as number) <= (b[j] as number))) {
+      yield [a[i] as number, a[i + 1] as number];
+      i += 2;
+    } else {
+      yield [b[j] as number, b[j + 1] as number];
+      j += 2;
+    }
+  }
+}
+
+/** A string built from many pieces, joined every few thousand so the piece list stays small. */
+class ChunkedText {
+  private readonly chunks: string[] = [];
+  private pieces: string[] = [];
+  push(piece: string): void {
+    if (piece.length === 0) return;
+    this.pieces.push(piece);
+    if (this.pieces.length === 4096) {
+      this.chunks.push(this.pieces.join(''));
+      this.pieces = [];
+    }
+  }
+  join(): string {
+    this.chunks.push(this.pieces.join(''));
+    this.pieces = [];
+    return this.chunks.join('');
+  }
 }
 
 export const html: FormatHandler = {
@@ -114,32 +178,36 @@ export const html: FormatHandler = {
   extensions: ['html', 'htm', 'xhtml'],
   mimeTypes: ['text/html', 'application/xhtml+xml'],
   carrier: '<meta name="AIGC"> in <head> (toolkit convention; no guide clause)',
-  explicit: textPrompt('html'),
+  explicit: utf8TextPrompt('html', FORMAT),
   sniff: sniffHtml,
 
   async read(source: ByteSource): Promise<ReadResult> {
-    const bytes = await readAll(source, FORMAT);
-    const { text, bomLength } = decodeText(bytes, FORMAT);
+    const decoded = decodeTextTolerant(await readAll(source, FORMAT), FORMAT);
+    const { text } = decoded;
     const structure = structureOf(text);
-    const carriers: LabelCarrier[] = structure.metas.map(({ tag, inHead }) => {
+    const offsets = byteOffsets(
+      decoded,
+      structure.metas.map(({ tag }) => tag.start),
+    );
+    const carriers: LabelCarrier[] = structure.metas.map(({ tag, inHead }, i) => {
       const raw = unescapeXml(attribute(tag, 'content') ?? '');
-      const decoded = decodeLabel(raw);
-      const findings = [...decoded.findings, nonNormative()];
+      const value = decodeCarrierValue(raw);
+      const findings = [...value.findings, nonNormative()];
       if (!inHead) findings.push(finding(Rules.nonCanonicalCarrier, 'warning', '<meta name="AIGC"> is outside <head>', 'html-meta'));
-      const offset = bomLength + utf8ByteOffset(text, tag.start);
+      const offset = offsets[i] as number;
       return {
         carrier: 'html-meta',
         location: `<meta name="AIGC"> at byte ${offset}`,
         offset,
         raw,
-        label: decoded.label,
-        form: decoded.form,
+        label: value.label,
+        form: value.form,
         canonical: inHead,
         findings,
       };
     });
-    const { evidence, findings } = explicitLabelEvidence(findExplicitLabels(visibleText(text, structure.contentStart)));
-    return { format: FORMAT, carriers, findings, evidence };
+    const { evidence, findings } = explicitLabelEvidence(scanExplicitLabels(visibleText(text, structure.contentStart)));
+    return { format: FORMAT, carriers, findings: [...decoded.findings, ...findings], evidence };
   },
 
   /**
@@ -160,7 +228,7 @@ export const html: FormatHandler = {
     const [first, ...rest] = structure.metas;
     if (first) {
       edits.push({ start: first.tag.start, end: first.tag.end, insert: meta });
-      for (const { tag } of rest) edits.push(wholeLine(text, tag));
+      for (const { tag } of rest) edits.push(withItsLine(text, tag));
     } else if (structure.headClose) {
       edits.push(beforeHeadClose(text, structure.headClose, structure.headOpen, meta, eol));
     } else if (structure.headOpen) {
@@ -172,22 +240,31 @@ export const html: FormatHandler = {
     const findings = [nonNormative()];
     if (rest.length > 0)
       findings.push(finding(Rules.multipleLabels, 'info', `removed ${rest.length} further AIGC meta element(s) (one label per file)`));
-    const byteEdits = edits.map((e) => ({
-      start: decoded.bomLength + utf8ByteOffset(text, e.start),
-      end: decoded.bomLength + utf8ByteOffset(text, e.end),
+    const sorted = [...edits].sort((a, b) => a.start - b.start);
+    const offsets = byteOffsets(
+      decoded,
+      sorted.flatMap((e) => [e.start, e.end]),
+    );
+    const byteEdits = sorted.map((e, i) => ({
+      start: offsets[2 * i] as number,
+      end: offsets[2 * i + 1] as number,
       insert: utf8(e.insert),
     }));
     return { ...splicePlan(bytes.length, byteEdits), findings };
   },
 };
 
-/** A tag alone on its line is removed with its line; otherwise just the tag. */
-function wholeLine(text: string, tag: HtmlTag): { start: number; end: number; insert: string } {
-  const lineStart = text.lastIndexOf('\n', tag.start - 1) + 1;
-  const newline = text.indexOf('\n', tag.end);
-  const lineEnd = newline === -1 ? text.length : newline + 1;
-  const alone = text.slice(lineStart, tag.start).trim() === '' && text.slice(tag.end, lineEnd).trim() === '';
-  return alone ? { start: lineStart, end: lineEnd, insert: '' } : { start: tag.start, end: tag.end, insert: '' };
+/**
+ * A tag alone on its line is removed with its line; otherwise just the tag. Looks only at the
+ * whitespace around the tag, so removing many tags from one long line stays linear.
+ */
+function withItsLine(text: string, tag: HtmlTag): { start: number; end: number; insert: string } {
+  let before = tag.start;
+  while (before > 0 && (text[before - 1] === ' ' || text[before - 1] === '\t')) before--;
+  let after = tag.end;
+  while (after < text.length && (text[after] === ' ' || text[after] === '\t' || text[after] === '\r')) after++;
+  const alone = (before === 0 || text[before - 1] === '\n') && (after === text.length || text[after] === '\n');
+  return alone ? { start: before, end: Math.min(text.length, after + 1), insert: '' } : { start: tag.start, end: tag.end, insert: '' };
 }
 
 /** On its own line before `</head>`, indented like the head's last element; inline when `</head>` shares a line. */

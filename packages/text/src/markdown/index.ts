@@ -8,6 +8,7 @@ import {
   type FormatHandler,
   finding,
   type LabelCarrier,
+  LimitExceededError,
   MalformedInputError,
   type ReadResult,
   Rules,
@@ -17,11 +18,18 @@ import {
   type WriteResult,
 } from '@aigc-label/core';
 import { isMap, isScalar, type Pair, parseDocument } from 'yaml';
-import { textPrompt } from '../explicit/capability.js';
 import { findExplicitLabels } from '../explicit/detect.js';
 import { explicitLabelEvidence } from '../explicit/evidence.js';
-import { decodeText, lineEndingOf, looksLikeText, requireUtf8, utf8ByteOffset } from '../plain/encoding.js';
-import { type FrontMatterSpan, findFrontMatter } from './front-matter.js';
+import { assertCarrierCount, decodeCarrierValue } from '../plain/carrier.js';
+import { byteOffsets, decodeText, decodeTextTolerant, lineEndingOf, looksLikeText, requireUtf8 } from '../plain/encoding.js';
+import { utf8TextPrompt } from '../plain/prompt.js';
+import {
+  type FrontMatterSpan,
+  findFrontMatter,
+  maximumFrontMatterInCharacters,
+  maximumFrontMatterNesting,
+  yamlNestingDepth,
+} from './front-matter.js';
 
 /** Findings only this format emits, with their meaning (the README's rule table is generated from these). */
 export const markdownRules = {
@@ -46,12 +54,23 @@ interface ParsedFrontMatter {
   readonly error: string | null;
 }
 
-/** Front matter and its top-level AIGC keys (any case). YAML is read with the failsafe schema: every scalar a string. */
+/**
+ * Front matter and its top-level AIGC keys (any case). YAML is read with the failsafe schema:
+ * every scalar a string. Nesting deeper than any real front matter is refused before the
+ * recursive parser sees it, and duplicate keys are not checked by the parser (that check is
+ * quadratic in the number of keys); several AIGC keys are found here anyway.
+ */
 function parseFrontMatter(text: string): ParsedFrontMatter | null {
   const span = findFrontMatter(text);
   if (!span) return null;
   const yaml = text.slice(span.yamlStart, span.yamlEnd);
-  const doc = parseDocument(yaml, { schema: 'failsafe' });
+  if (yaml.length > maximumFrontMatterInCharacters) {
+    throw new LimitExceededError(`markdown: the YAML front matter is over ${maximumFrontMatterInCharacters} characters`);
+  }
+  if (yamlNestingDepth(yaml) > maximumFrontMatterNesting) {
+    throw new LimitExceededError(`markdown: the YAML front matter nests deeper than ${maximumFrontMatterNesting} levels`);
+  }
+  const doc = parseDocument(yaml, { schema: 'failsafe', uniqueKeys: false });
   if (doc.errors.length > 0) return { span, entries: [], error: doc.errors[0].message.split('\n')[0] };
   if (doc.contents !== null && !isMap(doc.contents)) return { span, entries: [], error: 'the front matter is not a mapping of keys' };
   const entries: AigcEntry[] = [];
@@ -59,6 +78,7 @@ function parseFrontMatter(text: string): ParsedFrontMatter | null {
     if (!isScalar(pair.key) || String(pair.key.value).toUpperCase() !== 'AIGC' || !pair.key.range) continue;
     const start = lineStart(text, span.yamlStart + pair.key.range[0]);
     entries.push({ pair, start, end: blockEnd(text, start, span.yamlEnd) });
+    assertCarrierCount(entries.length, FORMAT);
   }
   return { span, entries, error: null };
 }
@@ -98,8 +118,8 @@ function carrierOf(text: string, entry: AigcEntry, lineNumber: number): LabelCar
   const decoded = isMap(value)
     ? decodeLabel(value.toJSON() as Record<string, unknown>)
     : isScalar(value)
-      ? decodeLabel(String(value.value))
-      : decodeLabel(raw.replace(/^[ \t]*AIGC[ \t]*:/i, ''));
+      ? decodeCarrierValue(String(value.value ?? ''))
+      : decodeCarrierValue(raw.replace(/^[ \t]*AIGC[ \t]*:/i, ''));
   const key = String((entry.pair.key as { value: unknown }).value);
   const canonical = key === 'AIGC' && isMap(value);
   if (!canonical) {
@@ -151,7 +171,20 @@ function bodyEvidence(text: string, bodyStart: number): { evidence: Evidence[]; 
   return explicitLabelEvidence(matches);
 }
 
-const lineNumberAt = (text: string, at: number): number => text.slice(0, at).split('\n').length;
+/** The 1-based line numbers of `offsets` (ascending), counted in one pass. */
+function lineNumbersAt(text: string, offsets: readonly number[]): number[] {
+  const numbers: number[] = [];
+  let line = 1;
+  let cursor = 0;
+  for (const offset of offsets) {
+    for (let newline = text.indexOf('\n', cursor); newline !== -1 && newline < offset; newline = text.indexOf('\n', newline + 1)) {
+      line++;
+      cursor = newline + 1;
+    }
+    numbers.push(line);
+  }
+  return numbers;
+}
 
 /** A YAML single-quoted scalar: only `'` needs escaping (YAML 1.2 §7.3.2). */
 const singleQuoted = (value: string): string => `'${value.replace(/'/g, "''")}'`;
@@ -175,19 +208,24 @@ export const markdown: FormatHandler = {
   mimeTypes: ['text/markdown'],
   carrier: 'YAML front matter AIGC mapping (TC260-PG-20258A §6.5)',
   rules: markdownRules,
-  explicit: textPrompt('markdown'),
+  explicit: utf8TextPrompt('markdown', FORMAT),
   sniff: looksLikeText,
   sniffNeedsExtension: true,
 
   async read(source: ByteSource): Promise<ReadResult> {
-    const { text } = decodeText(await readAll(source, FORMAT), FORMAT);
+    const decoded = decodeTextTolerant(await readAll(source, FORMAT), FORMAT);
+    const { text } = decoded;
     const parsed = parseFrontMatter(text);
-    const findings: Finding[] = [];
-    const carriers: LabelCarrier[] = [];
+    const findings: Finding[] = [...decoded.findings];
     if (parsed?.error) {
       findings.push(finding(Rules.damaged, 'error', `the YAML front matter does not parse: ${parsed.error}`, 'front matter'));
     }
-    for (const entry of parsed?.entries ?? []) carriers.push(carrierOf(text, entry, lineNumberAt(text, entry.start)));
+    const entries = parsed?.entries ?? [];
+    const lines = lineNumbersAt(
+      text,
+      entries.map((e) => e.start),
+    );
+    const carriers = entries.map((entry, i) => carrierOf(text, entry, lines[i] as number));
     const body = bodyEvidence(text, parsed?.span.end ?? 0);
     return { format: FORMAT, carriers, findings: [...findings, ...body.findings], evidence: body.evidence };
   },
@@ -196,7 +234,7 @@ export const markdown: FormatHandler = {
    * Writes the AIGC mapping into the front matter (creating it at the head when
    * missing), replacing any AIGC key; every other key, comment and line ending is
    * kept byte for byte. The visible prompt at the end of the body, as the guide shows,
-   * is the format's explicit label (`textPrompt('markdown')`), added before this by the pipeline.
+   * is the format's explicit label (`utf8TextPrompt('markdown')`), added before this by the pipeline.
    */
   async write(source: ByteSource, label: AigcLabel): Promise<WriteResult> {
     const bytes = await readAll(source, FORMAT);
@@ -227,10 +265,14 @@ export const markdown: FormatHandler = {
         );
     }
     checkMerged(text, edits, label);
-    const bomLength = decoded.bomLength;
-    const byteEdits = edits.map((e) => ({
-      start: bomLength + utf8ByteOffset(text, e.start),
-      end: bomLength + utf8ByteOffset(text, e.end),
+    const sorted = [...edits].sort((a, b) => a.start - b.start);
+    const offsets = byteOffsets(
+      decoded,
+      sorted.flatMap((e) => [e.start, e.end]),
+    );
+    const byteEdits = sorted.map((e, i) => ({
+      start: offsets[2 * i] as number,
+      end: offsets[2 * i + 1] as number,
       insert: utf8(e.insert),
     }));
     return { ...splicePlan(bytes.length, byteEdits), findings };

@@ -1,15 +1,13 @@
 import {
   type AigcLabel,
-  assertSafeXml,
   type ByteSource,
-  decodeLabel,
+  type Evidence,
   encodeBare,
   type Finding,
   type FormatHandler,
   finding,
   fromLatin1,
   type LabelCarrier,
-  MalformedInputError,
   type ReadResult,
   Rules,
   startsWith,
@@ -17,13 +15,18 @@ import {
   u32le,
   type WriteResult,
 } from '@aigc-label/core';
-import { LOCAL_HEADER_SIGNATURE, readEntryData, readZipDirectory, type ZipDirectory, type ZipEntry } from '../zip/archive.js';
+import { scanExplicitLabels } from '../explicit/detect.js';
+import { explicitLabelEvidence } from '../explicit/evidence.js';
+import { assertCarrierCount, decodeCarrierValue } from '../plain/carrier.js';
+import { LOCAL_HEADER_SIGNATURE } from '../zip/archive.js';
 import { planZipRewrite } from '../zip/rewrite.js';
+import { documentText, wordprocessingPrefix } from './document.js';
+import { ooxmlExplicit } from './explicit.js';
+import { retarget } from './opc.js';
+import { CONTENT_TYPES, DEFAULT_CUSTOM_PART, type OpenPackage, openPackage, PACKAGE_RELATIONSHIPS } from './package.js';
 import {
   addCustomPropertiesRelationship,
   addOverride,
-  customPropertiesTarget,
-  decodePart,
   encodePart,
   hasOverride,
   isAigcProperty,
@@ -36,14 +39,15 @@ import {
 export const ooxmlRules = {
   'ooxml/custom-part-created': 'the package had no custom properties part; one was created (info)',
   'ooxml/signature-invalidated': 'the package carries a digital signature, which labeling invalidates',
+  'ooxml/custom-relationship-repaired':
+    'the custom-properties relationship leaves the package, is external or an absolute URI, or names a missing part; the label goes to docProps/custom.xml and the relationship is pointed there',
+  'ooxml/custom-property-kept': 'a custom property element that does not parse; it is kept byte for byte (info)',
+  'ooxml/document-too-large': 'the main document part is too large to search for an explicit label (info)',
 } as const;
 
-/** Largest XML part we decompress; real package parts are kilobytes, so more is a zip bomb. */
-export const maximumXmlPartInBytes = 16 * 1024 * 1024;
+/** Largest main document part searched for an explicit label (the text of a very long book is tens of megabytes). */
+export const maximumDocumentPartInBytes = 64 * 1024 * 1024;
 
-const CONTENT_TYPES = '[Content_Types].xml';
-const PACKAGE_RELATIONSHIPS = '_rels/.rels';
-const DEFAULT_CUSTOM_PART = 'docProps/custom.xml';
 /** Names that only OOXML packages put among their first entries. */
 const OOXML_FIRST_NAMES = /^(\[Content_Types\]\.xml|_rels\/\.rels|docProps\/|customXml\/|word\/|xl\/|ppt\/)/;
 
@@ -64,83 +68,87 @@ function sniffOoxml(head: Uint8Array): boolean {
   return false;
 }
 
-interface Package {
-  readonly directory: ZipDirectory;
-  readonly indexOf: (name: string) => number;
-  readonly contentTypes: string;
-  readonly rels: string;
-  /** Entry name of the custom-properties part, from the relationship or the usual place. */
-  readonly customPart: string;
-  readonly related: boolean;
-  readonly customXml: string | null;
-  readonly findings: Finding[];
-}
-
-async function openPackage(source: ByteSource): Promise<Package> {
-  const directory = await readZipDirectory(source);
-  const byName = new Map<string, number>();
-  directory.entries.forEach((entry, index) => {
-    const key = entry.name.toLowerCase();
-    // ECMA-376 Part 2 §9.1.1.4: part names are unique, case-insensitively.
-    if (byName.has(key)) throw new MalformedInputError('ooxml', `the package has two entries named ${entry.name}`);
-    byName.set(key, index);
+/** Every AIGC custom property, readable or not (fail closed: one we cannot read still counts as a label). */
+function carriersIn(pkg: OpenPackage): LabelCarrier[] {
+  const { custom } = pkg;
+  const location = (what: string) => `${custom.name}, ${what}`;
+  const unreadable = (where: string, why: string): LabelCarrier => ({
+    carrier: 'ooxml-custom-property',
+    location: location(where),
+    raw: '',
+    label: null,
+    form: null,
+    canonical: false,
+    findings: [finding(Rules.unreadableCarrier, 'error', why)],
   });
-  const indexOf = (name: string) => byName.get(name.toLowerCase()) ?? -1;
-  const readPart = async (name: string): Promise<string | null> => {
-    const index = indexOf(name);
-    if (index < 0) return null;
-    const entry: ZipEntry = directory.entries[index];
-    const xml = decodePart(await readEntryData(source, entry, maximumXmlPartInBytes), name);
-    assertSafeXml(xml, `ooxml: ${name}`);
-    return xml;
-  };
-  const contentTypes = await readPart(CONTENT_TYPES);
-  if (contentTypes === null) throw new MalformedInputError('ooxml', `no ${CONTENT_TYPES}; this ZIP is not an OOXML package`);
-  const rels = await readPart(PACKAGE_RELATIONSHIPS);
-  if (rels === null) throw new MalformedInputError('ooxml', `no ${PACKAGE_RELATIONSHIPS}; the package has no relationships part`);
-  const findings: Finding[] = [];
-  const target = customPropertiesTarget(rels);
-  let customPart = target ?? DEFAULT_CUSTOM_PART;
-  if (target !== null && indexOf(target) < 0) {
-    findings.push(finding(Rules.damaged, 'warning', `${PACKAGE_RELATIONSHIPS} points to ${target}, which is not in the package`));
-    customPart = indexOf(DEFAULT_CUSTOM_PART) >= 0 ? DEFAULT_CUSTOM_PART : target;
+  if (custom.unreadable !== null)
+    return [unreadable('the whole part', `${custom.name} may hold the label but cannot be read: ${custom.unreadable}`)];
+  if (custom.xml === null) return [];
+  const { properties, unparsed } = listCustomProperties(custom.xml);
+  const aigc = properties.filter(isAigcProperty);
+  assertCarrierCount(aigc.length + unparsed.filter((u) => u.mayBeAigc).length, 'ooxml');
+  const carriers = aigc.map((property): LabelCarrier => {
+    const where = `custom property "${property.name}" (pid ${property.pid})`;
+    if (property.value === null) return unreadable(where, `the AIGC property is a vt:${property.valueType}, which holds no text`);
+    const decoded = decodeCarrierValue(property.value);
+    const findings = [...decoded.findings];
+    if (property.valueType !== 'lpwstr') {
+      findings.push(
+        finding(
+          Rules.nonCanonicalCarrier,
+          'warning',
+          `property AIGC is a vt:${property.valueType ?? 'empty'}, TC260-PG-20258A §6.1 uses vt:lpwstr`,
+        ),
+      );
+    }
+    return {
+      carrier: 'ooxml-custom-property',
+      location: location(where),
+      raw: property.value,
+      label: decoded.label,
+      form: decoded.form,
+      canonical: property.name === 'AIGC' && property.valueType === 'lpwstr',
+      findings,
+    };
+  });
+  for (const element of unparsed.filter((u) => u.mayBeAigc)) {
+    carriers.push(unreadable(`property element at character ${element.start}`, 'a custom property element that names AIGC does not parse'));
   }
-  const customXml = await readPart(customPart);
-  if (customXml !== null && target === null) {
-    findings.push(finding(Rules.damaged, 'warning', `${customPart} is not referenced from ${PACKAGE_RELATIONSHIPS}; Office ignores it`));
-  }
-  if (customXml !== null && !hasOverride(contentTypes, customPart)) {
-    findings.push(finding(Rules.damaged, 'warning', `${CONTENT_TYPES} has no content type for /${customPart}`));
-  }
-  return { directory, indexOf, contentTypes, rels, customPart, related: target !== null && target === customPart, customXml, findings };
+  return carriers;
 }
 
-function carriersIn(pkg: Package): LabelCarrier[] {
-  if (pkg.customXml === null) return [];
-  return listCustomProperties(pkg.customXml)
-    .filter(isAigcProperty)
-    .map((property) => {
-      const decoded = decodeLabel(property.value);
-      const findings = [...decoded.findings];
-      if (property.valueType !== 'lpwstr') {
-        findings.push(
-          finding(
-            Rules.nonCanonicalCarrier,
-            'warning',
-            `property AIGC is a vt:${property.valueType ?? 'empty'}, TC260-PG-20258A §6.1 uses vt:lpwstr`,
-          ),
-        );
-      }
-      return {
-        carrier: 'ooxml-custom-property',
-        location: `${pkg.customPart}, custom property "${property.name}" (pid ${property.pid})`,
-        raw: property.value,
-        label: decoded.label,
-        form: decoded.form,
-        canonical: property.name === 'AIGC' && property.valueType === 'lpwstr',
-        findings,
-      };
-    });
+/** Package-level findings about the custom-properties part. */
+function customPartFindings(pkg: OpenPackage): Finding[] {
+  const findings: Finding[] = [];
+  const { custom } = pkg;
+  if (custom.xml !== null && !hasOverride(pkg.contentTypes, custom.name)) {
+    findings.push(finding(Rules.damaged, 'warning', `${CONTENT_TYPES} has no content type for /${custom.name}`));
+  }
+  const kept = custom.xml === null ? [] : listCustomProperties(custom.xml).unparsed.filter((u) => !u.mayBeAigc);
+  if (kept.length > 0) {
+    findings.push(
+      finding(
+        'ooxml/custom-property-kept',
+        'info',
+        `${kept.length} custom property element(s) do not parse (the first at character ${kept[0]?.start}); they are kept byte for byte`,
+        custom.name,
+      ),
+    );
+  }
+  return findings;
+}
+
+/** Explicit labels in the body of a Word document (GB 45438 §5.1), as evidence. */
+async function documentEvidence(pkg: OpenPackage): Promise<{ evidence: Evidence[]; findings: Finding[] }> {
+  if (pkg.mainPart === null) return { evidence: [], findings: [] };
+  const entry = pkg.directory.entries[pkg.indexOf(pkg.mainPart)];
+  if (entry && entry.uncompressedSize > maximumDocumentPartInBytes) {
+    const message = `${pkg.mainPart} is ${entry.uncompressedSize} bytes, over ${maximumDocumentPartInBytes}; it was not searched for an explicit label`;
+    return { evidence: [], findings: [finding('ooxml/document-too-large', 'info', message)] };
+  }
+  const xml = await pkg.readPart(pkg.mainPart, maximumDocumentPartInBytes);
+  if (xml === null || wordprocessingPrefix(xml) === null) return { evidence: [], findings: [] };
+  return explicitLabelEvidence(scanExplicitLabels(documentText(xml)));
 }
 
 export const ooxml: FormatHandler = {
@@ -161,37 +169,43 @@ export const ooxml: FormatHandler = {
   ],
   carrier: 'docProps/custom.xml property AIGC (vt:lpwstr)',
   rules: ooxmlRules,
-  explicit: { unsupported: 'no visible label in Office documents yet: a paragraph at the start or end of the body is planned (issue 14)' },
+  explicit: ooxmlExplicit,
   sniff: (head) => startsWith(head, [0x50, 0x4b, 0x03, 0x04]) && sniffOoxml(head),
 
   async read(source: ByteSource): Promise<ReadResult> {
-    const pkg = await openPackage(source);
-    return { format: 'ooxml', carriers: carriersIn(pkg), findings: pkg.findings };
+    const pkg = await openPackage(source, 'read');
+    const { evidence, findings } = await documentEvidence(pkg);
+    return { format: 'ooxml', carriers: carriersIn(pkg), findings: [...pkg.findings, ...customPartFindings(pkg), ...findings], evidence };
   },
 
   /**
-   * TC260-PG-20258A §6.1: the bare JSON in custom property AIGC. Creates the
-   * part, its package relationship and its content type when missing; every
-   * other entry is copied with its compressed bytes as they are.
+   * TC260-PG-20258A §6.1: the bare JSON in custom property AIGC. Creates the part, its
+   * package relationship and its content type when missing, and points a custom-properties
+   * relationship that names no part of the package at docProps/custom.xml; every other entry
+   * is copied with its compressed bytes as they are.
    */
   async write(source: ByteSource, label: AigcLabel): Promise<WriteResult> {
-    const pkg = await openPackage(source);
+    const pkg = await openPackage(source, 'write');
+    const { custom } = pkg;
     const json = encodeBare(label);
     const replace = new Map<number, Uint8Array>();
     const add: { name: string; data: Uint8Array }[] = [];
-    const findings: Finding[] = [];
-    const customIndex = pkg.indexOf(pkg.customPart);
-    if (pkg.customXml !== null) {
-      replace.set(customIndex, encodePart(setAigcProperty(pkg.customXml, json)));
+    const findings: Finding[] = pkg.findings.filter((f) => f.rule === 'ooxml/custom-relationship-repaired');
+    if (custom.xml !== null) {
+      replace.set(pkg.indexOf(custom.name), encodePart(setAigcProperty(custom.xml, json)));
     } else {
-      add.push({ name: pkg.customPart, data: encodePart(newCustomPropertiesPart(json)) });
-      findings.push(finding('ooxml/custom-part-created', 'info', `created ${pkg.customPart}`));
+      add.push({ name: custom.name, data: encodePart(newCustomPropertiesPart(json)) });
+      findings.push(finding('ooxml/custom-part-created', 'info', `created ${custom.name}`));
     }
-    if (!pkg.related) {
-      replace.set(pkg.indexOf(PACKAGE_RELATIONSHIPS), encodePart(addCustomPropertiesRelationship(pkg.rels, pkg.customPart)));
+    if (!custom.related) {
+      // Package relationships resolve against the package root (ECMA-376 Part 2 §9.3), so the part name is the target.
+      const rels = custom.relationship
+        ? retarget(pkg.rels, custom.relationship, DEFAULT_CUSTOM_PART)
+        : addCustomPropertiesRelationship(pkg.rels, custom.name);
+      replace.set(pkg.indexOf(PACKAGE_RELATIONSHIPS), encodePart(rels));
     }
-    if (!hasOverride(pkg.contentTypes, pkg.customPart)) {
-      replace.set(pkg.indexOf(CONTENT_TYPES), encodePart(addOverride(pkg.contentTypes, pkg.customPart)));
+    if (!hasOverride(pkg.contentTypes, custom.name)) {
+      replace.set(pkg.indexOf(CONTENT_TYPES), encodePart(addOverride(pkg.contentTypes, custom.name)));
     }
     if (pkg.directory.entries.some((e) => e.name.toLowerCase().startsWith('_xmlsignatures/'))) {
       // ECMA-376 Part 2 §12: package signatures cover the relationships and content types that labeling edits.

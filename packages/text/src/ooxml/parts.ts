@@ -1,4 +1,5 @@
 import { escapeXml, MalformedInputError, UnsupportedFormatError, unescapeXml, utf8 } from '@aigc-label/core';
+import { attributesOf, elementPattern, freeRelationshipId } from './opc.js';
 
 /**
  * Textual edits of the three OOXML parts a label touches (ECMA-376 Part 2 for the
@@ -11,11 +12,13 @@ export const CUSTOM_PROPERTIES_NAMESPACE = 'http://schemas.openxmlformats.org/of
 export const VARIANT_TYPES_NAMESPACE = 'http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes';
 export const CUSTOM_PROPERTIES_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.custom-properties+xml';
 export const CUSTOM_PROPERTIES_RELATIONSHIP = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties';
-const STRICT_CUSTOM_PROPERTIES_RELATIONSHIP = 'http://purl.oclc.org/ooxml/officeDocument/relationships/custom-properties';
+export const STRICT_CUSTOM_PROPERTIES_RELATIONSHIP = 'http://purl.oclc.org/ooxml/officeDocument/relationships/custom-properties';
 /** The format id every user-defined custom property carries (ECMA-376 Part 1 §22.3.2.2). */
 export const USER_DEFINED_FMTID = '{D5CDD505-2E9C-101B-9397-08002B2CF9AE}';
 /** TC260-PG-20258A §6.1: the property name. */
 export const AIGC_PROPERTY_NAME = 'AIGC';
+/** The value types a label can be read from: the strings of §22.4.2 (`lpwstr` is the one the guide names). */
+const STRING_TYPES = new Set(['lpwstr', 'lpstr', 'bstr']);
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -32,14 +35,6 @@ export function decodePart(bytes: Uint8Array, partName: string): string {
 }
 
 export const encodePart = (xml: string): Uint8Array => utf8(xml);
-
-const ATTRIBUTE = /([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
-
-function attributesOf(tag: string): Map<string, string> {
-  const found = new Map<string, string>();
-  for (const m of tag.matchAll(ATTRIBUTE)) found.set(m[1], unescapeXml(m[2] ?? m[3]));
-  return found;
-}
 
 interface RootElement {
   /** `op:` for `<op:Properties>`, '' for a default-namespace root. */
@@ -72,35 +67,19 @@ function appendToRoot(xml: string, root: RootElement, localName: string, child: 
   return xml.slice(0, root.insertAt) + child + xml.slice(root.insertAt);
 }
 
-const ELEMENT = (localName: string) => new RegExp(`<([\\w.-]+:)?${localName}\\b[^>]*?/?>`, 'g');
-
-/** The custom-properties part named by the package relationships, as a zip entry name. */
-export function customPropertiesTarget(rels: string): string | null {
-  for (const m of rels.matchAll(ELEMENT('Relationship'))) {
-    const attributes = attributesOf(m[0]);
-    const type = attributes.get('Type');
-    if (type !== CUSTOM_PROPERTIES_RELATIONSHIP && type !== STRICT_CUSTOM_PROPERTIES_RELATIONSHIP) continue;
-    if (attributes.get('TargetMode') === 'External') continue;
-    const target = attributes.get('Target');
-    // Package-level relationships resolve against the package root (ECMA-376 Part 2 §9.3).
-    if (target) return target.replace(/^\.?\//, '');
-  }
-  return null;
-}
+export const isCustomPropertiesRelationship = (type: string): boolean =>
+  type === CUSTOM_PROPERTIES_RELATIONSHIP || type === STRICT_CUSTOM_PROPERTIES_RELATIONSHIP;
 
 export function addCustomPropertiesRelationship(rels: string, target: string): string {
   const root = findRoot(rels, 'Relationships', '_rels/.rels');
-  const ids = new Set([...rels.matchAll(ELEMENT('Relationship'))].map((m) => attributesOf(m[0]).get('Id')));
-  let n = ids.size + 1;
-  while (ids.has(`rId${n}`)) n++;
-  const element = `<${root.prefix}Relationship Id="rId${n}" Type="${CUSTOM_PROPERTIES_RELATIONSHIP}" Target="${escapeXml(target)}"/>`;
+  const element = `<${root.prefix}Relationship Id="${freeRelationshipId(rels)}" Type="${CUSTOM_PROPERTIES_RELATIONSHIP}" Target="${escapeXml(target)}"/>`;
   return appendToRoot(rels, root, 'Relationships', element);
 }
 
 /** True when `[Content_Types].xml` has an Override for the part (part names compare case-insensitively, Part 2 §9.1.1.4). */
 export function hasOverride(contentTypes: string, partName: string): boolean {
   const wanted = `/${partName}`.toLowerCase();
-  return [...contentTypes.matchAll(ELEMENT('Override'))].some((m) => attributesOf(m[0]).get('PartName')?.toLowerCase() === wanted);
+  return [...contentTypes.matchAll(elementPattern('Override'))].some((m) => attributesOf(m[0]).get('PartName')?.toLowerCase() === wanted);
 }
 
 export function addOverride(contentTypes: string, partName: string): string {
@@ -114,33 +93,68 @@ export interface CustomProperty {
   readonly pid: number;
   /** `lpwstr`, `lpstr`, `bstr`... or null for a property without a value element. */
   readonly valueType: string | null;
-  readonly value: string;
+  /** The value as text; null when its type holds no string a label could be read from (a blob, a vector). */
+  readonly value: string | null;
   /** Character range of the whole `<property>` element. */
   readonly start: number;
   readonly end: number;
 }
 
-const PROPERTY = /<([\w.-]+:)?property\b([^>]*?)(?:\/>|>([\s\S]*?)<\/\1property\s*>)/g;
-const VALUE = /<([\w.-]+:)?(\w+)\b[^>]*?(?:\/>|>([\s\S]*?)<\/\1\2\s*>)/;
+/** A `<property>` element that does not parse (an unclosed tag, a stray end tag): kept byte for byte. */
+export interface UnparsedProperty {
+  readonly text: string;
+  readonly start: number;
+  readonly end: number;
+  /** It may be an AIGC property: its text names AIGC. */
+  readonly mayBeAigc: boolean;
+}
 
-export function listCustomProperties(xml: string): CustomProperty[] {
+export interface CustomProperties {
+  readonly properties: readonly CustomProperty[];
+  readonly unparsed: readonly UnparsedProperty[];
+}
+
+const PROPERTY_START = /<([\w.-]+:)?property\b/g;
+const PROPERTY = /^<([\w.-]+:)?property\b([^>]*?)(?:\/>|>([\s\S]*?)<\/\1property\s*>)/;
+const VALUE = /^\s*<([\w.-]+:)?(\w+)\b[^>]*?(?:\/>|>([\s\S]*?)<\/\1\2\s*>)\s*$/;
+const CDATA = /^<!\[CDATA\[([\s\S]*)\]\]>$/;
+
+/**
+ * The `<property>` elements of a custom-properties part. Each is read within its span, up to
+ * the next `<property` start, so one damaged element cannot swallow the next (an AIGC property
+ * after an unclosed one is still found) and the scan stays linear. Comments are skipped.
+ */
+export function listCustomProperties(xml: string): CustomProperties {
+  const scanned = xml.replace(/<!--[\s\S]*?-->/g, (comment) => ' '.repeat(comment.length));
+  const starts = [...scanned.matchAll(PROPERTY_START)].map((m) => m.index);
+  const rootEnd = scanned.search(/<\/([\w.-]+:)?Properties\s*>\s*$/);
   const properties: CustomProperty[] = [];
-  for (const m of xml.matchAll(PROPERTY)) {
-    const attributes = attributesOf(m[2]);
+  const unparsed: UnparsedProperty[] = [];
+  starts.forEach((start, i) => {
+    const span = scanned.slice(start, starts[i + 1] ?? (rootEnd > start ? rootEnd : scanned.length));
+    const m = PROPERTY.exec(span);
+    if (!m) {
+      const text = xml.slice(start, start + span.trimEnd().length);
+      unparsed.push({ text, start, end: start + text.length, mayBeAigc: /AIGC/i.test(text) });
+      return;
+    }
+    const attributes = attributesOf(m[2] ?? '');
     const value = m[3] === undefined ? null : VALUE.exec(m[3]);
+    const valueType = value ? (value[2] ?? null) : null;
+    const inner = value?.[3] ?? '';
     properties.push({
       name: attributes.get('name') ?? '',
       pid: Number.parseInt(attributes.get('pid') ?? '', 10) || 0,
-      valueType: value ? value[2] : null,
-      value: value ? unescapeXml(value[3] ?? '') : '',
-      start: m.index,
-      end: m.index + m[0].length,
+      valueType,
+      value: valueType === null || STRING_TYPES.has(valueType) ? unescapeXml(CDATA.exec(inner)?.[1] ?? inner) : null,
+      start,
+      end: start + m[0].length,
     });
-  }
-  return properties;
+  });
+  return { properties, unparsed };
 }
 
-export const isAigcProperty = (p: CustomProperty): boolean => p.name.toUpperCase() === AIGC_PROPERTY_NAME;
+export const isAigcProperty = (p: CustomProperty): boolean => p.name.trim().toUpperCase() === AIGC_PROPERTY_NAME;
 
 /** Text content needs only `&` and `<` escaped (and `>` for `]]>`); quotes stay readable in the JSON. */
 const escapeText = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -156,25 +170,30 @@ function propertyElement(prefix: string, variantPrefix: string | null, pid: numb
 /**
  * Sets the AIGC property: the first existing one is replaced in place (keeping
  * its pid), any further ones are removed so the file keeps one label
- * (GB 45438 §6.1 c)), and otherwise a new property with pid = max + 1 (at least
- * 2, §22.3.2.2) is appended.
+ * (GB 45438 §6.1 c)), and otherwise a new property is appended with a pid above every
+ * pid in the part, parsed or not (at least 2, §22.3.2.2). Properties that do not parse
+ * are kept byte for byte.
  */
 export function setAigcProperty(xml: string, json: string): string {
   const root = findRoot(xml, 'Properties', 'docProps/custom.xml');
   const declaration = new RegExp(`xmlns:([\\w.-]+)\\s*=\\s*["']${VARIANT_TYPES_NAMESPACE.replace(/[./]/g, '\\$&')}["']`).exec(xml);
   const variantPrefix = declaration ? `${declaration[1]}:` : null;
-  const properties = listCustomProperties(xml);
-  const existing = properties.filter(isAigcProperty);
-  if (existing.length === 0) {
-    const pid = Math.max(1, ...properties.map((p) => p.pid)) + 1;
-    return appendToRoot(xml, root, 'Properties', propertyElement(root.prefix, variantPrefix, pid, json));
+  const existing = listCustomProperties(xml).properties.filter(isAigcProperty);
+  const first = existing[0];
+  if (!first) {
+    let pid = 1;
+    for (const m of xml.matchAll(/\bpid\s*=\s*["']\s*(\d{1,9})\s*["']/g)) pid = Math.max(pid, Number(m[1]));
+    return appendToRoot(xml, root, 'Properties', propertyElement(root.prefix, variantPrefix, pid + 1, json));
   }
-  let result = xml;
-  for (const property of [...existing].reverse()) {
-    const replacement = property === existing[0] ? propertyElement(root.prefix, variantPrefix, Math.max(2, property.pid), json) : '';
-    result = result.slice(0, property.start) + replacement + result.slice(property.end);
+  const parts: string[] = [];
+  let cursor = 0;
+  for (const property of existing) {
+    parts.push(xml.slice(cursor, property.start));
+    if (property === first) parts.push(propertyElement(root.prefix, variantPrefix, Math.max(2, property.pid), json));
+    cursor = property.end;
   }
-  return result;
+  parts.push(xml.slice(cursor));
+  return parts.join('');
 }
 
 export const newCustomPropertiesPart = (json: string): string =>

@@ -14,7 +14,9 @@ export type PdfValue =
   | { readonly type: 'array'; readonly items: readonly Spanned[] }
   | { readonly type: 'dict'; readonly entries: readonly DictEntry[] }
   | { readonly type: 'bool'; readonly value: boolean }
-  | { readonly type: 'null' };
+  | { readonly type: 'null' }
+  /** A dictionary value that does not parse, kept as its bytes (only in dictionaries parsed tolerantly). */
+  | { readonly type: 'unparsed'; readonly reason: string };
 
 export interface Spanned {
   readonly value: PdfValue;
@@ -31,7 +33,10 @@ export interface DictEntry {
 }
 
 const fail = (message: string) => new MalformedInputError('pdf', message);
+/** Bounds on what one object may hold: far above real files (an Info dictionary has tens of entries, a flat page tree thousands of kids); each parsed entry costs a few hundred bytes. */
 const maximumNesting = 64;
+export const maximumDictionaryEntries = 10_000;
+export const maximumArrayItems = 100_000;
 
 const WHITESPACE = new Set([0x00, 0x09, 0x0a, 0x0c, 0x0d, 0x20]);
 const DELIMITERS = new Set([0x28, 0x29, 0x3c, 0x3e, 0x5b, 0x5d, 0x7b, 0x7d, 0x2f, 0x25]);
@@ -86,12 +91,17 @@ export class PdfReader {
     return { num: Number(num.text), gen: Number(gen.text), body: keyword.end };
   }
 
-  parse(at: number, depth = 0): Spanned {
+  /**
+   * The value at `at`. With `tolerant`, a dictionary keeps an entry whose value does not parse
+   * as an `unparsed` value spanning its bytes (up to the next key), so that what we do not
+   * understand can be copied byte for byte (issue 13); nested values are parsed strictly.
+   */
+  parse(at: number, depth = 0, tolerant = false): Spanned {
     if (depth > maximumNesting) throw new LimitExceededError(`pdf: objects nested deeper than ${maximumNesting} levels`);
     const start = this.skipSpace(at);
     if (start >= this.bytes.length) throw this.endOfData('unexpected end of data', start);
     const byte = this.bytes[start];
-    if (byte === 0x3c && this.bytes[start + 1] === 0x3c) return this.parseDict(start, depth);
+    if (byte === 0x3c && this.bytes[start + 1] === 0x3c) return this.parseDict(start, depth, tolerant);
     if (byte === 0x3c) return this.parseHexString(start);
     if (byte === 0x28) return this.parseLiteralString(start);
     if (byte === 0x2f) {
@@ -109,6 +119,8 @@ export class PdfReader {
         i = this.skipSpace(i);
         if (i >= this.bytes.length) throw this.endOfData('unterminated array', start);
         if (this.bytes[i] === 0x5d) return { value: { type: 'array', items }, start, end: i + 1 };
+        if (items.length >= maximumArrayItems)
+          throw new LimitExceededError(`pdf: an array at offset ${this.base + start} has over ${maximumArrayItems} items`);
         const item = this.parse(i, depth + 1);
         items.push(item);
         i = item.end;
@@ -133,19 +145,66 @@ export class PdfReader {
     throw fail(`unexpected keyword "${word.text}" at offset ${this.base + start}`);
   }
 
-  private parseDict(start: number, depth: number): Spanned {
+  private parseDict(start: number, depth: number, tolerant: boolean): Spanned {
     const entries: DictEntry[] = [];
     let i = start + 2;
     for (;;) {
       i = this.skipSpace(i);
       if (i >= this.bytes.length) throw this.endOfData('unterminated dictionary', start);
       if (this.bytes[i] === 0x3e && this.bytes[i + 1] === 0x3e) return { value: { type: 'dict', entries }, start, end: i + 2 };
-      const key = this.parse(i, depth + 1);
-      if (key.value.type !== 'name') throw fail(`dictionary key at offset ${this.base + key.start} is not a name`);
-      const value = this.parse(key.end, depth + 1);
-      entries.push({ key: key.value.value, start: key.start, end: value.end, value });
-      i = value.end;
+      if (entries.length >= maximumDictionaryEntries) {
+        throw new LimitExceededError(`pdf: a dictionary at offset ${this.base + start} has over ${maximumDictionaryEntries} entries`);
+      }
+      try {
+        const key = this.parse(i, depth + 1);
+        if (key.value.type !== 'name') throw fail(`dictionary key at offset ${this.base + key.start} is not a name`);
+        const value = this.parse(key.end, depth + 1);
+        entries.push({ key: key.value.value, start: key.start, end: value.end, value });
+        i = value.end;
+      } catch (error) {
+        if (!tolerant || !(error instanceof MalformedInputError)) throw error;
+        const entry = this.unparsedEntry(i, error.message.replace(/^pdf: /, ''));
+        entries.push(entry);
+        i = entry.end;
+      }
     }
+  }
+
+  /**
+   * An entry that does not parse, from `start` up to the next key or the end of the
+   * dictionary, skipping over strings and nested brackets so that their contents do not end it.
+   */
+  private unparsedEntry(start: number, reason: string): DictEntry {
+    const keyEnd = this.bytes[start] === 0x2f ? this.token(start + 1).end : start;
+    const key = keyEnd > start ? fromLatin1(this.bytes.subarray(start + 1, Math.min(keyEnd, start + 257))) : '';
+    // Nested dictionaries and arrays are skipped; a `>>` that closes no dictionary of the entry ends the one it belongs to.
+    let dictionaries = 0;
+    let arrays = 0;
+    let i = keyEnd;
+    for (;;) {
+      i = this.skipSpace(i);
+      if (i >= this.bytes.length) throw this.endOfData('unterminated dictionary', start);
+      const byte = this.bytes[i];
+      if (byte === 0x2f && dictionaries === 0 && arrays === 0 && i > keyEnd) break;
+      if (byte === 0x3e && this.bytes[i + 1] === 0x3e) {
+        if (dictionaries === 0) break;
+        dictionaries--;
+        i += 2;
+      } else if (byte === 0x3c && this.bytes[i + 1] === 0x3c) {
+        dictionaries++;
+        i += 2;
+      } else if (byte === 0x28) i = this.parseLiteralString(i).end;
+      else if (byte === 0x5b) {
+        arrays++;
+        i++;
+      } else if (byte === 0x5d) {
+        arrays = Math.max(0, arrays - 1);
+        i++;
+      } else i++;
+    }
+    let end = i;
+    while (end > keyEnd && isWhitespace(this.bytes[end - 1] as number)) end--;
+    return { key, start, end, value: { value: { type: 'unparsed', reason }, start: keyEnd, end } };
   }
 
   private parseHexString(start: number): Spanned {
@@ -160,32 +219,55 @@ export class PdfReader {
   }
 
   private parseLiteralString(start: number): Spanned {
-    const out: number[] = [];
+    // A growable buffer: the decoded string is never longer than its encoded bytes, so memory stays within twice the string.
+    let out = new Uint8Array(64);
+    let length = 0;
+    const put = (byte: number) => {
+      if (length === out.length) {
+        const bigger = new Uint8Array(out.length * 2);
+        bigger.set(out);
+        out = bigger;
+      }
+      out[length++] = byte;
+    };
     let nesting = 1;
     let i = start + 1;
     const bytes = this.bytes;
     while (i < bytes.length) {
-      const byte = bytes[i++];
+      const byte = bytes[i++] as number;
       if (byte === 0x5c) {
         const next = bytes[i++];
-        const simple: Record<number, number> = { 110: 0x0a, 114: 0x0d, 116: 0x09, 98: 0x08, 102: 0x0c, 40: 0x28, 41: 0x29, 92: 0x5c };
-        if (simple[next] !== undefined) out.push(simple[next]);
-        else if (next >= 0x30 && next <= 0x37) {
+        const simple = next === undefined ? undefined : ESCAPES.get(next);
+        if (simple !== undefined) put(simple);
+        else if (next !== undefined && next >= 0x30 && next <= 0x37) {
           let value = next - 0x30;
-          for (let k = 0; k < 2 && bytes[i] >= 0x30 && bytes[i] <= 0x37; k++) value = value * 8 + (bytes[i++] - 0x30);
-          out.push(value & 0xff);
+          for (let k = 0; k < 2 && (bytes[i] as number) >= 0x30 && (bytes[i] as number) <= 0x37; k++)
+            value = value * 8 + ((bytes[i++] as number) - 0x30);
+          put(value & 0xff);
         } else if (next === 0x0d) {
           if (bytes[i] === 0x0a) i++;
-        } else if (next !== 0x0a && next !== undefined) out.push(next);
+        } else if (next !== 0x0a && next !== undefined) put(next);
         continue;
       }
       if (byte === 0x28) nesting++;
-      if (byte === 0x29 && --nesting === 0) return { value: { type: 'string', bytes: Uint8Array.from(out) }, start, end: i };
-      out.push(byte);
+      if (byte === 0x29 && --nesting === 0) return { value: { type: 'string', bytes: out.slice(0, length) }, start, end: i };
+      put(byte);
     }
     throw this.endOfData('unterminated string', start);
   }
 }
+
+/** The escapes of a literal string (§7.3.4.2, Table 3). */
+const ESCAPES = new Map([
+  [0x6e, 0x0a],
+  [0x72, 0x0d],
+  [0x74, 0x09],
+  [0x62, 0x08],
+  [0x66, 0x0c],
+  [0x28, 0x28],
+  [0x29, 0x29],
+  [0x5c, 0x5c],
+]);
 
 export const dictGet = (dict: PdfValue, key: string): PdfValue | undefined =>
   dict.type === 'dict' ? dict.entries.find((e) => e.key === key)?.value.value : undefined;

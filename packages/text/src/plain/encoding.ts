@@ -1,4 +1,4 @@
-import { MalformedInputError, UnsupportedFormatError } from '@aigc-label/core';
+import { type Finding, finding, MalformedInputError, Rules, UnsupportedFormatError } from '@aigc-label/core';
 
 /** The byte-order mark a text file starts with, if any. */
 export type TextBom = 'utf-8' | 'utf-16le' | 'utf-16be' | null;
@@ -8,7 +8,17 @@ export interface DecodedText {
   readonly bom: TextBom;
   /** Bytes the BOM takes; `text` starts right after it. */
   readonly bomLength: number;
+  /** Character indexes of the U+FFFD that each stand for one invalid byte (tolerant reads only), ascending. */
+  readonly replaced: readonly number[];
 }
+
+/**
+ * At most one invalid byte in this many is "a few" (issue 25): a text file damaged in transit
+ * or with a stray Latin-1 byte, still recognised and read; legacy encodings such as GBK, where
+ * most non-ASCII bytes are invalid UTF-8, are not taken for UTF-8.
+ */
+const bytesPerInvalidByte = 64;
+const invalidBytesAllowed = (length: number): number => Math.max(1, Math.floor(length / bytesPerInvalidByte));
 
 export function bomOf(bytes: Uint8Array): TextBom {
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return 'utf-8';
@@ -54,15 +64,28 @@ export function firstInvalidUtf8Offset(bytes: Uint8Array, allowTruncatedEnd = fa
   return -1;
 }
 
+/** Offsets of the bytes that break UTF-8, each counted alone (scanning resumes at the next byte); stops after `limit`. */
+function invalidUtf8Offsets(bytes: Uint8Array, limit: number, allowTruncatedEnd = false): number[] {
+  const offsets: number[] = [];
+  for (let from = 0; offsets.length <= limit; ) {
+    const bad = firstInvalidUtf8Offset(bytes.subarray(from), allowTruncatedEnd);
+    if (bad === -1) break;
+    offsets.push(from + bad);
+    from += bad + 1;
+  }
+  return offsets;
+}
+
 /**
- * What every text handler's sniff accepts: UTF-8 (with or without BOM) with no
- * NUL byte in the head, or a UTF-16 BOM (read is supported, write is refused clearly).
+ * What every text handler's sniff accepts: UTF-8 (with or without BOM) with no NUL byte in the
+ * head and at most a few invalid bytes, or a UTF-16 BOM (read is supported, write is refused clearly).
  */
 export function looksLikeText(head: Uint8Array): boolean {
   const bom = bomOf(head);
   if (bom === 'utf-16le' || bom === 'utf-16be') return true;
   if (head.length === 0 || head.includes(0)) return false;
-  return firstInvalidUtf8Offset(head, true) === -1;
+  const allowed = invalidBytesAllowed(head.length);
+  return invalidUtf8Offsets(head, allowed, true).length <= allowed;
 }
 
 const strictDecoders = {
@@ -71,26 +94,59 @@ const strictDecoders = {
   'utf-16be': new TextDecoder('utf-16be', { fatal: true, ignoreBOM: true }),
 };
 
-/** Decodes a whole text file; invalid bytes are a MalformedInputError naming the offset. */
+function decodeUtf16(bytes: Uint8Array, bom: 'utf-16le' | 'utf-16be', format: string): DecodedText {
+  try {
+    return { text: strictDecoders[bom].decode(bytes.subarray(2)), bom, bomLength: 2, replaced: [] };
+  } catch {
+    throw new MalformedInputError(format, `the file has a ${bom.toUpperCase()} byte-order mark but is not valid ${bom.toUpperCase()}`);
+  }
+}
+
+/** Decodes a whole text file; invalid bytes are a MalformedInputError naming the offset (for writers). */
 export function decodeText(bytes: Uint8Array, format: string): DecodedText {
   const bom = bomOf(bytes);
+  if (bom === 'utf-16le' || bom === 'utf-16be') return decodeUtf16(bytes, bom, format);
   const bomLength = bom ? bomLengths[bom] : 0;
   const body = bytes.subarray(bomLength);
-  if (bom === 'utf-16le' || bom === 'utf-16be') {
-    try {
-      return { text: strictDecoders[bom].decode(body), bom, bomLength };
-    } catch {
-      throw new MalformedInputError(format, `the file has a ${bom.toUpperCase()} byte-order mark but is not valid ${bom.toUpperCase()}`);
-    }
-  }
   const bad = firstInvalidUtf8Offset(body);
   if (bad !== -1) {
     throw new MalformedInputError(
       format,
-      `not valid UTF-8 (byte 0x${body[bad].toString(16).padStart(2, '0')} at offset ${bad + bomLength}); convert the file to UTF-8`,
+      `not valid UTF-8 (byte 0x${(body[bad] as number).toString(16).padStart(2, '0')} at offset ${bad + bomLength}); convert the file to UTF-8`,
     );
   }
-  return { text: strictDecoders['utf-8'].decode(body), bom, bomLength };
+  return { text: strictDecoders['utf-8'].decode(body), bom, bomLength, replaced: [] };
+}
+
+/**
+ * Decodes a whole text file for reading (issue 25): a few invalid bytes become U+FFFD, one per
+ * byte, with a `format/damaged` finding; more than a few are not UTF-8 text, a MalformedInputError.
+ */
+export function decodeTextTolerant(bytes: Uint8Array, format: string): DecodedText & { findings: Finding[] } {
+  const bom = bomOf(bytes);
+  if (bom === 'utf-16le' || bom === 'utf-16be') return { ...decodeUtf16(bytes, bom, format), findings: [] };
+  const bomLength = bom ? bomLengths[bom] : 0;
+  const body = bytes.subarray(bomLength);
+  const allowed = invalidBytesAllowed(body.length);
+  const invalid = invalidUtf8Offsets(body, allowed);
+  if (invalid.length === 0) return { ...decodeText(bytes, format), findings: [] };
+  if (invalid.length > allowed) decodeText(bytes, format); // throws, naming the first invalid byte
+  const parts: string[] = [];
+  const replaced: number[] = [];
+  let length = 0;
+  let from = 0;
+  for (const at of invalid) {
+    const run = strictDecoders['utf-8'].decode(body.subarray(from, at));
+    parts.push(run, '\uFFFD');
+    length += run.length;
+    replaced.push(length);
+    length += 1;
+    from = at + 1;
+  }
+  parts.push(strictDecoders['utf-8'].decode(body.subarray(from)));
+  const first = invalid[0] as number;
+  const message = `${invalid.length} byte(s) are not valid UTF-8, the first (0x${(body[first] as number).toString(16).padStart(2, '0')}) at offset ${first + bomLength}; they were read as U+FFFD, and the file cannot be labeled until it is valid UTF-8`;
+  return { text: parts.join(''), bom, bomLength, replaced, findings: [finding(Rules.damaged, 'error', message)] };
 }
 
 /** Writers splice UTF-8 bytes; a UTF-16 file is read but not written. */
@@ -108,17 +164,33 @@ export function lineEndingOf(text: string): '\r\n' | '\n' {
   return lf > 0 && text[lf - 1] === '\r' ? '\r\n' : '\n';
 }
 
-/** UTF-8 length of `text.slice(0, index)`, without encoding it. Lone surrogates count as U+FFFD (3 bytes), as TextEncoder writes them. */
-export function utf8ByteOffset(text: string, index: number): number {
-  let bytes = 0;
-  for (let i = 0; i < index; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) bytes += 1;
-    else if (c < 0x800) bytes += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < index && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      bytes += 4;
-      i++;
-    } else bytes += 3;
+/**
+ * Byte offsets of many character indexes of a decoded text (`indexes` ascending) in one pass:
+ * the UTF-8 length of what precedes each, plus the BOM, where a U+FFFD that replaced an invalid
+ * byte counts one byte (UTF-16 text: two bytes a code unit). Lone surrogates count as U+FFFD
+ * (3 bytes), as TextEncoder writes them.
+ */
+export function byteOffsets(decoded: DecodedText, indexes: readonly number[]): number[] {
+  const { text, replaced } = decoded;
+  if (decoded.bom === 'utf-16le' || decoded.bom === 'utf-16be') return indexes.map((index) => decoded.bomLength + 2 * index);
+  const offsets: number[] = [];
+  let bytes = decoded.bomLength;
+  let i = 0;
+  let next = 0;
+  for (const index of indexes) {
+    for (; i < index; i++) {
+      const c = text.charCodeAt(i);
+      if (c < 0x80) bytes += 1;
+      else if (c < 0x800) bytes += 2;
+      else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+        bytes += 4;
+        i++;
+      } else if (c === 0xfffd && replaced[next] === i) {
+        bytes += 1;
+        next++;
+      } else bytes += 3;
+    }
+    offsets.push(bytes);
   }
-  return bytes;
+  return offsets;
 }

@@ -1,8 +1,8 @@
 import { type ByteSource, type FormatModule, type ReadResult, readAll } from '@aigc-label/core';
-import { textPrompt } from '../explicit/capability.js';
-import { findExplicitLabels } from '../explicit/detect.js';
+import { scanExplicitLabels } from '../explicit/detect.js';
 import { explicitLabelEvidence } from '../explicit/evidence.js';
-import { decodeText, looksLikeText } from './encoding.js';
+import { decodeTextTolerant, looksLikeText } from './encoding.js';
+import { utf8TextPrompt } from './prompt.js';
 
 /**
  * Plain text. No guide clause names a metadata carrier for TXT (TC260-PG-20258A
@@ -16,13 +16,13 @@ export const plainText: FormatModule = {
   extensions: ['txt', 'text'],
   mimeTypes: ['text/plain'],
   carrier: 'none (explicit label only)',
-  explicit: textPrompt('plain'),
+  explicit: utf8TextPrompt('plain', 'txt'),
   sniff: looksLikeText,
   sniffNeedsExtension: true,
 
   async read(source: ByteSource): Promise<ReadResult> {
-    const { text } = decodeText(await readAll(source, 'txt'), 'txt');
-    const { evidence, findings } = explicitLabelEvidence(findExplicitLabels(text));
-    return { format: 'txt', carriers: [], findings, evidence };
+    const decoded = decodeTextTolerant(await readAll(source, 'txt'), 'txt');
+    const { evidence, findings } = explicitLabelEvidence(scanExplicitLabels(decoded.text));
+    return { format: 'txt', carriers: [], findings: [...decoded.findings, ...findings], evidence };
   },
 };

@@ -69,6 +69,9 @@ export interface ZipDirectory {
 }
 
 const fail = (message: string) => new MalformedInputError('zip', message);
+// Shared by the many entries that have no comment, extra field or ZIP64 sizes: a typed-array view costs a hundred bytes.
+const noBytes = new Uint8Array(0);
+const noZip64 = Object.freeze({ uncompressed: false, compressed: false, offset: false });
 
 async function readTail(source: ByteSource): Promise<{ tail: Uint8Array; tailStart: number }> {
   // EOCD is 22 bytes plus a comment of at most 65535 bytes.
@@ -131,16 +134,20 @@ export async function readZipDirectory(source: ByteSource): Promise<ZipDirectory
     if (u16le(directory, at + 34) !== 0 && u16le(directory, at + 34) !== U16_MARKER) {
       throw new UnsupportedFormatError('zip: multi-volume archives are not supported');
     }
-    const nameBytes = directory.slice(at + 46, at + 46 + nameLength);
+    // Views into the directory buffer, not copies: a 100,000-entry directory stays one allocation.
+    const nameBytes = directory.subarray(at + 46, at + 46 + nameLength);
     const extra = directory.subarray(at + 46 + nameLength, at + 46 + nameLength + extraLength);
     let uncompressedSize = u32le(directory, at + 24);
     let compressedSize = u32le(directory, at + 20);
     let localHeaderOffset = u32le(directory, at + 42);
-    const zip64 = {
-      uncompressed: uncompressedSize === U32_MARKER,
-      compressed: compressedSize === U32_MARKER,
-      offset: localHeaderOffset === U32_MARKER,
-    };
+    const needs64 = uncompressedSize === U32_MARKER || compressedSize === U32_MARKER || localHeaderOffset === U32_MARKER;
+    const zip64 = needs64
+      ? {
+          uncompressed: uncompressedSize === U32_MARKER,
+          compressed: compressedSize === U32_MARKER,
+          offset: localHeaderOffset === U32_MARKER,
+        }
+      : noZip64;
     const others: Uint8Array[] = [];
     for (let e = 0; e + 4 <= extra.length; ) {
       const id = u16le(extra, e);
@@ -162,7 +169,7 @@ export async function readZipDirectory(source: ByteSource): Promise<ZipDirectory
       }
       e += 4 + size;
     }
-    const otherExtra = concat(others);
+    const otherExtra = others.length === 0 ? noBytes : others.length === 1 ? others[0] : concat(others);
     if ((zip64.uncompressed && uncompressedSize === U32_MARKER) || (zip64.offset && localHeaderOffset === U32_MARKER)) {
       throw fail(`entry ${index} needs a ZIP64 extra field but has none`);
     }
@@ -182,7 +189,7 @@ export async function readZipDirectory(source: ByteSource): Promise<ZipDirectory
       internalAttributes: u16le(directory, at + 36),
       externalAttributes: u32le(directory, at + 38),
       otherExtra,
-      comment: directory.slice(at + 46 + nameLength + extraLength, end),
+      comment: commentLength === 0 ? noBytes : directory.subarray(at + 46 + nameLength + extraLength, end),
       zip64,
     });
     at = end;
@@ -195,6 +202,21 @@ export async function readZipDirectory(source: ByteSource): Promise<ZipDirectory
       throw fail(`entry ${entry.name} overlaps the next entry or the central directory`);
   });
   return { entries, centralDirectoryOffset: directoryOffset, isZip64, comment };
+}
+
+/**
+ * Why `name` must not be written as an entry name, or null: a name that an extractor could
+ * resolve outside its target folder (zip-slip), or that OPC forbids for a part name
+ * (ECMA-376 Part 2 §9.1.1.1): a `..` segment, a leading `/`, a drive letter, a backslash.
+ */
+export function unsafeEntryName(name: string): string | null {
+  if (name === '') return 'is empty';
+  if (name.includes('\\')) return 'holds a backslash';
+  if (name.includes('\0')) return 'holds a NUL character';
+  if (name.startsWith('/')) return 'starts with /';
+  if (/^[A-Za-z]:/.test(name)) return 'starts with a drive letter';
+  if (name.split('/').includes('..')) return 'has a .. segment';
+  return null;
 }
 
 /** Offset of an entry's data: after its local header, whose name and extra lengths may differ from the directory's. */

@@ -1,5 +1,13 @@
-import { concat, crc32, putU16le, putU32le, putU64le, type Segment, type WritePlan } from '@aigc-label/core';
-import { LOCAL_HEADER_SIGNATURE, U16_MARKER, U32_MARKER, ZIP64_EXTRA_ID, type ZipDirectory, type ZipEntry } from './archive.js';
+import { concat, crc32, MalformedInputError, putU16le, putU32le, putU64le, type Segment, type WritePlan } from '@aigc-label/core';
+import {
+  LOCAL_HEADER_SIGNATURE,
+  U16_MARKER,
+  U32_MARKER,
+  unsafeEntryName,
+  ZIP64_EXTRA_ID,
+  type ZipDirectory,
+  type ZipEntry,
+} from './archive.js';
 
 /**
  * Plans a rewritten archive without recompressing anything: each kept entry's
@@ -67,46 +75,64 @@ function localHeader(entry: ZipEntry): Uint8Array {
   return header;
 }
 
-function centralRecord({ entry, offset }: Placed): Uint8Array {
+/** The ZIP64 extra field a directory record needs (APPNOTE.TXT 4.5.3), and which fixed fields it replaces. */
+function zip64Fields({ entry, offset }: Placed) {
   const big = {
     uncompressed: entry.zip64.uncompressed || entry.uncompressedSize >= U32_MARKER,
     compressed: entry.zip64.compressed || entry.compressedSize >= U32_MARKER,
     offset: entry.zip64.offset || offset >= U32_MARKER,
   };
-  const zip64Values = [
+  const values = [
     ...(big.uncompressed ? [entry.uncompressedSize] : []),
     ...(big.compressed ? [entry.compressedSize] : []),
     ...(big.offset ? [offset] : []),
   ];
-  const zip64Extra = new Uint8Array(zip64Values.length > 0 ? 4 + 8 * zip64Values.length : 0);
-  if (zip64Values.length > 0) {
-    putU16le(zip64Extra, 0, ZIP64_EXTRA_ID);
-    putU16le(zip64Extra, 2, 8 * zip64Values.length);
-    for (const [i, value] of zip64Values.entries()) putU64le(zip64Extra, 4 + 8 * i, value);
+  return { big, values, length: values.length > 0 ? 4 + 8 * values.length : 0 };
+}
+
+const recordLength = (placed: Placed): number =>
+  46 + placed.entry.nameBytes.length + zip64Fields(placed).length + placed.entry.otherExtra.length + placed.entry.comment.length;
+
+/** Writes one central directory record (APPNOTE.TXT 4.3.12) at `at` of `record`, which holds the whole directory. */
+function writeCentralRecord(record: Uint8Array, at: number, placed: Placed): number {
+  const { entry, offset } = placed;
+  const { big, values, length: zip64Length } = zip64Fields(placed);
+  const extraLength = zip64Length + entry.otherExtra.length;
+  const name = at + 46;
+  putU32le(record, at, 0x02014b50);
+  putU16le(record, at + 4, entry.versionMadeBy);
+  putU16le(record, at + 6, values.length > 0 ? Math.max(entry.versionNeeded, VERSION_ZIP64) : entry.versionNeeded);
+  putU16le(record, at + 8, entry.flags);
+  putU16le(record, at + 10, entry.method);
+  putU16le(record, at + 12, entry.time);
+  putU16le(record, at + 14, entry.date);
+  putU32le(record, at + 16, entry.crc);
+  putU32le(record, at + 20, big.compressed ? U32_MARKER : entry.compressedSize);
+  putU32le(record, at + 24, big.uncompressed ? U32_MARKER : entry.uncompressedSize);
+  putU16le(record, at + 28, entry.nameBytes.length);
+  putU16le(record, at + 30, extraLength);
+  putU16le(record, at + 32, entry.comment.length);
+  putU16le(record, at + 36, entry.internalAttributes);
+  putU32le(record, at + 38, entry.externalAttributes);
+  putU32le(record, at + 42, big.offset ? U32_MARKER : offset);
+  record.set(entry.nameBytes, name);
+  const extra = name + entry.nameBytes.length;
+  if (zip64Length > 0) {
+    putU16le(record, extra, ZIP64_EXTRA_ID);
+    putU16le(record, extra + 2, 8 * values.length);
+    for (const [i, value] of values.entries()) putU64le(record, extra + 4 + 8 * i, value);
   }
-  const extraLength = zip64Extra.length + entry.otherExtra.length;
-  const record = new Uint8Array(46 + entry.nameBytes.length + extraLength + entry.comment.length);
-  putU32le(record, 0, 0x02014b50);
-  putU16le(record, 4, entry.versionMadeBy);
-  putU16le(record, 6, zip64Values.length > 0 ? Math.max(entry.versionNeeded, VERSION_ZIP64) : entry.versionNeeded);
-  putU16le(record, 8, entry.flags);
-  putU16le(record, 10, entry.method);
-  putU16le(record, 12, entry.time);
-  putU16le(record, 14, entry.date);
-  putU32le(record, 16, entry.crc);
-  putU32le(record, 20, big.compressed ? U32_MARKER : entry.compressedSize);
-  putU32le(record, 24, big.uncompressed ? U32_MARKER : entry.uncompressedSize);
-  putU16le(record, 28, entry.nameBytes.length);
-  putU16le(record, 30, extraLength);
-  putU16le(record, 32, entry.comment.length);
-  putU16le(record, 36, entry.internalAttributes);
-  putU32le(record, 38, entry.externalAttributes);
-  putU32le(record, 42, big.offset ? U32_MARKER : offset);
-  record.set(entry.nameBytes, 46);
-  record.set(zip64Extra, 46 + entry.nameBytes.length);
-  record.set(entry.otherExtra, 46 + entry.nameBytes.length + zip64Extra.length);
-  record.set(entry.comment, 46 + entry.nameBytes.length + extraLength);
-  return record;
+  record.set(entry.otherExtra, extra + zip64Length);
+  record.set(entry.comment, extra + extraLength);
+  return extra + extraLength + entry.comment.length - at;
+}
+
+/** The whole central directory in one buffer (a hundred thousand records are not a hundred thousand arrays). */
+function centralDirectoryOf(records: readonly Placed[]): Uint8Array {
+  const directory = new Uint8Array(records.reduce((sum, placed) => sum + recordLength(placed), 0));
+  let at = 0;
+  for (const placed of records) at += writeCentralRecord(directory, at, placed);
+  return directory;
 }
 
 function endRecords(count: number, directoryOffset: number, directorySize: number, zip64: boolean, comment: Uint8Array): Uint8Array {
@@ -140,7 +166,30 @@ function endRecords(count: number, directoryOffset: number, directorySize: numbe
   return concat(parts);
 }
 
+/**
+ * Every name the rewritten archive will hold, copied or added, is checked before anything is
+ * planned: nothing we write can leave the extractor's folder (zip-slip), and no two entries
+ * share a name, compared case-insensitively as OPC part names are (ECMA-376 Part 2 §9.1.1.4)
+ * and as case-insensitive file systems would overwrite them.
+ */
+function assertSafeNames(names: Iterable<string>): void {
+  const seen = new Set<string>();
+  for (const name of names) {
+    const unsafe = unsafeEntryName(name);
+    if (unsafe !== null) {
+      throw new MalformedInputError(
+        'zip',
+        `the entry name ${JSON.stringify(name)} ${unsafe}; an archive with such a name is not rewritten`,
+      );
+    }
+    const key = name.toLowerCase();
+    if (seen.has(key)) throw new MalformedInputError('zip', `two entries are named ${JSON.stringify(name)}; the archive is not rewritten`);
+    seen.add(key);
+  }
+}
+
 export function planZipRewrite(directory: ZipDirectory, edits: ZipEdits): WritePlan {
+  assertSafeNames([...directory.entries.map((e) => e.name), ...edits.add.map((a) => a.name)]);
   const order = directory.entries
     .map((entry, index) => ({ entry, index }))
     .sort((a, b) => a.entry.localHeaderOffset - b.entry.localHeaderOffset);
@@ -180,8 +229,8 @@ export function planZipRewrite(directory: ZipDirectory, edits: ZipEdits): WriteP
   }
   // Directory order follows the original directory, then the added entries.
   const byIndex = new Map(order.map(({ index }, position) => [index, placed[position]]));
-  const records = [...directory.entries.map((_, index) => byIndex.get(index) as Placed), ...placed.slice(order.length)].map(centralRecord);
-  const centralDirectory = concat(records);
+  const records = [...directory.entries.map((_, index) => byIndex.get(index) as Placed), ...placed.slice(order.length)];
+  const centralDirectory = centralDirectoryOf(records);
   segments.push(centralDirectory, endRecords(records.length, output, centralDirectory.length, directory.isZip64, directory.comment));
   return { segments };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ExplicitLabelMatch, findExplicitLabels } from '../../src/explicit/detect.js';
+import { type ExplicitLabelMatch, findExplicitLabels, scanExplicitLabels } from '../../src/explicit/detect.js';
 import { articles, labelCases, labelPhrasings, nonLabels, nonLabelTexts, SPLITS, scoreLabels } from './corpus.mjs';
 
 const article = (id: string) => articles.find((a) => a.id === id)?.paragraphs.join('\n\n') ?? '';
@@ -201,7 +201,13 @@ describe('findExplicitLabels', () => {
     expect(findExplicitLabels('AI生成'.repeat(200_000))).toEqual([]);
     expect(findExplicitLabels('AI生成，'.repeat(100_000))).toEqual([]);
     expect(findExplicitLabels(`${'生成'.repeat(100_000)}\n${'AI '.repeat(100_000)}`)).toEqual([]);
-    const labels = findExplicitLabels('【AI生成】'.repeat(50_000));
-    expect(labels).toHaveLength(50_000);
+    // Every one is counted; the first and the last 32 are kept, in order.
+    const { matches, total } = scanExplicitLabels('【AI生成】'.repeat(50_000));
+    expect(total).toBe(50_000);
+    expect(matches).toHaveLength(64);
+    expect(matches.map((m) => m.start)).toEqual([
+      ...Array.from({ length: 32 }, (_, i) => i * 6),
+      ...Array.from({ length: 32 }, (_, i) => (49_968 + i) * 6),
+    ]);
   });
 });

@@ -110,7 +110,9 @@ describe('markdown write', () => {
   it('refuses UTF-16 and invalid UTF-8 with clear messages', async () => {
     const utf16 = Uint8Array.of(0xff, 0xfe, 0x41, 0x00, 0x0a, 0x00);
     await expect(markdown.write(bytesSource(utf16), sampleLabel())).rejects.toThrow(UnsupportedFormatError);
-    await expect(markdown.read(bytesSource(Uint8Array.of(0x41, 0xc3, 0x28)))).rejects.toThrow(/not valid UTF-8 \(byte 0xc3 at offset 1\)/);
+    await expect(markdown.write(bytesSource(Uint8Array.of(0x41, 0xc3, 0x28)), sampleLabel())).rejects.toThrow(
+      /not valid UTF-8 \(byte 0xc3 at offset 1\)/,
+    );
   });
 });
 

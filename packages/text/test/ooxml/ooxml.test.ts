@@ -166,7 +166,12 @@ describe('ooxml carrier', () => {
   it('refuses corrupt archives with clear errors', async () => {
     const good = buildPackage({ media });
     const truncated = good.subarray(0, good.length - 40);
-    await expect(ooxml.read(bytesSource(truncated))).rejects.toThrow(MalformedInputError);
+    // Read through the local headers (issue 25), never written into.
+    expect((await ooxml.read(bytesSource(truncated))).findings.map((f) => [f.rule, f.severity])).toContainEqual([
+      'format/damaged',
+      'error',
+    ]);
+    await expect(labelBytes(ooxml, truncated, sampleLabel())).rejects.toThrow(MalformedInputError);
     const crc = buildZip([
       { name: '[Content_Types].xml', data: '<Types/>', crc: 0x12345678 },
       { name: '_rels/.rels', data: '<Relationships/>' },

@@ -14,6 +14,8 @@ export interface FixtureEntry {
   readonly declaredSize?: number;
   /** Overrides the CRC (to fake damage). */
   readonly crc?: number;
+  /** General-purpose flag bits to set (bit 0: encrypted). */
+  readonly flags?: number;
 }
 
 export interface FixtureOptions {
@@ -33,7 +35,7 @@ export function buildZip(entries: readonly FixtureEntry[], options: FixtureOptio
     const crc = entry.crc ?? crc32(raw);
     const size = entry.declaredSize ?? raw.length;
     const name = utf8(entry.name);
-    const flags = options.dataDescriptor ? 0x08 : 0;
+    const flags = (options.dataDescriptor ? 0x08 : 0) | (entry.flags ?? 0);
     const zip64Extra = new Uint8Array(options.zip64 ? 20 : 0);
     if (options.zip64) {
       putU16le(zip64Extra, 0, 1);
@@ -156,6 +158,8 @@ export interface PackageOptions extends FixtureOptions {
   /** Bytes of a media entry stored uncompressed, as images usually are. */
   readonly media?: Uint8Array;
   readonly extraEntries?: readonly FixtureEntry[];
+  /** The main part's XML instead of the fixture's. */
+  readonly mainXml?: string;
 }
 
 /** A minimal valid package: content types, package relationships, core properties, the main part. */
@@ -183,7 +187,7 @@ export function buildPackage(options: PackageOptions = {}): Uint8Array {
     { name: '[Content_Types].xml', data: contentTypes },
     { name: '_rels/.rels', data: rels },
     { name: 'docProps/core.xml', data: core },
-    { name: main.part, data: main.body },
+    { name: main.part, data: options.mainXml ?? main.body },
   ];
   if (options.media) entries.push({ name: 'word/media/image1.png', data: options.media, method: 'store' });
   if (custom) entries.push({ name: 'docProps/custom.xml', data: options.customXml as string });

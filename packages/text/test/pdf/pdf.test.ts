@@ -170,7 +170,7 @@ describe('pdf carrier', () => {
     expect(read.findings.map((f) => f.rule)).toContain('pdf/encrypted');
     expect(read.carriers).toHaveLength(1);
     expect(read.carriers[0].label).toBeNull();
-    expect(read.carriers[0].findings.map((f) => f.rule)).toEqual(['pdf/aigc-unreadable']);
+    expect(read.carriers[0].findings.map((f) => f.rule)).toEqual(['carrier/unreadable']);
   });
 
   it('adds an Info dictionary when the file has none', async () => {

@@ -1,0 +1,178 @@
+import {
+  type BytesExplicitLabeler,
+  bytesSource,
+  concat,
+  encodeBare,
+  type FormatModule,
+  FormatRegistry,
+  isExplicitCapability,
+  LimitExceededError,
+  labelBytes,
+  MalformedInputError,
+  UnsupportedFormatError,
+  utf8,
+} from '@aigc-label/core';
+import { describe, expect, it } from 'vitest';
+import { sampleLabel } from '../../../test/handler-contract.js';
+import { cases } from '../../../test/hostile/text.mjs';
+import { html } from '../src/html/index.js';
+import { textHandlers } from '../src/index.js';
+import { markdown } from '../src/markdown/index.js';
+import { plainText } from '../src/plain/index.js';
+
+const label = sampleLabel();
+const escaped = encodeBare(label).replace(/"/g, '&quot;');
+const HTML = `<!DOCTYPE html>\n<html>\n<head>\n  <meta name="AIGC" content="${escaped}">\n  <title>Report</title>\n</head>\n<body>\n<p>Caf\u00e9 text.</p>\n<p>本内容由人工智能生成</p>\n</body>\n</html>\n`;
+const MARKDOWN = `---\ntitle: Report\nAIGC:\n${Object.entries(label)
+  .map(([k, v]) => `  ${k}: '${v}'`)
+  .join('\n')}\n---\n\nSome text.\n\n本内容由人工智能生成\n`;
+
+/** `text` as UTF-8 with the bytes of `bad` replacing the first occurrence of `marker`. */
+function damaged(text: string, marker: string, bad: number[]): Uint8Array {
+  const bytes = utf8(text);
+  const at = utf8(text.slice(0, text.indexOf(marker))).length;
+  return concat([bytes.subarray(0, at), Uint8Array.from(bad), bytes.subarray(at + utf8(marker).length)]);
+}
+
+const labelerOf = (module: FormatModule): BytesExplicitLabeler => {
+  const explicit = module.explicit;
+  if (!explicit || !isExplicitCapability(explicit) || explicit.labeler.input !== 'bytes') throw new Error('no bytes labeler');
+  return explicit.labeler;
+};
+
+describe('text with a few invalid UTF-8 bytes (issue 25)', () => {
+  const registry = new FormatRegistry(textHandlers);
+  const samples = [
+    { module: html as FormatModule, name: 'page.html', bytes: damaged(HTML, '\u00e9', [0xe9]), carriers: 1 },
+    { module: markdown as FormatModule, name: 'notes.md', bytes: damaged(MARKDOWN, 'Some', [0xff, 0x53, 0x6f, 0x6d, 0xfe]), carriers: 1 },
+    {
+      module: plainText as FormatModule,
+      name: 'notes.txt',
+      bytes: damaged('Some text.\n\n本内容由人工智能生成\n', 'text', [0x74, 0x80, 0x78, 0x74]),
+      carriers: 0,
+    },
+  ];
+
+  for (const { module, name, bytes, carriers } of samples) {
+    it(`${module.id}: recognised by its structure and extension, read with a finding, never written`, async () => {
+      expect(registry.resolve(bytes.subarray(0, 4096), name).handler.id).toBe(module.id);
+      const read = await module.read(bytesSource(bytes));
+      expect(read.carriers.map((c) => c.label)).toEqual(carriers === 1 ? [label] : []);
+      expect(read.evidence?.map((e) => e.detail)).toEqual(['explicit label "本内容由人工智能生成"']);
+      const damage = read.findings.filter((f) => f.rule === 'format/damaged');
+      expect(damage.map((f) => f.severity)).toEqual(['error']);
+      expect(damage[0]?.message).toMatch(
+        /byte\(s\) are not valid UTF-8, the first \(0x(e9|ff|80)\) at offset \d+; they were read as U\+FFFD/,
+      );
+      if (module.write) await expect(labelBytes(module, bytes, label)).rejects.toThrow(/not valid UTF-8/);
+      // The explicit prompt would re-encode the invalid bytes: refused too.
+      await expect(labelerOf(module).apply(bytes, {})).rejects.toBeInstanceOf(MalformedInputError);
+    });
+  }
+
+  it('reports byte offsets of carriers after invalid bytes in the file, not in the decoded text', async () => {
+    const bytes = damaged(`<html><head><title>\u00e9\u00e9</title>${HTML.slice(HTML.indexOf('<meta'))}`, '\u00e9\u00e9', [0xe9, 0xe9]);
+    const [carrier] = (await html.read(bytesSource(bytes))).carriers;
+    expect(carrier?.offset).toBe(bytes.indexOf(0x3c, 24));
+    expect(new TextDecoder().decode(bytes.subarray(carrier?.offset, (carrier?.offset ?? 0) + 5))).toBe('<meta');
+  });
+
+  it('still takes neither legacy encodings nor binary for text', async () => {
+    const gbk = Uint8Array.from([
+      0xb1, 0xbe, 0xc4, 0xda, 0xc8, 0xdd, 0xd3, 0xc9, 0xc8, 0xcb, 0xb9, 0xa4, 0xd6, 0xc7, 0xc4, 0xdc, 0xc9, 0xfa, 0xb3, 0xc9,
+    ]);
+    expect(() => registry.resolve(gbk, 'a.txt')).toThrow(/unknown format/);
+    await expect(plainText.read(bytesSource(gbk))).rejects.toBeInstanceOf(MalformedInputError);
+    // UTF-16 is read but its prompt is refused, instead of being re-encoded as UTF-8.
+    const utf16 = Uint8Array.from([0xff, 0xfe, ...new Uint8Array(new Uint16Array([...'AI生成内容\n'].map((c) => c.charCodeAt(0))).buffer)]);
+    await expect(labelerOf(plainText).apply(utf16, {})).rejects.toBeInstanceOf(UnsupportedFormatError);
+  });
+});
+
+describe('empty carriers (issue 25)', () => {
+  const message = 'the AIGC carrier is present but empty; a label may have been removed (Measures Art. 10)';
+
+  it('html: an AIGC meta with an empty or blank content, or none', async () => {
+    for (const meta of ['<meta name="AIGC" content="">', '<meta name="AIGC" content="  ">', '<meta name="aigc">']) {
+      const input = utf8(`<!DOCTYPE html><html><head>${meta}</head><body></body></html>`);
+      const [carrier] = (await html.read(bytesSource(input))).carriers;
+      expect(carrier?.label).toBeNull();
+      expect(
+        carrier?.findings
+          .filter((f) => f.rule.startsWith('carrier/') || f.rule.startsWith('decode/'))
+          .map((f) => [f.rule, f.severity, f.message]),
+      ).toEqual([
+        ['carrier/empty', 'warning', message],
+        ['carrier/non-normative', 'info', expect.any(String)],
+      ]);
+      const { bytes } = await labelBytes(html, input, label);
+      expect((await html.read(bytesSource(bytes))).carriers.map((c) => c.label)).toEqual([label]);
+    }
+  });
+
+  it('markdown: an AIGC key with no value, an empty string or blanks', async () => {
+    for (const value of ['', " ''", ' "   "']) {
+      const input = utf8(`---\ntitle: x\nAIGC:${value}\n---\nbody\n`);
+      const [carrier] = (await markdown.read(bytesSource(input))).carriers;
+      expect(carrier?.label).toBeNull();
+      expect(carrier?.findings.map((f) => f.rule)).toContain('carrier/empty');
+      expect(carrier?.findings.map((f) => f.rule)).not.toContain('decode/not-json');
+      const { bytes } = await labelBytes(markdown, input, label);
+      expect((await markdown.read(bytesSource(bytes))).carriers.map((c) => c.label)).toEqual([label]);
+    }
+  });
+});
+
+describe('text hostile input (issue 15)', () => {
+  const hostile = (id: string) => {
+    const found = cases.find((c) => c.id === id);
+    if (!found) throw new Error(`no case ${id}`);
+    return found;
+  };
+
+  it('refuses front matter nested deeper than the limit with a LimitExceededError, never a stack overflow', async () => {
+    for (const id of ['markdown/yaml-flow-depth', 'markdown/yaml-block-depth']) {
+      const deep = hostile(id);
+      for (const n of deep.sizes) {
+        const bytes = deep.build(n);
+        await expect(markdown.read(bytesSource(bytes))).rejects.toThrow(/front matter nests deeper than 64 levels/);
+        await expect(labelBytes(markdown, bytes, label)).rejects.toBeInstanceOf(LimitExceededError);
+      }
+    }
+    // Real nesting, brackets inside quotes, comments and block scalars do not count.
+    const real = utf8(
+      `---\nnested:\n  a:\n    b: [1, [2, [3]]]\nquoted: "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["\nnote: |\n  ${'['.repeat(100)}\n# ${'{'.repeat(100)}\n---\nbody\n`,
+    );
+    expect((await markdown.read(bytesSource(real))).findings).toEqual([]);
+  });
+
+  it('reads many keys and many AIGC keys, each carrier with its line', async () => {
+    const keys = hostile('markdown/front-matter-keys');
+    expect((await markdown.read(bytesSource(keys.build(keys.sizes[1])))).carriers).toHaveLength(1);
+    const many = hostile('markdown/aigc-keys');
+    const read = await markdown.read(bytesSource(many.build(many.sizes[0])));
+    expect(read.carriers).toHaveLength(many.sizes[0]);
+    expect(read.carriers[999]?.location).toBe('YAML front matter, key "AIGC" at line 1001');
+    const { bytes } = await labelBytes(markdown, many.build(many.sizes[0]), label);
+    expect((await markdown.read(bytesSource(bytes))).carriers.map((c) => c.label)).toEqual([label]);
+  });
+
+  it('reads and relabels HTML with a thousand AIGC meta elements on one line, keeping one, and refuses more', async () => {
+    const metas = hostile('html/meta-tags');
+    const input = metas.build(metas.sizes[0]);
+    const read = await html.read(bytesSource(input));
+    expect(read.carriers).toHaveLength(metas.sizes[0]);
+    expect(read.carriers[1]?.offset).toBe(new TextDecoder().decode(input).indexOf('<meta', 40));
+    const { bytes } = await labelBytes(html, input, label);
+    expect((await html.read(bytesSource(bytes))).carriers.map((c) => c.label)).toEqual([label]);
+    await expect(html.read(bytesSource(metas.build(metas.sizes[1])))).rejects.toThrow(/over 1000 AIGC carriers in one file/);
+    const many = hostile('markdown/aigc-keys');
+    await expect(markdown.read(bytesSource(many.build(many.sizes[1])))).rejects.toBeInstanceOf(LimitExceededError);
+    const keys = hostile('markdown/front-matter-keys');
+    await expect(markdown.read(bytesSource(keys.build(keys.sizes[2])))).rejects.toThrow(/front matter is over 524288 characters/);
+    for (const id of ['html/other-tags', 'html/unclosed-raw-text']) {
+      const other = hostile(id);
+      expect((await html.read(bytesSource(other.build(other.sizes[1])))).carriers).toEqual([]);
+    }
+  });
+});
