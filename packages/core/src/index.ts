@@ -2,6 +2,7 @@ export * from './bytes.js';
 export * from './decode.js';
 export * from './digest.js';
 export * as ebml from './ebml.js';
+export * from './ecc.js';
 export * from './errors.js';
 export * from './findings.js';
 export * from './format.js';
