@@ -1,0 +1,189 @@
+import { UsageError, WATERMARK_PAYLOAD_BITS } from '@aigc-label/core';
+import { chipValues, encodeMessage, TILE_CHIPS, tileLayout } from './message.js';
+import { checkRaw, colourChannels, lumaAt, type RawPixels } from './raw.js';
+
+/** Chips across the image's shorter side: the pattern scales with the image, so its features sit at the same relative frequency at every size. */
+export const CHIPS_PER_SHORT_SIDE = 128;
+/** Chips are never smaller than this many pixels, or a 50% downscale would erase them. */
+const MIN_CHIP_PX = 2;
+/** Shorter sides below this cannot hold the two tiles the detector needs. */
+export const WATERMARK_MIN_SIDE = 2 * TILE_CHIPS * MIN_CHIP_PX;
+
+/** Amplitude (grey levels) of the pattern on flat areas and its ceiling on busy ones, per unit of local standard deviation in between. */
+const FLAT_AMPLITUDE = 1.0;
+const MAX_AMPLITUDE = 5.0;
+const AMPLITUDE_PER_STDDEV = 0.25;
+/** The mark never costs more than this (PSNR over the colour channels): the strength is scaled down to fit. */
+export const MIN_PSNR_DB = 40.5;
+
+export interface EmbedOptions {
+  /** The 64-bit payload (`watermarkPayload(label)` from core). */
+  readonly payload: Uint8Array;
+  /** Keys the layout and the pseudo-noise; default the public key (DEFAULT_WATERMARK_KEY). */
+  readonly key?: string | undefined;
+  /** Multiplies the amplitude (default 1); the PSNR floor still applies. */
+  readonly strength?: number | undefined;
+}
+
+export interface EmbedResult {
+  /** New pixels, same shape as the input (which is not modified). */
+  readonly pixels: RawPixels;
+  /** PSNR of the marked image against the input, over the colour channels, in dB. */
+  readonly psnr: number;
+  /** Chip size used, in pixels. */
+  readonly chipSize: number;
+  /** Root-mean-square change of the colour values, in grey levels. */
+  readonly rmsChange: number;
+}
+
+/** Chip size in pixels for an image of this size. */
+export const chipSizeFor = (width: number, height: number): number => Math.max(MIN_CHIP_PX, Math.min(width, height) / CHIPS_PER_SHORT_SIDE);
+
+/**
+ * Adds the keyed, payload-carrying pattern to the luma of `raw` (equally to R, G and B; alpha
+ * untouched): a tile of TILE_CHIPS² chips repeated over the image, each chip a tent of
+ * `chipSize` pixels, its amplitude following the local texture (busier areas hide more).
+ */
+export function embedWatermark(raw: RawPixels, options: EmbedOptions): EmbedResult {
+  checkRaw(raw);
+  const { width, height, channels, data } = raw;
+  if (options.payload.length * 8 !== WATERMARK_PAYLOAD_BITS) {
+    throw new UsageError(`watermark: the payload is ${options.payload.length} bytes; expected ${WATERMARK_PAYLOAD_BITS / 8}`);
+  }
+  if (Math.min(width, height) < WATERMARK_MIN_SIDE) {
+    throw new UsageError(`watermark: ${width}×${height} is too small to carry a mark (shorter side at least ${WATERMARK_MIN_SIDE} px)`);
+  }
+  const strength = options.strength ?? 1;
+  if (!(strength > 0 && strength <= 4)) throw new UsageError(`watermark: strength ${strength} is not in (0, 4]`);
+
+  const chips = chipValues(tileLayout(options.key), encodeMessage(options.payload));
+  const chipSize = chipSizeFor(width, height);
+  const mask = amplitudeMask(raw, chipSize, strength);
+
+  // Per column: the tile column of the chip to the left and the tent weight of the one to the right.
+  const column = new Int32Array(width);
+  const columnWeight = new Float32Array(width);
+  for (let x = 0; x < width; x++) {
+    const u = x / chipSize;
+    column[x] = Math.floor(u) % TILE_CHIPS;
+    columnWeight[x] = u - Math.floor(u);
+  }
+  const maskColumn = new Int32Array(width);
+  const maskColumnWeight = new Float32Array(width);
+  for (let x = 0; x < width; x++) {
+    const mx = Math.min(mask.width - 1, Math.max(0, (x + 0.5) / mask.block - 0.5));
+    maskColumn[x] = Math.min(mask.width - 2, Math.floor(mx));
+    maskColumnWeight[x] = mx - maskColumn[x]!;
+  }
+
+  const out = new Uint8Array(data.length);
+  out.set(data);
+  const colours = colourChannels(channels);
+  const rowChips = new Float32Array(TILE_CHIPS + 1);
+  const rowMask = new Float32Array(mask.width);
+  let squaredError = 0;
+  for (let y = 0; y < height; y++) {
+    const v = y / chipSize;
+    const r0 = (Math.floor(v) % TILE_CHIPS) * TILE_CHIPS;
+    const r1 = ((Math.floor(v) + 1) % TILE_CHIPS) * TILE_CHIPS;
+    const fv = v - Math.floor(v);
+    for (let i = 0; i < TILE_CHIPS; i++) rowChips[i] = (1 - fv) * chips[r0 + i]! + fv * chips[r1 + i]!;
+    rowChips[TILE_CHIPS] = rowChips[0]!;
+    const my = Math.min(mask.height - 1, Math.max(0, (y + 0.5) / mask.block - 0.5));
+    const m0 = Math.min(mask.height - 2, Math.floor(my));
+    const fm = my - m0;
+    for (let i = 0; i < mask.width; i++)
+      rowMask[i] = (1 - fm) * mask.data[m0 * mask.width + i]! + fm * mask.data[(m0 + 1) * mask.width + i]!;
+    let p = y * width * channels;
+    for (let x = 0; x < width; x++, p += channels) {
+      const c = column[x]!;
+      const fu = columnWeight[x]!;
+      const pattern = (1 - fu) * rowChips[c]! + fu * rowChips[c + 1]!;
+      const mc = maskColumn[x]!;
+      const amplitude = rowMask[mc]! + maskColumnWeight[x]! * (rowMask[mc + 1]! - rowMask[mc]!);
+      const delta = pattern * amplitude;
+      for (let k = 0; k < colours; k++) {
+        const before = data[p + k]!;
+        const after = Math.min(255, Math.max(0, Math.round(before + delta)));
+        out[p + k] = after;
+        squaredError += (after - before) * (after - before);
+      }
+    }
+  }
+  const mse = squaredError / (width * height * colours);
+  return {
+    pixels: { data: out, width, height, channels },
+    psnr: mse === 0 ? Number.POSITIVE_INFINITY : 10 * Math.log10((255 * 255) / mse),
+    chipSize,
+    rmsChange: Math.sqrt(mse),
+  };
+}
+
+interface AmplitudeMask {
+  readonly data: Float32Array;
+  readonly width: number;
+  readonly height: number;
+  /** Pixels per mask cell along each side. */
+  readonly block: number;
+}
+
+/**
+ * The pattern's amplitude per block of about half a chip: FLAT_AMPLITUDE plus
+ * AMPLITUDE_PER_STDDEV times the luma's standard deviation over the block and its eight
+ * neighbours (texture masking in the spirit of the noise visibility function of
+ * Voloshynovskiy et al. 1999), capped at MAX_AMPLITUDE, then scaled so that PSNR stays at or
+ * above MIN_PSNR_DB.
+ */
+function amplitudeMask(raw: RawPixels, chipSize: number, strength: number): AmplitudeMask {
+  const { width, height, channels, data } = raw;
+  const block = Math.max(1, Math.floor(chipSize / 2));
+  const mw = Math.max(2, Math.ceil(width / block));
+  const mh = Math.max(2, Math.ceil(height / block));
+  const sum = new Float64Array(mw * mh);
+  const sumSquares = new Float64Array(mw * mh);
+  const count = new Float64Array(mw * mh);
+  for (let y = 0; y < height; y++) {
+    const row = Math.floor(y / block) * mw;
+    let p = y * width * channels;
+    for (let x = 0; x < width; x++, p += channels) {
+      const luma = lumaAt(data, p, channels);
+      const cell = row + Math.floor(x / block);
+      sum[cell] += luma;
+      sumSquares[cell] += luma * luma;
+      count[cell]++;
+    }
+  }
+  const amplitude = new Float32Array(mw * mh);
+  let sumAmplitudeSquared = 0;
+  for (let my = 0; my < mh; my++) {
+    for (let mx = 0; mx < mw; mx++) {
+      let s = 0;
+      let s2 = 0;
+      let n = 0;
+      for (let dy = -1; dy <= 1; dy++) {
+        const yy = my + dy;
+        if (yy < 0 || yy >= mh) continue;
+        for (let dx = -1; dx <= 1; dx++) {
+          const xx = mx + dx;
+          if (xx < 0 || xx >= mw) continue;
+          const cell = yy * mw + xx;
+          s += sum[cell]!;
+          s2 += sumSquares[cell]!;
+          n += count[cell]!;
+        }
+      }
+      const stddev = n > 0 ? Math.sqrt(Math.max(0, s2 / n - (s / n) ** 2)) : 0;
+      const a = strength * Math.min(MAX_AMPLITUDE, FLAT_AMPLITUDE + AMPLITUDE_PER_STDDEV * stddev);
+      amplitude[my * mw + mx] = a;
+      sumAmplitudeSquared += a * a;
+    }
+  }
+  // A tent-interpolated ±1 chip pattern has mean square (2/3)²; keep the expected MSE within the PSNR floor.
+  const expectedMse = (4 / 9) * (sumAmplitudeSquared / (mw * mh));
+  const maxMse = (255 * 255) / 10 ** (MIN_PSNR_DB / 10);
+  if (expectedMse > maxMse) {
+    const scale = Math.sqrt(maxMse / expectedMse);
+    for (let i = 0; i < amplitude.length; i++) amplitude[i] = amplitude[i]! * scale;
+  }
+  return { data: amplitude, width: mw, height: mh, block };
+}

@@ -1,0 +1,119 @@
+import { lumaAt, type RawPixels } from './raw.js';
+
+/** A single-channel floating-point image. */
+export interface Plane {
+  readonly data: Float32Array;
+  readonly width: number;
+  readonly height: number;
+}
+
+/**
+ * Luma scaled (area-averaged, never enlarged) so that the shorter side is at most
+ * `shortSide` pixels. One factor for both axes, so the mark's square tiles stay square.
+ * Returns the plane and the factor (plane pixels per image pixel).
+ */
+export function lumaPlane(raw: RawPixels, shortSide: number): { plane: Plane; scale: number } {
+  const { width, height, channels, data } = raw;
+  const scale = Math.min(1, shortSide / Math.min(width, height));
+  const pw = Math.max(1, Math.floor(width * scale));
+  const ph = Math.max(1, Math.floor(height * scale));
+  const out = new Float32Array(pw * ph);
+  if (scale === 1) {
+    for (let i = 0, p = 0; i < out.length; i++, p += channels) out[i] = lumaAt(data, p, channels);
+    return { plane: { data: out, width: pw, height: ph }, scale };
+  }
+  // Area resampling: each source pixel spreads over the one or two plane cells its extent
+  // overlaps along each axis, weighted by the overlap.
+  const columnCell = new Int32Array(width);
+  const columnSplit = new Float32Array(width); // weight that goes to the next cell
+  for (let x = 0; x < width; x++) {
+    const start = x * scale;
+    const cell = Math.floor(start);
+    columnCell[x] = cell;
+    const end = start + scale;
+    columnSplit[x] = end > cell + 1 ? (end - (cell + 1)) / scale : 0;
+  }
+  const row = new Float32Array(pw + 2);
+  const area = scale * scale;
+  for (let y = 0; y < height; y++) {
+    row.fill(0);
+    let p = y * width * channels;
+    for (let x = 0; x < width; x++, p += channels) {
+      const luma = lumaAt(data, p, channels);
+      const split = columnSplit[x]!;
+      row[columnCell[x]!] += luma * (1 - split);
+      row[columnCell[x]! + 1] += luma * split;
+    }
+    const start = y * scale;
+    const cellY = Math.floor(start);
+    const end = start + scale;
+    const splitY = end > cellY + 1 ? (end - (cellY + 1)) / scale : 0;
+    if (cellY < ph) {
+      const base = cellY * pw;
+      const w = (1 - splitY) * area;
+      for (let x = 0; x < pw; x++) out[base + x] += row[x]! * w;
+    }
+    if (splitY > 0 && cellY + 1 < ph) {
+      const base = (cellY + 1) * pw;
+      const w = splitY * area;
+      for (let x = 0; x < pw; x++) out[base + x] += row[x]! * w;
+    }
+  }
+  return { plane: { data: out, width: pw, height: ph }, scale };
+}
+
+/** Mean over a (2r+1)² box, clamped at the borders (separable running sums). */
+export function boxMean(src: Float32Array, width: number, height: number, radius: number): Float32Array {
+  const tmp = new Float32Array(src.length);
+  const out = new Float32Array(src.length);
+  for (let y = 0; y < height; y++) runningMean(src, tmp, y * width, 1, width, radius);
+  for (let x = 0; x < width; x++) runningMean(tmp, out, x, width, height, radius);
+  return out;
+}
+
+function runningMean(src: Float32Array, dst: Float32Array, offset: number, stride: number, length: number, radius: number): void {
+  let sum = 0;
+  let count = 0;
+  const hi = Math.min(length - 1, radius);
+  for (let i = 0; i <= hi; i++) {
+    sum += src[offset + i * stride]!;
+    count++;
+  }
+  for (let i = 0; i < length; i++) {
+    dst[offset + i * stride] = sum / count;
+    const add = i + radius + 1;
+    const drop = i - radius;
+    if (add < length) {
+      sum += src[offset + add * stride]!;
+      count++;
+    }
+    if (drop >= 0) {
+      sum -= src[offset + drop * stride]!;
+      count--;
+    }
+  }
+}
+
+/**
+ * The part of a luma plane the mark lives in, with the image mostly taken out: luma minus its
+ * local mean (a high-pass that keeps chip-sized detail), divided by the local RMS of that
+ * residual so that edges and busy areas do not outvote the rest, and clipped. The mark's
+ * amplitude follows the same local activity, so this is close to the matched weighting.
+ */
+export function whiten(plane: Plane, meanRadius: number, rmsRadius: number, clip: number): Plane {
+  const { data, width, height } = plane;
+  const mean = boxMean(data, width, height, meanRadius);
+  const residual = new Float32Array(data.length);
+  const squares = new Float32Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const r = data[i]! - mean[i]!;
+    residual[i] = r;
+    squares[i] = r * r;
+  }
+  const power = boxMean(squares, width, height, rmsRadius);
+  for (let i = 0; i < data.length; i++) {
+    const v = residual[i]! / Math.sqrt(power[i]! + 1);
+    residual[i] = Math.min(clip, Math.max(-clip, v));
+  }
+  return { data: residual, width, height };
+}
