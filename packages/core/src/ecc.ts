@@ -137,7 +137,8 @@ export class ConvolutionalCode {
   decode(soft: ArrayLike<number>): Uint8Array {
     const steps = soft.length / this.rate;
     const messageBits = steps - (this.constraintLength - 1);
-    if (!Number.isInteger(steps) || messageBits < 0) throw new RangeError(`${soft.length} soft values are not a terminated block of this code`);
+    if (!Number.isInteger(steps) || messageBits < 0)
+      throw new RangeError(`${soft.length} soft values are not a terminated block of this code`);
     const states = this.#states;
     let metric = new Float64Array(states).fill(Number.NEGATIVE_INFINITY);
     let nextMetric = new Float64Array(states);

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   appendCrc,
+  ConvolutionalCode,
   CRC8_SMBUS,
   CRC16_CCITT_FALSE,
   CRC32_MPEG2,
-  ConvolutionalCode,
   checkCrc,
   crcOfBytes,
   KeyedRandom,
