@@ -1,6 +1,6 @@
 import { UsageError, WATERMARK_PAYLOAD_BITS } from '@aigc-label/core';
-import { chipValues, encodeMessage, TILE_CHIPS, tileLayout } from './message.js';
-import { checkRaw, colourChannels, lumaAt, type RawPixels } from './raw.js';
+import { chipValues, encodeMessage, shapeChips, TILE_CHIPS, tileLayout } from './message.js';
+import { checkRaw, colourChannels, lumaRow, type RawPixels } from './raw.js';
 
 /** Chips across the image's shorter side: the pattern scales with the image, so its features sit at the same relative frequency at every size. */
 export const CHIPS_PER_SHORT_SIDE = 128;
@@ -10,7 +10,7 @@ const MIN_CHIP_PX = 2;
 export const WATERMARK_MIN_SIDE = 2 * TILE_CHIPS * MIN_CHIP_PX;
 
 /** Amplitude (grey levels) of the pattern on flat areas and its ceiling on busy ones, per unit of local standard deviation in between. */
-const FLAT_AMPLITUDE = 1.0;
+const FLAT_AMPLITUDE = 1.5;
 const MAX_AMPLITUDE = 5.0;
 const AMPLITUDE_PER_STDDEV = 0.25;
 /** The mark never costs more than this (PSNR over the colour channels): the strength is scaled down to fit. */
@@ -56,9 +56,9 @@ export function embedWatermark(raw: RawPixels, options: EmbedOptions): EmbedResu
   const strength = options.strength ?? 1;
   if (!(strength > 0 && strength <= 4)) throw new UsageError(`watermark: strength ${strength} is not in (0, 4]`);
 
-  const chips = chipValues(tileLayout(options.key), encodeMessage(options.payload));
+  const chips = shapeChips(chipValues(tileLayout(options.key), encodeMessage(options.payload)));
   const chipSize = chipSizeFor(width, height);
-  const mask = amplitudeMask(raw, chipSize, strength);
+  const mask = amplitudeMask(raw, chipSize, strength, patternMeanSquare(chips));
 
   // Per column: the tile column of the chip to the left and the tent weight of the one to the right.
   const column = new Int32Array(width);
@@ -78,6 +78,8 @@ export function embedWatermark(raw: RawPixels, options: EmbedOptions): EmbedResu
 
   const out = new Uint8Array(data.length);
   out.set(data);
+  // Stores through a clamped view round to the nearest integer and clip to 0..255 in one step.
+  const clamped = new Uint8ClampedArray(out.buffer);
   const colours = colourChannels(channels);
   const rowChips = new Float32Array(TILE_CHIPS + 1);
   const rowMask = new Float32Array(mask.width);
@@ -104,9 +106,9 @@ export function embedWatermark(raw: RawPixels, options: EmbedOptions): EmbedResu
       const delta = pattern * amplitude;
       for (let k = 0; k < colours; k++) {
         const before = data[p + k]!;
-        const after = Math.min(255, Math.max(0, Math.round(before + delta)));
-        out[p + k] = after;
-        squaredError += (after - before) * (after - before);
+        clamped[p + k] = before + delta;
+        const change = clamped[p + k]! - before;
+        squaredError += change * change;
       }
     }
   }
@@ -117,6 +119,24 @@ export function embedWatermark(raw: RawPixels, options: EmbedOptions): EmbedResu
     chipSize,
     rmsChange: Math.sqrt(mse),
   };
+}
+
+/** Mean square of the tent-interpolated chip pattern, sampled four times per chip along each axis. */
+function patternMeanSquare(chips: Float32Array): number {
+  let sum = 0;
+  const steps = 4 * TILE_CHIPS;
+  const at = (cx: number, cy: number) => chips[(cy % TILE_CHIPS) * TILE_CHIPS + (cx % TILE_CHIPS)]!;
+  for (let j = 0; j < steps; j++) {
+    const v0 = Math.floor(j / 4);
+    const fv = (j % 4) / 4;
+    for (let i = 0; i < steps; i++) {
+      const u0 = Math.floor(i / 4);
+      const fu = (i % 4) / 4;
+      const value = (1 - fv) * ((1 - fu) * at(u0, v0) + fu * at(u0 + 1, v0)) + fv * ((1 - fu) * at(u0, v0 + 1) + fu * at(u0 + 1, v0 + 1));
+      sum += value * value;
+    }
+  }
+  return sum / (steps * steps);
 }
 
 interface AmplitudeMask {
@@ -134,24 +154,26 @@ interface AmplitudeMask {
  * Voloshynovskiy et al. 1999), capped at MAX_AMPLITUDE, then scaled so that PSNR stays at or
  * above MIN_PSNR_DB.
  */
-function amplitudeMask(raw: RawPixels, chipSize: number, strength: number): AmplitudeMask {
-  const { width, height, channels, data } = raw;
+function amplitudeMask(raw: RawPixels, chipSize: number, strength: number, patternPower: number): AmplitudeMask {
+  const { width, height } = raw;
   const block = Math.max(1, Math.floor(chipSize / 2));
   const mw = Math.max(2, Math.ceil(width / block));
   const mh = Math.max(2, Math.ceil(height / block));
   const sum = new Float64Array(mw * mh);
   const sumSquares = new Float64Array(mw * mh);
   const count = new Float64Array(mw * mh);
+  const cellOf = Int32Array.from({ length: width }, (_, x) => Math.floor(x / block));
+  const luma = new Float32Array(width);
   for (let y = 0; y < height; y++) {
     const row = Math.floor(y / block) * mw;
-    let p = y * width * channels;
-    for (let x = 0; x < width; x++, p += channels) {
-      const luma = lumaAt(data, p, channels);
-      const cell = row + Math.floor(x / block);
-      sum[cell] += luma;
-      sumSquares[cell] += luma * luma;
-      count[cell]++;
+    lumaRow(raw, y, luma);
+    for (let x = 0; x < width; x++) {
+      const v = luma[x]!;
+      const cell = row + cellOf[x]!;
+      sum[cell] += v;
+      sumSquares[cell] += v * v;
     }
+    for (let x = 0; x < width; x += block) count[row + cellOf[x]!] += Math.min(block, width - x);
   }
   const amplitude = new Float32Array(mw * mh);
   let sumAmplitudeSquared = 0;
@@ -178,8 +200,8 @@ function amplitudeMask(raw: RawPixels, chipSize: number, strength: number): Ampl
       sumAmplitudeSquared += a * a;
     }
   }
-  // A tent-interpolated ±1 chip pattern has mean square (2/3)²; keep the expected MSE within the PSNR floor.
-  const expectedMse = (4 / 9) * (sumAmplitudeSquared / (mw * mh));
+  // Expected MSE: pattern power times mean squared amplitude, plus up to 1/12 for rounding to integers.
+  const expectedMse = patternPower * (sumAmplitudeSquared / (mw * mh)) + 1 / 12;
   const maxMse = (255 * 255) / 10 ** (MIN_PSNR_DB / 10);
   if (expectedMse > maxMse) {
     const scale = Math.sqrt(maxMse / expectedMse);

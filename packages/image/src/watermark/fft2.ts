@@ -19,7 +19,7 @@ export class Fft2d {
   }
 
   /** The spectrum of a real size × size plane (row-major). */
-  forwardReal(plane: Float64Array, spectrum = new Float64Array(2 * this.size * this.size)): Float64Array {
+  forwardReal(plane: Float64Array, spectrum: Float64Array = new Float64Array(2 * this.size * this.size)): Float64Array {
     const n = this.size;
     for (let y = 0; y < n; y++) {
       this.#real.set(plane.subarray(y * n, (y + 1) * n));

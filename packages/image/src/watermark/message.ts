@@ -82,6 +82,27 @@ export function chipValues(layout: TileLayout, coded: Uint8Array): Float32Array 
   return chips;
 }
 
+/**
+ * Chips with their local mean taken out: each minus the mean of its 3×3 neighbourhood
+ * (cyclic over the tile). Independent ±1 chips clump into blotches a few chips wide, the part
+ * of the pattern the eye sees first on flat areas; this shaping removes it (the spectrum
+ * becomes zero at DC and rises towards the chip rate) at a cost of 11% of the energy.
+ */
+export function shapeChips(chips: Float32Array): Float32Array {
+  const out = new Float32Array(TILE_CHIP_COUNT);
+  for (let y = 0; y < TILE_CHIPS; y++) {
+    for (let x = 0; x < TILE_CHIPS; x++) {
+      let sum = 0;
+      for (let dy = -1; dy <= 1; dy++) {
+        for (let dx = -1; dx <= 1; dx++)
+          sum += chips[((y + dy + TILE_CHIPS) % TILE_CHIPS) * TILE_CHIPS + ((x + dx + TILE_CHIPS) % TILE_CHIPS)]!;
+      }
+      out[y * TILE_CHIPS + x] = chips[y * TILE_CHIPS + x]! - sum / 9;
+    }
+  }
+  return out;
+}
+
 /** The pilot chips alone (message chips 0): what the detector correlates against. */
 export function pilotValues(layout: TileLayout): Float32Array {
   return Float32Array.from(layout.sign, (s, j) => (layout.pilot[j] ? s : 0));
@@ -90,6 +111,8 @@ export function pilotValues(layout: TileLayout): Float32Array {
 export interface DecodedMessage {
   /** The payload when the CRC holds, else null. */
   readonly payload: Uint8Array | null;
+  /** The 64 payload bits as decoded, CRC or not (for measuring bit accuracy only). */
+  readonly bits: Uint8Array;
   /** Coded bits whose received sign disagrees with the decoded code word (of CODED_BITS). */
   readonly bitErrors: number;
 }
@@ -104,5 +127,5 @@ export function decodeMessage(soft: Float64Array): DecodedMessage {
   const recoded = CODE.encode(message);
   let bitErrors = 0;
   for (let i = 0; i < CODED_BITS; i++) if (soft[i]! > 0 !== (recoded[i] === 1)) bitErrors++;
-  return { payload: checked ? bitsToBytes(checked) : null, bitErrors };
+  return { payload: checked ? bitsToBytes(checked) : null, bits: message.subarray(0, WATERMARK_PAYLOAD_BITS), bitErrors };
 }

@@ -1,4 +1,4 @@
-import { lumaAt, type RawPixels } from './raw.js';
+import { lumaRow, type RawPixels } from './raw.js';
 
 /** A single-channel floating-point image. */
 export interface Plane {
@@ -13,13 +13,17 @@ export interface Plane {
  * Returns the plane and the factor (plane pixels per image pixel).
  */
 export function lumaPlane(raw: RawPixels, shortSide: number): { plane: Plane; scale: number } {
-  const { width, height, channels, data } = raw;
+  const { width, height } = raw;
   const scale = Math.min(1, shortSide / Math.min(width, height));
   const pw = Math.max(1, Math.floor(width * scale));
   const ph = Math.max(1, Math.floor(height * scale));
   const out = new Float32Array(pw * ph);
+  const luma = new Float32Array(width);
   if (scale === 1) {
-    for (let i = 0, p = 0; i < out.length; i++, p += channels) out[i] = lumaAt(data, p, channels);
+    for (let y = 0; y < height; y++) {
+      lumaRow(raw, y, luma);
+      out.set(luma, y * width);
+    }
     return { plane: { data: out, width: pw, height: ph }, scale };
   }
   // Area resampling: each source pixel spreads over the one or two plane cells its extent
@@ -37,12 +41,13 @@ export function lumaPlane(raw: RawPixels, shortSide: number): { plane: Plane; sc
   const area = scale * scale;
   for (let y = 0; y < height; y++) {
     row.fill(0);
-    let p = y * width * channels;
-    for (let x = 0; x < width; x++, p += channels) {
-      const luma = lumaAt(data, p, channels);
+    lumaRow(raw, y, luma);
+    for (let x = 0; x < width; x++) {
+      const v = luma[x]!;
       const split = columnSplit[x]!;
-      row[columnCell[x]!] += luma * (1 - split);
-      row[columnCell[x]! + 1] += luma * split;
+      const cell = columnCell[x]!;
+      row[cell] += v - v * split;
+      row[cell + 1] += v * split;
     }
     const start = y * scale;
     const cellY = Math.floor(start);

@@ -24,10 +24,16 @@ export function checkRaw(raw: RawPixels): void {
 export const colourChannels = (channels: number): number => (channels === 2 || channels === 4 ? channels - 1 : channels);
 
 /**
- * Luma (Rec. 601 weights) of one pixel at byte offset `i`. The mark is added equally to R, G
- * and B, so it moves luma by exactly its value and leaves chroma alone: 4:2:0 subsampling,
- * which halves chroma resolution, does not touch it.
+ * Luma (Rec. 601 weights) of row `y` into `out`. The mark is added equally to R, G and B, so
+ * it moves luma by exactly its value and leaves chroma alone: 4:2:0 subsampling, which halves
+ * chroma resolution, does not touch it.
  */
-export function lumaAt(data: Uint8Array | Uint8ClampedArray, i: number, channels: number): number {
-  return channels >= 3 ? 0.299 * data[i]! + 0.587 * data[i + 1]! + 0.114 * data[i + 2]! : data[i]!;
+export function lumaRow(raw: RawPixels, y: number, out: Float32Array): void {
+  const { data, width, channels } = raw;
+  let p = y * width * channels;
+  if (channels >= 3) {
+    for (let x = 0; x < width; x++, p += channels) out[x] = 0.299 * data[p]! + 0.587 * data[p + 1]! + 0.114 * data[p + 2]!;
+  } else {
+    for (let x = 0; x < width; x++, p += channels) out[x] = data[p]!;
+  }
 }

@@ -56,28 +56,29 @@ export function orientIndex(o: number, x: number, y: number, bins = BINS): numbe
 
 /**
  * Folds `plane` with a square period of `period` plane pixels into bins² per-bin means (origin
- * at the plane's centre plus `originX`, `originY`; mean removed), reading every `stride`-th
- * pixel along each axis.
+ * at the plane's centre plus `originX`, `originY`; mean removed).
  */
-export function fold(plane: Plane, period: number, bins = BINS, stride = 1, originX = 0, originY = 0): Float64Array {
+export function fold(plane: Plane, period: number, bins = BINS, originX = 0, originY = 0): Float64Array {
   const { data, width, height } = plane;
   const sums = new Float64Array(bins * bins);
-  const counts = new Float64Array(bins * bins);
   const binX = binsAlong(width, period, bins, width / 2 + originX);
   const binY = binsAlong(height, period, bins, height / 2 + originY);
-  for (let y = 0; y < height; y += stride) {
+  for (let y = 0; y < height; y++) {
     const row = binY[y]! * bins;
     const base = y * width;
-    for (let x = 0; x < width; x += stride) {
-      const b = row + binX[x]!;
-      sums[b] += data[base + x]!;
-      counts[b]++;
-    }
+    for (let x = 0; x < width; x++) sums[row + binX[x]!] += data[base + x]!;
   }
+  // The bin of a pixel is (row bin, column bin), so a bin's pixel count is the product of the two histograms.
+  const countX = histogram(binX, bins);
+  const countY = histogram(binY, bins);
   let mean = 0;
-  for (let b = 0; b < sums.length; b++) {
-    sums[b] = counts[b]! > 0 ? sums[b]! / counts[b]! : 0;
-    mean += sums[b]!;
+  for (let by = 0; by < bins; by++) {
+    for (let bx = 0; bx < bins; bx++) {
+      const b = by * bins + bx;
+      const count = countX[bx]! * countY[by]!;
+      sums[b] = count > 0 ? sums[b]! / count : 0;
+      mean += sums[b]!;
+    }
   }
   mean /= sums.length;
   for (let b = 0; b < sums.length; b++) sums[b] -= mean;
@@ -91,6 +92,27 @@ function binsAlong(length: number, period: number, bins: number, origin: number)
     out[i] = b < 0 ? b + bins : b;
   }
   return out;
+}
+
+function histogram(values: Int32Array, bins: number): Float64Array {
+  const counts = new Float64Array(bins);
+  for (let i = 0; i < values.length; i++) counts[values[i]!]++;
+  return counts;
+}
+
+/** The plane at half resolution (means of 2×2 pixels). */
+function halve(plane: Plane): Plane {
+  const width = Math.floor(plane.width / 2);
+  const height = Math.floor(plane.height / 2);
+  const data = new Float32Array(width * height);
+  const src = plane.data;
+  for (let y = 0; y < height; y++) {
+    const top = 2 * y * plane.width;
+    const bottom = top + plane.width;
+    for (let x = 0; x < width; x++)
+      data[y * width + x] = src[top + 2 * x]! + src[top + 2 * x + 1]! + src[bottom + 2 * x]! + src[bottom + 2 * x + 1]!;
+  }
+  return { data, width, height };
 }
 
 /** A match of the pilot in a folded tile. */
@@ -122,6 +144,7 @@ export class PilotCorrelator {
   readonly #templates: Float64Array[] = [];
   readonly #fft: Fft2d;
   readonly #product: Float64Array;
+  readonly #spectrum: Float64Array;
 
   constructor(
     template: Float64Array,
@@ -129,6 +152,7 @@ export class PilotCorrelator {
   ) {
     this.#fft = fftOf(bins);
     this.#product = new Float64Array(2 * bins * bins);
+    this.#spectrum = new Float64Array(2 * bins * bins);
     for (let o = 0; o < ORIENTATIONS; o++) {
       const oriented = new Float64Array(bins * bins);
       for (let y = 0; y < bins; y++) for (let x = 0; x < bins; x++) oriented[orientIndex(o, x, y, bins)] = template[y * bins + x]!;
@@ -140,8 +164,7 @@ export class PilotCorrelator {
 
   /** The best orientation and offset (all orientations unless `only` is given). */
   match(tile: Float64Array, only?: number): PilotMatch {
-    const n = this.bins * this.bins;
-    const spectrum = this.#fft.forwardReal(tile);
+    const spectrum = this.#fft.forwardReal(tile, this.#spectrum);
     // Phase-only: divide by the tile's own magnitude so that every frequency votes equally.
     for (let i = 0; i < spectrum.length; i += 2) {
       const m = Math.hypot(spectrum[i]!, spectrum[i + 1]!) + 1e-9;
@@ -150,46 +173,62 @@ export class PilotCorrelator {
     }
     let best: PilotMatch = { orientation: 0, shiftX: 0, shiftY: 0, score: Number.NEGATIVE_INFINITY, subX: 0, subY: 0 };
     const product = this.#product;
-    for (let o = 0; o < ORIENTATIONS; o++) {
-      if (only !== undefined && o !== only) continue;
-      const t = this.#templates[o]!;
+    // Two orientations per inverse FFT: both correlations are real, so one rides in the
+    // real part and the other in the imaginary part (A + iB transforms to a + ib).
+    for (let o = 0; o < ORIENTATIONS; o += 2) {
+      if (only !== undefined && only !== o && only !== o + 1) continue;
+      const a = this.#templates[o]!;
+      const b = this.#templates[o + 1]!;
       for (let i = 0; i < spectrum.length; i += 2) {
-        product[i] = spectrum[i]! * t[i]! - spectrum[i + 1]! * t[i + 1]!;
-        product[i + 1] = spectrum[i]! * t[i + 1]! + spectrum[i + 1]! * t[i]!;
+        const sr = spectrum[i]!;
+        const si = spectrum[i + 1]!;
+        const ar = sr * a[i]! - si * a[i + 1]!;
+        const ai = sr * a[i + 1]! + si * a[i]!;
+        const br = sr * b[i]! - si * b[i + 1]!;
+        const bi = sr * b[i + 1]! + si * b[i]!;
+        product[i] = ar - bi;
+        product[i + 1] = ai + br;
       }
       this.#fft.inverse(product);
-      let sum = 0;
-      let sumSquares = 0;
-      let peak = Number.NEGATIVE_INFINITY;
-      let at = 0;
-      for (let k = 0; k < n; k++) {
-        const v = product[2 * k]!;
-        sum += v;
-        sumSquares += v * v;
-        if (v > peak) {
-          peak = v;
-          at = k;
-        }
-      }
-      const mean = sum / n;
-      const sd = Math.sqrt(Math.max(1e-30, sumSquares / n - mean * mean));
-      const score = (peak - mean) / sd;
-      if (score > best.score) {
-        const bins = this.bins;
-        const x = at % bins;
-        const y = Math.floor(at / bins);
-        const value = (dx: number, dy: number) => product[2 * (((y + dy + bins) % bins) * bins + ((x + dx + bins) % bins))]!;
-        best = {
-          orientation: o,
-          shiftX: x,
-          shiftY: y,
-          score,
-          subX: vertex(value(-1, 0), peak, value(1, 0)),
-          subY: vertex(value(0, -1), peak, value(0, 1)),
-        };
+      for (let part = 0; part < 2; part++) {
+        if (only !== undefined && only !== o + part) continue;
+        const candidate = this.#peak(product, part, o + part);
+        if (candidate.score > best.score) best = candidate;
       }
     }
     return best;
+  }
+
+  /** The highest value of one part (0 real, 1 imaginary) of a correlation surface, as a match. */
+  #peak(surface: Float64Array, part: number, orientation: number): PilotMatch {
+    const bins = this.bins;
+    const n = bins * bins;
+    let sum = 0;
+    let sumSquares = 0;
+    let peak = Number.NEGATIVE_INFINITY;
+    let at = 0;
+    for (let k = 0; k < n; k++) {
+      const v = surface[2 * k + part]!;
+      sum += v;
+      sumSquares += v * v;
+      if (v > peak) {
+        peak = v;
+        at = k;
+      }
+    }
+    const mean = sum / n;
+    const sd = Math.sqrt(Math.max(1e-30, sumSquares / n - mean * mean));
+    const x = at % bins;
+    const y = Math.floor(at / bins);
+    const value = (dx: number, dy: number) => surface[2 * (((y + dy + bins) % bins) * bins + ((x + dx + bins) % bins)) + part]!;
+    return {
+      orientation,
+      shiftX: x,
+      shiftY: y,
+      score: (peak - mean) / sd,
+      subX: vertex(value(-1, 0), peak, value(1, 0)),
+      subY: vertex(value(0, -1), peak, value(0, 1)),
+    };
   }
 }
 
@@ -221,8 +260,9 @@ export class Synchroniser {
   /** Up to `count` candidates with distinct periods in [minPeriod, maxPeriod], best first. */
   search(plane: Plane, minPeriod: number, maxPeriod: number, count: number): SyncCandidate[] {
     const coarse: { period: number; score: number; orientation: number }[] = [];
+    const half = halve(plane);
     for (let period = minPeriod; period <= maxPeriod; period *= COARSE_STEP) {
-      const match = this.#coarse.match(fold(plane, period, COARSE_BINS, 2));
+      const match = this.#coarse.match(fold(half, period / 2, COARSE_BINS));
       coarse.push({ period, score: match.score, orientation: match.orientation });
     }
     const peaks = coarse.filter(
@@ -237,7 +277,7 @@ export class Synchroniser {
 
   #refine(plane: Plane, coarsePeriod: number, orientation: number): SyncCandidate {
     const at = (period: number): SyncCandidate => {
-      const tile = fold(plane, period, BINS, 1);
+      const tile = fold(plane, period, BINS);
       return { period, tile, match: this.#fine.match(tile, orientation) };
     };
     let best = at(coarsePeriod);
@@ -252,7 +292,7 @@ export class Synchroniser {
     // halves rather than straddling them (half a bin off mixes each chip with its neighbour),
     // and confirm the orientation, which came from the coarse pass.
     const { subX, subY } = best.match;
-    const tile = fold(plane, best.period, BINS, 1, (subX * best.period) / BINS, (subY * best.period) / BINS);
+    const tile = fold(plane, best.period, BINS, (subX * best.period) / BINS, (subY * best.period) / BINS);
     return { period: best.period, tile, match: this.#fine.match(tile) };
   }
 }
