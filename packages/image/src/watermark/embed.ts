@@ -176,7 +176,6 @@ function amplitudeMask(raw: RawPixels, chipSize: number, strength: number, patte
     for (let x = 0; x < width; x += block) count[row + cellOf[x]!] += Math.min(block, width - x);
   }
   const amplitude = new Float32Array(mw * mh);
-  let sumAmplitudeSquared = 0;
   for (let my = 0; my < mh; my++) {
     for (let mx = 0; mx < mw; mx++) {
       let s = 0;
@@ -197,15 +196,27 @@ function amplitudeMask(raw: RawPixels, chipSize: number, strength: number, patte
       const stddev = n > 0 ? Math.sqrt(Math.max(0, s2 / n - (s / n) ** 2)) : 0;
       const a = strength * Math.min(MAX_AMPLITUDE, FLAT_AMPLITUDE + AMPLITUDE_PER_STDDEV * stddev);
       amplitude[my * mw + mx] = a;
-      sumAmplitudeSquared += a * a;
     }
   }
-  // Expected MSE: pattern power times mean squared amplitude, plus up to 1/12 for rounding to integers.
-  const expectedMse = patternPower * (sumAmplitudeSquared / (mw * mh)) + 1 / 12;
+  // Expected MSE: pattern power times mean squared amplitude, plus up to 1/12 for rounding to
+  // integers. Over the PSNR floor, the highest amplitudes are lowered first (a ceiling found by
+  // bisection): the detector weighs each area by the mark's size relative to the local
+  // texture, so energy on busy areas buys the least.
+  const meanSquareBelow = (ceiling: number) => {
+    let sum = 0;
+    for (let i = 0; i < amplitude.length; i++) sum += Math.min(ceiling, amplitude[i]!) ** 2;
+    return patternPower * (sum / amplitude.length) + 1 / 12;
+  };
   const maxMse = (255 * 255) / 10 ** (MIN_PSNR_DB / 10);
-  if (expectedMse > maxMse) {
-    const scale = Math.sqrt(maxMse / expectedMse);
-    for (let i = 0; i < amplitude.length; i++) amplitude[i] = amplitude[i]! * scale;
+  if (meanSquareBelow(Number.POSITIVE_INFINITY) > maxMse) {
+    let low = 0;
+    let high = strength * MAX_AMPLITUDE;
+    for (let k = 0; k < 20; k++) {
+      const mid = (low + high) / 2;
+      if (meanSquareBelow(mid) > maxMse) high = mid;
+      else low = mid;
+    }
+    for (let i = 0; i < amplitude.length; i++) amplitude[i] = Math.min(low, amplitude[i]!);
   }
   return { data: amplitude, width: mw, height: mh, block };
 }

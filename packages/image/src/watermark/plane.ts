@@ -26,44 +26,54 @@ export function lumaPlane(raw: RawPixels, shortSide: number): { plane: Plane; sc
     }
     return { plane: { data: out, width: pw, height: ph }, scale };
   }
-  // Area resampling: each source pixel spreads over the one or two plane cells its extent
-  // overlaps along each axis, weighted by the overlap.
+  // Area resampling, rows first: each source row is added into the one or two plane rows its
+  // extent overlaps (weighted by the overlap, in two full-width accumulators), and each
+  // finished plane row is then resampled across in the same way. Doing rows first keeps the
+  // per-pixel work to independent multiply-adds over the whole image.
   const columnCell = new Int32Array(width);
-  const columnSplit = new Float32Array(width); // weight that goes to the next cell
+  const columnSplit = new Float64Array(width); // the share that goes to the next cell
   for (let x = 0; x < width; x++) {
     const start = x * scale;
     const cell = Math.floor(start);
     columnCell[x] = cell;
-    const end = start + scale;
-    columnSplit[x] = end > cell + 1 ? (end - (cell + 1)) / scale : 0;
+    columnSplit[x] = start + scale > cell + 1 ? (start + scale - (cell + 1)) / scale : 0;
   }
-  const row = new Float32Array(pw + 2);
+  let current = new Float64Array(width);
+  let next = new Float64Array(width);
+  const cells = new Float64Array(pw + 2);
   const area = scale * scale;
-  for (let y = 0; y < height; y++) {
-    row.fill(0);
-    lumaRow(raw, y, luma);
+  const flush = (cellY: number) => {
+    cells.fill(0);
     for (let x = 0; x < width; x++) {
-      const v = luma[x]!;
+      const v = current[x]!;
       const split = columnSplit[x]!;
       const cell = columnCell[x]!;
-      row[cell] += v - v * split;
-      row[cell + 1] += v * split;
+      cells[cell] += v - v * split;
+      cells[cell + 1] += v * split;
     }
+    const base = cellY * pw;
+    for (let x = 0; x < pw; x++) out[base + x] = cells[x]! * area;
+  };
+  let cellY = 0;
+  for (let y = 0; y < height; y++) {
     const start = y * scale;
-    const cellY = Math.floor(start);
-    const end = start + scale;
-    const splitY = end > cellY + 1 ? (end - (cellY + 1)) / scale : 0;
-    if (cellY < ph) {
-      const base = cellY * pw;
-      const w = (1 - splitY) * area;
-      for (let x = 0; x < pw; x++) out[base + x] += row[x]! * w;
+    const rowCell = Math.floor(start);
+    if (rowCell > cellY) {
+      if (cellY < ph) flush(cellY);
+      [current, next] = [next, current];
+      next.fill(0);
+      cellY = rowCell;
     }
-    if (splitY > 0 && cellY + 1 < ph) {
-      const base = (cellY + 1) * pw;
-      const w = splitY * area;
-      for (let x = 0; x < pw; x++) out[base + x] += row[x]! * w;
+    const splitY = start + scale > rowCell + 1 ? (start + scale - (rowCell + 1)) / scale : 0;
+    lumaRow(raw, y, luma);
+    const keep = 1 - splitY;
+    for (let x = 0; x < width; x++) {
+      const v = luma[x]!;
+      current[x] += v * keep;
+      next[x] += v * splitY;
     }
   }
+  if (cellY < ph) flush(cellY);
   return { plane: { data: out, width: pw, height: ph }, scale };
 }
 

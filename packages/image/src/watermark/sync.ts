@@ -271,29 +271,32 @@ export class Synchroniser {
     peaks.sort((a, b) => b.score - a.score);
     return peaks
       .slice(0, count)
-      .map((peak) => this.#refine(plane, peak.period, peak.orientation))
+      .map((peak) => this.#refine(plane, half, peak.period, peak.orientation))
       .sort((a, b) => b.match.score - a.match.score);
   }
 
-  #refine(plane: Plane, coarsePeriod: number, orientation: number): SyncCandidate {
-    const at = (period: number): SyncCandidate => {
-      const tile = fold(plane, period, BINS);
-      return { period, tile, match: this.#fine.match(tile, orientation) };
-    };
-    let best = at(coarsePeriod);
+  #refine(plane: Plane, half: Plane, coarsePeriod: number, orientation: number): SyncCandidate {
+    // The period is refined on the half-resolution plane (same geometry, a quarter of the work).
+    const score = (period: number) => this.#fine.match(fold(half, period / 2, BINS), orientation).score;
+    let period = coarsePeriod;
+    let best = score(period);
     for (const step of FINE_STEPS) {
-      const centre = best.period;
+      const centre = period;
       for (const direction of [-1, 1]) {
-        const trial = at(centre * (1 + direction * step));
-        if (trial.match.score > best.match.score) best = trial;
+        const trial = centre * (1 + direction * step);
+        const s = score(trial);
+        if (s > best) {
+          best = s;
+          period = trial;
+        }
       }
     }
-    // Fold again with the origin moved by the peak's sub-bin offset, so that bins sit on chip
-    // halves rather than straddling them (half a bin off mixes each chip with its neighbour),
-    // and confirm the orientation, which came from the coarse pass.
-    const { subX, subY } = best.match;
-    const tile = fold(plane, best.period, BINS, (subX * best.period) / BINS, (subY * best.period) / BINS);
-    return { period: best.period, tile, match: this.#fine.match(tile) };
+    // Then at full resolution: fold, find the peak's sub-bin offset, and fold again with the
+    // origin moved by it, so that bins sit on chip halves rather than straddling them (half a
+    // bin off mixes each chip with its neighbour); the orientation is confirmed on the way.
+    const first = this.#fine.match(fold(plane, period, BINS));
+    const tile = fold(plane, period, BINS, (first.subX * period) / BINS, (first.subY * period) / BINS);
+    return { period, tile, match: this.#fine.match(tile) };
   }
 }
 
