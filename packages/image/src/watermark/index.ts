@@ -10,4 +10,4 @@ export {
 export { CHIPS_PER_SHORT_SIDE, chipSizeFor, type EmbedOptions, type EmbedResult, embedWatermark, WATERMARK_MIN_SIDE } from './embed.js';
 export { type ImageQuality, imageQuality } from './quality.js';
 export type { RawPixels } from './raw.js';
-export { type PayloadVote, type VideoWatermarkDetection, VideoWatermarkDetector } from './video.js';
+export { type PayloadVote, type VideoDetectOptions, type VideoWatermarkDetection, VideoWatermarkDetector } from './video.js';
