@@ -78,8 +78,6 @@ export function embedWatermark(raw: RawPixels, options: EmbedOptions): EmbedResu
 
   const out = new Uint8Array(data.length);
   out.set(data);
-  // Stores through a clamped view round to the nearest integer and clip to 0..255 in one step.
-  const clamped = new Uint8ClampedArray(out.buffer);
   const colours = colourChannels(channels);
   const rowChips = new Float32Array(TILE_CHIPS + 1);
   const rowMask = new Float32Array(mask.width);
@@ -103,12 +101,15 @@ export function embedWatermark(raw: RawPixels, options: EmbedOptions): EmbedResu
       const pattern = (1 - fu) * rowChips[c]! + fu * rowChips[c + 1]!;
       const mc = maskColumn[x]!;
       const amplitude = rowMask[mc]! + maskColumnWeight[x]! * (rowMask[mc + 1]! - rowMask[mc]!);
-      const delta = pattern * amplitude;
+      // One integer change for every colour channel (a pure luma change); most pixels of flat
+      // areas round to none.
+      const delta = Math.round(pattern * amplitude);
+      if (delta === 0) continue;
       for (let k = 0; k < colours; k++) {
         const before = data[p + k]!;
-        clamped[p + k] = before + delta;
-        const change = clamped[p + k]! - before;
-        squaredError += change * change;
+        const after = Math.min(255, Math.max(0, before + delta));
+        out[p + k] = after;
+        squaredError += (after - before) * (after - before);
       }
     }
   }
@@ -162,18 +163,35 @@ function amplitudeMask(raw: RawPixels, chipSize: number, strength: number, patte
   const sum = new Float64Array(mw * mh);
   const sumSquares = new Float64Array(mw * mh);
   const count = new Float64Array(mw * mh);
-  const cellOf = Int32Array.from({ length: width }, (_, x) => Math.floor(x / block));
+  // Rows first: a block row's luma and squared luma are summed per column, then across.
   const luma = new Float32Array(width);
-  for (let y = 0; y < height; y++) {
-    const row = Math.floor(y / block) * mw;
-    lumaRow(raw, y, luma);
-    for (let x = 0; x < width; x++) {
-      const v = luma[x]!;
-      const cell = row + cellOf[x]!;
-      sum[cell] += v;
-      sumSquares[cell] += v * v;
+  const columnSum = new Float64Array(width);
+  const columnSquares = new Float64Array(width);
+  for (let y0 = 0; y0 < height; y0 += block) {
+    columnSum.fill(0);
+    columnSquares.fill(0);
+    const rows = Math.min(block, height - y0);
+    for (let y = y0; y < y0 + rows; y++) {
+      lumaRow(raw, y, luma);
+      for (let x = 0; x < width; x++) {
+        const v = luma[x]!;
+        columnSum[x] += v;
+        columnSquares[x] += v * v;
+      }
     }
-    for (let x = 0; x < width; x += block) count[row + cellOf[x]!] += Math.min(block, width - x);
+    const row = (y0 / block) * mw;
+    for (let x0 = 0, cell = row; x0 < width; x0 += block, cell++) {
+      let s1 = 0;
+      let s2 = 0;
+      const end = Math.min(width, x0 + block);
+      for (let x = x0; x < end; x++) {
+        s1 += columnSum[x]!;
+        s2 += columnSquares[x]!;
+      }
+      sum[cell] = s1;
+      sumSquares[cell] = s2;
+      count[cell] = (end - x0) * rows;
+    }
   }
   const amplitude = new Float32Array(mw * mh);
   for (let my = 0; my < mh; my++) {

@@ -41,27 +41,15 @@ export function lumaPlane(raw: RawPixels, shortSide: number): { plane: Plane; sc
   let current = new Float64Array(width);
   let next = new Float64Array(width);
   const cells = new Float64Array(pw + 2);
-  const area = scale * scale;
-  const flush = (cellY: number) => {
-    cells.fill(0);
-    for (let x = 0; x < width; x++) {
-      const v = current[x]!;
-      const split = columnSplit[x]!;
-      const cell = columnCell[x]!;
-      cells[cell] += v - v * split;
-      cells[cell + 1] += v * split;
-    }
-    const base = cellY * pw;
-    for (let x = 0; x < pw; x++) out[base + x] = cells[x]! * area;
-  };
   let cellY = 0;
   for (let y = 0; y < height; y++) {
     const start = y * scale;
     const rowCell = Math.floor(start);
     if (rowCell > cellY) {
-      if (cellY < ph) flush(cellY);
-      [current, next] = [next, current];
-      next.fill(0);
+      if (cellY < ph) resampleRow(current, columnCell, columnSplit, cells, out, cellY * pw, pw, scale * scale);
+      const done = current;
+      current = next;
+      next = done.fill(0);
       cellY = rowCell;
     }
     const splitY = start + scale > rowCell + 1 ? (start + scale - (rowCell + 1)) / scale : 0;
@@ -73,16 +61,39 @@ export function lumaPlane(raw: RawPixels, shortSide: number): { plane: Plane; sc
       next[x] += v * splitY;
     }
   }
-  if (cellY < ph) flush(cellY);
+  if (cellY < ph) resampleRow(current, columnCell, columnSplit, cells, out, cellY * pw, pw, scale * scale);
   return { plane: { data: out, width: pw, height: ph }, scale };
 }
 
-/** Mean over a (2r+1)² box, clamped at the borders (separable running sums). */
-export function boxMean(src: Float32Array, width: number, height: number, radius: number): Float32Array {
-  const tmp = new Float32Array(src.length);
-  const out = new Float32Array(src.length);
-  for (let y = 0; y < height; y++) runningMean(src, tmp, y * width, 1, width, radius);
-  for (let x = 0; x < width; x++) runningMean(tmp, out, x, width, height, radius);
+/** Resamples one accumulated source-width row across into `pw` plane cells at `out[base..]`. */
+function resampleRow(
+  row: Float64Array,
+  columnCell: Int32Array,
+  columnSplit: Float64Array,
+  cells: Float64Array,
+  out: Float32Array,
+  base: number,
+  pw: number,
+  area: number,
+): void {
+  cells.fill(0);
+  for (let x = 0; x < row.length; x++) {
+    const v = row[x]!;
+    const split = columnSplit[x]!;
+    const cell = columnCell[x]!;
+    cells[cell] += v - v * split;
+    cells[cell + 1] += v * split;
+  }
+  for (let x = 0; x < pw; x++) out[base + x] = cells[x]! * area;
+}
+
+/**
+ * Mean over a (2r+1)² box, clamped at the borders (separable running sums), into `out`
+ * (which may be `src`), using `scratch` for the row pass.
+ */
+function boxMean(src: Float32Array, width: number, height: number, radius: number, out: Float32Array, scratch: Float32Array): Float32Array {
+  for (let y = 0; y < height; y++) runningMean(src, scratch, y * width, 1, width, radius);
+  for (let x = 0; x < width; x++) runningMean(scratch, out, x, width, height, radius);
   return out;
 }
 
@@ -117,15 +128,15 @@ function runningMean(src: Float32Array, dst: Float32Array, offset: number, strid
  */
 export function whiten(plane: Plane, meanRadius: number, rmsRadius: number, clip: number): Plane {
   const { data, width, height } = plane;
-  const mean = boxMean(data, width, height, meanRadius);
-  const residual = new Float32Array(data.length);
+  const scratch = new Float32Array(data.length);
+  const residual = boxMean(data, width, height, meanRadius, new Float32Array(data.length), scratch);
   const squares = new Float32Array(data.length);
   for (let i = 0; i < data.length; i++) {
-    const r = data[i]! - mean[i]!;
+    const r = data[i]! - residual[i]!;
     residual[i] = r;
     squares[i] = r * r;
   }
-  const power = boxMean(squares, width, height, rmsRadius);
+  const power = boxMean(squares, width, height, rmsRadius, squares, scratch);
   for (let i = 0; i < data.length; i++) {
     const v = residual[i]! / Math.sqrt(power[i]! + 1);
     residual[i] = Math.min(clip, Math.max(-clip, v));
