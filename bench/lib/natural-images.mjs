@@ -26,7 +26,7 @@ export function random(seed) {
 }
 const gaussian = (r) => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
 const mix = (a, b, t) => a + (b - a) * t;
-const clamp = (v) => (v < 0 ? 0 : v > 255 ? 255 : v);
+const clamp = (v) => Math.min(255, Math.max(0, v));
 
 /** Fractal noise in about [-1, 1]: octaves of random grids enlarged with cubic interpolation, amplitude falling as 2^-beta per octave. */
 async function fractal(w, h, r, beta = 1, octaves = 6, base = 4) {

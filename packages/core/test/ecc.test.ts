@@ -67,7 +67,7 @@ describe('convolutional code', () => {
   it('corrects scattered hard errors and erasures', () => {
     const rng = random('errors');
     const message = randomBits(rng, 96);
-    const soft = Array.from(code.encode(message), (b) => (b ? 1 : -1));
+    const soft: number[] = Array.from(code.encode(message), (b) => (b ? 1 : -1));
     // flip every 9th coded bit (11%) and erase every 7th
     for (let i = 0; i < soft.length; i++) {
       if (i % 9 === 4) soft[i] = -soft[i]!;

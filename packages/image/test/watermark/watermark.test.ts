@@ -1,4 +1,5 @@
 import { watermarkPayload } from '@aigc-label/core';
+import type { Sharp } from 'sharp';
 import { describe, expect, it } from 'vitest';
 import {
   detectImageWatermark,
@@ -76,7 +77,7 @@ describe('detectWatermark', () => {
     ['crop 10% from every side', (s) => s.extract({ left: 51, top: 51, width: 410, height: 410 }).png()],
     ['rotation by 90° then mirroring', (s) => s.rotate(90).flop().png()],
     ['resize to 75% then JPEG 70', (s) => s.resize(384).jpeg({ quality: 70 })],
-  ] as const)('survives %s', async (_, attack) => {
+  ] as [string, (s: Sharp) => Sharp][])('survives %s', async (_, attack) => {
     const found = detectWatermark(await attacked(marked.pixels, attack));
     expect(found.found).toBe(true);
     expect(found.payload).toEqual(payload);
