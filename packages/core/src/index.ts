@@ -9,6 +9,7 @@ export * as riff from './containers/riff.js';
 export * from './containers/xmp.js';
 export * from './containers/xmp-label.js';
 export * from './decode.js';
+export * from './ecc.js';
 export * from './errors.js';
 export * from './explicit.js';
 export * from './findings.js';

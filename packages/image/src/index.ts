@@ -12,3 +12,4 @@ export { avif, gif, heif, jpeg, png, tiff, webp };
 /** Image handlers in sniffing order. */
 export const imageHandlers: readonly FormatHandler[] = [png, jpeg, webp, gif, tiff, heif, avif];
 export * from './rules.js';
+export * from './watermark/index.js';
