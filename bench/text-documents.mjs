@@ -21,9 +21,9 @@ const PRODUCER = '001191440300708461136T1XGW3';
 
 if (process.argv[2] === '--child') {
   const [, , , path] = process.argv;
-  const { labelFile, openFileSource, planLabelWrite, createLabel, defaultRegistry, streamPlan } = await import(
-    '../packages/aigc-label/dist/index.js'
-  );
+  const { labelFile, defaultRegistry } = await import('../packages/aigc-label/dist/index.js');
+  const { openFileSource } = await import('../packages/aigc-label/dist/file-io.js');
+  const { planLabelWrite, createLabel, streamPlan } = await import('../packages/core/dist/index.js');
   const label = createLabel({ producer: PRODUCER, produceId: 'bench-0001' });
   const { source, close } = await openFileSource(path);
   const handler = defaultRegistry.resolve(await source.read(0, 4096), path).handler;
@@ -39,7 +39,7 @@ if (process.argv[2] === '--child') {
   await close();
   // The whole facade path: temporary file, fsync, read-back check, rename.
   start = performance.now();
-  await labelFile(path, { label, output: `${path}.labeled` });
+  await labelFile(path, { label, explicit: false, output: `${path}.labeled` });
   const labelMs = performance.now() - start;
   const outputBytes = statSync(`${path}.labeled`).size;
   rmSync(`${path}.labeled`);

@@ -90,10 +90,9 @@ async function generateMp4(work, path, totalBytes) {
 
 /** Reads the label of the labeled file (the input of this case is the labeled output). */
 async function loadRead() {
-  const { openFileSource } = await import('../packages/aigc-label/dist/index.js');
+  const { openFileSource } = await import('../packages/aigc-label/dist/file-io.js');
   const core = await import('../packages/core/dist/index.js');
-  const { videoHandlers } = await import('../packages/video/dist/index.js');
-  const mp4 = videoHandlers.find((h) => h.id === 'mp4');
+  const { mp4 } = await import('../packages/video/dist/index.js');
   return async (input) => {
     const { source, close } = await openFileSource(input);
     try {
