@@ -20,8 +20,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const count = Number(process.env.BENCH_FILES ?? 2000);
 if (!existsSync(join(root, 'samples', 'sample.png')))
   execFileSync(process.execPath, [join(root, 'scripts', 'make-samples.mjs')], { stdio: 'inherit' });
-const { defaultRegistry } = await import(join(root, 'packages', 'aigc-label', 'dist', 'index.js'));
-const { extensionOf } = await import(join(root, 'packages', 'core', 'dist', 'index.js'));
+const { defaultRegistry } = await import('../packages/aigc-label/dist/index.js');
+const { extensionOf } = await import('../packages/core/dist/index.js');
 const samples = readdirSync(join(root, 'samples')).filter((f) => f.startsWith('sample.') && defaultRegistry.byExtension(extensionOf(f)));
 
 const work = mkdtempSync(join(tmpdir(), 'aigc-bench-batch-'));
