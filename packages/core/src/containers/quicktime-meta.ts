@@ -52,6 +52,8 @@ interface ParsedMeta {
   readonly prefix: Uint8Array;
   readonly handler: string;
   readonly children: { box: Box; bytes: Uint8Array }[];
+  /** The keys table, or null when the meta has no `keys` box. */
+  readonly keysBox: { box: Box; bytes: Uint8Array } | null;
   readonly keys: KeyEntry[];
 }
 
@@ -65,8 +67,8 @@ function parseMeta(metaBytes: Uint8Array, format: string): ParsedMeta {
   const hdlr = children.find((c) => c.box.type === 'hdlr');
   const handler =
     hdlr && hdlr.bytes.length >= hdlr.box.headerSize + 12 ? fromAscii(hdlr.bytes, hdlr.box.headerSize + 8, hdlr.box.headerSize + 12) : '';
-  const keysBox = children.find((c) => c.box.type === 'keys');
-  return { prefix, handler, children, keys: keysBox ? parseKeys(keysBox.bytes, keysBox.box, format) : [] };
+  const keysBox = children.find((c) => c.box.type === 'keys') ?? null;
+  return { prefix, handler, children, keysBox, keys: keysBox ? parseKeys(keysBox.bytes, keysBox.box, format) : [] };
 }
 
 function parseKeys(bytes: Uint8Array, box: Box, format: string): KeyEntry[] {
@@ -116,15 +118,28 @@ function parseIlst(bytes: Uint8Array, format: string): IlstItem[] {
   });
 }
 
-const isAigcKey = (key: KeyEntry): boolean => key.name.toUpperCase() === AIGC_KEY;
+/** Some writers store the key with its C string NUL (`AIGC\0`): names are compared without trailing NULs (issue 25). */
+const isAigcKey = (key: KeyEntry): boolean => key.name.replace(/\0+$/, '').toUpperCase() === AIGC_KEY;
+/** The key exactly as the guide names it (letter case aside, as FourCC-like names are read elsewhere). */
+const isCanonicalKey = (key: KeyEntry): boolean => key.name.toUpperCase() === AIGC_KEY;
 const fourCC = (type: number): string => fromAscii(Uint8Array.of(type >>> 24, (type >>> 16) & 0xff, (type >>> 8) & 0xff, type & 0xff));
 
 /** A keyless (mdir) item that holds a label: a `----` item named AIGC, or text such as `©cmt` that decodes as one. */
 const itemHoldsLabel = (item: IlstItem): boolean =>
-  item.text !== null &&
-  (item.freeformName?.toUpperCase() === AIGC_KEY || (/AIGC|ContentProducer/.test(item.text) && decodeLabel(item.text).label !== null));
+  item.text !== null && (item.freeformName?.toUpperCase() === AIGC_KEY || textIsLabel(item.text));
+/** A value that decodes as a label, whatever key or item holds it. */
+const textIsLabel = (text: string): boolean => /AIGC|ContentProducer/.test(text) && decodeLabel(text).label !== null;
+/** A keyed item under another key name whose value is a label (issue 25 item 3): read, never written. */
+const keyedItemHoldsLabel = (key: KeyEntry, item: IlstItem): boolean => !isAigcKey(key) && item.text !== null && textIsLabel(item.text);
 
-function carrier(carrierId: string, location: string, raw: string, canonical: boolean, offset: number | undefined): LabelCarrier {
+function carrier(
+  carrierId: string,
+  location: string,
+  raw: string,
+  canonical: boolean,
+  offset: number | undefined,
+  notes: readonly Finding[] = [],
+): LabelCarrier {
   const decoded = decodeLabel(raw);
   return {
     carrier: carrierId,
@@ -134,8 +149,17 @@ function carrier(carrierId: string, location: string, raw: string, canonical: bo
     label: decoded.label,
     form: decoded.form,
     canonical,
-    findings: decoded.findings,
+    findings: [...notes, ...decoded.findings],
   };
+}
+
+/** Why a keyed item that holds a label is not the guide's carrier, or null when it is. */
+function keyNote(key: KeyEntry): Finding | null {
+  if (isCanonicalKey(key)) return null;
+  const message = isAigcKey(key)
+    ? `the mdta key is stored as ${JSON.stringify(key.name)}, with trailing NULs; the guide names "AIGC"`
+    : `the label is under the mdta key ${JSON.stringify(key.name)}; the guide names "AIGC"`;
+  return finding(Rules.nonCanonicalCarrier, 'warning', message);
 }
 
 function metaCarriers(metaBytes: Uint8Array, where: string, canonicalPlace: boolean, offset: number, format: string): LabelCarrier[] {
@@ -145,8 +169,18 @@ function metaCarriers(metaBytes: Uint8Array, where: string, canonicalPlace: bool
   const carriers: LabelCarrier[] = [];
   for (const item of parseIlst(ilst.bytes, format)) {
     const key = meta.handler === MDTA_NAMESPACE && item.type >= 1 && item.type <= meta.keys.length ? meta.keys[item.type - 1] : null;
-    if (key && isAigcKey(key) && item.text !== null) {
-      carriers.push(carrier('mp4-mdta', `${where} keys "${key.name}" (ilst item ${item.type})`, item.text, canonicalPlace, offset));
+    if (key && item.text !== null && (isAigcKey(key) || keyedItemHoldsLabel(key, item))) {
+      const note = keyNote(key);
+      carriers.push(
+        carrier(
+          'mp4-mdta',
+          `${where} keys ${JSON.stringify(key.name)} (ilst item ${item.type})`,
+          item.text,
+          canonicalPlace && note === null,
+          offset,
+          note ? [note] : [],
+        ),
+      );
     } else if (!key && itemHoldsLabel(item)) {
       carriers.push(
         carrier(
@@ -203,13 +237,15 @@ export async function readMp4Carriers(source: ByteSource, format: string): Promi
   for (const child of listBoxesIn(moovBytes, moov.headerSize, moovBytes.length, format)) {
     const childBytes = moovBytes.subarray(child.offset, child.end);
     const at = moov.offset + child.offset;
-    if (child.type === 'meta') carriers.push(...metaCarriers(childBytes, 'moov/meta', false, at, format));
+    // QTFF: movie-level metadata may sit in moov/meta (Apple devices put their keys table there) or in moov/udta/meta.
+    if (child.type === 'meta') carriers.push(...metaCarriers(childBytes, 'moov/meta', true, at, format));
     if (child.type !== 'udta') continue;
     for (const grandchild of listBoxesIn(childBytes, child.headerSize, udtaEnd(childBytes), format)) {
       const bytes = childBytes.subarray(grandchild.offset, grandchild.end);
-      if (grandchild.type === 'meta') carriers.push(...metaCarriers(bytes, 'moov/udta/meta', true, at + grandchild.offset, format));
-      if (isXmpUuid(grandchild))
-        carriers.push(...uuidXmpCarriers(bytes, grandchild, `moov/udta XMP uuid box at byte ${at + grandchild.offset}`));
+      const where = at + grandchild.offset;
+      if (grandchild.type === 'meta') carriers.push(...metaCarriers(bytes, 'moov/udta/meta', true, where, format));
+      if (isXmpUuid(grandchild)) carriers.push(...uuidXmpCarriers(bytes, grandchild, `moov/udta XMP uuid box at byte ${where}`));
+      if (isAigcBox(grandchild)) carriers.push(aigcBoxCarrier(bytes, grandchild, where));
     }
   }
   for (const box of boxes.filter(isXmpUuid)) {
@@ -220,10 +256,26 @@ export async function readMp4Carriers(source: ByteSource, format: string): Promi
   return { carriers, findings };
 }
 
-function buildKeys(keys: readonly KeyEntry[]): Uint8Array {
+/** A literal `udta/aigc` box holding the JSON, as some tools write it (issue 25 item 6): read, never written. */
+const isAigcBox = (box: Box): boolean => box.type.toUpperCase() === AIGC_KEY;
+
+function aigcBoxCarrier(bytes: Uint8Array, box: Box, offset: number): LabelCarrier {
+  // Some writers give it a FullBox version/flags word or a C string NUL: neither belongs to the value.
+  const raw = fromUtf8(bytes.subarray(box.headerSize)).replace(/^\0+|\0+$/g, '');
+  const note = finding(
+    Rules.nonCanonicalCarrier,
+    'warning',
+    `a udta/${box.type} box holds the label; the guide names the mdta key "AIGC" in moov/udta/meta`,
+  );
+  return carrier('mp4-udta-aigc', `moov/udta/${box.type} box at byte ${offset}`, raw, false, offset, [note]);
+}
+
+/** A keys box with the version and flags of `original` (when there is one) and `keys` in order. */
+function buildKeys(original: { box: Box; bytes: Uint8Array } | null, keys: readonly KeyEntry[]): Uint8Array {
   const count = new Uint8Array(4);
   putU32be(count, 0, keys.length);
-  return makeFullBox('keys', 0, 0, [count, ...keys.map((k) => k.bytes)]);
+  const versionAndFlags = original ? original.bytes.subarray(original.box.headerSize, original.box.headerSize + 4) : new Uint8Array(4);
+  return makeBox('keys', [versionAndFlags, count, ...keys.map((k) => k.bytes)]);
 }
 
 function keyEntry(name: string): KeyEntry {
@@ -251,52 +303,73 @@ const mdtaHandler = (): Uint8Array => {
   return makeFullBox('hdlr', 0, 0, body);
 };
 
+interface RewrittenMeta {
+  readonly bytes: Uint8Array;
+  /** An mdta meta that held nothing but an AIGC key and its item: dropped rather than left as an empty keys table. */
+  readonly emptied: boolean;
+  /** Where non-canonical label copies were taken out (the label now lives under the AIGC key). */
+  readonly moved: readonly string[];
+}
+
 /**
- * Rewrites one `meta` box. With `json`, an mdta meta gets the AIGC key (existing
- * AIGC keys dropped, the other keys renumbered, FourCC items kept); with null,
- * every AIGC carrier in it is removed. Returns the input when nothing changes.
+ * Rewrites one `meta` box. With `json`, an mdta meta gets the AIGC key at the
+ * end of its keys table (existing AIGC keys dropped, the keys after them
+ * renumbered, every other key and item kept byte for byte, children in their
+ * order); with null, every AIGC carrier in it is removed. Returns the input
+ * bytes when nothing changes.
  */
-function rewriteMeta(metaBytes: Uint8Array, json: string | null, format: string): Uint8Array {
+function rewriteMeta(metaBytes: Uint8Array, json: string | null, where: string, format: string): RewrittenMeta {
   const meta = parseMeta(metaBytes, format);
   const mdta = meta.handler === MDTA_NAMESPACE;
-  const keep = meta.keys.filter((k) => !(mdta && isAigcKey(k)));
+  const dropped = (k: KeyEntry) => mdta && isAigcKey(k);
+  const keep = meta.keys.filter((k) => !dropped(k));
   const newIndex = new Map<number, number>();
   meta.keys.forEach((k, i) => {
-    if (keep.includes(k)) newIndex.set(i + 1, keep.indexOf(k) + 1);
+    if (!dropped(k)) newIndex.set(i + 1, newIndex.size + 1);
   });
   const keys = json === null ? keep : [...keep, keyEntry(AIGC_KEY)];
   const ilstChild = meta.children.find((c) => c.box.type === 'ilst');
   const items = ilstChild ? parseIlst(ilstChild.bytes, format) : [];
   const newItems: Uint8Array[] = [];
-  let changed = keys.length !== meta.keys.length;
+  const moved: string[] = [];
+  let changed = keep.length !== meta.keys.length;
   for (const item of items) {
-    const keyed = mdta && item.type >= 1 && item.type <= meta.keys.length;
-    if (keyed ? !newIndex.has(item.type) : itemHoldsLabel(item)) {
+    const key = mdta && item.type >= 1 && item.type <= meta.keys.length ? (meta.keys[item.type - 1] as KeyEntry) : null;
+    if (key ? !newIndex.has(item.type) || keyedItemHoldsLabel(key, item) : itemHoldsLabel(item)) {
       changed = true;
+      if (key && !dropped(key)) moved.push(`${where} keys ${JSON.stringify(key.name)}`);
+      else if (!key) moved.push(`${where} ilst item "${fourCC(item.type)}"`);
       continue;
     }
-    const index = keyed ? (newIndex.get(item.type) as number) : item.type;
+    const index = key ? (newIndex.get(item.type) as number) : item.type;
     if (index === item.type) {
       newItems.push(item.bytes);
     } else {
-      const moved = item.bytes.slice();
-      putU32be(moved, 4, index);
-      newItems.push(moved);
+      const renumbered = item.bytes.slice();
+      putU32be(renumbered, 4, index);
+      newItems.push(renumbered);
       changed = true;
     }
   }
   if (json !== null) newItems.push(textItem(keys.length, json));
-  if (!changed && json === null) return metaBytes;
-  const ilst = makeBox('ilst', newItems);
-  const children = meta.children.filter((c) => !(mdta && c.box.type === 'keys') && c.box.type !== 'ilst').map((c) => c.bytes);
-  // QuickTime File Format: hdlr, keys, ilst in that order.
-  const hdlrAt = meta.children.findIndex((c) => c.box.type === 'hdlr');
-  children.splice(hdlrAt < 0 ? 0 : hdlrAt + 1, 0, ...(mdta ? [buildKeys(keys)] : []), ilst);
-  return makeBox('meta', [meta.prefix, ...children]);
+  if (!changed && json === null) return { bytes: metaBytes, emptied: false, moved };
+  const newKeys = mdta && (meta.keysBox || json !== null) ? buildKeys(meta.keysBox, keys) : null;
+  const newIlst = makeBox('ilst', newItems);
+  const parts = meta.children.map((c) => (c === meta.keysBox && newKeys ? newKeys : c === ilstChild ? newIlst : c.bytes));
+  // QuickTime File Format: hdlr, keys, ilst in that order, when they have to be added.
+  let at = meta.children.findIndex((c) => c.box.type === 'hdlr') + 1;
+  if (newKeys && !meta.keysBox) parts.splice(at++, 0, newKeys);
+  else if (newKeys) at = parts.indexOf(newKeys) + 1;
+  if (!ilstChild) parts.splice(at, 0, newIlst);
+  return {
+    bytes: makeBox('meta', [meta.prefix, ...parts]),
+    emptied: json === null && mdta && keys.length === 0 && newItems.length === 0,
+    moved,
+  };
 }
 
 const newMdtaMeta = (json: string): Uint8Array =>
-  makeFullBox('meta', 0, 0, [mdtaHandler(), buildKeys([keyEntry(AIGC_KEY)]), makeBox('ilst', textItem(1, json))]);
+  makeFullBox('meta', 0, 0, [mdtaHandler(), buildKeys(null, [keyEntry(AIGC_KEY)]), makeBox('ilst', textItem(1, json))]);
 
 function rewriteXmpUuid(uuidBytes: Uint8Array, box: Box, json: string): Uint8Array {
   const xml = fromUtf8(uuidBytes.subarray(box.headerSize));
@@ -307,35 +380,78 @@ function rewriteXmpUuid(uuidBytes: Uint8Array, box: Box, json: string): Uint8Arr
   return out;
 }
 
-/** moov with the label in moov/udta/meta and no AIGC carrier anywhere else in it; chunk offsets untouched. */
-function labeledMoov(moovBytes: Uint8Array, moov: Box, json: string, format: string): Uint8Array {
+/** A meta box's place in the moov: directly under it, or inside one of its udta boxes. */
+interface MetaPlace {
+  readonly meta: Box;
+  readonly udta: Box | null;
+  /** Its keys table has keys other than AIGC (an Apple or ffmpeg table, not only an earlier label). */
+  readonly ownKeys: boolean;
+}
+
+/**
+ * The mdta meta that takes the label. ffmpeg reads the first keys table of a file
+ * and applies it to every ilst, so a second table beside an existing one (Apple
+ * devices write one in moov/meta) hides our key and garbles theirs (issue 13):
+ * the label joins an existing table with keys of its own, in file order, else the
+ * first mdta meta in moov/udta, else none (a new udta/meta is made).
+ */
+function labelTarget(moovBytes: Uint8Array, children: readonly Box[], format: string): MetaPlace | null {
+  const places: MetaPlace[] = [];
+  const consider = (meta: Box, bytes: Uint8Array, udta: Box | null) => {
+    const parsed = parseMeta(bytes.subarray(meta.offset, meta.end), format);
+    if (parsed.handler !== MDTA_NAMESPACE || (!udta && !parsed.keysBox)) return;
+    places.push({ meta, udta, ownKeys: parsed.keys.some((k) => !isAigcKey(k)) });
+  };
+  for (const child of children) {
+    if (child.type === 'meta') consider(child, moovBytes, null);
+    if (child.type !== 'udta') continue;
+    const udtaBytes = moovBytes.subarray(child.offset, child.end);
+    for (const grandchild of listBoxesIn(udtaBytes, child.headerSize, udtaEnd(udtaBytes), format)) {
+      if (grandchild.type === 'meta') consider(grandchild, udtaBytes, child);
+    }
+  }
+  return places.find((p) => p.ownKeys) ?? places.find((p) => p.udta !== null) ?? null;
+}
+
+/**
+ * moov with the label under the mdta key AIGC of the meta `labelTarget` picks (a new
+ * moov/udta/meta when there is none) and no AIGC carrier anywhere else in it;
+ * chunk offsets untouched. `moved` names the non-canonical copies taken out.
+ */
+function labeledMoov(moovBytes: Uint8Array, moov: Box, json: string, format: string): { moov: Uint8Array; moved: string[] } {
+  const children = listBoxesIn(moovBytes, moov.headerSize, moovBytes.length, format);
+  const target = labelTarget(moovBytes, children, format);
+  const moved: string[] = [];
+  const rewritten = (bytes: Uint8Array, isTarget: boolean, where: string): Uint8Array[] => {
+    const result = rewriteMeta(bytes, isTarget ? json : null, where, format);
+    moved.push(...result.moved);
+    return result.emptied ? [] : [result.bytes];
+  };
   const parts: Uint8Array[] = [];
-  let wroteLabel = false;
-  for (const child of listBoxesIn(moovBytes, moov.headerSize, moovBytes.length, format)) {
+  let firstUdta = true;
+  for (const child of children) {
     const childBytes = moovBytes.subarray(child.offset, child.end);
     if (child.type === 'meta') {
-      parts.push(rewriteMeta(childBytes, null, format));
-    } else if (child.type === 'udta' && !wroteLabel) {
+      parts.push(...rewritten(childBytes, target?.meta === child, 'moov/meta'));
+    } else if (child.type === 'udta') {
       const udta: Uint8Array[] = [];
       for (const grandchild of listBoxesIn(childBytes, child.headerSize, udtaEnd(childBytes), format)) {
         const bytes = childBytes.subarray(grandchild.offset, grandchild.end);
-        if (grandchild.type === 'meta') {
-          const isMdta = parseMeta(bytes, format).handler === MDTA_NAMESPACE;
-          udta.push(rewriteMeta(bytes, isMdta && !wroteLabel ? json : null, format));
-          wroteLabel ||= isMdta;
-        } else {
-          udta.push(isXmpUuid(grandchild) ? rewriteXmpUuid(bytes, grandchild, json) : bytes);
-        }
+        if (grandchild.type === 'meta')
+          udta.push(...rewritten(bytes, target?.udta === child && target.meta.offset === grandchild.offset, 'moov/udta/meta'));
+        else if (isXmpUuid(grandchild)) udta.push(rewriteXmpUuid(bytes, grandchild, json));
+        else if (isAigcBox(grandchild)) moved.push(`the moov/udta/${grandchild.type} box`);
+        else udta.push(bytes);
       }
-      if (!wroteLabel) udta.push(newMdtaMeta(json));
-      wroteLabel = true;
+      if (!target && firstUdta) udta.push(newMdtaMeta(json));
+      firstUdta = false;
       parts.push(makeBox('udta', [...udta, childBytes.subarray(udtaEnd(childBytes))]));
     } else {
       parts.push(childBytes);
     }
   }
-  if (!wroteLabel) parts.push(makeBox('udta', newMdtaMeta(json)));
-  return makeBox('moov', parts);
+  if (!target && firstUdta) parts.push(makeBox('udta', newMdtaMeta(json)));
+  return { moov: makeBox('moov', parts), moved };
 }
 
 export interface Edit {
@@ -388,8 +504,8 @@ function indexedRange(bytes: Uint8Array, box: Box, format: string): [number, num
 }
 
 /**
- * The plan for a labeled MP4/MOV/M4A: the label in moov/udta/meta (see
- * `planMoovRewrite`), and any XMP uuid box that held a label made to hold the same one.
+ * The plan for a labeled MP4/MOV/M4A: the label under the mdta key AIGC (see
+ * `labeledMoov` and `planMoovRewrite`), and any XMP uuid box that held a label made to hold the same one.
  */
 export async function planMp4Label(source: ByteSource, json: string, format: string): Promise<{ plan: WritePlan; findings: Finding[] }> {
   const { boxes } = await readMp4Layout(source, format);
@@ -405,7 +521,22 @@ export async function planMp4Label(source: ByteSource, json: string, format: str
       );
     }
   }
-  const plan = await planMoovRewrite(source, format, (moovBytes, moov) => labeledMoov(moovBytes, moov, json, format), fixed);
+  const moved: string[] = [];
+  const plan = await planMoovRewrite(
+    source,
+    format,
+    (moovBytes, moov) => {
+      const labeled = labeledMoov(moovBytes, moov, json, format);
+      moved.push(...labeled.moved);
+      return labeled.moov;
+    },
+    fixed,
+  );
+  for (const where of moved) {
+    findings.push(
+      finding(Rules.multipleLabels, 'info', `took the label out of ${where}; it is under the mdta key AIGC (one label per file)`),
+    );
+  }
   return { plan, findings };
 }
 
