@@ -5,14 +5,10 @@ import {
   decodeLabel,
   ebml,
   encodeLabel,
-  type Finding,
   type FormatHandler,
-  finding,
   fromUtf8,
   type LabelCarrier,
-  LimitExceededError,
   type ReadResult,
-  readExact,
   splicePlan,
   startsWith,
   UnsupportedFormatError,
@@ -20,14 +16,9 @@ import {
   type WriteResult,
 } from '@aigc-label/core';
 import { type VideoLabelTools, visibleVideoLabel } from '../explicit/capability.js';
-import { type Edit, Id, maximumSeekHeadInBytes, readLayout, readTags, roomAt, seekHeadData } from './layout.js';
+import { type Edit, Id, readLayout, readTags, roomAt } from './layout.js';
 import { planMatroskaAvcParameterSets } from './parameter-sets.js';
-
-/** Findings only this format emits, with their meaning (the README's rule table is generated from these). */
-export const matroskaRules = {
-  'matroska/seekhead-unchanged': 'the SeekHead had no room for a Tags entry; the Tags precede the first Cluster (info)',
-  'matroska/no-seekhead': 'no SeekHead: players that stop at the first Cluster will not see Tags at the end',
-} as const;
+import { planSegmentEdits } from './positions.js';
 
 const TAG_NAME = 'AIGC';
 
@@ -96,8 +87,8 @@ function tagsData(tagsBytes: Uint8Array | null, json: string | null, format: str
   if (json !== null) {
     // RFC 9559 §5.1.8.1.1: a Tag with empty Targets applies to the whole Segment.
     const simple = ebml.makeElement(Id.simpleTag, [
+      // TagLanguage is left at its default, "und" (RFC 9559 §5.1.8.1.2.3); ExifTool would name the tag "AIGC-und".
       ebml.stringElement(Id.tagName, TAG_NAME),
-      ebml.stringElement(Id.tagLanguage, 'und'),
       ebml.stringElement(Id.tagString, json),
     ]);
     parts.push(ebml.makeElement(Id.tag, [ebml.makeElement(Id.targets, new Uint8Array(0)), simple]));
@@ -113,7 +104,6 @@ export const matroska: FormatHandler = {
   extensions: ['mkv', 'webm', 'mka', 'mk3d'],
   mimeTypes: ['video/x-matroska', 'video/webm', 'audio/x-matroska', 'audio/webm'],
   carrier: 'Segment/Tags/Tag/SimpleTag TagName AIGC, TagString JSON',
-  rules: matroskaRules,
   sniff: (head) => startsWith(head, [0x1a, 0x45, 0xdf, 0xa3]),
 
   async read(source: ByteSource): Promise<ReadResult> {
@@ -139,15 +129,17 @@ export const matroska: FormatHandler = {
   },
 
   /**
-   * Nothing before or between Clusters moves, so Cues and Cluster positions stay
-   * valid: the Tags element is rewritten in place when it fits (with the Voids
-   * after it), else moved into a large enough Void, else appended at the end of
-   * the Segment; the SeekHead's Tags entry follows it.
+   * The label goes where every reader finds it (issue 13): into the first Tags element,
+   * in place (taking the Voids after it, or growing where it is), else into a new Tags
+   * element before the first Cluster (in a Void there when one is large enough). What
+   * follows a grown or inserted element moves, and every position pointing past it is
+   * fixed (SeekHead, Cues, Cluster Position, Segment size; `planSegmentEdits`); Cluster
+   * data is copied byte for byte. A SeekHead gets a Tags entry.
    */
   async write(source: ByteSource, label: AigcLabel, options: WriteOptions = {}): Promise<WriteResult> {
-    const { format, segment, children } = await readLayout(source);
+    const layout = await readLayout(source);
+    const { format, segment, children } = layout;
     const json = encodeLabel(label, options.form);
-    const findings: Finding[] = [];
     const edits: Edit[] = [];
     const tagsIndexes = children.flatMap((c, i) => (c.id === Id.tags ? [i] : []));
     const used = new Set<number>();
@@ -161,79 +153,69 @@ export const matroska: FormatHandler = {
       used.add(i);
     }
     const first = tagsIndexes[0];
-    const oldTags = first === undefined ? null : await readTags(source, children[first], format);
-    const data = tagsData(oldTags, json, format);
-    const relative = (offset: number) => offset - segment.dataOffset;
-
-    if (first !== undefined) {
-      const room = roomAt(children, first);
-      const inPlace = ebml.elementFilling(Id.tags, data, room);
-      if (inPlace) {
-        edits.push({ start: children[first].offset, end: children[first].offset + room, insert: inPlace });
-        return { segments: splicePlan(source.size, edits).segments, findings };
-      }
-    }
+    const data = tagsData(first === undefined ? null : await readTags(source, children[first], format), json, format);
     const firstCluster = children.findIndex((c) => c.id === Id.cluster);
-    const seekHeadIndex = children.findIndex((c) => c.id === Id.seekHead);
-    const seekRoom = seekHeadIndex < 0 ? 0 : roomAt(children, seekHeadIndex);
-    const voidIndex = children.findIndex(
-      (c, i) =>
-        c.id === ebml.VOID_ID &&
-        !used.has(i) &&
-        !(seekHeadIndex >= 0 && i > seekHeadIndex && c.end <= children[seekHeadIndex].offset + seekRoom) &&
-        ebml.elementFilling(Id.tags, data, c.end - c.offset) !== null,
-    );
-    let position: number;
-    if (voidIndex >= 0) {
-      const target = children[voidIndex];
-      position = target.offset;
-      edits.push({
-        start: target.offset,
-        end: target.end,
-        insert: ebml.elementFilling(Id.tags, data, target.end - target.offset) as Uint8Array,
-      });
+    let tagsEdit: Edit;
+    if (first !== undefined && (firstCluster < 0 || first < firstCluster)) {
+      const tags = children[first];
+      const room = roomAt(children, first, used);
+      for (let i = first + 1; children[i] && children[i].offset < tags.offset + room; i++) used.add(i);
+      tagsEdit = {
+        start: tags.offset,
+        end: tags.offset + room,
+        insert: ebml.elementFilling(Id.tags, data, room) ?? ebml.makeElement(Id.tags, data),
+      };
     } else {
-      position = segment.end;
-      edits.push({ start: segment.end, end: segment.end, insert: ebml.makeElement(Id.tags, data) });
-      if (!segment.unknownSize) {
-        const newSize = segment.size + edits[edits.length - 1].insert.length;
-        const sizeLength = segment.headerSize - 4;
-        if (newSize >= 2 ** (7 * sizeLength) - 1)
-          throw new UnsupportedFormatError(`${format}: the Segment size field has no room for ${newSize} bytes`);
-        edits.push({ start: segment.offset + 4, end: segment.dataOffset, insert: ebml.encodeVint(newSize, sizeLength) });
+      // Tags after the Clusters (as older writers, ours included, appended them) are unseen by
+      // readers that stop at the first Cluster (ExifTool): they move before it, a Void in their place.
+      if (first !== undefined) {
+        edits.push({
+          start: children[first].offset,
+          end: children[first].end,
+          insert: ebml.voidElement(children[first].end - children[first].offset),
+        });
+        used.add(first);
       }
+      tagsEdit = newTagsEdit(children, segment, firstCluster, data, used);
     }
-    if (first !== undefined) {
-      const old = children[first];
-      edits.push({ start: old.offset, end: old.end, insert: ebml.voidElement(old.end - old.offset) });
-    }
-    const beforeClusters = firstCluster < 0 || position < children[firstCluster].offset;
-    if (seekHeadIndex >= 0) {
-      const seekHead = children[seekHeadIndex];
-      if (seekHead.end - seekHead.offset > maximumSeekHeadInBytes)
-        throw new LimitExceededError(`${format}: SeekHead is over ${maximumSeekHeadInBytes} bytes`);
-      const seekBytes = await readExact(source, seekHead.offset, seekHead.end - seekHead.offset, format, 'SeekHead');
-      const oldPosition = first === undefined ? null : relative(children[first].offset);
-      const rewritten = ebml.elementFilling(Id.seekHead, seekHeadData(seekBytes, relative(position), oldPosition, format), seekRoom);
-      if (rewritten) {
-        edits.push({ start: seekHead.offset, end: seekHead.offset + seekRoom, insert: rewritten });
-      } else if (!rewritten && !beforeClusters) {
-        throw new UnsupportedFormatError(
-          `${format}: the SeekHead has no room for the Tags entry; remux the file with space reserved after the SeekHead`,
-        );
-      } else if (!rewritten) {
-        findings.push(
-          finding('matroska/seekhead-unchanged', 'info', 'the SeekHead had no room for a Tags entry; the Tags precede the first Cluster'),
-        );
-      }
-    } else if (!beforeClusters) {
-      findings.push(
-        finding('matroska/no-seekhead', 'warning', 'no SeekHead: players that stop at the first Cluster will not see the Tags at the end'),
-      );
-    }
-    return { segments: splicePlan(source.size, edits).segments, findings };
+    edits.push(tagsEdit);
+    const oldPosition = first === undefined ? null : children[first].offset - segment.dataOffset;
+    const planned = await planSegmentEdits(source, layout, edits, { edit: tagsEdit, oldPosition }, used);
+    return { segments: splicePlan(source.size, planned).segments, findings: [] };
   },
 };
+
+/**
+ * A new Tags element before the first Cluster: in a Void there large enough (not one the
+ * SeekHead may grow into), else inserted right before the Cluster; at the end of the
+ * Segment when it has no Cluster.
+ */
+function newTagsEdit(
+  children: readonly ebml.EbmlElement[],
+  segment: ebml.EbmlElement,
+  firstCluster: number,
+  data: Uint8Array,
+  used: Set<number>,
+): Edit {
+  const seekHeadIndex = children.findIndex((c) => c.id === Id.seekHead);
+  const seekRoomEnd = seekHeadIndex < 0 ? -1 : children[seekHeadIndex].offset + roomAt(children, seekHeadIndex);
+  const before = firstCluster < 0 ? children.length : firstCluster;
+  const voidIndex = children.findIndex(
+    (c, i) =>
+      i < before &&
+      c.id === ebml.VOID_ID &&
+      !used.has(i) &&
+      c.end > seekRoomEnd &&
+      ebml.elementFilling(Id.tags, data, c.end - c.offset) !== null,
+  );
+  if (voidIndex >= 0) {
+    const target = children[voidIndex];
+    used.add(voidIndex);
+    return { start: target.offset, end: target.end, insert: ebml.elementFilling(Id.tags, data, target.end - target.offset) as Uint8Array };
+  }
+  const at = firstCluster < 0 ? segment.end : children[firstCluster].offset;
+  return { start: at, end: at, insert: ebml.makeElement(Id.tags, data) };
+}
 
 /** matroska with its visible label; the registry passes the image and audio tools it draws and reads with. */
 export const matroskaWithLabels = (tools: VideoLabelTools): FormatHandler => ({

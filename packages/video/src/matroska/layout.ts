@@ -1,6 +1,5 @@
 import {
   type ByteSource,
-  concat,
   ebml,
   fromUtf8,
   LimitExceededError,
@@ -28,8 +27,15 @@ export const Id = {
   targets: 0x63c0,
   simpleTag: 0x67c8,
   tagName: 0x45a3,
-  tagLanguage: 0x447a,
   tagString: 0x4487,
+  cues: 0x1c53bb6b,
+  cuePoint: 0xbb,
+  cueTrackPositions: 0xb7,
+  cueClusterPosition: 0xf1,
+  cueCodecState: 0xea,
+  clusterPosition: 0xa7,
+  simpleBlock: 0xa3,
+  blockGroup: 0xa0,
 } as const;
 
 /** Level-1 elements of a Segment: an unknown-size Cluster ends where one of these starts (RFC 9559 §6.2). */
@@ -38,6 +44,8 @@ const SEGMENT_CHILDREN = new Set([
 ]);
 export const maximumTagsInBytes = 16 * 1024 * 1024;
 export const maximumSeekHeadInBytes = 1024 * 1024;
+/** Largest Cues element rewritten when positions move (a cue per second of a ten-hour film is under 1 MB). */
+export const maximumCuesInBytes = 32 * 1024 * 1024;
 
 export interface Layout {
   readonly format: string;
@@ -94,39 +102,11 @@ export interface Edit {
   readonly insert: Uint8Array;
 }
 
-/** Room at `element`: itself plus the Void elements right after it. */
-export function roomAt(children: readonly ebml.EbmlElement[], index: number): number {
+/** Room at `element`: itself plus the Void elements right after it (but none that `used` names). */
+export function roomAt(children: readonly ebml.EbmlElement[], index: number, used: ReadonlySet<number> = new Set()): number {
   let end = children[index].end;
-  for (let i = index + 1; i < children.length && children[i].id === ebml.VOID_ID; i++) end = children[i].end;
+  for (let i = index + 1; i < children.length && children[i].id === ebml.VOID_ID && !used.has(i); i++) end = children[i].end;
   return end - children[index].offset;
-}
-
-/** The SeekHead rewritten so that its Tags entry points at `position` (relative to the Segment data); null if unchanged. */
-export function seekHeadData(bytes: Uint8Array, position: number, oldPosition: number | null, format: string): Uint8Array {
-  const head = ebml.parseElementHeader(bytes, 0, 0, bytes.length, format);
-  const parts: Uint8Array[] = [];
-  let hadCrc = false;
-  let found = false;
-  for (const seek of ebml.listElementsIn(bytes, head.dataOffset, head.end, format)) {
-    if (seek.id === ebml.CRC32_ID) {
-      hadCrc = true;
-      continue;
-    }
-    const fields = seek.id === Id.seek ? ebml.listElementsIn(bytes, seek.dataOffset, seek.end, format) : [];
-    const seekId = fields.find((f) => f.id === Id.seekId);
-    const seekPosition = fields.find((f) => f.id === Id.seekPosition);
-    const isTags = seekId && ebml.readUint(bytes.subarray(seekId.dataOffset, seekId.end)) === Id.tags;
-    const pointsAtOld = seekPosition && ebml.readUint(bytes.subarray(seekPosition.dataOffset, seekPosition.end)) === oldPosition;
-    if (isTags && !found && (oldPosition === null || pointsAtOld)) {
-      found = true;
-      parts.push(ebml.makeElement(Id.seek, [ebml.uintElement(Id.seekId, Id.tags), ebml.uintElement(Id.seekPosition, position)]));
-    } else {
-      parts.push(bytes.subarray(seek.offset, seek.end));
-    }
-  }
-  if (!found) parts.push(ebml.makeElement(Id.seek, [ebml.uintElement(Id.seekId, Id.tags), ebml.uintElement(Id.seekPosition, position)]));
-  const body = concat(parts);
-  return hadCrc ? ebml.withCrc32(body) : body;
 }
 
 export async function readTags(source: ByteSource, tags: ebml.EbmlElement, format: string): Promise<Uint8Array> {
