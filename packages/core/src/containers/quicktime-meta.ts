@@ -1,7 +1,7 @@
 import { ascii, concat, fromAscii, fromUtf8, putU32be, u32be, u64be, utf8 } from '../binary/bytes.js';
-import { type ByteSource, splicePlan, type WritePlan } from '../binary/source.js';
+import { type ByteSource, readExact, splicePlan, type WritePlan } from '../binary/source.js';
 import { decodeLabel } from '../decode.js';
-import { MalformedInputError, UnsupportedFormatError } from '../errors.js';
+import { LimitExceededError, MalformedInputError, UnsupportedFormatError } from '../errors.js';
 import { type Finding, finding, Rules } from '../findings.js';
 import type { LabelCarrier } from '../format.js';
 import {
@@ -9,6 +9,7 @@ import {
   listBoxes,
   listBoxesIn,
   makeBox,
+  maximumBoxCount,
   makeFullBox,
   type OffsetShift,
   parseBoxHeader,
@@ -228,32 +229,106 @@ export interface Mp4ReadResult {
   readonly findings: Finding[];
 }
 
-/** Every label carrier: mdta keys in moov/udta/meta (and moov/meta), keyless ilst items, XMP uuid boxes. */
+/**
+ * Every label carrier: mdta keys in moov/udta/meta (and moov/meta), keyless ilst items, XMP
+ * uuid boxes. Reading salvages damaged files (issue 25 item 2): the boxes that parse are
+ * searched (a moov cut short, a second moov, a broken last box or bytes after the last box),
+ * each piece of damage a `format/damaged` finding; `planMp4Label` still refuses such a file.
+ */
 export async function readMp4Carriers(source: ByteSource, format: string): Promise<Mp4ReadResult> {
-  const { boxes, moov } = await readMp4Layout(source, format);
-  const moovBytes = await readBox(source, moov, format, maximumMoovInBytes);
+  const damage: string[] = [];
+  const boxes = await scanTopLevel(source, format, damage);
+  const moovs = boxes.filter((b) => b.type === 'moov');
+  if (moovs.length === 0) damage.push('no moov box: the file is incomplete or not a movie; only the top-level boxes were searched');
+  if (moovs.length > 1) damage.push(`${moovs.length} moov boxes; a file has one (each was searched)`);
   const carriers: LabelCarrier[] = [];
-  const findings: Finding[] = [];
-  for (const child of listBoxesIn(moovBytes, moov.headerSize, moovBytes.length, format)) {
-    const childBytes = moovBytes.subarray(child.offset, child.end);
-    const at = moov.offset + child.offset;
-    // QTFF: movie-level metadata may sit in moov/meta (Apple devices put their keys table there) or in moov/udta/meta.
-    if (child.type === 'meta') carriers.push(...metaCarriers(childBytes, 'moov/meta', true, at, format));
-    if (child.type !== 'udta') continue;
-    for (const grandchild of listBoxesIn(childBytes, child.headerSize, udtaEnd(childBytes), format)) {
-      const bytes = childBytes.subarray(grandchild.offset, grandchild.end);
-      const where = at + grandchild.offset;
-      if (grandchild.type === 'meta') carriers.push(...metaCarriers(bytes, 'moov/udta/meta', true, where, format));
-      if (isXmpUuid(grandchild)) carriers.push(...uuidXmpCarriers(bytes, grandchild, `moov/udta XMP uuid box at byte ${where}`));
-      if (isAigcBox(grandchild)) carriers.push(aigcBoxCarrier(bytes, grandchild, where));
-    }
+  for (const moov of moovs) {
+    const moovBytes = await readBox(source, moov, format, maximumMoovInBytes);
+    carriers.push(...moovCarriers(moovBytes, moov, format, damage));
   }
   for (const box of boxes.filter(isXmpUuid)) {
     const bytes = await readBox(source, box, format, maximumXmpPacketInBytes);
     carriers.push(...uuidXmpCarriers(bytes, box, `XMP uuid box at byte ${box.offset}`));
   }
+  const findings = damage.map((problem) => finding(Rules.damaged, 'error', problem));
   if (boxes.some((b) => b.type === 'moof')) findings.push(finding('mp4/fragmented', 'info', 'fragmented file (moof boxes)'));
   return { carriers, findings };
+}
+
+/**
+ * The top-level boxes that parse, in order. Where one does not (a size past the end, a header
+ * cut short), the walk stops and says so in `damage`; a moov cut short is kept, clipped to
+ * the end of the file, so that the boxes inside it that arrived can still be read.
+ */
+async function scanTopLevel(source: ByteSource, format: string, damage: string[]): Promise<Box[]> {
+  const boxes: Box[] = [];
+  for (let offset = 0; offset < source.size; ) {
+    if (boxes.length >= maximumBoxCount) throw new LimitExceededError(`${format}: more than ${maximumBoxCount} boxes at one level`);
+    const head = await readExact(source, offset, Math.min(32, source.size - offset), format, 'box header');
+    try {
+      const box = parseBoxHeader(head, 0, offset, source.size, format);
+      boxes.push(box);
+      offset = box.end;
+    } catch (error) {
+      if (!(error instanceof MalformedInputError)) throw error;
+      const large = head.length >= 16 && u32be(head, 0) === 1;
+      if (head.length >= 8 && fromAscii(head, 4, 8) === 'moov' && u32be(head, 0) !== 0) {
+        const headerSize = large ? 16 : 8;
+        boxes.push({ type: 'moov', offset, headerSize, size: source.size - offset, end: source.size });
+        damage.push(`the moov box at byte ${offset} is cut short (${error.detail}); the boxes inside it that arrived were read`);
+      } else {
+        damage.push(`${source.size - offset} bytes from byte ${offset} are not boxes (${error.detail})`);
+      }
+      break;
+    }
+  }
+  return boxes;
+}
+
+/** The boxes of `[start, end)` that parse, stopping (and saying so in `damage`) at the first that does not. */
+function salvageBoxes(bytes: Uint8Array, start: number, end: number, base: number, where: string, format: string, damage: string[]): Box[] {
+  const boxes: Box[] = [];
+  for (let offset = start; offset < end; ) {
+    if (boxes.length >= maximumBoxCount) throw new LimitExceededError(`${format}: more than ${maximumBoxCount} boxes at one level`);
+    try {
+      const box = parseBoxHeader(bytes, offset, offset, end, format);
+      boxes.push(box);
+      offset = box.end;
+    } catch (error) {
+      if (!(error instanceof MalformedInputError)) throw error;
+      damage.push(`${where} breaks off at byte ${base + offset}: ${error.detail}`);
+      break;
+    }
+  }
+  return boxes;
+}
+
+/** The label carriers inside one moov held in memory; a carrier whose own structure is broken is damage, not an error. */
+function moovCarriers(moovBytes: Uint8Array, moov: Box, format: string, damage: string[]): LabelCarrier[] {
+  const carriers: LabelCarrier[] = [];
+  const salvaged = (where: string, at: number, read: () => LabelCarrier[]) => {
+    try {
+      carriers.push(...read());
+    } catch (error) {
+      if (!(error instanceof MalformedInputError)) throw error;
+      damage.push(`the ${where} box at byte ${at} cannot be read: ${error.detail}`);
+    }
+  };
+  for (const child of salvageBoxes(moovBytes, moov.headerSize, moovBytes.length, moov.offset, 'the moov box', format, damage)) {
+    const childBytes = moovBytes.subarray(child.offset, child.end);
+    const at = moov.offset + child.offset;
+    // QTFF: movie-level metadata may sit in moov/meta (Apple devices put their keys table there) or in moov/udta/meta.
+    if (child.type === 'meta') salvaged('moov/meta', at, () => metaCarriers(childBytes, 'moov/meta', true, at, format));
+    if (child.type !== 'udta') continue;
+    for (const grandchild of salvageBoxes(childBytes, child.headerSize, udtaEnd(childBytes), at, 'the moov/udta box', format, damage)) {
+      const bytes = childBytes.subarray(grandchild.offset, grandchild.end);
+      const where = at + grandchild.offset;
+      if (grandchild.type === 'meta') salvaged('moov/udta/meta', where, () => metaCarriers(bytes, 'moov/udta/meta', true, where, format));
+      if (isXmpUuid(grandchild)) carriers.push(...uuidXmpCarriers(bytes, grandchild, `moov/udta XMP uuid box at byte ${where}`));
+      if (isAigcBox(grandchild)) carriers.push(aigcBoxCarrier(bytes, grandchild, where));
+    }
+  }
+  return carriers;
 }
 
 /** A literal `udta/aigc` box holding the JSON, as some tools write it (issue 25 item 6): read, never written. */
