@@ -6,9 +6,14 @@ import {
   ebml,
   encodeLabel,
   type FormatHandler,
+  finding,
   fromUtf8,
   type LabelCarrier,
+  LimitExceededError,
+  MalformedInputError,
+  maximumListedCarriers,
   type ReadResult,
+  Rules,
   splicePlan,
   startsWith,
   UnsupportedFormatError,
@@ -27,24 +32,57 @@ interface SimpleTagHit {
   readonly offset: number;
 }
 
-/** AIGC SimpleTags (nested ones included) in one Tags element; `bytes` start at its header, which is at file offset `base`. */
-function findAigcTags(bytes: Uint8Array, base: number, format: string): SimpleTagHit[] {
+/** Deepest SimpleTag nesting read (RFC 9559 §5.1.8.1.2 nests them; real files use a level or two). */
+const maximumSimpleTagDepth = 16;
+
+/**
+ * AIGC SimpleTags (nested ones included) in one Tags element held in `bytes` (from its header,
+ * at file offset `base`), its Tag elements in `[start, end)`. With `damage` (salvage), a Tag that
+ * does not parse is noted and skipped, and the walk stops where the element breaks off.
+ */
+function findAigcTags(bytes: Uint8Array, start: number, end: number, base: number, format: string, damage?: string[]): SimpleTagHit[] {
   const hits: SimpleTagHit[] = [];
   const text = (e: ebml.EbmlElement): string => fromUtf8(bytes.subarray(e.dataOffset, e.end));
-  const visit = (simple: ebml.EbmlElement): void => {
+  const visit = (simple: ebml.EbmlElement, depth: number): void => {
+    if (depth > maximumSimpleTagDepth) throw new LimitExceededError(`${format}: SimpleTags nested deeper than ${maximumSimpleTagDepth}`);
     const children = ebml.listElementsIn(bytes, simple.dataOffset, simple.end, format);
     const name = children.find((c) => c.id === Id.tagName);
     const value = children.find((c) => c.id === Id.tagString);
-    if (name && value && text(name).toUpperCase() === TAG_NAME) hits.push({ value: text(value), offset: base + simple.offset });
-    for (const nested of children.filter((c) => c.id === Id.simpleTag)) visit(nested);
+    // A SimpleTag named AIGC with no TagString is an empty carrier, reported as such (issue 25 item 4).
+    if (name && text(name).toUpperCase() === TAG_NAME && hits.length < maximumListedCarriers) {
+      hits.push({ value: value ? text(value) : '', offset: base + simple.offset });
+    }
+    for (const nested of children) if (nested.id === Id.simpleTag) visit(nested, depth + 1);
   };
-  const tags = ebml.parseElementHeader(bytes, 0, 0, bytes.length, format);
-  for (const tag of ebml.listElementsIn(bytes, tags.dataOffset, tags.end, format)) {
+  const salvage = (error: unknown, what: string): void => {
+    if (!damage || !(error instanceof MalformedInputError)) throw error;
+    damage.push(`${what}: ${error.detail}`);
+  };
+  for (let at = start, count = 0; at < end; count++) {
+    if (count >= ebml.maximumElementCount) throw new LimitExceededError(`${format}: more than ${ebml.maximumElementCount} Tag elements`);
+    let tag: ebml.EbmlElement;
+    try {
+      tag = ebml.parseElementHeader(bytes, at, at, end, format);
+    } catch (error) {
+      salvage(error, `the Tags element at byte ${base} breaks off at byte ${base + at}`);
+      break;
+    }
+    at = tag.end;
     if (tag.id !== Id.tag) continue;
-    for (const simple of ebml.listElementsIn(bytes, tag.dataOffset, tag.end, format)) if (simple.id === Id.simpleTag) visit(simple);
+    try {
+      for (const simple of ebml.listElementsIn(bytes, tag.dataOffset, tag.end, format)) if (simple.id === Id.simpleTag) visit(simple, 1);
+    } catch (error) {
+      salvage(error, `the Tag at byte ${base + tag.offset} cannot be read`);
+    }
   }
   return hits;
 }
+
+/** The AIGC SimpleTags of a complete Tags element held in `bytes`. */
+const aigcTagsIn = (bytes: Uint8Array, base: number, format: string): SimpleTagHit[] => {
+  const tags = ebml.parseElementHeader(bytes, 0, 0, bytes.length, format);
+  return findAigcTags(bytes, tags.dataOffset, tags.end, base, format);
+};
 
 const isAigcSimpleTag = (bytes: Uint8Array, simple: ebml.EbmlElement, format: string): boolean => {
   const name = ebml.listElementsIn(bytes, simple.dataOffset, simple.end, format).find((c) => c.id === Id.tagName);
@@ -106,12 +144,14 @@ export const matroska: FormatHandler = {
   carrier: 'Segment/Tags/Tag/SimpleTag TagName AIGC, TagString JSON',
   sniff: (head) => startsWith(head, [0x1a, 0x45, 0xdf, 0xa3]),
 
+  /** Reads every AIGC SimpleTag; a damaged file is salvaged (issue 25 item 2): what parses is read, the rest is a finding. */
   async read(source: ByteSource): Promise<ReadResult> {
-    const { format, children } = await readLayout(source);
+    const damage: string[] = [];
+    const { format, children } = await readLayout(source, damage);
     const carriers: LabelCarrier[] = [];
     for (const tags of children.filter((c) => c.id === Id.tags)) {
       const bytes = await readTags(source, tags, format);
-      for (const hit of findAigcTags(bytes, tags.offset, format)) {
+      for (const hit of findAigcTags(bytes, tags.dataOffset - tags.offset, bytes.length, tags.offset, format, damage)) {
         const decoded = decodeLabel(hit.value);
         carriers.push({
           carrier: 'matroska-simple-tag',
@@ -125,7 +165,7 @@ export const matroska: FormatHandler = {
         });
       }
     }
-    return { format: 'matroska', carriers, findings: [] };
+    return { format: 'matroska', carriers, findings: damage.map((problem) => finding(Rules.damaged, 'error', problem)) };
   },
 
   /**
@@ -146,7 +186,7 @@ export const matroska: FormatHandler = {
     // Every Tags but the first loses its AIGC SimpleTags (one label per file, GB 45438 §6.1 c)).
     for (const i of tagsIndexes.slice(1)) {
       const bytes = await readTags(source, children[i], format);
-      if (findAigcTags(bytes, children[i].offset, format).length === 0) continue;
+      if (aigcTagsIn(bytes, children[i].offset, format).length === 0) continue;
       const filled = ebml.elementFilling(Id.tags, tagsData(bytes, null, format), children[i].end - children[i].offset);
       if (!filled) throw new UnsupportedFormatError(`${format}: cannot rewrite the Tags element at offset ${children[i].offset} in place`);
       edits.push({ start: children[i].offset, end: children[i].end, insert: filled });

@@ -54,32 +54,60 @@ export interface Layout {
   readonly children: ebml.EbmlElement[];
 }
 
-/** Walks the EBML header and the Segment's level-1 elements, reading headers only. */
-export async function readLayout(source: ByteSource): Promise<Layout> {
+/**
+ * Walks the EBML header and the Segment's level-1 elements, reading headers only. With
+ * `damage` (salvage reading, issue 25 item 2) a Segment or element that runs past the end of
+ * the file, stray bytes or an element that does not parse end the walk instead of failing
+ * it, each noted in `damage`; a Tags element cut short is kept, clipped, for its intact Tags.
+ */
+export async function readLayout(source: ByteSource, damage?: string[]): Promise<Layout> {
   const head = await readExact(source, 0, Math.min(source.size, 4096), 'matroska', 'EBML header');
   const header = ebml.parseElementHeader(head, 0, 0, source.size);
   if (header.id !== Id.ebml) throw new MalformedInputError('matroska', 'no EBML header');
   if (header.end > head.length) throw new MalformedInputError('matroska', `EBML header of ${header.size} bytes is implausibly large`);
   const docType = ebml.listElementsIn(head, header.dataOffset, header.end).find((e) => e.id === Id.docType);
   const format = docType && fromUtf8(head.subarray(docType.dataOffset, docType.end)) === 'webm' ? 'webm' : 'matroska';
-  const segment = await ebml.readElementHeader(source, header.end, source.size, format);
+  let segment = await ebml.readElementHeader(source, header.end, damage ? Number.MAX_SAFE_INTEGER : source.size, format);
   if (segment.id !== Id.segment) throw new MalformedInputError(format, `expected a Segment at offset ${header.end}`);
+  if (segment.end > source.size) {
+    if (!segment.unknownSize) damage?.push(`the Segment declares ${segment.size} bytes, past the end of the file (${source.size} bytes)`);
+    segment = { ...segment, size: source.size - segment.dataOffset, end: source.size };
+  }
   const children: ebml.EbmlElement[] = [];
   for (let at = segment.dataOffset; at < segment.end; ) {
     if (children.length >= ebml.maximumElementCount)
       throw new LimitExceededError(`${format}: more than ${ebml.maximumElementCount} level-1 elements`);
-    if (segment.end - at < 2) throw new MalformedInputError(format, `${segment.end - at} stray bytes at the end of the Segment`);
-    let element = await ebml.readElementHeader(source, at, segment.end, format);
-    if (element.unknownSize) {
-      if (element.id !== Id.cluster)
-        throw new UnsupportedFormatError(`${format}: unknown-size element 0x${element.id.toString(16)} at offset ${at}`);
-      element = { ...element, size: (await unknownClusterEnd(source, element, segment.end, format)) - element.dataOffset };
-      element = { ...element, end: element.dataOffset + element.size };
+    try {
+      const element = await levelOneElement(source, at, segment.end, format, damage);
+      children.push(element);
+      at = element.end;
+    } catch (error) {
+      if (!damage || !(error instanceof MalformedInputError || error instanceof UnsupportedFormatError)) throw error;
+      damage.push(error instanceof MalformedInputError ? error.detail : error.message);
+      break;
     }
-    children.push(element);
-    at = element.end;
   }
   return { format, segment, children };
+}
+
+/** The level-1 element at `at`; when salvaging, a Tags element cut short by the end of the Segment is clipped to it (and noted). */
+async function levelOneElement(source: ByteSource, at: number, end: number, format: string, damage?: string[]): Promise<ebml.EbmlElement> {
+  if (end - at < 2) throw new MalformedInputError(format, `${end - at} stray bytes at the end of the Segment`);
+  if (damage) {
+    const unbounded = await ebml.readElementHeader(source, at, Number.MAX_SAFE_INTEGER, format);
+    if (unbounded.id === Id.tags && !unbounded.unknownSize && unbounded.end > end) {
+      damage.push(
+        `the Tags element at offset ${at} declares ${unbounded.size} bytes, past the end of its Segment at ${end}; its complete Tags were read`,
+      );
+      return { ...unbounded, size: end - unbounded.dataOffset, end };
+    }
+  }
+  const element = await ebml.readElementHeader(source, at, end, format);
+  if (!element.unknownSize) return element;
+  if (element.id !== Id.cluster)
+    throw new UnsupportedFormatError(`${format}: unknown-size element 0x${element.id.toString(16)} at offset ${at}`);
+  const size = (await unknownClusterEnd(source, element, end, format)) - element.dataOffset;
+  return { ...element, size, end: element.dataOffset + size };
 }
 
 /** An unknown-size Cluster (live WebM) ends at the next level-1 ID or the end of the Segment. */
