@@ -4,15 +4,19 @@ import {
   concat,
   decodeLabel,
   encodeLabel,
+  type Finding,
   type FormatHandler,
+  finding,
   fromUtf8,
   type LabelCarrier,
   LimitExceededError,
   MalformedInputError,
+  maximumListedCarriers,
   putU16be,
   putU24be,
   putU32be,
   type ReadResult,
+  Rules,
   readExact,
   splicePlan,
   startsWith,
@@ -29,8 +33,6 @@ import { type VideoLabelTools, visibleVideoLabel } from '../explicit/capability.
 /** FLV tag types (Adobe FLV spec v10.1 §E.4.1). */
 const SCRIPT_TAG = 18;
 const TAG_HEADER = 11;
-/** Script tags read before the first audio or video tag. */
-const maximumLeadingTags = 64;
 const maximumAmfDepth = 64;
 const AIGC = 'AIGC';
 
@@ -183,30 +185,56 @@ interface ScriptTag {
 
 interface Layout {
   readonly firstTag: number;
-  /** The onMetaData script tag, when there is one before the media tags. */
+  /** The first onMetaData script tag, wherever it is. */
   readonly metadata: ScriptTag | null;
+  /** Later onMetaData tags (a file has one; a damaged or concatenated one may have more). */
+  readonly moreMetadata: readonly ScriptTag[];
+  /** Where the tag walk met damage, one sentence each (only when salvaging). */
+  readonly damage: readonly string[];
 }
 
-async function readLayout(source: ByteSource): Promise<Layout> {
+/** Most tags walked: a two-hour FLV at 30 frames per second with audio has about 550,000. */
+const maximumTagCount = 4_000_000;
+
+/**
+ * Walks every tag, known type or not, and finds the onMetaData script tags wherever they are
+ * (issue 25: an unknown tag before onMetaData, or onMetaData at the end, must not hide the
+ * label). With `salvage`, a tag past the end of the file or a file that ends inside a tag
+ * header ends the walk and is noted in `damage` instead of failing it.
+ */
+async function readLayout(source: ByteSource, salvage = false): Promise<Layout> {
   const header = await readExact(source, 0, Math.min(9, source.size), 'flv', 'FLV header');
   if (header.length < 9 || !startsWith(header, [0x46, 0x4c, 0x56])) throw fail('no FLV signature');
   const headerSize = u32be(header, 5);
   if (headerSize < 9 || headerSize + 4 > source.size) throw fail(`the header declares ${headerSize} bytes, which does not fit the file`);
   const firstTag = headerSize + 4;
-  let at = firstTag;
-  for (let i = 0; i < maximumLeadingTags && at < source.size; i++) {
+  const damage: string[] = [];
+  const found: ScriptTag[] = [];
+  const problem = (message: string) => {
+    if (!salvage) throw fail(message);
+    damage.push(message);
+  };
+  for (let at = firstTag, count = 0; at < source.size; count++) {
+    if (count >= maximumTagCount) throw new LimitExceededError(`flv: more than ${maximumTagCount} tags`);
+    if (at + TAG_HEADER > source.size) {
+      problem(`the file ends inside the tag header at offset ${at}`);
+      break;
+    }
     const tag = await readExact(source, at, TAG_HEADER, 'flv', 'tag header');
-    const type = tag[0] & 0x1f;
     const dataSize = u24be(tag, 1);
     const end = at + TAG_HEADER + dataSize + 4;
-    if (end > source.size) throw fail(`tag at offset ${at} declares ${dataSize} bytes, past the end of the file`);
-    if (type !== SCRIPT_TAG) break;
-    if (tag[0] & 0x20) throw new UnsupportedFormatError('flv: the script tag is encrypted (filter bit set)');
-    const data = await readExact(source, at + TAG_HEADER, dataSize, 'flv', 'script tag');
-    if (readString(data, 0) === 'onMetaData') return { firstTag, metadata: { offset: at, dataSize, end, data } };
+    if (end > source.size) {
+      problem(`tag at offset ${at} declares ${dataSize} bytes, past the end of the file`);
+      break;
+    }
+    if ((tag[0] & 0x1f) === SCRIPT_TAG) {
+      if (tag[0] & 0x20) throw new UnsupportedFormatError('flv: the script tag is encrypted (filter bit set)');
+      const data = await readExact(source, at + TAG_HEADER, dataSize, 'flv', 'script tag');
+      if (readString(data, 0) === 'onMetaData' && found.length < maximumListedCarriers) found.push({ offset: at, dataSize, end, data });
+    }
     at = end;
   }
-  return { firstTag, metadata: null };
+  return { firstTag, metadata: found[0] ?? null, moreMetadata: found.slice(1), damage };
 }
 
 /** The onMetaData value (ECMA array or object) and its properties. */
@@ -293,18 +321,27 @@ export const flv: FormatHandler = {
   sniff: (head) => startsWith(head, [0x46, 0x4c, 0x56, 0x01]),
 
   async read(source: ByteSource): Promise<ReadResult> {
-    const { metadata } = await readLayout(source);
+    const { metadata, moreMetadata, damage } = await readLayout(source, true);
     const carriers: LabelCarrier[] = [];
-    if (metadata) {
-      for (const p of metadataProperties(metadata.data).list) {
+    const findings: Finding[] = damage.map((problem) => finding(Rules.damaged, 'error', problem));
+    for (const tag of metadata ? [metadata, ...moreMetadata] : []) {
+      let list: Property[];
+      try {
+        list = metadataProperties(tag.data).list;
+      } catch (error) {
+        if (!(error instanceof MalformedInputError)) throw error;
+        findings.push(finding(Rules.damaged, 'error', `the onMetaData tag at byte ${tag.offset} cannot be read: ${error.detail}`));
+        continue;
+      }
+      for (const p of list) {
         if (p.name.toUpperCase() !== AIGC) continue;
-        const raw = readString(metadata.data, p.valueStart);
+        const raw = readString(tag.data, p.valueStart);
         if (raw === null) continue;
         const decoded = decodeLabel(raw);
         carriers.push({
           carrier: 'flv-onmetadata',
-          location: `onMetaData script tag at byte ${metadata.offset}, property ${p.name}`,
-          offset: metadata.offset,
+          location: `onMetaData script tag at byte ${tag.offset}, property ${p.name}`,
+          offset: tag.offset,
           raw,
           label: decoded.label,
           form: decoded.form,
@@ -313,7 +350,9 @@ export const flv: FormatHandler = {
         });
       }
     }
-    return { format: 'flv', carriers, findings: [] };
+    if (moreMetadata.length > 0)
+      findings.push(finding(Rules.damaged, 'warning', `${moreMetadata.length + 1} onMetaData tags; a file has one`));
+    return { format: 'flv', carriers, findings };
   },
 
   /**
@@ -322,8 +361,12 @@ export const flv: FormatHandler = {
    * PreviousTagSize of the rewritten tag is recomputed; later ones are unchanged.
    */
   async write(source: ByteSource, label: AigcLabel, options: WriteOptions = {}): Promise<WriteResult> {
-    const { firstTag, metadata } = await readLayout(source);
+    const { firstTag, metadata, moreMetadata } = await readLayout(source);
     const json = encodeLabel(label, options.form);
+    if (moreMetadata.length > 0) {
+      // Which one readers take differs; writing into one would leave the others as they are (GB 45438 §6.1 c): one label).
+      throw new UnsupportedFormatError(`flv: ${moreMetadata.length + 1} onMetaData tags; a file has one, so it is not labeled`);
+    }
     if (!metadata) {
       const data = concat([
         amfString('onMetaData'),
