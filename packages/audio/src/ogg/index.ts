@@ -107,7 +107,7 @@ interface OggHeaders {
   /** Pages of the stream after the first that carry the other header packets. */
   readonly headerPages: readonly OggPage[];
   /** Pages of other logical streams among the header pages, copied as they are. */
-  readonly otherPages: readonly OggPage[];
+  readonly otherPages: readonly { readonly offset: number; readonly size: number }[];
   /** The comment packet and the header packets after it. */
   readonly packets: readonly Uint8Array[];
   /** Offset just past the last header page. */
@@ -199,7 +199,8 @@ async function readHeaders(source: ByteSource, salvage: boolean): Promise<OggHea
   const packets = identPackets.slice(1);
   const sharedIdentPage = packets.length > 0;
   const headerPages: OggPage[] = [];
-  const otherPages: OggPage[] = [];
+  // Only where they are: a page object holds its lacing table, and with it the page's bytes.
+  const otherPages: { offset: number; size: number }[] = [];
   let sharedLastPage = false;
   let headerBytes = 0;
   offset = identPage.offset + identPage.size;
@@ -219,7 +220,7 @@ async function readHeaders(source: ByteSource, salvage: boolean): Promise<OggHea
     headerBytes += page.size;
     if (headerBytes > maximumHeaderBytes) throw new LimitExceededError(`ogg: header packets over ${maximumHeaderBytes} bytes`);
     if (page.serial !== serial) {
-      otherPages.push(page);
+      otherPages.push({ offset: page.offset, size: page.size });
       continue;
     }
     headerPages.push(page);

@@ -1,12 +1,13 @@
 import { ascii, concat, fromAscii, fromUtf8, putU32be, u32be, u64be, utf8 } from '../binary/bytes.js';
-import { type ByteSource, readExact, splicePlan, type WritePlan } from '../binary/source.js';
+import { type ByteSource, headerReader, splicePlan, type WritePlan } from '../binary/source.js';
 import { decodeLabel } from '../decode.js';
 import { LimitExceededError, MalformedInputError, UnsupportedFormatError } from '../errors.js';
 import { type Finding, finding, Rules } from '../findings.js';
-import type { LabelCarrier } from '../format.js';
+import { type LabelCarrier, maximumListedCarriers } from '../format.js';
 import {
   type Box,
-  listBoxes,
+  boxesIn,
+  boxesOf,
   listBoxesIn,
   makeBox,
   makeFullBox,
@@ -34,6 +35,8 @@ export const XMP_UUID = 'be7acfcb97a942e89c71999491e3afac';
 /** Largest `moov` read into memory; a multi-hour file's moov is a few MB. */
 export const maximumMoovInBytes = 256 * 1024 * 1024;
 const maximumFragmentBoxInBytes = 64 * 1024 * 1024;
+/** Most keys and ilst items one meta may have (a phone writes about ten; ffmpeg one per tag). */
+const maximumMetadataItems = 100_000;
 
 const MDTA_NAMESPACE = 'mdta';
 /** Well-known data type 1: UTF-8 without a count or NUL (QuickTime File Format, "Well-known types"). */
@@ -75,6 +78,8 @@ function parseMeta(metaBytes: Uint8Array, format: string): ParsedMeta {
 function parseKeys(bytes: Uint8Array, box: Box, format: string): KeyEntry[] {
   if (bytes.length < box.headerSize + 8) throw new MalformedInputError(format, 'keys box is truncated');
   const count = u32be(bytes, box.headerSize + 4);
+  if (count > maximumMetadataItems)
+    throw new LimitExceededError(`${format}: a keys box of ${count} keys is over the ${maximumMetadataItems}-key limit`);
   const keys: KeyEntry[] = [];
   let at = box.headerSize + 8;
   for (let i = 0; i < count; i++) {
@@ -103,7 +108,10 @@ interface IlstItem {
 
 function parseIlst(bytes: Uint8Array, format: string): IlstItem[] {
   const header = parseBoxHeader(bytes, 0, 0, bytes.length, format);
-  return listBoxesIn(bytes, header.headerSize, bytes.length, format).map((item) => {
+  const items = listBoxesIn(bytes, header.headerSize, bytes.length, format);
+  if (items.length > maximumMetadataItems)
+    throw new LimitExceededError(`${format}: an ilst of ${items.length} items is over the ${maximumMetadataItems}-item limit`);
+  return items.map((item) => {
     const itemBytes = bytes.subarray(item.offset, item.end);
     let text: string | null = null;
     let freeformName: string | null = null;
@@ -169,6 +177,7 @@ function metaCarriers(metaBytes: Uint8Array, where: string, canonicalPlace: bool
   if (!ilst) return [];
   const carriers: LabelCarrier[] = [];
   for (const item of parseIlst(ilst.bytes, format)) {
+    if (carriers.length >= maximumListedCarriers) break;
     const key = meta.handler === MDTA_NAMESPACE && item.type >= 1 && item.type <= meta.keys.length ? meta.keys[item.type - 1] : null;
     if (key && item.text !== null && (isAigcKey(key) || keyedItemHoldsLabel(key, item))) {
       const note = keyNote(key);
@@ -211,13 +220,22 @@ function udtaEnd(udta: Uint8Array): number {
 const isXmpUuid = (box: Box): boolean => box.type === 'uuid' && box.uuid === XMP_UUID;
 
 export interface Mp4Layout {
+  /** The top-level boxes a writer needs, in order: moov and the box after it, fragments (moof, mfra, sidx) and XMP uuid boxes. */
   readonly boxes: readonly Box[];
   readonly moov: Box;
 }
 
-/** Lists the top-level boxes (headers only) and finds `moov`. */
+/** Top-level boxes a writer looks at; the rest (mdat, free, a million of anything) are only walked past. */
+const WRITER_BOXES = new Set(['moov', 'moof', 'mfra', 'sidx']);
+
+/** Walks the top-level boxes (headers only), keeping the ones a writer needs, and finds `moov`. */
 export async function readMp4Layout(source: ByteSource, format: string): Promise<Mp4Layout> {
-  const boxes = await listBoxes(source, 0, source.size, format);
+  const boxes: Box[] = [];
+  let afterMoov = false;
+  for await (const box of boxesOf(source, 0, source.size, format)) {
+    if (afterMoov || WRITER_BOXES.has(box.type) || isXmpUuid(box)) boxes.push(box);
+    afterMoov = box.type === 'moov';
+  }
   const moovs = boxes.filter((b) => b.type === 'moov');
   if (moovs.length === 0) throw new MalformedInputError(format, 'no moov box: the file is incomplete or not a movie');
   if (moovs.length > 1) throw new MalformedInputError(format, `${moovs.length} moov boxes; a file has one`);
@@ -237,7 +255,7 @@ export interface Mp4ReadResult {
  */
 export async function readMp4Carriers(source: ByteSource, format: string): Promise<Mp4ReadResult> {
   const damage: string[] = [];
-  const boxes = await scanTopLevel(source, format, damage);
+  const { boxes, fragmented } = await scanTopLevel(source, format, damage);
   const moovs = boxes.filter((b) => b.type === 'moov');
   if (moovs.length === 0) damage.push('no moov box: the file is incomplete or not a movie; only the top-level boxes were searched');
   if (moovs.length > 1) damage.push(`${moovs.length} moov boxes; a file has one (each was searched)`);
@@ -251,7 +269,7 @@ export async function readMp4Carriers(source: ByteSource, format: string): Promi
     carriers.push(...uuidXmpCarriers(bytes, box, `XMP uuid box at byte ${box.offset}`));
   }
   const findings = damage.map((problem) => finding(Rules.damaged, 'error', problem));
-  if (boxes.some((b) => b.type === 'moof')) findings.push(finding('mp4/fragmented', 'info', 'fragmented file (moof boxes)'));
+  if (fragmented) findings.push(finding('mp4/fragmented', 'info', 'fragmented file (moof boxes)'));
   return { carriers, findings };
 }
 
@@ -260,14 +278,19 @@ export async function readMp4Carriers(source: ByteSource, format: string): Promi
  * cut short), the walk stops and says so in `damage`; a moov cut short is kept, clipped to
  * the end of the file, so that the boxes inside it that arrived can still be read.
  */
-async function scanTopLevel(source: ByteSource, format: string, damage: string[]): Promise<Box[]> {
+async function scanTopLevel(source: ByteSource, format: string, damage: string[]): Promise<{ boxes: Box[]; fragmented: boolean }> {
+  // Only the boxes a reader searches are kept (every moov, at most `maximumListedCarriers` XMP uuid boxes).
   const boxes: Box[] = [];
-  for (let offset = 0; offset < source.size; ) {
-    if (boxes.length >= maximumBoxCount) throw new LimitExceededError(`${format}: more than ${maximumBoxCount} boxes at one level`);
-    const head = await readExact(source, offset, Math.min(32, source.size - offset), format, 'box header');
+  let fragmented = false;
+  let xmpBoxes = 0;
+  const read = headerReader(source, format);
+  for (let offset = 0, count = 0; offset < source.size; count++) {
+    if (count >= maximumBoxCount) throw new LimitExceededError(`${format}: more than ${maximumBoxCount} boxes at one level`);
+    const head = await read(offset, Math.min(32, source.size - offset), 'box header');
     try {
       const box = parseBoxHeader(head, 0, offset, source.size, format);
-      boxes.push(box);
+      if (box.type === 'moov' || (isXmpUuid(box) && xmpBoxes++ < maximumListedCarriers)) boxes.push(box);
+      fragmented ||= box.type === 'moof';
       offset = box.end;
     } catch (error) {
       if (!(error instanceof MalformedInputError)) throw error;
@@ -282,17 +305,29 @@ async function scanTopLevel(source: ByteSource, format: string, damage: string[]
       break;
     }
   }
-  return boxes;
+  return { boxes, fragmented };
 }
 
-/** The boxes of `[start, end)` that parse, stopping (and saying so in `damage`) at the first that does not. */
-function salvageBoxes(bytes: Uint8Array, start: number, end: number, base: number, where: string, format: string, damage: string[]): Box[] {
+/**
+ * The boxes of `[start, end)` that parse and that `wanted` keeps, stopping (and saying so in
+ * `damage`) at the first that does not parse.
+ */
+function salvageBoxes(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  base: number,
+  where: string,
+  format: string,
+  damage: string[],
+  wanted: (box: Box) => boolean,
+): Box[] {
   const boxes: Box[] = [];
-  for (let offset = start; offset < end; ) {
-    if (boxes.length >= maximumBoxCount) throw new LimitExceededError(`${format}: more than ${maximumBoxCount} boxes at one level`);
+  for (let offset = start, count = 0; offset < end; count++) {
+    if (count >= maximumBoxCount) throw new LimitExceededError(`${format}: more than ${maximumBoxCount} boxes at one level`);
     try {
       const box = parseBoxHeader(bytes, offset, offset, end, format);
-      boxes.push(box);
+      if (wanted(box)) boxes.push(box);
       offset = box.end;
     } catch (error) {
       if (!(error instanceof MalformedInputError)) throw error;
@@ -314,13 +349,24 @@ function moovCarriers(moovBytes: Uint8Array, moov: Box, format: string, damage: 
       damage.push(`the ${where} box at byte ${at} cannot be read: ${error.detail}`);
     }
   };
-  for (const child of salvageBoxes(moovBytes, moov.headerSize, moovBytes.length, moov.offset, 'the moov box', format, damage)) {
+  const inMoov = (box: Box) => box.type === 'meta' || box.type === 'udta';
+  const inUdta = (box: Box) => box.type === 'meta' || isXmpUuid(box) || isAigcBox(box);
+  for (const child of salvageBoxes(moovBytes, moov.headerSize, moovBytes.length, moov.offset, 'the moov box', format, damage, inMoov)) {
     const childBytes = moovBytes.subarray(child.offset, child.end);
     const at = moov.offset + child.offset;
     // QTFF: movie-level metadata may sit in moov/meta (Apple devices put their keys table there) or in moov/udta/meta.
     if (child.type === 'meta') salvaged('moov/meta', at, () => metaCarriers(childBytes, 'moov/meta', true, at, format));
     if (child.type !== 'udta') continue;
-    for (const grandchild of salvageBoxes(childBytes, child.headerSize, udtaEnd(childBytes), at, 'the moov/udta box', format, damage)) {
+    for (const grandchild of salvageBoxes(
+      childBytes,
+      child.headerSize,
+      udtaEnd(childBytes),
+      at,
+      'the moov/udta box',
+      format,
+      damage,
+      inUdta,
+    )) {
       const bytes = childBytes.subarray(grandchild.offset, grandchild.end);
       const where = at + grandchild.offset;
       if (grandchild.type === 'meta') salvaged('moov/udta/meta', where, () => metaCarriers(bytes, 'moov/udta/meta', true, where, format));
@@ -470,22 +516,52 @@ interface MetaPlace {
  * the label joins an existing table with keys of its own, in file order, else the
  * first mdta meta in moov/udta, else none (a new udta/meta is made).
  */
-function labelTarget(moovBytes: Uint8Array, children: readonly Box[], format: string): MetaPlace | null {
-  const places: MetaPlace[] = [];
+function labelTarget(moovBytes: Uint8Array, moov: Box, format: string): MetaPlace | null {
+  let withOwnKeys: MetaPlace | null = null;
+  let inUdta: MetaPlace | null = null;
   const consider = (meta: Box, bytes: Uint8Array, udta: Box | null) => {
     const parsed = parseMeta(bytes.subarray(meta.offset, meta.end), format);
     if (parsed.handler !== MDTA_NAMESPACE || (!udta && !parsed.keysBox)) return;
-    places.push({ meta, udta, ownKeys: parsed.keys.some((k) => !isAigcKey(k)) });
+    const place = { meta, udta, ownKeys: parsed.keys.some((k) => !isAigcKey(k)) };
+    if (place.ownKeys) withOwnKeys ??= place;
+    if (udta) inUdta ??= place;
   };
-  for (const child of children) {
+  for (const child of boxesIn(moovBytes, moov.headerSize, moovBytes.length, format)) {
+    if (withOwnKeys) break;
     if (child.type === 'meta') consider(child, moovBytes, null);
     if (child.type !== 'udta') continue;
     const udtaBytes = moovBytes.subarray(child.offset, child.end);
-    for (const grandchild of listBoxesIn(udtaBytes, child.headerSize, udtaEnd(udtaBytes), format)) {
+    for (const grandchild of boxesIn(udtaBytes, child.headerSize, udtaEnd(udtaBytes), format)) {
       if (grandchild.type === 'meta') consider(grandchild, udtaBytes, child);
     }
   }
-  return places.find((p) => p.ownKeys) ?? places.find((p) => p.udta !== null) ?? null;
+  return withOwnKeys ?? inUdta;
+}
+
+/**
+ * A box rebuilt from `bytes` (the box, header at 0) with some children replaced: `replace`
+ * returns the new bytes for a child (an empty array drops it) or undefined to keep it. Kept
+ * children are copied as runs, so a box with a million children costs a few parts.
+ */
+function rebuiltBox(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  format: string,
+  replace: (child: Box, childBytes: Uint8Array) => Uint8Array[] | undefined,
+  appended: readonly Uint8Array[] = [],
+): Uint8Array {
+  const type = fromAscii(bytes, 4, 8);
+  const parts: Uint8Array[] = [];
+  let runStart = start;
+  for (const child of boxesIn(bytes, start, end, format)) {
+    const replacement = replace(child, bytes.subarray(child.offset, child.end));
+    if (replacement === undefined) continue;
+    parts.push(bytes.subarray(runStart, child.offset), ...replacement);
+    runStart = child.end;
+  }
+  parts.push(bytes.subarray(runStart, end), ...appended, bytes.subarray(end));
+  return makeBox(type, parts);
 }
 
 /**
@@ -494,39 +570,40 @@ function labelTarget(moovBytes: Uint8Array, children: readonly Box[], format: st
  * chunk offsets untouched. `moved` names the non-canonical copies taken out.
  */
 function labeledMoov(moovBytes: Uint8Array, moov: Box, json: string, format: string): { moov: Uint8Array; moved: string[] } {
-  const children = listBoxesIn(moovBytes, moov.headerSize, moovBytes.length, format);
-  const target = labelTarget(moovBytes, children, format);
+  const target = labelTarget(moovBytes, moov, format);
   const moved: string[] = [];
   const rewritten = (bytes: Uint8Array, isTarget: boolean, where: string): Uint8Array[] => {
     const result = rewriteMeta(bytes, isTarget ? json : null, where, format);
     moved.push(...result.moved);
     return result.emptied ? [] : [result.bytes];
   };
-  const parts: Uint8Array[] = [];
   let firstUdta = true;
-  for (const child of children) {
-    const childBytes = moovBytes.subarray(child.offset, child.end);
-    if (child.type === 'meta') {
-      parts.push(...rewritten(childBytes, target?.meta === child, 'moov/meta'));
-    } else if (child.type === 'udta') {
-      const udta: Uint8Array[] = [];
-      for (const grandchild of listBoxesIn(childBytes, child.headerSize, udtaEnd(childBytes), format)) {
-        const bytes = childBytes.subarray(grandchild.offset, grandchild.end);
+  const labeled = rebuiltBox(moovBytes, moov.headerSize, moovBytes.length, format, (child, childBytes) => {
+    // Boxes are compared by offset: labelTarget walked the same bytes.
+    if (child.type === 'meta') return rewritten(childBytes, target?.udta === null && target.meta.offset === child.offset, 'moov/meta');
+    if (child.type !== 'udta') return undefined;
+    const udta = rebuiltBox(
+      childBytes,
+      child.headerSize,
+      udtaEnd(childBytes),
+      format,
+      (grandchild, bytes) => {
         if (grandchild.type === 'meta')
-          udta.push(...rewritten(bytes, target?.udta === child && target.meta.offset === grandchild.offset, 'moov/udta/meta'));
-        else if (isXmpUuid(grandchild)) udta.push(rewriteXmpUuid(bytes, grandchild, json));
-        else if (isAigcBox(grandchild)) moved.push(`the moov/udta/${grandchild.type} box`);
-        else udta.push(bytes);
-      }
-      if (!target && firstUdta) udta.push(newMdtaMeta(json));
-      firstUdta = false;
-      parts.push(makeBox('udta', [...udta, childBytes.subarray(udtaEnd(childBytes))]));
-    } else {
-      parts.push(childBytes);
-    }
-  }
-  if (!target && firstUdta) parts.push(makeBox('udta', newMdtaMeta(json)));
-  return { moov: makeBox('moov', parts), moved };
+          return rewritten(bytes, target?.udta?.offset === child.offset && target.meta.offset === grandchild.offset, 'moov/udta/meta');
+        if (isXmpUuid(grandchild)) return [rewriteXmpUuid(bytes, grandchild, json)];
+        if (!isAigcBox(grandchild)) return undefined;
+        moved.push(`the moov/udta/${grandchild.type} box`);
+        return [];
+      },
+      !target && firstUdta ? [newMdtaMeta(json)] : [],
+    );
+    firstUdta = false;
+    return [udta];
+  });
+  if (!(!target && firstUdta)) return { moov: labeled, moved };
+  // No udta at all: one is added at the end of the moov.
+  const header = parseBoxHeader(labeled, 0, 0, labeled.length, format);
+  return { moov: makeBox('moov', [labeled.subarray(header.headerSize), makeBox('udta', newMdtaMeta(json))]), moved };
 }
 
 export interface Edit {

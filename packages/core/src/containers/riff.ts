@@ -1,5 +1,5 @@
 import { ascii, concat, fromAscii, putU32le, putU64le, u32le, u64le } from '../binary/bytes.js';
-import { type ByteSource, readExact } from '../binary/source.js';
+import { type ByteSource, headerReader, readExact } from '../binary/source.js';
 import { LimitExceededError, MalformedInputError } from '../errors.js';
 
 /**
@@ -27,8 +27,8 @@ export interface RiffHeader {
   readonly declaredSize: number;
 }
 
-/** Most chunks a walker visits before it gives up on a hostile file. */
-export const maximumRiffChunkCount = 1_000_000;
+/** Most chunks one level may have before a walker gives up on a hostile file (real files have a few dozen; each costs an object). */
+export const maximumRiffChunkCount = 100_000;
 
 export function parseRiffHeader(head: Uint8Array, format: string): RiffHeader {
   if (head.length < 12) throw new MalformedInputError(format, 'file is shorter than a RIFF header (12 bytes)');
@@ -59,10 +59,11 @@ export async function listRiffChunks(
   damage?: string[],
 ): Promise<{ chunks: RiffChunk[]; trailing: number }> {
   const chunks: RiffChunk[] = [];
+  const read = headerReader(source, format);
   let offset = start;
   while (offset + 8 <= end) {
     if (chunks.length >= maximumRiffChunkCount) throw new LimitExceededError(`${format}: more than ${maximumRiffChunkCount} RIFF chunks`);
-    const header = await readExact(source, offset, 12 <= end - offset ? 12 : 8, format, 'chunk header');
+    const header = await read(offset, 12 <= end - offset ? 12 : 8, 'chunk header');
     const id = fromAscii(header, 0, 4);
     const declared = u32le(header, 4);
     const dataOffset = offset + 8;
@@ -116,6 +117,9 @@ export function riffHeader(form: string, bodySize: number): Uint8Array {
 
 const printable = (id: string): string => id.replace(/[^\x20-\x7E]/g, '?');
 
+/** Most entries one LIST/INFO may have (real files have a dozen; each parsed entry costs an object). */
+export const maximumInfoEntries = 10_000;
+
 /** One sub-chunk of a LIST/INFO chunk (RIFF INFO, e.g. INAM, ICMT, or the guide's AIGC). */
 export interface InfoEntry {
   readonly id: string;
@@ -133,7 +137,7 @@ export function parseInfoList(body: Uint8Array, format: string, base = 0, damage
   const entries: InfoEntry[] = [];
   let offset = 0;
   while (offset + 8 <= body.length) {
-    if (entries.length >= maximumRiffChunkCount) throw new LimitExceededError(`${format}: more than ${maximumRiffChunkCount} INFO entries`);
+    if (entries.length >= maximumInfoEntries) throw new LimitExceededError(`${format}: more than ${maximumInfoEntries} INFO entries`);
     const id = fromAscii(body, offset, offset + 4);
     const size = u32le(body, offset + 4);
     if (offset + 8 + size > body.length) {

@@ -153,6 +153,9 @@ export const avi: FormatHandler = {
     const value = concat([utf8(encodeLabel(label, options.form)), new Uint8Array(1)]);
     const info = chunks.find(isInfoList);
     const entries = info ? (await readInfo(source, info)).filter((e) => !isAigc(e.id)) : [];
+    if (entries.length + 1 > riff.maximumInfoEntries) {
+      throw new LimitExceededError(`avi: the LIST INFO would have more than ${riff.maximumInfoEntries} entries with the label`);
+    }
     const newInfo = riff.buildInfoList([...entries, { id: INFO_ID, data: value }]);
     const edits: { start: number; end: number; insert: Uint8Array }[] = [];
     // A stray top-level AIGC chunk becomes JUNK: one label per file (GB 45438 §6.1 c)).

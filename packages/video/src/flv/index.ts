@@ -8,6 +8,7 @@ import {
   type FormatHandler,
   finding,
   fromUtf8,
+  headerReader,
   type LabelCarrier,
   LimitExceededError,
   MalformedInputError,
@@ -34,6 +35,8 @@ import { type VideoLabelTools, visibleVideoLabel } from '../explicit/capability.
 const SCRIPT_TAG = 18;
 const TAG_HEADER = 11;
 const maximumAmfDepth = 64;
+/** Most properties one AMF0 object may have (an onMetaData has a few dozen; keyframe tables are arrays). */
+const maximumAmfProperties = 65_536;
 const AIGC = 'AIGC';
 
 /** AMF0 markers (AMF0 spec §2.1). */
@@ -127,6 +130,8 @@ function properties(bytes: Uint8Array, at: number, depth: number): { list: Prope
   let p = at;
   while (p < bytes.length) {
     if (p + 3 <= bytes.length && u16be(bytes, p) === 0 && bytes[p + 2] === Amf.objectEnd) return { list, end: p + 3, terminated: true };
+    if (list.length >= maximumAmfProperties)
+      throw new LimitExceededError(`flv: an AMF0 object with more than ${maximumAmfProperties} properties`);
     need(bytes, p, 2);
     const nameLength = u16be(bytes, p);
     need(bytes, p + 2, nameLength);
@@ -214,13 +219,14 @@ async function readLayout(source: ByteSource, salvage = false): Promise<Layout> 
     if (!salvage) throw fail(message);
     damage.push(message);
   };
+  const readHeader = headerReader(source, 'flv');
   for (let at = firstTag, count = 0; at < source.size; count++) {
     if (count >= maximumTagCount) throw new LimitExceededError(`flv: more than ${maximumTagCount} tags`);
     if (at + TAG_HEADER > source.size) {
       problem(`the file ends inside the tag header at offset ${at}`);
       break;
     }
-    const tag = await readExact(source, at, TAG_HEADER, 'flv', 'tag header');
+    const tag = await readHeader(at, TAG_HEADER, 'tag header');
     const dataSize = u24be(tag, 1);
     const end = at + TAG_HEADER + dataSize + 4;
     if (end > source.size) {
@@ -258,16 +264,18 @@ function shiftedValue(data: Uint8Array, property: Property, shift: (offset: numb
   const value = data.subarray(property.valueStart, property.end);
   if (OFFSET_NAMES.has(name) && value[0] === Amf.number) return amfNumber(shift(readNumber(value, 0) as number));
   if (OFFSET_NAMES.has(name) && value[0] === Amf.strictArray) {
+    // Numbers are fixed-width: shifted in a copy, in place, one allocation for the whole array.
     const count = u32be(value, 1);
-    const parts: Uint8Array[] = [value.subarray(0, 5)];
+    const out = value.slice();
+    const view = new DataView(out.buffer);
     let at = 5;
     for (let i = 0; i < count; i++) {
       const end = skipValue(value, at);
       const n = readNumber(value, at);
-      parts.push(n === null ? value.subarray(at, end) : amfNumber(shift(n)));
+      if (n !== null) view.setFloat64(at + 1, shift(n));
       at = end;
     }
-    return concat(parts);
+    return out;
   }
   if (value[0] === Amf.object && depth < maximumAmfDepth) {
     const inner = properties(value, 1, depth + 1);

@@ -240,13 +240,12 @@ function newTagsEdit(
   const seekHeadIndex = children.findIndex((c) => c.id === Id.seekHead);
   const seekRoomEnd = seekHeadIndex < 0 ? -1 : children[seekHeadIndex].offset + roomAt(children, seekHeadIndex);
   const before = firstCluster < 0 ? children.length : firstCluster;
+  // elementFilling succeeds for exactly the element's size, two bytes more and up (a Void after it), or one more (a wider size field).
+  const size = ebml.makeElement(Id.tags, data).length;
+  const fits = (room: number) =>
+    room === size || room >= size + 2 || (room === size + 1 && ebml.elementFilling(Id.tags, data, room) !== null);
   const voidIndex = children.findIndex(
-    (c, i) =>
-      i < before &&
-      c.id === ebml.VOID_ID &&
-      !used.has(i) &&
-      c.end > seekRoomEnd &&
-      ebml.elementFilling(Id.tags, data, c.end - c.offset) !== null,
+    (c, i) => i < before && c.id === ebml.VOID_ID && !used.has(i) && c.end > seekRoomEnd && fits(c.end - c.offset),
   );
   if (voidIndex >= 0) {
     const target = children[voidIndex];

@@ -2,6 +2,7 @@ import {
   type ByteSource,
   ebml,
   fromUtf8,
+  headerReader,
   LimitExceededError,
   MalformedInputError,
   readExact,
@@ -47,10 +48,13 @@ export const maximumSeekHeadInBytes = 1024 * 1024;
 /** Largest Cues element rewritten when positions move (a cue per second of a ten-hour film is under 1 MB). */
 export const maximumCuesInBytes = 32 * 1024 * 1024;
 
+/** Reads header bytes of a walk (`headerReader`). */
+type HeaderBytes = ReturnType<typeof headerReader>;
+
 export interface Layout {
   readonly format: string;
   readonly segment: ebml.EbmlElement;
-  /** Level-1 elements in order. */
+  /** Level-1 elements in order; a run of Void elements is one entry spanning them all (its `size` is that of the first). */
   readonly children: ebml.EbmlElement[];
 }
 
@@ -74,12 +78,16 @@ export async function readLayout(source: ByteSource, damage?: string[]): Promise
     segment = { ...segment, size: source.size - segment.dataOffset, end: source.size };
   }
   const children: ebml.EbmlElement[] = [];
+  const read = headerReader(source, format);
   for (let at = segment.dataOffset; at < segment.end; ) {
     if (children.length >= ebml.maximumElementCount)
       throw new LimitExceededError(`${format}: more than ${ebml.maximumElementCount} level-1 elements`);
     try {
-      const element = await levelOneElement(source, at, segment.end, format, damage);
-      children.push(element);
+      const element = await levelOneElement(source, read, at, segment.end, format, damage);
+      const previous = children[children.length - 1];
+      // A run of Voids is one room: kept as one entry (offset of the first, end of the last), so a million cost one.
+      if (element.id === ebml.VOID_ID && previous?.id === ebml.VOID_ID) children[children.length - 1] = { ...previous, end: element.end };
+      else children.push(element);
       at = element.end;
     } catch (error) {
       if (!damage || !(error instanceof MalformedInputError || error instanceof UnsupportedFormatError)) throw error;
@@ -91,7 +99,14 @@ export async function readLayout(source: ByteSource, damage?: string[]): Promise
 }
 
 /** The level-1 element at `at`; when salvaging, a Tags element cut short by the end of the Segment is clipped to it (and noted). */
-async function levelOneElement(source: ByteSource, at: number, end: number, format: string, damage?: string[]): Promise<ebml.EbmlElement> {
+async function levelOneElement(
+  source: ByteSource,
+  read: HeaderBytes,
+  at: number,
+  end: number,
+  format: string,
+  damage?: string[],
+): Promise<ebml.EbmlElement> {
   if (end - at < 2) throw new MalformedInputError(format, `${end - at} stray bytes at the end of the Segment`);
   if (damage) {
     const unbounded = await ebml.readElementHeader(source, at, Number.MAX_SAFE_INTEGER, format);
@@ -102,21 +117,21 @@ async function levelOneElement(source: ByteSource, at: number, end: number, form
       return { ...unbounded, size: end - unbounded.dataOffset, end };
     }
   }
-  const element = await ebml.readElementHeader(source, at, end, format);
+  const element = ebml.parseElementHeader(await read(at, Math.min(12, end - at), 'EBML element header'), 0, at, end, format);
   if (!element.unknownSize) return element;
   if (element.id !== Id.cluster)
     throw new UnsupportedFormatError(`${format}: unknown-size element 0x${element.id.toString(16)} at offset ${at}`);
-  const size = (await unknownClusterEnd(source, element, end, format)) - element.dataOffset;
+  const size = (await unknownClusterEnd(read, element, end, format)) - element.dataOffset;
   return { ...element, size, end: element.dataOffset + size };
 }
 
 /** An unknown-size Cluster (live WebM) ends at the next level-1 ID or the end of the Segment. */
-async function unknownClusterEnd(source: ByteSource, cluster: ebml.EbmlElement, end: number, format: string): Promise<number> {
+async function unknownClusterEnd(read: HeaderBytes, cluster: ebml.EbmlElement, end: number, format: string): Promise<number> {
   let at = cluster.dataOffset;
   while (at < end) {
-    const head = await readExact(source, at, Math.min(4, end - at), format, 'EBML element ID');
+    const head = await read(at, Math.min(12, end - at), 'EBML element header');
     if (SEGMENT_CHILDREN.has(ebml.readElementId(head, 0, format).id)) return at;
-    const child = await ebml.readElementHeader(source, at, end, format);
+    const child = ebml.parseElementHeader(head, 0, at, end, format);
     if (child.unknownSize)
       throw new UnsupportedFormatError(`${format}: unknown-size element inside the cluster at offset ${cluster.offset}`);
     at = child.end;
