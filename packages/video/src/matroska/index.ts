@@ -147,7 +147,7 @@ export const matroska: FormatHandler = {
   /** Reads every AIGC SimpleTag; a damaged file is salvaged (issue 25 item 2): what parses is read, the rest is a finding. */
   async read(source: ByteSource): Promise<ReadResult> {
     const damage: string[] = [];
-    const { format, children } = await readLayout(source, damage);
+    const { format, children } = await readLayout(source, damage, (id) => id === Id.tags);
     const carriers: LabelCarrier[] = [];
     for (const tags of children.filter((c) => c.id === Id.tags)) {
       const bytes = await readTags(source, tags, format);

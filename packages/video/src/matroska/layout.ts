@@ -63,8 +63,9 @@ export interface Layout {
  * `damage` (salvage reading, issue 25 item 2) a Segment or element that runs past the end of
  * the file, stray bytes or an element that does not parse end the walk instead of failing
  * it, each noted in `damage`; a Tags element cut short is kept, clipped, for its intact Tags.
+ * With `wanted`, only the elements it accepts are kept (the walk still covers them all).
  */
-export async function readLayout(source: ByteSource, damage?: string[]): Promise<Layout> {
+export async function readLayout(source: ByteSource, damage?: string[], wanted?: (id: number) => boolean): Promise<Layout> {
   const head = await readExact(source, 0, Math.min(source.size, 4096), 'matroska', 'EBML header');
   const header = ebml.parseElementHeader(head, 0, 0, source.size);
   if (header.id !== Id.ebml) throw new MalformedInputError('matroska', 'no EBML header');
@@ -84,11 +85,13 @@ export async function readLayout(source: ByteSource, damage?: string[]): Promise
       throw new LimitExceededError(`${format}: more than ${ebml.maximumElementCount} level-1 elements`);
     try {
       const element = await levelOneElement(source, read, at, segment.end, format, damage);
+      at = element.end;
+      // A reader that needs only some elements keeps only those (a million Clusters cost nothing).
+      if (wanted && !wanted(element.id)) continue;
       const previous = children[children.length - 1];
       // A run of Voids is one room: kept as one entry (offset of the first, end of the last), so a million cost one.
       if (element.id === ebml.VOID_ID && previous?.id === ebml.VOID_ID) children[children.length - 1] = { ...previous, end: element.end };
       else children.push(element);
-      at = element.end;
     } catch (error) {
       if (!damage || !(error instanceof MalformedInputError || error instanceof UnsupportedFormatError)) throw error;
       damage.push(error instanceof MalformedInputError ? error.detail : error.message);

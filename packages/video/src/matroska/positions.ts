@@ -3,6 +3,7 @@ import {
   concat,
   crc32Patched,
   ebml,
+  headerReader,
   LimitExceededError,
   putU32le,
   readExact,
@@ -192,12 +193,20 @@ interface ClusterPosition {
 /** The Position element (RFC 9559 §5.1.3.2) of every Cluster that has one, found among its first children. */
 async function findClusterPositions(source: ByteSource, layout: Layout): Promise<ClusterPosition[]> {
   const out: ClusterPosition[] = [];
+  const read = headerReader(source, layout.format);
   for (const cluster of layout.children) {
     if (cluster.id !== Id.cluster) continue;
     let crc: ClusterPosition['crc'] = null;
     for (let at = cluster.dataOffset, n = 0; at < cluster.end && n < maximumClusterHeadChildren; n++) {
       // A Cluster's contents are copied, not checked: where they stop parsing, there is no Position to fix.
-      const child = await ebml.readElementHeader(source, at, cluster.end, layout.format).catch(() => null);
+      const head = await read(at, Math.min(12, cluster.end - at), 'EBML element header');
+      const child = (() => {
+        try {
+          return ebml.parseElementHeader(head, 0, at, cluster.end, layout.format);
+        } catch {
+          return null;
+        }
+      })();
       if (!child) break;
       if (child.id === Id.simpleBlock || child.id === Id.blockGroup) break;
       if (child.id === ebml.CRC32_ID && at === cluster.dataOffset && child.size === 4) {
