@@ -19,6 +19,9 @@ export interface Box {
   readonly uuid?: string;
 }
 
+/** ISO-BMFF brands of audio-only files (Apple M4A/M4B/M4P, Adobe F4A/F4B): the audio package's M4A handler claims them, the video package's MP4 handler leaves them. */
+export const AUDIO_BRANDS: ReadonlySet<string> = new Set(['M4A ', 'M4B ', 'M4P ', 'F4A ', 'F4B ']);
+
 /** Most boxes one level may have before the walker gives up on a hostile file. */
 export const maximumBoxCount = 1_000_000;
 /** Deepest box nesting walked (real files nest under ten; the C2PA SDK refuses past 32 too). */
