@@ -33,12 +33,8 @@ const OGG_CRC = (() => {
   }
   return table;
 })();
-function oggPage(headerType, serial, sequence, packet) {
-  const segments = [];
-  for (let left = packet.length; ; left -= 255) {
-    segments.push(Math.min(left, 255));
-    if (left < 255) break;
-  }
+/** One Ogg page holding `segments` lacing values and the bytes they cover. */
+function oggPageOf(headerType, serial, sequence, lacing, body) {
   const page = concat([
     text('OggS'),
     Uint8Array.of(0, headerType),
@@ -46,14 +42,31 @@ function oggPage(headerType, serial, sequence, packet) {
     u32le(serial),
     u32le(sequence),
     u32le(0),
-    Uint8Array.of(segments.length),
-    Uint8Array.from(segments),
-    packet,
+    Uint8Array.of(lacing.length),
+    Uint8Array.from(lacing),
+    body,
   ]);
   let crc = 0;
   for (const b of page) crc = ((crc << 8) ^ OGG_CRC[((crc >>> 24) ^ b) & 0xff]) >>> 0;
   page.set(u32le(crc), 22);
   return page;
+}
+/** `packet` on as many pages as it needs (255 segments of 255 bytes each), continued pages flagged. */
+function oggPage(headerType, serial, sequence, packet) {
+  const pages = [];
+  let at = 0;
+  for (let n = 0; ; n++) {
+    const lacing = [];
+    const start = at;
+    while (lacing.length < 255) {
+      const take = Math.min(255, packet.length - at);
+      lacing.push(take);
+      at += take;
+      if (take < 255) break;
+    }
+    pages.push(oggPageOf(n === 0 ? headerType : 0x01, serial, sequence + n, lacing, packet.subarray(start, at)));
+    if (lacing[lacing.length - 1] < 255) return concat(pages);
+  }
 }
 const OPUS_HEAD = concat([text('OpusHead'), Uint8Array.of(1, 1, 0x38, 1, 0x80, 0xbb, 0, 0, 0, 0, 0)]);
 const opusTags = (count, comments) => concat([text('OpusTags'), vorbisComments(count, comments)]);
