@@ -21,11 +21,14 @@ export class UnsupportedFormatError extends AigcLabelError {
 /** The file is damaged: truncated, a length that points past the end, a bad checksum. */
 export class MalformedInputError extends AigcLabelError {
   override readonly name = 'MalformedInputError';
+  /** The cause without the format prefix, for a finding that names the damage. */
+  readonly detail: string;
   constructor(
     readonly format: string,
     message: string,
   ) {
     super(`${format}: ${message}`);
+    this.detail = message;
   }
 }
 

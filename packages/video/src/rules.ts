@@ -1,5 +1,4 @@
 import type { aviRules } from './avi/index.js';
-import type { matroskaRules } from './matroska/index.js';
 
 /** Findings of the video package's visible labels (GB 45438 §5.4), with their meaning. */
 export const videoRules = {
@@ -16,7 +15,7 @@ export const videoEvidence = {
 
 declare module '@aigc-label/core' {
   interface RuleIdsByPackage {
-    video: keyof typeof videoRules | keyof typeof aviRules | keyof typeof matroskaRules;
+    video: keyof typeof videoRules | keyof typeof aviRules;
   }
   interface EvidenceKindsByPackage {
     video: keyof typeof videoEvidence;

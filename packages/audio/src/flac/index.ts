@@ -73,23 +73,39 @@ interface FlacLayout {
   readonly damage: string[];
 }
 
-async function listBlocks(source: ByteSource, start: number): Promise<FlacLayout> {
+/**
+ * The metadata blocks after "fLaC". With `salvage` (reading, issue 25 item 2), a block that
+ * runs past the end of the file or has the invalid type 127 ends the walk, and a first block
+ * other than STREAMINFO is read past; each is listed in `damage`, which makes `write` refuse.
+ */
+async function listBlocks(source: ByteSource, start: number, salvage = false): Promise<FlacLayout> {
   const magic = await readExact(source, start, Math.min(4, source.size - start), 'flac', 'FLAC signature');
   if (!startsWith(magic, FLAC_MAGIC)) {
     const hint = start > 0 ? ' after the ID3 tag (not a FLAC file with an ID3 tag in front; an MP3?)' : '';
     throw fail(`no "fLaC" signature at byte ${start}${hint}`);
   }
+  const damage: string[] = [];
+  const problem = (error: MalformedInputError) => {
+    if (!salvage) throw error;
+    damage.push(error.detail);
+  };
   const blocks: FlacBlock[] = [];
   let offset = start + 4;
   for (;;) {
-    const block = await readBlockHeader(source, offset, blocks.length);
-    if (block.type === BLOCK_INVALID) throw fail(`metadata block at byte ${offset} has the invalid type 127`);
+    const block = await readBlockHeader(source, offset, blocks.length).catch((error: unknown) => {
+      if (error instanceof MalformedInputError) return problem(error);
+      throw error;
+    });
+    if (!block) break;
+    if (block.type === BLOCK_INVALID) {
+      problem(fail(`metadata block at byte ${offset} has the invalid type 127`));
+      break;
+    }
     blocks.push(block);
     offset += 4 + block.length;
     if (block.last) break;
   }
-  if (blocks[0].type !== BLOCK_STREAMINFO) throw fail('the first metadata block is not STREAMINFO');
-  const damage: string[] = [];
+  if (blocks[0]?.type !== BLOCK_STREAMINFO) problem(fail('the first metadata block is not STREAMINFO'));
   const streamInfos = blocks.filter((b) => b.type === BLOCK_STREAMINFO).length;
   if (streamInfos > 1) damage.push(`${streamInfos} STREAMINFO blocks; the FLAC format allows one`);
   const strayBlocks = await strayMetadata(source, offset, blocks.length);
@@ -169,13 +185,18 @@ export const flac: FormatHandler = {
 
   async read(source: ByteSource): Promise<ReadResult> {
     const id3Tags = await readLeadingId3Tags(source, 'flac');
-    const { blocks, strayBlocks, damage } = await listBlocks(source, afterLeadingId3Tags(id3Tags));
+    const { blocks, strayBlocks, damage } = await listBlocks(source, afterLeadingId3Tags(id3Tags), true);
     const carriers: LabelCarrier[] = id3Tags.flatMap(({ offset, tag }) => id3LabelCarriers(tag, offset, false, 'ID3 tag before "fLaC", '));
     const findings: Finding[] = id3Tags.flatMap(({ offset, tag }) => id3TagFindings(tag, offset));
     const commentBlocks = blocks.filter((b) => b.type === BLOCK_VORBIS_COMMENT);
     for (const block of [...commentBlocks, ...strayBlocks.filter((b) => b.type === BLOCK_VORBIS_COMMENT)]) {
       const where = `VORBIS_COMMENT block at byte ${block.offset}${strayBlocks.includes(block) ? ' (after the block marked last)' : ''}`;
-      carriers.push(...vorbisLabelCarriers(await readComments(source, block), 'vorbis-comment', where, block.offset));
+      try {
+        carriers.push(...vorbisLabelCarriers(await readComments(source, block), 'vorbis-comment', where, block.offset));
+      } catch (error) {
+        if (!(error instanceof MalformedInputError)) throw error;
+        damage.push(`the ${where} cannot be read: ${error.detail}`);
+      }
     }
     if (commentBlocks.length > 1) {
       findings.push(finding(Rules.damaged, 'warning', `${commentBlocks.length} VORBIS_COMMENT blocks; the FLAC format allows one`));

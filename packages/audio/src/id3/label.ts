@@ -1,5 +1,5 @@
-import { decodeLabel, type Finding, finding, type LabelCarrier, Rules, UnsupportedFormatError } from '@aigc-label/core';
-import { buildId3Tag, buildUserTextFrame, findUserText, type Id3Tag, userTextFrames } from './tag.js';
+import { decodeLabel, type Finding, finding, type LabelCarrier, LimitExceededError, Rules, UnsupportedFormatError } from '@aigc-label/core';
+import { buildId3Tag, buildUserTextFrame, findUserText, type Id3Tag, maximumFrameCount, userTextFrames } from './tag.js';
 
 /** The TXXX description the audio guide names for MP3 (TC260-PG-202510A). */
 export const AIGC_DESCRIPTION = 'AIGC';
@@ -104,6 +104,8 @@ export function rewriteId3Label(tag: Id3Tag, json: string | null, extraPadding: 
     }
   }
   if (newFrame && !placed) frames.push(newFrame);
+  // Never write a tag the reader would refuse to read back.
+  if (frames.length > maximumFrameCount) throw new LimitExceededError(`the ID3 tag would have more than ${maximumFrameCount} frames`);
   // Bytes after the frames that are neither frames nor padding stay as stored, after our frame so readers see it.
   if (tag.trailing.length > 0) frames.push(tag.trailing);
   const footer = tag.hasFooter ? 10 : 0;

@@ -85,8 +85,8 @@ const V24_COMPRESSION = 0x0008;
 const V24_ENCRYPTION = 0x0004;
 const V24_UNSYNCHRONISATION = 0x0002;
 const V24_DATA_LENGTH = 0x0001;
-/** Most frames a parser reads before it gives up on a hostile tag. */
-const maximumFrameCount = 100_000;
+/** Most frames a parser reads before it gives up on a hostile tag (taggers write dozens; a parsed frame costs about a kilobyte). */
+export const maximumFrameCount = 20_000;
 /** Most bytes all compressed frames of one tag may inflate to together. */
 const inflateBudgetPerTag = maximumInflatedSizeInBytes;
 

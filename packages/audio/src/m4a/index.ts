@@ -4,6 +4,7 @@ import {
   encodeLabel,
   type FormatHandler,
   fromAscii,
+  isobmff,
   mp4Meta,
   type ReadResult,
   type WriteOptions,
@@ -11,15 +12,12 @@ import {
 } from '@aigc-label/core';
 import { audibleLabel } from '../rhythm/capability.js';
 
-/** ISO-BMFF brands of audio-only files (Apple M4A/M4B/M4P, Adobe F4A/F4B). */
-const AUDIO_BRANDS = new Set(['M4A ', 'M4B ', 'M4P ', 'F4A ', 'F4B ']);
-
 /** True when `ftyp` names an audio brand as major or compatible brand. */
 function hasAudioBrand(head: Uint8Array): boolean {
   if (head.length < 16 || fromAscii(head, 4, 8) !== 'ftyp') return false;
   const end = Math.min(head.length, (head[0] << 24) | (head[1] << 16) | (head[2] << 8) | head[3]);
-  if (AUDIO_BRANDS.has(fromAscii(head, 8, 12))) return true;
-  for (let at = 16; at + 4 <= end; at += 4) if (AUDIO_BRANDS.has(fromAscii(head, at, at + 4))) return true;
+  if (isobmff.AUDIO_BRANDS.has(fromAscii(head, 8, 12))) return true;
+  for (let at = 16; at + 4 <= end; at += 4) if (isobmff.AUDIO_BRANDS.has(fromAscii(head, at, at + 4))) return true;
   return false;
 }
 

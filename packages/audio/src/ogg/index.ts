@@ -29,7 +29,7 @@ import {
   vorbisLabelCarriers,
   withLabelComment,
 } from '../vorbis-comment/index.js';
-import { HEADER_BOS, type OggPage, pageCrc, paginateHeaderPackets, peekPage, readPage } from './pages.js';
+import { HEADER_BOS, OGG_CAPTURE, type OggPage, pageCrc, paginateHeaderPackets, peekPage, readPage } from './pages.js';
 
 /**
  * The audio codecs whose Ogg mapping carries Vorbis comments, with their header
@@ -107,7 +107,7 @@ interface OggHeaders {
   /** Pages of the stream after the first that carry the other header packets. */
   readonly headerPages: readonly OggPage[];
   /** Pages of other logical streams among the header pages, copied as they are. */
-  readonly otherPages: readonly OggPage[];
+  readonly otherPages: readonly { readonly offset: number; readonly size: number }[];
   /** The comment packet and the header packets after it. */
   readonly packets: readonly Uint8Array[];
   /** Offset just past the last header page. */
@@ -141,10 +141,25 @@ const codecOf = (packet: Uint8Array | undefined) => (packet ? CODECS.find((c) =>
  */
 async function readHeaders(source: ByteSource, salvage: boolean): Promise<OggHeaders> {
   const damage: string[] = [];
-  const next = async (offset: number) => {
-    const read = await readPage(source, offset, 'ogg', { tolerateBadCrc: salvage });
-    if (!read.crcOk) damage.push(`Ogg page ${read.page.sequence} at byte ${offset} has a bad CRC`);
-    return read;
+  /**
+   * The page at `offset`. Salvaging, bytes that are not a page (garbage, a page cut short) are
+   * skipped up to the next "OggS" capture pattern, noted in `damage`; null at the end of the file.
+   */
+  const next = async (offset: number): Promise<{ page: OggPage; bytes: Uint8Array; crcOk: boolean } | null> => {
+    for (let at = offset; at < source.size; ) {
+      try {
+        const read = await readPage(source, at, 'ogg', { tolerateBadCrc: salvage });
+        if (!read.crcOk) damage.push(`Ogg page ${read.page.sequence} at byte ${at} has a bad CRC`);
+        return read;
+      } catch (error) {
+        if (!salvage || !(error instanceof MalformedInputError)) throw error;
+        const found = await nextCapture(source, at + 1, offset + maximumHeaderBytes);
+        damage.push(`${(found ?? source.size) - at} bytes at byte ${at} are not an Ogg page (${error.detail})`);
+        if (found === null) return null;
+        at = found;
+      }
+    }
+    return null;
   };
   let offset = 0;
   let start: { page: OggPage; bytes: Uint8Array; codec: CodecMapping } | null = null;
@@ -156,7 +171,13 @@ async function readHeaders(source: ByteSource, salvage: boolean): Promise<OggHea
       throw new UnsupportedFormatError(`ogg: no Vorbis, Opus, Speex or FLAC stream begins in this Ogg file${found}`);
     }
     if (offset > maximumHeaderBytes) throw new LimitExceededError(`ogg: no audio stream begins in the first ${maximumHeaderBytes} bytes`);
-    const { page, bytes } = await next(offset);
+    const read = await next(offset);
+    if (!read) {
+      offset = source.size;
+      continue;
+    }
+    const { page, bytes } = read;
+    offset = page.offset;
     const firstPacket = bytes.subarray(page.headerLength, page.headerLength + (page.lacing[0] ?? 0));
     const codec = page.headerType & HEADER_BOS ? codecOf(firstPacket) : undefined;
     if (codec) start = { page, bytes, codec };
@@ -178,19 +199,28 @@ async function readHeaders(source: ByteSource, salvage: boolean): Promise<OggHea
   const packets = identPackets.slice(1);
   const sharedIdentPage = packets.length > 0;
   const headerPages: OggPage[] = [];
-  const otherPages: OggPage[] = [];
+  // Only where they are: a page object holds its lacing table, and with it the page's bytes.
+  const otherPages: { offset: number; size: number }[] = [];
   let sharedLastPage = false;
   let headerBytes = 0;
   offset = identPage.offset + identPage.size;
   while (!codec.headersComplete(ident, packets)) {
     if (packets.length >= maximumHeaderPackets) throw new LimitExceededError(`ogg: more than ${maximumHeaderPackets} header packets`);
-    if (offset >= source.size) throw new MalformedInputError('ogg', `the file ends inside the ${codec.name} header packets`);
-    const { page, bytes } = await next(offset);
-    offset += page.size;
+    const read = offset < source.size ? await next(offset) : null;
+    if (!read) {
+      // Salvaging a file cut short after its comment header: the comments that arrived are read.
+      if (salvage && packets.length > 0) {
+        damage.push(`the file ends inside the ${codec.name} header packets`);
+        break;
+      }
+      throw new MalformedInputError('ogg', `the file ends inside the ${codec.name} header packets`);
+    }
+    const { page, bytes } = read;
+    offset = page.offset + page.size;
     headerBytes += page.size;
     if (headerBytes > maximumHeaderBytes) throw new LimitExceededError(`ogg: header packets over ${maximumHeaderBytes} bytes`);
     if (page.serial !== serial) {
-      otherPages.push(page);
+      otherPages.push({ offset: page.offset, size: page.size });
       continue;
     }
     headerPages.push(page);
@@ -205,10 +235,27 @@ async function readHeaders(source: ByteSource, salvage: boolean): Promise<OggHea
   return { codec, serial, identPage, headerPages, otherPages, packets, headerEnd: offset, sharedIdentPage, sharedLastPage, damage };
 }
 
+/** Offset of the next "OggS" capture pattern in `[from, limit)`, read in blocks; null when there is none. */
+async function nextCapture(source: ByteSource, from: number, limit: number): Promise<number | null> {
+  const block = 64 * 1024;
+  for (let at = from; at < Math.min(source.size, limit); at += block - 3) {
+    const bytes = await source.read(at, Math.min(block, source.size - at));
+    for (let i = 0; i + 4 <= bytes.length; i++) if (startsWith(bytes, OGG_CAPTURE, i)) return at + i;
+    if (bytes.length < block) break;
+  }
+  return null;
+}
+
 /** RFC 3533 §4: all beginning-of-stream pages come first; anything else before the audio stream is out of place. */
 async function onlyBeginningPages(source: ByteSource, end: number, salvage: boolean): Promise<boolean> {
   for (let offset = 0; offset < end; ) {
-    const { page } = await readPage(source, offset, 'ogg', { tolerateBadCrc: salvage });
+    // Salvaging, what is not a page there was noted as damage already.
+    const read = await readPage(source, offset, 'ogg', { tolerateBadCrc: salvage }).catch((error: unknown) => {
+      if (salvage && error instanceof MalformedInputError) return null;
+      throw error;
+    });
+    if (!read) return false;
+    const { page } = read;
     if (!(page.headerType & HEADER_BOS)) return false;
     offset += page.size;
   }

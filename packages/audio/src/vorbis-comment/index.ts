@@ -25,6 +25,9 @@ export interface VorbisComments {
   readonly rest: Uint8Array;
 }
 
+/** Most comments one list may have (taggers write a few dozen; each parsed comment costs an object). */
+const maximumComments = 100_000;
+
 /** The comment field the audio guide names for FLAC and Ogg (TC260-PG-202510A). */
 export const AIGC_FIELD = 'AIGC';
 
@@ -39,6 +42,8 @@ export function parseVorbisComments(bytes: Uint8Array, format: string, where: st
   offset += 4;
   // Each comment takes at least its 4-byte length, which bounds the count by the bytes left.
   if (count > (bytes.length - offset) / 4) throw fail(`declares ${count} comments, more than its ${bytes.length - offset} bytes can hold`);
+  if (count > maximumComments)
+    throw new LimitExceededError(`${format}: ${where} has ${count} comments, over the ${maximumComments}-comment limit`);
   const comments: Uint8Array[] = [];
   for (let i = 0; i < count; i++) {
     if (offset + 4 > bytes.length) throw fail(`comment ${i + 1} of ${count} is truncated`);
@@ -51,6 +56,11 @@ export function parseVorbisComments(bytes: Uint8Array, format: string, where: st
 }
 
 export function serializeVorbisComments(comments: VorbisComments): Uint8Array {
+  // Never write a list this module would refuse to read back.
+  if (comments.comments.length > maximumComments)
+    throw new LimitExceededError(
+      `a Vorbis comment list of ${comments.comments.length} comments is over the ${maximumComments}-comment limit`,
+    );
   const parts: Uint8Array[] = [u32(comments.vendor.length), comments.vendor, u32(comments.comments.length)];
   for (const c of comments.comments) parts.push(u32(c.length), c);
   parts.push(comments.rest);

@@ -9,6 +9,7 @@ import {
   fromUtf8,
   type LabelCarrier,
   LimitExceededError,
+  MalformedInputError,
   type ReadResult,
   Rules,
   readExact,
@@ -63,31 +64,51 @@ interface WavLayout {
   readonly id3Chunks: Map<riff.RiffChunk, ReturnType<typeof parseId3Tag>>;
 }
 
-async function readLayout(source: ByteSource): Promise<WavLayout> {
-  const file = await riff.readRiffFile(source, 'wav', 'WAVE');
+/**
+ * The file's chunks and label carriers. With `damage` (salvage reading, issue 25 item 2) a
+ * truncated file, a chunk past the end (a `data` size of 0xFFFFFFFF included) and a metadata
+ * chunk that does not parse are noted there instead of failing the read.
+ */
+async function readLayout(source: ByteSource, damage?: string[]): Promise<WavLayout> {
+  const file = await riff.readRiffFile(source, 'wav', 'WAVE', damage);
   const carriers: LabelCarrier[] = [];
   const infoLists = new Map<riff.RiffChunk, riff.InfoEntry[]>();
   const id3Chunks = new Map<riff.RiffChunk, ReturnType<typeof parseId3Tag>>();
   for (const chunk of file.chunks) {
-    if (isAigcId(chunk.id)) {
-      const where = `RIFF chunk "${chunk.id}" at byte ${chunk.offset}`;
-      carriers.push(textCarrier('riff-chunk', where, chunk.offset, await readChunkData(source, chunk), chunk.id === AIGC_CHUNK));
-    } else if (isInfoList(chunk)) {
-      const body = await readChunkData(source, chunk);
-      const entries = riff.parseInfoList(body.subarray(4), 'wav', chunk.dataOffset + 4);
-      const labels = entries.filter((e) => isAigcId(e.id));
-      for (const e of labels) {
-        carriers.push(textCarrier('riff-info', `LIST/INFO entry "AIGC" at byte ${e.offset}`, e.offset, e.data, false));
-      }
-      if (labels.length > 0) infoLists.set(chunk, entries);
-    } else if (isId3Chunk(chunk)) {
-      const tag = parseId3Tag(await readChunkData(source, chunk), 'wav');
-      const found = id3LabelCarriers(tag, chunk.dataOffset, false, `"${chunk.id}" chunk, `);
-      carriers.push(...found);
-      if (found.length > 0) id3Chunks.set(chunk, tag);
+    try {
+      await readChunkCarriers(source, chunk, carriers, infoLists, id3Chunks);
+    } catch (error) {
+      if (!damage || !(error instanceof MalformedInputError)) throw error;
+      damage.push(`chunk "${chunk.id}" at byte ${chunk.offset} cannot be read: ${error.detail}`);
     }
   }
   return { file, carriers, infoLists, id3Chunks };
+}
+
+async function readChunkCarriers(
+  source: ByteSource,
+  chunk: riff.RiffChunk,
+  carriers: LabelCarrier[],
+  infoLists: Map<riff.RiffChunk, riff.InfoEntry[]>,
+  id3Chunks: Map<riff.RiffChunk, ReturnType<typeof parseId3Tag>>,
+): Promise<void> {
+  if (isAigcId(chunk.id)) {
+    const where = `RIFF chunk "${chunk.id}" at byte ${chunk.offset}`;
+    carriers.push(textCarrier('riff-chunk', where, chunk.offset, await readChunkData(source, chunk), chunk.id === AIGC_CHUNK));
+  } else if (isInfoList(chunk)) {
+    const body = await readChunkData(source, chunk);
+    const entries = riff.parseInfoList(body.subarray(4), 'wav', chunk.dataOffset + 4);
+    const labels = entries.filter((e) => isAigcId(e.id));
+    for (const e of labels) {
+      carriers.push(textCarrier('riff-info', `LIST/INFO entry "AIGC" at byte ${e.offset}`, e.offset, e.data, false));
+    }
+    if (labels.length > 0) infoLists.set(chunk, entries);
+  } else if (isId3Chunk(chunk)) {
+    const tag = parseId3Tag(await readChunkData(source, chunk), 'wav');
+    const found = id3LabelCarriers(tag, chunk.dataOffset, false, `"${chunk.id}" chunk, `);
+    carriers.push(...found);
+    if (found.length > 0) id3Chunks.set(chunk, tag);
+  }
 }
 
 /**
@@ -119,8 +140,9 @@ export const wav: FormatHandler = {
     startsWith(head, utf8('WAVE'), 8),
 
   async read(source: ByteSource): Promise<ReadResult> {
-    const { file, carriers } = await readLayout(source);
-    const findings: Finding[] = [];
+    const damage: string[] = [];
+    const { file, carriers } = await readLayout(source, damage);
+    const findings: Finding[] = damage.map((problem) => finding(Rules.damaged, 'error', problem));
     if (file.streamed) findings.push(finding(Rules.damaged, 'info', 'streamed WAV: the RIFF and data sizes are placeholders'));
     if (file.missingPad) findings.push(finding(Rules.damaged, 'info', 'the pad byte of the odd-sized last chunk is missing'));
     if (file.trailing > 0) findings.push(finding(Rules.damaged, 'info', `${file.trailing} stray bytes at the end of the RIFF body`));

@@ -92,18 +92,25 @@ describe('flac metadata carrier', () => {
     expect(decodePcm(bytes, 'id3.flac')).toEqual(decodePcm(sample, 'in.flac'));
   });
 
-  it('rejects damaged metadata with a clear error', async () => {
+  it('reads damaged metadata for its labels (salvage) with a clear damage finding, and refuses to write into it', async () => {
+    const damageOf = async (bytes: Uint8Array) =>
+      (await flac.read(bytesSource(bytes))).findings
+        .filter((f) => f.rule === 'format/damaged' && f.severity === 'error')
+        .map((f) => f.message)
+        .join('\n');
     const pastEnd = sample.slice();
     pastEnd.set([0xff, 0xff, 0xff], 5);
-    await expect(flac.read(bytesSource(pastEnd))).rejects.toThrow(/declares 16777215 bytes, past the end/);
+    expect(await damageOf(pastEnd)).toMatch(/declares 16777215 bytes, past the end/);
     await expect(labelBytes(flac, pastEnd, sampleLabel())).rejects.toBeInstanceOf(MalformedInputError);
     const invalid = sample.slice();
     invalid[4] = 127;
-    await expect(flac.read(bytesSource(invalid))).rejects.toThrow(/invalid type 127/);
+    expect(await damageOf(invalid)).toMatch(/invalid type 127/);
+    await expect(labelBytes(flac, invalid, sampleLabel())).rejects.toThrow(/invalid type 127/);
     const truncatedComment = keepBlocks(sample, [0, 4]);
     const commentAt = blocksOf(truncatedComment).blocks[1].offset;
     truncatedComment.set([0xff, 0xff, 0, 0], commentAt + 4);
-    await expect(flac.read(bytesSource(truncatedComment))).rejects.toThrow(/vendor string of \d+ bytes runs past the end/);
+    expect(await damageOf(truncatedComment)).toMatch(/vendor string of \d+ bytes runs past the end/);
+    await expect(labelBytes(flac, truncatedComment, sampleLabel())).rejects.toBeInstanceOf(MalformedInputError);
   });
 
   it('stops at the block marked last: metadata after it is damage, read for its label, and never labeled over', async () => {

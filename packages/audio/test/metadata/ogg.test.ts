@@ -116,7 +116,7 @@ describe('ogg metadata carrier', () => {
     ]);
     await expect(labelBytes(ogg, damaged, sampleLabel())).rejects.toThrow(/Ogg page 1 at byte \d+ has a bad CRC/);
     const truncated = vorbis.slice(0, second.offset + 30);
-    await expect(ogg.read(bytesSource(truncated))).rejects.toThrow(/runs past the end of the file/);
+    await expect(ogg.read(bytesSource(truncated))).rejects.toThrow(/the file ends inside the Vorbis header packets/);
   });
 
   it('lays header packets out with continuation flags, granules and lacing per RFC 3533', () => {

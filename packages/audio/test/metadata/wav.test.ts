@@ -196,20 +196,28 @@ describe('wav metadata carrier', () => {
     expect(chunksOf(bytes).find((c) => c.id === 'data')?.data).toEqual(samples);
     expect(decodePcm(bytes, 'pad.wav')).toEqual(decodePcm(padded, 'padded.wav'));
     const twoShort = padded.subarray(0, padded.length - 2);
-    await expect(wav.read(bytesSource(twoShort))).rejects.toThrow(/truncated/);
+    const damaged = (await wav.read(bytesSource(twoShort))).findings.filter((f) => f.rule === 'format/damaged' && f.severity === 'error');
+    expect(damaged.map((f) => f.message).join('\n')).toMatch(/truncated/);
+    await expect(labelBytes(wav, twoShort, sampleLabel())).rejects.toThrow(/truncated/);
   });
 
-  it('rejects damaged files with a clear error and writes nothing', async () => {
+  it('reads damaged files for their label (salvage), but refuses to write into them', async () => {
+    const damageOf = async (bytes: Uint8Array) =>
+      (await wav.read(bytesSource(bytes))).findings
+        .filter((f) => f.rule === 'format/damaged' && f.severity === 'error')
+        .map((f) => f.message)
+        .join('\n');
     const tooLong = sample.slice();
     tooLong.set([0xff, 0xff, 0xff, 0x0f], 4);
-    await expect(wav.read(bytesSource(tooLong))).rejects.toThrow(/RIFF size says .* truncated/);
+    expect(await damageOf(tooLong)).toMatch(/RIFF size says .* truncated/);
     await expect(labelBytes(wav, tooLong, sampleLabel())).rejects.toBeInstanceOf(MalformedInputError);
 
     const truncated = sample.slice(0, sample.length - 100);
     truncated.set([0, 0, 0, 0], 4);
     const riffSize = new DataView(truncated.buffer);
     riffSize.setUint32(4, truncated.length - 8, true);
-    await expect(wav.read(bytesSource(truncated))).rejects.toThrow(/chunk "data" .* past the end/);
+    expect(await damageOf(truncated)).toMatch(/chunk "data" .* past the end/);
+    await expect(labelBytes(wav, truncated, sampleLabel())).rejects.toThrow(/chunk "data" .* past the end/);
 
     const fakeRf64 = sample.slice();
     fakeRf64.set(ascii('RF64'), 0);

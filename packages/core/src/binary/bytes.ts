@@ -150,3 +150,16 @@ export function crc32(bytes: Uint8Array, previous = 0): number {
   for (; i < bytes.length; i++) crc = t[(crc ^ bytes[i]!) & 0xff]! ^ (crc >>> 8);
   return ~crc >>> 0;
 }
+
+/**
+ * The CRC-32 of a message of `length` bytes after the bytes at `at` change from `before` to
+ * `after` (same length), from its old CRC alone: CRC-32 is affine, so the change adds the CRC
+ * (zero start, no final XOR) of the difference. The rest of the message is never read.
+ */
+export function crc32Patched(crc: number, length: number, at: number, before: Uint8Array, after: Uint8Array): number {
+  const t = CRC32_TABLES;
+  let delta = 0;
+  for (let i = 0; i < before.length; i++) delta = t[(delta ^ before[i]! ^ after[i]!) & 0xff]! ^ (delta >>> 8);
+  for (let n = length - at - before.length; n > 0; n--) delta = t[delta & 0xff]! ^ (delta >>> 8);
+  return (crc ^ delta) >>> 0;
+}

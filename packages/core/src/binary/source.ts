@@ -43,6 +43,31 @@ export async function readExact(source: ByteSource, offset: number, length: numb
   return bytes;
 }
 
+/**
+ * `readExact` for a walk over many small headers (boxes, chunks, tags). Once the walk has met
+ * `denseAfter` headers in a row each close behind the last (a flood of tiny structures, never
+ * a real file's few), reads are served from blocks read ahead, as views into them, so a
+ * million headers cost a few hundred source reads. Until then each read is exact, so a walk
+ * over a real file reads nothing but its headers.
+ */
+export function headerReader(source: ByteSource, format: string, blockSize = 256 * 1024, denseAfter = 64) {
+  let block: { start: number; bytes: Uint8Array } = { start: 0, bytes: new Uint8Array(0) };
+  let last = Number.NEGATIVE_INFINITY;
+  let dense = 0;
+  return async (offset: number, length: number, what: string): Promise<Uint8Array> => {
+    dense = offset > last && offset - last <= 4096 ? dense + 1 : 0;
+    last = offset;
+    if (offset >= block.start && offset + length <= block.start + block.bytes.length) {
+      return block.bytes.subarray(offset - block.start, offset - block.start + length);
+    }
+    if (dense < denseAfter || length > blockSize / 4 || offset < 0 || offset + length > source.size) {
+      return readExact(source, offset, length, format, what);
+    }
+    block = { start: offset, bytes: await readExact(source, offset, Math.min(blockSize, source.size - offset), format, what) };
+    return block.bytes.subarray(0, length);
+  };
+}
+
 /** A range of the source copied unchanged into the output. */
 export interface CopyRange {
   readonly from: number;

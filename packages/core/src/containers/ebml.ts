@@ -173,3 +173,109 @@ export function withCrc32(children: Uint8Array): Uint8Array {
   putU32le(value, 0, crc32(children));
   return concat([makeElement(CRC32_ID, value), children]);
 }
+
+/** Deepest master element a walker descends into (RFC 9559 nests SimpleTags; nothing real goes past a dozen). */
+export const maximumEbmlDepth = 32;
+
+/** The size-field width of the element whose header is at `at`. */
+const sizeWidth = (bytes: Uint8Array, at: number, format: string): number => {
+  const { length } = readElementId(bytes, at, format);
+  return readVint(bytes, at + length, format).length;
+};
+
+/** Writes `value` big-endian into `width` bytes at `at`; false when it does not fit. */
+function putUint(bytes: Uint8Array, at: number, width: number, value: number): boolean {
+  if (value >= 256 ** width) return false;
+  let v = value;
+  for (let i = width - 1; i >= 0; i--) {
+    bytes[at + i] = v % 256;
+    v = Math.floor(v / 256);
+  }
+  return true;
+}
+
+/**
+ * A master element (held in `bytes` from offset 0) whose unsigned-integer leaves `map`
+ * changes (it returns the new value, or undefined to keep one), walking into the master IDs
+ * in `descend`. Values keep their width where they fit, so the common case is a patched copy
+ * of the same size; a value that needs more bytes rebuilds the masters around it. A master
+ * whose first child is a CRC-32 gets it recomputed (RFC 9559 §6.2). Returns `bytes` itself
+ * when nothing changes.
+ */
+export function rewriteUintLeaves(
+  bytes: Uint8Array,
+  descend: ReadonlySet<number>,
+  map: (id: number, value: number) => number | undefined,
+  format = 'matroska',
+): Uint8Array {
+  const copy = bytes.slice();
+  const patched = patchUints(copy, 0, bytes.length, descend, map, format, 0);
+  if (patched === 'overflow') return rebuildUints(bytes, descend, map, format, 0);
+  return patched ? copy : bytes;
+}
+
+/** Patches the leaves of the master at `at` in place; true when something changed, 'overflow' when a value needs more bytes. */
+function patchUints(
+  bytes: Uint8Array,
+  at: number,
+  end: number,
+  descend: ReadonlySet<number>,
+  map: (id: number, value: number) => number | undefined,
+  format: string,
+  depth: number,
+): boolean | 'overflow' {
+  if (depth > maximumEbmlDepth) throw new LimitExceededError(`${format}: EBML elements nested deeper than ${maximumEbmlDepth}`);
+  const master = parseElementHeader(bytes, at, at, end, format);
+  let changed = false;
+  let crc: EbmlElement | null = null;
+  for (let offset = master.dataOffset, count = 0; offset < master.end; count++) {
+    if (count >= maximumElementCount)
+      throw new LimitExceededError(`${format}: more than ${maximumElementCount} EBML elements at one level`);
+    const child = parseElementHeader(bytes, offset, offset, master.end, format);
+    if (child.id === CRC32_ID && offset === master.dataOffset) crc = child;
+    else if (descend.has(child.id)) {
+      const inner = patchUints(bytes, offset, master.end, descend, map, format, depth + 1);
+      if (inner === 'overflow') return inner;
+      changed ||= inner;
+    } else if (child.size <= 8 && !descend.has(child.id)) {
+      const old = readUint(bytes.subarray(child.dataOffset, child.end));
+      const value = map(child.id, old);
+      if (value !== undefined && value !== old) {
+        if (!putUint(bytes, child.dataOffset, child.size, value)) return 'overflow';
+        changed = true;
+      }
+    }
+    offset = child.end;
+  }
+  if (changed && crc && crc.size === 4) putU32le(bytes, crc.dataOffset, crc32(bytes.subarray(crc.end, master.end)));
+  return changed;
+}
+
+/** The slow path of `rewriteUintLeaves`: masters rebuilt around values that grew. */
+function rebuildUints(
+  bytes: Uint8Array,
+  descend: ReadonlySet<number>,
+  map: (id: number, value: number) => number | undefined,
+  format: string,
+  depth: number,
+): Uint8Array {
+  if (depth > maximumEbmlDepth) throw new LimitExceededError(`${format}: EBML elements nested deeper than ${maximumEbmlDepth}`);
+  const master = parseElementHeader(bytes, 0, 0, bytes.length, format);
+  const parts: Uint8Array[] = [];
+  let hadCrc = false;
+  for (const child of listElementsIn(bytes, master.dataOffset, master.end, format)) {
+    const childBytes = bytes.subarray(child.offset, child.end);
+    if (child.id === CRC32_ID && child.offset === master.dataOffset) {
+      hadCrc = true;
+      continue;
+    }
+    const old = child.size <= 8 ? readUint(bytes.subarray(child.dataOffset, child.end)) : 0;
+    const value = descend.has(child.id) || child.size > 8 ? undefined : map(child.id, old);
+    if (descend.has(child.id)) parts.push(rebuildUints(childBytes, descend, map, format, depth + 1));
+    else if (value === undefined || value === old) parts.push(childBytes);
+    else parts.push(uintElement(child.id, value));
+  }
+  const body = hadCrc ? withCrc32(concat(parts)) : concat(parts);
+  const width = sizeWidth(bytes, 0, format);
+  return makeElement(master.id, body, body.length < 2 ** (7 * width) - 1 ? width : undefined);
+}

@@ -1,5 +1,5 @@
 import { ascii, concat, fromAscii, putU32be, putU64be, u32be, u64be } from '../binary/bytes.js';
-import { type ByteSource, readExact } from '../binary/source.js';
+import { type ByteSource, headerReader, readExact } from '../binary/source.js';
 import { LimitExceededError, MalformedInputError } from '../errors.js';
 
 /**
@@ -19,8 +19,13 @@ export interface Box {
   readonly uuid?: string;
 }
 
+/** ISO-BMFF brands of audio-only files (Apple M4A/M4B/M4P, Adobe F4A/F4B): the audio package's M4A handler claims them, the video package's MP4 handler leaves them. */
+export const AUDIO_BRANDS: ReadonlySet<string> = new Set(['M4A ', 'M4B ', 'M4P ', 'F4A ', 'F4B ']);
+
 /** Most boxes one level may have before the walker gives up on a hostile file. */
 export const maximumBoxCount = 1_000_000;
+/** Deepest box nesting walked (real files nest under ten; the C2PA SDK refuses past 32 too). */
+export const maximumBoxDepth = 32;
 
 /** Parses the box header at `offset` in `bytes` (which must hold at least 32 bytes or to `end`). */
 export function parseBoxHeader(bytes: Uint8Array, at: number, offset: number, end: number, format: string): Box {
@@ -54,32 +59,41 @@ export function parseBoxHeader(bytes: Uint8Array, at: number, offset: number, en
     : { type, offset, headerSize, size, end: offset + size, uuid };
 }
 
+/** The boxes in `[start, end)` of a source, one at a time (reading only their headers), so a walk over a million holds none of them. */
+export async function* boxesOf(source: ByteSource, start: number, end: number, format: string): AsyncGenerator<Box> {
+  const read = headerReader(source, format);
+  let count = 0;
+  for (let offset = start; offset < end; count++) {
+    if (count >= maximumBoxCount) throw new LimitExceededError(`${format}: more than ${maximumBoxCount} boxes at one level`);
+    const head = await read(offset, Math.min(32, end - offset), 'box header');
+    const box = parseBoxHeader(head, 0, offset, end, format);
+    yield box;
+    offset = box.end;
+  }
+}
+
 /** Lists the boxes in `[start, end)` of a source, reading only their headers. */
 export async function listBoxes(source: ByteSource, start: number, end: number, format: string): Promise<Box[]> {
   const boxes: Box[] = [];
-  let offset = start;
-  while (offset < end) {
-    if (boxes.length >= maximumBoxCount) throw new LimitExceededError(`${format}: more than ${maximumBoxCount} boxes at one level`);
-    const head = await readExact(source, offset, Math.min(32, end - offset), format, 'box header');
-    const box = parseBoxHeader(head, 0, offset, end, format);
-    boxes.push(box);
-    offset = box.end;
-  }
+  for await (const box of boxesOf(source, start, end, format)) boxes.push(box);
   return boxes;
 }
 
-/** Lists the boxes in `[start, end)` of bytes already in memory. */
-export function listBoxesIn(bytes: Uint8Array, start: number, end: number, format: string): Box[] {
-  const boxes: Box[] = [];
-  let offset = start;
-  while (offset < end) {
-    if (boxes.length >= maximumBoxCount) throw new LimitExceededError(`${format}: more than ${maximumBoxCount} boxes at one level`);
+/** The boxes in `[start, end)` of bytes already in memory, one at a time. */
+export function* boxesIn(bytes: Uint8Array, start: number, end: number, format: string): Generator<Box> {
+  let count = 0;
+  for (let offset = start; offset < end; count++) {
+    if (count >= maximumBoxCount) throw new LimitExceededError(`${format}: more than ${maximumBoxCount} boxes at one level`);
     const box = parseBoxHeader(bytes, offset, offset, end, format);
-    boxes.push(box);
+    yield box;
     offset = box.end;
   }
-  return boxes;
 }
+
+/** Lists the boxes in `[start, end)` of bytes already in memory. */
+export const listBoxesIn = (bytes: Uint8Array, start: number, end: number, format: string): Box[] => [
+  ...boxesIn(bytes, start, end, format),
+];
 
 /** A box with a 32-bit size, or a 64-bit largesize when the payload needs it. */
 export function makeBox(type: string, payload: Uint8Array | readonly Uint8Array[]): Uint8Array {
@@ -137,18 +151,25 @@ export function rewriteBoxTree(
   edit: (box: Box, boxBytes: Uint8Array, path: readonly string[]) => Uint8Array | undefined,
   path: readonly string[] = [],
 ): Uint8Array {
+  if (path.length >= maximumBoxDepth) throw new LimitExceededError(`${format}: boxes nested deeper than ${maximumBoxDepth} levels`);
   const root = parseBoxHeader(bytes, 0, 0, bytes.length, format);
   const here = [...path, root.type];
   const parts: Uint8Array[] = [];
   let changed = false;
-  for (const child of listBoxesIn(bytes, root.headerSize, root.end, format)) {
+  // Unchanged children are copied as runs, so a box with a million children costs a few parts.
+  let runStart = root.headerSize;
+  for (const child of boxesIn(bytes, root.headerSize, root.end, format)) {
     const childBytes = bytes.subarray(child.offset, child.end);
     let replacement = edit(child, childBytes, here);
     if (replacement === undefined && containerBoxes.has(child.type)) replacement = rewriteBoxTree(childBytes, format, edit, here);
-    if (replacement !== undefined && replacement !== childBytes) changed = true;
-    parts.push(replacement ?? childBytes);
+    if (replacement === undefined || replacement === childBytes) continue;
+    changed = true;
+    parts.push(bytes.subarray(runStart, child.offset), replacement);
+    runStart = child.end;
   }
-  return changed ? makeBox(root.type, parts) : bytes;
+  if (!changed) return bytes;
+  parts.push(bytes.subarray(runStart, root.end));
+  return makeBox(root.type, parts);
 }
 
 /** Maps an offset in the input file to the same byte's offset in the output. */

@@ -1,15 +1,17 @@
 import { ascii, concat, fromAscii, fromUtf8, putU32be, u32be, u64be, utf8 } from '../binary/bytes.js';
-import { type ByteSource, splicePlan, type WritePlan } from '../binary/source.js';
+import { type ByteSource, headerReader, splicePlan, type WritePlan } from '../binary/source.js';
 import { decodeLabel } from '../decode.js';
-import { MalformedInputError, UnsupportedFormatError } from '../errors.js';
+import { LimitExceededError, MalformedInputError, UnsupportedFormatError } from '../errors.js';
 import { type Finding, finding, Rules } from '../findings.js';
-import type { LabelCarrier } from '../format.js';
+import { type LabelCarrier, maximumListedCarriers } from '../format.js';
 import {
   type Box,
-  listBoxes,
+  boxesIn,
+  boxesOf,
   listBoxesIn,
   makeBox,
   makeFullBox,
+  maximumBoxCount,
   type OffsetShift,
   parseBoxHeader,
   readBox,
@@ -33,6 +35,8 @@ export const XMP_UUID = 'be7acfcb97a942e89c71999491e3afac';
 /** Largest `moov` read into memory; a multi-hour file's moov is a few MB. */
 export const maximumMoovInBytes = 256 * 1024 * 1024;
 const maximumFragmentBoxInBytes = 64 * 1024 * 1024;
+/** Most keys and ilst items one meta may have (a phone writes about ten; ffmpeg one per tag). */
+const maximumMetadataItems = 100_000;
 
 const MDTA_NAMESPACE = 'mdta';
 /** Well-known data type 1: UTF-8 without a count or NUL (QuickTime File Format, "Well-known types"). */
@@ -52,6 +56,8 @@ interface ParsedMeta {
   readonly prefix: Uint8Array;
   readonly handler: string;
   readonly children: { box: Box; bytes: Uint8Array }[];
+  /** The keys table, or null when the meta has no `keys` box. */
+  readonly keysBox: { box: Box; bytes: Uint8Array } | null;
   readonly keys: KeyEntry[];
 }
 
@@ -65,13 +71,15 @@ function parseMeta(metaBytes: Uint8Array, format: string): ParsedMeta {
   const hdlr = children.find((c) => c.box.type === 'hdlr');
   const handler =
     hdlr && hdlr.bytes.length >= hdlr.box.headerSize + 12 ? fromAscii(hdlr.bytes, hdlr.box.headerSize + 8, hdlr.box.headerSize + 12) : '';
-  const keysBox = children.find((c) => c.box.type === 'keys');
-  return { prefix, handler, children, keys: keysBox ? parseKeys(keysBox.bytes, keysBox.box, format) : [] };
+  const keysBox = children.find((c) => c.box.type === 'keys') ?? null;
+  return { prefix, handler, children, keysBox, keys: keysBox ? parseKeys(keysBox.bytes, keysBox.box, format) : [] };
 }
 
 function parseKeys(bytes: Uint8Array, box: Box, format: string): KeyEntry[] {
   if (bytes.length < box.headerSize + 8) throw new MalformedInputError(format, 'keys box is truncated');
   const count = u32be(bytes, box.headerSize + 4);
+  if (count > maximumMetadataItems)
+    throw new LimitExceededError(`${format}: a keys box of ${count} keys is over the ${maximumMetadataItems}-key limit`);
   const keys: KeyEntry[] = [];
   let at = box.headerSize + 8;
   for (let i = 0; i < count; i++) {
@@ -100,7 +108,10 @@ interface IlstItem {
 
 function parseIlst(bytes: Uint8Array, format: string): IlstItem[] {
   const header = parseBoxHeader(bytes, 0, 0, bytes.length, format);
-  return listBoxesIn(bytes, header.headerSize, bytes.length, format).map((item) => {
+  const items = listBoxesIn(bytes, header.headerSize, bytes.length, format);
+  if (items.length > maximumMetadataItems)
+    throw new LimitExceededError(`${format}: an ilst of ${items.length} items is over the ${maximumMetadataItems}-item limit`);
+  return items.map((item) => {
     const itemBytes = bytes.subarray(item.offset, item.end);
     let text: string | null = null;
     let freeformName: string | null = null;
@@ -116,15 +127,28 @@ function parseIlst(bytes: Uint8Array, format: string): IlstItem[] {
   });
 }
 
-const isAigcKey = (key: KeyEntry): boolean => key.name.toUpperCase() === AIGC_KEY;
+/** Some writers store the key with its C string NUL (`AIGC\0`): names are compared without trailing NULs (issue 25). */
+const isAigcKey = (key: KeyEntry): boolean => key.name.replace(/\0+$/, '').toUpperCase() === AIGC_KEY;
+/** The key exactly as the guide names it (letter case aside, as FourCC-like names are read elsewhere). */
+const isCanonicalKey = (key: KeyEntry): boolean => key.name.toUpperCase() === AIGC_KEY;
 const fourCC = (type: number): string => fromAscii(Uint8Array.of(type >>> 24, (type >>> 16) & 0xff, (type >>> 8) & 0xff, type & 0xff));
 
 /** A keyless (mdir) item that holds a label: a `----` item named AIGC, or text such as `©cmt` that decodes as one. */
 const itemHoldsLabel = (item: IlstItem): boolean =>
-  item.text !== null &&
-  (item.freeformName?.toUpperCase() === AIGC_KEY || (/AIGC|ContentProducer/.test(item.text) && decodeLabel(item.text).label !== null));
+  item.text !== null && (item.freeformName?.toUpperCase() === AIGC_KEY || textIsLabel(item.text));
+/** A value that decodes as a label, whatever key or item holds it. */
+const textIsLabel = (text: string): boolean => /AIGC|ContentProducer/.test(text) && decodeLabel(text).label !== null;
+/** A keyed item under another key name whose value is a label (issue 25 item 3): read, never written. */
+const keyedItemHoldsLabel = (key: KeyEntry, item: IlstItem): boolean => !isAigcKey(key) && item.text !== null && textIsLabel(item.text);
 
-function carrier(carrierId: string, location: string, raw: string, canonical: boolean, offset: number | undefined): LabelCarrier {
+function carrier(
+  carrierId: string,
+  location: string,
+  raw: string,
+  canonical: boolean,
+  offset: number | undefined,
+  notes: readonly Finding[] = [],
+): LabelCarrier {
   const decoded = decodeLabel(raw);
   return {
     carrier: carrierId,
@@ -134,8 +158,17 @@ function carrier(carrierId: string, location: string, raw: string, canonical: bo
     label: decoded.label,
     form: decoded.form,
     canonical,
-    findings: decoded.findings,
+    findings: [...notes, ...decoded.findings],
   };
+}
+
+/** Why a keyed item that holds a label is not the guide's carrier, or null when it is. */
+function keyNote(key: KeyEntry): Finding | null {
+  if (isCanonicalKey(key)) return null;
+  const message = isAigcKey(key)
+    ? `the mdta key is stored as ${JSON.stringify(key.name)}, with trailing NULs; the guide names "AIGC"`
+    : `the label is under the mdta key ${JSON.stringify(key.name)}; the guide names "AIGC"`;
+  return finding(Rules.nonCanonicalCarrier, 'warning', message);
 }
 
 function metaCarriers(metaBytes: Uint8Array, where: string, canonicalPlace: boolean, offset: number, format: string): LabelCarrier[] {
@@ -144,9 +177,20 @@ function metaCarriers(metaBytes: Uint8Array, where: string, canonicalPlace: bool
   if (!ilst) return [];
   const carriers: LabelCarrier[] = [];
   for (const item of parseIlst(ilst.bytes, format)) {
+    if (carriers.length >= maximumListedCarriers) break;
     const key = meta.handler === MDTA_NAMESPACE && item.type >= 1 && item.type <= meta.keys.length ? meta.keys[item.type - 1] : null;
-    if (key && isAigcKey(key) && item.text !== null) {
-      carriers.push(carrier('mp4-mdta', `${where} keys "${key.name}" (ilst item ${item.type})`, item.text, canonicalPlace, offset));
+    if (key && item.text !== null && (isAigcKey(key) || keyedItemHoldsLabel(key, item))) {
+      const note = keyNote(key);
+      carriers.push(
+        carrier(
+          'mp4-mdta',
+          `${where} keys ${JSON.stringify(key.name)} (ilst item ${item.type})`,
+          item.text,
+          canonicalPlace && note === null,
+          offset,
+          note ? [note] : [],
+        ),
+      );
     } else if (!key && itemHoldsLabel(item)) {
       carriers.push(
         carrier(
@@ -176,13 +220,22 @@ function udtaEnd(udta: Uint8Array): number {
 const isXmpUuid = (box: Box): boolean => box.type === 'uuid' && box.uuid === XMP_UUID;
 
 export interface Mp4Layout {
+  /** The top-level boxes a writer needs, in order: moov and the box after it, fragments (moof, mfra, sidx) and XMP uuid boxes. */
   readonly boxes: readonly Box[];
   readonly moov: Box;
 }
 
-/** Lists the top-level boxes (headers only) and finds `moov`. */
+/** Top-level boxes a writer looks at; the rest (mdat, free, a million of anything) are only walked past. */
+const WRITER_BOXES = new Set(['moov', 'moof', 'mfra', 'sidx']);
+
+/** Walks the top-level boxes (headers only), keeping the ones a writer needs, and finds `moov`. */
 export async function readMp4Layout(source: ByteSource, format: string): Promise<Mp4Layout> {
-  const boxes = await listBoxes(source, 0, source.size, format);
+  const boxes: Box[] = [];
+  let afterMoov = false;
+  for await (const box of boxesOf(source, 0, source.size, format)) {
+    if (afterMoov || WRITER_BOXES.has(box.type) || isXmpUuid(box)) boxes.push(box);
+    afterMoov = box.type === 'moov';
+  }
   const moovs = boxes.filter((b) => b.type === 'moov');
   if (moovs.length === 0) throw new MalformedInputError(format, 'no moov box: the file is incomplete or not a movie');
   if (moovs.length > 1) throw new MalformedInputError(format, `${moovs.length} moov boxes; a file has one`);
@@ -194,36 +247,156 @@ export interface Mp4ReadResult {
   readonly findings: Finding[];
 }
 
-/** Every label carrier: mdta keys in moov/udta/meta (and moov/meta), keyless ilst items, XMP uuid boxes. */
+/**
+ * Every label carrier: mdta keys in moov/udta/meta (and moov/meta), keyless ilst items, XMP
+ * uuid boxes. Reading salvages damaged files (issue 25 item 2): the boxes that parse are
+ * searched (a moov cut short, a second moov, a broken last box or bytes after the last box),
+ * each piece of damage a `format/damaged` finding; `planMp4Label` still refuses such a file.
+ */
 export async function readMp4Carriers(source: ByteSource, format: string): Promise<Mp4ReadResult> {
-  const { boxes, moov } = await readMp4Layout(source, format);
-  const moovBytes = await readBox(source, moov, format, maximumMoovInBytes);
+  const damage: string[] = [];
+  const { boxes, fragmented } = await scanTopLevel(source, format, damage);
+  const moovs = boxes.filter((b) => b.type === 'moov');
+  if (moovs.length === 0) damage.push('no moov box: the file is incomplete or not a movie; only the top-level boxes were searched');
+  if (moovs.length > 1) damage.push(`${moovs.length} moov boxes; a file has one (each was searched)`);
   const carriers: LabelCarrier[] = [];
-  const findings: Finding[] = [];
-  for (const child of listBoxesIn(moovBytes, moov.headerSize, moovBytes.length, format)) {
-    const childBytes = moovBytes.subarray(child.offset, child.end);
-    const at = moov.offset + child.offset;
-    if (child.type === 'meta') carriers.push(...metaCarriers(childBytes, 'moov/meta', false, at, format));
-    if (child.type !== 'udta') continue;
-    for (const grandchild of listBoxesIn(childBytes, child.headerSize, udtaEnd(childBytes), format)) {
-      const bytes = childBytes.subarray(grandchild.offset, grandchild.end);
-      if (grandchild.type === 'meta') carriers.push(...metaCarriers(bytes, 'moov/udta/meta', true, at + grandchild.offset, format));
-      if (isXmpUuid(grandchild))
-        carriers.push(...uuidXmpCarriers(bytes, grandchild, `moov/udta XMP uuid box at byte ${at + grandchild.offset}`));
-    }
+  for (const moov of moovs) {
+    const moovBytes = await readBox(source, moov, format, maximumMoovInBytes);
+    carriers.push(...moovCarriers(moovBytes, moov, format, damage));
   }
   for (const box of boxes.filter(isXmpUuid)) {
     const bytes = await readBox(source, box, format, maximumXmpPacketInBytes);
     carriers.push(...uuidXmpCarriers(bytes, box, `XMP uuid box at byte ${box.offset}`));
   }
-  if (boxes.some((b) => b.type === 'moof')) findings.push(finding('mp4/fragmented', 'info', 'fragmented file (moof boxes)'));
+  const findings = damage.map((problem) => finding(Rules.damaged, 'error', problem));
+  if (fragmented) findings.push(finding('mp4/fragmented', 'info', 'fragmented file (moof boxes)'));
   return { carriers, findings };
 }
 
-function buildKeys(keys: readonly KeyEntry[]): Uint8Array {
+/**
+ * The top-level boxes that parse, in order. Where one does not (a size past the end, a header
+ * cut short), the walk stops and says so in `damage`; a moov cut short is kept, clipped to
+ * the end of the file, so that the boxes inside it that arrived can still be read.
+ */
+async function scanTopLevel(source: ByteSource, format: string, damage: string[]): Promise<{ boxes: Box[]; fragmented: boolean }> {
+  // Only the boxes a reader searches are kept (every moov, at most `maximumListedCarriers` XMP uuid boxes).
+  const boxes: Box[] = [];
+  let fragmented = false;
+  let xmpBoxes = 0;
+  const read = headerReader(source, format);
+  for (let offset = 0, count = 0; offset < source.size; count++) {
+    if (count >= maximumBoxCount) throw new LimitExceededError(`${format}: more than ${maximumBoxCount} boxes at one level`);
+    const head = await read(offset, Math.min(32, source.size - offset), 'box header');
+    try {
+      const box = parseBoxHeader(head, 0, offset, source.size, format);
+      if (box.type === 'moov' || (isXmpUuid(box) && xmpBoxes++ < maximumListedCarriers)) boxes.push(box);
+      fragmented ||= box.type === 'moof';
+      offset = box.end;
+    } catch (error) {
+      if (!(error instanceof MalformedInputError)) throw error;
+      const large = head.length >= 16 && u32be(head, 0) === 1;
+      if (head.length >= 8 && fromAscii(head, 4, 8) === 'moov' && u32be(head, 0) !== 0) {
+        const headerSize = large ? 16 : 8;
+        boxes.push({ type: 'moov', offset, headerSize, size: source.size - offset, end: source.size });
+        damage.push(`the moov box at byte ${offset} is cut short (${error.detail}); the boxes inside it that arrived were read`);
+      } else {
+        damage.push(`${source.size - offset} bytes from byte ${offset} are not boxes (${error.detail})`);
+      }
+      break;
+    }
+  }
+  return { boxes, fragmented };
+}
+
+/**
+ * The boxes of `[start, end)` that parse and that `wanted` keeps, stopping (and saying so in
+ * `damage`) at the first that does not parse.
+ */
+function salvageBoxes(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  base: number,
+  where: string,
+  format: string,
+  damage: string[],
+  wanted: (box: Box) => boolean,
+): Box[] {
+  const boxes: Box[] = [];
+  for (let offset = start, count = 0; offset < end; count++) {
+    if (count >= maximumBoxCount) throw new LimitExceededError(`${format}: more than ${maximumBoxCount} boxes at one level`);
+    try {
+      const box = parseBoxHeader(bytes, offset, offset, end, format);
+      if (wanted(box)) boxes.push(box);
+      offset = box.end;
+    } catch (error) {
+      if (!(error instanceof MalformedInputError)) throw error;
+      damage.push(`${where} breaks off at byte ${base + offset}: ${error.detail}`);
+      break;
+    }
+  }
+  return boxes;
+}
+
+/** The label carriers inside one moov held in memory; a carrier whose own structure is broken is damage, not an error. */
+function moovCarriers(moovBytes: Uint8Array, moov: Box, format: string, damage: string[]): LabelCarrier[] {
+  const carriers: LabelCarrier[] = [];
+  const salvaged = (where: string, at: number, read: () => LabelCarrier[]) => {
+    try {
+      carriers.push(...read());
+    } catch (error) {
+      if (!(error instanceof MalformedInputError)) throw error;
+      damage.push(`the ${where} box at byte ${at} cannot be read: ${error.detail}`);
+    }
+  };
+  const inMoov = (box: Box) => box.type === 'meta' || box.type === 'udta';
+  const inUdta = (box: Box) => box.type === 'meta' || isXmpUuid(box) || isAigcBox(box);
+  for (const child of salvageBoxes(moovBytes, moov.headerSize, moovBytes.length, moov.offset, 'the moov box', format, damage, inMoov)) {
+    const childBytes = moovBytes.subarray(child.offset, child.end);
+    const at = moov.offset + child.offset;
+    // QTFF: movie-level metadata may sit in moov/meta (Apple devices put their keys table there) or in moov/udta/meta.
+    if (child.type === 'meta') salvaged('moov/meta', at, () => metaCarriers(childBytes, 'moov/meta', true, at, format));
+    if (child.type !== 'udta') continue;
+    for (const grandchild of salvageBoxes(
+      childBytes,
+      child.headerSize,
+      udtaEnd(childBytes),
+      at,
+      'the moov/udta box',
+      format,
+      damage,
+      inUdta,
+    )) {
+      const bytes = childBytes.subarray(grandchild.offset, grandchild.end);
+      const where = at + grandchild.offset;
+      if (grandchild.type === 'meta') salvaged('moov/udta/meta', where, () => metaCarriers(bytes, 'moov/udta/meta', true, where, format));
+      if (isXmpUuid(grandchild)) carriers.push(...uuidXmpCarriers(bytes, grandchild, `moov/udta XMP uuid box at byte ${where}`));
+      if (isAigcBox(grandchild)) carriers.push(aigcBoxCarrier(bytes, grandchild, where));
+    }
+  }
+  return carriers;
+}
+
+/** A literal `udta/aigc` box holding the JSON, as some tools write it (issue 25 item 6): read, never written. */
+const isAigcBox = (box: Box): boolean => box.type.toUpperCase() === AIGC_KEY;
+
+function aigcBoxCarrier(bytes: Uint8Array, box: Box, offset: number): LabelCarrier {
+  // Some writers give it a FullBox version/flags word or a C string NUL: neither belongs to the value.
+  const raw = fromUtf8(bytes.subarray(box.headerSize)).replace(/^\0+|\0+$/g, '');
+  const note = finding(
+    Rules.nonCanonicalCarrier,
+    'warning',
+    `a udta/${box.type} box holds the label; the guide names the mdta key "AIGC" in moov/udta/meta`,
+  );
+  return carrier('mp4-udta-aigc', `moov/udta/${box.type} box at byte ${offset}`, raw, false, offset, [note]);
+}
+
+/** A keys box with the version and flags of `original` (when there is one) and `keys` in order. */
+function buildKeys(original: { box: Box; bytes: Uint8Array } | null, keys: readonly KeyEntry[]): Uint8Array {
   const count = new Uint8Array(4);
   putU32be(count, 0, keys.length);
-  return makeFullBox('keys', 0, 0, [count, ...keys.map((k) => k.bytes)]);
+  const versionAndFlags = original ? original.bytes.subarray(original.box.headerSize, original.box.headerSize + 4) : new Uint8Array(4);
+  return makeBox('keys', [versionAndFlags, count, ...keys.map((k) => k.bytes)]);
 }
 
 function keyEntry(name: string): KeyEntry {
@@ -251,52 +424,73 @@ const mdtaHandler = (): Uint8Array => {
   return makeFullBox('hdlr', 0, 0, body);
 };
 
+interface RewrittenMeta {
+  readonly bytes: Uint8Array;
+  /** An mdta meta that held nothing but an AIGC key and its item: dropped rather than left as an empty keys table. */
+  readonly emptied: boolean;
+  /** Where non-canonical label copies were taken out (the label now lives under the AIGC key). */
+  readonly moved: readonly string[];
+}
+
 /**
- * Rewrites one `meta` box. With `json`, an mdta meta gets the AIGC key (existing
- * AIGC keys dropped, the other keys renumbered, FourCC items kept); with null,
- * every AIGC carrier in it is removed. Returns the input when nothing changes.
+ * Rewrites one `meta` box. With `json`, an mdta meta gets the AIGC key at the
+ * end of its keys table (existing AIGC keys dropped, the keys after them
+ * renumbered, every other key and item kept byte for byte, children in their
+ * order); with null, every AIGC carrier in it is removed. Returns the input
+ * bytes when nothing changes.
  */
-function rewriteMeta(metaBytes: Uint8Array, json: string | null, format: string): Uint8Array {
+function rewriteMeta(metaBytes: Uint8Array, json: string | null, where: string, format: string): RewrittenMeta {
   const meta = parseMeta(metaBytes, format);
   const mdta = meta.handler === MDTA_NAMESPACE;
-  const keep = meta.keys.filter((k) => !(mdta && isAigcKey(k)));
+  const dropped = (k: KeyEntry) => mdta && isAigcKey(k);
+  const keep = meta.keys.filter((k) => !dropped(k));
   const newIndex = new Map<number, number>();
   meta.keys.forEach((k, i) => {
-    if (keep.includes(k)) newIndex.set(i + 1, keep.indexOf(k) + 1);
+    if (!dropped(k)) newIndex.set(i + 1, newIndex.size + 1);
   });
   const keys = json === null ? keep : [...keep, keyEntry(AIGC_KEY)];
   const ilstChild = meta.children.find((c) => c.box.type === 'ilst');
   const items = ilstChild ? parseIlst(ilstChild.bytes, format) : [];
   const newItems: Uint8Array[] = [];
-  let changed = keys.length !== meta.keys.length;
+  const moved: string[] = [];
+  let changed = keep.length !== meta.keys.length;
   for (const item of items) {
-    const keyed = mdta && item.type >= 1 && item.type <= meta.keys.length;
-    if (keyed ? !newIndex.has(item.type) : itemHoldsLabel(item)) {
+    const key = mdta && item.type >= 1 && item.type <= meta.keys.length ? (meta.keys[item.type - 1] as KeyEntry) : null;
+    if (key ? !newIndex.has(item.type) || keyedItemHoldsLabel(key, item) : itemHoldsLabel(item)) {
       changed = true;
+      if (key && !dropped(key)) moved.push(`${where} keys ${JSON.stringify(key.name)}`);
+      else if (!key) moved.push(`${where} ilst item "${fourCC(item.type)}"`);
       continue;
     }
-    const index = keyed ? (newIndex.get(item.type) as number) : item.type;
+    const index = key ? (newIndex.get(item.type) as number) : item.type;
     if (index === item.type) {
       newItems.push(item.bytes);
     } else {
-      const moved = item.bytes.slice();
-      putU32be(moved, 4, index);
-      newItems.push(moved);
+      const renumbered = item.bytes.slice();
+      putU32be(renumbered, 4, index);
+      newItems.push(renumbered);
       changed = true;
     }
   }
   if (json !== null) newItems.push(textItem(keys.length, json));
-  if (!changed && json === null) return metaBytes;
-  const ilst = makeBox('ilst', newItems);
-  const children = meta.children.filter((c) => !(mdta && c.box.type === 'keys') && c.box.type !== 'ilst').map((c) => c.bytes);
-  // QuickTime File Format: hdlr, keys, ilst in that order.
-  const hdlrAt = meta.children.findIndex((c) => c.box.type === 'hdlr');
-  children.splice(hdlrAt < 0 ? 0 : hdlrAt + 1, 0, ...(mdta ? [buildKeys(keys)] : []), ilst);
-  return makeBox('meta', [meta.prefix, ...children]);
+  if (!changed && json === null) return { bytes: metaBytes, emptied: false, moved };
+  const newKeys = mdta && (meta.keysBox || json !== null) ? buildKeys(meta.keysBox, keys) : null;
+  const newIlst = makeBox('ilst', newItems);
+  const parts = meta.children.map((c) => (c === meta.keysBox && newKeys ? newKeys : c === ilstChild ? newIlst : c.bytes));
+  // QuickTime File Format: hdlr, keys, ilst in that order, when they have to be added.
+  let at = meta.children.findIndex((c) => c.box.type === 'hdlr') + 1;
+  if (newKeys && !meta.keysBox) parts.splice(at++, 0, newKeys);
+  else if (newKeys) at = parts.indexOf(newKeys) + 1;
+  if (!ilstChild) parts.splice(at, 0, newIlst);
+  return {
+    bytes: makeBox('meta', [meta.prefix, ...parts]),
+    emptied: json === null && mdta && keys.length === 0 && newItems.length === 0,
+    moved,
+  };
 }
 
 const newMdtaMeta = (json: string): Uint8Array =>
-  makeFullBox('meta', 0, 0, [mdtaHandler(), buildKeys([keyEntry(AIGC_KEY)]), makeBox('ilst', textItem(1, json))]);
+  makeFullBox('meta', 0, 0, [mdtaHandler(), buildKeys(null, [keyEntry(AIGC_KEY)]), makeBox('ilst', textItem(1, json))]);
 
 function rewriteXmpUuid(uuidBytes: Uint8Array, box: Box, json: string): Uint8Array {
   const xml = fromUtf8(uuidBytes.subarray(box.headerSize));
@@ -307,35 +501,109 @@ function rewriteXmpUuid(uuidBytes: Uint8Array, box: Box, json: string): Uint8Arr
   return out;
 }
 
-/** moov with the label in moov/udta/meta and no AIGC carrier anywhere else in it; chunk offsets untouched. */
-function labeledMoov(moovBytes: Uint8Array, moov: Box, json: string, format: string): Uint8Array {
-  const parts: Uint8Array[] = [];
-  let wroteLabel = false;
-  for (const child of listBoxesIn(moovBytes, moov.headerSize, moovBytes.length, format)) {
-    const childBytes = moovBytes.subarray(child.offset, child.end);
-    if (child.type === 'meta') {
-      parts.push(rewriteMeta(childBytes, null, format));
-    } else if (child.type === 'udta' && !wroteLabel) {
-      const udta: Uint8Array[] = [];
-      for (const grandchild of listBoxesIn(childBytes, child.headerSize, udtaEnd(childBytes), format)) {
-        const bytes = childBytes.subarray(grandchild.offset, grandchild.end);
-        if (grandchild.type === 'meta') {
-          const isMdta = parseMeta(bytes, format).handler === MDTA_NAMESPACE;
-          udta.push(rewriteMeta(bytes, isMdta && !wroteLabel ? json : null, format));
-          wroteLabel ||= isMdta;
-        } else {
-          udta.push(isXmpUuid(grandchild) ? rewriteXmpUuid(bytes, grandchild, json) : bytes);
-        }
-      }
-      if (!wroteLabel) udta.push(newMdtaMeta(json));
-      wroteLabel = true;
-      parts.push(makeBox('udta', [...udta, childBytes.subarray(udtaEnd(childBytes))]));
-    } else {
-      parts.push(childBytes);
+/** A meta box's place in the moov: directly under it, or inside one of its udta boxes. */
+interface MetaPlace {
+  readonly meta: Box;
+  readonly udta: Box | null;
+  /** Its keys table has keys other than AIGC (an Apple or ffmpeg table, not only an earlier label). */
+  readonly ownKeys: boolean;
+}
+
+/**
+ * The mdta meta that takes the label. ffmpeg reads the first keys table of a file
+ * and applies it to every ilst, so a second table beside an existing one (Apple
+ * devices write one in moov/meta) hides our key and garbles theirs (issue 13):
+ * the label joins an existing table with keys of its own, in file order, else the
+ * first mdta meta in moov/udta, else none (a new udta/meta is made).
+ */
+function labelTarget(moovBytes: Uint8Array, moov: Box, format: string): MetaPlace | null {
+  let withOwnKeys: MetaPlace | null = null;
+  let inUdta: MetaPlace | null = null;
+  const consider = (meta: Box, bytes: Uint8Array, udta: Box | null) => {
+    const parsed = parseMeta(bytes.subarray(meta.offset, meta.end), format);
+    if (parsed.handler !== MDTA_NAMESPACE || (!udta && !parsed.keysBox)) return;
+    const place = { meta, udta, ownKeys: parsed.keys.some((k) => !isAigcKey(k)) };
+    if (place.ownKeys) withOwnKeys ??= place;
+    if (udta) inUdta ??= place;
+  };
+  for (const child of boxesIn(moovBytes, moov.headerSize, moovBytes.length, format)) {
+    if (withOwnKeys) break;
+    if (child.type === 'meta') consider(child, moovBytes, null);
+    if (child.type !== 'udta') continue;
+    const udtaBytes = moovBytes.subarray(child.offset, child.end);
+    for (const grandchild of boxesIn(udtaBytes, child.headerSize, udtaEnd(udtaBytes), format)) {
+      if (grandchild.type === 'meta') consider(grandchild, udtaBytes, child);
     }
   }
-  if (!wroteLabel) parts.push(makeBox('udta', newMdtaMeta(json)));
-  return makeBox('moov', parts);
+  return withOwnKeys ?? inUdta;
+}
+
+/**
+ * A box rebuilt from `bytes` (the box, header at 0) with some children replaced: `replace`
+ * returns the new bytes for a child (an empty array drops it) or undefined to keep it. Kept
+ * children are copied as runs, so a box with a million children costs a few parts.
+ */
+function rebuiltBox(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  format: string,
+  replace: (child: Box, childBytes: Uint8Array) => Uint8Array[] | undefined,
+  appended: readonly Uint8Array[] = [],
+): Uint8Array {
+  const type = fromAscii(bytes, 4, 8);
+  const parts: Uint8Array[] = [];
+  let runStart = start;
+  for (const child of boxesIn(bytes, start, end, format)) {
+    const replacement = replace(child, bytes.subarray(child.offset, child.end));
+    if (replacement === undefined) continue;
+    parts.push(bytes.subarray(runStart, child.offset), ...replacement);
+    runStart = child.end;
+  }
+  parts.push(bytes.subarray(runStart, end), ...appended, bytes.subarray(end));
+  return makeBox(type, parts);
+}
+
+/**
+ * moov with the label under the mdta key AIGC of the meta `labelTarget` picks (a new
+ * moov/udta/meta when there is none) and no AIGC carrier anywhere else in it;
+ * chunk offsets untouched. `moved` names the non-canonical copies taken out.
+ */
+function labeledMoov(moovBytes: Uint8Array, moov: Box, json: string, format: string): { moov: Uint8Array; moved: string[] } {
+  const target = labelTarget(moovBytes, moov, format);
+  const moved: string[] = [];
+  const rewritten = (bytes: Uint8Array, isTarget: boolean, where: string): Uint8Array[] => {
+    const result = rewriteMeta(bytes, isTarget ? json : null, where, format);
+    moved.push(...result.moved);
+    return result.emptied ? [] : [result.bytes];
+  };
+  let firstUdta = true;
+  const labeled = rebuiltBox(moovBytes, moov.headerSize, moovBytes.length, format, (child, childBytes) => {
+    // Boxes are compared by offset: labelTarget walked the same bytes.
+    if (child.type === 'meta') return rewritten(childBytes, target?.udta === null && target.meta.offset === child.offset, 'moov/meta');
+    if (child.type !== 'udta') return undefined;
+    const udta = rebuiltBox(
+      childBytes,
+      child.headerSize,
+      udtaEnd(childBytes),
+      format,
+      (grandchild, bytes) => {
+        if (grandchild.type === 'meta')
+          return rewritten(bytes, target?.udta?.offset === child.offset && target.meta.offset === grandchild.offset, 'moov/udta/meta');
+        if (isXmpUuid(grandchild)) return [rewriteXmpUuid(bytes, grandchild, json)];
+        if (!isAigcBox(grandchild)) return undefined;
+        moved.push(`the moov/udta/${grandchild.type} box`);
+        return [];
+      },
+      !target && firstUdta ? [newMdtaMeta(json)] : [],
+    );
+    firstUdta = false;
+    return [udta];
+  });
+  if (!(!target && firstUdta)) return { moov: labeled, moved };
+  // No udta at all: one is added at the end of the moov.
+  const header = parseBoxHeader(labeled, 0, 0, labeled.length, format);
+  return { moov: makeBox('moov', [labeled.subarray(header.headerSize), makeBox('udta', newMdtaMeta(json))]), moved };
 }
 
 export interface Edit {
@@ -388,8 +656,8 @@ function indexedRange(bytes: Uint8Array, box: Box, format: string): [number, num
 }
 
 /**
- * The plan for a labeled MP4/MOV/M4A: the label in moov/udta/meta (see
- * `planMoovRewrite`), and any XMP uuid box that held a label made to hold the same one.
+ * The plan for a labeled MP4/MOV/M4A: the label under the mdta key AIGC (see
+ * `labeledMoov` and `planMoovRewrite`), and any XMP uuid box that held a label made to hold the same one.
  */
 export async function planMp4Label(source: ByteSource, json: string, format: string): Promise<{ plan: WritePlan; findings: Finding[] }> {
   const { boxes } = await readMp4Layout(source, format);
@@ -405,7 +673,22 @@ export async function planMp4Label(source: ByteSource, json: string, format: str
       );
     }
   }
-  const plan = await planMoovRewrite(source, format, (moovBytes, moov) => labeledMoov(moovBytes, moov, json, format), fixed);
+  const moved: string[] = [];
+  const plan = await planMoovRewrite(
+    source,
+    format,
+    (moovBytes, moov) => {
+      const labeled = labeledMoov(moovBytes, moov, json, format);
+      moved.push(...labeled.moved);
+      return labeled.moov;
+    },
+    fixed,
+  );
+  for (const where of moved) {
+    findings.push(
+      finding(Rules.multipleLabels, 'info', `took the label out of ${where}; it is under the mdta key AIGC (one label per file)`),
+    );
+  }
   return { plan, findings };
 }
 

@@ -1,5 +1,5 @@
 import { ascii, concat, fromAscii, putU32le, putU64le, u32le, u64le } from '../binary/bytes.js';
-import { type ByteSource, readExact } from '../binary/source.js';
+import { type ByteSource, headerReader, readExact } from '../binary/source.js';
 import { LimitExceededError, MalformedInputError } from '../errors.js';
 
 /**
@@ -27,8 +27,8 @@ export interface RiffHeader {
   readonly declaredSize: number;
 }
 
-/** Most chunks a walker visits before it gives up on a hostile file. */
-export const maximumRiffChunkCount = 1_000_000;
+/** Most chunks one level may have before a walker gives up on a hostile file (real files have a few dozen; each costs an object). */
+export const maximumRiffChunkCount = 100_000;
 
 export function parseRiffHeader(head: Uint8Array, format: string): RiffHeader {
   if (head.length < 12) throw new MalformedInputError(format, 'file is shorter than a RIFF header (12 bytes)');
@@ -52,21 +52,34 @@ export async function listRiffChunks(
    * ds64 in RF64/BW64 (EBU Tech 3306 §3.2), or "to the end" in a streamed file.
    */
   largeSize?: (id: string, dataOffset: number) => number | undefined,
+  /**
+   * Salvage reading (issue 25 item 2): a chunk that runs past `end` is clipped to it and ends
+   * the walk, and a `data` size of 0xFFFFFFFF means "to the end"; each is noted here.
+   */
+  damage?: string[],
 ): Promise<{ chunks: RiffChunk[]; trailing: number }> {
   const chunks: RiffChunk[] = [];
+  const read = headerReader(source, format);
   let offset = start;
   while (offset + 8 <= end) {
     if (chunks.length >= maximumRiffChunkCount) throw new LimitExceededError(`${format}: more than ${maximumRiffChunkCount} RIFF chunks`);
-    const header = await readExact(source, offset, 12 <= end - offset ? 12 : 8, format, 'chunk header');
+    const header = await read(offset, 12 <= end - offset ? 12 : 8, 'chunk header');
     const id = fromAscii(header, 0, 4);
     const declared = u32le(header, 4);
     const dataOffset = offset + 8;
-    const size = declared === 0xffffffff && largeSize ? (largeSize(id, dataOffset) ?? declared) : declared;
+    let size = declared === 0xffffffff && largeSize ? (largeSize(id, dataOffset) ?? declared) : declared;
     if (dataOffset + size > end) {
-      throw new MalformedInputError(
-        format,
-        `chunk "${printable(id)}" at offset ${offset} declares ${size} bytes, past the end of its container at ${end}`,
+      const problem = `chunk "${printable(id)}" at offset ${offset} declares ${size} bytes, past the end of its container at ${end}`;
+      if (!damage) throw new MalformedInputError(format, problem);
+      damage.push(
+        id === 'data' && size === 0xffffffff
+          ? `the "data" chunk at offset ${offset} has the streaming placeholder size 0xFFFFFFFF; read to the end of the file`
+          : `${problem}; it was read to the end`,
       );
+      size = end - dataOffset;
+      const listType = (id === 'LIST' || id === 'RIFF') && size >= 4 && header.length >= 12 ? fromAscii(header, 8, 12) : undefined;
+      chunks.push(listType === undefined ? { id, offset, dataOffset, size, end } : { id, offset, dataOffset, size, end, listType });
+      return { chunks, trailing: 0 };
     }
     const padded = dataOffset + size + (size & 1);
     const listType = (id === 'LIST' || id === 'RIFF') && size >= 4 && header.length >= 12 ? fromAscii(header, 8, 12) : undefined;
@@ -104,6 +117,9 @@ export function riffHeader(form: string, bodySize: number): Uint8Array {
 
 const printable = (id: string): string => id.replace(/[^\x20-\x7E]/g, '?');
 
+/** Most entries one LIST/INFO may have (real files have a dozen; each parsed entry costs an object). */
+export const maximumInfoEntries = 10_000;
+
 /** One sub-chunk of a LIST/INFO chunk (RIFF INFO, e.g. INAM, ICMT, or the guide's AIGC). */
 export interface InfoEntry {
   readonly id: string;
@@ -114,16 +130,22 @@ export interface InfoEntry {
 
 /**
  * Parses the body of a LIST chunk of type INFO (the bytes after 'INFO').
- * `base` is added to reported offsets so they point into the file.
+ * `base` is added to reported offsets so they point into the file; with `damage`
+ * (salvage reading) an entry past the end stops the walk instead of failing it.
  */
-export function parseInfoList(body: Uint8Array, format: string, base = 0): InfoEntry[] {
+export function parseInfoList(body: Uint8Array, format: string, base = 0, damage?: string[]): InfoEntry[] {
   const entries: InfoEntry[] = [];
   let offset = 0;
   while (offset + 8 <= body.length) {
+    if (entries.length >= maximumInfoEntries) throw new LimitExceededError(`${format}: more than ${maximumInfoEntries} INFO entries`);
     const id = fromAscii(body, offset, offset + 4);
     const size = u32le(body, offset + 4);
     if (offset + 8 + size > body.length) {
-      throw new MalformedInputError(format, `INFO entry "${printable(id)}" at offset ${base + offset} runs past the end of its LIST`);
+      const problem = `INFO entry "${printable(id)}" at offset ${base + offset} runs past the end of its LIST`;
+      // Salvage reading keeps the entries before it (issue 25 item 2).
+      if (!damage) throw new MalformedInputError(format, problem);
+      damage.push(problem);
+      break;
     }
     entries.push({ id, offset: base + offset, data: body.subarray(offset + 8, offset + 8 + size) });
     offset += 8 + size + (size & 1);
@@ -212,8 +234,12 @@ export interface RiffFile {
   readonly missingPad: boolean;
 }
 
-/** Reads a RIFF, RF64 or BW64 file's header and top-level chunks with checked sizes. */
-export async function readRiffFile(source: ByteSource, format: string, expectedForm: string): Promise<RiffFile> {
+/**
+ * Reads a RIFF, RF64 or BW64 file's header and top-level chunks with checked sizes. With
+ * `damage` (salvage reading), a RIFF size past the end of the file and chunks that run past
+ * it are read as far as the file goes, each noted in `damage`.
+ */
+export async function readRiffFile(source: ByteSource, format: string, expectedForm: string, damage?: string[]): Promise<RiffFile> {
   const header = parseRiffHeader(await readExact(source, 0, Math.min(12, source.size), format, 'RIFF header'), format);
   if (header.form !== expectedForm)
     throw new MalformedInputError(format, `RIFF form is "${printable(header.form)}", not "${expectedForm}"`);
@@ -225,19 +251,24 @@ export async function readRiffFile(source: ByteSource, format: string, expectedF
   if (riffSize < 4) throw new MalformedInputError(format, `RIFF size ${riffSize} is too small for the form type`);
   // Some writers count the pad byte of an odd last chunk in the RIFF size but never write it: one byte short is that, not truncation.
   const missingPad = 8 + riffSize === source.size + 1;
-  const end = missingPad ? source.size : 8 + riffSize;
+  let end = missingPad ? source.size : 8 + riffSize;
   if (end > source.size) {
-    throw new MalformedInputError(format, `RIFF size says ${end} bytes but the file has ${source.size}; the file is truncated`);
+    const problem = `RIFF size says ${end} bytes but the file has ${source.size}; the file is truncated`;
+    if (!damage) throw new MalformedInputError(format, problem);
+    damage.push(problem);
+    end = source.size;
   }
   const largeSize = ds64
     ? (id: string) => (id === 'data' ? ds64.dataSize : ds64.table.get(id))
     : streamed
       ? (id: string, dataOffset: number) => (id === 'data' ? end - dataOffset : undefined)
       : undefined;
-  const { chunks, trailing } = await listRiffChunks(source, 12, end, format, largeSize);
+  const { chunks, trailing } = await listRiffChunks(source, 12, end, format, largeSize, damage);
   const last = chunks[chunks.length - 1];
   if (missingPad && !(last && last.size & 1 && last.end === end)) {
-    throw new MalformedInputError(format, `RIFF size says ${end + 1} bytes but the file has ${source.size}; the file is truncated`);
+    const problem = `RIFF size says ${end + 1} bytes but the file has ${source.size}; the file is truncated`;
+    if (!damage) throw new MalformedInputError(format, problem);
+    damage.push(problem);
   }
   const file = { header, end, chunks, trailing, afterBody: source.size - end, streamed, missingPad };
   return ds64 ? { ...file, ds64 } : file;

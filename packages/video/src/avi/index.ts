@@ -14,6 +14,7 @@ import {
   MalformedInputError,
   putU32le,
   type ReadResult,
+  Rules,
   readExact,
   riff,
   splicePlan,
@@ -36,40 +37,50 @@ interface Layout {
   /** End of the first RIFF ('AVI ') chunk. */
   readonly riffEnd: number;
   readonly chunks: riff.RiffChunk[];
-  readonly movi: riff.RiffChunk;
+  /** Absent only in a damaged file read for salvage. */
+  readonly movi?: riff.RiffChunk;
   /** OpenDML: more RIFF 'AVIX' chunks follow the first (OpenDML AVI File Format Extensions §2). */
   readonly extended: boolean;
 }
 
-async function readLayout(source: ByteSource): Promise<Layout> {
+/**
+ * The first RIFF's chunks and `movi`. With `damage` (salvage reading, issue 25 item 2) a RIFF
+ * size past the end of the file or an odd one, chunks cut short and a missing `movi` are
+ * noted there, and what the file holds is read.
+ */
+async function readLayout(source: ByteSource, damage?: string[]): Promise<Layout> {
   const head = await readExact(source, 0, Math.min(12, source.size), 'avi', 'RIFF header');
   const header = riff.parseRiffHeader(head, 'avi');
   if (header.magic !== 'RIFF' || header.form !== 'AVI ')
     throw new MalformedInputError('avi', `not an AVI file (${header.magic} ${header.form})`);
-  const riffEnd = 8 + header.declaredSize;
+  const problem = (message: string) => {
+    if (!damage) throw new MalformedInputError('avi', message);
+    damage.push(message);
+  };
+  let riffEnd = 8 + header.declaredSize;
   if (riffEnd > source.size) {
-    throw new MalformedInputError(
-      'avi',
-      `the RIFF header declares ${header.declaredSize} bytes, past the end of the file (${source.size} bytes)`,
-    );
+    problem(`the RIFF header declares ${header.declaredSize} bytes, past the end of the file (${source.size} bytes)`);
+    riffEnd = source.size;
+  } else if (riffEnd & 1) {
+    problem(`the RIFF header declares an odd size (${header.declaredSize}); RIFF chunks are word-aligned`);
   }
-  if (riffEnd & 1)
-    throw new MalformedInputError('avi', `the RIFF header declares an odd size (${header.declaredSize}); RIFF chunks are word-aligned`);
-  const { chunks } = await riff.listRiffChunks(source, 12, riffEnd, 'avi');
+  const { chunks } = await riff.listRiffChunks(source, 12, riffEnd, 'avi', undefined, damage);
   const movi = chunks.find((c) => c.id === 'LIST' && c.listType === 'movi');
-  if (!movi) throw new MalformedInputError('avi', 'no LIST movi chunk');
-  const rest = riffEnd < source.size ? (await riff.listRiffChunks(source, riffEnd, source.size, 'avi')).chunks : [];
-  return { riffEnd, chunks, movi, extended: rest.some((c) => c.id === 'RIFF' && c.listType === 'AVIX') };
+  if (!movi) problem('no LIST movi chunk');
+  const rest = riffEnd < source.size ? (await riff.listRiffChunks(source, riffEnd, source.size, 'avi', undefined, damage)).chunks : [];
+  const layout = { riffEnd, chunks, extended: rest.some((c) => c.id === 'RIFF' && c.listType === 'AVIX') };
+  return movi ? { ...layout, movi } : layout;
 }
 
 const isInfoList = (c: riff.RiffChunk): boolean => c.id === 'LIST' && c.listType === 'INFO';
 const isAigc = (id: string): boolean => id.toUpperCase() === INFO_ID;
 
-async function readInfo(source: ByteSource, list: riff.RiffChunk): Promise<riff.InfoEntry[]> {
+/** The entries of a LIST INFO; when salvaging (`damage`), the entries before one that runs past the list's end. */
+async function readInfo(source: ByteSource, list: riff.RiffChunk, damage?: string[]): Promise<riff.InfoEntry[]> {
   if (list.size > maximumInfoInBytes)
     throw new LimitExceededError(`avi: LIST INFO at offset ${list.offset} is over ${maximumInfoInBytes} bytes`);
   const body = await readExact(source, list.dataOffset + 4, list.size - 4, 'avi', 'LIST INFO');
-  return riff.parseInfoList(body, 'avi', list.dataOffset + 4);
+  return riff.parseInfoList(body, 'avi', list.dataOffset + 4, damage);
 }
 
 /** A JUNK chunk of exactly `total` bytes (8 or more, even). */
@@ -88,7 +99,8 @@ export const avi: FormatHandler = {
   sniff: (head) => head.length >= 12 && fromAscii(head, 0, 4) === 'RIFF' && fromAscii(head, 8, 12) === 'AVI ',
 
   async read(source: ByteSource): Promise<ReadResult> {
-    const { chunks, extended } = await readLayout(source);
+    const damage: string[] = [];
+    const { chunks, extended } = await readLayout(source, damage);
     const carriers: LabelCarrier[] = [];
     const add = (raw: string, location: string, offset: number, canonical: boolean) => {
       const decoded = decodeLabel(raw);
@@ -105,7 +117,7 @@ export const avi: FormatHandler = {
     };
     for (const chunk of chunks) {
       if (isInfoList(chunk)) {
-        for (const entry of await readInfo(source, chunk)) {
+        for (const entry of await readInfo(source, chunk, damage)) {
           if (isAigc(entry.id))
             add(
               fromUtf8(entry.data),
@@ -123,7 +135,8 @@ export const avi: FormatHandler = {
         );
       }
     }
-    const findings: Finding[] = extended ? [finding('avi/opendml', 'info', 'OpenDML file (RIFF AVIX extensions)')] : [];
+    const findings: Finding[] = damage.map((problem) => finding(Rules.damaged, 'error', problem));
+    if (extended) findings.push(finding('avi/opendml', 'info', 'OpenDML file (RIFF AVIX extensions)'));
     return { format: 'avi', carriers, findings };
   },
 
@@ -135,10 +148,14 @@ export const avi: FormatHandler = {
    */
   async write(source: ByteSource, label: AigcLabel, options: WriteOptions = {}): Promise<WriteResult> {
     const { riffEnd, chunks, movi, extended } = await readLayout(source);
+    if (!movi) throw new MalformedInputError('avi', 'no LIST movi chunk');
     // TC260-PG-20257A Annex D: the value is NUL-terminated; riffChunk pads it to an even length.
     const value = concat([utf8(encodeLabel(label, options.form)), new Uint8Array(1)]);
     const info = chunks.find(isInfoList);
     const entries = info ? (await readInfo(source, info)).filter((e) => !isAigc(e.id)) : [];
+    if (entries.length + 1 > riff.maximumInfoEntries) {
+      throw new LimitExceededError(`avi: the LIST INFO would have more than ${riff.maximumInfoEntries} entries with the label`);
+    }
     const newInfo = riff.buildInfoList([...entries, { id: INFO_ID, data: value }]);
     const edits: { start: number; end: number; insert: Uint8Array }[] = [];
     // A stray top-level AIGC chunk becomes JUNK: one label per file (GB 45438 §6.1 c)).

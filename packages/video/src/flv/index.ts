@@ -4,15 +4,20 @@ import {
   concat,
   decodeLabel,
   encodeLabel,
+  type Finding,
   type FormatHandler,
+  finding,
   fromUtf8,
+  headerReader,
   type LabelCarrier,
   LimitExceededError,
   MalformedInputError,
+  maximumListedCarriers,
   putU16be,
   putU24be,
   putU32be,
   type ReadResult,
+  Rules,
   readExact,
   splicePlan,
   startsWith,
@@ -29,9 +34,9 @@ import { type VideoLabelTools, visibleVideoLabel } from '../explicit/capability.
 /** FLV tag types (Adobe FLV spec v10.1 §E.4.1). */
 const SCRIPT_TAG = 18;
 const TAG_HEADER = 11;
-/** Script tags read before the first audio or video tag. */
-const maximumLeadingTags = 64;
 const maximumAmfDepth = 64;
+/** Most properties one AMF0 object may have (an onMetaData has a few dozen; keyframe tables are arrays). */
+const maximumAmfProperties = 65_536;
 const AIGC = 'AIGC';
 
 /** AMF0 markers (AMF0 spec §2.1). */
@@ -125,6 +130,8 @@ function properties(bytes: Uint8Array, at: number, depth: number): { list: Prope
   let p = at;
   while (p < bytes.length) {
     if (p + 3 <= bytes.length && u16be(bytes, p) === 0 && bytes[p + 2] === Amf.objectEnd) return { list, end: p + 3, terminated: true };
+    if (list.length >= maximumAmfProperties)
+      throw new LimitExceededError(`flv: an AMF0 object with more than ${maximumAmfProperties} properties`);
     need(bytes, p, 2);
     const nameLength = u16be(bytes, p);
     need(bytes, p + 2, nameLength);
@@ -183,30 +190,57 @@ interface ScriptTag {
 
 interface Layout {
   readonly firstTag: number;
-  /** The onMetaData script tag, when there is one before the media tags. */
+  /** The first onMetaData script tag, wherever it is. */
   readonly metadata: ScriptTag | null;
+  /** Later onMetaData tags (a file has one; a damaged or concatenated one may have more). */
+  readonly moreMetadata: readonly ScriptTag[];
+  /** Where the tag walk met damage, one sentence each (only when salvaging). */
+  readonly damage: readonly string[];
 }
 
-async function readLayout(source: ByteSource): Promise<Layout> {
+/** Most tags walked: a two-hour FLV at 30 frames per second with audio has about 550,000. */
+const maximumTagCount = 4_000_000;
+
+/**
+ * Walks every tag, known type or not, and finds the onMetaData script tags wherever they are
+ * (issue 25: an unknown tag before onMetaData, or onMetaData at the end, must not hide the
+ * label). With `salvage`, a tag past the end of the file or a file that ends inside a tag
+ * header ends the walk and is noted in `damage` instead of failing it.
+ */
+async function readLayout(source: ByteSource, salvage = false): Promise<Layout> {
   const header = await readExact(source, 0, Math.min(9, source.size), 'flv', 'FLV header');
   if (header.length < 9 || !startsWith(header, [0x46, 0x4c, 0x56])) throw fail('no FLV signature');
   const headerSize = u32be(header, 5);
   if (headerSize < 9 || headerSize + 4 > source.size) throw fail(`the header declares ${headerSize} bytes, which does not fit the file`);
   const firstTag = headerSize + 4;
-  let at = firstTag;
-  for (let i = 0; i < maximumLeadingTags && at < source.size; i++) {
-    const tag = await readExact(source, at, TAG_HEADER, 'flv', 'tag header');
-    const type = tag[0] & 0x1f;
+  const damage: string[] = [];
+  const found: ScriptTag[] = [];
+  const problem = (message: string) => {
+    if (!salvage) throw fail(message);
+    damage.push(message);
+  };
+  const readHeader = headerReader(source, 'flv');
+  for (let at = firstTag, count = 0; at < source.size; count++) {
+    if (count >= maximumTagCount) throw new LimitExceededError(`flv: more than ${maximumTagCount} tags`);
+    if (at + TAG_HEADER > source.size) {
+      problem(`the file ends inside the tag header at offset ${at}`);
+      break;
+    }
+    const tag = await readHeader(at, TAG_HEADER, 'tag header');
     const dataSize = u24be(tag, 1);
     const end = at + TAG_HEADER + dataSize + 4;
-    if (end > source.size) throw fail(`tag at offset ${at} declares ${dataSize} bytes, past the end of the file`);
-    if (type !== SCRIPT_TAG) break;
-    if (tag[0] & 0x20) throw new UnsupportedFormatError('flv: the script tag is encrypted (filter bit set)');
-    const data = await readExact(source, at + TAG_HEADER, dataSize, 'flv', 'script tag');
-    if (readString(data, 0) === 'onMetaData') return { firstTag, metadata: { offset: at, dataSize, end, data } };
+    if (end > source.size) {
+      problem(`tag at offset ${at} declares ${dataSize} bytes, past the end of the file`);
+      break;
+    }
+    if ((tag[0] & 0x1f) === SCRIPT_TAG) {
+      if (tag[0] & 0x20) throw new UnsupportedFormatError('flv: the script tag is encrypted (filter bit set)');
+      const data = await readExact(source, at + TAG_HEADER, dataSize, 'flv', 'script tag');
+      if (readString(data, 0) === 'onMetaData' && found.length < maximumListedCarriers) found.push({ offset: at, dataSize, end, data });
+    }
     at = end;
   }
-  return { firstTag, metadata: null };
+  return { firstTag, metadata: found[0] ?? null, moreMetadata: found.slice(1), damage };
 }
 
 /** The onMetaData value (ECMA array or object) and its properties. */
@@ -230,16 +264,18 @@ function shiftedValue(data: Uint8Array, property: Property, shift: (offset: numb
   const value = data.subarray(property.valueStart, property.end);
   if (OFFSET_NAMES.has(name) && value[0] === Amf.number) return amfNumber(shift(readNumber(value, 0) as number));
   if (OFFSET_NAMES.has(name) && value[0] === Amf.strictArray) {
+    // Numbers are fixed-width: shifted in a copy, in place, one allocation for the whole array.
     const count = u32be(value, 1);
-    const parts: Uint8Array[] = [value.subarray(0, 5)];
+    const out = value.slice();
+    const view = new DataView(out.buffer);
     let at = 5;
     for (let i = 0; i < count; i++) {
       const end = skipValue(value, at);
       const n = readNumber(value, at);
-      parts.push(n === null ? value.subarray(at, end) : amfNumber(shift(n)));
+      if (n !== null) view.setFloat64(at + 1, shift(n));
       at = end;
     }
-    return concat(parts);
+    return out;
   }
   if (value[0] === Amf.object && depth < maximumAmfDepth) {
     const inner = properties(value, 1, depth + 1);
@@ -293,18 +329,27 @@ export const flv: FormatHandler = {
   sniff: (head) => startsWith(head, [0x46, 0x4c, 0x56, 0x01]),
 
   async read(source: ByteSource): Promise<ReadResult> {
-    const { metadata } = await readLayout(source);
+    const { metadata, moreMetadata, damage } = await readLayout(source, true);
     const carriers: LabelCarrier[] = [];
-    if (metadata) {
-      for (const p of metadataProperties(metadata.data).list) {
+    const findings: Finding[] = damage.map((problem) => finding(Rules.damaged, 'error', problem));
+    for (const tag of metadata ? [metadata, ...moreMetadata] : []) {
+      let list: Property[];
+      try {
+        list = metadataProperties(tag.data).list;
+      } catch (error) {
+        if (!(error instanceof MalformedInputError)) throw error;
+        findings.push(finding(Rules.damaged, 'error', `the onMetaData tag at byte ${tag.offset} cannot be read: ${error.detail}`));
+        continue;
+      }
+      for (const p of list) {
         if (p.name.toUpperCase() !== AIGC) continue;
-        const raw = readString(metadata.data, p.valueStart);
+        const raw = readString(tag.data, p.valueStart);
         if (raw === null) continue;
         const decoded = decodeLabel(raw);
         carriers.push({
           carrier: 'flv-onmetadata',
-          location: `onMetaData script tag at byte ${metadata.offset}, property ${p.name}`,
-          offset: metadata.offset,
+          location: `onMetaData script tag at byte ${tag.offset}, property ${p.name}`,
+          offset: tag.offset,
           raw,
           label: decoded.label,
           form: decoded.form,
@@ -313,7 +358,9 @@ export const flv: FormatHandler = {
         });
       }
     }
-    return { format: 'flv', carriers, findings: [] };
+    if (moreMetadata.length > 0)
+      findings.push(finding(Rules.damaged, 'warning', `${moreMetadata.length + 1} onMetaData tags; a file has one`));
+    return { format: 'flv', carriers, findings };
   },
 
   /**
@@ -322,8 +369,12 @@ export const flv: FormatHandler = {
    * PreviousTagSize of the rewritten tag is recomputed; later ones are unchanged.
    */
   async write(source: ByteSource, label: AigcLabel, options: WriteOptions = {}): Promise<WriteResult> {
-    const { firstTag, metadata } = await readLayout(source);
+    const { firstTag, metadata, moreMetadata } = await readLayout(source);
     const json = encodeLabel(label, options.form);
+    if (moreMetadata.length > 0) {
+      // Which one readers take differs; writing into one would leave the others as they are (GB 45438 §6.1 c): one label).
+      throw new UnsupportedFormatError(`flv: ${moreMetadata.length + 1} onMetaData tags; a file has one, so it is not labeled`);
+    }
     if (!metadata) {
       const data = concat([
         amfString('onMetaData'),

@@ -1,8 +1,8 @@
 import {
   type ByteSource,
-  concat,
   ebml,
   fromUtf8,
+  headerReader,
   LimitExceededError,
   MalformedInputError,
   readExact,
@@ -28,8 +28,15 @@ export const Id = {
   targets: 0x63c0,
   simpleTag: 0x67c8,
   tagName: 0x45a3,
-  tagLanguage: 0x447a,
   tagString: 0x4487,
+  cues: 0x1c53bb6b,
+  cuePoint: 0xbb,
+  cueTrackPositions: 0xb7,
+  cueClusterPosition: 0xf1,
+  cueCodecState: 0xea,
+  clusterPosition: 0xa7,
+  simpleBlock: 0xa3,
+  blockGroup: 0xa0,
 } as const;
 
 /** Level-1 elements of a Segment: an unknown-size Cluster ends where one of these starts (RFC 9559 §6.2). */
@@ -38,49 +45,96 @@ const SEGMENT_CHILDREN = new Set([
 ]);
 export const maximumTagsInBytes = 16 * 1024 * 1024;
 export const maximumSeekHeadInBytes = 1024 * 1024;
+/** Largest Cues element rewritten when positions move (a cue per second of a ten-hour film is under 1 MB). */
+export const maximumCuesInBytes = 32 * 1024 * 1024;
+
+/** Reads header bytes of a walk (`headerReader`). */
+type HeaderBytes = ReturnType<typeof headerReader>;
 
 export interface Layout {
   readonly format: string;
   readonly segment: ebml.EbmlElement;
-  /** Level-1 elements in order. */
+  /** Level-1 elements in order; a run of Void elements is one entry spanning them all (its `size` is that of the first). */
   readonly children: ebml.EbmlElement[];
 }
 
-/** Walks the EBML header and the Segment's level-1 elements, reading headers only. */
-export async function readLayout(source: ByteSource): Promise<Layout> {
+/**
+ * Walks the EBML header and the Segment's level-1 elements, reading headers only. With
+ * `damage` (salvage reading, issue 25 item 2) a Segment or element that runs past the end of
+ * the file, stray bytes or an element that does not parse end the walk instead of failing
+ * it, each noted in `damage`; a Tags element cut short is kept, clipped, for its intact Tags.
+ * With `wanted`, only the elements it accepts are kept (the walk still covers them all).
+ */
+export async function readLayout(source: ByteSource, damage?: string[], wanted?: (id: number) => boolean): Promise<Layout> {
   const head = await readExact(source, 0, Math.min(source.size, 4096), 'matroska', 'EBML header');
   const header = ebml.parseElementHeader(head, 0, 0, source.size);
   if (header.id !== Id.ebml) throw new MalformedInputError('matroska', 'no EBML header');
   if (header.end > head.length) throw new MalformedInputError('matroska', `EBML header of ${header.size} bytes is implausibly large`);
   const docType = ebml.listElementsIn(head, header.dataOffset, header.end).find((e) => e.id === Id.docType);
   const format = docType && fromUtf8(head.subarray(docType.dataOffset, docType.end)) === 'webm' ? 'webm' : 'matroska';
-  const segment = await ebml.readElementHeader(source, header.end, source.size, format);
+  let segment = await ebml.readElementHeader(source, header.end, damage ? Number.MAX_SAFE_INTEGER : source.size, format);
   if (segment.id !== Id.segment) throw new MalformedInputError(format, `expected a Segment at offset ${header.end}`);
+  if (segment.end > source.size) {
+    if (!segment.unknownSize) damage?.push(`the Segment declares ${segment.size} bytes, past the end of the file (${source.size} bytes)`);
+    segment = { ...segment, size: source.size - segment.dataOffset, end: source.size };
+  }
   const children: ebml.EbmlElement[] = [];
+  const read = headerReader(source, format);
   for (let at = segment.dataOffset; at < segment.end; ) {
     if (children.length >= ebml.maximumElementCount)
       throw new LimitExceededError(`${format}: more than ${ebml.maximumElementCount} level-1 elements`);
-    if (segment.end - at < 2) throw new MalformedInputError(format, `${segment.end - at} stray bytes at the end of the Segment`);
-    let element = await ebml.readElementHeader(source, at, segment.end, format);
-    if (element.unknownSize) {
-      if (element.id !== Id.cluster)
-        throw new UnsupportedFormatError(`${format}: unknown-size element 0x${element.id.toString(16)} at offset ${at}`);
-      element = { ...element, size: (await unknownClusterEnd(source, element, segment.end, format)) - element.dataOffset };
-      element = { ...element, end: element.dataOffset + element.size };
+    try {
+      const element = await levelOneElement(source, read, at, segment.end, format, damage);
+      at = element.end;
+      // A reader that needs only some elements keeps only those (a million Clusters cost nothing).
+      if (wanted && !wanted(element.id)) continue;
+      const previous = children[children.length - 1];
+      // A run of Voids is one room: kept as one entry (offset of the first, end of the last), so a million cost one.
+      if (element.id === ebml.VOID_ID && previous?.id === ebml.VOID_ID) children[children.length - 1] = { ...previous, end: element.end };
+      else children.push(element);
+    } catch (error) {
+      if (!damage || !(error instanceof MalformedInputError || error instanceof UnsupportedFormatError)) throw error;
+      damage.push(error instanceof MalformedInputError ? error.detail : error.message);
+      break;
     }
-    children.push(element);
-    at = element.end;
   }
   return { format, segment, children };
 }
 
+/** The level-1 element at `at`; when salvaging, a Tags element cut short by the end of the Segment is clipped to it (and noted). */
+async function levelOneElement(
+  source: ByteSource,
+  read: HeaderBytes,
+  at: number,
+  end: number,
+  format: string,
+  damage?: string[],
+): Promise<ebml.EbmlElement> {
+  if (end - at < 2) throw new MalformedInputError(format, `${end - at} stray bytes at the end of the Segment`);
+  if (damage) {
+    const unbounded = await ebml.readElementHeader(source, at, Number.MAX_SAFE_INTEGER, format);
+    if (unbounded.id === Id.tags && !unbounded.unknownSize && unbounded.end > end) {
+      damage.push(
+        `the Tags element at offset ${at} declares ${unbounded.size} bytes, past the end of its Segment at ${end}; its complete Tags were read`,
+      );
+      return { ...unbounded, size: end - unbounded.dataOffset, end };
+    }
+  }
+  const element = ebml.parseElementHeader(await read(at, Math.min(12, end - at), 'EBML element header'), 0, at, end, format);
+  if (!element.unknownSize) return element;
+  if (element.id !== Id.cluster)
+    throw new UnsupportedFormatError(`${format}: unknown-size element 0x${element.id.toString(16)} at offset ${at}`);
+  const size = (await unknownClusterEnd(read, element, end, format)) - element.dataOffset;
+  return { ...element, size, end: element.dataOffset + size };
+}
+
 /** An unknown-size Cluster (live WebM) ends at the next level-1 ID or the end of the Segment. */
-async function unknownClusterEnd(source: ByteSource, cluster: ebml.EbmlElement, end: number, format: string): Promise<number> {
+async function unknownClusterEnd(read: HeaderBytes, cluster: ebml.EbmlElement, end: number, format: string): Promise<number> {
   let at = cluster.dataOffset;
   while (at < end) {
-    const head = await readExact(source, at, Math.min(4, end - at), format, 'EBML element ID');
+    const head = await read(at, Math.min(12, end - at), 'EBML element header');
     if (SEGMENT_CHILDREN.has(ebml.readElementId(head, 0, format).id)) return at;
-    const child = await ebml.readElementHeader(source, at, end, format);
+    const child = ebml.parseElementHeader(head, 0, at, end, format);
     if (child.unknownSize)
       throw new UnsupportedFormatError(`${format}: unknown-size element inside the cluster at offset ${cluster.offset}`);
     at = child.end;
@@ -94,39 +148,11 @@ export interface Edit {
   readonly insert: Uint8Array;
 }
 
-/** Room at `element`: itself plus the Void elements right after it. */
-export function roomAt(children: readonly ebml.EbmlElement[], index: number): number {
+/** Room at `element`: itself plus the Void elements right after it (but none that `used` names). */
+export function roomAt(children: readonly ebml.EbmlElement[], index: number, used: ReadonlySet<number> = new Set()): number {
   let end = children[index].end;
-  for (let i = index + 1; i < children.length && children[i].id === ebml.VOID_ID; i++) end = children[i].end;
+  for (let i = index + 1; i < children.length && children[i].id === ebml.VOID_ID && !used.has(i); i++) end = children[i].end;
   return end - children[index].offset;
-}
-
-/** The SeekHead rewritten so that its Tags entry points at `position` (relative to the Segment data); null if unchanged. */
-export function seekHeadData(bytes: Uint8Array, position: number, oldPosition: number | null, format: string): Uint8Array {
-  const head = ebml.parseElementHeader(bytes, 0, 0, bytes.length, format);
-  const parts: Uint8Array[] = [];
-  let hadCrc = false;
-  let found = false;
-  for (const seek of ebml.listElementsIn(bytes, head.dataOffset, head.end, format)) {
-    if (seek.id === ebml.CRC32_ID) {
-      hadCrc = true;
-      continue;
-    }
-    const fields = seek.id === Id.seek ? ebml.listElementsIn(bytes, seek.dataOffset, seek.end, format) : [];
-    const seekId = fields.find((f) => f.id === Id.seekId);
-    const seekPosition = fields.find((f) => f.id === Id.seekPosition);
-    const isTags = seekId && ebml.readUint(bytes.subarray(seekId.dataOffset, seekId.end)) === Id.tags;
-    const pointsAtOld = seekPosition && ebml.readUint(bytes.subarray(seekPosition.dataOffset, seekPosition.end)) === oldPosition;
-    if (isTags && !found && (oldPosition === null || pointsAtOld)) {
-      found = true;
-      parts.push(ebml.makeElement(Id.seek, [ebml.uintElement(Id.seekId, Id.tags), ebml.uintElement(Id.seekPosition, position)]));
-    } else {
-      parts.push(bytes.subarray(seek.offset, seek.end));
-    }
-  }
-  if (!found) parts.push(ebml.makeElement(Id.seek, [ebml.uintElement(Id.seekId, Id.tags), ebml.uintElement(Id.seekPosition, position)]));
-  const body = concat(parts);
-  return hadCrc ? ebml.withCrc32(body) : body;
 }
 
 export async function readTags(source: ByteSource, tags: ebml.EbmlElement, format: string): Promise<Uint8Array> {

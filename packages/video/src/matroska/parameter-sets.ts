@@ -1,6 +1,7 @@
 import { type ByteSource, concat, ebml, fromUtf8, LimitExceededError, readExact, splicePlan, type WritePlan } from '@aigc-label/core';
 import { type AvcParameterSets, avcConfigWithSets } from '../shared/avc-config.js';
-import { type Edit, Id, maximumSeekHeadInBytes, readLayout, readTags, roomAt, seekHeadData } from './layout.js';
+import { Id, readLayout, roomAt } from './layout.js';
+import { planSegmentEdits } from './positions.js';
 
 const AVC_CODEC_ID = 'V_MPEG4/ISO/AVC';
 const maximumTracksInBytes = 1024 * 1024;
@@ -43,12 +44,13 @@ function tracksWithSets(tracks: Uint8Array, sets: AvcParameterSets, format: stri
 
 /**
  * The plan that adds H.264 parameter sets to the CodecPrivate of a Matroska file's AVC
- * tracks, or null when it cannot be done without moving a Cluster. The grown Tracks
- * element takes the Voids after it; when a Tags element follows instead, the Tags move
- * to the end of the Segment (the SeekHead follows them) to make room.
+ * tracks, or null when the file has no track to change. The grown Tracks element takes
+ * the Voids after it; without enough of them it grows where it is, and what follows moves
+ * with every position pointing past it fixed (`planSegmentEdits`).
  */
 export async function planMatroskaAvcParameterSets(source: ByteSource, sets: AvcParameterSets): Promise<WritePlan | null> {
-  const { format, segment, children } = await readLayout(source);
+  const layout = await readLayout(source);
+  const { format, children } = layout;
   const index = children.findIndex((c) => c.id === Id.tracks);
   if (index < 0) return null;
   const tracks = children[index];
@@ -56,36 +58,10 @@ export async function planMatroskaAvcParameterSets(source: ByteSource, sets: Avc
     throw new LimitExceededError(`${format}: Tracks element at offset ${tracks.offset} is over ${maximumTracksInBytes} bytes`);
   const data = tracksWithSets(await readExact(source, tracks.offset, tracks.end - tracks.offset, format, 'Tracks'), sets, format);
   if (data === null) return null;
-  const tracksRoom = roomAt(children, index);
-  const inPlace = ebml.elementFilling(Id.tracks, data, tracksRoom);
-  if (inPlace) return splicePlan(source.size, [{ start: tracks.offset, end: tracks.offset + tracksRoom, insert: inPlace }]);
-
-  // Make room by moving the Tags that follow (and the Voids after them) to the end of the Segment.
-  let next = index + 1;
-  while (next < children.length && children[next].id === ebml.VOID_ID) next++;
-  const tags = children[next];
-  const seekHeadIndex = children.findIndex((c) => c.id === Id.seekHead);
-  if (!tags || tags.id !== Id.tags || seekHeadIndex < 0 || segment.unknownSize) return null;
-  const room = roomAt(children, next) + (tags.offset - tracks.offset);
-  const grown = ebml.elementFilling(Id.tracks, data, room);
-  if (!grown) return null;
-  const moved = await readTags(source, tags, format);
-  const sizeLength = segment.headerSize - 4;
-  const newSize = segment.size + moved.length;
-  if (newSize >= 2 ** (7 * sizeLength) - 1) return null;
-  const seekHead = children[seekHeadIndex];
-  if (seekHead.end - seekHead.offset > maximumSeekHeadInBytes)
-    throw new LimitExceededError(`${format}: SeekHead is over ${maximumSeekHeadInBytes} bytes`);
-  const seekBytes = await readExact(source, seekHead.offset, seekHead.end - seekHead.offset, format, 'SeekHead');
-  const relative = (offset: number) => offset - segment.dataOffset;
-  const seekRoom = roomAt(children, seekHeadIndex);
-  const seek = ebml.elementFilling(Id.seekHead, seekHeadData(seekBytes, relative(segment.end), relative(tags.offset), format), seekRoom);
-  if (!seek) return null;
-  const edits: Edit[] = [
-    { start: seekHead.offset, end: seekHead.offset + seekRoom, insert: seek },
-    { start: segment.offset + 4, end: segment.dataOffset, insert: ebml.encodeVint(newSize, sizeLength) },
-    { start: tracks.offset, end: tracks.offset + room, insert: grown },
-    { start: segment.end, end: segment.end, insert: moved },
-  ];
+  const room = roomAt(children, index);
+  const used = new Set<number>();
+  for (let i = index + 1; children[i] && children[i].offset < tracks.offset + room; i++) used.add(i);
+  const insert = ebml.elementFilling(Id.tracks, data, room) ?? ebml.makeElement(Id.tracks, data);
+  const edits = await planSegmentEdits(source, layout, [{ start: tracks.offset, end: tracks.offset + room, insert }], null, used);
   return splicePlan(source.size, edits);
 }

@@ -4,6 +4,7 @@ import {
   encodeLabel,
   type FormatHandler,
   fromAscii,
+  isobmff,
   mp4Meta,
   type ReadResult,
   type WriteOptions,
@@ -14,8 +15,6 @@ import { planAvcParameterSets } from './parameter-sets.js';
 
 /** HEIF/AVIF brands (ISO/IEC 23008-12): still images, handled by the image package. */
 const IMAGE_BRANDS = new Set(['mif1', 'msf1', 'heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'avif', 'avis', 'avci', 'jpeg']);
-/** Audio-only brands, claimed by the audio package's M4A handler. */
-export const AUDIO_BRANDS = new Set(['M4A ', 'M4B ', 'M4P ', 'F4A ', 'F4B ']);
 /** First boxes of QuickTime files written without `ftyp`. */
 const QUICKTIME_FIRST_BOXES = new Set(['moov', 'mdat', 'free', 'skip', 'wide', 'pnot']);
 
@@ -36,7 +35,7 @@ export const mp4: FormatHandler = {
   carrier: 'moov/udta/meta mdta key AIGC (ilst UTF-8 data)',
   sniff(head) {
     const brand = isobmffBrand(head);
-    return brand !== null && !IMAGE_BRANDS.has(brand) && !AUDIO_BRANDS.has(brand);
+    return brand !== null && !IMAGE_BRANDS.has(brand) && !isobmff.AUDIO_BRANDS.has(brand);
   },
 
   async read(source: ByteSource): Promise<ReadResult> {

@@ -110,3 +110,25 @@ export function frameMd5(bytes: Uint8Array, extension: string): string[] {
   });
   return out.split('\n').filter((line) => line && !line.startsWith('#'));
 }
+
+/** Format-level tags as Debian's ffprobe (a test oracle, /usr/bin/ffprobe via `withTool('ffprobe')`) reports them. */
+export function debianProbeTags(bytes: Uint8Array, extension: string): Record<string, string> {
+  const out = execFileSync(
+    '/usr/bin/ffprobe',
+    ['-v', 'error', '-show_entries', 'format_tags', '-of', 'json', temporaryFile(bytes, extension)],
+    {
+      encoding: 'utf8',
+    },
+  );
+  return (JSON.parse(out) as { format?: { tags?: Record<string, string> } }).format?.tags ?? {};
+}
+
+/**
+ * The tags ExifTool (a test oracle, via `withTool('exiftool')`) reads from the file's content, as
+ * `Group:Name` (`-a -G1 -j`; a repeated tag keeps its last value), without the file-system groups.
+ */
+export function exiftoolTags(bytes: Uint8Array, extension: string): Record<string, unknown> {
+  const out = execFileSync('/usr/bin/exiftool', ['-a', '-G1', '-j', temporaryFile(bytes, extension)], { encoding: 'utf8' });
+  const [tags = {}] = JSON.parse(out) as Record<string, unknown>[];
+  return Object.fromEntries(Object.entries(tags).filter(([name]) => !/^(SourceFile|System:|ExifTool:|File:FileSize)/.test(name)));
+}

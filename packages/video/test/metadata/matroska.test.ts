@@ -20,13 +20,15 @@ describe('matroska metadata carrier', () => {
   itLabelsForThirdPartyReaders(matroska, 'clip.mkv', 'mkv');
   itLabelsForThirdPartyReaders(matroska, 'clip.webm', 'webm');
 
-  it('leaves every Cluster (and so every Cues position) where it was, byte for byte', async () => {
+  it('keeps every Cluster byte for byte (moved as a whole when the Tags before them grow)', async () => {
     const input = makeClip('clip.mkv');
     const { bytes } = await labelBytes(matroska, input, sampleLabel());
-    const clusters = layout(input).children.filter((c) => c.id === CLUSTER);
-    expect(clusters.length).toBeGreaterThan(0);
-    expect(layout(bytes).children.filter((c) => c.id === CLUSTER)).toEqual(clusters);
-    for (const c of clusters) expect(bytes.subarray(c.offset, c.end)).toEqual(input.subarray(c.offset, c.end));
+    const clusters = (file: Uint8Array) =>
+      layout(file)
+        .children.filter((c) => c.id === CLUSTER)
+        .map((c) => file.subarray(c.offset, c.end));
+    expect(clusters(input).length).toBeGreaterThan(0);
+    expect(clusters(bytes)).toEqual(clusters(input));
   });
 
   it('keeps the CRC-32 of every level-1 element it rewrites valid', async () => {
