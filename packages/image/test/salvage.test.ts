@@ -1,0 +1,115 @@
+/**
+ * Salvage reading (issue 25 item 2) and the carriers other tools write (items 4 and 6), per image
+ * format: a damaged container whose label carrier is intact is read, with a `format/damaged`
+ * finding naming the damage, and writing into it is refused with a MalformedInputError. ExifTool
+ * agrees with the label we salvage where it reads the damaged file too.
+ */
+
+import { deflateSync } from 'node:zlib';
+import { bytesSource, concat, type FormatHandler, labelBytes, MalformedInputError, summarizeCarriers, utf8 } from '@aigc-label/core';
+import { describe, expect, it } from 'vitest';
+import { sampleLabel } from '../../../test/handler-contract.js';
+import { withTool } from '../../../test/oracles.js';
+import { listChunks, makeChunk, makeText } from '../src/png/chunks.js';
+import { png } from '../src/png/index.js';
+import { exiftoolJson, gradient, toBytes } from './helpers.js';
+
+const label = sampleLabel();
+
+async function read(handler: FormatHandler, bytes: Uint8Array) {
+  const result = await handler.read(bytesSource(bytes));
+  return { ...result, summary: summarizeCarriers(result) };
+}
+
+const damage = (result: { findings: readonly { rule: string; message: string }[] }) =>
+  result.findings.filter((f) => f.rule === 'format/damaged').map((f) => f.message);
+
+/** Reads a damaged file: the label comes back with a damage finding matching `named`, and a write is refused. */
+async function expectSalvaged(handler: FormatHandler, bytes: Uint8Array, named: RegExp) {
+  const result = await read(handler, bytes);
+  expect(result.summary.label).toEqual(label);
+  expect(damage(result).join('\n')).toMatch(named);
+  await expect(handler.write(bytesSource(bytes), label)).rejects.toBeInstanceOf(MalformedInputError);
+  return result;
+}
+
+describe('png salvage', () => {
+  const labeled = async () => (await labelBytes(png, await toBytes(gradient().png()), label)).bytes;
+  const chunkOf = async (bytes: Uint8Array, type: string) => {
+    const c = (await listChunks(bytesSource(bytes))).chunks.find((x) => x.type === type);
+    if (!c) throw new Error(`no ${type}`);
+    return c;
+  };
+
+  it('reads the chunks before a truncation (a partial upload)', async () => {
+    const bytes = await labeled();
+    const idat = await chunkOf(bytes, 'IDAT');
+    await expectSalvaged(png, bytes.subarray(0, idat.offset + 20), /truncated: chunk IDAT/);
+  });
+
+  it('walks the chunks when IHDR is missing or not first', async () => {
+    const bytes = await labeled();
+    const ihdr = await chunkOf(bytes, 'IHDR');
+    const withoutIhdr = concat([bytes.subarray(0, ihdr.offset), bytes.subarray(ihdr.end)]);
+    await expectSalvaged(png, withoutIhdr, /the first chunk is \w{4}, not IHDR/);
+  });
+
+  it('reads a label chunk whose CRC is bad, and stops at a chunk with an invalid type', async () => {
+    const bytes = (await labeled()).slice();
+    const itxt = await chunkOf(bytes, 'iTXt');
+    bytes[itxt.end - 1] ^= 0xff;
+    const result = await read(png, bytes);
+    expect(result.summary.label).toEqual(label);
+    expect(damage(result)).toEqual([`chunk iTXt at byte ${itxt.offset} has a bad CRC`]);
+    await expect(png.write(bytesSource(bytes), label)).rejects.toThrow(/bad CRC; refusing to write/);
+
+    const broken = (await labeled()).slice();
+    const idat = await chunkOf(broken, 'IDAT');
+    broken.set([0, 0, 0, 0], idat.offset + 4); // type of IDAT: four NULs
+    await expectSalvaged(png, broken, /chunk at offset \d+ has an invalid type/);
+  });
+
+  withTool('exiftool')('agrees with ExifTool on a truncated file', async () => {
+    const bytes = await labeled();
+    const idat = await chunkOf(bytes, 'IDAT');
+    const cut = bytes.subarray(0, idat.offset + 20);
+    expect(JSON.parse(String(exiftoolJson(cut, 'png')['XMP-TC260:AIGC']))).toEqual((await read(png, cut)).summary.label);
+  });
+});
+
+describe('png text chunks as other tools write them', () => {
+  const withChunk = async (chunk: Uint8Array) => {
+    const file = await toBytes(gradient().png());
+    const ihdrEnd = (await listChunks(bytesSource(file))).chunks[0].end;
+    return concat([file.subarray(0, ihdrEnd), chunk, file.subarray(ihdrEnd)]);
+  };
+  const tEXt = (keyword: string, value: Uint8Array) => makeChunk('tEXt', concat([utf8(keyword), Uint8Array.of(0), value]));
+
+  it('decodes UTF-8 in tEXt as UTF-8, non-canonical, and keeps Latin-1 as Latin-1', async () => {
+    const chinese = sampleLabel({ ContentProducer: '中文生成服务' });
+    const utf8Read = await read(png, await withChunk(tEXt('AIGC', utf8(JSON.stringify(chinese)))));
+    expect(utf8Read.carriers.map((c) => [c.label?.ContentProducer, c.canonical])).toEqual([['中文生成服务', false]]);
+    expect(utf8Read.carriers[0].findings.map((f) => f.rule)).toContain('carrier/non-canonical');
+
+    const latin1 = Uint8Array.from(`{"Label":"1","ContentProducer":"Caf\xe9","ProduceID":"x"}`, (c) => c.charCodeAt(0));
+    const latin1Read = await read(png, await withChunk(tEXt('AIGC', latin1)));
+    expect(latin1Read.carriers[0].raw).toContain('Café');
+    expect(latin1Read.carriers[0].findings.map((f) => f.rule)).not.toContain('carrier/non-canonical');
+  });
+
+  it('reports an empty AIGC chunk as an empty carrier', async () => {
+    const result = await read(png, await withChunk(makeText('AIGC', '  ')));
+    expect(result.carriers.map((c) => [c.carrier, c.label])).toEqual([['png-text', null]]);
+    expect(result.carriers[0].findings.map((f) => f.rule)).toContain('carrier/empty');
+  });
+
+  it('fails closed on a zTXt AIGC bomb and never inflates a chunk that cannot hold a label', async () => {
+    const bomb = (keyword: string) =>
+      makeChunk('zTXt', concat([utf8(keyword), Uint8Array.of(0, 0), deflateSync(new Uint8Array(20 * 1024 * 1024))]));
+    const labeled = (await labelBytes(png, await withChunk(bomb('Comment')), label)).bytes;
+    expect((await read(png, labeled)).summary.label).toEqual(label);
+    const unreadable = await read(png, await withChunk(bomb('AIGC')));
+    expect(unreadable.carriers.map((c) => [c.label, c.findings.map((f) => f.rule)])).toEqual([[null, ['carrier/unreadable']]]);
+    await expect(png.write(bytesSource(await withChunk(bomb('AIGC'))), label)).rejects.toThrow(/expands past/);
+  });
+});
