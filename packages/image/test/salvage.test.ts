@@ -10,6 +10,8 @@ import { bytesSource, concat, type FormatHandler, labelBytes, MalformedInputErro
 import { describe, expect, it } from 'vitest';
 import { sampleLabel } from '../../../test/handler-contract.js';
 import { withTool } from '../../../test/oracles.js';
+import { jpeg } from '../src/jpeg/index.js';
+import { listSegments } from '../src/jpeg/segments.js';
 import { listChunks, makeChunk, makeText } from '../src/png/chunks.js';
 import { png } from '../src/png/index.js';
 import { exiftoolJson, gradient, toBytes } from './helpers.js';
@@ -111,5 +113,39 @@ describe('png text chunks as other tools write them', () => {
     const unreadable = await read(png, await withChunk(bomb('AIGC')));
     expect(unreadable.carriers.map((c) => [c.label, c.findings.map((f) => f.rule)])).toEqual([[null, ['carrier/unreadable']]]);
     await expect(png.write(bytesSource(await withChunk(bomb('AIGC'))), label)).rejects.toThrow(/expands past/);
+  });
+});
+
+describe('jpeg salvage', () => {
+  const labeled = async () => (await labelBytes(jpeg, await toBytes(gradient().jpeg()), label)).bytes;
+  /** The labeled file and the offsets of its XMP APP1 segment and its SOS. */
+  const layout = async () => {
+    const bytes = await labeled();
+    const segments = listSegments(bytes) ?? [];
+    const app1 = segments.find((s) => s.marker === 0xe1);
+    const sos = segments.find((s) => s.marker === 0xda);
+    if (!app1 || !sos) throw new Error('no APP1 or SOS');
+    return { bytes, app1, sos };
+  };
+
+  it('resynchronises on the next marker after extraneous bytes, as libjpeg does', async () => {
+    const { bytes, app1 } = await layout();
+    const shifted = concat([bytes.subarray(0, app1.offset), Uint8Array.of(0x00, 0x13, 0x37), bytes.subarray(app1.offset)]);
+    await expectSalvaged(jpeg, shifted, /3 extraneous bytes before marker 0xe1/);
+  });
+
+  it('reads the segments before a SOS that has no header, a truncation, or an EOI', async () => {
+    const { bytes, app1, sos } = await layout();
+    await expectSalvaged(jpeg, bytes.subarray(0, sos.offset + 2), /segment header at offset \d+ is truncated/);
+    await expectSalvaged(jpeg, bytes.subarray(0, app1.end + 10), /past the end|truncated/);
+    const eoi = concat([bytes.subarray(0, app1.end), Uint8Array.of(0xff, 0xd9)]);
+    await expectSalvaged(jpeg, eoi, /EOI at offset \d+ before any SOS/);
+  });
+
+  // ExifTool stops at extraneous bytes ("File format error") and at a truncation inside a segment; it reads a cut SOS.
+  withTool('exiftool')('agrees with ExifTool on a SOS without its header', async () => {
+    const { bytes, sos } = await layout();
+    const damaged = bytes.subarray(0, sos.offset + 2);
+    expect(JSON.parse(String(exiftoolJson(damaged, 'jpg')['XMP-TC260:AIGC']))).toEqual((await read(jpeg, damaged)).summary.label);
   });
 });

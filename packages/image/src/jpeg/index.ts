@@ -67,8 +67,8 @@ const latin1 = (bytes: Uint8Array): string => {
   return out;
 };
 
-async function layout(source: ByteSource): Promise<JpegLayout & { bytes: Uint8Array }> {
-  const { head: jpeg, segments, findings } = await readJpegHead(source);
+async function layout(source: ByteSource, salvage: boolean): Promise<JpegLayout & { bytes: Uint8Array }> {
+  const { head: jpeg, segments, findings } = await readJpegHead(source, salvage);
   const standardXmp = segments.filter((s) => isStandardXmp(jpeg, s));
   const extendedSegments = segments.filter((s) => isExtendedXmp(jpeg, s));
   const assembled = assembleExtendedXmp(jpeg, extendedSegments);
@@ -127,7 +127,7 @@ export const jpeg: FormatHandler = {
   sniff: (head) => head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff,
 
   async read(source: ByteSource): Promise<ReadResult> {
-    const l = await layout(source);
+    const l = await layout(source, true);
     const bytes = l.bytes;
     const findings = [...l.findings];
     const carriers: LabelCarrier[] = [];
@@ -168,7 +168,7 @@ export const jpeg: FormatHandler = {
    * writes EXIF UserComment only when `alternativeCarrier` asks for it.
    */
   async write(source: ByteSource, label: AigcLabel, options: WriteOptions = {}): Promise<WriteResult> {
-    const l = await layout(source);
+    const l = await layout(source, false);
     const bytes = l.bytes;
     const json = options.form === 'wrapped' ? encodeWrapped(label) : encodeBare(label);
     if (l.standardXmp.length > 1)
