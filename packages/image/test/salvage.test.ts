@@ -5,18 +5,50 @@
  * agrees with the label we salvage where it reads the damaged file too.
  */
 
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
-import { bytesSource, concat, type FormatHandler, labelBytes, MalformedInputError, summarizeCarriers, utf8 } from '@aigc-label/core';
+import {
+  ascii,
+  buildXmpPacket,
+  bytesSource,
+  concat,
+  encodeBare,
+  type FormatHandler,
+  labelBytes,
+  MalformedInputError,
+  summarizeCarriers,
+  utf8,
+} from '@aigc-label/core';
 import { describe, expect, it } from 'vitest';
 import { sampleLabel } from '../../../test/handler-contract.js';
 import { withTool } from '../../../test/oracles.js';
+import { gif } from '../src/gif/index.js';
 import { jpeg } from '../src/jpeg/index.js';
 import { listSegments } from '../src/jpeg/segments.js';
 import { listChunks, makeChunk, makeText } from '../src/png/chunks.js';
 import { png } from '../src/png/index.js';
-import { exiftoolJson, gradient, toBytes } from './helpers.js';
+import { EXIFTOOL, EXIFTOOL_TC260_CONFIG, gradient, toBytes } from './helpers.js';
 
 const label = sampleLabel();
+
+/** The label ExifTool reads from a damaged file (it may exit with status 1 on a "File format error" after reading it). */
+function exiftoolLabel(bytes: Uint8Array, extension: string): unknown {
+  const dir = mkdtempSync(join(tmpdir(), 'aigc-exiftool-'));
+  try {
+    writeFileSync(join(dir, `damaged.${extension}`), bytes);
+    writeFileSync(join(dir, 'tc260.config'), EXIFTOOL_TC260_CONFIG);
+    const run = spawnSync(EXIFTOOL, ['-config', join(dir, 'tc260.config'), '-j', '-G1', '-a', join(dir, `damaged.${extension}`)], {
+      encoding: 'utf8',
+    });
+    const value = JSON.parse(run.stdout)[0]['XMP-TC260:AIGC'];
+    return value === undefined ? undefined : JSON.parse(String(value));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 async function read(handler: FormatHandler, bytes: Uint8Array) {
   const result = await handler.read(bytesSource(bytes));
@@ -75,7 +107,7 @@ describe('png salvage', () => {
     const bytes = await labeled();
     const idat = await chunkOf(bytes, 'IDAT');
     const cut = bytes.subarray(0, idat.offset + 20);
-    expect(JSON.parse(String(exiftoolJson(cut, 'png')['XMP-TC260:AIGC']))).toEqual((await read(png, cut)).summary.label);
+    expect(exiftoolLabel(cut, 'png')).toEqual((await read(png, cut)).summary.label);
   });
 });
 
@@ -146,6 +178,68 @@ describe('jpeg salvage', () => {
   withTool('exiftool')('agrees with ExifTool on a SOS without its header', async () => {
     const { bytes, sos } = await layout();
     const damaged = bytes.subarray(0, sos.offset + 2);
-    expect(JSON.parse(String(exiftoolJson(damaged, 'jpg')['XMP-TC260:AIGC']))).toEqual((await read(jpeg, damaged)).summary.label);
+    expect(exiftoolLabel(damaged, 'jpg')).toEqual((await read(jpeg, damaged)).summary.label);
+  });
+});
+
+describe('gif salvage', () => {
+  const labeled = async () => (await labelBytes(gif, await toBytes(gradient().gif()), label)).bytes;
+  const xmpEnd = (bytes: Uint8Array) => Buffer.from(bytes).indexOf(Uint8Array.of(1, 0xff, 0xfe)) + 258;
+
+  it('reads the blocks before a truncation, a missing trailer or an unknown block', async () => {
+    const bytes = await labeled();
+    await expectSalvaged(gif, bytes.subarray(0, bytes.length - 1), /no trailer/);
+    await expectSalvaged(gif, bytes.subarray(0, xmpEnd(bytes) + 40), /truncated/);
+    const unknown = concat([bytes.subarray(0, xmpEnd(bytes)), Uint8Array.of(0x99), bytes.subarray(xmpEnd(bytes))]);
+    await expectSalvaged(gif, unknown, /unknown block introducer 0x99/);
+  });
+
+  withTool('exiftool')('agrees with ExifTool on a file without its trailer and a partial upload', async () => {
+    const bytes = await labeled();
+    for (const cut of [bytes.subarray(0, bytes.length - 1), bytes.subarray(0, xmpEnd(bytes) + 40)]) {
+      expect(exiftoolLabel(cut, 'gif')).toEqual((await read(gif, cut)).summary.label);
+    }
+  });
+});
+
+describe('gif XMP under another application identifier', () => {
+  const packet = utf8(buildXmpPacket(encodeBare(label)));
+  /** An application extension "identifier" holding the packet the XMP way (raw, magic trailer) or in data sub-blocks. */
+  const extension = (identifier: string, raw: boolean) => {
+    const trailer = Uint8Array.from({ length: 258 }, (_, i) => (i === 0 ? 1 : i === 257 ? 0 : 256 - i));
+    if (raw) return concat([Uint8Array.of(0x21, 0xff, 11), ascii(identifier), packet, trailer]);
+    const blocks: Uint8Array[] = [];
+    for (let at = 0; at < packet.length; at += 255) {
+      const piece = packet.subarray(at, at + 255);
+      blocks.push(Uint8Array.of(piece.length), piece);
+    }
+    return concat([Uint8Array.of(0x21, 0xff, 11), ascii(identifier), ...blocks, Uint8Array.of(0)]);
+  };
+  const withExtension = async (block: Uint8Array) => {
+    const file = await toBytes(gradient().gif());
+    const at = Buffer.from(file).indexOf(Uint8Array.of(0x21, 0xf9)); // before the first graphic control extension
+    return concat([file.subarray(0, at), block, file.subarray(at)]);
+  };
+
+  it.each([
+    ['raw with the magic trailer', 'XMP DataXMp', true],
+    ['in data sub-blocks', 'ADOBEXMP1.0', false],
+  ])('reads a packet stored %s as non-canonical, and moves it to the XMP extension on write', async (_how, identifier, raw) => {
+    const input = await withExtension(extension(identifier, raw));
+    const result = await read(gif, input);
+    expect(result.carriers.map((c) => [c.label, c.canonical])).toEqual([[label, false]]);
+    expect(result.carriers[0].findings.map((f) => f.rule)).toContain('carrier/non-canonical');
+    const relabeled = sampleLabel({ ProduceID: 'relabel-0002' });
+    const { bytes } = await labelBytes(gif, input, relabeled);
+    expect((await read(gif, bytes)).carriers.map((c) => [c.label, c.canonical])).toEqual([[relabeled, true]]);
+  });
+
+  it('reports an empty TC260:AIGC as an empty carrier', async () => {
+    const empty = utf8(buildXmpPacket(''));
+    const trailer = Uint8Array.from({ length: 258 }, (_, i) => (i === 0 ? 1 : i === 257 ? 0 : 256 - i));
+    const input = await withExtension(concat([Uint8Array.of(0x21, 0xff, 11), ascii('XMP DataXMP'), empty, trailer]));
+    const result = await read(gif, input);
+    expect(result.carriers.map((c) => c.label)).toEqual([null]);
+    expect(result.carriers[0].findings.map((f) => f.rule)).toContain('carrier/empty');
   });
 });
