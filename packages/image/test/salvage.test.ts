@@ -30,6 +30,7 @@ import { jpeg } from '../src/jpeg/index.js';
 import { listSegments } from '../src/jpeg/segments.js';
 import { listChunks, makeChunk, makeText } from '../src/png/chunks.js';
 import { png } from '../src/png/index.js';
+import { webp } from '../src/webp/index.js';
 import { EXIFTOOL, EXIFTOOL_TC260_CONFIG, gradient, toBytes } from './helpers.js';
 
 const label = sampleLabel();
@@ -241,5 +242,42 @@ describe('gif XMP under another application identifier', () => {
     const result = await read(gif, input);
     expect(result.carriers.map((c) => c.label)).toEqual([null]);
     expect(result.carriers[0].findings.map((f) => f.rule)).toContain('carrier/empty');
+  });
+});
+
+describe('webp salvage', () => {
+  /** A labeled WebP whose XMP chunk comes before the image data, as some writers place it. */
+  const labeled = async () => (await labelBytes(webp, await toBytes(gradient().webp()), label)).bytes;
+  const xmpFirst = async () => {
+    const bytes = await labeled();
+    const at = Buffer.from(bytes).indexOf(ascii('XMP '));
+    const size = bytes[at + 4] | (bytes[at + 5] << 8) | (bytes[at + 6] << 16);
+    const xmp = bytes.subarray(at, at + 8 + size + (size & 1));
+    const vp8xEnd = 12 + 18;
+    return concat([bytes.subarray(0, vp8xEnd), xmp, bytes.subarray(vp8xEnd, at), bytes.subarray(at + xmp.length)]);
+  };
+
+  it('reads the chunks before a truncation (a partial upload) and before a chunk size past the end', async () => {
+    const bytes = await xmpFirst();
+    await expectSalvaged(webp, bytes.subarray(0, bytes.length - 30), /file is truncated: the RIFF header declares/);
+    const fixed = bytes.subarray(0, bytes.length - 30).slice();
+    fixed.set([fixed.length - 8, (fixed.length - 8) >> 8, (fixed.length - 8) >> 16, 0], 4);
+    await expectSalvaged(webp, fixed, /past the end of its container/);
+  });
+
+  it('reads a file whose first chunk is not an image header, and stray bytes at the end of the body', async () => {
+    const bytes = await labeled();
+    const stray = concat([bytes, Uint8Array.of(1, 2, 3, 4)]);
+    stray.set([stray.length - 8, (stray.length - 8) >> 8, (stray.length - 8) >> 16, 0], 4);
+    await expectSalvaged(webp, stray, /4 stray bytes at the end of the RIFF body/);
+    const unknownFirst = concat([bytes.subarray(0, 12), ascii('JUNK'), Uint8Array.of(2, 0, 0, 0, 0, 0), bytes.subarray(12)]);
+    unknownFirst.set([unknownFirst.length - 8, (unknownFirst.length - 8) >> 8, (unknownFirst.length - 8) >> 16, 0], 4);
+    await expectSalvaged(webp, unknownFirst, /the first chunk is "JUNK"/);
+  });
+
+  withTool('exiftool')('agrees with ExifTool on a partial upload', async () => {
+    const bytes = await xmpFirst();
+    const cut = bytes.subarray(0, bytes.length - 30);
+    expect(exiftoolLabel(cut, 'webp')).toEqual((await read(webp, cut)).summary.label);
   });
 });

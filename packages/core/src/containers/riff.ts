@@ -52,6 +52,8 @@ export async function listRiffChunks(
    * ds64 in RF64/BW64 (EBU Tech 3306 §3.2), or "to the end" in a streamed file.
    */
   largeSize?: (id: string, dataOffset: number) => number | undefined,
+  /** Salvage reading (issue 25): a chunk past `end` ends the walk and is reported here instead of thrown. */
+  onOverrun?: (message: string) => void,
 ): Promise<{ chunks: RiffChunk[]; trailing: number }> {
   const chunks: RiffChunk[] = [];
   let offset = start;
@@ -63,10 +65,10 @@ export async function listRiffChunks(
     const dataOffset = offset + 8;
     const size = declared === 0xffffffff && largeSize ? (largeSize(id, dataOffset) ?? declared) : declared;
     if (dataOffset + size > end) {
-      throw new MalformedInputError(
-        format,
-        `chunk "${printable(id)}" at offset ${offset} declares ${size} bytes, past the end of its container at ${end}`,
-      );
+      const message = `chunk "${printable(id)}" at offset ${offset} declares ${size} bytes, past the end of its container at ${end}`;
+      if (!onOverrun) throw new MalformedInputError(format, message);
+      onOverrun(message);
+      return { chunks, trailing: 0 };
     }
     const padded = dataOffset + size + (size & 1);
     const listType = (id === 'LIST' || id === 'RIFF') && size >= 4 && header.length >= 12 ? fromAscii(header, 8, 12) : undefined;
