@@ -17,6 +17,7 @@ import {
   concat,
   encodeBare,
   type FormatHandler,
+  isobmff,
   labelBytes,
   MalformedInputError,
   summarizeCarriers,
@@ -26,6 +27,7 @@ import { describe, expect, it } from 'vitest';
 import { sampleLabel } from '../../../test/handler-contract.js';
 import { withTool } from '../../../test/oracles.js';
 import { gif } from '../src/gif/index.js';
+import { avif } from '../src/heif/index.js';
 import { jpeg } from '../src/jpeg/index.js';
 import { listSegments } from '../src/jpeg/segments.js';
 import { listChunks, makeChunk, makeText } from '../src/png/chunks.js';
@@ -279,5 +281,39 @@ describe('webp salvage', () => {
     const bytes = await xmpFirst();
     const cut = bytes.subarray(0, bytes.length - 30);
     expect(exiftoolLabel(cut, 'webp')).toEqual((await read(webp, cut)).summary.label);
+  });
+});
+
+describe('heif/avif salvage', () => {
+  const labeled = async () => (await labelBytes(avif, await toBytes(gradient().avif({ effort: 0 })), label)).bytes;
+  const garbage = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 151 + 7) & 0xff);
+
+  it('reads past trailing garbage, a second copy of the file and a broken last box', async () => {
+    const bytes = await labeled();
+    await expectSalvaged(avif, concat([bytes, garbage(16)]), /past the end of its container/);
+    await expectSalvaged(avif, concat([bytes, garbage(4096)]), /the boxes before it were read/);
+    await expectSalvaged(avif, concat([bytes, bytes]), /2 top-level meta boxes/);
+    const free = isobmff.makeBox('free', new Uint8Array(32));
+    await expectSalvaged(avif, concat([bytes, free.subarray(0, free.length - 4)]), /"free" at offset \d+ declares 40 bytes/);
+  });
+
+  it('skips a broken box before meta to the meta box', async () => {
+    const bytes = (await labeled()).slice();
+    bytes.set([0x7f, 0xff, 0xff, 0xff], 0); // ftyp size past the end
+    await expectSalvaged(avif, bytes, /skipped to a meta box at byte \d+/);
+  });
+
+  it('fails closed when the XMP item points past the end (a partial upload)', async () => {
+    const bytes = await labeled();
+    const result = await read(avif, bytes.subarray(0, bytes.length - 20));
+    expect(result.carriers.map((c) => [c.carrier, c.label, c.findings.map((f) => f.rule)])).toEqual([
+      ['xmp', null, ['carrier/unreadable']],
+    ]);
+    expect(damage(result).join()).toMatch(/past the end/);
+  });
+
+  withTool('exiftool')('agrees with ExifTool on trailing garbage', async () => {
+    const damaged = concat([await labeled(), garbage(4096)]);
+    expect(exiftoolLabel(damaged, 'avif')).toEqual((await read(avif, damaged)).summary.label);
   });
 });
