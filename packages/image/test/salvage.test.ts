@@ -28,6 +28,7 @@ import { sampleLabel } from '../../../test/handler-contract.js';
 import { withTool } from '../../../test/oracles.js';
 import { gif } from '../src/gif/index.js';
 import { avif } from '../src/heif/index.js';
+import { imageHandlers } from '../src/index.js';
 import { jpeg } from '../src/jpeg/index.js';
 import { listSegments } from '../src/jpeg/segments.js';
 import { listChunks, makeChunk, makeText } from '../src/png/chunks.js';
@@ -315,5 +316,52 @@ describe('heif/avif salvage', () => {
   withTool('exiftool')('agrees with ExifTool on trailing garbage', async () => {
     const damaged = concat([await labeled(), garbage(4096)]);
     expect(exiftoolLabel(damaged, 'avif')).toEqual((await read(avif, damaged)).summary.label);
+  });
+});
+
+describe.each(imageHandlers.map((h): [string, FormatHandler] => [h.id, h]))('%s carriers as other tools leave them', (id, handler) => {
+  const sample: Record<string, () => Promise<Uint8Array>> = {
+    png: () => toBytes(gradient().png()),
+    jpeg: () => toBytes(gradient().jpeg()),
+    webp: () => toBytes(gradient().webp()),
+    gif: () => toBytes(gradient().gif()),
+    tiff: () => toBytes(gradient().tiff()),
+    heif: async () => {
+      const file = (await toBytes(gradient().avif({ effort: 0 }))).slice();
+      file.set(ascii('heic'), 8);
+      return file;
+    },
+    avif: () => toBytes(gradient().avif({ effort: 0 })),
+  };
+  /** The labeled sample with its TC260:AIGC element (`tag` true) or its text replaced in place (same length, so every container size holds). */
+  const replaced = async (tag: boolean, replace: (length: number) => string) => {
+    const { bytes } = await labelBytes(handler, await sample[id](), label);
+    const text = Buffer.from(bytes);
+    const open = text.indexOf('<TC260:AIGC>');
+    const close = text.indexOf('</TC260:AIGC>');
+    expect(open).toBeGreaterThan(20);
+    const [start, end] = tag ? [open, close + '</TC260:AIGC>'.length] : [open + '<TC260:AIGC>'.length, close];
+    const out = bytes.slice();
+    const insert = utf8(replace(end - start).padEnd(end - start, ' '));
+    expect(insert.length).toBe(end - start);
+    out.set(insert, start);
+    return out;
+  };
+  const json = JSON.stringify(label);
+
+  it('reports an empty AIGC carrier (a label may have been removed)', async () => {
+    const result = await read(handler, await replaced(false, (n) => ' '.repeat(n)));
+    expect(result.carriers.map((c) => c.label)).toEqual([null]);
+    expect(result.carriers[0].findings.map((f) => f.rule)).toContain('carrier/empty');
+  });
+
+  it.each([
+    ['an unqualified attribute', `<rdf:Description AIGC='${json}'/>`],
+    ['an unqualified element', `<AIGC>${json}</AIGC>`],
+    ['a foreign-namespace element', `<ex:AIGC xmlns:ex="urn:example">${json}</ex:AIGC>`],
+  ])('reads the label as %s, non-canonical', async (_form, element) => {
+    const result = await read(handler, await replaced(true, () => element));
+    expect(result.carriers.map((c) => [c.label, c.canonical])).toEqual([[label, false]]);
+    expect(result.carriers[0].findings.map((f) => f.rule)).toContain('carrier/non-canonical');
   });
 });
