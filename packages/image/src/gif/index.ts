@@ -28,7 +28,7 @@ import {
   xmpEvidence,
 } from '@aigc-label/core';
 import { visibleImageLabel } from '../explicit/capability.js';
-import { type ByteEdit, mergeEdits, xmpCarriers } from '../shared/carriers.js';
+import { type ByteEdit, listedOnly, mergeEdits, xmpCarriers } from '../shared/carriers.js';
 
 /** An application extension of the GIF89a data stream (GIF89a spec §26). */
 interface ApplicationBlock {
@@ -199,13 +199,13 @@ export const gif: FormatHandler = {
     if (l.trailing > 0) findings.push(finding(Rules.damaged, 'warning', `${l.trailing} bytes of garbage follow the GIF trailer`));
     const carriers: LabelCarrier[] = [];
     const evidence: Evidence[] = [];
-    for (const b of l.xmp) {
+    for (const b of listedOnly(l.xmp, 'XMP application extensions', findings)) {
       const xml = xmpOf(bytes, b, findings);
       const where = `XMP application extension at byte ${b.offset}`;
       carriers.push(...xmpCarriers(xml, where, b.offset));
       evidence.push(...xmpEvidence(xml, where));
     }
-    const foreign = foreignCarriers(bytes, l.foreignXmp);
+    const foreign = foreignCarriers(bytes, listedOnly(l.foreignXmp, 'application extensions holding XMP', findings));
     carriers.push(...foreign.carriers);
     evidence.push(...foreign.evidence);
     return { format: 'gif', carriers, findings, evidence };

@@ -33,7 +33,7 @@ import {
   xmpEvidence,
 } from '@aigc-label/core';
 import { visibleImageLabel } from '../explicit/capability.js';
-import { type ByteEdit, c2paInvalidatedFinding, xmpCarriers } from '../shared/carriers.js';
+import { type ByteEdit, c2paInvalidatedFinding, listedOnly, xmpCarriers } from '../shared/carriers.js';
 import { editExifPayload } from '../shared/exif-edit.js';
 import { exifTextCarriers } from '../shared/tiff-ifd.js';
 import {
@@ -378,7 +378,7 @@ function makeHandler(id: 'heif' | 'avif'): FormatHandler {
       }
       const where = (info: ItemInfo) => `XMP item ${info.id} (mime ${XMP_CONTENT_TYPE})`;
       const metaOffset = l.meta?.offset ?? 0;
-      for (const info of l.infos.filter(isXmpItem)) {
+      for (const info of listedOnly(l.infos.filter(isXmpItem), 'XMP items', findings)) {
         let xml: string;
         try {
           xml = fromUtf8(await itemData(source, l.metaBytes, locationOf(l, info, format), l.idat, maximumXmpPacketInBytes));
@@ -390,7 +390,11 @@ function makeHandler(id: 'heif' | 'avif'): FormatHandler {
         carriers.push(...xmpCarriers(xml, where(info), metaOffset));
         evidence.push(...xmpEvidence(xml, where(info)));
       }
-      for (const info of l.infos.filter((i) => i.type === 'Exif')) {
+      for (const info of listedOnly(
+        l.infos.filter((i) => i.type === 'Exif'),
+        'Exif items',
+        findings,
+      )) {
         try {
           carriers.push(...(await exifItemCarriers(source, l, info, locationOf(l, info, format), format, findings)).carriers);
         } catch (error) {
@@ -398,7 +402,7 @@ function makeHandler(id: 'heif' | 'avif'): FormatHandler {
           findings.push(finding(Rules.damaged, 'warning', error.message, `Exif item ${info.id}`));
         }
       }
-      for (const b of l.top.filter(isC2paBox)) {
+      for (const b of listedOnly(l.top.filter(isC2paBox), 'C2PA uuid boxes', findings)) {
         if (b.size - b.headerSize > maximumC2paInBytes) {
           findings.push(
             finding(Rules.damaged, 'warning', `C2PA uuid box at byte ${b.offset} is over ${maximumC2paInBytes} bytes; not read`),

@@ -25,7 +25,7 @@ import {
   xmpEvidence,
 } from '@aigc-label/core';
 import { visibleImageLabel } from '../explicit/capability.js';
-import { type ByteEdit, c2paInvalidatedFinding, mergeEdits, textCarrier, xmpCarriers } from '../shared/carriers.js';
+import { type ByteEdit, c2paInvalidatedFinding, listedOnly, mergeEdits, textCarrier, xmpCarriers } from '../shared/carriers.js';
 import { editExifPayload, newExifPayload } from '../shared/exif-edit.js';
 import { type ExifLabelPlace, exifTextCarriers } from '../shared/tiff-ifd.js';
 import { assembleExtendedXmp, type ExtendedXmp, extendedGuidIn, extendedXmpSegments, withoutAigc } from './extended-xmp.js';
@@ -134,7 +134,8 @@ export const jpeg: FormatHandler = {
     const evidence: Evidence[] = [];
     if (l.standardXmp.length > 1)
       findings.push(finding(Rules.damaged, 'warning', `${l.standardXmp.length} standard XMP segments; XMP allows one`));
-    for (const s of l.standardXmp) {
+    const extendedGuids = new Set(l.extended.map((e) => e.guid));
+    for (const s of listedOnly(l.standardXmp, 'standard XMP segments', findings)) {
       const xml = xmpText(bytes, s);
       const where = `APP1 XMP segment at byte ${s.offset}`;
       if (s.end - s.dataOffset - XMP_SIGNATURE.length > maximumStandardXmpBytes) {
@@ -143,17 +144,17 @@ export const jpeg: FormatHandler = {
       carriers.push(...xmpCarriers(xml, where, s.offset));
       evidence.push(...xmpEvidence(xml, where));
       const guid = extendedGuidIn(xml);
-      if (guid && !l.extended.some((e) => e.guid === guid))
+      if (guid && !extendedGuids.has(guid))
         findings.push(finding(Rules.damaged, 'warning', `HasExtendedXMP names ${guid}, which is not in the file`, where));
     }
-    for (const e of l.extended) {
+    for (const e of listedOnly(l.extended, 'Extended XMP packets', findings)) {
       if (e.xml === null) continue;
       const where = `Extended XMP ${e.guid} (APP1 at byte ${e.segments[0].offset})`;
       carriers.push(...xmpCarriers(e.xml, where, e.segments[0].offset));
       evidence.push(...xmpEvidence(e.xml, where));
     }
     if (l.exif) carriers.push(...(await exifCarriers(bytes, l.exif, findings)));
-    for (const s of l.blobs) carriers.push(blobCarrier(bytes, s));
+    for (const s of listedOnly(l.blobs, 'APP segments with an AIGC blob', findings)) carriers.push(blobCarrier(bytes, s));
     if (l.c2pa.length > 0) {
       const store = concat(l.c2pa.map((s) => payload(bytes, s)));
       evidence.push(c2paEvidence(store, `APP11 JUMBF at byte ${l.c2pa[0].offset}`));

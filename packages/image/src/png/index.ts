@@ -27,7 +27,7 @@ import {
   xmpEvidence,
 } from '@aigc-label/core';
 import { visibleImageLabel } from '../explicit/capability.js';
-import { c2paInvalidatedFinding, mergeEdits, textCarrier, xmpCarriers } from '../shared/carriers.js';
+import { c2paInvalidatedFinding, listedOnly, mergeEdits, textCarrier, xmpCarriers } from '../shared/carriers.js';
 import { listChunks, makeItxt, makeText, PNG_SIGNATURE, type PngChunk } from './chunks.js';
 
 /** The keyword XMP uses in PNG (XMP spec part 3 §1.1.5). */
@@ -69,17 +69,50 @@ function latin1Text(bytes: Uint8Array, keyword: string): { text: string; utf8InL
   return { text: fromLatin1(bytes), utf8InLatin1: false };
 }
 
-/** Decodes a tEXt, zTXt or iTXt chunk (PNG spec §11.3.4) whose keyword is `keyword`. */
-async function readTextChunk(source: ByteSource, chunk: PngChunk, keyword: string): Promise<TextChunk> {
-  if (chunk.length > maximumXmpPacketInBytes) {
-    throw new LimitExceededError(
-      `png: ${chunk.type} chunk at offset ${chunk.offset} is ${chunk.length} bytes, over ${maximumXmpPacketInBytes}`,
-    );
+/**
+ * What the label text chunks of one file may cost, read and inflated together: one XMP packet at
+ * its limit, twice over. A file of 64 bombs then costs no more than one (issue 15).
+ */
+const maximumLabelTextBytesPerFile = 2 * maximumXmpPacketInBytes;
+/** A label outside XMP (tEXt AIGC) is seven short fields; more than this is not a label. */
+const maximumTextLabelInBytes = 64 * 1024;
+
+/** Bytes a read or a write may still spend on label text chunks. */
+class TextBudget {
+  private left = maximumLabelTextBytesPerFile;
+  /** The most one chunk may take now: its own limit, or what is left. */
+  allowance(keyword: string): number {
+    return Math.min(this.left, keyword === XMP_KEYWORD ? maximumXmpPacketInBytes : maximumTextLabelInBytes);
   }
+  spend(bytes: number): void {
+    this.left -= bytes;
+  }
+}
+
+/** Decodes a tEXt, zTXt or iTXt chunk (PNG spec §11.3.4) whose keyword is `keyword`, within `budget`. */
+async function readTextChunk(source: ByteSource, chunk: PngChunk, keyword: string, budget: TextBudget): Promise<TextChunk> {
+  const allowed = budget.allowance(keyword);
+  const limit = () =>
+    new LimitExceededError(
+      `png: ${chunk.type} chunk "${keyword}" at offset ${chunk.offset} holds more than ${allowed} bytes of text (per chunk ${maximumTextLabelInBytes} outside XMP, ${maximumXmpPacketInBytes} for XMP; ${maximumLabelTextBytesPerFile} per file)`,
+    );
+  if (chunk.length > allowed) throw limit();
   const data = await readExact(source, chunk.dataOffset, chunk.length, 'png', `${chunk.type} chunk`);
+  budget.spend(data.length);
   const nul = keyword.length;
-  // Inflated text is held to the XMP packet limit, not the general one: it becomes a JS string too.
-  const inflate = (body: Uint8Array) => inflateCapped(body, 'png', { maxOutputBytes: maximumXmpPacketInBytes });
+  // Inflated text counts against the same budget: it becomes a JS string too.
+  const inflate = (body: Uint8Array) => {
+    const room = budget.allowance(keyword);
+    let out: Uint8Array;
+    try {
+      out = inflateCapped(body, 'png', { maxOutputBytes: room });
+    } catch (error) {
+      if (error instanceof LimitExceededError) throw limit();
+      throw error;
+    }
+    budget.spend(out.length);
+    return out;
+  };
   if (chunk.type === 'tEXt') return { chunk, keyword, ...latin1Text(data.subarray(nul + 1), keyword) };
   if (chunk.type === 'zTXt') return { chunk, keyword, ...latin1Text(inflate(data.subarray(nul + 2)), keyword) };
   const compressed = data[nul + 1] === 1;
@@ -91,27 +124,38 @@ async function readTextChunk(source: ByteSource, chunk: PngChunk, keyword: strin
 }
 
 interface LabelTexts {
+  /** Every text chunk whose keyword names a label carrier. */
+  readonly labelChunks: readonly { chunk: PngChunk; keyword: string }[];
   readonly texts: TextChunk[];
   /** Label chunks that exist but cannot be decoded (read only; a write throws instead). */
   readonly unreadable: { chunk: PngChunk; keyword: string; reason: string }[];
 }
 
 /** The text chunks that may hold a label (the XMP packet, AIGC keywords), decoded; others are never inflated. */
-async function labelTexts(source: ByteSource, chunks: readonly PngChunk[], salvage: boolean): Promise<LabelTexts> {
+async function labelTexts(source: ByteSource, chunks: readonly PngChunk[], salvage: boolean, findings: Finding[]): Promise<LabelTexts> {
   const texts: TextChunk[] = [];
   const unreadable: LabelTexts['unreadable'] = [];
+  const labelChunks: { chunk: PngChunk; keyword: string }[] = [];
   for (const chunk of chunks) {
     if (!TEXT_CHUNKS.has(chunk.type)) continue;
     const keyword = await keywordOf(source, chunk);
-    if (keyword === null || !isLabelKeyword(keyword)) continue;
+    if (keyword !== null && isLabelKeyword(keyword)) labelChunks.push({ chunk, keyword });
+  }
+  // A read lists a bounded number of carriers. A write decodes only the XMP packet it updates:
+  // every other label chunk goes, whatever it holds.
+  const decoded = salvage
+    ? listedOnly(labelChunks, 'text chunks that may hold a label', findings)
+    : labelChunks.filter((c) => c.keyword === XMP_KEYWORD);
+  const budget = new TextBudget();
+  for (const { chunk, keyword } of decoded) {
     try {
-      texts.push(await readTextChunk(source, chunk, keyword));
+      texts.push(await readTextChunk(source, chunk, keyword, budget));
     } catch (error) {
       if (!salvage || !(error instanceof MalformedInputError || error instanceof LimitExceededError)) throw error;
       unreadable.push({ chunk, keyword, reason: error.message });
     }
   }
-  return { texts, unreadable };
+  return { labelChunks, texts, unreadable };
 }
 
 function carriersIn({ texts, unreadable }: LabelTexts): LabelCarrier[] {
@@ -169,7 +213,7 @@ export const png: FormatHandler = {
       findings.push(finding(Rules.damaged, 'warning', `${walk.badCrcCount - walk.badCrcs.length} more chunks have a bad CRC`));
     }
     if (walk.trailing > 0) findings.push(finding(Rules.damaged, 'info', `${walk.trailing} bytes follow IEND`));
-    const texts = await labelTexts(source, walk.chunks, true);
+    const texts = await labelTexts(source, walk.chunks, true, findings);
     const evidence = texts.texts
       .filter((t) => t.keyword === XMP_KEYWORD)
       .flatMap((t) => xmpEvidence(t.text, `${t.chunk.type} chunk at byte ${t.chunk.offset}`));
@@ -188,7 +232,8 @@ export const png: FormatHandler = {
   async write(source: ByteSource, label: AigcLabel, options: WriteOptions = {}): Promise<WriteResult> {
     const { chunks } = await listChunks(source, { keep: wanted });
     const json = options.form === 'wrapped' ? encodeWrapped(label) : encodeBare(label);
-    const { texts } = await labelTexts(source, chunks, false);
+    const findings: Finding[] = [];
+    const { labelChunks, texts } = await labelTexts(source, chunks, false, findings);
     const xmpChunks = texts.filter((t) => t.keyword === XMP_KEYWORD);
     if (xmpChunks.length > 1) throw new MalformedInputError('png', `${xmpChunks.length} XMP chunks; a PNG may have one`);
     const edits: { start: number; end: number; insert: Uint8Array }[] = [];
@@ -200,8 +245,7 @@ export const png: FormatHandler = {
       const firstData = chunks.find((c) => c.type === 'IDAT') ?? chunks[chunks.length - 1];
       edits.push({ start: firstData.offset, end: firstData.offset, insert: xmpChunk });
     }
-    const findings: Finding[] = [];
-    for (const t of texts) {
+    for (const t of labelChunks) {
       if (t.keyword !== XMP_KEYWORD) {
         edits.push({ start: t.chunk.offset, end: t.chunk.end, insert: new Uint8Array(0) });
         findings.push(

@@ -34,7 +34,7 @@ import {
   xmpEvidence,
 } from '@aigc-label/core';
 import { visibleImageLabel } from '../explicit/capability.js';
-import { type ByteEdit, c2paInvalidatedFinding, mergeEdits, xmpCarriers } from '../shared/carriers.js';
+import { type ByteEdit, c2paInvalidatedFinding, listedOnly, mergeEdits, xmpCarriers } from '../shared/carriers.js';
 import { editExifPayload } from '../shared/exif-edit.js';
 import { exifTextCarriers } from '../shared/tiff-ifd.js';
 
@@ -139,7 +139,8 @@ export const webp: FormatHandler = {
     if (l.trailing > 0) findings.push(finding(Rules.damaged, 'warning', `${l.trailing} bytes follow the end of the RIFF container`));
     const carriers: LabelCarrier[] = [];
     const evidence: Evidence[] = [];
-    for (const c of l.chunks) {
+    const metadata = l.chunks.filter((c) => c.id === 'XMP ' || c.id === 'EXIF' || c.id === C2PA_CHUNK);
+    for (const c of listedOnly(metadata, 'XMP, EXIF and C2PA chunks', findings)) {
       if (c.id === 'XMP ') {
         const xml = fromUtf8(await chunkData(source, c));
         const where = `XMP chunk at byte ${c.offset}`;
