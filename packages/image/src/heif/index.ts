@@ -93,6 +93,8 @@ function brands(head: Uint8Array): string[] {
 
 /** Largest meta box we load; real ones are a few KB, with thumbnails and idat a few MB. */
 const maximumMetaInBytes = 64 * 1024 * 1024;
+/** Most child boxes of meta: a real one has a dozen (hdlr, pitm, iloc, iinf, iref, iprp, idat, …). */
+const maximumMetaChildren = 10_000;
 /** Largest moov of an image sequence we rewrite; its sample tables hold a few bytes per frame. */
 const maximumMoovInBytes = 64 * 1024 * 1024;
 /** How far past a broken top-level box a salvage read looks for the meta box (issue 25). */
@@ -153,8 +155,7 @@ async function topLevelBoxes(source: ByteSource, format: string, damage: string[
 function metaChildren(bytes: Uint8Array, start: number, format: string, damage: string[] | null): isobmff.Box[] {
   const children: isobmff.Box[] = [];
   for (let offset = start; offset < bytes.length; ) {
-    if (children.length >= isobmff.maximumBoxCount)
-      throw new LimitExceededError(`${format}: more than ${isobmff.maximumBoxCount} boxes in meta`);
+    if (children.length >= maximumMetaChildren) throw new LimitExceededError(`${format}: more than ${maximumMetaChildren} boxes in meta`);
     try {
       const box = isobmff.parseBoxHeader(bytes, offset, offset, bytes.length, format);
       children.push(box);
