@@ -84,6 +84,7 @@ const pngText = (type, keyword, data) => pngChunk(type, concat([text(keyword), U
 
 const SOS = Uint8Array.of(0xff, 0xda, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3f, 0x00, 0x00, 0xff, 0xd9);
 const jpeg = (...parts) => concat([Uint8Array.of(0xff, 0xd8), ...parts, SOS]);
+const JFIF = jpegSegment(0xe0, concat([text('JFIF\0'), Uint8Array.of(1, 2, 0, 0, 1, 0, 1, 0, 0)]));
 const xmpSegment = () => jpegSegment(0xe1, concat([text('http://ns.adobe.com/xap/1.0/\0'), text(LABEL_XMP)]));
 const EXTENDED = text('http://ns.adobe.com/xmp/extension/\0');
 /** An Extended XMP piece of `guid` claiming a whole packet of `fullLength` bytes. */
@@ -136,13 +137,13 @@ function infeList(items) {
  * from the start of the mdat payload, or null for an offset far past the end), then the mdat
  * with `data`. iloc version 1 with 4-byte offsets and lengths, written into one buffer.
  */
-function heif(items, data, extraMeta = []) {
+function heif(items, data, extraMeta = [], beforeMeta = new Uint8Array(0)) {
   const extents = items.reduce((sum, i) => sum + i.extents.length, 0);
   const ilocPayload = new Uint8Array(4 + 4 + items.length * 12 + extents * 8);
   const iinf = fullBox('iinf', 0, u16be(items.length), infeList(items));
   const metaSize = (children) => 12 + children.reduce((sum, c) => sum + c.length, 0);
   const others = [HDLR, PITM, iinf, ...extraMeta];
-  const mdatStart = FTYP.length + metaSize(others) + 8 + ilocPayload.length + 8;
+  const mdatStart = FTYP.length + beforeMeta.length + metaSize(others) + 8 + ilocPayload.length + 8;
   const view = new DataView(ilocPayload.buffer);
   view.setUint32(0, 0x01000000); // version 1
   view.setUint16(4, 0x4440);
@@ -159,7 +160,7 @@ function heif(items, data, extraMeta = []) {
     }
   }
   const iloc = box('iloc', ilocPayload);
-  return concat([FTYP, box('meta', Uint8Array.of(0, 0, 0, 0), HDLR, PITM, iloc, ...others.slice(2)), box('mdat', data)]);
+  return concat([FTYP, beforeMeta, box('meta', Uint8Array.of(0, 0, 0, 0), HDLR, PITM, iloc, ...others.slice(2)), box('mdat', data)]);
 }
 const AV01 = (id) => ({ id, type: 'av01', extents: [[0, 1]] });
 
@@ -215,27 +216,18 @@ export const cases = [
     sizes: [2, 20, 200],
     build: (n) => png(repeatFast(pngText('zTXt', 'AIGC', concat([Uint8Array.of(0), zeroBomb(1 << 20)])), n)),
   },
-  {
-    id: 'png/ztxt-bomb-size',
+  // One chunk expanding to 1, 10 and 100 MB: a label chunk is inflated up to its cap, iCCP never.
+  ...[
+    ['png/ztxt-bomb-size', 'zTXt', 'AIGC', Uint8Array.of(0)],
+    ['png/itxt-xmp-bomb', 'iTXt', 'XML:com.adobe.xmp', Uint8Array.of(1, 0, 0, 0)],
+    ['png/iccp-bomb', 'iCCP', 'profile', Uint8Array.of(0)],
+  ].map(([id, type, keyword, flags]) => ({
+    id,
     format: 'png',
     filename: 'x.png',
     sizes: [1, 10, 100],
-    build: (mb) => png(pngText('zTXt', 'AIGC', concat([Uint8Array.of(0), zeroBomb(mb << 20)]))),
-  },
-  {
-    id: 'png/itxt-xmp-bomb',
-    format: 'png',
-    filename: 'x.png',
-    sizes: [1, 10, 100],
-    build: (mb) => png(pngText('iTXt', 'XML:com.adobe.xmp', concat([Uint8Array.of(1, 0, 0, 0), zeroBomb(mb << 20)]))),
-  },
-  {
-    id: 'png/iccp-bomb',
-    format: 'png',
-    filename: 'x.png',
-    sizes: [1, 10, 100],
-    build: (mb) => png(pngText('iCCP', 'profile', concat([Uint8Array.of(0), zeroBomb(mb << 20)]))),
-  },
+    build: (mb) => png(pngText(type, keyword, concat([flags, zeroBomb(mb << 20)]))),
+  })),
   {
     id: 'png/truncated-after-many-chunks',
     format: 'png',
@@ -277,7 +269,7 @@ export const cases = [
     format: 'jpeg',
     filename: 'x.jpg',
     sizes: [100_000, 1_000_000, 10_000_000],
-    build: (n) => jpeg(new Uint8Array(n), xmpSegment()),
+    build: (n) => jpeg(JFIF, new Uint8Array(n), xmpSegment()),
   },
   {
     id: 'jpeg/endless-app-segments',
@@ -438,7 +430,7 @@ export const cases = [
     id: 'heif/many-meta-children',
     format: 'avif',
     filename: 'x.avif',
-    sizes: [10_000, 100_000, 1_000_000],
+    sizes: [900, 9_000, 90_000],
     build: (n) => heif([AV01(1)], Uint8Array.of(0), [repeatFast(box('free'), n)]),
   },
   {
@@ -446,13 +438,11 @@ export const cases = [
     format: 'avif',
     filename: 'x.avif',
     sizes: [100_000, 1_000_000, 10_000_000],
+    // A box after ftyp whose size runs past the end, then n bytes of "metameta…" that look like a meta box but are not, then meta.
     build: (n) => {
-      const file = heif(
-        [AV01(1), { id: 2, type: 'mime', contentType: 'application/rdf+xml', extents: [[1, LABEL_XMP.length]] }],
-        concat([Uint8Array.of(0), text(LABEL_XMP)]),
-      );
-      // A broken ftyp, then n bytes of "metameta…" that look like meta boxes but are not, then the real file.
-      return concat([Uint8Array.of(0x7f, 0xff, 0xff, 0xff), text('ftyp'), repeatFast(text('meta'), n >>> 2), file.subarray(FTYP.length)]);
+      const broken = concat([Uint8Array.of(0x7f, 0xff, 0xff, 0xff), text('free'), repeatFast(text('meta'), n >>> 2)]);
+      const xmpItem = { id: 2, type: 'mime', contentType: 'application/rdf+xml', extents: [[1, LABEL_XMP.length]] };
+      return heif([AV01(1), xmpItem], concat([Uint8Array.of(0), text(LABEL_XMP)]), [], broken);
     },
   },
 

@@ -34,7 +34,7 @@ import { listSegments } from '../src/jpeg/segments.js';
 import { listChunks, makeChunk, makeText } from '../src/png/chunks.js';
 import { png } from '../src/png/index.js';
 import { webp } from '../src/webp/index.js';
-import { EXIFTOOL, EXIFTOOL_TC260_CONFIG, gradient, toBytes } from './helpers.js';
+import { EXIFTOOL, EXIFTOOL_TC260_CONFIG, formatSamples, gradient, toBytes } from './helpers.js';
 
 const label = sampleLabel();
 
@@ -171,6 +171,11 @@ describe('jpeg salvage', () => {
     const { bytes, app1 } = await layout();
     const shifted = concat([bytes.subarray(0, app1.offset), Uint8Array.of(0x00, 0x13, 0x37), bytes.subarray(app1.offset)]);
     await expectSalvaged(jpeg, shifted, /3 extraneous bytes before marker 0xe1/);
+    // Right after SOI too (libjpeg reads it): the format is still recognised from the APP segment behind the garbage.
+    const afterSoi = concat([bytes.subarray(0, 2), Uint8Array.of(0x00, 0x13, 0x37), bytes.subarray(2)]);
+    expect(jpeg.sniff(afterSoi.subarray(0, 4096))).toBe(true);
+    expect(jpeg.sniff(concat([bytes.subarray(0, 2), new Uint8Array(64)]))).toBe(false);
+    await expectSalvaged(jpeg, afterSoi, /3 extraneous bytes before marker 0xe[01]/);
   });
 
   it('reads the segments before a SOS that has no header, a truncation, or an EOI', async () => {
@@ -323,22 +328,9 @@ describe('heif/avif salvage', () => {
 });
 
 describe.each(imageHandlers.map((h): [string, FormatHandler] => [h.id, h]))('%s carriers as other tools leave them', (id, handler) => {
-  const sample: Record<string, () => Promise<Uint8Array>> = {
-    png: () => toBytes(gradient().png()),
-    jpeg: () => toBytes(gradient().jpeg()),
-    webp: () => toBytes(gradient().webp()),
-    gif: () => toBytes(gradient().gif()),
-    tiff: () => toBytes(gradient().tiff()),
-    heif: async () => {
-      const file = (await toBytes(gradient().avif({ effort: 0 }))).slice();
-      file.set(ascii('heic'), 8);
-      return file;
-    },
-    avif: () => toBytes(gradient().avif({ effort: 0 })),
-  };
   /** The labeled sample with its TC260:AIGC element (`tag` true) or its text replaced in place (same length, so every container size holds). */
   const replaced = async (tag: boolean, replace: (length: number) => string) => {
-    const { bytes } = await labelBytes(handler, await sample[id](), label);
+    const { bytes } = await labelBytes(handler, await formatSamples[id](), label);
     const text = Buffer.from(bytes);
     const open = text.indexOf('<TC260:AIGC>');
     const close = text.indexOf('</TC260:AIGC>');

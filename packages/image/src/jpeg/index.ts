@@ -1,5 +1,6 @@
 import {
   type AigcLabel,
+  ascii,
   type ByteSource,
   bytesSource,
   c2paEvidence,
@@ -19,6 +20,7 @@ import {
   type ReadResult,
   Rules,
   splicePlan,
+  startsWith,
   utf8,
   type WriteOptions,
   type WriteResult,
@@ -124,7 +126,7 @@ export const jpeg: FormatHandler = {
   mimeTypes: ['image/jpeg'],
   carrier: 'APP1 XMP, XMP TC260:AIGC',
   explicit: visibleImageLabel,
-  sniff: (head) => head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff,
+  sniff: (head) => head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && (head[2] === 0xff || appSignatureAfterGarbage(head)),
 
   async read(source: ByteSource): Promise<ReadResult> {
     const l = await layout(source, true);
@@ -238,6 +240,21 @@ export const jpeg: FormatHandler = {
     return { ...splicePlan(source.size, mergeEdits(edits)), findings };
   },
 };
+
+/** Signatures that open the APP segments real files start with (JFIF 1.02, EXIF 2.3 §4.5.4, XMP spec part 3 §1.1.3). */
+const APP_SIGNATURES = [ascii('JFIF\0'), EXIF_SIGNATURE, XMP_SIGNATURE];
+
+/**
+ * SOI, then bytes that are not a marker, then an APP0/APP1 segment with a known signature: a
+ * JPEG with extraneous bytes after SOI, which libjpeg reads with a warning (issue 25).
+ */
+function appSignatureAfterGarbage(head: Uint8Array): boolean {
+  for (let at = head.indexOf(0xff, 2); at >= 0 && at + 4 < head.length; at = head.indexOf(0xff, at + 1)) {
+    if (head[at + 1] !== APP0 && head[at + 1] !== APP1) continue;
+    if (APP_SIGNATURES.some((signature) => startsWith(head, signature, at + 4))) return true;
+  }
+  return false;
+}
 
 /** XMP goes after SOI, JFIF APP0 and EXIF APP1, the order readers expect (XMP spec part 3 §1.1.3). */
 function afterLeadingSegments(bytes: Uint8Array, segments: readonly JpegSegment[]): number {
