@@ -6,6 +6,7 @@ import {
   ascii,
   bytesSource,
   concat,
+  FormatRegistry,
   indexOfBytes,
   isobmff,
   labelBytes,
@@ -20,6 +21,7 @@ import { describeHandlerContract, sampleLabel } from '../../../test/handler-cont
 import { withTool } from '../../../test/oracles.js';
 import { avif, heif } from '../src/heif/index.js';
 import { fullBox, parseIloc } from '../src/heif/items.js';
+import { imageHandlers } from '../src/index.js';
 import { exiftoolJson, fixture, gradient, hasExiftool, itReadsSharpFixtures, pixels, readLabel, toBytes } from './helpers.js';
 
 const fixtureLabel = sampleLabel({ ProduceID: 'fixture-0001', PropagateID: 'fixture-0001' });
@@ -230,6 +232,16 @@ describe('avif image sequences (issue 13 item 4)', () => {
     expect([avif.sniff(file), heif.sniff(file)]).toEqual([true, false]);
     file.set(ascii('msf1'), 8); // a generic major brand; avis among the compatible ones
     expect([avif.sniff(file), heif.sniff(file)]).toEqual([true, false]);
+  });
+
+  it('takes the sequence extensions without an extension-mismatch finding', () => {
+    const registry = new FormatRegistry(imageHandlers);
+    const head = sequence().subarray(0, 4096);
+    for (const name of ['x.avifs', 'x.avif']) {
+      const { handler, findings } = registry.resolve(head, name);
+      expect([handler.id, findings]).toEqual(['avif', []]);
+    }
+    expect(registry.byExtension('heics')?.id).toBe('heif');
   });
 
   it('labels the primary item, moving the chunk offsets of the moov track with the bytes they point at', async () => {

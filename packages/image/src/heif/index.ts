@@ -347,7 +347,8 @@ function makeHandler(id: 'heif' | 'avif'): FormatHandler {
     id,
     kind: 'image',
     name: id === 'heif' ? 'HEIF/HEIC' : 'AVIF',
-    extensions: id === 'heif' ? ['heic', 'heif', 'hif'] : ['avif'],
+    // Image sequences often carry their own extensions (.avifs, .heics, .heifs).
+    extensions: id === 'heif' ? ['heic', 'heif', 'hif', 'heics', 'heifs'] : ['avif', 'avifs'],
     mimeTypes:
       id === 'heif' ? ['image/heic', 'image/heif', 'image/heic-sequence', 'image/heif-sequence'] : ['image/avif', 'image/avif-sequence'],
     carrier: 'mime item application/rdf+xml (iref cdsc), XMP TC260:AIGC',
