@@ -12,6 +12,7 @@ import {
   type FormatHandler,
   findAigcInXmp,
   finding,
+  fromLatin1,
   fromUtf8,
   type LabelCarrier,
   LimitExceededError,
@@ -63,11 +64,8 @@ interface JpegLayout {
   readonly c2pa: readonly JpegSegment[];
 }
 
-const latin1 = (bytes: Uint8Array): string => {
-  let out = '';
-  for (let i = 0; i < bytes.length; i += 8192) out += String.fromCharCode(...bytes.subarray(i, i + 8192));
-  return out;
-};
+/** One character per byte (the native decoder: 32 MB of APP segments are decoded in milliseconds), so offsets match. */
+const latin1 = fromLatin1;
 
 async function layout(source: ByteSource, salvage: boolean): Promise<JpegLayout & { bytes: Uint8Array }> {
   const { head: jpeg, segments, findings } = await readJpegHead(source, salvage);
