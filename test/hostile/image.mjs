@@ -163,6 +163,10 @@ function heif(items, data, extraMeta = [], beforeMeta = new Uint8Array(0)) {
   return concat([FTYP, beforeMeta, box('meta', Uint8Array.of(0, 0, 0, 0), HDLR, PITM, iloc, ...others.slice(2)), box('mdat', data)]);
 }
 const AV01 = (id) => ({ id, type: 'av01', extents: [[0, 1]] });
+/** An XMP item; by default it points at the packet in `LABEL_MDAT`. */
+const xmpItem = (id, extents = [[1, LABEL_XMP.length]]) => ({ id, type: 'mime', contentType: 'application/rdf+xml', extents });
+/** An mdat payload: one byte of "image", then the label packet. */
+const LABEL_MDAT = concat([Uint8Array.of(0), text(LABEL_XMP)]);
 
 // ---------------------------------------------------------------- TIFF
 
@@ -380,19 +384,7 @@ export const cases = [
     format: 'avif',
     filename: 'x.avif',
     sizes: [600, 6_000, 60_000],
-    build: (n) =>
-      heif(
-        [
-          AV01(1),
-          ...Array.from({ length: n }, (_, i) => ({
-            id: i + 2,
-            type: 'mime',
-            contentType: 'application/rdf+xml',
-            extents: [[1, LABEL_XMP.length]],
-          })),
-        ],
-        concat([Uint8Array.of(0), text(LABEL_XMP)]),
-      ),
+    build: (n) => heif([AV01(1), ...Array.from({ length: n }, (_, i) => xmpItem(i + 2))], LABEL_MDAT),
   },
   {
     id: 'heif/extents-anywhere',
@@ -403,12 +395,10 @@ export const cases = [
       heif(
         [
           AV01(1),
-          {
-            id: 2,
-            type: 'mime',
-            contentType: 'application/rdf+xml',
-            extents: Array.from({ length: n }, (_, i) => (i % 2 ? [null, 0xffffff] : [0, 1])),
-          },
+          xmpItem(
+            2,
+            Array.from({ length: n }, (_, i) => (i % 2 ? [null, 0xffffff] : [0, 1])),
+          ),
         ],
         Uint8Array.of(0),
       ),
@@ -419,10 +409,7 @@ export const cases = [
     filename: 'x.avif',
     sizes: [5_000, 50_000, 500_000],
     build: (n) => {
-      const file = heif(
-        [AV01(1), { id: 2, type: 'mime', contentType: 'application/rdf+xml', extents: [[1, LABEL_XMP.length]] }],
-        concat([Uint8Array.of(0), text(LABEL_XMP)]),
-      );
+      const file = heif([AV01(1), xmpItem(2)], LABEL_MDAT);
       return concat([file, repeatFast(box('free'), n)]);
     },
   },
@@ -441,8 +428,7 @@ export const cases = [
     // A box after ftyp whose size runs past the end, then n bytes of "metameta…" that look like a meta box but are not, then meta.
     build: (n) => {
       const broken = concat([Uint8Array.of(0x7f, 0xff, 0xff, 0xff), text('free'), repeatFast(text('meta'), n >>> 2)]);
-      const xmpItem = { id: 2, type: 'mime', contentType: 'application/rdf+xml', extents: [[1, LABEL_XMP.length]] };
-      return heif([AV01(1), xmpItem], concat([Uint8Array.of(0), text(LABEL_XMP)]), [], broken);
+      return heif([AV01(1), xmpItem(2)], LABEL_MDAT, [], broken);
     },
   },
 
