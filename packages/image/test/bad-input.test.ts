@@ -2,21 +2,9 @@ import { bytesSource, type FormatHandler, labelBytes, MalformedInputError, Unsaf
 import { describe, expect, it } from 'vitest';
 import { sampleLabel } from '../../../test/handler-contract.js';
 import { imageHandlers } from '../src/index.js';
-import { gradient, toBytes } from './helpers.js';
+import { formatSamples } from './helpers.js';
 
-const samples: Record<string, () => Promise<Uint8Array>> = {
-  png: () => toBytes(gradient().png()),
-  jpeg: () => toBytes(gradient().jpeg()),
-  webp: () => toBytes(gradient().webp()),
-  gif: () => toBytes(gradient().gif()),
-  tiff: () => toBytes(gradient().tiff()),
-  heif: async () => {
-    const file = (await toBytes(gradient().avif({ effort: 0 }))).slice();
-    file.set(new TextEncoder().encode('heic'), 8);
-    return file;
-  },
-  avif: () => toBytes(gradient().avif({ effort: 0 })),
-};
+const samples = formatSamples;
 
 /** Replaces the xpacket header with a DOCTYPE of the same byte length, so every container length stays valid. */
 function withDoctype(file: Uint8Array): Uint8Array {

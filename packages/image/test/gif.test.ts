@@ -83,10 +83,10 @@ describe('gif bad input', () => {
     await expect(gif.write(bytesSource(input), sampleLabel())).rejects.toThrow(/garbage/);
   });
 
-  it('refuses a truncated or empty file', async () => {
+  it('refuses to write into a truncated file, and names an empty one', async () => {
     const good = await toBytes(gradient().gif());
-    await expect(gif.read(bytesSource(good.subarray(0, good.length - 1)))).rejects.toThrow(/truncated/);
-    await expect(gif.read(bytesSource(good.subarray(0, 30)))).rejects.toBeInstanceOf(MalformedInputError);
+    await expect(gif.write(bytesSource(good.subarray(0, good.length - 1)), sampleLabel())).rejects.toThrow(/truncated/);
+    await expect(gif.write(bytesSource(good.subarray(0, 30)), sampleLabel())).rejects.toBeInstanceOf(MalformedInputError);
     await expect(gif.read(bytesSource(new Uint8Array(0)))).rejects.toThrow(/empty/);
   });
 });

@@ -1,7 +1,12 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   ascii,
   bytesSource,
   concat,
+  FormatRegistry,
   indexOfBytes,
   isobmff,
   labelBytes,
@@ -16,6 +21,7 @@ import { describeHandlerContract, sampleLabel } from '../../../test/handler-cont
 import { withTool } from '../../../test/oracles.js';
 import { avif, heif } from '../src/heif/index.js';
 import { fullBox, parseIloc } from '../src/heif/items.js';
+import { imageHandlers } from '../src/index.js';
 import { exiftoolJson, fixture, gradient, hasExiftool, itReadsSharpFixtures, pixels, readLabel, toBytes } from './helpers.js';
 
 const fixtureLabel = sampleLabel({ ProduceID: 'fixture-0001', PropagateID: 'fixture-0001' });
@@ -178,11 +184,88 @@ describe('heif/avif reader', () => {
 });
 
 describe('heif/avif bad input', () => {
-  it('refuses empty, truncated and sequence files', async () => {
+  it('names an empty file, refuses to write into a truncated one, and names the sequences it cannot write', async () => {
     await expect(avif.read(bytesSource(new Uint8Array(0)))).rejects.toThrow(/empty/);
     const good = await sample();
-    await expect(avif.read(bytesSource(good.subarray(0, good.length - 5)))).rejects.toBeInstanceOf(MalformedInputError);
-    const withMoov = concat([good, isobmff.makeBox('moov', new Uint8Array(0))]);
-    await expect(avif.write(bytesSource(withMoov), sampleLabel())).rejects.toBeInstanceOf(UnsupportedFormatError);
+    await expect(avif.write(bytesSource(good.subarray(0, good.length - 5)), sampleLabel())).rejects.toBeInstanceOf(MalformedInputError);
+    const fragmented = concat([good, isobmff.makeBox('moov', new Uint8Array(0)), isobmff.makeBox('moof', new Uint8Array(0))]);
+    await expect(avif.write(bytesSource(fragmented), sampleLabel())).rejects.toThrow(/fragmented image sequences .* not supported yet/);
+    const ftyp = isobmff.listBoxesIn(good, 0, good.length, 'avif')[0];
+    const metaless = concat([good.subarray(0, ftyp.end), isobmff.makeBox('moov', new Uint8Array(0))]);
+    expect((await avif.read(bytesSource(metaless))).carriers).toEqual([]);
+    await expect(avif.write(bytesSource(metaless), sampleLabel())).rejects.toThrow(
+      new UnsupportedFormatError('avif: an image sequence without a primary image (no meta box) is not supported yet'),
+    );
+  });
+});
+
+describe('avif image sequences (issue 13 item 4)', () => {
+  const sequence = () => fixture('heif/ffmpeg-sequence.avif');
+  /** ffmpeg's per-packet MD5s of the track: equal only if every sample offset still points at its bytes. */
+  const packets = (bytes: Uint8Array) => {
+    const dir = mkdtempSync(join(tmpdir(), 'aigc-sequence-'));
+    try {
+      writeFileSync(join(dir, 'in.avif'), bytes);
+      const out = execFileSync(
+        '/usr/bin/ffmpeg',
+        ['-v', 'error', '-i', join(dir, 'in.avif'), '-map', '0:v', '-c', 'copy', '-f', 'framemd5', '-'],
+        {
+          encoding: 'utf8',
+        },
+      );
+      return out.split('\n').filter((line) => /^\d/.test(line));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  /** The bytes iloc points at for an item stored in the file. */
+  const itemBytes = (file: Uint8Array, id: number) => {
+    const meta = isobmff.listBoxesIn(file, 0, file.length, 'avif').find((b) => b.type === 'meta') as isobmff.Box;
+    const ilocBox = isobmff.listBoxesIn(file, fullBox(file, meta).payload, meta.end, 'avif').find((b) => b.type === 'iloc') as isobmff.Box;
+    const item = parseIloc(file, ilocBox).items.find((i) => i.id === id);
+    return concat((item?.extents ?? []).map((e) => file.subarray(item!.baseOffset + e.offset, item!.baseOffset + e.offset + e.length)));
+  };
+
+  it('sniffs an avis or msf1-major sequence as AVIF, never as HEIC', () => {
+    const file = sequence().slice();
+    expect([avif.sniff(file), heif.sniff(file)]).toEqual([true, false]);
+    file.set(ascii('msf1'), 8); // a generic major brand; avis among the compatible ones
+    expect([avif.sniff(file), heif.sniff(file)]).toEqual([true, false]);
+  });
+
+  it('takes the sequence extensions without an extension-mismatch finding', () => {
+    const registry = new FormatRegistry(imageHandlers);
+    const head = sequence().subarray(0, 4096);
+    for (const name of ['x.avifs', 'x.avif']) {
+      const { handler, findings } = registry.resolve(head, name);
+      expect([handler.id, findings]).toEqual(['avif', []]);
+    }
+    expect(registry.byExtension('heics')?.id).toBe('heif');
+  });
+
+  it('labels the primary item, moving the chunk offsets of the moov track with the bytes they point at', async () => {
+    const input = sequence();
+    const label = sampleLabel();
+    const { bytes } = await labelBytes(avif, input, label);
+    expect((await readLabel(avif, bytes)).label).toEqual(label);
+    expect(itemBytes(bytes, 1)).toEqual(itemBytes(input, 1)); // the primary image (sharp cannot decode a sequence)
+    const relabeled = sampleLabel({ ProduceID: 'sequence-0002' });
+    const again = await labelBytes(avif, bytes, relabeled);
+    expect((await avif.read(bytesSource(again.bytes))).carriers.map((c) => c.label)).toEqual([relabeled]);
+  });
+
+  withTool('ffmpeg')('keeps every packet of the track (ffmpeg framemd5)', async () => {
+    const input = sequence();
+    const { bytes } = await labelBytes(avif, input, sampleLabel());
+    const before = packets(input);
+    expect(before.length).toBe(3);
+    expect(packets(bytes)).toEqual(before);
+  });
+
+  withTool('exiftool')('is read by ExifTool', async () => {
+    const label = sampleLabel();
+    const { bytes } = await labelBytes(avif, sequence(), label);
+    expect(JSON.parse(String(exiftoolJson(bytes, 'avif')['XMP-TC260:AIGC']))).toEqual(label);
   });
 });

@@ -42,6 +42,21 @@ export function gradient(width = 32, height = 24): Sharp {
 
 export const toBytes = async (image: Sharp): Promise<Uint8Array> => new Uint8Array(await image.toBuffer());
 
+/** An unlabeled sample of each image format, by handler id (a HEIC is an AVIF with HEIC brands). */
+export const formatSamples: Record<string, () => Promise<Uint8Array>> = {
+  png: () => toBytes(gradient().png()),
+  jpeg: () => toBytes(gradient().jpeg()),
+  webp: () => toBytes(gradient().webp()),
+  gif: () => toBytes(gradient().gif()),
+  tiff: () => toBytes(gradient().tiff()),
+  heif: async () => {
+    const file = (await toBytes(gradient().avif({ effort: 0 }))).slice();
+    file.set(new TextEncoder().encode('heic'), 8);
+    return file;
+  },
+  avif: () => toBytes(gradient().avif({ effort: 0 })),
+};
+
 /** Decoded pixels of every frame, for "pixels untouched" checks. */
 export async function pixels(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await sharp(bytes, { animated: true }).raw().toBuffer());

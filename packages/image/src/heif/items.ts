@@ -177,7 +177,10 @@ export function parseIinf(bytes: Uint8Array, box: isobmff.Box): { version: numbe
   const count = version === 0 ? u16be(bytes, payload) : u32be(bytes, payload);
   const children = payload + (version === 0 ? 2 : 4);
   const items: ItemInfo[] = [];
-  for (const infe of isobmff.listBoxesIn(bytes, children, box.end, 'heif')) {
+  for (let offset = children; offset < box.end; ) {
+    if (items.length >= maximumItems) throw new LimitExceededError(`heif: iinf holds more than ${maximumItems} entries`);
+    const infe = isobmff.parseBoxHeader(bytes, offset, offset, box.end, 'heif');
+    offset = infe.end;
     if (infe.type !== 'infe') continue;
     const header = fullBox(bytes, infe);
     if (header.version < 2) continue; // versions 0 and 1 predate item types

@@ -42,7 +42,9 @@ export function assembleExtendedXmp(jpeg: Uint8Array, segments: readonly JpegSeg
       continue;
     }
     const guid = fromAscii(data, EXTENDED_XMP_SIGNATURE.length, EXTENDED_XMP_SIGNATURE.length + 32);
-    byGuid.set(guid, [...(byGuid.get(guid) ?? []), s]);
+    const pieces = byGuid.get(guid);
+    if (pieces) pieces.push(s);
+    else byGuid.set(guid, [s]);
   }
   const packets: ExtendedXmp[] = [];
   for (const [guid, pieces] of byGuid) {
@@ -50,6 +52,13 @@ export function assembleExtendedXmp(jpeg: Uint8Array, segments: readonly JpegSeg
     const fullLength = u32be(first, EXTENDED_XMP_SIGNATURE.length + 32);
     if (fullLength > maximumXmpPacketInBytes)
       throw new LimitExceededError(`jpeg: Extended XMP of ${fullLength} bytes is over ${maximumXmpPacketInBytes}`);
+    // A length the pieces cannot fill is never allocated: memory stays bounded by the segments' own bytes.
+    const available = pieces.reduce((sum, s) => sum + Math.max(0, s.end - s.dataOffset - headerLength), 0);
+    if (available < fullLength) {
+      findings.push(finding(Rules.damaged, 'warning', `Extended XMP ${guid} is incomplete (${available} of ${fullLength} bytes)`));
+      packets.push({ guid, segments: pieces, xml: null });
+      continue;
+    }
     const whole = new Uint8Array(fullLength);
     let filled = 0;
     let consistent = true;

@@ -1,5 +1,6 @@
 import {
   type AigcLabel,
+  ascii,
   type ByteSource,
   bytesSource,
   c2paEvidence,
@@ -11,6 +12,7 @@ import {
   type FormatHandler,
   findAigcInXmp,
   finding,
+  fromLatin1,
   fromUtf8,
   type LabelCarrier,
   LimitExceededError,
@@ -19,13 +21,14 @@ import {
   type ReadResult,
   Rules,
   splicePlan,
+  startsWith,
   utf8,
   type WriteOptions,
   type WriteResult,
   xmpEvidence,
 } from '@aigc-label/core';
 import { visibleImageLabel } from '../explicit/capability.js';
-import { type ByteEdit, c2paInvalidatedFinding, mergeEdits, textCarrier, xmpCarriers } from '../shared/carriers.js';
+import { type ByteEdit, c2paInvalidatedFinding, listedOnly, mergeEdits, textCarrier, xmpCarriers } from '../shared/carriers.js';
 import { editExifPayload, newExifPayload } from '../shared/exif-edit.js';
 import { type ExifLabelPlace, exifTextCarriers } from '../shared/tiff-ifd.js';
 import { assembleExtendedXmp, type ExtendedXmp, extendedGuidIn, extendedXmpSegments, withoutAigc } from './extended-xmp.js';
@@ -61,14 +64,11 @@ interface JpegLayout {
   readonly c2pa: readonly JpegSegment[];
 }
 
-const latin1 = (bytes: Uint8Array): string => {
-  let out = '';
-  for (let i = 0; i < bytes.length; i += 8192) out += String.fromCharCode(...bytes.subarray(i, i + 8192));
-  return out;
-};
+/** One character per byte (the native decoder: 32 MB of APP segments are decoded in milliseconds), so offsets match. */
+const latin1 = fromLatin1;
 
-async function layout(source: ByteSource): Promise<JpegLayout & { bytes: Uint8Array }> {
-  const { head: jpeg, segments, findings } = await readJpegHead(source);
+async function layout(source: ByteSource, salvage: boolean): Promise<JpegLayout & { bytes: Uint8Array }> {
+  const { head: jpeg, segments, findings } = await readJpegHead(source, salvage);
   const standardXmp = segments.filter((s) => isStandardXmp(jpeg, s));
   const extendedSegments = segments.filter((s) => isExtendedXmp(jpeg, s));
   const assembled = assembleExtendedXmp(jpeg, extendedSegments);
@@ -124,17 +124,18 @@ export const jpeg: FormatHandler = {
   mimeTypes: ['image/jpeg'],
   carrier: 'APP1 XMP, XMP TC260:AIGC',
   explicit: visibleImageLabel,
-  sniff: (head) => head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff,
+  sniff: (head) => head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && (head[2] === 0xff || appSignatureAfterGarbage(head)),
 
   async read(source: ByteSource): Promise<ReadResult> {
-    const l = await layout(source);
+    const l = await layout(source, true);
     const bytes = l.bytes;
     const findings = [...l.findings];
     const carriers: LabelCarrier[] = [];
     const evidence: Evidence[] = [];
     if (l.standardXmp.length > 1)
       findings.push(finding(Rules.damaged, 'warning', `${l.standardXmp.length} standard XMP segments; XMP allows one`));
-    for (const s of l.standardXmp) {
+    const extendedGuids = new Set(l.extended.map((e) => e.guid));
+    for (const s of listedOnly(l.standardXmp, 'standard XMP segments', findings)) {
       const xml = xmpText(bytes, s);
       const where = `APP1 XMP segment at byte ${s.offset}`;
       if (s.end - s.dataOffset - XMP_SIGNATURE.length > maximumStandardXmpBytes) {
@@ -143,17 +144,17 @@ export const jpeg: FormatHandler = {
       carriers.push(...xmpCarriers(xml, where, s.offset));
       evidence.push(...xmpEvidence(xml, where));
       const guid = extendedGuidIn(xml);
-      if (guid && !l.extended.some((e) => e.guid === guid))
+      if (guid && !extendedGuids.has(guid))
         findings.push(finding(Rules.damaged, 'warning', `HasExtendedXMP names ${guid}, which is not in the file`, where));
     }
-    for (const e of l.extended) {
+    for (const e of listedOnly(l.extended, 'Extended XMP packets', findings)) {
       if (e.xml === null) continue;
       const where = `Extended XMP ${e.guid} (APP1 at byte ${e.segments[0].offset})`;
       carriers.push(...xmpCarriers(e.xml, where, e.segments[0].offset));
       evidence.push(...xmpEvidence(e.xml, where));
     }
     if (l.exif) carriers.push(...(await exifCarriers(bytes, l.exif, findings)));
-    for (const s of l.blobs) carriers.push(blobCarrier(bytes, s));
+    for (const s of listedOnly(l.blobs, 'APP segments with an AIGC blob', findings)) carriers.push(blobCarrier(bytes, s));
     if (l.c2pa.length > 0) {
       const store = concat(l.c2pa.map((s) => payload(bytes, s)));
       evidence.push(c2paEvidence(store, `APP11 JUMBF at byte ${l.c2pa[0].offset}`));
@@ -168,7 +169,7 @@ export const jpeg: FormatHandler = {
    * writes EXIF UserComment only when `alternativeCarrier` asks for it.
    */
   async write(source: ByteSource, label: AigcLabel, options: WriteOptions = {}): Promise<WriteResult> {
-    const l = await layout(source);
+    const l = await layout(source, false);
     const bytes = l.bytes;
     const json = options.form === 'wrapped' ? encodeWrapped(label) : encodeBare(label);
     if (l.standardXmp.length > 1)
@@ -237,6 +238,21 @@ export const jpeg: FormatHandler = {
     return { ...splicePlan(source.size, mergeEdits(edits)), findings };
   },
 };
+
+/** Signatures that open the APP segments real files start with (JFIF 1.02, EXIF 2.3 §4.5.4, XMP spec part 3 §1.1.3). */
+const APP_SIGNATURES = [ascii('JFIF\0'), EXIF_SIGNATURE, XMP_SIGNATURE];
+
+/**
+ * SOI, then bytes that are not a marker, then an APP0/APP1 segment with a known signature: a
+ * JPEG with extraneous bytes after SOI, which libjpeg reads with a warning (issue 25).
+ */
+function appSignatureAfterGarbage(head: Uint8Array): boolean {
+  for (let at = head.indexOf(0xff, 2); at >= 0 && at + 4 < head.length; at = head.indexOf(0xff, at + 1)) {
+    if (head[at + 1] !== APP0 && head[at + 1] !== APP1) continue;
+    if (APP_SIGNATURES.some((signature) => startsWith(head, signature, at + 4))) return true;
+  }
+  return false;
+}
 
 /** XMP goes after SOI, JFIF APP0 and EXIF APP1, the order readers expect (XMP spec part 3 §1.1.3). */
 function afterLeadingSegments(bytes: Uint8Array, segments: readonly JpegSegment[]): number {

@@ -6,7 +6,6 @@ import {
   finding,
   LimitExceededError,
   MalformedInputError,
-  maximumInMemoryFileInBytes,
   putU16be,
   Rules,
   startsWith,
@@ -41,6 +40,25 @@ export const maximumStandardXmpBytes = 65502;
 const fail = (message: string) => new MalformedInputError('jpeg', message);
 
 const standalone = (marker: number) => marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7);
+/**
+ * Markers a resynchronising scan accepts (T.81 Table B.1: SOFn, DHT, DAC, SOS, DQT, DNL, DRI,
+ * DHP, EXP, APPn, JPGn, COM; plus EOI): 0xFF followed by a reserved code is taken for garbage.
+ */
+const resyncMarker = (marker: number) => marker >= 0xc0 && marker <= 0xfe && marker !== SOI && !standalone(marker);
+
+/**
+ * Most segments before the first scan: real files have a few dozen, or some hundreds of Extended
+ * XMP and ICC profile pieces (issue 15).
+ */
+export const maximumSegmentCount = 100_000;
+/** Most bytes before the first scan that a label read loads; real ones are at most a few MB. */
+export const maximumHeadInBytes = 32 * 1024 * 1024;
+
+export interface SegmentWalk {
+  readonly segments: JpegSegment[];
+  /** Damage a salvage walk went past or stopped at (issue 25); empty when strict. */
+  readonly damage: string[];
+}
 
 /**
  * Lists the segments from SOI up to and including SOS in `head`, the first bytes
@@ -49,18 +67,48 @@ const standalone = (marker: number) => marker === 0x01 || (marker >= 0xd0 && mar
  * has more bytes; a length past the end of the file throws.
  */
 export function listSegments(head: Uint8Array, fileSize = head.length): JpegSegment[] | null {
+  return walkSegments(head, fileSize, false)?.segments ?? null;
+}
+
+/**
+ * `listSegments`, or with `salvage` a walk that reads a damaged file as libjpeg does (issue 25):
+ * extraneous bytes where a marker should be are skipped up to the next marker, and a truncation,
+ * a bad length or an EOI before the first scan ends the walk with the segments before it.
+ */
+export function walkSegments(head: Uint8Array, fileSize: number, salvage: boolean): SegmentWalk | null {
   if (fileSize === 0) throw fail('the file is empty (0 bytes)');
   if (head[0] !== 0xff || head[1] !== SOI) throw fail('no SOI marker at the start');
   const segments: JpegSegment[] = [];
+  const damage: string[] = [];
   const past = (end: number) => end > head.length;
   const more = head.length < fileSize;
+  /** Damage that ends the walk: thrown when strict, reported when salvaging. */
+  const broken = (message: string): SegmentWalk => {
+    if (!salvage) throw fail(message);
+    damage.push(message);
+    return { segments, damage };
+  };
   let offset = 2;
   for (;;) {
-    if (past(offset + 4)) {
+    if (past(offset + 2)) {
       if (more) return null;
-      throw fail(`file is truncated at offset ${offset}: no SOS marker before the end`);
+      return broken(`file is truncated at offset ${offset}: no SOS marker before the end`);
     }
-    if (head[offset] !== 0xff) throw fail(`expected a marker at offset ${offset}, found 0x${head[offset].toString(16).padStart(2, '0')}`);
+    if (head[offset] !== 0xff) {
+      const found = `expected a marker at offset ${offset}, found 0x${head[offset].toString(16).padStart(2, '0')}`;
+      if (!salvage) throw fail(found);
+      const next = nextMarker(head, offset);
+      if (next < 0) {
+        if (more) return null;
+        return broken(`${found}, and no marker follows`);
+      }
+      // libjpeg's warning JWRN_EXTRANEOUS_DATA: "Corrupt JPEG data: N extraneous bytes before marker 0xXX".
+      damage.push(`${next - offset} extraneous bytes before marker 0x${head[next + 1].toString(16)} at offset ${next}; skipped`);
+      offset = next;
+    }
+    if (segments.length >= maximumSegmentCount) {
+      throw new LimitExceededError(`jpeg: more than ${maximumSegmentCount} segments before the image data`);
+    }
     let at = offset;
     while (head[at + 1] === 0xff && at + 2 < head.length) at++; // fill bytes (T.81 §B.1.1.2)
     const marker = head[at + 1];
@@ -68,21 +116,32 @@ export function listSegments(head: Uint8Array, fileSize = head.length): JpegSegm
       offset = at + 2;
       continue;
     }
-    if (marker === EOI) throw fail(`EOI at offset ${at} before any SOS: no image data`);
+    if (marker === EOI) return broken(`EOI at offset ${at} before any SOS: no image data`);
     if (past(at + 4)) {
       if (more) return null;
-      throw fail(`segment header at offset ${at} is truncated`);
+      return broken(`segment header at offset ${at} is truncated`);
     }
     const length = u16be(head, at + 2);
-    if (length < 2) throw fail(`segment 0x${marker.toString(16)} at offset ${at} has length ${length}, less than 2`);
+    if (length < 2) return broken(`segment 0x${marker.toString(16)} at offset ${at} has length ${length}, less than 2`);
     const end = at + 2 + length;
     if (end > fileSize)
-      throw fail(`segment 0x${marker.toString(16)} at offset ${at} declares ${length} bytes, past the end (${fileSize} bytes)`);
+      return broken(`segment 0x${marker.toString(16)} at offset ${at} declares ${length} bytes, past the end (${fileSize} bytes)`);
     if (past(end)) return null;
     segments.push({ marker, offset, dataOffset: at + 4, end });
     offset = end;
-    if (marker === SOS) return segments;
+    if (marker === SOS) return { segments, damage };
   }
+}
+
+/** The offset of the next 0xFF that starts a marker `resyncMarker` accepts (fill bytes skipped), or -1. */
+function nextMarker(head: Uint8Array, from: number): number {
+  for (let at = head.indexOf(0xff, from); at >= 0 && at + 1 < head.length; at = head.indexOf(0xff, at + 1)) {
+    let code = at + 1;
+    while (head[code] === 0xff && code + 1 < head.length) code++;
+    if (resyncMarker(head[code])) return code - 1;
+    at = code - 1;
+  }
+  return -1;
 }
 
 /** First read of a JPEG head; doubled until the segments before SOS fit. */
@@ -90,25 +149,30 @@ const initialHeadInBytes = 256 * 1024;
 
 /**
  * Reads only what a label needs: the segments up to SOS and the last bytes (for
- * the EOI check), never the entropy-coded image data.
+ * the EOI check), never the entropy-coded image data. With `salvage`, damage before
+ * the first scan is reported instead of thrown (see `walkSegments`).
  */
-export async function readJpegHead(source: ByteSource): Promise<{ head: Uint8Array; segments: JpegSegment[]; findings: Finding[] }> {
+export async function readJpegHead(
+  source: ByteSource,
+  salvage = false,
+): Promise<{ head: Uint8Array; segments: JpegSegment[]; findings: Finding[] }> {
   if (source.size === 0) throw fail('the file is empty (0 bytes)');
-  if (source.size > maximumInMemoryFileInBytes)
-    throw new LimitExceededError(`jpeg: ${source.size} bytes is over the ${maximumInMemoryFileInBytes}-byte limit`);
   let length = Math.min(source.size, initialHeadInBytes);
   for (;;) {
     const head = await source.read(0, length);
-    const segments = listSegments(head, source.size);
-    if (segments) {
+    const walk = walkSegments(head, source.size, salvage);
+    if (walk) {
+      const findings = walk.damage.map((d) => finding(Rules.damaged, 'error', `${d}; the segments before the first scan were read`));
       const tail = await source.read(Math.max(0, source.size - 64), Math.min(64, source.size));
       const endsWell = (tail[tail.length - 2] === 0xff && tail[tail.length - 1] === EOI) || endsWithEoiThenPadding(tail);
-      const findings = endsWell
-        ? []
-        : [finding(Rules.damaged, 'warning', 'the file does not end with an EOI marker (truncated, or data follows the image)')];
-      return { head, segments, findings };
+      if (!endsWell)
+        findings.push(finding(Rules.damaged, 'warning', 'the file does not end with an EOI marker (truncated, or data follows the image)'));
+      return { head, segments: walk.segments, findings };
     }
-    length = Math.min(source.size, length * 2);
+    if (length >= maximumHeadInBytes) {
+      throw new LimitExceededError(`jpeg: over ${maximumHeadInBytes} bytes before the image data (SOS); a real file has a few MB`);
+    }
+    length = Math.min(source.size, length * 2, maximumHeadInBytes);
   }
 }
 

@@ -1,4 +1,4 @@
-import { decodeLabel, type Finding, finding, type LabelCarrier, Rules } from '@aigc-label/core';
+import { decodeLabel, type Finding, finding, type LabelCarrier, maximumListedCarriers, Rules } from '@aigc-label/core';
 
 export { xmpCarriers } from '@aigc-label/core';
 
@@ -6,6 +6,23 @@ export { xmpCarriers } from '@aigc-label/core';
 export function textCarrier(carrier: string, location: string, offset: number, raw: string): LabelCarrier {
   const decoded = decodeLabel(raw);
   return { carrier, location, offset, raw, label: decoded.label, form: decoded.form, canonical: false, findings: decoded.findings };
+}
+
+/**
+ * The first `maximumListedCarriers` of the structures that may hold a label (XMP packets, label
+ * chunks, items), so a file with 100,000 of them costs no more than one with 64 (issue 15); the
+ * rest are counted in a finding.
+ */
+export function listedOnly<T>(structures: readonly T[], what: string, findings: Finding[]): readonly T[] {
+  if (structures.length <= maximumListedCarriers) return structures;
+  findings.push(
+    finding(
+      Rules.multipleLabels,
+      'error',
+      `${structures.length} ${what}; the first ${maximumListedCarriers} are read (GB 45438 §6.1 c) allows one label)`,
+    ),
+  );
+  return structures.slice(0, maximumListedCarriers);
 }
 
 /** Does a text value look like an Annex E label at all (before decoding it)? */

@@ -103,7 +103,7 @@ const TYPE_SIZES: Record<number, number> = {
 };
 const UNSIGNED_INTEGER_TYPES = new Set<number>([TiffType.short, TiffType.long, TiffType.ifd, TiffType.long8, TiffType.ifd8]);
 /** More entries than any real IFD has; bounds a hostile count. */
-const maximumIfdEntries = 4096;
+export const maximumIfdEntries = 4096;
 /** Pages followed along an IFD chain; far more than real multi-page files have. */
 export const maximumIfdChainLength = 65_536;
 

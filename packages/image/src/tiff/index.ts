@@ -34,6 +34,7 @@ import {
   type IfdChain,
   type IfdEntry,
   maximumIfdChainLength,
+  maximumIfdEntries,
   parseTiffHeader,
   readIfd,
   type TiffHeader,
@@ -139,6 +140,10 @@ export const tiff: FormatHandler = {
     // The new IFD0, when there is one, goes before the packet, so the packet ends the file and a later relabel can overwrite it.
     const placeholder = new Uint8Array(header.entrySize);
     const entryCount = editedEntries(ifd0, new Map([...ifd0Changes, [TiffTag.xmp, placeholder]])).length;
+    // The file must read back: an IFD0 already at the entry bound has no room for tag 700.
+    if (entryCount > maximumIfdEntries) {
+      throw new LimitExceededError(`tiff: IFD0 would hold ${entryCount} entries with the XMP tag, over ${maximumIfdEntries}`);
+    }
     const inPlace = edit.fitsInPlace(ifd0, entryCount);
     const ifdSize = header.countSize + entryCount * header.entrySize + header.offsetSize;
     const packetAt = edit.nextAppendAt(inPlace ? 0 : ifdSize);

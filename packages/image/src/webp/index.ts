@@ -34,7 +34,7 @@ import {
   xmpEvidence,
 } from '@aigc-label/core';
 import { visibleImageLabel } from '../explicit/capability.js';
-import { type ByteEdit, c2paInvalidatedFinding, mergeEdits, xmpCarriers } from '../shared/carriers.js';
+import { type ByteEdit, c2paInvalidatedFinding, listedOnly, mergeEdits, xmpCarriers } from '../shared/carriers.js';
 import { editExifPayload } from '../shared/exif-edit.js';
 import { exifTextCarriers } from '../shared/tiff-ifd.js';
 
@@ -52,20 +52,28 @@ interface WebpLayout {
   /** Bytes after the end the RIFF header declares. */
   readonly trailing: number;
   readonly declaredSize: number;
+  /** Damage a salvage walk went past or stopped at (issue 25); empty when strict. */
+  readonly damage: readonly string[];
 }
 
-async function layout(source: ByteSource): Promise<WebpLayout> {
+/** The top-level chunks; with `salvage`, a truncated or damaged file is read as far as it goes. */
+async function layout(source: ByteSource, salvage: boolean): Promise<WebpLayout> {
   if (source.size === 0) throw fail('the file is empty (0 bytes)');
-  const header = riff.parseRiffHeader(await source.read(0, 12), 'webp');
+  const header = riff.parseRiffHeader(await source.read(0, Math.min(12, source.size)), 'webp');
   if (header.magic !== 'RIFF' || header.form !== 'WEBP') throw fail('not a RIFF WEBP file');
-  const end = 8 + header.declaredSize;
-  if (end > source.size) throw fail(`file is truncated: the RIFF header declares ${end} bytes, the file has ${source.size}`);
-  const { chunks, trailing } = await riff.listRiffChunks(source, 12, end, 'webp');
-  if (trailing > 0) throw fail(`${trailing} stray bytes at the end of the RIFF body`);
+  const damage: string[] = [];
+  const broken = (message: string) => {
+    if (!salvage) throw fail(message);
+    damage.push(message);
+  };
+  const declaredEnd = 8 + header.declaredSize;
+  if (declaredEnd > source.size) broken(`file is truncated: the RIFF header declares ${declaredEnd} bytes, the file has ${source.size}`);
+  const end = Math.min(declaredEnd, source.size);
+  const { chunks, trailing } = await riff.listRiffChunks(source, 12, end, 'webp', undefined, salvage ? damage : undefined);
+  if (trailing > 0) broken(`${trailing} stray bytes at the end of the RIFF body`);
   const first = chunks[0]?.id;
-  if (first !== 'VP8 ' && first !== 'VP8L' && first !== 'VP8X')
-    throw fail(`the first chunk is "${first ?? 'none'}", not VP8, VP8L or VP8X`);
-  return { chunks, trailing: source.size - end, declaredSize: header.declaredSize };
+  if (first !== 'VP8 ' && first !== 'VP8L' && first !== 'VP8X') broken(`the first chunk is "${first ?? 'none'}", not VP8, VP8L or VP8X`);
+  return { chunks, trailing: Math.max(0, source.size - declaredEnd), declaredSize: header.declaredSize, damage };
 }
 
 /** Chunks we read whole (XMP, EXIF, C2PA, the image header) are bounded; image data is never read. */
@@ -125,12 +133,13 @@ export const webp: FormatHandler = {
   sniff: (head) => head.length >= 12 && fromAscii(head, 0, 4) === 'RIFF' && fromAscii(head, 8, 12) === 'WEBP',
 
   async read(source: ByteSource): Promise<ReadResult> {
-    const l = await layout(source);
-    const findings: Finding[] = [];
+    const l = await layout(source, true);
+    const findings: Finding[] = l.damage.map((d) => finding(Rules.damaged, 'error', d));
     if (l.trailing > 0) findings.push(finding(Rules.damaged, 'warning', `${l.trailing} bytes follow the end of the RIFF container`));
     const carriers: LabelCarrier[] = [];
     const evidence: Evidence[] = [];
-    for (const c of l.chunks) {
+    const metadata = l.chunks.filter((c) => c.id === 'XMP ' || c.id === 'EXIF' || c.id === C2PA_CHUNK);
+    for (const c of listedOnly(metadata, 'XMP, EXIF and C2PA chunks', findings)) {
       if (c.id === 'XMP ') {
         const xml = fromUtf8(await chunkData(source, c));
         const where = `XMP chunk at byte ${c.offset}`;
@@ -139,7 +148,7 @@ export const webp: FormatHandler = {
       } else if (c.id === 'EXIF') carriers.push(...(await exifCarriers(source, c, findings)));
       else if (c.id === C2PA_CHUNK) evidence.push(c2paEvidence(await chunkData(source, c), `C2PA chunk at byte ${c.offset}`));
     }
-    const vp8x = l.chunks[0].id === 'VP8X' ? await chunkData(source, l.chunks[0]) : null;
+    const vp8x = l.chunks[0]?.id === 'VP8X' ? await chunkData(source, l.chunks[0]) : null;
     if (vp8x && l.chunks.some((c) => c.id === 'XMP ') && !(vp8x[0] & Flag.xmp)) {
       findings.push(finding(Rules.damaged, 'info', 'an XMP chunk is present but the VP8X XMP flag is not set'));
     }
@@ -152,7 +161,7 @@ export const webp: FormatHandler = {
    * VP8X XMP flag and the RIFF size are fixed; every other chunk is copied.
    */
   async write(source: ByteSource, label: AigcLabel, options: WriteOptions = {}): Promise<WriteResult> {
-    const l = await layout(source);
+    const l = await layout(source, false);
     if (l.trailing > 0) throw fail(`${l.trailing} bytes of garbage follow the RIFF container; refusing to write`);
     const json = options.form === 'wrapped' ? encodeWrapped(label) : encodeBare(label);
     const xmpChunks = l.chunks.filter((c) => c.id === 'XMP ');
