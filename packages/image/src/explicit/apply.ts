@@ -1,19 +1,16 @@
 import {
   AigcLabelError,
-  bytesSource,
   checkWording,
   type Finding,
   finding,
   InvalidLabelError,
   LimitExceededError,
   MalformedInputError,
-  riff,
   UnsupportedFormatError,
 } from '@aigc-label/core';
-import type { Metadata, Sharp } from 'sharp';
+import type { Metadata } from 'sharp';
 import { choosePlate, type LabelContrast, type RegionPixels } from './contrast.js';
 import { labelFont } from './font.js';
-import { estimateJpegEncoding } from './jpeg-quality.js';
 import { layoutTile, type TileLayout, tileSvg } from './layout.js';
 import {
   ANTIALIAS_ALLOWANCE_PX,
@@ -28,6 +25,7 @@ import {
   type VisibleLabelOptions,
 } from './options.js';
 import { displayedRectToStored, swapsAxes } from './orientation.js';
+import { reencodeLike } from './reencode/index.js';
 import { sharp } from './sharp.js';
 
 export interface VisibleLabelResult {
@@ -140,50 +138,6 @@ async function readMetadata(bytes: Uint8Array, limitInputPixels: number): Promis
   }
 }
 
-/** WebP whose every image is VP8L stays lossless (WebP container spec: VP8L chunks, also inside ANMF frames). */
-async function isLosslessWebp(bytes: Uint8Array): Promise<boolean> {
-  const source = bytesSource(bytes);
-  const { chunks } = await riff.listRiffChunks(source, 12, bytes.length, 'webp');
-  const frames = chunks.filter((c) => c.id === 'ANMF');
-  const images = chunks.filter((c) => c.id === 'VP8 ' || c.id === 'VP8L');
-  for (const frame of frames) {
-    images.push(...(await riff.listRiffChunks(source, frame.dataOffset + 16, frame.dataOffset + frame.size, 'webp')).chunks);
-  }
-  const coded = images.filter((c) => c.id === 'VP8 ' || c.id === 'VP8L');
-  return coded.length > 0 && coded.every((c) => c.id === 'VP8L');
-}
-
-/** Re-encodes in the input's format with settings that neither bloat nor degrade it. */
-async function encodeLike(image: Sharp, meta: Metadata, bytes: Uint8Array, options: VisibleLabelOptions): Promise<Sharp> {
-  switch (meta.format) {
-    case 'jpeg': {
-      const source = estimateJpegEncoding(bytes);
-      return image.jpeg({
-        quality: options.jpegQuality ?? source?.quality ?? 75,
-        chromaSubsampling: source?.chromaSubsampling ?? '4:2:0',
-        progressive: source?.progressive ?? false,
-      });
-    }
-    case 'png':
-      return image.png({ palette: meta.isPalette === true });
-    case 'webp':
-      return image.webp((await isLosslessWebp(bytes)) ? { lossless: true } : { quality: 90 });
-    case 'gif':
-      // A fresh palette per frame: reusing one across frames of different colours dithers whole frames.
-      return image.gif({ interPaletteMaxError: 0 });
-    case 'tiff':
-      return image.tiff({ compression: 'lzw' });
-    case 'heif':
-      if (meta.compression !== 'av1')
-        throw new UnsupportedFormatError(`heif: cannot re-encode ${meta.compression ?? 'unknown'} images; only AVIF (AV1)`);
-      return image.heif({ compression: 'av1', quality: 80 });
-    default:
-      throw new UnsupportedFormatError(
-        `${meta.format ?? 'unknown'} images cannot carry a drawn label; use JPEG, PNG, WebP, GIF, TIFF or AVIF`,
-      );
-  }
-}
-
 /**
  * Draws a compliant visible label (GB 45438 §5.2) on an image and returns the new bytes in the
  * same format with EXIF, ICC and XMP kept. Every frame of an animated GIF or WebP is labeled.
@@ -220,17 +174,8 @@ export async function applyVisibleLabel(bytes: Uint8Array, options: VisibleLabel
     const contrast = choosePlate(regions);
     const tile = await rasteriseTile(tileSvg(plan.tile, contrast, orientation));
     const overlays = Array.from({ length: pages }, (_, page) => ({ input: tile, left: stored.x, top: page * pageHeight + stored.y }));
-    // Compositing adds an alpha channel; an opaque image stays opaque (and its file does not grow).
-    const composited = input().composite(overlays).keepMetadata();
-    const encoder = await encodeLike(meta.hasAlpha ? composited : composited.removeAlpha(), meta, bytes, options);
-    const output = await encoder.toBuffer();
-    return {
-      bytes: new Uint8Array(output.buffer, output.byteOffset, output.byteLength),
-      format,
-      box: plan.box,
-      contrast,
-      findings: plan.findings,
-    };
+    const output = await reencodeLike(input().composite(overlays), meta, bytes, options);
+    return { bytes: output.bytes, format, box: plan.box, contrast, findings: [...plan.findings, ...output.findings] };
   } catch (error) {
     if (error instanceof AigcLabelError) throw error;
     throw imageError(error, format);
