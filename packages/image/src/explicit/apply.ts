@@ -25,7 +25,8 @@ import {
   type VisibleLabelOptions,
 } from './options.js';
 import { displayedRectToStored, swapsAxes } from './orientation.js';
-import { reencodeLike } from './reencode/index.js';
+import { decodeFrames, openAnimation, writeAnimation } from './reencode/animation.js';
+import { type Reencoded, reencodeLike } from './reencode/index.js';
 import { sharp } from './sharp.js';
 
 export interface VisibleLabelResult {
@@ -148,8 +149,11 @@ export async function applyVisibleLabel(bytes: Uint8Array, options: VisibleLabel
   const meta = await readMetadata(bytes, limitInputPixels);
   const format = meta.format ?? 'image';
   const storedWidth = meta.width ?? 0;
-  const pageHeight = meta.pageHeight ?? meta.height ?? 0;
-  const pages = format === 'gif' || format === 'webp' ? (meta.pages ?? 1) : 1;
+  const animation = await openAnimation(meta, bytes);
+  const decoded = await decodeFrames(animation);
+  const pageHeight = decoded?.height ?? meta.pageHeight ?? meta.height ?? 0;
+  const pages = decoded?.count ?? (animation ? (meta.pages ?? 1) : 1);
+  const sixteen = decoded?.sixteen ?? false;
   if (storedWidth === 0 || pageHeight === 0) throw new MalformedInputError(format, 'image has no pixels');
   if (storedWidth * pageHeight * pages > limitInputPixels) {
     throw new LimitExceededError(`${format}: ${storedWidth}×${pageHeight}×${pages} pixels exceed the limit of ${limitInputPixels}`);
@@ -158,11 +162,16 @@ export async function applyVisibleLabel(bytes: Uint8Array, options: VisibleLabel
   const [width, height] = swapsAxes(orientation) ? [pageHeight, storedWidth] : [storedWidth, pageHeight];
   const plan = planLabel(width, height, options);
   const stored = displayedRectToStored(orientation, plan.box, storedWidth, pageHeight);
-  const input = () => sharp(bytes, { animated: pages > 1, limitInputPixels });
+  // Every frame of an animation, stacked: as sharp decodes it, or as composed here (APNG).
+  const input = () =>
+    decoded
+      ? sharp(decoded.data, { raw: { width: storedWidth, height: pageHeight * pages, channels: 4 }, limitInputPixels })
+      : sharp(bytes, { animated: animation !== null, limitInputPixels });
   try {
     // sharp extracts the same area from every frame and stacks them: each is the backdrop of its copy of the label.
     const backdrops = await input()
       .extract({ left: stored.x, top: stored.y, width: stored.width, height: stored.height })
+      .toColourspace('srgb')
       .ensureAlpha()
       .raw()
       .toBuffer();
@@ -174,7 +183,18 @@ export async function applyVisibleLabel(bytes: Uint8Array, options: VisibleLabel
     const contrast = choosePlate(regions);
     const tile = await rasteriseTile(tileSvg(plan.tile, contrast, orientation));
     const overlays = Array.from({ length: pages }, (_, page) => ({ input: tile, left: stored.x, top: page * pageHeight + stored.y }));
-    const output = await reencodeLike(input().composite(overlays), meta, bytes, options);
+    const labelled = input().composite(overlays);
+    let output: Reencoded;
+    if (animation) {
+      const raw = await labelled
+        .ensureAlpha()
+        .raw(sixteen ? { depth: 'ushort' } : {})
+        .toBuffer();
+      const data = sixteen
+        ? new Uint16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2)
+        : new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+      output = await writeAnimation(animation, bytes, { data, width: storedWidth, height: pageHeight, count: pages }, stored);
+    } else output = await reencodeLike(labelled, meta, bytes, options);
     return { bytes: output.bytes, format, box: plan.box, contrast, findings: [...plan.findings, ...output.findings] };
   } catch (error) {
     if (error instanceof AigcLabelError) throw error;

@@ -28,7 +28,7 @@ import { visibleImageLabel } from '../explicit/capability.js';
 import { type ByteEdit, mergeEdits, xmpCarriers } from '../shared/carriers.js';
 
 /** A block of the GIF89a data stream after the logical screen descriptor (GIF89a spec §§17-27). */
-interface GifBlock {
+export interface GifBlock {
   readonly kind: 'image' | 'extension';
   /** Extension label (0xFF application, 0xF9 graphic control, 0xFE comment, 0x01 plain text). */
   readonly label: number;
@@ -57,7 +57,7 @@ function skipSubBlocks(gif: Uint8Array, at: number): number {
   }
 }
 
-interface GifLayout {
+export interface GifLayout {
   readonly blocks: readonly GifBlock[];
   /** Offset just after the global colour table. */
   readonly streamStart: number;
@@ -65,7 +65,7 @@ interface GifLayout {
   readonly trailing: number;
 }
 
-function layout(gif: Uint8Array): GifLayout {
+export function layout(gif: Uint8Array): GifLayout {
   if (gif.length === 0) throw fail('the file is empty (0 bytes)');
   const version = fromAscii(gif, 0, 6);
   if (version !== 'GIF87a' && version !== 'GIF89a') throw fail('no GIF87a/GIF89a signature');

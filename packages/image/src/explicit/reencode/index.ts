@@ -97,20 +97,10 @@ export async function reencodeLike(image: Sharp, meta: Metadata, source: Uint8Ar
     case 'webp': {
       const parsed = await parseWebp(source);
       const lossless = await isLosslessWebp(source);
-      if (parsed.chunks.some((c) => c.id === 'ANIM')) {
-        const animated = likeSourcePixels(image.keepMetadata(), meta).webp(lossless ? { lossless: true } : { quality: 90 });
-        return { bytes: bytesOf(await animated.toBuffer()), findings: [] };
-      }
       const encoded = bytesOf(await pixels.webp(lossless ? { lossless: true } : { quality: 90 }).toBuffer());
       const bytes = await webpWithSourceMetadata(parsed, encoded);
       return { bytes, findings: [] };
     }
-    case 'gif':
-      // A fresh palette per frame: reusing one across frames of different colours dithers whole frames.
-      return {
-        bytes: bytesOf(await likeSourcePixels(image.keepMetadata(), meta).gif({ interPaletteMaxError: 0 }).toBuffer()),
-        findings: [],
-      };
     case 'tiff':
       return { bytes: bytesOf(await likeSourcePixels(image.keepMetadata(), meta).tiff({ compression: 'lzw' }).toBuffer()), findings: [] };
     case 'heif':

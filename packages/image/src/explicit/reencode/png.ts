@@ -44,14 +44,14 @@ export interface PngHeader {
   readonly interlace: number;
 }
 
-interface ParsedPng {
+export interface ParsedPng {
   readonly bytes: Uint8Array;
   readonly chunks: readonly PngChunk[];
   readonly header: PngHeader;
 }
 
-const data = (png: Uint8Array, chunk: PngChunk) => png.subarray(chunk.dataOffset, chunk.dataOffset + chunk.length);
-const whole = (png: Uint8Array, chunk: PngChunk) => png.subarray(chunk.offset, chunk.end);
+export const data = (png: Uint8Array, chunk: PngChunk) => png.subarray(chunk.dataOffset, chunk.dataOffset + chunk.length);
+export const whole = (png: Uint8Array, chunk: PngChunk) => png.subarray(chunk.offset, chunk.end);
 
 export async function parsePng(bytes: Uint8Array): Promise<ParsedPng> {
   const { chunks } = await listChunks(bytesSource(bytes), false);
@@ -65,13 +65,7 @@ export async function parsePng(bytes: Uint8Array): Promise<ParsedPng> {
 const describe = (h: PngHeader) => `${h.bitDepth}-bit colour type ${h.colourType}${h.interlace ? ' interlaced' : ''}`;
 
 /** A palette background index moved to the nearest colour of the new palette (bKGD for colour type 3, §11.3.4.1). */
-function remapBackground(source: ParsedPng, encoded: ParsedPng, bkgd: Uint8Array): Uint8Array | null {
-  const paletteOf = (png: ParsedPng) => {
-    const plte = png.chunks.find((c) => c.type === 'PLTE');
-    return plte ? data(png.bytes, plte) : null;
-  };
-  const before = paletteOf(source);
-  const after = paletteOf(encoded);
+function remapBackground(before: Uint8Array | null, after: Uint8Array | null, bkgd: Uint8Array): Uint8Array | null {
   const index = bkgd[0]!;
   if (!before || !after || bkgd.length !== 1 || 3 * index + 2 >= before.length) return null;
   let best = 0;
@@ -83,6 +77,35 @@ function remapBackground(source: ParsedPng, encoded: ParsedPng, bkgd: Uint8Array
   }
   return Uint8Array.of(best);
 }
+
+export const paletteOf = (png: ParsedPng): Uint8Array | null => {
+  const plte = png.chunks.find((c) => c.type === 'PLTE');
+  return plte ? data(png.bytes, plte) : null;
+};
+
+/**
+ * An ancillary chunk of the source as the re-encoded file keeps it, or null when it described the
+ * old pixels: unknown unsafe-to-copy chunks (§14.2), colour-type-bound ones when the coding changed,
+ * a palette's histogram. A palette's background index moves to the nearest new palette entry.
+ */
+export function keptChunk(source: ParsedPng, chunk: PngChunk, sameCoding: boolean, newPalette: Uint8Array | null): Uint8Array | null {
+  const { type } = chunk;
+  const safeToCopy = (type.charCodeAt(3) & 0x20) !== 0;
+  if (!safeToCopy && !KNOWN_UNSAFE.has(type)) return null;
+  if (COLOUR_TYPE_BOUND.has(type) && !sameCoding) return null;
+  if (source.header.colourType !== PALETTE) return whole(source.bytes, chunk);
+  if (type === 'hIST') return null; // counts of the old palette's entries
+  if (type !== 'bKGD') return whole(source.bytes, chunk);
+  const index = remapBackground(paletteOf(source), newPalette, data(source.bytes, chunk));
+  return index && makeChunk('bKGD', index);
+}
+
+export const droppedFinding = (types: readonly string[]): Finding =>
+  finding(
+    'explicit/reencode-changed',
+    'info',
+    `PNG chunks that describe the old pixels were not copied: ${[...new Set(types)].join(', ')}`,
+  );
 
 /**
  * The encoder's IHDR, PLTE, tRNS and IDAT with every other chunk of the source around them, in the
@@ -107,35 +130,14 @@ export async function pngWithSourceMetadata(
   const late: Uint8Array[] = [];
   const dropped: string[] = [];
   source.chunks.forEach((chunk, index) => {
-    const { type } = chunk;
-    if (PIXEL_CHUNKS.has(type)) return;
-    let bytes: Uint8Array | null = whole(source.bytes, chunk);
-    const safeToCopy = (type.charCodeAt(3) & 0x20) !== 0;
-    if (!safeToCopy && !KNOWN_UNSAFE.has(type)) bytes = null;
-    else if (COLOUR_TYPE_BOUND.has(type) && !sameCoding) bytes = null;
-    else if (type === 'hIST' && source.header.colourType === PALETTE)
-      bytes = null; // counts of the old palette's entries
-    else if (type === 'bKGD' && source.header.colourType === PALETTE) {
-      const index = remapBackground(source, encoded, data(source.bytes, chunk));
-      bytes = index && makeChunk('bKGD', index);
-    }
-    if (!bytes) {
-      dropped.push(type);
-      return;
-    }
-    if (index > firstIdat) late.push(bytes);
-    else if (BEFORE_PLTE.has(type)) early.push(bytes);
+    if (PIXEL_CHUNKS.has(chunk.type)) return;
+    const bytes = keptChunk(source, chunk, sameCoding, paletteOf(encoded));
+    if (!bytes) dropped.push(chunk.type);
+    else if (index > firstIdat) late.push(bytes);
+    else if (BEFORE_PLTE.has(chunk.type)) early.push(bytes);
     else middle.push(bytes);
   });
-  if (dropped.length > 0) {
-    findings.push(
-      finding(
-        'explicit/reencode-changed',
-        'info',
-        `PNG chunks that describe the old pixels were not copied: ${[...new Set(dropped)].join(', ')}`,
-      ),
-    );
-  }
+  if (dropped.length > 0) findings.push(droppedFinding(dropped));
   const pick = (type: string) => encoded.chunks.filter((c) => c.type === type).map((c) => whole(encoded.bytes, c));
   const bytes = concat([
     PNG_SIGNATURE,
