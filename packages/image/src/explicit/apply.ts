@@ -150,6 +150,13 @@ export async function applyVisibleLabel(bytes: Uint8Array, options: VisibleLabel
   const format = meta.format ?? 'image';
   const storedWidth = meta.width ?? 0;
   const animation = await openAnimation(meta, bytes);
+  if (animation?.kind === 'apng') {
+    // Checked before the frames are composed, which needs their pixels in memory.
+    const { png, frames, separateDefault } = animation.apng;
+    const count = frames.length + (separateDefault ? 1 : 0);
+    if (png.header.width * png.header.height * count > limitInputPixels)
+      throw new LimitExceededError(`png: ${png.header.width}×${png.header.height}×${count} pixels exceed the limit of ${limitInputPixels}`);
+  }
   const decoded = await decodeFrames(animation);
   const pageHeight = decoded?.height ?? meta.pageHeight ?? meta.height ?? 0;
   const pages = decoded?.count ?? (animation ? (meta.pages ?? 1) : 1);
