@@ -18,6 +18,11 @@ const PLACEMENT_TAGS = [
   'MediaData',
   'MPImageStart',
   'MPImageLength',
+  // TIFF: where the first page's strips or tiles now are, and their sizes.
+  'StripOffsets',
+  'StripByteCounts',
+  'TileOffsets',
+  'TileByteCounts',
 ];
 
 /** Every tag ExifTool reads (`-G1 -a -s`, one line each, duplicates included), minus placement tags and `extraExcluded`. */

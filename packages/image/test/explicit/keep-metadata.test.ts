@@ -142,6 +142,22 @@ const cases: Case[] = [
     make: async () => exiftoolWrite(await encode(busy(), (s) => s.withIccProfile('p3').webp({ lossless: true })), 'webp', CAMERA_TAGS),
   },
   {
+    name: 'uncompressed TIFF with camera EXIF, GPS and XMP',
+    extension: 'tif',
+    make: async () =>
+      exiftoolWrite(await encode(busy(), (s) => s.tiff({ compression: 'none' })), 'tif', [...CAMERA_TAGS, '-IFD0:Artist=Tester']),
+  },
+  {
+    name: 'LZW tiled TIFF with a P3 profile',
+    extension: 'tif',
+    make: () => encode(busy(), (s) => s.withIccProfile('p3').tiff({ compression: 'lzw', tile: true, tileWidth: 64, tileHeight: 64 })),
+  },
+  {
+    name: 'deflate 16-bit greyscale TIFF',
+    extension: 'tif',
+    make: () => encode(busy(), (s) => s.toColourspace('grey16').tiff({ compression: 'deflate', predictor: 'horizontal' })),
+  },
+  {
     name: 'AVIF 4:2:0 from sharp',
     extension: 'avif',
     make: () => encode(busy(), (s) => s.avif({ chromaSubsampling: '4:2:0' })),

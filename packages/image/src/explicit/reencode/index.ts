@@ -12,6 +12,7 @@ import { avifWithSourceMetadata, inspectAvif } from './avif.js';
 import { compensable, encoderCoding, pixelsForAvif } from './avif-pixels.js';
 import { jpegWithSourceMetadata } from './jpeg.js';
 import { parsePng, pngWithSourceMetadata } from './png.js';
+import { tiffCoding, tiffWithSourceMetadata } from './tiff.js';
 import { imageChunks, parseWebp, webpWithSourceMetadata } from './webp.js';
 
 export interface Reencoded {
@@ -101,8 +102,11 @@ export async function reencodeLike(image: Sharp, meta: Metadata, source: Uint8Ar
       const bytes = await webpWithSourceMetadata(parsed, encoded);
       return { bytes, findings: [] };
     }
-    case 'tiff':
-      return { bytes: bytesOf(await likeSourcePixels(image.keepMetadata(), meta).tiff({ compression: 'lzw' }).toBuffer()), findings: [] };
+    case 'tiff': {
+      const coding = await tiffCoding(source);
+      const encoded = bytesOf(await pixels.tiff(coding.options).toBuffer());
+      return { bytes: await tiffWithSourceMetadata(source, encoded), findings: coding.findings };
+    }
     case 'heif':
       if (meta.compression !== 'av1')
         throw new UnsupportedFormatError(`heif: cannot re-encode ${meta.compression ?? 'unknown'} images; only AVIF (AV1)`);
