@@ -47,7 +47,7 @@ function ffmpegFrames(bytes: Uint8Array, width: number, height: number): Raw[] {
     const file = join(dir, 'in.apng');
     writeFileSync(file, bytes);
     const args = ['-v', 'error', '-i', file, '-vsync', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgba', '-'];
-    const raw = u8(execFileSync('ffmpeg', args, { maxBuffer: 1 << 28 }));
+    const raw = u8(execFileSync('/usr/bin/ffmpeg', args, { maxBuffer: 1 << 28 }));
     const size = width * height * 4;
     return Array.from({ length: raw.length / size }, (_, i) => flatten(raw.subarray(i * size, (i + 1) * size), width, height));
   } finally {

@@ -31,7 +31,7 @@ interface Stream {
 
 /** Debian ffprobe's view of every stream: codec, FourCC, decoded frame count, disposition and tags. */
 function streams(file: string): Stream[] {
-  const out = execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-show_streams', '-of', 'json', file]).toString();
+  const out = execFileSync('/usr/bin/ffprobe', ['-v', 'error', '-count_frames', '-show_streams', '-of', 'json', file]).toString();
   return (JSON.parse(out) as { streams: Stream[] }).streams.map(
     ({ index, codec_type, codec_name, codec_tag_string, nb_read_frames, disposition, tags }) => ({
       index,
@@ -153,9 +153,9 @@ describe('visible labels keep the codec, the frames and every other stream', () 
         bytes.subarray(at + 8),
       ]),
     );
-    expect(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', input]).toString().trim()).toBe(
-      'N/A',
-    );
+    expect(
+      execFileSync('/usr/bin/ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', input]).toString().trim(),
+    ).toBe('N/A');
     const capability = visibleVideoLabel({
       renderOverlay: (frame) => boxOverlay(frame),
       readFrame: async () => ({ evidence: [], findings: [] }),
