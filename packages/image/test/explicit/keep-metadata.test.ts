@@ -4,11 +4,12 @@
  * subsampling, bit depth, colour type, YUV matrix) is the source's, and the decoded pixels outside
  * the label are the source's within the codec's loss.
  */
-import { ascii, concat, crc32, putU16be, putU32be } from '@aigc-label/core';
+import { ascii, concat, crc32, isobmff, putU16be, putU32be } from '@aigc-label/core';
 import sharp, { type Sharp } from 'sharp';
 import { describe, expect } from 'vitest';
 import { withTool } from '../../../../test/oracles.js';
 import { applyVisibleLabel, type LabelBox } from '../../src/explicit/index.js';
+import { parseIloc, serializeIloc } from '../../src/heif/items.js';
 import { fixture } from '../helpers.js';
 import { exiftoolOn, exiftoolTags, exiftoolWrite } from './exiftool.js';
 import { displayedPixels, findInk, picture } from './pixels.js';
@@ -266,4 +267,57 @@ function withChunk(png: Uint8Array, type: string, data: Uint8Array): Uint8Array 
   putU32be(chunk, 8 + data.length, crc32(chunk.subarray(4, 8 + data.length)));
   const idat = new TextDecoder('latin1').decode(png).indexOf('IDAT') - 4;
   return concat([png.subarray(0, idat), chunk, png.subarray(idat)]);
+}
+
+describe('AVIF transformations', () => {
+  itWithExiftool('an AVIF turned by irot is labelled where it shows, and keeps its irot', async () => {
+    const input = withIrot(u8(await (await picture(320, 240, 'busy', 3)).avif({ chromaSubsampling: '4:2:0' }).toBuffer()), 1);
+    // libheif applies irot when decoding: the picture shows 240 wide and 320 tall.
+    expect([(await sharp(input).metadata()).width, (await sharp(input).metadata()).height]).toEqual([240, 320]);
+    const result = await applyVisibleLabel(input, { position: 'bottom-right' });
+    expect(exiftoolTags(result.bytes, 'avif')).toEqual(exiftoolTags(input, 'avif'));
+    const { outside, ink } = await compare(input, result.bytes, result.box, result.contrast.text);
+    expect(ink).not.toBeNull();
+    expect(ink!.left).toBeGreaterThan(120);
+    expect(ink!.top).toBeGreaterThan(160);
+    const plain = u8(await sharp(input).avif({ quality: 80, chromaSubsampling: '4:2:0' }).toBuffer());
+    expect(outside).toBeLessThanOrEqual((await compare(input, plain, result.box, result.contrast.text)).outside * 1.5 + 0.5);
+  });
+});
+
+/**
+ * sharp's AVIF with an `irot` property (HEIF §6.5.10: `angle` × 90° anticlockwise) added to the
+ * primary item: ipco grows by the box, ipma gets the association, and iloc's offsets into mdat move by
+ * the growth of meta.
+ */
+function withIrot(avif: Uint8Array, angle: number): Uint8Array {
+  const top = isobmff.listBoxesIn(avif, 0, avif.length, 'avif');
+  const meta = top.find((b) => b.type === 'meta')!;
+  const children = isobmff.listBoxesIn(avif, meta.offset + 12, meta.end, 'avif');
+  const iprp = children.find((b) => b.type === 'iprp')!;
+  const [ipco, ipma] = isobmff.listBoxesIn(avif, iprp.offset + 8, iprp.end, 'avif');
+  const properties = isobmff.listBoxesIn(avif, ipco!.offset + 8, ipco!.end, 'avif').length;
+  const irot = isobmff.makeBox('irot', Uint8Array.of(angle));
+  const newIpco = isobmff.makeBox('ipco', [avif.subarray(ipco!.offset + 8, ipco!.end), irot]);
+  // ipma version 0, flags 0, one entry: item id (2), association count (1), one byte per association.
+  const ipmaBody = avif.slice(ipma!.offset + 8, ipma!.end);
+  expect([ipmaBody[0], ipmaBody[3], ipmaBody.length - 4 - 4 - 3 - ipmaBody[10]!]).toEqual([0, 0, 0]);
+  const newIpma = isobmff.makeBox('ipma', [
+    ipmaBody.subarray(0, 10),
+    Uint8Array.of(ipmaBody[10]! + 1),
+    ipmaBody.subarray(11),
+    Uint8Array.of(0x80 | (properties + 1)),
+  ]);
+  const grow = newIpco.length + newIpma.length - (ipco!.size + ipma!.size);
+  const iloc = children.find((b) => b.type === 'iloc')!;
+  const parsed = parseIloc(avif, iloc);
+  const newIloc = serializeIloc(
+    { ...parsed, items: parsed.items.map((item) => ({ ...item, extents: item.extents.map((e) => ({ ...e, offset: e.offset + grow })) })) },
+    0,
+  );
+  const newChildren = children.map((b) =>
+    b.type === 'iprp' ? isobmff.makeBox('iprp', [newIpco, newIpma]) : b.type === 'iloc' ? newIloc : avif.subarray(b.offset, b.end),
+  );
+  const newMeta = isobmff.makeFullBox('meta', 0, 0, newChildren);
+  return concat([avif.subarray(0, meta.offset), newMeta, avif.subarray(meta.end)]);
 }
