@@ -4,6 +4,7 @@
  * subsampling, bit depth, colour type, YUV matrix) is the source's, and the decoded pixels outside
  * the label are the source's within the codec's loss.
  */
+import { execFileSync } from 'node:child_process';
 import { ascii, concat, crc32, isobmff, putU16be, putU32be } from '@aigc-label/core';
 import sharp, { type Sharp } from 'sharp';
 import { describe, expect } from 'vitest';
@@ -197,6 +198,20 @@ describe('a visible label keeps the metadata and the coding of the source', () =
     } else expect(outside).toBeLessThanOrEqual(tolerance);
     expect(ink).not.toBeNull();
     expect(result.findings).toEqual([]);
+  });
+
+  itWithExiftool('JPEG 4:2:2 (which the encoder cannot write) becomes 4:4:4, never 4:2:0, with a finding', async () => {
+    // Debian's ffmpeg writes 4:2:2 baseline JPEG (yuvj422p); sharp writes only 4:2:0 and 4:4:4.
+    const input = u8(
+      execFileSync('/usr/bin/ffmpeg', [
+        ...['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x240', '-frames:v', '1'],
+        ...['-pix_fmt', 'yuvj422p', '-q:v', '3', '-f', 'image2pipe', '-c:v', 'mjpeg', 'pipe:1'],
+      ]),
+    );
+    expect(exiftoolTags(input, 'jpg').join('\n')).toMatch(/YCbCrSubSampling +: YCbCr4:2:2/);
+    const result = await applyVisibleLabel(input);
+    expect(exiftoolTags(result.bytes, 'jpg').join('\n')).toMatch(/YCbCrSubSampling +: YCbCr4:4:4/);
+    expect(result.findings.map((f) => f.message)).toEqual(['JPEG chroma 4:2:2 written as 4:4:4 (the encoder writes 4:2:0 or 4:4:4)']);
   });
 
   itWithExiftool('JPEG: the Multi-Picture index still finds the second image after the new primary', async () => {

@@ -79,7 +79,12 @@ export async function reencodeLike(image: Sharp, meta: Metadata, source: Uint8Ar
           progressive: coding?.progressive ?? false,
         })
         .toBuffer();
-      return jpegWithSourceMetadata(source, bytesOf(encoded));
+      const result = jpegWithSourceMetadata(source, bytesOf(encoded));
+      if (coding && coding.sourceSubsampling !== coding.chromaSubsampling) {
+        const why = `JPEG chroma ${coding.sourceSubsampling} written as ${coding.chromaSubsampling} (the encoder writes 4:2:0 or 4:4:4)`;
+        result.findings.push(finding('explicit/reencode-changed', 'info', why));
+      }
+      return result;
     }
     case 'png': {
       const parsed = await parsePng(source);
