@@ -78,10 +78,16 @@ export function labelTable(reports: readonly (LabelReport | ErrorReport)[]): str
         r.output ?? '-',
         r.format,
         r.label.ProduceID,
-        r.previous ? 'replaced existing label' : findingCounts(r.findings),
+        [r.previous ? 'replaced existing label' : '', explicitNote(r.findings), findingCounts(r.findings)].filter(Boolean).join('; '),
       ]);
   }
   return table(rows);
+}
+
+/** Why no explicit label was added (the format cannot carry one, or the file was labeled already), for the NOTE column. */
+function explicitNote(findings: LabelReport['findings']): string {
+  const why = findings.find((f) => f.rule === 'explicit/unsupported' || f.rule === 'explicit/skipped');
+  return why ? short(why.message, 70) : '';
 }
 
 function findingCounts(findings: DetectReport['findings']): string {

@@ -26,8 +26,12 @@ export function createProgram(io: Io): { program: Command; exitCode: () => numbe
     .description('Apply, detect and verify GB 45438-2025 labels on AI-generated content.')
     .version('0.1.0')
     .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
-    .showHelpAfterError('(run with --help for usage)')
+    // Every usage error on one line that ends with where to look (commander puts suggestions on lines of their own).
+    .configureOutput({
+      writeOut: io.out,
+      writeErr: io.err,
+      outputError: (message, write) => write(`${printable(message.trim().replace(/\s*\n\s*/g, ' '))} (run with --help for usage)\n`),
+    })
     .addHelpText(
       'after',
       `

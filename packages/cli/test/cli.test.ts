@@ -49,6 +49,22 @@ describe('aigc-label CLI', () => {
     ]);
   });
 
+  it('says in the table and the report when a format can carry no explicit label (HEIC)', async () => {
+    // An AVIF with its brands renamed: the HEIC handler reads and writes its metadata, and sharp has no HEVC encoder.
+    const avif = await readFile(new URL('../../image/test/fixtures/heif/ffmpeg-bt709-limited.avif', import.meta.url));
+    const heic = join(dir, 'photo.heic');
+    await writeFile(heic, Buffer.from(avif.toString('latin1').replaceAll('avif', 'heic'), 'latin1'));
+    const table = await cli('label', heic, '--producer', PRODUCER, '-o', join(dir, 'heic-out'));
+    expect(table.code).toBe(0);
+    expect(table.out).toMatch(/photo\.heic .*no explicit label added: HEIC/);
+    const json = await cli('label', heic, '--producer', PRODUCER, '-o', join(dir, 'heic-json'), '--json');
+    const report = JSON.parse(json.out);
+    expect(report.explicit).toBeNull();
+    expect(report.findings).toContainEqual(
+      expect.objectContaining({ rule: 'explicit/unsupported', message: expect.stringMatching(/HEVC/) }),
+    );
+  });
+
   it('prints a readable table by default', async () => {
     const { code, out } = await cli('verify', png, '--declared');
     expect(code).toBe(0);

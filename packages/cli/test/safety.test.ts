@@ -148,6 +148,19 @@ describe('outputs and reports never land on inputs', () => {
     expect(await readdir(out).catch(() => [])).toEqual([]);
   });
 
+  it('propagate refuses two inputs that would write the same output too, before writing either', async () => {
+    const labeled = join(dir, 'labeled-same');
+    for (const folder of ['a', 'b']) {
+      const r = await cli(['label', join(dir, folder, 'same.wav'), '--producer', PRODUCER, '--no-explicit', '-o', join(labeled, folder)]);
+      expect(r.code).toBe(0);
+    }
+    const out = join(dir, 'propagated-same');
+    const r = await cli(['propagate', join(labeled, 'a', 'same.wav'), join(labeled, 'b', 'same.wav'), '--platform', PRODUCER, '-o', out]);
+    expect(r.code).toBe(1);
+    expect(r.err.match(/would all be written to/g)).toHaveLength(2);
+    expect(await readdir(out).catch(() => [])).toEqual([]);
+  });
+
   it('does not walk into an output folder inside an input folder, and says so', async () => {
     const input = join(dir, 'nest');
     await mkdir(input);
@@ -300,17 +313,27 @@ describe('walks and lists', () => {
 });
 
 describe('usage errors and help', () => {
-  it('prints one line for every usage error', async () => {
+  it('prints one line for every usage error, saying what is wrong and where to look', async () => {
     for (const argv of [
       ['label', join(dir, 'r.wav')],
       ['verify', join(dir, 'r.wav'), '--resume'],
       ['label', join(dir, 'r.wav'), join(dir, 'r.wav'), '--producer', PRODUCER, '--produce-id', 'x'],
       ['label', join(dir, 'r.wav'), '--producer', PRODUCER, '--at', 'sideways'],
+      ['label', join(dir, 'r.wav'), '--producer', PRODUCER, '--fro', 'bare'],
+      ['label', join(dir, 'r.wav'), '--producer', PRODUCER, '--position', 'nowhere'],
+      ['label', join(dir, 'r.wav'), '--producer', 'my company'],
+      ['label', join(dir, 'r.wav'), '--producer', '人工智能公司'],
+      ['propagate', join(dir, 'r.wav'), '--platform', 'a\\b'],
+      ['label'],
+      ['lable', join(dir, 'r.wav')],
     ]) {
       const r = await cli(argv);
       expect(r.code, argv.join(' ')).toBe(2);
-      expect(r.err.trim().split('\n')[0], argv.join(' ')).toMatch(/^error: .+/);
+      expect(r.out, argv.join(' ')).toBe('');
+      expect(r.err, argv.join(' ')).toMatch(/^error: [^\n]+ \(run with --help for usage\)\n$/);
     }
+    // What the producer may contain is said, not just that it was refused.
+    expect((await cli(['label', join(dir, 'r.wav'), '--producer', 'my company'])).err).toMatch(/a space; Annex E j\)/);
   });
 
   it('lets --at take one value per flag, so it cannot swallow an input', async () => {

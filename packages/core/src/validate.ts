@@ -14,6 +14,19 @@ const ANNEX_E_VALUE_CHARS = /^[\x21-\x5B\x5D-\x7E]*$/;
 /** Vendor limit seen in Tencent's SDK; the standard sets none. */
 export const vendorFieldLengthLimit = 2048;
 
+/** Why a value breaks Annex E j) (printable ASCII without space or backslash), or null when it does not. */
+export function annexEValueProblem(value: string): string | null {
+  if (ANNEX_E_VALUE_CHARS.test(value)) return null;
+  const bad = [...value].find((c) => !ANNEX_E_VALUE_CHARS.test(c)) ?? '';
+  const shown =
+    bad === ' '
+      ? 'a space'
+      : bad === '\\'
+        ? 'a backslash'
+        : `"${bad}" (U+${bad.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')})`;
+  return `contains ${shown}; Annex E j) allows printable ASCII without space or backslash`;
+}
+
 export function validateLabel(label: AigcLabel, purpose: ValidationPurpose = 'read'): Finding[] {
   const findings: Finding[] = [];
   const strict: Severity = purpose === 'write' ? 'error' : 'warning';
@@ -22,18 +35,8 @@ export function validateLabel(label: AigcLabel, purpose: ValidationPurpose = 're
   }
   for (const field of AIGC_FIELDS) {
     const value = label[field];
-    if (!ANNEX_E_VALUE_CHARS.test(value)) {
-      const bad = [...value].find((c) => !ANNEX_E_VALUE_CHARS.test(c)) ?? '';
-      const shown =
-        bad === ' '
-          ? 'a space'
-          : bad === '\\'
-            ? 'a backslash'
-            : `"${bad}" (U+${bad.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')})`;
-      findings.push(
-        finding(Rules.charset, strict, `${field} contains ${shown}; Annex E j) allows printable ASCII without space or backslash`, field),
-      );
-    }
+    const problem = annexEValueProblem(value);
+    if (problem) findings.push(finding(Rules.charset, strict, `${field} ${problem}`, field));
     if (value.length > vendorFieldLengthLimit) {
       findings.push(
         finding(

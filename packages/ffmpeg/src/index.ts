@@ -1,5 +1,5 @@
 export { defaultBinaries, type FfmpegBinaries, ffmpegPath, ffprobePath } from './binaries.js';
-export { type FfprobeFormat, type FfprobeOutput, type FfprobeStream, ffprobeJson } from './probe.js';
+export { type FfprobeFormat, type FfprobeOutput, type FfprobePacket, type FfprobeStream, ffprobeJson } from './probe.js';
 export {
   DEFAULT_TIMEOUT_MS,
   type FailureOptions,

@@ -9,6 +9,8 @@ export interface FfprobeStream {
   readonly index?: number;
   readonly codec_type?: string;
   readonly codec_name?: string;
+  /** The container's FourCC for the codec, e.g. `XVID`, `avc1`, `[0][0][0][0]` when it has none. */
+  readonly codec_tag_string?: string;
   readonly profile?: string;
   /** 40 for H.264 level 4.0, 120 for H.265 level 4.0. */
   readonly level?: number;
@@ -49,9 +51,23 @@ export interface FfprobeFormat {
   readonly tags?: Readonly<Record<string, string>>;
 }
 
+/** One packet as `-show_entries packet=…` prints it; timestamps in the stream's time base, absent when unknown. */
+export interface FfprobePacket {
+  readonly stream_index?: number;
+  readonly pts?: number;
+  readonly dts?: number;
+  readonly duration?: number;
+  /** `K` keyframe, `D` discard (outside the edit list), `C` corrupt; `_` where a flag is unset. */
+  readonly flags?: string;
+  /** With `-show_data_hash CRC32`: `CRC32:0568d1f4`. */
+  readonly data_hash?: string;
+}
+
 export interface FfprobeOutput {
   readonly streams: readonly FfprobeStream[];
   readonly format: FfprobeFormat;
+  /** Only when the arguments ask for packets. */
+  readonly packets: readonly FfprobePacket[];
 }
 
 /**
@@ -64,11 +80,11 @@ export async function ffprobeJson(
   options: ToolInputs & FailureOptions = {},
 ): Promise<FfprobeOutput> {
   const { stdout } = await runToolOrThrow(ffprobe, ['-v', 'error', '-of', 'json', ...args], options);
-  let json: { streams?: FfprobeStream[]; format?: FfprobeFormat };
+  let json: { streams?: FfprobeStream[]; format?: FfprobeFormat; packets?: FfprobePacket[] };
   try {
     json = JSON.parse(new TextDecoder().decode(stdout)) as typeof json;
   } catch {
     throw new ExternalToolError('ffprobe printed no JSON');
   }
-  return { streams: json.streams ?? [], format: json.format ?? {} };
+  return { streams: json.streams ?? [], format: json.format ?? {}, packets: json.packets ?? [] };
 }

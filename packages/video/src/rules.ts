@@ -4,6 +4,8 @@ import type { aviRules } from './avi/index.js';
 export const videoRules = {
   'explicit/full-reencode':
     'the whole video was re-encoded for its visible label (the smart render could not be used); the reason is given (info)',
+  'gb45438/5.4-short-video':
+    'the video is shorter than the 2 s GB 45438 §5.4 asks a visible label to show, so the label shows on every frame (warning)',
   'explicit/ocr-needs-file': 'reading video frames needs a file on disk, so buffer calls skip it (info)',
   'explicit/parameter-sets-in-band': "the re-encoded GOPs' H.264 parameter sets are in-band only; the track header had no room (info)",
 } as const;

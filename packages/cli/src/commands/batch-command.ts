@@ -1,6 +1,6 @@
 import { realpath } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { UsageError } from '@aigc-label/core';
+import { annexEValueProblem, UsageError } from '@aigc-label/core';
 import type { ErrorReport } from 'aigc-label';
 import { type Command, InvalidArgumentError } from 'commander';
 import { runBatch } from '../batch/batch.js';
@@ -63,6 +63,13 @@ const parseConcurrency = (value: string): number => {
 };
 
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** A ContentProducer or ContentPropagator value, checked before any file is touched (GB 45438 Annex E j)). */
+export const parseLabelField = (value: string): string => {
+  const problem = annexEValueProblem(value);
+  if (problem) throw new InvalidArgumentError(`${problem}; give your provider code, or a name like my-company`);
+  return value;
+};
 
 const parseSeconds = (value: string): number => {
   const n = Number(value);

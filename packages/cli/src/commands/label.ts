@@ -3,7 +3,7 @@ import { UsageError, VISIBLE_POSITIONS } from '@aigc-label/core';
 import { type ExplicitLabelOptions, type LabelFileOptions, type LabelValue, outputPathFor } from 'aigc-label';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { labelTable } from '../format.js';
-import { type BatchFlags, batchCommand, type CommandContext, collect, emit, runVerb, timeoutOf } from './batch-command.js';
+import { type BatchFlags, batchCommand, type CommandContext, collect, emit, parseLabelField, runVerb, timeoutOf } from './batch-command.js';
 
 interface LabelFlags extends BatchFlags {
   readonly producer?: string;
@@ -72,7 +72,9 @@ export function registerLabel(program: Command, context: CommandContext): void {
       new Option(
         '-p, --producer <code>',
         'your 27-character provider code, or a name (ContentProducer): printable ASCII without spaces (GB 45438 Annex E j)); a Chinese name goes in as its code',
-      ).env('AIGC_PRODUCER'),
+      )
+        .env('AIGC_PRODUCER')
+        .argParser(parseLabelField),
     )
     .option('--produce-id <id>', 'content id (ProduceID); a fresh UUIDv7 per file when omitted')
     .option('--label <value>', 'Label value: 1 confirmed, 2 possible, 3 suspected', parseLabelValue, '1')

@@ -3,7 +3,7 @@ import { UsageError } from '@aigc-label/core';
 import { newProduceId, outputPathFor } from 'aigc-label';
 import type { Command } from 'commander';
 import { table } from '../format.js';
-import { batchCommand, type CommandContext, emit, runVerb } from './batch-command.js';
+import { batchCommand, type CommandContext, emit, parseLabelField, runVerb } from './batch-command.js';
 import { NO_RHYTHM_HELP, OCR_HELP, type SearchFlags, searchOptions } from './detect.js';
 
 interface PropagateFlags extends SearchFlags {
@@ -19,7 +19,11 @@ interface PropagateFlags extends SearchFlags {
 
 export function registerPropagate(program: Command, context: CommandContext): void {
   batchCommand(program, 'propagate', "a platform's step after verify: add its propagation elements (Measures Art. 6)")
-    .requiredOption('--platform <code>', 'platform name or code (ContentPropagator)')
+    .requiredOption(
+      '--platform <code>',
+      'platform code or name (ContentPropagator): printable ASCII without spaces (GB 45438 Annex E j))',
+      parseLabelField,
+    )
     .option('--propagate-id <id>', "the platform's content id (PropagateID); a fresh UUIDv7 per file when omitted")
     .option('--reserved-code2 <text>', 'platform security data (ReservedCode2)')
     .option('--declared', 'the uploader declared the content AI-generated')

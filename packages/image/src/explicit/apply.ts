@@ -1,19 +1,16 @@
 import {
   AigcLabelError,
-  bytesSource,
   checkWording,
   type Finding,
   finding,
   InvalidLabelError,
   LimitExceededError,
   MalformedInputError,
-  riff,
   UnsupportedFormatError,
 } from '@aigc-label/core';
-import type { Metadata, Sharp } from 'sharp';
+import type { Metadata } from 'sharp';
 import { choosePlate, type LabelContrast, type RegionPixels } from './contrast.js';
 import { labelFont } from './font.js';
-import { estimateJpegEncoding } from './jpeg-quality.js';
 import { layoutTile, type TileLayout, tileSvg } from './layout.js';
 import {
   ANTIALIAS_ALLOWANCE_PX,
@@ -28,6 +25,8 @@ import {
   type VisibleLabelOptions,
 } from './options.js';
 import { displayedRectToStored, swapsAxes } from './orientation.js';
+import { decodeFrames, openAnimation, writeAnimation } from './reencode/animation.js';
+import { type Reencoded, reencodeLike } from './reencode/index.js';
 import { sharp } from './sharp.js';
 
 export interface VisibleLabelResult {
@@ -140,50 +139,6 @@ async function readMetadata(bytes: Uint8Array, limitInputPixels: number): Promis
   }
 }
 
-/** WebP whose every image is VP8L stays lossless (WebP container spec: VP8L chunks, also inside ANMF frames). */
-async function isLosslessWebp(bytes: Uint8Array): Promise<boolean> {
-  const source = bytesSource(bytes);
-  const { chunks } = await riff.listRiffChunks(source, 12, bytes.length, 'webp');
-  const frames = chunks.filter((c) => c.id === 'ANMF');
-  const images = chunks.filter((c) => c.id === 'VP8 ' || c.id === 'VP8L');
-  for (const frame of frames) {
-    images.push(...(await riff.listRiffChunks(source, frame.dataOffset + 16, frame.dataOffset + frame.size, 'webp')).chunks);
-  }
-  const coded = images.filter((c) => c.id === 'VP8 ' || c.id === 'VP8L');
-  return coded.length > 0 && coded.every((c) => c.id === 'VP8L');
-}
-
-/** Re-encodes in the input's format with settings that neither bloat nor degrade it. */
-async function encodeLike(image: Sharp, meta: Metadata, bytes: Uint8Array, options: VisibleLabelOptions): Promise<Sharp> {
-  switch (meta.format) {
-    case 'jpeg': {
-      const source = estimateJpegEncoding(bytes);
-      return image.jpeg({
-        quality: options.jpegQuality ?? source?.quality ?? 75,
-        chromaSubsampling: source?.chromaSubsampling ?? '4:2:0',
-        progressive: source?.progressive ?? false,
-      });
-    }
-    case 'png':
-      return image.png({ palette: meta.isPalette === true });
-    case 'webp':
-      return image.webp((await isLosslessWebp(bytes)) ? { lossless: true } : { quality: 90 });
-    case 'gif':
-      // A fresh palette per frame: reusing one across frames of different colours dithers whole frames.
-      return image.gif({ interPaletteMaxError: 0 });
-    case 'tiff':
-      return image.tiff({ compression: 'lzw' });
-    case 'heif':
-      if (meta.compression !== 'av1')
-        throw new UnsupportedFormatError(`heif: cannot re-encode ${meta.compression ?? 'unknown'} images; only AVIF (AV1)`);
-      return image.heif({ compression: 'av1', quality: 80 });
-    default:
-      throw new UnsupportedFormatError(
-        `${meta.format ?? 'unknown'} images cannot carry a drawn label; use JPEG, PNG, WebP, GIF, TIFF or AVIF`,
-      );
-  }
-}
-
 /**
  * Draws a compliant visible label (GB 45438 §5.2) on an image and returns the new bytes in the
  * same format with EXIF, ICC and XMP kept. Every frame of an animated GIF or WebP is labeled.
@@ -194,8 +149,18 @@ export async function applyVisibleLabel(bytes: Uint8Array, options: VisibleLabel
   const meta = await readMetadata(bytes, limitInputPixels);
   const format = meta.format ?? 'image';
   const storedWidth = meta.width ?? 0;
-  const pageHeight = meta.pageHeight ?? meta.height ?? 0;
-  const pages = format === 'gif' || format === 'webp' ? (meta.pages ?? 1) : 1;
+  const animation = await openAnimation(meta, bytes);
+  if (animation?.kind === 'apng') {
+    // Checked before the frames are composed, which needs their pixels in memory.
+    const { png, frames, separateDefault } = animation.apng;
+    const count = frames.length + (separateDefault ? 1 : 0);
+    if (png.header.width * png.header.height * count > limitInputPixels)
+      throw new LimitExceededError(`png: ${png.header.width}×${png.header.height}×${count} pixels exceed the limit of ${limitInputPixels}`);
+  }
+  const decoded = await decodeFrames(animation);
+  const pageHeight = decoded?.height ?? meta.pageHeight ?? meta.height ?? 0;
+  const pages = decoded?.count ?? (animation ? (meta.pages ?? 1) : 1);
+  const sixteen = decoded?.sixteen ?? false;
   if (storedWidth === 0 || pageHeight === 0) throw new MalformedInputError(format, 'image has no pixels');
   if (storedWidth * pageHeight * pages > limitInputPixels) {
     throw new LimitExceededError(`${format}: ${storedWidth}×${pageHeight}×${pages} pixels exceed the limit of ${limitInputPixels}`);
@@ -204,11 +169,16 @@ export async function applyVisibleLabel(bytes: Uint8Array, options: VisibleLabel
   const [width, height] = swapsAxes(orientation) ? [pageHeight, storedWidth] : [storedWidth, pageHeight];
   const plan = planLabel(width, height, options);
   const stored = displayedRectToStored(orientation, plan.box, storedWidth, pageHeight);
-  const input = () => sharp(bytes, { animated: pages > 1, limitInputPixels });
+  // Every frame of an animation, stacked: as sharp decodes it, or as composed here (APNG).
+  const input = () =>
+    decoded
+      ? sharp(decoded.data, { raw: { width: storedWidth, height: pageHeight * pages, channels: 4 }, limitInputPixels })
+      : sharp(bytes, { animated: animation !== null, limitInputPixels });
   try {
     // sharp extracts the same area from every frame and stacks them: each is the backdrop of its copy of the label.
     const backdrops = await input()
       .extract({ left: stored.x, top: stored.y, width: stored.width, height: stored.height })
+      .toColourspace('srgb')
       .ensureAlpha()
       .raw()
       .toBuffer();
@@ -220,17 +190,19 @@ export async function applyVisibleLabel(bytes: Uint8Array, options: VisibleLabel
     const contrast = choosePlate(regions);
     const tile = await rasteriseTile(tileSvg(plan.tile, contrast, orientation));
     const overlays = Array.from({ length: pages }, (_, page) => ({ input: tile, left: stored.x, top: page * pageHeight + stored.y }));
-    // Compositing adds an alpha channel; an opaque image stays opaque (and its file does not grow).
-    const composited = input().composite(overlays).keepMetadata();
-    const encoder = await encodeLike(meta.hasAlpha ? composited : composited.removeAlpha(), meta, bytes, options);
-    const output = await encoder.toBuffer();
-    return {
-      bytes: new Uint8Array(output.buffer, output.byteOffset, output.byteLength),
-      format,
-      box: plan.box,
-      contrast,
-      findings: plan.findings,
-    };
+    const labelled = input().composite(overlays);
+    let output: Reencoded;
+    if (animation) {
+      const raw = await labelled
+        .ensureAlpha()
+        .raw(sixteen ? { depth: 'ushort' } : {})
+        .toBuffer();
+      const data = sixteen
+        ? new Uint16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2)
+        : new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+      output = await writeAnimation(animation, bytes, { data, width: storedWidth, height: pageHeight, count: pages }, stored);
+    } else output = await reencodeLike(labelled, meta, bytes, options);
+    return { bytes: output.bytes, format, box: plan.box, contrast, findings: [...plan.findings, ...output.findings] };
   } catch (error) {
     if (error instanceof AigcLabelError) throw error;
     throw imageError(error, format);

@@ -74,14 +74,14 @@ function worstContrast(region: RegionPixels, scheme: Scheme, opacity: number): n
   return worst;
 }
 
-/** Standard deviation of the relative luminance of every pixel under the label. */
-function luminanceSpread(regions: readonly RegionPixels[]): number {
+/** Standard deviation over every pixel under the label of `measure` (of its R, G, B). */
+function spread(regions: readonly RegionPixels[], measure: (r: number, g: number, b: number) => number): number {
   let count = 0;
   let sum = 0;
   let squares = 0;
   for (const { data, channels } of regions) {
     for (let i = 0; i + channels <= data.length; i += channels) {
-      const l = relativeLuminance(data[i], data[i + 1], data[i + 2]);
+      const l = measure(data[i], data[i + 1], data[i + 2]);
       count++;
       sum += l;
       squares += l * l;
@@ -92,6 +92,17 @@ function luminanceSpread(regions: readonly RegionPixels[]): number {
   return Math.sqrt(Math.max(0, squares / count - mean * mean));
 }
 
+/** Rec. 601 luma in code values, as an eye (and OCR's binarisation) sees texture. */
+const luma = (r: number, g: number, b: number) => 0.299 * r + 0.587 * g + 0.114 * b;
+
+/**
+ * Texture left showing through the plate, in luma code values (standard deviation). More, and
+ * OCR's line finding breaks the label up: a photograph of gilded carving under a 65% plate (the
+ * python-docx sample court-exif.jpg, 31 levels of texture, 11 of them through the plate) was read
+ * as fragments.
+ */
+const MAX_RESIDUAL_TEXTURE = 6;
+
 /**
  * Picks text colour, plate colour and the lowest plate opacity that keep every pixel under the
  * label at ≥ 4.5:1, falling back to an opaque plate (21:1).
@@ -99,7 +110,11 @@ function luminanceSpread(regions: readonly RegionPixels[]): number {
 export function choosePlate(regions: readonly RegionPixels[]): LabelContrast {
   // A busy backdrop (high luminance spread) clutters the glyph edges even at 4.5:1, for eyes and
   // for OCR alike, so the plate gets more opaque as the spread grows.
-  const floor = Math.min(OPACITIES[OPACITIES.length - 1], OPACITIES[0] + 2 * luminanceSpread(regions));
+  const texture = spread(regions, luma);
+  const floor = Math.min(
+    OPACITIES[OPACITIES.length - 1],
+    Math.max(OPACITIES[0] + 2 * spread(regions, relativeLuminance), 1 - MAX_RESIDUAL_TEXTURE / Math.max(texture, 1e-9)),
+  );
   for (const opacity of OPACITIES.filter((o) => o >= floor)) {
     let best: LabelContrast | undefined;
     for (const scheme of SCHEMES) {

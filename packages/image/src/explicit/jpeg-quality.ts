@@ -19,11 +19,16 @@ const ZIGZAG = [
   50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
 ];
 
+/** Luma's sampling factors over chroma's (horizontal, vertical), as the usual names. */
+const SUBSAMPLING: Record<string, string> = { '1,1': '4:4:4', '2,1': '4:2:2', '1,2': '4:4:0', '2,2': '4:2:0', '4,1': '4:1:1' };
+
 export interface JpegEncoding {
   /** Estimated IJG quality, 1-100. */
   readonly quality: number;
-  /** Chroma subsampling read from the frame header. */
+  /** The chroma subsampling to write: the source's when libjpeg through sharp can write it (4:2:0, 4:4:4), else 4:4:4, which loses nothing more. */
   readonly chromaSubsampling: '4:2:0' | '4:4:4';
+  /** The source's own subsampling as read from the frame header (4:2:2 and 4:4:0 included). */
+  readonly sourceSubsampling: string;
   readonly progressive: boolean;
 }
 
@@ -41,7 +46,7 @@ const distance = (a: readonly number[], b: readonly number[]): number => a.reduc
  */
 export function estimateJpegEncoding(bytes: Uint8Array): JpegEncoding | undefined {
   const tables = new Map<number, number[]>();
-  let chromaSubsampling: JpegEncoding['chromaSubsampling'] = '4:2:0';
+  let sourceSubsampling = '4:2:0';
   let progressive = false;
   let pos = 2;
   while (pos + 4 <= bytes.length) {
@@ -59,8 +64,12 @@ export function estimateJpegEncoding(bytes: Uint8Array): JpegEncoding | undefine
     if (marker === 0xc0 || marker === 0xc1 || marker === 0xc2) {
       progressive = marker === 0xc2;
       const components = bytes[pos + 9];
-      // Y sampled 1×1 like the chroma components → no subsampling.
-      if (components >= 3 && pos + 12 <= end) chromaSubsampling = bytes[pos + 11] === 0x11 ? '4:4:4' : '4:2:0';
+      // Sampling factors, H in the high nibble and V in the low, of luma and the first chroma component (T.81 §B.2.2).
+      if (components >= 3 && pos + 15 <= end) {
+        const [luma, chroma] = [bytes[pos + 11], bytes[pos + 14]];
+        const ratio = `${(luma >> 4) / Math.max(1, chroma >> 4)},${(luma & 15) / Math.max(1, chroma & 15)}`;
+        sourceSubsampling = SUBSAMPLING[ratio] ?? `sampling ${ratio}`;
+      }
     }
     pos = end;
   }
@@ -76,7 +85,8 @@ export function estimateJpegEncoding(bytes: Uint8Array): JpegEncoding | undefine
       quality = q;
     }
   }
-  return { quality, chromaSubsampling, progressive };
+  const chromaSubsampling = sourceSubsampling === '4:2:0' ? '4:2:0' : '4:4:4';
+  return { quality, chromaSubsampling, sourceSubsampling, progressive };
 }
 
 /** One DQT segment holds one or more tables: Pq/Tq byte then 64 zigzag-ordered values of 8 or 16 bits (T.81 B.2.4.1). */

@@ -65,12 +65,18 @@ function skipSubBlocks(gif: Uint8Array, at: number): number {
   }
 }
 
-interface GifLayout {
-  /** Application extensions in the canonical XMP form, or holding an XMP packet under another identifier. */
-  readonly xmp: readonly ApplicationBlock[];
-  readonly foreignXmp: readonly ApplicationBlock[];
-  /** Where a new XMP extension goes: after the colour table and the application extensions that lead the stream. */
-  readonly insertAt: number;
+/** A block of the data stream after the logical screen descriptor (GIF89a spec §§17-27). */
+export interface GifBlock {
+  readonly kind: 'image' | 'extension';
+  /** Extension label (0xFF application, 0xF9 graphic control, 0xFE comment, 0x01 plain text); 0x2C for images. */
+  readonly label: number;
+  readonly offset: number;
+  readonly end: number;
+}
+
+interface GifWalk {
+  /** Offset just after the global colour table. */
+  readonly streamStart: number;
   /** Bytes after the 0x3B trailer. */
   readonly trailing: number;
   /** Damage a salvage walk stopped at (issue 25); empty when strict. */
@@ -78,30 +84,26 @@ interface GifLayout {
 }
 
 /**
- * Walks the blocks of the data stream once, keeping only the application extensions that can
- * hold XMP, so a flood of comment extensions or frames costs no memory. With `salvage`, a
- * truncation or an unknown block ends the walk with the blocks before it (issue 25).
+ * Walks the blocks of the data stream once, handing each to `visit` without keeping them, so a
+ * flood of comment extensions or frames costs no memory (issue 15). With `salvage`, a truncation
+ * or an unknown block ends the walk with the blocks before it (issue 25).
  */
-function layout(gif: Uint8Array, salvage: boolean): GifLayout {
+function walkBlocks(gif: Uint8Array, salvage: boolean, visit: (block: GifBlock) => void): GifWalk {
   if (gif.length === 0) throw fail('the file is empty (0 bytes)');
   const version = fromAscii(gif, 0, Math.min(6, gif.length));
   if (version !== 'GIF87a' && version !== 'GIF89a') throw fail('no GIF87a/GIF89a signature');
   if (gif.length < 13) throw fail('file is truncated inside the logical screen descriptor');
   const packed = gif[10];
   const streamStart = 13 + (packed & 0x80 ? 3 << ((packed & 7) + 1) : 0);
-  const xmp: ApplicationBlock[] = [];
-  const foreignXmp: ApplicationBlock[] = [];
   const damage: string[] = [];
-  let insertAt = streamStart;
-  let leading = true;
   let count = 0;
   let offset = streamStart;
-  const ended = (problem: string | null, trailing = 0): GifLayout => {
+  const ended = (problem: string | null, trailing = 0): GifWalk => {
     if (problem !== null) {
       if (!salvage) throw fail(problem);
       damage.push(problem);
     }
-    return { xmp, foreignXmp, insertAt: Math.min(insertAt, gif.length), trailing, damage };
+    return { streamStart, trailing, damage };
   };
   try {
     for (;;) {
@@ -111,28 +113,54 @@ function layout(gif: Uint8Array, salvage: boolean): GifLayout {
       if (introducer === 0x3b) return ended(null, gif.length - offset - 1);
       if (introducer === 0x21) {
         if (offset + 2 > gif.length) throw new Truncated(`extension at offset ${offset} is truncated`);
-        const label = gif[offset + 1];
         const end = skipSubBlocks(gif, offset + 2);
-        if (label === 0xff && gif[offset + 2] === 11 && offset + APPLICATION_HEADER <= end) {
-          const block = { application: fromAscii(gif, offset + 3, offset + 14), offset, end };
-          if (block.application === XMP_APPLICATION) xmp.push(block);
-          else if (indexOfBytes(gif.subarray(offset + APPLICATION_HEADER, end), XMP_META) >= 0) foreignXmp.push(block);
-        }
-        leading &&= label === 0xff;
-        if (leading) insertAt = end;
+        visit({ kind: 'extension', label: gif[offset + 1], offset, end });
         offset = end;
       } else if (introducer === 0x2c) {
         if (offset + 11 > gif.length) throw new Truncated(`image descriptor at offset ${offset} is truncated`);
         const local = gif[offset + 9];
         const dataStart = offset + 10 + (local & 0x80 ? 3 << ((local & 7) + 1) : 0) + 1; // + LZW minimum code size
-        leading = false;
-        offset = skipSubBlocks(gif, dataStart);
+        const end = skipSubBlocks(gif, dataStart);
+        visit({ kind: 'image', label: 0x2c, offset, end });
+        offset = end;
       } else return ended(`unknown block introducer 0x${introducer.toString(16)} at offset ${offset}`);
     }
   } catch (error) {
     if (!(error instanceof Truncated)) throw error;
     return ended(`file is truncated: ${error.message}`);
   }
+}
+
+/** Every block of a well-formed GIF, for rewriting its frames (explicit labels). */
+export function listBlocks(gif: Uint8Array): GifWalk & { readonly blocks: readonly GifBlock[] } {
+  const blocks: GifBlock[] = [];
+  return { ...walkBlocks(gif, false, (block) => blocks.push(block)), blocks };
+}
+
+interface GifLayout extends GifWalk {
+  /** Application extensions in the canonical XMP form, or holding an XMP packet under another identifier. */
+  readonly xmp: readonly ApplicationBlock[];
+  readonly foreignXmp: readonly ApplicationBlock[];
+  /** Where a new XMP extension goes: after the colour table and the application extensions that lead the stream. */
+  readonly insertAt: number;
+}
+
+/** The application extensions that can hold XMP, and where a new one goes. */
+function layout(gif: Uint8Array, salvage: boolean): GifLayout {
+  const xmp: ApplicationBlock[] = [];
+  const foreignXmp: ApplicationBlock[] = [];
+  let insertAt: number | null = null;
+  let leading = true;
+  const walk = walkBlocks(gif, salvage, ({ kind, label, offset, end }) => {
+    if (kind === 'extension' && label === 0xff && gif[offset + 2] === 11 && offset + APPLICATION_HEADER <= end) {
+      const block = { application: fromAscii(gif, offset + 3, offset + 14), offset, end };
+      if (block.application === XMP_APPLICATION) xmp.push(block);
+      else if (indexOfBytes(gif.subarray(offset + APPLICATION_HEADER, end), XMP_META) >= 0) foreignXmp.push(block);
+    }
+    leading &&= kind === 'extension' && label === 0xff;
+    if (leading) insertAt = end;
+  });
+  return { ...walk, xmp, foreignXmp, insertAt: Math.min(insertAt ?? walk.streamStart, gif.length) };
 }
 
 /** The XMP packet of an XMP application extension: everything between the header and the magic trailer. */

@@ -2,12 +2,13 @@
  * The visible video label's entry point: probe the source, prepare the overlay and the context
  * both renders share, then smart render (smart-render.ts) or full render (full-render.ts).
  */
-import { UnsupportedFormatError, UsageError } from '@aigc-label/core';
+import { type Finding, finding, UnsupportedFormatError, UsageError } from '@aigc-label/core';
 import { defaultBinaries, type FfmpegBinaries } from '@aigc-label/ffmpeg';
 import type { AvcParameterSets } from '../mp4/parameter-sets.js';
 import { fullRender } from './full-render.js';
 import { type LabelInterval, type LabelPosition, labelIntervals, PacketClock } from './plan.js';
-import { displaySize, probePackets, probeVideo } from './probe.js';
+import { displaySize, probeMedia } from './probe.js';
+import { needsMatroskaMuxer } from './render-args.js';
 import { keyframeNals, type RenderContext } from './render-context.js';
 import { trySmartRender } from './smart-render.js';
 import type { OutputChecks } from './verify.js';
@@ -54,7 +55,14 @@ export interface VisibleVideoLabelResult {
    * output, `planAvcParameterSets` does that. Undefined when there are none.
    */
   readonly addedParameterSets?: AvcParameterSets;
+  /** A clip shorter than the label's 2 s (GB 45438 §5.4), labelled throughout. */
+  readonly findings: readonly Finding[];
+  /** The output was written as Matroska into a .webm name (H.264/H.265); its DocType must be set to "webm" (`webmDocTypePlan`). */
+  readonly webmDocType: boolean;
 }
+
+/** What one render (smart or full) reports; the call adds what it knows itself. */
+export type RenderResult = Omit<VisibleVideoLabelResult, 'findings' | 'webmDocType'>;
 
 /**
  * Burns a visible label into a video (GB 45438 §5.4). Where the stream allows it, only the GOPs the label
@@ -69,8 +77,7 @@ export async function applyVisibleVideoLabel(options: VisibleVideoLabelOptions):
   if (at.length === 0) throw new UsageError('say where the label shows: start, middle, end or whole');
   if (options.output === options.input) throw new UsageError('the output must be a new file, not the input');
   const tools = options.binaries ?? defaultBinaries();
-  const info = await probeVideo(tools, options.input);
-  const packets = await probePackets(tools, options.input, true);
+  const { info, packets, otherHashes } = await probeMedia(tools, options.input, true);
   const clock = new PacketClock(packets, info);
   const intervals = labelIntervals(info.duration, seconds, at);
   const frame = displaySize(info);
@@ -79,17 +86,30 @@ export async function applyVisibleVideoLabel(options: VisibleVideoLabelOptions):
   const labelWav = options.audioLabel && info.audio ? await options.audioLabel.wav(info.audio) : undefined;
   const sourceNals =
     info.codec === 'h264' || info.codec === 'hevc' ? await keyframeNals(tools, options.input, info, clock.absolute(0)) : [];
-  const context: RenderContext = { options, tools, info, clock, intervals, overlayPng, labelWav, sourceNals };
+  const context: RenderContext = { options, tools, info, clock, intervals, overlayPng, labelWav, sourceNals, otherHashes };
 
   const mode = options.mode ?? 'auto';
+  const extra = {
+    findings:
+      info.duration < seconds
+        ? [
+            finding(
+              'gb45438/5.4-short-video',
+              'warning',
+              `the video lasts ${info.duration.toFixed(2)} s, less than the ${seconds} s a visible label should show (GB 45438 §5.4); it shows on every frame`,
+            ),
+          ]
+        : [],
+    webmDocType: needsMatroskaMuxer(options.output, info),
+  };
   let reason = 'full re-encode requested';
   if (mode !== 'full') {
     const smart = await trySmartRender(context);
-    if (smart.ok) return smart.result;
+    if (smart.ok) return { ...smart.result, ...extra };
     if (mode === 'smart') throw new UnsupportedFormatError(`smart render not possible: ${smart.reason}`);
     reason = smart.reason;
   }
-  return fullRender(context, reason);
+  return { ...(await fullRender(context, reason)), ...extra };
 }
 
 /** The PNG must match the displayed frame, or the label would be stretched or cut (IHDR width and height). */

@@ -14,6 +14,7 @@ import { defaultBinaries } from '@aigc-label/ffmpeg';
 import type { AvcParameterSets } from '../shared/avc-config.js';
 import { applyVisibleVideoLabel } from './apply-visible-label.js';
 import { sampleFrames } from './frames.js';
+import { webmDocTypePlan } from './webm-doctype.js';
 
 /**
  * What a video's explicit label borrows from the other modalities: the image package draws the
@@ -87,22 +88,34 @@ export function visibleVideoLabel(tools: VideoLabelTools, planParameterSets?: Pa
         });
         const shown = result.intervals.map((i) => `${i.start.toFixed(1)}-${i.end.toFixed(1)} s`).join(', ');
         const sets = result.addedParameterSets;
+        const finishing = (sets && planParameterSets) || result.webmDocType;
         return {
-          findings:
-            result.mode === 'full' ? [finding('explicit/full-reencode', 'info', `the whole video was re-encoded: ${result.reason}`)] : [],
+          findings: [
+            ...result.findings,
+            ...(result.mode === 'full'
+              ? [finding('explicit/full-reencode', 'info', `the whole video was re-encoded: ${result.reason}`)]
+              : []),
+          ],
           summary: {
             kind: 'video',
             detail: `visible label ${shown} (${result.mode} render, ${result.reencodedSeconds.toFixed(1)} s re-encoded)`,
           },
-          finish:
-            sets && planParameterSets
-              ? async (rendered: ByteSource) => {
-                  const plan = await planParameterSets(rendered, sets);
-                  if (plan) return { source: planSource(plan, rendered), findings: [] };
-                  const why = 'the re-encoded GOPs carry their H.264 parameter sets in-band only; the track header had no room for them';
-                  return { source: rendered, findings: [finding('explicit/parameter-sets-in-band', 'info', why)] };
+          finish: finishing
+            ? async (rendered: ByteSource) => {
+                let source = rendered;
+                const findings: Finding[] = [];
+                if (sets && planParameterSets) {
+                  const plan = await planParameterSets(source, sets);
+                  if (plan) source = planSource(plan, source);
+                  else {
+                    const why = 'the re-encoded GOPs carry their H.264 parameter sets in-band only; the track header had no room for them';
+                    findings.push(finding('explicit/parameter-sets-in-band', 'info', why));
+                  }
                 }
-              : undefined,
+                const docType = result.webmDocType ? await webmDocTypePlan(source) : null;
+                return { source: docType ? planSource(docType, source) : source, findings };
+              }
+            : undefined,
         };
       },
     },

@@ -1,3 +1,4 @@
+import { UnsupportedFormatError } from '@aigc-label/core';
 import type { VideoStreamInfo } from './probe.js';
 
 const X264_PROFILES: Record<string, string> = {
@@ -144,10 +145,48 @@ export function x265Args(info: VideoStreamInfo, sourceOptions: Map<string, strin
   return { args, description: `libx265 ${params.join(':')}` };
 }
 
-/** The encoder for a full re-encode: the source's codec where the static ffmpeg has an encoder for it. */
-/** `sourceOptions`: the source encoder's SEI options when it is x264/x265 for the same codec. */
+/**
+ * Encoders of the ffmpeg from npm for the codecs they reproduce, by ffprobe's codec name: a full
+ * re-encode keeps the codec (MJPEG stays MJPEG, H.263 stays H.263). Lossless and intra codecs get
+ * no bit rate.
+ */
+const SAME_CODEC_ENCODERS: Readonly<Record<string, { readonly encoder: string; readonly lossless?: boolean }>> = {
+  mpeg4: { encoder: 'mpeg4' },
+  mpeg1video: { encoder: 'mpeg1video' },
+  mpeg2video: { encoder: 'mpeg2video' },
+  msmpeg4v2: { encoder: 'msmpeg4v2' },
+  msmpeg4v3: { encoder: 'msmpeg4' },
+  wmv1: { encoder: 'wmv1' },
+  wmv2: { encoder: 'wmv2' },
+  h263: { encoder: 'h263' },
+  h263p: { encoder: 'h263p' },
+  flv1: { encoder: 'flv' },
+  mjpeg: { encoder: 'mjpeg' },
+  theora: { encoder: 'libtheora' },
+  svq1: { encoder: 'svq1' },
+  cinepak: { encoder: 'cinepak' },
+  prores: { encoder: 'prores_ks' },
+  png: { encoder: 'png', lossless: true },
+  ffv1: { encoder: 'ffv1', lossless: true },
+  huffyuv: { encoder: 'huffyuv', lossless: true },
+  ffvhuff: { encoder: 'ffvhuff', lossless: true },
+  utvideo: { encoder: 'utvideo', lossless: true },
+  qtrle: { encoder: 'qtrle', lossless: true },
+  rawvideo: { encoder: 'rawvideo', lossless: true },
+};
+
+/** H.263 (ITU-T H.263 §5.1.5 source formats): the only picture sizes its baseline syntax can code. */
+const H263_SIZES = new Set(['128x96', '176x144', '352x288', '704x576', '1408x1152']);
+
+/**
+ * The encoder for a full re-encode: the source's codec, with its pixel format, bit rate and (AVI,
+ * QuickTime) FourCC. A codec the ffmpeg from npm cannot write is refused rather than changed.
+ * `sourceOptions`: the source encoder's SEI options when it is x264/x265 for the same codec.
+ */
 export function fullEncoderArgs(info: VideoStreamInfo, sourceOptions: Map<string, string> | undefined): EncoderChoice {
   switch (info.codec) {
+    case 'h264':
+      return x264Args(info, sourceOptions, undefined);
     case 'hevc':
       return x265Args(info, sourceOptions);
     case 'vp9':
@@ -157,9 +196,26 @@ export function fullEncoderArgs(info: VideoStreamInfo, sourceOptions: Map<string
       };
     case 'vp8':
       return { args: ['-c:v', 'libvpx', '-deadline', 'good', '-cpu-used', '4', ...bitRateArgs(info)], description: 'libvpx' };
-    case 'mpeg4':
-      return { args: ['-c:v', 'mpeg4', '-pix_fmt', info.pixelFormat, ...bitRateArgs(info)], description: 'mpeg4' };
-    default:
-      return x264Args(info, sourceOptions, undefined);
+    case 'av1':
+      return {
+        args: ['-c:v', 'libaom-av1', '-pix_fmt', info.pixelFormat, '-cpu-used', '8', '-strict', 'experimental', ...bitRateArgs(info)],
+        description: 'libaom-av1',
+      };
   }
+  const same = SAME_CODEC_ENCODERS[info.codec];
+  if (!same) {
+    throw new UnsupportedFormatError(
+      `no visible label: the video is ${info.codec || 'in an unknown codec'}, which the bundled ffmpeg cannot write back, and changing the codec would change the file's format; convert it to H.264 first`,
+    );
+  }
+  const size = `${info.codedWidth}x${info.codedHeight}`;
+  if (info.codec === 'h263' && !H263_SIZES.has(size)) {
+    throw new UnsupportedFormatError(
+      `no visible label: H.263 can only code 128×96, 176×144, 352×288, 704×576 and 1408×1152 pictures, and this one is ${info.codedWidth}×${info.codedHeight}`,
+    );
+  }
+  const args = ['-c:v', same.encoder, '-pix_fmt', info.pixelFormat, ...(same.lossless ? [] : bitRateArgs(info)), ...colourArgs(info)];
+  // AVI and QuickTime name the codec variant by FourCC (XVID, DIVX, jpeg, s263); keep the source's.
+  if (info.codecTag && /avi|mov/.test(info.formatName)) args.push('-tag:v', info.codecTag);
+  return { args, description: same.encoder };
 }

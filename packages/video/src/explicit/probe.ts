@@ -1,10 +1,24 @@
 import { MalformedInputError } from '@aigc-label/core';
-import { type FfmpegBinaries, type FfprobeFormat, type FfprobeStream, ffprobeJson, runToolOrThrow } from '@aigc-label/ffmpeg';
+import { type FfmpegBinaries, type FfprobeFormat, type FfprobePacket, type FfprobeStream, ffprobeJson } from '@aigc-label/ffmpeg';
+
+/** One stream of the file, in the file's order: everything but the labelled video is copied as it is. */
+export interface StreamEntry {
+  readonly index: number;
+  readonly type: string;
+  readonly codec: string;
+  /** The disposition flags set (default, forced, attached_pic…), as ffmpeg's -disposition takes them. */
+  readonly disposition: readonly string[];
+}
 
 /** What the label renderer and the encoder need to know about the first video stream. */
 export interface VideoStreamInfo {
   readonly formatName: string;
+  /** Index of the labelled stream among all streams (cover art, an attached picture, is never it). */
+  readonly streamIndex: number;
+  readonly streams: readonly StreamEntry[];
   readonly codec: string;
+  /** The container's FourCC for the codec when it has a printable one (AVI `XVID`, `DIV3`…). */
+  readonly codecTag: string | undefined;
   readonly profile: string | undefined;
   /** As ffprobe reports it: 40 for H.264 level 4.0, 120 for H.265 level 4.0. */
   readonly level: number | undefined;
@@ -45,7 +59,18 @@ export interface VideoPacket {
   readonly dts: number;
   readonly duration: number;
   readonly keyframe: boolean;
+  /** Decoded but not shown: outside the MP4 edit list (ffprobe flag D). */
+  readonly discard: boolean;
   readonly hash: string | undefined;
+}
+
+/** A file's streams and packets from one ffprobe run. */
+export interface MediaProbe {
+  readonly info: VideoStreamInfo;
+  /** The labelled stream's packets, in decode order. */
+  readonly packets: readonly VideoPacket[];
+  /** CRC32 of every packet of every other stream, by stream index (with `hashes`). */
+  readonly otherHashes: ReadonlyMap<number, readonly string[]>;
 }
 
 const ratio = (value: unknown, fallback: readonly [number, number]): readonly [number, number] => {
@@ -66,18 +91,73 @@ function displayRotation(stream: FfprobeStream): number {
   return quarter % 360;
 }
 
-export async function probeVideo(tools: FfmpegBinaries, input: string): Promise<VideoStreamInfo> {
-  const { streams, format } = await ffprobeJson(tools.ffprobe, ['-show_streams', '-show_format', input], {
-    failure: (tail, code) => new MalformedInputError('video', `ffprobe cannot read the file (${tail || `exit code ${code}`})`),
-  });
-  const video = streams.find((stream) => stream.codec_type === 'video' && !stream.disposition?.attached_pic);
-  if (!video) throw new MalformedInputError('video', 'no video stream');
-  const audio = streams.find((stream) => stream.codec_type === 'audio');
-  const duration = numberOr(video.duration) ?? numberOr(format.duration);
-  if (duration === undefined) throw new MalformedInputError('video', 'the video stream has no duration');
+/** Packets as the clock needs them: a missing pts is the dts (AVI writes only one of them). */
+function videoPacket(packet: FfprobePacket): VideoPacket {
+  const dts = packet.dts ?? packet.pts ?? 0;
   return {
+    pts: packet.pts ?? dts,
+    dts,
+    duration: packet.duration ?? 0,
+    keyframe: packet.flags?.startsWith('K') ?? false,
+    discard: packet.flags?.includes('D') ?? false,
+    hash: packet.data_hash?.replace(/^CRC32:/, ''),
+  };
+}
+
+/**
+ * Seconds from the first shown frame to the end of the last: its own duration when the container
+ * stores one, else the gap before it (FLV and live WebM store none).
+ */
+export function shownSeconds(packets: readonly VideoPacket[], tick: number): number | undefined {
+  const shown = packets.filter((p) => !p.discard).sort((a, b) => a.pts - b.pts);
+  const first = shown[0];
+  const last = shown[shown.length - 1];
+  if (!first || !last) return undefined;
+  const before = shown[shown.length - 2];
+  const lastDuration = last.duration > 0 ? last.duration : before ? last.pts - before.pts : 0;
+  return (last.pts + lastDuration - first.pts) * tick;
+}
+
+/**
+ * Streams, container and packets in one ffprobe run (issue 16: one scan instead of three). With
+ * `hashes`, each packet's CRC32, so copied packets can be proven identical.
+ */
+export async function probeMedia(tools: FfmpegBinaries, input: string, hashes: boolean): Promise<MediaProbe> {
+  const entries = `packet=stream_index,pts,dts,duration,flags${hashes ? ',data_hash' : ''}`;
+  const { streams, format, packets } = await ffprobeJson(
+    tools.ffprobe,
+    ['-show_streams', '-show_format', '-show_entries', entries, ...(hashes ? ['-show_data_hash', 'CRC32'] : []), input],
+    { failure: (tail, code) => new MalformedInputError('video', `ffprobe cannot read the file (${tail || `exit code ${code}`})`) },
+  );
+  const video = streams.find((stream) => stream.codec_type === 'video' && !stream.disposition?.attached_pic);
+  if (!video) throw new MalformedInputError('video', 'the file has no video stream (only sound or pictures)');
+  const streamIndex = video.index ?? 0;
+  const audio = streams.find((stream) => stream.codec_type === 'audio');
+  const videoPackets = packets.filter((p) => p.stream_index === streamIndex).map(videoPacket);
+  const otherHashes = new Map<number, string[]>();
+  for (const packet of packets) {
+    if (packet.stream_index === undefined || packet.stream_index === streamIndex) continue;
+    const list = otherHashes.get(packet.stream_index) ?? [];
+    list.push(packet.data_hash ?? '');
+    otherHashes.set(packet.stream_index, list);
+  }
+  const timeBase = ratio(video.time_base, [1, 1000]);
+  const duration = numberOr(video.duration) ?? numberOr(format.duration) ?? shownSeconds(videoPackets, timeBase[0] / timeBase[1]);
+  if (duration === undefined) throw new MalformedInputError('video', 'the video stream has no frames');
+  const tag = video.codec_tag_string;
+  const info: VideoStreamInfo = {
     formatName: String(format.format_name ?? ''),
+    streamIndex,
+    streams: streams.map((stream, index) => ({
+      index: stream.index ?? index,
+      type: String(stream.codec_type ?? 'data'),
+      codec: String(stream.codec_name ?? ''),
+      disposition: Object.entries(stream.disposition ?? {})
+        .filter(([, set]) => set === 1)
+        .map(([flag]) => flag),
+    })),
     codec: String(video.codec_name ?? ''),
+    codecTag: tag && /^[\x20-\x7e]{4}$/.test(tag) ? tag : undefined,
     profile: known(video.profile),
     level: numberOr(video.level),
     pixelFormat: String(video.pix_fmt ?? 'yuv420p'),
@@ -86,7 +166,7 @@ export async function probeVideo(tools: FfmpegBinaries, input: string): Promise<
     sampleAspect: ratio(video.sample_aspect_ratio, [1, 1]),
     rotation: displayRotation(video),
     frameRate: ratio(video.avg_frame_rate, ratio(video.r_frame_rate, [25, 1])),
-    timeBase: ratio(video.time_base, [1, 1000]),
+    timeBase,
     // Matroska stores no per-stream bit rate; the container's is a close upper bound.
     bitRate: numberOr(video.bit_rate) ?? estimateVideoBitRate(format, audio),
     colorRange: known(video.color_range),
@@ -108,33 +188,13 @@ export async function probeVideo(tools: FfmpegBinaries, input: string): Promise<
       duration: numberOr(audio.duration) ?? numberOr(format.duration),
     },
   };
+  return { info, packets: videoPackets, otherHashes };
 }
 
 function estimateVideoBitRate(format: FfprobeFormat, audio: FfprobeStream | undefined): number | undefined {
   const total = numberOr(format.bit_rate);
   if (total === undefined) return undefined;
   return Math.max(total - (numberOr(audio?.bit_rate) ?? (audio ? 128_000 : 0)), Math.round(total / 2));
-}
-
-/** Video packets in decode order; with `hashes`, a CRC32 of each packet's bytes. */
-export async function probePackets(tools: FfmpegBinaries, input: string, hashes: boolean): Promise<VideoPacket[]> {
-  const entries = hashes ? 'packet=pts,dts,duration,flags,data_hash' : 'packet=pts,dts,duration,flags';
-  const args = ['-v', 'error', '-select_streams', 'v:0', '-show_entries', entries, '-of', 'csv=p=0'];
-  if (hashes) args.push('-show_data_hash', 'CRC32');
-  const { stdout } = await runToolOrThrow(tools.ffprobe, [...args, input]);
-  const packets: VideoPacket[] = [];
-  for (const line of new TextDecoder().decode(stdout).split('\n')) {
-    if (line.trim() === '') continue;
-    const [pts, dts, duration, flags, hash] = line.split(',');
-    packets.push({
-      pts: Number(pts),
-      dts: dts === 'N/A' ? Number(pts) : Number(dts),
-      duration: Number(duration) || 0,
-      keyframe: flags?.startsWith('K') ?? false,
-      hash,
-    });
-  }
-  return packets;
 }
 
 /** Display size: coded size stretched by the sample aspect ratio, then turned by the rotation (GB 45438 §5.4 measures the shown picture). */

@@ -13,7 +13,8 @@ import type { RenderContext } from './render-context.js';
 function overlayGraph(info: VideoStreamInfo, enable: string, resetTimestamps: boolean): string {
   const unrotate =
     { 0: '', 90: 'transpose=cclock,', 180: 'hflip,vflip,', 270: 'transpose=clock,' }[info.rotation as 0 | 90 | 180 | 270] ?? '';
-  const base = resetTimestamps ? '[0:v]setpts=PTS-STARTPTS[base]' : '[0:v]null[base]';
+  const video = `[0:${info.streamIndex}]`;
+  const base = resetTimestamps ? `${video}setpts=PTS-STARTPTS[base]` : `${video}null[base]`;
   return `${base};[1:v]format=rgba,${unrotate}scale=${info.codedWidth}:${info.codedHeight}[mark];[base][mark]overlay=0:0:eof_action=repeat:enable='${enable}'[labelled]`;
 }
 
@@ -36,6 +37,45 @@ const microseconds = (seconds: number) => (Math.round(seconds * 1e6) / 1e6).toFi
 function rotateOverride(info: VideoStreamInfo): number {
   return (360 - info.rotation) % 360;
 }
+
+/**
+ * Every stream of input `input` in the source's order, the labelled video from `video` and a sound
+ * track with the rhythm label mixed in from `[mixed]`; everything is copied except those two, which
+ * get the encoder, their stream metadata and their disposition back (ffmpeg copies both only for
+ * streams it maps from an input). Returns the maps and the per-stream codec options.
+ */
+function streamMaps(info: VideoStreamInfo, input: number, video: string, encoder: readonly string[], audio: AudioArgs): string[] {
+  const maps: string[] = [];
+  const mixed = audio.filter ? info.streams.find((s) => s.type === 'audio')?.index : undefined;
+  const options: string[] = ['-c', 'copy'];
+  info.streams.forEach((stream, output) => {
+    const reencoded = stream.index === info.streamIndex || stream.index === mixed;
+    maps.push('-map', stream.index === info.streamIndex ? video : stream.index === mixed ? '[mixed]' : `${input}:${stream.index}`);
+    // Naming one stream's metadata turns off ffmpeg's copy of all the others', so every stream is named.
+    options.push(`-map_metadata:s:${output}`, `${input}:s:${stream.index}`);
+    if (!reencoded) return;
+    const codec = stream.index === info.streamIndex ? encoder : audio.codec;
+    options.push(...codec.map((arg) => (/^-(c|b|codec|tag):[va]$/.test(arg) ? `${arg.slice(0, -1)}${output}` : arg)));
+    options.push(`-disposition:${output}`, stream.disposition.length > 0 ? stream.disposition.join('+') : '0');
+  });
+  return [...maps, ...options];
+}
+
+/** Output stream specifier of the labelled video (`v:1` when cover art or another video comes first). */
+function labelledSpecifier(info: VideoStreamInfo): string {
+  const before = info.streams.filter((s) => s.type === 'video' && s.index < info.streamIndex).length;
+  return `v:${before}`;
+}
+
+/**
+ * The output's container: ffmpeg's WebM muxer takes only VP8, VP9 and AV1, so H.264 or H.265 in a
+ * .webm file (browser recordings) is written as Matroska and its DocType set back afterwards
+ * (`webmDocTypePlan`).
+ */
+export function needsMatroskaMuxer(output: string, info: VideoStreamInfo): boolean {
+  return /\.webm$/i.test(output) && !['vp8', 'vp9', 'av1'].includes(info.codec);
+}
+const muxerArgs = (output: string, info: VideoStreamInfo) => (needsMatroskaMuxer(output, info) ? ['-f', 'matroska'] : []);
 
 function timescaleArgs(output: string, info: VideoStreamInfo): string[] {
   return /\.(mp4|m4v|mov)$/i.test(output) ? ['-video_track_timescale', String(info.timeBase[1])] : [];
@@ -89,7 +129,7 @@ export function parameterSourceArgs(context: RenderContext, parameters: string):
     '-i',
     options.input,
     '-map',
-    '0:v:0',
+    `0:${info.streamIndex}`,
     '-c',
     'copy',
     '-frames:v',
@@ -98,6 +138,11 @@ export function parameterSourceArgs(context: RenderContext, parameters: string):
     String(info.timeBase[1]),
     parameters,
   ];
+}
+
+/** The labelled stream alone, copied packet for packet into `file` (same container). */
+export function videoOnlyArgs(context: RenderContext, file: string): string[] {
+  return ['-v', 'error', '-y', '-i', context.options.input, '-map', `0:${context.info.streamIndex}`, '-c', 'copy', '-copyts', file];
 }
 
 /**
@@ -132,7 +177,7 @@ export function concatList(
   return `${lines.join('\n')}\n`;
 }
 
-/** Joins the concat list (on stdin) into the output, with the source's audio, subtitles and metadata. */
+/** Joins the concat list (on stdin) into the output, with every other stream of the source and its metadata. */
 export function joinArgs(context: RenderContext, audio: AudioArgs): string[] {
   const { info, options } = context;
   return [
@@ -158,26 +203,33 @@ export function joinArgs(context: RenderContext, audio: AudioArgs): string[] {
     '-i',
     options.input,
     ...audio.inputs,
-    '-map',
-    '0:v:0',
-    ...audio.maps,
-    '-map',
-    '1:s?',
-    '-c',
-    'copy',
-    ...audio.codec,
+    ...(audio.filter ? ['-filter_complex', audio.filter] : []),
+    ...streamMaps(info, 1, '0:v:0', [], audio),
     '-map_metadata',
     '1',
-    '-map_metadata:s:v:0',
-    '1:s:v:0',
-    '-metadata:s:v:0',
+    `-metadata:s:${labelledSpecifier(info)}`,
     `rotate=${rotateOverride(info)}`,
     ...timescaleArgs(options.output, info),
+    ...muxerArgs(options.output, info),
     options.output,
   ];
 }
 
-/** The whole video re-encoded with the overlay (PNG on stdin) into `encoded`. */
+/**
+ * A constant frame rate source is encoded at that rate: the frames keep their times and the
+ * encoder knows each frame's duration (with -enc_time_base the static ffmpeg drops it, and the
+ * last frame of an MP4 would last 0 s). A variable rate needs the source's time base for exact times.
+ */
+function constantRate(clock: PacketClock): boolean {
+  const pts = clock.packets
+    .filter((p) => !p.discard)
+    .map((p) => p.pts)
+    .sort((a, b) => a - b);
+  const step = (pts[1] ?? 0) - (pts[0] ?? 0);
+  return pts.every((value, i) => i === 0 || value - pts[i - 1]! === step);
+}
+
+/** The whole video re-encoded with the overlay (PNG on stdin) into `encoded`; every other stream copied (or the mixed sound). */
 export function fullRenderArgs(context: RenderContext, encoder: EncoderChoice, audio: AudioArgs, encoded: string): string[] {
   const { info, clock, intervals, options } = context;
   const graph = overlayGraph(info, enableExpression(intervals, -clock.firstPts * clock.tick), false);
@@ -187,19 +239,18 @@ export function fullRenderArgs(context: RenderContext, encoder: EncoderChoice, a
     ...audio.inputs,
     '-filter_complex',
     filter,
-    '-map',
-    '[labelled]',
-    ...(audio.filter ? ['-map', '[mixed]', ...audio.codec] : ['-map', '0:a?', '-c:a', 'copy']),
-    '-map',
-    '0:s?',
-    '-c:s',
-    'copy',
-    ...encoder.args,
-    ...(/^lib(x264|x265)$/.test(encoder.args[1] ?? '') ? presetArgs(options) : []),
-    ...sourceTimingArgs(info),
+    ...streamMaps(
+      info,
+      0,
+      '[labelled]',
+      [...encoder.args, ...(/^lib(x264|x265)$/.test(encoder.args[1] ?? '') ? presetArgs(options) : [])],
+      audio,
+    ),
+    ...(constantRate(clock) ? ['-vsync', 'passthrough'] : sourceTimingArgs(info)),
     '-map_metadata',
     '0',
     ...timescaleArgs(options.output, info),
+    ...muxerArgs(options.output, info),
     encoded,
   ];
 }
@@ -216,9 +267,10 @@ export function rotationRemuxArgs(info: VideoStreamInfo, encoded: string, output
     '0',
     '-c',
     'copy',
-    '-metadata:s:v:0',
+    `-metadata:s:${labelledSpecifier(info)}`,
     `rotate=${rotateOverride(info)}`,
     ...timescaleArgs(output, info),
+    ...muxerArgs(output, info),
     output,
   ];
 }
@@ -251,7 +303,6 @@ export function keyframeArgs(info: VideoStreamInfo, input: string, seconds: numb
 /** How the audio gets into the output: copied, or re-encoded with the rhythm label mixed in. */
 export interface AudioArgs {
   readonly inputs: readonly string[];
-  readonly maps: readonly string[];
   readonly codec: readonly string[];
   /** The mixing filter, for a graph that also draws the overlay; undefined when the audio is copied. */
   readonly filter: string | undefined;
@@ -262,7 +313,7 @@ export interface AudioArgs {
 /** Audio is copied, or re-encoded with the rhythm label added at each label start (samples summed, not averaged). */
 export function audioArgs(context: RenderContext, sourceInput: number, labelInput: number): AudioArgs {
   const { info, labelWav, intervals } = context;
-  if (!labelWav || !info.audio) return { inputs: [], maps: ['-map', `${sourceInput}:a?`], codec: [], filter: undefined, pipes: [] };
+  if (!labelWav || !info.audio) return { inputs: [], codec: [], filter: undefined, pipes: [] };
   const audio = info.audio;
   const channels = audio.channels;
   const starts = intervals.map((interval) => Math.round(Math.max(0, interval.start + info.startTime - audio.startTime) * 1000));
@@ -282,7 +333,6 @@ export function audioArgs(context: RenderContext, sourceInput: number, labelInpu
   const encoder = { aac: 'aac', mp3: 'libmp3lame', opus: 'libopus', vorbis: 'libvorbis', flac: 'flac' }[audio.codec] ?? 'aac';
   return {
     inputs: ['-f', 'wav', '-i', 'pipe:3'],
-    maps: ['-filter_complex', filter, '-map', '[mixed]'],
     codec: ['-c:a', encoder, ...(audio.bitRate ? ['-b:a', String(audio.bitRate)] : [])],
     filter,
     pipes: [labelWav],

@@ -1,3 +1,4 @@
+import { UnsupportedFormatError } from '@aigc-label/core';
 import { type FfmpegBinaries, runToolOrThrow } from '@aigc-label/ffmpeg';
 import type { VisibleVideoLabelOptions } from './apply-visible-label.js';
 import { type NalUnit, splitAnnexB } from './bitstream.js';
@@ -16,6 +17,8 @@ export interface RenderContext {
   readonly overlayPng: Uint8Array;
   readonly labelWav: Uint8Array | undefined;
   readonly sourceNals: readonly NalUnit[];
+  /** CRC32s of the source's other streams' packets, by stream index, for the copied-streams check. */
+  readonly otherHashes: ReadonlyMap<number, readonly string[]>;
 }
 
 // Time limits of the calls whose work grows with the video, per second of it, on top of the
@@ -42,17 +45,52 @@ export async function checkOutput(
     source: context.info,
     sourceClock: context.clock,
     spans,
-    audioReencoded: context.labelWav !== undefined,
-    input: context.options.input,
+    remixedStream: context.labelWav ? context.info.streams.find((s) => s.type === 'audio')?.index : undefined,
+    sourceHashes: context.otherHashes,
   });
   return { checks, seconds: (performance.now() - started) / 1000 };
 }
 
-/** The names of the failed output checks, with the first decoder errors. */
+const seconds = (value: number) => `${value.toFixed(3)} s`;
+
+/** What went wrong with the written file, in sentences a user can act on (or report). */
 export function failedChecks(checks: OutputChecks): string {
-  const failed = (['decode', 'duration', 'frames', 'sync', 'rotation', 'copiedPackets', 'copiedAudio'] as const).filter(
-    (name) => checks[name] && !checks[name]!.ok,
-  );
-  const detail = checks.decode.errors.slice(0, 2).join('; ');
-  return `${failed.join(', ')}${detail ? ` (${detail})` : ''}`;
+  const problems: string[] = [];
+  const { frames, duration, decode, sync, rotation, copiedPackets, copiedStreams } = checks;
+  if (!frames.ok) {
+    problems.push(
+      frames.output === frames.source
+        ? `its ${frames.output} frames are not shown at the source's times`
+        : `it has ${frames.output} frames where the source has ${frames.source}`,
+    );
+  }
+  if (!duration.ok) problems.push(`it lasts ${seconds(duration.output)} where the source lasts ${seconds(duration.source)}`);
+  if (!decode.ok) problems.push(`it does not decode cleanly (${decode.errors.slice(0, 2).join('; ')})`);
+  if (!sync.ok) problems.push('its sound no longer starts or ends with the picture');
+  if (!rotation.ok) problems.push(`its display rotation became ${rotation.output}° instead of ${rotation.source}°`);
+  if (copiedPackets && !copiedPackets.ok) problems.push(`${copiedPackets.different} of its copied video packets differ from the source's`);
+  if (copiedStreams && !copiedStreams.ok) problems.push(`streams ${copiedStreams.different.join(', ')} were not copied unchanged`);
+  return problems.join('; ');
+}
+
+/** ffmpeg failures that mean "this file cannot be written back", as sentences a user understands. */
+const KNOWN_FAILURES: readonly [RegExp, string][] = [
+  [
+    /input is not a single packet/,
+    'a sound track packs several frames into each sample (AMR in 3GP), which ffmpeg cannot copy into a new file',
+  ],
+  [/Could not find tag for codec (\S+)|codec not currently supported in container/, 'the container cannot hold one of the streams'],
+  [/picture size \S+ is invalid|The specified picture size of \S+ is not valid/, 'the codec cannot code a picture of this size'],
+];
+
+/** Runs an ffmpeg step of the render; a known failure becomes an UnsupportedFormatError saying why no label was drawn. */
+export async function runRenderStep(tools: FfmpegBinaries, args: string[], inputs: Parameters<typeof runToolOrThrow>[2] = {}) {
+  try {
+    return await runToolOrThrow(tools.ffmpeg, args, inputs);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const known = KNOWN_FAILURES.find(([pattern]) => pattern.test(message));
+    if (known) throw new UnsupportedFormatError(`no visible label: ${known[1]}`);
+    throw error;
+  }
 }

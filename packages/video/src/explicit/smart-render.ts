@@ -6,7 +6,7 @@
 import { bytesEqual } from '@aigc-label/core';
 import { runToolOrThrow, timeoutForMedia } from '@aigc-label/ffmpeg';
 import type { AvcParameterSets } from '../mp4/parameter-sets.js';
-import type { VisibleVideoLabelResult } from './apply-visible-label.js';
+import type { RenderResult } from './apply-visible-label.js';
 import {
   encoderOptions,
   H264_IDR,
@@ -21,10 +21,18 @@ import {
 import { type EncoderChoice, x264Args, x265Args } from './encoder.js';
 import { type LabelInterval, planSmartRender, type ReencodeSpan, reencodedSeconds } from './plan.js';
 import type { VideoStreamInfo } from './probe.js';
-import { audioArgs, concatList, headEncodeArgs, joinArgs, parameterSourceArgs } from './render-args.js';
-import { COPY_MS_PER_SECOND, checkOutput, ENCODE_MS_PER_SECOND, failedChecks, keyframeNals, type RenderContext } from './render-context.js';
+import { audioArgs, concatList, headEncodeArgs, joinArgs, parameterSourceArgs, videoOnlyArgs } from './render-args.js';
+import {
+  COPY_MS_PER_SECOND,
+  checkOutput,
+  ENCODE_MS_PER_SECOND,
+  failedChecks,
+  keyframeNals,
+  type RenderContext,
+  runRenderStep,
+} from './render-context.js';
 
-type SmartOutcome = { readonly ok: true; readonly result: VisibleVideoLabelResult } | { readonly ok: false; readonly reason: string };
+type SmartOutcome = { readonly ok: true; readonly result: RenderResult } | { readonly ok: false; readonly reason: string };
 
 export async function trySmartRender(context: RenderContext): Promise<SmartOutcome> {
   const { info, clock, intervals, tools, options } = context;
@@ -112,9 +120,18 @@ async function joinSegments(context: RenderContext, spans: readonly ReencodeSpan
   const { clock, options, tools, info } = context;
   const parameters = `${options.workDir}/parameters.mp4`;
   await runToolOrThrow(tools.ffmpeg, parameterSourceArgs(context, parameters));
-  const list = concatList(clock, options.input, parameters, spans, heads);
+  // The concat demuxer pairs streams by index, so a source whose video is not its first stream
+  // (sound first, cover art) is read through a copy of its video stream alone.
+  let videoSource = options.input;
+  if (info.streamIndex !== 0) {
+    videoSource = `${options.workDir}/video-only${/\.[^./]+$/.exec(options.input)?.[0] ?? '.mkv'}`;
+    await runToolOrThrow(tools.ffmpeg, videoOnlyArgs(context, videoSource), {
+      timeoutMs: timeoutForMedia(info.duration, COPY_MS_PER_SECOND),
+    });
+  }
+  const list = concatList(clock, videoSource, parameters, spans, heads);
   const audio = audioArgs(context, 1, 2);
-  await runToolOrThrow(tools.ffmpeg, joinArgs(context, audio), {
+  await runRenderStep(tools, joinArgs(context, audio), {
     stdin: new TextEncoder().encode(list),
     extraPipes: audio.pipes,
     timeoutMs: timeoutForMedia(info.duration, COPY_MS_PER_SECOND),

@@ -1,6 +1,6 @@
-import { DEFAULT_TIMEOUT_MS, type FfmpegBinaries, runTool, runToolOrThrow, timeoutForMedia } from '@aigc-label/ffmpeg';
+import { DEFAULT_TIMEOUT_MS, type FfmpegBinaries, runTool, timeoutForMedia } from '@aigc-label/ffmpeg';
 import type { PacketClock, ReencodeSpan } from './plan.js';
-import { probePackets, probeVideo, type VideoPacket, type VideoStreamInfo } from './probe.js';
+import { probeMedia, shownSeconds, type VideoPacket, type VideoStreamInfo } from './probe.js';
 
 // A whole decode runs far faster than real time; the limit (per second of video, on top of the
 // runner's default) only stops a hung ffmpeg.
@@ -18,8 +18,14 @@ export interface OutputChecks {
   readonly rotation: { readonly ok: boolean; readonly source: number; readonly output: number };
   /** Packets outside the re-encoded spans, compared by CRC32 with the source's; absent after a full re-encode. */
   readonly copiedPackets: { readonly ok: boolean; readonly compared: number; readonly different: number } | undefined;
-  /** Audio packets compared by CRC32 with the source's when the audio was copied; absent when the rhythm label was mixed in or there is no audio. */
-  readonly copiedAudio: { readonly ok: boolean; readonly packets: number } | undefined;
+  /**
+   * Every stream but the labelled video (sound tracks, subtitles, data, attachments, cover art)
+   * compared packet by packet (CRC32) with the source's; a sound track the rhythm label was mixed
+   * into is left out. Absent when there is nothing else.
+   */
+  readonly copiedStreams:
+    | { readonly ok: boolean; readonly streams: number; readonly packets: number; readonly different: readonly number[] }
+    | undefined;
 }
 
 export interface VerifyRequest {
@@ -29,27 +35,35 @@ export interface VerifyRequest {
   readonly sourceClock: PacketClock;
   /** The smart-render spans; undefined after a full re-encode. */
   readonly spans: readonly ReencodeSpan[] | undefined;
-  readonly audioReencoded: boolean;
-  readonly input: string;
+  /** The stream whose sound was re-encoded with the rhythm label mixed in, if any. */
+  readonly remixedStream: number | undefined;
+  /** CRC32s of the source's other streams' packets, by stream index. */
+  readonly sourceHashes: ReadonlyMap<number, readonly string[]>;
 }
 
 export async function verifyOutput(request: VerifyRequest): Promise<OutputChecks> {
   const { tools, output, source, sourceClock, spans } = request;
-  const info = await probeVideo(tools, output);
-  const packets = await probePackets(tools, output, spans !== undefined);
+  const { info, packets, otherHashes } = await probeMedia(tools, output, true);
   const frameSeconds = sourceClock.frameSeconds;
   const decode = await decodeCheck(tools, output, info, packets, spans);
+  // The time from the first shown frame to the end of the last, from the packets: a container's own
+  // duration may count a frame more or less (edit lists, formats that store no frame durations).
+  const tick = (i: VideoStreamInfo) => i.timeBase[0] / i.timeBase[1];
+  const sourceSeconds = shownSeconds(sourceClock.packets, tick(source)) ?? source.duration;
+  const outputSeconds = shownSeconds(packets, tick(info)) ?? info.duration;
   const duration = {
-    ok: Math.abs(info.duration - source.duration) <= frameSeconds + 1e-6,
-    source: source.duration,
-    output: info.duration,
+    ok: Math.abs(outputSeconds - sourceSeconds) <= Math.max(tick(source), tick(info)) + 1e-6,
+    source: sourceSeconds,
+    output: outputSeconds,
     frameSeconds,
   };
-  const timestampsMatch = sameTimestamps(sourceClock.packets, source, packets, info);
+  const sourceShown = sourceClock.packets.filter((p) => !p.discard);
+  const outputShown = packets.filter((p) => !p.discard);
+  const timestampsMatch = sameTimestamps(sourceShown, source, outputShown, info);
   const frames = {
-    ok: packets.length === sourceClock.packets.length && timestampsMatch,
-    source: sourceClock.packets.length,
-    output: packets.length,
+    ok: outputShown.length === sourceShown.length && timestampsMatch,
+    source: sourceShown.length,
+    output: outputShown.length,
     timestampsMatch,
   };
   const sourceAudioOffset = source.audio && source.audio.startTime - source.startTime;
@@ -66,34 +80,27 @@ export async function verifyOutput(request: VerifyRequest): Promise<OutputChecks
   };
   const rotation = { ok: info.rotation === source.rotation, source: source.rotation, output: info.rotation };
   const copiedPackets = spans && compareCopiedPackets(sourceClock.packets, packets, spans);
-  const copiedAudio = request.audioReencoded || !source.audio ? undefined : await compareAudio(tools, request.input, output);
-  const ok = decode.ok && duration.ok && frames.ok && sync.ok && rotation.ok && (copiedPackets?.ok ?? true) && (copiedAudio?.ok ?? true);
-  return { ok, decode, duration, frames, sync, rotation, copiedPackets, copiedAudio };
+  const copiedStreams = compareStreams(request, info, otherHashes);
+  const ok = decode.ok && duration.ok && frames.ok && sync.ok && rotation.ok && (copiedPackets?.ok ?? true) && (copiedStreams?.ok ?? true);
+  return { ok, decode, duration, frames, sync, rotation, copiedPackets, copiedStreams };
 }
 
-async function compareAudio(tools: FfmpegBinaries, input: string, output: string): Promise<OutputChecks['copiedAudio']> {
-  const hashes = async (file: string) => {
-    const args = [
-      '-v',
-      'error',
-      '-select_streams',
-      'a:0',
-      '-show_entries',
-      'packet=data_hash',
-      '-show_data_hash',
-      'CRC32',
-      '-of',
-      'csv=p=0',
-      file,
-    ];
-    const { stdout } = await runToolOrThrow(tools.ffprobe, args);
-    return new TextDecoder()
-      .decode(stdout)
-      .split('\n')
-      .filter((line) => line.trim() !== '');
-  };
-  const [before, after] = await Promise.all([hashes(input), hashes(output)]);
-  return { ok: before.length === after.length && before.every((hash, index) => hash === after[index]), packets: before.length };
+/** The output keeps the source's streams in their order; each one not re-encoded must hold the same packets. */
+function compareStreams(request: VerifyRequest, info: VideoStreamInfo, outputHashes: ReadonlyMap<number, readonly string[]>) {
+  const { source } = request;
+  const others = source.streams.filter((s) => s.index !== source.streamIndex);
+  if (others.length === 0) return undefined;
+  const different: number[] = [];
+  let packets = 0;
+  const sameLayout = info.streams.length === source.streams.length && info.streams.every((s, i) => s.type === source.streams[i]!.type);
+  for (const stream of others) {
+    if (stream.index === request.remixedStream) continue;
+    const before = request.sourceHashes.get(stream.index) ?? [];
+    const after = outputHashes.get(stream.index) ?? [];
+    packets += before.length;
+    if (!sameLayout || before.length !== after.length || before.some((hash, i) => hash !== after[i])) different.push(stream.index);
+  }
+  return { ok: sameLayout && different.length === 0, streams: others.length, packets, different };
 }
 
 /** Every frame keeps its presentation time (relative to the first frame, within a tick of either time base). */
@@ -139,7 +146,8 @@ async function decodeCheck(
 ): Promise<OutputChecks['decode']> {
   const errors: string[] = [];
   const decode = async (before: string[], after: string[], timeoutMs = DEFAULT_TIMEOUT_MS) => {
-    const args = ['-v', 'error', ...before, '-i', output, '-map', '0', ...after, '-f', 'null', '-'];
+    // The labelled video and the sound; the other streams are proven by their packet hashes.
+    const args = ['-v', 'error', ...before, '-i', output, '-map', `0:${info.streamIndex}`, '-map', '0:a?', ...after, '-f', 'null', '-'];
     const result = await runTool(tools.ffmpeg, args, { timeoutMs });
     // Lines from the null muxer are about container timestamps (Matroska's 1 ms ticks), not decoding.
     errors.push(...result.stderr.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('[null @')));

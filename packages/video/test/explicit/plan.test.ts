@@ -4,7 +4,10 @@ import type { VideoPacket, VideoStreamInfo } from '../../src/explicit/probe.js';
 
 const info = (duration: number, overrides: Partial<VideoStreamInfo> = {}): VideoStreamInfo => ({
   formatName: 'mov,mp4,m4a,3gp,3g2,mj2',
+  streamIndex: 0,
+  streams: [{ index: 0, type: 'video', codec: 'h264', disposition: ['default'] }],
   codec: 'h264',
+  codecTag: 'avc1',
   profile: 'High',
   level: 30,
   pixelFormat: 'yuv420p',
@@ -33,10 +36,10 @@ function packets(frames: number, gop: number, openAt: number[] = []): VideoPacke
   const list: VideoPacket[] = [];
   for (let start = 0; start < frames; start += gop) {
     const open = openAt.includes(start);
-    list.push({ pts: start, dts: start - 1, duration: 1, keyframe: true, hash: undefined });
-    if (open) list.push({ pts: start - 1, dts: start, duration: 1, keyframe: false, hash: undefined });
+    list.push({ pts: start, dts: start - 1, duration: 1, keyframe: true, discard: false, hash: undefined });
+    if (open) list.push({ pts: start - 1, dts: start, duration: 1, keyframe: false, discard: false, hash: undefined });
     for (let pts = start + 1; pts < Math.min(start + gop, frames) - (open ? 1 : 0); pts++) {
-      list.push({ pts, dts: pts, duration: 1, keyframe: false, hash: undefined });
+      list.push({ pts, dts: pts, duration: 1, keyframe: false, discard: false, hash: undefined });
     }
   }
   return list;
