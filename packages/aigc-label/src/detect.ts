@@ -116,7 +116,7 @@ export async function detectInput(
     );
   }
   for (const search of skipped ? [] : enabled) {
-    const result = await search.run({ path: input.path, bytes: () => readAll(input.source, handler.id) });
+    const result = await search.run({ path: input.path, bytes: () => readAll(input.source, handler.id), source: input.source });
     evidence.push(...result.evidence);
     all.push(...result.findings);
   }

@@ -179,6 +179,8 @@ export interface FileExplicitLabeler {
 export interface ExplicitSearchInput {
   readonly path?: string | undefined;
   readonly bytes: () => Promise<Uint8Array>;
+  /** The bytes as a source read in blocks, for searches that decode in this process. */
+  readonly source?: ByteSource | undefined;
 }
 
 export interface ExplicitSearchResult {

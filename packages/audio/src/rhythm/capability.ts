@@ -21,7 +21,9 @@ export const audibleSearch: ExplicitSearch = {
   async run(input): Promise<ExplicitSearchResult> {
     let detection: Awaited<ReturnType<typeof detectAudibleLabels>>;
     try {
-      detection = await detectAudibleLabels(input.path ? { path: input.path } : await input.bytes());
+      detection = await detectAudibleLabels(
+        input.source ? { source: input.source, path: input.path } : input.path ? { path: input.path } : await input.bytes(),
+      );
     } catch (error) {
       return {
         evidence: [],

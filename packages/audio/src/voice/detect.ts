@@ -4,7 +4,8 @@
  * the prompt after resampling, level changes and lossy coding. Other wording, or another
  * synthesiser's voice, would need speech recognition and is not looked for.
  */
-import { type AudioInput, decodePcm, decodePcmWhole } from '../pcm/ffmpeg.js';
+import { type AnalysisInput, analysisPcm } from '../pcm/analysis.js';
+import { decodePcmWhole } from '../pcm/ffmpeg.js';
 import { RHYTHM_ANALYSIS_RATE } from '../rhythm/detect.js';
 import { Fft } from '../rhythm/fft.js';
 import { type BuiltInVoicePrompt, VOICE_PROMPTS } from './prompt.js';
@@ -238,8 +239,8 @@ export class VoicePromptDetector {
 }
 
 /** Looks for the built-in voice prompts at the start and end of an audio (or video) file. */
-export async function detectVoicePrompt(input: AudioInput): Promise<VoicePromptDetection> {
+export async function detectVoicePrompt(input: AnalysisInput): Promise<VoicePromptDetection> {
   const detector = new VoicePromptDetector();
-  for await (const samples of decodePcm(input, { sampleRate: VOICE_INPUT_RATE, channels: 1 })) detector.push(samples);
+  for await (const samples of analysisPcm(input, VOICE_INPUT_RATE)) detector.push(samples);
   return detector.finish();
 }
