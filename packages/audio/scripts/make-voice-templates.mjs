@@ -15,7 +15,8 @@ import { VOICE_PROMPTS } from '../dist/voice/prompt.js';
 const entries = [];
 for (const [name, prompt] of Object.entries(VOICE_PROMPTS)) {
   const parts = [];
-  for await (const part of analysisPcm({ source: bytesSource(new Uint8Array(readFileSync(prompt.path))) }, VOICE_INPUT_RATE)) parts.push(part);
+  for await (const part of analysisPcm({ source: bytesSource(new Uint8Array(readFileSync(prompt.path))) }, VOICE_INPUT_RATE))
+    parts.push(part);
   const pcm = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
   let offset = 0;
   for (const p of parts) {
@@ -29,7 +30,10 @@ for (const [name, prompt] of Object.entries(VOICE_PROMPTS)) {
   const samples = new Int16Array(template.length);
   for (let i = 0; i < template.length; i++) samples[i] = Math.round(template[i] / scale);
   // Laid out as Biome formats it, so regenerating leaves no formatting diff.
-  const base64 = Buffer.from(samples.buffer).toString('base64').replace(/.{1,120}/g, "\n      '$&' +").slice(0, -2);
+  const base64 = Buffer.from(samples.buffer)
+    .toString('base64')
+    .replace(/.{1,120}/g, "\n      '$&' +")
+    .slice(0, -2);
   const key = /^\w+$/.test(name) ? name : `'${name}'`;
   entries.push(`  ${key}: {\n    scale: ${scale},\n    samples:${base64},\n  },`);
 }
