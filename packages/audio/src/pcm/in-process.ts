@@ -163,3 +163,32 @@ export async function* decodeMonoInProcess(source: ByteSource, found: InProcessC
     decoder.free();
   }
 }
+
+/**
+ * Decodes MP3 frames held in `bytes` (whole frames, from any point of a stream) to interleaved
+ * float with `channels` channels (mpg123 returns two for a mono stream; the first is taken).
+ * The first `skipFrames` frames only fill the bit reservoir and the filter bank: their output is
+ * dropped.
+ */
+export async function decodeMp3Frames(
+  bytes: Uint8Array,
+  channels: 1 | 2,
+  samplesPerFrame: number,
+  skipFrames: number,
+): Promise<Float32Array> {
+  const decoder = await createDecoder('mp3', 0);
+  try {
+    await decoder.ready;
+    const block = await quietly(() => decoder.decode(bytes));
+    const from = Math.min(block.samplesDecoded, skipFrames * samplesPerFrame);
+    const frames = block.samplesDecoded - from;
+    const out = new Float32Array(frames * channels);
+    for (let c = 0; c < channels; c++) {
+      const data = block.channelData[c] ?? block.channelData[0]!;
+      for (let i = 0; i < frames; i++) out[i * channels + c] = data[from + i]!;
+    }
+    return out;
+  } finally {
+    decoder.free();
+  }
+}

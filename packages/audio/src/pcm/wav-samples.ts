@@ -90,11 +90,17 @@ export function floatToSamples(samples: Float32Array, layout: Pick<WavSamples, '
   return out;
 }
 
-/** Reads the data chunk in blocks of whole frames, as interleaved float. Memory stays flat. */
-export async function* wavFloatBlocks(source: ByteSource, layout: WavSamples, framesPerBlock = 16_384): AsyncGenerator<Float32Array> {
+/** Reads the data chunk (or `span` of its frames) in blocks of whole frames, as interleaved float. Memory stays flat. */
+export async function* wavFloatBlocks(
+  source: ByteSource,
+  layout: WavSamples,
+  span: { readonly start: number; readonly frames: number } = { start: 0, frames: layout.frames },
+  framesPerBlock = 16_384,
+): AsyncGenerator<Float32Array> {
   const blockBytes = framesPerBlock * layout.blockAlign;
-  const end = layout.data.dataOffset + layout.frames * layout.blockAlign;
-  for (let offset = layout.data.dataOffset; offset < end; offset += blockBytes) {
+  const first = Math.min(span.start, layout.frames);
+  const end = layout.data.dataOffset + Math.min(layout.frames, first + span.frames) * layout.blockAlign;
+  for (let offset = layout.data.dataOffset + first * layout.blockAlign; offset < end; offset += blockBytes) {
     const bytes = await readExact(source, offset, Math.min(blockBytes, end - offset), 'wav', 'audio data');
     yield samplesToFloat(bytes, layout);
   }
