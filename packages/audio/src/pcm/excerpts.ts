@@ -1,15 +1,16 @@
 /**
  * The programme level an audible label is scaled to, without decoding a long file whole: up to
- * two minutes of audio are measured in full; a longer programme is measured over 40 excerpts of
- * 3 s spread evenly from start to end (two minutes in all), which gives its gated RMS and peak
- * to a fraction of a dB on real programmes (music, speech) while the splice reads only what it
- * copies. The frame count is the programme's own, not the excerpts'.
+ * a minute of audio is measured in full; a longer programme is measured over 20 excerpts of 3 s
+ * spread evenly from start to end (a minute in all), which gives its gated RMS to a fraction of
+ * a dB on real programmes (music, speech; the peak may be missed between excerpts, which only
+ * matters with `reference: 'peak'`) while the splice reads only what it copies. The frame count
+ * is the programme's own, not the excerpts'.
  */
 import { measureProgramme, type ProgrammeLevel } from './splice.js';
 
 /** Programmes up to this long are measured whole. */
-export const MEASURED_WHOLE_SECONDS = 120;
-const EXCERPTS = 40;
+export const MEASURED_WHOLE_SECONDS = 60;
+const EXCERPTS = 20;
 const EXCERPT_SECONDS = 3;
 
 /** Where the excerpts start (content frame indices), or one whole-programme span. */

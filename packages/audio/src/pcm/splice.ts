@@ -134,12 +134,22 @@ export async function measureProgramme(
     blockCount = 0;
   };
   for await (const chunk of content) {
-    for (let i = 0; i < chunk.length; i++) {
-      const v = chunk[i]!;
-      const a = Math.abs(v);
-      if (a > peak) peak = a;
-      blockEnergy += v * v;
-      if (++blockCount === blockSamples) closeBlock();
+    // Block by block, the sums kept in locals: this runs over every sample measured.
+    for (let i = 0; i < chunk.length; ) {
+      const end = Math.min(chunk.length, i + blockSamples - blockCount);
+      let energy = 0;
+      let top = peak;
+      for (let j = i; j < end; j++) {
+        const v = chunk[j]!;
+        energy += v * v;
+        if (v > top) top = v;
+        else if (-v > top) top = -v;
+      }
+      peak = top;
+      blockEnergy += energy;
+      blockCount += end - i;
+      if (blockCount === blockSamples) closeBlock();
+      i = end;
     }
     samples += chunk.length;
   }
