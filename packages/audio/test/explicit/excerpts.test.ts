@@ -19,7 +19,9 @@ describe('programme level from excerpts', () => {
     const all = await measureProgramme(whole(samples), 1, RATE);
     const spans = excerptSpans(samples.length, RATE);
     expect(spans.reduce((n, s) => n + s.frames, 0)).toBe(MEASURED_WHOLE_SECONDS * RATE);
-    const sampled = await programmeFromExcerpts(samples.length, RATE, 1, (span) => whole(samples.subarray(span.start, span.start + span.frames)));
+    const sampled = await programmeFromExcerpts(samples.length, RATE, 1, (span) =>
+      whole(samples.subarray(span.start, span.start + span.frames)),
+    );
     expect(sampled.frames).toBe(samples.length);
     expect(Math.abs(20 * Math.log10(sampled.gatedRms / all.gatedRms))).toBeLessThan(0.5);
   });
