@@ -3,7 +3,7 @@ import { detectInput } from './detect.js';
 import type { DetectOptions, LabelOptions, VerifyOptions } from './options.js';
 import { labelInput, memorySink } from './pipeline.js';
 import type { DetectReport, LabelReport, VerifyReport } from './reports.js';
-import { verifyFromDetect } from './verify.js';
+import { verifyInput } from './verify.js';
 
 /**
  * Reads every label carrier in `bytes`, and explicit labels (text always, the audible labels
@@ -17,8 +17,8 @@ export function detectBuffer(bytes: Uint8Array, options: DetectOptions = {}): Pr
 }
 
 /** Decides what a platform must show for `bytes` (Measures Art. 6). */
-export async function verifyBuffer(bytes: Uint8Array, options: VerifyOptions = {}): Promise<VerifyReport> {
-  return verifyFromDetect(await detectBuffer(bytes, options), options.declared ?? false);
+export function verifyBuffer(bytes: Uint8Array, options: VerifyOptions = {}): Promise<VerifyReport> {
+  return verifyInput({ source: bytesSource(bytes), file: null }, options);
 }
 
 /**

@@ -1,4 +1,5 @@
 import {
+  type AigcLabel,
   type ByteSource,
   type Evidence,
   type Finding,
@@ -84,9 +85,14 @@ async function readEvery(resolution: Resolution, source: ByteSource): Promise<{ 
 /**
  * Reads every label carrier, then runs the format's explicit-label searches the options turn
  * on (OCR of images and video frames, the audible labels of audio and sound tracks). Text
- * formats report their prompts through `read`.
+ * formats report their prompts through `read`. `settled` is verify's fast path: when it says
+ * the label read from metadata already decides the outcome, no search runs (a finding says so).
  */
-export async function detectInput(input: Input, options: DetectOptions): Promise<DetectReport> {
+export async function detectInput(
+  input: Input,
+  options: DetectOptions,
+  settled?: (label: AigcLabel | null) => boolean,
+): Promise<DetectReport> {
   const detectOptions = normalizeDetectOptions(options);
   const resolution = await resolveHandler(input.source, { ...detectOptions, filename: options.filename ?? input.path });
   const deadline = deadlineOf(options);
@@ -97,14 +103,26 @@ export async function detectInput(input: Input, options: DetectOptions): Promise
   const all: Finding[] = [...findings, ...summary.findings];
   const capability = handler.explicit && isExplicitCapability(handler.explicit) ? handler.explicit : null;
   const searches = capability?.searches ?? [];
-  for (const search of searches.filter((s) => searchEnabled(s, detectOptions))) {
-    const result = await search.run({ path: input.path, bytes: () => readAll(input.source, handler.id) });
+  const enabled = searches.filter((s) => searchEnabled(s, detectOptions));
+  const skipped = enabled.length > 0 && settled?.(summary.label) === true;
+  if (skipped) {
+    const what = [...new Set(enabled.map((s) => (s.enabledBy === 'ocr' ? 'visible (OCR)' : 'audible')))].join(' and ');
+    all.push(
+      finding(
+        Rules.searchSkipped,
+        'info',
+        `${summary.label ? 'the metadata label' : 'the declaration'} settles the outcome, so the ${what} label search did not run (--audit runs it)`,
+      ),
+    );
+  }
+  for (const search of skipped ? [] : enabled) {
+    const result = await search.run({ path: input.path, bytes: () => readAll(input.source, handler.id), source: input.source });
     evidence.push(...result.evidence);
     all.push(...result.findings);
   }
   // Every form of the modality was looked for (Measures Art. 4 asks for an explicit label; Art. 9 allows exceptions, so a warning).
   const checked =
-    capability !== null && (capability.inRead === true || (searches.length > 0 && searches.every((s) => searchEnabled(s, detectOptions))));
+    capability !== null && (capability.inRead === true || (!skipped && searches.length > 0 && enabled.length === searches.length));
   if (checked && summary.label?.Label === '1' && !evidence.some((e) => e.scheme === 'explicit')) {
     all.push(
       finding(Rules.explicitMissing, 'warning', 'the metadata label says AI-generated, but no explicit label was found (Measures Art. 4)'),

@@ -13,7 +13,7 @@ import {
 import type { DetectOptions, LabelOptions, VerifyOptions } from './options.js';
 import { labelInput, type Sink } from './pipeline.js';
 import type { DetectReport, LabelReport, VerifyReport } from './reports.js';
-import { verifyFromDetect } from './verify.js';
+import { verifyInput } from './verify.js';
 
 /** Prefixes an error's message with the file it concerns, once. */
 export function inFile<E>(path: string, error: E): E {
@@ -41,9 +41,8 @@ export const detectFile = (path: string, options: DetectOptions & FileIoOptions 
   withSource(path, options, (source) => detectInput({ source, path, file: path }, options));
 
 /** Decides what a platform must show for a file (Measures Art. 6). */
-export async function verifyFile(path: string, options: VerifyOptions & FileIoOptions = {}): Promise<VerifyReport> {
-  return verifyFromDetect(await detectFile(path, options), options.declared ?? false);
-}
+export const verifyFile = (path: string, options: VerifyOptions & FileIoOptions = {}): Promise<VerifyReport> =>
+  withSource(path, options, (source) => verifyInput({ source, path, file: path }, options));
 
 /** Where `labelFile` writes, and how. */
 export interface OutputOptions {

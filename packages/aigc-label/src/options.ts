@@ -37,6 +37,12 @@ export interface DetectOptions extends CommonOptions, ExplicitDetectOptions {}
 export interface VerifyOptions extends DetectOptions {
   /** The uploader declared the content AI-generated (Measures Art. 6(2)). */
   readonly declared?: boolean | undefined;
+  /**
+   * Full compliance check: run the explicit-label searches even when the metadata label (or the
+   * declaration) already decides the outcome, and report a missing explicit label. Without it,
+   * verify decodes no media for such files.
+   */
+  readonly audit?: boolean | undefined;
 }
 
 /** `label`: the label to write, how, and the explicit label added before it. */

@@ -14,6 +14,7 @@ import {
   materialize,
   otherProducers,
   planLabelWrite,
+  planSource,
   Rules,
   readAll,
   summarizeCarriers,
@@ -165,7 +166,8 @@ async function explicitStep(
   const workDir = join(scratch, 'work');
   await mkdir(workDir);
   const output = join(scratch, `labeled${extensionOfInput ?? extension}`);
-  const result = await labeler.apply({ input: path, output, workDir }, options);
+  const result = await labeler.apply({ input: path, output, workDir, source: input.source }, options);
+  if (result.spliced) return { source: planSource(result.spliced, input.source), summary: result.summary, findings: result.findings };
   const rendered = await openFileSource(output);
   resources.add(rendered.close);
   if (!result.finish) return { source: rendered.source, summary: result.summary, findings: result.findings };

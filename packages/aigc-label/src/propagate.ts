@@ -1,12 +1,12 @@
 import { bytesSource, isExplicitCapability, type PropagationElements, propagateLabel } from '@aigc-label/core';
-import { detectInput, type Input } from './detect.js';
+import type { Input } from './detect.js';
 import { fileSinkFor, inFile, type OutputOptions } from './file.js';
 import { type FileIoOptions, openFileSource } from './file-io.js';
 import type { LabelOptions, VerifyOptions } from './options.js';
 import { labelInput, memorySink, type Sink } from './pipeline.js';
 import { defaultRegistry } from './registry.js';
 import type { LabelReport, VerifyReport } from './reports.js';
-import { verifyFromDetect } from './verify.js';
+import { verifyInput } from './verify.js';
 
 export interface PropagateOptions extends PropagationElements, VerifyOptions {
   /** Also add the visible prompt for the outcome (人工智能生成, 可能为人工智能生成, 疑似人工智能生成) on images, video and text. */
@@ -45,7 +45,7 @@ function labelOptions(verify: VerifyReport, options: PropagateOptions): LabelOpt
 
 /** Verify, then write the propagation elements through `sink`: the same steps for files and bytes. */
 async function propagateInput(input: Input, sink: () => Promise<Sink> | Sink, options: PropagateOptions): Promise<PropagateResult> {
-  const verify = verifyFromDetect(await detectInput(input, options), options.declared ?? false);
+  const verify = await verifyInput(input, options);
   if (verify.outcome === 'none') return { verify, label: null };
   return { verify, label: await labelInput(input, await sink(), labelOptions(verify, options)) };
 }

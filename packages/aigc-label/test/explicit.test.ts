@@ -87,9 +87,32 @@ describe('label adds the explicit label, then the metadata label', () => {
     const wav = join(dir, 'plain.wav');
     execFileSync(ffmpeg, ['-v', 'error', '-f', 'lavfi', '-i', 'anoisesrc=d=2:c=pink:a=0.05', '-ar', '44100', wav]);
     const report = await labelFile(wav, { producer: PRODUCER, explicit: false, outDir: join(dir, 'out2') });
-    const verdict = await verifyFile(report.output!);
+    const verdict = await verifyFile(report.output!, { audit: true });
     expect(verdict.outcome).toBe('confirmed');
     expect(verdict.findings.map((f) => f.rule)).toContain('gb45438/explicit-missing');
+  });
+
+  it('verify answers from the metadata label without decoding, with the same outcome as the full audit', async () => {
+    const wav = join(dir, 'fast.wav');
+    execFileSync(ffmpeg, ['-v', 'error', '-f', 'lavfi', '-i', 'anoisesrc=d=2:c=pink:a=0.05', '-ar', '44100', wav]);
+    const labeled = (await labelFile(wav, { producer: PRODUCER, outDir: join(dir, 'fast-out') })).output!;
+    const inputs: [string, { declared?: boolean }][] = [
+      [labeled, {}],
+      [wav, {}],
+      [wav, { declared: true }],
+    ];
+    for (const [file, options] of inputs) {
+      const fast = await verifyFile(file, options);
+      const audit = await verifyFile(file, { ...options, audit: true });
+      expect([fast.outcome, fast.basis, fast.prompt]).toEqual([audit.outcome, audit.basis, audit.prompt]);
+      const settled = fast.label !== null || options.declared === true;
+      // Settled by metadata (or the declaration): no search ran, and the report says so; otherwise the search ran as before.
+      expect(fast.findings.map((f) => f.rule).includes('explicit/not-searched')).toBe(settled);
+      expect(fast.evidence).toEqual(settled ? [] : audit.evidence);
+      expect(audit.findings.map((f) => f.rule)).not.toContain('explicit/not-searched');
+    }
+    // The audit still hears the rhythm the label added.
+    expect((await verifyFile(labeled, { audit: true })).evidence.map((e) => e.kind)).toContain('audio-rhythm-label');
   });
 
   it('reads a visible label back with OCR (detect --ocr)', async () => {

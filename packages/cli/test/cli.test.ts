@@ -165,7 +165,7 @@ describe('explicit labels through the CLI', () => {
     const labeled = await cli('label', input, '--producer', PRODUCER, '--voice', '--at', 'start', '--at', 'end', '-o', out, '--json');
     expect(labeled.code).toBe(0);
     expect(JSON.parse(labeled.out).explicit.detail).toMatch(/^voice prompt "本内容由人工智能生成"/);
-    const verified = JSON.parse((await cli('verify', join(out, 'speech.wav'), '--json')).out);
+    const verified = JSON.parse((await cli('verify', join(out, 'speech.wav'), '--audit', '--json')).out);
     expect(verified.outcome).toBe('confirmed');
     expect(
       verified.evidence.filter((e: { kind: string }) => e.kind === 'audio-voice-label').map((e: { where: string }) => e.where),

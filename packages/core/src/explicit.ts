@@ -1,4 +1,4 @@
-import type { ByteSource } from './binary/source.js';
+import type { ByteSource, WritePlan } from './binary/source.js';
 import type { Finding } from './findings.js';
 import type { Evidence } from './format.js';
 import type { Wording } from './wording.js';
@@ -156,6 +156,8 @@ export interface ExplicitFilePaths {
   readonly output: string;
   /** A private folder for intermediate files; the caller removes it afterwards. */
   readonly workDir: string;
+  /** The input's bytes, read on demand, for labelers that keep parts of it as they are. */
+  readonly source?: ByteSource | undefined;
 }
 
 /** An explicit label rendered from file to file (audio, video). */
@@ -172,6 +174,11 @@ export interface FileExplicitLabeler {
      * read on demand (e.g. the re-encoded GOPs' parameter sets joining the track header).
      */
     finish?: ((rendered: ByteSource) => Promise<{ source: ByteSource; findings: Finding[] }>) | undefined;
+    /**
+     * The labeled file as new bytes and ranges of `paths.source`, when the labeler spliced the
+     * label in without rendering a file (`output` is then not written and `finish` not used).
+     */
+    spliced?: WritePlan | undefined;
   }>;
 }
 
@@ -179,6 +186,8 @@ export interface FileExplicitLabeler {
 export interface ExplicitSearchInput {
   readonly path?: string | undefined;
   readonly bytes: () => Promise<Uint8Array>;
+  /** The bytes as a source read in blocks, for searches that decode in this process. */
+  readonly source?: ByteSource | undefined;
 }
 
 export interface ExplicitSearchResult {

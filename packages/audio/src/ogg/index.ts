@@ -335,33 +335,46 @@ export const ogg: FormatHandler = {
    * number shifted (and its CRC recomputed); granule positions and audio data are kept.
    */
   async write(source: ByteSource, label: AigcLabel, options: WriteOptions = {}): Promise<WriteResult> {
-    const headers = await readHeaders(source, false);
-    const name = headers.codec.name;
-    if (headers.damage.length > 0) throw new MalformedInputError('ogg', `${headers.damage.join('; ')}; not labeled`);
-    if (headers.sharedIdentPage)
-      throw new UnsupportedFormatError(
-        `ogg: the ${name} identification header shares its page with the next header; that layout is not supported`,
-      );
-    if (headers.sharedLastPage)
-      throw new UnsupportedFormatError(`ogg: the last ${name} header page also carries audio data; that layout is not supported`);
-    const comments = commentsOf(headers);
-    if (!comments) throw new UnsupportedFormatError(`ogg: the ${name} stream has no comment header to hold the label`);
     const json = encodeLabel(label, options.form ?? 'bare');
-    const comment = headers.codec.commentPacket(headers.packets[0], serializeVorbisComments(withLabelComment(comments, json)));
-    const firstSequence = headers.headerPages[0].sequence;
-    const pages = paginateHeaderPackets([comment, ...headers.packets.slice(1)], headers.serial, firstSequence);
-    const delta = pages.length - headers.headerPages.length;
-    const segments: Segment[] = [{ from: 0, length: headers.headerPages[0].offset }, ...pages];
-    for (const other of headers.otherPages) segments.push({ from: other.offset, length: other.size });
-    const findings: Finding[] = [];
-    if (delta === 0) {
-      if (headers.headerEnd < source.size) segments.push({ from: headers.headerEnd, length: source.size - headers.headerEnd });
-    } else {
-      segments.push(...(await renumberedPages(source, headers.headerEnd, headers.serial, delta)));
-      findings.push(
-        finding('ogg/renumbered', 'info', `the header now spans ${pages.length} pages; later page sequence numbers shifted by ${delta}`),
-      );
-    }
-    return { segments, findings };
+    return rewriteOggComments(source, (comments) => withLabelComment(comments, json));
   },
 };
+
+/** The Vorbis comments of the file's audio stream (Vorbis, Opus, Speex or FLAC in Ogg), or null when it has none. */
+export async function readOggComments(source: ByteSource): Promise<VorbisComments | null> {
+  return commentsOf(await readHeaders(source, false));
+}
+
+/**
+ * The write plan that replaces the audio stream's comment list with `edit(comments)` (see
+ * `ogg.write`); also used to put a source's comments back on a re-encoded copy.
+ */
+export async function rewriteOggComments(source: ByteSource, edit: (comments: VorbisComments) => VorbisComments): Promise<WriteResult> {
+  const headers = await readHeaders(source, false);
+  const name = headers.codec.name;
+  if (headers.damage.length > 0) throw new MalformedInputError('ogg', `${headers.damage.join('; ')}; not labeled`);
+  if (headers.sharedIdentPage)
+    throw new UnsupportedFormatError(
+      `ogg: the ${name} identification header shares its page with the next header; that layout is not supported`,
+    );
+  if (headers.sharedLastPage)
+    throw new UnsupportedFormatError(`ogg: the last ${name} header page also carries audio data; that layout is not supported`);
+  const comments = commentsOf(headers);
+  if (!comments) throw new UnsupportedFormatError(`ogg: the ${name} stream has no comment header to hold the label`);
+  const comment = headers.codec.commentPacket(headers.packets[0], serializeVorbisComments(edit(comments)));
+  const firstSequence = headers.headerPages[0].sequence;
+  const pages = paginateHeaderPackets([comment, ...headers.packets.slice(1)], headers.serial, firstSequence);
+  const delta = pages.length - headers.headerPages.length;
+  const segments: Segment[] = [{ from: 0, length: headers.headerPages[0].offset }, ...pages];
+  for (const other of headers.otherPages) segments.push({ from: other.offset, length: other.size });
+  const findings: Finding[] = [];
+  if (delta === 0) {
+    if (headers.headerEnd < source.size) segments.push({ from: headers.headerEnd, length: source.size - headers.headerEnd });
+  } else {
+    segments.push(...(await renumberedPages(source, headers.headerEnd, headers.serial, delta)));
+    findings.push(
+      finding('ogg/renumbered', 'info', `the header now spans ${pages.length} pages; later page sequence numbers shifted by ${delta}`),
+    );
+  }
+  return { segments, findings };
+}

@@ -10,7 +10,7 @@ interface LossyCodec {
   readonly encoder: string;
   /** Used when the source's bit rate is unknown (bit/s). */
   readonly fallbackBitRate: number;
-  /** Extra options that make the encoder honour the bit rate as a floor rather than an average. */
+  /** Extra encoder options (name, value pairs) that make it honour the bit rate as a floor rather than an average. */
   readonly rateOptions: readonly string[];
 }
 
@@ -25,7 +25,7 @@ const LOSSY: Readonly<Record<string, LossyCodec>> = {
 const LOSSLESS = new Set(['flac', 'alac', 'wavpack', 'tta']);
 
 /** The muxer for a probed container; ISO-BMFF keeps its M4A brand. */
-function muxerFor(info: AudioStreamInfo): string {
+export function muxerFor(info: AudioStreamInfo): string {
   const container = info.container.split(',')[0] ?? '';
   if (container === 'mov') return info.majorBrand?.trim() === 'M4A' ? 'ipod' : 'mp4';
   if (container === 'matroska') return info.codec === 'opus' || info.codec === 'vorbis' ? 'webm' : 'matroska';
@@ -37,24 +37,29 @@ function muxerFor(info: AudioStreamInfo): string {
 /** Rounds a bit rate up to whole kbit/s so the encoder is never asked for less than the source. */
 const kbitCeil = (bitsPerSecond: number): string => `${Math.ceil(bitsPerSecond / 1000)}k`;
 
-/** ffmpeg output options (codec, rate, layout, muxer) that reproduce the probed source's format. */
-export function outputOptionsFor(info: AudioStreamInfo): string[] {
+/**
+ * ffmpeg output options (codec, rate, layout, muxer) that reproduce the probed source's format,
+ * for the new audio stream at output index `stream` (other streams are copied).
+ */
+export function outputOptionsFor(info: AudioStreamInfo, stream = 0): string[] {
   const muxer = muxerFor(info);
-  const options = ['-ar', String(info.sampleRate), '-ac', String(info.channels)];
-  if (info.channelLayout) options.push('-channel_layout', info.channelLayout);
+  const s = `:${stream}`;
+  const options = [`-ar${s}`, String(info.sampleRate), `-ac${s}`, String(info.channels)];
+  if (info.channelLayout) options.push(`-channel_layout${s}`, info.channelLayout);
   const lossy = LOSSY[info.codec];
   if (lossy) {
-    options.push('-c:a', lossy.encoder, '-b:a', kbitCeil(info.bitRate ?? lossy.fallbackBitRate), ...lossy.rateOptions);
+    options.push(`-c${s}`, lossy.encoder, `-b${s}`, kbitCeil(info.bitRate ?? lossy.fallbackBitRate));
+    for (let i = 0; i < lossy.rateOptions.length; i += 2) options.push(`${lossy.rateOptions[i]}${s}`, lossy.rateOptions[i + 1]!);
   } else if (info.codec.startsWith('pcm_')) {
-    options.push('-c:a', info.codec);
+    options.push(`-c${s}`, info.codec);
   } else if (info.codec === 'flac') {
     // The FLAC encoder writes 24-bit samples from s32 input only when told the raw depth.
     const bits = info.bitsPerSample ?? 16;
-    options.push('-c:a', 'flac', '-sample_fmt', bits > 16 ? 's32' : 's16');
-    if (bits > 16) options.push('-bits_per_raw_sample', String(bits));
+    options.push(`-c${s}`, 'flac', `-sample_fmt${s}`, bits > 16 ? 's32' : 's16');
+    if (bits > 16) options.push(`-bits_per_raw_sample${s}`, String(bits));
   } else if (LOSSLESS.has(info.codec)) {
-    options.push('-c:a', info.codec);
-    if (info.sampleFormat) options.push('-sample_fmt', info.sampleFormat);
+    options.push(`-c${s}`, info.codec);
+    if (info.sampleFormat) options.push(`-sample_fmt${s}`, info.sampleFormat);
   } else {
     throw new UnsupportedFormatError(`audio codec ${info.codec} is not supported for explicit audio labels`);
   }
@@ -65,6 +70,3 @@ export function outputOptionsFor(info: AudioStreamInfo): string[] {
   options.push('-f', muxer);
   return options;
 }
-
-/** Containers in which ffmpeg can carry cover art as an attached-picture video stream. */
-export const carriesCoverArt = (info: AudioStreamInfo): boolean => info.hasVideo && /^(mp3|flac|mov)/.test(info.container);

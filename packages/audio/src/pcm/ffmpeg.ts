@@ -5,7 +5,15 @@
  * Files are handed to ffmpeg as paths; this package never opens them itself.
  */
 import { MalformedInputError, UsageError } from '@aigc-label/core';
-import { DEFAULT_TIMEOUT_MS, ffmpegPath, ffprobeJson, ffprobePath, runToolOrThrow, streamTool } from '@aigc-label/ffmpeg';
+import {
+  DEFAULT_TIMEOUT_MS,
+  type FfprobeStream,
+  ffmpegPath,
+  ffprobeJson,
+  ffprobePath,
+  runToolOrThrow,
+  streamTool,
+} from '@aigc-label/ffmpeg';
 
 export { ffmpegPath, ffprobePath };
 
@@ -31,6 +39,10 @@ export interface AudioStreamInfo {
   readonly durationSeconds?: number | undefined;
   /** Whether the file also holds a video stream (cover art counts). */
   readonly hasVideo: boolean;
+  /** The index of the audio stream described here, among `streams`. */
+  readonly audioIndex: number;
+  /** Every stream of the file, as ffprobe lists them (cover art, other tracks, subtitles, data). */
+  readonly streams: readonly FfprobeStream[];
 }
 
 const positive = (value: unknown): number | undefined => {
@@ -60,6 +72,8 @@ export async function probeAudio(path: string): Promise<AudioStreamInfo> {
     bitRate: positive(audio.bit_rate) ?? positive(data.format.bit_rate),
     durationSeconds: positive(audio.duration) ?? positive(data.format.duration),
     hasVideo: data.streams.some((stream) => stream.codec_type === 'video'),
+    audioIndex: audio.index ?? data.streams.indexOf(audio),
+    streams: data.streams,
   };
 }
 
@@ -136,14 +150,64 @@ export async function decodePcmWhole(input: AudioInput, format: PcmFormat, maxSe
 export interface EncodeTarget extends PcmFormat {
   readonly channelLayout?: string | undefined;
   readonly output: string;
-  /** ffmpeg output options chosen by the caller (codec, bitrate, muxer). */
+  /** ffmpeg output options chosen by the caller for the new audio stream (codec, bit rate) and the muxer. */
   readonly outputOptions: readonly string[];
-  /** A file whose metadata (and cover art when `copyVideo` is set) is copied to the output. */
-  readonly metadataFrom?: string;
-  readonly copyVideo?: boolean;
+  /**
+   * The source file: the new audio takes the place of its `source.audioIndex` stream, and every
+   * other stream the muxer can hold (cover art, other audio tracks, subtitles, data) is copied
+   * with its disposition and metadata, as are the file's global tags.
+   */
+  readonly keepFrom?: {
+    readonly path: string;
+    readonly source: AudioStreamInfo;
+    readonly muxer: string;
+    /** The source's tags are put back on the output afterwards (keep-tags.ts), cover art with them. */
+    readonly tagsPutBack?: boolean;
+  };
   /** Time limit of the encode; default the runner's. */
   readonly timeoutMs?: number;
 }
+
+/** Muxers that take audio streams only; attached pictures in such files live in their tags (ID3 chunk, METADATA_BLOCK_PICTURE). */
+const AUDIO_ONLY_MUXERS = new Set(['wav', 'ogg', 'w64', 'aiff', 'caf', 'adts', 'wv', 'tta']);
+/** Muxers whose files keep cover art in their tags (ISO-BMFF `covr`, FLAC PICTURE, ID3 APIC); the tags are put back whole after the encode (keep-tags.ts). */
+const TAGGED_COVER_MUXERS = new Set(['mp4', 'ipod', 'flac', 'mp3']);
+
+/** Whether `stream` is copied: not when the muxer cannot take it, nor cover art whose tags are put back afterwards. */
+function copyable(stream: FfprobeStream, muxer: string, tagsPutBack: boolean): boolean {
+  if (AUDIO_ONLY_MUXERS.has(muxer)) return stream.codec_type === 'audio';
+  return !(tagsPutBack && TAGGED_COVER_MUXERS.has(muxer) && stream.disposition?.attached_pic === 1);
+}
+
+/**
+ * The output streams in the source's order: `0:a:0` (the new audio, from the pipe) where the
+ * replaced stream was, `1:<index>` for each stream kept. Returns the maps and the new audio's
+ * output index.
+ */
+export function streamMaps(source: AudioStreamInfo, muxer: string, tagsPutBack = false): { maps: string[]; audioOutput: number } {
+  const maps: string[] = [];
+  let audioOutput = 0;
+  let output = 0;
+  for (const [position, stream] of source.streams.entries()) {
+    const index = stream.index ?? position;
+    if (index === source.audioIndex) {
+      maps.push('-map', '0:a:0');
+      audioOutput = output;
+    } else if (copyable(stream, muxer, tagsPutBack)) maps.push('-map', `1:${index}`);
+    else continue;
+    // Naming any stream's metadata turns ffmpeg's automatic copy off for all of them: each is named.
+    maps.push(`-map_metadata:s:${output}`, `1:s:${index}`);
+    output++;
+  }
+  return { maps, audioOutput };
+}
+
+/** The disposition flags ffprobe reports set on a stream, as ffmpeg's `-disposition` value (`0` for none). */
+const dispositionOf = (stream: FfprobeStream | undefined): string =>
+  Object.entries(stream?.disposition ?? {})
+    .filter(([, set]) => set === 1)
+    .map(([flag]) => flag)
+    .join('+') || '0';
 
 /** Encodes interleaved float32 PCM, pulled from an async iterable as ffmpeg reads it, into a file through ffmpeg's stdin. */
 export async function encodePcm(pcm: AsyncIterable<Float32Array>, target: EncodeTarget): Promise<void> {
@@ -153,12 +217,15 @@ export async function encodePcm(pcm: AsyncIterable<Float32Array>, target: Encode
   const inputs = ['-f', 'f32le', '-ar', String(target.sampleRate), '-ac', String(target.channels)];
   if (target.channelLayout) inputs.push('-channel_layout', target.channelLayout);
   inputs.push('-i', 'pipe:0');
-  const maps = ['-map', '0:a'];
-  if (target.metadataFrom !== undefined) {
-    inputs.push('-i', target.metadataFrom);
-    // Global tags, and the audio stream's own (Ogg and FLAC keep Vorbis comments there).
-    maps.push('-map_metadata', '1', '-map_metadata:s:a:0', '1:s:a:0');
-    if (target.copyVideo) maps.push('-map', '1:v?', '-c:v', 'copy');
+  let maps = ['-map', '0:a'];
+  if (target.keepFrom) {
+    const { path, source, muxer, tagsPutBack } = target.keepFrom;
+    inputs.push('-i', path);
+    const kept = streamMaps(source, muxer, tagsPutBack);
+    const audio = source.streams.find((s, i) => (s.index ?? i) === source.audioIndex);
+    // Streams are copied with their tags; global tags go along, and the replaced stream's tags
+    // (Ogg and FLAC keep Vorbis comments there) and disposition go to the new audio stream.
+    maps = [...kept.maps, '-c', 'copy', '-map_metadata', '1', `-disposition:${kept.audioOutput}`, dispositionOf(audio)];
   }
   await runToolOrThrow(ffmpegPath(), [...inputs, '-y', ...maps, ...target.outputOptions, target.output], {
     stdin: bytes(),

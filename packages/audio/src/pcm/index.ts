@@ -1,3 +1,4 @@
+export type { AnalysisInput } from './analysis.js';
 export type { AudioInput, AudioStreamInfo } from './ffmpeg.js';
 export { decodePcm, ffmpegPath, ffprobePath, probeAudio } from './ffmpeg.js';
 export type { LabelLevel } from './level.js';

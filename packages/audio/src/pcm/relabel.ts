@@ -1,21 +1,44 @@
 /**
- * The pipeline shared by the rhythm and voice labels: probe the source, measure its level in
- * one streaming decode, build the label for that level, then decode again, splice the label in
- * and re-encode to the source's own format. Metadata (including an existing AIGC implicit
- * label) is copied with `-map_metadata`; cover art is copied where the container has it.
+ * The pipeline shared by the rhythm and voice labels. Where the codec allows, the label is
+ * spliced in: only the label's own samples or frames are new, every other byte of the file is
+ * kept (PCM WAV; MP3 with the label at the start or end). Otherwise the file is re-encoded
+ * through ffmpeg: probe the source, measure its level in one streaming decode, build the label
+ * for that level, then decode again, splice the label into the PCM and encode to the source's
+ * own format. Metadata (including an existing AIGC implicit label) is copied with
+ * `-map_metadata`, every other stream (cover art, other tracks, subtitles, data) with its
+ * disposition and tags, and an Ogg or M4A file gets its own tags back whole (keep-tags.ts).
  */
 import { resolve } from 'node:path';
-import { UsageError } from '@aigc-label/core';
+import { type ByteSource, type Finding, finding, UsageError, type WritePlan } from '@aigc-label/core';
 import { timeoutForMedia } from '@aigc-label/ffmpeg';
-import { carriesCoverArt, outputOptionsFor } from './encoding.js';
-import { type AudioStreamInfo, decodePcmWithin, encodePcm, probeAudio } from './ffmpeg.js';
-import { type LabelMode, type LabelPosition, measureProgramme, type ProgrammeLevel, resolvePositions, spliceLabel } from './splice.js';
+import { muxerFor, outputOptionsFor } from './encoding.js';
+import { type AudioStreamInfo, decodePcmWithin, encodePcm, probeAudio, streamMaps } from './ffmpeg.js';
+import { inProcessCodec } from './in-process.js';
+import { keepsTagsAfterReencode, restoreTags } from './keep-tags.js';
+import {
+  type LabelFactory,
+  type LabelMode,
+  type LabelPosition,
+  measureProgramme,
+  type ProgrammeLevel,
+  resolvePositions,
+  type SplicedLabel,
+  spliceLabel,
+} from './splice.js';
+import { spliceMp3 } from './splice-mp3.js';
+import { spliceWav } from './splice-wav.js';
 
 export interface ExplicitLabelPaths {
   /** The source audio file. */
   readonly input: string;
   /** Where to write the labelled copy (must differ from `input`); same format as the input. */
   readonly output: string;
+  /**
+   * The source's bytes. With them the label is spliced in where the codec allows (the result's
+   * `spliced` plan; `output` is then not written), and a re-encoded Ogg or M4A file gets its
+   * tags back (the result's `finish`).
+   */
+  readonly source?: ByteSource | undefined;
 }
 
 export interface PlacementOptions {
@@ -26,8 +49,8 @@ export interface PlacementOptions {
 }
 
 export interface ExplicitLabelResult {
-  /** The source's probed format, which the output reproduces. */
-  readonly source: AudioStreamInfo;
+  /** The source's probed format, which the output reproduces (re-encoded files only). */
+  readonly source?: AudioStreamInfo | undefined;
   readonly mode: LabelMode;
   /** Where each label starts in the output, in seconds. */
   readonly labelStartsSeconds: readonly number[];
@@ -35,41 +58,82 @@ export interface ExplicitLabelResult {
   readonly labelSeconds: number;
   /** The programme level the label was scaled against. */
   readonly programme: ProgrammeLevel;
-  /** The ffmpeg output options used to re-create the source's format (codec, bit rate, muxer). */
+  /** The ffmpeg output options used to re-create the source's format (codec, bit rate, muxer); none when spliced. */
   readonly encoderOptions: readonly string[];
+  /** The labeled file as new bytes and ranges of `paths.source`, when the label was spliced in; `output` is not written then. */
+  readonly spliced?: WritePlan | undefined;
+  /** For a re-encoded file: puts the source's tags back on what ffmpeg wrote to `output`. */
+  readonly finish?: ((rendered: ByteSource) => Promise<{ source: ByteSource; findings: Finding[] }>) | undefined;
+  /** Why the file was re-encoded rather than spliced, when its bytes were given. */
+  readonly findings: readonly Finding[];
 }
 
-/** Builds the mono label at the content's sample rate for the measured programme level. */
-export type LabelFactory = (sampleRate: number, programme: ProgrammeLevel) => Float32Array | Promise<Float32Array>;
+/** A splice, or the reason the file is re-encoded instead. */
+type SpliceAttempt = { readonly spliced: SplicedLabel } | { readonly reason: string };
 
-/** Applies an audible label built by `makeLabel` to a file, writing a new file of the same format. */
+async function trySplice(
+  source: ByteSource,
+  positions: readonly LabelPosition[],
+  mode: LabelMode,
+  makeLabel: LabelFactory,
+): Promise<SpliceAttempt> {
+  const codec = await inProcessCodec(source);
+  if (codec?.codec === 'pcm') {
+    const spliced = await spliceWav(source, codec.wav, positions, mode, makeLabel);
+    return spliced ? { spliced } : { reason: 'the WAV has placeholder sizes, or its RIFF would pass 4 GiB' };
+  }
+  if (codec?.codec === 'mp3') return spliceMp3(source, codec.start, positions, mode, makeLabel);
+  return { reason: `splicing is done for PCM WAV and MP3; ${codec?.codec ?? 'this codec'} is re-encoded whole` };
+}
+
+/** Applies an audible label built by `makeLabel` to a file: spliced in where the codec allows, else re-encoded to the same format. */
 export async function applyExplicitAudioLabel(
   paths: ExplicitLabelPaths,
   placement: PlacementOptions,
   makeLabel: LabelFactory,
 ): Promise<ExplicitLabelResult> {
   if (resolve(paths.input) === resolve(paths.output)) throw new UsageError('the output must be a different file from the input');
+  const mode = placement.mode ?? 'insert';
+  const positions = placement.positions ?? ['start'];
+  const findings: Finding[] = [];
+  if (paths.source) {
+    const attempt = await trySplice(paths.source, positions, mode, makeLabel);
+    if ('spliced' in attempt) {
+      const { spliced } = attempt;
+      return {
+        mode,
+        labelStartsSeconds: spliced.labelStarts.map((frame) => frame / spliced.sampleRate),
+        labelSeconds: spliced.labelFrames / spliced.sampleRate,
+        programme: spliced.programme,
+        encoderOptions: [],
+        spliced: spliced.plan,
+        findings,
+      };
+    }
+    findings.push(finding('explicit/audio-reencoded', 'info', `the audio stream was re-encoded for the audible label: ${attempt.reason}`));
+  }
   const source = await probeAudio(paths.input);
-  const outputOptions = outputOptionsFor(source); // refuses unsupported formats before any work
+  const muxer = muxerFor(source); // refuses unsupported formats before any work
+  const original = paths.source;
+  const tagsPutBack = original !== undefined && keepsTagsAfterReencode(source.container);
+  const outputOptions = outputOptionsFor(source, streamMaps(source, muxer, tagsPutBack).audioOutput);
   const format = { sampleRate: source.sampleRate, channels: source.channels };
   // Both passes take as long as the media: allowed half real time on top of the runner's default,
   // far slower than any codec here even on a busy machine, so only a hung ffmpeg is stopped.
   const timeoutMs = timeoutForMedia(source.durationSeconds ?? 0, 2_000);
   const programme = await measureProgramme(decodePcmWithin({ path: paths.input }, format, timeoutMs), source.channels, source.sampleRate);
   const label = await makeLabel(source.sampleRate, programme);
-  const mode = placement.mode ?? 'insert';
-  const positions = resolvePositions(placement.positions ?? ['start'], programme.frames, label.length, source.sampleRate, mode);
-  await encodePcm(spliceLabel(decodePcmWithin({ path: paths.input }, format, timeoutMs), label, source.channels, positions, mode), {
+  const at = resolvePositions(positions, programme.frames, label.length, source.sampleRate, mode);
+  await encodePcm(spliceLabel(decodePcmWithin({ path: paths.input }, format, timeoutMs), label, source.channels, at, mode), {
     ...format,
     channelLayout: source.channelLayout,
     output: paths.output,
     outputOptions,
-    metadataFrom: paths.input,
-    copyVideo: carriesCoverArt(source),
+    keepFrom: { path: paths.input, source, muxer, tagsPutBack },
     timeoutMs,
   });
   // In insert mode each earlier label shifts the later ones.
-  const starts = positions.map((frame, index) => (frame + (mode === 'insert' ? index * label.length : 0)) / source.sampleRate);
+  const starts = at.map((frame, index) => (frame + (mode === 'insert' ? index * label.length : 0)) / source.sampleRate);
   return {
     source,
     mode,
@@ -77,5 +141,7 @@ export async function applyExplicitAudioLabel(
     labelSeconds: label.length / source.sampleRate,
     programme,
     encoderOptions: outputOptions,
+    finish: tagsPutBack ? (rendered) => restoreTags(source.container, original, rendered) : undefined,
+    findings,
   };
 }

@@ -3,7 +3,7 @@
  * either inserted (the content after it shifts) or mixed over the content (duration kept).
  * Positions follow GB 45438 §5.3 d): start, end, a suitable middle position, or several.
  */
-import { UsageError } from '@aigc-label/core';
+import { UsageError, type WritePlan } from '@aigc-label/core';
 
 /** Where a label goes: GB 45438 §5.3 d) 1)-3), or an explicit time in seconds from the content's start. */
 export type LabelPosition = 'start' | 'end' | 'middle' | { readonly atSeconds: number };
@@ -134,15 +134,39 @@ export async function measureProgramme(
     blockCount = 0;
   };
   for await (const chunk of content) {
-    for (let i = 0; i < chunk.length; i++) {
-      const v = chunk[i]!;
-      const a = Math.abs(v);
-      if (a > peak) peak = a;
-      blockEnergy += v * v;
-      if (++blockCount === blockSamples) closeBlock();
+    // Block by block, the sums kept in locals: this runs over every sample measured.
+    for (let i = 0; i < chunk.length; ) {
+      const end = Math.min(chunk.length, i + blockSamples - blockCount);
+      let energy = 0;
+      let top = peak;
+      for (let j = i; j < end; j++) {
+        const v = chunk[j]!;
+        energy += v * v;
+        if (v > top) top = v;
+        else if (-v > top) top = -v;
+      }
+      peak = top;
+      blockEnergy += energy;
+      blockCount += end - i;
+      if (blockCount === blockSamples) closeBlock();
+      i = end;
     }
     samples += chunk.length;
   }
   closeBlock();
   return { frames: Math.floor(samples / channels), peak, gatedRms: gatedSamples > 0 ? Math.sqrt(gatedEnergy / gatedSamples) : 0 };
+}
+
+/** Builds the mono label at the content's sample rate for the measured programme level. */
+export type LabelFactory = (sampleRate: number, programme: ProgrammeLevel) => Float32Array | Promise<Float32Array>;
+
+/** A label spliced into a file without re-encoding it: the new file as a plan over the source's bytes. */
+export interface SplicedLabel {
+  readonly plan: WritePlan;
+  readonly programme: ProgrammeLevel;
+  readonly sampleRate: number;
+  /** Length of one label in frames. */
+  readonly labelFrames: number;
+  /** Output frame where each label starts. */
+  readonly labelStarts: readonly number[];
 }

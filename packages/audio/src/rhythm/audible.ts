@@ -1,5 +1,4 @@
-import type { AudioInput } from '../pcm/ffmpeg.js';
-import { decodePcm } from '../pcm/ffmpeg.js';
+import { type AnalysisInput, analysisPcm } from '../pcm/analysis.js';
 import { type VoicePromptDetection, VoicePromptDetector } from '../voice/detect.js';
 import { RHYTHM_ANALYSIS_RATE, type RhythmDetection, type RhythmDetectOptions, RhythmDetector } from './detect.js';
 
@@ -12,10 +11,10 @@ export interface AudibleLabelDetection {
  * Both audible label forms of GB 45438 §5.3 in one decode: the ·−·· rhythm anywhere, and the
  * built-in voice prompts at the start and end. Memory stays flat for any length of audio.
  */
-export async function detectAudibleLabels(input: AudioInput, options: RhythmDetectOptions = {}): Promise<AudibleLabelDetection> {
+export async function detectAudibleLabels(input: AnalysisInput, options: RhythmDetectOptions = {}): Promise<AudibleLabelDetection> {
   const rhythm = new RhythmDetector(options);
   const voice = new VoicePromptDetector();
-  for await (const samples of decodePcm(input, { sampleRate: RHYTHM_ANALYSIS_RATE, channels: 1 })) {
+  for await (const samples of analysisPcm(input, RHYTHM_ANALYSIS_RATE)) {
     rhythm.push(samples);
     voice.push(samples);
   }

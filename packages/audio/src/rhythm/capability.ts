@@ -7,6 +7,7 @@ import {
   type Placement,
   UsageError,
 } from '@aigc-label/core';
+import type { ExplicitLabelResult } from '../pcm/relabel.js';
 import { applyVoiceLabel, VOICE_PROMPTS } from '../voice/prompt.js';
 import { applyRhythmLabel } from './apply.js';
 import { detectAudibleLabels } from './audible.js';
@@ -21,7 +22,9 @@ export const audibleSearch: ExplicitSearch = {
   async run(input): Promise<ExplicitSearchResult> {
     let detection: Awaited<ReturnType<typeof detectAudibleLabels>>;
     try {
-      detection = await detectAudibleLabels(input.path ? { path: input.path } : await input.bytes());
+      detection = await detectAudibleLabels(
+        input.source ? { source: input.source, path: input.path } : input.path ? { path: input.path } : await input.bytes(),
+      );
     } catch (error) {
       return {
         evidence: [],
@@ -59,29 +62,23 @@ export const audibleLabel: ExplicitCapability = {
   searches: [audibleSearch],
   labeler: {
     input: 'file',
-    async apply({ input, output }, options) {
+    async apply({ input, output, source }, options) {
       const { voice, mode } = options.audio ?? {};
       const placement: readonly Placement[] = options.audio?.placement ?? options.audio?.positions ?? ['start'];
+      const at = (result: ExplicitLabelResult) => result.labelStartsSeconds.map((s) => `${s.toFixed(2)} s`).join(', ');
+      const how = (result: ExplicitLabelResult) => (result.spliced ? 'spliced in' : 're-encoded');
+      let result: ExplicitLabelResult;
+      let detail: string;
       if (voice) {
         const ends = placement.filter((p): p is 'start' | 'end' => p === 'start' || p === 'end');
         if (ends.length !== placement.length) throw new UsageError('a voice prompt goes at the start and/or the end (GB 45438 §5.3 d))');
-        const result = await applyVoiceLabel({ input, output, voice, positions: ends });
-        return {
-          findings: [],
-          summary: {
-            kind: 'audio',
-            detail: `voice prompt "${VOICE_PROMPTS[voice].text}" (${result.labelSeconds.toFixed(2)} s) at ${result.labelStartsSeconds.map((s) => `${s.toFixed(2)} s`).join(', ')}`,
-          },
-        };
+        result = await applyVoiceLabel({ input, output, source, voice, positions: ends });
+        detail = `voice prompt "${VOICE_PROMPTS[voice].text}" (${result.labelSeconds.toFixed(2)} s) at ${at(result)}, ${how(result)}`;
+      } else {
+        result = await applyRhythmLabel({ input, output, source, positions: placement, ...(mode ? { mode } : {}) });
+        detail = `rhythm label ·−·· (${result.labelSeconds.toFixed(2)} s, ${result.mode}) at ${at(result)}, ${how(result)}`;
       }
-      const result = await applyRhythmLabel({ input, output, positions: placement, ...(mode ? { mode } : {}) });
-      return {
-        findings: [],
-        summary: {
-          kind: 'audio',
-          detail: `rhythm label ·−·· (${result.labelSeconds.toFixed(2)} s, ${result.mode}) at ${result.labelStartsSeconds.map((s) => `${s.toFixed(2)} s`).join(', ')}`,
-        },
-      };
+      return { findings: [...result.findings], summary: { kind: 'audio', detail }, finish: result.finish, spliced: result.spliced };
     },
   },
 };

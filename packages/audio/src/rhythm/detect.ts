@@ -7,7 +7,7 @@
  * not grow with the input's length.
  */
 import { UsageError } from '@aigc-label/core';
-import { type AudioInput, decodePcm } from '../pcm/ffmpeg.js';
+import { type AnalysisInput, analysisPcm } from '../pcm/analysis.js';
 import { RealPowerSpectrum } from './fft.js';
 
 /** The analysis runs on mono PCM at this rate; ffmpeg resamples and downmixes. */
@@ -302,13 +302,13 @@ export class RhythmDetector {
 }
 
 /**
- * Detects ·−·· rhythm labels in an audio (or video) file given by path or bytes. The audio is
- * decoded by ffmpeg to mono {@link RHYTHM_ANALYSIS_RATE} Hz PCM and streamed, so memory stays
- * flat for hours of audio. Bytes are piped to ffmpeg's stdin, which needs a streamable format
- * (MP4 with its `moov` box first, not at the end).
+ * Detects ·−·· rhythm labels in an audio (or video) file, streamed as mono
+ * {@link RHYTHM_ANALYSIS_RATE} Hz PCM so memory stays flat for hours of audio: decoded in this
+ * process from a ByteSource when the codec allows (`analysisPcm`), else by ffmpeg from a path or
+ * bytes (bytes are piped to its stdin, which needs a streamable format: MP4 with `moov` first).
  */
-export async function detectRhythm(input: AudioInput, options: RhythmDetectOptions = {}): Promise<RhythmDetection> {
+export async function detectRhythm(input: AnalysisInput, options: RhythmDetectOptions = {}): Promise<RhythmDetection> {
   const detector = new RhythmDetector(options);
-  for await (const samples of decodePcm(input, { sampleRate: RHYTHM_ANALYSIS_RATE, channels: 1 })) detector.push(samples);
+  for await (const samples of analysisPcm(input, RHYTHM_ANALYSIS_RATE)) detector.push(samples);
   return detector.finish();
 }

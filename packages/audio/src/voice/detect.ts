@@ -4,10 +4,11 @@
  * the prompt after resampling, level changes and lossy coding. Other wording, or another
  * synthesiser's voice, would need speech recognition and is not looked for.
  */
-import { type AudioInput, decodePcm, decodePcmWhole } from '../pcm/ffmpeg.js';
+import { type AnalysisInput, analysisPcm } from '../pcm/analysis.js';
 import { RHYTHM_ANALYSIS_RATE } from '../rhythm/detect.js';
 import { Fft } from '../rhythm/fft.js';
 import { type BuiltInVoicePrompt, VOICE_PROMPTS } from './prompt.js';
+import { PROMPT_TEMPLATES, unpackTemplate } from './templates.js';
 
 /** Rate the detector is fed: the rhythm detector's, so one decode serves both. */
 export const VOICE_INPUT_RATE = RHYTHM_ANALYSIS_RATE;
@@ -72,20 +73,16 @@ function trimSilence(clip: Float32Array): Float32Array {
   return clip.subarray(start, end);
 }
 
-let clips: Promise<Map<BuiltInVoicePrompt, Float32Array>> | undefined;
+/** The template a clip is matched by: decimated to the analysis rate, its silence trimmed. */
+export const promptTemplate = (clip: Float32Array): Float32Array => trimSilence(decimate(clip));
 
-function builtInClips(): Promise<Map<BuiltInVoicePrompt, Float32Array>> {
-  clips ??= (async () => {
-    const map = new Map<BuiltInVoicePrompt, Float32Array>();
-    for (const [name, prompt] of Object.entries(VOICE_PROMPTS) as [BuiltInVoicePrompt, { path: string }][]) {
-      const pcm = await decodePcmWhole({ path: prompt.path }, { sampleRate: VOICE_INPUT_RATE, channels: 1 });
-      map.set(name, trimSilence(decimate(pcm)));
-    }
-    return map;
-  })().catch((error: unknown) => {
-    clips = undefined;
-    throw error;
-  });
+let clips: Map<BuiltInVoicePrompt, Float32Array> | undefined;
+
+/** The built-in prompts' templates, unpacked once per process (no decode: see templates.ts). */
+function builtInClips(): Map<BuiltInVoicePrompt, Float32Array> {
+  clips ??= new Map(
+    (Object.keys(VOICE_PROMPTS) as BuiltInVoicePrompt[]).map((name) => [name, unpackTemplate(PROMPT_TEMPLATES[name])] as const),
+  );
   return clips;
 }
 
@@ -217,7 +214,7 @@ export class VoicePromptDetector {
           { window: new SearchWindow(decimate(this.tailInOrder())), from: seconds - this.keep / VOICE_INPUT_RATE },
         ]
       : [{ window: new SearchWindow(head), from: 0 }];
-    for (const [prompt, clip] of await builtInClips()) {
+    for (const [prompt, clip] of builtInClips()) {
       for (const { window, from } of windows) {
         const split = long ? window.signal.length : Math.round((head.length - clip.length) / 2);
         for (const match of bestMatches(window, clip, split)) {
@@ -238,8 +235,8 @@ export class VoicePromptDetector {
 }
 
 /** Looks for the built-in voice prompts at the start and end of an audio (or video) file. */
-export async function detectVoicePrompt(input: AudioInput): Promise<VoicePromptDetection> {
+export async function detectVoicePrompt(input: AnalysisInput): Promise<VoicePromptDetection> {
   const detector = new VoicePromptDetector();
-  for await (const samples of decodePcm(input, { sampleRate: VOICE_INPUT_RATE, channels: 1 })) detector.push(samples);
+  for await (const samples of analysisPcm(input, VOICE_INPUT_RATE)) detector.push(samples);
   return detector.finish();
 }

@@ -5,6 +5,7 @@ import { NO_RHYTHM_HELP, OCR_HELP, type SearchFlags, searchOptions } from './det
 
 interface VerifyFlags extends SearchFlags {
   readonly declared?: boolean;
+  readonly audit?: boolean;
 }
 
 export function registerVerify(program: Command, context: CommandContext): void {
@@ -12,8 +13,9 @@ export function registerVerify(program: Command, context: CommandContext): void 
     .option('--declared', 'the uploader declared the content AI-generated')
     .option('--ocr', OCR_HELP)
     .option('--no-rhythm', NO_RHYTHM_HELP)
+    .option('--audit', 'full compliance check: search for explicit labels even when the metadata label decides the outcome')
     .action(async (inputs: string[], flags: VerifyFlags) => {
-      const options = { declared: flags.declared === true, ...searchOptions(flags) };
+      const options = { declared: flags.declared === true, audit: flags.audit === true, ...searchOptions(flags) };
       const run = await runVerb(context, 'verify', inputs, flags, (input) => ({ verb: 'verify', file: input.file, options }));
       if (run.results.some((r) => r.ok && r.report.outcome === 'none')) context.raise(ExitCode.failed);
       emit(context, flags, run, verifyTable);

@@ -17,7 +17,14 @@ import {
   utf8,
   type WriteResult,
 } from '@aigc-label/core';
-import { isMap, isScalar, type Pair, parseDocument } from 'yaml';
+import type { Pair } from 'yaml';
+
+/** The YAML parser, loaded on the first file with front matter: a run that meets none (a batch of images) never loads it. */
+let YAML: typeof import('yaml');
+async function loadYaml(): Promise<void> {
+  YAML ??= await import('yaml');
+}
+
 import { findExplicitLabels } from '../explicit/detect.js';
 import { explicitLabelEvidence } from '../explicit/evidence.js';
 import { assertCarrierCount, decodeCarrierValue } from '../plain/carrier.js';
@@ -70,12 +77,12 @@ function parseFrontMatter(text: string): ParsedFrontMatter | null {
   if (yamlNestingDepth(yaml) > maximumFrontMatterNesting) {
     throw new LimitExceededError(`markdown: the YAML front matter nests deeper than ${maximumFrontMatterNesting} levels`);
   }
-  const doc = parseDocument(yaml, { schema: 'failsafe', uniqueKeys: false });
+  const doc = YAML.parseDocument(yaml, { schema: 'failsafe', uniqueKeys: false });
   if (doc.errors.length > 0) return { span, entries: [], error: doc.errors[0].message.split('\n')[0] };
-  if (doc.contents !== null && !isMap(doc.contents)) return { span, entries: [], error: 'the front matter is not a mapping of keys' };
+  if (doc.contents !== null && !YAML.isMap(doc.contents)) return { span, entries: [], error: 'the front matter is not a mapping of keys' };
   const entries: AigcEntry[] = [];
-  for (const pair of isMap(doc.contents) ? doc.contents.items : []) {
-    if (!isScalar(pair.key) || String(pair.key.value).toUpperCase() !== 'AIGC' || !pair.key.range) continue;
+  for (const pair of YAML.isMap(doc.contents) ? doc.contents.items : []) {
+    if (!YAML.isScalar(pair.key) || String(pair.key.value).toUpperCase() !== 'AIGC' || !pair.key.range) continue;
     const start = lineStart(text, span.yamlStart + pair.key.range[0]);
     entries.push({ pair, start, end: blockEnd(text, start, span.yamlEnd) });
     assertCarrierCount(entries.length, FORMAT);
@@ -115,13 +122,13 @@ function carrierOf(text: string, entry: AigcEntry, lineNumber: number): LabelCar
   const value = entry.pair.value;
   const raw = text.slice(entry.start, entry.end).replace(/\r?\n$/, '');
   const findings: Finding[] = [];
-  const decoded = isMap(value)
+  const decoded = YAML.isMap(value)
     ? decodeLabel(value.toJSON() as Record<string, unknown>)
-    : isScalar(value)
+    : YAML.isScalar(value)
       ? decodeCarrierValue(String(value.value ?? ''))
       : decodeCarrierValue(raw.replace(/^[ \t]*AIGC[ \t]*:/i, ''));
   const key = String((entry.pair.key as { value: unknown }).value);
-  const canonical = key === 'AIGC' && isMap(value);
+  const canonical = key === 'AIGC' && YAML.isMap(value);
   if (!canonical) {
     findings.push(
       finding(
@@ -133,9 +140,9 @@ function carrierOf(text: string, entry: AigcEntry, lineNumber: number): LabelCar
       ),
     );
   }
-  if (isMap(value)) {
+  if (YAML.isMap(value)) {
     const unquoted = value.items
-      .filter((p) => isScalar(p.value) && p.value.type === 'PLAIN')
+      .filter((p) => YAML.isScalar(p.value) && p.value.type === 'PLAIN')
       .map((p) => String((p.key as { value: unknown }).value));
     if (unquoted.length > 0) {
       findings.push(
@@ -215,6 +222,7 @@ export const markdown: FormatHandler = {
   async read(source: ByteSource): Promise<ReadResult> {
     const decoded = decodeTextTolerant(await readAll(source, FORMAT), FORMAT);
     const { text } = decoded;
+    if (findFrontMatter(text)) await loadYaml();
     const parsed = parseFrontMatter(text);
     const findings: Finding[] = [...decoded.findings];
     if (parsed?.error) {
@@ -242,6 +250,7 @@ export const markdown: FormatHandler = {
     requireUtf8(decoded, FORMAT);
     const { text } = decoded;
     const eol = lineEndingOf(text);
+    await loadYaml();
     const parsed = parseFrontMatter(text);
     if (parsed?.error) throw fail(`the YAML front matter does not parse (${parsed.error}); fix it before labeling`);
     const edits: TextEdit[] = [];
@@ -290,7 +299,7 @@ function checkMerged(text: string, edits: readonly TextEdit[], label: AigcLabel)
   merged += text.slice(cursor);
   const parsed = parseFrontMatter(merged);
   const entry = parsed?.entries.length === 1 ? parsed.entries[0] : null;
-  const value = entry && isMap(entry.pair.value) ? (entry.pair.value.toJSON() as Record<string, unknown>) : null;
+  const value = entry && YAML.isMap(entry.pair.value) ? (entry.pair.value.toJSON() as Record<string, unknown>) : null;
   if (parsed?.error || !value || AIGC_FIELDS.some((f) => value[f] !== label[f])) {
     throw fail(
       `could not merge the label into the front matter${parsed?.error ? ` (${parsed.error})` : ''}; the front matter layout is unusual`,
