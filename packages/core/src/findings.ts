@@ -62,6 +62,8 @@ export const Rules = {
   unreadableCarrier: 'carrier/unreadable',
   ambiguousFormat: 'format/ambiguous',
   emptyCarrier: 'carrier/empty',
+  signatureRequired: 'signature/required',
+  signatureUnbound: 'signature/unbound',
 } as const;
 export type CoreRuleId = (typeof Rules)[keyof typeof Rules];
 
@@ -96,4 +98,7 @@ export const coreRuleMeanings: RuleMeanings<typeof Rules> = {
   'format/ambiguous':
     'the bytes fit more than one format (a polyglot); labels were looked for under each, and labeling refuses without --format',
   'carrier/unreadable': 'a label carrier that cannot be read (encrypted, compressed in an unknown way); labeling refuses without --force',
+  'signature/required':
+    "a signature is required (`verify --require-signature`) and the producer's ReservedCode1 is not `verified`; the verdict is given",
+  'signature/unbound': 'the label was signed without a content binding: the format declares no content regions yet (the reason is given)',
 };
