@@ -18,7 +18,7 @@ export function detectBuffer(bytes: Uint8Array, options: DetectOptions = {}): Pr
 
 /** Decides what a platform must show for `bytes` (Measures Art. 6). */
 export async function verifyBuffer(bytes: Uint8Array, options: VerifyOptions = {}): Promise<VerifyReport> {
-  return verifyFromDetect(await detectBuffer(bytes, options), options.declared ?? false);
+  return verifyFromDetect(await detectBuffer(bytes, options), options.declared ?? false, options.requireSignature);
 }
 
 /**

@@ -42,7 +42,7 @@ export const detectFile = (path: string, options: DetectOptions & FileIoOptions 
 
 /** Decides what a platform must show for a file (Measures Art. 6). */
 export async function verifyFile(path: string, options: VerifyOptions & FileIoOptions = {}): Promise<VerifyReport> {
-  return verifyFromDetect(await detectFile(path, options), options.declared ?? false);
+  return verifyFromDetect(await detectFile(path, options), options.declared ?? false, options.requireSignature);
 }
 
 /** Where `labelFile` writes, and how. */
