@@ -160,6 +160,18 @@ describe.each(formats)('%s: a signed label', (format) => {
   });
 });
 
+describe('content regions of every format', () => {
+  it('are declared, or the module says why not; each scheme is documented in the security README', async () => {
+    const readme = await readFile(join(import.meta.dirname, '..', '..', 'security', 'README.md'), 'utf8');
+    for (const handler of defaultRegistry.list()) {
+      const declared = handler.contentRegions;
+      expect(declared, handler.id).toBeDefined();
+      if (isContentRegionsCapability(declared)) expect(readme).toContain(`\`${declared.scheme}\``);
+      else expect(declared?.unsupported.length, handler.id).toBeGreaterThan(20);
+    }
+  });
+});
+
 describe('a signed label moved to other content', () => {
   it('is binding-mismatch on another file of the same format', async () => {
     for (const [format, other] of [
