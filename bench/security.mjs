@@ -62,7 +62,7 @@ if (!isMainThread) {
 
 const security = await import(dist('security/dist/index.js'));
 const { createLabel, bytesSource } = await import(dist('core/dist/index.js'));
-const { openFileSource } = await import(dist('aigc-label/dist/index.js'));
+const { openFileSource } = await import(dist('aigc-label/dist/file-io.js'));
 const { sm2: smCryptoV2 } = await import('sm-crypto-v2');
 const rows = [];
 const row = (what, figure, target, met) => rows.push({ what, figure, target, met: met === undefined ? '' : met ? 'met' : 'MISSED' });

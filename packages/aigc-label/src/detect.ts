@@ -19,6 +19,7 @@ import {
 import { type CommonOptions, type DetectOptions, deadlineOf, normalizeDetectOptions } from './options.js';
 import { defaultRegistry } from './registry.js';
 import { carrierReport, type DetectReport, REPORT_SCHEMA_VERSION } from './reports.js';
+import { signatureVerdicts } from './signing.js';
 
 /** A file's bytes, and where it lives on disk when it does. */
 export interface Input {
@@ -128,6 +129,9 @@ export async function detectInput(
       finding(Rules.explicitMissing, 'warning', 'the metadata label says AI-generated, but no explicit label was found (Measures Art. 4)'),
     );
   }
+  // Not under the read budget: a binding is a digest over the whole content.
+  const registry = options.registry ?? defaultRegistry;
+  const signatures = summary.label ? await signatureVerdicts(handler, input.source, summary.label, registry, options) : null;
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     file: input.file,
@@ -137,5 +141,6 @@ export async function detectInput(
     carriers: read.carriers.map(carrierReport),
     evidence,
     findings: all,
+    ...(signatures ? { signatures } : {}),
   };
 }

@@ -198,7 +198,9 @@ export async function removeStaleTemporaries(folder: string, now = Date.now()): 
   for (const entry of entries) {
     if (!TEMPORARY_NAME.test(entry.name) || !(entry.isFile() || entry.isDirectory())) continue;
     const path = join(folder, entry.name);
-    if (now - (await newestChange(path)) < STALE_TEMPORARY_MS) continue;
+    // Gone already: another thread of this batch renamed its output into place meanwhile.
+    const changed = await newestChange(path).catch(() => null);
+    if (changed === null || now - changed < STALE_TEMPORARY_MS) continue;
     await rm(path, { recursive: true, force: true });
     removed.push(path);
   }

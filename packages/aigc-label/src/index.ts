@@ -28,11 +28,27 @@ export {
   UsageError,
   WriteVerificationError,
 } from '@aigc-label/core';
+export {
+  externalSigner,
+  type FieldVerdict,
+  generateSm2KeyPair,
+  loadPrivateKey,
+  loadSm2PublicKey,
+  localSigner,
+  parseTrustStore,
+  type SignatureVerdict,
+  type Signer,
+  Sm2PrivateKey,
+  type Sm2PublicKey,
+  TrustStore,
+  verifyLogChain,
+} from '@aigc-label/security';
 export { detectBuffer, labelBuffer, verifyBuffer } from './buffer.js';
 export { type JobCostInput, jobCost } from './cost.js';
 export { detectFile, type LabelFileOptions, labelFile, type OutputOptions, outputPathFor, verifyFile } from './file.js';
 export { FileError, type FileIoOptions } from './file-io.js';
 export { disposeOcr } from './ocr.js';
+export { OperationsLog, type OperationsLogOptions, verifyLogFile } from './operations-log.js';
 export type { CommonOptions, DetectOptions, LabelOptions, VerifyOptions } from './options.js';
 export { type PropagateOptions, type PropagateResult, propagateBuffer, propagateFile } from './propagate.js';
 export { defaultRegistry } from './registry.js';
@@ -44,3 +60,4 @@ export {
   REPORT_SCHEMA_VERSION,
   type VerifyReport,
 } from './reports.js';
+export { type KeyFiles, type SignKey, type SignOptions, type TrustOptions, writeKeyFiles } from './signing.js';

@@ -11,11 +11,11 @@
  * on a file system shared between hosts.
  */
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
 import { type FileHandle, link, open, readFile, rename, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { threadId } from 'node:worker_threads';
-import { formatLogLine, type OperationRecord } from '@aigc-label/security';
+import { formatLogLine, LOG_GENESIS, type LogChainResult, type OperationRecord, verifyLogChain } from '@aigc-label/security';
 import { FileError } from './file-io.js';
 
 export interface OperationsLogOptions {
@@ -181,4 +181,41 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * Checks an operations-log file's hash chain, streamed: complete lines are checked a piece at a
+ * time, each piece chained to the one before, so a log of any size takes constant memory.
+ * `previous` is the head of the rotated file before this one (default: a new log's zero hash).
+ */
+export async function verifyLogFile(path: string, previous: string = LOG_GENESIS): Promise<LogChainResult> {
+  const decoder = new TextDecoder('utf-8', { fatal: false });
+  let pending = '';
+  let head = previous;
+  let lines = 0;
+  const check = (text: string): LogChainResult | null => {
+    const result = verifyLogChain(text, head);
+    if (!result.ok) return { ...result, lines: lines + result.lines, line: lines + result.line };
+    lines += result.lines;
+    head = result.head;
+    return null;
+  };
+  try {
+    for await (const chunk of createReadStream(path, { highWaterMark: TAIL_CHUNK_BYTES * 16 })) {
+      pending += decoder.decode(chunk as Uint8Array, { stream: true });
+      const cut = pending.lastIndexOf('\n');
+      if (cut < 0) {
+        if (pending.length > MAXIMUM_LINE_BYTES)
+          return { ok: false, lines: lines + 1, line: lines + 1, reason: 'a line is over 16 MiB: not an operations log' };
+        continue;
+      }
+      const broken = check(pending.slice(0, cut + 1));
+      if (broken) return broken;
+      pending = pending.slice(cut + 1);
+    }
+  } catch (error) {
+    throw new FileError(path, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
+  }
+  pending += decoder.decode();
+  return check(pending) ?? { ok: true, lines, head };
 }

@@ -9,6 +9,7 @@ import {
   UsageError,
   type WriteLabelOptions,
 } from '@aigc-label/core';
+import type { SignOptions, TrustOptions } from './signing.js';
 
 /** What every call takes: how to tell the format. */
 export interface CommonOptions {
@@ -32,7 +33,7 @@ export const deadlineOf = (options: CommonOptions): { at: number; budgetMs: numb
 };
 
 /** `detect` and `verify`: which explicit-label searches run. */
-export interface DetectOptions extends CommonOptions, ExplicitDetectOptions {}
+export interface DetectOptions extends CommonOptions, ExplicitDetectOptions, TrustOptions {}
 
 export interface VerifyOptions extends DetectOptions {
   /** The uploader declared the content AI-generated (Measures Art. 6(2)). */
@@ -43,10 +44,15 @@ export interface VerifyOptions extends DetectOptions {
    * verify decodes no media for such files.
    */
   readonly audit?: boolean | undefined;
+  /**
+   * Platform policy: a producer's ReservedCode1 that is not `verified` (signed, key trusted for
+   * the producer, binding matching) is a `signature/required` error finding. The outcome stays.
+   */
+  readonly requireSignature?: boolean | undefined;
 }
 
 /** `label`: the label to write, how, and the explicit label added before it. */
-export interface LabelOptions extends CommonOptions, WriteLabelOptions, ExplicitLabelOptions {
+export interface LabelOptions extends CommonOptions, WriteLabelOptions, ExplicitLabelOptions, SignOptions {
   /** A complete label to write; otherwise one is built from `producer` etc. */
   readonly label?: AigcLabel | undefined;
   /** Provider name or 27-character code. */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   type AigcLabel,
   type ByteSource,
+  bytesEqual,
   bytesSource,
   type ExplicitCapability,
   type ExplicitSummary,
@@ -21,12 +22,15 @@ import {
   UsageError,
   verifyWritten,
   type WritePlan,
+  WriteVerificationError,
   withDeadline,
 } from '@aigc-label/core';
+import type { ExplicitSkipReason, OperationRecord, ReservedField } from '@aigc-label/security';
 import { type Input, resolveHandler } from './detect.js';
 import { openFileSource } from './file-io.js';
 import { deadlineOf, type LabelOptions, labelFromOptions, normalizeExplicitOptions } from './options.js';
 import { type LabelReport, REPORT_SCHEMA_VERSION } from './reports.js';
+import { checkSignOptions, contentBindingOf, fileSm3, operationsLogOf, signedLabel, signerOf } from './signing.js';
 
 /**
  * Where a labeled file goes: a file (temporary file, read back, renamed into place) or memory.
@@ -75,6 +79,15 @@ class Resources {
   }
 }
 
+/** Whose write this is: the producer's label (ReservedCode1 signed) or a platform's propagation (ReservedCode2). */
+export interface WriteRole {
+  readonly operation: 'label' | 'propagate';
+  /** What the operations log says when the options turned the explicit label off. */
+  readonly explicitOff: ExplicitSkipReason;
+}
+
+const producer: WriteRole = { operation: 'label', explicitOff: 'user-request' };
+
 interface ExplicitStep {
   readonly source: ByteSource;
   readonly summary: ExplicitSummary | null;
@@ -87,9 +100,14 @@ interface ExplicitStep {
  * module declares (unless the file is labeled already), then write the metadata label over the
  * result (so a re-encode never loses it) through the sink, which reads it back and checks it.
  */
-export async function labelInput(input: Input, sink: Sink, rawOptions: LabelOptions): Promise<LabelReport> {
+export async function labelInput(input: Input, sink: Sink, rawOptions: LabelOptions, role = producer): Promise<LabelReport> {
   const options = normalizeExplicitOptions(rawOptions);
   const label = labelFromOptions(options);
+  const field: ReservedField = role.operation === 'label' ? 'ReservedCode1' : 'ReservedCode2';
+  if (options.signKey && role.operation === 'label') checkSignOptions(field, options.reservedCode1);
+  // Loaded first: a wrong key or passphrase stops the file before any work.
+  const signer = options.signKey ? await signerOf(options.signKey, options.signKeyPassphrase) : null;
+  const log = options.log ? operationsLogOf(options.log) : null;
   const resources = new Resources();
   try {
     const resolved = await resolveHandler(input.source, { ...options, filename: options.filename ?? input.path });
@@ -111,24 +129,74 @@ export async function labelInput(input: Input, sink: Sink, rawOptions: LabelOpti
     const explicit = await explicitStep(handler, input, sink, options, before.label !== null, resources);
     const budgeted = budget();
     findings.push(...explicit.findings);
+    let outputSm3: string | null = null;
+    const logged = async (written: AigcLabel, signerKeyId: string | null) => {
+      if (!log || !outputSm3) return;
+      const explicitRecord: OperationRecord['explicit'] = explicit.summary
+        ? { added: true }
+        : { added: false, reason: explicitSkipReason(handler, options, before.label !== null, role) };
+      await log.append({
+        operation: role.operation,
+        ...(input.file === null ? {} : { input: input.file }),
+        ...(sink.output === null ? {} : { output: sink.output }),
+        inputSm3: await fileSm3(input.source),
+        outputSm3,
+        label: written,
+        explicit: explicitRecord,
+        signerKeyId,
+      });
+    };
     if (!handler.write) {
       // Plain text has no metadata carrier (TC260-PG-20258A names none): its explicit label is all it can carry.
       if (!explicit.summary) await planLabelWrite(handler, budgeted(explicit.source), label, options, before); // throws the reason
-      await sink.write({ segments: [{ from: 0, length: explicit.source.size }] }, explicit.source, async () => {});
+      await sink.write({ segments: [{ from: 0, length: explicit.source.size }] }, explicit.source, async (written) => {
+        if (log) outputSm3 = await fileSm3(written);
+      });
+      const unsigned = signer ? ' (so there is nothing to sign)' : '';
       findings.push(
-        finding(Rules.nonNormativeCarrier, 'info', `${handler.name} has no metadata carrier; only the explicit label was added`),
+        finding(Rules.nonNormativeCarrier, 'info', `${handler.name} has no metadata carrier; only the explicit label was added${unsigned}`),
       );
+      await logged(label, null);
       return report(input, sink, handler, label, before.label, findings, explicit.summary);
     }
+    let written = label;
+    let binding: Awaited<ReturnType<typeof contentBindingOf>> | null = null;
+    if (signer) {
+      // The binding covers the content as written, explicit label included, and not the carrier the label goes into.
+      binding = await contentBindingOf(handler, explicit.source);
+      if ('unsupported' in binding) {
+        findings.push(finding(Rules.signatureUnbound, 'warning', `${field} is signed but bound to no content: ${binding.unsupported}`));
+      }
+      written = await signedLabel(label, field, signer, binding);
+    }
     const known = explicit.source === input.source ? before : undefined;
-    const planned = await planLabelWrite(handler, budgeted(explicit.source), label, options, known);
-    await sink.write(planned.plan, explicit.source, async (written) => {
-      await verifyWritten(handler, budgeted(written), label);
+    const planned = await planLabelWrite(handler, budgeted(explicit.source), written, options, known);
+    await sink.write(planned.plan, explicit.source, async (output) => {
+      await verifyWritten(handler, budgeted(output), written);
+      if (binding && 'digest' in binding) await checkBindingKept(handler, output, binding.digest);
+      if (log) outputSm3 = await fileSm3(output);
     });
-    return report(input, sink, handler, label, before.label, [...findings, ...planned.findings], explicit.summary);
+    await logged(written, signer?.keyId ?? null);
+    const signature = signer && binding ? { field, keyId: signer.keyId, binding: 'scheme' in binding ? binding.scheme : null } : null;
+    return report(input, sink, handler, written, before.label, [...findings, ...planned.findings], explicit.summary, signature);
   } finally {
     await resources.release();
   }
+}
+
+/** Writing the label must leave the content regions as they were; otherwise the format's regions are wrong, and nothing is kept. */
+async function checkBindingKept(handler: FormatModule, output: ByteSource, digest: Uint8Array): Promise<void> {
+  const after = await contentBindingOf(handler, output);
+  if (!('digest' in after) || !bytesEqual(after.digest, digest)) {
+    throw new WriteVerificationError(`writing the label changed the ${handler.name} content regions the signature is bound to`);
+  }
+}
+
+/** Why no explicit label was added, for the operations log. */
+function explicitSkipReason(handler: FormatModule, options: LabelOptions, labeled: boolean, role: WriteRole): ExplicitSkipReason {
+  if (options.explicit === false) return role.explicitOff;
+  if (!handler.explicit || !isExplicitCapability(handler.explicit)) return 'not-supported';
+  return labeled && !options.redraw ? 'already-present' : 'not-supported';
 }
 
 async function explicitStep(
@@ -183,6 +251,7 @@ function report(
   previous: AigcLabel | null,
   findings: Finding[],
   explicit: ExplicitSummary | null,
+  signature: NonNullable<LabelReport['signature']> | null = null,
 ): LabelReport {
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
@@ -193,5 +262,6 @@ function report(
     previous,
     findings,
     explicit,
+    ...(signature ? { signature } : {}),
   };
 }

@@ -3,12 +3,17 @@ import type { Input } from './detect.js';
 import { fileSinkFor, inFile, type OutputOptions } from './file.js';
 import { type FileIoOptions, openFileSource } from './file-io.js';
 import type { LabelOptions, VerifyOptions } from './options.js';
-import { labelInput, memorySink, type Sink } from './pipeline.js';
+import { labelInput, memorySink, type Sink, type WriteRole } from './pipeline.js';
 import { defaultRegistry } from './registry.js';
 import type { LabelReport, VerifyReport } from './reports.js';
+import { checkSignOptions, type SignOptions } from './signing.js';
 import { verifyInput } from './verify.js';
 
-export interface PropagateOptions extends PropagationElements, VerifyOptions {
+/**
+ * `signKey` signs ReservedCode2 (the propagator's elements; the producer's ReservedCode1 is kept
+ * byte for byte and still verifies, unless `visiblePrompt` changes the content it is bound to).
+ */
+export interface PropagateOptions extends PropagationElements, VerifyOptions, SignOptions {
   /** Also add the visible prompt for the outcome (人工智能生成, 可能为人工智能生成, 疑似人工智能生成) on images, video and text. */
   readonly visiblePrompt?: boolean | undefined;
 }
@@ -34,20 +39,27 @@ function labelOptions(verify: VerifyReport, options: PropagateOptions): LabelOpt
           'ContentProducer',
           'ProduceID',
           'ReservedCode1',
-          ...(options.reservedCode2 === undefined ? (['ReservedCode2'] as const) : []),
+          ...(options.reservedCode2 === undefined && !options.signKey ? (['ReservedCode2'] as const) : []),
         ]
       : [],
     ...(prompted ? { redraw: true, visible: { text: verify.prompt }, text: { wording: verify.prompt } } : { explicit: false }),
     format: verify.format,
     registry: options.registry,
+    signKey: options.signKey,
+    signKeyPassphrase: options.signKeyPassphrase,
+    log: options.log,
   };
 }
 
+/** A platform that adds no prompt of its own was not asked to (`visiblePrompt`), or the format's label cannot carry its wording. */
+const propagation: WriteRole = { operation: 'propagate', explicitOff: 'platform-prompt-not-added' };
+
 /** Verify, then write the propagation elements through `sink`: the same steps for files and bytes. */
 async function propagateInput(input: Input, sink: () => Promise<Sink> | Sink, options: PropagateOptions): Promise<PropagateResult> {
+  if (options.signKey) checkSignOptions('ReservedCode2', options.reservedCode2);
   const verify = await verifyInput(input, options);
   if (verify.outcome === 'none') return { verify, label: null };
-  return { verify, label: await labelInput(input, await sink(), labelOptions(verify, options)) };
+  return { verify, label: await labelInput(input, await sink(), labelOptions(verify, options), propagation) };
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { AigcLabel, DecodedForm, Evidence, Finding, LabelCarrier, MediaKind, Outcome } from '@aigc-label/core';
+import type { FieldVerdict, ReservedField } from '@aigc-label/security';
 
 /**
  * The machine-readable results. These shapes are the `--json` output of the CLI
@@ -26,6 +27,12 @@ export interface DetectReport {
   readonly carriers: readonly CarrierReport[];
   readonly evidence: readonly Evidence[];
   readonly findings: readonly Finding[];
+  /**
+   * The signature verdicts for ReservedCode1 and ReservedCode2 when the file has a label
+   * (packages/security README "Verdicts"), with the signed bytes and signatures so a third
+   * party can check them. The Art. 6 outcome does not depend on them.
+   */
+  readonly signatures?: readonly FieldVerdict[];
 }
 
 export interface VerifyReport extends DetectReport {
@@ -48,6 +55,8 @@ export interface LabelReport {
   readonly findings: readonly Finding[];
   /** The explicit label added before the metadata label, or null (none for this format, or not asked for). */
   readonly explicit: { readonly kind: string; readonly detail: string } | null;
+  /** Present when the label was signed: the field signed, the key id, and the content scheme it is bound to (null: none). */
+  readonly signature?: { readonly field: ReservedField; readonly keyId: string; readonly binding: string | null };
 }
 
 /** One failed file in a batch. */

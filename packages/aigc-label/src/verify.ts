@@ -1,12 +1,27 @@
-import { type AigcLabel, decideOutcome } from '@aigc-label/core';
+import { type AigcLabel, decideOutcome, finding, Rules } from '@aigc-label/core';
 import { detectInput, type Input } from './detect.js';
 import type { VerifyOptions } from './options.js';
 import type { DetectReport, VerifyReport } from './reports.js';
 
-/** The Measures Art. 6 outcome for what detect found. */
-export function verifyFromDetect(report: DetectReport, declared: boolean): VerifyReport {
+/** The Measures Art. 6 outcome for what detect found; with `requireSignature`, a producer label that is not `verified` is an error finding. */
+export function verifyFromDetect(report: DetectReport, declared: boolean, requireSignature = false): VerifyReport {
   const decision = decideOutcome({ label: report.label, declared, traces: report.evidence });
-  return { ...report, outcome: decision.outcome, basis: decision.basis, prompt: decision.prompt, declared };
+  const producer = report.signatures?.find((v) => v.field === 'ReservedCode1');
+  const findings =
+    requireSignature && producer?.verdict !== 'verified'
+      ? [
+          ...report.findings,
+          finding(
+            Rules.signatureRequired,
+            'error',
+            producer
+              ? `a verified producer signature is required; ${producer.verdict}: ${producer.detail}`
+              : 'a verified producer signature is required, and the file has no label',
+            'ReservedCode1',
+          ),
+        ]
+      : report.findings;
+  return { ...report, findings, outcome: decision.outcome, basis: decision.basis, prompt: decision.prompt, declared };
 }
 
 /**
@@ -22,5 +37,5 @@ export const settlesOutcome =
 
 /** Decides what a platform must show for one input (Measures Art. 6). */
 export async function verifyInput(input: Input, options: VerifyOptions): Promise<VerifyReport> {
-  return verifyFromDetect(await detectInput(input, options, settlesOutcome(options)), options.declared ?? false);
+  return verifyFromDetect(await detectInput(input, options, settlesOutcome(options)), options.declared ?? false, options.requireSignature);
 }

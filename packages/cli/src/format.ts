@@ -37,13 +37,20 @@ function displayWidth(text: string): number {
   return width;
 }
 
+/** The table cell for a file's signatures: ReservedCode1's verdict, and ReservedCode2's when it holds something. */
+export function signatureCell(report: DetectReport): string {
+  const [producer, propagator] = report.signatures ?? [];
+  if (!producer) return '-';
+  return propagator && propagator.verdict !== 'absent' ? `${producer.verdict} / ${propagator.verdict}` : producer.verdict;
+}
+
 const short = (text: string, max = 40) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 export function detectTable(reports: readonly (DetectReport | ErrorReport)[]): string {
-  const rows = [['FILE', 'FORMAT', 'LABEL', 'PRODUCER', 'PRODUCE ID', 'CARRIERS', 'FINDINGS']];
+  const rows = [['FILE', 'FORMAT', 'LABEL', 'PRODUCER', 'PRODUCE ID', 'SIGNATURE', 'CARRIERS', 'FINDINGS']];
   for (const r of reports) {
     if ('error' in r) {
-      rows.push([r.file ?? '-', '-', 'error', short(r.error.message, 60), '', '', '']);
+      rows.push([r.file ?? '-', '-', 'error', short(r.error.message, 60), '', '', '', '']);
       continue;
     }
     rows.push([
@@ -52,6 +59,7 @@ export function detectTable(reports: readonly (DetectReport | ErrorReport)[]): s
       r.label ? r.label.Label : 'none',
       r.label ? short(r.label.ContentProducer, 30) : '',
       r.label ? short(r.label.ProduceID, 38) : '',
+      signatureCell(r),
       String(r.carriers.length),
       findingCounts(r.findings),
     ]);
@@ -60,10 +68,10 @@ export function detectTable(reports: readonly (DetectReport | ErrorReport)[]): s
 }
 
 export function verifyTable(reports: readonly (VerifyReport | ErrorReport)[]): string {
-  const rows = [['FILE', 'FORMAT', 'OUTCOME', 'PROMPT', 'BASIS']];
+  const rows = [['FILE', 'FORMAT', 'OUTCOME', 'SIGNATURE', 'PROMPT', 'BASIS']];
   for (const r of reports) {
-    if ('error' in r) rows.push([r.file ?? '-', '-', 'error', '', short(r.error.message, 70)]);
-    else rows.push([r.file ?? '-', r.format, r.outcome, r.prompt ?? '-', short(r.basis, 70)]);
+    if ('error' in r) rows.push([r.file ?? '-', '-', 'error', '', '', short(r.error.message, 70)]);
+    else rows.push([r.file ?? '-', r.format, r.outcome, signatureCell(r), r.prompt ?? '-', short(r.basis, 70)]);
   }
   return table(rows);
 }

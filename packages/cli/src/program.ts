@@ -3,7 +3,9 @@ import { Command, CommanderError } from 'commander';
 import { type CommandContext, ExitCode, type Io } from './commands/batch-command.js';
 import { registerDetect, registerInspect } from './commands/detect.js';
 import { registerFormats } from './commands/formats.js';
+import { registerKeys } from './commands/keys.js';
 import { registerLabel } from './commands/label.js';
+import { registerLog } from './commands/log.js';
 import { registerPropagate } from './commands/propagate.js';
 import { registerVerify } from './commands/verify.js';
 import { printable } from './format.js';
@@ -41,6 +43,8 @@ Examples:
   aigc-label verify uploads/ --report verify.jsonl          (then --resume after an interruption)
   find . -name '*.wav' -print0 | aigc-label label - -0 --producer my-service -o labeled/
   aigc-label propagate upload.jpg --platform 001191110108MA01XXXX0X20001 -o published/
+  aigc-label keys generate --out keys/ && aigc-label label a.jpg -p my-service --sign-key keys/private-key.pem --log ops.log
+  aigc-label verify a.labeled.jpg --trust trust/ --require-signature
 
 Exit codes:
   0    success
@@ -57,6 +61,8 @@ Run aigc-label <command> --help for a command's options.`,
   registerPropagate(program, context);
   registerInspect(program, context);
   registerFormats(program, context);
+  registerKeys(program, context);
+  registerLog(program, context);
   return { program, exitCode: () => exitCode };
 }
 

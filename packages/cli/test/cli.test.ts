@@ -68,7 +68,7 @@ describe('aigc-label CLI', () => {
   it('prints a readable table by default', async () => {
     const { code, out } = await cli('verify', png, '--declared');
     expect(code).toBe(0);
-    expect(out.split('\n')[0]).toMatch(/^FILE\s+FORMAT\s+OUTCOME\s+PROMPT\s+BASIS$/);
+    expect(out.split('\n')[0]).toMatch(/^FILE\s+FORMAT\s+OUTCOME\s+SIGNATURE\s+PROMPT\s+BASIS$/);
     expect(out).toContain('possible');
   });
 

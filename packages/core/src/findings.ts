@@ -63,6 +63,8 @@ export const Rules = {
   ambiguousFormat: 'format/ambiguous',
   emptyCarrier: 'carrier/empty',
   searchSkipped: 'explicit/not-searched',
+  signatureRequired: 'signature/required',
+  signatureUnbound: 'signature/unbound',
 } as const;
 export type CoreRuleId = (typeof Rules)[keyof typeof Rules];
 
@@ -99,4 +101,7 @@ export const coreRuleMeanings: RuleMeanings<typeof Rules> = {
   'carrier/unreadable': 'a label carrier that cannot be read (encrypted, compressed in an unknown way); labeling refuses without --force',
   'explicit/not-searched':
     'verify: the metadata label (or the declaration) settles the Art. 6 outcome, so the media was not searched for an explicit label; --audit searches it (info)',
+  'signature/required':
+    "a signature is required (`verify --require-signature`) and the producer's ReservedCode1 is not `verified`; the verdict is given",
+  'signature/unbound': 'the label was signed without a content binding: the format declares no content regions yet (the reason is given)',
 };

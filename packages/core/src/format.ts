@@ -1,4 +1,4 @@
-import type { ByteSource, WritePlan } from './binary/source.js';
+import type { ByteSource, CopyRange, WritePlan } from './binary/source.js';
 import type { DecodedForm } from './decode.js';
 import type { ExplicitCapability, ExplicitUnsupported } from './explicit.js';
 import type { Finding } from './findings.js';
@@ -141,7 +141,51 @@ export interface FormatModule extends FormatDescriptor {
   write?(source: ByteSource, label: AigcLabel, options?: WriteOptions): Promise<WriteResult>;
   /** The explicit label (visible, audible or a text prompt) this format takes, or why it takes none here. */
   readonly explicit?: ExplicitCapability | ExplicitUnsupported;
+  /**
+   * What a signed label's content binding covers in this format (packages/security README
+   * "Content binding"), or why the format has no binding yet. Absent: not declared yet.
+   */
+  readonly contentRegions?: ContentRegionsCapability | ContentRegionsUnsupported;
 }
+
+/**
+ * A format's content regions: the byte ranges a signed label is bound to (an SM3 digest over
+ * their concatenation). They leave out every carrier a label write may add, change or remove,
+ * so writing the label leaves the digest as it was; everything else in the file is in them.
+ */
+export interface ContentRegionsCapability {
+  /**
+   * Names the selection, written into the binding (`CntSel`) so a verifier recomputes the same
+   * bytes: `<format>/<what>@<version>`, printable ASCII; never changes meaning once shipped.
+   */
+  readonly scheme: string;
+  /** Ranges of `source`, ascending and non-overlapping. Reads only structure, never the media data. */
+  regions(source: ByteSource): Promise<readonly CopyRange[]>;
+}
+
+/** Why a format has no content binding yet (a signed label is then bound to nothing but itself). */
+export interface ContentRegionsUnsupported {
+  readonly unsupported: string;
+}
+
+/**
+ * The ranges of a file of `size` bytes outside `excluded` (spans `[start, end)` in any order,
+ * possibly touching): what a format's `regions` returns once it has found its label carriers.
+ */
+export function regionsExcept(size: number, excluded: readonly { readonly start: number; readonly end: number }[]): CopyRange[] {
+  const ranges: CopyRange[] = [];
+  let at = 0;
+  for (const { start, end } of [...excluded].sort((a, b) => a.start - b.start)) {
+    if (start > at) ranges.push({ from: at, length: start - at });
+    at = Math.max(at, end);
+  }
+  if (at < size) ranges.push({ from: at, length: size - at });
+  return ranges;
+}
+
+export const isContentRegionsCapability = (
+  value: ContentRegionsCapability | ContentRegionsUnsupported | undefined,
+): value is ContentRegionsCapability => value !== undefined && 'regions' in value;
 
 /** A format module with a metadata carrier: every format but plain text. */
 export interface FormatHandler extends FormatModule {

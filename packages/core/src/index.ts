@@ -4,6 +4,7 @@ export * from './binary/inflate.js';
 export * from './binary/source.js';
 export * as ebml from './containers/ebml.js';
 export * as isobmff from './containers/isobmff.js';
+export { movieContentRegions } from './containers/isobmff-regions.js';
 export * as mp4Meta from './containers/quicktime-meta.js';
 export * as riff from './containers/riff.js';
 export * from './containers/xmp.js';

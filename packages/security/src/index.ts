@@ -49,6 +49,7 @@ export { DEFAULT_DISTINGUISHING_ID, sm2Sign, sm2Verify, sm2Z } from './sm2.js';
 export { parseTrustStore, type TrustEntry, TrustStore } from './trust.js';
 export {
   type BindingStatus,
+  type ContentDigest,
   type FieldVerdict,
   SIGNATURE_VERDICTS,
   type SignatureEvidence,

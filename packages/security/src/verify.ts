@@ -78,10 +78,16 @@ export interface VerifyOptions {
    * regions the format module declares for that scheme); null when the scheme does not apply
    * to this file's format.
    */
-  contentDigest?: ((scheme: string) => Promise<Uint8Array | null> | Uint8Array | null) | undefined;
+  contentDigest?: ((scheme: string) => Promise<ContentDigest> | ContentDigest) | undefined;
   /** Treat a valid signature without a recomputable binding as `unverifiable` (platform policy). */
   requireBinding?: boolean | undefined;
 }
+
+/**
+ * A recomputed content digest; null when the scheme is unknown here (not checked); `other-format`
+ * when the scheme is one this verifier knows for another format, so the label was moved.
+ */
+export type ContentDigest = Uint8Array | null | 'other-format';
 
 /** Verdicts for both reserved fields. */
 export async function verifyLabelSecurity(label: AigcLabel, options: VerifyOptions = {}): Promise<FieldVerdict[]> {
@@ -353,6 +359,12 @@ async function bindingStatus(
     return { status: 'unchecked', detail: `the content binding uses ${shown(algorithm, 40)}, not SM3` };
   }
   const actual = options.contentDigest ? await options.contentDigest(scheme) : null;
+  if (actual === 'other-format') {
+    return {
+      status: 'mismatch',
+      detail: `the content binding is for ${shown(scheme)} content, not this file's format (the label was moved)`,
+    };
+  }
   if (!actual)
     return { status: 'unchecked', detail: `content selection ${shown(scheme)} does not apply to this file, or no digest was given` };
   return bytesEqual(actual, expected)

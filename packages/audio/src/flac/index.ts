@@ -170,6 +170,10 @@ export const flac: FormatHandler = {
   extensions: ['flac'],
   mimeTypes: ['audio/flac', 'audio/x-flac'],
   carrier: 'VORBIS_COMMENT block, AIGC= comment',
+  contentRegions: {
+    unsupported:
+      'not declared yet: the VORBIS_COMMENT and PADDING blocks and the last-block flags change on writing, so the selection must skip block headers',
+  },
   rules: flacRules,
   explicit: audibleLabel,
   sniffUncertain: (head) => id3HidesWhatFollows(head, 'flac'),

@@ -11,6 +11,7 @@ import {
   type WriteResult,
 } from '@aigc-label/core';
 import { audibleLabel } from '../rhythm/capability.js';
+import { m4aContentRegions } from './regions.js';
 
 /** True when `ftyp` names an audio brand as major or compatible brand. */
 function hasAudioBrand(head: Uint8Array): boolean {
@@ -30,6 +31,7 @@ export const m4a: FormatHandler = {
   mimeTypes: ['audio/mp4', 'audio/x-m4a'],
   carrier: 'moov/udta/meta mdta key AIGC (ilst UTF-8 data)',
   explicit: audibleLabel,
+  contentRegions: m4aContentRegions,
   sniff: hasAudioBrand,
 
   async read(source: ByteSource): Promise<ReadResult> {

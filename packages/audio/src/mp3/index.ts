@@ -71,6 +71,10 @@ export const mp3: FormatHandler = {
   extensions: ['mp3'],
   mimeTypes: ['audio/mpeg'],
   carrier: 'ID3v2 TXXX frame, description AIGC',
+  contentRegions: {
+    unsupported:
+      'not declared yet: the ID3v2 tag at the start is rewritten whole, so the selection is the audio frames after it and any tags after them',
+  },
   rules: mp3Rules,
   explicit: audibleLabel,
   sniffUncertain: (head) => id3HidesWhatFollows(head, 'mp3'),

@@ -298,6 +298,10 @@ export const ogg: FormatHandler = {
   extensions: ['ogg', 'oga', 'opus', 'spx'],
   mimeTypes: ['audio/ogg', 'audio/opus'],
   carrier: 'Vorbis comment header (Vorbis, Opus, Speex, FLAC mappings), AIGC= comment',
+  contentRegions: {
+    unsupported:
+      'the comment header shares Ogg pages with the setup header, and writing re-paginates: every later page gets a new sequence number and CRC, so a binding needs the decoded packets, not byte ranges',
+  },
   rules: oggRules,
   explicit: audibleLabel,
   sniff(head) {

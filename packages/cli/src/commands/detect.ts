@@ -3,8 +3,9 @@ import type { DetectReport, ErrorReport } from 'aigc-label';
 import type { Command } from 'commander';
 import { detectTable, printable } from '../format.js';
 import { type BatchFlags, batchCommand, type CommandContext, emit, runVerb, timeoutOf } from './batch-command.js';
+import { addTrustOption, signatureLines, type TrustFlags, trustOptionsOf } from './signing-options.js';
 
-export interface SearchFlags extends BatchFlags {
+export interface SearchFlags extends BatchFlags, TrustFlags {
   readonly ocr?: boolean;
   /** `--no-rhythm` (kept as the flag's name) sets this false. */
   readonly rhythm: boolean;
@@ -14,10 +15,15 @@ export const OCR_HELP = 'read visible labels in images and video frames (slow)';
 export const NO_RHYTHM_HELP = 'do not look for audible labels (the ·−·· rhythm, the built-in voice prompts) in audio and video';
 
 /** The explicit-label searches the flags ask for. */
-export const searchOptions = (flags: SearchFlags) => ({ ocr: flags.ocr === true, audible: flags.rhythm, ...timeoutOf(flags) });
+export const searchOptions = (flags: SearchFlags) => ({
+  ocr: flags.ocr === true,
+  audible: flags.rhythm,
+  ...timeoutOf(flags),
+  ...trustOptionsOf(flags),
+});
 
 export function registerDetect(program: Command, context: CommandContext): void {
-  batchCommand(program, 'detect', 'read every label carrier in each file, and explicit labels')
+  addTrustOption(batchCommand(program, 'detect', 'read every label carrier in each file, and explicit labels'))
     .option('--ocr', OCR_HELP)
     .option('--no-rhythm', NO_RHYTHM_HELP)
     .action(async (inputs: string[], flags: SearchFlags) => {
@@ -28,12 +34,12 @@ export function registerDetect(program: Command, context: CommandContext): void 
 }
 
 export function registerInspect(program: Command, context: CommandContext): void {
-  batchCommand(program, 'inspect', 'show every carrier, its location, raw value and the findings').action(
-    async (inputs: string[], flags: BatchFlags) => {
+  addTrustOption(batchCommand(program, 'inspect', 'show every carrier, its location, raw value and the findings')).action(
+    async (inputs: string[], flags: BatchFlags & TrustFlags) => {
       const run = await runVerb(context, 'inspect', inputs, flags, (input) => ({
         verb: 'inspect',
         file: input.file,
-        options: timeoutOf(flags),
+        options: { ...timeoutOf(flags), ...trustOptionsOf(flags) },
       }));
       emit(context, flags, run, (reports) => reports.map(inspectText).join('\n\n'));
     },
@@ -50,6 +56,7 @@ function inspectText(r: DetectReport | ErrorReport): string {
     if (c.label) for (const f of AIGC_FIELDS) lines.push(`    ${f.padEnd(18)} ${printable(c.label[f])}`);
     else lines.push(`    raw: ${printable(c.raw.slice(0, 200))}`);
   }
+  lines.push(...signatureLines(r.signatures ?? []));
   for (const e of r.evidence) lines.push(`  evidence: ${e.kind}: ${printable(e.detail)}`);
   for (const f of r.findings) lines.push(`  ${f.severity.padEnd(7)} ${f.rule}: ${printable(f.message)}`);
   return lines.join('\n');

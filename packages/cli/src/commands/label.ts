@@ -4,8 +4,9 @@ import { type ExplicitLabelOptions, type LabelFileOptions, type LabelValue, outp
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { labelTable } from '../format.js';
 import { type BatchFlags, batchCommand, type CommandContext, collect, emit, parseLabelField, runVerb, timeoutOf } from './batch-command.js';
+import { addSignOptions, type SignFlags, signOptionsOf } from './signing-options.js';
 
-interface LabelFlags extends BatchFlags {
+interface LabelFlags extends BatchFlags, SignFlags {
   readonly producer?: string;
   readonly produceId?: string;
   readonly label: LabelValue;
@@ -67,7 +68,10 @@ function explicitOptions(flags: LabelFlags): ExplicitLabelOptions {
 }
 
 export function registerLabel(program: Command, context: CommandContext): void {
-  batchCommand(program, 'label', 'add the explicit label (visible, audible or text) and write the implicit metadata label')
+  addSignOptions(
+    batchCommand(program, 'label', 'add the explicit label (visible, audible or text) and write the implicit metadata label'),
+    'ReservedCode1',
+  )
     .addOption(
       new Option(
         '-p, --producer <code>',
@@ -116,6 +120,7 @@ export function registerLabel(program: Command, context: CommandContext): void {
         iptc: flags.iptc,
         ...timeoutOf(flags),
         ...explicitOptions(flags),
+        ...signOptionsOf(flags),
       };
       const outDir = flags.outDir;
       const run = await runVerb(

@@ -2,11 +2,12 @@ import { join } from 'node:path';
 import { UsageError } from '@aigc-label/core';
 import { newProduceId, outputPathFor } from 'aigc-label';
 import type { Command } from 'commander';
-import { table } from '../format.js';
+import { signatureCell, table } from '../format.js';
 import { batchCommand, type CommandContext, emit, parseLabelField, runVerb } from './batch-command.js';
 import { NO_RHYTHM_HELP, OCR_HELP, type SearchFlags, searchOptions } from './detect.js';
+import { addSignOptions, addTrustOption, type SignFlags, signOptionsOf } from './signing-options.js';
 
-interface PropagateFlags extends SearchFlags {
+interface PropagateFlags extends SearchFlags, SignFlags {
   readonly platform: string;
   readonly propagateId?: string;
   readonly reservedCode2?: string;
@@ -18,7 +19,12 @@ interface PropagateFlags extends SearchFlags {
 }
 
 export function registerPropagate(program: Command, context: CommandContext): void {
-  batchCommand(program, 'propagate', "a platform's step after verify: add its propagation elements (Measures Art. 6)")
+  addTrustOption(
+    addSignOptions(
+      batchCommand(program, 'propagate', "a platform's step after verify: add its propagation elements (Measures Art. 6)"),
+      'ReservedCode2',
+    ),
+  )
     .requiredOption(
       '--platform <code>',
       'platform code or name (ContentPropagator): printable ASCII without spaces (GB 45438 Annex E j))',
@@ -53,6 +59,7 @@ export function registerPropagate(program: Command, context: CommandContext): vo
             declared: flags.declared === true,
             visiblePrompt: flags.visiblePrompt === true,
             ...searchOptions(flags),
+            ...signOptionsOf(flags),
             inPlace: flags.inPlace,
             preserveMtime: flags.preserveMtime,
             ...(outDir ? { output: join(outDir, input.relative) } : {}),
@@ -62,11 +69,17 @@ export function registerPropagate(program: Command, context: CommandContext): vo
       );
       emit(context, flags, run, (reports) =>
         table([
-          ['FILE', 'OUTCOME', 'LABEL', 'OUTPUT'],
+          ['FILE', 'OUTCOME', 'LABEL', 'SIGNATURE', 'OUTPUT'],
           ...reports.map((r) =>
             'error' in r
-              ? [r.file ?? '-', 'error', '', r.error.message]
-              : [r.verify.file ?? '-', r.verify.outcome, r.label ? r.label.label.Label : '-', r.label?.output ?? 'nothing to propagate'],
+              ? [r.file ?? '-', 'error', '', '', r.error.message]
+              : [
+                  r.verify.file ?? '-',
+                  r.verify.outcome,
+                  r.label ? r.label.label.Label : '-',
+                  signatureCell(r.verify),
+                  r.label?.output ?? 'nothing to propagate',
+                ],
           ),
         ]),
       );

@@ -217,6 +217,9 @@ export const gif: FormatHandler = {
   extensions: ['gif'],
   mimeTypes: ['image/gif'],
   carrier: 'Application Extension "XMP DataXMP", XMP TC260:AIGC',
+  contentRegions: {
+    unsupported: 'not declared yet: the XMP Application Extension must be told apart from other extensions by its identifier',
+  },
   explicit: visibleImageLabel,
   sniff: (head) => head.length >= 6 && (fromAscii(head, 0, 6) === 'GIF89a' || fromAscii(head, 0, 6) === 'GIF87a'),
 

@@ -352,6 +352,10 @@ function makeHandler(id: 'heif' | 'avif'): FormatHandler {
     mimeTypes:
       id === 'heif' ? ['image/heic', 'image/heif', 'image/heic-sequence', 'image/heif-sequence'] : ['image/avif', 'image/avif-sequence'],
     carrier: 'mime item application/rdf+xml (iref cdsc), XMP TC260:AIGC',
+    contentRegions: {
+      unsupported:
+        'item extents and iloc offsets move when the XMP item is added, so a binding needs the coded items located through iloc rather than byte ranges (not done yet)',
+    },
     explicit:
       id === 'avif'
         ? visibleImageLabel

@@ -32,6 +32,7 @@ import { type ByteEdit, c2paInvalidatedFinding, listedOnly, mergeEdits, textCarr
 import { editExifPayload, newExifPayload } from '../shared/exif-edit.js';
 import { type ExifLabelPlace, exifTextCarriers } from '../shared/tiff-ifd.js';
 import { assembleExtendedXmp, type ExtendedXmp, extendedGuidIn, extendedXmpSegments, withoutAigc } from './extended-xmp.js';
+import { jpegContentRegions } from './regions.js';
 import {
   APP0,
   APP1,
@@ -124,6 +125,7 @@ export const jpeg: FormatHandler = {
   mimeTypes: ['image/jpeg'],
   carrier: 'APP1 XMP, XMP TC260:AIGC',
   explicit: visibleImageLabel,
+  contentRegions: jpegContentRegions,
   sniff: (head) => head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && (head[2] === 0xff || appSignatureAfterGarbage(head)),
 
   async read(source: ByteSource): Promise<ReadResult> {

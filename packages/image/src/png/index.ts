@@ -29,6 +29,7 @@ import {
 import { visibleImageLabel } from '../explicit/capability.js';
 import { c2paInvalidatedFinding, listedOnly, mergeEdits, textCarrier, xmpCarriers } from '../shared/carriers.js';
 import { listChunks, makeItxt, makeText, PNG_SIGNATURE, type PngChunk } from './chunks.js';
+import { pngContentRegions } from './regions.js';
 
 /** The keyword XMP uses in PNG (XMP spec part 3 §1.1.5). */
 const XMP_KEYWORD = 'XML:com.adobe.xmp';
@@ -203,6 +204,7 @@ export const png: FormatHandler = {
   mimeTypes: ['image/png', 'image/apng'],
   carrier: 'iTXt XML:com.adobe.xmp, XMP TC260:AIGC',
   explicit: visibleImageLabel,
+  contentRegions: pngContentRegions,
   sniff: (head) => startsWith(head, PNG_SIGNATURE),
 
   async read(source: ByteSource): Promise<ReadResult> {

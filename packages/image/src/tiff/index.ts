@@ -82,6 +82,10 @@ export const tiff: FormatHandler = {
   extensions: ['tif', 'tiff'],
   mimeTypes: ['image/tiff'],
   carrier: 'IFD0 tag 700 (XMP, type 7), XMP TC260:AIGC',
+  contentRegions: {
+    unsupported:
+      'IFD offsets move when the XMP tag grows, so a binding needs the image data located through the IFDs rather than byte ranges (not done yet)',
+  },
   explicit: visibleImageLabel,
   sniff: (head) =>
     head.length >= 4 &&

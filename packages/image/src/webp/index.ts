@@ -129,6 +129,9 @@ export const webp: FormatHandler = {
   extensions: ['webp'],
   mimeTypes: ['image/webp'],
   carrier: 'RIFF chunk "XMP ", XMP TC260:AIGC',
+  contentRegions: {
+    unsupported: 'not declared yet: the VP8X flags and the RIFF size change on writing, so the selection must skip the headers',
+  },
   explicit: visibleImageLabel,
   sniff: (head) => head.length >= 12 && fromAscii(head, 0, 4) === 'RIFF' && fromAscii(head, 8, 12) === 'WEBP',
 

@@ -178,6 +178,9 @@ export const html: FormatHandler = {
   extensions: ['html', 'htm', 'xhtml'],
   mimeTypes: ['text/html', 'application/xhtml+xml'],
   carrier: '<meta name="AIGC"> in <head> (toolkit convention; no guide clause)',
+  contentRegions: {
+    unsupported: 'the label is a <meta> element inside the text, so a binding needs the text without it, canonically (not done yet)',
+  },
   explicit: utf8TextPrompt('html', FORMAT),
   sniff: sniffHtml,
 

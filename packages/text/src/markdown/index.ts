@@ -214,6 +214,9 @@ export const markdown: FormatHandler = {
   extensions: ['md', 'markdown'],
   mimeTypes: ['text/markdown'],
   carrier: 'YAML front matter AIGC mapping (TC260-PG-20258A §6.5)',
+  contentRegions: {
+    unsupported: 'the label is front matter inside the text, so a binding needs the text without it, canonically (not done yet)',
+  },
   rules: markdownRules,
   explicit: utf8TextPrompt('markdown', FORMAT),
   sniff: looksLikeText,

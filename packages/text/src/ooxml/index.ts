@@ -168,6 +168,10 @@ export const ooxml: FormatHandler = {
     'application/vnd.ms-powerpoint.presentation.macroEnabled.12',
   ],
   carrier: 'docProps/custom.xml property AIGC (vt:lpwstr)',
+  contentRegions: {
+    unsupported:
+      'ZIP offsets and the central directory change when docProps/custom.xml is written, so a binding needs the data of every other part rather than byte ranges (not done yet)',
+  },
   rules: ooxmlRules,
   explicit: ooxmlExplicit,
   sniff: (head) => startsWith(head, [0x50, 0x4b, 0x03, 0x04]) && sniffOoxml(head),

@@ -182,6 +182,10 @@ export const pdf: FormatHandler = {
   extensions: ['pdf'],
   mimeTypes: ['application/pdf'],
   carrier: 'Info dictionary /AIGC',
+  contentRegions: {
+    unsupported:
+      'not declared yet: the selection is every revision but the incremental updates that carry the label, which needs the revision boundaries',
+  },
   rules: pdfRules,
   explicit: pdfExplicit,
   // §7.5.2 puts the header first; readers accept it within the first 1024 bytes.

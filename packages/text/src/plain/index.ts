@@ -16,6 +16,7 @@ export const plainText: FormatModule = {
   extensions: ['txt', 'text'],
   mimeTypes: ['text/plain'],
   carrier: 'none (explicit label only)',
+  contentRegions: { unsupported: 'plain text has no metadata carrier, so there is no signed label to bind' },
   explicit: utf8TextPrompt('plain', 'txt'),
   sniff: looksLikeText,
   sniffNeedsExtension: true,

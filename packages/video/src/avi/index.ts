@@ -95,6 +95,9 @@ export const avi: FormatHandler = {
   extensions: ['avi'],
   mimeTypes: ['video/x-msvideo', 'video/avi'],
   carrier: 'LIST/INFO sub-chunk AIGC (NUL-terminated JSON)',
+  contentRegions: {
+    unsupported: 'not declared yet: the LIST/INFO chunk and the RIFF and hdrl sizes change on writing, so the selection must skip them',
+  },
   rules: aviRules,
   sniff: (head) => head.length >= 12 && fromAscii(head, 0, 4) === 'RIFF' && fromAscii(head, 8, 12) === 'AVI ',
 

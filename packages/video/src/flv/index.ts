@@ -326,6 +326,9 @@ export const flv: FormatHandler = {
   extensions: ['flv', 'f4v'],
   mimeTypes: ['video/x-flv'],
   carrier: 'onMetaData ECMA array property AIGC (AMF0 string)',
+  contentRegions: {
+    unsupported: 'not declared yet: the onMetaData tag and the PreviousTagSize after it change on writing, so the selection must skip them',
+  },
   sniff: (head) => startsWith(head, [0x46, 0x4c, 0x56, 0x01]),
 
   async read(source: ByteSource): Promise<ReadResult> {

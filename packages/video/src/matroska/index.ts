@@ -142,6 +142,10 @@ export const matroska: FormatHandler = {
   extensions: ['mkv', 'webm', 'mka', 'mk3d'],
   mimeTypes: ['video/x-matroska', 'video/webm', 'audio/x-matroska', 'audio/webm'],
   carrier: 'Segment/Tags/Tag/SimpleTag TagName AIGC, TagString JSON',
+  contentRegions: {
+    unsupported:
+      'element sizes, SeekHead and Cues positions change when Tags are written, so a binding needs the Clusters located through the element tree rather than byte ranges (not done yet)',
+  },
   sniff: (head) => startsWith(head, [0x1a, 0x45, 0xdf, 0xa3]),
 
   /** Reads every AIGC SimpleTag; a damaged file is salvaged (issue 25 item 2): what parses is read, the rest is a finding. */

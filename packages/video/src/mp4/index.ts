@@ -12,6 +12,7 @@ import {
 } from '@aigc-label/core';
 import { type VideoLabelTools, visibleVideoLabel } from '../explicit/capability.js';
 import { planAvcParameterSets } from './parameter-sets.js';
+import { mp4ContentRegions } from './regions.js';
 
 /** HEIF/AVIF brands (ISO/IEC 23008-12): still images, handled by the image package. */
 const IMAGE_BRANDS = new Set(['mif1', 'msf1', 'heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'avif', 'avis', 'avci', 'jpeg']);
@@ -33,6 +34,7 @@ export const mp4: FormatHandler = {
   extensions: ['mp4', 'mov', 'm4v', 'qt', '3gp'],
   mimeTypes: ['video/mp4', 'video/quicktime', 'video/x-m4v', 'video/3gpp'],
   carrier: 'moov/udta/meta mdta key AIGC (ilst UTF-8 data)',
+  contentRegions: mp4ContentRegions,
   sniff(head) {
     const brand = isobmffBrand(head);
     return brand !== null && !IMAGE_BRANDS.has(brand) && !isobmff.AUDIO_BRANDS.has(brand);

@@ -54,7 +54,7 @@ export const data = (png: Uint8Array, chunk: PngChunk) => png.subarray(chunk.dat
 export const whole = (png: Uint8Array, chunk: PngChunk) => png.subarray(chunk.offset, chunk.end);
 
 export async function parsePng(bytes: Uint8Array): Promise<ParsedPng> {
-  const { chunks } = await listChunks(bytesSource(bytes), false);
+  const { chunks } = await listChunks(bytesSource(bytes), { checkImageData: false });
   const ihdr = data(bytes, chunks[0]!);
   if (ihdr.length < 13) throw new MalformedInputError('png', 'IHDR is shorter than 13 bytes');
   const view = new DataView(ihdr.buffer, ihdr.byteOffset, ihdr.byteLength);
