@@ -18,6 +18,7 @@ import {
 import { type CommonOptions, type DetectOptions, deadlineOf, normalizeDetectOptions } from './options.js';
 import { defaultRegistry } from './registry.js';
 import { carrierReport, type DetectReport, REPORT_SCHEMA_VERSION } from './reports.js';
+import { WatermarkSearch } from './watermark.js';
 
 /** A file's bytes, and where it lives on disk when it does. */
 export interface Input {
@@ -97,11 +98,16 @@ export async function detectInput(input: Input, options: DetectOptions): Promise
   const all: Finding[] = [...findings, ...summary.findings];
   const capability = handler.explicit && isExplicitCapability(handler.explicit) ? handler.explicit : null;
   const searches = capability?.searches ?? [];
+  const marks = new WatermarkSearch(handler, searches, detectOptions);
   for (const search of searches.filter((s) => searchEnabled(s, detectOptions))) {
-    const result = await search.run({ path: input.path, bytes: () => readAll(input.source, handler.id) });
+    const result = await search.run({ path: input.path, bytes: () => readAll(input.source, handler.id), ...marks.inputFor(search) });
     evidence.push(...result.evidence);
     all.push(...result.findings);
+    marks.collect(result);
   }
+  const watermarks = await marks.finish(handler, input, summary.label);
+  evidence.push(...watermarks.evidence);
+  all.push(...watermarks.findings);
   // Every form of the modality was looked for (Measures Art. 4 asks for an explicit label; Art. 9 allows exceptions, so a warning).
   const checked =
     capability !== null && (capability.inRead === true || (searches.length > 0 && searches.every((s) => searchEnabled(s, detectOptions))));

@@ -7,6 +7,8 @@ import {
   type FormatRegistry,
   type LabelValue,
   UsageError,
+  type WatermarkDetectOptions,
+  type WatermarkLabelOptions,
   type WriteLabelOptions,
 } from '@aigc-label/core';
 
@@ -32,7 +34,7 @@ export const deadlineOf = (options: CommonOptions): { at: number; budgetMs: numb
 };
 
 /** `detect` and `verify`: which explicit-label searches run. */
-export interface DetectOptions extends CommonOptions, ExplicitDetectOptions {}
+export interface DetectOptions extends CommonOptions, ExplicitDetectOptions, WatermarkDetectOptions {}
 
 export interface VerifyOptions extends DetectOptions {
   /** The uploader declared the content AI-generated (Measures Art. 6(2)). */
@@ -40,7 +42,7 @@ export interface VerifyOptions extends DetectOptions {
 }
 
 /** `label`: the label to write, how, and the explicit label added before it. */
-export interface LabelOptions extends CommonOptions, WriteLabelOptions, ExplicitLabelOptions {
+export interface LabelOptions extends CommonOptions, WriteLabelOptions, ExplicitLabelOptions, WatermarkLabelOptions {
   /** A complete label to write; otherwise one is built from `producer` etc. */
   readonly label?: AigcLabel | undefined;
   /** Provider name or 27-character code. */

@@ -48,6 +48,8 @@ export interface LabelReport {
   readonly findings: readonly Finding[];
   /** The explicit label added before the metadata label, or null (none for this format, or not asked for). */
   readonly explicit: { readonly kind: string; readonly detail: string } | null;
+  /** The invisible watermark embedded (`watermark` option), or null. */
+  readonly watermark?: string | null;
 }
 
 /** One failed file in a batch. */

@@ -62,6 +62,11 @@ export const Rules = {
   unreadableCarrier: 'carrier/unreadable',
   ambiguousFormat: 'format/ambiguous',
   emptyCarrier: 'carrier/empty',
+  watermarkMismatch: 'watermark/mismatch',
+  watermarkUnsupported: 'watermark/unsupported',
+  watermarkUnavailable: 'watermark/unavailable',
+  watermarkPresent: 'watermark/already-marked',
+  watermarkNotReadBack: 'watermark/not-read-back',
 } as const;
 export type CoreRuleId = (typeof Rules)[keyof typeof Rules];
 
@@ -96,4 +101,11 @@ export const coreRuleMeanings: RuleMeanings<typeof Rules> = {
   'format/ambiguous':
     'the bytes fit more than one format (a polyglot); labels were looked for under each, and labeling refuses without --format',
   'carrier/unreadable': 'a label carrier that cannot be read (encrypted, compressed in an unknown way); labeling refuses without --force',
+  'watermark/mismatch':
+    "an invisible watermark whose payload is not the metadata label's: the label was replaced or the content reused from another generation",
+  'watermark/unsupported': 'a watermark was asked for but the format carries none here; the reason is given',
+  'watermark/unavailable': 'the watermark search could not run (e.g. the media could not be decoded), which is not the same as "no mark"',
+  'watermark/already-marked':
+    'the content already carries a mark under the key, so no second mark was embedded (marks are never removed, Measures Art. 10)',
+  'watermark/not-read-back': 'the mark just embedded could not be read back from the output (too small, a palette, too short)',
 };

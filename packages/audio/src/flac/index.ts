@@ -31,6 +31,7 @@ import {
   withLabelComment,
   withoutLabelComments,
 } from '../vorbis-comment/index.js';
+import { audioWatermark } from '../watermark/capability.js';
 
 /** Findings only this format emits, with their meaning (the README's rule table is generated from these). */
 export const flacRules = {
@@ -156,6 +157,7 @@ export const flac: FormatHandler = {
   carrier: 'VORBIS_COMMENT block, AIGC= comment',
   rules: flacRules,
   explicit: audibleLabel,
+  watermark: audioWatermark,
   sniffUncertain: (head) => id3HidesWhatFollows(head, 'flac'),
   sniff(head) {
     if (startsWith(head, FLAC_MAGIC)) return true;

@@ -10,6 +10,7 @@ import {
   type WriteResult,
 } from '@aigc-label/core';
 import { audibleLabel } from '../rhythm/capability.js';
+import { audioWatermark } from '../watermark/capability.js';
 
 /** ISO-BMFF brands of audio-only files (Apple M4A/M4B/M4P, Adobe F4A/F4B). */
 const AUDIO_BRANDS = new Set(['M4A ', 'M4B ', 'M4P ', 'F4A ', 'F4B ']);
@@ -32,6 +33,7 @@ export const m4a: FormatHandler = {
   mimeTypes: ['audio/mp4', 'audio/x-m4a'],
   carrier: 'moov/udta/meta mdta key AIGC (ilst UTF-8 data)',
   explicit: audibleLabel,
+  watermark: audioWatermark,
   sniff: hasAudioBrand,
 
   async read(source: ByteSource): Promise<ReadResult> {

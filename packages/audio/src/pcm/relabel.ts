@@ -42,6 +42,30 @@ export interface ExplicitLabelResult {
 /** Builds the mono label at the content's sample rate for the measured programme level. */
 export type LabelFactory = (sampleRate: number, programme: ProgrammeLevel) => Float32Array | Promise<Float32Array>;
 
+/**
+ * Decodes the input at its own rate and channel count, passes the samples through `transform`
+ * and encodes them into `paths.output` in the source's format (`outputOptions`), with its
+ * metadata and any cover art copied.
+ */
+export async function reencodeAudio(
+  paths: ExplicitLabelPaths,
+  source: AudioStreamInfo,
+  outputOptions: readonly string[],
+  timeoutMs: number,
+  transform: (pcm: AsyncIterable<Float32Array>) => AsyncIterable<Float32Array>,
+): Promise<void> {
+  const format = { sampleRate: source.sampleRate, channels: source.channels };
+  await encodePcm(transform(decodePcmWithin({ path: paths.input }, format, timeoutMs)), {
+    ...format,
+    channelLayout: source.channelLayout,
+    output: paths.output,
+    outputOptions,
+    metadataFrom: paths.input,
+    copyVideo: carriesCoverArt(source),
+    timeoutMs,
+  });
+}
+
 /** Applies an audible label built by `makeLabel` to a file, writing a new file of the same format. */
 export async function applyExplicitAudioLabel(
   paths: ExplicitLabelPaths,
@@ -59,15 +83,7 @@ export async function applyExplicitAudioLabel(
   const label = await makeLabel(source.sampleRate, programme);
   const mode = placement.mode ?? 'insert';
   const positions = resolvePositions(placement.positions ?? ['start'], programme.frames, label.length, source.sampleRate, mode);
-  await encodePcm(spliceLabel(decodePcmWithin({ path: paths.input }, format, timeoutMs), label, source.channels, positions, mode), {
-    ...format,
-    channelLayout: source.channelLayout,
-    output: paths.output,
-    outputOptions,
-    metadataFrom: paths.input,
-    copyVideo: carriesCoverArt(source),
-    timeoutMs,
-  });
+  await reencodeAudio(paths, source, outputOptions, timeoutMs, (pcm) => spliceLabel(pcm, label, source.channels, positions, mode));
   // In insert mode each earlier label shifts the later ones.
   const starts = positions.map((frame, index) => (frame + (mode === 'insert' ? index * label.length : 0)) / source.sampleRate);
   return {

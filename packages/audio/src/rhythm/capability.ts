@@ -8,6 +8,7 @@ import {
   UsageError,
 } from '@aigc-label/core';
 import { applyVoiceLabel, VOICE_PROMPTS } from '../voice/prompt.js';
+import { audioWatermarkReadings } from '../watermark/capability.js';
 import { applyRhythmLabel } from './apply.js';
 import { detectAudibleLabels } from './audible.js';
 
@@ -21,7 +22,8 @@ export const audibleSearch: ExplicitSearch = {
   async run(input): Promise<ExplicitSearchResult> {
     let detection: Awaited<ReturnType<typeof detectAudibleLabels>>;
     try {
-      detection = await detectAudibleLabels(input.path ? { path: input.path } : await input.bytes());
+      const watermark = input.watermark ? { watermark: { key: input.watermark.key } } : {};
+      detection = await detectAudibleLabels(input.path ? { path: input.path } : await input.bytes(), watermark);
     } catch (error) {
       return {
         evidence: [],
@@ -47,7 +49,7 @@ export const audibleSearch: ExplicitSearch = {
         where: o.position,
       });
     }
-    return { evidence, findings: [] };
+    return { evidence, findings: [], ...(detection.watermark ? { watermarks: audioWatermarkReadings(detection.watermark) } : {}) };
   },
 };
 

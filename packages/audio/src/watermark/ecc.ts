@@ -31,7 +31,8 @@ export interface DecodedBlock {
 
 /** Viterbi-decodes a block of soft values and checks its CRC. */
 export function decodeWithCrc(soft: ArrayLike<number>, payloadBits: number): DecodedBlock {
-  if (soft.length !== codedLength(payloadBits + CRC_BITS)) throw new RangeError(`expected ${codedLength(payloadBits + CRC_BITS)} soft values`);
+  if (soft.length !== codedLength(payloadBits + CRC_BITS))
+    throw new RangeError(`expected ${codedLength(payloadBits + CRC_BITS)} soft values`);
   const message = CODE.decode(soft);
   const payload = message.slice(0, payloadBits);
   const crc = crcOfBits(payload, CRC);

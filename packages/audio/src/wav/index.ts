@@ -22,6 +22,7 @@ import {
 import { id3LabelCarriers, rewriteId3Label } from '../id3/label.js';
 import { parseId3Tag } from '../id3/tag.js';
 import { audibleLabel } from '../rhythm/capability.js';
+import { audioWatermark } from '../watermark/capability.js';
 
 /** Findings only this format emits, with their meaning (the README's rule table is generated from these). */
 export const wavRules = {
@@ -113,6 +114,7 @@ export const wav: FormatHandler = {
   rules: wavRules,
   // RIFF, and RF64/BW64 (EBU Tech 3306) whose 64-bit sizes live in a ds64 chunk.
   explicit: audibleLabel,
+  watermark: audioWatermark,
   sniff: (head) =>
     head.length >= 12 &&
     (startsWith(head, utf8('RIFF')) || startsWith(head, utf8('RF64')) || startsWith(head, utf8('BW64'))) &&

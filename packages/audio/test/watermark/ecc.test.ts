@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { CRC24_OPENPGP, crcOfBits, LTE_CONVOLUTIONAL_CODE } from '@aigc-label/core';
+import { describe, expect, it } from 'vitest';
 import { CRC_BITS, codedLength, decodeWithCrc, encodeWithCrc } from '../../src/watermark/ecc.js';
 
 const bitsOf = (bytes: Uint8Array) => Uint8Array.from({ length: bytes.length * 8 }, (_, i) => (bytes[i >> 3]! >> (7 - (i & 7))) & 1);

@@ -132,7 +132,7 @@ export function imageError(error: unknown, format: string): Error {
   return new MalformedInputError(format, message.split('\n')[0]);
 }
 
-async function readMetadata(bytes: Uint8Array, limitInputPixels: number): Promise<Metadata> {
+export async function readMetadata(bytes: Uint8Array, limitInputPixels: number): Promise<Metadata> {
   try {
     return await sharp(bytes, { animated: true, limitInputPixels }).metadata();
   } catch (error) {
@@ -154,7 +154,7 @@ async function isLosslessWebp(bytes: Uint8Array): Promise<boolean> {
 }
 
 /** Re-encodes in the input's format with settings that neither bloat nor degrade it. */
-async function encodeLike(image: Sharp, meta: Metadata, bytes: Uint8Array, options: VisibleLabelOptions): Promise<Sharp> {
+export async function encodeLike(image: Sharp, meta: Metadata, bytes: Uint8Array, options: VisibleLabelOptions): Promise<Sharp> {
   switch (meta.format) {
     case 'jpeg': {
       const source = estimateJpegEncoding(bytes);

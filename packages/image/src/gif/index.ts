@@ -121,6 +121,7 @@ export const gif: FormatHandler = {
   mimeTypes: ['image/gif'],
   carrier: 'Application Extension "XMP DataXMP", XMP TC260:AIGC',
   explicit: visibleImageLabel,
+  watermark: { unsupported: 'a GIF palette of 256 colours cannot hold a mark of a grey level or two' },
   sniff: (head) => head.length >= 6 && (fromAscii(head, 0, 6) === 'GIF89a' || fromAscii(head, 0, 6) === 'GIF87a'),
 
   async read(source: ByteSource): Promise<ReadResult> {

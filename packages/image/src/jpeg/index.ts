@@ -28,6 +28,7 @@ import { visibleImageLabel } from '../explicit/capability.js';
 import { type ByteEdit, c2paInvalidatedFinding, mergeEdits, textCarrier, xmpCarriers } from '../shared/carriers.js';
 import { editExifPayload, newExifPayload } from '../shared/exif-edit.js';
 import { type ExifLabelPlace, exifTextCarriers } from '../shared/tiff-ifd.js';
+import { imageWatermark } from '../watermark/capability.js';
 import { assembleExtendedXmp, type ExtendedXmp, extendedGuidIn, extendedXmpSegments, withoutAigc } from './extended-xmp.js';
 import {
   APP0,
@@ -124,6 +125,7 @@ export const jpeg: FormatHandler = {
   mimeTypes: ['image/jpeg'],
   carrier: 'APP1 XMP, XMP TC260:AIGC',
   explicit: visibleImageLabel,
+  watermark: imageWatermark,
   sniff: (head) => head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff,
 
   async read(source: ByteSource): Promise<ReadResult> {

@@ -27,6 +27,7 @@ import {
 } from '@aigc-label/core';
 import { visibleImageLabel } from '../explicit/capability.js';
 import { c2paInvalidatedFinding, mergeEdits, textCarrier, xmpCarriers } from '../shared/carriers.js';
+import { imageWatermark } from '../watermark/capability.js';
 import { listChunks, makeItxt, makeText, PNG_SIGNATURE, type PngChunk } from './chunks.js';
 
 /** The keyword XMP uses in PNG (XMP spec part 3 §1.1.5). */
@@ -87,6 +88,7 @@ export const png: FormatHandler = {
   mimeTypes: ['image/png', 'image/apng'],
   carrier: 'iTXt XML:com.adobe.xmp, XMP TC260:AIGC',
   explicit: visibleImageLabel,
+  watermark: imageWatermark,
   sniff: (head) => startsWith(head, PNG_SIGNATURE),
 
   async read(source: ByteSource): Promise<ReadResult> {

@@ -41,6 +41,7 @@ import {
   TiffType,
   walkIfdChain,
 } from '../shared/tiff-ifd.js';
+import { imageWatermark } from '../watermark/capability.js';
 
 const fail = (message: string) => new MalformedInputError('tiff', message);
 
@@ -82,6 +83,7 @@ export const tiff: FormatHandler = {
   mimeTypes: ['image/tiff'],
   carrier: 'IFD0 tag 700 (XMP, type 7), XMP TC260:AIGC',
   explicit: visibleImageLabel,
+  watermark: imageWatermark,
   sniff: (head) =>
     head.length >= 4 &&
     ((head[0] === 0x49 && head[1] === 0x49 && head[2] === 42 && head[3] === 0) ||

@@ -20,6 +20,7 @@ import { explicitLabelEvidence } from '../explicit/evidence.js';
 import { assertCarrierCount, decodeCarrierValue } from '../plain/carrier.js';
 import { bomOf, byteOffsets, decodeText, decodeTextTolerant, lineEndingOf, looksLikeText, requireUtf8 } from '../plain/encoding.js';
 import { utf8TextPrompt } from '../plain/prompt.js';
+import { textWatermark } from '../watermark/capability.js';
 import { escapeHtml, type HtmlTag, scanTags } from './scan.js';
 
 const FORMAT = 'html';
@@ -179,6 +180,7 @@ export const html: FormatHandler = {
   mimeTypes: ['text/html', 'application/xhtml+xml'],
   carrier: '<meta name="AIGC"> in <head> (toolkit convention; no guide clause)',
   explicit: utf8TextPrompt('html', FORMAT),
+  watermark: textWatermark('html', FORMAT),
   sniff: sniffHtml,
 
   async read(source: ByteSource): Promise<ReadResult> {

@@ -1,6 +1,7 @@
 import { type ByteSource, type FormatModule, type ReadResult, readAll } from '@aigc-label/core';
 import { scanExplicitLabels } from '../explicit/detect.js';
 import { explicitLabelEvidence } from '../explicit/evidence.js';
+import { textWatermark } from '../watermark/capability.js';
 import { decodeTextTolerant, looksLikeText } from './encoding.js';
 import { utf8TextPrompt } from './prompt.js';
 
@@ -17,6 +18,7 @@ export const plainText: FormatModule = {
   mimeTypes: ['text/plain'],
   carrier: 'none (explicit label only)',
   explicit: utf8TextPrompt('plain', 'txt'),
+  watermark: textWatermark('plain', 'txt'),
   sniff: looksLikeText,
   sniffNeedsExtension: true,
 

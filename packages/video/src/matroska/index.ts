@@ -20,6 +20,7 @@ import {
   type WriteResult,
 } from '@aigc-label/core';
 import { type VideoLabelTools, visibleVideoLabel } from '../explicit/capability.js';
+import { videoWatermark } from '../watermark/capability.js';
 import { type Edit, Id, maximumSeekHeadInBytes, readLayout, readTags, roomAt, seekHeadData } from './layout.js';
 import { planMatroskaAvcParameterSets } from './parameter-sets.js';
 
@@ -239,4 +240,5 @@ export const matroska: FormatHandler = {
 export const matroskaWithLabels = (tools: VideoLabelTools): FormatHandler => ({
   ...matroska,
   explicit: visibleVideoLabel(tools, planMatroskaAvcParameterSets),
+  watermark: videoWatermark(tools.watermark),
 });

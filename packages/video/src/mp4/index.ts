@@ -10,6 +10,7 @@ import {
   type WriteResult,
 } from '@aigc-label/core';
 import { type VideoLabelTools, visibleVideoLabel } from '../explicit/capability.js';
+import { videoWatermark } from '../watermark/capability.js';
 import { planAvcParameterSets } from './parameter-sets.js';
 
 /** HEIF/AVIF brands (ISO/IEC 23008-12): still images, handled by the image package. */
@@ -55,4 +56,5 @@ export const mp4: FormatHandler = {
 export const mp4WithLabels = (tools: VideoLabelTools): FormatHandler => ({
   ...mp4,
   explicit: visibleVideoLabel(tools, planAvcParameterSets),
+  watermark: videoWatermark(tools.watermark),
 });
