@@ -7,5 +7,5 @@ export const videoWatermarkTools: VideoWatermarkTools = {
     const { pixels, psnr } = embedWatermark(frame, { payload, key });
     return { data: pixels.data as Uint8Array, psnr };
   },
-  frameReader: (key) => new VideoWatermarkDetector({ key }),
+  frameReader: (key, maxFramesRead) => new VideoWatermarkDetector({ key, maxFramesRead }),
 };

@@ -8,8 +8,8 @@ import type { LumaFrame } from './frames.js';
 export interface VideoWatermarkTools {
   /** The frame's luma with the mark added (a new buffer), and its PSNR. */
   markFrame(frame: LumaFrame, payload: Uint8Array, key: string | undefined): { readonly data: Uint8Array; readonly psnr: number };
-  /** A reader that averages sampled frames and votes (the image package's VideoWatermarkDetector). */
-  frameReader(key: string | undefined): VideoFrameReader;
+  /** A reader that averages sampled frames, then reads at most `maxFramesRead` of them one by one and votes (the image package's VideoWatermarkDetector). */
+  frameReader(key: string | undefined, maxFramesRead: number): VideoFrameReader;
 }
 
 export interface VideoFrameReader {

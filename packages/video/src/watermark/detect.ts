@@ -3,8 +3,10 @@ import { probeVideo } from '../explicit/probe.js';
 import type { VideoFrameReader, VideoWatermarkTools } from './capability.js';
 import { wholeFrames } from './frames.js';
 
-/** Frames are scaled (area averaging) so their shorter side is at most this: twice the image detector's working plane. */
-const READ_SHORT_SIDE = 640;
+/** Frames are scaled (area averaging) so their shorter side is at most this: the image detector's working plane, so it resamples nothing. */
+const READ_SHORT_SIDE = 320;
+/** Frames read one by one when their average does not decode (first, middle and last seconds): each costs one image reading. */
+const FRAMES_READ_ALONE = 3;
 /** Keyframes read at most per window. */
 const FRAMES_PER_WINDOW = 12;
 /** Up to this length the whole clip's keyframes are read in one pass; longer clips are read at the start, the middle and the end. */
@@ -60,7 +62,7 @@ async function readWindow(binaries: FfmpegBinaries, args: string[], size: { widt
 export async function detectVideoWatermark(binaries: FfmpegBinaries, tools: VideoWatermarkTools, input: string, key: string | undefined) {
   const info = await probeVideo(binaries, input);
   const size = readSize(info.codedWidth, info.codedHeight);
-  const reader = tools.frameReader(key);
+  const reader = tools.frameReader(key, FRAMES_READ_ALONE);
   const starts =
     info.duration <= ONE_PASS_SECONDS ? [undefined] : [0, info.duration / 2, info.duration - 60].map((s) => info.startTime + s);
   let frames = 0;
