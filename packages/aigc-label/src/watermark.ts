@@ -19,6 +19,7 @@ import {
   toHex,
   type WatermarkCapability,
   type WatermarkDetectOptions,
+  type WatermarkEmbedResult,
   type WatermarkLabelOptions,
   type WatermarkReading,
   watermarkPayload,
@@ -109,7 +110,7 @@ export async function watermarkStep(
   }
   const request = { payload, key };
   let marked: Input;
-  let result: { detail: string; findings: readonly Finding[] };
+  let result: WatermarkEmbedResult;
   const embedder = capability.embedder;
   if (embedder.input === 'bytes') {
     const out = await embedder.embed(await readAll(input.source, handler.id), request);
@@ -122,6 +123,7 @@ export async function watermarkStep(
     resources.add(opened.close);
     marked = { source: opened.source, path: paths.output, file: input.file };
   }
+  if (result.skipped) return none([finding(Rules.watermarkUnsupported, 'warning', `no watermark embedded: ${result.skipped}`)]);
   const findings = [...result.findings];
   const readBack = (await readMarks(capability, handler, marked, key)).readings;
   if (!readBack.some((r) => sameBytes(r.payload, payload))) {

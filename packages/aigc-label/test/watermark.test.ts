@@ -89,6 +89,16 @@ describe('image watermark through label, detect and verify', () => {
     expect(again.report.watermark).toBeNull();
   });
 
+  it('an image too small for the mark is labeled unchanged, with a finding', async () => {
+    const icon = new Uint8Array(await toSharp(photo(120, 96, 6)).png().toBuffer());
+    const { bytes, report } = await labelBuffer(icon, { producer: PRODUCER, filename: 'i.png', explicit: false, watermark: true });
+    expect(rules(report)).toContain('watermark/unsupported');
+    expect(report.watermark).toBeNull();
+    const [before, after] = await Promise.all([sharp(icon).raw().toBuffer(), sharp(bytes).raw().toBuffer()]);
+    expect(after.equals(before)).toBe(true);
+    expect((await detectBuffer(bytes, { filename: 'i.png' })).label).toEqual(report.label);
+  });
+
   it('a format without a mark says so, and the label is still written', async () => {
     const gif = new Uint8Array(
       await sharp({ create: { width: 200, height: 200, channels: 3, background: '#808080' } })

@@ -39,6 +39,8 @@ export interface WatermarkEmbedResult {
   /** What was done, for the label report ("keyed luma mark, PSNR 44.1 dB"). */
   readonly detail: string;
   readonly findings: readonly Finding[];
+  /** Why nothing was embedded in this file (too small to hold the mark); the content is then unchanged. */
+  readonly skipped?: string | undefined;
 }
 
 /** A mark embedded in bytes in memory (images, text). */

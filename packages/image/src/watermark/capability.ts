@@ -11,7 +11,7 @@ import { encodeLike, imageError, readMetadata } from '../explicit/apply.js';
 import { DEFAULT_PIXEL_LIMIT } from '../explicit/options.js';
 import { sharp } from '../explicit/sharp.js';
 import { detectImageWatermark } from './detect.js';
-import { embedWatermark } from './embed.js';
+import { embedWatermark, WATERMARK_MIN_SIDE } from './embed.js';
 import type { RawPixels } from './raw.js';
 
 /**
@@ -30,6 +30,9 @@ async function embedInImage(bytes: Uint8Array, payload: Uint8Array, key: string 
   if ((meta.width ?? 0) * (meta.pageHeight ?? meta.height ?? 0) * pages > limitInputPixels) {
     throw new LimitExceededError(`${format}: the image exceeds the pixel limit of ${limitInputPixels}`);
   }
+  const shorter = Math.min(meta.width ?? 0, meta.pageHeight ?? meta.height ?? 0);
+  if (shorter < WATERMARK_MIN_SIDE)
+    return { skipped: `a shorter side of ${shorter} px cannot hold the mark (at least ${WATERMARK_MIN_SIDE} px)` };
   const input = () => sharp(bytes, { animated: pages > 1, limitInputPixels });
   try {
     const { data, info } = await input().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
@@ -54,7 +57,7 @@ async function embedInImage(bytes: Uint8Array, payload: Uint8Array, key: string 
     const encoder = await encodeLike(meta.hasAlpha ? composited : composited.removeAlpha(), meta, bytes, {});
     const output = await encoder.toBuffer();
     const detail = `keyed luma mark on ${pages > 1 ? `${pages} frames` : 'the image'}, PSNR ${psnr.toFixed(1)} dB, re-encoded as ${format}`;
-    return { bytes: new Uint8Array(output.buffer, output.byteOffset, output.byteLength), detail };
+    return { bytes: new Uint8Array(output.buffer, output.byteOffset, output.byteLength), detail, skipped: undefined };
   } catch (error) {
     if (error instanceof AigcLabelError) throw error;
     throw imageError(error, format);
@@ -69,8 +72,9 @@ export const imageWatermark: WatermarkCapability = {
   embedder: {
     input: 'bytes',
     async embed(bytes, { payload, key }) {
-      const { bytes: out, detail } = await embedInImage(bytes, payload, key);
-      return { bytes: out, detail, findings: [] };
+      const result = await embedInImage(bytes, payload, key);
+      if (result.skipped !== undefined) return { bytes, detail: '', findings: [], skipped: result.skipped };
+      return { bytes: result.bytes, detail: result.detail, findings: [] };
     },
   },
   async detect(input) {

@@ -8,6 +8,8 @@ import type { LumaFrame } from './frames.js';
 export interface VideoWatermarkTools {
   /** The frame's luma with the mark added (a new buffer), and its PSNR. */
   markFrame(frame: LumaFrame, payload: Uint8Array, key: string | undefined): { readonly data: Uint8Array; readonly psnr: number };
+  /** The shortest frame side the mark fits in, px. */
+  readonly minSide: number;
   /** A reader that averages sampled frames, then reads at most `maxFramesRead` of them one by one and votes (the image package's VideoWatermarkDetector). */
   frameReader(key: string | undefined, maxFramesRead: number): VideoFrameReader;
 }
@@ -38,8 +40,9 @@ export function videoWatermark(tools: VideoWatermarkTools | undefined): Watermar
       input: 'file',
       async embed(paths, request) {
         const result = await embedVideoWatermark(defaultBinaries(), tools, paths, request);
+        if (result.skipped) return { detail: '', findings: [], skipped: result.skipped };
         return {
-          detail: `image mark on ${result.frames} frames (min PSNR ${result.minPsnr.toFixed(1)} dB), full re-encode with ${result.encoder}`,
+          detail: `image mark on ${result.frames} frames (min PSNR ${result.minPsnr?.toFixed(1)} dB), full re-encode with ${result.encoder}`,
           findings: [],
         };
       },

@@ -18,10 +18,12 @@ export interface VideoWatermarkPaths {
 }
 
 export interface VideoWatermarkResult {
-  readonly frames: number;
+  /** Why nothing was written (frames too small); set alone. */
+  readonly skipped?: string;
+  readonly frames?: number;
   /** The lowest PSNR of a marked frame's luma, dB. */
-  readonly minPsnr: number;
-  readonly encoder: string;
+  readonly minPsnr?: number;
+  readonly encoder?: string;
 }
 
 const SUPPORTED_CODECS = new Set(['h264', 'hevc', 'vp9', 'vp8', 'mpeg4']);
@@ -111,6 +113,9 @@ export async function embedVideoWatermark(
     );
   }
   const { codedWidth: width, codedHeight: height } = info;
+  const shorter = Math.min(width, height);
+  if (shorter < tools.minSide)
+    return { skipped: `frames with a shorter side of ${shorter} px cannot hold the mark (at least ${tools.minSide} px)` };
   const frameBytes = requirePlanarFrameBytes(info.pixelFormat, width, height);
   const sourceEncoder = info.codec === 'h264' ? 'x264' : 'x265';
   const sourceOptions =
