@@ -1,3 +1,4 @@
+import { MalformedInputError } from '@aigc-label/core';
 import { type FfmpegBinaries, streamTool } from '@aigc-label/ffmpeg';
 import { probeVideo } from '../explicit/probe.js';
 import type { VideoFrameReader, VideoWatermarkTools } from './capability.js';
@@ -61,6 +62,7 @@ async function readWindow(binaries: FfmpegBinaries, args: string[], size: { widt
  */
 export async function detectVideoWatermark(binaries: FfmpegBinaries, tools: VideoWatermarkTools, input: string, key: string | undefined) {
   const info = await probeVideo(binaries, input);
+  if (!(info.codedWidth > 0 && info.codedHeight > 0)) throw new MalformedInputError('video', 'the video stream has no frame size');
   const size = readSize(info.codedWidth, info.codedHeight);
   const reader = tools.frameReader(key, FRAMES_READ_ALONE);
   const starts =

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { UsageError, type WatermarkRequest } from '@aigc-label/core';
+import { LimitExceededError, UsageError, type WatermarkRequest } from '@aigc-label/core';
 import { type FfmpegBinaries, runToolOrThrow, streamTool, timeoutForMedia } from '@aigc-label/ffmpeg';
 import { encoderOptions } from '../explicit/bitstream.js';
 import { fullEncoderArgs } from '../explicit/encoder.js';
@@ -27,6 +27,8 @@ export interface VideoWatermarkResult {
 }
 
 const SUPPORTED_CODECS = new Set(['h264', 'hevc', 'vp9', 'vp8', 'mpeg4']);
+/** Frames larger than 8K UHD are refused: each frame is held in memory while it is marked. */
+const MAX_FRAME_PIXELS = 7680 * 4320;
 
 /** Decodes the first video stream in coded orientation to raw frames of its own pixel format, one per decoded frame. */
 function decodeArgs(input: string, info: VideoStreamInfo): string[] {
@@ -113,6 +115,9 @@ export async function embedVideoWatermark(
     );
   }
   const { codedWidth: width, codedHeight: height } = info;
+  if (!(width > 0 && height > 0) || width * height > MAX_FRAME_PIXELS) {
+    throw new LimitExceededError(`video: a ${width}×${height} frame is outside 1 to ${MAX_FRAME_PIXELS} pixels`);
+  }
   const shorter = Math.min(width, height);
   if (shorter < tools.minSide)
     return { skipped: `frames with a shorter side of ${shorter} px cannot hold the mark (at least ${tools.minSide} px)` };
