@@ -20,13 +20,26 @@ function readSize(width: number, height: number): { width: number; height: numbe
   return scale === 1 ? { width, height } : { width: even(width), height: even(height) };
 }
 
-/** Keyframes only (the decoder skips the rest), in coded orientation, as grey frames of `size`. */
-function keyframeArgs(input: string, seek: number | undefined, frames: number, size: { width: number; height: number }): string[] {
+/** Fewer keyframes than this (a piece cut between keyframes, a long GOP) and frames one second apart are decoded too. */
+const MIN_KEYFRAMES = 3;
+const SAMPLED_FRAMES = 8;
+
+/**
+ * Keyframes only (the decoder skips the rest), or with `everySecond` one frame a second from the
+ * start (every frame decoded), in coded orientation, as grey frames of `size`.
+ */
+function frameArgs(
+  input: string,
+  seek: number | undefined,
+  frames: number,
+  size: { width: number; height: number },
+  everySecond = false,
+): string[] {
+  const scale = `scale=${size.width}:${size.height}:flags=area,format=gray`;
   return [
     '-v',
     'error',
-    '-skip_frame',
-    'nokey',
+    ...(everySecond ? [] : ['-skip_frame', 'nokey']),
     '-noautorotate',
     ...(seek === undefined ? [] : ['-ss', seek.toFixed(3)]),
     '-i',
@@ -34,7 +47,7 @@ function keyframeArgs(input: string, seek: number | undefined, frames: number, s
     '-map',
     '0:v:0',
     '-vf',
-    `scale=${size.width}:${size.height}:flags=area,format=gray`,
+    everySecond ? `select=isnan(prev_selected_t)+gte(t-prev_selected_t\\,1),${scale}` : scale,
     '-vsync',
     'passthrough',
     '-frames:v',
@@ -59,6 +72,7 @@ async function readWindow(binaries: FfmpegBinaries, args: string[], size: { widt
  * Reads the video mark from keyframes: every keyframe of a clip up to three minutes (at most
  * 12), or 12 each from the start, the middle and the end of a longer one. Keyframes decode on
  * their own, so no other frame is decoded; they are also the frames an encoder spends most on.
+ * With fewer than three keyframes, eight frames one second apart from the start are added.
  */
 export async function detectVideoWatermark(binaries: FfmpegBinaries, tools: VideoWatermarkTools, input: string, key: string | undefined) {
   const info = await probeVideo(binaries, input);
@@ -68,6 +82,8 @@ export async function detectVideoWatermark(binaries: FfmpegBinaries, tools: Vide
   const starts =
     info.duration <= ONE_PASS_SECONDS ? [undefined] : [0, info.duration / 2, info.duration - 60].map((s) => info.startTime + s);
   let frames = 0;
-  for (const start of starts) frames += await readWindow(binaries, keyframeArgs(input, start, FRAMES_PER_WINDOW, size), size, reader);
+  for (const start of starts) frames += await readWindow(binaries, frameArgs(input, start, FRAMES_PER_WINDOW, size), size, reader);
+  // A piece cut by stream copy may hold no keyframe of its own (its first is pre-roll, hidden by an edit list).
+  if (frames < MIN_KEYFRAMES) frames += await readWindow(binaries, frameArgs(input, undefined, SAMPLED_FRAMES, size, true), size, reader);
   return frames === 0 ? null : reader.result();
 }
