@@ -152,4 +152,48 @@ for await (const part of watermarkTextStream(
 ))
   streamedOut += part;
 console.log(`watermarkTextStream matches watermarkText: ${streamedOut === watermarkText(big.slice(0, 20_000), payload)}`);
+
+// Through the toolkit: files labeled with `label --watermark` as plain text, Markdown and HTML, their
+// text copied (HTML as a browser copies it: the text between the tags), and every 200-character
+// excerpt (step 25) pasted into a .txt that `verify` reads.
+const { labelBuffer, verifyBuffer } = await import('../packages/aigc-label/dist/index.js');
+const pastedFromHtml = (html) =>
+  html
+    .replace(/<head>[\s\S]*<\/head>/, '')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ');
+const writes = {
+  'plain text (.txt)': { filename: 'a.txt', text: english.repeat(3), copy: (t) => t },
+  'Markdown (.md)': { filename: 'a.md', text: markdown, copy: (t) => t.replace(/^---[\s\S]*?---\n/, '') },
+  'HTML (.html)': {
+    filename: 'a.html',
+    text: `<!doctype html><html><head><title>Report</title></head><body><p>${english.repeat(2)}</p><p>${chinese}</p></body></html>`,
+    copy: pastedFromHtml,
+  },
+};
+const pasted = [];
+for (const [name, { filename, text, copy }] of Object.entries(writes)) {
+  const { bytes, report } = await labelBuffer(new TextEncoder().encode(text), {
+    producer: '001191440300708461136T1XGW3',
+    filename,
+    watermark: true,
+  });
+  const expected = Buffer.from(watermarkPayload(report.label)).toString('hex');
+  const chars = [...copy(new TextDecoder().decode(bytes))];
+  let excerpts = 0;
+  let suspected = 0;
+  for (let start = 0; start + 200 <= chars.length; start += 25) {
+    excerpts++;
+    const verdict = await verifyBuffer(new TextEncoder().encode(chars.slice(start, start + 200).join('')), { filename: 'pasted.txt' });
+    if (verdict.outcome === 'suspected' && verdict.evidence.some((e) => e.kind === 'watermark' && e.watermark.payload === expected))
+      suspected++;
+  }
+  pasted.push({
+    'labeled with --watermark': name,
+    '200-char excerpts pasted into .txt': excerpts,
+    'verify: suspected with the mark': `${suspected} (${((100 * suspected) / excerpts).toFixed(1)}%)`,
+  });
+}
+console.log('\nThrough label --watermark, copy, paste into .txt, verify');
+console.table(pasted);
 console.log(`\ntext-watermark bench: ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -6,14 +6,20 @@ import {
   type FormatRegistry,
   isExplicitCapability,
   searchEnabled,
+  type WatermarkDetectOptions,
+  type WatermarkLabelOptions,
 } from '@aigc-label/core';
 import { normalizeDetectOptions } from './options.js';
 import { defaultRegistry } from './registry.js';
+import { watermarkCost } from './watermark.js';
 
 export interface JobCostInput {
   readonly verb: 'label' | 'detect' | 'verify' | 'inspect' | 'propagate';
   readonly file: string;
-  readonly options: ExplicitLabelOptions & ExplicitDetectOptions & { readonly visiblePrompt?: boolean | undefined };
+  readonly options: ExplicitLabelOptions &
+    ExplicitDetectOptions &
+    WatermarkLabelOptions &
+    WatermarkDetectOptions & { readonly visiblePrompt?: boolean | undefined };
 }
 
 /**
@@ -25,6 +31,7 @@ export function jobCost(job: JobCostInput, registry: FormatRegistry = defaultReg
   const handler = registry.byExtension(extensionOf(job.file));
   // An unknown extension may be any format once sniffed: labeling it may decode media.
   if (!handler) return job.verb === 'label' && job.options.explicit !== false ? 'media' : 'metadata';
+  if (watermarkCost(handler, job) === 'media') return 'media';
   const explicit = handler.explicit && isExplicitCapability(handler.explicit) ? handler.explicit : null;
   if (!explicit) return 'metadata';
   if (job.verb === 'label') return job.options.explicit === false ? 'metadata' : explicit.cost;

@@ -20,6 +20,7 @@ import { type CommonOptions, type DetectOptions, deadlineOf, normalizeDetectOpti
 import { defaultRegistry } from './registry.js';
 import { carrierReport, type DetectReport, REPORT_SCHEMA_VERSION } from './reports.js';
 import { signatureVerdicts } from './signing.js';
+import { WatermarkSearch } from './watermark.js';
 
 /** A file's bytes, and where it lives on disk when it does. */
 export interface Input {
@@ -116,11 +117,22 @@ export async function detectInput(
       ),
     );
   }
+  // A search skipped because the outcome is settled reads no mark either; an asked-for mark search still runs on its own.
+  const marks = new WatermarkSearch(handler, skipped ? [] : searches, detectOptions);
   for (const search of skipped ? [] : enabled) {
-    const result = await search.run({ path: input.path, bytes: () => readAll(input.source, handler.id), source: input.source });
+    const result = await search.run({
+      path: input.path,
+      bytes: () => readAll(input.source, handler.id),
+      source: input.source,
+      ...marks.inputFor(search),
+    });
     evidence.push(...result.evidence);
     all.push(...result.findings);
+    marks.collect(result);
   }
+  const watermarks = await marks.finish(handler, input, summary.label);
+  evidence.push(...watermarks.evidence);
+  all.push(...watermarks.findings);
   // Every form of the modality was looked for (Measures Art. 4 asks for an explicit label; Art. 9 allows exceptions, so a warning).
   const checked =
     capability !== null && (capability.inRead === true || (!skipped && searches.length > 0 && enabled.length === searches.length));

@@ -7,6 +7,8 @@ import {
   type FormatRegistry,
   type LabelValue,
   UsageError,
+  type WatermarkDetectOptions,
+  type WatermarkLabelOptions,
   type WriteLabelOptions,
 } from '@aigc-label/core';
 import type { SignOptions, TrustOptions } from './signing.js';
@@ -33,7 +35,7 @@ export const deadlineOf = (options: CommonOptions): { at: number; budgetMs: numb
 };
 
 /** `detect` and `verify`: which explicit-label searches run. */
-export interface DetectOptions extends CommonOptions, ExplicitDetectOptions, TrustOptions {}
+export interface DetectOptions extends CommonOptions, ExplicitDetectOptions, TrustOptions, WatermarkDetectOptions {}
 
 export interface VerifyOptions extends DetectOptions {
   /** The uploader declared the content AI-generated (Measures Art. 6(2)). */
@@ -52,7 +54,7 @@ export interface VerifyOptions extends DetectOptions {
 }
 
 /** `label`: the label to write, how, and the explicit label added before it. */
-export interface LabelOptions extends CommonOptions, WriteLabelOptions, ExplicitLabelOptions, SignOptions {
+export interface LabelOptions extends CommonOptions, WriteLabelOptions, ExplicitLabelOptions, SignOptions, WatermarkLabelOptions {
   /** A complete label to write; otherwise one is built from `producer` etc. */
   readonly label?: AigcLabel | undefined;
   /** Provider name or 27-character code. */

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -31,6 +31,7 @@ import { openFileSource } from './file-io.js';
 import { deadlineOf, type LabelOptions, labelFromOptions, normalizeExplicitOptions } from './options.js';
 import { type LabelReport, REPORT_SCHEMA_VERSION } from './reports.js';
 import { checkSignOptions, contentBindingOf, fileSm3, operationsLogOf, signedLabel, signerOf } from './signing.js';
+import { scratchPaths, watermarkStep } from './watermark.js';
 
 /**
  * Where a labeled file goes: a file (temporary file, read back, renamed into place) or memory.
@@ -126,7 +127,9 @@ export async function labelInput(input: Input, sink: Sink, rawOptions: LabelOpti
     };
     const before = summarizeCarriers(await handler.read(budget()(input.source)));
     otherProducers(before, label, options.force); // refuse before any expensive explicit work
-    const explicit = await explicitStep(handler, input, sink, options, before.label !== null, resources);
+    const marked = await watermarkStep(handler, input, sink, options, label, resources);
+    findings.push(...marked.findings);
+    const explicit = await explicitStep(handler, marked.input, sink, options, before.label !== null, resources);
     const budgeted = budget();
     findings.push(...explicit.findings);
     let outputSm3: string | null = null;
@@ -147,8 +150,8 @@ export async function labelInput(input: Input, sink: Sink, rawOptions: LabelOpti
       });
     };
     if (!handler.write) {
-      // Plain text has no metadata carrier (TC260-PG-20258A names none): its explicit label is all it can carry.
-      if (!explicit.summary) await planLabelWrite(handler, budgeted(explicit.source), label, options, before); // throws the reason
+      // Plain text has no metadata carrier (TC260-PG-20258A names none): its explicit label and watermark are all it can carry.
+      if (!explicit.summary && !marked.detail) await planLabelWrite(handler, budgeted(explicit.source), label, options, before); // throws the reason
       await sink.write({ segments: [{ from: 0, length: explicit.source.size }] }, explicit.source, async (written) => {
         if (log) outputSm3 = await fileSm3(written);
       });
@@ -157,7 +160,7 @@ export async function labelInput(input: Input, sink: Sink, rawOptions: LabelOpti
         finding(Rules.nonNormativeCarrier, 'info', `${handler.name} has no metadata carrier; only the explicit label was added${unsigned}`),
       );
       await logged(label, null);
-      return report(input, sink, handler, label, before.label, findings, explicit.summary);
+      return { ...report(input, sink, handler, label, before.label, findings, explicit.summary), watermark: marked.detail };
     }
     let written = label;
     let binding: Awaited<ReturnType<typeof contentBindingOf>> | null = null;
@@ -178,7 +181,10 @@ export async function labelInput(input: Input, sink: Sink, rawOptions: LabelOpti
     });
     await logged(written, signer?.keyId ?? null);
     const signature = signer && binding ? { field, keyId: signer.keyId, binding: 'scheme' in binding ? binding.scheme : null } : null;
-    return report(input, sink, handler, written, before.label, [...findings, ...planned.findings], explicit.summary, signature);
+    return {
+      ...report(input, sink, handler, written, before.label, [...findings, ...planned.findings], explicit.summary, signature),
+      watermark: marked.detail,
+    };
   } finally {
     await resources.release();
   }
@@ -222,21 +228,10 @@ async function explicitStep(
     return { source: bytesSource(result.bytes), summary: result.summary, findings: result.findings };
   }
   // Rendered through files (ffmpeg): a private scratch folder holds the input when it is only in memory, and the rendered copy.
-  const scratch = await sink.scratch();
-  resources.add(() => rm(scratch, { recursive: true, force: true }));
-  const extension = `.${handler.extensions[0] ?? 'bin'}`;
-  const extensionOfInput = input.path ? /\.[^./\\]+$/.exec(input.path)?.[0] : undefined;
-  let path = input.path;
-  if (!path) {
-    path = join(scratch, `input${extension}`);
-    await writeFile(path, await readAll(input.source, handler.id), { mode: 0o600 });
-  }
-  const workDir = join(scratch, 'work');
-  await mkdir(workDir);
-  const output = join(scratch, `labeled${extensionOfInput ?? extension}`);
-  const result = await labeler.apply({ input: path, output, workDir, source: input.source }, options);
+  const paths = await scratchPaths(handler, input, sink, resources, 'labeled');
+  const result = await labeler.apply({ ...paths, source: input.source }, options);
   if (result.spliced) return { source: planSource(result.spliced, input.source), summary: result.summary, findings: result.findings };
-  const rendered = await openFileSource(output);
+  const rendered = await openFileSource(paths.output);
   resources.add(rendered.close);
   if (!result.finish) return { source: rendered.source, summary: result.summary, findings: result.findings };
   const finished = await result.finish(rendered.source);

@@ -3,12 +3,14 @@ import { FormatRegistry } from '@aigc-label/core';
 import { imageHandlers, readVisibleLabels, renderLabelPng } from '@aigc-label/image';
 import { textHandlers } from '@aigc-label/text';
 import { type VideoLabelTools, videoHandlers } from '@aigc-label/video';
+import { videoWatermarkTools } from './watermark-tools.js';
 
 /** What video labels borrow from the other modalities: the image package draws and reads the label, the audio package hears one. */
 const videoLabelTools: VideoLabelTools = {
   renderOverlay: async (frame, visible) => (await renderLabelPng(frame.width, frame.height, visible)).png,
   readFrame: (png, where) => readVisibleLabels(png, where, 'explicit-video-label'),
   audibleSearch,
+  watermark: videoWatermarkTools,
 };
 
 /**

@@ -57,6 +57,8 @@ export interface LabelReport {
   readonly explicit: { readonly kind: string; readonly detail: string } | null;
   /** Present when the label was signed: the field signed, the key id, and the content scheme it is bound to (null: none). */
   readonly signature?: { readonly field: ReservedField; readonly keyId: string; readonly binding: string | null };
+  /** The invisible watermark embedded (`watermark` option), or null. */
+  readonly watermark?: string | null;
 }
 
 /** One failed file in a batch. */

@@ -21,6 +21,9 @@ export interface CrcSpec {
 /** CRC-32/MPEG-2 (the IEEE 802.3 polynomial, MSB first, initial value all ones; check value 0x0376E6E7). */
 export const CRC32_MPEG2: CrcSpec = { name: 'CRC-32/MPEG-2', width: 32, poly: 0x04c11db7, init: 0xffffffff, xorOut: 0 };
 
+/** CRC-24/OPENPGP (RFC 4880 §6.1: polynomial 0x864CFB, initial value 0xB704CE; check value 0x21CF02). */
+export const CRC24_OPENPGP: CrcSpec = { name: 'CRC-24/OPENPGP', width: 24, poly: 0x864cfb, init: 0xb704ce, xorOut: 0 };
+
 /** CRC-16/CCITT-FALSE (ITU-T V.41 polynomial 0x1021, initial value 0xFFFF; check value 0x29B1). */
 export const CRC16_CCITT_FALSE: CrcSpec = { name: 'CRC-16/CCITT-FALSE', width: 16, poly: 0x1021, init: 0xffff, xorOut: 0 };
 

@@ -1,6 +1,7 @@
 import type { ByteSource, WritePlan } from './binary/source.js';
 import type { Finding } from './findings.js';
 import type { Evidence } from './format.js';
+import type { WatermarkReading } from './watermark-capability.js';
 import type { Wording } from './wording.js';
 
 /**
@@ -188,11 +189,15 @@ export interface ExplicitSearchInput {
   readonly bytes: () => Promise<Uint8Array>;
   /** The bytes as a source read in blocks, for searches that decode in this process. */
   readonly source?: ByteSource | undefined;
+  /** Set when the format's watermark is read by this search (`WatermarkCapability.readBy`): read it in the same decode. */
+  readonly watermark?: { readonly key?: string | undefined } | undefined;
 }
 
 export interface ExplicitSearchResult {
   readonly evidence: readonly Evidence[];
   readonly findings: readonly Finding[];
+  /** Marks read in the same decode, when the input asked for them. */
+  readonly watermarks?: readonly WatermarkReading[];
 }
 
 /** One way `detect` looks for explicit labels in a format. */

@@ -65,6 +65,11 @@ export const Rules = {
   searchSkipped: 'explicit/not-searched',
   signatureRequired: 'signature/required',
   signatureUnbound: 'signature/unbound',
+  watermarkMismatch: 'watermark/mismatch',
+  watermarkUnsupported: 'watermark/unsupported',
+  watermarkUnavailable: 'watermark/unavailable',
+  watermarkPresent: 'watermark/already-marked',
+  watermarkNotReadBack: 'watermark/not-read-back',
 } as const;
 export type CoreRuleId = (typeof Rules)[keyof typeof Rules];
 
@@ -104,4 +109,11 @@ export const coreRuleMeanings: RuleMeanings<typeof Rules> = {
   'signature/required':
     "a signature is required (`verify --require-signature`) and the producer's ReservedCode1 is not `verified`; the verdict is given",
   'signature/unbound': 'the label was signed without a content binding: the format declares no content regions yet (the reason is given)',
+  'watermark/mismatch':
+    "an invisible watermark whose payload is not the metadata label's: the label was replaced or the content reused from another generation",
+  'watermark/unsupported': 'a watermark was asked for but the format carries none here; the reason is given',
+  'watermark/unavailable': 'the watermark search could not run (e.g. the media could not be decoded), which is not the same as "no mark"',
+  'watermark/already-marked':
+    'the content already carries a mark under the key, so no second mark was embedded (marks are never removed, Measures Art. 10)',
+  'watermark/not-read-back': 'the mark just embedded could not be read back from the output (too small, a palette, too short)',
 };

@@ -3,6 +3,7 @@ import type { DecodedForm } from './decode.js';
 import type { ExplicitCapability, ExplicitUnsupported } from './explicit.js';
 import type { Finding } from './findings.js';
 import type { AigcLabel, LabelForm } from './label.js';
+import type { WatermarkCapability, WatermarkEvidence, WatermarkUnsupported } from './watermark-capability.js';
 
 export type MediaKind = 'text' | 'image' | 'audio' | 'video';
 
@@ -75,6 +76,8 @@ export interface EvidenceKindsByPackage {
 export const coreEvidenceKinds = {
   'iptc-digital-source-type': 'an IPTC DigitalSourceType in XMP; a trace under Measures Art. 6(3) when it names a trained-algorithm source',
   'c2pa-manifest': 'a C2PA manifest store; a trace when its actions name a trained-algorithm digital source type',
+  watermark:
+    "an invisible watermark whose payload passed its check under the key; a trace under Measures Art. 6(3), matched against the metadata label's payload when there is one",
 } as const;
 export type EvidenceKind = EvidenceKindsByPackage[keyof EvidenceKindsByPackage];
 
@@ -98,6 +101,8 @@ export interface Evidence {
    * `suspected`. Absent when the trace says nothing about it.
    */
   readonly level?: 'confirmed' | 'possible' | 'suspected';
+  /** For a watermark: its payload, how it was read, and whether it matches the metadata label. */
+  readonly watermark?: WatermarkEvidence;
 }
 
 export interface ReadResult {
@@ -146,6 +151,8 @@ export interface FormatModule extends FormatDescriptor {
    * "Content binding"), or why the format has no binding yet. Absent: not declared yet.
    */
   readonly contentRegions?: ContentRegionsCapability | ContentRegionsUnsupported;
+  /** The invisible watermark this format carries, or why it carries none here. */
+  readonly watermark?: WatermarkCapability | WatermarkUnsupported;
 }
 
 /**

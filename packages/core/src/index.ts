@@ -25,4 +25,5 @@ export * from './registry.js';
 export * from './validate.js';
 export * from './verify.js';
 export * from './watermark.js';
+export * from './watermark-capability.js';
 export * from './wording.js';

@@ -4,6 +4,7 @@ import {
   ConvolutionalCode,
   CRC8_SMBUS,
   CRC16_CCITT_FALSE,
+  CRC24_OPENPGP,
   CRC32_MPEG2,
   checkCrc,
   crcOfBytes,
@@ -20,6 +21,7 @@ describe('CRC', () => {
   it('matches the published check values (CRC of "123456789")', () => {
     const check = utf8('123456789');
     expect(crcOfBytes(check, CRC32_MPEG2)).toBe(0x0376e6e7);
+    expect(crcOfBytes(check, CRC24_OPENPGP)).toBe(0x21cf02);
     expect(crcOfBytes(check, CRC16_CCITT_FALSE)).toBe(0x29b1);
     expect(crcOfBytes(check, CRC8_SMBUS)).toBe(0xf4);
   });

@@ -19,3 +19,5 @@ export const videoHandlers = (tools: VideoLabelTools): readonly FormatHandler[] 
 ];
 export * from './explicit/index.js';
 export * from './rules.js';
+export type { VideoFrameReader, VideoWatermarkTools } from './watermark/capability.js';
+export type { LumaFrame } from './watermark/frames.js';

@@ -31,6 +31,7 @@ import {
   withLabelComment,
   withoutLabelComments,
 } from '../vorbis-comment/index.js';
+import { audioWatermark } from '../watermark/capability.js';
 
 /** Findings only this format emits, with their meaning (the README's rule table is generated from these). */
 export const flacRules = {
@@ -176,6 +177,7 @@ export const flac: FormatHandler = {
   },
   rules: flacRules,
   explicit: audibleLabel,
+  watermark: audioWatermark,
   sniffUncertain: (head) => id3HidesWhatFollows(head, 'flac'),
   sniff(head) {
     if (startsWith(head, FLAC_MAGIC)) return true;

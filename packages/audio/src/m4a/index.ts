@@ -11,6 +11,7 @@ import {
   type WriteResult,
 } from '@aigc-label/core';
 import { audibleLabel } from '../rhythm/capability.js';
+import { audioWatermark } from '../watermark/capability.js';
 import { m4aContentRegions } from './regions.js';
 
 /** True when `ftyp` names an audio brand as major or compatible brand. */
@@ -32,6 +33,7 @@ export const m4a: FormatHandler = {
   carrier: 'moov/udta/meta mdta key AIGC (ilst UTF-8 data)',
   explicit: audibleLabel,
   contentRegions: m4aContentRegions,
+  watermark: audioWatermark,
   sniff: hasAudioBrand,
 
   async read(source: ByteSource): Promise<ReadResult> {

@@ -18,6 +18,7 @@ import { AIGC_DESCRIPTION, id3LabelCarriers, id3TagFindings, rewriteId3Label } f
 import { afterLeadingId3Tags, id3ChainEnd, id3HidesWhatFollows, type LeadingId3Tag, readLeadingId3Tags } from '../id3/leading.js';
 import { buildId3Tag, buildUserTextFrame, isId3Header, newId3v24 } from '../id3/tag.js';
 import { audibleLabel } from '../rhythm/capability.js';
+import { audioWatermark } from '../watermark/capability.js';
 
 /** Findings only this format emits, with their meaning (the README's rule table is generated from these). */
 export const mp3Rules = {
@@ -77,6 +78,7 @@ export const mp3: FormatHandler = {
   },
   rules: mp3Rules,
   explicit: audibleLabel,
+  watermark: audioWatermark,
   sniffUncertain: (head) => id3HidesWhatFollows(head, 'mp3'),
   sniff(head) {
     if (!isId3Header(head)) {

@@ -29,6 +29,7 @@ import {
   vorbisLabelCarriers,
   withLabelComment,
 } from '../vorbis-comment/index.js';
+import { audioWatermark } from '../watermark/capability.js';
 import { HEADER_BOS, OGG_CAPTURE, type OggPage, pageCrc, paginateHeaderPackets, peekPage, readPage } from './pages.js';
 
 /**
@@ -304,6 +305,7 @@ export const ogg: FormatHandler = {
   },
   rules: oggRules,
   explicit: audibleLabel,
+  watermark: audioWatermark,
   sniff(head) {
     // The audio stream's first page may follow other streams' pages (a Skeleton, a video stream).
     // An Ogg file with no audio stream we know is still claimed, so that reading it gives a precise refusal;

@@ -71,6 +71,36 @@ export interface ExplicitLabelResult {
 /** A splice, or the reason the file is re-encoded instead. */
 type SpliceAttempt = { readonly spliced: SplicedLabel } | { readonly reason: string };
 
+/**
+ * Decodes the input at its own rate and channel count, passes the samples through `transform`
+ * and encodes them into `paths.output` in the source's format, keeping every other stream and
+ * tag; Ogg and M4A tags are put back by `finish` when the source's bytes are given.
+ */
+export async function reencodeAudio(
+  paths: ExplicitLabelPaths,
+  source: AudioStreamInfo,
+  timeoutMs: number,
+  transform: (pcm: AsyncIterable<Float32Array>) => AsyncIterable<Float32Array>,
+): Promise<Pick<ExplicitLabelResult, 'encoderOptions' | 'finish'>> {
+  const muxer = muxerFor(source);
+  const original = paths.source;
+  const tagsPutBack = original !== undefined && keepsTagsAfterReencode(source.container);
+  const outputOptions = outputOptionsFor(source, streamMaps(source, muxer, tagsPutBack).audioOutput);
+  const format = { sampleRate: source.sampleRate, channels: source.channels };
+  await encodePcm(transform(decodePcmWithin({ path: paths.input }, format, timeoutMs)), {
+    ...format,
+    channelLayout: source.channelLayout,
+    output: paths.output,
+    outputOptions,
+    keepFrom: { path: paths.input, source, muxer, tagsPutBack },
+    timeoutMs,
+  });
+  return {
+    encoderOptions: outputOptions,
+    finish: original && tagsPutBack ? (rendered) => restoreTags(source.container, original, rendered) : undefined,
+  };
+}
+
 async function trySplice(
   source: ByteSource,
   positions: readonly LabelPosition[],
@@ -113,10 +143,7 @@ export async function applyExplicitAudioLabel(
     findings.push(finding('explicit/audio-reencoded', 'info', `the audio stream was re-encoded for the audible label: ${attempt.reason}`));
   }
   const source = await probeAudio(paths.input);
-  const muxer = muxerFor(source); // refuses unsupported formats before any work
-  const original = paths.source;
-  const tagsPutBack = original !== undefined && keepsTagsAfterReencode(source.container);
-  const outputOptions = outputOptionsFor(source, streamMaps(source, muxer, tagsPutBack).audioOutput);
+  muxerFor(source); // refuses unsupported formats before any work
   const format = { sampleRate: source.sampleRate, channels: source.channels };
   // Both passes take as long as the media: allowed half real time on top of the runner's default,
   // far slower than any codec here even on a busy machine, so only a hung ffmpeg is stopped.
@@ -124,14 +151,7 @@ export async function applyExplicitAudioLabel(
   const programme = await measureProgramme(decodePcmWithin({ path: paths.input }, format, timeoutMs), source.channels, source.sampleRate);
   const label = await makeLabel(source.sampleRate, programme);
   const at = resolvePositions(positions, programme.frames, label.length, source.sampleRate, mode);
-  await encodePcm(spliceLabel(decodePcmWithin({ path: paths.input }, format, timeoutMs), label, source.channels, at, mode), {
-    ...format,
-    channelLayout: source.channelLayout,
-    output: paths.output,
-    outputOptions,
-    keepFrom: { path: paths.input, source, muxer, tagsPutBack },
-    timeoutMs,
-  });
+  const encoded = await reencodeAudio(paths, source, timeoutMs, (pcm) => spliceLabel(pcm, label, source.channels, at, mode));
   // In insert mode each earlier label shifts the later ones.
   const starts = at.map((frame, index) => (frame + (mode === 'insert' ? index * label.length : 0)) / source.sampleRate);
   return {
@@ -140,8 +160,7 @@ export async function applyExplicitAudioLabel(
     labelStartsSeconds: starts,
     labelSeconds: label.length / source.sampleRate,
     programme,
-    encoderOptions: outputOptions,
-    finish: tagsPutBack ? (rendered) => restoreTags(source.container, original, rendered) : undefined,
+    ...encoded,
     findings,
   };
 }

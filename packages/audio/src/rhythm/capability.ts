@@ -9,6 +9,7 @@ import {
 } from '@aigc-label/core';
 import type { ExplicitLabelResult } from '../pcm/relabel.js';
 import { applyVoiceLabel, VOICE_PROMPTS } from '../voice/prompt.js';
+import { audioWatermarkReadings } from '../watermark/capability.js';
 import { applyRhythmLabel } from './apply.js';
 import { detectAudibleLabels } from './audible.js';
 
@@ -22,8 +23,10 @@ export const audibleSearch: ExplicitSearch = {
   async run(input): Promise<ExplicitSearchResult> {
     let detection: Awaited<ReturnType<typeof detectAudibleLabels>>;
     try {
+      const watermark = input.watermark ? { watermark: { key: input.watermark.key } } : {};
       detection = await detectAudibleLabels(
         input.source ? { source: input.source, path: input.path } : input.path ? { path: input.path } : await input.bytes(),
+        watermark,
       );
     } catch (error) {
       return {
@@ -50,7 +53,7 @@ export const audibleSearch: ExplicitSearch = {
         where: o.position,
       });
     }
-    return { evidence, findings: [] };
+    return { evidence, findings: [], ...(detection.watermark ? { watermarks: audioWatermarkReadings(detection.watermark) } : {}) };
   },
 };
 

@@ -23,6 +23,7 @@ import {
 import { id3LabelCarriers, rewriteId3Label } from '../id3/label.js';
 import { parseId3Tag } from '../id3/tag.js';
 import { audibleLabel } from '../rhythm/capability.js';
+import { audioWatermark } from '../watermark/capability.js';
 import { wavContentRegions } from './regions.js';
 
 /** Findings only this format emits, with their meaning (the README's rule table is generated from these). */
@@ -136,6 +137,7 @@ export const wav: FormatHandler = {
   // RIFF, and RF64/BW64 (EBU Tech 3306) whose 64-bit sizes live in a ds64 chunk.
   explicit: audibleLabel,
   contentRegions: wavContentRegions,
+  watermark: audioWatermark,
   sniff: (head) =>
     head.length >= 12 &&
     (startsWith(head, utf8('RIFF')) || startsWith(head, utf8('RF64')) || startsWith(head, utf8('BW64'))) &&

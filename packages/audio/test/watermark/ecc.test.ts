@@ -1,13 +1,6 @@
+import { CRC24_OPENPGP, crcOfBits, LTE_CONVOLUTIONAL_CODE } from '@aigc-label/core';
 import { describe, expect, it } from 'vitest';
-import {
-  CRC_BITS,
-  codedLength,
-  convolutionalEncode,
-  crc24Bits,
-  decodeWithCrc,
-  encodeWithCrc,
-  viterbiDecode,
-} from '../../src/watermark/ecc.js';
+import { CRC_BITS, codedLength, decodeWithCrc, encodeWithCrc } from '../../src/watermark/ecc.js';
 
 const bitsOf = (bytes: Uint8Array) => Uint8Array.from({ length: bytes.length * 8 }, (_, i) => (bytes[i >> 3]! >> (7 - (i & 7))) & 1);
 const toSoft = (coded: Uint8Array) => Float64Array.from(coded, (b) => (b ? 1 : -1));
@@ -24,19 +17,18 @@ function random(seed: number): () => number {
 }
 
 describe('audio watermark error correction', () => {
-  it('computes CRC-24/OPENPGP (check value 0x21CF02 for "123456789")', () => {
-    const crc = crc24Bits(bitsOf(new TextEncoder().encode('123456789')));
-    const value = crc.reduce((v, bit) => (v << 1) | bit, 0);
-    expect(value).toBe(0x21cf02);
+  it('frames with the CRC-24/OPENPGP (check value 0x21CF02 for "123456789")', () => {
+    expect(crcOfBits(bitsOf(new TextEncoder().encode('123456789')), CRC24_OPENPGP)).toBe(0x21cf02);
+    expect(CRC_BITS).toBe(24);
   });
 
   it('encodes 88 message bits into 282 coded bits and decodes them back', () => {
     const rng = random(1);
     const message = Uint8Array.from({ length: 88 }, () => (rng() < 0.5 ? 1 : 0));
-    const coded = convolutionalEncode(message);
+    const coded = LTE_CONVOLUTIONAL_CODE.encode(message);
     expect(coded.length).toBe(codedLength(88));
     expect(coded.length).toBe(282);
-    expect(viterbiDecode(toSoft(coded), 88)).toEqual(message);
+    expect(LTE_CONVOLUTIONAL_CODE.decode(toSoft(coded))).toEqual(message);
   });
 
   it('corrects scattered bit errors and noisy soft values', () => {

@@ -4,8 +4,9 @@ import type { Command } from 'commander';
 import { detectTable, printable } from '../format.js';
 import { type BatchFlags, batchCommand, type CommandContext, emit, runVerb, timeoutOf } from './batch-command.js';
 import { addTrustOption, signatureLines, type TrustFlags, trustOptionsOf } from './signing-options.js';
+import { WATERMARK_DETECT_HELP, WATERMARK_KEY_HELP, type WatermarkFlags, watermarkOptions } from './watermark-flags.js';
 
-export interface SearchFlags extends BatchFlags, TrustFlags {
+export interface SearchFlags extends BatchFlags, TrustFlags, WatermarkFlags {
   readonly ocr?: boolean;
   /** `--no-rhythm` (kept as the flag's name) sets this false. */
   readonly rhythm: boolean;
@@ -18,19 +19,28 @@ export const NO_RHYTHM_HELP = 'do not look for audible labels (the ·−·· rhy
 export const searchOptions = (flags: SearchFlags) => ({
   ocr: flags.ocr === true,
   audible: flags.rhythm,
+  ...watermarkOptions(flags),
   ...timeoutOf(flags),
   ...trustOptionsOf(flags),
 });
 
+/** `--watermark`, `--no-watermark` and `--watermark-key` on detect and verify. */
+export const addWatermarkSearchOptions = (command: Command): Command =>
+  command
+    .option('--watermark', WATERMARK_DETECT_HELP)
+    .option('--no-watermark', 'do not look for invisible watermarks')
+    .option('--watermark-key <file>', WATERMARK_KEY_HELP);
+
 export function registerDetect(program: Command, context: CommandContext): void {
-  addTrustOption(batchCommand(program, 'detect', 'read every label carrier in each file, and explicit labels'))
-    .option('--ocr', OCR_HELP)
-    .option('--no-rhythm', NO_RHYTHM_HELP)
-    .action(async (inputs: string[], flags: SearchFlags) => {
-      const options = searchOptions(flags);
-      const run = await runVerb(context, 'detect', inputs, flags, (input) => ({ verb: 'detect', file: input.file, options }));
-      emit(context, flags, run, detectTable);
-    });
+  addWatermarkSearchOptions(
+    addTrustOption(batchCommand(program, 'detect', 'read every label carrier in each file, and explicit labels'))
+      .option('--ocr', OCR_HELP)
+      .option('--no-rhythm', NO_RHYTHM_HELP),
+  ).action(async (inputs: string[], flags: SearchFlags) => {
+    const options = searchOptions(flags);
+    const run = await runVerb(context, 'detect', inputs, flags, (input) => ({ verb: 'detect', file: input.file, options }));
+    emit(context, flags, run, detectTable);
+  });
 }
 
 export function registerInspect(program: Command, context: CommandContext): void {

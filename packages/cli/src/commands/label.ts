@@ -5,8 +5,9 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { labelTable } from '../format.js';
 import { type BatchFlags, batchCommand, type CommandContext, collect, emit, parseLabelField, runVerb, timeoutOf } from './batch-command.js';
 import { addSignOptions, type SignFlags, signOptionsOf } from './signing-options.js';
+import { WATERMARK_KEY_HELP, WATERMARK_LABEL_HELP, type WatermarkFlags, watermarkOptions } from './watermark-flags.js';
 
-interface LabelFlags extends BatchFlags, SignFlags {
+interface LabelFlags extends BatchFlags, SignFlags, WatermarkFlags {
   readonly producer?: string;
   readonly produceId?: string;
   readonly label: LabelValue;
@@ -103,6 +104,8 @@ export function registerLabel(program: Command, context: CommandContext): void {
     .option('--duration <seconds>', 'video: seconds the visible label shows (at least 2, GB 45438 §5.4)', Number.parseFloat)
     .option('--allow-noncompliant', 'draw a visible label below the 5% rule rather than refuse (reported as a finding)')
     .addOption(new Option('--form <form>', 'value form for the canonical carrier').choices(['bare', 'wrapped']))
+    .option('--watermark', WATERMARK_LABEL_HELP)
+    .option('--watermark-key <file>', WATERMARK_KEY_HELP)
     .action(async (inputs: string[], flags: LabelFlags) => {
       if (!flags.producer) throw new UsageError('--producer <code> is required (or set AIGC_PRODUCER): your provider code or name');
       if (flags.produceId && (inputs.length > 1 || inputs[0] === '-'))
@@ -121,6 +124,7 @@ export function registerLabel(program: Command, context: CommandContext): void {
         ...timeoutOf(flags),
         ...explicitOptions(flags),
         ...signOptionsOf(flags),
+        ...watermarkOptions(flags),
       };
       const outDir = flags.outDir;
       const run = await runVerb(

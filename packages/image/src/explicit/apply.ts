@@ -131,7 +131,7 @@ export function imageError(error: unknown, format: string): Error {
   return new MalformedInputError(format, message.split('\n')[0]);
 }
 
-async function readMetadata(bytes: Uint8Array, limitInputPixels: number): Promise<Metadata> {
+export async function readMetadata(bytes: Uint8Array, limitInputPixels: number): Promise<Metadata> {
   try {
     return await sharp(bytes, { animated: true, limitInputPixels }).metadata();
   } catch (error) {

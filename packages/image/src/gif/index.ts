@@ -221,6 +221,7 @@ export const gif: FormatHandler = {
     unsupported: 'not declared yet: the XMP Application Extension must be told apart from other extensions by its identifier',
   },
   explicit: visibleImageLabel,
+  watermark: { unsupported: 'a GIF palette of 256 colours cannot hold a mark of a grey level or two' },
   sniff: (head) => head.length >= 6 && (fromAscii(head, 0, 6) === 'GIF89a' || fromAscii(head, 0, 6) === 'GIF87a'),
 
   async read(source: ByteSource): Promise<ReadResult> {

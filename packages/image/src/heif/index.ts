@@ -36,6 +36,7 @@ import { visibleImageLabel } from '../explicit/capability.js';
 import { type ByteEdit, c2paInvalidatedFinding, listedOnly, xmpCarriers } from '../shared/carriers.js';
 import { editExifPayload } from '../shared/exif-edit.js';
 import { exifTextCarriers } from '../shared/tiff-ifd.js';
+import { imageWatermark } from '../watermark/capability.js';
 import {
   cdscReference,
   fullBox,
@@ -360,6 +361,10 @@ function makeHandler(id: 'heif' | 'avif'): FormatHandler {
       id === 'avif'
         ? visibleImageLabel
         : { unsupported: 'HEIC keeps its HEVC pixels here: sharp from npm has no HEVC encoder, so no visible label can be drawn' },
+    watermark:
+      id === 'avif'
+        ? imageWatermark
+        : { unsupported: 'HEIC keeps its HEVC pixels here: sharp from npm has no HEVC encoder to re-encode a mark' },
     sniff: (head) => {
       const list = brands(head);
       if (list.length === 0) return false;

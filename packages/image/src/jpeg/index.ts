@@ -31,6 +31,7 @@ import { visibleImageLabel } from '../explicit/capability.js';
 import { type ByteEdit, c2paInvalidatedFinding, listedOnly, mergeEdits, textCarrier, xmpCarriers } from '../shared/carriers.js';
 import { editExifPayload, newExifPayload } from '../shared/exif-edit.js';
 import { type ExifLabelPlace, exifTextCarriers } from '../shared/tiff-ifd.js';
+import { imageWatermark } from '../watermark/capability.js';
 import { assembleExtendedXmp, type ExtendedXmp, extendedGuidIn, extendedXmpSegments, withoutAigc } from './extended-xmp.js';
 import { jpegContentRegions } from './regions.js';
 import {
@@ -126,6 +127,7 @@ export const jpeg: FormatHandler = {
   carrier: 'APP1 XMP, XMP TC260:AIGC',
   explicit: visibleImageLabel,
   contentRegions: jpegContentRegions,
+  watermark: imageWatermark,
   sniff: (head) => head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && (head[2] === 0xff || appSignatureAfterGarbage(head)),
 
   async read(source: ByteSource): Promise<ReadResult> {

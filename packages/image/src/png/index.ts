@@ -28,6 +28,7 @@ import {
 } from '@aigc-label/core';
 import { visibleImageLabel } from '../explicit/capability.js';
 import { c2paInvalidatedFinding, listedOnly, mergeEdits, textCarrier, xmpCarriers } from '../shared/carriers.js';
+import { imageWatermark } from '../watermark/capability.js';
 import { listChunks, makeItxt, makeText, PNG_SIGNATURE, type PngChunk } from './chunks.js';
 import { pngContentRegions } from './regions.js';
 
@@ -205,6 +206,7 @@ export const png: FormatHandler = {
   carrier: 'iTXt XML:com.adobe.xmp, XMP TC260:AIGC',
   explicit: visibleImageLabel,
   contentRegions: pngContentRegions,
+  watermark: imageWatermark,
   sniff: (head) => startsWith(head, PNG_SIGNATURE),
 
   async read(source: ByteSource): Promise<ReadResult> {

@@ -42,6 +42,7 @@ import {
   TiffType,
   walkIfdChain,
 } from '../shared/tiff-ifd.js';
+import { imageWatermark } from '../watermark/capability.js';
 
 const fail = (message: string) => new MalformedInputError('tiff', message);
 
@@ -87,6 +88,7 @@ export const tiff: FormatHandler = {
       'IFD offsets move when the XMP tag grows, so a binding needs the image data located through the IFDs rather than byte ranges (not done yet)',
   },
   explicit: visibleImageLabel,
+  watermark: imageWatermark,
   sniff: (head) =>
     head.length >= 4 &&
     ((head[0] === 0x49 && head[1] === 0x49 && head[2] === 42 && head[3] === 0) ||

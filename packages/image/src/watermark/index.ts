@@ -1,3 +1,4 @@
+export { imageWatermark } from './capability.js';
 export {
   type DetectOptions,
   detectImageWatermark,

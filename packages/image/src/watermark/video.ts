@@ -54,7 +54,18 @@ interface SizeGroup {
 export interface VideoDetectOptions extends DetectOptions {
   /** Read every kept frame on its own too, even when the average decodes (default false: about 40 ms per 1080p frame). */
   readonly readEachFrame?: boolean | undefined;
+  /**
+   * Frames read on their own at most, spread evenly over those kept (default all kept, up to 64):
+   * each reading costs about as much as one image's, so a reader with a time budget caps it.
+   */
+  readonly maxFramesRead?: number | undefined;
 }
+
+/** `count` indexes spread evenly over 0..length-1, first and last included. */
+const spread = (length: number, count: number): number[] =>
+  count >= length
+    ? [...Array(length).keys()]
+    : [...new Set(Array.from({ length: count }, (_, i) => Math.round((i * (length - 1)) / Math.max(1, count - 1))))];
 
 /** Collects sampled frames (raw pixels) and reads the mark from them together. */
 export class VideoWatermarkDetector {
@@ -93,7 +104,8 @@ export class VideoWatermarkDetector {
     const votes = new Map<string, PayloadVote>();
     if (!combined!.found || this.options.readEachFrame) {
       for (const group of groups) {
-        for (const plane of group.kept) {
+        for (const index of spread(group.kept.length, this.options.maxFramesRead ?? MAX_KEPT_FRAMES)) {
+          const plane = group.kept[index]!;
           const { detection } = readPlane(plane, group.scale, this.options.key);
           readings++;
           if (!detection.found) continue;

@@ -37,6 +37,7 @@ import { visibleImageLabel } from '../explicit/capability.js';
 import { type ByteEdit, c2paInvalidatedFinding, listedOnly, mergeEdits, xmpCarriers } from '../shared/carriers.js';
 import { editExifPayload } from '../shared/exif-edit.js';
 import { exifTextCarriers } from '../shared/tiff-ifd.js';
+import { imageWatermark } from '../watermark/capability.js';
 
 /** WebP container spec: VP8X flag bits. */
 const Flag = { animation: 0x02, xmp: 0x04, exif: 0x08, alpha: 0x10, icc: 0x20 } as const;
@@ -133,6 +134,7 @@ export const webp: FormatHandler = {
     unsupported: 'not declared yet: the VP8X flags and the RIFF size change on writing, so the selection must skip the headers',
   },
   explicit: visibleImageLabel,
+  watermark: imageWatermark,
   sniff: (head) => head.length >= 12 && fromAscii(head, 0, 4) === 'RIFF' && fromAscii(head, 8, 12) === 'WEBP',
 
   async read(source: ByteSource): Promise<ReadResult> {

@@ -70,6 +70,21 @@ describe('VideoWatermarkDetector', () => {
     expect([payload, other]).toContainEqual(result.payload);
   });
 
+  it('reads at most maxFramesRead frames on their own, the first and the last among them', async () => {
+    const other = watermarkPayload({ ContentProducer: 'another-producer', ProduceID: 'video-3' });
+    const detector = new VideoWatermarkDetector({ readEachFrame: true, maxFramesRead: 2 });
+    const frames = await pan(5, 512, 384, 4);
+    frames.forEach((frame, i) => {
+      detector.addFrame(embedWatermark(frame, { payload: i === 4 ? other : payload }).pixels);
+    });
+    const result = detector.result();
+    expect(result.votes).toEqual([
+      { payload, frames: 1 },
+      { payload: other, frames: 1 },
+    ]);
+    expect(result.falsePositiveBound).toBeCloseTo(3 * 3 * 2 ** -32, 20); // the average and two frames
+  });
+
   it('finds nothing in unmarked frames, nor under another key', async () => {
     const plain = new VideoWatermarkDetector();
     const otherKey = new VideoWatermarkDetector({ key: 'not the key' });

@@ -20,6 +20,7 @@ import { explicitLabelEvidence } from '../explicit/evidence.js';
 import { assertCarrierCount, decodeCarrierValue } from '../plain/carrier.js';
 import { bomOf, byteOffsets, decodeText, decodeTextTolerant, lineEndingOf, looksLikeText, requireUtf8 } from '../plain/encoding.js';
 import { utf8TextPrompt } from '../plain/prompt.js';
+import { textWatermark } from '../watermark/capability.js';
 import { escapeHtml, type HtmlTag, scanTags } from './scan.js';
 
 const FORMAT = 'html';
@@ -182,6 +183,7 @@ export const html: FormatHandler = {
     unsupported: 'the label is a <meta> element inside the text, so a binding needs the text without it, canonically (not done yet)',
   },
   explicit: utf8TextPrompt('html', FORMAT),
+  watermark: textWatermark('html', FORMAT),
   sniff: sniffHtml,
 
   async read(source: ByteSource): Promise<ReadResult> {

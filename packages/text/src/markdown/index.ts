@@ -30,6 +30,7 @@ import { explicitLabelEvidence } from '../explicit/evidence.js';
 import { assertCarrierCount, decodeCarrierValue } from '../plain/carrier.js';
 import { byteOffsets, decodeText, decodeTextTolerant, lineEndingOf, looksLikeText, requireUtf8 } from '../plain/encoding.js';
 import { utf8TextPrompt } from '../plain/prompt.js';
+import { textWatermark } from '../watermark/capability.js';
 import {
   type FrontMatterSpan,
   findFrontMatter,
@@ -219,6 +220,7 @@ export const markdown: FormatHandler = {
   },
   rules: markdownRules,
   explicit: utf8TextPrompt('markdown', FORMAT),
+  watermark: textWatermark('markdown', FORMAT),
   sniff: looksLikeText,
   sniffNeedsExtension: true,
 

@@ -174,6 +174,7 @@ export const ooxml: FormatHandler = {
   },
   rules: ooxmlRules,
   explicit: ooxmlExplicit,
+  watermark: { unsupported: "the text sits in the document's XML parts inside a ZIP; marking it would rewrite the document parts" },
   sniff: (head) => startsWith(head, [0x50, 0x4b, 0x03, 0x04]) && sniffOoxml(head),
 
   async read(source: ByteSource): Promise<ReadResult> {

@@ -188,6 +188,7 @@ export const pdf: FormatHandler = {
   },
   rules: pdfRules,
   explicit: pdfExplicit,
+  watermark: { unsupported: 'the text sits in content streams drawn glyph by glyph; invisible selectors have no glyphs to ride on' },
   // §7.5.2 puts the header first; readers accept it within the first 1024 bytes.
   sniff: (head) => {
     const at = indexOfBytes(head.subarray(0, 1024 + PDF_MAGIC.length), PDF_MAGIC);

@@ -1,6 +1,7 @@
 import { type ByteSource, type FormatModule, type ReadResult, readAll } from '@aigc-label/core';
 import { scanExplicitLabels } from '../explicit/detect.js';
 import { explicitLabelEvidence } from '../explicit/evidence.js';
+import { textWatermark } from '../watermark/capability.js';
 import { decodeTextTolerant, looksLikeText } from './encoding.js';
 import { utf8TextPrompt } from './prompt.js';
 
@@ -18,6 +19,7 @@ export const plainText: FormatModule = {
   carrier: 'none (explicit label only)',
   contentRegions: { unsupported: 'plain text has no metadata carrier, so there is no signed label to bind' },
   explicit: utf8TextPrompt('plain', 'txt'),
+  watermark: textWatermark('plain', 'txt'),
   sniff: looksLikeText,
   sniffNeedsExtension: true,
 

@@ -24,6 +24,7 @@ import {
   type WriteResult,
 } from '@aigc-label/core';
 import { type VideoLabelTools, visibleVideoLabel } from '../explicit/capability.js';
+import { videoWatermark } from '../watermark/capability.js';
 
 /** Findings only this format emits, with their meaning (the README's rule table is generated from these). */
 export const aviRules = {
@@ -204,4 +205,8 @@ export const avi: FormatHandler = {
 };
 
 /** avi with its visible label; the registry passes the image and audio tools it draws and reads with. */
-export const aviWithLabels = (tools: VideoLabelTools): FormatHandler => ({ ...avi, explicit: visibleVideoLabel(tools) });
+export const aviWithLabels = (tools: VideoLabelTools): FormatHandler => ({
+  ...avi,
+  explicit: visibleVideoLabel(tools),
+  watermark: videoWatermark(tools.watermark),
+});

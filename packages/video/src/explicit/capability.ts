@@ -12,6 +12,7 @@ import {
 } from '@aigc-label/core';
 import { defaultBinaries } from '@aigc-label/ffmpeg';
 import type { AvcParameterSets } from '../shared/avc-config.js';
+import type { VideoWatermarkTools } from '../watermark/capability.js';
 import { applyVisibleVideoLabel } from './apply-visible-label.js';
 import { sampleFrames } from './frames.js';
 import { webmDocTypePlan } from './webm-doctype.js';
@@ -28,6 +29,8 @@ export interface VideoLabelTools {
   readFrame(png: Uint8Array, where: string): Promise<ExplicitSearchResult>;
   /** The search for audible labels, run on the sound track. */
   readonly audibleSearch: ExplicitSearch;
+  /** The image mark on frames, for the video watermark (absent: video carries no mark). */
+  readonly watermark?: VideoWatermarkTools | undefined;
 }
 
 /**

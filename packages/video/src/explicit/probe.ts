@@ -119,16 +119,19 @@ export function shownSeconds(packets: readonly VideoPacket[], tick: number): num
 }
 
 /**
- * Streams, container and packets in one ffprobe run (issue 16: one scan instead of three). With
- * `hashes`, each packet's CRC32, so copied packets can be proven identical.
+ * What one ffprobe run reads besides streams and container: nothing (`none`, for steps that
+ * decode frames anyway), or every packet's timing and CRC32 (`hashes`), so copied packets can be
+ * proven identical.
  */
-export async function probeMedia(tools: FfmpegBinaries, input: string, hashes: boolean): Promise<MediaProbe> {
-  const entries = `packet=stream_index,pts,dts,duration,flags${hashes ? ',data_hash' : ''}`;
-  const { streams, format, packets } = await ffprobeJson(
-    tools.ffprobe,
-    ['-show_streams', '-show_format', '-show_entries', entries, ...(hashes ? ['-show_data_hash', 'CRC32'] : []), input],
-    { failure: (tail, code) => new MalformedInputError('video', `ffprobe cannot read the file (${tail || `exit code ${code}`})`) },
-  );
+export type PacketScan = 'none' | 'hashes';
+
+/** Streams, container and packets in one ffprobe run (issue 16: one scan instead of three). */
+export async function probeMedia(tools: FfmpegBinaries, input: string, scan: PacketScan): Promise<MediaProbe> {
+  const packetArgs =
+    scan === 'hashes' ? ['-show_entries', 'packet=stream_index,pts,dts,duration,flags,data_hash', '-show_data_hash', 'CRC32'] : [];
+  const { streams, format, packets } = await ffprobeJson(tools.ffprobe, ['-show_streams', '-show_format', ...packetArgs, input], {
+    failure: (tail, code) => new MalformedInputError('video', `ffprobe cannot read the file (${tail || `exit code ${code}`})`),
+  });
   const video = streams.find((stream) => stream.codec_type === 'video' && !stream.disposition?.attached_pic);
   if (!video) throw new MalformedInputError('video', 'the file has no video stream (only sound or pictures)');
   const streamIndex = video.index ?? 0;

@@ -43,7 +43,7 @@ export interface VerifyRequest {
 
 export async function verifyOutput(request: VerifyRequest): Promise<OutputChecks> {
   const { tools, output, source, sourceClock, spans } = request;
-  const { info, packets, otherHashes } = await probeMedia(tools, output, true);
+  const { info, packets, otherHashes } = await probeMedia(tools, output, 'hashes');
   const frameSeconds = sourceClock.frameSeconds;
   const decode = await decodeCheck(tools, output, info, packets, spans);
   // The time from the first shown frame to the end of the last, from the packets: a container's own

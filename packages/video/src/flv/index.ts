@@ -30,6 +30,7 @@ import {
   type WriteResult,
 } from '@aigc-label/core';
 import { type VideoLabelTools, visibleVideoLabel } from '../explicit/capability.js';
+import { videoWatermark } from '../watermark/capability.js';
 
 /** FLV tag types (Adobe FLV spec v10.1 §E.4.1). */
 const SCRIPT_TAG = 18;
@@ -406,4 +407,8 @@ export const flv: FormatHandler = {
 };
 
 /** flv with its visible label; the registry passes the image and audio tools it draws and reads with. */
-export const flvWithLabels = (tools: VideoLabelTools): FormatHandler => ({ ...flv, explicit: visibleVideoLabel(tools) });
+export const flvWithLabels = (tools: VideoLabelTools): FormatHandler => ({
+  ...flv,
+  explicit: visibleVideoLabel(tools),
+  watermark: videoWatermark(tools.watermark),
+});

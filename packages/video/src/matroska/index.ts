@@ -21,6 +21,7 @@ import {
   type WriteResult,
 } from '@aigc-label/core';
 import { type VideoLabelTools, visibleVideoLabel } from '../explicit/capability.js';
+import { videoWatermark } from '../watermark/capability.js';
 import { type Edit, Id, readLayout, readTags, roomAt } from './layout.js';
 import { planMatroskaAvcParameterSets } from './parameter-sets.js';
 import { planSegmentEdits } from './positions.js';
@@ -264,4 +265,5 @@ function newTagsEdit(
 export const matroskaWithLabels = (tools: VideoLabelTools): FormatHandler => ({
   ...matroska,
   explicit: visibleVideoLabel(tools, planMatroskaAvcParameterSets),
+  watermark: videoWatermark(tools.watermark),
 });

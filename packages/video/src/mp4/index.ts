@@ -11,6 +11,7 @@ import {
   type WriteResult,
 } from '@aigc-label/core';
 import { type VideoLabelTools, visibleVideoLabel } from '../explicit/capability.js';
+import { videoWatermark } from '../watermark/capability.js';
 import { planAvcParameterSets } from './parameter-sets.js';
 import { mp4ContentRegions } from './regions.js';
 
@@ -56,4 +57,5 @@ export const mp4: FormatHandler = {
 export const mp4WithLabels = (tools: VideoLabelTools): FormatHandler => ({
   ...mp4,
   explicit: visibleVideoLabel(tools, planAvcParameterSets),
+  watermark: videoWatermark(tools.watermark),
 });

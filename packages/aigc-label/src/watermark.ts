@@ -1,0 +1,244 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  type AigcLabel,
+  bytesSource,
+  type CostClass,
+  type Evidence,
+  type ExplicitDetectOptions,
+  type ExplicitSearch,
+  type ExplicitSearchResult,
+  type Finding,
+  type FormatModule,
+  finding,
+  isExplicitCapability,
+  isWatermarkCapability,
+  Rules,
+  readAll,
+  searchEnabled,
+  toHex,
+  type WatermarkCapability,
+  type WatermarkDetectOptions,
+  type WatermarkEmbedResult,
+  type WatermarkLabelOptions,
+  type WatermarkReading,
+  watermarkPayload,
+} from '@aigc-label/core';
+import type { Input } from './detect.js';
+import { openFileSource } from './file-io.js';
+import type { DetectOptions } from './options.js';
+import type { Sink } from './pipeline.js';
+
+/**
+ * Invisible watermarks in the one pipeline: `label --watermark` embeds the format's mark (before
+ * the explicit label, so a text prompt stays unmarked and a rendered label is drawn over marked
+ * pixels), and `detect`/`verify` report a mark found as evidence matched against the metadata
+ * label. The format module declares the mark (`watermark` capability); nothing here knows formats.
+ */
+
+/** Resources a step opened, released by the pipeline whatever happens. */
+export interface Releaser {
+  add(close: () => Promise<void>): void;
+}
+
+/** Paths for a step that renders from file to file (ffmpeg) in a private scratch folder. */
+export async function scratchPaths(
+  handler: FormatModule,
+  input: Input,
+  sink: Sink,
+  resources: Releaser,
+  name: string,
+): Promise<{ input: string; output: string; workDir: string }> {
+  const scratch = await sink.scratch();
+  resources.add(() => rm(scratch, { recursive: true, force: true }));
+  const extension = `.${handler.extensions[0] ?? 'bin'}`;
+  const extensionOfInput = input.path ? /\.[^./\\]+$/.exec(input.path)?.[0] : undefined;
+  let path = input.path;
+  if (!path) {
+    path = join(scratch, `input${extension}`);
+    await writeFile(path, await readAll(input.source, handler.id), { mode: 0o600 });
+  }
+  const workDir = join(scratch, 'work');
+  await mkdir(workDir);
+  return { input: path, output: join(scratch, `${name}${extensionOfInput ?? extension}`), workDir };
+}
+
+export interface WatermarkStep {
+  /** The marked content (or the input, unchanged). */
+  readonly input: Input;
+  readonly findings: Finding[];
+  /** What was embedded, or null. */
+  readonly detail: string | null;
+}
+
+const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
+
+/** Marks found in `input` under the key by the capability's own search. */
+async function readMarks(capability: WatermarkCapability, handler: FormatModule, input: Input, key: string | undefined) {
+  return capability.detect({ path: input.path, bytes: () => readAll(input.source, handler.id), key });
+}
+
+/**
+ * Embeds the format's mark when `watermark` asks for it. Content that already carries a mark
+ * under the key is not marked again (two marks would garble each other, and no mark is ever
+ * removed, Measures Art. 10). The mark is read back from the result.
+ */
+export async function watermarkStep(
+  handler: FormatModule,
+  input: Input,
+  sink: Sink,
+  options: WatermarkLabelOptions,
+  label: AigcLabel,
+  resources: Releaser,
+): Promise<WatermarkStep> {
+  const none = (findings: Finding[] = []): WatermarkStep => ({ input, findings, detail: null });
+  if (options.watermark !== true) return none();
+  const capability = handler.watermark;
+  if (!capability || !isWatermarkCapability(capability)) {
+    const why = capability ? capability.unsupported : `${handler.name} carries no invisible watermark here`;
+    return none([finding(Rules.watermarkUnsupported, 'warning', `no watermark embedded: ${why}`)]);
+  }
+  const key = options.watermarkKey;
+  const payload = watermarkPayload(label);
+  const existing = (await readMarks(capability, handler, input, key)).readings;
+  if (existing.length > 0) {
+    const same = existing.some((r) => sameBytes(r.payload, payload));
+    const message = same
+      ? "the content already carries this label's mark; it was not embedded again"
+      : `the content already carries a mark (payload ${existing.map((r) => toHex(r.payload)).join(', ')}); no second mark was embedded`;
+    return none([finding(Rules.watermarkPresent, same ? 'info' : 'warning', message)]);
+  }
+  const request = { payload, key };
+  let marked: Input;
+  let result: WatermarkEmbedResult;
+  const embedder = capability.embedder;
+  if (embedder.input === 'bytes') {
+    const out = await embedder.embed(await readAll(input.source, handler.id), request);
+    marked = { source: bytesSource(out.bytes), file: input.file };
+    result = out;
+  } else {
+    const paths = await scratchPaths(handler, input, sink, resources, 'marked');
+    result = await embedder.embed(paths, request);
+    const opened = await openFileSource(paths.output);
+    resources.add(opened.close);
+    marked = { source: opened.source, path: paths.output, file: input.file };
+  }
+  if (result.skipped) return none([finding(Rules.watermarkUnsupported, 'warning', `no watermark embedded: ${result.skipped}`)]);
+  const findings = [...result.findings];
+  const readBack = (await readMarks(capability, handler, marked, key)).readings;
+  if (!readBack.some((r) => sameBytes(r.payload, payload))) {
+    findings.push(finding(Rules.watermarkNotReadBack, 'warning', 'the mark just embedded could not be read back from the output'));
+  }
+  return { input: marked, findings, detail: result.detail };
+}
+
+/** Whether the watermark search runs for these options: asked for, or cheap (its cost class, or read in a search's own decode). */
+function searchRuns(
+  capability: WatermarkCapability,
+  searches: readonly ExplicitSearch[],
+  options: ExplicitDetectOptions & WatermarkDetectOptions,
+) {
+  if (options.watermark === false) return false;
+  if (options.watermark === true || capability.detectCost === 'metadata') return true;
+  return searches.some((s) => s.enabledBy === capability.readBy && searchEnabled(s, options));
+}
+
+/** What the watermark adds to a job's cost: embedding when `label` asks for it, a search of its own when `detect`/`verify` ask for one. */
+export function watermarkCost(
+  handler: FormatModule,
+  job: { readonly verb: string; readonly options: WatermarkLabelOptions & WatermarkDetectOptions & ExplicitDetectOptions },
+): CostClass {
+  const capability = handler.watermark && isWatermarkCapability(handler.watermark) ? handler.watermark : null;
+  if (!capability) return 'metadata';
+  if (job.verb === 'label') return job.options.watermark === true ? capability.embedCost : 'metadata';
+  if (job.verb !== 'detect' && job.verb !== 'verify') return 'metadata';
+  const explicit = handler.explicit && isExplicitCapability(handler.explicit) ? handler.explicit.searches : [];
+  return searchRuns(capability, explicit, job.options) ? capability.detectCost : 'metadata';
+}
+
+/**
+ * One file's watermark search inside `detect`: the explicit-label search that reads the mark in
+ * its own decode gets `watermark` in its input; otherwise the capability's own search runs after
+ * the explicit searches.
+ */
+export class WatermarkSearch {
+  readonly #capability: WatermarkCapability | null;
+  readonly #key: string | undefined;
+  readonly #readings: WatermarkReading[] = [];
+  readonly #findings: Finding[] = [];
+  #readBySearch = false;
+
+  constructor(handler: FormatModule, searches: readonly ExplicitSearch[], options: DetectOptions & WatermarkDetectOptions) {
+    const capability = handler.watermark && isWatermarkCapability(handler.watermark) ? handler.watermark : null;
+    this.#capability = capability && searchRuns(capability, searches, options) ? capability : null;
+    this.#key = options.watermarkKey;
+  }
+
+  /** What `search` gets in its input besides the file. */
+  inputFor(search: ExplicitSearch): { watermark?: { key: string | undefined } } {
+    if (!this.#capability || this.#capability.readBy !== search.enabledBy) return {};
+    this.#readBySearch = true;
+    return { watermark: { key: this.#key } };
+  }
+
+  /** Takes the marks a search read in its decode. */
+  collect(result: ExplicitSearchResult): void {
+    this.#readings.push(...(result.watermarks ?? []));
+  }
+
+  /** Runs the capability's own search when no explicit search read the mark, then reports marks as evidence. */
+  async finish(handler: FormatModule, input: Input, label: AigcLabel | null): Promise<{ evidence: Evidence[]; findings: Finding[] }> {
+    const capability = this.#capability;
+    if (capability && !this.#readBySearch) {
+      try {
+        const result = await readMarks(capability, handler, input, this.#key);
+        this.#readings.push(...result.readings);
+        this.#findings.push(...result.findings);
+      } catch (error) {
+        const why = error instanceof Error ? error.message : String(error);
+        this.#findings.push(finding(Rules.watermarkUnavailable, 'info', `the watermark search could not run: ${why}`));
+      }
+    }
+    return watermarkEvidence(this.#readings, label, this.#findings);
+  }
+}
+
+/**
+ * Marks as evidence, each matched against the metadata label's payload: a mark without a label is
+ * a trace (Measures Art. 6(3)); a mark that disagrees with the label is a finding.
+ */
+export function watermarkEvidence(
+  readings: readonly WatermarkReading[],
+  label: AigcLabel | null,
+  findings: Finding[] = [],
+): { evidence: Evidence[]; findings: Finding[] } {
+  const expected = label ? toHex(watermarkPayload(label)) : null;
+  const evidence: Evidence[] = [];
+  const seen = new Set<string>();
+  for (const reading of readings) {
+    const payload = toHex(reading.payload);
+    if (seen.has(payload)) continue;
+    seen.add(payload);
+    const matchesLabel = expected === null ? null : payload === expected;
+    const match =
+      matchesLabel === null ? '' : matchesLabel ? "; matches the metadata label's payload" : "; not the metadata label's payload";
+    evidence.push({
+      kind: 'watermark',
+      scheme: 'watermark',
+      aiTrace: true,
+      detail: `${reading.detail}${match}`,
+      ...(reading.where === undefined ? {} : { where: reading.where }),
+      watermark: { payload, confidence: reading.confidence, falsePositiveBound: reading.falsePositiveBound, matchesLabel },
+    });
+    if (matchesLabel === false) {
+      findings.push(
+        finding(
+          Rules.watermarkMismatch,
+          'warning',
+          `the invisible watermark carries payload ${payload}, but the metadata label's is ${expected}: the label was replaced, or the content comes from another generation`,
+        ),
+      );
+    }
+  }
+  return { evidence, findings };
+}
