@@ -1,10 +1,13 @@
 import {
   type ByteSource,
   type Evidence,
+  type EvidenceReader,
   type Finding,
   type FormatModule,
+  type FoundMark,
   finding,
   isExplicitCapability,
+  LimitExceededError,
   type ReadResult,
   type Resolution,
   Rules,
@@ -16,7 +19,7 @@ import {
   withDeadline,
 } from '@aigc-label/core';
 import { type CommonOptions, type DetectOptions, deadlineOf, normalizeDetectOptions } from './options.js';
-import { defaultRegistry } from './registry.js';
+import { defaultEvidenceReaders, defaultRegistry } from './registry.js';
 import { carrierReport, type DetectReport, REPORT_SCHEMA_VERSION } from './reports.js';
 
 /** A file's bytes, and where it lives on disk when it does. */
@@ -82,6 +85,31 @@ async function readEvery(resolution: Resolution, source: ByteSource): Promise<{ 
 }
 
 /**
+ * Runs the evidence readers (a validated C2PA manifest, vendors' markers, the wording of marks
+ * OCR read) in turn. A reader that fails is a finding, never the end of the file's report.
+ */
+async function readOtherTraces(
+  readers: readonly EvidenceReader[],
+  input: Parameters<EvidenceReader['read']>[0],
+): Promise<{ evidence: Evidence[]; findings: Finding[]; replaces: Set<Evidence['kind']> }> {
+  const evidence: Evidence[] = [];
+  const findings: Finding[] = [];
+  const replaces = new Set<Evidence['kind']>();
+  for (const reader of readers) {
+    try {
+      const report = await reader.read(input);
+      evidence.push(...report.evidence);
+      findings.push(...report.findings);
+      for (const kind of report.replaces ?? []) replaces.add(kind);
+    } catch (error) {
+      if (error instanceof LimitExceededError) throw error;
+      findings.push(finding(Rules.evidenceUnread, 'warning', `${reader.name}: ${error instanceof Error ? error.message : String(error)}`));
+    }
+  }
+  return { evidence, findings, replaces };
+}
+
+/**
  * Reads every label carrier, then runs the format's explicit-label searches the options turn
  * on (OCR of images and video frames, the audible labels of audio and sound tracks). Text
  * formats report their prompts through `read`.
@@ -97,11 +125,21 @@ export async function detectInput(input: Input, options: DetectOptions): Promise
   const all: Finding[] = [...findings, ...summary.findings];
   const capability = handler.explicit && isExplicitCapability(handler.explicit) ? handler.explicit : null;
   const searches = capability?.searches ?? [];
+  const marks: FoundMark[] = [];
   for (const search of searches.filter((s) => searchEnabled(s, detectOptions))) {
     const result = await search.run({ path: input.path, bytes: () => readAll(input.source, handler.id) });
     evidence.push(...result.evidence);
     all.push(...result.findings);
+    marks.push(...(result.marks ?? []));
   }
+  const traces = await readOtherTraces(options.evidenceReaders ?? defaultEvidenceReaders, {
+    source: withDeadline(input.source, deadline.at, deadline.budgetMs),
+    format: handler,
+    read,
+    marks,
+  });
+  all.push(...traces.findings);
+  evidence.splice(0, evidence.length, ...evidence.filter((e) => !traces.replaces.has(e.kind)), ...traces.evidence);
   // Every form of the modality was looked for (Measures Art. 4 asks for an explicit label; Art. 9 allows exceptions, so a warning).
   const checked =
     capability !== null && (capability.inRead === true || (searches.length > 0 && searches.every((s) => searchEnabled(s, detectOptions))));

@@ -1,5 +1,6 @@
 import { audibleSearch, audioHandlers } from '@aigc-label/audio';
-import { FormatRegistry } from '@aigc-label/core';
+import { type EvidenceReader, FormatRegistry } from '@aigc-label/core';
+import { c2paReader } from '@aigc-label/evidence';
 import { imageHandlers, readVisibleLabels, renderLabelPng } from '@aigc-label/image';
 import { textHandlers } from '@aigc-label/text';
 import { type VideoLabelTools, videoHandlers } from '@aigc-label/video';
@@ -17,3 +18,9 @@ const videoLabelTools: VideoLabelTools = {
  * Adding a format is one folder in its media package plus one entry here (CONTRIBUTING.md).
  */
 export const defaultRegistry = new FormatRegistry([...imageHandlers, ...audioHandlers, ...videoHandlers(videoLabelTools), ...textHandlers]);
+
+/**
+ * The readers of traces other than the label that `detect` and `verify` run on every file
+ * (Measures Art. 6(3)): C2PA manifests validated with the official SDK.
+ */
+export const defaultEvidenceReaders: readonly EvidenceReader[] = [c2paReader()];

@@ -62,6 +62,7 @@ export const Rules = {
   unreadableCarrier: 'carrier/unreadable',
   ambiguousFormat: 'format/ambiguous',
   emptyCarrier: 'carrier/empty',
+  evidenceUnread: 'evidence/unread',
 } as const;
 export type CoreRuleId = (typeof Rules)[keyof typeof Rules];
 
@@ -96,4 +97,6 @@ export const coreRuleMeanings: RuleMeanings<typeof Rules> = {
   'format/ambiguous':
     'the bytes fit more than one format (a polyglot); labels were looked for under each, and labeling refuses without --format',
   'carrier/unreadable': 'a label carrier that cannot be read (encrypted, compressed in an unknown way); labeling refuses without --force',
+  'evidence/unread':
+    'an evidence reader (C2PA, vendor markers) failed on this file; its traces were not looked for, which is not the same as "none"',
 };
