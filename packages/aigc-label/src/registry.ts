@@ -1,6 +1,6 @@
 import { audibleSearch, audioHandlers } from '@aigc-label/audio';
 import { type EvidenceReader, FormatRegistry } from '@aigc-label/core';
-import { c2paReader } from '@aigc-label/evidence';
+import { c2paReader, vendorMarkerReader } from '@aigc-label/evidence';
 import { imageHandlers, readVisibleLabels, renderLabelPng } from '@aigc-label/image';
 import { textHandlers } from '@aigc-label/text';
 import { type VideoLabelTools, videoHandlers } from '@aigc-label/video';
@@ -21,6 +21,6 @@ export const defaultRegistry = new FormatRegistry([...imageHandlers, ...audioHan
 
 /**
  * The readers of traces other than the label that `detect` and `verify` run on every file
- * (Measures Art. 6(3)): C2PA manifests validated with the official SDK.
+ * (Measures Art. 6(3)): C2PA manifests validated with the official SDK, vendors' own markers.
  */
-export const defaultEvidenceReaders: readonly EvidenceReader[] = [c2paReader()];
+export const defaultEvidenceReaders: readonly EvidenceReader[] = [c2paReader(), vendorMarkerReader];

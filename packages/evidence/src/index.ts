@@ -5,4 +5,6 @@
  * the content. It depends on core only and takes a ByteSource, never a path.
  */
 export { type C2paReaderOptions, c2paReader, defaultMaximumValidatedFileInBytes } from './c2pa/reader.js';
+export { vendorMarkerReader } from './markers/reader.js';
+export { FIELD_MARKERS, type FieldMarker, SEI_MARKERS, type SeiMarker } from './markers/table.js';
 export * from './rules.js';

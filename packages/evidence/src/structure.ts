@@ -25,9 +25,10 @@ import {
   u32be,
   u32le,
 } from '@aigc-label/core';
+import { firstVideoSamples, type VideoSamples } from './markers/samples.js';
 import { findInSource } from './scan.js';
 
-export type FieldContainer = 'png-text' | 'exif' | 'mp4-tag' | 'matroska-tag' | 'id3';
+export type FieldContainer = 'png-text' | 'exif' | 'xmp' | 'mp4-tag' | 'matroska-tag';
 
 /** A named text field of the file's metadata. */
 export interface TextField {
@@ -50,6 +51,8 @@ export interface FileStructure {
   readonly c2pa: string | null;
   readonly xmp: readonly XmpPacket[];
   readonly fields: readonly TextField[];
+  /** The first samples of the first H.264/H.265 track of an ISO-BMFF file, for SEI markers. */
+  readonly video: VideoSamples | null;
   /** Damage that stopped the walk early (what was found before it is kept). */
   readonly damage: string | null;
 }
@@ -106,6 +109,7 @@ class Collector {
   c2pa: string | null = null;
   readonly xmp: XmpPacket[] = [];
   readonly fields: TextField[] = [];
+  video: VideoSamples | null = null;
 
   addXmp(packet: Uint8Array | string, where: string): void {
     if (this.xmp.length >= MAXIMUM_PACKETS || packet.length > maximumXmpPacketInBytes) return;
@@ -133,7 +137,7 @@ export async function readStructure(source: ByteSource): Promise<FileStructure> 
     // A damaged container may still hold a manifest store: look for its JUMBF signature anywhere.
     if (found.c2pa === null && (await findInSource(source, [C2PA_JUMBF])) >= 0) found.c2pa = 'JUMBF found by scanning a damaged file';
   }
-  return { family, c2pa: found.c2pa, xmp: found.xmp, fields: found.fields, damage };
+  return { family, c2pa: found.c2pa, xmp: found.xmp, fields: found.fields, video: found.video, damage };
 }
 
 const WALKS: Readonly<Record<Family, (source: ByteSource, found: Collector) => Promise<void>>> = {
@@ -333,6 +337,7 @@ async function readMoovTags(source: ByteSource, moov: isobmff.Box, found: Collec
     }
   };
   visit(moov.headerSize, bytes.length, 'moov', 0);
+  found.video = firstVideoSamples(bytes);
 }
 
 async function walkRiff(source: ByteSource, found: Collector): Promise<void> {

@@ -134,6 +134,18 @@ describe('files signed here in every format the SDK reads', async () => {
   });
 });
 
+describe('damaged manifest stores', () => {
+  it('a JUMBF signature on garbage is an unreadable store: evidence without a trace, and a finding', async () => {
+    const jpeg = (await samples()).find((s) => s.mimeType === 'image/jpeg')!.bytes;
+    const box = new TextEncoder().encode('JP\0\x01\0\0\0\x01\0\0\0\x1ejumdc2pa and then nothing a parser wants');
+    const segment = new Uint8Array([0xff, 0xeb, 0, box.length + 2, ...box]);
+    const damaged = new Uint8Array([...jpeg.subarray(0, 2), ...segment, ...jpeg.subarray(2)]);
+    const report = await readEvidence(damaged, 'image/jpeg');
+    expect(report.evidence.map((e) => [e.kind, e.aiTrace, e.validation])).toEqual([['c2pa-manifest', false, undefined]]);
+    expect(report.findings.map((f) => f.rule)).toEqual(['c2pa/unreadable']);
+  });
+});
+
 describe('digital source types follow the IPTC definitions', () => {
   it.each([
     ['trainedAlgorithmicMedia', true],

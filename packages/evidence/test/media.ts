@@ -4,13 +4,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32 } from '@aigc-label/core';
 import sharp from 'sharp';
 
 const require = createRequire(import.meta.url);
 const ffmpegPath: string = require('@ffmpeg-installer/ffmpeg').path;
 
 /** A 48×32 gradient, so every codec has something to keep. */
-function gradient() {
+export function gradient() {
   const width = 48;
   const height = 32;
   const raw = new Uint8Array(width * height * 3);
@@ -19,7 +20,7 @@ function gradient() {
 }
 
 /** ffmpeg output of a tiny lavfi source, read back. */
-function ffmpeg(name: string, args: readonly string[]): Uint8Array {
+export function ffmpeg(name: string, args: readonly string[]): Uint8Array {
   const dir = mkdtempSync(join(tmpdir(), 'aigc-evidence-'));
   try {
     const out = join(dir, name);
@@ -31,7 +32,7 @@ function ffmpeg(name: string, args: readonly string[]): Uint8Array {
 }
 
 const tone = ['-f', 'lavfi', '-i', 'sine=frequency=440:duration=0.3:sample_rate=22050', '-ac', '1'];
-const clip = ['-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=10:duration=0.5', '-c:v', 'libx264', '-pix_fmt', 'yuv420p'];
+export const clip = ['-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=10:duration=0.5', '-c:v', 'libx264', '-pix_fmt', 'yuv420p'];
 
 /** A one-page PDF with a correct cross-reference table. */
 function pdf(): Uint8Array {
@@ -80,4 +81,17 @@ export async function samples(): Promise<Sample[]> {
     { name: 'a.mov', mimeType: 'video/quicktime', bytes: ffmpeg('a.mov', clip) },
     { name: 'a.pdf', mimeType: 'application/pdf', bytes: pdf() },
   ];
+}
+
+/** A PNG with a text chunk (PNG §11.3.4.3 tEXt) inserted after IHDR, as Stable Diffusion front ends write their parameters. */
+export function withPngText(png: Uint8Array, keyword: string, text: string): Uint8Array {
+  const data = new Uint8Array([...new TextEncoder().encode(keyword), 0, ...Array.from(text, (c) => c.charCodeAt(0) & 0xff)]);
+  const chunk = new Uint8Array(12 + data.length);
+  const view = new DataView(chunk.buffer);
+  view.setUint32(0, data.length);
+  chunk.set(new TextEncoder().encode('tEXt'), 4);
+  chunk.set(data, 8);
+  view.setUint32(8 + data.length, crc32(chunk.subarray(4, 8 + data.length)));
+  const ihdrEnd = 8 + 12 + 13;
+  return new Uint8Array([...png.subarray(0, ihdrEnd), ...chunk, ...png.subarray(ihdrEnd)]);
 }

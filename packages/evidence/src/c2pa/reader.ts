@@ -9,6 +9,7 @@ import {
   noEvidence,
 } from '@aigc-label/core';
 import { structureOf } from '../cache.js';
+import { shown } from '../shown.js';
 import type { XmpPacket } from '../structure.js';
 import { type ManifestJson, type ManifestStoreJson, readWithSdk, SDK_MIME_TYPES, type SdkOptions } from './sdk.js';
 
@@ -20,11 +21,6 @@ export interface C2paReaderOptions extends SdkOptions {
 export const defaultMaximumValidatedFileInBytes = 512 * 1024 * 1024;
 
 const DCTERMS_NAMESPACE = 'http://purl.org/dc/terms/';
-/** Text from a manifest shown in a detail is cut here: issuers and titles are short, a hostile one is not. */
-const MAXIMUM_SHOWN_CHARACTERS = 120;
-
-const shown = (text: string | undefined): string => (text ?? '').replace(/[\p{Cc}\p{Cf}]/gu, ' ').slice(0, MAXIMUM_SHOWN_CHARACTERS);
-
 /**
  * C2PA manifests, validated with the official SDK in every format it reads. A cheap walk of the
  * file's structure (structure.ts) decides whether to call the SDK: a file with no embedded store
@@ -51,10 +47,10 @@ export function c2paReader(options: C2paReaderOptions = {}): EvidenceReader {
       if (mimeType === undefined) return notValidated(`the C2PA SDK does not read ${format.name}`);
       if (source.size > maximum) return notValidated(`${source.size} bytes is over the ${maximum}-byte in-memory limit`);
       const reading = await readWithSdk(await source.read(0, source.size), mimeType, options);
-      if (reading.kind === 'none') return remote.length === 0 ? noEvidence : { evidence: remote, findings: [] };
       if (reading.kind === 'remote') return { evidence: [remoteEvidence(reading.url, where)], findings: [] };
-      if (reading.kind === 'error') {
-        const why = shown(reading.message);
+      if (reading.kind !== 'store') {
+        // A store the walk found but the SDK cannot parse (or does not even recognise) is damage, not absence.
+        const why = reading.kind === 'none' ? 'the SDK finds no manifest store in it (JumbfNotFound)' : shown(reading.message);
         return {
           evidence: [
             ...remote,
