@@ -31,7 +31,7 @@ export function ffmpeg(name: string, args: readonly string[]): Uint8Array {
   }
 }
 
-const tone = ['-f', 'lavfi', '-i', 'sine=frequency=440:duration=0.3:sample_rate=22050', '-ac', '1'];
+export const tone = ['-f', 'lavfi', '-i', 'sine=frequency=440:duration=0.3:sample_rate=22050', '-ac', '1'];
 export const clip = ['-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=10:duration=0.5', '-c:v', 'libx264', '-pix_fmt', 'yuv420p'];
 
 /** A one-page PDF with a correct cross-reference table. */
