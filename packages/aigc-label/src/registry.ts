@@ -1,14 +1,14 @@
 import { audibleSearch, audioHandlers } from '@aigc-label/audio';
 import { type EvidenceReader, FormatRegistry } from '@aigc-label/core';
-import { c2paReader, vendorMarkerReader } from '@aigc-label/evidence';
+import { c2paReader, markWordingReader, vendorMarkerReader } from '@aigc-label/evidence';
 import { imageHandlers, readVisibleLabels, renderLabelPng } from '@aigc-label/image';
-import { textHandlers } from '@aigc-label/text';
+import { findExplicitLabels, textHandlers } from '@aigc-label/text';
 import { type VideoLabelTools, videoHandlers } from '@aigc-label/video';
 
 /** What video labels borrow from the other modalities: the image package draws and reads the label, the audio package hears one. */
 const videoLabelTools: VideoLabelTools = {
   renderOverlay: async (frame, visible) => (await renderLabelPng(frame.width, frame.height, visible)).png,
-  readFrame: (png, where) => readVisibleLabels(png, where, 'explicit-video-label'),
+  readFrame: (png, where) => readVisibleLabels(png, where, 'explicit-video-label', '5.4'),
   audibleSearch,
 };
 
@@ -21,6 +21,7 @@ export const defaultRegistry = new FormatRegistry([...imageHandlers, ...audioHan
 
 /**
  * The readers of traces other than the label that `detect` and `verify` run on every file
- * (Measures Art. 6(3)): C2PA manifests validated with the official SDK, vendors' own markers.
+ * (Measures Art. 6(3)): C2PA manifests validated with the official SDK, vendors' own markers, and
+ * the wording of marks OCR read, judged by the text package's label grammar.
  */
-export const defaultEvidenceReaders: readonly EvidenceReader[] = [c2paReader(), vendorMarkerReader];
+export const defaultEvidenceReaders: readonly EvidenceReader[] = [c2paReader(), vendorMarkerReader, markWordingReader(findExplicitLabels)];

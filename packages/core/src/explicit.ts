@@ -1,5 +1,5 @@
 import type { ByteSource } from './binary/source.js';
-import type { Finding, RuleId } from './findings.js';
+import type { Finding } from './findings.js';
 import type { Evidence, EvidenceKind } from './format.js';
 import type { Wording } from './wording.js';
 
@@ -192,8 +192,8 @@ export interface FoundMark {
   readonly where: string;
   /** The evidence kind a mark found here is reported as. */
   readonly kind: EvidenceKind;
-  /** The wording finding for this modality (GB 45438 §5.2 images, §5.4 video). */
-  readonly wordingRule: RuleId;
+  /** The clause of GB 45438 whose wording rule the mark is judged by: §5.2 images, §5.4 video. */
+  readonly clause: '5.2' | '5.4';
 }
 
 export interface ExplicitSearchResult {

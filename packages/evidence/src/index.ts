@@ -7,4 +7,5 @@
 export { type C2paReaderOptions, c2paReader, defaultMaximumValidatedFileInBytes } from './c2pa/reader.js';
 export { vendorMarkerReader } from './markers/reader.js';
 export { FIELD_MARKERS, type FieldMarker, SEI_MARKERS, type SeiMarker } from './markers/table.js';
+export { type LabelGrammar, type MarkMatch, markWordingReader } from './marks.js';
 export * from './rules.js';
