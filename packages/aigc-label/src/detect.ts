@@ -19,7 +19,7 @@ import {
   withDeadline,
 } from '@aigc-label/core';
 import { type CommonOptions, type DetectOptions, deadlineOf, normalizeDetectOptions } from './options.js';
-import { defaultEvidenceReaders, defaultRegistry } from './registry.js';
+import { defaultEvidenceReaders, defaultRegistry, evidenceKindMeanings } from './registry.js';
 import { carrierReport, type DetectReport, REPORT_SCHEMA_VERSION } from './reports.js';
 
 /** A file's bytes, and where it lives on disk when it does. */
@@ -155,7 +155,8 @@ export async function detectInput(input: Input, options: DetectOptions): Promise
     kind: handler.kind,
     label: summary.label,
     carriers: read.carriers.map(carrierReport),
-    evidence,
+    // One evidence model: every entry says why it is, or is not, a trace.
+    evidence: evidence.map((e) => (e.reason === undefined ? { ...e, reason: evidenceKindMeanings[e.kind] } : e)),
     findings: all,
   };
 }

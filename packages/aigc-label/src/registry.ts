@@ -1,9 +1,9 @@
-import { audibleSearch, audioHandlers } from '@aigc-label/audio';
-import { type EvidenceReader, FormatRegistry } from '@aigc-label/core';
-import { c2paReader, markWordingReader, vendorMarkerReader } from '@aigc-label/evidence';
-import { imageHandlers, readVisibleLabels, renderLabelPng } from '@aigc-label/image';
-import { findExplicitLabels, textHandlers } from '@aigc-label/text';
-import { type VideoLabelTools, videoHandlers } from '@aigc-label/video';
+import { audibleSearch, audioEvidence, audioHandlers } from '@aigc-label/audio';
+import { coreEvidenceKinds, type EvidenceKind, type EvidenceReader, FormatRegistry } from '@aigc-label/core';
+import { c2paReader, evidenceKinds, markWordingReader, vendorMarkerReader } from '@aigc-label/evidence';
+import { imageEvidence, imageHandlers, readVisibleLabels, renderLabelPng } from '@aigc-label/image';
+import { findExplicitLabels, textEvidence, textHandlers } from '@aigc-label/text';
+import { type VideoLabelTools, videoEvidence, videoHandlers } from '@aigc-label/video';
 
 /** What video labels borrow from the other modalities: the image package draws and reads the label, the audio package hears one. */
 const videoLabelTools: VideoLabelTools = {
@@ -25,3 +25,13 @@ export const defaultRegistry = new FormatRegistry([...imageHandlers, ...audioHan
  * the wording of marks OCR read, judged by the text package's label grammar.
  */
 export const defaultEvidenceReaders: readonly EvidenceReader[] = [c2paReader(), vendorMarkerReader, markWordingReader(findExplicitLabels)];
+
+/** What each evidence kind means, from every package's table: the reason a report gives when the evidence itself gives none. */
+export const evidenceKindMeanings: Readonly<Record<EvidenceKind, string>> = {
+  ...coreEvidenceKinds,
+  ...textEvidence,
+  ...imageEvidence,
+  ...audioEvidence,
+  ...videoEvidence,
+  ...evidenceKinds,
+};

@@ -20,6 +20,13 @@ describe('C2PA through verify', async () => {
     // The PNG module's own notice of the caBX chunk is replaced by the validated reading: one entry.
     expect(report.evidence.filter((e) => e.kind === 'c2pa-manifest')).toHaveLength(1);
     expect(report.evidence[0]?.validation?.state).toBe('Valid');
+    expect(report.basis).toMatch(/^no metadata label or declaration; strongest trace: c2pa-manifest \(c2pa\) at PNG caBX chunk at byte \d+/);
+  });
+
+  it('every evidence entry says why it is or is not a trace', async () => {
+    const report = await verifyBuffer(fixture('CA.jpg'), { filename: 'CA.jpg' });
+    expect(report.evidence.length).toBeGreaterThan(0);
+    for (const e of report.evidence) expect(e.reason, e.kind).toMatch(/\S/);
   });
 
   it('the same picture unsigned is none, and so is the signed one with the readers turned off', async () => {
