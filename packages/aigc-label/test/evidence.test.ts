@@ -20,7 +20,9 @@ describe('C2PA through verify', async () => {
     // The PNG module's own notice of the caBX chunk is replaced by the validated reading: one entry.
     expect(report.evidence.filter((e) => e.kind === 'c2pa-manifest')).toHaveLength(1);
     expect(report.evidence[0]?.validation?.state).toBe('Valid');
-    expect(report.basis).toMatch(/^no metadata label or declaration; strongest trace: c2pa-manifest \(c2pa\) at PNG caBX chunk at byte \d+/);
+    expect(report.basis).toMatch(
+      /^no metadata label or declaration; strongest trace: c2pa-manifest \(c2pa\) at PNG caBX chunk at byte \d+/,
+    );
   });
 
   it('every evidence entry says why it is or is not a trace', async () => {
