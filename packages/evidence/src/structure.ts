@@ -125,7 +125,8 @@ class Collector {
 }
 
 /** Walks the metadata structures of the family the head names. Never throws for damaged input. */
-export async function readStructure(source: ByteSource): Promise<FileStructure> {
+export async function readStructure(file: ByteSource): Promise<FileStructure> {
+  const source = await withCachedHead(file);
   const head = await source.read(0, Math.min(64, source.size));
   const family = familyOf(head);
   const found = new Collector();
@@ -138,6 +139,19 @@ export async function readStructure(source: ByteSource): Promise<FileStructure> 
     if (found.c2pa === null && (await findInSource(source, [C2PA_JUMBF])) >= 0) found.c2pa = 'JUMBF found by scanning a damaged file';
   }
   return { family, c2pa: found.c2pa, xmp: found.xmp, fields: found.fields, video: found.video, damage };
+}
+
+/** Bytes read in one go at the start: the metadata of most images and of many videos sits there, and each read of a file is a system call. */
+const HEAD_IN_BYTES = 256 * 1024;
+
+/** The source with its first bytes read once and served from memory; reads past them go to the file. */
+async function withCachedHead(source: ByteSource): Promise<ByteSource> {
+  const head = await source.read(0, Math.min(HEAD_IN_BYTES, source.size));
+  return {
+    size: source.size,
+    read: (offset, length) =>
+      offset + length <= head.length ? Promise.resolve(head.subarray(offset, offset + length)) : source.read(offset, length),
+  };
 }
 
 const WALKS: Readonly<Record<Family, (source: ByteSource, found: Collector) => Promise<void>>> = {
