@@ -7,7 +7,7 @@ import { detectBuffer, disposeOcr, verifyBuffer } from 'aigc-label';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const require = createRequire(new URL('../../image/package.json', import.meta.url));
+const require = createRequire(import.meta.url);
 const fontfile = require.resolve('@expo-google-fonts/noto-sans-sc/500Medium/NotoSansSC_500Medium.ttf');
 
 /** A 640×400 grey picture with `mark` drawn in its bottom-right corner, as a vendor draws its mark. */
