@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { bytesSource, concat } from '@aigc-label/core';
 import { describe, expect, it } from 'vitest';
 import { FIELD_MARKERS, SEI_MARKERS, vendorMarkerReader } from '../src/index.js';
@@ -37,6 +39,11 @@ describe('SEI user_data_unregistered', () => {
 });
 
 describe('the marker table', () => {
+  it('lists every marker in the package README', () => {
+    const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8');
+    for (const marker of [...FIELD_MARKERS, ...SEI_MARKERS]) expect(readme, marker.id).toMatch(new RegExp(`\\|\\s*\`${marker.id}\`\\s*\\|`));
+  });
+
   it('gives every marker an id, a meaning and a source', () => {
     const ids = [...FIELD_MARKERS, ...SEI_MARKERS].map((m) => m.id);
     expect(new Set(ids).size).toBe(ids.length);
