@@ -41,7 +41,8 @@ describe('SEI user_data_unregistered', () => {
 describe('the marker table', () => {
   it('lists every marker in the package README', () => {
     const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8');
-    for (const marker of [...FIELD_MARKERS, ...SEI_MARKERS]) expect(readme, marker.id).toMatch(new RegExp(`\\|\\s*\`${marker.id}\`\\s*\\|`));
+    for (const marker of [...FIELD_MARKERS, ...SEI_MARKERS])
+      expect(readme, marker.id).toMatch(new RegExp(`\\|\\s*\`${marker.id}\`\\s*\\|`));
   });
 
   it('gives every marker an id, a meaning and a source', () => {
