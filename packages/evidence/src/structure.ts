@@ -159,10 +159,7 @@ const WALKS: Readonly<Record<Family, (source: ByteSource, found: Collector) => P
   png: walkPng,
   bmff: walkBmff,
   riff: walkRiff,
-  tiff: async (source, found) => {
-    const size = Math.min(source.size, MAXIMUM_BLOCK_IN_BYTES);
-    await readTiff(await source.read(0, size), 'TIFF', found, source);
-  },
+  tiff: (source, found) => readTiff(inFile(source), 'TIFF', found),
   gif: async (source, found) => {
     const at = await findInSource(source, [GIF_C2PA_APPLICATION]);
     if (at >= 0) found.c2pa = `GIF application extension C2PA_GIF at byte ${at}`;
@@ -201,7 +198,7 @@ async function walkJpeg(source: ByteSource, found: Collector): Promise<void> {
       const payload = await readExact(source, offset + 4, length - 2, 'jpeg', 'APP1 segment');
       const xmpHeader = ascii('http://ns.adobe.com/xap/1.0/\0');
       if (startsWith(payload, xmpHeader)) found.addXmp(payload.subarray(xmpHeader.length), `JPEG XMP ${where}`);
-      else if (startsWith(payload, ascii('Exif\0'))) await readTiff(payload.subarray(6), `JPEG EXIF ${where}`, found);
+      else if (startsWith(payload, ascii('Exif\0'))) await readTiff(inMemory(payload.subarray(6)), `JPEG EXIF ${where}`, found);
     }
     offset += 2 + length;
   }
@@ -245,28 +242,55 @@ function pngText(type: string, data: Uint8Array, where: string, found: Collector
   else found.addField('png-text', keyword, text, where);
 }
 
+/** Bytes of a TIFF structure at an offset: from an EXIF block in memory, or from a TIFF file. Null past its end. */
+type TiffBytes = (offset: number, length: number) => Promise<Uint8Array | null>;
+
+const inMemory =
+  (block: Uint8Array): TiffBytes =>
+  async (offset, length) =>
+    offset + length <= block.length ? block.subarray(offset, offset + length) : null;
+
+const inFile =
+  (source: ByteSource): TiffBytes =>
+  async (offset, length) =>
+    offset + length <= source.size && length <= MAXIMUM_BLOCK_IN_BYTES ? source.read(offset, length) : null;
+
+interface IfdEntry {
+  readonly tag: number;
+  readonly type: number;
+  readonly count: number;
+  readonly value: number;
+  /** The entry's four value bytes, for values that fit there. */
+  readonly inline: Uint8Array;
+}
+
 /** EXIF/TIFF (TIFF 6.0 §2): IFD0's text tags and C2PA tag, the EXIF IFD's UserComment, and XMP (tag 700). */
-async function readTiff(tiff: Uint8Array, where: string, found: Collector, file?: ByteSource): Promise<void> {
-  if (tiff.length < 8) return;
-  const little = tiff[0] === 0x49;
+async function readTiff(bytesAt: TiffBytes, where: string, found: Collector): Promise<void> {
+  const header = await bytesAt(0, 8);
+  if (!header) return;
+  const little = header[0] === 0x49;
   const u16 = little ? u16le : u16be;
   const u32 = little ? u32le : u32be;
-  const ifd = (at: number): { tag: number; type: number; count: number; value: number; entry: number }[] => {
-    if (at + 2 > tiff.length) return [];
-    const count = Math.min(u16(tiff, at), Math.floor((tiff.length - at - 2) / 12));
-    return Array.from({ length: count }, (_, i) => {
-      const entry = at + 2 + 12 * i;
-      return { tag: u16(tiff, entry), type: u16(tiff, entry + 2), count: u32(tiff, entry + 4), value: u32(tiff, entry + 8), entry };
+  const ifd = async (at: number): Promise<IfdEntry[]> => {
+    const countBytes = await bytesAt(at, 2);
+    if (!countBytes) return [];
+    const count = u16(countBytes, 0);
+    const entries = (await bytesAt(at + 2, 12 * count)) ?? new Uint8Array(0);
+    return Array.from({ length: Math.floor(entries.length / 12) }, (_, i) => {
+      const e = 12 * i;
+      return {
+        tag: u16(entries, e),
+        type: u16(entries, e + 2),
+        count: u32(entries, e + 4),
+        value: u32(entries, e + 8),
+        inline: entries.subarray(e + 8, e + 12),
+      };
     });
   };
-  /** The bytes of an entry: inline when four or fewer, else at its offset (in the block, or in the file for a TIFF file). */
-  const bytesOf = async (e: { count: number; value: number; entry: number }): Promise<Uint8Array | null> => {
-    if (e.count <= 4) return tiff.subarray(e.entry + 8, e.entry + 8 + e.count);
-    if (e.count > MAXIMUM_BLOCK_IN_BYTES) return null;
-    if (e.value + e.count <= tiff.length) return tiff.subarray(e.value, e.value + e.count);
-    return file && e.value + e.count <= file.size ? file.read(e.value, e.count) : null;
-  };
-  const ifd0 = ifd(u32(tiff, 4));
+  /** The bytes of an entry: inline when four or fewer, else at its offset. */
+  const bytesOf = (e: IfdEntry): Promise<Uint8Array | null> =>
+    e.count <= 4 ? Promise.resolve(e.inline.subarray(0, e.count)) : bytesAt(e.value, e.count);
+  const ifd0 = await ifd(u32(header, 4));
   for (const e of ifd0) {
     if (e.tag === TIFF_C2PA_TAG) found.c2pa ??= `${where} IFD0 tag 0xCD41 (manifest store at byte ${e.value})`;
     if (e.tag === TIFF_XMP_TAG) {
@@ -280,7 +304,7 @@ async function readTiff(tiff: Uint8Array, where: string, found: Collector, file?
     }
   }
   const exifIfd = ifd0.find((e) => e.tag === EXIF_IFD_TAG);
-  const userComment = exifIfd ? ifd(exifIfd.value).find((e) => e.tag === 0x9286) : undefined;
+  const userComment = exifIfd ? (await ifd(exifIfd.value)).find((e) => e.tag === 0x9286) : undefined;
   const comment = userComment ? await bytesOf(userComment) : null;
   if (comment && comment.length > 8) found.addField('exif', 'UserComment', exifUserComment(comment), `${where} EXIF UserComment`);
 }
