@@ -134,6 +134,18 @@ describe('files signed here in every format the SDK reads', async () => {
   });
 });
 
+describe('ingredients', () => {
+  it('an edit of an AI-generated parent is a trace through its ingredient', async () => {
+    const jpeg = (await samples()).find((s) => s.mimeType === 'image/jpeg')!;
+    const parent = await signC2pa(jpeg.bytes, jpeg.mimeType, 'trainedAlgorithmicMedia');
+    const edit = await signC2pa(jpeg.bytes, jpeg.mimeType, 'unused', parent);
+    const [evidence] = (await readEvidence(edit, jpeg.mimeType)).evidence;
+    expect(evidence).toMatchObject({ kind: 'c2pa-manifest', aiTrace: true, validation: { state: 'Valid' } });
+    expect(evidence?.detail).toContain('trainedAlgorithmicMedia (ingredient "parent" (parentOf), c2pa.created action)');
+    expect(evidence?.reason).toMatch(/^ingredient "parent" \(parentOf\), c2pa.created action: IPTC trainedAlgorithmicMedia/);
+  });
+});
+
 describe('damaged manifest stores', () => {
   it('a JUMBF signature on garbage is an unreadable store: evidence without a trace, and a finding', async () => {
     const jpeg = (await samples()).find((s) => s.mimeType === 'image/jpeg')!.bytes;

@@ -91,19 +91,33 @@ const signer = {
 
 export const IPTC = 'http://cv.iptc.org/newscodes/digitalsourcetype/';
 
-/** Signs `bytes` (of `mimeType`) with one c2pa.created action naming `sourceType` (an IPTC term). */
-export async function signC2pa(bytes: Uint8Array, mimeType: string, sourceType = 'trainedAlgorithmicMedia'): Promise<Uint8Array> {
+/**
+ * Signs `bytes` (of `mimeType`) with one c2pa.created action naming `sourceType` (an IPTC term);
+ * with `parent`, an edit instead: a c2pa.opened action and the parent (a signed file) as its
+ * parentOf ingredient, whose own manifest comes along.
+ */
+export async function signC2pa(
+  bytes: Uint8Array,
+  mimeType: string,
+  sourceType = 'trainedAlgorithmicMedia',
+  parent?: Uint8Array,
+): Promise<Uint8Array> {
   await loadSdk();
+  const action = parent
+    ? { action: 'c2pa.opened', parameters: { ingredientIds: ['parent-1'] } }
+    : { action: 'c2pa.created', digitalSourceType: `${IPTC}${sourceType}` };
   const builder = WasmBuilder.fromJson(
     JSON.stringify({
       claim_generator_info: [{ name: 'aigc-label-test', version: '1.0' }],
       title: 'test asset',
       format: mimeType,
-      assertions: [
-        { label: 'c2pa.actions.v2', data: { actions: [{ action: 'c2pa.created', digitalSourceType: `${IPTC}${sourceType}` }] } },
-      ],
+      assertions: [{ label: 'c2pa.actions.v2', data: { actions: [action] } }],
     }),
   );
+  if (parent) {
+    const ingredient = { title: 'parent', relationship: 'parentOf', instance_id: 'parent-1', label: 'parent-1' };
+    await builder.addIngredientFromBlob(JSON.stringify(ingredient), mimeType, new BytesBlob(new Uint8Array(parent)));
+  }
   try {
     return await builder.sign(signer, [], mimeType, new BytesBlob(new Uint8Array(bytes)));
   } finally {
