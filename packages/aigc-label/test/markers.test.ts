@@ -53,6 +53,12 @@ describe('vendor markers give suspected; the same file without them gives none',
     expect((await verdict(ffmpeg('plain.mp4', clip), 'plain.mp4')).outcome).toBe('none');
   });
 
+  it('the same SEI in a Matroska file', async () => {
+    const marked = ffmpeg('kling.mkv', [...clip, '-bsf:v', KLING_SEI]);
+    expect((await verdict(marked, 'kling.mkv')).markers).toEqual([expect.stringMatching(/^vendor-marker: Kling AI \(可灵\): H264 SEI/)]);
+    expect((await verdict(ffmpeg('plain.mkv', clip), 'plain.mkv')).outcome).toBe('none');
+  });
+
   it("a platform's AIGC JSON in the MP4 comment", async () => {
     const marked = ffmpeg('douyin.mp4', [...clip, '-metadata', `comment=${DOUYIN}`]);
     const result = await verdict(marked, 'douyin.mp4');

@@ -25,7 +25,7 @@ import {
   u32be,
   u32le,
 } from '@aigc-label/core';
-import { firstVideoSamples, type VideoSamples } from './markers/samples.js';
+import { firstVideoSamples, MAXIMUM_SAMPLE_BYTES, matroskaFrames, matroskaVideoTrack, type VideoSamples } from './markers/samples.js';
 import { findInSource } from './scan.js';
 
 export type FieldContainer = 'png-text' | 'exif' | 'xmp' | 'mp4-tag' | 'matroska-tag';
@@ -51,7 +51,7 @@ export interface FileStructure {
   readonly c2pa: string | null;
   readonly xmp: readonly XmpPacket[];
   readonly fields: readonly TextField[];
-  /** The first samples of the first H.264/H.265 track of an ISO-BMFF file, for SEI markers. */
+  /** The first samples of the first H.264/H.265 track (ISO-BMFF, Matroska), for SEI markers. */
   readonly video: VideoSamples | null;
   /** Damage that stopped the walk early (what was found before it is kept). */
   readonly damage: string | null;
@@ -408,6 +408,8 @@ const MATROSKA_TAG = 0x7373;
 const MATROSKA_SIMPLE_TAG = 0x67c8;
 const MATROSKA_TAG_NAME = 0x45a3;
 const MATROSKA_TAG_STRING = 0x4487;
+const MATROSKA_TRACKS = 0x1654ae6b;
+const MATROSKA_CLUSTER = 0x1f43b675;
 
 /** Matroska/WebM Tags (Matroska §5.1.8): every SimpleTag's name and string, nested SimpleTags included. */
 async function walkMatroska(source: ByteSource, found: Collector): Promise<void> {
@@ -421,8 +423,17 @@ async function walkMatroska(source: ByteSource, found: Collector): Promise<void>
   if (!segment) return;
   const end = Math.min(source.size, segment.dataOffset + segment.size);
   offset = segment.dataOffset;
+  let video: ReturnType<typeof matroskaVideoTrack> = null;
   for (let count = 0; offset < end && count < MAXIMUM_STRUCTURES; count++) {
     const element = await ebml.readElementHeader(source, offset, end);
+    if (element.id === MATROSKA_TRACKS && element.size <= MAXIMUM_BLOCK_IN_BYTES) {
+      video = matroskaVideoTrack(await readExact(source, element.dataOffset, element.size, 'matroska', 'Tracks'));
+    }
+    if (element.id === MATROSKA_CLUSTER && video && found.video === null) {
+      // The first Cluster's first frames, for SEI markers.
+      const bytes = await source.read(element.dataOffset, Math.min(element.size, MAXIMUM_SAMPLE_BYTES));
+      found.video = { codec: video.codec, lengthSize: video.lengthSize, samples: matroskaFrames(bytes, element.dataOffset, video.number) };
+    }
     if (element.id === MATROSKA_TAGS && element.size <= MAXIMUM_BLOCK_IN_BYTES) {
       const tags = await readExact(source, element.dataOffset, element.size, 'matroska', 'Tags');
       const simpleTags = (start: number, stop: number, depth: number): void => {

@@ -1,4 +1,4 @@
-import { fromAscii, isobmff, u32be, u64be } from '@aigc-label/core';
+import { ebml, fromAscii, fromLatin1, isobmff, u32be, u64be } from '@aigc-label/core';
 
 /** The first samples of a file's first H.264 or H.265 track, located from its sample table, never decoded. */
 export interface VideoSamples {
@@ -83,6 +83,69 @@ function locateSamples(
     }
   }
   return out;
+}
+
+const TRACK_ENTRY = 0xae;
+const TRACK_NUMBER = 0xd7;
+const TRACK_TYPE = 0x83;
+const CODEC_ID = 0x86;
+const CODEC_PRIVATE = 0x63a2;
+const SIMPLE_BLOCK = 0xa3;
+const BLOCK_GROUP = 0xa0;
+const BLOCK = 0xa1;
+const MATROSKA_CODECS: Readonly<Record<string, VideoSamples['codec']>> = {
+  'V_MPEG4/ISO/AVC': 'h264',
+  V_MPEGH: 'h265',
+  'V_MPEGH/ISO/HEVC': 'h265',
+};
+
+/** The first H.264/H.265 video track of a Matroska Tracks element (Matroska §5.1.4): its number, codec and NAL length size. */
+export function matroskaVideoTrack(tracks: Uint8Array): { number: number; codec: VideoSamples['codec']; lengthSize: number } | null {
+  for (const entry of ebml.listElementsIn(tracks, 0, tracks.length).filter((e) => e.id === TRACK_ENTRY)) {
+    const children = ebml.listElementsIn(tracks, entry.dataOffset, entry.end);
+    const data = (id: number) => {
+      const child = children.find((c) => c.id === id);
+      return child ? tracks.subarray(child.dataOffset, child.end) : undefined;
+    };
+    const codec = MATROSKA_CODECS[fromLatin1(data(CODEC_ID) ?? new Uint8Array(0))];
+    const priv = data(CODEC_PRIVATE);
+    if (data(TRACK_TYPE)?.[0] !== 1 || !codec || !priv) continue;
+    // CodecPrivate is the avcC/hvcC record itself (ISO/IEC 14496-15).
+    const lengthSize = ((priv[codec === 'h264' ? 4 : 21] ?? 0) & 3) + 1;
+    return { number: ebml.readUint(data(TRACK_NUMBER) ?? new Uint8Array([1])), codec, lengthSize };
+  }
+  return null;
+}
+
+/**
+ * The frames of `track` in the start of a Cluster (`cluster`: its data, read from file offset
+ * `at`), SimpleBlocks and Blocks without lacing (Matroska §10), as file ranges. Stops at the
+ * first element cut off by the read.
+ */
+export function matroskaFrames(cluster: Uint8Array, at: number, track: number): { offset: number; size: number }[] {
+  const frames: { offset: number; size: number }[] = [];
+  const visit = (start: number, end: number, depth: number): void => {
+    for (let offset = start; offset < end && frames.length < MAXIMUM_SAMPLES; ) {
+      let element: ebml.EbmlElement;
+      try {
+        element = ebml.parseElementHeader(cluster, offset, offset, end);
+      } catch {
+        return; // cut off by the read, or damage: what came before stands
+      }
+      if (element.id === BLOCK_GROUP && depth === 0) visit(element.dataOffset, element.end, 1);
+      if (element.id === SIMPLE_BLOCK || element.id === BLOCK) {
+        const number = ebml.readVint(cluster, element.dataOffset);
+        const flags = cluster[element.dataOffset + number.length + 2] ?? 0;
+        const header = number.length + 3;
+        if (number.value === track && (flags & 0x06) === 0 && element.size > header) {
+          frames.push({ offset: at + element.dataOffset + header, size: element.size - header });
+        }
+      }
+      offset = element.end;
+    }
+  };
+  visit(0, cluster.length, 0);
+  return frames;
 }
 
 /** One SEI user_data_unregistered message (H.264 §D.1.7, H.265 §D.2.7): a UUID and its payload. */
