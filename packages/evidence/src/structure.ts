@@ -126,13 +126,13 @@ class Collector {
 
 /** Walks the metadata structures of the family the head names. Never throws for damaged input. */
 export async function readStructure(file: ByteSource): Promise<FileStructure> {
-  const source = await withCachedHead(file);
-  const head = await source.read(0, Math.min(64, source.size));
-  const family = familyOf(head);
+  const family = familyOf(await file.read(0, Math.min(64, file.size)));
   const found = new Collector();
   let damage: string | null = null;
+  if (family === null) return { family, c2pa: null, xmp: [], fields: [], video: null, damage };
+  const source = await withCachedHead(file);
   try {
-    if (family !== null) await WALKS[family](source, found);
+    await WALKS[family](source, found);
   } catch (error) {
     damage = error instanceof Error ? error.message : String(error);
     // A damaged container may still hold a manifest store: look for its JUMBF signature anywhere.
