@@ -21,3 +21,14 @@ export async function findInSource(source: ByteSource, needles: readonly Uint8Ar
   }
   return -1;
 }
+
+/**
+ * `findInSource` over the first `head` and the last `tail` bytes only (the whole file when it is
+ * smaller): where writers put what they add to formats whose structure is not walked here (an
+ * incremental PDF update at the end, a GIF application extension after the header).
+ */
+export async function findNearEnds(source: ByteSource, needles: readonly Uint8Array[], head: number, tail: number): Promise<number> {
+  if (source.size <= head + tail) return findInSource(source, needles);
+  const atStart = await findInSource(source, needles, 0, head);
+  return atStart >= 0 ? atStart : findInSource(source, needles, source.size - tail, source.size);
+}

@@ -26,7 +26,7 @@ import {
   u32le,
 } from '@aigc-label/core';
 import { firstVideoSamples, MAXIMUM_SAMPLE_BYTES, matroskaFrames, matroskaVideoTrack, type VideoSamples } from './markers/samples.js';
-import { findInSource } from './scan.js';
+import { findInSource, findNearEnds } from './scan.js';
 
 export type FieldContainer = 'png-text' | 'exif' | 'xmp' | 'mp4-tag' | 'matroska-tag';
 
@@ -82,6 +82,13 @@ const EXIF_TEXT_TAGS: Readonly<Record<number, string>> = {
 const PDF_C2PA_MARKS = [C2PA_JUMBF, ascii('/C2PA_Manifest'), ascii('application#2Fc2pa')];
 const GIF_C2PA_APPLICATION = ascii('C2PA_GIF');
 
+/**
+ * GIF and PDF are scanned near their ends, not walked: the C2PA GIF extension follows the header,
+ * and a PDF manifest comes as an incremental update at the end (c2pa-rs, Adobe). A manifest in
+ * the middle of a larger file is missed; the format module's own reading still sees what it sees.
+ */
+const SCANNED_END_IN_BYTES = 1024 * 1024;
+const SCANNED_PDF_TAIL_IN_BYTES = 32 * 1024 * 1024;
 /** At most this many XMP packets and text fields are kept; real files have a handful. */
 const MAXIMUM_PACKETS = 16;
 const MAXIMUM_FIELDS = 256;
@@ -161,12 +168,12 @@ const WALKS: Readonly<Record<Family, (source: ByteSource, found: Collector) => P
   riff: walkRiff,
   tiff: (source, found) => readTiff(inFile(source), 'TIFF', found),
   gif: async (source, found) => {
-    const at = await findInSource(source, [GIF_C2PA_APPLICATION]);
+    const at = await findNearEnds(source, [GIF_C2PA_APPLICATION], SCANNED_END_IN_BYTES, SCANNED_END_IN_BYTES);
     if (at >= 0) found.c2pa = `GIF application extension C2PA_GIF at byte ${at}`;
   },
   id3: walkId3,
   pdf: async (source, found) => {
-    const at = await findInSource(source, PDF_C2PA_MARKS);
+    const at = await findNearEnds(source, PDF_C2PA_MARKS, SCANNED_END_IN_BYTES, SCANNED_PDF_TAIL_IN_BYTES);
     if (at >= 0) found.c2pa = `PDF embedded manifest store near byte ${at}`;
   },
   ebml: walkMatroska,

@@ -14,11 +14,12 @@ import type { XmpPacket } from '../structure.js';
 import { type ManifestJson, type ManifestStoreJson, readWithSdk, SDK_MIME_TYPES, type SdkOptions } from './sdk.js';
 
 export interface C2paReaderOptions extends SdkOptions {
-  /** Largest file validated in memory (the SDK reads the whole asset to check its hash bindings). Default 512 MiB. */
+  /** Largest file validated in memory (the SDK reads the whole asset to check its hash bindings). Default 256 MiB. */
   readonly maximumFileInBytes?: number | undefined;
 }
 
-export const defaultMaximumValidatedFileInBytes = 512 * 1024 * 1024;
+/** The whole asset is in memory twice while the SDK reads it (ours, and its copy in wasm memory). */
+export const defaultMaximumValidatedFileInBytes = 256 * 1024 * 1024;
 
 const DCTERMS_NAMESPACE = 'http://purl.org/dc/terms/';
 /**
