@@ -35,7 +35,7 @@ export { FileError, type FileIoOptions } from './file-io.js';
 export { disposeOcr } from './ocr.js';
 export type { CommonOptions, DetectOptions, LabelOptions, VerifyOptions } from './options.js';
 export { type PropagateOptions, type PropagateResult, propagateBuffer, propagateFile } from './propagate.js';
-export { defaultRegistry } from './registry.js';
+export { defaultEvidenceReaders, defaultRegistry } from './registry.js';
 export {
   type CarrierReport,
   type DetectReport,
