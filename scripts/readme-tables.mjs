@@ -7,12 +7,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { defaultRegistry } from '../packages/aigc-label/dist/index.js';
 import * as audio from '../packages/audio/dist/index.js';
 import * as core from '../packages/core/dist/index.js';
+import * as evidence from '../packages/evidence/dist/index.js';
 import * as image from '../packages/image/dist/index.js';
 import * as text from '../packages/text/dist/index.js';
 import * as video from '../packages/video/dist/index.js';
 import { allEvidenceKinds, allRules, formatsTable, idTable } from '../test/readme-tables.mjs';
 
-const packages = { core, text, image, audio, video };
+const packages = { core, text, image, audio, video, evidence };
 const modules = defaultRegistry.list();
 const sections = {
   formats: formatsTable(modules),

@@ -27,6 +27,7 @@ export function allRules(packages, modules) {
     packages.image.imageRules,
     packages.audio.audioRules,
     packages.video.videoRules,
+    packages.evidence.evidenceRules,
     ...modules.map((m) => m.rules ?? {}),
   ]) {
     for (const [id, meaning] of Object.entries(table)) rules.set(id, meaning);
@@ -41,6 +42,7 @@ export function allEvidenceKinds(packages) {
     packages.image.imageEvidence,
     packages.audio.audioEvidence,
     packages.video.videoEvidence,
+    packages.evidence.evidenceKinds,
   ]) {
     for (const [id, meaning] of Object.entries(table)) kinds.set(id, meaning);
   }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as audio from '@aigc-label/audio';
 import * as core from '@aigc-label/core';
+import * as evidence from '@aigc-label/evidence';
 import * as image from '@aigc-label/image';
 import * as text from '@aigc-label/text';
 import * as video from '@aigc-label/video';
@@ -10,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { allEvidenceKinds, allRules, formatsTable, idTable } from './readme-tables.mjs';
 
 const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
-const packages = { core, text, image, audio, video };
+const packages = { core, text, image, audio, video, evidence };
 const modules = defaultRegistry.list();
 
 /** A generated table in the README, compared without its padding (the formatter aligns the columns). */

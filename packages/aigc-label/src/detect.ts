@@ -2,10 +2,13 @@ import {
   type AigcLabel,
   type ByteSource,
   type Evidence,
+  type EvidenceReader,
   type Finding,
   type FormatModule,
+  type FoundMark,
   finding,
   isExplicitCapability,
+  LimitExceededError,
   type ReadResult,
   type Resolution,
   Rules,
@@ -17,7 +20,7 @@ import {
   withDeadline,
 } from '@aigc-label/core';
 import { type CommonOptions, type DetectOptions, deadlineOf, normalizeDetectOptions } from './options.js';
-import { defaultRegistry } from './registry.js';
+import { defaultEvidenceReaders, defaultRegistry, evidenceKindMeanings } from './registry.js';
 import { carrierReport, type DetectReport, REPORT_SCHEMA_VERSION } from './reports.js';
 import { signatureVerdicts } from './signing.js';
 import { WatermarkSearch } from './watermark.js';
@@ -85,6 +88,31 @@ async function readEvery(resolution: Resolution, source: ByteSource): Promise<{ 
 }
 
 /**
+ * Runs the evidence readers (a validated C2PA manifest, vendors' markers, the wording of marks
+ * OCR read) in turn. A reader that fails is a finding, never the end of the file's report.
+ */
+async function readOtherTraces(
+  readers: readonly EvidenceReader[],
+  input: Parameters<EvidenceReader['read']>[0],
+): Promise<{ evidence: Evidence[]; findings: Finding[]; replaces: Set<Evidence['kind']> }> {
+  const evidence: Evidence[] = [];
+  const findings: Finding[] = [];
+  const replaces = new Set<Evidence['kind']>();
+  for (const reader of readers) {
+    try {
+      const report = await reader.read(input);
+      evidence.push(...report.evidence);
+      findings.push(...report.findings);
+      for (const kind of report.replaces ?? []) replaces.add(kind);
+    } catch (error) {
+      if (error instanceof LimitExceededError) throw error;
+      findings.push(finding(Rules.evidenceUnread, 'warning', `${reader.name}: ${error instanceof Error ? error.message : String(error)}`));
+    }
+  }
+  return { evidence, findings, replaces };
+}
+
+/**
  * Reads every label carrier, then runs the format's explicit-label searches the options turn
  * on (OCR of images and video frames, the audible labels of audio and sound tracks). Text
  * formats report their prompts through `read`. `settled` is verify's fast path: when it says
@@ -118,21 +146,31 @@ export async function detectInput(
     );
   }
   // A search skipped because the outcome is settled reads no mark either; an asked-for mark search still runs on its own.
-  const marks = new WatermarkSearch(handler, skipped ? [] : searches, detectOptions);
+  const watermarkSearch = new WatermarkSearch(handler, skipped ? [] : searches, detectOptions);
+  const marks: FoundMark[] = [];
   for (const search of skipped ? [] : enabled) {
     const result = await search.run({
       path: input.path,
       bytes: () => readAll(input.source, handler.id),
       source: input.source,
-      ...marks.inputFor(search),
+      ...watermarkSearch.inputFor(search),
     });
     evidence.push(...result.evidence);
     all.push(...result.findings);
-    marks.collect(result);
+    watermarkSearch.collect(result);
+    marks.push(...(result.marks ?? []));
   }
-  const watermarks = await marks.finish(handler, input, summary.label);
+  const watermarks = await watermarkSearch.finish(handler, input, summary.label);
   evidence.push(...watermarks.evidence);
   all.push(...watermarks.findings);
+  const traces = await readOtherTraces(options.evidenceReaders ?? defaultEvidenceReaders, {
+    source: withDeadline(input.source, deadline.at, deadline.budgetMs),
+    format: handler,
+    read,
+    marks,
+  });
+  all.push(...traces.findings);
+  evidence.splice(0, evidence.length, ...evidence.filter((e) => !traces.replaces.has(e.kind)), ...traces.evidence);
   // Every form of the modality was looked for (Measures Art. 4 asks for an explicit label; Art. 9 allows exceptions, so a warning).
   const checked =
     capability !== null && (capability.inRead === true || (!skipped && searches.length > 0 && enabled.length === searches.length));
@@ -151,7 +189,8 @@ export async function detectInput(
     kind: handler.kind,
     label: summary.label,
     carriers: read.carriers.map(carrierReport),
-    evidence,
+    // One evidence model: every entry says why it is, or is not, a trace.
+    evidence: evidence.map((e) => (e.reason === undefined ? { ...e, reason: evidenceKindMeanings[e.kind] } : e)),
     findings: all,
     ...(signatures ? { signatures } : {}),
   };

@@ -51,7 +51,7 @@ export { disposeOcr } from './ocr.js';
 export { OperationsLog, type OperationsLogOptions, verifyLogFile } from './operations-log.js';
 export type { CommonOptions, DetectOptions, LabelOptions, VerifyOptions } from './options.js';
 export { type PropagateOptions, type PropagateResult, propagateBuffer, propagateFile } from './propagate.js';
-export { defaultRegistry } from './registry.js';
+export { defaultEvidenceReaders, defaultRegistry } from './registry.js';
 export {
   type CarrierReport,
   type DetectReport,

@@ -2,6 +2,7 @@ import {
   type AigcLabel,
   createLabel,
   defaultTimeBudgetMs,
+  type EvidenceReader,
   type ExplicitDetectOptions,
   type ExplicitLabelOptions,
   type FormatRegistry,
@@ -34,8 +35,14 @@ export const deadlineOf = (options: CommonOptions): { at: number; budgetMs: numb
   return { at: Date.now() + budgetMs, budgetMs };
 };
 
-/** `detect` and `verify`: which explicit-label searches run. */
-export interface DetectOptions extends CommonOptions, ExplicitDetectOptions, TrustOptions, WatermarkDetectOptions {}
+/** `detect` and `verify`: which explicit-label searches run, and which readers look for other traces. */
+export interface DetectOptions extends CommonOptions, ExplicitDetectOptions, TrustOptions, WatermarkDetectOptions {
+  /**
+   * The readers of traces other than the label (Measures Art. 6(3)): validated C2PA, vendors'
+   * markers, the wording of marks OCR read. Default `defaultEvidenceReaders`; `[]` turns them off.
+   */
+  readonly evidenceReaders?: readonly EvidenceReader[] | undefined;
+}
 
 export interface VerifyOptions extends DetectOptions {
   /** The uploader declared the content AI-generated (Measures Art. 6(2)). */

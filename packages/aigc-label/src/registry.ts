@@ -1,14 +1,15 @@
-import { audibleSearch, audioHandlers } from '@aigc-label/audio';
-import { FormatRegistry } from '@aigc-label/core';
-import { imageHandlers, readVisibleLabels, renderLabelPng } from '@aigc-label/image';
-import { textHandlers } from '@aigc-label/text';
-import { type VideoLabelTools, videoHandlers } from '@aigc-label/video';
+import { audibleSearch, audioEvidence, audioHandlers } from '@aigc-label/audio';
+import { coreEvidenceKinds, type EvidenceKind, type EvidenceReader, FormatRegistry } from '@aigc-label/core';
+import { c2paReader, evidenceKinds, markWordingReader, vendorMarkerReader } from '@aigc-label/evidence';
+import { imageEvidence, imageHandlers, readVisibleLabels, renderLabelPng } from '@aigc-label/image';
+import { findExplicitLabels, textEvidence, textHandlers } from '@aigc-label/text';
+import { type VideoLabelTools, videoEvidence, videoHandlers } from '@aigc-label/video';
 import { videoWatermarkTools } from './watermark-tools.js';
 
 /** What video labels borrow from the other modalities: the image package draws and reads the label, the audio package hears one. */
 const videoLabelTools: VideoLabelTools = {
   renderOverlay: async (frame, visible) => (await renderLabelPng(frame.width, frame.height, visible)).png,
-  readFrame: (png, where) => readVisibleLabels(png, where, 'explicit-video-label'),
+  readFrame: (png, where) => readVisibleLabels(png, where, 'explicit-video-label', '5.4'),
   audibleSearch,
   watermark: videoWatermarkTools,
 };
@@ -19,3 +20,20 @@ const videoLabelTools: VideoLabelTools = {
  * Adding a format is one folder in its media package plus one entry here (CONTRIBUTING.md).
  */
 export const defaultRegistry = new FormatRegistry([...imageHandlers, ...audioHandlers, ...videoHandlers(videoLabelTools), ...textHandlers]);
+
+/**
+ * The readers of traces other than the label that `detect` and `verify` run on every file
+ * (Measures Art. 6(3)): C2PA manifests validated with the official SDK, vendors' own markers, and
+ * the wording of marks OCR read, judged by the text package's label grammar.
+ */
+export const defaultEvidenceReaders: readonly EvidenceReader[] = [c2paReader(), vendorMarkerReader, markWordingReader(findExplicitLabels)];
+
+/** What each evidence kind means, from every package's table: the reason a report gives when the evidence itself gives none. */
+export const evidenceKindMeanings: Readonly<Record<EvidenceKind, string>> = {
+  ...coreEvidenceKinds,
+  ...textEvidence,
+  ...imageEvidence,
+  ...audioEvidence,
+  ...videoEvidence,
+  ...evidenceKinds,
+};

@@ -102,7 +102,13 @@ function fromObject(record: Readonly<Record<string, unknown>>, form: DecodedForm
     if (key !== undefined && key !== field) {
       findings.push(finding(Rules.unknownField, 'warning', `field "${key}" should be spelled "${field}"`, field));
     }
-    if (value === undefined || value === null) {
+    if (value === null) {
+      // Kling's MP4 labels write "ReservedCode1":null: the field is there, its value is not a string.
+      findings.push(finding(Rules.nullField, 'warning', `field ${field} is null; Annex E values are strings (read as "")`, field));
+      label[field] = '';
+      continue;
+    }
+    if (value === undefined) {
       findings.push(finding(Rules.missingField, 'error', `field ${field} is missing`, field));
       label[field] = '';
       continue;
@@ -121,12 +127,47 @@ function fromObject(record: Readonly<Record<string, unknown>>, form: DecodedForm
   const knownLower = new Set(AIGC_FIELDS.map((f) => f.toLowerCase()));
   for (const key of Object.keys(record)) {
     if (!knownLower.has(key.toLowerCase())) {
-      findings.push(finding(Rules.unknownField, 'warning', `field "${key}" is not an Annex E element`, key));
+      const meant = closestField(key);
+      const hint = meant ? `; did you mean "${meant}"?` : '';
+      findings.push(finding(Rules.unknownField, 'warning', `field "${key}" is not an Annex E element${hint}`, key));
     }
   }
   if (known === 0) return { label: null, form: null, findings };
   if (form === 'wrapped') findings.push(finding(Rules.wrapped, 'info', 'label uses the wrapped {"AIGC":{...}} form'));
   return { label: label as AigcLabel & { Label: LabelValue }, form, findings };
+}
+
+/**
+ * The Annex E element a misspelt key most likely means (ReserveCode1, Propagator, PropatorID are
+ * seen in vendors' files): the one it is the end of, else the nearest by edit distance within a
+ * third of its length. Undefined when none is close.
+ */
+function closestField(key: string): AigcField | undefined {
+  const lower = key.toLowerCase();
+  // A key that is the end of an element's name (Propagator for ContentPropagator) means that element.
+  const tail = lower.length >= 4 ? AIGC_FIELDS.find((f) => f.toLowerCase().endsWith(lower)) : undefined;
+  if (tail !== undefined) return tail;
+  let best: AigcField | undefined;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const field of AIGC_FIELDS) {
+    const distance = editDistance(lower, field.toLowerCase());
+    if (distance < bestDistance) [best, bestDistance] = [field, distance];
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.ceil(best.length / 3)) ? best : undefined;
+}
+
+/** Levenshtein distance; keys are short (the caller's object keys), so the quadratic table is small. */
+function editDistance(a: string, b: string): number {
+  if (a.length > 64 || b.length > 64) return Math.max(a.length, b.length);
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { ByteSource, WritePlan } from './binary/source.js';
 import type { Finding } from './findings.js';
-import type { Evidence } from './format.js';
+import type { Evidence, EvidenceKind } from './format.js';
 import type { WatermarkReading } from './watermark-capability.js';
 import type { Wording } from './wording.js';
 
@@ -193,11 +193,28 @@ export interface ExplicitSearchInput {
   readonly watermark?: { readonly key?: string | undefined } | undefined;
 }
 
+/**
+ * Text a search read from the media (an OCR line) with part of the wording of GB 45438 §5 but
+ * not all of it (即梦AI, 可灵AI 3.0): not a label by the element rule, but possibly a vendor's
+ * mark. The facade's evidence readers judge it with the text package's label grammar.
+ */
+export interface FoundMark {
+  readonly text: string;
+  /** Where it was read: 'image, bottom-right'. */
+  readonly where: string;
+  /** The evidence kind a mark found here is reported as. */
+  readonly kind: EvidenceKind;
+  /** The clause of GB 45438 whose wording rule the mark is judged by: §5.2 images, §5.4 video. */
+  readonly clause: '5.2' | '5.4';
+}
+
 export interface ExplicitSearchResult {
   readonly evidence: readonly Evidence[];
   readonly findings: readonly Finding[];
   /** Marks read in the same decode, when the input asked for them. */
   readonly watermarks?: readonly WatermarkReading[];
+  /** Text read that may be a vendor's mark without the full wording. */
+  readonly marks?: readonly FoundMark[];
 }
 
 /** One way `detect` looks for explicit labels in a format. */

@@ -38,6 +38,8 @@ export const Rules = {
   wrapped: 'decode/wrapped-form',
   xmlEscaped: 'decode/xml-escaped',
   missingField: 'annex-e/missing-field',
+  nullField: 'annex-e/null-field',
+  placeholder: 'annex-e/placeholder',
   unknownField: 'annex-e/unknown-field',
   fieldType: 'annex-e/field-type',
   labelValue: 'annex-e/label-value',
@@ -70,6 +72,7 @@ export const Rules = {
   watermarkUnavailable: 'watermark/unavailable',
   watermarkPresent: 'watermark/already-marked',
   watermarkNotReadBack: 'watermark/not-read-back',
+  evidenceUnread: 'evidence/unread',
 } as const;
 export type CoreRuleId = (typeof Rules)[keyof typeof Rules];
 
@@ -79,7 +82,10 @@ export const coreRuleMeanings: RuleMeanings<typeof Rules> = {
   'decode/wrapped-form': 'the value uses the wrapped `{"AIGC":{...}}` form (info)',
   'decode/xml-escaped': 'the value was XML-escaped (info)',
   'annex-e/missing-field': 'one of the seven fields is missing',
-  'annex-e/unknown-field': 'a field that is not an Annex E element, or a misspelt one',
+  'annex-e/null-field': 'a field present as JSON null (read as an empty value)',
+  'annex-e/placeholder':
+    "a value that is a leftover of the writer's template (Go's %!s(MISSING), undefined, {{…}}): the writer lost the real value",
+  'annex-e/unknown-field': 'a field that is not an Annex E element, or a misspelt one (with the element it most likely means)',
   'annex-e/field-type': 'a value that is not a string (e.g. numeric `Label`)',
   'annex-e/label-value': '`Label` is not `"1"`, `"2"` or `"3"`',
   'annex-e/charset': 'a value outside the Annex E j) character set',
@@ -116,4 +122,6 @@ export const coreRuleMeanings: RuleMeanings<typeof Rules> = {
   'watermark/already-marked':
     'the content already carries a mark under the key, so no second mark was embedded (marks are never removed, Measures Art. 10)',
   'watermark/not-read-back': 'the mark just embedded could not be read back from the output (too small, a palette, too short)',
+  'evidence/unread':
+    'an evidence reader (C2PA, vendor markers) failed on this file; its traces were not looked for, which is not the same as "none"',
 };

@@ -75,14 +75,26 @@ export interface EvidenceKindsByPackage {
 /** Evidence the label model reads from other schemes, with its meaning. */
 export const coreEvidenceKinds = {
   'iptc-digital-source-type': 'an IPTC DigitalSourceType in XMP; a trace under Measures Art. 6(3) when it names a trained-algorithm source',
-  'c2pa-manifest': 'a C2PA manifest store; a trace when its actions name a trained-algorithm digital source type',
+  'c2pa-manifest':
+    'a C2PA manifest store, validated by the C2PA SDK where it reads the format (Valid, Invalid, Trusted); a trace when its actions or ingredients name a trained-algorithm digital source type',
   watermark:
     "an invisible watermark whose payload passed its check under the key; a trace under Measures Art. 6(3), matched against the metadata label's payload when there is one",
 } as const;
 export type EvidenceKind = EvidenceKindsByPackage[keyof EvidenceKindsByPackage];
 
-/** The labeling scheme a piece of evidence belongs to. */
-export type EvidenceScheme = 'c2pa' | 'iptc' | 'vendor' | 'explicit' | 'watermark';
+/**
+ * The labeling scheme a piece of evidence belongs to: a TC260 label seen where no carrier is
+ * read, a C2PA manifest, an IPTC DigitalSourceType, a vendor's own marker, an explicit label,
+ * a watermark.
+ */
+export type EvidenceScheme = 'tc260' | 'c2pa' | 'iptc' | 'vendor' | 'explicit' | 'watermark';
+
+/** A signed piece of evidence checked as its scheme's own validator names the result (C2PA: Valid, Invalid, Trusted). */
+export interface EvidenceValidation {
+  readonly state: 'Valid' | 'Invalid' | 'Trusted';
+  /** The validator's failure codes (C2PA `validation_results` failure codes), empty when none. */
+  readonly failures: readonly string[];
+}
 
 /** Signs of AI generation other than an Annex E metadata label (IPTC source type, C2PA manifest, explicit labels). */
 export interface Evidence {
@@ -103,6 +115,10 @@ export interface Evidence {
   readonly level?: 'confirmed' | 'possible' | 'suspected';
   /** For a watermark: its payload, how it was read, and whether it matches the metadata label. */
   readonly watermark?: WatermarkEvidence;
+  /** Why it is, or is not, an AI trace, in words (the IPTC term it names, the marker it matched). */
+  readonly reason?: string;
+  /** For signed evidence: what validating its signature and bindings found. */
+  readonly validation?: EvidenceValidation;
 }
 
 export interface ReadResult {

@@ -12,6 +12,7 @@ export * from './containers/xmp-label.js';
 export * from './decode.js';
 export * from './ecc.js';
 export * from './errors.js';
+export * from './evidence-reader.js';
 export * from './explicit.js';
 export * from './findings.js';
 export * from './format.js';

@@ -9,13 +9,50 @@ import type { Evidence } from './format.js';
 export const IPTC_EXT_NAMESPACE = 'http://iptc.org/std/Iptc4xmpExt/2008-02-29/';
 export const DIGITAL_SOURCE_TYPE_BASE = 'http://cv.iptc.org/newscodes/digitalsourcetype/';
 
+/**
+ * The IPTC Digital Source Type vocabulary (http://cv.iptc.org/newscodes/digitalsourcetype/) and
+ * the C2PA additions, each with whether it is a trace of AI generation under Measures Art. 6(3).
+ * Trained-model and synthetic terms are traces; `algorithmicMedia` ("created purely by an
+ * algorithm not based on any sampled training data", IPTC) and the capture and editing terms
+ * are reported but are not.
+ */
+export const DIGITAL_SOURCE_TYPES = {
+  trainedAlgorithmicMedia: { aiTrace: true, meaning: 'created by a model trained on sampled content (generative AI)' },
+  compositeWithTrainedAlgorithmicMedia: { aiTrace: true, meaning: 'a composite that includes generative-AI elements (e.g. inpainting)' },
+  compositeSynthetic: { aiTrace: true, meaning: 'a composite that includes synthetic elements' },
+  trainedAlgorithmicData: { aiTrace: true, meaning: 'data created by a trained model (C2PA term)' },
+  algorithmicMedia: { aiTrace: false, meaning: 'created purely by an algorithm not trained on sampled content' },
+  algorithmicallyEnhanced: { aiTrace: false, meaning: 'minor algorithmic enhancement of a capture' },
+  digitalCapture: { aiTrace: false, meaning: 'a digital capture of a real scene' },
+  computationalCapture: { aiTrace: false, meaning: 'a computational capture of a real scene' },
+  negativeFilm: { aiTrace: false, meaning: 'a scan of negative film' },
+  positiveFilm: { aiTrace: false, meaning: 'a scan of positive film' },
+  print: { aiTrace: false, meaning: 'a scan of a print' },
+  minorHumanEdits: { aiTrace: false, meaning: 'a capture with minor human edits' },
+  humanEdits: { aiTrace: false, meaning: 'a capture with human edits' },
+  compositeCapture: { aiTrace: false, meaning: 'a composite of captured elements' },
+  composite: { aiTrace: false, meaning: 'a composite of elements' },
+  dataDrivenMedia: { aiTrace: false, meaning: 'made from data (a chart, a visualisation)' },
+  digitalArt: { aiTrace: false, meaning: 'digital art made by a person with software' },
+  digitalCreation: { aiTrace: false, meaning: 'digital art made by a person with software (older term)' },
+  softwareImage: { aiTrace: false, meaning: 'an image made by software (deprecated term)' },
+  virtualRecording: { aiTrace: false, meaning: 'a recording of a virtual event' },
+  screenCapture: { aiTrace: false, meaning: 'a screen capture' },
+  empty: { aiTrace: false, meaning: 'no source content (C2PA term)' },
+} as const satisfies Readonly<Record<string, { readonly aiTrace: boolean; readonly meaning: string }>>;
+
 /** IPTC digital source types that mean the content was made by generative AI or is synthetic. */
-export const AI_DIGITAL_SOURCE_TYPES: readonly string[] = [
-  'trainedAlgorithmicMedia',
-  'compositeWithTrainedAlgorithmicMedia',
-  'algorithmicMedia',
-  'compositeSynthetic',
-];
+export const AI_DIGITAL_SOURCE_TYPES: readonly string[] = Object.entries(DIGITAL_SOURCE_TYPES)
+  .filter(([, v]) => v.aiTrace)
+  .map(([term]) => term);
+
+/** A digital source type (full URI or bare term) classified: its term, whether it is an AI trace, and why. */
+export function classifyDigitalSourceType(value: string): { term: string; aiTrace: boolean; reason: string } {
+  const term = value.trim().replace(/^.*\//, '');
+  const known = Object.hasOwn(DIGITAL_SOURCE_TYPES, term) ? DIGITAL_SOURCE_TYPES[term as keyof typeof DIGITAL_SOURCE_TYPES] : null;
+  if (!known) return { term, aiTrace: false, reason: `"${term}" is not a term of the IPTC or C2PA digital source type vocabulary` };
+  return { term, aiTrace: known.aiTrace, reason: `IPTC ${term}: ${known.meaning}${known.aiTrace ? '' : ', not an AI trace'}` };
+}
 
 /** The short names of every DigitalSourceType value in an XMP packet (element, attribute or rdf:resource form). */
 export function findDigitalSourceTypes(xml: string): string[] {
@@ -28,13 +65,10 @@ export function findDigitalSourceTypes(xml: string): string[] {
 
 /** Evidence entries for an XMP packet: IPTC DigitalSourceType values, AI ones flagged as traces. */
 export function xmpEvidence(xml: string, where: string): Evidence[] {
-  return findDigitalSourceTypes(xml).map((type) => ({
-    kind: 'iptc-digital-source-type',
-    scheme: 'iptc',
-    detail: type,
-    where,
-    aiTrace: AI_DIGITAL_SOURCE_TYPES.includes(type),
-  }));
+  return findDigitalSourceTypes(xml).map((type) => {
+    const { aiTrace, reason } = classifyDigitalSourceType(type);
+    return { kind: 'iptc-digital-source-type', scheme: 'iptc', detail: type, where, aiTrace, reason };
+  });
 }
 
 /**

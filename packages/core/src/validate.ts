@@ -11,6 +11,13 @@ export type ValidationPurpose = 'write' | 'read';
 
 // GB 45438 Annex E j): 0x21, 0x23-0x5B, 0x5D-0x7E, plus `"` (only as the JSON escape \").
 const ANNEX_E_VALUE_CHARS = /^[\x21-\x5B\x5D-\x7E]*$/;
+/**
+ * What a writer's template leaves when it loses a value: Go's fmt error verbs (iFlytek's
+ * `"PropagateID":"%!s(MISSING)"`), JavaScript's `undefined`/`NaN`, Python's `None`, an unfilled
+ * `{{…}}` or `${…}`.
+ */
+const TEMPLATE_LEFTOVER =
+  /%!\w?\((?:MISSING|EXTRA|BADINDEX|BADWIDTH|BADPREC|NOVERB)[^)]*\)|^(?:undefined|NaN|None|<nil>)$|\{\{[^}]*\}\}|\$\{[^}]*\}/;
 /** Vendor limit seen in Tencent's SDK; the standard sets none. */
 export const vendorFieldLengthLimit = 2048;
 
@@ -37,6 +44,12 @@ export function validateLabel(label: AigcLabel, purpose: ValidationPurpose = 're
     const value = label[field];
     const problem = annexEValueProblem(value);
     if (problem) findings.push(finding(Rules.charset, strict, `${field} ${problem}`, field));
+    const placeholder = TEMPLATE_LEFTOVER.exec(value)?.[0];
+    if (placeholder !== undefined) {
+      findings.push(
+        finding(Rules.placeholder, 'warning', `${field} holds "${placeholder}", a leftover of the writer's template, not a value`, field),
+      );
+    }
     if (value.length > vendorFieldLengthLimit) {
       findings.push(
         finding(

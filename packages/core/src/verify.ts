@@ -50,12 +50,33 @@ export function decideOutcome(input: DecisionInput): Decision {
     };
   }
   const traces = (input.traces ?? []).filter((t) => t.aiTrace);
-  if (traces.length > 0) {
+  const strongest = strongestTrace(traces);
+  if (strongest) {
+    const where = strongest.where ? ` at ${strongest.where}` : '';
+    const others = traces.length > 1 ? `; ${traces.length} traces in all (${[...new Set(traces.map((t) => t.kind))].join(', ')})` : '';
     return {
       outcome: 'suspected',
-      basis: `no metadata label or declaration; traces found (${traces.map((t) => t.kind).join(', ')}), Measures Art. 6(3)`,
+      basis: `no metadata label or declaration; strongest trace: ${strongest.kind} (${strongest.scheme})${where}${others}, Measures Art. 6(3)`,
       prompt: PLATFORM_PROMPTS.suspected,
     };
   }
   return { outcome: 'none', basis: 'no metadata label, declaration or trace', prompt: null };
+}
+
+/**
+ * How much a trace proves, strongest first: a signed assertion that validated, a TC260 label
+ * outside its carrier, an explicit label, a watermark, an IPTC source type, a vendor's marker, and
+ * last a signed assertion whose signature or bindings failed.
+ */
+function traceStrength(trace: Evidence): number {
+  if (trace.validation?.state === 'Invalid') return 0;
+  const order: Readonly<Record<Evidence['scheme'], number>> = { c2pa: 7, tc260: 6, explicit: 5, watermark: 4, iptc: 3, vendor: 2 };
+  return order[trace.scheme];
+}
+
+/** The trace that proves most; the first found among equals. */
+export function strongestTrace(traces: readonly Evidence[]): Evidence | undefined {
+  let best: Evidence | undefined;
+  for (const trace of traces) if (trace.aiTrace && (best === undefined || traceStrength(trace) > traceStrength(best))) best = trace;
+  return best;
 }

@@ -1,4 +1,4 @@
-import type { Evidence, ExplicitCapability, ExplicitSearch, ExplicitSearchResult } from '@aigc-label/core';
+import type { Evidence, ExplicitCapability, ExplicitSearch, ExplicitSearchResult, FoundMark } from '@aigc-label/core';
 import { applyVisibleLabel } from './apply.js';
 import { detectVisibleLabels } from './detect.js';
 
@@ -6,7 +6,13 @@ import { detectVisibleLabels } from './detect.js';
  * Reads visible labels in an image (a picture or a video frame) and turns what OCR found into
  * evidence. The text-height warning (GB 45438 §5.2 e)) comes from `detectVisibleLabels` once.
  */
-export async function readVisibleLabels(image: Uint8Array, where: string, kind: Evidence['kind']): Promise<ExplicitSearchResult> {
+export async function readVisibleLabels(
+  image: Uint8Array,
+  where: string,
+  kind: Evidence['kind'],
+  /** The clause a mark found here is judged by: §5.2 for a picture, §5.4 for a video frame. */
+  clause: FoundMark['clause'] = '5.2',
+): Promise<ExplicitSearchResult> {
   const result = await detectVisibleLabels(image);
   const evidence: Evidence[] = result.labels.map((label) => ({
     kind,
@@ -15,7 +21,8 @@ export async function readVisibleLabels(image: Uint8Array, where: string, kind: 
     detail: `"${label.text}" at ${label.position}, text height ${(label.textHeightRatio * 100).toFixed(1)}% of the shortest side`,
     where,
   }));
-  return { evidence, findings: result.findings.map((f) => (f.where ? { ...f, where: `${where}, ${f.where}` } : { ...f, where })) };
+  const marks: FoundMark[] = (result.marks ?? []).map((m) => ({ text: m.text, where: `${where}, ${m.position}`, kind, clause }));
+  return { evidence, findings: result.findings.map((f) => (f.where ? { ...f, where: `${where}, ${f.where}` } : { ...f, where })), marks };
 }
 
 const ocrSearch: ExplicitSearch = {

@@ -43,6 +43,12 @@ export interface DetectedLabel {
 export interface VisibleLabelDetection {
   readonly labels: readonly DetectedLabel[];
   readonly findings: readonly Finding[];
+  /**
+   * Lines read with part of the wording but not all of it (即梦AI, 可灵AI 3.0): not labels by the
+   * element rule, but possibly a vendor's mark, which the facade judges with the text package's
+   * label grammar. Undefined when OCR could not run.
+   */
+  readonly marks?: readonly { readonly text: string; readonly position: DetectedPosition }[];
 }
 
 export interface DetectVisibleLabelsOptions {
@@ -67,6 +73,8 @@ const MIN_LINE_CONFIDENCE = 40;
 // long); smaller images are enlarged (up to 4×) so their labels reach the same size.
 const OCR_SHORT_SIDE = 720;
 const MAX_UPSCALE = 4;
+// Partial-wording lines kept as possible marks, per image: a vendor draws one or two.
+const MAXIMUM_MARKS = 16;
 // A row holding part of the wording is worth a second, single-line reading.
 const PARTIAL_ELEMENT = /AI|人工|智能|生|合|成/;
 
@@ -177,6 +185,7 @@ async function readLabels(
   const passes = planPasses(wholeImage);
   const labels: DetectedLabel[] = [];
   const findings: Finding[] = [];
+  const marks = new Map<string, { text: string; position: DetectedPosition }>();
   const planes = new Map<PlaneKind, Plane>();
   let engineFailed = false;
   /** Reads one crop of a pass's plane and adds the labels found in it. */
@@ -220,7 +229,14 @@ async function readLabels(
           wording = ocrWording(row.text);
         }
       }
-      if (!wording.ok) continue;
+      if (!wording.ok) {
+        if ((wording.aiElement !== null || wording.generationElement !== null) && marks.size < MAXIMUM_MARKS) {
+          const x = (row.x0 + row.x1) / 2 / scale;
+          const y = (row.y0 + row.y1) / 2 / scale;
+          marks.set(wording.normalised, { text: row.text.trim(), position: positionOf(x, y, width / scale, height / scale) });
+        }
+        continue;
+      }
       const box = row;
       const [x, y, w] = [box.x0 / scale, box.y0 / scale, (box.x1 - box.x0) / scale];
       const h = measuredInkHeight(pixels, width, box) / scale;
@@ -270,5 +286,5 @@ async function readLabels(
       ),
     );
   }
-  return { labels, findings };
+  return { labels, findings, marks: [...marks.values()] };
 }

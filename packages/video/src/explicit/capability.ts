@@ -5,6 +5,7 @@ import {
   type ExplicitSearch,
   type ExplicitSearchResult,
   type Finding,
+  type FoundMark,
   finding,
   planSource,
   type VisibleLabelOptions,
@@ -53,12 +54,14 @@ function frameSearch(tools: VideoLabelTools): ExplicitSearch {
       }
       const evidence: Evidence[] = [];
       const findings: Finding[] = [];
+      const marks: FoundMark[] = [];
       for (const frame of await sampleFrames(defaultBinaries(), input.path)) {
         const read = await tools.readFrame(frame.png, `frame at ${frame.seconds.toFixed(1)} s`);
         evidence.push(...read.evidence);
         findings.push(...read.findings);
+        marks.push(...(read.marks ?? []));
       }
-      return { evidence, findings };
+      return { evidence, findings, marks };
     },
   };
 }
