@@ -287,9 +287,9 @@ export const id3Txxx = (description, value) => {
   const body = concat([Uint8Array.of(3), text(`${description}\0`), text(value)]);
   return concat([text('TXXX'), syncsafe(body.length), Uint8Array.of(0, 0), body]);
 };
-/** MP3: an ID3v2.4 tag of `frames` (its size off by `sizeError`), then two silent MPEG-1 Layer III frames. */
+/** MP3: an ID3v2.4 tag of `frames` and 32 bytes of padding (its size off by `sizeError`), then two silent MPEG-1 Layer III frames. */
 export function mp3({ frames = [], sizeError = 0 } = {}) {
-  const body = concat(frames);
+  const body = concat([...frames, new Uint8Array(32)]);
   const tag = frames.length ? concat([text('ID3'), Uint8Array.of(4, 0, 0), syncsafe(body.length + sizeError), body]) : new Uint8Array();
   const frame = new Uint8Array(417);
   frame.set([0xff, 0xfb, 0x90, 0xc4]);
@@ -309,8 +309,11 @@ const mvhd = () => {
   body.set(u32be(2), 92);
   return fullBox('mvhd', 0, 0, body);
 };
-/** The QuickTime keyed metadata: meta(hdlr mdta, keys, ilst) with `entries` [key, value]. */
-export function mdtaMeta(entries, { keyBytes = (key) => text(key) } = {}) {
+/**
+ * The keyed metadata: meta(hdlr mdta, keys, ilst) with `entries` [key, value]. `meta` is a full
+ * box (version and flags) as in ISO-BMFF; QuickTime files write it as a plain box (`quickTime`).
+ */
+export function mdtaMeta(entries, { keyBytes = (key) => text(key), quickTime = false } = {}) {
   const hdlr = fullBox('hdlr', 0, 0, u32be(0), text('mdta'), new Uint8Array(12), text('\0'));
   const keys = fullBox(
     'keys',
@@ -328,7 +331,7 @@ export function mdtaMeta(entries, { keyBytes = (key) => text(key) } = {}) {
       concat([u32be(8 + 16 + text(value).length), u32be(i + 1), box('data', u32be(1), u32be(0), text(value))]),
     ),
   );
-  return box('meta', hdlr, keys, ilst);
+  return quickTime ? box('meta', hdlr, keys, ilst) : fullBox('meta', 0, 0, hdlr, keys, ilst);
 }
 /** MP4/M4A: ftyp, moov (mvhd, udta holding `udta` boxes), mdat; `before` boxes go before moov, `after` after mdat. */
 export function mp4({ brand = 'isom', udta = [], moovExtra = [], before = [], after = [], withMoov = true } = {}) {

@@ -199,6 +199,18 @@ for (const [name, what, value, expect] of fieldCases) {
 // 3. Forms: wrapped, XML-escaped, attribute, unusual JSON spacing.
 add('forms/wrapped.png', 'the wrapped {"AIGC":{…}} form in XMP', () => canonical.png(wrapped(LABEL)), confirmed());
 add('forms/wrapped.mp4', 'the wrapped form in the MP4 key', () => canonical.mp4(wrapped(LABEL)), confirmed());
+add(
+  'forms/quicktime-meta.mov',
+  'moov/udta/meta as a plain QuickTime box (no version and flags)',
+  () => mp4({ brand: 'qt  ', udta: [mdtaMeta([['AIGC', LABEL]], { quickTime: true })] }),
+  confirmed(),
+);
+add(
+  'forms/moov-meta.mov',
+  'the keyed metadata in moov/meta (Apple devices) rather than moov/udta/meta',
+  () => mp4({ brand: 'qt  ', moovExtra: [mdtaMeta([['AIGC', LABEL]], { quickTime: true })] }),
+  confirmed(),
+);
 add('forms/attribute.jpg', 'TC260:AIGC as an XMP attribute', () => jpeg([jpegXmp(xmpAttribute(LABEL))]), confirmed());
 add(
   'forms/pretty-json.png',
