@@ -5,7 +5,6 @@
  * did not write ourselves. Each builder takes the carrier's raw value (a string: the label
  * JSON, a wrapped form, an empty string, garbage) and options for the variants.
  */
-import { deflateRawSync } from 'node:zlib';
 import {
   box,
   concat,

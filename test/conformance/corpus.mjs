@@ -117,6 +117,7 @@ const unlabeled = {
 const EXTENSIONS = Object.keys(canonical);
 const TEXT = new Set(['pdf', 'docx', 'html', 'md']);
 
+/** @type {{ name: string, what: string, build: () => Uint8Array | string, expect: Record<string, unknown>, gap?: string }[]} */
 const cases = [];
 const add = (name, what, build, expect, gap) => cases.push({ name, what, build, expect, ...(gap ? { gap } : {}) });
 

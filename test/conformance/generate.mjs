@@ -33,19 +33,23 @@ const expectedJson = (entries) =>
   entries.map(({ name, what, expect, gap }) => `${JSON.stringify({ file: name, what, expect, gap })}\n`).join('');
 
 const cell = (s) => String(s).replaceAll('|', '\\|');
+/** Table lines with every column padded to its widest cell, as Biome formats Markdown tables. */
+function padded([header, ...rows]) {
+  const widths = header.map((_, i) => Math.max(...[header, ...rows].map((r) => r[i].length)));
+  const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+}
 function table(entries) {
   const rows = entries.map(({ name, what, expect, gap }) => {
     const outcome = expect.error ? `error: ${expect.error}` : expect.outcome;
     const findings = expect.findings?.length ? expect.findings.map((f) => `\`${f}\``).join(' ') : '—';
-    return `| \`${cell(name)}\` | ${cell(what)} | ${outcome} | ${findings} | ${gap ? `gap: ${cell(gap)}` : 'met'} |`;
+    return [`\`${cell(name)}\``, cell(what), outcome, findings, gap ? `gap: ${cell(gap)}` : 'met'];
   });
   const gaps = entries.filter((e) => e.gap).length;
   return [
     `${entries.length} files; the toolkit meets ${entries.length - gaps}, and ${gaps} are known gaps (the issue item that asks for each is named).`,
     '',
-    '| File | What it tests | Expected outcome | Expected findings (warnings and errors) | Today |',
-    '| ---- | ------------- | ---------------- | --------------------------------------- | ----- |',
-    ...rows,
+    ...padded([['File', 'What it tests', 'Expected outcome', 'Expected findings (warnings and errors)', 'Today'], ...rows]),
   ].join('\n');
 }
 

@@ -476,6 +476,7 @@ const hex = (bytes) => Buffer.from(bytes).toString('hex');
  * Every target: `{ name, arbitrary, run(input) }`; `run` throws a finding. A finding listed in
  * KNOWN_FINDINGS throws only with `strict`; otherwise it goes to `onSoftFinding(target,
  * message, input)` and fuzzing goes on.
+ * @param {{ strict?: boolean, onSoftFinding?: (target: string, message: string, input: unknown) => void }} [options]
  */
 export async function targets({ strict = false, onSoftFinding = () => {} } = {}) {
   const seedMap = await seeds();
