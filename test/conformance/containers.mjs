@@ -481,10 +481,6 @@ export function zip(entries, { centralDirectory = true } = {}) {
   ]);
   return concat([...locals, directory, end]);
 }
-const deflated = (s) => deflateRawSync(text(s));
-
-export { deflated };
-
 /** A Word document with a custom property per [name, value] in docProps/custom.xml. */
 export function docx({ properties = [], paragraph = PROMPT, centralDirectory = true } = {}) {
   const custom = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">${properties
