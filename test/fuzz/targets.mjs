@@ -48,9 +48,9 @@ export const TOOLKIT_ERRORS = new Set([
  */
 export const KNOWN_FINDINGS = [
   {
-    target: /^(read|write|detect|label):(avi|webp|ooxml)$/,
-    message: /not an AVI file \(RIFF|webp: the first chunk is|zip: entry .* overlaps/,
-    note: 'the AVI, WebP and ZIP readers put raw bytes from the file (a four-character code, an entry name) into their error message: a newline or NUL reaches it, also through detect and label',
+    target: /^(read|write|detect|label):(avi|ooxml)$/,
+    message: /not an AVI file \(RIFF|zip: entry .* overlaps/,
+    note: 'the AVI and ZIP readers put raw bytes from the file (a four-character code, an entry name) into their error message: a newline or NUL reaches it, also through detect and label',
   },
   {
     target: /^write:/,

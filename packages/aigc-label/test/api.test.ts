@@ -38,6 +38,7 @@ describe('public API', () => {
       'UsageError',
       'WriteVerificationError',
       'createLabel',
+      'defaultEvidenceReaders',
       'defaultRegistry',
       'detectBuffer',
       'detectFile',

@@ -24,6 +24,8 @@ export function ascii(text: string): Uint8Array {
   return out;
 }
 export const fromAscii = (bytes: Uint8Array, start = 0, end = bytes.length): string => String.fromCharCode(...bytes.subarray(start, end));
+/** A FourCC, keyword or name read from a file, fit for an error message: anything but printable ASCII becomes `?`. */
+export const printableAscii = (text: string): string => text.replace(/[^\x20-\x7E]/g, '?');
 
 export function concat(parts: readonly Uint8Array[]): Uint8Array {
   let length = 0;

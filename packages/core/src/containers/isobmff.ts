@@ -1,4 +1,4 @@
-import { ascii, concat, fromAscii, putU32be, putU64be, u32be, u64be } from '../binary/bytes.js';
+import { ascii, concat, fromAscii, printableAscii, putU32be, putU64be, u32be, u64be } from '../binary/bytes.js';
 import { type ByteSource, headerReader, readExact } from '../binary/source.js';
 import { LimitExceededError, MalformedInputError } from '../errors.js';
 
@@ -47,11 +47,11 @@ export function parseBoxHeader(bytes: Uint8Array, at: number, offset: number, en
     headerSize += 16;
   }
   if (size < headerSize)
-    throw new MalformedInputError(format, `box "${printable(type)}" at offset ${offset} has size ${size}, smaller than its header`);
+    throw new MalformedInputError(format, `box "${printableAscii(type)}" at offset ${offset} has size ${size}, smaller than its header`);
   if (offset + size > end) {
     throw new MalformedInputError(
       format,
-      `box "${printable(type)}" at offset ${offset} declares ${size} bytes, past the end of its container at ${end}`,
+      `box "${printableAscii(type)}" at offset ${offset} declares ${size} bytes, past the end of its container at ${end}`,
     );
   }
   return uuid === undefined
@@ -113,15 +113,13 @@ export function makeFullBox(type: string, version: number, flags: number, payloa
   return makeBox(type, [vf, ...(payload instanceof Uint8Array ? [payload] : payload)]);
 }
 
-const printable = (type: string): string => type.replace(/[^\x20-\x7E]/g, '?');
-
 /** Reads a whole box into memory, refusing boxes over `limit` bytes (moov, moof: never mdat). */
 export async function readBox(source: ByteSource, box: Box, format: string, limit: number): Promise<Uint8Array> {
   if (box.size > limit)
     throw new LimitExceededError(
-      `${format}: box "${printable(box.type)}" at offset ${box.offset} is ${box.size} bytes, over the ${limit}-byte limit`,
+      `${format}: box "${printableAscii(box.type)}" at offset ${box.offset} is ${box.size} bytes, over the ${limit}-byte limit`,
     );
-  return readExact(source, box.offset, box.size, format, `box "${printable(box.type)}"`);
+  return readExact(source, box.offset, box.size, format, `box "${printableAscii(box.type)}"`);
 }
 
 /** Boxes whose payload is nothing but child boxes and that can hold offsets (ISO/IEC 14496-12 §8.1-§8.8). */

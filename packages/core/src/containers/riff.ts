@@ -1,4 +1,4 @@
-import { ascii, concat, fromAscii, putU32le, putU64le, u32le, u64le } from '../binary/bytes.js';
+import { ascii, concat, fromAscii, printableAscii, putU32le, putU64le, u32le, u64le } from '../binary/bytes.js';
 import { type ByteSource, headerReader, readExact } from '../binary/source.js';
 import { LimitExceededError, MalformedInputError } from '../errors.js';
 
@@ -69,7 +69,7 @@ export async function listRiffChunks(
     const dataOffset = offset + 8;
     let size = declared === 0xffffffff && largeSize ? (largeSize(id, dataOffset) ?? declared) : declared;
     if (dataOffset + size > end) {
-      const problem = `chunk "${printable(id)}" at offset ${offset} declares ${size} bytes, past the end of its container at ${end}`;
+      const problem = `chunk "${printableAscii(id)}" at offset ${offset} declares ${size} bytes, past the end of its container at ${end}`;
       if (!damage) throw new MalformedInputError(format, problem);
       damage.push(
         id === 'data' && size === 0xffffffff
@@ -115,8 +115,6 @@ export function riffHeader(form: string, bodySize: number): Uint8Array {
   return header;
 }
 
-const printable = (id: string): string => id.replace(/[^\x20-\x7E]/g, '?');
-
 /** Most entries one LIST/INFO may have (real files have a dozen; each parsed entry costs an object). */
 export const maximumInfoEntries = 10_000;
 
@@ -141,7 +139,7 @@ export function parseInfoList(body: Uint8Array, format: string, base = 0, damage
     const id = fromAscii(body, offset, offset + 4);
     const size = u32le(body, offset + 4);
     if (offset + 8 + size > body.length) {
-      const problem = `INFO entry "${printable(id)}" at offset ${base + offset} runs past the end of its LIST`;
+      const problem = `INFO entry "${printableAscii(id)}" at offset ${base + offset} runs past the end of its LIST`;
       // Salvage reading keeps the entries before it (issue 25 item 2).
       if (!damage) throw new MalformedInputError(format, problem);
       damage.push(problem);
@@ -242,7 +240,7 @@ export interface RiffFile {
 export async function readRiffFile(source: ByteSource, format: string, expectedForm: string, damage?: string[]): Promise<RiffFile> {
   const header = parseRiffHeader(await readExact(source, 0, Math.min(12, source.size), format, 'RIFF header'), format);
   if (header.form !== expectedForm)
-    throw new MalformedInputError(format, `RIFF form is "${printable(header.form)}", not "${expectedForm}"`);
+    throw new MalformedInputError(format, `RIFF form is "${printableAscii(header.form)}", not "${expectedForm}"`);
   const ds64 = header.magic === 'RIFF' ? undefined : await readDs64(source, format);
   // A writer that streams (to a pipe) cannot go back to fill in sizes: RIFF 0 or
   // 0xFFFFFFFF and data 0xFFFFFFFF then mean "to the end of the file".

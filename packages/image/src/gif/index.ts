@@ -17,6 +17,7 @@ import {
   LimitExceededError,
   labelXmpPacket,
   MalformedInputError,
+  printableAscii,
   type ReadResult,
   Rules,
   readAll,
@@ -188,8 +189,7 @@ function foreignXmpOf(gif: Uint8Array, b: ApplicationBlock): string {
   return blocked.includes('</x:xmpmeta>') ? blocked : fromUtf8(body.subarray(0, body.lastIndexOf(ascii('>')[0]) + 1));
 }
 
-const foreignWhere = (b: ApplicationBlock) => `application extension "${printable(b.application)}" at byte ${b.offset}`;
-const printable = (text: string) => text.replace(/[^\x20-\x7e]/g, '?');
+const foreignWhere = (b: ApplicationBlock) => `application extension "${printableAscii(b.application)}" at byte ${b.offset}`;
 
 /** Carriers of XMP packets under another identifier, each reported as non-canonical. */
 function foreignCarriers(gif: Uint8Array, blocks: readonly ApplicationBlock[]): { carriers: LabelCarrier[]; evidence: Evidence[] } {

@@ -13,6 +13,7 @@ import {
   finding,
   fromAscii,
   fromUtf8,
+  headerReader,
   indexOfBytes,
   isobmff,
   type LabelCarrier,
@@ -121,24 +122,35 @@ async function findMetaAfter(source: ByteSource, from: number): Promise<number |
   return null;
 }
 
+/** Top-level box types the reader and writer look at; the rest (free, skip, mdat…) are counted, not kept. */
+const KEPT_TOP_LEVEL = new Set(['ftyp', 'meta', 'moov', 'moof', 'uuid']);
+
 /**
- * The top-level boxes. With `salvage`, a broken box ends the walk once meta is found (trailing
- * garbage, a cut last box); before meta, the walk skips to the next plausible meta box.
+ * The top-level boxes a label needs: ftyp, meta, moov/moof, uuid (C2PA), and the last box (a
+ * previous label's mdat), so a file of a million `free` boxes holds a handful (issue 15). With
+ * `salvage`, a broken box ends the walk once meta is found (trailing garbage, a cut last box);
+ * before meta, the walk skips to the next plausible meta box.
  */
 async function topLevelBoxes(source: ByteSource, format: string, damage: string[] | null): Promise<isobmff.Box[]> {
-  if (damage === null) return isobmff.listBoxes(source, 0, source.size, format);
   const top: isobmff.Box[] = [];
+  // The box before `box` stays when it is the first, or of a kept type; else `box` takes its place as the last.
+  const keep = (box: isobmff.Box) => {
+    const previous = top[top.length - 1];
+    if (top.length > 1 && previous && !KEPT_TOP_LEVEL.has(previous.type)) top.pop();
+    top.push(box);
+  };
+  const read = headerReader(source, format);
+  let count = 0;
   let offset = 0;
   while (offset < source.size) {
-    if (top.length >= isobmff.maximumBoxCount)
-      throw new LimitExceededError(`${format}: more than ${isobmff.maximumBoxCount} top-level boxes`);
+    if (++count > isobmff.maximumBoxCount) throw new LimitExceededError(`${format}: more than ${isobmff.maximumBoxCount} top-level boxes`);
     try {
-      const head = await readExact(source, offset, Math.min(32, source.size - offset), format, 'box header');
+      const head = await read(offset, Math.min(32, source.size - offset), 'box header');
       const box = isobmff.parseBoxHeader(head, 0, offset, source.size, format);
-      top.push(box);
+      keep(box);
       offset = box.end;
     } catch (error) {
-      if (!(error instanceof MalformedInputError)) throw error;
+      if (damage === null || !(error instanceof MalformedInputError)) throw error;
       const problem = error.message.slice(format.length + 2);
       const meta = top.some((b) => b.type === 'meta') ? null : await findMetaAfter(source, offset + 1);
       if (meta === null) {

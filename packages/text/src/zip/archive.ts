@@ -6,6 +6,7 @@ import {
   inflateCapped,
   LimitExceededError,
   MalformedInputError,
+  printableAscii,
   readExact,
   UnsupportedFormatError,
   u16le,
@@ -199,7 +200,7 @@ export async function readZipDirectory(source: ByteSource): Promise<ZipDirectory
   byOffset.forEach((entry, i) => {
     const next = i + 1 < byOffset.length ? byOffset[i + 1].localHeaderOffset : directoryOffset;
     if (entry.localHeaderOffset + 30 + entry.compressedSize > next)
-      throw fail(`entry ${entry.name} overlaps the next entry or the central directory`);
+      throw fail(`entry ${printableAscii(entry.name)} overlaps the next entry or the central directory`);
   });
   return { entries, centralDirectoryOffset: directoryOffset, isZip64, comment };
 }

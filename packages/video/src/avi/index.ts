@@ -12,6 +12,7 @@ import {
   type LabelCarrier,
   LimitExceededError,
   MalformedInputError,
+  printableAscii,
   putU32le,
   type ReadResult,
   Rules,
@@ -53,7 +54,7 @@ async function readLayout(source: ByteSource, damage?: string[]): Promise<Layout
   const head = await readExact(source, 0, Math.min(12, source.size), 'avi', 'RIFF header');
   const header = riff.parseRiffHeader(head, 'avi');
   if (header.magic !== 'RIFF' || header.form !== 'AVI ')
-    throw new MalformedInputError('avi', `not an AVI file (${header.magic} ${header.form})`);
+    throw new MalformedInputError('avi', `not an AVI file (${printableAscii(header.magic)} ${printableAscii(header.form)})`);
   const problem = (message: string) => {
     if (!damage) throw new MalformedInputError('avi', message);
     damage.push(message);

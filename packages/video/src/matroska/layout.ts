@@ -112,7 +112,9 @@ async function levelOneElement(
 ): Promise<ebml.EbmlElement> {
   if (end - at < 2) throw new MalformedInputError(format, `${end - at} stray bytes at the end of the Segment`);
   if (damage) {
-    const unbounded = await ebml.readElementHeader(source, at, Number.MAX_SAFE_INTEGER, format);
+    // Parsed with no end, so a Tags element past its Segment is seen; the header read stops at the end of the file.
+    const head = await read(at, Math.min(12, source.size - at), 'EBML element header');
+    const unbounded = ebml.parseElementHeader(head, 0, at, Number.MAX_SAFE_INTEGER, format);
     if (unbounded.id === Id.tags && !unbounded.unknownSize && unbounded.end > end) {
       damage.push(
         `the Tags element at offset ${at} declares ${unbounded.size} bytes, past the end of its Segment at ${end}; its complete Tags were read`,
