@@ -119,6 +119,12 @@ export async function labelInput(input: Input, sink: Sink, rawOptions: LabelOpti
         `the bytes fit ${names}, a polyglot; a write could hide one reading's label, so pass --format to say which to label`,
       );
     }
+    if (!handler.write && options.watermark !== true && !addsExplicitLabel(handler, options)) {
+      // No metadata carrier, and neither an explicit label nor a watermark asked for: nothing can be
+      // written, so refuse before reading the file (a text of a million lines takes seconds to scan).
+      // Such a format reads no carriers, so nothing read could change the refusal.
+      await planLabelWrite(handler, input.source, label, options, summarizeCarriers({ format: handler.id, carriers: [], findings: [] }));
+    }
     const findings: Finding[] = [...resolved.findings];
     // Reading and planning each have a time budget; copying the bytes and rendering media do not.
     const budget = () => {
@@ -197,6 +203,10 @@ async function checkBindingKept(handler: FormatModule, output: ByteSource, diges
     throw new WriteVerificationError(`writing the label changed the ${handler.name} content regions the signature is bound to`);
   }
 }
+
+/** Whether the options and the format let an explicit label be added at all (the file may still turn out labeled already). */
+const addsExplicitLabel = (handler: FormatModule, options: LabelOptions): boolean =>
+  options.explicit !== false && handler.explicit !== undefined && isExplicitCapability(handler.explicit);
 
 /** Why no explicit label was added, for the operations log. */
 function explicitSkipReason(handler: FormatModule, options: LabelOptions, labeled: boolean, role: WriteRole): ExplicitSkipReason {

@@ -91,6 +91,27 @@ interface Span {
   readonly end: number;
 }
 
+/** A sentence an extension took in: where the label then reaches, the sentence's far side (for the reach check), whether it advised. */
+interface WalkStep {
+  readonly edge: number;
+  readonly reach: number;
+  readonly advice: boolean;
+}
+
+/** An extension's walk from `from`, the sentences it took in, in order. */
+interface Walk {
+  readonly from: number;
+  readonly steps: readonly WalkStep[];
+}
+
+/** The steps of a walk after it reached `at`; none when it never did. */
+function stepsAfter(walk: Walk | null, at: number): readonly WalkStep[] {
+  if (walk === null) return [];
+  if (walk.from === at) return walk.steps;
+  const reached = walk.steps.findIndex((step) => step.edge === at);
+  return reached === -1 ? [] : walk.steps.slice(reached + 1);
+}
+
 /** How far a label reaches past its sentence, and whether what it took in was lead-ins and advice. */
 interface Extension {
   readonly edge: number;
@@ -142,6 +163,13 @@ class LabelScan {
   #lastWord = -2;
   readonly #parsed = new Memo<Statement | null>();
   readonly #wordings = new Memo<boolean>();
+  readonly #normalised = new Memo<string>();
+  /**
+   * The last walk each way. Neighbouring labels take each other in, so a run of short labels
+   * would have each walk over all the sentences within reach again; it replays the earlier walk.
+   */
+  #lastBackward: Walk | null = null;
+  #lastForward: Walk | null = null;
 
   constructor(text: string) {
     this.#text = text;
@@ -195,7 +223,7 @@ class LabelScan {
     const inTitle = opener === '《' && closer === '》';
     const statement = inTitle || end - start > maximumClauseLength ? null : this.#parsed.get(raw, parseStatement);
     if (!full && !statement) return { start, end, wordStart, wordEnd, normalised: '', kind: 'prose', statement };
-    const normalised = normaliseForDetection(raw);
+    const normalised = this.#normalised.get(raw, normaliseForDetection);
     let kind: ClauseKind = 'prose';
     if (statement) kind = 'statement';
     else if (isNameOnly(normalised)) kind = 'name';
@@ -364,7 +392,21 @@ class LabelScan {
     const text = this.#text;
     let start = from;
     let advised = false;
-    for (;;) {
+    // The sentences taken in, up to the first header (whose test depends on `from`), for the next walk.
+    const steps: WalkStep[] = [];
+    let recording = true;
+    let earlier = this.#lastBackward;
+    walk: for (;;) {
+      if (earlier?.from === start) {
+        // An earlier walk went on from here. Its sentences are the same; only the reach is shorter from here.
+        for (const step of earlier.steps) {
+          if (from - step.reach > maximumExtension) break walk;
+          advised ||= step.advice;
+          start = step.edge;
+          if (recording) steps.push(step);
+        }
+        earlier = null;
+      }
       const { previous, newlines } = previousWord(text, start);
       if (previous === -1) break;
       const headerStart = newlines > 0 ? lineStartWithin(text, previous, maximumExtension - (from - previous)) : -1;
@@ -372,6 +414,7 @@ class LabelScan {
         const header = text.slice(headerStart, previous + 1);
         if (ADMONITION_HEADER.test(header) || (MARKDOWN_HEADING.test(header) && isNotice(normaliseForDetection(header)))) {
           start = firstWordIn(text, headerStart, previous + 1);
+          recording = false;
           continue;
         }
       }
@@ -382,7 +425,9 @@ class LabelScan {
       if (!beside) break;
       advised ||= beside === 'advice';
       start = firstWordIn(text, sentence.start, sentence.end);
+      if (recording) steps.push({ edge: start, reach: sentence.start, advice: beside === 'advice' });
     }
+    this.#lastBackward = { from, steps };
     return { edge: start, advised };
   }
 
@@ -391,6 +436,15 @@ class LabelScan {
     const text = this.#text;
     let end = from;
     let advised = false;
+    const steps: WalkStep[] = [];
+    // An earlier walk that passed here (the label before, which took this one in): its sentences
+    // after this point are the same, and all within reach, which is longer from here.
+    for (const step of stepsAfter(this.#lastForward, from)) {
+      if (step.reach - from > maximumExtension) break;
+      advised ||= step.advice;
+      end = step.edge;
+      steps.push(step);
+    }
     for (;;) {
       const next = nextWordAfterGap(text, end);
       if (next === -1) break;
@@ -400,7 +454,9 @@ class LabelScan {
       if (!beside) break;
       advised ||= beside === 'advice';
       end = lastWordIn(text, sentence.start, sentence.end) + 1;
+      steps.push({ edge: end, reach: sentence.end, advice: beside === 'advice' });
     }
+    this.#lastForward = { from, steps };
     return { edge: end, advised };
   }
 
