@@ -186,8 +186,9 @@ export function compareTags(before: Tags, after: Tags): NonNullable<Observation[
   const warnings = ['ExifTool:Warning', 'ExifTool:Error'].flatMap((tag) =>
     (now.get(tag) ?? []).filter((v) => !(was.get(tag) ?? []).includes(v)).map((v) => `${tag.slice(9)}: ${JSON.parse(v)}`),
   );
+  // Our ProduceID in any value, or a new tag named AIGC (a key whose value ExifTool only summarises).
   const seesLabel = Object.entries(after).some(
-    ([tag, value]) => !(tag in before) && (tag.toLowerCase().includes('aigc') || String(value).includes(PRODUCE_ID)),
+    ([tag, value]) => JSON.stringify(value).includes(PRODUCE_ID) || (!(tag in before) && tag.toLowerCase().includes('aigc')),
   );
   return { lost: lost.sort(), changed: changed.sort(), warnings, seesLabel };
 }
