@@ -17,6 +17,7 @@ import {
   broken,
   comparePackets,
   comparePixels,
+  compareProbe,
   compareTags,
   exiftoolTags,
   isImage,
@@ -95,8 +96,9 @@ beforeAll(async () => {
   );
   await pool(labeled, 2, async ({ file, original, output, observation }) => {
     const tags = compareTags(before.get(join(filesDir, file)) ?? {}, after.get(join(workDir, file)) ?? {});
+    const probe = isStream(observation.format) ? await compareProbe(join(filesDir, file), join(workDir, file)) : null;
     const media = isStream(observation.format)
-      ? { packets: await comparePackets(join(filesDir, file), join(workDir, file)) }
+      ? { ...(probe ? { ffprobe: probe } : {}), packets: await comparePackets(join(filesDir, file), join(workDir, file)) }
       : isImage(observation.format)
         ? { pixels: await comparePixels(original, output) }
         : {};

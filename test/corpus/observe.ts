@@ -62,6 +62,8 @@ export interface Observation {
   readonly readBack?: { readonly carriers: number; readonly ours: boolean };
   /** Labeled outputs only: ExifTool tags lost or changed (layout tags excepted), new ExifTool warnings, and whether ExifTool shows our label. */
   readonly exiftool?: { readonly lost: string[]; readonly changed: string[]; readonly warnings: string[]; readonly seesLabel: boolean };
+  /** Audio and video: container and stream tags ffprobe lost or changed, and whether it shows our label under the name AIGC. */
+  readonly ffprobe?: { readonly lost: string[]; readonly changed: string[]; readonly seesLabel: boolean };
   /** Audio and video: `same` packets (ffmpeg framemd5), `changed`, or `unreadable` (ffmpeg cannot read the original). */
   readonly packets?: string;
   /** Images: `same` decoded pixels (sharp), `changed`, or `undecodable` (sharp cannot decode the original). */
@@ -81,6 +83,8 @@ export function broken(o: Observation, valid = false): string[] {
   if (o.exiftool?.lost.length) problems.push(`ExifTool lost ${o.exiftool.lost.join(', ')}`);
   if (o.exiftool?.changed.length) problems.push(`ExifTool changed ${o.exiftool.changed.join(', ')}`);
   if (o.exiftool?.warnings.length) problems.push(`ExifTool now says ${o.exiftool.warnings.join('; ')}`);
+  if (o.ffprobe?.lost.length) problems.push(`ffprobe lost ${o.ffprobe.lost.join(', ')}`);
+  if (o.ffprobe?.changed.length) problems.push(`ffprobe changed ${o.ffprobe.changed.join(', ')}`);
   if (o.packets === 'changed') problems.push('packets changed');
   if (o.pixels === 'changed') problems.push('pixels changed');
   return problems;
@@ -191,6 +195,35 @@ export function compareTags(before: Tags, after: Tags): NonNullable<Observation[
     ([tag, value]) => JSON.stringify(value).includes(PRODUCE_ID) || (!(tag in before) && tag.toLowerCase().includes('aigc')),
   );
   return { lost: lost.sort(), changed: changed.sort(), warnings, seesLabel };
+}
+
+/** ffprobe's container tags (`format:key`) and stream tags (`stream<i>:key`), or null when it cannot read the file. */
+async function ffprobeTags(path: string): Promise<Map<string, string> | null> {
+  try {
+    const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format_tags:stream_tags', '-of', 'json', path], {
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 60_000,
+    });
+    const probe = JSON.parse(stdout) as { format?: { tags?: Tags }; streams?: { tags?: Tags }[] };
+    const tags = new Map<string, string>();
+    for (const [key, value] of Object.entries(probe.format?.tags ?? {})) tags.set(`format:${key}`, String(value));
+    for (const [i, stream] of (probe.streams ?? []).entries())
+      for (const [key, value] of Object.entries(stream.tags ?? {})) tags.set(`stream${i}:${key}`, String(value));
+    return tags;
+  } catch {
+    return null;
+  }
+}
+
+/** What ffprobe saw before and no longer sees, or sees with another value; null when it cannot read the original. */
+export async function compareProbe(original: string, labeled: string): Promise<Observation['ffprobe'] | null> {
+  const before = await ffprobeTags(original);
+  if (before === null) return null;
+  const after = (await ffprobeTags(labeled)) ?? new Map<string, string>();
+  const lost = [...before.keys()].filter((key) => !after.has(key)).sort();
+  const changed = [...before.keys()].filter((key) => after.has(key) && after.get(key) !== before.get(key)).sort();
+  const seesLabel = [...after].some(([key, value]) => /:aigc$/i.test(key) && value.includes(PRODUCE_ID));
+  return { lost, changed, seesLabel };
 }
 
 /** ffmpeg's packet list (stream, timestamps, size, MD5 of the data) with `-c copy`, or null when ffmpeg cannot read the file. */
