@@ -129,7 +129,8 @@ export async function labelAndRead(
   await writeFile(outPath, output);
   let readBack: { carriers: number; ours: boolean };
   try {
-    const report = await detectBuffer(output, { filename, audible: false });
+    // the carriers are all the read-back needs: no evidence readers (C2PA, vendor marks) this time
+    const report = await detectBuffer(output, { filename, audible: false, evidenceReaders: [] });
     readBack = { carriers: report.carriers.length, ours: report.label?.ProduceID === PRODUCE_ID };
   } catch (error) {
     return { observation: { file, format, detect, label: `labeled, then detect ${outcomeOf(error, false)}` }, output };
