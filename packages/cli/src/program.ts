@@ -5,6 +5,7 @@ import { registerDetect, registerInspect } from './commands/detect.js';
 import { registerFormats } from './commands/formats.js';
 import { registerLabel } from './commands/label.js';
 import { registerPropagate } from './commands/propagate.js';
+import { registerServe } from './commands/serve.js';
 import { registerVerify } from './commands/verify.js';
 import { printable } from './format.js';
 
@@ -37,6 +38,7 @@ Examples:
   aigc-label verify uploads/ --report verify.jsonl          (then --resume after an interruption)
   find . -name '*.wav' -print0 | aigc-label label - -0 --producer my-service -o labeled/
   aigc-label propagate upload.jpg --platform 001191110108MA01XXXX0X20001 -o published/
+  aigc-label serve --port 8080                              (then: curl -T photo.jpg localhost:8080/v1/verify/)
 
 Exit codes:
   0    success
@@ -53,6 +55,7 @@ Run aigc-label <command> --help for a command's options.`,
   registerPropagate(program, context);
   registerInspect(program, context);
   registerFormats(program, context);
+  registerServe(program, context);
   return { program, exitCode: () => exitCode };
 }
 
