@@ -69,7 +69,7 @@ export async function runVerb<V extends ServiceVerb>(
   const costName = upload.filename ?? 'upload';
   if (upload.bytes && jobCost({ verb, file: costName, options }) === 'metadata') {
     try {
-      return inMemory(verb, upload.bytes, withName, upload.name);
+      return await inMemory(verb, upload.bytes, withName, upload.name);
     } catch (error) {
       return { ok: false, report: errorReport(upload.name, error), output: null };
     }
