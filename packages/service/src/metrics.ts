@@ -47,5 +47,3 @@ export function createMetrics(queueDepth: () => number, inFlight: () => number) 
   });
   return { registry, requests, latency, outcomes, errors };
 }
-
-export type Metrics = ReturnType<typeof createMetrics>;

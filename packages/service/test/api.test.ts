@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cli, jpeg, leftInSpool, PLATFORM, PRODUCER, type Running, start, validateReport, wav } from './helpers.js';
+import { cli, jpeg, json, leftInSpool, PLATFORM, PRODUCER, type Running, start, validateReport, wav } from './helpers.js';
 
 const TOKEN = 'test-token-5d1c9a0e7b';
 let dir: string;
@@ -93,21 +93,21 @@ describe('verify and detect', () => {
       body: big,
       headers: { 'x-filename': 'big.wav' },
     });
-    const report = await response.json();
+    const report = await json(response);
     expect(response.status).toBe(200);
     expect(report).toMatchObject({ file: 'big.wav', format: 'wav', outcome: 'none' });
   });
 
   it('uses Content-Type as the format hint when there is no name, and 415 for bytes of no known format', async () => {
     const hinted = await fetch(`${server.url}/v1/verify`, { method: 'POST', body: labeledJpeg, headers: { 'content-type': 'image/jpeg' } });
-    expect((await hinted.json()).file).toBeNull();
+    expect((await json(hinted)).file).toBeNull();
     const unknown = await fetch(`${server.url}/v1/verify`, {
       method: 'POST',
       body: Uint8Array.of(0, 0xff, 0x13, 0x37, 0, 1, 2, 3, 0xfe, 0xed, 0, 0, 0, 0),
       headers: { 'x-filename': 'blob.bin', 'content-type': 'application/octet-stream' },
     });
     expect(unknown.status).toBe(415);
-    const error = await unknown.json();
+    const error = await json(unknown);
     expect(validateReport(error)).toBe(true);
     expect(error).toMatchObject({ file: 'blob.bin', error: { name: 'UnknownFormatError' } });
   });
@@ -116,7 +116,7 @@ describe('verify and detect', () => {
     for (const name of ['../../etc/passwd.jpg', '/etc/passwd', '..%2F..%2Fx.jpg', 'C:\\Windows\\evil.jpg']) {
       const response = await fetch(`${server.url}/v1/verify`, { method: 'POST', body: labeledJpeg, headers: { 'x-filename': name } });
       expect(response.status).toBe(200);
-      expect((await response.json()).file).toBe(decodeURIComponent(name));
+      expect((await json(response)).file).toBe(decodeURIComponent(name));
     }
     // A spooled (over 4 MiB) upload with a path-like name: only the spool folder exists beside it.
     await fetch(`${server.url}/v1/verify?audible=false`, {
@@ -134,7 +134,7 @@ describe('verify and detect', () => {
       headers: { 'content-type': 'multipart/form-data; boundary=xyz' },
     });
     expect(broken.status).toBe(400);
-    expect((await broken.json()).error.name).toBe('MalformedMultipart');
+    expect((await json(broken)).error.name).toBe('MalformedMultipart');
     const noBoundary = await fetch(`${server.url}/v1/verify`, {
       method: 'POST',
       body: 'x',
@@ -175,7 +175,7 @@ describe('label and propagate', () => {
       label: { Label: '1', ContentProducer: PRODUCER, ProduceID: 'svc-0001' },
     });
     const labeled = new Uint8Array(await response.arrayBuffer());
-    const verified = await (await fetch(`${server.url}/v1/verify`, { method: 'POST', body: labeled })).json();
+    const verified = await json(await fetch(`${server.url}/v1/verify`, { method: 'POST', body: labeled }));
     expect(verified.label).toMatchObject({ ProduceID: 'svc-0001', ContentProducer: PRODUCER });
   });
 
@@ -190,7 +190,7 @@ describe('label and propagate', () => {
     expect(validateReport(result)).toBe(true);
     expect(result.label.label).toMatchObject({ ContentProducer: PRODUCER, ContentPropagator: PLATFORM, PropagateID: 'pub-1' });
     const published = new Uint8Array(await response.arrayBuffer());
-    const verified = await (await fetch(`${server.url}/v1/verify`, { method: 'POST', body: published })).json();
+    const verified = await json(await fetch(`${server.url}/v1/verify`, { method: 'POST', body: published }));
     expect(verified.label).toMatchObject({ ContentPropagator: PLATFORM, PropagateID: 'pub-1' });
     const nothing = await fetch(`${server.url}/v1/propagate`, {
       method: 'POST',
@@ -216,15 +216,15 @@ describe('label and propagate', () => {
 
 describe('operations', () => {
   it('serves health, readiness, Prometheus metrics and an OpenAPI document of the routes', async () => {
-    expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok' });
-    expect(await (await fetch(`${server.url}/readyz`)).json()).toEqual({ status: 'ready' });
+    expect(await json(await fetch(`${server.url}/healthz`))).toEqual({ status: 'ok' });
+    expect(await json(await fetch(`${server.url}/readyz`))).toEqual({ status: 'ready' });
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     expect(metrics).toMatch(/aigc_label_http_requests_total\{route="\/v1\/verify",status="200"\} \d+/);
     expect(metrics).toMatch(/aigc_label_outcomes_total\{outcome="confirmed"\} \d+/);
     expect(metrics).toMatch(/aigc_label_http_request_duration_seconds_bucket\{le="0.05",route="\/v1\/verify"\} \d+/);
     expect(metrics).toContain('aigc_label_queue_depth 0');
     expect(metrics).toMatch(/aigc_label_errors_total\{name="UnknownFormatError"\} \d+/);
-    const openapi = await (await fetch(`${server.url}/openapi.json`)).json();
+    const openapi = await json(await fetch(`${server.url}/openapi.json`));
     expect(openapi.openapi).toMatch(/^3\./);
     expect(Object.keys(openapi.paths)).toEqual(
       expect.arrayContaining(['/v1/verify', '/v1/detect', '/v1/label', '/v1/propagate', '/healthz']),

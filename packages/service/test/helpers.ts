@@ -91,3 +91,7 @@ export async function leftInSpool(parent: string): Promise<string[]> {
   }
   return left;
 }
+
+/** A response's JSON body, for reading fields in assertions. */
+// biome-ignore lint/suspicious/noExplicitAny: assertions read arbitrary fields of JSON bodies
+export const json = async (response: Response): Promise<any> => response.json();
