@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,7 +61,7 @@ const cards = (page: Page) =>
       outcome: a.querySelector('.outcome')?.textContent ?? '',
       prompt: a.querySelector('[data-role="prompt"]')?.textContent ?? null,
       producer: a.querySelector('[data-field="ContentProducer"]')?.textContent ?? null,
-      previewWidth: (a.querySelector('.preview img') as HTMLImageElement | null)?.naturalWidth ?? 0,
+      previewWidth: (a.querySelector('.preview img') as unknown as { naturalWidth: number } | null)?.naturalWidth ?? 0,
       elementsInName: a.querySelector('h2')?.children.length ?? -1,
     })),
   );
@@ -75,10 +74,9 @@ describe('the web page', () => {
       expect(await page.$eval('html', (html) => html.lang)).toBe('en');
       const input = await page.$('#files');
       await input?.uploadFile(join(dir, 'labeled.jpg'), join(dir, 'plain.jpg'), join(dir, hostileName));
-      await page.waitForFunction(() => document.querySelectorAll('#results article .outcome').length === 3, { timeout: 20_000 });
-      await page.waitForFunction(() =>
-        [...document.querySelectorAll('.preview img')].every((img) => (img as HTMLImageElement).naturalWidth > 0),
-      );
+      // (Functions passed as text run in the page, where the DOM is.)
+      await page.waitForFunction("document.querySelectorAll('#results article .outcome').length === 3", { timeout: 20_000 });
+      await page.waitForFunction("[...document.querySelectorAll('.preview img')].every((img) => img.naturalWidth > 0)");
       const [labeled, plain, hostile] = await cards(page);
       expect(labeled).toMatchObject({ name: 'labeled.jpg', prompt: '人工智能生成', producer: PRODUCER, previewWidth: 240 });
       expect(labeled.outcome).toContain('Labeled as AI-generated');
@@ -109,18 +107,18 @@ describe('the web page', () => {
     const unlabelled = await page.$$eval('input, select, button', (controls) =>
       controls
         .filter((c) => {
-          const labels = (c as HTMLInputElement).labels;
+          const labels = (c as unknown as { labels: ArrayLike<unknown> | null }).labels;
           return !(labels && labels.length > 0) && !c.getAttribute('aria-label') && !(c.textContent ?? '').trim();
         })
         .map((c) => c.id),
     );
     expect(unlabelled).toEqual([]);
-    expect(await page.$eval('#label-form', (form) => (form as HTMLFormElement).hidden)).toBe(false);
+    expect(await page.$eval('#label-form', (form) => (form as unknown as { hidden: boolean }).hidden)).toBe(false);
     // Keyboard only: Tab reaches the language switch and the file picker.
     const reached = new Set<string>();
     for (let i = 0; i < 8; i++) {
       await page.keyboard.press('Tab');
-      reached.add(await page.evaluate(() => document.activeElement?.id ?? ''));
+      reached.add(String(await page.evaluate('document.activeElement?.id ?? ""')));
     }
     expect([...reached]).toEqual(expect.arrayContaining(['lang', 'files', 'declared', 'ocr']));
     await page.close();
@@ -134,7 +132,7 @@ describe('the web page', () => {
     await input?.uploadFile(join(dir, 'plain.jpg'));
     await page.click('#label-form button[type="submit"]');
     await page.waitForSelector('#label-result a[download]', { timeout: 20_000 });
-    expect(await page.$eval('#label-result a', (a) => (a as HTMLAnchorElement).download)).toBe('plain.labeled.jpg');
+    expect(await page.$eval('#label-result a', (a) => (a as unknown as { download: string }).download)).toBe('plain.labeled.jpg');
     await page.screenshot({ path: join(artifacts, 'service-page-label.png'), fullPage: true });
     await page.close();
   });
