@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import {
   type DetectOptions,
   type DetectReport,
@@ -43,7 +43,8 @@ export interface JobRunner {
 export interface VerbResult {
   readonly report: DetectReport | VerifyReport | LabelReport | PropagateResult | ErrorReport;
   readonly ok: boolean;
-  readonly output: Uint8Array | null;
+  /** The labeled file: bytes from memory, or the path of a spooled output (streamed, never read whole), or null. */
+  readonly output: Uint8Array | { readonly path: string } | null;
 }
 
 interface OptionsOf {
@@ -89,7 +90,7 @@ export async function runVerb<V extends ServiceVerb>(
   if (!outcome.ok) return { ok: false, report: renamed(outcome.report, path, upload.name), output: null };
   const report = withFile(outcome.report as VerbResult['report'], upload.name);
   const wrote = verb === 'label' || (verb === 'propagate' && (report as PropagateResult).label !== null);
-  return { ok: true, report, output: wrote && output ? await readFile(output) : null };
+  return { ok: true, report, output: wrote && output ? { path: output } : null };
 }
 
 async function inMemory(verb: ServiceVerb, bytes: Uint8Array, options: object, name: string | null): Promise<VerbResult> {

@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
@@ -124,7 +125,7 @@ export async function buildServer(options: ServiceOptions): Promise<FastifyInsta
     return503OnClosing: true,
   });
   const metrics = createMetrics(
-    () => slots.queued,
+    () => slots.queued + options.runner.queued,
     () => slots.inFlight,
   );
 
@@ -220,7 +221,7 @@ export async function buildServer(options: ServiceOptions): Promise<FastifyInsta
     }
   });
 
-  async function handle(verb: ServiceVerb, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  async function handle(verb: ServiceVerb, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const declaredLength = Number(request.headers['content-length']);
     if (declaredLength > maxBodyBytes) throw tooLarge(maxBodyBytes);
     const release = await slots.acquire();
@@ -252,6 +253,8 @@ export async function buildServer(options: ServiceOptions): Promise<FastifyInsta
       () => new ServiceError(503, 'ServiceUnavailable', `processing took longer than ${processTimeoutMs / 1000} s`, 5),
     );
     respond(verb, reply, result);
+    // Returning the reply tells Fastify the answer is under way (a streamed file has not ended yet).
+    return reply;
   }
 
   function receiveUpload(request: FastifyRequest, track: (path: string) => void): Promise<Upload> {
@@ -351,7 +354,12 @@ export async function buildServer(options: ServiceOptions): Promise<FastifyInsta
     }
     const format = 'verify' in result.report ? result.report.label?.format : 'format' in result.report ? result.report.format : undefined;
     const type = (format && defaultRegistry.get(format)?.mimeTypes[0]) || 'application/octet-stream';
-    reply.type(type).send(Buffer.from(result.output.buffer, result.output.byteOffset, result.output.byteLength));
+    const { output } = result;
+    reply
+      .type(type)
+      .send(
+        output instanceof Uint8Array ? Buffer.from(output.buffer, output.byteOffset, output.byteLength) : createReadStream(output.path),
+      );
   }
 
   return app;

@@ -179,6 +179,25 @@ describe('label and propagate', () => {
     expect(verified.label).toMatchObject({ ProduceID: 'svc-0001', ContentProducer: PRODUCER });
   });
 
+  it('label of a media-cost job (a WAV with its audible label) runs in the pool and streams the spooled output back', async () => {
+    const response = await fetch(`${server.url}/v1/label?produceId=svc-wav-1`, {
+      method: 'POST',
+      body: wav(16_000),
+      headers: { authorization: `Bearer ${TOKEN}`, 'x-filename': 'tone.wav' },
+    });
+    expect(response.status).toBe(200);
+    const report = JSON.parse(Buffer.from(response.headers.get('x-aigc-report') ?? '', 'base64url').toString('utf8'));
+    expect(report).toMatchObject({ file: 'tone.wav', output: null, format: 'wav' });
+    expect(report.explicit).not.toBeNull();
+    const labeled = new Uint8Array(await response.arrayBuffer());
+    expect(labeled.length).toBeGreaterThan(32_044);
+    const verified = await json(
+      await fetch(`${server.url}/v1/verify`, { method: 'POST', body: labeled, headers: { 'x-filename': 'tone.wav' } }),
+    );
+    expect(verified.outcome).toBe('confirmed');
+    expect(verified.label.ProduceID).toBe('svc-wav-1');
+  });
+
   it('propagate adds the platform, keeps the producer, and answers 204 when there is nothing to propagate', async () => {
     const response = await fetch(`${server.url}/v1/propagate?propagateId=pub-1`, {
       method: 'POST',
