@@ -119,7 +119,17 @@ export async function buildServer(options: ServiceOptions): Promise<FastifyInsta
   let closing = false;
 
   const app = Fastify({
-    logger: options.logger ?? true,
+    // Request lines name the method and path only: query values (ReservedCode1, wording) and
+    // headers (the token, X-Filename) stay out of the logs.
+    logger:
+      options.logger === false
+        ? false
+        : {
+            ...(typeof options.logger === 'object' ? options.logger : {}),
+            serializers: {
+              req: (request: FastifyRequest) => ({ method: request.method, path: request.url.split('?')[0], remoteAddress: request.ip }),
+            },
+          },
     // A backstop under our own upload and processing timers (which answer in JSON first).
     requestTimeout: uploadTimeoutMs + processTimeoutMs + 10_000,
     return503OnClosing: true,

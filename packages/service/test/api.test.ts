@@ -257,16 +257,17 @@ describe('operations', () => {
 
   it('logs requests as JSON lines without file names, contents or the token', async () => {
     const marker = 'secret-name-7f3a.jpg';
-    await fetch(`${server.url}/v1/label?explicit=false`, {
+    await fetch(`${server.url}/v1/label?explicit=false&reservedCode1=secret-rc1-9c2e`, {
       method: 'POST',
       body: plainJpeg,
       headers: { authorization: `Bearer ${TOKEN}`, 'x-filename': marker },
     });
     const lines = server.logs.map((line) => JSON.parse(line));
-    expect(lines.some((l) => l.req?.url?.startsWith('/v1/label'))).toBe(true);
+    expect(lines.some((l) => l.req?.path === '/v1/label')).toBe(true);
     const all = server.logs.join('');
     expect(all).not.toContain(TOKEN);
     expect(all).not.toContain(marker);
     expect(all).not.toContain('TC260');
+    expect(all).not.toContain('secret-rc1-9c2e');
   });
 });
