@@ -133,6 +133,8 @@ export async function buildServer(options: ServiceOptions): Promise<FastifyInsta
     // A backstop under our own upload and processing timers (which answer in JSON first).
     requestTimeout: uploadTimeoutMs + processTimeoutMs + 10_000,
     return503OnClosing: true,
+    // An unknown or misspelt query option is refused (400), as the CLI refuses an unknown flag.
+    ajv: { customOptions: { removeAdditional: false } },
   });
   const metrics = createMetrics(
     () => slots.queued + options.runner.queued,

@@ -143,6 +143,9 @@ describe('verify and detect', () => {
     expect(noBoundary.status).toBe(400);
     const badOption = await fetch(`${server.url}/v1/verify?declared=maybe`, { method: 'POST', body: labeledJpeg });
     expect(badOption.status).toBe(400);
+    const unknownOption = await fetch(`${server.url}/v1/verify?ocrr=true`, { method: 'POST', body: labeledJpeg });
+    expect(unknownOption.status).toBe(400);
+    expect((await json(unknownOption)).error.message).toMatch(/additional properties/);
   });
 });
 

@@ -17,6 +17,7 @@ interface ServeFlags {
   readonly concurrency: number;
   readonly queue: number;
   readonly timeout: number;
+  readonly uploadTimeout: number;
 }
 
 const integer = (min: number, max: number) => (value: string) => {
@@ -51,6 +52,12 @@ export function registerServe(program: Command, _context: CommandContext): void 
     )
     .option('--queue <n>', 'requests waiting beyond the 16 in progress before 429', integer(0, 100_000), 64)
     .option('--timeout <seconds>', 'time one file may take to process before 503', integer(1, 3600), 30)
+    .option(
+      '--upload-timeout <seconds>',
+      'time a whole body may take to arrive before 408 (raise it with --max-body)',
+      integer(1, 86_400),
+      60,
+    )
     .action(async (flags: ServeFlags) => {
       const token = flags.tokenFile ? (await readFile(flags.tokenFile, 'utf8')).trim() : null;
       if (flags.tokenFile && !token) throw new UsageError(`--token-file ${flags.tokenFile} is empty`);
@@ -63,6 +70,7 @@ export function registerServe(program: Command, _context: CommandContext): void 
         maxBodyBytes: flags.maxBody,
         queue: flags.queue,
         processTimeoutMs: flags.timeout * 1000,
+        uploadTimeoutMs: flags.uploadTimeout * 1000,
       });
       const { url } = await listen(app, {
         port: flags.port,
