@@ -195,18 +195,16 @@ export async function buildServer(options: ServiceOptions): Promise<FastifyInsta
       if (refused.status >= 500) request.log.error({ err: { name: error.name, message: error.message } }, 'request failed');
       sendError(reply, refused, null);
     });
-    if (check) {
-      scope.addHook('onRequest', async (request, reply) => {
-        if (!request.url.startsWith('/v1/label') && !request.url.startsWith('/v1/propagate')) return;
-        if (!check(request.headers.authorization)) {
-          reply.header('www-authenticate', 'Bearer');
-          throw new ServiceError(401, 'Unauthorized', 'this route needs the bearer token the server was started with');
-        }
-      });
-    }
+    // On the writing routes themselves (not by URL prefix, which an encoded path could dodge).
+    const requireToken = async (request: FastifyRequest, reply: FastifyReply) => {
+      if (check?.(request.headers.authorization)) return;
+      reply.header('www-authenticate', 'Bearer');
+      throw new ServiceError(401, 'Unauthorized', 'this route needs the bearer token the server was started with');
+    };
 
     const route = (verb: ServiceVerb, summary: string) => {
       const handler = (request: FastifyRequest, reply: FastifyReply) => handle(verb, request, reply);
+      const writes = verb === 'label' || verb === 'propagate';
       const schema = {
         summary,
         querystring: queries[verb],
@@ -219,10 +217,16 @@ export async function buildServer(options: ServiceOptions): Promise<FastifyInsta
             },
           },
         },
-        ...(verb === 'label' || verb === 'propagate' ? { security: [{ bearer: [] }] } : {}),
+        ...(writes ? { security: [{ bearer: [] }] } : {}),
       };
       for (const url of [`/v1/${verb}`, `/v1/${verb}/:name`]) {
-        scope.route({ method: ['POST', 'PUT'], url, schema: url.endsWith(':name') ? { ...schema, hide: true } : schema, handler });
+        scope.route({
+          method: ['POST', 'PUT'],
+          url,
+          schema: url.endsWith(':name') ? { ...schema, hide: true } : schema,
+          ...(writes ? { onRequest: requireToken } : {}),
+          handler,
+        });
       }
     };
     route('verify', 'decide what a platform must show for the uploaded file (Measures Art. 6); the CLI verify --json report');
