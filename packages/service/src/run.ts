@@ -1,7 +1,9 @@
 import { writeFile } from 'node:fs/promises';
+import { type CostClass, type FormatModule, sniffLengthInBytes } from '@aigc-label/core';
 import {
   type DetectOptions,
   type DetectReport,
+  defaultRegistry,
   detectBuffer,
   type ErrorReport,
   jobCost,
@@ -67,8 +69,7 @@ export async function runVerb<V extends ServiceVerb>(
   context: { readonly runner: JobRunner; readonly spool: Spool; readonly track: (path: string) => void },
 ): Promise<VerbResult> {
   const withName = { ...options, filename: upload.filename };
-  const costName = upload.filename ?? 'upload';
-  if (upload.bytes && jobCost({ verb, file: costName, options }) === 'metadata') {
+  if (upload.bytes && costInMemory(verb, upload.bytes, options, upload.filename) === 'metadata') {
     try {
       return await inMemory(verb, upload.bytes, withName, upload.name);
     } catch (error) {
@@ -91,6 +92,33 @@ export async function runVerb<V extends ServiceVerb>(
   const report = withFile(outcome.report as VerbResult['report'], upload.name);
   const wrote = verb === 'label' || (verb === 'propagate' && (report as PropagateResult).label !== null);
   return { ok: true, report, output: wrote && output ? { path: output } : null };
+}
+
+/**
+ * What a job over bytes in memory costs, by the formats the bytes are (sniffed as the facade will
+ * sniff them, a polyglot's every reading), never by the client's name alone: an MP3 sent as
+ * photo.jpg must not run its audible search on the event loop.
+ */
+function costInMemory(verb: ServiceVerb, bytes: Uint8Array, options: OptionsOf[ServiceVerb], filename: string | undefined): CostClass {
+  let formats: readonly FormatModule[];
+  if (options.format) {
+    const forced = defaultRegistry.get(options.format);
+    formats = forced ? [forced] : [];
+  } else {
+    try {
+      const tailStart = Math.max(sniffLengthInBytes, bytes.length - sniffLengthInBytes);
+      const { handler, alsoFits } = defaultRegistry.resolve(
+        bytes.subarray(0, sniffLengthInBytes),
+        filename,
+        tailStart < bytes.length ? bytes.subarray(tailStart) : undefined,
+      );
+      formats = [handler, ...alsoFits];
+    } catch {
+      return 'metadata'; // no format fits: the facade refuses the bytes at once
+    }
+  }
+  const costs = formats.map((format) => jobCost({ verb, file: `upload.${format.extensions[0]}`, options }));
+  return costs.includes('media') ? 'media' : 'metadata';
 }
 
 async function inMemory(verb: ServiceVerb, bytes: Uint8Array, options: object, name: string | null): Promise<VerbResult> {

@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createPool } from '@aigc-label/cli';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cli, jpeg, json, leftInSpool, PLATFORM, PRODUCER, type Running, start, validateReport, wav } from './helpers.js';
 
@@ -84,6 +85,37 @@ describe('verify and detect', () => {
     const response = await fetch(`${server.url}/v1/verify`, { method: 'POST', body: wav(8_000), headers: { 'x-filename': 'tone.wav' } });
     expect(response.status).toBe(200);
     expect(await response.text()).toBe(await cliJson('verify', 'tone.wav'));
+  });
+
+  it('decides where a job runs by the sniffed format, not the name: a WAV sent as photo.jpg or unnamed goes to the pool', async () => {
+    const pool = createPool(1, { onThisThread: false });
+    const jobs: string[] = [];
+    const counting = await start({
+      runner: {
+        get queued() {
+          return pool.queued;
+        },
+        run: (job) => {
+          jobs.push(job.verb);
+          return pool.run(job);
+        },
+      },
+    });
+    try {
+      for (const headers of [{ 'x-filename': 'photo.jpg' }, {}, { 'content-type': 'image/jpeg' }]) {
+        const response = await fetch(`${counting.url}/v1/verify`, { method: 'POST', body: wav(8_000), headers });
+        expect((await json(response)).format).toBe('wav');
+      }
+      expect(jobs).toEqual(['verify', 'verify', 'verify']);
+      // A small JPEG stays on the fast path, and so does the WAV with the audible search off.
+      await fetch(`${counting.url}/v1/verify`, { method: 'POST', body: labeledJpeg });
+      await fetch(`${counting.url}/v1/verify?audible=false`, { method: 'POST', body: wav(8_000) });
+      expect(jobs).toHaveLength(3);
+    } finally {
+      await counting.close();
+      await pool.close();
+      await rm(counting.parent, { recursive: true, force: true });
+    }
   });
 
   it('spools a body over 4 MiB to disk and still answers from it (a WAV of 5 MB)', async () => {
