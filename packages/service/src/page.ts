@@ -77,8 +77,10 @@ function applyLanguage() {
   document.title = t().title;
   for (const node of document.querySelectorAll('[data-text]')) node.textContent = t()[node.dataset.text];
   const toggle = document.getElementById('lang');
+  // The button names the other language in that language (its accessible name is what it shows).
   toggle.textContent = t().lang;
-  toggle.setAttribute('aria-label', t().langName);
+  toggle.lang = lang === 'zh' ? 'en' : 'zh-CN';
+  toggle.title = t().langName;
   const select = document.getElementById('label-value');
   if (select) for (const option of select.options) option.textContent = t().labelOptions[option.value];
   const results = document.getElementById('results');

@@ -50,6 +50,7 @@ describe('verify and detect', () => {
     const response = await fetch(`${server.url}/v1/verify`, { method: 'POST', body: labeledJpeg, headers: { 'x-filename': 'photo.jpg' } });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     const body = await response.text();
     expect(body).toBe(await cliJson('verify', 'photo.jpg'));
     const report = JSON.parse(body);
@@ -264,8 +265,14 @@ describe('label and propagate', () => {
     try {
       const response = await fetch(`${open.url}/v1/label`, { method: 'POST', body: plainJpeg });
       expect(response.status).toBe(404);
-      const page = await (await fetch(`${open.url}/`)).text();
+      const pageResponse = await fetch(`${open.url}/`);
+      // The page loads nothing from anywhere: its one script is allowed by hash, connections only to this server.
+      expect(pageResponse.headers.get('content-security-policy')).toMatch(
+        /default-src 'none'; script-src 'sha256-[^']+'; .*connect-src 'self'/,
+      );
+      const page = await pageResponse.text();
       expect(page).toContain('{"labelRoutes":false}');
+      expect(page).not.toMatch(/(src|href)="https?:/);
     } finally {
       await open.close();
       await rm(open.parent, { recursive: true, force: true });
