@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { toolPath, withTool } from '../../../test/oracles.js';
-import { cli, jpeg, leftInSpool, PRODUCER, type Running, start } from './helpers.js';
+import { cli, jpeg, leftInSpool, PRODUCER, type Running, start, wav } from './helpers.js';
 
 // Screenshots for people to look at (CI keeps them as artifacts); the folder is not committed.
 const artifacts = join(import.meta.dirname, '..', '..', '..', 'test-artifacts');
@@ -23,6 +23,7 @@ beforeAll(async () => {
   expect(labeled.code).toBe(0);
   await writeFile(join(dir, 'labeled.jpg'), await readFile(join(dir, 'out', 'plain.jpg')));
   await writeFile(join(dir, hostileName), await jpeg('#f25c54', 64));
+  await writeFile(join(dir, 'tone.wav'), wav(8_000));
   await mkdir(artifacts, { recursive: true });
   server = await start({ token: 'page-test-token' });
   browser = await puppeteer.launch({
@@ -101,6 +102,15 @@ describe('the web page', () => {
       expect(await leftInSpool(server.parent)).toEqual([]);
     },
   );
+
+  browserTest('previews audio with a player', async () => {
+    const { page } = await openPage();
+    const input = await page.$('#files');
+    await input?.uploadFile(join(dir, 'tone.wav'));
+    await page.waitForSelector('#results article .preview audio[controls]', { timeout: 20_000 });
+    expect(await page.$eval('#results article .outcome', (p) => p.textContent)).toContain('No AI label found');
+    await page.close();
+  });
 
   browserTest('every control has a label, and the label form shows when the server has label routes', async () => {
     const { page } = await openPage();
