@@ -354,16 +354,17 @@ export async function buildServer(options: ServiceOptions): Promise<FastifyInsta
       sendError(reply, new ServiceError(statusOf(error.name), error.name, error.message), file, error.message);
       return;
     }
-    const json = `${JSON.stringify(result.report, null, 2)}\n`;
     const verified =
       verb === 'verify' ? (result.report as VerifyReport) : verb === 'propagate' ? (result.report as PropagateResult).verify : null;
     if (verified) metrics.outcomes.inc({ outcome: verified.outcome });
     if (verb === 'verify' || verb === 'detect') {
-      reply.type('application/json; charset=utf-8').send(json);
+      // The CLI's --json output exactly: two-space indent and a final newline.
+      reply.type('application/json; charset=utf-8').send(`${JSON.stringify(result.report, null, 2)}\n`);
       return;
     }
-    // The report rides in a header: base64url of its JSON, so no byte of a label value can break the header.
-    reply.header('x-aigc-report', Buffer.from(json).toString('base64url'));
+    // The report rides in a header: base64url of its compact JSON, so no byte of a label value can
+    // break the header, and it stays small (clients bound headers: 16 KiB in Node's).
+    reply.header('x-aigc-report', Buffer.from(JSON.stringify(result.report)).toString('base64url'));
     if (!result.output) {
       reply.code(204).send();
       return;
