@@ -143,6 +143,9 @@ describe('verify and detect', () => {
     const error = await json(unknown);
     expect(validateReport(error)).toBe(true);
     expect(error).toMatchObject({ file: 'blob.bin', error: { name: 'UnknownFormatError' } });
+    // The error report is the CLI's too.
+    await writeFile(join(dir, 'blob.bin'), Uint8Array.of(0, 0xff, 0x13, 0x37, 0, 1, 2, 3, 0xfe, 0xed, 0, 0, 0, 0));
+    expect(`${JSON.stringify(error, null, 2)}\n`).toBe(await cliJson('verify', 'blob.bin'));
   });
 
   it('echoes a path-like X-Filename as the report name and never writes anywhere but its private spool', async () => {
