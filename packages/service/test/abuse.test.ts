@@ -66,6 +66,34 @@ describe('limits', () => {
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 
+  it('answers Expect: 100-continue with 413 before the client sends a byte of an oversized body, and with 100 otherwise', async () => {
+    const refused = await exchange(
+      server.port,
+      'POST /v1/verify HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 10737418240\r\n\r\n',
+      null,
+    );
+    expect(refused.status).toBe(413);
+    expect(refused.text).not.toContain('100 Continue');
+    expect(jsonOf(refused.text).error.name).toBe('PayloadTooLarge');
+    const photo = await jpeg('#224466');
+    const invited = await new Promise<number>((resolve, reject) => {
+      const req = request({
+        port: server.port,
+        host: '127.0.0.1',
+        method: 'POST',
+        path: '/v1/verify',
+        headers: { expect: '100-continue', 'content-length': photo.length, 'x-filename': 'a.jpg' },
+      });
+      req.on('continue', () => req.end(photo));
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+    });
+    expect(invited).toBe(200);
+  });
+
   it('stops a chunked body at the limit with 413 (no Content-Length to trust)', async () => {
     const status = await new Promise<number>((resolve, reject) => {
       const req = request({
