@@ -26,6 +26,7 @@ table { border-collapse: collapse; }
 th, td { text-align: left; padding: 0.15rem 0.6rem 0.15rem 0; vertical-align: top; overflow-wrap: anywhere; }
 .preview img, .preview video { max-width: 100%; max-height: 320px; }
 .error { color: var(--bad); }
+.meaning { color: var(--muted); }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
 `;
 
@@ -110,16 +111,22 @@ function render(item) {
     card.append(el('table', {}, [el('tbody', {}, rows)]));
   } else card.append(el('p', {}, [t().none]));
   card.append(el('h3', {}, [t().evidence]));
-  card.append(list(r.evidence.map((e) => e.scheme + ' · ' + e.kind + ': ' + e.detail + (e.where ? ' (' + e.where + ')' : ''))));
+  card.append(
+    list(
+      r.evidence.map((e) => [e.scheme + ' · ' + e.kind + ': ' + e.detail + (e.where ? ' (' + e.where + ')' : ''), CONFIG.meanings.evidence[e.kind]]),
+    ),
+  );
   card.append(el('h3', {}, [t().findings]));
-  card.append(list(r.findings.map((f) => (t().severity[f.severity] || f.severity) + ' · ' + f.rule + ': ' + f.message)));
+  card.append(list(r.findings.map((f) => [(t().severity[f.severity] || f.severity) + ' · ' + f.rule + ': ' + f.message, CONFIG.meanings.rules[f.rule]])));
   card.append(el('h3', {}, [t().preview]));
   card.append(preview(item));
   return card;
 }
 
-function list(lines) {
-  return lines.length ? el('ul', {}, lines.map((line) => el('li', {}, [line]))) : el('p', {}, [t().none]);
+/** Items of [what was found, what its rule or kind means]; the meaning on a line of its own. */
+function list(items) {
+  if (!items.length) return el('p', {}, [t().none]);
+  return el('ul', {}, items.map(([line, meaning]) => el('li', {}, meaning ? [line, el('br'), el('small', { class: 'meaning' }, [meaning])] : [line])));
 }
 
 function preview(item) {
@@ -211,8 +218,9 @@ applyLanguage();
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('base64');
 
-export function pageFor(config: { readonly labelRoutes: boolean }): { html: string; csp: string } {
-  const configJson = JSON.stringify(config);
+export function pageFor(config: { readonly labelRoutes: boolean; readonly meanings: object }): { html: string; csp: string } {
+  // Inside <script>, "</" would end the element: escaped, the JSON reads the same.
+  const configJson = JSON.stringify(config).replace(/</g, '\\u003c');
   const html = `<!doctype html>
 <html lang="en">
 <head>

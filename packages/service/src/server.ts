@@ -6,6 +6,7 @@ import { defaultRegistry, type ErrorReport, type LabelValue, type PropagateResul
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { bearerCheck } from './auth.js';
 import { errorBody, ServiceError, statusOf } from './errors.js';
+import { meanings } from './meanings.js';
 import { createMetrics } from './metrics.js';
 import { uploadRoutesDocument } from './openapi.js';
 import { pageFor } from './page.js';
@@ -189,7 +190,7 @@ export async function buildServer(options: ServiceOptions): Promise<FastifyInsta
     },
   });
 
-  const page = pageFor({ labelRoutes });
+  const page = pageFor({ labelRoutes, meanings: meanings() });
   app.get('/', { schema: { hide: true } }, (_request, reply) =>
     reply.header('content-security-policy', page.csp).type('text/html; charset=utf-8').send(page.html),
   );

@@ -274,7 +274,7 @@ describe('label and propagate', () => {
         /default-src 'none'; script-src 'sha256-[^']+'; .*connect-src 'self'/,
       );
       const page = await pageResponse.text();
-      expect(page).toContain('{"labelRoutes":false}');
+      expect(page).toContain('{"labelRoutes":false,');
       expect(page).not.toMatch(/(src|href)="https?:/);
     } finally {
       await open.close();

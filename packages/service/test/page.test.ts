@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { coreRuleMeanings } from '@aigc-label/core';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { toolPath, withTool } from '../../../test/oracles.js';
@@ -24,6 +25,7 @@ beforeAll(async () => {
   await writeFile(join(dir, 'labeled.jpg'), await readFile(join(dir, 'out', 'plain.jpg')));
   await writeFile(join(dir, hostileName), await jpeg('#f25c54', 64));
   await writeFile(join(dir, 'tone.wav'), wav(8_000));
+  await writeFile(join(dir, 'misnamed.png'), await jpeg('#1d4e89', 48));
   await mkdir(artifacts, { recursive: true });
   server = await start({ token: 'page-test-token' });
   browser = await puppeteer.launch({
@@ -109,6 +111,18 @@ describe('the web page', () => {
     await input?.uploadFile(join(dir, 'tone.wav'));
     await page.waitForSelector('#results article .preview audio[controls]', { timeout: 20_000 });
     expect(await page.$eval('#results article .outcome', (p) => p.textContent)).toContain('No AI label found');
+    await page.close();
+  });
+
+  browserTest('shows each finding with the text of its rule', async () => {
+    const { page } = await openPage();
+    const input = await page.$('#files');
+    await input?.uploadFile(join(dir, 'misnamed.png'));
+    await page.waitForSelector('#results article .outcome', { timeout: 20_000 });
+    const findings = await page.$$eval('#results article li', (items) => items.map((li) => li.textContent ?? ''));
+    const mismatch = findings.find((text) => text.includes('format/extension-mismatch'));
+    expect(mismatch).toMatch(/^Warning · format\/extension-mismatch: the extension \.png says PNG but the content is JPEG/);
+    expect(await page.$eval('#results article li .meaning', (m) => m.textContent)).toBe(coreRuleMeanings['format/extension-mismatch']);
     await page.close();
   });
 
