@@ -7,6 +7,7 @@ import { registerKeys } from './commands/keys.js';
 import { registerLabel } from './commands/label.js';
 import { registerLog } from './commands/log.js';
 import { registerPropagate } from './commands/propagate.js';
+import { registerServe } from './commands/serve.js';
 import { registerVerify } from './commands/verify.js';
 import { printable } from './format.js';
 
@@ -45,6 +46,7 @@ Examples:
   aigc-label propagate upload.jpg --platform 001191110108MA01XXXX0X20001 -o published/
   aigc-label keys generate --out keys/ && aigc-label label a.jpg -p my-service --sign-key keys/private-key.pem --log ops.log
   aigc-label verify a.labeled.jpg --trust trust/ --require-signature
+  aigc-label serve --port 8080                              (then: curl -T photo.jpg localhost:8080/v1/verify/)
 
 Exit codes:
   0    success
@@ -63,6 +65,7 @@ Run aigc-label <command> --help for a command's options.`,
   registerFormats(program, context);
   registerKeys(program, context);
   registerLog(program, context);
+  registerServe(program, context);
   return { program, exitCode: () => exitCode };
 }
 

@@ -30,10 +30,12 @@ interface Queued {
  * Runs jobs on this thread and on `concurrency - 1` worker threads. This thread
  * has the library loaded already and starts at once; a worker joins when it has
  * loaded it (a few hundred milliseconds), so a small batch never waits for workers.
+ * `onThisThread: false` (a server, whose event loop must stay free) runs jobs on `concurrency`
+ * workers only, except from TypeScript sources, where no compiled worker exists.
  * Each thread keeps jobs in flight up to THREAD_CAPACITY: many metadata jobs that
  * mostly wait on the disk, or one that decodes media.
  */
-export function createPool(concurrency: number): Pool {
+export function createPool(concurrency: number, options: { readonly onThisThread?: boolean } = {}): Pool {
   const queue: Queued[] = [];
   const executors: Executor[] = [];
   const workers: Worker[] = [];
@@ -56,7 +58,9 @@ export function createPool(concurrency: number): Pool {
 
   const workerPath = fileURLToPath(new URL('./worker.js', import.meta.url));
   // Tests run from TypeScript sources, where there is no compiled worker: this thread does it all.
-  const threads = existsSync(workerPath) ? concurrency - 1 : 0;
+  const compiled = existsSync(workerPath);
+  const onThisThread = options.onThisThread !== false || !compiled;
+  const threads = compiled ? concurrency - (onThisThread ? 1 : 0) : 0;
   // A parent started with `--input-type` (node -e) would pass it on, and workers refuse it.
   const execArgv = process.execArgv.filter((arg) => !arg.startsWith('--input-type'));
   for (let i = 0; i < threads; i++) {
@@ -93,7 +97,7 @@ export function createPool(concurrency: number): Pool {
     worker.on('exit', (code) => lose(new Error(`worker thread exited (code ${code}) while processing this file`)));
     executors.push(executor);
   }
-  executors.push({ ready: true, load: 0, start: runJob });
+  if (onThisThread) executors.push({ ready: true, load: 0, start: runJob });
 
   return {
     run: (job) =>
