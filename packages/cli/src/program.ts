@@ -4,6 +4,7 @@ import { type CommandContext, ExitCode, type Io } from './commands/batch-command
 import { registerDetect, registerInspect } from './commands/detect.js';
 import { registerFormats } from './commands/formats.js';
 import { registerLabel } from './commands/label.js';
+import { registerMergeReports } from './commands/merge-reports.js';
 import { registerPropagate } from './commands/propagate.js';
 import { registerVerify } from './commands/verify.js';
 import { printable } from './format.js';
@@ -37,6 +38,7 @@ Examples:
   aigc-label verify uploads/ --report verify.jsonl          (then --resume after an interruption)
   find . -name '*.wav' -print0 | aigc-label label - -0 --producer my-service -o labeled/
   aigc-label propagate upload.jpg --platform 001191110108MA01XXXX0X20001 -o published/
+  aigc-label verify uploads/ --shard 2/8 --report r2.jsonl   (then merge-reports -o all.jsonl r*.jsonl)
 
 Exit codes:
   0    success
@@ -53,6 +55,7 @@ Run aigc-label <command> --help for a command's options.`,
   registerPropagate(program, context);
   registerInspect(program, context);
   registerFormats(program, context);
+  registerMergeReports(program, context);
   return { program, exitCode: () => exitCode };
 }
 

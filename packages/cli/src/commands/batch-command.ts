@@ -2,10 +2,11 @@ import { realpath } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { UsageError } from '@aigc-label/core';
 import type { ErrorReport } from 'aigc-label';
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { runBatch } from '../batch/batch.js';
 import type { InputFile } from '../batch/inputs.js';
 import type { Job, JobResult, Report, ReportOf, Verb } from '../batch/jobs.js';
+import { shardFrom } from '../batch/shard.js';
 import { printable } from '../format.js';
 import { summaryText } from '../summary.js';
 
@@ -51,6 +52,8 @@ export interface BatchFlags {
   readonly followSymlinks?: boolean;
   readonly timeout: number;
   readonly format?: string;
+  readonly shard?: string;
+  readonly shardCount?: string;
 }
 
 /** The options every verb passes on from the shared flags: the per-file budget, and a forced format. */
@@ -90,6 +93,12 @@ export const batchCommand = (program: Command, name: Verb, description: string):
       parseSeconds,
       30,
     )
+    .option('--shard <i/n>', 'process only shard I of N (0-based): a stable split of the inputs by their relative paths')
+    .addOption(
+      new Option('--shard-count <n>', 'split into N shards and process the one JOB_COMPLETION_INDEX names (Kubernetes Indexed Job)').env(
+        'AIGC_SHARD_COUNT',
+      ),
+    )
     .option('--no-progress', 'no progress bar (it only appears on a terminal anyway)')
     .option('--json', 'machine-readable output');
 
@@ -121,6 +130,7 @@ export async function runVerb<V extends Verb>(
 ): Promise<BatchRun<V>> {
   if (flags.resume && !flags.report) throw new UsageError('--resume needs --report <file> (the report of the run to continue)');
   const { io } = context;
+  const shard = shardFrom(flags.shard, flags.shardCount, process.env);
   const started = Date.now();
   const outDir = writes?.outDir ? await realpath(writes.outDir).catch(() => null) : null;
   const outcome = await runBatch({
@@ -139,6 +149,7 @@ export async function runVerb<V extends Verb>(
     readStdin: io.readStdin,
     progress: io.isTTY && flags.progress !== false && !flags.json ? io.err : undefined,
     stopped: io.interrupted,
+    shard,
   });
   for (const s of outcome.notWalked) io.err(`skipped: ${printable(s.file)}: ${s.reason}\n`);
   for (const r of outcome.results) {
