@@ -15,7 +15,7 @@ import {
   writevSync,
 } from 'node:fs';
 import { type FileHandle, lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import {
   AigcLabelError,
   type ByteSource,
@@ -199,6 +199,24 @@ export async function removeStaleTemporaries(folder: string, now = Date.now()): 
     if (!TEMPORARY_NAME.test(entry.name) || !(entry.isFile() || entry.isDirectory())) continue;
     const path = join(folder, entry.name);
     if (now - (await newestChange(path)) < STALE_TEMPORARY_MS) continue;
+    await rm(path, { recursive: true, force: true });
+    removed.push(path);
+  }
+  return removed;
+}
+
+/**
+ * Removes the temporary files a killed attempt at writing `output` left beside it, at any age:
+ * for a queue worker retrying a job whose earlier worker died (`kill -9`) mid-write, when
+ * nothing else can be writing that output. Only our own temporary names for that output.
+ */
+export async function removeTemporariesOf(output: string): Promise<string[]> {
+  const folder = dirname(resolve(output));
+  const prefix = `.${basename(output)}${TEMPORARY_MARK}`;
+  const removed: string[] = [];
+  for (const entry of await readdir(folder, { withFileTypes: true }).catch(() => [])) {
+    if (!entry.name.startsWith(prefix) || !TEMPORARY_NAME.test(entry.name)) continue;
+    const path = join(folder, entry.name);
     await rm(path, { recursive: true, force: true });
     removed.push(path);
   }

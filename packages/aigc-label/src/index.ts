@@ -31,7 +31,7 @@ export {
 export { detectBuffer, labelBuffer, verifyBuffer } from './buffer.js';
 export { type JobCostInput, jobCost } from './cost.js';
 export { detectFile, type LabelFileOptions, labelFile, type OutputOptions, outputPathFor, verifyFile } from './file.js';
-export { FileError, type FileIoOptions } from './file-io.js';
+export { FileError, type FileIoOptions, removeTemporariesOf } from './file-io.js';
 export { disposeOcr } from './ocr.js';
 export type { CommonOptions, DetectOptions, LabelOptions, VerifyOptions } from './options.js';
 export { type PropagateOptions, type PropagateResult, propagateBuffer, propagateFile } from './propagate.js';

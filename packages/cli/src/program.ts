@@ -6,6 +6,7 @@ import { registerFormats } from './commands/formats.js';
 import { registerLabel } from './commands/label.js';
 import { registerMergeReports } from './commands/merge-reports.js';
 import { registerPropagate } from './commands/propagate.js';
+import { registerQueue } from './commands/queue.js';
 import { registerVerify } from './commands/verify.js';
 import { printable } from './format.js';
 
@@ -56,6 +57,7 @@ Run aigc-label <command> --help for a command's options.`,
   registerInspect(program, context);
   registerFormats(program, context);
   registerMergeReports(program, context);
+  registerQueue(program, context);
   return { program, exitCode: () => exitCode };
 }
 

@@ -34,7 +34,7 @@ export interface CommandContext {
 // files, from V8's compiler and GC threads and the kernel's file work; ffmpeg and Tesseract run
 // threads of their own for media), so a thread per core oversubscribes: on 2 cores, -j 2 was
 // slower than -j 1 (bench/batch.mjs).
-const DEFAULT_THREADS = Math.max(1, Math.floor(availableParallelism() / 2));
+export const DEFAULT_THREADS = Math.max(1, Math.floor(availableParallelism() / 2));
 
 /** Per-file tables are printed for batches up to this size; larger ones get the summary only. */
 const perFileRowsLimit = 100;
@@ -59,7 +59,7 @@ export interface BatchFlags {
 /** The options every verb passes on from the shared flags: the per-file budget, and a forced format. */
 export const timeoutOf = (flags: BatchFlags) => ({ timeoutMs: flags.timeout * 1000, ...(flags.format ? { format: flags.format } : {}) });
 
-const parseConcurrency = (value: string): number => {
+export const parseConcurrency = (value: string): number => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 256) throw new InvalidArgumentError('must be an integer from 1 to 256');
   return n;

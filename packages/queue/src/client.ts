@@ -1,0 +1,128 @@
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { type Job, type JobsOptions, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { connect, DEFAULT_QUEUE } from './connection.js';
+import { isUrl, jobIdFor, type QueueJobData, type QueueJobResult, type QueueVerb } from './jobs.js';
+
+/** Retries for transient failures, then the job stays `failed`: the dead-letter state. */
+export const DEFAULT_ATTEMPTS = 5;
+const BACKOFF_MS = 1000;
+const BULK = 1000;
+
+/** What a job looks like from outside: its state, and its result once completed. */
+export interface JobView {
+  readonly id: string;
+  readonly state: string;
+  readonly verb: QueueVerb;
+  readonly input: string;
+  readonly output?: string | undefined;
+  readonly attemptsMade: number;
+  readonly result?: QueueJobResult | undefined;
+  /** Why the job is dead-lettered (attempts used up on transient errors, or stalled too often). */
+  readonly failedReason?: string | undefined;
+}
+
+export interface EnqueueItem {
+  readonly verb: QueueVerb;
+  /** A path (made absolute: workers see the same shared storage) or an http(s) URL. */
+  readonly input: string;
+  readonly output?: string | undefined;
+  readonly options?: Readonly<Record<string, unknown>> | undefined;
+  /** The caller's own job id, instead of the one derived from verb, path, size and mtime. */
+  readonly id?: string | undefined;
+}
+
+export interface EnqueueOutcome {
+  /** One id per item, in order (an item already queued gets its existing job's id). */
+  readonly ids: string[];
+  readonly added: number;
+}
+
+/**
+ * The producer's side: add jobs, read their state and results. This is what `aigc-label enqueue`
+ * and `jobs` use, and what a service submitting jobs uses.
+ */
+export class JobQueue {
+  readonly queue: Queue<QueueJobData, QueueJobResult>;
+  readonly #connection: Redis;
+
+  constructor(redisUrl: string, name = DEFAULT_QUEUE, connection?: Redis) {
+    this.#connection = connection ?? connect(redisUrl, false);
+    this.queue = new Queue(name, { connection: this.#connection });
+  }
+
+  /** Adds jobs; one already there (same id) is not added again. */
+  async enqueue(items: Iterable<EnqueueItem> | AsyncIterable<EnqueueItem>, attempts = DEFAULT_ATTEMPTS): Promise<EnqueueOutcome> {
+    const ids: string[] = [];
+    let added = 0;
+    let batch: { name: string; data: QueueJobData; opts: JobsOptions }[] = [];
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const existing = await this.#existing(batch.map((b) => b.opts.jobId ?? ''));
+      added += existing.filter((e) => !e).length;
+      await this.queue.addBulk(batch);
+      batch = [];
+    };
+    for await (const item of items) {
+      const input = isUrl(item.input) ? item.input : resolve(item.input);
+      const output = item.output === undefined ? undefined : resolve(item.output);
+      const data: QueueJobData = { verb: item.verb, input, ...(output ? { output } : {}), options: item.options ?? {} };
+      const info = isUrl(input) ? null : await stat(input).catch(() => null);
+      const id = jobIdFor(data, info ? { size: info.size, mtimeMs: info.mtimeMs } : null, item.id);
+      ids.push(id);
+      batch.push({ name: item.verb, data, opts: { jobId: id, attempts, backoff: { type: 'exponential', delay: BACKOFF_MS } } });
+      if (batch.length >= BULK) await flush();
+    }
+    await flush();
+    return { ids, added };
+  }
+
+  /** Which of these job ids exist already (a pipelined EXISTS per job hash). */
+  async #existing(ids: readonly string[]): Promise<boolean[]> {
+    const prefix = `${this.queue.opts.prefix ?? 'bull'}:${this.queue.name}:`;
+    const pipeline = this.#connection.pipeline();
+    for (const id of ids) pipeline.exists(`${prefix}${id}`);
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.map(([, count]) => count === 1);
+  }
+
+  async getJob(id: string): Promise<JobView | null> {
+    const job = await this.queue.getJob(id);
+    return job ? view(job, await job.getState()) : null;
+  }
+
+  /** Jobs per state. */
+  counts(): Promise<Record<string, number>> {
+    return this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed');
+  }
+
+  /** Every finished job (completed, then dead-lettered), a page at a time. */
+  async *finished(states: readonly ('completed' | 'failed')[] = ['completed', 'failed'], page = 1000): AsyncGenerator<JobView> {
+    for (const state of states) {
+      for (let start = 0; ; start += page) {
+        const jobs = await this.queue.getJobs([state], start, start + page - 1, true);
+        for (const job of jobs) {
+          if (job) yield view(job, state);
+        }
+        if (jobs.length < page) break;
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+    this.#connection.disconnect();
+  }
+}
+
+const view = (job: Job<QueueJobData, QueueJobResult>, state: string): JobView => ({
+  id: job.id ?? '',
+  state,
+  verb: job.data.verb,
+  input: job.data.input,
+  output: job.data.output,
+  attemptsMade: job.attemptsMade,
+  result: job.returnvalue ?? undefined,
+  failedReason: job.failedReason || undefined,
+});
