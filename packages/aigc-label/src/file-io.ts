@@ -225,7 +225,9 @@ export async function removeTemporariesOf(output: string): Promise<string[]> {
 
 /** The newest modification time of a file, or of a folder and what it holds (a render in progress writes inside it). */
 async function newestChange(path: string): Promise<number> {
-  const info = await lstat(path);
+  // Gone since the folder was listed: another process's write, just renamed into place.
+  const info = await lstat(path).catch(() => null);
+  if (!info) return Number.POSITIVE_INFINITY;
   if (!info.isDirectory()) return info.mtimeMs;
   let newest = info.mtimeMs;
   for (const name of await readdir(path).catch(() => [])) {

@@ -47,9 +47,17 @@ export class JobQueue {
   readonly queue: Queue<QueueJobData, QueueJobResult>;
   readonly #connection: Redis;
 
-  constructor(redisUrl: string, name = DEFAULT_QUEUE, connection?: Redis) {
-    this.#connection = connection ?? connect(redisUrl, false);
-    this.queue = new Queue(name, { connection: this.#connection });
+  /**
+   * `eventsMaxLen` sets how many events the queue's Redis stream keeps (BullMQ's default 10,000);
+   * `readOnly` leaves the queue's settings as they are (a worker reading counts for its metrics).
+   */
+  constructor(redisUrl: string, name = DEFAULT_QUEUE, options: { connection?: Redis; eventsMaxLen?: number; readOnly?: boolean } = {}) {
+    this.#connection = options.connection ?? connect(redisUrl, false);
+    this.queue = new Queue(name, {
+      connection: this.#connection,
+      skipMetasUpdate: options.readOnly === true,
+      ...(options.eventsMaxLen ? { streams: { events: { maxLen: options.eventsMaxLen } } } : {}),
+    });
   }
 
   /** Adds jobs; one already there (same id) is not added again. */
@@ -107,6 +115,28 @@ export class JobQueue {
         }
         if (jobs.length < page) break;
       }
+    }
+  }
+
+  /**
+   * How many times each job id completed, from the queue's event stream: BullMQ writes a
+   * `completed` event in the same Redis script that completes the job, so this is an exact audit
+   * (within the stream's kept length, `eventsMaxLen`).
+   */
+  async completionCounts(): Promise<Map<string, number>> {
+    const key = `${this.queue.opts.prefix ?? 'bull'}:${this.queue.name}:events`;
+    const counts = new Map<string, number>();
+    for (let start = '-'; ; ) {
+      const entries = await this.#connection.xrange(key, start, '+', 'COUNT', 10_000);
+      for (const [, fields] of entries) {
+        const event = new Map<string, string>();
+        for (let i = 0; i + 1 < fields.length; i += 2) event.set(fields[i] ?? '', fields[i + 1] ?? '');
+        const id = event.get('jobId');
+        if (event.get('event') === 'completed' && id) counts.set(id, (counts.get(id) ?? 0) + 1);
+      }
+      const last = entries.at(-1);
+      if (!last || entries.length < 10_000) return counts;
+      start = `(${last[0]}`;
     }
   }
 

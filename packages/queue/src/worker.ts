@@ -113,7 +113,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const name = options.queue ?? DEFAULT_QUEUE;
   const logger = options.logger ?? pino({ name: 'aigc-label-worker' });
   const connection = connect(options.redisUrl, true);
-  const counts = new JobQueue(options.redisUrl, name, connect(options.redisUrl, false));
+  const counts = new JobQueue(options.redisUrl, name, { readOnly: true });
   const metrics = new WorkerMetrics(() => counts.counts());
   const started = new Map<string, number>();
   const report: WriteStream | null = options.reportPath ? createWriteStream(options.reportPath, { flags: 'a' }) : null;
