@@ -21,10 +21,35 @@ export interface Downloaded {
   readonly dispose: () => Promise<void>;
 }
 
+const MAX_REDIRECTS = 5;
+
+const checkScheme = (url: URL) => {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UsageError(`only http and https URLs are fetched, not ${url.protocol}`);
+};
+
+/** Fetches, following up to five redirects, each of them to http(s) only. */
+async function fetchFollowing(start: URL, signal: AbortSignal): Promise<Response> {
+  let url = start;
+  for (let hop = 0; ; hop++) {
+    let response: Response;
+    try {
+      response = await fetch(url, { signal, redirect: 'manual' });
+    } catch (error) {
+      throw new TransientError(`${start}: download failed (${error instanceof Error ? error.message : String(error)})`);
+    }
+    const location = response.headers.get('location');
+    if (response.status < 300 || response.status >= 400 || location === null) return response;
+    await response.body?.cancel();
+    if (hop === MAX_REDIRECTS) throw new UsageError(`${start}: more than ${MAX_REDIRECTS} redirects`);
+    url = new URL(location, url);
+    checkScheme(url);
+  }
+}
+
 /**
  * Downloads an http(s) URL into a private temporary folder (mode 0700), within a byte limit and
- * a time limit. Only http and https: a URL job never reads `file://` or a local path, and
- * redirects are followed only to http(s) (fetch refuses other schemes).
+ * a time limit. Only http and https: a URL job never reads `file://` or a local path.
  */
 export async function download(url: string, limits: DownloadLimits): Promise<Downloaded> {
   const parsed = new URL(url);
@@ -36,12 +61,7 @@ export async function download(url: string, limits: DownloadLimits): Promise<Dow
   const extension = /^\.[A-Za-z0-9]{1,8}$/.test(extname(parsed.pathname)) ? extname(parsed.pathname) : '';
   const file = join(folder, `input${extension}`);
   try {
-    let response: Response;
-    try {
-      response = await fetch(parsed, { signal: AbortSignal.timeout(limits.timeoutMs), redirect: 'follow' });
-    } catch (error) {
-      throw new TransientError(`${url}: download failed (${error instanceof Error ? error.message : String(error)})`);
-    }
+    const response = await fetchFollowing(parsed, AbortSignal.timeout(limits.timeoutMs));
     if (response.status === 429 || response.status >= 500) throw new TransientError(`${url}: the server answered ${response.status}`);
     if (!response.ok || !response.body) throw new UsageError(`${url}: the server answered ${response.status}`);
     const declared = Number(response.headers.get('content-length') ?? Number.NaN);
