@@ -64,26 +64,33 @@ export class JobQueue {
   async enqueue(items: Iterable<EnqueueItem> | AsyncIterable<EnqueueItem>, attempts = DEFAULT_ATTEMPTS): Promise<EnqueueOutcome> {
     const ids: string[] = [];
     let added = 0;
-    let batch: { name: string; data: QueueJobData; opts: JobsOptions }[] = [];
+    let pending: EnqueueItem[] = [];
     const flush = async () => {
-      if (batch.length === 0) return;
-      const existing = await this.#existing(batch.map((b) => b.opts.jobId ?? ''));
+      if (pending.length === 0) return;
+      // The stats of a chunk run together: one at a time, the file system's latency would set the pace.
+      const jobs = await Promise.all(pending.map((item) => this.#job(item, attempts)));
+      pending = [];
+      const existing = await this.#existing(jobs.map((job) => job.opts.jobId ?? ''));
       added += existing.filter((e) => !e).length;
-      await this.queue.addBulk(batch);
-      batch = [];
+      await this.queue.addBulk(jobs);
+      ids.push(...jobs.map((job) => job.opts.jobId ?? ''));
     };
     for await (const item of items) {
-      const input = isUrl(item.input) ? item.input : resolve(item.input);
-      const output = item.output === undefined ? undefined : resolve(item.output);
-      const data: QueueJobData = { verb: item.verb, input, ...(output ? { output } : {}), options: item.options ?? {} };
-      const info = isUrl(input) ? null : await stat(input).catch(() => null);
-      const id = jobIdFor(data, info ? { size: info.size, mtimeMs: info.mtimeMs } : null, item.id);
-      ids.push(id);
-      batch.push({ name: item.verb, data, opts: { jobId: id, attempts, backoff: { type: 'exponential', delay: BACKOFF_MS } } });
-      if (batch.length >= BULK) await flush();
+      pending.push(item);
+      if (pending.length >= BULK) await flush();
     }
     await flush();
     return { ids, added };
+  }
+
+  /** The job for an item: its path made absolute, its id from what it is (and the file's size and mtime). */
+  async #job(item: EnqueueItem, attempts: number): Promise<{ name: string; data: QueueJobData; opts: JobsOptions }> {
+    const input = isUrl(item.input) ? item.input : resolve(item.input);
+    const output = item.output === undefined ? undefined : resolve(item.output);
+    const data: QueueJobData = { verb: item.verb, input, ...(output ? { output } : {}), options: item.options ?? {} };
+    const info = isUrl(input) ? null : await stat(input).catch(() => null);
+    const id = jobIdFor(data, info ? { size: info.size, mtimeMs: info.mtimeMs } : null, item.id);
+    return { name: item.verb, data, opts: { jobId: id, attempts, backoff: { type: 'exponential', delay: BACKOFF_MS } } };
   }
 
   /** Which of these job ids exist already (a pipelined EXISTS per job hash). */
