@@ -5,6 +5,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { expandInputs, stdinPaths } from '../batch/inputs.js';
 import { errorReport, type Job } from '../batch/jobs.js';
 import { createPool } from '../batch/pool.js';
+import { ReportWriter } from '../batch/report-file.js';
 import { printable } from '../format.js';
 import { type CommandContext, collect, DEFAULT_THREADS, parseConcurrency } from './batch-command.js';
 
@@ -117,6 +118,8 @@ export function registerQueue(program: Command, context: CommandContext): void {
     .option('--timeout <s>', 'time one file may take to read and plan, unless the job says otherwise', positiveNumber, 30)
     .action(async (flags: WorkerFlags) => {
       const { startWorker } = await loadQueue();
+      // The same guard as the batch verbs: --report only ever extends a report of ours, never another file.
+      if (flags.report) await (await ReportWriter.open(flags.report, true)).close();
       const pool = createPool(flags.concurrency);
       const worker = await startWorker({
         redisUrl: flags.redis,
