@@ -156,6 +156,17 @@ describe('queue workers end to end (real Redis, 3 worker processes)', () => {
         await queue.close().catch(() => {});
       }
 
+      // The operator's view agrees: `jobs status` and `jobs results` from the CLI.
+      const status = JSON.parse(
+        (await exec(process.execPath, [cli, 'jobs', 'status', '--redis', redis.url, '--sample', '0', '--json'])).stdout,
+      );
+      expect(status).toMatchObject({ counts: { completed: FILES, failed: 0, waiting: 0 }, deadLetter: 0 });
+      const lines = (await exec(process.execPath, [cli, 'jobs', 'results', '--redis', redis.url], { maxBuffer: 1 << 30 })).stdout
+        .trim()
+        .split('\n');
+      expect(lines).toHaveLength(FILES);
+      expect(lines.filter((line) => JSON.parse(line).result.ok === false)).toHaveLength(corrupt.length);
+
       // Graceful stop: every worker exits on SIGTERM.
       const exits = workers
         .filter((w) => w.exitCode === null && w.signalCode === null)
@@ -165,15 +176,19 @@ describe('queue workers end to end (real Redis, 3 worker processes)', () => {
 
       // No worker saw a job complete twice either (a worker killed just after a completion may not have logged it).
       const completions = new Map<string, number>();
+      let stalled = 0;
       for (const name of (await readdir(dir)).filter((n) => n.startsWith('worker-'))) {
         for (const line of (await readFile(join(dir, name), 'utf8')).split('\n')) {
           if (!line.startsWith('{')) continue;
           const entry = JSON.parse(line) as { event?: string; job?: string };
           if (entry.event === 'completed' && entry.job) completions.set(entry.job, (completions.get(entry.job) ?? 0) + 1);
+          if (entry.event === 'stalled') stalled++;
         }
       }
       expect(completions.size).toBeGreaterThan(FILES * 0.9);
       expect([...completions.values()].every((n) => n === 1)).toBe(true);
+      // The killed worker's jobs were recovered as stalled by the others (the path under test).
+      expect(stalled).toBeGreaterThan(0);
 
       // Exactly one correct output per good file, none for corrupt ones, no temporary file left.
       const outputs = (await readdir(join(dir, 'out'), { recursive: true })).map(String);
