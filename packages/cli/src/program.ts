@@ -40,6 +40,7 @@ Examples:
   find . -name '*.wav' -print0 | aigc-label label - -0 --producer my-service -o labeled/
   aigc-label propagate upload.jpg --platform 001191110108MA01XXXX0X20001 -o published/
   aigc-label verify uploads/ --shard 2/8 --report r2.jsonl   (then merge-reports -o all.jsonl r*.jsonl)
+  aigc-label worker --redis redis://redis:6379                (and enqueue --redis … uploads/ elsewhere)
 
 Exit codes:
   0    success
