@@ -147,6 +147,23 @@ export class JobQueue {
     }
   }
 
+  /**
+   * Removes finished jobs (completed and dead-lettered) older than `olderThanMs`, a thousand at a
+   * time; returns how many. Finished jobs are kept until then because they are what makes
+   * enqueuing the same file again add nothing (and what `jobs results` reads).
+   */
+  async clean(olderThanMs: number): Promise<number> {
+    let removed = 0;
+    for (const state of ['completed', 'failed'] as const) {
+      for (;;) {
+        const ids = await this.queue.clean(olderThanMs, 1000, state);
+        removed += ids.length;
+        if (ids.length < 1000) break;
+      }
+    }
+    return removed;
+  }
+
   async close(): Promise<void> {
     await this.queue.close();
     this.#connection.disconnect();

@@ -159,6 +159,12 @@ describe('queue worker (real Redis)', () => {
     expect(metrics).toMatch(/aigc_label_jobs_total\{verb="verify",outcome="dead"\} 1/);
     expect(metrics).toMatch(/aigc_label_jobs_total\{verb="verify",outcome="retry"\} 5/);
     expect(metrics).toMatch(/aigc_label_queue_jobs\{state="failed"\} 1/);
+
+    // Cleaning finished jobs forgets them: the same files can be queued again.
+    expect(await queue.clean(60_000)).toBe(0);
+    expect(await queue.clean(0)).toBe(items.length + 1);
+    expect(await queue.counts()).toMatchObject({ completed: 0, failed: 0 });
+    expect((await queue.enqueue(items.slice(0, 1), 4)).added).toBe(1);
     await queue.close();
   });
 

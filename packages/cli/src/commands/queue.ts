@@ -218,6 +218,21 @@ export function registerQueue(program: Command, context: CommandContext): void {
       }
     });
   jobs
+    .command('clean')
+    .description('remove finished jobs older than --older-than (enqueuing those files again then queues them anew)')
+    .addOption(redisOption())
+    .addOption(queueOption())
+    .requiredOption('--older-than <hours>', 'age of the finished jobs to remove, in hours (0: all)', positiveNumber)
+    .action(async (flags: { redis: string; queue: string; olderThan: number }) => {
+      const { JobQueue } = await loadQueue();
+      const queue = new JobQueue(flags.redis, flags.queue);
+      try {
+        io.out(`${await queue.clean(flags.olderThan * 3_600_000)} finished jobs removed\n`);
+      } finally {
+        await queue.close();
+      }
+    });
+  jobs
     .command('results')
     .description('finished jobs as JSON lines: completed ones with their report, dead-lettered ones with the reason')
     .addOption(redisOption())
