@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 // Workspace packages resolve to their TypeScript sources through this export
 // condition, so tests need no build step.
 const conditions = ['@aigc-label/source', 'import', 'module', 'node', 'default'];
-const packages = ['core', 'ffmpeg', 'text', 'image', 'audio', 'video', 'security', 'evidence', 'aigc-label', 'service', 'cli'];
+const packages = ['core', 'ffmpeg', 'text', 'image', 'audio', 'video', 'security', 'evidence', 'aigc-label', 'service', 'queue', 'cli'];
 
 export default defineConfig({
   resolve: { conditions },

@@ -15,7 +15,7 @@ import {
   writevSync,
 } from 'node:fs';
 import { type FileHandle, lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import zlib from 'node:zlib';
 import {
   AigcLabelError,
@@ -208,9 +208,29 @@ export async function removeStaleTemporaries(folder: string, now = Date.now()): 
   return removed;
 }
 
+/**
+ * Removes the temporary files a killed attempt at writing `output` left beside it, at any age:
+ * for a queue worker retrying a job whose earlier worker died (`kill -9`) mid-write, when
+ * nothing else can be writing that output. Only our own temporary names for that output.
+ */
+export async function removeTemporariesOf(output: string): Promise<string[]> {
+  const folder = dirname(resolve(output));
+  const prefix = `.${basename(output)}${TEMPORARY_MARK}`;
+  const removed: string[] = [];
+  for (const entry of await readdir(folder, { withFileTypes: true }).catch(() => [])) {
+    if (!entry.name.startsWith(prefix) || !TEMPORARY_NAME.test(entry.name)) continue;
+    const path = join(folder, entry.name);
+    await rm(path, { recursive: true, force: true });
+    removed.push(path);
+  }
+  return removed;
+}
+
 /** The newest modification time of a file, or of a folder and what it holds (a render in progress writes inside it). */
 async function newestChange(path: string): Promise<number> {
-  const info = await lstat(path);
+  // Gone since the folder was listed: another process's write, just renamed into place.
+  const info = await lstat(path).catch(() => null);
+  if (!info) return Number.POSITIVE_INFINITY;
   if (!info.isDirectory()) return info.mtimeMs;
   let newest = info.mtimeMs;
   for (const name of await readdir(path).catch(() => [])) {

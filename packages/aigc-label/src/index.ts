@@ -46,7 +46,7 @@ export {
 export { detectBuffer, labelBuffer, verifyBuffer } from './buffer.js';
 export { type JobCostInput, jobCost } from './cost.js';
 export { detectFile, type LabelFileOptions, labelFile, type OutputOptions, outputPathFor, verifyFile } from './file.js';
-export { FileError, type FileIoOptions } from './file-io.js';
+export { FileError, type FileIoOptions, removeTemporariesOf } from './file-io.js';
 export { disposeOcr } from './ocr.js';
 export { OperationsLog, type OperationsLogOptions, verifyLogFile } from './operations-log.js';
 export type { CommonOptions, DetectOptions, LabelOptions, VerifyOptions } from './options.js';

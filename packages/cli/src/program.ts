@@ -6,7 +6,9 @@ import { registerFormats } from './commands/formats.js';
 import { registerKeys } from './commands/keys.js';
 import { registerLabel } from './commands/label.js';
 import { registerLog } from './commands/log.js';
+import { registerMergeReports } from './commands/merge-reports.js';
 import { registerPropagate } from './commands/propagate.js';
+import { registerQueue } from './commands/queue.js';
 import { registerServe } from './commands/serve.js';
 import { registerVerify } from './commands/verify.js';
 import { printable } from './format.js';
@@ -47,6 +49,8 @@ Examples:
   aigc-label keys generate --out keys/ && aigc-label label a.jpg -p my-service --sign-key keys/private-key.pem --log ops.log
   aigc-label verify a.labeled.jpg --trust trust/ --require-signature
   aigc-label serve --port 8080                              (then: curl -T photo.jpg localhost:8080/v1/verify/)
+  aigc-label verify uploads/ --shard 2/8 --report r2.jsonl   (then merge-reports -o all.jsonl r*.jsonl)
+  aigc-label worker --redis redis://redis:6379                (and enqueue --redis … uploads/ elsewhere)
 
 Exit codes:
   0    success
@@ -66,6 +70,8 @@ Run aigc-label <command> --help for a command's options.`,
   registerKeys(program, context);
   registerLog(program, context);
   registerServe(program, context);
+  registerMergeReports(program, context);
+  registerQueue(program, context);
   return { program, exitCode: () => exitCode };
 }
 

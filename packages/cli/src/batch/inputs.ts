@@ -1,6 +1,7 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import picomatch from 'picomatch';
+import { type Shard, shardOf } from './shard.js';
 
 /** One file to process; `relative` is its path under the folder it was found in (for -o DIR layouts). */
 export interface InputFile {
@@ -27,6 +28,8 @@ export interface ExpandOptions {
   /** Real paths of folders never walked into: an output folder inside an input folder. */
   readonly skipFolders?: readonly string[] | undefined;
   readonly onSkip?: ((skipped: Skipped) => void) | undefined;
+  /** Only the files of this shard (`--shard I/N`): the filter every batch verb goes through. */
+  readonly shard?: Shard | undefined;
 }
 
 /** The paths a stdin list names: NUL-separated, or one per line taken exactly as it is, minus its newline. */
@@ -42,13 +45,20 @@ export function stdinPaths(text: string, nulSeparated: boolean): string[] {
  * silently dropping them.
  */
 export async function* expandInputs(inputs: readonly string[], options: ExpandOptions = {}): AsyncGenerator<InputFile> {
+  const { shard } = options;
+  for await (const input of expandAll(inputs, options)) {
+    if (!shard || shardOf(input.relative, shard.count) === shard.index) yield input;
+  }
+}
+
+async function* expandAll(inputs: readonly string[], options: ExpandOptions): AsyncGenerator<InputFile> {
   const include = options.include?.length ? picomatch([...options.include], { dot: false }) : () => true;
   const exclude = options.exclude?.length ? picomatch([...options.exclude], { dot: true }) : () => false;
   for (const input of inputs) {
     if (input === '-') {
       const text = options.readStdin ? await options.readStdin() : '';
       const listed = stdinPaths(text, options.nulSeparated === true);
-      yield* expandInputs(listed, { ...options, readStdin: undefined });
+      yield* expandAll(listed, { ...options, readStdin: undefined });
       continue;
     }
     const info = await stat(input).catch(() => null);

@@ -13,7 +13,7 @@ export interface ReportLine {
   readonly report: Report | ErrorReport;
 }
 
-const isReportLine = (value: unknown): boolean =>
+export const isReportLine = (value: unknown): value is ReportLine =>
   typeof value === 'object' && value !== null && 'verb' in value && 'file' in value && 'ok' in value && 'report' in value;
 
 /** Files a previous run finished successfully, with the size and mtime they had then. */

@@ -2,10 +2,11 @@ import { realpath } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { annexEValueProblem, UsageError } from '@aigc-label/core';
 import type { ErrorReport } from 'aigc-label';
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { runBatch } from '../batch/batch.js';
 import type { InputFile } from '../batch/inputs.js';
 import type { Job, JobResult, Report, ReportOf, Verb } from '../batch/jobs.js';
+import { shardFrom } from '../batch/shard.js';
 import { printable } from '../format.js';
 import { summaryText } from '../summary.js';
 
@@ -33,7 +34,7 @@ export interface CommandContext {
 // files, from V8's compiler and GC threads and the kernel's file work; ffmpeg and Tesseract run
 // threads of their own for media), so a thread per core oversubscribes: on 2 cores, -j 2 was
 // slower than -j 1 (bench/batch.mjs).
-const DEFAULT_THREADS = Math.max(1, Math.floor(availableParallelism() / 2));
+export const DEFAULT_THREADS = Math.max(1, Math.floor(availableParallelism() / 2));
 
 /** Per-file tables are printed for batches up to this size; larger ones get the summary only. */
 const perFileRowsLimit = 100;
@@ -51,12 +52,14 @@ export interface BatchFlags {
   readonly followSymlinks?: boolean;
   readonly timeout: number;
   readonly format?: string;
+  readonly shard?: string;
+  readonly shardCount?: string;
 }
 
 /** The options every verb passes on from the shared flags: the per-file budget, and a forced format. */
 export const timeoutOf = (flags: BatchFlags) => ({ timeoutMs: flags.timeout * 1000, ...(flags.format ? { format: flags.format } : {}) });
 
-const parseConcurrency = (value: string): number => {
+export const parseConcurrency = (value: string): number => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 256) throw new InvalidArgumentError('must be an integer from 1 to 256');
   return n;
@@ -97,6 +100,12 @@ export const batchCommand = (program: Command, name: Verb, description: string):
       parseSeconds,
       30,
     )
+    .option('--shard <i/n>', 'process only shard I of N (0-based): a stable split of the inputs by their relative paths')
+    .addOption(
+      new Option('--shard-count <n>', 'split into N shards and process the one JOB_COMPLETION_INDEX names (Kubernetes Indexed Job)').env(
+        'AIGC_SHARD_COUNT',
+      ),
+    )
     .option('--no-progress', 'no progress bar (it only appears on a terminal anyway)')
     .option('--json', 'machine-readable output');
 
@@ -128,6 +137,7 @@ export async function runVerb<V extends Verb>(
 ): Promise<BatchRun<V>> {
   if (flags.resume && !flags.report) throw new UsageError('--resume needs --report <file> (the report of the run to continue)');
   const { io } = context;
+  const shard = shardFrom(flags.shard, flags.shardCount, process.env);
   const started = Date.now();
   const outDir = writes?.outDir ? await realpath(writes.outDir).catch(() => null) : null;
   const outcome = await runBatch({
@@ -146,6 +156,7 @@ export async function runVerb<V extends Verb>(
     readStdin: io.readStdin,
     progress: io.isTTY && flags.progress !== false && !flags.json ? io.err : undefined,
     stopped: io.interrupted,
+    shard,
   });
   for (const s of outcome.notWalked) io.err(`skipped: ${printable(s.file)}: ${s.reason}\n`);
   for (const r of outcome.results) {
