@@ -1,3 +1,4 @@
+import { trimTrailingNuls } from './binary/bytes.js';
 import { type Finding, finding, Rules } from './findings.js';
 import { AIGC_FIELDS, type AigcField, type AigcLabel, type LabelValue } from './label.js';
 
@@ -38,10 +39,7 @@ export function decodeLabel(input: string | Readonly<Record<string, unknown>>): 
     return { label: null, form: null, findings: [finding(Rules.notJson, 'error', 'label text is over 1 MiB')] };
   }
   // BOM, surrounding whitespace, RIFF NUL terminator and padding (TC260-PG-20257A Annex D).
-  let text = input
-    .replace(/^\uFEFF/, '')
-    .replace(/\0+$/, '')
-    .trim();
+  let text = trimTrailingNuls(input.replace(/^\uFEFF/, '')).trim();
   const prefixed = /^AIGC\s*[=:]?\s*(?=\{)/.exec(text);
   if (prefixed) text = text.slice(prefixed[0].length);
   if (text === '') {

@@ -20,6 +20,7 @@ import {
   readExact,
   riff,
   startsWith,
+  trimTrailingNuls,
   u16be,
   u16le,
   u32be,
@@ -124,7 +125,7 @@ class Collector {
   }
 
   addField(container: FieldContainer, name: string, value: string, where: string): void {
-    const text = value.replace(/\0+$/, '');
+    const text = trimTrailingNuls(value);
     if (this.fields.length < MAXIMUM_FIELDS && text.trim() !== '') {
       this.fields.push({ container, name, value: text.slice(0, MAXIMUM_FIELD_IN_CHARACTERS), where });
     }
@@ -318,7 +319,7 @@ async function readTiff(bytesAt: TiffBytes, where: string, found: Collector): Pr
 
 /** EXIF UserComment (EXIF 2.32 §4.6.5): an 8-byte character code, then the text; UNICODE is UTF-16 (either byte order is seen). */
 function exifUserComment(bytes: Uint8Array): string {
-  const code = fromAscii(bytes, 0, 8).replace(/\0+$/, '');
+  const code = trimTrailingNuls(fromAscii(bytes, 0, 8));
   const body = bytes.subarray(8);
   if (code !== 'UNICODE') return fromUtf8(body);
   const bigEndian = body.length >= 2 && body[0] === 0 && body[1] !== 0;

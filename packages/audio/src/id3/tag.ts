@@ -11,6 +11,7 @@ import {
   putU16be,
   putU24be,
   putU32be,
+  trimTrailingNuls,
   u16be,
   u24be,
   u32be,
@@ -414,7 +415,7 @@ export function decodeUserText(data: Uint8Array): UserText | null {
   const width = encoding === TEXT_ENCODING_UTF16 || encoding === TEXT_ENCODING_UTF16BE ? 2 : 1;
   return {
     description: decodeText(rest.subarray(0, end), encoding),
-    value: decodeText(rest.subarray(end + width), encoding).replace(/\0+$/, ''),
+    value: trimTrailingNuls(decodeText(rest.subarray(end + width), encoding)),
   };
 }
 

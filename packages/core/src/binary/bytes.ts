@@ -24,6 +24,15 @@ export function ascii(text: string): Uint8Array {
   return out;
 }
 export const fromAscii = (bytes: Uint8Array, start = 0, end = bytes.length): string => String.fromCharCode(...bytes.subarray(start, end));
+/**
+ * `text` without its trailing NULs (C strings, padded fields). A loop, not `/\0+$/`, which is
+ * quadratic on a long run of NULs that is not at the end (issue 15).
+ */
+export function trimTrailingNuls(text: string): string {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 0) end--;
+  return end === text.length ? text : text.slice(0, end);
+}
 /** A FourCC, keyword or name read from a file, fit for an error message: anything but printable ASCII becomes `?`. */
 export const printableAscii = (text: string): string => text.replace(/[^\x20-\x7E]/g, '?');
 

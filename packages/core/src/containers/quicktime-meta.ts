@@ -1,4 +1,4 @@
-import { ascii, concat, fromAscii, fromUtf8, putU32be, u32be, u64be, utf8 } from '../binary/bytes.js';
+import { ascii, concat, fromAscii, fromUtf8, putU32be, trimTrailingNuls, u32be, u64be, utf8 } from '../binary/bytes.js';
 import { type ByteSource, headerReader, splicePlan, type WritePlan } from '../binary/source.js';
 import { decodeLabel } from '../decode.js';
 import { LimitExceededError, MalformedInputError, UnsupportedFormatError } from '../errors.js';
@@ -128,7 +128,7 @@ function parseIlst(bytes: Uint8Array, format: string): IlstItem[] {
 }
 
 /** Some writers store the key with its C string NUL (`AIGC\0`): names are compared without trailing NULs (issue 25). */
-const isAigcKey = (key: KeyEntry): boolean => key.name.replace(/\0+$/, '').toUpperCase() === AIGC_KEY;
+const isAigcKey = (key: KeyEntry): boolean => trimTrailingNuls(key.name).toUpperCase() === AIGC_KEY;
 /** The key exactly as the guide names it (letter case aside, as FourCC-like names are read elsewhere). */
 const isCanonicalKey = (key: KeyEntry): boolean => key.name.toUpperCase() === AIGC_KEY;
 const fourCC = (type: number): string => fromAscii(Uint8Array.of(type >>> 24, (type >>> 16) & 0xff, (type >>> 8) & 0xff, type & 0xff));

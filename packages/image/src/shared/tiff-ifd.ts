@@ -16,6 +16,7 @@ import {
   putU64le,
   Rules,
   readExact,
+  trimTrailingNuls,
   u16be,
   u16le,
   u32be,
@@ -308,10 +309,10 @@ export function decodeUserComment(value: Uint8Array): string {
     const littleEndian = body.length > 1 && body[0] !== 0 && body[1] === 0;
     const units: number[] = [];
     for (let i = 0; i + 1 < body.length; i += 2) units.push(littleEndian ? u16le(body, i) : u16be(body, i));
-    return String.fromCharCode(...units).replace(/\0+$/, '');
+    return trimTrailingNuls(String.fromCharCode(...units));
   }
   // ASCII, JIS, or the undefined code (eight NULs): read as UTF-8, which ASCII is a subset of.
-  return fromUtf8(code.startsWith('ASCII') || code === '\0'.repeat(8) ? body : value).replace(/\0+$/, '');
+  return trimTrailingNuls(fromUtf8(code.startsWith('ASCII') || code === '\0'.repeat(8) ? body : value));
 }
 
 /** Where an EXIF text tag holding a label sits. */
@@ -345,7 +346,7 @@ export async function exifDirectories(tiff: ByteSource, format: string): Promise
   const look = async (place: ExifLabelPlace, entry: IfdEntry | undefined) => {
     if (!entry) return;
     const value = await entryBytes(tiff, entry, format);
-    const text = entry.tag === TiffTag.userComment ? decodeUserComment(value) : fromUtf8(value).replace(/\0+$/, '');
+    const text = entry.tag === TiffTag.userComment ? decodeUserComment(value) : trimTrailingNuls(fromUtf8(value));
     if (looksLikeLabel(text)) labels.push({ place, entry, text });
   };
   await look(

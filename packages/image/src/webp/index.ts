@@ -18,6 +18,7 @@ import {
   labelXmpPacket,
   MalformedInputError,
   maximumXmpPacketInBytes,
+  printableAscii,
   putU24le,
   putU32le,
   type ReadResult,
@@ -73,7 +74,8 @@ async function layout(source: ByteSource, salvage: boolean): Promise<WebpLayout>
   const { chunks, trailing } = await riff.listRiffChunks(source, 12, end, 'webp', undefined, salvage ? damage : undefined);
   if (trailing > 0) broken(`${trailing} stray bytes at the end of the RIFF body`);
   const first = chunks[0]?.id;
-  if (first !== 'VP8 ' && first !== 'VP8L' && first !== 'VP8X') broken(`the first chunk is "${first ?? 'none'}", not VP8, VP8L or VP8X`);
+  if (first !== 'VP8 ' && first !== 'VP8L' && first !== 'VP8X')
+    broken(`the first chunk is "${printableAscii(first ?? 'none')}", not VP8, VP8L or VP8X`);
   return { chunks, trailing: Math.max(0, source.size - declaredEnd), declaredSize: header.declaredSize, damage };
 }
 

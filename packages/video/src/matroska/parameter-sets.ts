@@ -1,4 +1,4 @@
-import { type ByteSource, concat, ebml, fromUtf8, LimitExceededError, readExact, splicePlan, type WritePlan } from '@aigc-label/core';
+import { type ByteSource, concat, ebml, fromUtf8, LimitExceededError, readExact, splicePlan, trimTrailingNuls, type WritePlan } from '@aigc-label/core';
 import { type AvcParameterSets, avcConfigWithSets } from '../shared/avc-config.js';
 import { Id, readLayout, roomAt } from './layout.js';
 import { planSegmentEdits } from './positions.js';
@@ -19,7 +19,7 @@ function tracksWithSets(tracks: Uint8Array, sets: AvcParameterSets, format: stri
     }
     const fields = entry.id === Id.trackEntry ? ebml.listElementsIn(tracks, entry.dataOffset, entry.end, format) : [];
     const codec = fields.find((f) => f.id === Id.codecId);
-    const isAvc = codec !== undefined && fromUtf8(tracks.subarray(codec.dataOffset, codec.end)).replace(/\0+$/, '') === AVC_CODEC_ID;
+    const isAvc = codec !== undefined && trimTrailingNuls(fromUtf8(tracks.subarray(codec.dataOffset, codec.end))) === AVC_CODEC_ID;
     const config = fields.find((f) => f.id === Id.codecPrivate);
     if (!isAvc || !config) {
       entries.push(tracks.subarray(entry.offset, entry.end));
