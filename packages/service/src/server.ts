@@ -31,6 +31,13 @@ export interface ServiceOptions {
   /** Defaults for label (ContentProducer) and propagate (ContentPropagator) when the request names none. */
   readonly producer?: string | undefined;
   readonly platform?: string | undefined;
+  /**
+   * Signing for /v1/label (ReservedCode1) and /v1/propagate (ReservedCode2) and their operations
+   * log (Measures Art. 9): paths on the server, never taken from a request; the key never leaves it.
+   */
+  readonly signing?: { readonly signKey?: string; readonly signKeyPassphrase?: string; readonly log?: string } | undefined;
+  /** Trust-store files or folders for the signature verdicts of every report. */
+  readonly trust?: readonly string[] | undefined;
   /** Folder in which the private spool folder is made (default the system temporary folder). */
   readonly spoolParent?: string | undefined;
   /** Fastify's logger option (pino); default JSON logs at info. */
@@ -321,10 +328,13 @@ export async function buildServer(options: ServiceOptions): Promise<FastifyInsta
 
   function optionsFor(verb: ServiceVerb, query: unknown) {
     const timeout = { timeoutMs: processTimeoutMs };
+    const signing = options.signing ?? {};
+    const trust = options.trust && options.trust.length > 0 ? { trust: [...options.trust] } : {};
     const search = (q: SearchQuery) => ({
       ocr: q.ocr === true,
       audible: q.audible !== false,
       ...(q.format ? { format: q.format } : {}),
+      ...trust,
       ...timeout,
     });
     switch (verb) {
@@ -348,6 +358,7 @@ export async function buildServer(options: ServiceOptions): Promise<FastifyInsta
           ...(q.wording ? { visible: { text: q.wording }, text: { wording: q.wording } } : {}),
           ...(q.bilingual ? { visible: { ...(q.wording ? { text: q.wording } : {}), bilingual: true } } : {}),
           ...(q.format ? { format: q.format } : {}),
+          ...signing,
           ...timeout,
         };
       }
@@ -362,6 +373,7 @@ export async function buildServer(options: ServiceOptions): Promise<FastifyInsta
           reservedCode2: q.reservedCode2,
           declared: q.declared === true,
           visiblePrompt: q.visiblePrompt === true,
+          ...signing,
           ...search(q),
         };
       }

@@ -263,6 +263,40 @@ describe('label and propagate', () => {
     expect(nothing.status).toBe(204);
   });
 
+  it('sign with the server key and trust store (--sign-key, --trust, --log): the label verifies, and no response carries the key', async () => {
+    const { generateSm2KeyPair } = await import('aigc-label');
+    const key = generateSm2KeyPair();
+    const keyFile = join(dir, 'server-key.pem');
+    const trustFile = join(dir, 'trust.pem');
+    const log = join(dir, 'ops.log');
+    await writeFile(keyFile, key.privateKeyPem, { mode: 0o600 });
+    await writeFile(trustFile, `Name: service key\nProducers: ${PRODUCER}\n${key.publicKeyPem}`);
+    const signing = await start({ token: TOKEN, producer: PRODUCER, signing: { signKey: keyFile, log }, trust: [trustFile] });
+    try {
+      const response = await fetch(`${signing.url}/v1/label?explicit=false&produceId=svc-signed-1`, {
+        method: 'POST',
+        body: plainJpeg,
+        headers: { authorization: `Bearer ${TOKEN}`, 'x-filename': 'plain.jpg' },
+      });
+      expect(response.status).toBe(200);
+      const header = response.headers.get('x-aigc-report') ?? '';
+      const report = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));
+      expect(report.signature).toMatchObject({ field: 'ReservedCode1', keyId: expect.any(String) });
+      const labeled = new Uint8Array(await response.arrayBuffer());
+      const verifiedText = await (await fetch(`${signing.url}/v1/verify`, { method: 'POST', body: labeled })).text();
+      const producer = JSON.parse(verifiedText).signatures.find((v: { field: string }) => v.field === 'ReservedCode1');
+      expect(producer).toMatchObject({ verdict: 'verified', binding: 'matches', trustedAs: 'service key' });
+      const secret = key.privateKeyPem.split('\n')[1] ?? '';
+      expect(secret.length).toBeGreaterThan(20);
+      for (const text of [header, verifiedText, Buffer.from(labeled).toString('latin1'), signing.logs.join('\n')])
+        expect(text).not.toContain(secret);
+      expect((await readFile(log, 'utf8')).trim().split('\n')).toHaveLength(1);
+    } finally {
+      await signing.close();
+      await rm(signing.parent, { recursive: true, force: true });
+    }
+  });
+
   it('do not exist on a server started without a token', async () => {
     const open = await start();
     try {

@@ -6,8 +6,9 @@ import { disposeOcr } from 'aigc-label';
 import { type Command, InvalidArgumentError } from 'commander';
 import { createPool } from '../batch/pool.js';
 import type { CommandContext } from './batch-command.js';
+import { addSignOptions, addTrustOption, type SignFlags, signOptionsOf, type TrustFlags, trustOptionsOf } from './signing-options.js';
 
-interface ServeFlags {
+interface ServeFlags extends SignFlags, TrustFlags {
   readonly port: number;
   readonly host: string;
   readonly tokenFile?: string;
@@ -35,9 +36,11 @@ const parseSize = (value: string): number => {
 };
 
 export function registerServe(program: Command, _context: CommandContext): void {
-  program
+  const serve = program
     .command('serve')
-    .description('run the verification service: an HTTP API (verify, detect; label, propagate with a token) and a web page')
+    .description('run the verification service: an HTTP API (verify, detect; label, propagate with a token) and a web page');
+  // The key and the log are the server's: /v1/label signs ReservedCode1, /v1/propagate ReservedCode2.
+  addTrustOption(addSignOptions(serve, 'ReservedCode1'))
     .option('--port <n>', 'port to listen on', integer(0, 65_535), 8080)
     .option('--host <address>', 'address to listen on (0.0.0.0 for every interface)', '127.0.0.1')
     .option('--token-file <file>', 'file holding the bearer token that turns on /v1/label and /v1/propagate')
@@ -71,6 +74,8 @@ export function registerServe(program: Command, _context: CommandContext): void 
         queue: flags.queue,
         processTimeoutMs: flags.timeout * 1000,
         uploadTimeoutMs: flags.uploadTimeout * 1000,
+        signing: signOptionsOf(flags),
+        ...trustOptionsOf(flags),
       });
       const { url } = await listen(app, {
         port: flags.port,
