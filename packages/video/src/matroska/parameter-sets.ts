@@ -1,4 +1,14 @@
-import { type ByteSource, concat, ebml, fromUtf8, LimitExceededError, readExact, splicePlan, trimTrailingNuls, type WritePlan } from '@aigc-label/core';
+import {
+  type ByteSource,
+  concat,
+  ebml,
+  fromUtf8,
+  LimitExceededError,
+  readExact,
+  splicePlan,
+  trimTrailingNuls,
+  type WritePlan,
+} from '@aigc-label/core';
 import { type AvcParameterSets, avcConfigWithSets } from '../shared/avc-config.js';
 import { Id, readLayout, roomAt } from './layout.js';
 import { planSegmentEdits } from './positions.js';
