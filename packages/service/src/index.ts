@@ -5,4 +5,4 @@
  */
 export type { JobOutcome, JobRunner, ServiceJob, ServiceVerb } from './run.js';
 export { type Listening, listen } from './serve.js';
-export { buildServer, type ServiceOptions } from './server.js';
+export { type AsyncJobs, buildServer, type JobRequest, type ServiceOptions } from './server.js';

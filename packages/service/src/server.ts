@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
-import { defaultRegistry, type ErrorReport, type LabelValue, type PropagateResult, type VerifyReport } from 'aigc-label';
+import { AigcLabelError, defaultRegistry, type ErrorReport, type LabelValue, type PropagateResult, type VerifyReport } from 'aigc-label';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { bearerCheck } from './auth.js';
 import { errorBody, ServiceError, statusOf } from './errors.js';
@@ -38,11 +38,35 @@ export interface ServiceOptions {
   readonly signing?: { readonly signKey?: string; readonly signKeyPassphrase?: string; readonly log?: string } | undefined;
   /** Trust-store files or folders for the signature verdicts of every report. */
   readonly trust?: readonly string[] | undefined;
+  /**
+   * A shared queue for asynchronous jobs (`serve --redis`: packages/queue's JobQueue): adds
+   * POST /v1/jobs and GET /v1/jobs/:id. Jobs name files on the server's storage, so these routes,
+   * like label and propagate, exist only with a token.
+   */
+  readonly jobs?: AsyncJobs | undefined;
   /** Folder in which the private spool folder is made (default the system temporary folder). */
   readonly spoolParent?: string | undefined;
   /** Fastify's logger option (pino); default JSON logs at info. */
   readonly logger?: FastifyServerOptions['logger'];
 }
+
+/** One asynchronous job: a file on storage the workers share (or an http(s) URL), and the verb's query options. */
+export interface JobRequest {
+  readonly verb: ServiceVerb;
+  readonly input: string;
+  readonly output?: string | undefined;
+  readonly options?: Readonly<Record<string, unknown>> | undefined;
+  readonly id?: string | undefined;
+}
+
+/** What the job routes need of a queue. */
+export interface AsyncJobs {
+  enqueue(items: readonly JobRequest[]): Promise<{ readonly ids: readonly string[]; readonly added: number }>;
+  getJob(id: string): Promise<unknown>;
+}
+
+/** Jobs one POST /v1/jobs may add. */
+const maximumJobsPerRequest = 10_000;
 
 const GiB = 1024 * 1024 * 1024;
 
@@ -264,6 +288,87 @@ export async function buildServer(options: ServiceOptions): Promise<FastifyInsta
       route('propagate', "a platform's propagation step: the file as the body (204 when nothing was written), the result in X-Aigc-Report");
     }
   });
+
+  const jobs = options.jobs;
+  if (jobs && check) {
+    await app.register(async (scope) => {
+      scope.setErrorHandler((error: Error & { statusCode?: number; code?: string; validation?: unknown }, _request, reply) => {
+        const refused = error instanceof AigcLabelError ? new ServiceError(400, error.name, error.message) : refusal(error);
+        metrics.errors.inc({ name: refused.name });
+        sendError(reply, refused, null);
+      });
+      const requireToken = async (request: FastifyRequest, reply: FastifyReply) => {
+        if (check(request.headers.authorization)) return;
+        reply.header('www-authenticate', 'Bearer');
+        throw new ServiceError(401, 'Unauthorized', 'this route needs the bearer token the server was started with');
+      };
+      const path = { type: 'string', maxLength: 4096 } as const;
+      scope.post(
+        '/v1/jobs',
+        {
+          onRequest: requireToken,
+          bodyLimit: 4 * 1024 * 1024,
+          schema: {
+            summary: 'queue jobs for the workers (serve --redis): files on shared storage or http(s) URLs; 202 with the job ids',
+            security: [{ bearer: [] }],
+            body: {
+              type: 'object',
+              required: ['jobs'],
+              additionalProperties: false,
+              properties: {
+                jobs: {
+                  type: 'array',
+                  minItems: 1,
+                  maxItems: maximumJobsPerRequest,
+                  items: {
+                    type: 'object',
+                    required: ['verb', 'input'],
+                    additionalProperties: false,
+                    properties: {
+                      verb: { enum: ['verify', 'detect', 'label', 'propagate'] },
+                      input: path,
+                      output: path,
+                      id: { type: 'string', maxLength: 128 },
+                      options: { type: 'object', description: "the verb's query options (as for /v1/VERB)" },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+        async (request, reply) => {
+          const body = request.body as { jobs: JobRequest[] };
+          // A job's options are the verb's query options, turned into facade options as for an upload (the server's key and trust included).
+          const items = body.jobs.map((job) => {
+            const allowed = queries[job.verb].properties;
+            const unknown = Object.keys(job.options ?? {}).find((key) => !(key in allowed));
+            if (unknown !== undefined) throw new ServiceError(400, 'BadRequest', `unknown option "${unknown}" for a ${job.verb} job`);
+            return { ...job, options: optionsFor(job.verb, job.options ?? {}) };
+          });
+          const outcome = await jobs.enqueue(items);
+          return reply.code(202).send({ ids: outcome.ids, added: outcome.added });
+        },
+      );
+      scope.get(
+        '/v1/jobs/:id',
+        {
+          onRequest: requireToken,
+          schema: {
+            summary: "a job's state, and its result (the CLI --json report) once completed",
+            security: [{ bearer: [] }],
+            params: { type: 'object', properties: { id: { type: 'string', maxLength: 128 } } },
+          },
+        },
+        async (request) => {
+          const { id } = request.params as { id: string };
+          const job = await jobs.getJob(id);
+          if (!job) throw new ServiceError(404, 'NotFound', 'no job with this id');
+          return job;
+        },
+      );
+    });
+  }
 
   async function handle(verb: ServiceVerb, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const declaredLength = Number(request.headers['content-length']);

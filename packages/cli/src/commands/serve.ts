@@ -9,6 +9,8 @@ import type { CommandContext } from './batch-command.js';
 import { addSignOptions, addTrustOption, type SignFlags, signOptionsOf, type TrustFlags, trustOptionsOf } from './signing-options.js';
 
 interface ServeFlags extends SignFlags, TrustFlags {
+  readonly redis?: string;
+  readonly queueName?: string;
   readonly port: number;
   readonly host: string;
   readonly tokenFile?: string;
@@ -55,6 +57,8 @@ export function registerServe(program: Command, _context: CommandContext): void 
     )
     .option('--queue <n>', 'requests waiting beyond the 16 in progress before 429', integer(0, 100_000), 64)
     .option('--timeout <seconds>', 'time one file may take to process before 503', integer(1, 3600), 30)
+    .option('--redis <url>', 'also take asynchronous jobs (POST /v1/jobs, GET /v1/jobs/:id; needs --token-file) for queue workers')
+    .option('--queue-name <name>', 'the queue --redis adds jobs to (as `worker --queue`)')
     .option(
       '--upload-timeout <seconds>',
       'time a whole body may take to arrive before 408 (raise it with --max-body)',
@@ -65,6 +69,10 @@ export function registerServe(program: Command, _context: CommandContext): void 
       const token = flags.tokenFile ? (await readFile(flags.tokenFile, 'utf8')).trim() : null;
       if (flags.tokenFile && !token) throw new UsageError(`--token-file ${flags.tokenFile} is empty`);
       const pool = createPool(flags.concurrency, { onThisThread: false });
+      if (flags.redis && !token)
+        throw new UsageError('--redis needs --token-file: jobs name files on the server, so only token holders may add them');
+      // Loaded only here: BullMQ is for the queue commands and `serve --redis`.
+      const jobs = flags.redis ? new (await import('@aigc-label/queue')).JobQueue(flags.redis, flags.queueName) : undefined;
       const app = await buildServer({
         runner: pool,
         token,
@@ -75,6 +83,7 @@ export function registerServe(program: Command, _context: CommandContext): void 
         processTimeoutMs: flags.timeout * 1000,
         uploadTimeoutMs: flags.uploadTimeout * 1000,
         signing: signOptionsOf(flags),
+        ...(jobs ? { jobs } : {}),
         ...trustOptionsOf(flags),
       });
       const { url } = await listen(app, {
@@ -82,6 +91,7 @@ export function registerServe(program: Command, _context: CommandContext): void 
         host: flags.host,
         onClosed: async () => {
           await pool.close();
+          await jobs?.close();
           await disposeOcr();
         },
       });
