@@ -56,6 +56,7 @@ describe('public API', () => {
       'parseTrustStore',
       'propagateBuffer',
       'propagateFile',
+      'removeTemporariesOf',
       'verifyBuffer',
       'verifyFile',
       'verifyLogChain',

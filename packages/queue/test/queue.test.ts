@@ -98,7 +98,8 @@ describe('queue worker (real Redis)', () => {
     const before = (await readdir(tmpdir())).filter((n) => n.startsWith('aigc-label-job-')).length;
     await writeFile(join(dir, 'good.md'), MARKDOWN);
     await writeFile(join(dir, 'eio.md'), MARKDOWN);
-    await writeFile(join(dir, 'bad.png'), new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0]));
+    // Not a PNG at all (a PNG cut after its signature is salvaged now: outcome none, with a finding).
+    await writeFile(join(dir, 'bad.png'), new TextEncoder().encode('not a picture'));
     const queue = new JobQueue(redis.url, 'unit');
     worker = await startWorker({
       redisUrl: redis.url,
