@@ -258,9 +258,17 @@ describe('uploads and bombs', () => {
     expect(misnamed.status).toBe(200);
     const garbage = await fetch(`${server.url}/v1/verify`, {
       method: 'POST',
-      body: Uint8Array.of(0xff, 0xd8, 0xff, 0xe1, 0xff, 0xff, 1, 2),
+      body: Uint8Array.of(0x00, 0x13, 0x37, 0x42, 0x99, 0x01, 1, 2),
       headers: { 'x-filename': 'a.jpg' },
     });
     expect([415, 422]).toContain(garbage.status);
+    // A JPEG cut inside its first segment is salvaged (issue 25): a report with the damage, not a 5xx.
+    const cut = await fetch(`${server.url}/v1/verify`, {
+      method: 'POST',
+      body: Uint8Array.of(0xff, 0xd8, 0xff, 0xe1, 0xff, 0xff, 1, 2),
+      headers: { 'x-filename': 'b.jpg' },
+    });
+    expect(cut.status).toBe(200);
+    expect(((await cut.json()) as { findings: { rule: string }[] }).findings.map((f) => f.rule)).toContain('format/damaged');
   });
 });
