@@ -10,28 +10,15 @@
  * threads, and the kernel creating and renaming files), so a second adds little; the CPU
  * column shows it.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mixedFolder } from './lib/mixed-folder.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const count = Number(process.env.BENCH_FILES ?? 2000);
-if (!existsSync(join(root, 'samples', 'sample.png')))
-  execFileSync(process.execPath, [join(root, 'scripts', 'make-samples.mjs')], { stdio: 'inherit' });
-const { defaultRegistry } = await import('../packages/aigc-label/dist/index.js');
-const { extensionOf } = await import('../packages/core/dist/index.js');
-const samples = readdirSync(join(root, 'samples')).filter((f) => f.startsWith('sample.') && defaultRegistry.byExtension(extensionOf(f)));
-
-const work = mkdtempSync(join(tmpdir(), 'aigc-bench-batch-'));
-const folder = join(work, 'in');
-for (let i = 0; i < count; i++) {
-  const sample = samples[i % samples.length];
-  const sub = join(folder, String(Math.floor(i / 500)));
-  mkdirSync(sub, { recursive: true });
-  copyFileSync(join(root, 'samples', sample), join(sub, `${i}.${extensionOf(sample)}`));
-}
+const { work, folder, formats } = await mixedFolder('aigc-bench-batch-', count);
 
 /** Runs the CLI in a fresh process and reports wall time and that process's peak RSS. */
 function cli(args) {
@@ -76,7 +63,6 @@ if (existsSync('/usr/bin/exiftool')) {
   exiftool = performance.now() - started;
 }
 
-const formats = [...new Set(samples.map((s) => extensionOf(s)))].join(' ');
 console.log(`${count} files (${formats}) in ${folder}\n`);
 // CPU is the whole process's (every thread) over the wall time: 100% is one core's worth.
 console.log('verb    workers  files/s  ms total  CPU %  peak RSS MB  target');

@@ -10,11 +10,11 @@
  * only add contention; the rows show what one machine gives, not what a cluster does.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mixedFolder } from './lib/mixed-folder.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const count = Number(process.env.BENCH_FILES ?? 2000);
@@ -26,21 +26,8 @@ if (spawnSync('sh', ['-c', 'command -v redis-server']).status !== 0) {
   console.log('redis-server not installed: queue bench skipped (apt-get install redis-server)');
   process.exit(0);
 }
-if (!existsSync(join(root, 'samples', 'sample.png')))
-  execFileSync(process.execPath, [join(root, 'scripts', 'make-samples.mjs')], { stdio: 'inherit' });
-const { defaultRegistry } = await import('../packages/aigc-label/dist/index.js');
-const { extensionOf } = await import('../packages/core/dist/index.js');
 const { JobQueue } = await import('../packages/queue/dist/index.js');
-const samples = readdirSync(join(root, 'samples')).filter((f) => f.startsWith('sample.') && defaultRegistry.byExtension(extensionOf(f)));
-
-const work = mkdtempSync(join(tmpdir(), 'aigc-bench-queue-'));
-const folder = join(work, 'in');
-for (let i = 0; i < count; i++) {
-  const sample = samples[i % samples.length];
-  const sub = join(folder, String(Math.floor(i / 500)));
-  mkdirSync(sub, { recursive: true });
-  copyFileSync(join(root, 'samples', sample), join(sub, `${i}.${extensionOf(sample)}`));
-}
+const { work, folder, formats } = await mixedFolder('aigc-bench-queue-', count);
 
 const port = await new Promise((resolve) => {
   const server = createServer().listen(0, '127.0.0.1', () => {
@@ -122,7 +109,6 @@ for (const workers of [1, 2, 4]) {
   rmSync(out, { recursive: true, force: true });
 }
 
-const formats = [...new Set(samples.map((s) => extensionOf(s)))].join(' ');
 console.log(`${count} files (${formats}); Redis with appendonly yes; each worker -j 1\n`);
 console.log('verb    run         files/s  ms total  queue overhead ms/file (vs batch CLI)');
 for (const [verb, runner, ms] of rows) {

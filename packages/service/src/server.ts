@@ -235,24 +235,30 @@ export async function buildServer(options: ServiceOptions): Promise<FastifyInsta
   app.get('/openapi.json', { schema: { hide: true } }, async () => uploadRoutesDocument(app.swagger()));
 
   const check = options.token ? bearerCheck(options.token) : null;
+  /** Every refusal as an error report; a 5xx is logged (without the request's contents). */
+  const onError = (
+    error: Error & { statusCode?: number; code?: string; validation?: unknown },
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ) => {
+    const refused = refusal(error);
+    metrics.errors.inc({ name: refused.name });
+    if (refused.status >= 500) request.log.error({ err: { name: error.name, message: error.message } }, 'request failed');
+    sendError(reply, refused, null);
+  };
+  // On the routes that write or name server files themselves (not by URL prefix, which an encoded path could dodge).
+  const requireToken = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (check?.(request.headers.authorization)) return;
+    reply.header('www-authenticate', 'Bearer');
+    throw new ServiceError(401, 'Unauthorized', 'this route needs the bearer token the server was started with');
+  };
   await app.register(async (scope) => {
     // The body is the file, whatever its type (a JSON file is a file too): nothing here parses it
     // into memory; the handler streams it (raw) or walks its parts (multipart).
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
     await scope.register(multipart, { limits: { fileSize: maxBodyBytes, files: 1, fields: 0, parts: 4, headerPairs: 100 } });
-    scope.setErrorHandler((error: Error & { statusCode?: number; code?: string; validation?: unknown }, request, reply) => {
-      const refused = refusal(error);
-      metrics.errors.inc({ name: refused.name });
-      if (refused.status >= 500) request.log.error({ err: { name: error.name, message: error.message } }, 'request failed');
-      sendError(reply, refused, null);
-    });
-    // On the writing routes themselves (not by URL prefix, which an encoded path could dodge).
-    const requireToken = async (request: FastifyRequest, reply: FastifyReply) => {
-      if (check?.(request.headers.authorization)) return;
-      reply.header('www-authenticate', 'Bearer');
-      throw new ServiceError(401, 'Unauthorized', 'this route needs the bearer token the server was started with');
-    };
+    scope.setErrorHandler(onError);
 
     const route = (verb: ServiceVerb, summary: string) => {
       const handler = (request: FastifyRequest, reply: FastifyReply) => handle(verb, request, reply);
@@ -292,16 +298,7 @@ export async function buildServer(options: ServiceOptions): Promise<FastifyInsta
   const jobs = options.jobs;
   if (jobs && check) {
     await app.register(async (scope) => {
-      scope.setErrorHandler((error: Error & { statusCode?: number; code?: string; validation?: unknown }, _request, reply) => {
-        const refused = error instanceof AigcLabelError ? new ServiceError(400, error.name, error.message) : refusal(error);
-        metrics.errors.inc({ name: refused.name });
-        sendError(reply, refused, null);
-      });
-      const requireToken = async (request: FastifyRequest, reply: FastifyReply) => {
-        if (check(request.headers.authorization)) return;
-        reply.header('www-authenticate', 'Bearer');
-        throw new ServiceError(401, 'Unauthorized', 'this route needs the bearer token the server was started with');
-      };
+      scope.setErrorHandler(onError);
       const path = { type: 'string', maxLength: 4096 } as const;
       scope.post(
         '/v1/jobs',
@@ -523,6 +520,8 @@ export async function buildServer(options: ServiceOptions): Promise<FastifyInsta
 /** What status and error name a thrown error becomes. */
 function refusal(error: Error & { statusCode?: number; code?: string; validation?: unknown }): ServiceError {
   if (error instanceof ServiceError) return error;
+  // A toolkit error outside a report (a job's options: a bad producer code, a missing file) is the client's.
+  if (error instanceof AigcLabelError) return new ServiceError(400, error.name, error.message);
   if (error.validation) return new ServiceError(400, 'BadRequest', error.message);
   if (error.statusCode === 413) return new ServiceError(413, 'PayloadTooLarge', error.message);
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500)
