@@ -199,7 +199,7 @@ export async function removeStaleTemporaries(folder: string, now = Date.now()): 
   for (const entry of entries) {
     if (!TEMPORARY_NAME.test(entry.name) || !(entry.isFile() || entry.isDirectory())) continue;
     const path = join(folder, entry.name);
-    // Gone already: another thread of this batch renamed its output into place meanwhile.
+    // Gone already (another thread or process renamed its output into place meanwhile), or unreadable: not ours to remove.
     const changed = await newestChange(path).catch(() => null);
     if (changed === null || now - changed < STALE_TEMPORARY_MS) continue;
     await rm(path, { recursive: true, force: true });
@@ -228,9 +228,7 @@ export async function removeTemporariesOf(output: string): Promise<string[]> {
 
 /** The newest modification time of a file, or of a folder and what it holds (a render in progress writes inside it). */
 async function newestChange(path: string): Promise<number> {
-  // Gone since the folder was listed: another process's write, just renamed into place.
-  const info = await lstat(path).catch(() => null);
-  if (!info) return Number.POSITIVE_INFINITY;
+  const info = await lstat(path);
   if (!info.isDirectory()) return info.mtimeMs;
   let newest = info.mtimeMs;
   for (const name of await readdir(path).catch(() => [])) {
