@@ -51,7 +51,7 @@ export class FormatRegistry {
   /**
    * Magic bytes first, extension second: among handlers whose sniff matches, the
    * one the extension names wins (MP4 vs M4A, Markdown vs plain text); otherwise
-   * the first. An extension that names a different format is a warning. Nothing
+   * the first whose sniff is certain, else the first. An extension that names a different format is a warning. Nothing
    * matching is an UnknownFormatError.
    */
   resolve(head: Uint8Array, filename?: string, tail?: Uint8Array): Resolution {
@@ -62,7 +62,9 @@ export class FormatRegistry {
         (safeSniff(h, head) || (tail !== undefined && safeTailSniff(h, tail))),
     );
     const named = extension ? this.#handlers.filter((h) => h.extensions.includes(extension)) : [];
-    const chosen = matches.find((h) => named.includes(h)) ?? matches[0];
+    // Text formats take anything that looks like text, so only formats with exact magic bytes make a polyglot.
+    const uncertain = (h: FormatModule) => h.sniffNeedsExtension === true || h.sniffUncertain?.(head) === true;
+    const chosen = matches.find((h) => named.includes(h)) ?? matches.find((h) => !uncertain(h)) ?? matches[0];
     if (!chosen) {
       const hint = named[0] ? `; the extension says ${named[0].name} but the content does not match` : '';
       throw new UnknownFormatError(head.length === 0 ? 'the file is empty' : `unknown format${hint}`);
@@ -77,8 +79,6 @@ export class FormatRegistry {
         ),
       );
     }
-    // Text formats take anything that looks like text, so only formats with exact magic bytes make a polyglot.
-    const uncertain = (h: FormatModule) => h.sniffNeedsExtension === true || h.sniffUncertain?.(head) === true;
     const alsoFits = uncertain(chosen) ? [] : matches.filter((h) => h !== chosen && !uncertain(h));
     if (alsoFits.length > 0) {
       findings.push(

@@ -35,6 +35,9 @@ export const m4a: FormatHandler = {
   contentRegions: m4aContentRegions,
   watermark: audioWatermark,
   sniff: hasAudioBrand,
+  // An audio brand among the compatible brands only (an M4V listing M4A) names one ISO-BMFF family, not a
+  // second format: the extension, else the major brand, decides (issue 13).
+  sniffUncertain: (head) => head.length < 12 || !isobmff.AUDIO_BRANDS.has(fromAscii(head, 8, 12)),
 
   async read(source: ByteSource): Promise<ReadResult> {
     const { carriers, findings } = await mp4Meta.readMp4Carriers(source, 'm4a');

@@ -181,6 +181,29 @@ describe('wav metadata carrier', () => {
     expect(decodePcm(bytes, 'fixed.wav')).toEqual(decodePcm(piped, 'piped.wav'));
   });
 
+  it('labels a streamed WAV whose placeholder sizes sit just below 4 GiB (RIFF 0xFFFFFFBF, music-metadata issue 819)', async () => {
+    // fmt: PCM, mono, 8000 Hz, 8-bit; then that writer's layout: RIFF 0xFFFFFFBF, and a data size 36 below it.
+    const fmt = Uint8Array.of(1, 0, 1, 0, 0x40, 0x1f, 0, 0, 0x40, 0x1f, 0, 0, 1, 0, 8, 0);
+    const samples = Uint8Array.from({ length: 4000 }, (_, i) => 128 + Math.round(60 * Math.sin(i / 5)));
+    const piped = wave(riff.riffChunk('fmt ', fmt), riff.riffChunk('data', samples));
+    new DataView(piped.buffer).setUint32(4, 0xffffffbf, true);
+    new DataView(piped.buffer).setUint32(40, 0xffffffbf - 36, true);
+    const read = await wav.read(bytesSource(piped));
+    expect(read.findings.filter((f) => f.severity !== 'info')).toEqual([]);
+    expect(read.findings.map((f) => f.message)).toContain('streamed WAV: the RIFF and data sizes are placeholders');
+    const { bytes, findings } = await labelBytes(wav, piped, sampleLabel());
+    expect(findings.map((f) => f.rule)).toContain('wav/sizes-fixed');
+    expect(u32le(bytes, 4)).toBe(bytes.length - 8);
+    const chunks = chunksOf(bytes);
+    expect(chunks.map((c) => c.id)).toEqual(['fmt ', 'AIGC', 'data']);
+    expect(chunks[2]?.data).toEqual(samples);
+    expect((await wav.read(bytesSource(bytes))).carriers.map((c) => c.raw)).toEqual([encodeBare(sampleLabel())]);
+    expect(decodePcm(bytes, 'fixed.wav')).toEqual(decodePcm(piped, 'placeholder.wav'));
+    // A real size that merely runs past the end (a 1 MB WAV cut short) is truncation, not a placeholder.
+    new DataView(piped.buffer).setUint32(4, 1_000_000, true);
+    await expect(wav.write(bytesSource(piped), sampleLabel())).rejects.toThrow(/truncated/);
+  });
+
   it('accepts a RIFF size that counts the missing pad byte of an odd last chunk, and writes the pad', async () => {
     // fmt: PCM, mono, 8000 Hz, 8-bit; 4001 samples make the data chunk odd.
     const fmt = Uint8Array.of(1, 0, 1, 0, 0x40, 0x1f, 0, 0, 0x40, 0x1f, 0, 0, 1, 0, 8, 0);

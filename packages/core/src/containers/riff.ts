@@ -27,6 +27,12 @@ export interface RiffHeader {
   readonly declaredSize: number;
 }
 
+/**
+ * RIFF sizes from here to 0xFFFFFFFF that run past the end of the file are a streaming writer's
+ * placeholder, not a 4 GiB file cut short: no room is left below the 32-bit limit for a real file.
+ */
+const streamingPlaceholderFloor = 0xffff0000;
+
 /** Most chunks one level may have before a walker gives up on a hostile file (real files have a few dozen; each costs an object). */
 export const maximumRiffChunkCount = 100_000;
 
@@ -51,7 +57,7 @@ export async function listRiffChunks(
    * The real size of a chunk whose 32-bit size is the 0xFFFFFFFF placeholder: from
    * ds64 in RF64/BW64 (EBU Tech 3306 §3.2), or "to the end" in a streamed file.
    */
-  largeSize?: (id: string, dataOffset: number) => number | undefined,
+  largeSize?: (id: string, dataOffset: number, declared: number) => number | undefined,
   /**
    * Salvage reading (issue 25 item 2): a chunk that runs past `end` is clipped to it and ends
    * the walk, and a `data` size of 0xFFFFFFFF means "to the end"; each is noted here.
@@ -67,7 +73,8 @@ export async function listRiffChunks(
     const id = fromAscii(header, 0, 4);
     const declared = u32le(header, 4);
     const dataOffset = offset + 8;
-    let size = declared === 0xffffffff && largeSize ? (largeSize(id, dataOffset) ?? declared) : declared;
+    let size =
+      largeSize && (declared === 0xffffffff || dataOffset + declared > end) ? (largeSize(id, dataOffset, declared) ?? declared) : declared;
     if (dataOffset + size > end) {
       const problem = `chunk "${printableAscii(id)}" at offset ${offset} declares ${size} bytes, past the end of its container at ${end}`;
       if (!damage) throw new MalformedInputError(format, problem);
@@ -242,9 +249,12 @@ export async function readRiffFile(source: ByteSource, format: string, expectedF
   if (header.form !== expectedForm)
     throw new MalformedInputError(format, `RIFF form is "${printableAscii(header.form)}", not "${expectedForm}"`);
   const ds64 = header.magic === 'RIFF' ? undefined : await readDs64(source, format);
-  // A writer that streams (to a pipe) cannot go back to fill in sizes: RIFF 0 or
-  // 0xFFFFFFFF and data 0xFFFFFFFF then mean "to the end of the file".
-  const streamed = !ds64 && (header.declaredSize === 0xffffffff || header.declaredSize === 0);
+  // A writer that streams (to a pipe) cannot go back to fill in sizes: RIFF 0, 0xFFFFFFFF or
+  // a placeholder near it (0xFFFFFFBF, music-metadata issue 819; ffmpeg plays it) and a data
+  // size past the end then mean "to the end of the file".
+  const placeholder =
+    header.declaredSize === 0 || (header.declaredSize >= streamingPlaceholderFloor && 8 + header.declaredSize > source.size);
+  const streamed = !ds64 && placeholder;
   const riffSize = streamed ? source.size - 8 : ds64 && header.declaredSize === 0xffffffff ? ds64.riffSize : header.declaredSize;
   if (riffSize < 4) throw new MalformedInputError(format, `RIFF size ${riffSize} is too small for the form type`);
   // Some writers count the pad byte of an odd last chunk in the RIFF size but never write it: one byte short is that, not truncation.
@@ -257,7 +267,8 @@ export async function readRiffFile(source: ByteSource, format: string, expectedF
     end = source.size;
   }
   const largeSize = ds64
-    ? (id: string) => (id === 'data' ? ds64.dataSize : ds64.table.get(id))
+    ? (id: string, _: number, declared: number) =>
+        declared !== 0xffffffff ? undefined : id === 'data' ? ds64.dataSize : ds64.table.get(id)
     : streamed
       ? (id: string, dataOffset: number) => (id === 'data' ? end - dataOffset : undefined)
       : undefined;

@@ -57,7 +57,9 @@ const XMP_CONTENT_TYPE = 'application/rdf+xml';
 /** C2PA 2.1 §A.5: the manifest store in ISO-BMFF is a top-level uuid box with this id. */
 const C2PA_UUID = 'd8fec3d61b0e483c92975828877ec481';
 const isC2paBox = (b: isobmff.Box) => b.type === 'uuid' && b.uuid === C2PA_UUID;
-const HEIF_BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'mif1', 'mif2', 'msf1', 'MiHE', 'MiHB']);
+const HEIF_BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'mif1', 'mif2', 'mif3', 'msf1', 'MiHE', 'MiHB']);
+/** The major brand of a low-overhead HEIF/AVIF file, whose image and metadata live in a bit-packed `mini` box instead of `meta`. */
+const LOW_OVERHEAD_BRAND = 'mif3';
 /** Brands that name HEVC coding, which no AVIF file carries. */
 const HEVC_BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx']);
 /** AVIF still images (avif) and image sequences (avis), AV1 Image File Format §9. */
@@ -89,6 +91,8 @@ function brands(head: Uint8Array): string[] {
   if (head.length < 16 || fromAscii(head, 4, 8) !== 'ftyp') return [];
   const size = Math.min(u32be(head, 0), head.length);
   const list = [fromAscii(head, 8, 12)];
+  // Low-overhead files (ISO/IEC 23008-12:2024 Amd 2) keep their ftyp at 16 bytes: major brand mif3, the brand (heic, avif) in minor_version.
+  if (list[0] === LOW_OVERHEAD_BRAND) list.push(fromAscii(head, 12, 16));
   for (let at = 16; at + 4 <= size; at += 4) list.push(fromAscii(head, at, at + 4));
   return list;
 }
@@ -123,7 +127,7 @@ async function findMetaAfter(source: ByteSource, from: number): Promise<number |
 }
 
 /** Top-level box types the reader and writer look at; the rest (free, skip, mdat…) are counted, not kept. */
-const KEPT_TOP_LEVEL = new Set(['ftyp', 'meta', 'moov', 'moof', 'uuid']);
+const KEPT_TOP_LEVEL = new Set(['ftyp', 'meta', 'moov', 'moof', 'uuid', 'mini']);
 
 /**
  * The top-level boxes a label needs: ftyp, meta, moov/moof, uuid (C2PA), and the last box (a
@@ -196,6 +200,11 @@ async function layout(source: ByteSource, format: string, salvage: boolean): Pro
   };
   const top = await topLevelBoxes(source, format, salvage ? damage : null);
   if (top[0]?.type !== 'ftyp') broken('the file does not start with an ftyp box');
+  // Reading it as if it had no metadata would say "no label" for a label its mini box may hold: refused, reading and writing alike.
+  if (top.some((b) => b.type === 'mini'))
+    throw new UnsupportedFormatError(
+      `${format}: low-overhead ${format === 'avif' ? 'AVIF' : 'HEIF'} (a mini box, brand mif3) is not supported yet`,
+    );
   const c2pa = top.some(isC2paBox);
   const metas = top.filter((b) => b.type === 'meta');
   const sequence = top.some((b) => b.type === 'moov');
