@@ -60,7 +60,11 @@ async function readLayout(source: ByteSource, damage?: string[]): Promise<Layout
     damage.push(message);
   };
   let riffEnd = 8 + header.declaredSize;
-  if (riffEnd > source.size) {
+  if (header.declaredSize < 4) {
+    // 0 is what a writer that could not go back leaves (as in streamed WAV); the chunks run to the end of the file.
+    problem(`the RIFF header declares ${header.declaredSize} bytes, too few for its form type; read to the end of the file`);
+    riffEnd = source.size;
+  } else if (riffEnd > source.size) {
     problem(`the RIFF header declares ${header.declaredSize} bytes, past the end of the file (${source.size} bytes)`);
     riffEnd = source.size;
   } else if (riffEnd & 1) {

@@ -28,6 +28,11 @@ const damages: Record<string, (file: Uint8Array) => Promise<Uint8Array>> = {
     out.set(utf8('xxxx'), movi.dataOffset);
     return out;
   },
+  'a RIFF size of 0 (a writer that could not go back)': async (file) => {
+    const out = file.slice();
+    putU32le(out, 4, 0);
+    return out;
+  },
   'an odd RIFF size': async (file) => {
     const out = file.slice();
     putU32le(out, 4, file.length - 8 - 1);
