@@ -185,6 +185,24 @@ function tableCount(payload: Uint8Array, at: number, entrySize: number, box: Box
 }
 
 /**
+ * Every chunk offset in a `moov` held in memory (stco and co64 of every trak, ISO/IEC 14496-12
+ * §8.7.5), in file order of their tables: where the track data is read from.
+ */
+export function* chunkOffsets(moov: Uint8Array, format: string, depth = 0): Generator<number> {
+  if (depth >= maximumBoxDepth) throw new LimitExceededError(`${format}: boxes nested deeper than ${maximumBoxDepth} levels`);
+  const root = parseBoxHeader(moov, 0, 0, moov.length, format);
+  for (const box of boxesIn(moov, root.headerSize, root.end, format)) {
+    const boxBytes = moov.subarray(box.offset, box.end);
+    if (containerBoxes.has(box.type)) yield* chunkOffsets(boxBytes, format, depth + 1);
+    if (box.type !== 'stco' && box.type !== 'co64') continue;
+    const payload = boxBytes.subarray(box.headerSize);
+    const wide = box.type === 'co64';
+    const count = tableCount(payload, 4, wide ? 8 : 4, box, format);
+    for (let i = 0; i < count; i++) yield wide ? u64be(payload, 8 + i * 8) : u32be(payload, 8 + i * 4);
+  }
+}
+
+/**
  * Applies `shift` to every chunk offset in a `moov` (stco and co64 of every
  * trak, ISO/IEC 14496-12 §8.7.5). A `stco` whose shifted offsets no longer fit
  * 32 bits becomes a `co64`, which grows the moov: callers iterate until the size

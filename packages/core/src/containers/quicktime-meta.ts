@@ -1,4 +1,4 @@
-import { ascii, concat, fromAscii, fromUtf8, putU32be, trimTrailingNuls, u32be, u64be, utf8 } from '../binary/bytes.js';
+import { ascii, concat, fromAscii, fromUtf8, printableAscii, putU32be, trimTrailingNuls, u32be, u64be, utf8 } from '../binary/bytes.js';
 import { type ByteSource, headerReader, splicePlan, type WritePlan } from '../binary/source.js';
 import { decodeLabel } from '../decode.js';
 import { LimitExceededError, MalformedInputError, UnsupportedFormatError } from '../errors.js';
@@ -8,6 +8,7 @@ import {
   type Box,
   boxesIn,
   boxesOf,
+  chunkOffsets,
   listBoxesIn,
   makeBox,
   makeFullBox,
@@ -162,13 +163,19 @@ function carrier(
   };
 }
 
-/** Why a keyed item that holds a label is not the guide's carrier, or null when it is. */
+/**
+ * Why a keyed item that holds a label is not quite the guide's carrier, or null when it is. A key
+ * stored with its C string NUL is the AIGC key (issue 25 item 3): noted for information only.
+ */
 function keyNote(key: KeyEntry): Finding | null {
   if (isCanonicalKey(key)) return null;
-  const message = isAigcKey(key)
-    ? `the mdta key is stored as ${JSON.stringify(key.name)}, with trailing NULs; the guide names "AIGC"`
-    : `the label is under the mdta key ${JSON.stringify(key.name)}; the guide names "AIGC"`;
-  return finding(Rules.nonCanonicalCarrier, 'warning', message);
+  if (isAigcKey(key))
+    return finding(Rules.nonCanonicalCarrier, 'info', `the mdta key is stored as ${JSON.stringify(key.name)}, with trailing NULs`);
+  return finding(
+    Rules.nonCanonicalCarrier,
+    'warning',
+    `the label is under the mdta key ${JSON.stringify(key.name)}; the guide names "AIGC"`,
+  );
 }
 
 function metaCarriers(metaBytes: Uint8Array, where: string, canonicalPlace: boolean, offset: number, format: string): LabelCarrier[] {
@@ -186,7 +193,7 @@ function metaCarriers(metaBytes: Uint8Array, where: string, canonicalPlace: bool
           'mp4-mdta',
           `${where} keys ${JSON.stringify(key.name)} (ilst item ${item.type})`,
           item.text,
-          canonicalPlace && note === null,
+          canonicalPlace && isAigcKey(key),
           offset,
           note ? [note] : [],
         ),
@@ -260,9 +267,13 @@ export async function readMp4Carriers(source: ByteSource, format: string): Promi
   if (moovs.length === 0) damage.push('no moov box: the file is incomplete or not a movie; only the top-level boxes were searched');
   if (moovs.length > 1) damage.push(`${moovs.length} moov boxes; a file has one (each was searched)`);
   const carriers: LabelCarrier[] = [];
+  // A later moov that repeats a label an earlier one holds (a copy of the file appended) adds no second label; a different one counts.
+  const seen = new Set<string>();
   for (const moov of moovs) {
     const moovBytes = await readBox(source, moov, format, maximumMoovInBytes);
-    carriers.push(...moovCarriers(moovBytes, moov, format, damage));
+    const found = moovCarriers(moovBytes, moov, format, damage);
+    carriers.push(...found.filter((c) => !seen.has(`${c.carrier}\0${c.raw}`)));
+    for (const c of found) seen.add(`${c.carrier}\0${c.raw}`);
   }
   for (const box of boxes.filter(isXmpUuid)) {
     const bytes = await readBox(source, box, format, maximumXmpPacketInBytes);
@@ -441,6 +452,7 @@ interface RewrittenMeta {
  */
 function rewriteMeta(metaBytes: Uint8Array, json: string | null, where: string, format: string): RewrittenMeta {
   const meta = parseMeta(metaBytes, format);
+  for (const child of meta.children) refuseSizeZero(child.bytes, child.box.type, 'meta', format);
   const mdta = meta.handler === MDTA_NAMESPACE;
   const dropped = (k: KeyEntry) => mdta && isAigcKey(k);
   const keep = meta.keys.filter((k) => !dropped(k));
@@ -451,6 +463,7 @@ function rewriteMeta(metaBytes: Uint8Array, json: string | null, where: string, 
   const keys = json === null ? keep : [...keep, keyEntry(AIGC_KEY)];
   const ilstChild = meta.children.find((c) => c.box.type === 'ilst');
   const items = ilstChild ? parseIlst(ilstChild.bytes, format) : [];
+  for (const item of items) refuseSizeZero(item.bytes, fourCC(item.type), 'ilst', format);
   const newItems: Uint8Array[] = [];
   const moved: string[] = [];
   let changed = keep.length !== meta.keys.length;
@@ -539,6 +552,19 @@ function labelTarget(moovBytes: Uint8Array, moov: Box, format: string): MetaPlac
 }
 
 /**
+ * Size 0 ("to the end") is for the last top-level box only (ISO/IEC 14496-12 §4.2): inside a box
+ * the writer grows (moov, udta, meta, ilst) it would swallow what is added after it, so the
+ * label would land inside it.
+ */
+function refuseSizeZero(childBytes: Uint8Array, type: string, container: string, format: string): void {
+  if (u32be(childBytes, 0) !== 0) return;
+  throw new MalformedInputError(
+    format,
+    `box "${printableAscii(type)}" inside ${printableAscii(container)} has size 0 (to the end), which only the last top-level box may have; refusing to write`,
+  );
+}
+
+/**
  * A box rebuilt from `bytes` (the box, header at 0) with some children replaced: `replace`
  * returns the new bytes for a child (an empty array drops it) or undefined to keep it. Kept
  * children are copied as runs, so a box with a million children costs a few parts.
@@ -555,6 +581,7 @@ function rebuiltBox(
   const parts: Uint8Array[] = [];
   let runStart = start;
   for (const child of boxesIn(bytes, start, end, format)) {
+    refuseSizeZero(bytes.subarray(child.offset), child.type, type, format);
     const replacement = replace(child, bytes.subarray(child.offset, child.end));
     if (replacement === undefined) continue;
     parts.push(bytes.subarray(runStart, child.offset), ...replacement);
@@ -693,6 +720,24 @@ export async function planMp4Label(source: ByteSource, json: string, format: str
 }
 
 /**
+ * A truncated file whose track data is gone (its chunk offsets point into the moov or past the
+ * end; music-metadata's issue-744.mp4 and issue-133.m4a) is refused: the rewritten moov, or a
+ * moov grown at the end of the file, would be read as that track data, so the label would
+ * become sample data and the samples that arrived would change.
+ */
+function refuseMissingMediaData(moovBytes: Uint8Array, moov: Box, fileSize: number, format: string): void {
+  for (const offset of chunkOffsets(moovBytes, format)) {
+    const where =
+      offset >= fileSize ? 'past the end of the file' : offset >= moov.offset && offset < moov.end ? 'inside the moov box' : null;
+    if (where === null) continue;
+    throw new MalformedInputError(
+      format,
+      `a chunk of track data at byte ${offset} is ${where}: the file is truncated and its media data missing; a label written now would be read as sample data`,
+    );
+  }
+}
+
+/**
  * The plan for a file whose `moov` is replaced by `rewrite(moov)` (plus `fixed`
  * edits elsewhere). The moov is rebuilt in place; when it grows in front of media
  * data, every stco/co64 offset and every absolute fragment offset (tfhd
@@ -706,7 +751,9 @@ export async function planMoovRewrite(
   fixed: readonly Edit[] = [],
 ): Promise<WritePlan> {
   const { boxes, moov } = await readMp4Layout(source, format);
-  const unshifted = rewrite(await readBox(source, moov, format, maximumMoovInBytes), moov);
+  const moovBytes = await readBox(source, moov, format, maximumMoovInBytes);
+  refuseMissingMediaData(moovBytes, moov, source.size, format);
+  const unshifted = rewrite(moovBytes, moov);
   const next = boxes[boxes.indexOf(moov) + 1];
   let candidate = unshifted;
   let edit = moovEdit(moov, next, candidate);

@@ -83,6 +83,41 @@ describe('mp4 salvage reading (issue 25)', () => {
     await expect(mp4.write(bytesSource(noMoov), label)).rejects.toThrow(/no moov/);
   });
 
+  it('a copy of the file appended repeats its label, which counts once; a different label in the second moov still counts', async () => {
+    const file = await labeled('faststart.mp4');
+    const read = await mp4.read(bytesSource(concat([file, file])));
+    expect(read.carriers.map((c) => c.label)).toEqual([label]);
+    expect(read.findings.map((f) => f.message).join('\n')).toMatch(/2 moov boxes/);
+    const other = sampleLabel({ ProduceID: 'second', PropagateID: 'second' });
+    const second = (await labelBytes(mp4, makeClip('faststart.mp4'), other)).bytes;
+    expect((await mp4.read(bytesSource(concat([file, second])))).carriers.map((c) => c.label)).toEqual([label, other]);
+  });
+
+  it('a moov-at-end file whose media data is gone (chunk offsets into the moov or past the end) is read, and writing refuses', async () => {
+    // As music-metadata's issue-744.mp4 and issue-133.m4a: the mdat emptied, the moov right after it.
+    const file = await labeled('moov-at-end.mp4');
+    const mdat = boxOf(file, 'mdat');
+    const cut = concat([file.subarray(0, mdat.offset), isobmff.makeBox('mdat', new Uint8Array(0)), file.subarray(mdat.end)]);
+    const read = await mp4.read(bytesSource(cut));
+    expect(read.carriers.map((c) => c.label)).toEqual([label]);
+    await expect(mp4.write(bytesSource(cut), label)).rejects.toThrow(
+      /mp4: a chunk of track data at byte \d+ is (inside the moov box|past the end of the file): the file is truncated and its media data missing/,
+    );
+    // The whole file, mdat included, is labeled as before.
+    await expect(mp4.write(bytesSource(file), label)).resolves.toBeDefined();
+  });
+
+  it('a size-0 box ("to the end") inside moov is refused on writing, since what the writer adds after it would land inside it', async () => {
+    const file = await labeled('faststart.mp4');
+    const moov = boxOf(file, 'moov');
+    const first = isobmff.listBoxesIn(file, moov.offset + moov.headerSize, moov.end, 'mp4')[0] as isobmff.Box;
+    const out = file.slice();
+    putU32be(out, first.offset, 0);
+    await expect(mp4.write(bytesSource(out), label)).rejects.toThrow(
+      /box "mvhd" inside moov has size 0 \(to the end\), which only the last top-level box may have; refusing to write/,
+    );
+  });
+
   it('an undamaged file has no damaged finding', async () => {
     const read = await mp4.read(bytesSource(await labeled('moov-at-end.mp4')));
     expect(read.findings.filter((f) => f.rule === 'format/damaged')).toEqual([]);
