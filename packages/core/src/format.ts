@@ -33,9 +33,10 @@ export interface FormatDescriptor {
   readonly sniffNeedsExtension?: boolean;
   /**
    * Recognises the format from the file's last `sniffLengthInBytes` bytes (a ZIP's end of
-   * central directory), for files that start as another format: a polyglot.
+   * central directory), for files that start as another format: a polyglot. A number is how many
+   * bytes at the end of the file the format takes (a ZIP appended to a PDF), read from there.
    */
-  sniffTail?(tail: Uint8Array): boolean;
+  sniffTail?(tail: Uint8Array): boolean | number;
   /**
    * True when the head cannot tell (an ID3 tag longer than the head hides whether MPEG audio
    * or "fLaC" follows): the format is a candidate the extension chooses between, not a second

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { type FormatHandler, FormatRegistry, UnknownFormatError } from '../src/index.js';
+import {
+  ascii,
+  bytesSource,
+  concat,
+  type FormatHandler,
+  FormatRegistry,
+  fromAscii,
+  isobmff,
+  UnknownFormatError,
+  UnsupportedFormatError,
+} from '../src/index.js';
 
 const handler = (id: string, extensions: string[], sniff: (h: Uint8Array) => boolean): FormatHandler => ({
   id,
@@ -53,6 +63,72 @@ describe('FormatRegistry.resolve', () => {
     expect(withText.resolve(head).handler.id).toBe('markdown');
     expect(() => withText.resolve(head, 'x.png')).toThrow(UnknownFormatError);
     expect(() => withText.resolve(head, 'data.json')).toThrow(UnknownFormatError);
+  });
+
+  it('prefers a certain sniff to an uncertain one when the extension names neither', () => {
+    const unsure = { ...handler('m4a', ['m4a'], bmff), sniffUncertain: () => true };
+    const family = new FormatRegistry([unsure, handler('mp4', ['mp4'], bmff)]);
+    const head = Uint8Array.of(0, 0, 0, 0, 0x66);
+    expect(family.resolve(head)).toMatchObject({ handler: { id: 'mp4' }, alsoFits: [] });
+    expect(family.resolve(head, 'song.m4a')).toMatchObject({ handler: { id: 'm4a' }, alsoFits: [] });
+  });
+
+  it('reads an ftyp box a few bytes in (one format magic before it) from where it starts, beside the format the name claims', async () => {
+    // The box reader reports every box type it sees, at its offset in what it is given.
+    const boxes: FormatHandler = {
+      ...handler('mp4', ['mp4'], (h) => fromAscii(h, 4, 8) === 'ftyp'),
+      read: async (source) => {
+        const bytes = await source.read(0, source.size);
+        const carriers = isobmff.listBoxesIn(bytes, 0, bytes.length, 'mp4').map((box) => ({
+          carrier: 'box',
+          location: box.type,
+          offset: box.offset,
+          raw: box.type,
+          label: null,
+          form: null,
+          canonical: false,
+          findings: [],
+        }));
+        return { format: 'mp4', carriers, findings: [] };
+      },
+    };
+    const withBoxes = new FormatRegistry([handler('jpeg', ['jpg'], (h) => h[0] === 0xff && h[2] === 0xff), boxes]);
+    const file = concat([Uint8Array.of(0xff, 0xd8), isobmff.makeBox('ftyp', ascii('isom\0\0\0\0isom')), isobmff.makeBox('moov', [])]);
+    const r = withBoxes.resolve(file, 'photo.jpg');
+    expect(r.handler.id).toBe('jpeg');
+    expect(r.alsoFits.map((h) => [h.id, h.name])).toEqual([['mp4', 'MP4 from byte 2']]);
+    expect(r.findings.map((f) => [f.rule, f.message])).toEqual([
+      ['format/ambiguous', 'the bytes fit JPEG and MP4 from byte 2 (a polyglot); labels were looked for under each'],
+    ]);
+    const read = await r.alsoFits[0]!.read(bytesSource(file));
+    expect(read.carriers.map((c) => [c.raw, c.offset, c.location])).toEqual([
+      ['ftyp', 2, 'MP4 from byte 2: ftyp'],
+      ['moov', 22, 'MP4 from byte 2: moov'],
+    ]);
+    await expect(r.alsoFits[0]!.write!(bytesSource(file), {} as never)).rejects.toBeInstanceOf(UnsupportedFormatError);
+    // No name: the box reading alone; a real box at 0 is no polyglot.
+    expect(withBoxes.resolve(file)).toMatchObject({ handler: { name: 'MP4 from byte 2' }, alsoFits: [] });
+    expect(withBoxes.resolve(file.subarray(2), 'clip.mp4')).toMatchObject({ handler: { name: 'MP4' }, alsoFits: [] });
+  });
+
+  it('reads a format its tail sniff finds at the end of the file (a ZIP appended to a PNG) from where it starts', async () => {
+    const zip: FormatHandler = {
+      ...handler('zip', ['zip'], (h) => h[0] === 0x50),
+      // The last 6 bytes are the archive: "PK" and 4 bytes.
+      sniffTail: (tail) => (fromAscii(tail, tail.length - 6, tail.length - 4) === 'PK' ? 6 : false),
+      read: async (source) => ({
+        format: 'zip',
+        carriers: [],
+        findings: [{ rule: 'x', severity: 'info', message: fromAscii(await source.read(0, source.size)) }],
+      }),
+    };
+    const withZip = new FormatRegistry([handler('png', ['png'], (h) => h[0] === 0x89), zip]);
+    const file = concat([Uint8Array.of(0x89, 0x50, 0x4e, 0x47), ascii('PKabcd')]);
+    const r = withZip.resolve(file, 'a.png');
+    expect(r.alsoFits.map((h) => h.name)).toEqual(['ZIP (appended)']);
+    expect((await r.alsoFits[0]!.read(bytesSource(file))).findings[0]?.message).toBe('PKabcd');
+    // A tail passed apart from the head (a file longer than both) gives the same.
+    expect(withZip.resolve(file.subarray(0, 4), 'a.png', file.subarray(4)).alsoFits.map((h) => h.name)).toEqual(['ZIP (appended)']);
   });
 
   it('refuses duplicate ids', () => {

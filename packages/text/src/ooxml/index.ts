@@ -68,6 +68,23 @@ function sniffOoxml(head: Uint8Array): boolean {
   return false;
 }
 
+/**
+ * An OOXML package at the end of a file that starts as something else (a PDF or PNG with a DOCX
+ * appended, issue 25 item 5): an end-of-central-directory record in `tail` and, among the
+ * central directory entries there, an OOXML part name. Returns how many bytes at the end of the
+ * file the package takes (its central directory offset and size count from its own start), or false.
+ */
+function sniffOoxmlTail(tail: Uint8Array): number | false {
+  const end = tail.findLastIndex((_, i) => i + 22 <= tail.length && u32le(tail, i) === 0x06054b50);
+  if (end < 0) return false;
+  for (let at = tail.indexOf(0x50); at >= 0 && at + 46 <= end; at = tail.indexOf(0x50, at + 1)) {
+    if (u32le(tail, at) !== 0x02014b50) continue;
+    const name = fromLatin1(tail.subarray(at + 46, Math.min(end, at + 46 + u16le(tail, at + 28))));
+    if (OOXML_FIRST_NAMES.test(name)) return tail.length - end + u32le(tail, end + 12) + u32le(tail, end + 16);
+  }
+  return false;
+}
+
 /** Every AIGC custom property, readable or not (fail closed: one we cannot read still counts as a label). */
 function carriersIn(pkg: OpenPackage): LabelCarrier[] {
   const { custom } = pkg;
@@ -176,6 +193,7 @@ export const ooxml: FormatHandler = {
   explicit: ooxmlExplicit,
   watermark: { unsupported: "the text sits in the document's XML parts inside a ZIP; marking it would rewrite the document parts" },
   sniff: (head) => startsWith(head, [0x50, 0x4b, 0x03, 0x04]) && sniffOoxml(head),
+  sniffTail: sniffOoxmlTail,
 
   async read(source: ByteSource): Promise<ReadResult> {
     const pkg = await openPackage(source, 'read');
