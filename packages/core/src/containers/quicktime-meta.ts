@@ -720,19 +720,18 @@ export async function planMp4Label(source: ByteSource, json: string, format: str
 }
 
 /**
- * A truncated file whose track data is gone (its chunk offsets point into the moov or past the
- * end; music-metadata's issue-744.mp4 and issue-133.m4a) is refused: the rewritten moov, or a
- * moov grown at the end of the file, would be read as that track data, so the label would
- * become sample data and the samples that arrived would change.
+ * A truncated file whose track data is gone, with chunk offsets into the moov, or past the end
+ * of a file the moov ends (music-metadata's issue-744.mp4 and issue-133.m4a), is refused: the
+ * rewritten moov, or the bytes it grows by, would be read as that track data, so the label
+ * would become sample data. (A moov in front of a cut mdat is written: nothing lands there.)
  */
 function refuseMissingMediaData(moovBytes: Uint8Array, moov: Box, fileSize: number, format: string): void {
   for (const offset of chunkOffsets(moovBytes, format)) {
-    const where =
-      offset >= fileSize ? 'past the end of the file' : offset >= moov.offset && offset < moov.end ? 'inside the moov box' : null;
-    if (where === null) continue;
+    const inMoov = offset >= moov.offset && offset < moov.end;
+    if (!inMoov && !(offset >= fileSize && moov.end === fileSize)) continue;
     throw new MalformedInputError(
       format,
-      `a chunk of track data at byte ${offset} is ${where}: the file is truncated and its media data missing; a label written now would be read as sample data`,
+      `a chunk of track data at byte ${offset} is ${inMoov ? 'inside the moov box' : 'past the end of the file, after the moov'}: the file is truncated and its media data missing; a label written now would be read as sample data`,
     );
   }
 }
