@@ -5,8 +5,10 @@ import {
   concat,
   type FormatHandler,
   FormatRegistry,
+  finding,
   fromAscii,
   isobmff,
+  Rules,
   UnknownFormatError,
   UnsupportedFormatError,
 } from '../src/index.js';
@@ -119,7 +121,7 @@ describe('FormatRegistry.resolve', () => {
       read: async (source) => ({
         format: 'zip',
         carriers: [],
-        findings: [{ rule: 'x', severity: 'info', message: fromAscii(await source.read(0, source.size)) }],
+        findings: [finding(Rules.damaged, 'info', fromAscii(await source.read(0, source.size)))],
       }),
     };
     const withZip = new FormatRegistry([handler('png', ['png'], (h) => h[0] === 0x89), zip]);
