@@ -16,22 +16,7 @@ import { planAvcParameterSets } from './parameter-sets.js';
 import { mp4ContentRegions } from './regions.js';
 
 /** HEIF/AVIF brands (ISO/IEC 23008-12): still images, handled by the image package. */
-const IMAGE_BRANDS = new Set([
-  'mif1',
-  'mif2',
-  'mif3',
-  'msf1',
-  'heic',
-  'heix',
-  'hevc',
-  'hevx',
-  'heim',
-  'heis',
-  'avif',
-  'avis',
-  'avci',
-  'jpeg',
-]);
+const IMAGE_BRANDS = new Set(['mif1', 'mif3', 'msf1', 'heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'avif', 'avis', 'avci', 'jpeg']);
 /** First boxes of QuickTime files written without `ftyp`. */
 const QUICKTIME_FIRST_BOXES = new Set(['moov', 'mdat', 'free', 'skip', 'wide', 'pnot']);
 
