@@ -26,6 +26,14 @@ export function xmpCarriers(xml: string, where: string, offset: number, canonica
     const decoded = decodeLabel(v.value);
     const wrongNamespace = v.namespace !== TC260_NAMESPACE;
     const findings: Finding[] = [...decoded.findings];
+    if (v.broken !== null) {
+      // Read tolerantly: the text up to the next tag may still be the whole label.
+      findings.push(
+        decoded.label
+          ? finding(Rules.damaged, 'error', `${v.broken}; the label was read from its text up to the next tag`)
+          : finding(Rules.unreadableCarrier, 'error', `${v.broken}; its value cannot be read`),
+      );
+    }
     if (wrongNamespace) {
       const name = v.prefix ? `${v.prefix}:AIGC` : 'AIGC';
       findings.push(

@@ -23,6 +23,8 @@ export interface XmpAigcValue {
   /** Character range of the whole element or attribute in the packet. */
   readonly start: number;
   readonly end: number;
+  /** Why the element is malformed (see `XmpProperty.broken`), or null. */
+  readonly broken: string | null;
 }
 
 /** Refuses DOCTYPE and entity declarations (billion laughs, external entities). */
@@ -119,48 +121,109 @@ export interface XmpProperty {
   readonly attributes: string;
   readonly start: number;
   readonly end: number;
+  /**
+   * Why an element is malformed (its start tag or end tag is missing or broken), or null. Its
+   * range then runs to the next well-formed markup, and `value` is its text up to the first `<`.
+   */
+  readonly broken: string | null;
+}
+
+/** The matches of a global regex at or after positions that never decrease, found in one forward scan. */
+class ForwardMatches {
+  #next: RegExpExecArray | null | undefined;
+
+  constructor(
+    private readonly xml: string,
+    private readonly pattern: RegExp,
+  ) {}
+
+  /** The first match that starts at or after `position`. */
+  from(position: number): RegExpExecArray | null {
+    if (this.#next === undefined || (this.#next !== null && this.#next.index < position)) {
+      this.pattern.lastIndex = Math.max(this.pattern.lastIndex, position);
+      this.#next = this.pattern.exec(this.xml);
+    }
+    return this.#next;
+  }
+}
+
+/** Markup that can follow an element: an end tag, a start tag, a processing instruction, a comment or CDATA. */
+const WELL_FORMED_MARKUP = new RegExp(`<(?:/${NAME}(?::${NAME})?\\s*>|${NAME}(?::${NAME})?(?:\\s[^<>]*)?/?>|\\?|!--|!\\[CDATA\\[)`, 'y');
+
+/** Where the next well-formed markup at or after `from` starts (or the end of `xml`): the end of a broken element. */
+function nextMarkup(xml: string, from: number): number {
+  for (let at = xml.indexOf('<', from); at >= 0; at = xml.indexOf('<', at + 1)) {
+    WELL_FORMED_MARKUP.lastIndex = at;
+    if (WELL_FORMED_MARKUP.test(xml)) return at;
+  }
+  return xml.length;
 }
 
 /**
  * Every property named `localName` (any prefix, or none), in one pass linear in the packet's
  * length: a packet of 100,000 such elements, closed, unclosed or as attributes, must not take
- * 100,000 scans.
+ * 100,000 scans. An element with no end tag of its own before the next element of the name (or
+ * a start tag that never closes) is returned as `broken`, so a reader can report it and a writer
+ * replace it; its end tag is never taken from a later element.
  */
 export function findXmpProperties(xml: string, localName: string): XmpProperty[] {
   assertSafeXml(xml);
   const scope = new NamespaceScope(xml);
   const results: XmpProperty[] = [];
   const elements = new TagCursor(xml);
-  const unclosed = new Set<string>();
+  const starts = new ForwardMatches(xml, new RegExp(`<(?:(${NAME}):)?${localName}(?=[\\s/><]|$)`, 'g'));
+  const closes = new ForwardMatches(xml, new RegExp(`</((?:${NAME}:)?${localName})\\s*>`, 'g'));
   let resumeAt = 0;
-  for (const m of xml.matchAll(new RegExp(`<(?:(${NAME}):)?${localName}(?=[\\s/>])`, 'g'))) {
-    if (m.index < resumeAt) continue; // inside the content of an element already taken
+  // Each start after the content of the element before it (what lies inside is taken with it).
+  for (let m = starts.from(0); m; m = starts.from(resumeAt)) {
     const prefix = m[1] ?? '';
     const qname = prefix ? `${prefix}:${localName}` : localName;
-    const tail = /[^<>]*>/y;
-    tail.lastIndex = m.index + m[0].length;
-    if (!tail.exec(xml)) continue; // a start tag that never closes
-    const tagEnd = tail.lastIndex - 1;
     const tag = elements.tagAround(m.index + 1);
     const namespace = (tag ? scope.at(prefix, tag.start, tag.end) : null) ?? '';
-    const attributes = xml.slice(m.index + m[0].length, tagEnd).replace(/\/\s*$/, '');
-    let inner = '';
-    let end = tagEnd + 1;
-    if (xml.charCodeAt(tagEnd - 1) !== 0x2f) {
-      if (unclosed.has(qname)) continue;
-      const close = xml.indexOf(`</${qname}`, end);
-      const closeEnd = close < 0 ? -1 : xml.indexOf('>', close);
-      if (closeEnd < 0) {
-        unclosed.add(qname); // no later element of this name can close either
-        continue;
-      }
-      inner = xml.slice(end, close);
-      end = closeEnd + 1;
+    const start = m.index;
+    const element = (value: string, attributes: string, end: number, broken: string | null): XmpProperty => ({
+      prefix,
+      namespace,
+      form: 'element',
+      value,
+      attributes,
+      start,
+      end,
+      broken,
+    });
+    const broken = (why: string, textFrom: number) => {
+      const end = nextMarkup(xml, textFrom);
+      const text = xml.slice(textFrom, end);
+      const lt = text.indexOf('<');
+      const value = unescapeXml((lt < 0 ? text : text.slice(0, lt)).trim());
+      results.push(element(value, '', end, why));
+      resumeAt = end;
+    };
+    const tail = /[^<>]*>/y;
+    tail.lastIndex = m.index + m[0].length;
+    if (!tail.exec(xml)) {
+      broken(`the start tag of ${qname} is not closed`, m.index + m[0].length);
+      continue;
     }
+    const tagEnd = tail.lastIndex - 1;
+    const attributes = xml.slice(m.index + m[0].length, tagEnd).replace(/\/\s*$/, '');
+    if (xml.charCodeAt(tagEnd - 1) === 0x2f) {
+      results.push(element('', attributes, tagEnd + 1, null));
+      resumeAt = tagEnd + 1;
+      continue;
+    }
+    const close = closes.from(tagEnd + 1);
+    const following = starts.from(tagEnd + 1)?.index ?? Number.POSITIVE_INFINITY;
+    if (!close || close[1] !== qname || close.index > following) {
+      broken(`${qname} has no end tag of its own`, tagEnd + 1);
+      continue;
+    }
+    const inner = xml.slice(tagEnd + 1, close.index);
     // Element text or a one-level rdf:Alt/li wrapper some tools produce.
     const li = /<(?:[\w.-]+:)?li\b[^<>]*>([^<]*)<\//.exec(inner);
     const text = li ? li[1]! : inner.replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, '$1');
-    results.push({ prefix, namespace, form: 'element', value: unescapeXml(text.trim()), attributes, start: m.index, end });
+    const end = close.index + close[0].length;
+    results.push(element(unescapeXml(text.trim()), attributes, end, null));
     resumeAt = end;
   }
   const cursor = new TagCursor(xml);
@@ -179,6 +242,7 @@ export function findXmpProperties(xml: string, localName: string): XmpProperty[]
       attributes: '',
       start: m.index,
       end: m.index + m[0].length,
+      broken: null,
     });
   }
   return results.sort((x, y) => x.start - y.start);
@@ -196,7 +260,7 @@ const isTc260 = (prefix: string, namespace: string): boolean => namespace === TC
 export function findAigcInXmp(xml: string): XmpAigcValue[] {
   return findXmpProperties(xml, 'AIGC')
     .filter((p) => isTc260(p.prefix, p.namespace) || (/ContentProducer|"Label"/i.test(p.value) && decodeLabel(p.value).label !== null))
-    .map(({ value, form, prefix, namespace, start, end }) => ({ value, form, prefix, namespace, start, end }));
+    .map(({ value, form, prefix, namespace, start, end, broken }) => ({ value, form, prefix, namespace, start, end, broken }));
 }
 
 /** `xml` with the ranges of `removed` cut out and `replaced` put in place, built in one pass. */
@@ -248,15 +312,19 @@ function escapeRegExp(text: string): string {
  * Sets `TC260:AIGC` to `json` in an existing packet: the first conformant property
  * is updated in place (element or attribute form kept), any further AIGC
  * properties are removed so the file keeps one label (GB 45438 §6.1 c)), and when
- * there is none a new rdf:Description is added. Everything else is untouched.
+ * there is none a new rdf:Description is added. A broken element of ours (no end tag of
+ * its own) is replaced by a correct one in its place, from its start tag to the next
+ * well-formed markup; replacing our own label is allowed, hiding it is not. Everything
+ * else is untouched.
  */
 export function setAigcInXmp(xml: string, json: string): string {
   const found = findAigcInXmp(xml);
-  const keep = found.find((f) => f.namespace === TC260_NAMESPACE);
+  const conformant = found.filter((f) => f.namespace === TC260_NAMESPACE);
+  const keep = conformant.find((f) => f.broken === null) ?? conformant[0];
   const edits = found.map((f) => {
     if (f !== keep) return { start: f.start, end: f.end, text: '' };
-    const text =
-      f.form === 'element' ? `<${f.prefix}:AIGC>${escapeXml(json)}</${f.prefix}:AIGC>` : ` ${f.prefix}:AIGC="${escapeXml(json)}"`;
+    const name = f.prefix ? `${f.prefix}:AIGC` : 'AIGC'; // an element may take TC260 as its default namespace
+    const text = f.form === 'element' ? `<${name}>${escapeXml(json)}</${name}>` : ` ${name}="${escapeXml(json)}"`;
     return { start: f.start, end: f.end, text };
   });
   const out = spliceText(xml, edits);
