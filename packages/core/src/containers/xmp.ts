@@ -1,5 +1,6 @@
+import { utf8 } from '../binary/bytes.js';
 import { decodeLabel, unescapeXml } from '../decode.js';
-import { LimitExceededError, UnsafeXmlError } from '../errors.js';
+import { LimitExceededError, MalformedInputError, UnsafeXmlError } from '../errors.js';
 
 /**
  * XMP packets and the TC260 property (TC260-PG-20259A: namespace TC260, URI below,
@@ -25,6 +26,82 @@ export interface XmpAigcValue {
   readonly end: number;
   /** Why the element is malformed (see `XmpProperty.broken`), or null. */
   readonly broken: string | null;
+}
+
+/**
+ * The encodings a packet may use: XMP spec part 1 §7.3.2 allows UTF-8, UTF-16 and UTF-32, in
+ * either byte order, the packet header's `begin` attribute holding U+FEFF in that encoding.
+ */
+export type XmpEncoding = 'utf-8' | 'utf-16be' | 'utf-16le' | 'utf-32be' | 'utf-32le';
+
+/** A packet's encoding, from a byte-order mark or the zero bytes around its first `<` (XML 1.0 Appendix F). */
+export function xmpEncodingOf(bytes: Uint8Array): XmpEncoding {
+  const [a, b, c, d] = bytes;
+  if (a === 0 && b === 0 && ((c === 0xfe && d === 0xff) || (c === 0 && d === 0x3c))) return 'utf-32be';
+  if (((a === 0xff && b === 0xfe) || (a === 0x3c && b === 0)) && c === 0 && d === 0) return 'utf-32le';
+  if ((a === 0xfe && b === 0xff) || (a === 0 && b === 0x3c)) return 'utf-16be';
+  if ((a === 0xff && b === 0xfe) || (a === 0x3c && b === 0)) return 'utf-16le';
+  return 'utf-8';
+}
+
+/** Keeps a leading byte-order mark as U+FEFF, so that writing the text back restores it. */
+const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/**
+ * A packet's text and encoding. UTF-16 is decoded code unit by code unit, so that even a lone
+ * surrogate survives a rewrite; `encodeXmpPacket` with the same encoding gives the bytes back.
+ */
+export function decodeXmpPacket(bytes: Uint8Array): { xml: string; encoding: XmpEncoding } {
+  const encoding = xmpEncodingOf(bytes);
+  if (encoding === 'utf-8') return { xml: utf8Decoder.decode(bytes), encoding };
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const little = encoding.endsWith('le');
+  const units: number[] = [];
+  const parts: string[] = [];
+  const flush = () => {
+    parts.push(String.fromCharCode(...units));
+    units.length = 0;
+  };
+  if (encoding.startsWith('utf-16')) {
+    for (let at = 0; at + 1 < bytes.length; at += 2) {
+      units.push(view.getUint16(at, little));
+      if (units.length === 8192) flush();
+    }
+  } else {
+    for (let at = 0; at + 3 < bytes.length; at += 4) {
+      const point = view.getUint32(at, little);
+      if (point < 0x10000) units.push(point);
+      else if (point <= 0x10ffff) units.push(0xd800 + ((point - 0x10000) >> 10), 0xdc00 + ((point - 0x10000) & 0x3ff));
+      else units.push(0xfffd);
+      if (units.length >= 8192) flush();
+    }
+  }
+  flush();
+  return { xml: parts.join(''), encoding };
+}
+
+/** `xml` in `encoding` (the packet's own, so a rewrite keeps every other tag readable). */
+export function encodeXmpPacket(xml: string, encoding: XmpEncoding): Uint8Array {
+  if (encoding === 'utf-8') return utf8(xml);
+  const little = encoding.endsWith('le');
+  if (encoding.startsWith('utf-16')) {
+    const out = new Uint8Array(xml.length * 2);
+    const view = new DataView(out.buffer);
+    for (let i = 0; i < xml.length; i++) view.setUint16(i * 2, xml.charCodeAt(i), little);
+    return out;
+  }
+  const points: number[] = [];
+  for (let i = 0; i < xml.length; i++) {
+    const point = xml.codePointAt(i) as number;
+    points.push(point);
+    if (point > 0xffff) i++;
+  }
+  const out = new Uint8Array(points.length * 4);
+  const view = new DataView(out.buffer);
+  points.forEach((point, i) => {
+    view.setUint32(i * 4, point, little);
+  });
+  return out;
 }
 
 /** Refuses DOCTYPE and entity declarations (billion laughs, external entities). */
@@ -245,7 +322,16 @@ export function findXmpProperties(xml: string, localName: string): XmpProperty[]
       broken: null,
     });
   }
-  return results.sort((x, y) => x.start - y.start);
+  // A property inside another one's range (an element in an attribute's value, an attribute in a
+  // broken element's text) is part of that value, not a property of its own.
+  let reached = 0;
+  return results
+    .sort((x, y) => x.start - y.start)
+    .filter((p) => {
+      if (p.start < reached) return false;
+      reached = p.end;
+      return true;
+    });
 }
 
 /** True for a property that is a TC260 label carrier whatever its value: bound to the TC260 URI, or spelt TC260:AIGC. */
@@ -327,10 +413,27 @@ export function setAigcInXmp(xml: string, json: string): string {
     const text = f.form === 'element' ? `<${name}>${escapeXml(json)}</${name}>` : ` ${name}="${escapeXml(json)}"`;
     return { start: f.start, end: f.end, text };
   });
-  const out = spliceText(xml, edits);
-  return keep
-    ? out
-    : addXmpDescription(out, TC260_PREFIX, TC260_NAMESPACE, `<${TC260_PREFIX}:AIGC>${escapeXml(json)}</${TC260_PREFIX}:AIGC>`);
+  const inPlace = spliceText(xml, edits);
+  if (keep && holdsOnly(inPlace, json)) return inPlace;
+  // No conformant property, or a packet so broken that the one updated in place does not read
+  // back as ours (its namespace declaration was in the broken part): a new Description.
+  const added = addXmpDescription(
+    spliceText(
+      xml,
+      found.map((f) => ({ start: f.start, end: f.end, text: '' })),
+    ),
+    TC260_PREFIX,
+    TC260_NAMESPACE,
+    `<${TC260_PREFIX}:AIGC>${escapeXml(json)}</${TC260_PREFIX}:AIGC>`,
+  );
+  if (holdsOnly(added, json)) return added;
+  throw new MalformedInputError('xmp', 'the XMP packet is too damaged to hold a label that reads back; refusing to write into it');
+}
+
+/** Does `xml` hold exactly one AIGC property, well formed, bound to the TC260 URI and holding `json`? */
+function holdsOnly(xml: string, json: string): boolean {
+  const found = findAigcInXmp(xml);
+  return found.length === 1 && found[0]!.broken === null && found[0]!.namespace === TC260_NAMESPACE && found[0]!.value === json;
 }
 
 /**

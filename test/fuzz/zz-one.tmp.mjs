@@ -1,0 +1,13 @@
+import { readFileSync } from 'node:fs';
+import { bytesSource, materialize, createLabel } from '@aigc-label/core';
+import { defaultRegistry } from 'aigc-label';
+const [id, file] = process.argv.slice(2);
+const h = defaultRegistry.list().find((x) => x.id === id);
+const bytes = new Uint8Array(readFileSync(file));
+const label = createLabel({ producer: '001191440300708461136T1XGW3', produceId: 'fuzz-write-0001' });
+const show = (r) => JSON.stringify([r.carriers.map((c) => [c.location, c.raw.slice(0, 60), c.findings.map((f) => f.rule)]), r.findings.map((f) => f.message)]);
+console.log('before', show(await h.read(bytesSource(bytes))));
+const plan = await h.write(bytesSource(bytes), label);
+const out = await materialize(plan, bytesSource(bytes));
+console.log('after ', show(await h.read(bytesSource(out))));
+if (process.argv[4]) (await import('node:fs')).writeFileSync(process.argv[4], out);
