@@ -3,6 +3,7 @@ import {
   ascii,
   type ByteSource,
   concat,
+  decodeXmpPacket,
   type Evidence,
   encodeBare,
   encodeWrapped,
@@ -11,7 +12,6 @@ import {
   findAigcInXmp,
   finding,
   fromAscii,
-  fromUtf8,
   indexOfBytes,
   type LabelCarrier,
   LimitExceededError,
@@ -168,10 +168,10 @@ function layout(gif: Uint8Array, salvage: boolean): GifLayout {
 function xmpOf(gif: Uint8Array, b: ApplicationBlock, findings: Finding[]): string {
   const body = gif.subarray(b.offset + APPLICATION_HEADER, b.end);
   if (body.length >= MAGIC_TRAILER.length && startsWith(body, MAGIC_TRAILER, body.length - MAGIC_TRAILER.length)) {
-    return fromUtf8(body.subarray(0, body.length - MAGIC_TRAILER.length));
+    return decodeXmpPacket(body.subarray(0, body.length - MAGIC_TRAILER.length)).xml;
   }
   findings.push(finding(Rules.damaged, 'warning', `XMP extension at byte ${b.offset} has no XMP magic trailer`));
-  return fromUtf8(body.subarray(0, body.lastIndexOf(ascii('>')[0]) + 1));
+  return decodeXmpPacket(body.subarray(0, body.lastIndexOf(ascii('>')[0]) + 1)).xml;
 }
 
 /**
@@ -181,12 +181,12 @@ function xmpOf(gif: Uint8Array, b: ApplicationBlock, findings: Finding[]): strin
 function foreignXmpOf(gif: Uint8Array, b: ApplicationBlock): string {
   const body = gif.subarray(b.offset + APPLICATION_HEADER, b.end);
   if (body.length >= MAGIC_TRAILER.length && startsWith(body, MAGIC_TRAILER, body.length - MAGIC_TRAILER.length)) {
-    return fromUtf8(body.subarray(0, body.length - MAGIC_TRAILER.length));
+    return decodeXmpPacket(body.subarray(0, body.length - MAGIC_TRAILER.length)).xml;
   }
   const pieces: Uint8Array[] = [];
   for (let at = 0; at < body.length && body[at] > 0; at += 1 + body[at]) pieces.push(body.subarray(at + 1, at + 1 + body[at]));
-  const blocked = fromUtf8(concat(pieces));
-  return blocked.includes('</x:xmpmeta>') ? blocked : fromUtf8(body.subarray(0, body.lastIndexOf(ascii('>')[0]) + 1));
+  const blocked = decodeXmpPacket(concat(pieces)).xml;
+  return blocked.includes('</x:xmpmeta>') ? blocked : decodeXmpPacket(body.subarray(0, body.lastIndexOf(ascii('>')[0]) + 1)).xml;
 }
 
 const foreignWhere = (b: ApplicationBlock) => `application extension "${printableAscii(b.application)}" at byte ${b.offset}`;

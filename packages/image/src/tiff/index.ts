@@ -1,13 +1,14 @@
 import {
   type AigcLabel,
   type ByteSource,
+  decodeXmpPacket,
   type Evidence,
   encodeBare,
   encodeWrapped,
+  encodeXmpPacket,
   type Finding,
   type FormatHandler,
   finding,
-  fromUtf8,
   type LabelCarrier,
   LimitExceededError,
   labelXmpPacket,
@@ -15,7 +16,6 @@ import {
   type ReadResult,
   Rules,
   splicePlan,
-  utf8,
   type WriteOptions,
   type WriteResult,
   xmpEvidence,
@@ -101,7 +101,7 @@ export const tiff: FormatHandler = {
     const carriers: LabelCarrier[] = [];
     const evidence: Evidence[] = [];
     if (l.xmp) {
-      const xml = fromUtf8(await entryBytes(source, l.xmp, 'tiff'));
+      const { xml } = decodeXmpPacket(await entryBytes(source, l.xmp, 'tiff'));
       const where = `IFD0 tag 700 (XMP) at byte ${l.xmp.valueOffset}`;
       carriers.push(...xmpCarriers(xml, where, l.xmp.valueOffset));
       evidence.push(...xmpEvidence(xml, where));
@@ -129,7 +129,9 @@ export const tiff: FormatHandler = {
     const { header, ifd0, xmp, chain } = await layout(source);
     const findings: Finding[] = [...chain.findings];
     const json = options.form === 'wrapped' ? encodeWrapped(label) : encodeBare(label);
-    const packet = utf8(labelXmpPacket(xmp ? fromUtf8(await entryBytes(source, xmp, 'tiff')) : null, json, options));
+    // The label is written in the packet's own encoding (UTF-8, or UTF-16/32), so every other tag stays readable.
+    const existing = xmp ? decodeXmpPacket(await entryBytes(source, xmp, 'tiff')) : null;
+    const packet = encodeXmpPacket(labelXmpPacket(existing?.xml ?? null, json, options), existing?.encoding ?? 'utf-8');
     const exif = await exifLabels(source, findings);
 
     // An XMP value we appended earlier ends the file: overwrite it rather than leave a stale copy behind.
