@@ -13,8 +13,10 @@ import {
   LimitExceededError,
   labelXmpPacket,
   MalformedInputError,
+  maximumXmpPacketInBytes,
   type ReadResult,
   Rules,
+  readExact,
   splicePlan,
   type WriteOptions,
   type WriteResult,
@@ -61,6 +63,20 @@ async function layout(tiff: ByteSource): Promise<TiffLayout> {
   return { header, ifd0, xmp: ifd0.entries.find((e) => e.tag === TiffTag.xmp), chain };
 }
 
+/**
+ * The XMP packet for a read: a packet cut by a truncation (a partial upload; we append it last)
+ * is read as far as the file goes, with an error finding, since the label in it may be whole
+ * (issue 25). A write reads it with `entryBytes` and refuses.
+ */
+async function xmpForReading(tiff: ByteSource, xmp: IfdEntry, where: string, findings: Finding[]): Promise<Uint8Array> {
+  const cut = !xmp.inline && xmp.valueOffset < tiff.size && xmp.valueOffset + xmp.valueLength > tiff.size;
+  if (!cut || xmp.valueLength > maximumXmpPacketInBytes) return entryBytes(tiff, xmp, 'tiff');
+  const present = tiff.size - xmp.valueOffset;
+  const message = `the file is truncated inside the XMP packet (${present} of its ${xmp.valueLength} bytes are present); the part present was read`;
+  findings.push(finding(Rules.damaged, 'error', message, where));
+  return readExact(tiff, xmp.valueOffset, present, 'tiff', 'TIFF tag 700 value');
+}
+
 /** The EXIF text tags that hold a label; a damaged Exif IFD is a finding and hides nothing else. */
 async function exifLabels(tiff: ByteSource, findings: Finding[]): Promise<ExifDirectories | null> {
   try {
@@ -101,8 +117,8 @@ export const tiff: FormatHandler = {
     const carriers: LabelCarrier[] = [];
     const evidence: Evidence[] = [];
     if (l.xmp) {
-      const { xml } = decodeXmpPacket(await entryBytes(source, l.xmp, 'tiff'));
       const where = `IFD0 tag 700 (XMP) at byte ${l.xmp.valueOffset}`;
+      const { xml } = decodeXmpPacket(await xmpForReading(source, l.xmp, where, findings));
       carriers.push(...xmpCarriers(xml, where, l.xmp.valueOffset));
       evidence.push(...xmpEvidence(xml, where));
       if (l.xmp.type !== TiffType.undefined && l.xmp.type !== TiffType.byte) {
