@@ -74,6 +74,13 @@ describe('XMP packet encodings', () => {
     expect(encodeXmpPacket(`\uFEFF${PACKET}`, 'utf-8')).toEqual(bytes);
   });
 
+  it('takes a UTF-8 packet that starts with a NUL for UTF-8, not UTF-16 (fuzz finding)', () => {
+    expect(decodeXmpPacket(text('\u0000<rdf:RDF/>')).encoding).toBe('utf-8');
+    expect(decodeXmpPacket(text('<\u0000\u0000\u0000')).encoding).toBe('utf-8');
+    expect(decodeXmpPacket(encoded('<x', 'utf-16be')).encoding).toBe('utf-16be');
+    expect(decodeXmpPacket(encoded('<x', 'utf-32le')).encoding).toBe('utf-32le');
+  });
+
   it.each(encodings)('decodes and encodes %s byte for byte, a lone surrogate included', (encoding) => {
     const xml = `${PACKET}\uD800`;
     const bytes = encoded(xml, encoding);

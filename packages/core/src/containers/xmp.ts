@@ -36,11 +36,17 @@ export type XmpEncoding = 'utf-8' | 'utf-16be' | 'utf-16le' | 'utf-32be' | 'utf-
 
 /** A packet's encoding, from a byte-order mark or the zero bytes around its first `<` (XML 1.0 Appendix F). */
 export function xmpEncodingOf(bytes: Uint8Array): XmpEncoding {
-  const [a, b, c, d] = bytes;
-  if (a === 0 && b === 0 && ((c === 0xfe && d === 0xff) || (c === 0 && d === 0x3c))) return 'utf-32be';
-  if (((a === 0xff && b === 0xfe) || (a === 0x3c && b === 0)) && c === 0 && d === 0) return 'utf-32le';
-  if ((a === 0xfe && b === 0xff) || (a === 0 && b === 0x3c)) return 'utf-16be';
-  if ((a === 0xff && b === 0xfe) || (a === 0x3c && b === 0)) return 'utf-16le';
+  const [a, b, c, d, e, f, g, h] = bytes;
+  // Without a mark, `<` and the character after it in that encoding: a UTF-8 packet that starts with a NUL is not UTF-16.
+  const ascii = (x: number | undefined) => x !== undefined && x > 0 && x < 0x80;
+  if (a === 0 && b === 0 && ((c === 0xfe && d === 0xff) || (c === 0 && d === 0x3c && e === 0 && f === 0 && g === 0 && ascii(h)))) {
+    return 'utf-32be';
+  }
+  if (((a === 0xff && b === 0xfe) || (a === 0x3c && b === 0 && ascii(e) && f === 0 && g === 0 && h === 0)) && c === 0 && d === 0) {
+    return 'utf-32le';
+  }
+  if ((a === 0xfe && b === 0xff) || (a === 0 && b === 0x3c && c === 0 && ascii(d))) return 'utf-16be';
+  if ((a === 0xff && b === 0xfe) || (a === 0x3c && b === 0 && ascii(c) && d === 0)) return 'utf-16le';
   return 'utf-8';
 }
 
