@@ -185,3 +185,42 @@ describe('a broken TC260:AIGC element (issue 15 fuzz finding)', () => {
     expect(unreadable.map((c) => [c.label, c.findings.map((f) => f.rule)])).toEqual([[null, ['decode/not-json', 'carrier/unreadable']]]);
   });
 });
+
+describe('label elements as separate XMP properties (issue 25 item 6)', () => {
+  const label = {
+    Label: '1',
+    ContentProducer: 'p',
+    ProduceID: 'i',
+    ReservedCode1: '',
+    ContentPropagator: 'p',
+    PropagateID: 'i',
+    ReservedCode2: '',
+  };
+  const asAttributes = Object.entries(label)
+    .map(([k, v]) => `${k}="${v}"`)
+    .join(' ');
+  const asElements = (prefix: string) =>
+    Object.entries(label)
+      .map(([k, v]) => `<${prefix}${k}>${v}</${prefix}${k}>`)
+      .join('');
+
+  it.each([
+    ['unqualified attributes', `<rdf:Description rdf:about=""><AIGC ${asAttributes}/></rdf:Description>`],
+    ['unqualified attributes', `<rdf:Description rdf:about="" ${asAttributes}/>`],
+    ['foreign-namespace elements', `<rdf:Description rdf:about="" xmlns:v="http://vendor/">${asElements('v:')}</rdf:Description>`],
+    ['TC260 elements', `<rdf:Description rdf:about="" xmlns:TC260="${TC260_NAMESPACE}">${asElements('TC260:')}</rdf:Description>`],
+  ])('reads %s as a non-canonical carrier: %s', (form, body) => {
+    const carriers = xmpCarriers(packet(body), 'test', 0);
+    expect(carriers.map((c) => [c.location, c.label, c.canonical, c.findings.map((f) => f.rule)])).toEqual([
+      [`test, label elements as ${form}`, label, false, ['carrier/non-canonical']],
+    ]);
+  });
+
+  it('ignores an xmp:Label colour label and the keys of the JSON in TC260:AIGC', () => {
+    const xml = packet(
+      `<rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Label="Red"/>` +
+        `<rdf:Description rdf:about="" xmlns:TC260="${TC260_NAMESPACE}"><TC260:AIGC>${escapeXml(JSON_VALUE)}</TC260:AIGC></rdf:Description>`,
+    );
+    expect(xmpCarriers(xml, 'test', 0).map((c) => c.location)).toEqual(['test, TC260:AIGC element']);
+  });
+});

@@ -1,6 +1,7 @@
 import { utf8 } from '../binary/bytes.js';
 import { decodeLabel, unescapeXml } from '../decode.js';
 import { LimitExceededError, MalformedInputError, UnsafeXmlError } from '../errors.js';
+import { AIGC_FIELDS } from '../label.js';
 
 /**
  * XMP packets and the TC260 property (TC260-PG-20259A: namespace TC260, URI below,
@@ -353,6 +354,58 @@ export function findAigcInXmp(xml: string): XmpAigcValue[] {
   return findXmpProperties(xml, 'AIGC')
     .filter((p) => isTc260(p.prefix, p.namespace) || (/ContentProducer|"Label"/i.test(p.value) && decodeLabel(p.value).label !== null))
     .map(({ value, form, prefix, namespace, start, end, broken }) => ({ value, form, prefix, namespace, start, end, broken }));
+}
+
+/** A label written as its Annex E elements, one XMP property each (issue 25 item 6: read, never written). */
+export interface XmpFieldLabel {
+  /** The elements found, as JSON in Annex E order, for `decodeLabel`. */
+  readonly json: string;
+  /** How they were written, e.g. `unqualified attributes`, `foreign-namespace elements`. */
+  readonly form: string;
+  readonly start: number;
+}
+
+/**
+ * Labels whose elements (Label, ContentProducer, …) are separate properties, elements or
+ * attributes, unqualified or in any namespace, as some tools write them: grouped by the
+ * rdf:Description they are in (or an element such as `<AIGC Label="1" …/>` in it). A group
+ * counts when it has both `Label` and `ContentProducer` (xmp:Label alone is a colour label).
+ * Seven linear passes.
+ */
+export function findXmpFieldLabels(xml: string): XmpFieldLabel[] {
+  // One cheap scan first: a packet with no ContentProducer property (a JSON key does not count) has no such label.
+  if (!/(?:<|\s|:)ContentProducer\s*(?:=|>|\/)/.test(xml)) return [];
+  const descriptions = [...xml.matchAll(new RegExp(`<(?:${NAME}:)?Description(?=[\\s/>])`, 'g'))].map((m) => m.index);
+  const groupOf = (position: number) => {
+    let low = 0;
+    let high = descriptions.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (descriptions[mid]! <= position) low = mid + 1;
+      else high = mid;
+    }
+    return low - 1;
+  };
+  const groups = new Map<number, Map<string, XmpProperty>>();
+  for (const field of AIGC_FIELDS) {
+    for (const p of findXmpProperties(xml, field)) {
+      if (p.broken !== null) continue;
+      const group = groups.get(groupOf(p.start)) ?? new Map<string, XmpProperty>();
+      if (!group.has(field)) group.set(field, p);
+      groups.set(groupOf(p.start), group);
+    }
+  }
+  const labels: XmpFieldLabel[] = [];
+  for (const group of groups.values()) {
+    if (!group.has('Label') || !group.has('ContentProducer')) continue;
+    const found = [...group.values()];
+    const forms = new Set(found.map((p) => p.form));
+    const unqualified = found.every((p) => p.namespace === '');
+    const form = `${unqualified ? 'unqualified' : found.every((p) => p.namespace === TC260_NAMESPACE) ? 'TC260' : 'foreign-namespace'} ${[...forms].map((f) => `${f}s`).join(' and ')}`;
+    const json = JSON.stringify(Object.fromEntries(AIGC_FIELDS.filter((f) => group.has(f)).map((f) => [f, group.get(f)!.value])));
+    labels.push({ json, form, start: Math.min(...found.map((p) => p.start)) });
+  }
+  return labels.sort((x, y) => x.start - y.start);
 }
 
 /** `xml` with the ranges of `removed` cut out and `replaced` put in place, built in one pass. */
