@@ -6,7 +6,7 @@
  */
 import { bytesSource, decodeXmpPacket, encodeXmpPacket, type FormatHandler, labelBytes, type XmpEncoding } from '@aigc-label/core';
 import { describe, expect, it } from 'vitest';
-import { heif, JPEG_BODY, png, tiff, webp } from '../../../test/conformance/containers.mjs';
+import * as containers from '../../../test/conformance/containers.mjs';
 import { sampleLabel } from '../../../test/handler-contract.js';
 import { concat, jpegSegment, pngChunk, text } from '../../../test/hostile/build.mjs';
 import { withTool } from '../../../test/oracles.js';
@@ -52,6 +52,11 @@ function withPacket(build: (xmp: string) => Uint8Array, packet: Uint8Array): Uin
   file.set(packet, at);
   return file;
 }
+
+/** The conformance corpus's toy builders (plain JavaScript, whose inferred option types are too narrow). */
+type Toy = (options: { xmp?: string; chunks?: Uint8Array[] }) => Uint8Array;
+const { webp, tiff, heif, png } = containers as unknown as Record<'webp' | 'tiff' | 'heif' | 'png', Toy>;
+const { JPEG_BODY } = containers;
 
 const formats: [string, FormatHandler, string, (xmp: string) => Uint8Array][] = [
   [
