@@ -319,7 +319,6 @@ add(
   'XMP with the label fields as attributes without a namespace',
   () => png({ xmp: xmpPacketUnqualified() }),
   confirmed(['carrier/non-canonical']),
-  'issue 25 item 6: unqualified XMP properties',
 );
 add(
   'non-canonical/gif-wrong-auth.gif',

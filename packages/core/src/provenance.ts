@@ -57,7 +57,7 @@ export function classifyDigitalSourceType(value: string): { term: string; aiTrac
 /** The short names of every DigitalSourceType value in an XMP packet (element, attribute or rdf:resource form). */
 export function findDigitalSourceTypes(xml: string): string[] {
   return findXmpProperties(xml, 'DigitalSourceType')
-    .filter((p) => p.namespace === IPTC_EXT_NAMESPACE)
+    .filter((p) => p.namespace === IPTC_EXT_NAMESPACE && p.broken === null)
     .map((p) => (/resource\s*=\s*["']([^"']*)["']/.exec(p.attributes)?.[1] ?? p.value).trim())
     .filter((v) => v !== '')
     .map((v) => v.replace(DIGITAL_SOURCE_TYPE_BASE, '').replace(/^.*\//, ''));

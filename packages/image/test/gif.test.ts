@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { describeHandlerContract, sampleLabel } from '../../../test/handler-contract.js';
 import { withTool } from '../../../test/oracles.js';
-import { gif } from '../src/gif/index.js';
+import { gif, listBlocks } from '../src/gif/index.js';
 import { exiftoolJson, fixture, gradient, pixels, readLabel, toBytes } from './helpers.js';
 
 const fixtureLabel = sampleLabel({ ProduceID: 'fixture-0001', PropagateID: 'fixture-0001' });
@@ -81,6 +81,22 @@ describe('gif bad input', () => {
     const input = concat([await toBytes(gradient().gif()), utf8('garbage')]);
     expect((await gif.read(bytesSource(input))).findings.map((f) => f.message)).toEqual(['7 bytes of garbage follow the GIF trailer']);
     await expect(gif.write(bytesSource(input), sampleLabel())).rejects.toThrow(/garbage/);
+  });
+
+  it('reads an XMP extension without its magic trailer as damaged, and refuses to write into it (fuzz finding)', async () => {
+    const good = await toBytes(gradient().gif());
+    const packet = utf8(
+      `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/></x:xmpmeta>`,
+    );
+    // Header, then the packet as one data sub-block and a terminator: no magic trailer.
+    const extension = concat([Uint8Array.of(0x21, 0xff, 11), utf8('XMP DataXMP'), Uint8Array.of(packet.length), packet, Uint8Array.of(0)]);
+    const at = listBlocks(good).streamStart; // after the global colour table
+    const input = concat([good.subarray(0, at), extension, good.subarray(at)]);
+    const read = await gif.read(bytesSource(input));
+    expect(read.findings.map((f) => [f.rule, f.message])).toEqual([
+      ['format/damaged', `XMP extension at byte ${at} has no XMP magic trailer`],
+    ]);
+    await expect(gif.write(bytesSource(input), sampleLabel())).rejects.toThrow(/no XMP magic trailer \(damaged\); refusing to write/);
   });
 
   it('refuses to write into a truncated file, and names an empty one', async () => {

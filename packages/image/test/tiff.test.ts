@@ -171,7 +171,52 @@ describe('tiff bad input', () => {
     new DataView(badIfd.buffer).setUint32(4, 1_000_000, true);
     await expect(tiff.write(bytesSource(badIfd), sampleLabel())).rejects.toThrow(/past the end/);
     const { bytes } = await labelBytes(tiff, good, sampleLabel());
-    await expect(tiff.read(bytesSource(bytes.subarray(0, bytes.length - 100)))).rejects.toThrow(/past the end/);
+    await expect(tiff.write(bytesSource(bytes.subarray(0, bytes.length - 100)), sampleLabel())).rejects.toThrow(/past the end/);
+  });
+});
+
+/** mathiasbynens/small tiff.tif (CC0): 1x1, three big-endian entries, and the file ends where IFD0's next pointer would be. */
+const smallTiff = () =>
+  Uint8Array.from('4d4d002a000000080003010000030000000100010000010100030000000100010000011100030000000100000000'.match(/../g) ?? [], (h) =>
+    Number.parseInt(h, 16),
+  );
+
+describe('tiff salvage (issue 25) and tiny files (issue 13)', () => {
+  it('reads a label from an XMP packet cut by a truncation, with damaged findings, and refuses to write', async () => {
+    const label = sampleLabel();
+    const { bytes } = await labelBytes(tiff, handMadeTiff(true), label);
+    // The packet ends the file: a cut after the label element, and one inside its end tag.
+    for (const cut of [bytes.length - 40, Buffer.from(bytes).indexOf('</TC260:AIGC>') + 5]) {
+      const read = await readLabel(tiff, bytes.subarray(0, cut));
+      expect(read.label).toEqual(label);
+      expect(read.findings.filter((f) => f.severity === 'error').map((f) => f.rule)).toContain('format/damaged');
+      expect(read.findings.map((f) => f.message).join(' ')).toMatch(/truncated inside the XMP packet/);
+      await expect(tiff.write(bytesSource(bytes.subarray(0, cut)), sampleLabel())).rejects.toBeInstanceOf(MalformedInputError);
+    }
+    // Cut before the label: no label, a damaged error (a truncated carrier is never silently "none").
+    const start = Buffer.from(bytes).indexOf('<?xpacket');
+    const early = await tiff.read(bytesSource(bytes.subarray(0, start + 50)));
+    expect([early.carriers, early.findings.map((f) => [f.rule, f.severity])]).toEqual([[], [['format/damaged', 'error']]]);
+  });
+
+  it('reads and labels a tiny TIFF whose only IFD lacks the next pointer (mathiasbynens/small tiff.tif), as ExifTool reads it', async () => {
+    const small = smallTiff();
+    const read = await tiff.read(bytesSource(small));
+    expect(read.findings.map((f) => [f.rule, f.severity])).toEqual([['format/damaged', 'info']]);
+    const label = sampleLabel();
+    const { bytes } = await labelBytes(tiff, small, label);
+    expect((await readLabel(tiff, bytes)).label).toEqual(label);
+    expectOnlyChanged(small, bytes, [[4, 8]]); // only the IFD0 offset: the new IFD0 and the packet are appended
+    const header = await parseTiffHeader(bytesSource(bytes), 'tiff');
+    expect((await readIfd(bytesSource(bytes), header.ifd0Offset, header, 'tiff')).nextOffset).toBe(0);
+  });
+
+  withTool('exiftool')('ExifTool reads the labeled tiny TIFF with its three tags and the label', async () => {
+    const small = smallTiff();
+    const label = sampleLabel();
+    const json = exiftoolJson((await labelBytes(tiff, small, label)).bytes, 'tif');
+    expect([json['IFD0:ImageWidth'], json['IFD0:ImageHeight'], json['IFD0:StripOffsets']]).toEqual([1, 1, 0]);
+    expect(JSON.parse(String(json['XMP-TC260:AIGC']))).toEqual(label);
   });
 });
 

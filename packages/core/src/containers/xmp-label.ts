@@ -2,7 +2,7 @@ import { decodeLabel } from '../decode.js';
 import { type Finding, finding, Rules } from '../findings.js';
 import { type LabelCarrier, maximumListedCarriers, type WriteOptions } from '../format.js';
 import { setTrainedAlgorithmicMedia } from '../provenance.js';
-import { findAigcInXmp, TC260_NAMESPACE, upsertAigcXmp } from './xmp.js';
+import { findAigcInXmp, findXmpFieldLabels, TC260_NAMESPACE, upsertAigcXmp } from './xmp.js';
 
 /**
  * The XMP packet every image writer stores: the existing packet with TC260:AIGC
@@ -26,6 +26,14 @@ export function xmpCarriers(xml: string, where: string, offset: number, canonica
     const decoded = decodeLabel(v.value);
     const wrongNamespace = v.namespace !== TC260_NAMESPACE;
     const findings: Finding[] = [...decoded.findings];
+    if (v.broken !== null) {
+      // Read tolerantly: the text up to the next tag may still be the whole label.
+      findings.push(
+        decoded.label
+          ? finding(Rules.damaged, 'error', `${v.broken}; the label was read from its text up to the next tag`)
+          : finding(Rules.unreadableCarrier, 'error', `${v.broken}; its value cannot be read`),
+      );
+    }
     if (wrongNamespace) {
       const name = v.prefix ? `${v.prefix}:AIGC` : 'AIGC';
       findings.push(
@@ -55,6 +63,24 @@ export function xmpCarriers(xml: string, where: string, offset: number, canonica
       `${found.length} AIGC properties in one XMP packet; the first ${carriers.length} are listed (GB 45438 §6.1 c) allows one)`,
     );
     carriers[carriers.length - 1] = { ...last, findings: [...last.findings, note] };
+  }
+  for (const fields of findXmpFieldLabels(xml).slice(0, Math.max(0, maximumListedCarriers - carriers.length))) {
+    const decoded = decodeLabel(fields.json);
+    const note = finding(
+      Rules.nonCanonicalCarrier,
+      'warning',
+      `the label elements are separate XMP properties (${fields.form}); the guide names one TC260:AIGC property in ${TC260_NAMESPACE} holding the Annex E JSON`,
+    );
+    carriers.push({
+      carrier: 'xmp',
+      location: `${where}, label elements as ${fields.form}`,
+      offset,
+      raw: fields.json,
+      label: decoded.label,
+      form: decoded.form,
+      canonical: false,
+      findings: [...decoded.findings, note],
+    });
   }
   return carriers;
 }

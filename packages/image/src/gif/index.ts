@@ -3,6 +3,7 @@ import {
   ascii,
   type ByteSource,
   concat,
+  decodeXmpPacket,
   type Evidence,
   encodeBare,
   encodeWrapped,
@@ -11,7 +12,6 @@ import {
   findAigcInXmp,
   finding,
   fromAscii,
-  fromUtf8,
   indexOfBytes,
   type LabelCarrier,
   LimitExceededError,
@@ -164,14 +164,20 @@ function layout(gif: Uint8Array, salvage: boolean): GifLayout {
   return { ...walk, xmp, foreignXmp, insertAt: Math.min(insertAt ?? walk.streamStart, gif.length) };
 }
 
-/** The XMP packet of an XMP application extension: everything between the header and the magic trailer. */
-function xmpOf(gif: Uint8Array, b: ApplicationBlock, findings: Finding[]): string {
+/**
+ * The XMP packet of an XMP application extension: everything between the header and the magic
+ * trailer. Without the trailer the extension is damaged: a read takes the text up to the last
+ * `>` (with a finding), a write (`strict`) refuses, since what it would copy is not a packet.
+ */
+function xmpOf(gif: Uint8Array, b: ApplicationBlock, findings: Finding[], strict = false): string {
   const body = gif.subarray(b.offset + APPLICATION_HEADER, b.end);
   if (body.length >= MAGIC_TRAILER.length && startsWith(body, MAGIC_TRAILER, body.length - MAGIC_TRAILER.length)) {
-    return fromUtf8(body.subarray(0, body.length - MAGIC_TRAILER.length));
+    return decodeXmpPacket(body.subarray(0, body.length - MAGIC_TRAILER.length)).xml;
   }
-  findings.push(finding(Rules.damaged, 'warning', `XMP extension at byte ${b.offset} has no XMP magic trailer`));
-  return fromUtf8(body.subarray(0, body.lastIndexOf(ascii('>')[0]) + 1));
+  const message = `XMP extension at byte ${b.offset} has no XMP magic trailer`;
+  if (strict) throw fail(`${message} (damaged); refusing to write into it`);
+  findings.push(finding(Rules.damaged, 'warning', message));
+  return decodeXmpPacket(body.subarray(0, body.lastIndexOf(ascii('>')[0]) + 1)).xml;
 }
 
 /**
@@ -181,12 +187,12 @@ function xmpOf(gif: Uint8Array, b: ApplicationBlock, findings: Finding[]): strin
 function foreignXmpOf(gif: Uint8Array, b: ApplicationBlock): string {
   const body = gif.subarray(b.offset + APPLICATION_HEADER, b.end);
   if (body.length >= MAGIC_TRAILER.length && startsWith(body, MAGIC_TRAILER, body.length - MAGIC_TRAILER.length)) {
-    return fromUtf8(body.subarray(0, body.length - MAGIC_TRAILER.length));
+    return decodeXmpPacket(body.subarray(0, body.length - MAGIC_TRAILER.length)).xml;
   }
   const pieces: Uint8Array[] = [];
   for (let at = 0; at < body.length && body[at] > 0; at += 1 + body[at]) pieces.push(body.subarray(at + 1, at + 1 + body[at]));
-  const blocked = fromUtf8(concat(pieces));
-  return blocked.includes('</x:xmpmeta>') ? blocked : fromUtf8(body.subarray(0, body.lastIndexOf(ascii('>')[0]) + 1));
+  const blocked = decodeXmpPacket(concat(pieces)).xml;
+  return blocked.includes('</x:xmpmeta>') ? blocked : decodeXmpPacket(body.subarray(0, body.lastIndexOf(ascii('>')[0]) + 1)).xml;
 }
 
 const foreignWhere = (b: ApplicationBlock) => `application extension "${printableAscii(b.application)}" at byte ${b.offset}`;
@@ -257,9 +263,11 @@ export const gif: FormatHandler = {
     // One label per file (GB 45438 §6.1 c)): a label in an XMP packet under another identifier moves to the canonical one.
     const foreignLabels = l.foreignXmp.filter((b) => findAigcInXmp(foreignXmpOf(bytes, b)).length > 0);
     const existing = l.xmp[0];
-    const base = existing ? xmpOf(bytes, existing, findings) : foreignLabels[0] ? foreignXmpOf(bytes, foreignLabels[0]) : null;
+    const base = existing ? xmpOf(bytes, existing, findings, true) : foreignLabels[0] ? foreignXmpOf(bytes, foreignLabels[0]) : null;
     const json = options.form === 'wrapped' ? encodeWrapped(label) : encodeBare(label);
     const packet = utf8(labelXmpPacket(base, json, options));
+    // XMP spec part 3 §1.1.2: readers walk the packet as data sub-blocks, which a zero byte would end.
+    if (packet.includes(0)) throw fail('the XMP packet holds a NUL character, which a GIF XMP extension cannot carry; refusing to write');
     const block = concat([Uint8Array.of(0x21, 0xff, 11), ascii(XMP_APPLICATION), packet, MAGIC_TRAILER]);
     const edits: ByteEdit[] = [];
     const replaced = existing ?? foreignLabels[0];

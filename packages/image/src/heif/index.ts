@@ -5,14 +5,15 @@ import {
   bytesSource,
   c2paEvidence,
   concat,
+  decodeXmpPacket,
   type Evidence,
   encodeBare,
   encodeWrapped,
+  encodeXmpPacket,
   type Finding,
   type FormatHandler,
   finding,
   fromAscii,
-  fromUtf8,
   headerReader,
   indexOfBytes,
   isobmff,
@@ -28,7 +29,6 @@ import {
   splicePlan,
   UnsupportedFormatError,
   u32be,
-  utf8,
   type WriteOptions,
   type WriteResult,
   xmpEvidence,
@@ -413,7 +413,7 @@ function makeHandler(id: 'heif' | 'avif'): FormatHandler {
       for (const info of listedOnly(l.infos.filter(isXmpItem), 'XMP items', findings)) {
         let xml: string;
         try {
-          xml = fromUtf8(await itemData(source, l.metaBytes, locationOf(l, info, format), l.idat, maximumXmpPacketInBytes));
+          xml = decodeXmpPacket(await itemData(source, l.metaBytes, locationOf(l, info, format), l.idat, maximumXmpPacketInBytes)).xml;
         } catch (error) {
           if (!(error instanceof MalformedInputError || error instanceof LimitExceededError)) throw error;
           carriers.push(unreadableItem('xmp', where(info), metaOffset, error.message));
@@ -464,9 +464,9 @@ function makeHandler(id: 'heif' | 'avif'): FormatHandler {
       if (existing.length > 1) throw fail(`${existing.length} XMP items; a file may have one`);
       const json = options.form === 'wrapped' ? encodeWrapped(label) : encodeBare(label);
       const old = existing[0];
-      const packet = utf8(
-        labelXmpPacket(old ? fromUtf8(await itemData(source, bytes, old.item, l.idat, maximumXmpPacketInBytes)) : null, json, options),
-      );
+      // The label is written in the packet's own encoding (UTF-8, or UTF-16/32), so every other tag stays readable.
+      const oldPacket = old ? decodeXmpPacket(await itemData(source, bytes, old.item, l.idat, maximumXmpPacketInBytes)) : null;
+      const packet = encodeXmpPacket(labelXmpPacket(oldPacket?.xml ?? null, json, options), oldPacket?.encoding ?? 'utf-8');
       const xmpId = old ? old.info.id : [...l.iloc.items, ...l.infos].reduce((most, i) => Math.max(most, i.id), 0) + 1;
       if (l.iloc.version < 2 && xmpId > 0xffff) throw fail('no 16-bit item id is free for the XMP item');
 

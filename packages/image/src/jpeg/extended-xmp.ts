@@ -2,17 +2,18 @@ import { createHash } from 'node:crypto';
 import {
   ascii,
   concat,
+  decodeXmpPacket,
+  encodeXmpPacket,
   type Finding,
   finding,
   fromAscii,
-  fromUtf8,
   LimitExceededError,
   maximumXmpPacketInBytes,
   putU32be,
   Rules,
   removeAigcFromXmp,
   u32be,
-  utf8,
+  type XmpEncoding,
 } from '@aigc-label/core';
 import { APP1, EXTENDED_XMP_SIGNATURE, type JpegSegment, makeSegment, maximumSegmentPayload, payload } from './segments.js';
 
@@ -27,6 +28,7 @@ export interface ExtendedXmp {
   readonly segments: readonly JpegSegment[];
   /** The assembled packet, or null when pieces are missing. */
   readonly xml: string | null;
+  readonly encoding: XmpEncoding;
 }
 
 const headerLength = EXTENDED_XMP_SIGNATURE.length + 32 + 8;
@@ -56,7 +58,7 @@ export function assembleExtendedXmp(jpeg: Uint8Array, segments: readonly JpegSeg
     const available = pieces.reduce((sum, s) => sum + Math.max(0, s.end - s.dataOffset - headerLength), 0);
     if (available < fullLength) {
       findings.push(finding(Rules.damaged, 'warning', `Extended XMP ${guid} is incomplete (${available} of ${fullLength} bytes)`));
-      packets.push({ guid, segments: pieces, xml: null });
+      packets.push({ guid, segments: pieces, xml: null, encoding: 'utf-8' });
       continue;
     }
     const whole = new Uint8Array(fullLength);
@@ -77,7 +79,8 @@ export function assembleExtendedXmp(jpeg: Uint8Array, segments: readonly JpegSeg
       findings.push(
         finding(Rules.damaged, 'warning', `Extended XMP ${guid} is incomplete or inconsistent (${filled} of ${fullLength} bytes)`),
       );
-    packets.push({ guid, segments: pieces, xml: complete ? fromUtf8(whole) : null });
+    const packet = complete ? decodeXmpPacket(whole) : null;
+    packets.push({ guid, segments: pieces, xml: packet?.xml ?? null, encoding: packet?.encoding ?? 'utf-8' });
   }
   return { packets, findings };
 }
@@ -92,8 +95,8 @@ export function extendedGuidIn(standardXml: string): string | null {
 export const withoutAigc = removeAigcFromXmp;
 
 /** The APP1 segments for an extended packet, and its GUID (upper-case MD5 hex). */
-export function extendedXmpSegments(xml: string): { guid: string; segments: Uint8Array[] } {
-  const bytes = utf8(xml);
+export function extendedXmpSegments(xml: string, encoding: XmpEncoding = 'utf-8'): { guid: string; segments: Uint8Array[] } {
+  const bytes = encodeXmpPacket(xml, encoding);
   // XMP spec part 3 §1.1.3.1: the extended packet is named by its MD5 digest.
   const guid = createHash('md5').update(bytes).digest('hex').toUpperCase();
   const segments: Uint8Array[] = [];

@@ -5,9 +5,11 @@ import {
   bytesSource,
   c2paEvidence,
   concat,
+  decodeXmpPacket,
   type Evidence,
   encodeBare,
   encodeWrapped,
+  encodeXmpPacket,
   type Finding,
   type FormatHandler,
   findAigcInXmp,
@@ -22,7 +24,6 @@ import {
   Rules,
   splicePlan,
   startsWith,
-  utf8,
   type WriteOptions,
   type WriteResult,
   xmpEvidence,
@@ -92,7 +93,8 @@ async function layout(source: ByteSource, salvage: boolean): Promise<JpegLayout 
   };
 }
 
-const xmpText = (jpeg: Uint8Array, s: JpegSegment): string => fromUtf8(payload(jpeg, s).subarray(XMP_SIGNATURE.length));
+/** A standard packet's text and encoding (UTF-8, or UTF-16/32 as some writers use). */
+const xmpPacket = (jpeg: Uint8Array, s: JpegSegment) => decodeXmpPacket(payload(jpeg, s).subarray(XMP_SIGNATURE.length));
 
 async function exifCarriers(jpeg: Uint8Array, s: JpegSegment, findings: Finding[]): Promise<LabelCarrier[]> {
   try {
@@ -140,7 +142,7 @@ export const jpeg: FormatHandler = {
       findings.push(finding(Rules.damaged, 'warning', `${l.standardXmp.length} standard XMP segments; XMP allows one`));
     const extendedGuids = new Set(l.extended.map((e) => e.guid));
     for (const s of listedOnly(l.standardXmp, 'standard XMP segments', findings)) {
-      const xml = xmpText(bytes, s);
+      const { xml } = xmpPacket(bytes, s);
       const where = `APP1 XMP segment at byte ${s.offset}`;
       if (s.end - s.dataOffset - XMP_SIGNATURE.length > maximumStandardXmpBytes) {
         findings.push(finding(Rules.damaged, 'warning', `standard XMP packet is over ${maximumStandardXmpBytes} bytes`, where));
@@ -181,12 +183,14 @@ export const jpeg: FormatHandler = {
     const edits: ByteEdit[] = [];
     const findings: Finding[] = [];
     const existing = l.standardXmp[0];
-    let standard = labelXmpPacket(existing ? xmpText(bytes, existing) : null, json, options);
+    // The label is written in the packet's own encoding, so every other tag stays readable.
+    const packet = existing ? xmpPacket(bytes, existing) : null;
+    let standard = labelXmpPacket(packet?.xml ?? null, json, options);
 
     for (const e of l.extended) {
       if (e.xml === null || findAigcInXmp(e.xml).length === 0) continue;
       // The label lives in the standard packet; the extended one is re-keyed by its new MD5.
-      const rebuilt = extendedXmpSegments(withoutAigc(e.xml));
+      const rebuilt = extendedXmpSegments(withoutAigc(e.xml), e.encoding);
       standard = standard.replace(e.guid, rebuilt.guid);
       edits.push({ start: e.segments[0].offset, end: e.segments[0].end, insert: concat(rebuilt.segments) });
       for (const s of e.segments.slice(1)) edits.push({ start: s.offset, end: s.end, insert: new Uint8Array(0) });
@@ -195,7 +199,7 @@ export const jpeg: FormatHandler = {
       );
     }
 
-    const standardBytes = utf8(standard);
+    const standardBytes = encodeXmpPacket(standard, packet?.encoding ?? 'utf-8');
     if (standardBytes.length > maximumStandardXmpBytes) {
       throw new LimitExceededError(
         `jpeg: the XMP packet would be ${standardBytes.length} bytes, over the ${maximumStandardXmpBytes}-byte standard XMP limit`,

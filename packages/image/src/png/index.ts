@@ -2,6 +2,7 @@ import {
   type AigcLabel,
   type ByteSource,
   c2paEvidence,
+  decodeXmpPacket,
   encodeBare,
   encodeWrapped,
   type Finding,
@@ -63,7 +64,7 @@ async function keywordOf(source: ByteSource, chunk: PngChunk): Promise<string | 
  */
 function latin1Text(bytes: Uint8Array, keyword: string): { text: string; utf8InLatin1: boolean } {
   // An XMP packet is UTF-8 whatever chunk holds it (XMP spec part 3 §1.1; libvips writes it in zTXt).
-  if (keyword === XMP_KEYWORD) return { text: fromUtf8(bytes), utf8InLatin1: false };
+  if (keyword === XMP_KEYWORD) return { text: decodeXmpPacket(bytes).xml, utf8InLatin1: false };
   if (bytes.some((b) => b >= 0x80)) {
     const text = fromUtf8Strict(bytes);
     if (text !== null) return { text, utf8InLatin1: true };
@@ -122,7 +123,9 @@ async function readTextChunk(source: ByteSource, chunk: PngChunk, keyword: strin
   const translatedEnd = languageEnd < 0 ? -1 : data.indexOf(0, languageEnd + 1);
   if (translatedEnd < 0) throw new MalformedInputError('png', `iTXt chunk at offset ${chunk.offset} is truncated`);
   const body = data.subarray(translatedEnd + 1);
-  return { chunk, keyword, text: fromUtf8(compressed ? inflate(body) : body), utf8InLatin1: false };
+  const decoded = compressed ? inflate(body) : body;
+  // iTXt is UTF-8 (PNG spec §11.3.4.5); a UTF-16 packet there is read all the same, and written back as UTF-8.
+  return { chunk, keyword, text: keyword === XMP_KEYWORD ? decodeXmpPacket(decoded).xml : fromUtf8(decoded), utf8InLatin1: false };
 }
 
 interface LabelTexts {

@@ -92,9 +92,9 @@ export class TiffEdit {
     return out;
   }
 
-  /** Can `entryCount` entries be written over `ifd` without growing it? */
+  /** Can `entryCount` entries be written over `ifd` without growing it (an IFD cut before its next pointer cannot)? */
   fitsInPlace(ifd: Ifd, entryCount: number): boolean {
-    return entryCount <= ifd.entries.length;
+    return entryCount <= ifd.entries.length && !ifd.nextPointerMissing;
   }
 
   /**

@@ -68,6 +68,8 @@ export interface Ifd {
   /** Offset of the pointer to the next IFD; the IFD ends after it. */
   readonly nextPointerOffset: number;
   readonly nextOffset: number;
+  /** The data ends after the entries, without the next pointer (a tiny file): read as the last IFD, next 0. */
+  readonly nextPointerMissing: boolean;
 }
 
 export const TiffTag = {
@@ -153,7 +155,8 @@ async function ifdEntryCount(tiff: ByteSource, offset: number, header: TiffHeade
   const count = readUint(header, await readExact(tiff, offset, header.countSize, format, 'IFD entry count'), 0, header.countSize);
   if (count > maximumIfdEntries)
     throw new LimitExceededError(`${format}: IFD at ${offset} declares ${count} entries, over ${maximumIfdEntries}`);
-  if (offset + header.countSize + count * header.entrySize + header.offsetSize > tiff.size) {
+  // The next pointer may be missing at the very end (ExifTool and libtiff read such a file); the entries may not.
+  if (offset + header.countSize + count * header.entrySize > tiff.size) {
     throw new MalformedInputError(format, `IFD at offset ${offset} with ${count} entries runs past the end of the TIFF data`);
   }
   return count;
@@ -162,7 +165,9 @@ async function ifdEntryCount(tiff: ByteSource, offset: number, header: TiffHeade
 export async function readIfd(tiff: ByteSource, offset: number, header: TiffHeader, format: string): Promise<Ifd> {
   const { countSize, entrySize, offsetSize } = header;
   const count = await ifdEntryCount(tiff, offset, header, format);
-  const block = await readExact(tiff, offset + countSize, count * entrySize + offsetSize, format, `IFD at offset ${offset}`);
+  const nextPointerMissing = nextPointerIsMissing(tiff, offset, count, header);
+  const blockLength = count * entrySize + (nextPointerMissing ? 0 : offsetSize);
+  const block = await readExact(tiff, offset + countSize, blockLength, format, `IFD at offset ${offset}`);
   const entries: IfdEntry[] = [];
   for (let i = 0; i < count; i++) {
     const at = i * entrySize;
@@ -177,8 +182,13 @@ export async function readIfd(tiff: ByteSource, offset: number, header: TiffHead
     entries.push({ tag: readUint(header, block, at, 2), type, count: n, entryOffset, valueOffset, valueLength, inline, raw });
   }
   const nextPointerOffset = offset + countSize + count * entrySize;
-  return { offset, entries, nextPointerOffset, nextOffset: readUint(header, block, count * entrySize, offsetSize) };
+  const nextOffset = nextPointerMissing ? 0 : readUint(header, block, count * entrySize, offsetSize);
+  return { offset, entries, nextPointerOffset, nextOffset, nextPointerMissing };
 }
+
+/** Does the data end after the entries of the IFD at `offset`, before its next pointer? */
+const nextPointerIsMissing = (tiff: ByteSource, offset: number, count: number, header: TiffHeader): boolean =>
+  offset + header.countSize + count * header.entrySize + header.offsetSize > tiff.size;
 
 /** The byte after an IFD's next pointer. */
 export const ifdEnd = (ifd: Ifd, header: TiffHeader): number => ifd.nextPointerOffset + header.offsetSize;
@@ -295,6 +305,11 @@ export async function walkIfdChain(tiff: ByteSource, header: TiffHeader, format:
     seen.add(offset);
     offsets.push(offset);
     pointerAt = offset + header.countSize + count * header.entrySize;
+    if (nextPointerIsMissing(tiff, offset, count, header)) {
+      const message = `the IFD at byte ${offset} has no next-IFD pointer (the data ends after its entries); read as the last page`;
+      findings.push(finding(Rules.damaged, 'info', message));
+      return ended(null);
+    }
     offset = readUint(header, await readExact(tiff, pointerAt, header.offsetSize, format, 'next IFD pointer'), 0, header.offsetSize);
   }
   return ended(null);

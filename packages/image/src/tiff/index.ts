@@ -1,21 +1,23 @@
 import {
   type AigcLabel,
   type ByteSource,
+  decodeXmpPacket,
   type Evidence,
   encodeBare,
   encodeWrapped,
+  encodeXmpPacket,
   type Finding,
   type FormatHandler,
   finding,
-  fromUtf8,
   type LabelCarrier,
   LimitExceededError,
   labelXmpPacket,
   MalformedInputError,
+  maximumXmpPacketInBytes,
   type ReadResult,
   Rules,
+  readExact,
   splicePlan,
-  utf8,
   type WriteOptions,
   type WriteResult,
   xmpEvidence,
@@ -61,6 +63,20 @@ async function layout(tiff: ByteSource): Promise<TiffLayout> {
   return { header, ifd0, xmp: ifd0.entries.find((e) => e.tag === TiffTag.xmp), chain };
 }
 
+/**
+ * The XMP packet for a read: a packet cut by a truncation (a partial upload; we append it last)
+ * is read as far as the file goes, with an error finding, since the label in it may be whole
+ * (issue 25). A write reads it with `entryBytes` and refuses.
+ */
+async function xmpForReading(tiff: ByteSource, xmp: IfdEntry, where: string, findings: Finding[]): Promise<Uint8Array> {
+  const cut = !xmp.inline && xmp.valueOffset < tiff.size && xmp.valueOffset + xmp.valueLength > tiff.size;
+  if (!cut || xmp.valueLength > maximumXmpPacketInBytes) return entryBytes(tiff, xmp, 'tiff');
+  const present = tiff.size - xmp.valueOffset;
+  const message = `the file is truncated inside the XMP packet (${present} of its ${xmp.valueLength} bytes are present); the part present was read`;
+  findings.push(finding(Rules.damaged, 'error', message, where));
+  return readExact(tiff, xmp.valueOffset, present, 'tiff', 'TIFF tag 700 value');
+}
+
 /** The EXIF text tags that hold a label; a damaged Exif IFD is a finding and hides nothing else. */
 async function exifLabels(tiff: ByteSource, findings: Finding[]): Promise<ExifDirectories | null> {
   try {
@@ -101,8 +117,8 @@ export const tiff: FormatHandler = {
     const carriers: LabelCarrier[] = [];
     const evidence: Evidence[] = [];
     if (l.xmp) {
-      const xml = fromUtf8(await entryBytes(source, l.xmp, 'tiff'));
       const where = `IFD0 tag 700 (XMP) at byte ${l.xmp.valueOffset}`;
+      const { xml } = decodeXmpPacket(await xmpForReading(source, l.xmp, where, findings));
       carriers.push(...xmpCarriers(xml, where, l.xmp.valueOffset));
       evidence.push(...xmpEvidence(xml, where));
       if (l.xmp.type !== TiffType.undefined && l.xmp.type !== TiffType.byte) {
@@ -129,7 +145,9 @@ export const tiff: FormatHandler = {
     const { header, ifd0, xmp, chain } = await layout(source);
     const findings: Finding[] = [...chain.findings];
     const json = options.form === 'wrapped' ? encodeWrapped(label) : encodeBare(label);
-    const packet = utf8(labelXmpPacket(xmp ? fromUtf8(await entryBytes(source, xmp, 'tiff')) : null, json, options));
+    // The label is written in the packet's own encoding (UTF-8, or UTF-16/32), so every other tag stays readable.
+    const existing = xmp ? decodeXmpPacket(await entryBytes(source, xmp, 'tiff')) : null;
+    const packet = encodeXmpPacket(labelXmpPacket(existing?.xml ?? null, json, options), existing?.encoding ?? 'utf-8');
     const exif = await exifLabels(source, findings);
 
     // An XMP value we appended earlier ends the file: overwrite it rather than leave a stale copy behind.

@@ -5,14 +5,15 @@ import {
   bytesSource,
   c2paEvidence,
   concat,
+  decodeXmpPacket,
   type Evidence,
   encodeBare,
   encodeWrapped,
+  encodeXmpPacket,
   type Finding,
   type FormatHandler,
   finding,
   fromAscii,
-  fromUtf8,
   type LabelCarrier,
   LimitExceededError,
   labelXmpPacket,
@@ -29,7 +30,6 @@ import {
   startsWith,
   u16le,
   u32le,
-  utf8,
   type WriteOptions,
   type WriteResult,
   xmpEvidence,
@@ -148,7 +148,7 @@ export const webp: FormatHandler = {
     const metadata = l.chunks.filter((c) => c.id === 'XMP ' || c.id === 'EXIF' || c.id === C2PA_CHUNK);
     for (const c of listedOnly(metadata, 'XMP, EXIF and C2PA chunks', findings)) {
       if (c.id === 'XMP ') {
-        const xml = fromUtf8(await chunkData(source, c));
+        const { xml } = decodeXmpPacket(await chunkData(source, c));
         const where = `XMP chunk at byte ${c.offset}`;
         carriers.push(...xmpCarriers(xml, where, c.offset));
         evidence.push(...xmpEvidence(xml, where));
@@ -177,9 +177,11 @@ export const webp: FormatHandler = {
     const exifLabels: LabelCarrier[] = [];
     for (const c of l.chunks.filter((c) => c.id === 'EXIF')) exifLabels.push(...(await exifCarriers(source, c, findings)));
     const existing = xmpChunks[0];
+    // The label is written in the packet's own encoding (UTF-8, or UTF-16/32), so every other tag stays readable.
+    const packet = existing ? decodeXmpPacket(await chunkData(source, existing)) : null;
     const xmpChunk = riff.riffChunk(
       'XMP ',
-      utf8(labelXmpPacket(existing ? fromUtf8(await chunkData(source, existing)) : null, json, options)),
+      encodeXmpPacket(labelXmpPacket(packet?.xml ?? null, json, options), packet?.encoding ?? 'utf-8'),
     );
     const edits: ByteEdit[] = [];
     const first = l.chunks[0];
