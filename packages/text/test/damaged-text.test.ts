@@ -70,6 +70,56 @@ describe('text with a few invalid UTF-8 bytes (issue 25)', () => {
     });
   }
 
+  // What the damage study's mutants do (test/damage/mutants.mjs): garbage or zeros after the end, flipped bytes inside characters.
+  const garbage = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 131 + 119 + ((i * i) >>> 3)) & 0xff);
+  const flipped = (bytes: Uint8Array, marker: string) => {
+    const out = bytes.slice();
+    const source = new TextDecoder().decode(out);
+    const at = utf8(source.slice(0, source.lastIndexOf(marker))).length;
+    for (const k of [0, 4, 9, 13, 20, 24]) out[at + k] = (out[at + k] as number) ^ 0x5a;
+    return out;
+  };
+  for (const [module, name, text] of [
+    [html, 'page.html', HTML],
+    [markdown, 'notes.md', MARKDOWN],
+  ] as const) {
+    const cases = {
+      'garbage after the end': concat([utf8(text), garbage(4096)]),
+      'a short tail of garbage': concat([utf8(text), garbage(16)]),
+      'zeros after the end': concat([utf8(text), new Uint8Array(4096)]),
+      'bytes flipped inside characters': flipped(utf8(`${text}\n${'这是一段普通的文字，'.repeat(4)}\n`), '这是一段普通的文字'),
+    };
+    for (const [damage, bytes] of Object.entries(cases)) {
+      it(`${module.id} with ${damage}: recognised and read up to the damage, with a finding; never written`, async () => {
+        expect(registry.resolve(bytes.subarray(0, 4096), name).handler.id).toBe(module.id);
+        const read = await module.read(bytesSource(bytes));
+        expect(read.carriers.map((c) => c.label)).toEqual([label]);
+        expect(read.evidence?.map((e) => e.detail)).toContain('explicit label "本内容由人工智能生成"');
+        const damaged = read.findings.filter((f) => f.rule === 'format/damaged');
+        expect(damaged.length).toBeGreaterThan(0);
+        expect(damaged.every((f) => f.severity === 'error')).toBe(true);
+        if (damage.includes('after the end')) {
+          // The garbage starts with a "w", which is text.
+          const [end, rest] = damage.startsWith('garbage') ? [utf8(text).length + 1, 4095] : [utf8(text).length, 4096];
+          expect(damaged.map((f) => f.message)).toContain(
+            `the text ends at offset ${end}: the ${rest} byte(s) after it are not text (garbage, NULs or damage) and were not read; the file cannot be labeled until they are removed`,
+          );
+        }
+        await expect(labelBytes(module, bytes, label)).rejects.toBeInstanceOf(MalformedInputError);
+      });
+    }
+  }
+
+  it('takes no legacy encoding after an ASCII head for damaged UTF-8, and no binary after a little text', async () => {
+    const gbkBody = Uint8Array.from({ length: 600 }, (_, i) => [0xb1, 0xbe, 0xc4, 0xda, 0xc8, 0xdd, 0xd3, 0xc9, 0x0a][i % 9] as number);
+    const gbkPage = concat([utf8('<!DOCTYPE html>\n<html><head><meta charset="gbk"><title>Report</title></head><body>\n'), gbkBody]);
+    expect(() => registry.resolve(gbkPage.subarray(0, 4096), 'page.html')).toThrow(/unknown format/);
+    await expect(html.read(bytesSource(gbkPage))).rejects.toThrow(/not valid UTF-8/);
+    const binary = concat([utf8('# T\n'), garbage(4096)]);
+    expect(() => registry.resolve(binary.subarray(0, 4096), 'notes.md')).toThrow(/unknown format/);
+    await expect(markdown.read(bytesSource(binary))).rejects.toBeInstanceOf(MalformedInputError);
+  });
+
   it('reports byte offsets of carriers after invalid bytes in the file, not in the decoded text', async () => {
     const bytes = damaged(`<html><head><title>\u00e9\u00e9</title>${HTML.slice(HTML.indexOf('<meta'))}`, '\u00e9\u00e9', [0xe9, 0xe9]);
     const [carrier] = (await html.read(bytesSource(bytes))).carriers;
