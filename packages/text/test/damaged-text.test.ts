@@ -139,6 +139,51 @@ describe('text with a few invalid UTF-8 bytes (issue 25)', () => {
   });
 });
 
+describe('truncated text files (issue 25): the label fields that arrived are read, nothing is written', () => {
+  it('html: cut inside the AIGC meta value, the whole fields before the cut are read', async () => {
+    const cut = HTML.slice(0, HTML.indexOf('ReservedCode1'));
+    const read = await html.read(bytesSource(utf8(cut)));
+    const [carrier] = read.carriers;
+    expect(carrier?.label).toMatchObject({ Label: label.Label, ContentProducer: label.ContentProducer, ProduceID: label.ProduceID });
+    expect(carrier?.findings.find((f) => f.rule === 'format/damaged')?.message).toBe(
+      'the label is cut off by the end of the file; 3 field(s) were read from what arrived',
+    );
+    expect(read.findings.filter((f) => f.rule === 'format/damaged').map((f) => f.message)).toEqual([
+      'the file ends inside a <meta> tag (truncated)',
+    ]);
+    await expect(labelBytes(html, utf8(cut), label)).rejects.toThrow(/ends inside a <meta> tag.*not labeled/);
+  });
+
+  it('html: <head cut before its > is refused for writing instead of taking the meta inside the tag (fuzz finding)', async () => {
+    const bytes = utf8('<!DOCTYPE html>\n<html lang="zh">\n<head');
+    expect((await html.read(bytesSource(bytes))).findings.map((f) => f.message)).toContain('the file ends inside a <head> tag (truncated)');
+    await expect(labelBytes(html, bytes, label)).rejects.toBeInstanceOf(MalformedInputError);
+    // A whole tag is not cut: the file is labeled as before.
+    const whole = utf8('<!DOCTYPE html>\n<html lang="zh">\n<head>');
+    const { bytes: out } = await labelBytes(html, whole, label);
+    expect((await html.read(bytesSource(out))).carriers.map((c) => c.label)).toEqual([label]);
+  });
+
+  it('markdown: front matter cut before its closing line, the AIGC fields that arrived are read', async () => {
+    const cut = MARKDOWN.slice(0, MARKDOWN.indexOf('  ReservedCode1'));
+    const read = await markdown.read(bytesSource(utf8(cut)));
+    expect(read.carriers[0]?.label).toMatchObject({
+      Label: label.Label,
+      ContentProducer: label.ContentProducer,
+      ProduceID: label.ProduceID,
+    });
+    expect(read.findings.filter((f) => f.rule === 'format/damaged').map((f) => f.message)).toEqual([
+      'the YAML front matter is never closed: the file is cut inside it (truncated); its AIGC key was read from the lines that arrived',
+    ]);
+    await expect(labelBytes(markdown, utf8(cut), label)).rejects.toThrow(/never closed/);
+    // An unclosed block without an AIGC key stays body text (Jekyll, Hugo), and is labeled.
+    const plain = utf8('---\nSome text after a rule.\n');
+    expect((await markdown.read(bytesSource(plain))).findings).toEqual([]);
+    const { bytes: out } = await labelBytes(markdown, plain, label);
+    expect((await markdown.read(bytesSource(out))).carriers.map((c) => c.label)).toEqual([label]);
+  });
+});
+
 describe('empty carriers (issue 25)', () => {
   const message = 'the AIGC carrier is present but empty; a label may have been removed (Measures Art. 10)';
 

@@ -8,6 +8,7 @@ import {
   finding,
   fromLatin1,
   type LabelCarrier,
+  MalformedInputError,
   type ReadResult,
   Rules,
   startsWith,
@@ -64,6 +65,25 @@ function sniffOoxml(head: Uint8Array): boolean {
     if (OOXML_FIRST_NAMES.test(name)) return true;
     if (u16le(head, at + 6) & 0x08) return false;
     at += 30 + nameLength + u16le(head, at + 28) + u32le(head, at + 18);
+  }
+  return false;
+}
+
+const CENTRAL_HEADER_SIGNATURE = 0x02014b50;
+const END_OF_CENTRAL_DIRECTORY_SIGNATURE = 0x06054b50;
+
+/**
+ * Recognises an OOXML package from its end (the last bytes of a file, or a small file's head):
+ * an end-of-central-directory record, and central directory records before it that name an
+ * OOXML part. Finds an archive with a stub or another format's file before it (issue 25).
+ */
+function sniffOoxmlEnd(bytes: Uint8Array): boolean {
+  let eocd = -1;
+  for (let i = bytes.length - 22; i >= 0 && eocd < 0; i--) if (u32le(bytes, i) === END_OF_CENTRAL_DIRECTORY_SIGNATURE) eocd = i;
+  for (let i = 0; i + 46 <= eocd; i++) {
+    if (u32le(bytes, i) !== CENTRAL_HEADER_SIGNATURE) continue;
+    const name = fromLatin1(bytes.subarray(i + 46, Math.min(eocd, i + 46 + u16le(bytes, i + 28))));
+    if (OOXML_FIRST_NAMES.test(name)) return true;
   }
   return false;
 }
@@ -146,7 +166,15 @@ async function documentEvidence(pkg: OpenPackage): Promise<{ evidence: Evidence[
     const message = `${pkg.mainPart} is ${entry.uncompressedSize} bytes, over ${maximumDocumentPartInBytes}; it was not searched for an explicit label`;
     return { evidence: [], findings: [finding('ooxml/document-too-large', 'info', message)] };
   }
-  const xml = await pkg.readPart(pkg.mainPart, maximumDocumentPartInBytes);
+  let xml: string | null;
+  try {
+    xml = await pkg.readPart(pkg.mainPart, maximumDocumentPartInBytes);
+  } catch (error) {
+    // A damaged document part hides no metadata label (issue 25): the label is still read, the damage reported.
+    if (!(error instanceof MalformedInputError)) throw error;
+    const message = `${pkg.mainPart} cannot be read (${error.message}); it was not searched for an explicit label`;
+    return { evidence: [], findings: [finding(Rules.damaged, 'error', message)] };
+  }
   if (xml === null || wordprocessingPrefix(xml) === null) return { evidence: [], findings: [] };
   return explicitLabelEvidence(scanExplicitLabels(documentText(xml)));
 }
@@ -175,7 +203,8 @@ export const ooxml: FormatHandler = {
   rules: ooxmlRules,
   explicit: ooxmlExplicit,
   watermark: { unsupported: "the text sits in the document's XML parts inside a ZIP; marking it would rewrite the document parts" },
-  sniff: (head) => startsWith(head, [0x50, 0x4b, 0x03, 0x04]) && sniffOoxml(head),
+  sniff: (head) => (startsWith(head, [0x50, 0x4b, 0x03, 0x04]) && sniffOoxml(head)) || sniffOoxmlEnd(head),
+  sniffTail: sniffOoxmlEnd,
 
   async read(source: ByteSource): Promise<ReadResult> {
     const pkg = await openPackage(source, 'read');
@@ -191,6 +220,11 @@ export const ooxml: FormatHandler = {
    */
   async write(source: ByteSource, label: AigcLabel): Promise<WriteResult> {
     const pkg = await openPackage(source, 'write');
+    // A damaged main part (its CRC or data) is what `read` reports as damage: refused here, before anything is written.
+    const main = pkg.mainPart === null ? undefined : pkg.directory.entries[pkg.indexOf(pkg.mainPart)];
+    if (pkg.mainPart !== null && main && main.uncompressedSize <= maximumDocumentPartInBytes) {
+      await pkg.readPart(pkg.mainPart, maximumDocumentPartInBytes);
+    }
     const { custom } = pkg;
     const json = encodeBare(label);
     const replace = new Map<number, Uint8Array>();

@@ -3,7 +3,7 @@ import {
   LOCAL_HEADER_SIGNATURE,
   maximumEntryNameInBytes,
   maximumZipEntries,
-  readZipDirectory,
+  readZipDirectoryAfter,
   U32_MARKER,
   ZIP64_EXTRA_ID,
   type ZipDirectory,
@@ -36,7 +36,12 @@ const NO_ZIP64 = Object.freeze({ uncompressed: false, compressed: false, offset:
 /** The central directory when it reads; otherwise the entries found by walking the local headers. */
 export async function readZipDirectoryTolerant(source: ByteSource): Promise<TolerantDirectory> {
   try {
-    return { directory: await readZipDirectory(source), damage: null };
+    const { directory, leadingBytes } = await readZipDirectoryAfter(source);
+    const damage =
+      leadingBytes > 0
+        ? `${leadingBytes} bytes precede the archive (a self-extractor stub or another file); its offsets were read from there`
+        : null;
+    return { directory, damage };
   } catch (error) {
     if (!(error instanceof MalformedInputError)) throw error;
     const { entries, end } = await walkLocalHeaders(source);
