@@ -146,7 +146,7 @@ describe('truncated text files (issue 25): the label fields that arrived are rea
     const [carrier] = read.carriers;
     expect(carrier?.label).toMatchObject({ Label: label.Label, ContentProducer: label.ContentProducer, ProduceID: label.ProduceID });
     expect(carrier?.findings.find((f) => f.rule === 'format/damaged')?.message).toBe(
-      'the label is cut off by the end of the file; 3 field(s) were read from what arrived',
+      'the label is cut off by the end of the file; 3 whole field(s) were read from it',
     );
     expect(read.findings.filter((f) => f.rule === 'format/damaged').map((f) => f.message)).toEqual([
       'the file ends inside a <meta> tag (truncated)',

@@ -19,7 +19,7 @@ import {
 } from '@aigc-label/core';
 import { scanExplicitLabels } from '../explicit/detect.js';
 import { explicitLabelEvidence } from '../explicit/evidence.js';
-import { assertCarrierCount, decodeCarrierValue, decodeCutCarrierValue } from '../plain/carrier.js';
+import { assertCarrierCount, decodeCarrierValue, decodeDamagedCarrierValue } from '../plain/carrier.js';
 import { bomOf, byteOffsets, decodeText, decodeTextTolerant, lineEndingOf, looksLikeText, requireUtf8 } from '../plain/encoding.js';
 import { utf8TextPrompt } from '../plain/prompt.js';
 import { textWatermark } from '../watermark/capability.js';
@@ -202,7 +202,7 @@ export const html: FormatHandler = {
     );
     const carriers: LabelCarrier[] = structure.metas.map(({ tag, inHead }, i) => {
       const raw = unescapeXml(attribute(tag, 'content') ?? '');
-      const value = tag.cut ? decodeCutCarrierValue(raw) : decodeCarrierValue(raw);
+      const value = tag.cut ? decodeDamagedCarrierValue(raw, 'the label is cut off by the end of the file') : decodeCarrierValue(raw);
       const findings = [...value.findings, nonNormative()];
       if (!inHead) findings.push(finding(Rules.nonCanonicalCarrier, 'warning', '<meta name="AIGC"> is outside <head>', 'html-meta'));
       const offset = offsets[i] as number;

@@ -164,6 +164,10 @@ export async function findStartxref(source: ByteSource): Promise<number> {
   const at = tail.lastIndexOf('startxref');
   const match = at < 0 ? null : /^startxref\s+(\d+)/.exec(tail.slice(at));
   if (!match) throw fail('no startxref near the end of the file');
+  // An object after the last startxref: an incremental update whose own startxref was cut off (a partial upload).
+  if (/(?:^|[\s>])\d{1,10}\s{1,32}\d{1,5}\s{1,32}obj\b/.test(tail.slice(at + match[0].length))) {
+    throw fail('the file ends inside an incremental update (objects follow the last startxref)');
+  }
   return Number(match[1]);
 }
 
@@ -507,7 +511,9 @@ export class PdfObjects {
 /**
  * Fallback for a damaged cross-reference table: find every `N G obj` by scanning the file in
  * chunks (the last definition of a number wins, as in an update) and the last trailer or
- * cross-reference stream dictionary. Memory stays at one chunk plus the entries.
+ * cross-reference stream dictionary. When no trailer parses either, one is made up from the
+ * objects found, as pdf.js and qpdf recover: the last catalog is the /Root and the last object
+ * holding an /AIGC key the /Info. Memory stays at one chunk plus the entries.
  */
 export async function scanStructure(source: ByteSource): Promise<{ entries: XrefEntries; trailer: ParsedObject | null }> {
   const entries = new XrefEntries();
@@ -516,19 +522,32 @@ export async function scanStructure(source: ByteSource): Promise<{ entries: Xref
   const overlap = 512;
   let lastXrefStream: number | null = null;
   let lastTrailer = -1;
+  let catalog: string | null = null;
+  let labelHolder: string | null = null;
+  let header: string | null = null;
   for (let chunkStart = 0; chunkStart < source.size; chunkStart += chunkLength) {
     const bytes = await source.read(chunkStart, Math.min(chunkLength + overlap, source.size - chunkStart));
     const text = fromLatin1(bytes);
     const own = Math.min(chunkLength, text.length);
+    const aigcKeys = text.matchAll(/\/AIGC\b/g);
+    let aigcKey = aigcKeys.next();
+    const passAigcKeys = (until: number) => {
+      for (; !aigcKey.done && aigcKey.value.index < until; aigcKey = aigcKeys.next()) if (header !== null) labelHolder = header;
+    };
     for (const m of text.matchAll(/(\d{1,10})\s{1,32}(\d{1,5})\s{1,32}obj\b/g)) {
       if (m.index >= own) break;
       const before = bytes[m.index - 1];
       if (before !== undefined && !isWhitespace(before) && before !== 0x3e) continue;
+      passAigcKeys(m.index);
+      header = `${m[1]} ${m[2]} R`;
       entries.setScanned(Number(m[1]), chunkStart + m.index, Number(m[2]));
       if (entries.size > budget) throw new LimitExceededError(`pdf: over ${budget} objects in a ${source.size}-byte file`);
       const after = m.index + m[0].length;
-      if (/^\s*<<[\s\S]{0,200}?\/Type\s*\/XRef\b/.test(text.slice(after, after + 256))) lastXrefStream = chunkStart + m.index;
+      const start = text.slice(after, after + 256);
+      if (/^\s*<<[\s\S]{0,200}?\/Type\s*\/XRef\b/.test(start)) lastXrefStream = chunkStart + m.index;
+      if (/^\s*<<[\s\S]{0,200}?\/Type\s*\/Catalog\b/.test(start)) catalog = header;
     }
+    passAigcKeys(own);
     const trailer = text.lastIndexOf('trailer', own - 1);
     if (trailer >= 0) lastTrailer = chunkStart + trailer;
   }
@@ -544,13 +563,20 @@ export async function scanStructure(source: ByteSource): Promise<{ entries: Xref
     }
   }
   if (lastXrefStream !== null) {
-    const stream = await parseIndirectObject(source, lastXrefStream);
-    return {
-      entries,
-      trailer: { value: stream.value, reader: stream.reader, where: `cross-reference stream at offset ${lastXrefStream}` },
-    };
+    try {
+      const stream = await parseIndirectObject(source, lastXrefStream);
+      return {
+        entries,
+        trailer: { value: stream.value, reader: stream.reader, where: `cross-reference stream at offset ${lastXrefStream}` },
+      };
+    } catch (error) {
+      if (!(error instanceof MalformedInputError) || (catalog === null && labelHolder === null)) throw error;
+    }
   }
-  return { entries, trailer: null };
+  if (catalog === null && labelHolder === null) return { entries, trailer: null };
+  const made = `<<${catalog === null ? '' : ` /Root ${catalog}`}${labelHolder === null ? '' : ` /Info ${labelHolder}`} >>`;
+  const reader = new PdfReader(Uint8Array.from(made, (c) => c.charCodeAt(0)));
+  return { entries, trailer: { value: reader.parse(0), reader, where: 'a trailer made up from the objects found by the scan' } };
 }
 
 /** The raw bytes of a dictionary entry's value, for textual copying. */

@@ -19,7 +19,7 @@ import {
 } from '@aigc-label/core';
 import { type ExplicitLabelMatch, findExplicitLabels } from '../explicit/detect.js';
 import { explicitLabelEvidence } from '../explicit/evidence.js';
-import { decodeCarrierValue } from '../plain/carrier.js';
+import { decodeCarrierValue, decodeDamagedCarrierValue } from '../plain/carrier.js';
 import {
   loadStructure,
   type ParsedObject,
@@ -130,7 +130,11 @@ async function aigcCarrier(located: Located, encrypted: boolean): Promise<LabelC
   }
   if (value.type !== 'string') return unreadable(`/${AIGC_KEY} is a ${value.type}, not a string`);
   const { text, rawUtf8 } = decodeTextString(value.bytes);
-  const decoded = decodeCarrierValue(text);
+  // In a file found damaged, a label damaged too is read as far as its members are whole (issue 25).
+  const damagedFile = located.findings.some((f) => f.rule === 'pdf/xref-damaged');
+  const decoded = damagedFile
+    ? decodeDamagedCarrierValue(text, 'the label text does not parse as JSON in this damaged file')
+    : decodeCarrierValue(text);
   const findings = [...decoded.findings];
   if (rawUtf8) {
     findings.push(

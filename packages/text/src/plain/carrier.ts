@@ -16,23 +16,23 @@ export function decodeCarrierValue(raw: string): DecodedLabel {
   };
 }
 
-/** One complete `"key": "string"` member of a JSON object, and the comma after it. */
-const JSON_MEMBER = /\s*"((?:[^"\\]|\\.)*)"\s*:\s*"((?:[^"\\]|\\.)*)"\s*,?/y;
+/** One whole `"key": "string"` member of a JSON object. */
+const JSON_MEMBER = /"((?:[^"\\\n]|\\.)*)"\s*:\s*"((?:[^"\\\n]|\\.)*)"/g;
 
 /**
- * A label whose carrier the end of the file cuts (a partial upload, issue 25): the members
- * that arrived whole are read, one pass, with a `format/damaged` finding; what the cut
- * member held is lost. A value that is not a cut JSON object decodes as it is.
+ * A label in a damaged file whose text no longer parses as JSON (cut off by the end of the
+ * file, or a flipped byte; issue 25): the members that are whole are read, in one pass, with a
+ * `format/damaged` finding naming `damage`; what the broken members held is lost. A value that
+ * parses, or has no whole member, decodes as it is.
  */
-export function decodeCutCarrierValue(raw: string): DecodedLabel {
-  const open = /^\s*(?:\{\s*"AIGC"\s*:\s*)?\{/i.exec(raw);
-  if (!open) return decodeCarrierValue(raw);
-  const members: string[] = [];
-  JSON_MEMBER.lastIndex = open[0].length;
-  for (let m = JSON_MEMBER.exec(raw); m !== null && m[0].length > 0; m = JSON_MEMBER.exec(raw)) members.push(`"${m[1]}":"${m[2]}"`);
-  const decoded = decodeLabel(`{${members.join(',')}}`);
-  const message = `the label is cut off by the end of the file; ${members.length} field(s) were read from what arrived`;
-  return { ...decoded, findings: [finding(Rules.damaged, 'error', message), ...decoded.findings] };
+export function decodeDamagedCarrierValue(raw: string, damage: string): DecodedLabel {
+  const decoded = decodeCarrierValue(raw);
+  if (decoded.label !== null || !decoded.findings.some((f) => f.rule === Rules.notJson)) return decoded;
+  const members = Array.from(raw.matchAll(JSON_MEMBER), (m) => `"${m[1]}":"${m[2]}"`);
+  if (members.length === 0) return decoded;
+  const salvaged = decodeLabel(`{${members.join(',')}}`);
+  const message = `${damage}; ${members.length} whole field(s) were read from it`;
+  return { ...salvaged, findings: [finding(Rules.damaged, 'error', message), ...salvaged.findings] };
 }
 
 /**
