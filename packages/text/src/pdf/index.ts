@@ -9,6 +9,7 @@ import {
   type Finding,
   type FormatHandler,
   finding,
+  fromLatin1,
   indexOfBytes,
   type LabelCarrier,
   MalformedInputError,
@@ -48,6 +49,8 @@ export const pdfRules = {
 /** TC260-PG-20258A §6.3: the Info dictionary key. */
 const AIGC_KEY = 'AIGC';
 const PDF_MAGIC = ascii('%PDF-');
+/** The last lines of a PDF (§7.5.5): startxref, its offset, %%EOF. */
+const PDF_END = /startxref\s+\d+\s+%%EOF\s*$/;
 
 interface Located {
   readonly trailer: ParsedObject;
@@ -198,6 +201,8 @@ export const pdf: FormatHandler = {
     const at = indexOfBytes(head.subarray(0, 1024 + PDF_MAGIC.length), PDF_MAGIC);
     return at >= 0 && at < 1024;
   },
+  // A PDF after another format's file (a polyglot, issue 25 item 5) is known by its end (§7.5.5).
+  sniffTail: (tail) => PDF_END.test(fromLatin1(tail.subarray(-64))),
 
   async read(source: ByteSource): Promise<ReadResult> {
     const located = await locate(source);

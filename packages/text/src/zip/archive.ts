@@ -83,13 +83,16 @@ async function readTail(source: ByteSource): Promise<{ tail: Uint8Array; tailSta
 export const quotedName = (name: string): string => JSON.stringify(name);
 
 /**
- * The central directory, for a rewrite: the archive must start at the start of the file (a
- * stub or another file before it would be lost or shifted by a rewrite).
+ * The central directory, for a rewrite: the archive must fill the file (a stub or another file
+ * before it, or another file after its end record, would be lost or shifted by a rewrite).
  */
 export async function readZipDirectory(source: ByteSource): Promise<ZipDirectory> {
-  const { directory, leadingBytes } = await readZipDirectoryAfter(source);
+  const { directory, leadingBytes, trailingBytes } = await readZipDirectoryAfter(source);
   if (leadingBytes > 0) {
     throw fail(`${leadingBytes} bytes precede the archive (a self-extractor stub or another file); such an archive is not rewritten`);
+  }
+  if (trailingBytes > 0) {
+    throw fail(`${trailingBytes} bytes follow the end of the archive (another file, or garbage); such an archive is not rewritten`);
   }
   return directory;
 }
@@ -100,7 +103,9 @@ export async function readZipDirectory(source: ByteSource): Promise<ZipDirectory
  * before the end record, every offset is shifted by the bytes in front (APPNOTE.TXT 4.3.1;
  * what Info-ZIP and Python's zipfile do). `leadingBytes` is that shift, 0 for a plain archive.
  */
-export async function readZipDirectoryAfter(source: ByteSource): Promise<{ directory: ZipDirectory; leadingBytes: number }> {
+export async function readZipDirectoryAfter(
+  source: ByteSource,
+): Promise<{ directory: ZipDirectory; leadingBytes: number; trailingBytes: number }> {
   if (source.size < 22) throw fail(`${source.size} bytes is too short for a ZIP archive`);
   const { tail, tailStart } = await readTail(source);
   let eocd = -1;
@@ -233,7 +238,8 @@ export async function readZipDirectoryAfter(source: ByteSource): Promise<{ direc
     if (entry.localHeaderOffset + 30 + entry.compressedSize > next)
       throw fail(`entry ${quotedName(entry.name)} overlaps the next entry or the central directory`);
   });
-  return { directory: { entries, centralDirectoryOffset: directoryOffset, isZip64, comment }, leadingBytes };
+  const trailingBytes = source.size - (tailStart + eocd + 22 + comment.length);
+  return { directory: { entries, centralDirectoryOffset: directoryOffset, isZip64, comment }, leadingBytes, trailingBytes };
 }
 
 async function centralHeaderAt(source: ByteSource, offset: number): Promise<boolean> {
