@@ -1,6 +1,6 @@
 import { checkWording, type WordingCheck } from '@aigc-label/core';
 import { AnchorScanner } from './anchors.js';
-import { isAdvice, isLeadIn, isNameOnly, isNotice, type LabelLevel, parseStatement, type Statement } from './grammar.js';
+import { isAdvice, isAttribution, isLeadIn, isNameOnly, isNotice, type LabelLevel, parseStatement, type Statement } from './grammar.js';
 import { Memo } from './memo.js';
 import { normaliseForDetection } from './normalise.js';
 import {
@@ -285,12 +285,28 @@ class LabelScan {
       // After reported speech or an instruction and its colon (他写道：, 末尾加上：) comes what is said, as in quotes.
       if (clause.kind === 'prose' && isBreak(COLON, text, clause.end)) instructed = true;
     }
-    if (statement === null) return null;
     const words = clauses.filter((c) => c.kind !== 'empty');
+    statement ??= this.#leadingStatement(words);
+    if (statement === null) return null;
     const start = this.#extendBackward(words[0]?.wordStart ?? statement.wordStart).edge;
     const end = this.#extendForward(words[words.length - 1]?.wordEnd ?? statement.wordEnd).edge;
     const [textStart, textEnd] = this.#widenToBrackets(statement, statement);
     return { start, end, textStart, textEnd, statements: [statement] };
+  }
+
+  /**
+   * A statement with a subject that opens its line, followed by a remark in its sentence
+   * (预测结果由AI自动生成，不构成投资建议 is advice; 项目代码由Trae AI辅助生成，严格遵循…规范; The new
+   * template was created using AI, to have a drop-in replacement): a note about what it names.
+   * Not when the sentence is attributed (…, police said; 据报道) or quoted: that is news.
+   */
+  #leadingStatement(words: readonly Clause[]): Clause | null {
+    const [first, ...rest] = words;
+    if (first?.statement?.strength !== 'declared' || !first.statement.subject || rest.length === 0) return null;
+    if (!opensLine(this.#text, first.wordStart)) return null;
+    const attributed = (c: Clause) => isAttribution(c.normalised) || isAttribution(this.#text.slice(c.wordStart, c.wordEnd));
+    if (rest.some((c) => attributed(c) || (c.kind === 'prose' && isBreak(COLON, this.#text, c.end)))) return null;
+    return first;
   }
 
   /** A statement directly in brackets of the given kinds is a label on its own (【AI生成】床前明月光). */
@@ -509,6 +525,16 @@ class LabelScan {
 
 /** The wording check (core `checkWording`) on a found label; "ai" in lower case is still the AI element. */
 export const labelWording = (normalised: string): WordingCheck => checkWording(normalised.replace(/(?<![A-Za-z])ai(?![a-z])/gi, 'AI'));
+
+/** Whether only line decoration (spaces, a quote marker, emphasis, a list marker) precedes `at` on its line. */
+function opensLine(text: string, at: number): boolean {
+  for (let i = at - 1; i >= 0 && at - i <= 16; i--) {
+    const c = text[i] as string;
+    if (c === '\n') return true;
+    if (!' \t>*_-#'.includes(c)) return false;
+  }
+  return at <= 16 && /^[\s>*_\-#]*$/.test(text.slice(0, at));
+}
 
 function hasMarkSymbol(text: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (isMarkSymbol(text.charCodeAt(i))) return true;

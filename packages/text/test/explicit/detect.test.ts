@@ -26,11 +26,16 @@ describe('the open corpus (corpus/README.md)', () => {
     expect(score.correct / score.cases, describeFailures(score.failures)).toBeGreaterThanOrEqual(0.99);
   });
 
-  // The held-out phrasings were never tuned on (holdout2) or only after their first run (holdout;
-  // README). They stay at or above the figures measured for the report; 99% is not reached there.
+  it('finds at least 99% of the whole open corpus right (issue 25 §1 done-when)', () => {
+    const score = scoreLabels(labelCases(SPLITS.flatMap((split) => labelPhrasings(split))), findExplicitLabels);
+    expect(score.correct / score.cases, describeFailures(score.failures)).toBeGreaterThanOrEqual(0.99);
+  });
+
+  // The held-out phrasings were tuned on only after their first runs (README). They stay at or
+  // above the figures measured for the report.
   it.each([
-    ['holdout', 0.95],
-    ['holdout2', 0.84],
+    ['holdout', 0.985],
+    ['holdout2', 0.97],
   ] as const)('keeps the %s labels at or above %d of cases found right', (split, floor) => {
     const score = scoreLabels(labelCases(labelPhrasings(split)), findExplicitLabels);
     expect(score.correct / score.cases, describeFailures(score.failures)).toBeGreaterThanOrEqual(floor);
