@@ -525,14 +525,12 @@ add(
   'a PDF with a labeled DOCX appended',
   () => concat([pdf('', ''), canonical.docx(LABEL)]),
   confirmed(['format/ambiguous']),
-  'issue 25 item 5: polyglots',
 );
 add(
   'polyglot/png-zip.png',
   'an unlabeled PNG with a labeled DOCX appended',
   () => concat([png(), canonical.docx(LABEL)]),
   confirmed(['format/ambiguous']),
-  'issue 25 item 5: polyglots',
 );
 
 // 9. Unknown structures before the carrier: readers skip what they don't know.

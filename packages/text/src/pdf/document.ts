@@ -157,18 +157,29 @@ async function parseAt<T>(source: ByteSource, offset: number, parse: (reader: Pd
   }
 }
 
-/** The offset after `startxref` near the end of the file (§7.5.5). */
-export async function findStartxref(source: ByteSource): Promise<number> {
-  const tailStart = Math.max(0, source.size - 2048);
-  const tail = fromLatin1(await source.read(tailStart, source.size - tailStart));
-  const at = tail.lastIndexOf('startxref');
-  const match = at < 0 ? null : /^startxref\s+(\d+)/.exec(tail.slice(at));
-  if (!match) throw fail('no startxref near the end of the file');
-  // An object after the last startxref: an incremental update whose own startxref was cut off (a partial upload).
-  if (/(?:^|[\s>])\d{1,10}\s{1,32}\d{1,5}\s{1,32}obj\b/.test(tail.slice(at + match[0].length))) {
-    throw fail('the file ends inside an incremental update (objects follow the last startxref)');
+/**
+ * The offset after the last `startxref` (§7.5.5): near the end of the file, or, for a reader
+ * (`anywhere`), when something follows the PDF (a polyglot's other file, trailing garbage),
+ * further back, searched backwards in chunks (each byte read once, as pdf.js does). A writer
+ * appends its update at the end, so it wants the PDF to end there.
+ */
+export async function findStartxref(source: ByteSource, anywhere = false): Promise<number> {
+  const chunkLength = anywhere ? 64 * 1024 : 2048;
+  for (let end = source.size; end > 0 && (anywhere || end === source.size); end -= chunkLength) {
+    const start = Math.max(0, end - chunkLength);
+    // Each chunk reaches 64 bytes into the next, so a keyword and its number across the boundary are whole.
+    const tail = fromLatin1(await source.read(start, Math.min(source.size, end + 64) - start));
+    const at = tail.lastIndexOf('startxref');
+    if (at < 0) continue;
+    const match = /^startxref\s+(\d+)/.exec(tail.slice(at));
+    if (!match) throw fail('no startxref near the end of the file');
+    // An object after the last startxref: an incremental update whose own startxref was cut off (a partial upload).
+    if (/(?:^|[\s>])\d{1,10}\s{1,32}\d{1,5}\s{1,32}obj\b/.test(tail.slice(at + match[0].length))) {
+      throw fail('the file ends inside an incremental update (objects follow the last startxref)');
+    }
+    return Number(match[1]);
   }
-  return Number(match[1]);
+  throw fail(anywhere ? 'no startxref in the file' : 'no startxref near the end of the file');
 }
 
 /** Where the data of the stream whose dictionary ends at `dictEnd` starts (§7.3.8.1: `stream` then CRLF or LF). */
@@ -403,8 +414,8 @@ async function readSection(source: ByteSource, offset: number, budget: number): 
 }
 
 /** Follows the newest cross-reference section back through /Prev (and /XRefStm of hybrid files, §7.5.8.4). */
-export async function loadStructure(source: ByteSource): Promise<PdfStructure> {
-  const startxref = await findStartxref(source);
+export async function loadStructure(source: ByteSource, forReading = false): Promise<PdfStructure> {
+  const startxref = await findStartxref(source, forReading);
   const entries = new XrefEntries();
   const visited = new Set<number>();
   const budget = xrefRowBudget(source.size);

@@ -86,7 +86,7 @@ async function locate(source: ByteSource): Promise<Located> {
   let structure: Pick<PdfStructure, 'entries' | 'trailer'>;
   const findings: Finding[] = [];
   try {
-    structure = await loadStructure(source);
+    structure = await loadStructure(source, true);
   } catch (error) {
     if (!(error instanceof MalformedInputError)) throw error;
     const scanned = await scanStructure(source);
