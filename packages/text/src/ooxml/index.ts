@@ -44,7 +44,6 @@ export const ooxmlRules = {
     'the custom-properties relationship leaves the package, is external or an absolute URI, or names a missing part; the label goes to docProps/custom.xml and the relationship is pointed there',
   'ooxml/custom-property-kept': 'a custom property element that does not parse; it is kept byte for byte (info)',
   'ooxml/document-too-large': 'the main document part is too large to search for an explicit label (info)',
-  'ooxml/leading-bytes': 'bytes precede the archive (a self-extractor stub, or a polyglot); it is read but not relabeled (info)',
 } as const;
 
 /** Largest main document part searched for an explicit label (the text of a very long book is tens of megabytes). */

@@ -73,7 +73,7 @@ export async function openPackage(source: ByteSource, mode: 'read' | 'write'): P
     if (tolerant.leadingBytes > 0) {
       // A self-extractor stub, or the other file of a polyglot: not damage, but no rewrite keeps it.
       const message = `${tolerant.leadingBytes} bytes precede the archive (a self-extractor stub or another file); its offsets were read from there, and the package cannot be relabeled`;
-      findings.push(finding('ooxml/leading-bytes', 'info', message));
+      findings.push(finding(Rules.damaged, 'info', message));
     }
   }
   const byName = new Map<string, number>();
