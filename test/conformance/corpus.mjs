@@ -521,7 +521,7 @@ add(
   'polyglot/pdf-zip.pdf',
   'a PDF with a labeled DOCX appended',
   () => concat([pdf('', ''), canonical.docx(LABEL)]),
-  confirmed(['format/ambiguous', 'pdf/xref-damaged']),
+  confirmed(['format/ambiguous']),
 );
 add(
   'polyglot/png-zip.png',

@@ -70,6 +70,56 @@ describe('text with a few invalid UTF-8 bytes (issue 25)', () => {
     });
   }
 
+  // What the damage study's mutants do (test/damage/mutants.mjs): garbage or zeros after the end, flipped bytes inside characters.
+  const garbage = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 131 + 119 + ((i * i) >>> 3)) & 0xff);
+  const flipped = (bytes: Uint8Array, marker: string) => {
+    const out = bytes.slice();
+    const source = new TextDecoder().decode(out);
+    const at = utf8(source.slice(0, source.lastIndexOf(marker))).length;
+    for (const k of [0, 4, 9, 13, 20, 24]) out[at + k] = (out[at + k] as number) ^ 0x5a;
+    return out;
+  };
+  for (const [module, name, text] of [
+    [html, 'page.html', HTML],
+    [markdown, 'notes.md', MARKDOWN],
+  ] as const) {
+    const cases = {
+      'garbage after the end': concat([utf8(text), garbage(4096)]),
+      'a short tail of garbage': concat([utf8(text), garbage(16)]),
+      'zeros after the end': concat([utf8(text), new Uint8Array(4096)]),
+      'bytes flipped inside characters': flipped(utf8(`${text}\n${'这是一段普通的文字，'.repeat(4)}\n`), '这是一段普通的文字'),
+    };
+    for (const [damage, bytes] of Object.entries(cases)) {
+      it(`${module.id} with ${damage}: recognised and read up to the damage, with a finding; never written`, async () => {
+        expect(registry.resolve(bytes.subarray(0, 4096), name).handler.id).toBe(module.id);
+        const read = await module.read(bytesSource(bytes));
+        expect(read.carriers.map((c) => c.label)).toEqual([label]);
+        expect(read.evidence?.map((e) => e.detail)).toContain('explicit label "本内容由人工智能生成"');
+        const damaged = read.findings.filter((f) => f.rule === 'format/damaged');
+        expect(damaged.length).toBeGreaterThan(0);
+        expect(damaged.every((f) => f.severity === 'error')).toBe(true);
+        if (damage.includes('after the end')) {
+          // The garbage starts with a "w", which is text.
+          const [end, rest] = damage.startsWith('garbage') ? [utf8(text).length + 1, 4095] : [utf8(text).length, 4096];
+          expect(damaged.map((f) => f.message)).toContain(
+            `the text ends at offset ${end}: the ${rest} byte(s) after it are not text (garbage, NULs or damage) and were not read; the file cannot be labeled until they are removed`,
+          );
+        }
+        await expect(labelBytes(module, bytes, label)).rejects.toBeInstanceOf(MalformedInputError);
+      });
+    }
+  }
+
+  it('takes no legacy encoding after an ASCII head for damaged UTF-8, and no binary after a little text', async () => {
+    const gbkBody = Uint8Array.from({ length: 600 }, (_, i) => [0xb1, 0xbe, 0xc4, 0xda, 0xc8, 0xdd, 0xd3, 0xc9, 0x0a][i % 9] as number);
+    const gbkPage = concat([utf8('<!DOCTYPE html>\n<html><head><meta charset="gbk"><title>Report</title></head><body>\n'), gbkBody]);
+    expect(() => registry.resolve(gbkPage.subarray(0, 4096), 'page.html')).toThrow(/unknown format/);
+    await expect(html.read(bytesSource(gbkPage))).rejects.toThrow(/not valid UTF-8/);
+    const binary = concat([utf8('# T\n'), garbage(4096)]);
+    expect(() => registry.resolve(binary.subarray(0, 4096), 'notes.md')).toThrow(/unknown format/);
+    await expect(markdown.read(bytesSource(binary))).rejects.toBeInstanceOf(MalformedInputError);
+  });
+
   it('reports byte offsets of carriers after invalid bytes in the file, not in the decoded text', async () => {
     const bytes = damaged(`<html><head><title>\u00e9\u00e9</title>${HTML.slice(HTML.indexOf('<meta'))}`, '\u00e9\u00e9', [0xe9, 0xe9]);
     const [carrier] = (await html.read(bytesSource(bytes))).carriers;
@@ -86,6 +136,51 @@ describe('text with a few invalid UTF-8 bytes (issue 25)', () => {
     // UTF-16 is read but its prompt is refused, instead of being re-encoded as UTF-8.
     const utf16 = Uint8Array.from([0xff, 0xfe, ...new Uint8Array(new Uint16Array([...'AI生成内容\n'].map((c) => c.charCodeAt(0))).buffer)]);
     await expect(labelerOf(plainText).apply(utf16, {})).rejects.toBeInstanceOf(UnsupportedFormatError);
+  });
+});
+
+describe('truncated text files (issue 25): the label fields that arrived are read, nothing is written', () => {
+  it('html: cut inside the AIGC meta value, the whole fields before the cut are read', async () => {
+    const cut = HTML.slice(0, HTML.indexOf('ReservedCode1'));
+    const read = await html.read(bytesSource(utf8(cut)));
+    const [carrier] = read.carriers;
+    expect(carrier?.label).toMatchObject({ Label: label.Label, ContentProducer: label.ContentProducer, ProduceID: label.ProduceID });
+    expect(carrier?.findings.find((f) => f.rule === 'format/damaged')?.message).toBe(
+      'the label is cut off by the end of the file; 3 whole field(s) were read from it',
+    );
+    expect(read.findings.filter((f) => f.rule === 'format/damaged').map((f) => f.message)).toEqual([
+      'the file ends inside a <meta> tag (truncated)',
+    ]);
+    await expect(labelBytes(html, utf8(cut), label)).rejects.toThrow(/ends inside a <meta> tag.*not labeled/);
+  });
+
+  it('html: <head cut before its > is refused for writing instead of taking the meta inside the tag (fuzz finding)', async () => {
+    const bytes = utf8('<!DOCTYPE html>\n<html lang="zh">\n<head');
+    expect((await html.read(bytesSource(bytes))).findings.map((f) => f.message)).toContain('the file ends inside a <head> tag (truncated)');
+    await expect(labelBytes(html, bytes, label)).rejects.toBeInstanceOf(MalformedInputError);
+    // A whole tag is not cut: the file is labeled as before.
+    const whole = utf8('<!DOCTYPE html>\n<html lang="zh">\n<head>');
+    const { bytes: out } = await labelBytes(html, whole, label);
+    expect((await html.read(bytesSource(out))).carriers.map((c) => c.label)).toEqual([label]);
+  });
+
+  it('markdown: front matter cut before its closing line, the AIGC fields that arrived are read', async () => {
+    const cut = MARKDOWN.slice(0, MARKDOWN.indexOf('  ReservedCode1'));
+    const read = await markdown.read(bytesSource(utf8(cut)));
+    expect(read.carriers[0]?.label).toMatchObject({
+      Label: label.Label,
+      ContentProducer: label.ContentProducer,
+      ProduceID: label.ProduceID,
+    });
+    expect(read.findings.filter((f) => f.rule === 'format/damaged').map((f) => f.message)).toEqual([
+      'the YAML front matter is never closed: the file is cut inside it (truncated); its AIGC key was read from the lines that arrived',
+    ]);
+    await expect(labelBytes(markdown, utf8(cut), label)).rejects.toThrow(/never closed/);
+    // An unclosed block without an AIGC key stays body text (Jekyll, Hugo), and is labeled.
+    const plain = utf8('---\nSome text after a rule.\n');
+    expect((await markdown.read(bytesSource(plain))).findings).toEqual([]);
+    const { bytes: out } = await labelBytes(markdown, plain, label);
+    expect((await markdown.read(bytesSource(out))).carriers.map((c) => c.label)).toEqual([label]);
   });
 });
 

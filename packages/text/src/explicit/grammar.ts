@@ -36,6 +36,8 @@ export interface Statement {
    * a label even when commentary follows it in its sentence (本文由AI生成，人工仅作微调).
    */
   readonly selfReferential: boolean;
+  /** The statement names what it is about (预测结果由AI生成, The new template was created using AI). */
+  readonly subject: boolean;
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
@@ -52,15 +54,18 @@ const alt = (list: readonly string[]): string =>
 const NOUN = alt(
   words(`内容 文 文章 回答 回复 答复 文本 文字 图文 图片 图像 照片 图 视频 音频 答案 结果 素材 作品 画面 声音 段落 信息 消息
   摘要 代码 正文 文案 稿件 报告 翻译 译文 对话 总结 插图 配图 影像 音乐 歌曲 语音 数据 页面 材料 帖子 笔记 评论 故事 诗 诗歌
-  小说 剧本 文档 邮件 封面 海报 动态 分析 解读 方案 注释 简介 攻略 周报 纪要 字幕 配音 解说 讲解 文稿 篇章 章节 词条 图表 课件 文件 项目`),
+  小说 剧本 文档 邮件 封面 海报 动态 分析 解读 方案 注释 简介 攻略 周报 纪要 字幕 配音 解说 讲解 文稿 篇章 章节 词条 图表 课件 文件 项目
+  旁白 配乐 插画 动画 头像 壁纸 台词 歌词 人声 音效`),
 );
 const NOUN_CHAIN = `${NOUN}(?:(?:的|中的|中|里的|内的|之|里|内)?${NOUN})?`;
+/** A short modifier before a subject noun (预测结果, 生成的配图): no verb of agency, copula, negation or hedge in it. */
+const MODIFIED_NOUN = `[^由经使借通利采运依基用靠为系是属乃含包涉带不非未没无否疑可或说称道问认想觉知见听显据若如假传，。：]{1,4}?${NOUN_CHAIN}`;
 const PART = `(?:中的|中|的|里的)?${alt(words('部分 全部 大部分 绝大部分 大多数 多数 少量 一些 所有'))}${NOUN}?`;
 // 本文, 此视频, 该回答, 这篇文章, 以上内容, 以下, 文中配图, 本文部分内容, 回复的内容; 本平台生成内容, 本README.
 const SELF_SUBJECT = `(?:本|此)[^由经使借通利采运依基用靠为系是属乃含包涉带不非未没无否疑可或]{0,8}?${NOUN_CHAIN}|(?:本|此|该)[a-z][a-z0-9]{1,15}`;
 const SUBJECT = `(?:${SELF_SUBJECT}|(?:本|此|该|这|那)${alt(words('篇 段 条 则 份 期 组 张 幅 部 首 个 项 次 套 封 页 章 节'))}?${NOUN_CHAIN}|${alt(
   words('以上 以下 上述 下述 下列 前述 上面 下面 如上 文中 文内 全'),
-)}(?:的)?(?:${NOUN_CHAIN})?|此|${NOUN_CHAIN}|${alt(words('部分 全部 所有'))}${NOUN_CHAIN})(?:${PART})?`;
+)}(?:的)?(?:${NOUN_CHAIN})?|此|${NOUN_CHAIN}|${MODIFIED_NOUN}|${alt(words('部分 全部 所有'))}${NOUN_CHAIN})(?:${PART})?`;
 const QUANT = alt(words('均 全部 皆 都 全 亦 也 部分 主要 大部分 完全 全程 整体 均是 全都 基本 大多'));
 const HEDGE_WORDS = words('可能 很可能 极可能 有可能 或许 也许 大概率 或 疑似 疑为 涉嫌');
 const HEDGE = alt(HEDGE_WORDS);
@@ -91,7 +96,7 @@ const MANNER = alt(MANNER_WORDS);
 const STANDARD_ACT = alt(words('生成合成 合成生成 生成 合成'));
 const OTHER_ACT = alt(
   words(`创作 制作 绘制 绘画 写作 撰写 编写 创建 生产 产出 输出 改写 润色 翻译 配音 作图 绘图 作画 设计 剪辑 续写 扩写 总结
-  整理 编辑 起草 完成 制图 撰稿 编撰 编译 朗读 演唱 作曲 谱曲 渲染 创造 重写 仿写 改编`),
+  整理 编辑 起草 完成 制图 撰稿 编撰 编译 朗读 演唱 作曲 谱曲 渲染 创造 重写 仿写 改编 搜集 收集 检索`),
 );
 const EDITORIAL = `(?:经过?|由|再由|经由)?(?:人工|作者|编辑|人类|专业人员|专家)?${alt(
   words('审核 校对 校正 编辑 修改 整理 润色 核验 核实 审校 微调 精修 复核 把关 审阅 确认'),
@@ -114,7 +119,9 @@ const BILINGUAL_TAIL = '[/(]?(?:ai-?generated(?:content)?|generatedbyai|aigenera
 const ADVICE_SUBJECT_WORDS =
   words(`内容 本内容 该内容 以上内容 相关内容 生成内容 结果 信息 相关信息 回答 答案 观点 数据 本站 本平台 平台 公众号 作者 本号 本文
   其内容 其 译文 图片 准确性 真实性 内容准确性 以上 文中观点 所述内容`);
-const ADVICE_SUBJECT = alt(ADVICE_SUBJECT_WORDS);
+/** What a disclaimer is about (其内容准确性和完整性无法保证). */
+const QUALITY = alt(words('准确性 真实性 完整性 可靠性 时效性 正确性 合法性'));
+const ADVICE_SUBJECT = `(?:${alt(ADVICE_SUBJECT_WORDS)}|(?:其|该)?(?:${alt(words('内容 信息 结果 回答 答案 数据'))})?(?:的)?${QUALITY}(?:(?:和|与|及|、)${QUALITY})*)`;
 /** The start of an advice clause: an imperative, a disclaimer, or an editorial note. */
 const ADVICE_HEAD_WORDS = words(
   '请 敬请 烦请 务必 切勿 勿 谨慎 审慎 慎重 注意 留意 切记 谢绝 严禁 禁止 不得 仅 只供 只作 未必 难免 如有 如需 如发现 若有 若发现 如对 转载 版权',
@@ -205,7 +212,7 @@ const CHINESE = new RegExp(
   [
     `^(?<subject>${SUBJECT})?(?:${QUANT})?(?<hedge>${HEDGE})?(?:${QUANT})?`,
     '(?:',
-    `(?<agency>${AGENCY})${AGENT_AFTER_AGENCY}(?:${MANNER})?(?<act1>${ACT})`,
+    `(?<agency>${AGENCY})${AGENT_AFTER_AGENCY}(?:${MANNER}(?:${NOUN})?)?(?<act1>${ACT})`,
     `|在${AGENT_BARE}(?:的)?(?:辅助|帮助|协助|支持|参与)下(?<act2>${ACT})`,
     `|(?:${COPULA})(?:由)?${AGENT_BARE}(?:${MANNER})?(?<act3>${ACT})`,
     `|(?<contain>${CONTAIN})${AGENT_BARE}(?:${MANNER})?(?<act4>${ACT})`,
@@ -293,6 +300,7 @@ const FOLLOWER_STARTS = characterTable(
     ...words('生 合 的 / ( a g'),
     ...OBJECT_WORDS,
     ...ADVICE_SUBJECT_WORDS,
+    ...words('其 该 准 真 完 可 时 正 合'),
     ...ADVICE_HEAD_WORDS,
     ...ADVICE_HEAD_PATTERNS.flatMap(([starts]) => [...starts]),
   ].map((w) => w[0] ?? ''),
@@ -328,14 +336,28 @@ function chineseStatement(clause: string): Statement | null {
     if (!BARE_OBJECTS.has(groups.object ?? '')) return null;
     strength = standardAct ? 'bare' : 'weak';
   }
-  return { language: 'zh', level: levelOf(hedge), strength, versioned: false, selfReferential: SELF_REFERENCE.test(subject ?? '') };
+  return {
+    language: 'zh',
+    level: levelOf(hedge),
+    strength,
+    versioned: false,
+    selfReferential: SELF_REFERENCE.test(subject ?? ''),
+    subject: subject !== undefined,
+  };
 }
 
 function markStatement(clause: string): Statement | null {
   const match = MARK.exec(clause);
   if (!match) return null;
   const versioned = (match.groups?.version ?? '') !== '';
-  return { language: CJK.test(clause) ? 'zh' : 'en', level: 'confirmed', strength: 'mark', versioned, selfReferential: false };
+  return {
+    language: CJK.test(clause) ? 'zh' : 'en',
+    level: 'confirmed',
+    strength: 'mark',
+    versioned,
+    selfReferential: false,
+    subject: false,
+  };
 }
 
 function englishStatement(raw: string): Statement | null {
@@ -354,8 +376,16 @@ function englishStatement(raw: string): Statement | null {
     strength: declared ? 'declared' : 'bare',
     versioned: false,
     selfReferential,
+    subject: groups.subject !== undefined,
   };
 }
+
+/** Words that attribute a sentence to someone (警方表示, police said, according to experts): news, not a label. */
+const ATTRIBUTION =
+  /^(?:据|根据)|表示|通报|回应|承认|证实|辟谣|报道|指出|透露|\b(?:according|reportedly|said|says|say|warn|warns|warned|reports?|reported|claims?|claimed|told|admits?|admitted|announced|confirmed|denied|alleged)\b/i;
+
+/** A clause that reports speech or attributes the sentence (他表示, researchers warn). */
+export const isAttribution = (clause: string): boolean => REPORTING_ENDINGS.test(clause) || ATTRIBUTION.test(clause);
 
 /** An advice clause: 仅供参考, 请仔细甄别, 不代表平台观点, for reference only. */
 export const isAdvice = (clause: string): boolean => ADVICE.test(clause);

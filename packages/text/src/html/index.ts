@@ -6,6 +6,8 @@ import {
   type FormatHandler,
   finding,
   type LabelCarrier,
+  MalformedInputError,
+  printableAscii,
   type ReadResult,
   Rules,
   readAll,
@@ -17,7 +19,7 @@ import {
 } from '@aigc-label/core';
 import { scanExplicitLabels } from '../explicit/detect.js';
 import { explicitLabelEvidence } from '../explicit/evidence.js';
-import { assertCarrierCount, decodeCarrierValue } from '../plain/carrier.js';
+import { assertCarrierCount, decodeCarrierValue, decodeDamagedCarrierValue } from '../plain/carrier.js';
 import { bomOf, byteOffsets, decodeText, decodeTextTolerant, lineEndingOf, looksLikeText, requireUtf8 } from '../plain/encoding.js';
 import { utf8TextPrompt } from '../plain/prompt.js';
 import { textWatermark } from '../watermark/capability.js';
@@ -59,6 +61,8 @@ interface Structure {
   /** Where body content starts: after <body>, or after </head> when there is no <body> tag. */
   readonly contentStart: number;
   readonly xhtml: boolean;
+  /** The tag the end of the file cuts before its `>` (a truncated file), or null. */
+  readonly cut: HtmlTag | null;
 }
 
 function structureOf(html: string): Structure {
@@ -68,7 +72,9 @@ function structureOf(html: string): Structure {
   let htmlOpen: HtmlTag | null = null;
   let contentStart = -1;
   let inBody = false;
+  let cut: HtmlTag | null = null;
   for (const tag of scanTags(html)) {
+    if (tag.cut) cut = tag;
     if (tag.name === 'html' && !tag.closing) htmlOpen ??= tag;
     else if (tag.name === 'head' && !tag.closing) headOpen ??= tag;
     else if (tag.name === 'head' && tag.closing) {
@@ -83,7 +89,7 @@ function structureOf(html: string): Structure {
     }
   }
   const xhtml = /^\uFEFF?\s*<\?xml/.test(html) || (htmlOpen !== null && attribute(htmlOpen, 'xmlns') !== null);
-  return { metas, headOpen, headClose, htmlOpen, contentStart: contentStart === -1 ? 0 : contentStart, xhtml };
+  return { metas, headOpen, headClose, htmlOpen, contentStart: contentStart === -1 ? 0 : contentStart, xhtml, cut };
 }
 
 /**
@@ -196,7 +202,7 @@ export const html: FormatHandler = {
     );
     const carriers: LabelCarrier[] = structure.metas.map(({ tag, inHead }, i) => {
       const raw = unescapeXml(attribute(tag, 'content') ?? '');
-      const value = decodeCarrierValue(raw);
+      const value = tag.cut ? decodeDamagedCarrierValue(raw, 'the label is cut off by the end of the file') : decodeCarrierValue(raw);
       const findings = [...value.findings, nonNormative()];
       if (!inHead) findings.push(finding(Rules.nonCanonicalCarrier, 'warning', '<meta name="AIGC"> is outside <head>', 'html-meta'));
       const offset = offsets[i] as number;
@@ -212,7 +218,8 @@ export const html: FormatHandler = {
       };
     });
     const { evidence, findings } = explicitLabelEvidence(scanExplicitLabels(visibleText(text, structure.contentStart)));
-    return { format: FORMAT, carriers, findings: [...decoded.findings, ...findings], evidence };
+    const damage = structure.cut ? [finding(Rules.damaged, 'error', cutMessage(structure.cut))] : [];
+    return { format: FORMAT, carriers, findings: [...decoded.findings, ...damage, ...findings], evidence };
   },
 
   /**
@@ -226,6 +233,7 @@ export const html: FormatHandler = {
     requireUtf8(decoded, FORMAT);
     const { text } = decoded;
     const structure = structureOf(text);
+    if (structure.cut) throw new MalformedInputError(FORMAT, `${cutMessage(structure.cut)}; a truncated file is not labeled`);
     const json = options.form === 'wrapped' ? encodeWrapped(label) : encodeBare(label);
     const meta = `<meta name="AIGC" content="${escapeHtml(json)}"${structure.xhtml ? ' /' : ''}>`;
     const eol = lineEndingOf(text);
@@ -258,6 +266,9 @@ export const html: FormatHandler = {
     return { ...splicePlan(bytes.length, byteEdits), findings };
   },
 };
+
+const cutMessage = (tag: HtmlTag) =>
+  `the file ends inside a <${tag.closing ? '/' : ''}${printableAscii(tag.name.slice(0, 32))}> tag (truncated)`;
 
 /**
  * A tag alone on its line is removed with its line; otherwise just the tag. Looks only at the

@@ -7,6 +7,8 @@ export interface HtmlTag {
   readonly end: number;
   readonly closing: boolean;
   readonly selfClosing: boolean;
+  /** The file ends inside the tag, before its `>` (a truncated file); `end` is then the end of the text. */
+  readonly cut: boolean;
   readonly attributes: readonly HtmlAttribute[];
 }
 
@@ -41,7 +43,7 @@ export function* scanTags(html: string): Generator<HtmlTag> {
       const close = html.indexOf('>', i);
       const end = close === -1 ? html.length : close + 1;
       const name = /^[^\s/>]+/.exec(html.slice(i + 2, Math.min(end, i + 66)))?.[0].toLowerCase() ?? '';
-      yield { name, start: i, end, closing: true, selfClosing: false, attributes: [] };
+      yield { name, start: i, end, closing: true, selfClosing: false, cut: close === -1, attributes: [] };
       i = end;
     } else if (NAME_START.test(next ?? '')) {
       const tag = readStartTag(html, i);
@@ -73,16 +75,22 @@ function readStartTag(html: string, start: number): HtmlTag {
   const attributes: HtmlAttribute[] = [];
   for (;;) {
     while (i < html.length && /\s/.test(html[i])) i++;
-    if (i >= html.length) return { name, start, end: html.length, closing: false, selfClosing: false, attributes };
-    if (html[i] === '>') return { name, start, end: i + 1, closing: false, selfClosing: false, attributes };
-    if (html.startsWith('/>', i)) return { name, start, end: i + 2, closing: false, selfClosing: true, attributes };
+    if (i >= html.length) return { name, start, end: html.length, closing: false, selfClosing: false, cut: true, attributes };
+    if (html[i] === '>') return { name, start, end: i + 1, closing: false, selfClosing: false, cut: false, attributes };
+    if (html.startsWith('/>', i)) return { name, start, end: i + 2, closing: false, selfClosing: true, cut: false, attributes };
     ATTRIBUTE.lastIndex = i;
     const match = ATTRIBUTE.exec(html);
     if (!match || match[0].length === 0) {
       i++;
       continue;
     }
-    attributes.push({ name: match[1].toLowerCase(), value: match[2] ?? match[3] ?? match[4] ?? null });
+    const unquoted = match[4];
+    if (unquoted !== undefined && (unquoted[0] === '"' || unquoted[0] === "'")) {
+      // Only a quote with no closing quote anywhere after it gets here: the file ends inside the value.
+      attributes.push({ name: match[1].toLowerCase(), value: html.slice(i + match[0].length - unquoted.length + 1) });
+      return { name, start, end: html.length, closing: false, selfClosing: false, cut: true, attributes };
+    }
+    attributes.push({ name: match[1].toLowerCase(), value: match[2] ?? match[3] ?? unquoted ?? null });
     i = ATTRIBUTE.lastIndex;
   }
 }

@@ -31,6 +31,21 @@ export function findFrontMatter(text: string): FrontMatterSpan | null {
 }
 
 /**
+ * Front matter that the end of the file cuts before its closing line (a partial upload, issue
+ * 25), when it has a top-level AIGC key: its complete lines, for reading the label from what
+ * arrived. Null otherwise (an unclosed block without a label is body text, as above).
+ */
+export function findCutFrontMatter(text: string): FrontMatterSpan | null {
+  const start = text.startsWith('\uFEFF') ? 1 : 0;
+  const opening = OPENING.exec(text.slice(start, start + 8));
+  if (!opening || findFrontMatter(text) !== null) return null;
+  const yamlStart = start + opening[0].length;
+  const yamlEnd = text.lastIndexOf('\n') + 1;
+  if (yamlEnd <= yamlStart || !/^AIGC[ \t]*:/im.test(text.slice(yamlStart, yamlEnd))) return null;
+  return { start, yamlStart, yamlEnd, end: text.length };
+}
+
+/**
  * Larger than any real front matter (site metadata is kilobytes): the YAML parser's tree takes
  * about a hundred times the text, so this bounds its memory.
  */

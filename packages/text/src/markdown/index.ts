@@ -33,6 +33,7 @@ import { utf8TextPrompt } from '../plain/prompt.js';
 import { textWatermark } from '../watermark/capability.js';
 import {
   type FrontMatterSpan,
+  findCutFrontMatter,
   findFrontMatter,
   maximumFrontMatterInCharacters,
   maximumFrontMatterNesting,
@@ -68,8 +69,7 @@ interface ParsedFrontMatter {
  * recursive parser sees it, and duplicate keys are not checked by the parser (that check is
  * quadratic in the number of keys); several AIGC keys are found here anyway.
  */
-function parseFrontMatter(text: string): ParsedFrontMatter | null {
-  const span = findFrontMatter(text);
+function parseFrontMatter(text: string, span = findFrontMatter(text)): ParsedFrontMatter | null {
   if (!span) return null;
   const yaml = text.slice(span.yamlStart, span.yamlEnd);
   if (yaml.length > maximumFrontMatterInCharacters) {
@@ -227,9 +227,16 @@ export const markdown: FormatHandler = {
   async read(source: ByteSource): Promise<ReadResult> {
     const decoded = decodeTextTolerant(await readAll(source, FORMAT), FORMAT);
     const { text } = decoded;
-    if (findFrontMatter(text)) await loadYaml();
-    const parsed = parseFrontMatter(text);
     const findings: Finding[] = [...decoded.findings];
+    const cut = findCutFrontMatter(text);
+    if (cut) {
+      const message =
+        'the YAML front matter is never closed: the file is cut inside it (truncated); its AIGC key was read from the lines that arrived';
+      findings.push(finding(Rules.damaged, 'error', message, 'front matter'));
+    }
+    const span = findFrontMatter(text) ?? cut;
+    if (span) await loadYaml();
+    const parsed = parseFrontMatter(text, span);
     if (parsed?.error) {
       findings.push(finding(Rules.damaged, 'error', `the YAML front matter does not parse: ${parsed.error}`, 'front matter'));
     }
@@ -256,6 +263,8 @@ export const markdown: FormatHandler = {
     const { text } = decoded;
     const eol = lineEndingOf(text);
     await loadYaml();
+    if (findCutFrontMatter(text))
+      throw fail('the YAML front matter with the AIGC key is never closed (a truncated file); it is not labeled');
     const parsed = parseFrontMatter(text);
     if (parsed?.error) throw fail(`the YAML front matter does not parse (${parsed.error}); fix it before labeling`);
     const edits: TextEdit[] = [];

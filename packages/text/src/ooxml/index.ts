@@ -8,6 +8,7 @@ import {
   finding,
   fromLatin1,
   type LabelCarrier,
+  MalformedInputError,
   type ReadResult,
   Rules,
   startsWith,
@@ -163,7 +164,15 @@ async function documentEvidence(pkg: OpenPackage): Promise<{ evidence: Evidence[
     const message = `${pkg.mainPart} is ${entry.uncompressedSize} bytes, over ${maximumDocumentPartInBytes}; it was not searched for an explicit label`;
     return { evidence: [], findings: [finding('ooxml/document-too-large', 'info', message)] };
   }
-  const xml = await pkg.readPart(pkg.mainPart, maximumDocumentPartInBytes);
+  let xml: string | null;
+  try {
+    xml = await pkg.readPart(pkg.mainPart, maximumDocumentPartInBytes);
+  } catch (error) {
+    // A damaged document part hides no metadata label (issue 25): the label is still read, the damage reported.
+    if (!(error instanceof MalformedInputError)) throw error;
+    const message = `${pkg.mainPart} cannot be read (${error.message}); it was not searched for an explicit label`;
+    return { evidence: [], findings: [finding(Rules.damaged, 'error', message)] };
+  }
   if (xml === null || wordprocessingPrefix(xml) === null) return { evidence: [], findings: [] };
   return explicitLabelEvidence(scanExplicitLabels(documentText(xml)));
 }
@@ -209,6 +218,11 @@ export const ooxml: FormatHandler = {
    */
   async write(source: ByteSource, label: AigcLabel): Promise<WriteResult> {
     const pkg = await openPackage(source, 'write');
+    // A damaged main part (its CRC or data) is what `read` reports as damage: refused here, before anything is written.
+    const main = pkg.mainPart === null ? undefined : pkg.directory.entries[pkg.indexOf(pkg.mainPart)];
+    if (pkg.mainPart !== null && main && main.uncompressedSize <= maximumDocumentPartInBytes) {
+      await pkg.readPart(pkg.mainPart, maximumDocumentPartInBytes);
+    }
     const { custom } = pkg;
     const json = encodeBare(label);
     const replace = new Map<number, Uint8Array>();

@@ -8,7 +8,7 @@ import {
   Rules,
   UnsafeXmlError,
 } from '@aigc-label/core';
-import { readEntryData, readZipDirectory, unsafeEntryName, type ZipDirectory } from '../zip/archive.js';
+import { quotedName, readEntryData, readZipDirectory, unsafeEntryName, type ZipDirectory } from '../zip/archive.js';
 import { readZipDirectoryTolerant } from '../zip/salvage.js';
 import { listRelationships, type Relationship, resolveTarget } from './opc.js';
 import { decodePart, isCustomPropertiesRelationship } from './parts.js';
@@ -70,6 +70,11 @@ export async function openPackage(source: ByteSource, mode: 'read' | 'write'): P
       findings.push(
         finding(Rules.damaged, 'error', `the ZIP central directory is damaged (${tolerant.damage}); the package cannot be relabeled`),
       );
+    if (tolerant.leadingBytes > 0) {
+      // A self-extractor stub, or the other file of a polyglot: not damage, but no rewrite keeps it.
+      const message = `${tolerant.leadingBytes} bytes precede the archive (a self-extractor stub or another file); its offsets were read from there, and the package cannot be relabeled`;
+      findings.push(finding(Rules.damaged, 'info', message));
+    }
   }
   const byName = new Map<string, number>();
   directory.entries.forEach((entry, index) => {
@@ -80,14 +85,14 @@ export async function openPackage(source: ByteSource, mode: 'read' | 'write'): P
         finding(
           Rules.damaged,
           'warning',
-          `the entry name ${JSON.stringify(entry.name)} ${unsafe}, which no part name may; the package cannot be relabeled`,
+          `the entry name ${quotedName(entry.name)} ${unsafe}, which no part name may; the package cannot be relabeled`,
         ),
       );
     }
     // ECMA-376 Part 2 §9.1.1.4: part names are unique, case-insensitively.
     if (byName.has(key)) {
-      if (mode === 'write') throw new MalformedInputError('ooxml', `the package has two entries named ${entry.name}`);
-      findings.push(finding(Rules.damaged, 'error', `the package has two entries named ${entry.name}; the first is read`));
+      if (mode === 'write') throw new MalformedInputError('ooxml', `the package has two entries named ${quotedName(entry.name)}`);
+      findings.push(finding(Rules.damaged, 'error', `the package has two entries named ${quotedName(entry.name)}; the first is read`));
       return;
     }
     byName.set(key, index);

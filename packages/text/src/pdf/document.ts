@@ -157,14 +157,29 @@ async function parseAt<T>(source: ByteSource, offset: number, parse: (reader: Pd
   }
 }
 
-/** The offset after `startxref` near the end of the file (§7.5.5). */
-export async function findStartxref(source: ByteSource): Promise<number> {
-  const tailStart = Math.max(0, source.size - 2048);
-  const tail = fromLatin1(await source.read(tailStart, source.size - tailStart));
-  const at = tail.lastIndexOf('startxref');
-  const match = at < 0 ? null : /^startxref\s+(\d+)/.exec(tail.slice(at));
-  if (!match) throw fail('no startxref near the end of the file');
-  return Number(match[1]);
+/**
+ * The offset after the last `startxref` (§7.5.5): near the end of the file, or, for a reader
+ * (`anywhere`), when something follows the PDF (a polyglot's other file, trailing garbage),
+ * further back, searched backwards in chunks (each byte read once, as pdf.js does). A writer
+ * appends its update at the end, so it wants the PDF to end there.
+ */
+export async function findStartxref(source: ByteSource, anywhere = false): Promise<number> {
+  const chunkLength = anywhere ? 64 * 1024 : 2048;
+  for (let end = source.size; end > 0 && (anywhere || end === source.size); end -= chunkLength) {
+    const start = Math.max(0, end - chunkLength);
+    // Each chunk reaches 64 bytes into the next, so a keyword and its number across the boundary are whole.
+    const tail = fromLatin1(await source.read(start, Math.min(source.size, end + 64) - start));
+    const at = tail.lastIndexOf('startxref');
+    if (at < 0) continue;
+    const match = /^startxref\s+(\d+)/.exec(tail.slice(at));
+    if (!match) throw fail('no startxref near the end of the file');
+    // An object after the last startxref: an incremental update whose own startxref was cut off (a partial upload).
+    if (/(?:^|[\s>])\d{1,10}\s{1,32}\d{1,5}\s{1,32}obj\b/.test(tail.slice(at + match[0].length))) {
+      throw fail('the file ends inside an incremental update (objects follow the last startxref)');
+    }
+    return Number(match[1]);
+  }
+  throw fail(anywhere ? 'no startxref in the file' : 'no startxref near the end of the file');
 }
 
 /** Where the data of the stream whose dictionary ends at `dictEnd` starts (§7.3.8.1: `stream` then CRLF or LF). */
@@ -399,8 +414,8 @@ async function readSection(source: ByteSource, offset: number, budget: number): 
 }
 
 /** Follows the newest cross-reference section back through /Prev (and /XRefStm of hybrid files, §7.5.8.4). */
-export async function loadStructure(source: ByteSource): Promise<PdfStructure> {
-  const startxref = await findStartxref(source);
+export async function loadStructure(source: ByteSource, forReading = false): Promise<PdfStructure> {
+  const startxref = await findStartxref(source, forReading);
   const entries = new XrefEntries();
   const visited = new Set<number>();
   const budget = xrefRowBudget(source.size);
@@ -507,7 +522,9 @@ export class PdfObjects {
 /**
  * Fallback for a damaged cross-reference table: find every `N G obj` by scanning the file in
  * chunks (the last definition of a number wins, as in an update) and the last trailer or
- * cross-reference stream dictionary. Memory stays at one chunk plus the entries.
+ * cross-reference stream dictionary. When no trailer parses either, one is made up from the
+ * objects found, as pdf.js and qpdf recover: the last catalog is the /Root and the last object
+ * holding an /AIGC key the /Info. Memory stays at one chunk plus the entries.
  */
 export async function scanStructure(source: ByteSource): Promise<{ entries: XrefEntries; trailer: ParsedObject | null }> {
   const entries = new XrefEntries();
@@ -516,19 +533,32 @@ export async function scanStructure(source: ByteSource): Promise<{ entries: Xref
   const overlap = 512;
   let lastXrefStream: number | null = null;
   let lastTrailer = -1;
+  let catalog: string | null = null;
+  let labelHolder: string | null = null;
+  let header: string | null = null;
   for (let chunkStart = 0; chunkStart < source.size; chunkStart += chunkLength) {
     const bytes = await source.read(chunkStart, Math.min(chunkLength + overlap, source.size - chunkStart));
     const text = fromLatin1(bytes);
     const own = Math.min(chunkLength, text.length);
+    const aigcKeys = text.matchAll(/\/AIGC\b/g);
+    let aigcKey = aigcKeys.next();
+    const passAigcKeys = (until: number) => {
+      for (; !aigcKey.done && aigcKey.value.index < until; aigcKey = aigcKeys.next()) if (header !== null) labelHolder = header;
+    };
     for (const m of text.matchAll(/(\d{1,10})\s{1,32}(\d{1,5})\s{1,32}obj\b/g)) {
       if (m.index >= own) break;
       const before = bytes[m.index - 1];
       if (before !== undefined && !isWhitespace(before) && before !== 0x3e) continue;
+      passAigcKeys(m.index);
+      header = `${m[1]} ${m[2]} R`;
       entries.setScanned(Number(m[1]), chunkStart + m.index, Number(m[2]));
       if (entries.size > budget) throw new LimitExceededError(`pdf: over ${budget} objects in a ${source.size}-byte file`);
       const after = m.index + m[0].length;
-      if (/^\s*<<[\s\S]{0,200}?\/Type\s*\/XRef\b/.test(text.slice(after, after + 256))) lastXrefStream = chunkStart + m.index;
+      const start = text.slice(after, after + 256);
+      if (/^\s*<<[\s\S]{0,200}?\/Type\s*\/XRef\b/.test(start)) lastXrefStream = chunkStart + m.index;
+      if (/^\s*<<[\s\S]{0,200}?\/Type\s*\/Catalog\b/.test(start)) catalog = header;
     }
+    passAigcKeys(own);
     const trailer = text.lastIndexOf('trailer', own - 1);
     if (trailer >= 0) lastTrailer = chunkStart + trailer;
   }
@@ -544,13 +574,20 @@ export async function scanStructure(source: ByteSource): Promise<{ entries: Xref
     }
   }
   if (lastXrefStream !== null) {
-    const stream = await parseIndirectObject(source, lastXrefStream);
-    return {
-      entries,
-      trailer: { value: stream.value, reader: stream.reader, where: `cross-reference stream at offset ${lastXrefStream}` },
-    };
+    try {
+      const stream = await parseIndirectObject(source, lastXrefStream);
+      return {
+        entries,
+        trailer: { value: stream.value, reader: stream.reader, where: `cross-reference stream at offset ${lastXrefStream}` },
+      };
+    } catch (error) {
+      if (!(error instanceof MalformedInputError) || (catalog === null && labelHolder === null)) throw error;
+    }
   }
-  return { entries, trailer: null };
+  if (catalog === null && labelHolder === null) return { entries, trailer: null };
+  const made = `<<${catalog === null ? '' : ` /Root ${catalog}`}${labelHolder === null ? '' : ` /Info ${labelHolder}`} >>`;
+  const reader = new PdfReader(Uint8Array.from(made, (c) => c.charCodeAt(0)));
+  return { entries, trailer: { value: reader.parse(0), reader, where: 'a trailer made up from the objects found by the scan' } };
 }
 
 /** The raw bytes of a dictionary entry's value, for textual copying. */

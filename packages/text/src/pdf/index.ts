@@ -9,6 +9,7 @@ import {
   type Finding,
   type FormatHandler,
   finding,
+  fromLatin1,
   indexOfBytes,
   type LabelCarrier,
   MalformedInputError,
@@ -19,7 +20,7 @@ import {
 } from '@aigc-label/core';
 import { type ExplicitLabelMatch, findExplicitLabels } from '../explicit/detect.js';
 import { explicitLabelEvidence } from '../explicit/evidence.js';
-import { decodeCarrierValue } from '../plain/carrier.js';
+import { decodeCarrierValue, decodeDamagedCarrierValue } from '../plain/carrier.js';
 import {
   loadStructure,
   type ParsedObject,
@@ -48,6 +49,8 @@ export const pdfRules = {
 /** TC260-PG-20258A §6.3: the Info dictionary key. */
 const AIGC_KEY = 'AIGC';
 const PDF_MAGIC = ascii('%PDF-');
+/** The last lines of a PDF (§7.5.5): startxref, its offset, %%EOF. */
+const PDF_END = /startxref\s+\d+\s+%%EOF\s*$/;
 
 interface Located {
   readonly trailer: ParsedObject;
@@ -83,7 +86,7 @@ async function locate(source: ByteSource): Promise<Located> {
   let structure: Pick<PdfStructure, 'entries' | 'trailer'>;
   const findings: Finding[] = [];
   try {
-    structure = await loadStructure(source);
+    structure = await loadStructure(source, true);
   } catch (error) {
     if (!(error instanceof MalformedInputError)) throw error;
     const scanned = await scanStructure(source);
@@ -130,7 +133,11 @@ async function aigcCarrier(located: Located, encrypted: boolean): Promise<LabelC
   }
   if (value.type !== 'string') return unreadable(`/${AIGC_KEY} is a ${value.type}, not a string`);
   const { text, rawUtf8 } = decodeTextString(value.bytes);
-  const decoded = decodeCarrierValue(text);
+  // In a file found damaged, a label damaged too is read as far as its members are whole (issue 25).
+  const damagedFile = located.findings.some((f) => f.rule === 'pdf/xref-damaged');
+  const decoded = damagedFile
+    ? decodeDamagedCarrierValue(text, 'the label text does not parse as JSON in this damaged file')
+    : decodeCarrierValue(text);
   const findings = [...decoded.findings];
   if (rawUtf8) {
     findings.push(
@@ -194,6 +201,8 @@ export const pdf: FormatHandler = {
     const at = indexOfBytes(head.subarray(0, 1024 + PDF_MAGIC.length), PDF_MAGIC);
     return at >= 0 && at < 1024;
   },
+  // A PDF after another format's file (a polyglot, issue 25 item 5) is known by its end (§7.5.5).
+  sniffTail: (tail) => PDF_END.test(fromLatin1(tail.subarray(-64))),
 
   async read(source: ByteSource): Promise<ReadResult> {
     const located = await locate(source);

@@ -16,6 +16,25 @@ export function decodeCarrierValue(raw: string): DecodedLabel {
   };
 }
 
+/** One whole `"key": "string"` member of a JSON object. */
+const JSON_MEMBER = /"((?:[^"\\\n]|\\.)*)"\s*:\s*"((?:[^"\\\n]|\\.)*)"/g;
+
+/**
+ * A label in a damaged file whose text no longer parses as JSON (cut off by the end of the
+ * file, or a flipped byte; issue 25): the members that are whole are read, in one pass, with a
+ * `format/damaged` finding naming `damage`; what the broken members held is lost. A value that
+ * parses, or has no whole member, decodes as it is.
+ */
+export function decodeDamagedCarrierValue(raw: string, damage: string): DecodedLabel {
+  const decoded = decodeCarrierValue(raw);
+  if (decoded.label !== null || !decoded.findings.some((f) => f.rule === Rules.notJson)) return decoded;
+  const members = Array.from(raw.matchAll(JSON_MEMBER), (m) => `"${m[1]}":"${m[2]}"`);
+  if (members.length === 0) return decoded;
+  const salvaged = decodeLabel(`{${members.join(',')}}`);
+  const message = `${damage}; ${members.length} whole field(s) were read from it`;
+  return { ...salvaged, findings: [finding(Rules.damaged, 'error', message), ...salvaged.findings] };
+}
+
 /**
  * More AIGC carriers than any file has a reason to hold (one label per file, GB 45438 §6.1 c)):
  * a file with more is crafted, and is refused rather than reported carrier by carrier.

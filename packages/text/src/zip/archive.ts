@@ -6,7 +6,6 @@ import {
   inflateCapped,
   LimitExceededError,
   MalformedInputError,
-  printableAscii,
   readExact,
   UnsupportedFormatError,
   u16le,
@@ -80,7 +79,33 @@ async function readTail(source: ByteSource): Promise<{ tail: Uint8Array; tailSta
   return { tail: await readExact(source, tailStart, source.size - tailStart, 'zip', 'end of central directory'), tailStart };
 }
 
+/** An entry name from a file, fit for a one-line message: quoted, control characters escaped. */
+export const quotedName = (name: string): string => JSON.stringify(name);
+
+/**
+ * The central directory, for a rewrite: the archive must fill the file (a stub or another file
+ * before it, or another file after its end record, would be lost or shifted by a rewrite).
+ */
 export async function readZipDirectory(source: ByteSource): Promise<ZipDirectory> {
+  const { directory, leadingBytes, trailingBytes } = await readZipDirectoryAfter(source);
+  if (leadingBytes > 0) {
+    throw fail(`${leadingBytes} bytes precede the archive (a self-extractor stub or another file); such an archive is not rewritten`);
+  }
+  if (trailingBytes > 0) {
+    throw fail(`${trailingBytes} bytes follow the end of the archive (another file, or garbage); such an archive is not rewritten`);
+  }
+  return directory;
+}
+
+/**
+ * The central directory of an archive that may have bytes before it (a self-extractor stub, or
+ * a polyglot's other format): when the directory is not where the end record says but right
+ * before the end record, every offset is shifted by the bytes in front (APPNOTE.TXT 4.3.1;
+ * what Info-ZIP and Python's zipfile do). `leadingBytes` is that shift, 0 for a plain archive.
+ */
+export async function readZipDirectoryAfter(
+  source: ByteSource,
+): Promise<{ directory: ZipDirectory; leadingBytes: number; trailingBytes: number }> {
   if (source.size < 22) throw fail(`${source.size} bytes is too short for a ZIP archive`);
   const { tail, tailStart } = await readTail(source);
   let eocd = -1;
@@ -116,6 +141,17 @@ export async function readZipDirectory(source: ByteSource): Promise<ZipDirectory
   if (directorySize > maximumCentralDirectoryInBytes) {
     throw new LimitExceededError(`zip: a ${directorySize}-byte central directory is over ${maximumCentralDirectoryInBytes} bytes`);
   }
+  let leadingBytes = 0;
+  const before = tailStart + eocd - directorySize;
+  if (
+    !isZip64 &&
+    before > directoryOffset &&
+    !(await centralHeaderAt(source, directoryOffset)) &&
+    (await centralHeaderAt(source, before))
+  ) {
+    leadingBytes = before - directoryOffset;
+    directoryOffset = before;
+  }
   if (directoryOffset + directorySize > source.size) throw fail('the central directory runs past the end of the file');
   if (tailStart + eocd < directoryOffset + directorySize) throw fail('the central directory overlaps its end record');
   const directory = await readExact(source, directoryOffset, directorySize, 'zip', 'central directory');
@@ -140,7 +176,7 @@ export async function readZipDirectory(source: ByteSource): Promise<ZipDirectory
     const extra = directory.subarray(at + 46 + nameLength, at + 46 + nameLength + extraLength);
     let uncompressedSize = u32le(directory, at + 24);
     let compressedSize = u32le(directory, at + 20);
-    let localHeaderOffset = u32le(directory, at + 42);
+    let localHeaderOffset = u32le(directory, at + 42) + leadingBytes;
     const needs64 = uncompressedSize === U32_MARKER || compressedSize === U32_MARKER || localHeaderOffset === U32_MARKER;
     const zip64 = needs64
       ? {
@@ -200,9 +236,14 @@ export async function readZipDirectory(source: ByteSource): Promise<ZipDirectory
   byOffset.forEach((entry, i) => {
     const next = i + 1 < byOffset.length ? byOffset[i + 1].localHeaderOffset : directoryOffset;
     if (entry.localHeaderOffset + 30 + entry.compressedSize > next)
-      throw fail(`entry ${printableAscii(entry.name)} overlaps the next entry or the central directory`);
+      throw fail(`entry ${quotedName(entry.name)} overlaps the next entry or the central directory`);
   });
-  return { entries, centralDirectoryOffset: directoryOffset, isZip64, comment };
+  const trailingBytes = source.size - (tailStart + eocd + 22 + comment.length);
+  return { directory: { entries, centralDirectoryOffset: directoryOffset, isZip64, comment }, leadingBytes, trailingBytes };
+}
+
+async function centralHeaderAt(source: ByteSource, offset: number): Promise<boolean> {
+  return offset >= 0 && offset + 4 <= source.size && u32le(await source.read(offset, 4), 0) === CENTRAL_HEADER_SIGNATURE;
 }
 
 /**
@@ -222,28 +263,32 @@ export function unsafeEntryName(name: string): string | null {
 
 /** Offset of an entry's data: after its local header, whose name and extra lengths may differ from the directory's. */
 export async function entryDataOffset(source: ByteSource, entry: ZipEntry): Promise<number> {
-  const header = await readExact(source, entry.localHeaderOffset, 30, 'zip', `local header of ${entry.name}`);
-  if (u32le(header, 0) !== LOCAL_HEADER_SIGNATURE) throw fail(`no local header for ${entry.name} at offset ${entry.localHeaderOffset}`);
+  const header = await readExact(source, entry.localHeaderOffset, 30, 'zip', `local header of ${quotedName(entry.name)}`);
+  if (u32le(header, 0) !== LOCAL_HEADER_SIGNATURE)
+    throw fail(`no local header for ${quotedName(entry.name)} at offset ${entry.localHeaderOffset}`);
   return entry.localHeaderOffset + 30 + u16le(header, 26) + u16le(header, 28);
 }
 
 /** Decompresses one entry, refusing to expand past `maxBytes` (zip bombs) and checking its CRC. */
 export async function readEntryData(source: ByteSource, entry: ZipEntry, maxBytes: number): Promise<Uint8Array> {
-  if (entry.flags & 1) throw new UnsupportedFormatError(`zip: ${entry.name} is encrypted`);
+  if (entry.flags & 1) throw new UnsupportedFormatError(`zip: ${quotedName(entry.name)} is encrypted`);
   if (entry.uncompressedSize > maxBytes) {
     throw new LimitExceededError(
-      `zip: ${entry.name} declares ${entry.uncompressedSize} bytes, over the ${maxBytes}-byte limit for this part`,
+      `zip: ${quotedName(entry.name)} declares ${entry.uncompressedSize} bytes, over the ${maxBytes}-byte limit for this part`,
     );
   }
   const start = await entryDataOffset(source, entry);
-  const compressed = await readExact(source, start, entry.compressedSize, 'zip', `data of ${entry.name}`);
+  const compressed = await readExact(source, start, entry.compressedSize, 'zip', `data of ${quotedName(entry.name)}`);
   let data: Uint8Array;
   if (entry.method === 0) data = compressed;
-  else if (entry.method === 8) data = inflateCapped(compressed, `zip: ${entry.name}`, { wrapper: 'raw', maxOutputBytes: maxBytes });
+  else if (entry.method === 8)
+    data = inflateCapped(compressed, `zip: ${quotedName(entry.name)}`, { wrapper: 'raw', maxOutputBytes: maxBytes });
   else
-    throw new UnsupportedFormatError(`zip: ${entry.name} uses compression method ${entry.method}; only stored and deflate are supported`);
+    throw new UnsupportedFormatError(
+      `zip: ${quotedName(entry.name)} uses compression method ${entry.method}; only stored and deflate are supported`,
+    );
   if (data.length !== entry.uncompressedSize || crc32(data) !== entry.crc) {
-    throw fail(`${entry.name} does not match its size or CRC in the central directory`);
+    throw fail(`${quotedName(entry.name)} does not match its size or CRC in the central directory`);
   }
   return data;
 }

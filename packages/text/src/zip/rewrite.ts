@@ -1,6 +1,7 @@
 import { concat, crc32, MalformedInputError, putU16le, putU32le, putU64le, type Segment, type WritePlan } from '@aigc-label/core';
 import {
   LOCAL_HEADER_SIGNATURE,
+  quotedName,
   U16_MARKER,
   U32_MARKER,
   unsafeEntryName,
@@ -177,13 +178,10 @@ function assertSafeNames(names: Iterable<string>): void {
   for (const name of names) {
     const unsafe = unsafeEntryName(name);
     if (unsafe !== null) {
-      throw new MalformedInputError(
-        'zip',
-        `the entry name ${JSON.stringify(name)} ${unsafe}; an archive with such a name is not rewritten`,
-      );
+      throw new MalformedInputError('zip', `the entry name ${quotedName(name)} ${unsafe}; an archive with such a name is not rewritten`);
     }
     const key = name.toLowerCase();
-    if (seen.has(key)) throw new MalformedInputError('zip', `two entries are named ${JSON.stringify(name)}; the archive is not rewritten`);
+    if (seen.has(key)) throw new MalformedInputError('zip', `two entries are named ${quotedName(name)}; the archive is not rewritten`);
     seen.add(key);
   }
 }

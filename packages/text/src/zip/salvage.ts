@@ -3,7 +3,7 @@ import {
   LOCAL_HEADER_SIGNATURE,
   maximumEntryNameInBytes,
   maximumZipEntries,
-  readZipDirectory,
+  readZipDirectoryAfter,
   U32_MARKER,
   ZIP64_EXTRA_ID,
   type ZipDirectory,
@@ -27,6 +27,8 @@ export interface TolerantDirectory {
   readonly directory: ZipDirectory;
   /** What is wrong with the central directory, or null when it was read as it is. */
   readonly damage: string | null;
+  /** Bytes before the archive (a self-extractor stub, or a polyglot's other file); its offsets count from there. */
+  readonly leadingBytes: number;
 }
 
 // Shared by every salvaged entry: a walk may find 100,000 of them, and each typed array costs its own header.
@@ -36,7 +38,8 @@ const NO_ZIP64 = Object.freeze({ uncompressed: false, compressed: false, offset:
 /** The central directory when it reads; otherwise the entries found by walking the local headers. */
 export async function readZipDirectoryTolerant(source: ByteSource): Promise<TolerantDirectory> {
   try {
-    return { directory: await readZipDirectory(source), damage: null };
+    const { directory, leadingBytes } = await readZipDirectoryAfter(source);
+    return { directory, damage: null, leadingBytes };
   } catch (error) {
     if (!(error instanceof MalformedInputError)) throw error;
     const { entries, end } = await walkLocalHeaders(source);
@@ -44,6 +47,7 @@ export async function readZipDirectoryTolerant(source: ByteSource): Promise<Tole
     return {
       directory: { entries, centralDirectoryOffset: end, isZip64: false, comment: new Uint8Array(0) },
       damage: `${error.message.replace(/^zip: /, '')}; ${entries.length} entries were found by walking the local headers`,
+      leadingBytes: 0,
     };
   }
 }

@@ -1,11 +1,22 @@
-import { bytesSource, LimitExceededError, labelBytes, MalformedInputError, putU32le, u32le } from '@aigc-label/core';
+import {
+  bytesSource,
+  concat,
+  FormatRegistry,
+  LimitExceededError,
+  labelBytes,
+  MalformedInputError,
+  putU32le,
+  u32le,
+  utf8,
+} from '@aigc-label/core';
 import { describe, expect, it } from 'vitest';
 import { sampleLabel } from '../../../../test/handler-contract.js';
 import { cases } from '../../../../test/hostile/text.mjs';
 import { ooxml } from '../../src/ooxml/index.js';
-import { readZipDirectory } from '../../src/zip/archive.js';
+import { readEntryData, readZipDirectory } from '../../src/zip/archive.js';
 import { buildPackage } from './zip-builder.js';
 
+const garbage = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 131 + 119 + ((i * i) >>> 3)) & 0xff);
 const media = Uint8Array.from({ length: 30_000 }, (_, i) => (i * 31) % 256);
 
 /** `bytes` cut just before its central directory: only the local headers remain. */
@@ -41,6 +52,49 @@ describe('OOXML salvage (issue 25)', () => {
     expect(read.carriers.map((c) => c.label)).toEqual([sampleLabel()]);
     expect(read.findings.find((f) => f.rule === 'format/damaged')?.message).toMatch(/central directory record 1 .* is damaged/);
     await expect(labelBytes(ooxml, bytes, sampleLabel())).rejects.toBeInstanceOf(MalformedInputError);
+  });
+
+  it('reads an archive with a stub or another file before it, found from its end, and refuses to write', async () => {
+    const labeled = await labeledPackage({});
+    const registry = new FormatRegistry([ooxml]);
+    for (const before of [garbage(1024), concat([utf8('%PDF-1.7\n'), garbage(100_000)])]) {
+      const bytes = concat([before, labeled]);
+      const tail = bytes.subarray(Math.max(4096, bytes.length - 4096));
+      expect(registry.resolve(bytes.subarray(0, 4096), 'a.docx', bytes.length > 8192 ? tail : undefined).handler.id).toBe('ooxml');
+      const read = await ooxml.read(bytesSource(bytes));
+      expect(read.carriers.map((c) => c.label)).toEqual([sampleLabel()]);
+      // A stub or a polyglot's other file is no damage to the label: an info finding (as bytes after a PNG's IEND), and no rewrite.
+      expect(read.findings.filter((f) => f.rule === 'format/damaged').map((f) => [f.severity, f.message])).toEqual([
+        [
+          'info',
+          `${before.length} bytes precede the archive (a self-extractor stub or another file); its offsets were read from there, and the package cannot be relabeled`,
+        ],
+      ]);
+      await expect(labelBytes(ooxml, bytes, sampleLabel())).rejects.toThrow(/bytes precede the archive.*not rewritten/);
+    }
+  });
+
+  it('reads the label of a package whose document part is damaged, and refuses to write', async () => {
+    const labeled = (await labeledPackage({})).slice();
+    const directory = await readZipDirectory(bytesSource(labeled));
+    const main = directory.entries.find((e) => e.name === 'word/document.xml');
+    if (!main) throw new Error('no main part');
+    labeled[main.localHeaderOffset + 30 + main.nameBytes.length + 2] ^= 0xff; // a flipped byte in its deflated data
+    const read = await ooxml.read(bytesSource(labeled));
+    expect(read.carriers.map((c) => c.label)).toEqual([sampleLabel()]);
+    expect(read.findings.find((f) => f.rule === 'format/damaged')?.message).toMatch(
+      /^word\/document\.xml cannot be read \(zip: "word\/document\.xml" .*\); it was not searched for an explicit label$/,
+    );
+    await expect(labelBytes(ooxml, labeled, sampleLabel())).rejects.toBeInstanceOf(MalformedInputError);
+  });
+
+  it('shows entry names from the file with their control characters escaped, on one line (issue 15)', async () => {
+    const bytes = buildPackage({ extraEntries: [{ name: 'word/a\nb\u0000c.xml', data: 'x', crc: 1 }] });
+    const entry = (await readZipDirectory(bytesSource(bytes))).entries.find((e) => e.name.startsWith('word/a'));
+    if (!entry) throw new Error('no entry');
+    await expect(readEntryData(bytesSource(bytes), entry, 1000)).rejects.toThrow(
+      'zip: "word/a\\nb\\u0000c.xml" does not match its size or CRC in the central directory',
+    );
   });
 
   it('still refuses what has no local headers either', async () => {

@@ -122,3 +122,42 @@ describe('PDF hostile input (issue 15)', () => {
     expect(read.evidence?.map((e) => e.detail)).toEqual(['explicit label "本内容由人工智能生成"']);
   });
 });
+
+describe('PDF salvage (issue 25)', () => {
+  const original = withInfo('<< /Title (Report) >>');
+  const labeled = async () => (await labelBytes(pdf, original, sampleLabel())).bytes;
+  const text = (bytes: Uint8Array) => fromLatin1(bytes);
+
+  it('reads the label of an incremental update cut before its startxref (a partial upload), and refuses to write', async () => {
+    const full = await labeled();
+    const cut = full.subarray(0, text(full).lastIndexOf('endobj') + 3);
+    const read = await pdf.read(bytesSource(cut));
+    expect(read.carriers.map((c) => c.label)).toEqual([sampleLabel()]);
+    expect(read.findings.find((f) => f.rule === 'pdf/xref-damaged')?.message).toMatch(
+      /the file ends inside an incremental update \(objects follow the last startxref\)/,
+    );
+    await expect(labelBytes(pdf, cut, sampleLabel())).rejects.toThrow(/no update can be appended/);
+  });
+
+  it('makes up a trailer from the objects found when no trailer parses: the catalog and the object holding /AIGC', async () => {
+    const full = text(await labeled());
+    const broken = ascii(full.replaceAll('trailer', 'trai1er').replaceAll('startxref', 'startxrex'));
+    const read = await pdf.read(bytesSource(broken));
+    expect(read.carriers.map((c) => c.label)).toEqual([sampleLabel()]);
+    expect(read.findings.map((f) => f.rule)).toContain('pdf/xref-damaged');
+    // Nothing that holds a label or a catalog: still refused.
+    await expect(pdf.read(bytesSource(ascii('%PDF-1.4\n1 0 obj\n<< /A 1 >>\nendobj\n')))).rejects.toThrow(/no trailer was found/);
+  });
+
+  it('reads the whole members of a label whose JSON a flipped byte broke, in a damaged file', async () => {
+    const full = text(await labeled());
+    const flipped = full.replace('"Label"', '"Label\u00f8').replace('trailer', 'trailør');
+    const read = await pdf.read(bytesSource(Uint8Array.from(flipped, (c) => c.charCodeAt(0))));
+    const [carrier] = read.carriers;
+    const { Label: _, ...rest } = sampleLabel();
+    expect(carrier?.label).toMatchObject(rest);
+    expect(carrier?.findings.find((f) => f.rule === 'format/damaged')?.message).toBe(
+      'the label text does not parse as JSON in this damaged file; 6 whole field(s) were read from it',
+    );
+  });
+});
