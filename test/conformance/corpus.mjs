@@ -442,7 +442,6 @@ add(
   'an unknown tag type before onMetaData',
   () => flv([flvTag(0x0f, garbage(32)), flvMetadata([['AIGC', LABEL]])]),
   damaged(),
-  'issue 25 item 2: FLV walks every tag',
 );
 add(
   'damaged/flv-metadata-last.flv',
