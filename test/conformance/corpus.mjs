@@ -502,7 +502,13 @@ add(
     const bytes = canonical.mp3(LABEL);
     return cut(bytes, find(bytes, 'ProduceID'));
   },
-  refused('MalformedInputError'),
+  none(['format/damaged', 'carrier/unreadable']),
+);
+add(
+  'truncated/mp3-after-txxx.mp3',
+  'a partial upload that ends in the ID3 padding after the TXXX frame',
+  () => cut(canonical.mp3(LABEL), 10 + id3Txxx('AIGC', LABEL).length + 16),
+  damaged(),
 );
 add(
   'truncated/json-cut.png',

@@ -1,5 +1,14 @@
 import { decodeLabel, type Finding, finding, type LabelCarrier, LimitExceededError, Rules, UnsupportedFormatError } from '@aigc-label/core';
-import { buildId3Tag, buildUserTextFrame, findUserText, type Id3Tag, maximumFrameCount, userTextFrames } from './tag.js';
+import {
+  buildId3Tag,
+  buildUserTextFrame,
+  type CutFrame,
+  decodeUserText,
+  findUserText,
+  type Id3Tag,
+  maximumFrameCount,
+  userTextFrames,
+} from './tag.js';
 
 /** The TXXX description the audio guide names for MP3 (TC260-PG-202510A). */
 export const AIGC_DESCRIPTION = 'AIGC';
@@ -26,6 +35,12 @@ export function id3LabelCarriers(tag: Id3Tag, tagOffset: number, canonical: bool
         canonical,
         'the whole tag is flagged compressed, a scheme ID3v2.2 never defined',
       ),
+    );
+  }
+  const cutLabel = tag.cut ? cutLabelFrame(tag.cut) : null;
+  if (tag.cut && cutLabel !== null) {
+    carriers.push(
+      unreadable(`${where(tag.cut.offset)} (${tag.cut.id}${cutLabel})`, tagOffset + tag.cut.offset, canonical, cutWhy(tag.cut)),
     );
   }
   for (const found of userTextFrames(tag)) {
@@ -62,6 +77,23 @@ export function id3LabelCarriers(tag: Id3Tag, tagOffset: number, canonical: bool
   return carriers;
 }
 
+/**
+ * For a cut user text frame that is or may be the label (its description is AIGC, or is cut
+ * too): the description part of its location (":AIGC", or ""); null for any other frame.
+ */
+function cutLabelFrame(cut: CutFrame): string | null {
+  if (cut.id !== 'TXXX' && cut.id !== 'TXX') return null;
+  const text = decodeUserText(cut.present);
+  const terminated = text !== null && (text.value !== '' || cut.present.subarray(1).includes(0));
+  if (!terminated) return '';
+  return text.description.toLowerCase() === AIGC_DESCRIPTION.toLowerCase() ? `:${text.description}` : null;
+}
+
+const cutWhy = (cut: CutFrame): string =>
+  cut.declared === null
+    ? `the frame's size is not a valid sync-safe integer, and ${cut.present.length} bytes of it are present`
+    : `the frame is cut off: it declares ${cut.declared} bytes and ${cut.present.length} are present`;
+
 function unreadable(location: string, offset: number, canonical: boolean, why: string): LabelCarrier {
   return {
     carrier: 'id3-txxx',
@@ -75,9 +107,31 @@ function unreadable(location: string, offset: number, canonical: boolean, why: s
   };
 }
 
-/** What was odd in a tag (skipped frames, leftovers), as findings. */
-export function id3TagFindings(tag: Id3Tag, tagOffset: number): Finding[] {
+/** What was odd in a tag (skipped frames, leftovers, and in salvage reading what was cut), as findings. */
+export function id3TagFindings(tag: Id3Tag, tagOffset: number, fileSize = Number.POSITIVE_INFINITY): Finding[] {
   const findings = tag.oddities.map((message) => finding(Rules.damaged, 'warning', `ID3 tag at byte ${tagOffset}: ${message}`));
+  const { cut } = tag;
+  if (tagOffset + tag.totalSize > fileSize) {
+    const where = cut
+      ? `the file ends inside its ${cut.id} frame at byte ${tagOffset + cut.offset}`
+      : 'its frames before the cut were read';
+    findings.push(
+      finding(
+        Rules.damaged,
+        'error',
+        `the ID3 tag at byte ${tagOffset} declares ${tag.totalSize} bytes, past the end of the file (${fileSize} bytes); ${where}`,
+      ),
+    );
+  } else if (cut) {
+    const size = cut.declared === null ? 'a size that is not sync-safe' : `${cut.declared} bytes`;
+    findings.push(
+      finding(
+        Rules.damaged,
+        'error',
+        `the ID3 frame ${cut.id} at byte ${tagOffset + cut.offset} declares ${size}, past the end of its tag; the frames before it were read`,
+      ),
+    );
+  }
   if (tag.paddingHasData)
     findings.push(finding(Rules.damaged, 'info', `the ID3 tag at byte ${tagOffset} has non-zero bytes after its last frame`));
   return findings;

@@ -97,11 +97,13 @@ export const mp3: FormatHandler = {
     return findAudioFrames(head, Math.max(end - resyncWindowInBytes, 10)) >= 0;
   },
 
+  /** Reads every TXXX:AIGC frame; a tag cut short by the end of the file is read as far as it goes (issue 25 item 2). */
   async read(source: ByteSource): Promise<ReadResult> {
-    const tags = await readLeadingId3Tags(source, 'mp3');
+    const tags = await readLeadingId3Tags(source, 'mp3', true);
     if (await startsFlac(source, tags)) return readAsFlac(source);
     const carriers = tags.flatMap(({ offset, tag }, index) => id3LabelCarriers(tag, offset, index === 0, ''));
-    const findings: Finding[] = tags.flatMap(({ offset, tag }) => id3TagFindings(tag, offset));
+    const findings: Finding[] = tags.flatMap(({ offset, tag }) => id3TagFindings(tag, offset, source.size));
+    if (afterLeadingId3Tags(tags) > source.size) return { format: 'mp3', carriers, findings };
     const appended = await appendedTag(source, afterLeadingId3Tags(tags), findings);
     if (appended) carriers.push(...id3LabelCarriers(appended.tag, appended.offset, false, 'appended '));
     if (tags.length > 1)
