@@ -1,4 +1,14 @@
-import { decodeLabel, type Finding, finding, type LabelCarrier, LimitExceededError, Rules, UnsupportedFormatError } from '@aigc-label/core';
+import {
+  bytesEqual,
+  decodeLabel,
+  type Finding,
+  finding,
+  type LabelCarrier,
+  LimitExceededError,
+  MalformedInputError,
+  Rules,
+  UnsupportedFormatError,
+} from '@aigc-label/core';
 import {
   buildId3Tag,
   buildUserTextFrame,
@@ -7,6 +17,7 @@ import {
   findUserText,
   type Id3Tag,
   maximumFrameCount,
+  parseId3Tag,
   userTextFrames,
 } from './tag.js';
 
@@ -160,10 +171,37 @@ export function rewriteId3Label(tag: Id3Tag, json: string | null, extraPadding: 
   if (newFrame && !placed) frames.push(newFrame);
   // Never write a tag the reader would refuse to read back.
   if (frames.length > maximumFrameCount) throw new LimitExceededError(`the ID3 tag would have more than ${maximumFrameCount} frames`);
-  // Bytes after the frames that are neither frames nor padding stay as stored, after our frame so readers see it.
-  if (tag.trailing.length > 0) frames.push(tag.trailing);
   const footer = tag.hasFooter ? 10 : 0;
-  return buildId3Tag(withoutStaleExtendedHeader(tag), frames, { targetBodySize: tag.totalSize - 10 - footer, extraPadding });
+  const header = withoutStaleExtendedHeader(tag);
+  const sameSize = { targetBodySize: tag.totalSize - 10 - footer, extraPadding };
+  // Damaged tags are read by heuristics (a v2.4 size stored plain, a miscased frame id skipped, leftovers), so a
+  // rewrite must read back as built. Where the first layout would not, the new frame first, or leftovers ending
+  // the body as they did (padding after a cut-off frame header makes it a header), may; else it is refused.
+  const layouts: [Uint8Array[], { targetBodySize: number; extraPadding: number }][] = [[frames, sameSize]];
+  if (newFrame) layouts.push([[newFrame, ...frames.filter((f) => f !== newFrame)], sameSize]);
+  if (tag.trailing.length > 0) layouts.push([frames, { targetBodySize: 0, extraPadding: 0 }]);
+  for (const [order, padding] of layouts) {
+    // Bytes after the frames that are neither frames nor padding stay as stored, after our frame so readers see it.
+    const built = buildId3Tag(header, tag.trailing.length > 0 ? [...order, tag.trailing] : order, padding);
+    if (readsAsBuilt(built, order, tag.trailing)) return built;
+  }
+  throw new MalformedInputError('id3', 'the ID3 tag is damaged so that no rewrite of it reads back as written; not labeled');
+}
+
+/** True when `tag` parses back to exactly `frames` followed by the leftover bytes `trailing`. */
+function readsAsBuilt(tag: Uint8Array, frames: readonly Uint8Array[], trailing: Uint8Array): boolean {
+  let parsed: Id3Tag;
+  try {
+    parsed = parseId3Tag(tag, 'id3');
+  } catch (error) {
+    if (error instanceof MalformedInputError || error instanceof LimitExceededError) return false;
+    throw error;
+  }
+  return (
+    parsed.frames.length === frames.length &&
+    parsed.frames.every((f, i) => bytesEqual(f.raw, frames[i])) &&
+    bytesEqual(parsed.trailing, trailing)
+  );
 }
 
 /**

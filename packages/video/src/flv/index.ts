@@ -326,6 +326,17 @@ function metadataData(data: Uint8Array, json: string, shift: (offset: number) =>
   ]);
 }
 
+/** True when script data `data` reads back with one AIGC property holding `json`. */
+function readsBack(data: Uint8Array, json: string): boolean {
+  try {
+    const labels = metadataProperties(data).list.filter((p) => p.name.toUpperCase() === AIGC);
+    return labels.length === 1 && readString(data, labels[0].valueStart) === json;
+  } catch (error) {
+    if (error instanceof MalformedInputError) return false;
+    throw error;
+  }
+}
+
 function scriptTag(data: Uint8Array, timestampAndStream: Uint8Array): Uint8Array {
   if (data.length > 0xffffff) throw new LimitExceededError('flv: the script tag would be over 16 MiB');
   const out = new Uint8Array(TAG_HEADER + data.length + 4);
@@ -429,7 +440,12 @@ export const flv: FormatHandler = {
     );
     const delta = probe.length - oldLength;
     const shift = (offset: number) => (offset >= metadata.end ? offset + delta : offset);
-    const tag = scriptTag(metadataData(metadata.data, json, shift, source.size + delta), header.subarray(4, TAG_HEADER));
+    const data = metadataData(metadata.data, json, shift, source.size + delta);
+    if (!readsBack(data, json)) {
+      // An object left open (no end marker) inside onMetaData runs to the end of the tag, so it would swallow the label.
+      throw fail(`the onMetaData tag at byte ${metadata.offset} is damaged so that a label written into it would not read back`);
+    }
+    const tag = scriptTag(data, header.subarray(4, TAG_HEADER));
     return { segments: splicePlan(source.size, [{ start: metadata.offset, end: metadata.end, insert: tag }]).segments, findings: [] };
   },
 };

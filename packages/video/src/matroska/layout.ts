@@ -86,10 +86,11 @@ export async function readLayout(source: ByteSource, damage?: string[], wanted?:
       throw new LimitExceededError(`${format}: more than ${ebml.maximumElementCount} level-1 elements`);
     try {
       let element = await levelOneElement(source, read, at, segment.end, format, damage);
-      if (damage && !isLevelOneId(element.id)) {
-        // The walk has lost step (a size that lies earlier on): what follows is read from the next level-1 element.
-        const next = await resynchronise(source, read, at + 1, segment.end, format, damage);
+      if (!isLevelOneId(element.id)) {
+        // The walk has lost step (a size that lies earlier on): a writer refuses; a reader goes on from the next level-1 element.
         const what = `element 0x${element.id.toString(16).toUpperCase()} at offset ${at} is not a level-1 element of the Segment`;
+        if (!damage) throw new MalformedInputError(format, what);
+        const next = await resynchronise(source, read, at + 1, segment.end, format, damage);
         damage.push(
           next ? `${what}; the walk resumed at the next level-1 element, at offset ${next.offset}` : `${what}; no level-1 element follows`,
         );
