@@ -50,7 +50,6 @@ const ID = 'conformance-0001';
 const LABEL = labelJson();
 const confirmed = (findings = [], produceId = ID) => ({ outcome: 'confirmed', produceId, findings });
 const none = (findings = []) => ({ outcome: 'none', produceId: null, findings });
-const refused = (error) => ({ error });
 
 /** Cuts `bytes` to its first `keep` bytes (or all but `-keep` when negative). */
 const cut = (bytes, keep) => bytes.subarray(0, keep < 0 ? bytes.length + keep : keep);
