@@ -179,6 +179,21 @@ describe('mp3 metadata carrier', () => {
   });
 });
 
+describe('mp3 relabel of a damaged ID3 tag (fuzz findings, issue 15)', () => {
+  it('a frame header the tag cuts off stays at the end of the body, so padding does not make it a frame', async () => {
+    const cutHeader = ascii('TIT2');
+    const file = concat([tag(4, 0, concat([frame(4, 'TALB', concat([Uint8Array.of(3), ascii('Album')])), cutHeader])), audioOf(sample)]);
+    const label = sampleLabel();
+    const { bytes } = await labelBytes(mp3, file, label);
+    const read = await mp3.read(bytesSource(bytes));
+    expect(read.carriers.map((c) => c.label)).toEqual([label]);
+    // The leftover bytes are kept as stored, last in the body, and still read as leftovers.
+    expect(bytes.subarray(tagSize(bytes) - 4, tagSize(bytes))).toEqual(cutHeader);
+    expect(read.findings.map((f) => f.message).join(' ')).toMatch(/4 bytes at byte \d+ of the ID3 tag are neither frames nor padding/);
+    expect(audioOf(bytes)).toEqual(audioOf(file));
+  });
+});
+
 describe('mp3 cut short inside its ID3 tag (a partial upload, issue 25 item 2)', () => {
   const label = sampleLabel();
   const before = frame(4, 'TIT2', concat([Uint8Array.of(3), ascii('Tone')]));

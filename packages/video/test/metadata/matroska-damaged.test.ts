@@ -134,6 +134,31 @@ describe('matroska salvage reading (issue 25)', () => {
     expect(read.carriers.map((c) => c.label)).toEqual([label]);
   });
 
+  it('an element of unknown size inside Tags keeps its bytes and extent; the new Tag goes before it (fuzz finding, issue 15)', async () => {
+    const clip = makeClip('clip.webm');
+    const { header, children } = layout(clip);
+    const info = children.find((c) => c.id === 0x1549a966) as ebml.EbmlElement;
+    // A Void of unknown size (0xEC 0xFF) runs to the end of its Tags: a Tag placed after it would be inside it.
+    const unknown = concat([Uint8Array.of(0xec, 0xff), new Uint8Array(6)]);
+    const body = concat([clip.subarray(info.offset, info.end), ebml.makeElement(TAGS, unknown)]);
+    const file = concat([clip.subarray(0, header.end), ebml.encodeElementId(SEGMENT), ebml.encodeVint(body.length, 8), body]);
+    const { bytes } = await labelBytes(matroska, file, label);
+    expect((await matroska.read(bytesSource(bytes))).carriers.map((c) => c.label)).toEqual([label]);
+    const tags = layout(bytes).children.find((c) => c.id === TAGS) as ebml.EbmlElement;
+    expect(bytes.subarray(tags.end - unknown.length, tags.end)).toEqual(unknown);
+  });
+
+  it('refuses to write when an element at the Segment level is no level-1 element (the reader resynchronises there)', async () => {
+    const file = (await labelBytes(matroska, makeClip('clip.mkv'), label)).bytes;
+    const stray = ebml.stringElement(0x45a3, 'X');
+    const first = layout(file).children[0] as ebml.EbmlElement;
+    const { segment } = layout(file);
+    const damaged = concat([file.subarray(0, first.offset), stray, file.subarray(first.offset)]);
+    damaged.set(ebml.encodeVint(segment.size + stray.length, segment.headerSize - 4), segment.offset + 4);
+    await expect(matroska.write(bytesSource(damaged), label)).rejects.toThrow(/element 0x45A3 at offset \d+ is not a level-1 element/);
+    expect((await matroska.read(bytesSource(damaged))).carriers.map((c) => c.label)).toEqual([label]);
+  });
+
   it('an undamaged file has no damaged finding', async () => {
     const read = await matroska.read(bytesSource((await labelBytes(matroska, makeClip('clip.mkv'), label)).bytes));
     expect(read.findings).toEqual([]);
