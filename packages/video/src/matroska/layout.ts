@@ -154,6 +154,9 @@ async function resynchronise(
     for (let i = 0; i + 4 <= block.length && i < resyncBlockInBytes; i++) {
       if ((block[i] & 0xf0) !== 0x10 || !RESYNC_IDS.has(u32be(block, i))) continue;
       try {
+        // An unknown size would be resolved by a scan of its own: a resynchronisation never takes one, so it stays linear.
+        const head = await read(start + i, Math.min(12, end - start - i), 'EBML element header');
+        if (ebml.parseElementHeader(head, 0, start + i, Number.MAX_SAFE_INTEGER, format).unknownSize) continue;
         const candidate = await levelOneElement(source, read, start + i, end, format, damage);
         if (await followedByLevelOne(read, candidate, end, format)) return candidate;
       } catch (error) {
