@@ -138,8 +138,9 @@ async function followedByLevelOne(read: HeaderBytes, element: ebml.EbmlElement, 
 
 /**
  * The first level-1 element at or after `from` whose header parses and fits its Segment and
- * which is followed by another level-1 element (or the end of the Segment), found by its four-byte ID, as libmatroska and ffmpeg resynchronise after damage; null when none
- * does. One forward pass, so a walk with any number of resynchronisations stays linear.
+ * which is followed by another level-1 element (or the end of the Segment), found by its
+ * four-byte ID, as libmatroska and ffmpeg resynchronise after damage; null when none does.
+ * One forward pass, so a walk with any number of resynchronisations stays linear.
  */
 async function resynchronise(
   source: ByteSource,
