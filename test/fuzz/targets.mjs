@@ -54,7 +54,7 @@ export const KNOWN_FINDINGS = [
   },
   {
     // Still open for these formats; Matroska, MP3 and FLV are fixed (regressions/write-{matroska,mp3,flv}).
-    target: /^write:(png|jpeg|gif|webp|tiff|heif|avif|html|mp4|m4a|ooxml)$/,
+    target: /^write:(png|jpeg|gif|webp|tiff|heif|avif|html|mp4|m4a|ooxml|avi)$/,
     message: /write succeeded but its output (has no carrier with the label|does not read back)/,
     note: 'a write that succeeds on a malformed carrier or container whose output its own reader does not read back (labelBuffer then ends in WriteVerificationError)',
   },
