@@ -50,7 +50,6 @@ const ID = 'conformance-0001';
 const LABEL = labelJson();
 const confirmed = (findings = [], produceId = ID) => ({ outcome: 'confirmed', produceId, findings });
 const none = (findings = []) => ({ outcome: 'none', produceId: null, findings });
-const refused = (error) => ({ error });
 
 /** Cuts `bytes` to its first `keep` bytes (or all but `-keep` when negative). */
 const cut = (bytes, keep) => bytes.subarray(0, keep < 0 ? bytes.length + keep : keep);
@@ -439,7 +438,6 @@ add(
   'an unknown tag type before onMetaData',
   () => flv([flvTag(0x0f, garbage(32)), flvMetadata([['AIGC', LABEL]])]),
   damaged(),
-  'issue 25 item 2: FLV walks every tag',
 );
 add(
   'damaged/flv-metadata-last.flv',
@@ -500,7 +498,13 @@ add(
     const bytes = canonical.mp3(LABEL);
     return cut(bytes, find(bytes, 'ProduceID'));
   },
-  refused('MalformedInputError'),
+  none(['format/damaged', 'carrier/unreadable']),
+);
+add(
+  'truncated/mp3-after-txxx.mp3',
+  'a partial upload that ends in the ID3 padding after the TXXX frame',
+  () => cut(canonical.mp3(LABEL), 10 + id3Txxx('AIGC', LABEL).length + 16),
+  damaged(),
 );
 add(
   'truncated/json-cut.png',

@@ -1,5 +1,25 @@
-import { decodeLabel, type Finding, finding, type LabelCarrier, LimitExceededError, Rules, UnsupportedFormatError } from '@aigc-label/core';
-import { buildId3Tag, buildUserTextFrame, findUserText, type Id3Tag, maximumFrameCount, userTextFrames } from './tag.js';
+import {
+  bytesEqual,
+  decodeLabel,
+  type Finding,
+  finding,
+  type LabelCarrier,
+  LimitExceededError,
+  MalformedInputError,
+  Rules,
+  UnsupportedFormatError,
+} from '@aigc-label/core';
+import {
+  buildId3Tag,
+  buildUserTextFrame,
+  type CutFrame,
+  decodeUserText,
+  findUserText,
+  type Id3Tag,
+  maximumFrameCount,
+  parseId3Tag,
+  userTextFrames,
+} from './tag.js';
 
 /** The TXXX description the audio guide names for MP3 (TC260-PG-202510A). */
 export const AIGC_DESCRIPTION = 'AIGC';
@@ -26,6 +46,12 @@ export function id3LabelCarriers(tag: Id3Tag, tagOffset: number, canonical: bool
         canonical,
         'the whole tag is flagged compressed, a scheme ID3v2.2 never defined',
       ),
+    );
+  }
+  const cutLabel = tag.cut ? cutLabelFrame(tag.cut) : null;
+  if (tag.cut && cutLabel !== null) {
+    carriers.push(
+      unreadable(`${where(tag.cut.offset)} (${tag.cut.id}${cutLabel})`, tagOffset + tag.cut.offset, canonical, cutWhy(tag.cut)),
     );
   }
   for (const found of userTextFrames(tag)) {
@@ -62,6 +88,23 @@ export function id3LabelCarriers(tag: Id3Tag, tagOffset: number, canonical: bool
   return carriers;
 }
 
+/**
+ * For a cut user text frame that is or may be the label (its description is AIGC, or is cut
+ * too): the description part of its location (":AIGC", or ""); null for any other frame.
+ */
+function cutLabelFrame(cut: CutFrame): string | null {
+  if (cut.id !== 'TXXX' && cut.id !== 'TXX') return null;
+  const text = decodeUserText(cut.present);
+  const terminated = text !== null && (text.value !== '' || cut.present.subarray(1).includes(0));
+  if (!terminated) return '';
+  return text.description.toLowerCase() === AIGC_DESCRIPTION.toLowerCase() ? `:${text.description}` : null;
+}
+
+const cutWhy = (cut: CutFrame): string =>
+  cut.declared === null
+    ? `the frame's size is not a valid sync-safe integer, and ${cut.present.length} bytes of it are present`
+    : `the frame is cut off: it declares ${cut.declared} bytes and ${cut.present.length} are present`;
+
 function unreadable(location: string, offset: number, canonical: boolean, why: string): LabelCarrier {
   return {
     carrier: 'id3-txxx',
@@ -75,9 +118,31 @@ function unreadable(location: string, offset: number, canonical: boolean, why: s
   };
 }
 
-/** What was odd in a tag (skipped frames, leftovers), as findings. */
-export function id3TagFindings(tag: Id3Tag, tagOffset: number): Finding[] {
+/** What was odd in a tag (skipped frames, leftovers, and in salvage reading what was cut), as findings. */
+export function id3TagFindings(tag: Id3Tag, tagOffset: number, fileSize = Number.POSITIVE_INFINITY): Finding[] {
   const findings = tag.oddities.map((message) => finding(Rules.damaged, 'warning', `ID3 tag at byte ${tagOffset}: ${message}`));
+  const { cut } = tag;
+  if (tagOffset + tag.totalSize > fileSize) {
+    const where = cut
+      ? `the file ends inside its ${cut.id} frame at byte ${tagOffset + cut.offset}`
+      : 'its frames before the cut were read';
+    findings.push(
+      finding(
+        Rules.damaged,
+        'error',
+        `the ID3 tag at byte ${tagOffset} declares ${tag.totalSize} bytes, past the end of the file (${fileSize} bytes); ${where}`,
+      ),
+    );
+  } else if (cut) {
+    const size = cut.declared === null ? 'a size that is not sync-safe' : `${cut.declared} bytes`;
+    findings.push(
+      finding(
+        Rules.damaged,
+        'error',
+        `the ID3 frame ${cut.id} at byte ${tagOffset + cut.offset} declares ${size}, past the end of its tag; the frames before it were read`,
+      ),
+    );
+  }
   if (tag.paddingHasData)
     findings.push(finding(Rules.damaged, 'info', `the ID3 tag at byte ${tagOffset} has non-zero bytes after its last frame`));
   return findings;
@@ -106,10 +171,37 @@ export function rewriteId3Label(tag: Id3Tag, json: string | null, extraPadding: 
   if (newFrame && !placed) frames.push(newFrame);
   // Never write a tag the reader would refuse to read back.
   if (frames.length > maximumFrameCount) throw new LimitExceededError(`the ID3 tag would have more than ${maximumFrameCount} frames`);
-  // Bytes after the frames that are neither frames nor padding stay as stored, after our frame so readers see it.
-  if (tag.trailing.length > 0) frames.push(tag.trailing);
   const footer = tag.hasFooter ? 10 : 0;
-  return buildId3Tag(withoutStaleExtendedHeader(tag), frames, { targetBodySize: tag.totalSize - 10 - footer, extraPadding });
+  const header = withoutStaleExtendedHeader(tag);
+  const sameSize = { targetBodySize: tag.totalSize - 10 - footer, extraPadding };
+  // Damaged tags are read by heuristics (a v2.4 size stored plain, a miscased frame id skipped, leftovers), so a
+  // rewrite must read back as built. Where the first layout would not, the new frame first, or leftovers ending
+  // the body as they did (padding after a cut-off frame header makes it a header), may; else it is refused.
+  const layouts: [Uint8Array[], { targetBodySize: number; extraPadding: number }][] = [[frames, sameSize]];
+  if (newFrame) layouts.push([[newFrame, ...frames.filter((f) => f !== newFrame)], sameSize]);
+  if (tag.trailing.length > 0) layouts.push([frames, { targetBodySize: 0, extraPadding: 0 }]);
+  for (const [order, padding] of layouts) {
+    // Bytes after the frames that are neither frames nor padding stay as stored, after our frame so readers see it.
+    const built = buildId3Tag(header, tag.trailing.length > 0 ? [...order, tag.trailing] : order, padding);
+    if (readsAsBuilt(built, order, tag.trailing)) return built;
+  }
+  throw new MalformedInputError('id3', 'the ID3 tag is damaged so that no rewrite of it reads back as written; not labeled');
+}
+
+/** True when `tag` parses back to exactly `frames` followed by the leftover bytes `trailing`. */
+function readsAsBuilt(tag: Uint8Array, frames: readonly Uint8Array[], trailing: Uint8Array): boolean {
+  let parsed: Id3Tag;
+  try {
+    parsed = parseId3Tag(tag, 'id3');
+  } catch (error) {
+    if (error instanceof MalformedInputError || error instanceof LimitExceededError) return false;
+    throw error;
+  }
+  return (
+    parsed.frames.length === frames.length &&
+    parsed.frames.every((f, i) => bytesEqual(f.raw, frames[i])) &&
+    bytesEqual(parsed.trailing, trailing)
+  );
 }
 
 /**

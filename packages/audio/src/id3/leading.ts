@@ -9,21 +9,30 @@ export interface LeadingId3Tag {
   readonly tag: Id3Tag;
 }
 
-/** The ID3v2 tags at the start of a file (MP3, and FLAC files some taggers prefix), one after the other. */
-export async function readLeadingId3Tags(source: ByteSource, format: string): Promise<LeadingId3Tag[]> {
+/**
+ * The ID3v2 tags at the start of a file (MP3, and FLAC files some taggers prefix), one after the
+ * other. With `salvage` (reading, issue 25 item 2), a tag the file ends inside is read as far as
+ * it goes (its `totalSize` still the declared one, past the end), and a frame running past the
+ * end of its tag ends the frames (`Id3Tag.cut`); without it both fail.
+ */
+export async function readLeadingId3Tags(source: ByteSource, format: string, salvage = false): Promise<LeadingId3Tag[]> {
   const tags: LeadingId3Tag[] = [];
   let offset = 0;
   while (tags.length < maximumLeadingTags && offset + ID3_HEADER_SIZE <= source.size) {
     const header = await readExact(source, offset, ID3_HEADER_SIZE, format, 'ID3 header');
     if (!isId3Header(header)) break;
     const size = id3TagSize(header, format);
+    if (offset + size > source.size && salvage) {
+      tags.push({ offset, tag: parseId3Tag(await readExact(source, offset, source.size - offset, format, 'ID3 tag'), format, true) });
+      break;
+    }
     if (offset + size > source.size) {
       throw new MalformedInputError(
         format,
         `ID3 tag at byte ${offset} declares ${size} bytes, past the end of the file (${source.size} bytes)`,
       );
     }
-    tags.push({ offset, tag: parseId3Tag(await readExact(source, offset, size, format, 'ID3 tag'), format) });
+    tags.push({ offset, tag: parseId3Tag(await readExact(source, offset, size, format, 'ID3 tag'), format, salvage) });
     offset += size;
   }
   return tags;

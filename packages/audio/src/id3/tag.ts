@@ -69,6 +69,22 @@ export interface Id3Tag {
   readonly compressed: boolean;
   /** Oddities met while reading (a skipped frame, a size that is not sync-safe), for findings. */
   readonly oddities: readonly string[];
+  /**
+   * Salvage reading only: the frame that runs past the end of the tag or of the file, which
+   * ended the frames (issue 25 item 2). The frames before it are intact and read.
+   */
+  readonly cut?: CutFrame;
+}
+
+/** A frame whose declared size runs past the bytes there are. */
+export interface CutFrame {
+  readonly id: string;
+  /** Offset of the frame header within the tag. */
+  readonly offset: number;
+  /** Its declared data size, or null when the size is not sync-safe. */
+  readonly declared: number | null;
+  /** The data bytes present (resynchronised where the tag is), possibly fewer than declared. */
+  readonly present: Uint8Array;
 }
 
 export const ID3_HEADER_SIZE = 10;
@@ -176,16 +192,22 @@ const FRAME_ID = /^[A-Z0-9]+$/;
 /** An id written in the wrong case ('Date'): a frame to skip, unlike audio bytes or leftovers. */
 const MISCASED_FRAME_ID = /^[A-Za-z0-9]+$/;
 
-/** Parses a whole tag (`tag` holds exactly `id3TagSize` bytes). */
-export function parseId3Tag(tag: Uint8Array, format: string): Id3Tag {
+/**
+ * Parses a whole tag (`tag` holds exactly `id3TagSize` bytes). With `salvage` (reading a damaged
+ * file), `tag` may be cut short by the end of the file, and a frame running past what there is
+ * ends the frames as the tag's `cut` instead of failing the parse.
+ */
+export function parseId3Tag(tag: Uint8Array, format: string, salvage = false): Id3Tag {
   const totalSize = id3TagSize(tag, format);
-  if (tag.length < totalSize) throw fail(format, `ID3 tag declares ${totalSize} bytes but only ${tag.length} are present`);
+  const truncated = tag.length < totalSize;
+  if (truncated && !salvage) throw fail(format, `ID3 tag declares ${totalSize} bytes but only ${tag.length} are present`);
   const version = tag[3];
   const flags = tag[5];
   const hasFooter = version === 4 && (flags & FLAG_FOOTER) !== 0;
   const bodyEnd = totalSize - (hasFooter ? ID3_HEADER_SIZE : 0);
-  if (hasFooter && fromAscii(tag, bodyEnd, bodyEnd + 3) !== '3DI') throw fail(format, 'ID3v2.4 footer is missing its "3DI" identifier');
-  const body = tag.subarray(ID3_HEADER_SIZE, bodyEnd);
+  if (hasFooter && !truncated && fromAscii(tag, bodyEnd, bodyEnd + 3) !== '3DI')
+    throw fail(format, 'ID3v2.4 footer is missing its "3DI" identifier');
+  const body = tag.subarray(ID3_HEADER_SIZE, Math.min(bodyEnd, tag.length));
   const base = { version, revision: tag[4], flags, totalSize, hasFooter };
   if (version === 2 && flags & FLAG_V22_COMPRESSION) {
     const empty = new Uint8Array(0);
@@ -226,6 +248,7 @@ export function parseId3Tag(tag: Uint8Array, format: string): Id3Tag {
     return at < body.length && body[at] === 0 ? 'padding' : null;
   };
   let trailingStart = -1;
+  let cut: CutFrame | undefined;
   while (offset < body.length && body[offset] !== 0) {
     if (frames.length >= maximumFrameCount) throw new LimitExceededError(`${format}: more than ${maximumFrameCount} ID3 frames`);
     const header = take(body, offset, headerSize, wholeBodyUnsync);
@@ -237,6 +260,13 @@ export function parseId3Tag(tag: Uint8Array, format: string): Id3Tag {
     const validId = FRAME_ID.test(id);
     const size = frameSize(header.bytes, version, (candidate) => boundaryAt(header.end + candidate), oddities, offset);
     const data = size === null ? null : take(body, header.end, size, wholeBodyUnsync);
+    if (validId && !data && salvage) {
+      const rest = body.subarray(Math.min(header.end, body.length));
+      const present = wholeBodyUnsync ? resynchronise(rest) : rest;
+      cut = { id, offset: offset + ID3_HEADER_SIZE, declared: size, present };
+      offset = body.length;
+      break;
+    }
     if (validId && !data) {
       throw fail(
         format,
@@ -288,6 +318,7 @@ export function parseId3Tag(tag: Uint8Array, format: string): Id3Tag {
     paddingHasData,
     compressed: false,
     oddities,
+    ...(cut ? { cut } : {}),
   };
 }
 

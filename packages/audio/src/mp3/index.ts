@@ -12,13 +12,15 @@ import {
   type WriteOptions,
   type WriteResult,
 } from '@aigc-label/core';
-import { flac, flacSignatureAfter } from '../flac/index.js';
+import { flacSignatureAfter } from '../flac/blocks.js';
+import { flac } from '../flac/index.js';
 import { readAppendedId3Tag } from '../id3/appended.js';
 import { AIGC_DESCRIPTION, id3LabelCarriers, id3TagFindings, rewriteId3Label } from '../id3/label.js';
 import { afterLeadingId3Tags, id3ChainEnd, id3HidesWhatFollows, type LeadingId3Tag, readLeadingId3Tags } from '../id3/leading.js';
 import { buildId3Tag, buildUserTextFrame, isId3Header, newId3v24 } from '../id3/tag.js';
 import { audibleLabel } from '../rhythm/capability.js';
 import { audioWatermark } from '../watermark/capability.js';
+import { mpegFrameHeader } from './frame-header.js';
 
 /** Findings only this format emits, with their meaning (the README's rule table is generated from these). */
 export const mp3Rules = {
@@ -31,24 +33,8 @@ const newTagPaddingInBytes = 1024;
 /** How far around the end of the leading ID3 tags the first audio frame is looked for. */
 const resyncWindowInBytes = 2048;
 
-/** Layer III bit rates in kbit/s by index (ISO/IEC 11172-3 §2.4.2.3, ISO/IEC 13818-3 §2.4.2.3). */
-const BITRATES_MPEG1 = [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320];
-const BITRATES_MPEG2 = [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160];
-/** Sampling rates by version bits (00 MPEG-2.5, 10 MPEG-2, 11 MPEG-1) and index. */
-const SAMPLE_RATES: Record<number, readonly number[]> = { 0: [11025, 12000, 8000], 2: [22050, 24000, 16000], 3: [44100, 48000, 32000] };
-
 /** Length of the MPEG audio layer III frame whose header is at `at`, or 0 when there is none. */
-function layer3FrameLength(bytes: Uint8Array, at: number): number {
-  if (at + 4 > bytes.length || bytes[at] !== 0xff || (bytes[at + 1] & 0xe0) !== 0xe0) return 0;
-  const version = (bytes[at + 1] >> 3) & 3;
-  if (version === 1 || ((bytes[at + 1] >> 1) & 3) !== 1) return 0;
-  const bitrate = (version === 3 ? BITRATES_MPEG1 : BITRATES_MPEG2)[bytes[at + 2] >> 4];
-  const sampleRate = SAMPLE_RATES[version][(bytes[at + 2] >> 2) & 3];
-  // Free format (index 0), the forbidden index 15 and the reserved sampling rate are not accepted.
-  if (!bitrate || !sampleRate) return 0;
-  const padding = (bytes[at + 2] >> 1) & 1;
-  return Math.floor(((version === 3 ? 144 : 72) * bitrate * 1000) / sampleRate) + padding;
-}
+const layer3FrameLength = (bytes: Uint8Array, at: number): number => mpegFrameHeader(bytes, at)?.length ?? 0;
 
 /** A layer III frame header at `at` followed by another one where it ends (or by the end of `bytes`). */
 function audioFramesAt(bytes: Uint8Array, at: number): boolean {
@@ -97,11 +83,13 @@ export const mp3: FormatHandler = {
     return findAudioFrames(head, Math.max(end - resyncWindowInBytes, 10)) >= 0;
   },
 
+  /** Reads every TXXX:AIGC frame; a tag cut short by the end of the file is read as far as it goes (issue 25 item 2). */
   async read(source: ByteSource): Promise<ReadResult> {
-    const tags = await readLeadingId3Tags(source, 'mp3');
+    const tags = await readLeadingId3Tags(source, 'mp3', true);
     if (await startsFlac(source, tags)) return readAsFlac(source);
     const carriers = tags.flatMap(({ offset, tag }, index) => id3LabelCarriers(tag, offset, index === 0, ''));
-    const findings: Finding[] = tags.flatMap(({ offset, tag }) => id3TagFindings(tag, offset));
+    const findings: Finding[] = tags.flatMap(({ offset, tag }) => id3TagFindings(tag, offset, source.size));
+    if (afterLeadingId3Tags(tags) > source.size) return { format: 'mp3', carriers, findings };
     const appended = await appendedTag(source, afterLeadingId3Tags(tags), findings);
     if (appended) carriers.push(...id3LabelCarriers(appended.tag, appended.offset, false, 'appended '));
     if (tags.length > 1)

@@ -6,17 +6,8 @@
  * STREAMINFO and SEEKTABLE (comments, pictures, application and cue-sheet blocks, padding), and
  * an MP3 file's tags before and after its frames (ID3v2, ID3v1, APE). The audio ffmpeg wrote stays.
  */
-import {
-  type ByteSource,
-  concat,
-  type Finding,
-  isobmff,
-  MalformedInputError,
-  mp4Meta,
-  planSource,
-  readExact,
-  utf8,
-} from '@aigc-label/core';
+import { type ByteSource, concat, type Finding, isobmff, mp4Meta, planSource, readExact, utf8 } from '@aigc-label/core';
+import { BLOCK_STREAMINFO, readFlacMetadata } from '../flac/blocks.js';
 import { afterLeadingId3Tags, readLeadingId3Tags } from '../id3/leading.js';
 import { walkMpegFrames } from './mpeg-frames.js';
 
@@ -55,51 +46,23 @@ async function withSourceOggComments(source: ByteSource, rendered: ByteSource): 
   return { source: planSource({ segments }, rendered), findings: [...findings] };
 }
 
-const FLAC_STREAMINFO = 0;
+/** FLAC SEEKTABLE (FLAC format §METADATA_BLOCK_SEEKTABLE): it indexes the frames, so the rendered file's own is kept. */
 const FLAC_SEEKTABLE = 3;
-/** Most metadata blocks walked before the frames (a hostile file could declare millions of empty ones). */
-const maximumFlacBlocks = 10_000;
-
-interface FlacBlocks {
-  /** Where "fLaC" starts (after any ID3v2 tags a tagger put in front). */
-  readonly magic: number;
-  readonly blocks: readonly { readonly type: number; readonly offset: number; readonly end: number }[];
-  /** Where the first frame starts. */
-  readonly frames: number;
-}
-
-async function flacBlocks(source: ByteSource): Promise<FlacBlocks> {
-  const magic = afterLeadingId3Tags(await readLeadingId3Tags(source, 'flac'));
-  const head = await readExact(source, magic, 4, 'flac', 'stream marker');
-  if (String.fromCharCode(...head) !== 'fLaC') throw new MalformedInputError('flac', 'no "fLaC" marker');
-  const blocks: { type: number; offset: number; end: number }[] = [];
-  let at = magic + 4;
-  for (let last = false; !last; ) {
-    if (blocks.length >= maximumFlacBlocks) throw new MalformedInputError('flac', `more than ${maximumFlacBlocks} metadata blocks`);
-    const header = await readExact(source, at, 4, 'flac', 'metadata block header');
-    last = (header[0]! & 0x80) !== 0;
-    const end = at + 4 + ((header[1]! << 16) | (header[2]! << 8) | header[3]!);
-    if (end > source.size) throw new MalformedInputError('flac', `metadata block at byte ${at} runs past the end of the file`);
-    blocks.push({ type: header[0]! & 0x7f, offset: at, end });
-    at = end;
-  }
-  return { magic, blocks, frames: at };
-}
 
 /** The rendered FLAC's STREAMINFO and SEEKTABLE (they describe its frames), then every other block of the source, then its frames. */
 async function withSourceFlacBlocks(source: ByteSource, rendered: ByteSource): Promise<ByteSource> {
-  const from = await flacBlocks(source);
-  const to = await flacBlocks(rendered);
-  const own = to.blocks.filter((b) => b.type === FLAC_STREAMINFO || b.type === FLAC_SEEKTABLE);
-  const kept = from.blocks.filter((b) => b.type !== FLAC_STREAMINFO && b.type !== FLAC_SEEKTABLE);
+  const from = await readFlacMetadata(source);
+  const to = await readFlacMetadata(rendered);
+  const own = to.blocks.filter((b) => b.type === BLOCK_STREAMINFO || b.type === FLAC_SEEKTABLE);
+  const kept = from.blocks.filter((b) => b.type !== BLOCK_STREAMINFO && b.type !== FLAC_SEEKTABLE);
   const parts: Uint8Array[] = [await readExact(source, 0, from.magic, 'flac', 'leading tags'), utf8('fLaC')];
   const all = [...own.map((b) => ({ ...b, from: rendered })), ...kept.map((b) => ({ ...b, from: source }))];
   for (const [i, block] of all.entries()) {
-    const bytes = (await readExact(block.from, block.offset, block.end - block.offset, 'flac', 'metadata block')).slice();
+    const bytes = (await readExact(block.from, block.offset, 4 + block.length, 'flac', 'metadata block')).slice();
     bytes[0] = (bytes[0]! & 0x7f) | (i === all.length - 1 ? 0x80 : 0);
     parts.push(bytes);
   }
-  return planSource({ segments: [concat(parts), { from: to.frames, length: rendered.size - to.frames }] }, rendered);
+  return planSource({ segments: [concat(parts), { from: to.audioStart, length: rendered.size - to.audioStart }] }, rendered);
 }
 
 /** The rendered MP3's frames between the source's own leading and trailing tags, kept as they were. */

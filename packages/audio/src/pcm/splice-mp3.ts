@@ -16,18 +16,10 @@
  */
 import { type ByteSource, bytesSource, MalformedInputError, readExact, type Segment } from '@aigc-label/core';
 import { ffmpegPath, runToolOrThrow } from '@aigc-label/ffmpeg';
+import { type MpegFrameHeader, mpegFrameHeader } from '../mp3/frame-header.js';
 import { programmeFromExcerpts } from './excerpts.js';
 import { decodeMp3Frames } from './in-process.js';
-import {
-  crc16,
-  type MpegFrameHeader,
-  type MpegFrames,
-  mainDataBegin,
-  mpegFrameHeader,
-  readXingHeader,
-  rewriteXingFrame,
-  walkMpegFrames,
-} from './mpeg-frames.js';
+import { crc16, type MpegFrames, mainDataBegin, readXingHeader, rewriteXingFrame, walkMpegFrames } from './mpeg-frames.js';
 import type { LabelFactory, LabelMode, LabelPosition, SplicedLabel } from './splice.js';
 
 /** LAME's encoder delay (ENCDELAY) and the decoder delay of the MDCT/polyphase filter bank, in samples. */

@@ -161,15 +161,79 @@ describe('mp3 metadata carrier', () => {
     expect((await mp3.read(bytesSource(bytes))).findings).toEqual([]);
   });
 
-  it('rejects bogus sync-safe sizes, tags past the end and frames past the tag', async () => {
+  it('rejects bogus sync-safe sizes; refuses to write into tags past the end and frames past the tag, which reading salvages', async () => {
     const bogus = sample.slice();
     bogus[7] |= 0x80;
     await expect(mp3.read(bytesSource(bogus))).rejects.toThrow(/not a valid sync-safe integer/);
     await expect(labelBytes(mp3, bogus, sampleLabel())).rejects.toBeInstanceOf(MalformedInputError);
     const pastEnd = concat([ascii('ID3'), Uint8Array.of(4, 0, 0), sync(100_000), new Uint8Array(50)]);
-    await expect(mp3.read(bytesSource(pastEnd))).rejects.toThrow(/past the end of the file/);
+    await expect(mp3.write(bytesSource(pastEnd), sampleLabel())).rejects.toThrow(/past the end of the file/);
+    expect((await mp3.read(bytesSource(pastEnd))).findings.map((f) => f.message)).toEqual([
+      'the ID3 tag at byte 0 declares 100010 bytes, past the end of the file (60 bytes); its frames before the cut were read',
+    ]);
     const badFrame = concat([tag(3, 0, frame(3, 'TIT2', ascii('x'))).map((b, i) => (i === 17 ? 200 : b)), audioOf(sample)]);
-    await expect(mp3.read(bytesSource(badFrame))).rejects.toThrow(/past the end of the tag/);
+    await expect(mp3.write(bytesSource(badFrame), sampleLabel())).rejects.toThrow(/past the end of the tag/);
+    expect((await mp3.read(bytesSource(badFrame))).findings.map((f) => f.message)).toEqual([
+      'the ID3 frame TIT2 at byte 10 declares 200 bytes, past the end of its tag; the frames before it were read',
+    ]);
+  });
+});
+
+describe('mp3 relabel of a damaged ID3 tag (fuzz findings, issue 15)', () => {
+  it('a frame header the tag cuts off stays at the end of the body, so padding does not make it a frame', async () => {
+    const cutHeader = ascii('TIT2');
+    const file = concat([tag(4, 0, concat([frame(4, 'TALB', concat([Uint8Array.of(3), ascii('Album')])), cutHeader])), audioOf(sample)]);
+    const label = sampleLabel();
+    const { bytes } = await labelBytes(mp3, file, label);
+    const read = await mp3.read(bytesSource(bytes));
+    expect(read.carriers.map((c) => c.label)).toEqual([label]);
+    // The leftover bytes are kept as stored, last in the body, and still read as leftovers.
+    expect(bytes.subarray(tagSize(bytes) - 4, tagSize(bytes))).toEqual(cutHeader);
+    expect(read.findings.map((f) => f.message).join(' ')).toMatch(/4 bytes at byte \d+ of the ID3 tag are neither frames nor padding/);
+    expect(audioOf(bytes)).toEqual(audioOf(file));
+  });
+});
+
+describe('mp3 cut short inside its ID3 tag (a partial upload, issue 25 item 2)', () => {
+  const label = sampleLabel();
+  const before = frame(4, 'TIT2', concat([Uint8Array.of(3), ascii('Tone')]));
+  const labelFrame = frame(4, 'TXXX', concat([Uint8Array.of(3), ascii('AIGC'), Uint8Array.of(0), ascii(encodeBare(label))]));
+  const after = frame(4, 'COMM', concat([Uint8Array.of(3), ascii('eng'), Uint8Array.of(0), ascii('x'.repeat(200))]));
+  const file = concat([tag(4, 0, concat([before, labelFrame, after, new Uint8Array(100)])), audioOf(sample)]);
+  const labelAt = 10 + before.length;
+
+  it('the label frame intact, the cut after it: the label is read, with a damaged error; writing refuses', async () => {
+    const cut = file.subarray(0, labelAt + labelFrame.length + 30);
+    const read = await mp3.read(bytesSource(cut));
+    expect(read.carriers.map((c) => c.label)).toEqual([label]);
+    expect(read.findings.map((f) => `${f.rule} ${f.severity} ${f.message}`)).toEqual([
+      `format/damaged error the ID3 tag at byte 0 declares ${tagSize(file)} bytes, past the end of the file (${cut.length} bytes); the file ends inside its COMM frame at byte ${labelAt + labelFrame.length}`,
+    ]);
+    await expect(mp3.write(bytesSource(cut), label)).rejects.toBeInstanceOf(MalformedInputError);
+  });
+
+  for (const [where, keep] of [
+    ['inside the label JSON', labelAt + 30],
+    ['inside the description', labelAt + 12],
+  ] as const) {
+    it(`the file ends ${where}: no label, and the cut label frame is named precisely`, async () => {
+      const cut = file.subarray(0, keep);
+      const read = await mp3.read(bytesSource(cut));
+      expect(read.carriers).toHaveLength(1);
+      expect(read.carriers[0]?.label).toBeNull();
+      const description = where === 'inside the description' ? 'TXXX' : 'TXXX:AIGC';
+      expect(read.carriers[0]?.findings.map((f) => `${f.rule} ${f.severity} ${f.message}`)).toEqual([
+        `carrier/unreadable error ID3v2.4 tag at byte 0, frame at byte ${labelAt} (${description}): the frame is cut off: it declares ${labelFrame.length - 10} bytes and ${keep - labelAt - 10} are present; it may hold a label that cannot be read`,
+      ]);
+      expect(read.findings.map((f) => f.message)).toEqual([
+        `the ID3 tag at byte 0 declares ${tagSize(file)} bytes, past the end of the file (${keep} bytes); the file ends inside its TXXX frame at byte ${labelAt}`,
+      ]);
+    });
+  }
+
+  it('a frame cut that is not a user text frame is no carrier', async () => {
+    const cut = file.subarray(0, 10 + 14);
+    expect((await mp3.read(bytesSource(cut))).carriers).toEqual([]);
   });
 });
 

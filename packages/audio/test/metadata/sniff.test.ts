@@ -165,10 +165,13 @@ describe('MP3 whose ID3v2 size is off', () => {
     });
   }
 
-  it('10 bytes too small: detected as MP3; the cut frame is a clean error', async () => {
+  it('10 bytes too small: detected as MP3; the cut label frame is read as an unreadable carrier, and writing refuses', async () => {
     const input = build(0, -10);
     expect(resolve(input)).toEqual(['mp3', []]);
-    await expect(mp3.read(bytesSource(input))).rejects.toThrow(
+    const read = await mp3.read(bytesSource(input));
+    expect(read.carriers.map((c) => [c.label, c.findings.map((f) => f.rule)])).toEqual([[null, ['carrier/unreadable']]]);
+    expect(read.findings.map((f) => f.message).join(' ')).toMatch(/ID3 frame TXXX at byte \d+ declares \d+ bytes, past the end of its tag/);
+    await expect(mp3.write(bytesSource(input), sampleLabel())).rejects.toThrow(
       /ID3 frame TXXX at tag offset \d+ declares \d+ bytes, past the end of the tag/,
     );
   });

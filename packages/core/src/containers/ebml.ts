@@ -13,13 +13,13 @@ export interface Vint {
   readonly unknown: boolean;
 }
 
-/** Reads a size vint (marker bit removed). */
-export function readVint(bytes: Uint8Array, offset: number, format = 'matroska'): Vint {
+/** Reads a size vint (marker bit removed); errors name `fileOffset`, where these bytes sit in the file. */
+export function readVint(bytes: Uint8Array, offset: number, format = 'matroska', fileOffset = offset): Vint {
   const first = bytes[offset];
-  if (first === undefined) throw new MalformedInputError(format, `EBML integer at offset ${offset} is truncated`);
-  if (first === 0) throw new MalformedInputError(format, `EBML integer at offset ${offset} is longer than 8 bytes`);
+  if (first === undefined) throw new MalformedInputError(format, `EBML integer at offset ${fileOffset} is truncated`);
+  if (first === 0) throw new MalformedInputError(format, `EBML integer at offset ${fileOffset} is longer than 8 bytes`);
   const length = Math.clz32(first) - 23;
-  if (offset + length > bytes.length) throw new MalformedInputError(format, `EBML integer at offset ${offset} is truncated`);
+  if (offset + length > bytes.length) throw new MalformedInputError(format, `EBML integer at offset ${fileOffset} is truncated`);
   let value = first & (0xff >> length);
   let allOnes = value === 0xff >> length;
   for (let i = 1; i < length; i++) {
@@ -29,12 +29,12 @@ export function readVint(bytes: Uint8Array, offset: number, format = 'matroska')
   return { value, length, unknown: allOnes };
 }
 
-/** Reads an element ID (marker bit kept, as IDs are written in specs: 0x1A45DFA3). */
-export function readElementId(bytes: Uint8Array, offset: number, format = 'matroska'): { id: number; length: number } {
+/** Reads an element ID (marker bit kept, as IDs are written in specs: 0x1A45DFA3); errors name `fileOffset`. */
+export function readElementId(bytes: Uint8Array, offset: number, format = 'matroska', fileOffset = offset): { id: number; length: number } {
   const first = bytes[offset];
-  if (first === undefined || first < 0x10) throw new MalformedInputError(format, `invalid EBML element ID at offset ${offset}`);
+  if (first === undefined || first < 0x10) throw new MalformedInputError(format, `invalid EBML element ID at offset ${fileOffset}`);
   const length = Math.clz32(first) - 23;
-  if (offset + length > bytes.length) throw new MalformedInputError(format, `EBML element ID at offset ${offset} is truncated`);
+  if (offset + length > bytes.length) throw new MalformedInputError(format, `EBML element ID at offset ${fileOffset} is truncated`);
   let id = 0;
   for (let i = 0; i < length; i++) id = id * 256 + bytes[offset + i]!;
   return { id, length };
@@ -81,8 +81,8 @@ export interface EbmlElement {
 
 /** Parses the element header at `at` in `bytes`, which sit at file offset `offset`; the element must end by `end`. */
 export function parseElementHeader(bytes: Uint8Array, at: number, offset: number, end: number, format = 'matroska'): EbmlElement {
-  const { id, length: idLength } = readElementId(bytes, at, format);
-  const size = readVint(bytes, at + idLength, format);
+  const { id, length: idLength } = readElementId(bytes, at, format, offset);
+  const size = readVint(bytes, at + idLength, format, offset + idLength);
   const headerSize = idLength + size.length;
   const dataOffset = offset + headerSize;
   if (size.unknown) return { id, offset, headerSize, dataOffset, size: end - dataOffset, unknownSize: true, end };

@@ -33,6 +33,8 @@ import { type VideoLabelTools, visibleVideoLabel } from '../explicit/capability.
 import { videoWatermark } from '../watermark/capability.js';
 
 /** FLV tag types (Adobe FLV spec v10.1 §E.4.1). */
+const AUDIO_TAG = 8;
+const VIDEO_TAG = 9;
 const SCRIPT_TAG = 18;
 const TAG_HEADER = 11;
 const maximumAmfDepth = 64;
@@ -197,6 +199,14 @@ interface Layout {
   readonly moreMetadata: readonly ScriptTag[];
   /** Where the tag walk met damage, one sentence each (only when salvaging). */
   readonly damage: readonly string[];
+  /** Tags of a type the spec does not define, skipped by their size: how many, and the first one's offset and type. */
+  readonly unknownTags: UnknownTags | null;
+}
+
+interface UnknownTags {
+  readonly count: number;
+  readonly firstOffset: number;
+  readonly firstType: number;
 }
 
 /** Most tags walked: a two-hour FLV at 30 frames per second with audio has about 550,000. */
@@ -221,6 +231,8 @@ async function readLayout(source: ByteSource, salvage = false): Promise<Layout> 
     damage.push(message);
   };
   const readHeader = headerReader(source, 'flv');
+  let unknownCount = 0;
+  let firstUnknown = { offset: 0, type: 0 };
   for (let at = firstTag, count = 0; at < source.size; count++) {
     if (count >= maximumTagCount) throw new LimitExceededError(`flv: more than ${maximumTagCount} tags`);
     if (at + TAG_HEADER > source.size) {
@@ -234,14 +246,19 @@ async function readLayout(source: ByteSource, salvage = false): Promise<Layout> 
       problem(`tag at offset ${at} declares ${dataSize} bytes, past the end of the file`);
       break;
     }
-    if ((tag[0] & 0x1f) === SCRIPT_TAG) {
+    const type = tag[0] & 0x1f;
+    if (type !== AUDIO_TAG && type !== VIDEO_TAG && type !== SCRIPT_TAG) {
+      if (unknownCount++ === 0) firstUnknown = { offset: at, type };
+    }
+    if (type === SCRIPT_TAG) {
       if (tag[0] & 0x20) throw new UnsupportedFormatError('flv: the script tag is encrypted (filter bit set)');
       const data = await readExact(source, at + TAG_HEADER, dataSize, 'flv', 'script tag');
       if (readString(data, 0) === 'onMetaData' && found.length < maximumListedCarriers) found.push({ offset: at, dataSize, end, data });
     }
     at = end;
   }
-  return { firstTag, metadata: found[0] ?? null, moreMetadata: found.slice(1), damage };
+  const unknownTags = unknownCount === 0 ? null : { count: unknownCount, firstOffset: firstUnknown.offset, firstType: firstUnknown.type };
+  return { firstTag, metadata: found[0] ?? null, moreMetadata: found.slice(1), damage, unknownTags };
 }
 
 /** The onMetaData value (ECMA array or object) and its properties. */
@@ -309,6 +326,17 @@ function metadataData(data: Uint8Array, json: string, shift: (offset: number) =>
   ]);
 }
 
+/** True when script data `data` reads back with one AIGC property holding `json`. */
+function readsBack(data: Uint8Array, json: string): boolean {
+  try {
+    const labels = metadataProperties(data).list.filter((p) => p.name.toUpperCase() === AIGC);
+    return labels.length === 1 && readString(data, labels[0].valueStart) === json;
+  } catch (error) {
+    if (error instanceof MalformedInputError) return false;
+    throw error;
+  }
+}
+
 function scriptTag(data: Uint8Array, timestampAndStream: Uint8Array): Uint8Array {
   if (data.length > 0xffffff) throw new LimitExceededError('flv: the script tag would be over 16 MiB');
   const out = new Uint8Array(TAG_HEADER + data.length + 4);
@@ -333,9 +361,20 @@ export const flv: FormatHandler = {
   sniff: (head) => startsWith(head, [0x46, 0x4c, 0x56, 0x01]),
 
   async read(source: ByteSource): Promise<ReadResult> {
-    const { metadata, moreMetadata, damage } = await readLayout(source, true);
+    const { metadata, moreMetadata, damage, unknownTags } = await readLayout(source, true);
     const carriers: LabelCarrier[] = [];
     const findings: Finding[] = damage.map((problem) => finding(Rules.damaged, 'error', problem));
+    if (unknownTags) {
+      // FLV spec v10.1 §E.4.1 defines tag types 8, 9 and 18 only; players skip the rest by their size, and so do we.
+      const which = unknownTags.count === 1 ? 'a tag' : `${unknownTags.count} tags, the first`;
+      findings.push(
+        finding(
+          Rules.damaged,
+          'warning',
+          `${which} at byte ${unknownTags.firstOffset} of the unknown type ${unknownTags.firstType} (not audio, video or script data), skipped by its size`,
+        ),
+      );
+    }
     for (const tag of metadata ? [metadata, ...moreMetadata] : []) {
       let list: Property[];
       try {
@@ -401,7 +440,12 @@ export const flv: FormatHandler = {
     );
     const delta = probe.length - oldLength;
     const shift = (offset: number) => (offset >= metadata.end ? offset + delta : offset);
-    const tag = scriptTag(metadataData(metadata.data, json, shift, source.size + delta), header.subarray(4, TAG_HEADER));
+    const data = metadataData(metadata.data, json, shift, source.size + delta);
+    if (!readsBack(data, json)) {
+      // An object left open (no end marker) inside onMetaData runs to the end of the tag, so it would swallow the label.
+      throw fail(`the onMetaData tag at byte ${metadata.offset} is damaged so that a label written into it would not read back`);
+    }
+    const tag = scriptTag(data, header.subarray(4, TAG_HEADER));
     return { segments: splicePlan(source.size, [{ start: metadata.offset, end: metadata.end, insert: tag }]).segments, findings: [] };
   },
 };

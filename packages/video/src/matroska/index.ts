@@ -99,9 +99,13 @@ const isAigcSimpleTag = (bytes: Uint8Array, simple: ebml.EbmlElement, format: st
 function tagsData(tagsBytes: Uint8Array | null, json: string | null, format: string): Uint8Array {
   const parts: Uint8Array[] = [];
   let hadCrc = false;
+  // A child of unknown size (which only Segment and Cluster may have, RFC 9559 §6.2) runs to the end of the
+  // Tags: the new Tag goes before it, or it would swallow the Tag; it keeps its bytes and its extent.
+  let unknownSizeAt = -1;
   if (tagsBytes) {
     const tags = ebml.parseElementHeader(tagsBytes, 0, 0, tagsBytes.length, format);
     for (const tag of ebml.listElementsIn(tagsBytes, tags.dataOffset, tags.end, format)) {
+      if (tag.unknownSize && unknownSizeAt < 0) unknownSizeAt = parts.length;
       if (tag.id === ebml.CRC32_ID) {
         hadCrc = true;
         continue;
@@ -130,7 +134,8 @@ function tagsData(tagsBytes: Uint8Array | null, json: string | null, format: str
       ebml.stringElement(Id.tagName, TAG_NAME),
       ebml.stringElement(Id.tagString, json),
     ]);
-    parts.push(ebml.makeElement(Id.tag, [ebml.makeElement(Id.targets, new Uint8Array(0)), simple]));
+    const labelTag = ebml.makeElement(Id.tag, [ebml.makeElement(Id.targets, new Uint8Array(0)), simple]);
+    parts.splice(unknownSizeAt < 0 ? parts.length : unknownSizeAt, 0, labelTag);
   }
   const body = concat(parts);
   return hadCrc ? ebml.withCrc32(body) : body;

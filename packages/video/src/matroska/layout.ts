@@ -7,6 +7,7 @@ import {
   MalformedInputError,
   readExact,
   UnsupportedFormatError,
+  u32be,
 } from '@aigc-label/core';
 
 /** Matroska element IDs (RFC 9559 §5.1). */
@@ -84,7 +85,18 @@ export async function readLayout(source: ByteSource, damage?: string[], wanted?:
     if (children.length >= ebml.maximumElementCount)
       throw new LimitExceededError(`${format}: more than ${ebml.maximumElementCount} level-1 elements`);
     try {
-      const element = await levelOneElement(source, read, at, segment.end, format, damage);
+      let element = await levelOneElement(source, read, at, segment.end, format, damage);
+      if (!isLevelOneId(element.id)) {
+        // The walk has lost step (a size that lies earlier on): a writer refuses; a reader goes on from the next level-1 element.
+        const what = `element 0x${element.id.toString(16).toUpperCase()} at offset ${at} is not a level-1 element of the Segment`;
+        if (!damage) throw new MalformedInputError(format, what);
+        const next = await resynchronise(source, read, at + 1, segment.end, format, damage);
+        damage.push(
+          next ? `${what}; the walk resumed at the next level-1 element, at offset ${next.offset}` : `${what}; no level-1 element follows`,
+        );
+        if (!next) break;
+        element = next;
+      }
       at = element.end;
       // A reader that needs only some elements keeps only those (a million Clusters cost nothing).
       if (wanted && !wanted(element.id)) continue;
@@ -94,11 +106,66 @@ export async function readLayout(source: ByteSource, damage?: string[], wanted?:
       else children.push(element);
     } catch (error) {
       if (!damage || !(error instanceof MalformedInputError || error instanceof UnsupportedFormatError)) throw error;
-      damage.push(error instanceof MalformedInputError ? error.detail : error.message);
-      break;
+      const detail = error instanceof MalformedInputError ? error.detail : error.message;
+      const next = await resynchronise(source, read, at + 1, segment.end, format, damage);
+      damage.push(next ? `${detail}; the walk resumed at the next level-1 element, at offset ${next.offset}` : detail);
+      if (!next) break;
+      at = next.offset;
     }
   }
   return { format, segment, children };
+}
+
+/** Level-1 IDs worth resynchronising on: four bytes, so they seldom occur by chance (Void and CRC-32 are one byte). */
+const RESYNC_IDS = new Set([...SEGMENT_CHILDREN].filter((id) => id > 0xffffff));
+/** Bytes read at a time while looking for the next level-1 element. */
+const resyncBlockInBytes = 64 * 1024;
+
+/** A level-1 ID: one RFC 9559 names, or any four-byte ID (a Class D element of a later version, skipped by its size). */
+const isLevelOneId = (id: number): boolean => SEGMENT_CHILDREN.has(id) || id > 0xffffff;
+
+/** An ID found by chance (inside a SeekHead's SeekID, in Cluster data) is rarely followed by another level-1 element. */
+async function followedByLevelOne(read: HeaderBytes, element: ebml.EbmlElement, end: number, format: string): Promise<boolean> {
+  if (element.end >= end) return true;
+  const head = await read(element.end, Math.min(4, end - element.end), 'EBML element header');
+  try {
+    return SEGMENT_CHILDREN.has(ebml.readElementId(head, 0, format).id);
+  } catch (error) {
+    if (error instanceof MalformedInputError) return false;
+    throw error;
+  }
+}
+
+/**
+ * The first level-1 element at or after `from` whose header parses and fits its Segment and
+ * which is followed by another level-1 element (or the end of the Segment), found by its
+ * four-byte ID, as libmatroska and ffmpeg resynchronise after damage; null when none does.
+ * One forward pass, so a walk with any number of resynchronisations stays linear.
+ */
+async function resynchronise(
+  source: ByteSource,
+  read: HeaderBytes,
+  from: number,
+  end: number,
+  format: string,
+  damage: string[],
+): Promise<ebml.EbmlElement | null> {
+  for (let start = from; start + 4 <= end; start += resyncBlockInBytes) {
+    const block = await readExact(source, start, Math.min(resyncBlockInBytes + 3, end - start), format, 'Segment data');
+    for (let i = 0; i + 4 <= block.length && i < resyncBlockInBytes; i++) {
+      if ((block[i] & 0xf0) !== 0x10 || !RESYNC_IDS.has(u32be(block, i))) continue;
+      try {
+        // An unknown size would be resolved by a scan of its own: a resynchronisation never takes one, so it stays linear.
+        const head = await read(start + i, Math.min(12, end - start - i), 'EBML element header');
+        if (ebml.parseElementHeader(head, 0, start + i, Number.MAX_SAFE_INTEGER, format).unknownSize) continue;
+        const candidate = await levelOneElement(source, read, start + i, end, format, damage);
+        if (await followedByLevelOne(read, candidate, end, format)) return candidate;
+      } catch (error) {
+        if (!(error instanceof MalformedInputError || error instanceof UnsupportedFormatError)) throw error;
+      }
+    }
+  }
+  return null;
 }
 
 /** The level-1 element at `at`; when salvaging, a Tags element cut short by the end of the Segment is clipped to it (and noted). */

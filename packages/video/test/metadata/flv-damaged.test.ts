@@ -39,7 +39,12 @@ describe('flv: onMetaData wherever it is (issue 25)', () => {
     it(`reads and rewrites the label after an unknown tag of ${size} bytes`, async () => {
       const { head, tags } = split(await labeled());
       const file = concat([head, unknownTag(size), ...tags]);
-      expect((await flv.read(bytesSource(file))).carriers.map((c) => c.label)).toEqual([label]);
+      const first = await flv.read(bytesSource(file));
+      expect(first.carriers.map((c) => c.label)).toEqual([label]);
+      // Walked past and named, so the oddity is visible (the label still counts).
+      expect(first.findings.map((f) => `${f.rule} ${f.severity} ${f.message}`)).toEqual([
+        'format/damaged warning a tag at byte 13 of the unknown type 15 (not audio, video or script data), skipped by its size',
+      ]);
       const next = sampleLabel({ ProduceID: 'again', PropagateID: 'again' });
       const { bytes } = await labelBytes(flv, file, next);
       const read = await flv.read(bytesSource(bytes));
@@ -50,6 +55,16 @@ describe('flv: onMetaData wherever it is (issue 25)', () => {
       expect(bytes.subarray(0, before).every((b, i) => b === file[i])).toBe(true);
     });
   }
+
+  it('counts many unknown tags in one finding', async () => {
+    const { head, tags } = split(await labeled());
+    const file = concat([head, unknownTag(4), unknownTag(4), unknownTag(4), ...tags]);
+    const read = await flv.read(bytesSource(file));
+    expect(read.carriers.map((c) => c.label)).toEqual([label]);
+    expect(read.findings.map((f) => f.message)).toEqual([
+      '3 tags, the first at byte 13 of the unknown type 15 (not audio, video or script data), skipped by its size',
+    ]);
+  });
 
   it('reads the label from an onMetaData tag at the end of the file', async () => {
     const { head, tags } = split(await labeled());

@@ -86,6 +86,79 @@ describe('matroska salvage reading (issue 25)', () => {
     expect(read.carriers[0]?.findings.map((f) => f.rule)).toContain('carrier/empty');
   });
 
+  /** `file` with `extra` spliced in at `at` and the Segment size grown to match (nothing else updated, as the damage study does). */
+  const inserted = (file: Uint8Array, at: number, extra: Uint8Array): Uint8Array => {
+    const { segment } = layout(file);
+    const out = concat([file.subarray(0, at), extra, file.subarray(at)]);
+    out.set(ebml.encodeVint(segment.size + extra.length, segment.headerSize - 4), segment.offset + 4);
+    return out;
+  };
+  const voidOf32 = concat([Uint8Array.of(0xec, 0x80 | 30), Uint8Array.from({ length: 30 }, (_, i) => (i * 131 + 7) & 0xff)]);
+
+  for (const kind of ['clip.mkv', 'clip.webm'] as const) {
+    it(`${kind}, a Void inserted inside the first level-1 element (its size not grown): the walk resynchronises on the next level-1 ID`, async () => {
+      const file = (await labelBytes(matroska, makeClip(kind), label)).bytes;
+      const first = layout(file).children[0] as ebml.EbmlElement;
+      const damaged = inserted(file, first.dataOffset, voidOf32);
+      const read = await matroska.read(bytesSource(damaged));
+      expect(read.carriers.map((c) => c.label)).toEqual([label]);
+      expect(read.findings.map((f) => `${f.rule} ${f.severity}`)).toContain('format/damaged error');
+      expect(read.findings.map((f) => f.message).join('\n')).toMatch(/the walk resumed at the next level-1 element, at offset \d+/);
+    });
+
+    it(`${kind}, bytes that are no element before the Tags: skipped to the Tags`, async () => {
+      const file = (await labelBytes(matroska, makeClip(kind), label)).bytes;
+      const tags = layout(file).children.find((c) => c.id === TAGS) as ebml.EbmlElement;
+      const damaged = inserted(file, tags.offset, new Uint8Array(40));
+      const read = await matroska.read(bytesSource(damaged));
+      expect(read.carriers.map((c) => c.label)).toEqual([label]);
+      expect(read.findings.map((f) => f.message)).toEqual([
+        `invalid EBML element ID at offset ${tags.offset}; the walk resumed at the next level-1 element, at offset ${tags.offset + 40}`,
+      ]);
+      await expect(matroska.write(bytesSource(damaged), label)).rejects.toBeInstanceOf(MalformedInputError);
+    });
+  }
+
+  it('a Tags ID met by chance inside other data is not taken for the Tags element', async () => {
+    // A SeekHead's Seek names the Tags ID (12 54 C3 67) in its SeekID: a resynchronisation must not stop there.
+    const file = (await labelBytes(matroska, makeClip('clip.mkv'), label)).bytes;
+    const { children } = layout(file);
+    const seekHead = children.find((c) => c.id === 0x114d9b74);
+    expect(seekHead).toBeDefined();
+    const idInSeek = file
+      .subarray(0, (seekHead as ebml.EbmlElement).end)
+      .findIndex((_, i) => file[i] === 0x12 && file[i + 1] === 0x54 && file[i + 2] === 0xc3 && file[i + 3] === 0x67);
+    expect(idInSeek).toBeGreaterThan(0);
+    const damaged = inserted(file, idInSeek, voidOf32);
+    const read = await matroska.read(bytesSource(damaged));
+    expect(read.carriers.map((c) => c.label)).toEqual([label]);
+  });
+
+  it('an element of unknown size inside Tags keeps its bytes and extent; the new Tag goes before it (fuzz finding, issue 15)', async () => {
+    const clip = makeClip('clip.webm');
+    const { header, children } = layout(clip);
+    const info = children.find((c) => c.id === 0x1549a966) as ebml.EbmlElement;
+    // A Void of unknown size (0xEC 0xFF) runs to the end of its Tags: a Tag placed after it would be inside it.
+    const unknown = concat([Uint8Array.of(0xec, 0xff), new Uint8Array(6)]);
+    const body = concat([clip.subarray(info.offset, info.end), ebml.makeElement(TAGS, unknown)]);
+    const file = concat([clip.subarray(0, header.end), ebml.encodeElementId(SEGMENT), ebml.encodeVint(body.length, 8), body]);
+    const { bytes } = await labelBytes(matroska, file, label);
+    expect((await matroska.read(bytesSource(bytes))).carriers.map((c) => c.label)).toEqual([label]);
+    const tags = layout(bytes).children.find((c) => c.id === TAGS) as ebml.EbmlElement;
+    expect(bytes.subarray(tags.end - unknown.length, tags.end)).toEqual(unknown);
+  });
+
+  it('refuses to write when an element at the Segment level is no level-1 element (the reader resynchronises there)', async () => {
+    const file = (await labelBytes(matroska, makeClip('clip.mkv'), label)).bytes;
+    const stray = ebml.stringElement(0x45a3, 'X');
+    const first = layout(file).children[0] as ebml.EbmlElement;
+    const { segment } = layout(file);
+    const damaged = concat([file.subarray(0, first.offset), stray, file.subarray(first.offset)]);
+    damaged.set(ebml.encodeVint(segment.size + stray.length, segment.headerSize - 4), segment.offset + 4);
+    await expect(matroska.write(bytesSource(damaged), label)).rejects.toThrow(/element 0x45A3 at offset \d+ is not a level-1 element/);
+    expect((await matroska.read(bytesSource(damaged))).carriers.map((c) => c.label)).toEqual([label]);
+  });
+
   it('an undamaged file has no damaged finding', async () => {
     const read = await matroska.read(bytesSource((await labelBytes(matroska, makeClip('clip.mkv'), label)).bytes));
     expect(read.findings).toEqual([]);
