@@ -1,14 +1,16 @@
-import { audibleSearch, audioEvidence, audioHandlers } from '@aigc-label/audio';
+import { audibleSearch, audioEvidence, audioHandlers } from '@aigc-label/audio/handlers';
 import { coreEvidenceKinds, type EvidenceKind, type EvidenceReader, FormatRegistry } from '@aigc-label/core';
 import { c2paReader, evidenceKinds, markWordingReader, vendorMarkerReader } from '@aigc-label/evidence';
-import { imageEvidence, imageHandlers, readVisibleLabels, renderLabelPng } from '@aigc-label/image';
-import { findExplicitLabels, textEvidence, textHandlers } from '@aigc-label/text';
-import { type VideoLabelTools, videoEvidence, videoHandlers } from '@aigc-label/video';
+import { imageEvidence, imageHandlers, readVisibleLabels } from '@aigc-label/image/handlers';
+import { findExplicitLabels, textEvidence, textHandlers } from '@aigc-label/text/handlers';
+import { type VideoLabelTools, videoEvidence, videoHandlers } from '@aigc-label/video/handlers';
 import { videoWatermarkTools } from './watermark-tools.js';
 
 /** What video labels borrow from the other modalities: the image package draws and reads the label, the audio package hears one. */
 const videoLabelTools: VideoLabelTools = {
-  renderOverlay: async (frame, visible) => (await renderLabelPng(frame.width, frame.height, visible)).png,
+  // Drawing (sharp, fonts) loads when a label is drawn; reading one file's metadata needs none of it.
+  renderOverlay: async (frame, visible) =>
+    (await (await import('@aigc-label/image')).renderLabelPng(frame.width, frame.height, visible)).png,
   readFrame: (png, where) => readVisibleLabels(png, where, 'explicit-video-label', '5.4'),
   audibleSearch,
   watermark: videoWatermarkTools,

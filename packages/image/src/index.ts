@@ -1,4 +1,3 @@
-import type { FormatHandler } from '@aigc-label/core';
 import { gif } from './gif/index.js';
 import { avif, heif } from './heif/index.js';
 import { jpeg } from './jpeg/index.js';
@@ -7,9 +6,7 @@ import { tiff } from './tiff/index.js';
 import { webp } from './webp/index.js';
 
 export * from './explicit/index.js';
-export { avif, gif, heif, jpeg, png, tiff, webp };
-
-/** Image handlers in sniffing order. */
-export const imageHandlers: readonly FormatHandler[] = [png, jpeg, webp, gif, tiff, heif, avif];
+export { imageHandlers } from './handlers.js';
 export * from './rules.js';
 export * from './watermark/index.js';
+export { avif, gif, heif, jpeg, png, tiff, webp };

@@ -8,10 +8,13 @@ import {
   UsageError,
 } from '@aigc-label/core';
 import type { ExplicitLabelResult } from '../pcm/relabel.js';
-import { applyVoiceLabel, VOICE_PROMPTS } from '../voice/prompt.js';
 import { audioWatermarkReadings } from '../watermark/capability.js';
-import { applyRhythmLabel } from './apply.js';
-import { detectAudibleLabels } from './audible.js';
+import type { detectAudibleLabels } from './audible.js';
+
+// The decoders, detectors, voice templates and encoders load when a label is heard or applied,
+// not with the format modules that hold this capability (reading metadata needs none of them).
+const hearing = () => import('./audible.js');
+const voicing = () => import('../voice/prompt.js');
 
 /**
  * Looks for both audible label forms of GB 45438 §5.3 (the ·−·· rhythm anywhere, the built-in
@@ -24,7 +27,7 @@ export const audibleSearch: ExplicitSearch = {
     let detection: Awaited<ReturnType<typeof detectAudibleLabels>>;
     try {
       const watermark = input.watermark ? { watermark: { key: input.watermark.key } } : {};
-      detection = await detectAudibleLabels(
+      detection = await (await hearing()).detectAudibleLabels(
         input.source ? { source: input.source, path: input.path } : input.path ? { path: input.path } : await input.bytes(),
         watermark,
       );
@@ -35,6 +38,7 @@ export const audibleSearch: ExplicitSearch = {
       };
     }
     const evidence: Evidence[] = [];
+    const { VOICE_PROMPTS } = await voicing();
     for (const o of detection.voice.occurrences) {
       evidence.push({
         kind: 'audio-voice-label',
@@ -75,9 +79,11 @@ export const audibleLabel: ExplicitCapability = {
       if (voice) {
         const ends = placement.filter((p): p is 'start' | 'end' => p === 'start' || p === 'end');
         if (ends.length !== placement.length) throw new UsageError('a voice prompt goes at the start and/or the end (GB 45438 §5.3 d))');
+        const { applyVoiceLabel, VOICE_PROMPTS } = await voicing();
         result = await applyVoiceLabel({ input, output, source, voice, positions: ends });
         detail = `voice prompt "${VOICE_PROMPTS[voice].text}" (${result.labelSeconds.toFixed(2)} s) at ${at(result)}, ${how(result)}`;
       } else {
+        const { applyRhythmLabel } = await import('./apply.js');
         result = await applyRhythmLabel({ input, output, source, positions: placement, ...(mode ? { mode } : {}) });
         detail = `rhythm label ·−·· (${result.labelSeconds.toFixed(2)} s, ${result.mode}) at ${at(result)}, ${how(result)}`;
       }

@@ -1,6 +1,5 @@
 import { toHex, type WatermarkCapability, type WatermarkReading } from '@aigc-label/core';
-import { applyAudioWatermark } from './apply.js';
-import { detectWatermark, type WatermarkDetection } from './detect.js';
+import type { WatermarkDetection } from './detect.js';
 import { CODED_BITS } from './layout.js';
 
 /** A found audio mark as a reading; confidence is the cells' normalised correlation with the decoded codeword. */
@@ -30,11 +29,14 @@ export const audioWatermark: WatermarkCapability = {
   embedder: {
     input: 'file',
     async embed(paths, { payload, key }) {
+      // Loaded here, not with the format modules that hold this capability.
+      const { applyAudioWatermark } = await import('./apply.js');
       const { source } = await applyAudioWatermark(paths, payload, { key });
       return { detail: `audio mark, re-encoded as ${source.codec} ${source.sampleRate} Hz × ${source.channels}`, findings: [] };
     },
   },
   async detect(input) {
+    const { detectWatermark } = await import('./detect.js');
     const detection = await detectWatermark(input.path ? { path: input.path } : await input.bytes(), { key: input.key });
     return { readings: audioWatermarkReadings(detection), findings: [] };
   },

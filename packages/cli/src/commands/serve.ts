@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { UsageError } from '@aigc-label/core';
-import { buildServer, listen } from '@aigc-label/service';
 import { disposeOcr } from 'aigc-label';
 import { type Command, InvalidArgumentError } from 'commander';
 import { createPool } from '../batch/pool.js';
@@ -73,6 +72,8 @@ export function registerServe(program: Command, _context: CommandContext): void 
         throw new UsageError('--redis needs --token-file: jobs name files on the server, so only token holders may add them');
       // Loaded only here: BullMQ is for the queue commands and `serve --redis`.
       const jobs = flags.redis ? new (await import('@aigc-label/queue')).JobQueue(flags.redis, flags.queueName) : undefined;
+      // Loaded only here too: Fastify and the metrics are half of what the CLI would load at start-up.
+      const { buildServer, listen } = await import('@aigc-label/service');
       const app = await buildServer({
         runner: pool,
         token,

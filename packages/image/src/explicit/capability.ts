@@ -1,6 +1,9 @@
 import type { Evidence, ExplicitCapability, ExplicitSearch, ExplicitSearchResult, FoundMark } from '@aigc-label/core';
-import { applyVisibleLabel } from './apply.js';
-import { detectVisibleLabels } from './detect.js';
+
+// Drawing (sharp, fonts) and reading (OCR) load when a label is drawn or looked for: the format
+// modules hold this capability, and reading a file's metadata needs neither.
+const drawing = () => import('./apply.js');
+const reading = () => import('./detect.js');
 
 /**
  * Reads visible labels in an image (a picture or a video frame) and turns what OCR found into
@@ -13,7 +16,7 @@ export async function readVisibleLabels(
   /** The clause a mark found here is judged by: §5.2 for a picture, §5.4 for a video frame. */
   clause: FoundMark['clause'] = '5.2',
 ): Promise<ExplicitSearchResult> {
-  const result = await detectVisibleLabels(image);
+  const result = await (await reading()).detectVisibleLabels(image);
   const evidence: Evidence[] = result.labels.map((label) => ({
     kind,
     scheme: 'explicit',
@@ -39,7 +42,7 @@ export const visibleImageLabel: ExplicitCapability = {
   labeler: {
     input: 'bytes',
     async apply(bytes, options) {
-      const result = await applyVisibleLabel(bytes, options.visible);
+      const result = await (await drawing()).applyVisibleLabel(bytes, options.visible);
       const box = result.box;
       return {
         bytes: result.bytes,

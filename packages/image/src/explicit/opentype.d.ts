@@ -23,5 +23,6 @@ declare module 'opentype.js' {
     getPath(text: string, x: number, y: number, fontSize: number): Path;
     hasChar(char: string): boolean;
   }
-  export function parse(buffer: ArrayBuffer): Font;
+  /** `lowMemory`: glyph outlines and metrics are read when a glyph is first used, not all up front. */
+  export function parse(buffer: ArrayBuffer, options?: { readonly lowMemory?: boolean }): Font;
 }

@@ -7,13 +7,12 @@ import {
   type WatermarkReading,
 } from '@aigc-label/core';
 import type { OverlayOptions } from 'sharp';
-import { imageError, readMetadata } from '../explicit/apply.js';
 import { DEFAULT_PIXEL_LIMIT } from '../explicit/options.js';
-import { reencodeLike } from '../explicit/reencode/index.js';
 import { sharp } from '../explicit/sharp.js';
-import { detectImageWatermark } from './detect.js';
-import { embedWatermark, WATERMARK_MIN_SIDE } from './embed.js';
 import type { RawPixels } from './raw.js';
+
+// The mark's code and the re-encoder load when a mark is embedded or looked for, not with the format modules that hold this capability.
+const marking = () => Promise.all([import('./embed.js'), import('../explicit/apply.js'), import('../explicit/reencode/index.js')]);
 
 /**
  * Marks every frame of an image (the stacked pages of an animated WebP) and re-encodes it in its
@@ -21,6 +20,7 @@ import type { RawPixels } from './raw.js';
  * EXIF, ICC and XMP kept; the metadata label is written over the result afterwards.
  */
 async function embedInImage(bytes: Uint8Array, payload: Uint8Array, key: string | undefined) {
+  const [{ embedWatermark, WATERMARK_MIN_SIDE }, { imageError, readMetadata }, { reencodeLike }] = await marking();
   const limitInputPixels = DEFAULT_PIXEL_LIMIT;
   const meta = await readMetadata(bytes, limitInputPixels);
   const format = meta.format ?? 'image';
@@ -77,6 +77,7 @@ export const imageWatermark: WatermarkCapability = {
     },
   },
   async detect(input) {
+    const { detectImageWatermark } = await import('./detect.js');
     const detection = await detectImageWatermark(await input.bytes(), { key: input.key });
     if (!detection.found || !detection.payload) return { readings: [], findings: [] };
     const reading: WatermarkReading = {

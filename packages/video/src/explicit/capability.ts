@@ -14,9 +14,9 @@ import {
 import { defaultBinaries } from '@aigc-label/ffmpeg';
 import type { AvcParameterSets } from '../shared/avc-config.js';
 import type { VideoWatermarkTools } from '../watermark/capability.js';
-import { applyVisibleVideoLabel } from './apply-visible-label.js';
-import { sampleFrames } from './frames.js';
-import { webmDocTypePlan } from './webm-doctype.js';
+
+// The renderer and the frame sampler load when a label is drawn or frames are read, not with the format modules that hold this capability.
+const rendering = () => import('./apply-visible-label.js');
 
 /**
  * What a video's explicit label borrows from the other modalities: the image package draws the
@@ -55,6 +55,7 @@ function frameSearch(tools: VideoLabelTools): ExplicitSearch {
       const evidence: Evidence[] = [];
       const findings: Finding[] = [];
       const marks: FoundMark[] = [];
+      const { sampleFrames } = await import('./frames.js');
       for (const frame of await sampleFrames(defaultBinaries(), input.path)) {
         const read = await tools.readFrame(frame.png, `frame at ${frame.seconds.toFixed(1)} s`);
         evidence.push(...read.evidence);
@@ -82,7 +83,7 @@ export function visibleVideoLabel(tools: VideoLabelTools, planParameterSets?: Pa
       async apply({ input, output, workDir }, options) {
         const video = options.video ?? {};
         const placement = video.placement ?? video.at;
-        const result = await applyVisibleVideoLabel({
+        const result = await (await rendering()).applyVisibleVideoLabel({
           input,
           output,
           workDir,
@@ -118,7 +119,7 @@ export function visibleVideoLabel(tools: VideoLabelTools, planParameterSets?: Pa
                     findings.push(finding('explicit/parameter-sets-in-band', 'info', why));
                   }
                 }
-                const docType = result.webmDocType ? await webmDocTypePlan(source) : null;
+                const docType = result.webmDocType ? await (await import('./webm-doctype.js')).webmDocTypePlan(source) : null;
                 return { source: docType ? planSource(docType, source) : source, findings };
               }
             : undefined,

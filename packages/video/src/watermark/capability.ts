@@ -1,13 +1,13 @@
 import { finding, Rules, toHex, type WatermarkCapability, type WatermarkUnsupported } from '@aigc-label/core';
 import { defaultBinaries } from '@aigc-label/ffmpeg';
-import { detectVideoWatermark } from './detect.js';
-import { embedVideoWatermark } from './embed.js';
 import type { LumaFrame } from './frames.js';
 
 /** What the video mark borrows from the image package (the registry passes it in): the image mark on each frame's luma. */
 export interface VideoWatermarkTools {
   /** The frame's luma with the mark added (a new buffer), and its PSNR. */
   markFrame(frame: LumaFrame, payload: Uint8Array, key: string | undefined): { readonly data: Uint8Array; readonly psnr: number };
+  /** Loads what the other members use; awaited before any of them is called (they load with the mark, not with the format modules). */
+  ready?(): Promise<void>;
   /** The shortest frame side the mark fits in, px. */
   readonly minSide: number;
   /** A reader that averages sampled frames, then reads at most `maxFramesRead` of them one by one and votes (the image package's VideoWatermarkDetector). */
@@ -39,6 +39,7 @@ export function videoWatermark(tools: VideoWatermarkTools | undefined): Watermar
     embedder: {
       input: 'file',
       async embed(paths, request) {
+        const [{ embedVideoWatermark }] = await Promise.all([import('./embed.js'), tools.ready?.()]);
         const result = await embedVideoWatermark(defaultBinaries(), tools, paths, request);
         if (result.skipped) return { detail: '', findings: [], skipped: result.skipped };
         return {
@@ -54,6 +55,7 @@ export function videoWatermark(tools: VideoWatermarkTools | undefined): Watermar
           findings: [finding(Rules.watermarkUnavailable, 'info', 'reading video frames needs a file; use detectFile')],
         };
       }
+      const [{ detectVideoWatermark }] = await Promise.all([import('./detect.js'), tools.ready?.()]);
       const result = await detectVideoWatermark(defaultBinaries(), tools, input.path, input.key);
       if (!result?.found || !result.payload) return { readings: [], findings: [] };
       return {
