@@ -16,7 +16,7 @@ function run(resampler: Resampler, input: Float64Array, chunk: number, total: nu
   return out;
 }
 
-describe('streaming resampler (the watermark\'s 8 kHz side and back)', () => {
+describe('streaming resampler (the watermark 8 kHz side and back)', () => {
   for (const [from, to] of [
     [44_100, 8000],
     [48_000, 8000],
