@@ -38,7 +38,7 @@ export interface WatermarkEmbedOptions {
 }
 
 /**
- * The mark's amplitude relative to the frame's 0-4 kHz programme (0.05 ≈ −26 dB), before the
+ * The mark's amplitude relative to the frame's 0-4 kHz programme (0.06 ≈ −24 dB), before the
  * per-patch tonality factors; the whole-band SNR is higher since the programme also has energy
  * above 4 kHz.
  */

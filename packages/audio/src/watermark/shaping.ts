@@ -1,11 +1,11 @@
 /**
  * Psychoacoustic shaping of the patchwork depth. A multiplicative change already follows the
- * programme's spectrum (the mark-to-signal ratio is the same in every patch), so what is left is
- * how much change each patch can hide: noise-like bands mask a change far better than a pure
- * tone, where the same change is heard as a flutter (the tonality offsets of Johnston 1988 and
- * the MPEG-1 psychoacoustic model 1 differ by about 10 dB between noise and tone maskers). The
- * tonality estimate is the spectral flatness (geometric over arithmetic mean power) of the patch
- * and its neighbours.
+ * programme's spectrum (the same depth gives the same mark-to-signal ratio in every patch), so
+ * what is left is how much change each patch can hide, and where it is cheapest. Noise-like
+ * bands mask a change far better than a pure tone, where the same change is heard as a flutter
+ * (the tonality offsets of Johnston 1988 and the MPEG-1 psychoacoustic model 1 differ by about
+ * 10 dB between noise and tone maskers); the tonality estimate is the spectral flatness
+ * (geometric over arithmetic mean power) of the patch and its neighbours. Level: see below.
  */
 import { FIRST_BIN, PATCH_BINS, PATCHES } from './layout.js';
 
