@@ -1,10 +1,11 @@
 /**
- * Mono mixdown and band-limited rate conversion for the audible-label searches, which analyse
- * mono PCM at 8 kHz: what ffmpeg's `-ac 1 -ar 8000` gives, done in this process so a short clip
- * costs no process start. A polyphase Kaiser-windowed sinc (Smith, "Digital Audio Resampling",
- * CCRMA): output sample m sits at input time m · inRate / outRate, so both streams start
- * together as in ffmpeg. The pass band reaches 7/16 of the lower rate (3.5 kHz at 8 kHz), the
- * response is −6 dB at its Nyquist frequency and 60 dB down one eighth of the rate above it.
+ * Band-limited rate conversion, the one resampler of the audio package: the audible-label
+ * searches' mono mixdown to 8 kHz (what ffmpeg's `-ac 1 -ar 8000` gives, done in this process so
+ * a short clip costs no process start) and the watermark's 8 kHz side and its way back to the
+ * source rate. A polyphase Kaiser-windowed sinc (Smith, "Digital Audio Resampling", CCRMA):
+ * output sample m sits at input time m · inRate / outRate, so both streams start together as in
+ * ffmpeg. The pass band reaches 7/16 of the lower rate (3.5 kHz at 8 kHz), the response is −6 dB
+ * at its Nyquist frequency and 60 dB down one eighth of the rate above it.
  */
 
 import { MalformedInputError } from '@aigc-label/core';
@@ -69,8 +70,8 @@ function filterFor(inRate: number, outRate: number, phases: number): { half: num
   return filter;
 }
 
-/** Streaming mono mixdown and rate conversion; push interleaved or planar blocks, then `finish`. */
-export class MonoDownsampler {
+/** The streaming polyphase core: subclasses fill the input buffer (`reserve`, then `commit`). */
+abstract class PolyphaseResampler {
   /** Input samples per output sample, as the reduced fraction step / ratioDen (inRate / outRate). */
   private readonly step: number;
   private readonly ratioDen: number;
@@ -106,50 +107,26 @@ export class MonoDownsampler {
     this.table = filter.table;
   }
 
-  /** Interleaved frames of `channels` channels. */
-  push(interleaved: Float32Array, channels: number): Float32Array {
-    const frames = Math.floor(interleaved.length / channels);
-    const target = this.reserve(frames);
-    if (channels === 1) target.set(interleaved.subarray(0, frames));
-    else {
-      const scale = mixdownGain(channels);
-      for (let f = 0, i = 0; f < frames; f++) {
-        let sum = 0;
-        for (let c = 0; c < channels; c++) sum += interleaved[i++]!;
-        target[f] = sum * scale;
-      }
+  /**
+   * The remaining outputs, the input taken as followed by silence: `totalOutputs` in all, by
+   * default ceil(inputs · outRate / inRate).
+   */
+  finish(totalOutputs = Math.ceil((this.consumed * this.ratioDen) / this.step)): Float32Array {
+    if (this.passThrough) {
+      const missing = Math.max(0, totalOutputs - this.produced);
+      this.produced += missing;
+      return new Float32Array(missing);
     }
-    return this.commit(frames);
-  }
-
-  /** One array per channel, each `length` samples long (what the WebAssembly decoders return). */
-  pushPlanar(channelData: readonly Float32Array[], length: number): Float32Array {
-    const target = this.reserve(length);
-    const first = channelData[0];
-    if (!first || length === 0) return this.commit(0);
-    target.set(first.subarray(0, length));
-    for (let c = 1; c < channelData.length; c++) {
-      const data = channelData[c]!;
-      for (let i = 0; i < length; i++) target[i]! += data[i]!;
-    }
-    if (channelData.length > 1) {
-      const scale = mixdownGain(channelData.length);
-      for (let i = 0; i < length; i++) target[i]! *= scale;
-    }
-    return this.commit(length);
-  }
-
-  /** The remaining outputs, the input taken as followed by silence: ceil(inputs · outRate / inRate) in all. */
-  finish(): Float32Array {
-    const total = Math.ceil((this.consumed * this.ratioDen) / this.step);
-    if (this.passThrough) return new Float32Array(0);
-    this.reserve(this.half + 1).fill(0);
-    this.buffered += this.half + 1;
-    return this.drain(total - this.produced);
+    // Silence up to the last output's filter support.
+    const lastSupport = Math.floor(((totalOutputs - 1) * this.step) / this.ratioDen) + this.half + 2;
+    const padding = Math.max(this.half + 1, lastSupport - (this.bufferStart + this.buffered));
+    this.reserve(padding).fill(0);
+    this.buffered += padding;
+    return this.drain(totalOutputs - this.produced);
   }
 
   /** A writable view for `frames` new input samples at the end of the buffer, compacting or growing it first. */
-  private reserve(frames: number): Float32Array {
+  protected reserve(frames: number): Float32Array {
     if (this.buffered + frames > this.buffer.length) {
       // Keep only what later outputs still need: from `whole − half + 1` on.
       const keepFrom = Math.max(0, Math.min(this.buffered, this.whole - this.half - this.bufferStart));
@@ -165,7 +142,8 @@ export class MonoDownsampler {
     return this.buffer.subarray(this.buffered, this.buffered + frames);
   }
 
-  private commit(frames: number): Float32Array {
+  /** Takes the `frames` samples written into the reserved view and returns the outputs now complete. */
+  protected commit(frames: number): Float32Array {
     this.buffered += frames;
     this.consumed += frames;
     if (this.passThrough) {
@@ -214,5 +192,49 @@ export class MonoDownsampler {
     this.remainder = remainder;
     this.produced += count;
     return out.subarray(0, count);
+  }
+}
+
+/** Streaming conversion of one channel: push blocks of samples, then `finish`. */
+export class Resampler extends PolyphaseResampler {
+  push(samples: ArrayLike<number>): Float32Array {
+    this.reserve(samples.length).set(samples);
+    return this.commit(samples.length);
+  }
+}
+
+/** Streaming mono mixdown and rate conversion; push interleaved or planar blocks, then `finish`. */
+export class MonoDownsampler extends PolyphaseResampler {
+  /** Interleaved frames of `channels` channels. */
+  push(interleaved: Float32Array, channels: number): Float32Array {
+    const frames = Math.floor(interleaved.length / channels);
+    const target = this.reserve(frames);
+    if (channels === 1) target.set(interleaved.subarray(0, frames));
+    else {
+      const scale = mixdownGain(channels);
+      for (let f = 0, i = 0; f < frames; f++) {
+        let sum = 0;
+        for (let c = 0; c < channels; c++) sum += interleaved[i++]!;
+        target[f] = sum * scale;
+      }
+    }
+    return this.commit(frames);
+  }
+
+  /** One array per channel, each `length` samples long (what the WebAssembly decoders return). */
+  pushPlanar(channelData: readonly Float32Array[], length: number): Float32Array {
+    const target = this.reserve(length);
+    const first = channelData[0];
+    if (!first || length === 0) return this.commit(0);
+    target.set(first.subarray(0, length));
+    for (let c = 1; c < channelData.length; c++) {
+      const data = channelData[c]!;
+      for (let i = 0; i < length; i++) target[i]! += data[i]!;
+    }
+    if (channelData.length > 1) {
+      const scale = mixdownGain(channelData.length);
+      for (let i = 0; i < length; i++) target[i]! *= scale;
+    }
+    return this.commit(length);
   }
 }

@@ -58,6 +58,8 @@ export interface WatermarkDetection {
   readonly payloadHex?: string | undefined;
   /** Best Viterbi output whether or not its CRC matched (for measuring bit accuracy). */
   readonly bestGuess: Uint8Array;
+  /** The soft coded bits at the best alignment, before the Viterbi decoder (for measuring the raw bit error rate). */
+  readonly softBits: Float64Array;
   /** Correlation with the sync pattern at the best alignment, in standard deviations. */
   readonly syncZ: number;
   /** Correlation of the cells with the decoded codeword, in standard deviations. */
@@ -159,19 +161,21 @@ export class WatermarkDetector {
     }
     candidates.sort((a, b) => b.z - a.z);
     const soft = new Float64Array(CODED_BITS);
-    let best: { decoded: ReturnType<typeof decodeWithCrc>; offset: number; phase: number; z: number } | undefined;
+    let best: { decoded: ReturnType<typeof decodeWithCrc>; soft: Float64Array; offset: number; phase: number; z: number } | undefined;
     for (const candidate of candidates.slice(0, DECODE_ATTEMPTS)) {
       const folded = this.offsets[candidate.offset]!.folded;
+      const weights = this.patchWeights(folded, candidate.phase);
       for (let bit = 0; bit < CODED_BITS; bit++) {
         let sum = 0;
-        for (const cell of layout.bitCells[bit]!) sum += layout.chip[cell]! * folded[this.foldedIndex(cell, candidate.phase)]!;
+        for (const cell of layout.bitCells[bit]!)
+          sum += weights[cell % PATCHES]! * layout.chip[cell]! * folded[this.foldedIndex(cell, candidate.phase)]!;
         soft[bit] = sum;
       }
       const decoded = decodeWithCrc(soft, WATERMARK_PAYLOAD_BITS);
-      if (!best || (decoded.crcOk && !best.decoded.crcOk)) best = { decoded, ...candidate };
+      if (!best || (decoded.crcOk && !best.decoded.crcOk)) best = { decoded, soft: soft.slice(), ...candidate };
       if (decoded.crcOk) break;
     }
-    const top = best ?? { decoded: decodeWithCrc(soft, WATERMARK_PAYLOAD_BITS), offset: 0, phase: 0, z: 0 };
+    const top = best ?? { decoded: decodeWithCrc(soft, WATERMARK_PAYLOAD_BITS), soft, offset: 0, phase: 0, z: 0 };
     const found = top.decoded.crcOk;
     const payload = found ? bitsToBytes(top.decoded.payloadBits) : undefined;
     return {
@@ -179,12 +183,56 @@ export class WatermarkDetector {
       payload,
       payloadHex: payload ? Array.from(payload, (b) => b.toString(16).padStart(2, '0')).join('') : undefined,
       bestGuess: bitsToBytes(top.decoded.payloadBits),
+      softBits: top.soft,
       syncZ: top.z,
       codewordZ: top.decoded.codewordZ,
       falsePositiveBound: DECODE_ATTEMPTS * 2 ** -CRC_BITS,
       blockOffsetSeconds: (top.offset * FINE_HOP + top.phase * SLOT_SAMPLES) / WATERMARK_RATE,
       durationSeconds: this.samples / WATERMARK_RATE,
     };
+  }
+
+  /**
+   * Per patch, the weight of its cells in the soft bits (maximal-ratio combining): the mark's
+   * mean reading on the sync cells, whose signs are known, over the readings' variance, each
+   * pooled with the neighbouring patches. A codec that keeps one part of the band better than
+   * another (MP3 at 32 kbit/s loses most of 2-3.5 kHz, Opus at 32 kbit/s most of 2.5-3.5 kHz)
+   * then counts each part for what it still carries.
+   */
+  private patchWeights(folded: Float64Array, phase: number): Float64Array {
+    const { layout } = this;
+    const signal = new Float64Array(PATCHES);
+    const syncCount = new Float64Array(PATCHES);
+    const power = new Float64Array(PATCHES);
+    for (const cell of layout.syncCells) {
+      const p = cell % PATCHES;
+      signal[p]! += layout.chip[cell]! * folded[this.foldedIndex(cell, phase)]!;
+      syncCount[p]!++;
+    }
+    for (let i = 0; i < folded.length; i++) power[i % PATCHES]! += folded[i]! ** 2;
+    const weights = new Float64Array(PATCHES);
+    let any = false;
+    for (let p = 0; p < PATCHES; p++) {
+      let sum = 0;
+      let count = 0;
+      let energy = 0;
+      let cells = 0;
+      for (let q = Math.max(0, p - 1); q <= Math.min(PATCHES - 1, p + 1); q++) {
+        sum += signal[q]!;
+        count += syncCount[q]!;
+        energy += power[q]!;
+        cells += SLOTS_PER_BLOCK;
+      }
+      const mean = sum / count;
+      const variance = energy / cells - mean * mean;
+      if (mean > 0 && variance > 0) {
+        weights[p] = mean / variance;
+        any = true;
+      }
+    }
+    // No patch reads the sync pattern (unmarked audio): equal weights, as without combining.
+    if (!any) weights.fill(1);
+    return weights;
   }
 
   /** Where block cell `cell` lands in the folded array when blocks start at slot `phase` (mod block). */

@@ -7,6 +7,7 @@
  * source rate and added to every channel.
  */
 import { payloadBits, UsageError, WATERMARK_PAYLOAD_BITS } from '@aigc-label/core';
+import { Resampler } from '../pcm/downsample.js';
 import { Fft } from '../rhythm/fft.js';
 import { encodeWithCrc } from './ecc.js';
 import { BlockPlanner, PLAN_SAMPLES, synthesiseDelta } from './informed.js';
@@ -22,11 +23,6 @@ import {
   WATERMARK_RATE,
   WatermarkLayout,
 } from './layout.js';
-import { StreamingResampler } from './resample.js';
-
-/** Resampling filter for the 8 kHz side: pass band to 3.6 kHz, stop band from 4.3 kHz. */
-export const RESAMPLE_CUTOFF_HZ = 3500;
-export const RESAMPLE_TRANSITION_HZ = 1000;
 
 export interface WatermarkEmbedOptions {
   /** The watermark key (`--watermark-key`); default {@link DEFAULT_WATERMARK_KEY}, which is public. */
@@ -42,11 +38,11 @@ export interface WatermarkEmbedOptions {
 }
 
 /**
- * The mark's amplitude relative to the frame's 0-4 kHz programme (0.05 ≈ −26 dB), before the
+ * The mark's amplitude relative to the frame's 0-4 kHz programme (0.06 ≈ −24 dB), before the
  * per-patch tonality factors; the whole-band SNR is higher since the programme also has energy
  * above 4 kHz.
  */
-export const DEFAULT_STRENGTH = 0.05;
+export const DEFAULT_STRENGTH = 0.06;
 export const DEFAULT_MIN_SEGMENT_SNR_DB = 20;
 
 /** A growable float buffer addressed by absolute sample index, dropping what is no longer needed. */
@@ -98,8 +94,8 @@ export class WatermarkEmbedder {
   private readonly im = new Float64Array(FFT_SIZE);
   private readonly dre = new Float64Array(FFT_SIZE);
   private readonly dim = new Float64Array(FFT_SIZE);
-  private readonly down: StreamingResampler | null;
-  private readonly up: StreamingResampler | null;
+  private readonly down: Resampler | null; // to the 8 kHz side and back: pass band 3.5 kHz, −6 dB at 4 kHz
+  private readonly up: Resampler | null;
   private readonly host = new Window64(); // 8 kHz mono, from one slot before time 0
   private readonly delta8 = new Window64(); // the mark at 8 kHz
   private readonly deltaOut = new Window64(); // the mark at the source rate
@@ -135,8 +131,8 @@ export class WatermarkEmbedder {
     if (!(minSnr >= 0 && minSnr <= 60)) throw new UsageError('minimum segment SNR must be 0-60 dB');
     this.planner = new BlockPlanner(strength, minSnr, layout, signs);
     const resampled = sampleRate !== WATERMARK_RATE;
-    this.down = resampled ? new StreamingResampler(sampleRate, WATERMARK_RATE, RESAMPLE_CUTOFF_HZ, RESAMPLE_TRANSITION_HZ) : null;
-    this.up = resampled ? new StreamingResampler(WATERMARK_RATE, sampleRate, RESAMPLE_CUTOFF_HZ, RESAMPLE_TRANSITION_HZ) : null;
+    this.down = resampled ? new Resampler(sampleRate, WATERMARK_RATE) : null;
+    this.up = resampled ? new Resampler(WATERMARK_RATE, sampleRate) : null;
     // The first block's plan reads one slot before time 0: silence.
     this.host.start = -SLOT_SAMPLES;
     this.host.ensure(0);
