@@ -185,6 +185,19 @@ function tableCount(payload: Uint8Array, at: number, entrySize: number, box: Box
 }
 
 /**
+ * Size 0 ("to the end") is for the last top-level box only (ISO/IEC 14496-12 §4.2): inside a box
+ * a writer grows (moov, udta, meta, ilst, iinf, iref) it would swallow what is added after it, so
+ * the label would land inside it. `childBytes` starts at the child's header.
+ */
+export function refuseSizeZero(childBytes: Uint8Array, type: string, container: string, format: string): void {
+  if (u32be(childBytes, 0) !== 0) return;
+  throw new MalformedInputError(
+    format,
+    `box "${printableAscii(type)}" inside ${printableAscii(container)} has size 0 (to the end), which only the last top-level box may have; refusing to write`,
+  );
+}
+
+/**
  * Every chunk offset in a `moov` held in memory (stco and co64 of every trak, ISO/IEC 14496-12
  * §8.7.5), in file order of their tables: where the track data is read from.
  */

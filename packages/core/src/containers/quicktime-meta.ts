@@ -1,4 +1,4 @@
-import { ascii, concat, fromAscii, fromUtf8, printableAscii, putU32be, trimTrailingNuls, u32be, u64be, utf8 } from '../binary/bytes.js';
+import { ascii, concat, fromAscii, fromUtf8, putU32be, trimTrailingNuls, u32be, u64be, utf8 } from '../binary/bytes.js';
 import { type ByteSource, headerReader, splicePlan, type WritePlan } from '../binary/source.js';
 import { decodeLabel } from '../decode.js';
 import { LimitExceededError, MalformedInputError, UnsupportedFormatError } from '../errors.js';
@@ -16,6 +16,7 @@ import {
   type OffsetShift,
   parseBoxHeader,
   readBox,
+  refuseSizeZero,
   shiftChunkOffsets,
   shiftFragmentOffsets,
 } from './isobmff.js';
@@ -549,19 +550,6 @@ function labelTarget(moovBytes: Uint8Array, moov: Box, format: string): MetaPlac
     }
   }
   return withOwnKeys ?? inUdta;
-}
-
-/**
- * Size 0 ("to the end") is for the last top-level box only (ISO/IEC 14496-12 §4.2): inside a box
- * the writer grows (moov, udta, meta, ilst) it would swallow what is added after it, so the
- * label would land inside it.
- */
-function refuseSizeZero(childBytes: Uint8Array, type: string, container: string, format: string): void {
-  if (u32be(childBytes, 0) !== 0) return;
-  throw new MalformedInputError(
-    format,
-    `box "${printableAscii(type)}" inside ${printableAscii(container)} has size 0 (to the end), which only the last top-level box may have; refusing to write`,
-  );
 }
 
 /**

@@ -526,6 +526,11 @@ function makeHandler(id: 'heif' | 'avif'): FormatHandler {
         const parts: Uint8Array[] = [];
         for (const child of l.children) {
           const raw = bytes.subarray(child.offset, child.end);
+          // A new infe, reference or iref goes after what is there: a size-0 box before it would swallow it.
+          if (!old) {
+            isobmff.refuseSizeZero(raw, child.type, 'meta', format);
+            if (child === l.iinfBox || child === iref) refuseSizeZeroChildren(bytes, child, format);
+          }
           if (child === l.ilocBox) parts.push(serializeIloc(iloc, fullBox(bytes, child).flags));
           else if (child === l.iinfBox && !old) parts.push(addInfe(bytes, child, xmpId));
           else if (child === iref && !old)
@@ -591,6 +596,14 @@ function resized(box: Uint8Array, extra: number): Uint8Array {
   if (u32be(copy, 0) === 1) throw new UnsupportedFormatError('heif: 64-bit iinf/iref boxes are not supported');
   putU32be(copy, 0, u32be(copy, 0) + extra);
   return copy;
+}
+
+/** Refuses a child of `box` (iinf: after its entry count; iref: after its version) of size 0. */
+function refuseSizeZeroChildren(bytes: Uint8Array, box: isobmff.Box, format: string): void {
+  const { version, payload } = fullBox(bytes, box);
+  const start = box.type === 'iinf' ? payload + (version === 0 ? 2 : 4) : payload;
+  for (const child of isobmff.boxesIn(bytes, start, box.end, format))
+    isobmff.refuseSizeZero(bytes.subarray(child.offset), child.type, box.type, format);
 }
 
 /** `iinf` with one more `infe` and its entry count raised. */

@@ -38,6 +38,8 @@ const maximumInfoInBytes = 16 * 1024 * 1024;
 interface Layout {
   /** End of the first RIFF ('AVI ') chunk. */
   readonly riffEnd: number;
+  /** Where the last whole chunk of the first RIFF ends: bytes after it (fewer than a chunk header) are not a chunk. */
+  readonly chunksEnd: number;
   readonly chunks: riff.RiffChunk[];
   /** Absent only in a damaged file read for salvage. */
   readonly movi?: riff.RiffChunk;
@@ -70,11 +72,11 @@ async function readLayout(source: ByteSource, damage?: string[]): Promise<Layout
   } else if (riffEnd & 1) {
     problem(`the RIFF header declares an odd size (${header.declaredSize}); RIFF chunks are word-aligned`);
   }
-  const { chunks } = await riff.listRiffChunks(source, 12, riffEnd, 'avi', undefined, damage);
+  const { chunks, trailing } = await riff.listRiffChunks(source, 12, riffEnd, 'avi', undefined, damage);
   const movi = chunks.find((c) => c.id === 'LIST' && c.listType === 'movi');
   if (!movi) problem('no LIST movi chunk');
   const rest = riffEnd < source.size ? (await riff.listRiffChunks(source, riffEnd, source.size, 'avi', undefined, damage)).chunks : [];
-  const layout = { riffEnd, chunks, extended: rest.some((c) => c.id === 'RIFF' && c.listType === 'AVIX') };
+  const layout = { riffEnd, chunksEnd: riffEnd - trailing, chunks, extended: rest.some((c) => c.id === 'RIFF' && c.listType === 'AVIX') };
   return movi ? { ...layout, movi } : layout;
 }
 
@@ -156,7 +158,7 @@ export const avi: FormatHandler = {
    * (not possible when AVIX chunks follow, which would move).
    */
   async write(source: ByteSource, label: AigcLabel, options: WriteOptions = {}): Promise<WriteResult> {
-    const { riffEnd, chunks, movi, extended } = await readLayout(source);
+    const { riffEnd, chunksEnd, chunks, movi, extended } = await readLayout(source);
     if (!movi) throw new MalformedInputError('avi', 'no LIST movi chunk');
     // TC260-PG-20257A Annex D: the value is NUL-terminated; riffChunk pads it to an even length.
     const value = concat([utf8(encodeLabel(label, options.form)), new Uint8Array(1)]);
@@ -197,7 +199,8 @@ export const avi: FormatHandler = {
       riffGrowth = newInfo.length - (info.end - info.offset);
     } else {
       if (info) edits.push({ start: info.offset, end: info.end, insert: junk(info.end - info.offset) });
-      edits.push({ start: riffEnd, end: riffEnd, insert: newInfo });
+      // After the last whole chunk, not after stray bytes that would put the new list out of step for every reader.
+      edits.push({ start: chunksEnd, end: chunksEnd, insert: newInfo });
       riffGrowth = newInfo.length;
     }
     const size = riffEnd - 8 + riffGrowth;
