@@ -164,6 +164,15 @@ describe('truncated text files (issue 25): the label fields that arrived are rea
     expect((await html.read(bytesSource(out))).carriers.map((c) => c.label)).toEqual([label]);
   });
 
+  it('html: an SGML null-end start tag at the end of an HTML 3.2 file is whole (corpus small/html-3.2.html), the same bytes in HTML5 are cut', async () => {
+    const sgml = utf8('<!DOCTYPE html PUBLIC "-//W3C//DTD HTML 3.2 Final//EN"><title//x');
+    expect((await html.read(bytesSource(sgml))).findings.filter((f) => f.rule === 'format/damaged')).toEqual([]);
+    const { bytes: out } = await labelBytes(html, sgml, label);
+    expect((await html.read(bytesSource(out))).carriers.map((c) => c.label)).toEqual([label]);
+    expect(new TextDecoder().decode(out).endsWith('</head><title//x')).toBe(true);
+    await expect(labelBytes(html, utf8('<!DOCTYPE html><title//x'), label)).rejects.toThrow(/ends inside a <title> tag/);
+  });
+
   it('markdown: front matter cut before its closing line, the AIGC fields that arrived are read', async () => {
     const cut = MARKDOWN.slice(0, MARKDOWN.indexOf('  ReservedCode1'));
     const read = await markdown.read(bytesSource(utf8(cut)));

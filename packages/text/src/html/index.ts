@@ -65,6 +65,15 @@ interface Structure {
   readonly cut: HtmlTag | null;
 }
 
+// HTML 2.0-4.01 are SGML applications (the XHTML doctypes say "DTD XHTML" and do not match).
+const SGML_DOCTYPE = /^\uFEFF?\s*<!doctype\s+html\s+public\s*["'][^"']*\/\/DTD HTML /i;
+
+/**
+ * `<title/x/`: under SGML's SHORTTAG (ISO 8879 §7.4.1.1, used by the smallest valid HTML 2.0 and
+ * 3.2 documents) a `/` right after the name ends the start tag, so a file ending there is whole.
+ */
+const isNullEndStartTag = (html: string, tag: HtmlTag) => html[tag.start + 1 + tag.name.length] === '/';
+
 function structureOf(html: string): Structure {
   const metas: { tag: HtmlTag; inHead: boolean }[] = [];
   let headOpen: HtmlTag | null = null;
@@ -73,8 +82,9 @@ function structureOf(html: string): Structure {
   let contentStart = -1;
   let inBody = false;
   let cut: HtmlTag | null = null;
+  const sgml = SGML_DOCTYPE.test(html);
   for (const tag of scanTags(html)) {
-    if (tag.cut) cut = tag;
+    if (tag.cut && !(sgml && isNullEndStartTag(html, tag))) cut = tag;
     if (tag.name === 'html' && !tag.closing) htmlOpen ??= tag;
     else if (tag.name === 'head' && !tag.closing) headOpen ??= tag;
     else if (tag.name === 'head' && tag.closing) {
