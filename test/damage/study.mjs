@@ -6,7 +6,7 @@
  * browsers and editors open any HTML or Markdown), do we find the label, does ExifTool?
  *
  *   node test/damage/study.mjs            print the table (after `pnpm build`)
- *   node test/damage/study.mjs --write    also write the table into README.md and found-today.txt
+ *   node test/damage/study.mjs --write    also write the table into README.md
  *
  * Needs ffprobe, ExifTool, pdfinfo and python3 (Debian packages, test oracles only).
  */
@@ -150,7 +150,10 @@ export async function study({ concurrency = 3 } = {}) {
       for (const mutant of mutants) {
         const path = join(dir, name, `${mutant.id}${ext}`);
         await writeFile(path, mutant.bytes);
-        files.push({ sample: name, format: report.format, id: mutant.id, kind: mutant.kind, path });
+        // A partial upload that ends before the label's last byte has no label left to find:
+        // counted apart (not a miss), as no reader can find bytes that are not there.
+        const cutOff = mutant.kind === 'truncation' && !Buffer.from(mutant.bytes).includes(PRODUCE_ID);
+        files.push({ sample: name, format: report.format, id: mutant.id, kind: mutant.kind, path, cutOff });
       }
     }
     const acceptedList = await pool(files, concurrency, (f) => accepted(f.format, f.path));
@@ -166,6 +169,7 @@ export async function study({ concurrency = 3 } = {}) {
         id: f.id,
         kind: f.kind,
         accepted: acceptedList[i],
+        cutOff: f.cutOff,
         ours: await ours(f.path),
         exiftool: exif.has(f.path),
       });
@@ -176,20 +180,25 @@ export async function study({ concurrency = 3 } = {}) {
   }
 }
 
-/** Per sample: accepted mutants, ours and ExifTool's finds among them (ExifTool only where it reads the undamaged file's label). */
+/**
+ * Per sample: accepted mutants that still hold the label's bytes, ours and ExifTool's finds among
+ * them (ExifTool only where it reads the undamaged file's label), and the accepted ones cut off
+ * before the label.
+ */
 export function summarize(rows) {
   const samples = [...new Set(rows.map((r) => r.sample))];
   return samples.map((sample) => {
     const all = rows.filter((r) => r.sample === sample);
     const original = all.find((r) => r.id === 'original');
     const mutants = all.filter((r) => r.id !== 'original');
-    const ok = mutants.filter((r) => r.accepted);
+    const ok = mutants.filter((r) => r.accepted && !r.cutOff);
     const exifReads = original?.exiftool === true;
     return {
       sample,
       format: all[0].format,
       mutants: mutants.length,
       accepted: ok.length,
+      cutOff: mutants.filter((r) => r.accepted && r.cutOff).map((r) => r.id),
       ours: ok.filter((r) => r.ours === 'found').length,
       exiftool: exifReads ? ok.filter((r) => r.exiftool).length : null,
       missed: ok.filter((r) => r.ours !== 'found').map((r) => `${r.id} (${r.ours === 'none' ? 'no label' : r.ours})`),
@@ -201,18 +210,19 @@ export function summarize(rows) {
 export function table(rows) {
   const lines = summarize(rows);
   const total = (key) => lines.reduce((n, l) => n + (l[key] ?? 0), 0);
+  const cutOff = lines.flatMap((l) => l.cutOff.map((id) => `${l.sample} ${id}`));
   const exifLines = lines.filter((l) => l.exiftool !== null);
   const exifTotal = (key) => exifLines.reduce((n, l) => n + (l[key] ?? 0), 0);
   const kinds = mutantKinds.map((kind) => {
-    const ok = rows.filter((r) => r.kind === kind && r.accepted);
+    const ok = rows.filter((r) => r.kind === kind && r.accepted && !r.cutOff);
     return `${kind} ${ok.filter((r) => r.ours === 'found').length}/${ok.length}`;
   });
   return [
-    `${total('mutants')} mutants of ${lines.length} labeled samples; players or viewers accept ${total('accepted')}; we find the label in ${total('ours')} of them.`,
+    `${total('mutants')} mutants of ${lines.length} labeled samples; players or viewers accept ${total('accepted') + cutOff.length}, of which ${cutOff.length} end before the label (${cutOff.join(', ') || 'none'}): no label left to find. We find the label in ${total('ours')} of the other ${total('accepted')}.`,
     `Where ExifTool reads the undamaged file's label (${exifLines.length} samples): ExifTool finds it in ${exifTotal('exiftool')} of ${exifTotal('accepted')} accepted mutants, we in ${exifTotal('ours')}.`,
     `By kind of damage (we find / accepted): ${kinds.join(', ')}.`,
     '',
-    '| Sample | Format | Mutants | Accepted | We find | ExifTool finds | Accepted, and we miss the label |',
+    '| Sample | Format | Mutants | Accepted, label present | We find | ExifTool finds | Accepted, and we miss the label |',
     '| ------ | ------ | ------- | -------- | ------- | -------------- | ------------------------------- |',
     ...lines.map(
       (l) =>
@@ -220,13 +230,6 @@ export function table(rows) {
     ),
   ].join('\n');
 }
-
-/** `sample id` lines of the accepted mutants whose label we find today: the test keeps these found. */
-export const foundToday = (rows) =>
-  rows
-    .filter((r) => r.accepted && r.ours === 'found')
-    .map((r) => `${r.sample} ${r.id}\n`)
-    .join('');
 
 if (process.argv[1] === import.meta.filename) {
   const started = Date.now();
@@ -241,6 +244,5 @@ if (process.argv[1] === import.meta.filename) {
     const from = readme.indexOf('<!-- study:start -->');
     const to = readme.indexOf('<!-- study:end -->');
     await writeFile(readmePath, `${readme.slice(0, from)}<!-- study:start -->\n${output}\n${readme.slice(to)}`);
-    await writeFile(join(here, 'found-today.txt'), foundToday(rows));
   }
 }
