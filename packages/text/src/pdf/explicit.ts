@@ -26,8 +26,9 @@ import { appendUpdate, streamBody, trailerSize, type UpdatedObject } from './upd
  * The font is not embedded: a Type0 font with the predefined CMap UniGB-UCS2-H over the
  * Adobe-GB1 character collection (ISO 32000-1 §9.7.5.2, §9.7.6), which viewers render with a
  * Chinese font of their own (Acrobat's Asian font pack, poppler and pdf.js through their CJK
- * substitutes), so the label costs a few hundred bytes instead of a 10 MB font. A /ToUnicode
- * CMap maps it back to text for search, copy and our own reader.
+ * substitutes; poppler needs the predefined CMaps of poppler-data, which desktop installs carry),
+ * so the label costs a few hundred bytes instead of a 10 MB font. A /ToUnicode CMap maps it back
+ * to text for search, copy and our own reader.
  */
 
 /** Fraction of the shorter page side used as the font size, and its bounds in points. */
