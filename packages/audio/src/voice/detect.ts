@@ -176,28 +176,40 @@ function bestMatches(window: SearchWindow, clip: Float32Array, split: number): [
  */
 export class VoicePromptDetector {
   private readonly keep = (SEARCH_SECONDS + 12) * VOICE_INPUT_RATE; // the longest clip is under 12 s
-  private readonly head: Float32Array = new Float32Array(this.keep);
+  // Grown as samples arrive (most clips are a few seconds, far shorter than `keep`).
+  private head = new Float32Array(0);
   private headLength = 0;
-  private readonly tail: Float32Array = new Float32Array(this.keep);
-  private tailStart = 0; // ring buffer: index of the oldest sample once full
+  /** The last `keep` samples as a ring buffer, once the input is longer than the head. */
+  private tail: Float32Array | null = null;
+  private tailStart = 0; // index of the oldest sample
   private total = 0;
 
   push(samples: Float32Array): void {
     const intoHead = Math.min(samples.length, this.keep - this.headLength);
+    if (this.headLength + intoHead > this.head.length) {
+      const grown = new Float32Array(Math.min(this.keep, Math.max(this.headLength + intoHead, 2 * this.head.length)));
+      grown.set(this.head.subarray(0, this.headLength));
+      this.head = grown;
+    }
     this.head.set(samples.subarray(0, intoHead), this.headLength);
     this.headLength += intoHead;
-    for (const s of samples.length > this.keep ? samples.subarray(samples.length - this.keep) : samples) {
-      this.tail[this.tailStart] = s;
+    this.total += samples.length;
+    if (intoHead === samples.length) return;
+    // Past the head: the ring starts as the full head (the last `keep` samples so far).
+    const tail = (this.tail ??= this.head.slice());
+    const rest = samples.subarray(intoHead);
+    for (const s of rest.length > this.keep ? rest.subarray(rest.length - this.keep) : rest) {
+      tail[this.tailStart] = s;
       this.tailStart = (this.tailStart + 1) % this.keep;
     }
-    this.total += samples.length;
   }
 
   /** The ring buffer's samples, oldest first (it is full whenever this is called). */
   private tailInOrder(): Float32Array {
+    const tail = this.tail as Float32Array;
     const ordered = new Float32Array(this.keep);
-    ordered.set(this.tail.subarray(this.tailStart));
-    ordered.set(this.tail.subarray(0, this.tailStart), this.keep - this.tailStart);
+    ordered.set(tail.subarray(this.tailStart));
+    ordered.set(tail.subarray(0, this.tailStart), this.keep - this.tailStart);
     return ordered;
   }
 

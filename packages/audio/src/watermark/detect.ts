@@ -12,6 +12,7 @@ import { type AudioInput, decodePcm } from '../pcm/ffmpeg.js';
 import { RealPowerSpectrum } from '../rhythm/fft.js';
 import { CRC_BITS, decodeWithCrc } from './ecc.js';
 import {
+  CELLS_PER_BLOCK,
   CODED_BITS,
   FFT_SIZE,
   FIRST_BIN,
@@ -136,23 +137,25 @@ export class WatermarkDetector {
     // Sync correlation at every (offset, block phase).
     const candidates: { offset: number; phase: number; z: number }[] = [];
     const syncCount = layout.syncCells.length;
-    const syncSlot = new Int32Array(syncCount);
-    const syncPatch = new Int32Array(syncCount);
+    // Each sync cell's index in one block, read from two blocks laid end to end: a block phase is
+    // then a plain offset (no wrap-around in the inner loop, which runs OFFSETS × SLOTS_PER_BLOCK times).
+    const syncIndex = new Int32Array(syncCount);
     const syncChip = new Float64Array(syncCount);
     layout.syncCells.forEach((cell, i) => {
-      syncSlot[i] = Math.floor(cell / PATCHES);
-      syncPatch[i] = cell % PATCHES;
+      syncIndex[i] = cell;
       syncChip[i] = layout.chip[cell]!;
     });
+    const twoBlocks = new Float64Array(2 * CELLS_PER_BLOCK);
     for (let o = 0; o < OFFSETS; o++) {
       const folded = this.offsets[o]!.folded;
+      twoBlocks.set(folded);
+      twoBlocks.set(folded, CELLS_PER_BLOCK);
       for (let phase = 0; phase < SLOTS_PER_BLOCK; phase++) {
+        const base = phase * PATCHES;
         let score = 0;
         let energy = 0;
         for (let i = 0; i < syncCount; i++) {
-          let slot = syncSlot[i]! + phase;
-          if (slot >= SLOTS_PER_BLOCK) slot -= SLOTS_PER_BLOCK;
-          const value = folded[slot * PATCHES + syncPatch[i]!]!;
+          const value = twoBlocks[syncIndex[i]! + base]!;
           score += syncChip[i]! * value;
           energy += value * value;
         }
