@@ -196,7 +196,8 @@ export class VoicePromptDetector {
     this.total += samples.length;
     if (intoHead === samples.length) return;
     // Past the head: the ring starts as the full head (the last `keep` samples so far).
-    const tail = (this.tail ??= this.head.slice());
+    this.tail ??= this.head.slice();
+    const tail = this.tail;
     const rest = samples.subarray(intoHead);
     for (const s of rest.length > this.keep ? rest.subarray(rest.length - this.keep) : rest) {
       tail[this.tailStart] = s;
