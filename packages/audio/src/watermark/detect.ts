@@ -7,11 +7,12 @@
  * folded cells at every block phase and offset (any time shift), and the best alignments are
  * Viterbi-decoded and checked against their CRC-24.
  */
-import { bitsToBytes, WATERMARK_PAYLOAD_BITS } from '@aigc-label/core';
+import { bitsToBytes, toHex } from '@aigc-label/core';
 import { type AudioInput, decodePcm } from '../pcm/ffmpeg.js';
 import { RealPowerSpectrum } from '../rhythm/fft.js';
 import { CRC_BITS, decodeWithCrc } from './ecc.js';
 import {
+  AUDIO_PAYLOAD_BITS,
   CELLS_PER_BLOCK,
   CODED_BITS,
   FFT_SIZE,
@@ -53,9 +54,9 @@ export interface WatermarkDetectOptions {
 export interface WatermarkDetection {
   /** Whether a mark was read whose CRC-24 matched. */
   readonly found: boolean;
-  /** The 64-bit payload (only when found). */
+  /** The 32-bit payload, the first bits of the label's `watermarkPayload` (only when found). */
   readonly payload?: Uint8Array | undefined;
-  /** The payload as 16 hex digits (only when found). */
+  /** The payload as 8 hex digits (only when found). */
   readonly payloadHex?: string | undefined;
   /** Best Viterbi output whether or not its CRC matched (for measuring bit accuracy). */
   readonly bestGuess: Uint8Array;
@@ -174,17 +175,17 @@ export class WatermarkDetector {
           sum += weights[cell % PATCHES]! * layout.chip[cell]! * folded[this.foldedIndex(cell, candidate.phase)]!;
         soft[bit] = sum;
       }
-      const decoded = decodeWithCrc(soft, WATERMARK_PAYLOAD_BITS);
+      const decoded = decodeWithCrc(soft, AUDIO_PAYLOAD_BITS);
       if (!best || (decoded.crcOk && !best.decoded.crcOk)) best = { decoded, soft: soft.slice(), ...candidate };
       if (decoded.crcOk) break;
     }
-    const top = best ?? { decoded: decodeWithCrc(soft, WATERMARK_PAYLOAD_BITS), soft, offset: 0, phase: 0, z: 0 };
+    const top = best ?? { decoded: decodeWithCrc(soft, AUDIO_PAYLOAD_BITS), soft, offset: 0, phase: 0, z: 0 };
     const found = top.decoded.crcOk;
     const payload = found ? bitsToBytes(top.decoded.payloadBits) : undefined;
     return {
       found,
       payload,
-      payloadHex: payload ? Array.from(payload, (b) => b.toString(16).padStart(2, '0')).join('') : undefined,
+      payloadHex: payload ? toHex(payload) : undefined,
       bestGuess: bitsToBytes(top.decoded.payloadBits),
       softBits: top.soft,
       syncZ: top.z,
