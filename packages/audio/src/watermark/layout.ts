@@ -3,8 +3,8 @@
  * detector. Everything is defined on mono audio at 8 kHz, the rate the rhythm and voice
  * detectors already decode to, so detection rides on their decode.
  *
- * A cell is one patch of 4 FFT bins (62.5 Hz) in the 500-3500 Hz band for one slot of two STFT
- * frames (32 ms). A block of 240 slots (7.68 s) holds every coded bit 15 times plus a sync
+ * A cell is one patch of 4 FFT bins (125 Hz) in the 500-3500 Hz band for one slot of two STFT
+ * frames (32 ms). A block of 240 slots (7.68 s) holds every coded bit 22 times plus a sync
  * pattern; blocks repeat for the whole programme, so any excerpt at least one block long holds
  * every cell at least once. Which cell carries which coded bit, and its pseudo-noise sign, come
  * from the key.
