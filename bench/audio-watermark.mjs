@@ -217,7 +217,7 @@ let wrongKey = 0;
 await pool(clips, 2, async (clip) => {
   if ((await detectWatermark({ path: clip.path }, { key: 'a different key' })).found) wrongKey++;
 });
-console.log('\nFalse positives (target 0; calibrated bound 3 decodes × 2^-24 = 1.8e-7 per clip)');
+console.log('\nFalse positives (target 0; calibrated bound 3 CRC-checked decodes × 2^-24 = 1.8e-7 per clip)');
 console.table([
   { test: `${nullClips} unmarked clips (3-8 s, 4 kinds)`, detections: nullDetections, seconds: ((Date.now() - t1) / 1000).toFixed(0) },
   { test: `${clips.length} marked clips, wrong key`, detections: wrongKey },
