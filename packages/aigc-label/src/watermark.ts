@@ -15,6 +15,7 @@ import {
   isWatermarkCapability,
   Rules,
   readAll,
+  samePayload,
   searchEnabled,
   toHex,
   type WatermarkCapability,
@@ -71,8 +72,6 @@ export interface WatermarkStep {
   readonly detail: string | null;
 }
 
-const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
-
 /** Marks found in `input` under the key by the capability's own search. */
 async function readMarks(capability: WatermarkCapability, handler: FormatModule, input: Input, key: string | undefined) {
   return capability.detect({ path: input.path, bytes: () => readAll(input.source, handler.id), key });
@@ -102,7 +101,7 @@ export async function watermarkStep(
   const payload = watermarkPayload(label);
   const existing = (await readMarks(capability, handler, input, key)).readings;
   if (existing.length > 0) {
-    const same = existing.some((r) => sameBytes(r.payload, payload));
+    const same = existing.some((r) => samePayload(r.payload, payload));
     const message = same
       ? "the content already carries this label's mark; it was not embedded again"
       : `the content already carries a mark (payload ${existing.map((r) => toHex(r.payload)).join(', ')}); no second mark was embedded`;
@@ -126,7 +125,7 @@ export async function watermarkStep(
   if (result.skipped) return none([finding(Rules.watermarkUnsupported, 'warning', `no watermark embedded: ${result.skipped}`)]);
   const findings = [...result.findings];
   const readBack = (await readMarks(capability, handler, marked, key)).readings;
-  if (!readBack.some((r) => sameBytes(r.payload, payload))) {
+  if (!readBack.some((r) => samePayload(r.payload, payload))) {
     findings.push(finding(Rules.watermarkNotReadBack, 'warning', 'the mark just embedded could not be read back from the output'));
   }
   return { input: marked, findings, detail: result.detail };
@@ -212,14 +211,16 @@ export function watermarkEvidence(
   label: AigcLabel | null,
   findings: Finding[] = [],
 ): { evidence: Evidence[]; findings: Finding[] } {
-  const expected = label ? toHex(watermarkPayload(label)) : null;
+  const labelPayload = label ? watermarkPayload(label) : null;
   const evidence: Evidence[] = [];
   const seen = new Set<string>();
   for (const reading of readings) {
     const payload = toHex(reading.payload);
     if (seen.has(payload)) continue;
     seen.add(payload);
-    const matchesLabel = expected === null ? null : payload === expected;
+    const matchesLabel = labelPayload === null ? null : samePayload(reading.payload, labelPayload);
+    // shown as long as the mark's payload (the audio mark carries the first 32 bits)
+    const expected = labelPayload && toHex(labelPayload.subarray(0, reading.payload.length));
     const match =
       matchesLabel === null ? '' : matchesLabel ? "; matches the metadata label's payload" : "; not the metadata label's payload";
     evidence.push({

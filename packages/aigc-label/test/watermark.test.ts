@@ -190,9 +190,19 @@ describe('audio and video watermarks through re-encoding', () => {
     const verdict = await verifyFile(aac); // read in the audible search's decode, by default
     expect(verdict.label).toBeNull();
     expect(verdict.outcome).toBe('suspected');
-    expect(marks(verdict)).toEqual([expect.objectContaining({ payload: toHex(watermarkPayload(report.label)) })]);
+    // the audio mark carries the first 32 bits of the label's payload
+    expect(marks(verdict)).toEqual([expect.objectContaining({ payload: toHex(watermarkPayload(report.label).subarray(0, 4)) })]);
     expect(marks(await verifyFile(aac, { watermarkKey: 'another' }))).toEqual([]);
     expect(marks(await verifyFile(wav))).toEqual([]);
+    // With the metadata label: the mark matches on its 32 bits; relabeled (a new ProduceID), it is a mismatch.
+    expect(marks(await verifyFile(labeled, { watermark: true }))).toEqual([expect.objectContaining({ matchesLabel: true })]);
+    const relabeled = join(dir, 'tone.relabeled.wav');
+    await labelFile(labeled, { producer: PRODUCER, output: relabeled, explicit: false });
+    const mismatch = await verifyFile(relabeled, { watermark: true });
+    expect(marks(mismatch)).toEqual([
+      expect.objectContaining({ payload: toHex(watermarkPayload(report.label).subarray(0, 4)), matchesLabel: false }),
+    ]);
+    expect(rules(mismatch)).toContain('watermark/mismatch');
   });
 
   it('a marked video re-encoded at half the bit rate and scaled down keeps its mark; other streams are copied', async () => {

@@ -30,7 +30,7 @@ export interface WatermarkDetectOptions {
 
 /** What to embed. */
 export interface WatermarkRequest {
-  /** The 64-bit payload (`watermarkPayload(label)`). */
+  /** The 64-bit payload (`watermarkPayload(label)`; the audio mark carries its first 32 bits). */
   readonly payload: Uint8Array;
   readonly key?: string | undefined;
 }
@@ -104,10 +104,10 @@ export const isWatermarkCapability = (watermark: WatermarkCapability | Watermark
 
 /** What a found mark says, on its evidence. */
 export interface WatermarkEvidence {
-  /** The payload, 16 hex digits. */
+  /** The payload, 16 hex digits (8 for the audio mark, which carries the first 32 bits). */
   readonly payload: string;
   readonly confidence: number;
   readonly falsePositiveBound: number;
-  /** Whether it is the metadata label's `watermarkPayload`; null when the file has no metadata label. */
+  /** Whether it is the metadata label's `watermarkPayload` (on the mark's bits, `samePayload`); null when the file has no metadata label. */
   readonly matchesLabel: boolean | null;
 }

@@ -5,8 +5,9 @@ import type { AigcLabel } from './label.js';
 /**
  * What every invisible watermark (image, video, audio, text) carries, so that a platform can
  * match marks of one generation across modalities: 64 bits of SM3 over ContentProducer and
- * ProduceID. A mark found in a file with a metadata label is checked against that label; one
- * found alone identifies the label in the producer's registry.
+ * ProduceID (the audio mark carries the first 32 of them). A mark found in a file with a
+ * metadata label is checked against that label; one found alone identifies the label in the
+ * producer's registry.
  */
 export const WATERMARK_PAYLOAD_BITS = 64;
 
@@ -15,6 +16,17 @@ const PAYLOAD_DOMAIN = 'GB45438-watermark-payload/1';
 /** The 8-byte payload for a label (the first 64 bits of SM3(domain, producer, id)). */
 export function watermarkPayload(label: Pick<AigcLabel, 'ContentProducer' | 'ProduceID'>): Uint8Array {
   return sm3(utf8(`${PAYLOAD_DOMAIN}\0${label.ContentProducer}\0${label.ProduceID}`)).subarray(0, WATERMARK_PAYLOAD_BITS / 8);
+}
+
+/**
+ * Whether a mark's payload is the label's (or another mark's): equal on their common prefix, so
+ * the audio mark's 32 bits match the first 32 of a label's or an image or video mark's 64.
+ */
+export function samePayload(a: Uint8Array, b: Uint8Array): boolean {
+  const common = Math.min(a.length, b.length);
+  if (common === 0) return false;
+  for (let i = 0; i < common; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { bitsToBytes, fromHex, KeyedRandom, payloadBits, sm3, toHex, utf8, watermarkPayload, watermarkSeed } from '../src/index.js';
+import {
+  bitsToBytes,
+  fromHex,
+  KeyedRandom,
+  payloadBits,
+  samePayload,
+  sm3,
+  toHex,
+  utf8,
+  watermarkPayload,
+  watermarkSeed,
+} from '../src/index.js';
 
 describe('sm3', () => {
   it('matches the GB/T 32905-2016 examples', () => {
@@ -27,6 +38,16 @@ describe('watermark payload and keys', () => {
     expect(watermarkPayload({ ...label, ProduceID: `${label.ProduceID}x` })).not.toEqual(payload);
     expect(watermarkPayload({ ...label, ContentProducer: 'other' })).not.toEqual(payload);
     expect(bitsToBytes(payloadBits(payload))).toEqual(payload);
+  });
+
+  it('matches payloads on their common prefix (the audio mark carries 32 of the 64 bits)', () => {
+    const payload = watermarkPayload(label);
+    const other = watermarkPayload({ ...label, ProduceID: `${label.ProduceID}x` });
+    expect(samePayload(payload.subarray(0, 4), payload)).toBe(true);
+    expect(samePayload(payload, payload.slice())).toBe(true);
+    expect(samePayload(other.subarray(0, 4), payload)).toBe(false);
+    expect(samePayload(other, payload)).toBe(false);
+    expect(samePayload(new Uint8Array(0), payload)).toBe(false);
   });
 
   it('gives different seeds per key and per purpose, and the same seed for the same inputs', () => {

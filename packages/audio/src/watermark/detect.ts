@@ -7,11 +7,12 @@
  * folded cells at every block phase and offset (any time shift), and the best alignments are
  * Viterbi-decoded and checked against their CRC-24.
  */
-import { bitsToBytes, WATERMARK_PAYLOAD_BITS } from '@aigc-label/core';
+import { bitsToBytes, toHex } from '@aigc-label/core';
 import { type AudioInput, decodePcm } from '../pcm/ffmpeg.js';
 import { RealPowerSpectrum } from '../rhythm/fft.js';
 import { CRC_BITS, decodeWithCrc } from './ecc.js';
 import {
+  AUDIO_PAYLOAD_BITS,
   CELLS_PER_BLOCK,
   CODED_BITS,
   FFT_SIZE,
@@ -22,6 +23,7 @@ import {
   PATCHES,
   SLOT_SAMPLES,
   SLOTS_PER_BLOCK,
+  SYNC,
   sqrtHann,
   WATERMARK_RATE,
   WatermarkLayout,
@@ -53,9 +55,9 @@ export interface WatermarkDetectOptions {
 export interface WatermarkDetection {
   /** Whether a mark was read whose CRC-24 matched. */
   readonly found: boolean;
-  /** The 64-bit payload (only when found). */
+  /** The 32-bit payload, the first bits of the label's `watermarkPayload` (only when found). */
   readonly payload?: Uint8Array | undefined;
-  /** The payload as 16 hex digits (only when found). */
+  /** The payload as 8 hex digits (only when found). */
   readonly payloadHex?: string | undefined;
   /** Best Viterbi output whether or not its CRC matched (for measuring bit accuracy). */
   readonly bestGuess: Uint8Array;
@@ -167,24 +169,35 @@ export class WatermarkDetector {
     let best: { decoded: ReturnType<typeof decodeWithCrc>; soft: Float64Array; offset: number; phase: number; z: number } | undefined;
     for (const candidate of candidates.slice(0, DECODE_ATTEMPTS)) {
       const folded = this.offsets[candidate.offset]!.folded;
-      const weights = this.patchWeights(folded, candidate.phase);
-      for (let bit = 0; bit < CODED_BITS; bit++) {
-        let sum = 0;
-        for (const cell of layout.bitCells[bit]!)
-          sum += weights[cell % PATCHES]! * layout.chip[cell]! * folded[this.foldedIndex(cell, candidate.phase)]!;
-        soft[bit] = sum;
-      }
-      const decoded = decodeWithCrc(soft, WATERMARK_PAYLOAD_BITS);
+      const softBits = (weights: Float64Array) => {
+        for (let bit = 0; bit < CODED_BITS; bit++) {
+          let sum = 0;
+          for (const cell of layout.bitCells[bit]!)
+            sum += weights[cell % PATCHES]! * layout.chip[cell]! * folded[this.foldedIndex(cell, candidate.phase)]!;
+          soft[bit] = sum;
+        }
+        return decodeWithCrc(soft, AUDIO_PAYLOAD_BITS);
+      };
+      // Weights from the sync cells, then from every cell with the signs of that first decode
+      // (decision-directed estimation); only the second decode's CRC is checked, so each
+      // alignment still costs one 2⁻²⁴ chance.
+      const first = softBits(this.patchWeights(folded, candidate.phase, (cell) => (layout.role[cell] === SYNC ? layout.chip[cell]! : 0)));
+      const decoded = softBits(
+        this.patchWeights(folded, candidate.phase, (cell) => {
+          const role = layout.role[cell]!;
+          return role === SYNC ? layout.chip[cell]! : layout.chip[cell]! * (first.codeword[role] ? 1 : -1);
+        }),
+      );
       if (!best || (decoded.crcOk && !best.decoded.crcOk)) best = { decoded, soft: soft.slice(), ...candidate };
       if (decoded.crcOk) break;
     }
-    const top = best ?? { decoded: decodeWithCrc(soft, WATERMARK_PAYLOAD_BITS), soft, offset: 0, phase: 0, z: 0 };
+    const top = best ?? { decoded: decodeWithCrc(soft, AUDIO_PAYLOAD_BITS), soft, offset: 0, phase: 0, z: 0 };
     const found = top.decoded.crcOk;
     const payload = found ? bitsToBytes(top.decoded.payloadBits) : undefined;
     return {
       found,
       payload,
-      payloadHex: payload ? Array.from(payload, (b) => b.toString(16).padStart(2, '0')).join('') : undefined,
+      payloadHex: payload ? toHex(payload) : undefined,
       bestGuess: bitsToBytes(top.decoded.payloadBits),
       softBits: top.soft,
       syncZ: top.z,
@@ -197,20 +210,21 @@ export class WatermarkDetector {
 
   /**
    * Per patch, the weight of its cells in the soft bits (maximal-ratio combining): the mark's
-   * mean reading on the sync cells, whose signs are known, over the readings' variance, each
-   * pooled with the neighbouring patches. A codec that keeps one part of the band better than
-   * another (MP3 at 32 kbit/s loses most of 2-3.5 kHz, Opus at 32 kbit/s most of 2.5-3.5 kHz)
-   * then counts each part for what it still carries.
+   * mean reading on the cells whose signs are known (`sign`, 0 for the others), over the
+   * readings' variance, each pooled with the neighbouring patches. A codec that keeps one part
+   * of the band better than another (MP3 at 32 kbit/s loses most of 2-3.5 kHz, Opus at 32
+   * kbit/s most of 2.5-3.5 kHz) then counts each part for what it still carries.
    */
-  private patchWeights(folded: Float64Array, phase: number): Float64Array {
-    const { layout } = this;
+  private patchWeights(folded: Float64Array, phase: number, sign: (cell: number) => number): Float64Array {
     const signal = new Float64Array(PATCHES);
-    const syncCount = new Float64Array(PATCHES);
+    const signed = new Float64Array(PATCHES);
     const power = new Float64Array(PATCHES);
-    for (const cell of layout.syncCells) {
+    for (let cell = 0; cell < CELLS_PER_BLOCK; cell++) {
+      const known = sign(cell);
+      if (known === 0) continue;
       const p = cell % PATCHES;
-      signal[p]! += layout.chip[cell]! * folded[this.foldedIndex(cell, phase)]!;
-      syncCount[p]!++;
+      signal[p]! += known * folded[this.foldedIndex(cell, phase)]!;
+      signed[p]!++;
     }
     for (let i = 0; i < folded.length; i++) power[i % PATCHES]! += folded[i]! ** 2;
     const weights = new Float64Array(PATCHES);
@@ -222,7 +236,7 @@ export class WatermarkDetector {
       let cells = 0;
       for (let q = Math.max(0, p - 1); q <= Math.min(PATCHES - 1, p + 1); q++) {
         sum += signal[q]!;
-        count += syncCount[q]!;
+        count += signed[q]!;
         energy += power[q]!;
         cells += SLOTS_PER_BLOCK;
       }
@@ -233,7 +247,7 @@ export class WatermarkDetector {
         any = true;
       }
     }
-    // No patch reads the sync pattern (unmarked audio): equal weights, as without combining.
+    // No patch reads the known signs (unmarked audio): equal weights, as without combining.
     if (!any) weights.fill(1);
     return weights;
   }

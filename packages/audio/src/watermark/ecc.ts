@@ -27,6 +27,8 @@ export interface DecodedBlock {
    * deviations of a random codeword's: how clearly the block was read.
    */
   readonly codewordZ: number;
+  /** The decoded message re-encoded (0/1 per coded bit): the detector's decisions on every coded bit. */
+  readonly codeword: Uint8Array;
 }
 
 /** Viterbi-decodes a block of soft values and checks its CRC. */
@@ -46,5 +48,5 @@ export function decodeWithCrc(soft: ArrayLike<number>, payloadBits: number): Dec
     dot += codeword[i] ? s : -s;
     energy += s * s;
   }
-  return { payloadBits: payload, crcOk, codewordZ: energy > 0 ? dot / Math.sqrt(energy) : 0 };
+  return { payloadBits: payload, crcOk, codewordZ: energy > 0 ? dot / Math.sqrt(energy) : 0, codeword };
 }

@@ -6,12 +6,13 @@
  * follows the programme's own spectrum), the difference is resynthesised, brought back to the
  * source rate and added to every channel.
  */
-import { payloadBits, UsageError, WATERMARK_PAYLOAD_BITS } from '@aigc-label/core';
+import { payloadBits, UsageError } from '@aigc-label/core';
 import { Resampler } from '../pcm/downsample.js';
 import { Fft } from '../rhythm/fft.js';
 import { encodeWithCrc } from './ecc.js';
 import { BlockPlanner, PLAN_SAMPLES, synthesiseDelta } from './informed.js';
 import {
+  AUDIO_PAYLOAD_BITS,
   FFT_SIZE,
   FRAMES_PER_SLOT,
   HOP,
@@ -107,13 +108,14 @@ export class WatermarkEmbedder {
   private nextBlock = 0; // next block to plan
   private finished = false;
 
+  /** `payload`: core's `watermarkPayload(label)`; its first {@link AUDIO_PAYLOAD_BITS} bits are carried. */
   constructor(
     payload: Uint8Array,
     readonly sampleRate: number,
     readonly channels: number,
     options: WatermarkEmbedOptions = {},
   ) {
-    if (payload.length * 8 !== WATERMARK_PAYLOAD_BITS) throw new UsageError(`the watermark payload must be ${WATERMARK_PAYLOAD_BITS} bits`);
+    if (payload.length * 8 < AUDIO_PAYLOAD_BITS) throw new UsageError(`the watermark payload must be at least ${AUDIO_PAYLOAD_BITS} bits`);
     if (!Number.isInteger(sampleRate) || sampleRate < WATERMARK_RATE || sampleRate > 768_000) {
       throw new UsageError(`cannot watermark audio at ${sampleRate} Hz (${WATERMARK_RATE}-768000 Hz)`);
     }
@@ -121,7 +123,7 @@ export class WatermarkEmbedder {
     const strength = options.strength ?? DEFAULT_STRENGTH;
     if (!(strength > 0 && strength <= 1)) throw new UsageError('watermark strength must be in (0, 1]');
     const layout = new WatermarkLayout(options.key);
-    const coded = encodeWithCrc(payloadBits(payload));
+    const coded = encodeWithCrc(payloadBits(payload).subarray(0, AUDIO_PAYLOAD_BITS));
     const signs = new Float64Array(layout.role.length);
     for (let cell = 0; cell < layout.role.length; cell++) {
       const role = layout.role[cell]!;

@@ -9,7 +9,7 @@
  *
  * For one block: every cell starts at half its masked allowance (tonality-shaped, see
  * shaping.ts); then, twice, the block is resynthesised, read back with the detector's contrast,
- * and each group of cells (one coded bit, or 15 sync cells) that falls short of its target gets
+ * and each group of cells (one coded bit, or as many sync cells) that falls short of its target gets
  * a correction spread over its cells in proportion to their squared allowance (the least
  * perceptible way), within a cap.
  */

@@ -3,13 +3,13 @@
  * detector. Everything is defined on mono audio at 8 kHz, the rate the rhythm and voice
  * detectors already decode to, so detection rides on their decode.
  *
- * A cell is one patch of 4 FFT bins (62.5 Hz) in the 500-3500 Hz band for one slot of two STFT
- * frames (32 ms). A block of 240 slots (7.68 s) holds every coded bit 15 times plus a sync
+ * A cell is one patch of 4 FFT bins (125 Hz) in the 500-3500 Hz band for one slot of two STFT
+ * frames (32 ms). A block of 240 slots (7.68 s) holds every coded bit 22 times plus a sync
  * pattern; blocks repeat for the whole programme, so any excerpt at least one block long holds
  * every cell at least once. Which cell carries which coded bit, and its pseudo-noise sign, come
  * from the key.
  */
-import { KeyedRandom, WATERMARK_PAYLOAD_BITS, watermarkSeed } from '@aigc-label/core';
+import { KeyedRandom, watermarkSeed } from '@aigc-label/core';
 import { RHYTHM_ANALYSIS_RATE } from '../rhythm/detect.js';
 import { CRC_BITS, codedLength } from './ecc.js';
 
@@ -25,8 +25,14 @@ export const PATCH_BINS = 4;
 export const PATCHES = 24;
 export const SLOTS_PER_BLOCK = 240;
 export const CELLS_PER_BLOCK = SLOTS_PER_BLOCK * PATCHES;
-export const CODED_BITS = codedLength(WATERMARK_PAYLOAD_BITS + CRC_BITS);
-export const CELLS_PER_CODED_BIT = 15;
+/**
+ * The audio mark carries the first 32 bits of core's 64-bit `watermarkPayload` (issue 20 asks
+ * for at least 32): half the message gives each coded bit half again as many cells (+1.8 dB)
+ * in the same block. Matched against a label or another medium's mark on that common prefix.
+ */
+export const AUDIO_PAYLOAD_BITS = 32;
+export const CODED_BITS = codedLength(AUDIO_PAYLOAD_BITS + CRC_BITS);
+export const CELLS_PER_CODED_BIT = 22;
 /** Seconds of audio one block spans: an excerpt this long holds the whole payload. */
 export const BLOCK_SECONDS = (SLOTS_PER_BLOCK * SLOT_SAMPLES) / WATERMARK_RATE;
 

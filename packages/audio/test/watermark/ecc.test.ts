@@ -40,6 +40,7 @@ describe('audio watermark error correction', () => {
     const decoded = decodeWithCrc(soft, 64);
     expect(decoded.crcOk).toBe(true);
     expect(decoded.payloadBits).toEqual(payload);
+    expect(decoded.codeword).toEqual(encodeWithCrc(payload)); // the decisions on every coded bit, errors corrected
   });
 
   it('rejects decodes of noise through the CRC', () => {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { watermarkPayload } from '@aigc-label/core';
+import { toHex, watermarkPayload } from '@aigc-label/core';
 import { describe, expect, it } from 'vitest';
 import { musicLike, noiseLike, random, writeWav } from '../../scripts/test-signals.mjs';
 import { tonalLike, toStereo } from '../../scripts/watermark-signals.mjs';
@@ -12,7 +12,8 @@ import { tempDir } from '../explicit/helpers.js';
 
 const path = tempDir();
 const payload = watermarkPayload({ ContentProducer: '001191440300708461136T1XGW3', ProduceID: '0190f0a1-7d2c-7a6b-9c1e-5f3a2b1c0d9e' });
-const hex = Array.from(payload, (b) => b.toString(16).padStart(2, '0')).join('');
+// the audio mark carries the payload's first 32 bits
+const hex = toHex(payload.subarray(0, 4));
 
 function embed(samples: Float32Array, rate: number, channels: number, chunk: number, key?: string): Float32Array {
   const embedder = new WatermarkEmbedder(payload, rate, channels, { key });
