@@ -219,8 +219,6 @@ export function watermarkEvidence(
     if (seen.has(payload)) continue;
     seen.add(payload);
     const matchesLabel = labelPayload === null ? null : samePayload(reading.payload, labelPayload);
-    // shown as long as the mark's payload (the audio mark carries the first 32 bits)
-    const expected = labelPayload && toHex(labelPayload.subarray(0, reading.payload.length));
     const match =
       matchesLabel === null ? '' : matchesLabel ? "; matches the metadata label's payload" : "; not the metadata label's payload";
     evidence.push({
@@ -231,7 +229,9 @@ export function watermarkEvidence(
       ...(reading.where === undefined ? {} : { where: reading.where }),
       watermark: { payload, confidence: reading.confidence, falsePositiveBound: reading.falsePositiveBound, matchesLabel },
     });
-    if (matchesLabel === false) {
+    if (labelPayload && matchesLabel === false) {
+      // Shown as long as the mark's payload (the audio mark carries the first 32 bits).
+      const expected = toHex(labelPayload.subarray(0, reading.payload.length));
       findings.push(
         finding(
           Rules.watermarkMismatch,
