@@ -211,7 +211,8 @@ export function watermarkEvidence(
   label: AigcLabel | null,
   findings: Finding[] = [],
 ): { evidence: Evidence[]; findings: Finding[] } {
-  const labelPayload = label ? watermarkPayload(label) : null;
+  // An SM3 hash: only worth it when there is a mark to match.
+  const labelPayload = label && readings.length > 0 ? watermarkPayload(label) : null;
   const evidence: Evidence[] = [];
   const seen = new Set<string>();
   for (const reading of readings) {

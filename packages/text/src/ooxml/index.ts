@@ -19,7 +19,7 @@ import {
 import { scanExplicitLabels } from '../explicit/detect.js';
 import { explicitLabelEvidence } from '../explicit/evidence.js';
 import { assertCarrierCount, decodeCarrierValue } from '../plain/carrier.js';
-import { LOCAL_HEADER_SIGNATURE } from '../zip/archive.js';
+import { findEndOfCentralDirectory, LOCAL_HEADER_SIGNATURE } from '../zip/archive.js';
 import { planZipRewrite } from '../zip/rewrite.js';
 import { documentText, wordprocessingPrefix } from './document.js';
 import { ooxmlExplicit } from './explicit.js';
@@ -76,7 +76,7 @@ function sniffOoxml(head: Uint8Array): boolean {
  * file the package takes (its central directory offset and size count from its own start), or false.
  */
 function sniffOoxmlTail(tail: Uint8Array): number | false {
-  const end = tail.findLastIndex((_, i) => i + 22 <= tail.length && u32le(tail, i) === 0x06054b50);
+  const end = findEndOfCentralDirectory(tail);
   if (end < 0) return false;
   for (let at = tail.indexOf(0x50); at >= 0 && at + 46 <= end; at = tail.indexOf(0x50, at + 1)) {
     if (u32le(tail, at) !== 0x02014b50) continue;

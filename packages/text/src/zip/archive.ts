@@ -98,6 +98,20 @@ export async function readZipDirectory(source: ByteSource): Promise<ZipDirectory
 }
 
 /**
+ * Where the last end-of-central-directory record in `tail` starts, its comment inside `tail`, or
+ * -1. The signature's first byte is found with the native `lastIndexOf`: the OOXML tail sniff runs
+ * this over every small file a batch resolves.
+ */
+export function findEndOfCentralDirectory(tail: Uint8Array): number {
+  if (tail.length < 22) return -1;
+  // lastIndexOf with a negative start would count from the end, so the search stops at byte 0 itself.
+  for (let i = tail.lastIndexOf(0x50, tail.length - 22); i >= 0; i = i === 0 ? -1 : tail.lastIndexOf(0x50, i - 1)) {
+    if (u32le(tail, i) === END_OF_CENTRAL_DIRECTORY_SIGNATURE && i + 22 + u16le(tail, i + 20) <= tail.length) return i;
+  }
+  return -1;
+}
+
+/**
  * The central directory of an archive that may have bytes before it (a self-extractor stub, or
  * a polyglot's other format): when the directory is not where the end record says but right
  * before the end record, every offset is shifted by the bytes in front (APPNOTE.TXT 4.3.1;
@@ -108,13 +122,7 @@ export async function readZipDirectoryAfter(
 ): Promise<{ directory: ZipDirectory; leadingBytes: number; trailingBytes: number }> {
   if (source.size < 22) throw fail(`${source.size} bytes is too short for a ZIP archive`);
   const { tail, tailStart } = await readTail(source);
-  let eocd = -1;
-  for (let i = tail.length - 22; i >= 0; i--) {
-    if (u32le(tail, i) === END_OF_CENTRAL_DIRECTORY_SIGNATURE && i + 22 + u16le(tail, i + 20) <= tail.length) {
-      eocd = i;
-      break;
-    }
-  }
+  const eocd = findEndOfCentralDirectory(tail);
   if (eocd < 0) throw fail('no end-of-central-directory record; the archive is truncated or not a ZIP');
   const diskNumber = u16le(tail, eocd + 4);
   const directoryDisk = u16le(tail, eocd + 6);
