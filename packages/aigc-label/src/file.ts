@@ -1,3 +1,4 @@
+import { realpathSync, statSync } from 'node:fs';
 import { mkdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { type ByteSource, UsageError } from '@aigc-label/core';
@@ -90,9 +91,30 @@ export function fileSink(output: string, options: AtomicWriteOptions): Sink {
   };
 }
 
+/** realpath and stat, or null where they fail: synchronous calls under `blockingIo` (see FileIoOptions), a thread-pool round trip each otherwise. */
+function pathQueries(options: FileIoOptions) {
+  if (!options.blockingIo) {
+    return {
+      realpath: (path: string) => realpath(path).catch(() => null),
+      stat: (path: string) => stat(path).catch(() => null),
+    };
+  }
+  const orNull = <T>(query: () => T): Promise<T | null> => {
+    try {
+      return Promise.resolve(query());
+    } catch {
+      return Promise.resolve(null);
+    }
+  };
+  return {
+    realpath: (path: string) => orNull(() => realpathSync.native(path)),
+    stat: (path: string) => orNull(() => statSync(path)),
+  };
+}
+
 /** The real path a path would have once written: its folder resolved (symlinks followed), its name kept. */
-async function resolvedOutput(output: string): Promise<string> {
-  const folder = await realpath(dirname(resolve(output))).catch(() => null);
+async function resolvedOutput(output: string, queries: ReturnType<typeof pathQueries>): Promise<string> {
+  const folder = await queries.realpath(dirname(resolve(output)));
   return folder ? join(folder, basename(output)) : resolve(output);
 }
 
@@ -102,9 +124,10 @@ async function resolvedOutput(output: string): Promise<string> {
  * the real file behind `path` is replaced and keeps its identity.
  */
 export async function fileSinkFor(path: string, options: OutputOptions & FileIoOptions): Promise<Sink> {
-  const input = await realpath(path).catch(() => resolve(path));
-  const info = await stat(input).catch(() => null);
+  const queries = pathQueries(options);
+  const input = (await queries.realpath(path)) ?? resolve(path);
   if (options.inPlace) {
+    const info = await queries.stat(input);
     if (options.output || options.outDir)
       throw new UsageError(`${path}: --in-place writes back to the input; drop -o/--output or --in-place`);
     if (info && info.nlink > 1) {
@@ -123,8 +146,10 @@ export async function fileSinkFor(path: string, options: OutputOptions & FileIoO
     return fileSink(input, { blockingIo: options.blockingIo, durable: true, keep });
   }
   const output = outputPathFor(path, options);
-  const target = await resolvedOutput(output);
-  const existing = await stat(target).catch(() => null);
+  const target = await resolvedOutput(output, queries);
+  const existing = await queries.stat(target);
+  // The input's identity matters only when something is already there (a hard link to the input).
+  const info = existing ? await queries.stat(input) : null;
   if (target === input || (info && existing && existing.dev === info.dev && existing.ino === info.ino)) {
     throw new UsageError(`${path}: the output ${output} is the input itself; pass --in-place (inPlace: true) to overwrite it`);
   }

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -111,6 +112,41 @@ describe('blockingIo (synchronous calls for small files, as batch threads use)',
         expect((await detectFile(output, { blockingIo, rhythm: false })).label?.ProduceID).toBe('same-id');
       }
       expect(outputs[1]).toBe(outputs[0]);
+    }
+  });
+});
+
+describe('reused read buffers (blockingIo)', () => {
+  /** Every byte view anywhere in a report: none may exist, since the buffer a file was read into serves the next file. */
+  const views = (value: unknown, seen = new Set<unknown>()): number => {
+    if (ArrayBuffer.isView(value)) return 1;
+    if (value === null || typeof value !== 'object' || seen.has(value)) return 0;
+    seen.add(value);
+    return Object.values(value).reduce((n: number, v) => n + views(v, seen), 0);
+  };
+
+  it('gives every file of a concurrent batch its own bytes: outputs and reports equal to the asynchronous path, and no report holds bytes', async () => {
+    const samples = join(import.meta.dirname, '..', '..', '..', 'samples');
+    if (!existsSync(join(samples, 'sample.png'))) execFileSync(process.execPath, [join(samples, '..', 'scripts', 'make-samples.mjs')]);
+    const inputs = (await readdir(samples)).filter((f) => f.startsWith('sample.') && !f.endsWith('.txt')).map((f) => join(samples, f));
+    expect(inputs.length).toBeGreaterThan(15);
+    const run = (blockingIo: boolean) =>
+      Promise.all(
+        inputs.map(async (input) => {
+          const outDir = join(dir, `reuse-${blockingIo}`);
+          const labeled = await labelFile(input, { producer: PRODUCER, produceId: 'reuse', explicit: false, outDir, blockingIo });
+          const detected = await detectFile(labeled.output!, { blockingIo, audible: false });
+          const verified = await verifyFile(labeled.output!, { blockingIo, audible: false });
+          return { labeled, detected, verified, bytes: await sha(labeled.output!) };
+        }),
+      );
+    const blocking = await run(true);
+    const asynchronous = await run(false);
+    for (const [i, result] of blocking.entries()) {
+      expect(views(result)).toBe(0);
+      expect(result.bytes).toBe(asynchronous[i]!.bytes);
+      expect(JSON.stringify(result.detected.label)).toBe(JSON.stringify(asynchronous[i]!.detected.label));
+      expect(result.verified.outcome).toBe(asynchronous[i]!.verified.outcome);
     }
   });
 });

@@ -1,4 +1,4 @@
-import { realpath, stat } from 'node:fs/promises';
+import { realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 
 /** A file the batch refuses before anything is written, and why. */
@@ -7,20 +7,34 @@ export interface Refusal {
   readonly reason: string;
 }
 
+// Synchronous calls: the batch does nothing else until this check is done, and a thread-pool
+// round trip per call cost more than the calls themselves (three per file).
+const realpathOr = (path: string, otherwise: string): string => {
+  try {
+    return realpathSync.native(path);
+  } catch {
+    return otherwise;
+  }
+};
+
 /** The real path a path has, or would have once written: its folder resolved (symlinks followed), its name kept. */
-async function resolved(path: string, folders: Map<string, Promise<string>>): Promise<string> {
+function resolved(path: string, folders: Map<string, string>): string {
   const folder = dirname(resolve(path));
   let real = folders.get(folder);
-  if (!real) {
-    real = realpath(folder).catch(() => folder);
+  if (real === undefined) {
+    real = realpathOr(folder, folder);
     folders.set(folder, real);
   }
-  return join(await real, basename(path));
+  return join(real, basename(path));
 }
 
-const identity = async (path: string): Promise<string | null> => {
-  const info = await stat(path).catch(() => null);
-  return info ? `${info.dev}:${info.ino}` : null;
+const identity = (path: string): string | null => {
+  try {
+    const info = statSync(path);
+    return `${info.dev}:${info.ino}`;
+  } catch {
+    return null;
+  }
 };
 
 /**
@@ -30,20 +44,20 @@ const identity = async (path: string): Promise<string | null> => {
  * `outputs[i]` is null for a job that writes back to its own input (--in-place).
  */
 export async function findCollisions(inputs: readonly string[], outputs: readonly (string | null)[]): Promise<Refusal[]> {
-  const folders = new Map<string, Promise<string>>();
+  const folders = new Map<string, string>();
   const inputPaths = new Map<string, number>();
   const inputIds = new Map<string, number>();
   for (const [index, input] of inputs.entries()) {
-    inputPaths.set(await realpath(input).catch(() => resolve(input)), index);
-    const id = await identity(input);
+    inputPaths.set(realpathOr(input, resolve(input)), index);
+    const id = identity(input);
     if (id) inputIds.set(id, index);
   }
   const byOutput = new Map<string, number[]>();
   const refusals: Refusal[] = [];
   for (const [index, output] of outputs.entries()) {
     if (output === null) continue;
-    const target = await resolved(output, folders);
-    const input = inputPaths.get(target) ?? inputIds.get((await identity(target)) ?? '');
+    const target = resolved(output, folders);
+    const input = inputPaths.get(target) ?? inputIds.get(identity(target) ?? '');
     if (input !== undefined) {
       refusals.push({ index, reason: `its output ${output} is the input ${inputs[input]}; pass --in-place to replace inputs` });
       continue;
