@@ -81,11 +81,14 @@ export async function applyVisibleVideoLabel(options: VisibleVideoLabelOptions):
   const clock = new PacketClock(packets, info);
   const intervals = labelIntervals(info.duration, seconds, at);
   const frame = displaySize(info);
+  // The source's first keyframe is read by ffmpeg while the overlay and the sound label are drawn here.
+  const firstKeyframe =
+    info.codec === 'h264' || info.codec === 'hevc' ? keyframeNals(tools, options.input, info, clock.absolute(0)) : Promise.resolve([]);
+  firstKeyframe.catch(() => {}); // awaited below; a drawing failure must not leave it unhandled
   const overlayPng = await options.overlay(frame);
   checkPngSize(overlayPng, frame);
   const labelWav = options.audioLabel && info.audio ? await options.audioLabel.wav(info.audio) : undefined;
-  const sourceNals =
-    info.codec === 'h264' || info.codec === 'hevc' ? await keyframeNals(tools, options.input, info, clock.absolute(0)) : [];
+  const sourceNals = await firstKeyframe;
   const context: RenderContext = { options, tools, info, clock, intervals, overlayPng, labelWav, sourceNals, otherHashes };
 
   const mode = options.mode ?? 'auto';

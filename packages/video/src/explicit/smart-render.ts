@@ -57,15 +57,22 @@ export async function trySmartRender(context: RenderContext): Promise<SmartOutco
   } else {
     encoder = x265Args(info, encoderOptions(context.sourceNals, 'x265'));
   }
+  // The join's parameter source is a stream copy of one frame: made while the heads encode.
+  const parameters = writeParameterSource(context);
   const heads: string[] = [];
-  for (const [index, span] of plan.spans.entries()) {
-    const head = `${options.workDir}/head-${index}.mp4`;
-    const spanSeconds = clock.relative(span.end) - clock.relative(span.first);
-    await runToolOrThrow(tools.ffmpeg, headEncodeArgs(context, span, encoder, head), {
-      stdin: context.overlayPng,
-      timeoutMs: timeoutForMedia(spanSeconds, ENCODE_MS_PER_SECOND),
-    });
-    heads.push(head);
+  try {
+    for (const [index, span] of plan.spans.entries()) {
+      const head = `${options.workDir}/head-${index}.mp4`;
+      const spanSeconds = clock.relative(span.end) - clock.relative(span.first);
+      await runToolOrThrow(tools.ffmpeg, headEncodeArgs(context, span, encoder, head), {
+        stdin: context.overlayPng,
+        timeoutMs: timeoutForMedia(spanSeconds, ENCODE_MS_PER_SECOND),
+      });
+      heads.push(head);
+    }
+  } finally {
+    // Settled before this returns or throws, so nothing still writes into the work folder.
+    await parameters.catch(() => {});
   }
   if (info.codec === 'hevc') {
     // x265 cannot renumber its VPS/SPS/PPS, so the head must carry exactly the source's sets.
@@ -78,11 +85,14 @@ export async function trySmartRender(context: RenderContext): Promise<SmartOutco
         reason: 'the re-encoded H.265 head needs parameter sets different from the source and x265 cannot renumber them',
       };
   }
-  await joinSegments(context, plan.spans, heads);
-  const { checks, seconds: verifySeconds } = await checkOutput(context, plan.spans);
+  await joinSegments(context, plan.spans, heads, await parameters);
+  // The heads' parameter sets are read while the output is checked: neither needs the other.
+  const [{ checks, seconds: verifySeconds }, addedParameterSets] = await Promise.all([
+    checkOutput(context, plan.spans),
+    info.codec === 'h264' ? headParameterSets(context, heads) : undefined,
+  ]);
   if (!checks.ok) return { ok: false, reason: `smart render output failed its checks: ${failedChecks(checks)}` };
   const seconds = reencodedSeconds(clock, plan.spans);
-  const addedParameterSets = info.codec === 'h264' ? await headParameterSets(context, heads) : undefined;
   return {
     ok: true,
     result: {
@@ -115,11 +125,21 @@ function coversWholeVideo(intervals: readonly LabelInterval[], info: VideoStream
   return intervals.some((interval) => interval.start <= 0 && interval.end >= info.duration);
 }
 
-/** Joins heads and copied source ranges: a parameter source first, then the concat list on stdin. */
-async function joinSegments(context: RenderContext, spans: readonly ReencodeSpan[], heads: readonly string[]): Promise<void> {
+/** The concat list's first entry: one frame of the source's video, for its codec parameters. Returns its path. */
+async function writeParameterSource(context: RenderContext): Promise<string> {
+  const parameters = `${context.options.workDir}/parameters.mp4`;
+  await runToolOrThrow(context.tools.ffmpeg, parameterSourceArgs(context, parameters));
+  return parameters;
+}
+
+/** Joins heads and copied source ranges: the parameter source first, then the concat list on stdin. */
+async function joinSegments(
+  context: RenderContext,
+  spans: readonly ReencodeSpan[],
+  heads: readonly string[],
+  parameters: string,
+): Promise<void> {
   const { clock, options, tools, info } = context;
-  const parameters = `${options.workDir}/parameters.mp4`;
-  await runToolOrThrow(tools.ffmpeg, parameterSourceArgs(context, parameters));
   // The concat demuxer pairs streams by index, so a source whose video is not its first stream
   // (sound first, cover art) is read through a copy of its video stream alone.
   let videoSource = options.input;
