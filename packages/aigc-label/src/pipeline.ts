@@ -21,6 +21,7 @@ import {
   summarizeCarriers,
   UsageError,
   verifyWritten,
+  type WatermarkRequest,
   type WritePlan,
   WriteVerificationError,
   withDeadline,
@@ -31,7 +32,7 @@ import { openFileSource } from './file-io.js';
 import { deadlineOf, type LabelOptions, labelFromOptions, normalizeExplicitOptions } from './options.js';
 import { type LabelReport, REPORT_SCHEMA_VERSION } from './reports.js';
 import { checkSignOptions, contentBindingOf, fileSm3, operationsLogOf, signedLabel, signerOf } from './signing.js';
-import { scratchPaths, watermarkStep } from './watermark.js';
+import { explicitStepMark, scratchPaths, type WatermarkStep, watermarkAfterExplicit, watermarkStep } from './watermark.js';
 
 /**
  * Where a labeled file goes: a file (temporary file, read back, renamed into place) or memory.
@@ -93,6 +94,9 @@ interface ExplicitStep {
   readonly source: ByteSource;
   readonly summary: ExplicitSummary | null;
   readonly findings: Finding[];
+  /** What the step embedded of the mark it was offered (see explicitStepMark). */
+  readonly watermarked?: string | undefined;
+  readonly alreadyMarked?: boolean | undefined;
 }
 
 /**
@@ -133,11 +137,23 @@ export async function labelInput(input: Input, sink: Sink, rawOptions: LabelOpti
     };
     const before = summarizeCarriers(await handler.read(budget()(input.source)));
     otherProducers(before, label, options.force); // refuse before any expensive explicit work
-    const marked = await watermarkStep(handler, input, sink, options, label, resources);
+    // The mark goes in first (the explicit label is drawn over marked content), unless the explicit
+    // step re-encodes with it in the same pass (audio); what that step did is checked after it.
+    const labeled = before.label !== null;
+    const markInExplicit = explicitStepMark(handler, options, explicitRuns(handler, options, labeled), label);
+    let marked: WatermarkStep = markInExplicit
+      ? { input, findings: [], detail: null }
+      : await watermarkStep(handler, input, sink, options, label, resources);
     findings.push(...marked.findings);
-    const explicit = await explicitStep(handler, marked.input, sink, options, before.label !== null, resources);
-    const budgeted = budget();
+    let explicit = await explicitStep(handler, marked.input, sink, options, labeled, resources, markInExplicit);
     findings.push(...explicit.findings);
+    if (markInExplicit) {
+      const labeledInput = { source: explicit.source, file: input.file };
+      marked = await watermarkAfterExplicit(handler, labeledInput, explicit, markInExplicit, sink, options, label, resources);
+      findings.push(...marked.findings);
+      explicit = { ...explicit, source: marked.input.source };
+    }
+    const budgeted = budget();
     let outputSm3: string | null = null;
     const logged = async (written: AigcLabel, signerKeyId: string | null) => {
       if (!log || !outputSm3) return;
@@ -215,6 +231,10 @@ function explicitSkipReason(handler: FormatModule, options: LabelOptions, labele
   return labeled && !options.redraw ? 'already-present' : 'not-supported';
 }
 
+/** Whether explicitStep adds an explicit label (rather than returning its input with a reason). */
+const explicitRuns = (handler: FormatModule, options: LabelOptions, labeled: boolean): boolean =>
+  addsExplicitLabel(handler, options) && (!labeled || options.redraw === true);
+
 async function explicitStep(
   handler: FormatModule,
   input: Input,
@@ -222,6 +242,7 @@ async function explicitStep(
   options: LabelOptions,
   labeled: boolean,
   resources: Resources,
+  watermark: WatermarkRequest | null,
 ): Promise<ExplicitStep> {
   const none = (findings: Finding[] = []): ExplicitStep => ({ source: input.source, summary: null, findings });
   if (options.explicit === false || !handler.explicit) return none();
@@ -239,13 +260,14 @@ async function explicitStep(
   }
   // Rendered through files (ffmpeg): a private scratch folder holds the input when it is only in memory, and the rendered copy.
   const paths = await scratchPaths(handler, input, sink, resources, 'labeled');
-  const result = await labeler.apply({ ...paths, source: input.source }, options);
-  if (result.spliced) return { source: planSource(result.spliced, input.source), summary: result.summary, findings: result.findings };
+  const result = await labeler.apply({ ...paths, source: input.source }, options, watermark ?? undefined);
+  const { summary, watermarked, alreadyMarked } = result;
+  if (result.spliced) return { source: planSource(result.spliced, input.source), summary, findings: result.findings, alreadyMarked };
   const rendered = await openFileSource(paths.output);
   resources.add(rendered.close);
-  if (!result.finish) return { source: rendered.source, summary: result.summary, findings: result.findings };
+  if (!result.finish) return { source: rendered.source, summary, findings: result.findings, watermarked, alreadyMarked };
   const finished = await result.finish(rendered.source);
-  return { source: finished.source, summary: result.summary, findings: [...result.findings, ...finished.findings] };
+  return { source: finished.source, summary, findings: [...result.findings, ...finished.findings], watermarked, alreadyMarked };
 }
 
 function report(

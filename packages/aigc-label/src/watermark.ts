@@ -23,6 +23,7 @@ import {
   type WatermarkEmbedResult,
   type WatermarkLabelOptions,
   type WatermarkReading,
+  type WatermarkRequest,
   watermarkPayload,
 } from '@aigc-label/core';
 import type { Input } from './detect.js';
@@ -123,12 +124,62 @@ export async function watermarkStep(
     marked = { source: opened.source, path: paths.output, file: input.file };
   }
   if (result.skipped) return none([finding(Rules.watermarkUnsupported, 'warning', `no watermark embedded: ${result.skipped}`)]);
-  const findings = [...result.findings];
-  const readBack = (await readMarks(capability, handler, marked, key)).readings;
-  if (!readBack.some((r) => samePayload(r.payload, payload))) {
-    findings.push(finding(Rules.watermarkNotReadBack, 'warning', 'the mark just embedded could not be read back from the output'));
-  }
+  const findings = [...result.findings, ...(await readBackFindings(capability, handler, marked, request))];
   return { input: marked, findings, detail: result.detail };
+}
+
+/** A finding when the mark just embedded in `marked` cannot be read back from it. */
+async function readBackFindings(
+  capability: WatermarkCapability,
+  handler: FormatModule,
+  marked: Input,
+  request: WatermarkRequest,
+): Promise<Finding[]> {
+  const readBack = (await readMarks(capability, handler, marked, request.key)).readings;
+  if (readBack.some((r) => samePayload(r.payload, request.payload))) return [];
+  return [finding(Rules.watermarkNotReadBack, 'warning', 'the mark just embedded could not be read back from the output')];
+}
+
+/**
+ * The mark for the explicit step to embed in its own re-encode, or null when the watermark step
+ * embeds it (or nothing does). A labeler that re-encodes anyway (`embedsWatermark`: audio) takes
+ * it by default, since it costs no second generation of coding (issue 20); `watermark: false`
+ * turns that off, and `watermark: true` marks the file either way (`watermarkAfterExplicit`).
+ */
+export function explicitStepMark(
+  handler: FormatModule,
+  options: WatermarkLabelOptions,
+  explicitRuns: boolean,
+  label: AigcLabel,
+): WatermarkRequest | null {
+  if (options.watermark === false || !explicitRuns) return null;
+  const explicit = handler.explicit;
+  if (!explicit || !isExplicitCapability(explicit) || explicit.labeler.input !== 'file' || !explicit.labeler.embedsWatermark) return null;
+  if (!handler.watermark || !isWatermarkCapability(handler.watermark)) return null;
+  return { payload: watermarkPayload(label), key: options.watermarkKey };
+}
+
+/**
+ * After an explicit step that was offered the mark: its read-back when the step embedded it, the
+ * watermark step on the step's output when it did not (it spliced) and `watermark: true` asks
+ * for a mark, nothing otherwise.
+ */
+export async function watermarkAfterExplicit(
+  handler: FormatModule,
+  labeled: Input,
+  explicit: { readonly watermarked?: string | undefined; readonly alreadyMarked?: boolean | undefined },
+  request: WatermarkRequest,
+  sink: Sink,
+  options: WatermarkLabelOptions,
+  label: AigcLabel,
+  resources: Releaser,
+): Promise<WatermarkStep> {
+  const capability = handler.watermark;
+  if (explicit.watermarked && capability && isWatermarkCapability(capability)) {
+    return { input: labeled, findings: await readBackFindings(capability, handler, labeled, request), detail: explicit.watermarked };
+  }
+  if (explicit.alreadyMarked) return { input: labeled, findings: [], detail: null };
+  return watermarkStep(handler, labeled, sink, options, label, resources);
 }
 
 /** Whether the watermark search runs for these options: asked for, or cheap (its cost class, or read in a search's own decode). */

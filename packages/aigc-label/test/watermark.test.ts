@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ import { toHex, watermarkPayload } from '@aigc-label/core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { photo, toSharp } from '../../image/test/watermark/pictures.js';
-import { detectBuffer, jobCost, labelBuffer, labelFile, verifyBuffer, verifyFile } from '../src/index.js';
+import { detectBuffer, detectFile, jobCost, labelBuffer, labelFile, verifyBuffer, verifyFile } from '../src/index.js';
 
 const PRODUCER = '001191440300708461136T1XGW3';
 const ffmpeg: string = createRequire(import.meta.url)('@ffmpeg-installer/ffmpeg').path;
@@ -203,6 +203,77 @@ describe('audio and video watermarks through re-encoding', () => {
       expect.objectContaining({ payload: toHex(watermarkPayload(report.label).subarray(0, 4)), matchesLabel: false }),
     ]);
     expect(rules(mismatch)).toContain('watermark/mismatch');
+  });
+
+  it('an audible label that re-encodes the audio embeds the mark in the same encode by default; a spliced one does not, watermark: false never', async () => {
+    const mp3 = join(dir, 'music.mp3');
+    run([
+      '-f',
+      'lavfi',
+      '-i',
+      'anoisesrc=color=pink:sample_rate=44100:amplitude=0.2:seed=5',
+      '-t',
+      '12',
+      '-c:a',
+      'libmp3lame',
+      '-b:a',
+      '128k',
+      mp3,
+    ]);
+    const label = async (name: string, options: { at: 'start' | 'middle'; watermark?: boolean }) => {
+      const output = join(dir, name);
+      const { at, watermark } = options;
+      const report = await labelFile(mp3, {
+        producer: PRODUCER,
+        output,
+        audio: { placement: [at] },
+        ...(watermark === undefined ? {} : { watermark }),
+      });
+      return { report, found: marks(await detectFile(output)) };
+    };
+    // The middle is re-encoded whole: the mark goes into that encode (one generation), and reads back.
+    const middle = await label('middle.mp3', { at: 'middle' });
+    expect(rules(middle.report)).toContain('explicit/audio-reencoded');
+    expect(middle.report.watermark).toMatch(/embedded in the audible label's re-encode/);
+    expect(rules(middle.report)).not.toContain('watermark/not-read-back');
+    expect(middle.found).toEqual([
+      expect.objectContaining({ payload: toHex(watermarkPayload(middle.report.label).subarray(0, 4)), matchesLabel: true }),
+    ]);
+    // At the start the rhythm is spliced in, every frame kept: nothing re-encoded, so no mark unless asked.
+    const start = await label('start.mp3', { at: 'start' });
+    expect(rules(start.report)).not.toContain('explicit/audio-reencoded');
+    expect(start.report.watermark).toBeNull();
+    expect(start.found).toEqual([]);
+    const asked = await label('start-asked.mp3', { at: 'start', watermark: true });
+    expect(asked.report.watermark).toMatch(/^audio mark, re-encoded/);
+    expect(asked.found).toEqual([expect.objectContaining({ matchesLabel: true })]);
+    const off = await label('middle-off.mp3', { at: 'middle', watermark: false });
+    expect(off.report.watermark).toBeNull();
+    expect(off.found).toEqual([]);
+  });
+
+  it('the re-encode for an audible label never marks over a mark already there (Measures Art. 10)', async () => {
+    const wav = join(dir, 'marked.wav');
+    run(['-f', 'lavfi', '-i', 'anoisesrc=color=pink:sample_rate=44100:amplitude=0.2:seed=7', '-t', '12', wav]);
+    const first = await labelBuffer(new Uint8Array(await readFile(wav)), {
+      producer: PRODUCER,
+      filename: 'a.wav',
+      explicit: false,
+      watermark: true,
+    });
+    // The same content with another mark and no metadata label: an unlabeled upload that carries a trace.
+    const marked = join(dir, 'marked.m4a');
+    await writeFile(join(dir, 'first.wav'), first.bytes);
+    run(['-i', join(dir, 'first.wav'), '-map_metadata', '-1', '-c:a', 'aac', '-b:a', '128k', marked]);
+    const output = join(dir, 'marked.labeled.m4a');
+    const report = await labelFile(marked, { producer: PRODUCER, output });
+    expect(rules(report)).toContain('explicit/audio-reencoded');
+    expect(report.findings).toContainEqual(expect.objectContaining({ rule: 'watermark/already-marked', severity: 'warning' }));
+    expect(report.watermark).toBeNull();
+    const found = marks(await detectFile(output));
+    expect(found).toEqual([
+      expect.objectContaining({ payload: toHex(watermarkPayload(first.report.label).subarray(0, 4)), matchesLabel: false }),
+    ]);
   });
 
   it('a marked video re-encoded at half the bit rate and scaled down keeps its mark; other streams are copied', async () => {

@@ -1,7 +1,7 @@
 import type { ByteSource, WritePlan } from './binary/source.js';
 import type { Finding } from './findings.js';
 import type { Evidence, EvidenceKind } from './format.js';
-import type { WatermarkReading } from './watermark-capability.js';
+import type { WatermarkReading, WatermarkRequest } from './watermark-capability.js';
 import type { Wording } from './wording.js';
 
 /**
@@ -164,12 +164,23 @@ export interface ExplicitFilePaths {
 /** An explicit label rendered from file to file (audio, video). */
 export interface FileExplicitLabeler {
   readonly input: 'file';
+  /**
+   * `apply` takes the format's invisible mark (`watermark`) and embeds it in its own re-encode:
+   * one generation of coding, not two. It embeds it only where it re-encodes anyway (not where
+   * it splices) and not over a mark already there, and says what it did in `watermarked`.
+   */
+  readonly embedsWatermark?: boolean | undefined;
   apply(
     paths: ExplicitFilePaths,
     options: ExplicitLabelOptions,
+    watermark?: WatermarkRequest,
   ): Promise<{
     summary: ExplicitSummary;
     findings: Finding[];
+    /** What was embedded of `watermark`, for the label report; absent when nothing was. */
+    watermarked?: string | undefined;
+    /** The content already carried a mark under the key, so `watermark` was not embedded (reported in `findings`). */
+    alreadyMarked?: boolean | undefined;
     /**
      * A fix-up of the rendered file before the metadata label is written over it, as a source
      * read on demand (e.g. the re-encoded GOPs' parameter sets joining the track header).

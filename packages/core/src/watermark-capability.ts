@@ -11,7 +11,11 @@ import type { Finding } from './findings.js';
 
 /** `label`'s watermark options. */
 export interface WatermarkLabelOptions {
-  /** Embed the format's invisible watermark (default false; a format without one gets a finding). */
+  /**
+   * true: embed the format's invisible watermark (a format without one gets a finding); false:
+   * never. Unset: only where an explicit label re-encodes the content anyway and can embed the
+   * mark in that encode (audio), which costs no second generation of coding.
+   */
   readonly watermark?: boolean | undefined;
   /** The watermark key; default core's public `DEFAULT_WATERMARK_KEY` (interoperability, not secrecy). */
   readonly watermarkKey?: string | undefined;

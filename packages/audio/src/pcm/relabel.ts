@@ -9,8 +9,20 @@
  * disposition and tags, and an Ogg or M4A file gets its own tags back whole (keep-tags.ts).
  */
 import { resolve } from 'node:path';
-import { type ByteSource, type Finding, finding, UsageError, type WritePlan } from '@aigc-label/core';
+import {
+  type ByteSource,
+  type Finding,
+  finding,
+  Rules,
+  samePayload,
+  toHex,
+  UsageError,
+  type WatermarkRequest,
+  type WritePlan,
+} from '@aigc-label/core';
 import { timeoutForMedia } from '@aigc-label/ffmpeg';
+import { detectWatermark } from '../watermark/detect.js';
+import { watermarkPcm } from '../watermark/stream.js';
 import { muxerFor, outputOptionsFor } from './encoding.js';
 import { type AudioStreamInfo, decodePcmWithin, encodePcm, probeAudio, streamMaps } from './ffmpeg.js';
 import { inProcessCodec } from './in-process.js';
@@ -39,6 +51,12 @@ export interface ExplicitLabelPaths {
    * tags back (the result's `finish`).
    */
   readonly source?: ByteSource | undefined;
+  /**
+   * The audio watermark, embedded when the file is re-encoded for the label anyway: one
+   * generation of coding, not two (issue 20). A spliced file is left unmarked; the result's
+   * `watermarked` says which happened.
+   */
+  readonly watermark?: WatermarkRequest | undefined;
 }
 
 export interface PlacementOptions {
@@ -66,6 +84,10 @@ export interface ExplicitLabelResult {
   readonly finish?: ((rendered: ByteSource) => Promise<{ source: ByteSource; findings: Finding[] }>) | undefined;
   /** Why the file was re-encoded rather than spliced, when its bytes were given. */
   readonly findings: readonly Finding[];
+  /** The `watermark` asked for was embedded in the re-encode. */
+  readonly watermarked: boolean;
+  /** The mark the audio already carried under the request's key, so none was embedded. */
+  readonly watermarkPresent?: Uint8Array | undefined;
 }
 
 /** A splice, or the reason the file is re-encoded instead. */
@@ -138,6 +160,7 @@ export async function applyExplicitAudioLabel(
         encoderOptions: [],
         spliced: spliced.plan,
         findings,
+        watermarked: false,
       };
     }
     findings.push(finding('explicit/audio-reencoded', 'info', `the audio stream was re-encoded for the audible label: ${attempt.reason}`));
@@ -151,7 +174,11 @@ export async function applyExplicitAudioLabel(
   const programme = await measureProgramme(decodePcmWithin({ path: paths.input }, format, timeoutMs), source.channels, source.sampleRate);
   const label = await makeLabel(source.sampleRate, programme);
   const at = resolvePositions(positions, programme.frames, label.length, source.sampleRate, mode);
-  const encoded = await reencodeAudio(paths, source, timeoutMs, (pcm) => spliceLabel(pcm, label, source.channels, at, mode));
+  const { watermark, present } = await unlessMarked(paths, findings);
+  const encoded = await reencodeAudio(paths, source, timeoutMs, (pcm) => {
+    const labeled = spliceLabel(pcm, label, source.channels, at, mode);
+    return watermark ? watermarkPcm(labeled, format, watermark.payload, { key: watermark.key }) : labeled;
+  });
   // In insert mode each earlier label shifts the later ones.
   const starts = at.map((frame, index) => (frame + (mode === 'insert' ? index * label.length : 0)) / source.sampleRate);
   return {
@@ -162,5 +189,33 @@ export async function applyExplicitAudioLabel(
     programme,
     ...encoded,
     findings,
+    watermarked: watermark !== undefined,
+    ...(present ? { watermarkPresent: present } : {}),
   };
+}
+
+/**
+ * The mark to embed in the re-encode, unless the audio already carries one under the same key:
+ * a second mark over it could make it unreadable, and a watermark is an implicit label that must
+ * not be hidden (Measures Art. 10).
+ */
+async function unlessMarked(
+  paths: ExplicitLabelPaths,
+  findings: Finding[],
+): Promise<{ watermark: WatermarkRequest | undefined; present: Uint8Array | undefined }> {
+  const { watermark } = paths;
+  if (!watermark) return { watermark, present: undefined };
+  const existing = await detectWatermark({ path: paths.input }, { key: watermark.key });
+  if (!existing.found || !existing.payload) return { watermark, present: undefined };
+  const same = samePayload(existing.payload, watermark.payload);
+  findings.push(
+    finding(
+      Rules.watermarkPresent,
+      same ? 'info' : 'warning',
+      same
+        ? "the audio already carries this label's mark; it was not embedded again"
+        : `the audio already carries a mark (payload ${toHex(existing.payload)}); no second mark was embedded`,
+    ),
+  );
+  return { watermark: undefined, present: existing.payload };
 }

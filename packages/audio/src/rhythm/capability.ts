@@ -69,7 +69,8 @@ export const audibleLabel: ExplicitCapability = {
   searches: [audibleSearch],
   labeler: {
     input: 'file',
-    async apply({ input, output, source }, options) {
+    embedsWatermark: true,
+    async apply({ input, output, source }, options, watermark) {
       const { voice, mode } = options.audio ?? {};
       const placement: readonly Placement[] = options.audio?.placement ?? options.audio?.positions ?? ['start'];
       const at = (result: ExplicitLabelResult) => result.labelStartsSeconds.map((s) => `${s.toFixed(2)} s`).join(', ');
@@ -80,14 +81,23 @@ export const audibleLabel: ExplicitCapability = {
         const ends = placement.filter((p): p is 'start' | 'end' => p === 'start' || p === 'end');
         if (ends.length !== placement.length) throw new UsageError('a voice prompt goes at the start and/or the end (GB 45438 §5.3 d))');
         const { applyVoiceLabel, VOICE_PROMPTS } = await voicing();
-        result = await applyVoiceLabel({ input, output, source, voice, positions: ends });
+        result = await applyVoiceLabel({ input, output, source, watermark, voice, positions: ends });
         detail = `voice prompt "${VOICE_PROMPTS[voice].text}" (${result.labelSeconds.toFixed(2)} s) at ${at(result)}, ${how(result)}`;
       } else {
         const { applyRhythmLabel } = await import('./apply.js');
-        result = await applyRhythmLabel({ input, output, source, positions: placement, ...(mode ? { mode } : {}) });
+        result = await applyRhythmLabel({ input, output, source, watermark, positions: placement, ...(mode ? { mode } : {}) });
         detail = `rhythm label ·−·· (${result.labelSeconds.toFixed(2)} s, ${result.mode}) at ${at(result)}, ${how(result)}`;
       }
-      return { findings: [...result.findings], summary: { kind: 'audio', detail }, finish: result.finish, spliced: result.spliced };
+      const format = result.source && `${result.source.codec} ${result.source.sampleRate} Hz × ${result.source.channels}`;
+      const watermarked = result.watermarked ? `audio mark, embedded in the audible label's re-encode as ${format}` : undefined;
+      return {
+        findings: [...result.findings],
+        summary: { kind: 'audio', detail },
+        finish: result.finish,
+        spliced: result.spliced,
+        watermarked,
+        alreadyMarked: result.watermarkPresent !== undefined,
+      };
     },
   },
 };

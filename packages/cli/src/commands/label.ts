@@ -5,7 +5,13 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { labelTable } from '../format.js';
 import { type BatchFlags, batchCommand, type CommandContext, collect, emit, parseLabelField, runVerb, timeoutOf } from './batch-command.js';
 import { addSignOptions, type SignFlags, signOptionsOf } from './signing-options.js';
-import { WATERMARK_KEY_HELP, WATERMARK_LABEL_HELP, type WatermarkFlags, watermarkOptions } from './watermark-flags.js';
+import {
+  WATERMARK_KEY_HELP,
+  WATERMARK_LABEL_HELP,
+  WATERMARK_LABEL_OFF_HELP,
+  type WatermarkFlags,
+  watermarkOptions,
+} from './watermark-flags.js';
 
 interface LabelFlags extends BatchFlags, SignFlags, WatermarkFlags {
   readonly producer?: string;
@@ -105,6 +111,7 @@ export function registerLabel(program: Command, context: CommandContext): void {
     .option('--allow-noncompliant', 'draw a visible label below the 5% rule rather than refuse (reported as a finding)')
     .addOption(new Option('--form <form>', 'value form for the canonical carrier').choices(['bare', 'wrapped']))
     .option('--watermark', WATERMARK_LABEL_HELP)
+    .option('--no-watermark', WATERMARK_LABEL_OFF_HELP)
     .option('--watermark-key <file>', WATERMARK_KEY_HELP)
     .action(async (inputs: string[], flags: LabelFlags) => {
       if (!flags.producer) throw new UsageError('--producer <code> is required (or set AIGC_PRODUCER): your provider code or name');

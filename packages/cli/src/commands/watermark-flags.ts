@@ -3,6 +3,8 @@ import { UsageError } from '@aigc-label/core';
 
 export const WATERMARK_LABEL_HELP =
   'also embed the invisible watermark (image, audio, text; video re-encodes every frame with the same codec family and bit rate target, other streams copied)';
+export const WATERMARK_LABEL_OFF_HELP =
+  'not even where the audio is re-encoded for the audible label anyway (there the mark is embedded by default, in the same encode)';
 export const WATERMARK_DETECT_HELP =
   'look for invisible watermarks in every format (default: only text, and audio in the audible search; --no-watermark for none)';
 export const WATERMARK_KEY_HELP = 'file holding the watermark key (default: the public key, which gives interoperability, not secrecy)';
