@@ -252,6 +252,8 @@ function nextMarkup(xml: string, from: number): number {
  */
 export function findXmpProperties(xml: string, localName: string): XmpProperty[] {
   assertSafeXml(xml);
+  // Every form below spells the name out: a packet without it has none (most packets, for most names asked).
+  if (!xml.includes(localName)) return [];
   const scope = new NamespaceScope(xml);
   const results: XmpProperty[] = [];
   const elements = new TagCursor(xml);
