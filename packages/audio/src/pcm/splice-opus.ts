@@ -9,9 +9,10 @@
  *   and the file's own warm-up samples, which a decoder dropped before, now play between the
  *   label and the content: they are the decoded lead-in of silence the file's encoder started
  *   from (RFC 7845 §4.2), a few milliseconds, quiet;
- * - the seam: the decoder reaches the file's first packet with the label's state instead of a
- *   fresh one. The label ends in its padding's silence, so that state is quiet, and the content
- *   decodes as it did alone after a few milliseconds (the test measures the difference);
+ * - the seam: the decoder would reach the file's first packet with the label's state instead of
+ *   a fresh one. The label ends in 20 ms of silence coded in another Opus mode, and a decoder
+ *   switching modes resets the layers it takes up again, so the content decodes sample for
+ *   sample as it did alone (measured in the test, libopus and ffmpeg's own decoder);
  * - end trimming (RFC 7845 §4.5): only the last page may cut samples off, so with a label at the
  *   end the file's own trimmed padding (encoded silence after its content) plays before the label
  *   and the last page trims the label's padding instead; with a label at the start only the
