@@ -1,4 +1,15 @@
-import { ascii, type ByteSource, concat, MalformedInputError, putU32le, readExact, startsWith, u32le } from '@aigc-label/core';
+import {
+  ascii,
+  type ByteSource,
+  concat,
+  MalformedInputError,
+  putU32le,
+  putU64le,
+  readExact,
+  startsWith,
+  u32le,
+  u64le,
+} from '@aigc-label/core';
 
 /**
  * Ogg pages (RFC 3533 §6): "OggS", version 0, header type, 64-bit granule
@@ -122,6 +133,36 @@ export function buildPage(
   page.set(data, 27 + lacing.length);
   putU32le(page, 22, pageCrc(page));
   return page;
+}
+
+/**
+ * A page's granule position as a number: -1 when no packet finishes on the page, null when it is
+ * another negative value or past 2^53 (no real stream gets there).
+ */
+export function granuleOf(page: OggPage): number | null {
+  if (page.granule.every((b) => b === 0xff)) return -1;
+  const value = u64le(page.granule, 0);
+  return page.granule[7]! & 0x80 || value > Number.MAX_SAFE_INTEGER ? null : value;
+}
+
+/**
+ * The header (first `headerLength` bytes) of the page `bytes` with some fields replaced and its
+ * CRC recomputed over the new header and the page's unchanged data; the lacing is kept, so the
+ * data can be copied as it is.
+ */
+export function rewrittenPageHeader(
+  bytes: Uint8Array,
+  headerLength: number,
+  fields: { readonly headerType?: number; readonly granule?: number; readonly serial?: number; readonly sequence?: number },
+): Uint8Array {
+  const header = bytes.slice(0, headerLength);
+  if (fields.headerType !== undefined) header[5] = fields.headerType;
+  if (fields.granule !== undefined) putU64le(header, 6, fields.granule);
+  if (fields.serial !== undefined) putU32le(header, 14, fields.serial);
+  if (fields.sequence !== undefined) putU32le(header, 18, fields.sequence >>> 0);
+  putU32le(header, 22, 0);
+  putU32le(header, 22, oggCrc(bytes.subarray(headerLength), oggCrc(header)));
+  return header;
 }
 
 /** Granule position -1: no packet finishes on the page (RFC 3533 §6). */

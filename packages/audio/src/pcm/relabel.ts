@@ -38,6 +38,7 @@ import {
   spliceLabel,
 } from './splice.js';
 import { spliceMp3 } from './splice-mp3.js';
+import { spliceOpus } from './splice-opus.js';
 import { spliceWav } from './splice-wav.js';
 
 export interface ExplicitLabelPaths {
@@ -135,6 +136,7 @@ async function trySplice(
     return spliced ? { spliced } : { reason: 'the WAV has placeholder sizes, or its RIFF would pass 4 GiB' };
   }
   if (codec?.codec === 'mp3') return spliceMp3(source, codec.start, positions, mode, makeLabel);
+  if (codec?.codec === 'opus') return spliceOpus(source, positions, mode, makeLabel);
   return { reason: `splicing is done for PCM WAV and MP3; ${codec?.codec ?? 'this codec'} is re-encoded whole` };
 }
 
