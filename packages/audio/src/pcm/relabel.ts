@@ -1,7 +1,7 @@
 /**
  * The pipeline shared by the rhythm and voice labels. Where the codec allows, the label is
  * spliced in: only the label's own samples or frames are new, every other byte of the file is
- * kept (PCM WAV; MP3 with the label at the start or end). Otherwise the file is re-encoded
+ * kept (PCM WAV; MP3 and FLAC with the label at the start or end). Otherwise the file is re-encoded
  * through ffmpeg: probe the source, measure its level in one streaming decode, build the label
  * for that level, then decode again, splice the label into the PCM and encode to the source's
  * own format. Metadata (including an existing AIGC implicit label) is copied with
@@ -25,6 +25,7 @@ import {
   type SplicedLabel,
   spliceLabel,
 } from './splice.js';
+import { spliceFlac } from './splice-flac.js';
 import { spliceMp3 } from './splice-mp3.js';
 import { spliceWav } from './splice-wav.js';
 
@@ -113,7 +114,8 @@ async function trySplice(
     return spliced ? { spliced } : { reason: 'the WAV has placeholder sizes, or its RIFF would pass 4 GiB' };
   }
   if (codec?.codec === 'mp3') return spliceMp3(source, codec.start, positions, mode, makeLabel);
-  return { reason: `splicing is done for PCM WAV and MP3; ${codec?.codec ?? 'this codec'} is re-encoded whole` };
+  if (codec?.codec === 'flac') return spliceFlac(source, codec.start, positions, mode, makeLabel);
+  return { reason: `splicing is done for PCM WAV, MP3 and FLAC; ${codec?.codec ?? 'this codec'} is re-encoded whole` };
 }
 
 /** Applies an audible label built by `makeLabel` to a file: spliced in where the codec allows, else re-encoded to the same format. */

@@ -33,7 +33,21 @@ function reverseBits(value: number, width: number): number {
 }
 
 const ARC_TABLE = crcTable(16, 0x8005, true);
-const UMTS_TABLE = crcTable(16, 0x8005, false);
+/**
+ * CRC-16/UMTS runs over every byte of a FLAC file's frames, so it folds in eight bytes per step
+ * (slicing-by-8, as crc32 does): table k holds the CRC of a byte followed by k zero bytes.
+ */
+const UMTS_TABLES = (() => {
+  const tables = new Uint16Array(8 * 256);
+  tables.set(crcTable(16, 0x8005, false));
+  for (let k = 1; k < 8; k++) {
+    for (let n = 0; n < 256; n++) {
+      const previous = tables[(k - 1) * 256 + n]!;
+      tables[k * 256 + n] = ((previous << 8) & 0xffff) ^ tables[previous >>> 8]!;
+    }
+  }
+  return tables;
+})();
 const SMBUS_TABLE = crcTable(8, 0x07, false);
 
 /** CRC-16/ARC (polynomial 0x8005 reflected, initial value 0; check value 0xBB3D). */
@@ -46,9 +60,21 @@ export function crc16Arc(bytes: Uint8Array, previous = 0): number {
 
 /** CRC-16/UMTS (polynomial 0x8005 MSB first, initial value 0; check value 0xFEE8): the FLAC frame CRC. */
 export function crc16Umts(bytes: Uint8Array, previous = 0, from = 0, to = bytes.length): number {
-  const t = UMTS_TABLE;
+  const t = UMTS_TABLES;
   let crc = previous;
-  for (let i = from; i < to; i++) crc = ((crc << 8) & 0xffff) ^ t[(crc >>> 8) ^ bytes[i]!]!;
+  let i = from;
+  for (const end = to - 7; i < end; i += 8) {
+    crc =
+      t[1792 + ((crc >>> 8) ^ bytes[i]!)]! ^
+      t[1536 + ((crc & 0xff) ^ bytes[i + 1]!)]! ^
+      t[1280 + bytes[i + 2]!]! ^
+      t[1024 + bytes[i + 3]!]! ^
+      t[768 + bytes[i + 4]!]! ^
+      t[512 + bytes[i + 5]!]! ^
+      t[256 + bytes[i + 6]!]! ^
+      t[bytes[i + 7]!]!;
+  }
+  for (; i < to; i++) crc = ((crc << 8) & 0xffff) ^ t[(crc >>> 8) ^ bytes[i]!]!;
   return crc;
 }
 
