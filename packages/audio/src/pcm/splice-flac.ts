@@ -148,28 +148,32 @@ function renumberFrames(encoded: { bytes: Uint8Array; frames: FlacFrames }, firs
   const { bytes, frames } = encoded;
   const base = frames.offsets[0]!;
   const parts: Uint8Array[] = [];
-  for (let i = 0; i < frames.count; i++)
-    parts.push(renumberedFrame(bytes, frames.offsets[i]! - base, frames.offsets[i + 1]! - base, first + i));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  const sizes: number[] = [];
+  for (let i = 0; i < frames.count; i++) {
+    const from = frames.offsets[i]! - base;
+    const to = frames.offsets[i + 1]! - base;
+    const { header, crc, subframes } = renumberedFrame(bytes, from, to, first + i);
+    parts.push(header, bytes.subarray(from + subframes, to - 2), crc);
+    sizes.push(header.length + to - from - subframes);
+  }
+  const out = new Uint8Array(sizes.reduce((n, size) => n + size, 0));
   let at = 0;
   for (const part of parts) {
     out.set(part, at);
     at += part.length;
   }
-  return { bytes: out, sizes: parts.map((p) => p.length) };
+  return { bytes: out, sizes };
 }
 
-/** The frame in `bytes[from, to)` with frame number `number`. */
-function renumberedFrame(bytes: Uint8Array, from: number, to: number, number: number): Uint8Array {
+/**
+ * The new header and CRC-16 of the frame in `bytes[from, to)` with frame number `number`; its
+ * subframes (from `from + subframes` to the CRC) stay as they are.
+ */
+function renumberedFrame(bytes: Uint8Array, from: number, to: number, number: number) {
   const parsed = flacFrameHeader(bytes, from)!;
   const header = renumberedHeader(bytes.subarray(from, from + parsed.length), parsed, number);
-  const out = new Uint8Array(header.length + to - from - parsed.length);
-  out.set(header);
-  out.set(bytes.subarray(from + parsed.length, to - 2), header.length);
-  const crc = crc16Umts(out, 0, 0, out.length - 2);
-  out[out.length - 2] = crc >> 8;
-  out[out.length - 1] = crc & 0xff;
-  return out;
+  const value = crc16Umts(bytes, crc16Umts(header), from + parsed.length, to - 2);
+  return { header, crc: Uint8Array.of(value >> 8, value & 0xff), subframes: parsed.length };
 }
 
 /** Bytes of the frames `[from, to)` behind the file's "fLaC" and STREAMINFO, for the decoder. */
@@ -190,16 +194,21 @@ async function streamOf(
   return out;
 }
 
-/** Decodes the frames `[from, to)`: the decoder's blocks, and how many frames it could not read. */
-async function decodeFrames(source: ByteSource, streamInfoBlock: Uint8Array, frames: FlacFrames, from: number, to: number) {
-  const decoder = await openFlacDecoder();
-  try {
-    const stream = await streamOf(source, streamInfoBlock, frames, from, to);
-    const blocks = [await decoder.decode(stream), await decoder.flush()].filter((b) => b.samplesDecoded > 0 || b.errors > 0);
-    return { blocks, errors: blocks.reduce((n, b) => n + b.errors, 0), samples: blocks.reduce((n, b) => n + b.samplesDecoded, 0) };
-  } finally {
-    decoder.free();
-  }
+/**
+ * Decodes the frames `[from, to)` with `decoder` (flushed after, which readies it for another
+ * stream): the decoder's blocks, and how many frames it could not read.
+ */
+async function decodeFrames(
+  decoder: FlacPieceDecoder,
+  source: ByteSource,
+  streamInfoBlock: Uint8Array,
+  frames: FlacFrames,
+  from: number,
+  to: number,
+) {
+  const stream = await streamOf(source, streamInfoBlock, frames, from, to);
+  const blocks = [await decoder.decode(stream), await decoder.flush()].filter((b) => b.samplesDecoded > 0 || b.errors > 0);
+  return { blocks, errors: blocks.reduce((n, b) => n + b.errors, 0), samples: blocks.reduce((n, b) => n + b.samplesDecoded, 0) };
 }
 
 /**
@@ -242,54 +251,68 @@ export async function spliceFlac(
   if (blockSize < 16) return { reason: `the FLAC block size ${blockSize} is below the encoder's minimum` };
   const md5Known = info.md5.some((b) => b !== 0);
 
-  // The programme, from the frames under its excerpts; positions are in samples.
+  // The programme, the label and its frames; one decoder serves the excerpts and a short last frame.
   let damaged = false;
-  const programme = await programmeFromExcerpts(frames.totalSamples, sampleRate, channels, async function* (span) {
-    const from = Math.floor(span.start / blockSize);
-    const to = Math.min(frames.count, Math.ceil((span.start + span.frames) / blockSize));
-    if (to <= from) return;
-    const decoded = await decodeFrames(source, streamInfoBytes, frames, from, to);
-    if (decoded.errors > 0) damaged = true;
-    for (const block of decoded.blocks) yield interleaved(block.channelData, block.samplesDecoded);
-  });
-  if (damaged) return { reason: 'a FLAC frame does not decode' };
-  const label = await makeLabel(sampleRate, programme);
-  const labelBlocks = Math.max(1, Math.ceil(label.length / blockSize));
-  const padded = labelBlocks * blockSize;
-  const labelSamples = labelIntegers(label, channels, bits, padded);
   const edits: Edit[] = [];
   const firstFrame = frames.offsets[0]!;
-  // The last frame is re-encoded in front of an end label when it is short.
-  const tail = ends.has('end') && frames.lastBlockSize < blockSize ? frames.count - 1 : frames.count;
+  const prepare = async () => {
+    // The programme, from the frames under its excerpts; positions are in samples.
+    const programme = await programmeFromExcerpts(frames.totalSamples, sampleRate, channels, async function* (span) {
+      const from = Math.floor(span.start / blockSize);
+      const to = Math.min(frames.count, Math.ceil((span.start + span.frames) / blockSize));
+      if (to <= from) return;
+      const decoded = await decodeFrames(excerptDecoder, source, streamInfoBytes, frames, from, to);
+      if (decoded.errors > 0) damaged = true;
+      for (const block of decoded.blocks) yield interleaved(block.channelData, block.samplesDecoded);
+    });
+    if (damaged) return { reason: 'a FLAC frame does not decode' };
+    const label = await makeLabel(sampleRate, programme);
+    const labelBlocks = Math.max(1, Math.ceil(label.length / blockSize));
+    const padded = labelBlocks * blockSize;
+    const labelSamples = labelIntegers(label, channels, bits, padded);
+    // The last frame is re-encoded in front of an end label when it is short.
+    const tail = ends.has('end') && frames.lastBlockSize < blockSize ? frames.count - 1 : frames.count;
 
-  let startLabel: { bytes: Uint8Array; frames: FlacFrames } | null = null;
-  if (ends.has('start')) {
-    startLabel = await encodeFrames(labelSamples, info, blockSize);
-    edits.push({ start: firstFrame, end: firstFrame, insert: startLabel.bytes });
-  }
-  const shift = startLabel ? labelBlocks : 0;
-  let endFrames: { bytes: Uint8Array; sizes: number[] } | null = null;
-  // The samples the end label adds after the content's (the label and its padding).
-  let endAdded: Int32Array = new Int32Array(0);
-  if (ends.has('end')) {
-    let samples = labelSamples;
-    if (tail < frames.count) {
-      const decoded = await decodeFrames(source, streamInfoBytes, frames, tail, frames.count);
-      if (decoded.errors > 0 || decoded.samples !== frames.lastBlockSize) return { reason: 'the last FLAC frame does not decode' };
-      const total = Math.ceil((frames.lastBlockSize + label.length) / blockSize) * blockSize;
-      samples = new Int32Array(total * channels);
-      let at = 0;
-      for (const block of decoded.blocks) {
-        const part = toIntegers(block.channelData, block.samplesDecoded, bits);
-        samples.set(part, at);
-        at += part.length;
-      }
-      samples.set(labelSamples.subarray(0, label.length * channels), at);
+    let startLabel: { bytes: Uint8Array; frames: FlacFrames } | null = null;
+    if (ends.has('start')) {
+      startLabel = await encodeFrames(labelSamples, info, blockSize);
+      edits.push({ start: firstFrame, end: firstFrame, insert: startLabel.bytes });
     }
-    endAdded = samples.subarray(tail < frames.count ? frames.lastBlockSize * channels : 0);
-    endFrames = renumberFrames(await encodeFrames(samples, info, blockSize), shift + tail);
-    edits.push({ start: frames.offsets[tail]!, end: frames.end, insert: endFrames.bytes });
+    const shift = startLabel ? labelBlocks : 0;
+    let endFrames: { bytes: Uint8Array; sizes: number[] } | null = null;
+    // The samples the end label adds after the content's (the label and its padding).
+    let endAdded: Int32Array = new Int32Array(0);
+    if (ends.has('end')) {
+      let samples = labelSamples;
+      if (tail < frames.count) {
+        const decoded = await decodeFrames(excerptDecoder, source, streamInfoBytes, frames, tail, frames.count);
+        if (decoded.errors > 0 || decoded.samples !== frames.lastBlockSize) return { reason: 'the last FLAC frame does not decode' };
+        const total = Math.ceil((frames.lastBlockSize + label.length) / blockSize) * blockSize;
+        samples = new Int32Array(total * channels);
+        let at = 0;
+        for (const block of decoded.blocks) {
+          const part = toIntegers(block.channelData, block.samplesDecoded, bits);
+          samples.set(part, at);
+          at += part.length;
+        }
+        samples.set(labelSamples.subarray(0, label.length * channels), at);
+      }
+      endAdded = samples.subarray(tail < frames.count ? frames.lastBlockSize * channels : 0);
+      endFrames = renumberFrames(await encodeFrames(samples, info, blockSize), shift + tail);
+      edits.push({ start: frames.offsets[tail]!, end: frames.end, insert: endFrames.bytes });
+    }
+    return { programme, label, padded, labelSamples, tail, startLabel, shift, endFrames, endAdded };
+  };
+
+  const excerptDecoder = await openFlacDecoder();
+  let prepared: Awaited<ReturnType<typeof prepare>>;
+  try {
+    prepared = await prepare();
+  } finally {
+    excerptDecoder.free();
   }
+  if (prepared.reason !== undefined) return { reason: prepared.reason };
+  const { programme, label, padded, labelSamples, tail, startLabel, shift, endFrames, endAdded } = prepared;
 
   // One pass over the frames: renumbered headers and CRC-16s, and the MD5 of the decoded samples.
   const sizes = { min: Number.POSITIVE_INFINITY, max: 0 };
@@ -336,14 +359,12 @@ export async function spliceFlac(
           sized(length);
           continue;
         }
-        const frame = renumberedFrame(chunk, at, at + length, k + shift);
-        const headerLength = frames.headerLengths[k]!;
-        const newHeaderLength = frame.length - (length - headerLength);
-        growth[k + 1] = growth[k]! + newHeaderLength - headerLength;
-        sized(frame.length);
+        const { header, crc, subframes } = renumberedFrame(chunk, at, at + length, k + shift);
+        growth[k + 1] = growth[k]! + header.length - subframes;
+        sized(length + header.length - subframes);
         edits.push(
-          { start: from + at, end: from + at + headerLength, insert: frame.subarray(0, newHeaderLength) },
-          { start: from + at + length - 2, end: from + at + length, insert: frame.subarray(frame.length - 2) },
+          { start: from + at, end: from + at + subframes, insert: header },
+          { start: from + at + length - 2, end: from + at + length, insert: crc },
         );
       }
       i = j;
