@@ -23,7 +23,8 @@ describe('byte CRCs', () => {
   it('CRC-16/UMTS folds eight bytes a step as the bitwise definition does', () => {
     const bytes = Uint8Array.from({ length: 1000 }, (_, i) => (i * 7919 + (i >> 3) * 31) & 0xff);
     const spec = { name: 'CRC-16/UMTS', width: 16, poly: 0x8005, init: 0, xorOut: 0 };
-    for (const length of [0, 7, 8, 9, 63, 1000]) expect(crc16Umts(bytes.subarray(0, length))).toBe(crcOfBytes(bytes.subarray(0, length), spec));
+    for (const length of [0, 7, 8, 9, 63, 1000])
+      expect(crc16Umts(bytes.subarray(0, length))).toBe(crcOfBytes(bytes.subarray(0, length), spec));
   });
 
   it('are 0 over a message followed by its MSB-first CRC', () => {

@@ -1,7 +1,8 @@
 /**
  * The pipeline shared by the rhythm and voice labels. Where the codec allows, the label is
- * spliced in: only the label's own samples or frames are new, every other byte of the file is
- * kept (PCM WAV; MP3 and FLAC with the label at the start or end). Otherwise the file is re-encoded
+ * spliced in: only the label's own samples or frames are new, and the file's audio is copied
+ * (PCM WAV; MP3 and FLAC with the label at the start or end; FLAC frames keep their subframes
+ * but get new numbers and CRCs behind a start label). Otherwise the file is re-encoded
  * through ffmpeg: probe the source, measure its level in one streaming decode, build the label
  * for that level, then decode again, splice the label into the PCM and encode to the source's
  * own format. Metadata (including an existing AIGC implicit label) is copied with
