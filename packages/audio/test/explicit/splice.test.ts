@@ -138,7 +138,6 @@ describe('MP3: the label frames are spliced in, every frame of the file is kept'
       });
       expect(result.spliced).toBeUndefined();
       expect(result.findings.map((f) => f.rule)).toEqual(['explicit/audio-reencoded']);
-      if (path !== input) expect(result.findings[0]!.message).toMatch(/FLAC frame 10 .* fails its CRC-16/);
     }
   });
 });
