@@ -96,7 +96,6 @@ export function flacFrameHeader(bytes: Uint8Array, at: number): FlacFrameHeader 
   if (extra === 1 || extra > 6 + (bytes[at + 1]! & 1)) return null;
   const numberLength = extra === 0 ? 1 : extra;
   let p = at + 5;
-  if (p + numberLength - 1 + 1 > bytes.length) return null;
   let number = extra === 0 ? lead : lead & (0x7f >> extra);
   for (let i = 1; i < numberLength; i++, p++) {
     if ((bytes[p]! & 0xc0) !== 0x80) return null;
@@ -121,7 +120,8 @@ export function flacFrameHeader(bytes: Uint8Array, at: number): FlacFrameHeader 
     sampleRate = ((bytes[p]! << 8) | bytes[p + 1]!) * 10;
     p += 2;
   }
-  if (p + 1 > bytes.length || Number.isNaN(blockSize) || Number.isNaN(sampleRate)) return null;
+  // Fields past the end read as 0; the CRC-8 byte must still be there.
+  if (p + 1 > bytes.length) return null;
   if (crc8Smbus(bytes, 0, at, p) !== bytes[p]) return null;
   return {
     variable: (bytes[at + 1]! & 1) === 1,

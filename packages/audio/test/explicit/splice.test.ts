@@ -1,12 +1,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { bytesSource, materialize, u32le } from '@aigc-label/core';
+import { bytesSource, crc8Smbus, materialize, u32le } from '@aigc-label/core';
 import { ffmpegPath } from '@aigc-label/ffmpeg';
 import { describe, expect, it } from 'vitest';
 import { musicLike, toChannels, writeWav } from '../../scripts/test-signals.mjs';
 import { listBlocks } from '../../src/flac/blocks.js';
-import { type FlacFrames, readStreamInfo, walkFlacFrames } from '../../src/flac/frames.js';
+import { type FlacFrames, flacFrameHeader, readStreamInfo, renumberedHeader, walkFlacFrames } from '../../src/flac/frames.js';
 import { flac } from '../../src/flac/index.js';
 import { mpegFrameHeader } from '../../src/mp3/frame-header.js';
 import { decodePcm } from '../../src/pcm/ffmpeg.js';
@@ -289,6 +289,29 @@ describe('FLAC: the label frames are spliced in, the subframes of every frame of
     expect(hex(after.info.md5)).toBe(md5(outputSamples));
     const found = await detectRhythm({ path });
     expect(found.occurrences.map((o) => o.position)).toEqual([...where]);
+  });
+
+  it('renumbers a frame header: coded numbers of 1 to 6 bytes, the other fields and a valid CRC-8 kept', () => {
+    // A fixed-block-size header: 4096 samples, 44.1 kHz, stereo, 16 bits, frame 0.
+    const header = Uint8Array.of(0xff, 0xf8, 0xc9, 0x18, 0x00, 0);
+    header[5] = crc8Smbus(header, 0, 0, 5);
+    const parsed = flacFrameHeader(header, 0)!;
+    expect(parsed).toMatchObject({ blockSize: 4096, sampleRate: 44_100, channels: 2, bitsPerSample: 16, number: 0, length: 6 });
+    for (const [number, length] of [
+      [127, 1],
+      [128, 2],
+      [2047, 2],
+      [2048, 3],
+      [65_535, 3],
+      [65_536, 4],
+      [2 ** 21, 5],
+      [2 ** 26, 6],
+      [2 ** 31 - 1, 6],
+    ]) {
+      const renumbered = renumberedHeader(header, parsed, number!);
+      expect(renumbered.length).toBe(5 + length!);
+      expect(flacFrameHeader(renumbered, 0)).toMatchObject({ ...parsed, number, numberEnd: 4 + length!, length: 5 + length! });
+    }
   });
 
   it('moves SEEKTABLE points with their frames and keeps placeholders', async () => {
