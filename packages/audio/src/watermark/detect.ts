@@ -94,7 +94,7 @@ interface OffsetState {
   slot: number; // index of the slot being accumulated
   readonly energy: Float64Array; // cell energies of that slot so far
   readonly meanSquare: Float64Array; // running mean square of contrasts, per patch
-  readonly folded: Float64Array; // SLOTS_PER_BLOCK × PATCHES sums of normalised contrasts
+  readonly folded: Float64Array; // SLOTS_PER_BLOCK × PATCHES sums of normalised contrasts (the classes' sum, formed at the end)
   readonly byLevel: Float64Array; // LEVEL_CLASSES × SLOTS_PER_BLOCK × PATCHES: the same sums split by the cell's level class
   readonly counts: Float32Array; // readings per class and cell
   readonly levels: Int8Array; // per patch, the level class of the `previous` slot's cells
@@ -166,7 +166,10 @@ export class WatermarkDetector {
     });
     const twoBlocks = new Float64Array(2 * CELLS_PER_BLOCK);
     for (let o = 0; o < OFFSETS; o++) {
-      const folded = this.offsets[o]!.folded;
+      const { folded, byLevel } = this.offsets[o]!;
+      folded.fill(0);
+      for (let k = 0; k < LEVEL_CLASSES; k++)
+        for (let i = 0, at = k * CELLS_PER_BLOCK; i < CELLS_PER_BLOCK; i++, at++) folded[i]! += byLevel[at]!;
       twoBlocks.set(folded);
       twoBlocks.set(folded, CELLS_PER_BLOCK);
       for (let phase = 0; phase < SLOTS_PER_BLOCK; phase++) {
@@ -368,7 +371,6 @@ export class WatermarkDetector {
         state.meanSquare[p] = ms === 0 ? contrast * contrast : (1 - RMS_SMOOTHING) * ms + RMS_SMOOTHING * contrast * contrast;
         const scale = Math.sqrt(state.meanSquare[p]!) + 1e-9;
         const value = Math.max(-CONTRAST_CLIP, Math.min(CONTRAST_CLIP, contrast / scale));
-        state.folded[base + p]! += value;
         const at = state.levels[p]! * CELLS_PER_BLOCK + base + p;
         state.byLevel[at]! += value;
         state.counts[at]!++;
