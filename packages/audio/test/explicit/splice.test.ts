@@ -238,17 +238,12 @@ describe('FLAC: the label frames are spliced in, the subframes of every frame of
   const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('hex');
   const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
-  const CASES = [
-    { name: '16-bit, a short last frame', args: ['-sample_fmt', 's16'], bits: 16, where: ['start'] as const },
-    { name: '16-bit, a short last frame', args: ['-sample_fmt', 's16'], bits: 16, where: ['end'] as const },
-    { name: '16-bit, a short last frame', args: ['-sample_fmt', 's16'], bits: 16, where: ['start', 'end'] as const },
-    {
-      name: '16-bit, whole blocks',
-      args: ['-sample_fmt', 's16', '-af', `atrim=end_sample=${4608 * 60}`],
-      bits: 16,
-      where: ['end'] as const,
-    },
-    { name: '24-bit', args: ['-sample_fmt', 's32'], bits: 24, where: ['start', 'end'] as const },
+  const CASES: { name: string; args: string[]; bits: number; where: readonly ('start' | 'end')[] }[] = [
+    { name: '16-bit, a short last frame', args: ['-sample_fmt', 's16'], bits: 16, where: ['start'] },
+    { name: '16-bit, a short last frame', args: ['-sample_fmt', 's16'], bits: 16, where: ['end'] },
+    { name: '16-bit, a short last frame', args: ['-sample_fmt', 's16'], bits: 16, where: ['start', 'end'] },
+    { name: '16-bit, whole blocks', args: ['-sample_fmt', 's16', '-af', `atrim=end_sample=${4608 * 60}`], bits: 16, where: ['end'] },
+    { name: '24-bit', args: ['-sample_fmt', 's32'], bits: 24, where: ['start', 'end'] },
   ];
   it.each(CASES)('$name, at $where', async ({ name, args, bits, where }) => {
     const input = file(`${name.replace(/\W+/g, '-')}-${where.join('-')}.flac`);
