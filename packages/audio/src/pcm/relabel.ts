@@ -37,6 +37,7 @@ import {
   type SplicedLabel,
   spliceLabel,
 } from './splice.js';
+import { isIsoBmff, spliceM4a } from './splice-m4a.js';
 import { spliceMp3 } from './splice-mp3.js';
 import { spliceOpus } from './splice-opus.js';
 import { spliceWav } from './splice-wav.js';
@@ -137,6 +138,7 @@ async function trySplice(
   }
   if (codec?.codec === 'mp3') return spliceMp3(source, codec.start, positions, mode, makeLabel);
   if (codec?.codec === 'opus') return spliceOpus(source, positions, mode, makeLabel);
+  if (!codec && (await isIsoBmff(source))) return spliceM4a(source, positions, mode, makeLabel);
   return { reason: `splicing is done for PCM WAV and MP3; ${codec?.codec ?? 'this codec'} is re-encoded whole` };
 }
 
