@@ -81,16 +81,16 @@ function descriptorAt(bytes: Uint8Array, at: number, end: number): { tag: number
 /** The AudioSpecificConfig from an esds box, or why there is none. */
 function audioSpecificConfig(moov: Uint8Array, esds: Box): Uint8Array | string {
   const es = descriptorAt(moov, esds.offset + esds.headerSize + 4, esds.end);
-  if (!es || es.tag !== 3) return 'the esds box holds no ES descriptor';
+  if (es?.tag !== 3) return 'the esds box holds no ES descriptor';
   const flags = moov[es.from + 2]!;
   let at = es.from + 3 + (flags & 0x80 ? 2 : 0);
   if (flags & 0x40) at += 1 + moov[at]!;
   if (flags & 0x20) at += 2;
   const config = descriptorAt(moov, at, es.to);
-  if (!config || config.tag !== 4) return 'the esds box holds no decoder configuration';
+  if (config?.tag !== 4) return 'the esds box holds no decoder configuration';
   if (moov[config.from] !== 0x40) return `object type 0x${moov[config.from]!.toString(16)} is not MPEG-4 audio`;
   const specific = descriptorAt(moov, config.from + 13, config.to);
-  if (!specific || specific.tag !== 5) return 'the esds box holds no AudioSpecificConfig';
+  if (specific?.tag !== 5) return 'the esds box holds no AudioSpecificConfig';
   return moov.subarray(specific.from, specific.to);
 }
 

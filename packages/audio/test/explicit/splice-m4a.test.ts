@@ -15,15 +15,15 @@ import { ffmpeg, tempDir } from './helpers.js';
 const file = tempDir();
 const FORMAT = 'm4a';
 
-/** The sound track of an M4A, read with core's box walker and sample table reader (not the splice's own code). */
-function soundTrack(bytes: Uint8Array) {
+/** The first track of an M4A with handler `kind`, read with core's box walker and sample table reader (not the splice's own code). */
+function soundTrack(bytes: Uint8Array, kind = 'soun') {
   const moov = isobmff.listBoxesIn(bytes, 0, bytes.length, FORMAT).find((b) => b.type === 'moov')!;
   const traks = isobmff.listBoxesIn(bytes, moov.offset + 8, moov.end, FORMAT).filter((b) => b.type === 'trak');
   const handler = (trak: isobmff.Box) => {
     const hdlr = isobmff.boxAt(bytes, trak, ['mdia', 'hdlr'], FORMAT)!;
     return String.fromCharCode(...bytes.subarray(hdlr.offset + 16, hdlr.offset + 20));
   };
-  const trak = traks.find((t) => handler(t) === 'soun')!;
+  const trak = traks.find((t) => handler(t) === kind)!;
   const stbl = isobmff.boxAt(bytes, trak, ['mdia', 'minf', 'stbl'], FORMAT)!;
   const table = isobmff.readSampleTable(bytes, stbl, FORMAT);
   const units = Array.from(table.sizes, (size, i) => bytes.subarray(table.offsets[i]!, table.offsets[i]! + size));
@@ -185,6 +185,39 @@ describe('M4A (AAC-LC): the label access units are spliced in, every access unit
       expect(read.carriers.map((c) => c.label?.ContentProducer)).toEqual([sampleLabel().ContentProducer]);
     });
   }
+
+  it('keeps a chapter track and cover art: their bytes copied, their offsets shifted with the media data', async () => {
+    const wav = file('chapters.wav');
+    writeWav(wav, toChannels(musicLike(44_100, 4, 3), 2), 44_100, 2);
+    const meta = file('chapters.txt');
+    writeFileSync(
+      meta,
+      ';FFMETADATA1\ntitle=Kept\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=2000\ntitle=One\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=2000\nEND=4000\ntitle=Two\n',
+    );
+    const cover = file('cover.png');
+    ffmpeg(['-f', 'lavfi', '-i', 'color=c=red:s=64x64:d=1', '-frames:v', '1', cover]);
+    const input = file('chapters.m4a');
+    ffmpeg([
+      ...['-i', wav, '-i', meta, '-i', cover, '-map', '0', '-map', '2', '-map_metadata', '1'],
+      ...['-c:a', 'aac', '-b:a', '96k', '-c:v', 'png', '-disposition:v', 'attached_pic', input],
+    ]);
+    const { path, bytes, out } = await splice(input, { positions: ['start', 'end'] });
+    const before = soundTrack(bytes, 'text');
+    const after = soundTrack(out, 'text');
+    expect(after.units.length).toBe(2);
+    expect(after.units.map((u) => Buffer.from(u).toString('hex'))).toEqual(before.units.map((u) => Buffer.from(u).toString('hex')));
+    const probe = (p: string) =>
+      JSON.parse(execFileSync(ffprobePath(), ['-v', 'error', '-show_chapters', '-show_format', '-of', 'json', p], { encoding: 'utf8' }));
+    const [was, now] = [probe(input), probe(path)];
+    expect(now.chapters.map((c: { tags: { title: string } }) => c.tags.title)).toEqual(['One', 'Two']);
+    expect(now.chapters).toEqual(was.chapters);
+    expect(now.format.tags).toEqual(was.format.tags);
+    const stderr = execFileSync(ffmpegPath(), ['-v', 'error', '-i', path, '-f', 'null', '-'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    expect(stderr).toBe('');
+  });
 
   withTool('exiftool')('ExifTool reads the tags and the AIGC label of a spliced file as of the source', async () => {
     const input = await makeM4a('exiftool', 44_100, 2, 4, ['-b:a', '96k']);
