@@ -37,9 +37,10 @@ import {
   u32be,
   utf8,
 } from '@aigc-label/core';
-import { ffmpegPath, runToolOrThrow } from '@aigc-label/ffmpeg';
+import { DEFAULT_TIMEOUT_MS, ffmpegPath, runToolOrThrow } from '@aigc-label/ffmpeg';
 import { AAC_FRAME, type AacTrack, durationField, durationOf, readAacTrack } from '../m4a/aac-track.js';
 import { excerptSpans, programmeFromExcerpts } from './excerpts.js';
+import { decodePcmWithin } from './ffmpeg.js';
 import type { LabelFactory, LabelMode, LabelPosition, SplicedLabel } from './splice.js';
 
 const FORMAT = 'm4a';
@@ -92,7 +93,7 @@ async function readUnits(source: ByteSource, track: AacTrack, from: number, to: 
 /**
  * The programme level from excerpts of the content (content frame 0 is media sample `priming`):
  * their access units, each excerpt after two warm-up units, wrapped in ADTS and decoded by one
- * ffmpeg run.
+ * ffmpeg run, streamed.
  */
 async function measure(source: ByteSource, track: AacTrack) {
   const { priming, playEnd, channels, sampleRate } = track;
@@ -111,25 +112,35 @@ async function measure(source: ByteSource, track: AacTrack) {
       frames.push(adtsHeader(unit.length, track), unit);
     }
   }
-  const { stdout } = await runToolOrThrow(
-    ffmpegPath(),
-    ['-v', 'error', '-f', 'aac', '-i', 'pipe:0', '-f', 'f32le', '-ac', String(channels), '-ar', String(sampleRate), 'pipe:1'],
-    {
-      stdin: concat(frames),
-      failure: (tail, code) => new MalformedInputError(FORMAT, `ffmpeg cannot decode the AAC access units: ${tail || `exit code ${code}`}`),
-    },
-  );
-  const pcm = new Float32Array(stdout.buffer, stdout.byteOffset, stdout.length >> 2);
-  const units = ranges.reduce((n, r) => n + r.to - r.from, 0);
-  if (pcm.length !== units * AAC_FRAME * channels)
-    throw new MalformedInputError(FORMAT, 'ffmpeg decoded another length than the access units hold');
+  // Streamed: the decoded minute is measured as it comes, not collected (21 MB at 44.1 kHz stereo).
+  const pcm = decodePcmWithin(concat(frames), { sampleRate, channels }, DEFAULT_TIMEOUT_MS)[Symbol.asyncIterator]();
+  let pending: Float32Array = new Float32Array(0);
+  /** The next `count` decoded frames, yielded when `keep`. */
+  async function* take(count: number, keep: boolean): AsyncGenerator<Float32Array> {
+    for (let left = count * channels; left > 0; ) {
+      if (pending.length === 0) {
+        const next = await pcm.next();
+        if (next.done) throw new MalformedInputError(FORMAT, 'ffmpeg decoded fewer samples than the access units hold');
+        pending = next.value;
+      }
+      const n = Math.min(left, pending.length);
+      if (keep) yield pending.subarray(0, n);
+      pending = pending.subarray(n);
+      left -= n;
+    }
+  }
   let at = 0;
-  return programmeFromExcerpts(total, sampleRate, channels, async function* () {
-    const range = ranges[at++]!;
-    const base = ranges.slice(0, at - 1).reduce((n, r) => n + r.to - r.from, 0) * AAC_FRAME;
-    const end = Math.min(base + (range.to - range.from) * AAC_FRAME, base + range.skip + range.frames);
-    yield pcm.subarray((base + range.skip) * channels, end * channels);
+  const programme = await programmeFromExcerpts(total, sampleRate, channels, async function* () {
+    const { from, to, skip, frames: wanted } = ranges[at++]!;
+    const decoded = (to - from) * AAC_FRAME;
+    const kept = Math.max(0, Math.min(wanted, decoded - skip));
+    yield* take(skip, false);
+    yield* take(kept, true);
+    yield* take(decoded - skip - kept, false);
   });
+  if (pending.length > 0 || !(await pcm.next()).done)
+    throw new MalformedInputError(FORMAT, 'ffmpeg decoded more samples than the access units hold');
+  return programme;
 }
 
 /** The label, encoded alone: its access units, their sizes, and the samples its encoder primed with. */
