@@ -53,6 +53,14 @@ const ITUNSMPB = utf8('iTunSMPB');
 /** The label spliced in, or why the file is re-encoded instead. */
 export type M4aSplice = { readonly spliced: SplicedLabel } | { readonly reason: string };
 
+/** An iTunes freeform item named iTunSMPB: a `name` box (FullBox) holding that name, anywhere in the moov. */
+function hasGaplessTag(moov: Uint8Array): boolean {
+  for (let at = indexOfBytes(moov, ITUNSMPB); at >= 0; at = indexOfBytes(moov, ITUNSMPB, at + 1)) {
+    if (at >= 12 && fromAscii(moov, at - 8, at - 4) === 'name' && u32be(moov, at - 12) === 20) return true;
+  }
+  return false;
+}
+
 /** True when the file starts with an ISO-BMFF `ftyp` box: an M4A for the splice to look at. */
 export async function isIsoBmff(source: ByteSource): Promise<boolean> {
   return source.size >= 12 && fromAscii(await source.read(4, 4), 0, 4) === 'ftyp';
@@ -294,7 +302,7 @@ export async function spliceM4a(
   const track = readAacTrack(moovBytes);
   if (typeof track === 'string') return { reason: track };
   // Apple's gapless tag counts the priming and the samples itself; it would cut into the label.
-  if (indexOfBytes(moovBytes, ITUNSMPB) >= 0) return { reason: 'the file keeps its gapless information in an iTunSMPB tag' };
+  if (hasGaplessTag(moovBytes)) return { reason: 'the file keeps its gapless information in an iTunSMPB tag' };
 
   // Every access unit inside an mdat box; the label goes beside the boxes holding the first and last.
   const mdats = boxes.filter((box) => box.type === 'mdat');

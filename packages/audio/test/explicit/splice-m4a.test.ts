@@ -53,6 +53,24 @@ function soundTrack(bytes: Uint8Array, kind = 'soun') {
   };
 }
 
+/** The file (its moov last) with moov/udta/meta/ilst/---- iTunSMPB added, as Apple's encoders write it. */
+function withGaplessTag(bytes: Uint8Array): Uint8Array {
+  const moov = isobmff.listBoxesIn(bytes, 0, bytes.length, FORMAT).find((b) => b.type === 'moov')!;
+  expect(moov.end).toBe(bytes.length);
+  const text = (s: string) => new TextEncoder().encode(s);
+  const full = (type: string, payload: Uint8Array) => isobmff.makeFullBox(type, 0, 0, payload);
+  const value = ' 00000000 00000400 00000000 0000000000020340';
+  const item = isobmff.makeBox('----', [
+    full('mean', text('com.apple.iTunes')),
+    full('name', text('iTunSMPB')),
+    isobmff.makeBox('data', [Uint8Array.of(0, 0, 0, 1, 0, 0, 0, 0), text(value)]),
+  ]);
+  const hdlr = full('hdlr', Uint8Array.of(0, 0, 0, 0, ...text('mdir'), ...text('appl'), 0, 0, 0, 0, 0, 0, 0, 0, 0));
+  const udta = isobmff.makeBox('udta', full('meta', [hdlr, isobmff.makeBox('ilst', item)]));
+  const grown = isobmff.makeBox('moov', [bytes.subarray(moov.offset + 8, moov.end), udta]);
+  return new Uint8Array([...bytes.subarray(0, moov.offset), ...grown]);
+}
+
 /** Interleaved PCM through ffmpeg (its AAC decoder; the edit list applied). */
 function decode(path: string, channels: number, rate: number): Float32Array {
   const out = execFileSync(
@@ -247,8 +265,12 @@ describe('M4A (AAC-LC): the label access units are spliced in, every access unit
     ffmpeg(['-i', wav, '-c:a', 'aac', '-ac', '6', '-b:a', '192k', surround]);
     const plain = file('plain.m4a');
     ffmpeg(['-i', wav, '-c:a', 'aac', '-b:a', '96k', plain]);
+    // Apple's gapless tag (an ilst freeform item) in a udta added at the end of the moov, which ends the file.
+    const gapless = file('gapless.m4a');
+    writeFileSync(gapless, withGaplessTag(new Uint8Array(readFileSync(plain))));
     for (const [input, options, reason] of [
       [main, {}, /object type 1 is not AAC-LC/],
+      [gapless, {}, /iTunSMPB/],
       [fragmented, {}, /fragmented/],
       [surround, {}, /channel configuration 6/],
       [plain, { positions: ['middle' as const] }, /inside AAC content/],
