@@ -58,7 +58,7 @@ function withGaplessTag(bytes: Uint8Array): Uint8Array {
   const moov = isobmff.listBoxesIn(bytes, 0, bytes.length, FORMAT).find((b) => b.type === 'moov')!;
   expect(moov.end).toBe(bytes.length);
   const text = (s: string) => new TextEncoder().encode(s);
-  const full = (type: string, payload: Uint8Array) => isobmff.makeFullBox(type, 0, 0, payload);
+  const full = (type: string, payload: Uint8Array | Uint8Array[]) => isobmff.makeFullBox(type, 0, 0, payload);
   const value = ' 00000000 00000400 00000000 0000000000020340';
   const item = isobmff.makeBox('----', [
     full('mean', text('com.apple.iTunes')),
