@@ -141,10 +141,11 @@ async function measure(source: ByteSource, track: AacTrack) {
   const programme = await programmeFromExcerpts(total, sampleRate, channels, async function* () {
     const { from, to, skip, frames: wanted } = ranges[at++]!;
     const decoded = (to - from) * AAC_FRAME;
-    const kept = Math.max(0, Math.min(wanted, decoded - skip));
-    yield* take(skip, false);
+    const dropped = Math.min(skip, decoded);
+    const kept = Math.min(wanted, decoded - dropped);
+    yield* take(dropped, false);
     yield* take(kept, true);
-    yield* take(decoded - skip - kept, false);
+    yield* take(decoded - dropped - kept, false);
   });
   if (pending.length > 0 || !(await pcm.next()).done)
     throw new MalformedInputError(FORMAT, 'ffmpeg decoded more samples than the access units hold');

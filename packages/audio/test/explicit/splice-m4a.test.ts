@@ -129,6 +129,14 @@ async function makeM4a(name: string, rate: number, channels: number, seconds: nu
 const CASES = [
   { name: 'stereo 44.1 kHz 128 kbit/s music', rate: 44_100, channels: 2, args: ['-b:a', '128k'], signal: musicLike },
   { name: 'mono 48 kHz 64 kbit/s speech', rate: 48_000, channels: 1, args: ['-b:a', '64k'], signal: speechLike },
+  // The moov in front of the media data: it grows, and every chunk offset moves with it.
+  {
+    name: 'stereo 48 kHz 96 kbit/s, moov first',
+    rate: 48_000,
+    channels: 2,
+    args: ['-b:a', '96k', '-movflags', '+faststart'],
+    signal: musicLike,
+  },
 ];
 
 describe('M4A (AAC-LC): the label access units are spliced in, every access unit of the file is kept', () => {
