@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -113,6 +114,29 @@ describe('label adds the explicit label, then the metadata label', () => {
     }
     // The audit still hears the rhythm the label added.
     expect((await verifyFile(labeled, { audit: true })).evidence.map((e) => e.kind)).toContain('audio-rhythm-label');
+  });
+
+  it("verify gives the full audit's outcome on every sample, labeled (with and without its explicit label) and not", async () => {
+    const samples = join(import.meta.dirname, '..', '..', '..', 'samples');
+    if (!existsSync(join(samples, 'sample.png'))) execFileSync(process.execPath, [join(samples, '..', 'scripts', 'make-samples.mjs')]);
+    const names = (await readdir(samples)).filter((f) => f.startsWith('sample.'));
+    expect(names.length).toBeGreaterThan(20);
+    const files: string[] = [];
+    for (const name of names) {
+      const input = join(samples, name);
+      files.push(input);
+      for (const explicit of [true, false]) {
+        // Plain text has no metadata carrier: with its explicit label off there is nothing to write.
+        const report = await labelFile(input, { producer: PRODUCER, explicit, outDir: join(dir, `corpus-${explicit}`) }).catch(() => null);
+        if (report?.output) files.push(report.output);
+      }
+    }
+    expect(files.length).toBeGreaterThan(2 * names.length);
+    for (const file of files) {
+      const fast = await verifyFile(file);
+      const audit = await verifyFile(file, { audit: true });
+      expect([file, fast.outcome, fast.basis, fast.prompt]).toEqual([file, audit.outcome, audit.basis, audit.prompt]);
+    }
   });
 
   it('reads a visible label back with OCR (detect --ocr)', async () => {

@@ -1,4 +1,5 @@
 export * from './binary/bytes.js';
+export * from './binary/crc.js';
 export * from './binary/digest.js';
 export * from './binary/inflate.js';
 export * from './binary/source.js';

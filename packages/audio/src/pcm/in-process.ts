@@ -192,3 +192,31 @@ export async function decodeMp3Frames(
     decoder.free();
   }
 }
+
+/** A FLAC stream decoder fed its bytes in pieces ("fLaC" and STREAMINFO first); `flush` decodes the last frame. */
+export interface FlacPieceDecoder {
+  decode(bytes: Uint8Array): Promise<{ channelData: Float32Array[]; samplesDecoded: number; errors: number }>;
+  flush(): Promise<{ channelData: Float32Array[]; samplesDecoded: number; errors: number }>;
+  free(): void;
+}
+
+/**
+ * A libFLAC decoder for whole streams or any run of frames behind a STREAMINFO. Its float
+ * samples are the integers over 2^(bits−1) − 1, so 16-bit (and, to within rounding, 24-bit)
+ * samples come back exactly with `Math.round`.
+ */
+export async function openFlacDecoder(): Promise<FlacPieceDecoder> {
+  const decoder = await createDecoder('flac', 0);
+  await decoder.ready;
+  type Block = DecodedBlock & { errors?: unknown[] };
+  const result = (block: Block) => ({
+    channelData: block.channelData,
+    samplesDecoded: block.samplesDecoded,
+    errors: block.errors?.length ?? 0,
+  });
+  return {
+    decode: async (bytes) => result(await quietly(() => decoder.decode(bytes))),
+    flush: async () => result(await quietly(() => decoder.flush!())),
+    free: () => decoder.free(),
+  };
+}

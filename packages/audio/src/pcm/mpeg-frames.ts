@@ -4,7 +4,7 @@
  * (the LAME "mp3 info tag" revision 1) that carries the frame count, the seek table and the
  * encoder delay and padding that gapless players trim.
  */
-import { type ByteSource, MalformedInputError, putU16be, putU32be, u16be, u32be } from '@aigc-label/core';
+import { type ByteSource, crc16Arc, MalformedInputError, putU16be, putU32be, u16be, u32be } from '@aigc-label/core';
 import { type MpegFrameHeader, mpegFrameHeader } from '../mp3/frame-header.js';
 
 /** Most frames walked in one file (about 30 hours at 44.1 kHz); past it the file is re-encoded instead. */
@@ -62,23 +62,6 @@ export async function walkMpegFrames(source: ByteSource, start: number): Promise
   all.set(offsets);
   all[offsets.length] = at;
   return { offsets: all, count: offsets.length, end: at, first };
-}
-
-/** CRC-16 as LAME computes it for its tag (polynomial 0x8005, reflected, initial value 0: CRC-16/ARC). */
-const CRC16_TABLE = (() => {
-  const table = new Uint16Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xa001 : c >>> 1;
-    table[n] = c;
-  }
-  return table;
-})();
-
-export function crc16(bytes: Uint8Array, previous = 0): number {
-  let crc = previous;
-  for (let i = 0; i < bytes.length; i++) crc = (crc >>> 8) ^ CRC16_TABLE[(crc ^ bytes[i]!) & 0xff]!;
-  return crc;
 }
 
 const XING_FRAMES = 1;
@@ -177,7 +160,7 @@ export function rewriteXingFrame(frame: Uint8Array, xing: XingHeader, update: Xi
     out[lame + 23] = padding & 0xff;
     putU32be(out, lame + 28, update.musicLength);
     putU16be(out, lame + 32, update.musicCrc);
-    putU16be(out, lame + 34, crc16(out.subarray(0, lame + 34)));
+    putU16be(out, lame + 34, crc16Arc(out.subarray(0, lame + 34)));
   }
   return out;
 }
@@ -185,5 +168,5 @@ export function rewriteXingFrame(frame: Uint8Array, xing: XingHeader, update: Xi
 /** Whether the stored LAME tag CRC (over the frame's first 190 bytes) matches: a tag we may rewrite. */
 export function lameTagIntact(frame: Uint8Array, xing: XingHeader): boolean {
   if (xing.lameAt === undefined) return true;
-  return u16be(frame, xing.lameAt + 34) === crc16(frame.subarray(0, xing.lameAt + 34));
+  return u16be(frame, xing.lameAt + 34) === crc16Arc(frame.subarray(0, xing.lameAt + 34));
 }

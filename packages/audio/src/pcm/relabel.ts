@@ -1,7 +1,8 @@
 /**
  * The pipeline shared by the rhythm and voice labels. Where the codec allows, the label is
- * spliced in: only the label's own samples or frames are new, every other byte of the file is
- * kept (PCM WAV; MP3 with the label at the start or end). Otherwise the file is re-encoded
+ * spliced in: only the label's own samples or frames are new, and the file's audio is copied
+ * (PCM WAV; MP3, Ogg Opus and FLAC with the label at the start or end; FLAC frames keep their
+ * subframes but get new numbers and CRCs behind a start label). Otherwise the file is re-encoded
  * through ffmpeg: probe the source, measure its level in one streaming decode, build the label
  * for that level, then decode again, splice the label into the PCM and encode to the source's
  * own format. Metadata (including an existing AIGC implicit label) is copied with
@@ -37,6 +38,7 @@ import {
   type SplicedLabel,
   spliceLabel,
 } from './splice.js';
+import { spliceFlac } from './splice-flac.js';
 import { isIsoBmff, spliceM4a } from './splice-m4a.js';
 import { spliceMp3 } from './splice-mp3.js';
 import { spliceOpus } from './splice-opus.js';
@@ -138,8 +140,9 @@ async function trySplice(
   }
   if (codec?.codec === 'mp3') return spliceMp3(source, codec.start, positions, mode, makeLabel);
   if (codec?.codec === 'opus') return spliceOpus(source, positions, mode, makeLabel);
+  if (codec?.codec === 'flac') return spliceFlac(source, codec.start, positions, mode, makeLabel);
   if (!codec && (await isIsoBmff(source))) return spliceM4a(source, positions, mode, makeLabel);
-  return { reason: `splicing is done for PCM WAV and MP3; ${codec?.codec ?? 'this codec'} is re-encoded whole` };
+  return { reason: `splicing is done for PCM WAV, MP3, Ogg Opus, FLAC and M4A; ${codec?.codec ?? 'this codec'} is re-encoded whole` };
 }
 
 /** Applies an audible label built by `makeLabel` to a file: spliced in where the codec allows, else re-encoded to the same format. */

@@ -14,12 +14,12 @@
  * re-encoded with the reservoir repacked around them; that is not done here, so those files are
  * re-encoded whole.
  */
-import { type ByteSource, bytesSource, MalformedInputError, readExact, type Segment } from '@aigc-label/core';
+import { type ByteSource, bytesSource, crc16Arc, MalformedInputError, readExact, type Segment } from '@aigc-label/core';
 import { ffmpegPath, runToolOrThrow } from '@aigc-label/ffmpeg';
 import { type MpegFrameHeader, mpegFrameHeader } from '../mp3/frame-header.js';
 import { programmeFromExcerpts } from './excerpts.js';
 import { decodeMp3Frames } from './in-process.js';
-import { crc16, type MpegFrames, mainDataBegin, readXingHeader, rewriteXingFrame, walkMpegFrames } from './mpeg-frames.js';
+import { type MpegFrames, mainDataBegin, readXingHeader, rewriteXingFrame, walkMpegFrames } from './mpeg-frames.js';
 import type { LabelFactory, LabelMode, LabelPosition, SplicedLabel } from './splice.js';
 
 /** LAME's encoder delay (ENCDELAY) and the decoder delay of the MDCT/polyphase filter bank, in samples. */
@@ -74,12 +74,12 @@ async function musicCrc(parts: readonly (Uint8Array | { from: number; length: nu
   let crc = 0;
   for (const part of parts) {
     if (part instanceof Uint8Array) {
-      crc = crc16(part, crc);
+      crc = crc16Arc(part, crc);
       continue;
     }
     for (let done = 0; done < part.length; done += 1 << 20) {
       const n = Math.min(1 << 20, part.length - done);
-      crc = crc16(await readExact(source, part.from + done, n, 'mp3', 'MPEG audio frames'), crc);
+      crc = crc16Arc(await readExact(source, part.from + done, n, 'mp3', 'MPEG audio frames'), crc);
     }
   }
   return crc;

@@ -37,7 +37,7 @@ const OFFSETS = SLOT_SAMPLES / FINE_HOP;
 /** Alignments Viterbi-decodes at most; each passes its CRC-24 by chance with probability 2⁻²⁴. */
 export const DECODE_ATTEMPTS = 3;
 /** A cell quieter than this (about −90 dBFS) carries nothing readable. */
-const SILENT_CELL_ENERGY = 1e-6;
+export const SILENT_CELL_ENERGY = 1e-6;
 /**
  * A cell this far below the slot's loudest patch holds little but spectral leakage, whose
  * reading depends on the exact frame grid: it is an erasure, and the embedder leaves it alone.
@@ -46,6 +46,15 @@ export const WEAK_CELL_SHARE = 1e-5;
 /** Contrasts are normalised by their running RMS per patch (time constant ~50 slots) and clipped. */
 const RMS_SMOOTHING = 0.02;
 const CONTRAST_CLIP = 3;
+/**
+ * Cells are also folded apart by level class, their level below the slot's loudest patch in
+ * steps of LEVEL_STEP_DB (the last class takes everything below): a cell far below its slot's
+ * loudest patch is where a codec's quantisation noise, its noise filling or added noise replace
+ * the programme, and with it the mark. Each class is weighted by what its readings carry.
+ */
+const LEVEL_CLASSES = 8;
+const LEVEL_STEP_DB = 6;
+const LEVEL_STEP = (LEVEL_STEP_DB * Math.LN10) / 10; // in natural-log energy units
 
 export interface WatermarkDetectOptions {
   /** The key the mark was embedded with; default the public key. */
@@ -85,7 +94,11 @@ interface OffsetState {
   slot: number; // index of the slot being accumulated
   readonly energy: Float64Array; // cell energies of that slot so far
   readonly meanSquare: Float64Array; // running mean square of contrasts, per patch
-  readonly folded: Float64Array; // SLOTS_PER_BLOCK × PATCHES sums of normalised contrasts
+  readonly folded: Float64Array; // SLOTS_PER_BLOCK × PATCHES sums of normalised contrasts (the classes' sum, formed at the end)
+  readonly byLevel: Float64Array; // LEVEL_CLASSES × SLOTS_PER_BLOCK × PATCHES: the same sums split by the cell's level class
+  readonly counts: Float32Array; // readings per class and cell
+  readonly levels: Int8Array; // per patch, the level class of the `previous` slot's cells
+  readonly nextLevels: Int8Array;
 }
 
 export class WatermarkDetector {
@@ -110,6 +123,10 @@ export class WatermarkDetector {
       energy: new Float64Array(PATCHES),
       meanSquare: new Float64Array(PATCHES),
       folded: new Float64Array(SLOTS_PER_BLOCK * PATCHES),
+      byLevel: new Float64Array(LEVEL_CLASSES * SLOTS_PER_BLOCK * PATCHES),
+      counts: new Float32Array(LEVEL_CLASSES * SLOTS_PER_BLOCK * PATCHES),
+      levels: new Int8Array(PATCHES),
+      nextLevels: new Int8Array(PATCHES),
     }));
   }
 
@@ -149,7 +166,10 @@ export class WatermarkDetector {
     });
     const twoBlocks = new Float64Array(2 * CELLS_PER_BLOCK);
     for (let o = 0; o < OFFSETS; o++) {
-      const folded = this.offsets[o]!.folded;
+      const { folded, byLevel } = this.offsets[o]!;
+      folded.fill(0);
+      for (let k = 0; k < LEVEL_CLASSES; k++)
+        for (let i = 0, at = k * CELLS_PER_BLOCK; i < CELLS_PER_BLOCK; i++, at++) folded[i]! += byLevel[at]!;
       twoBlocks.set(folded);
       twoBlocks.set(folded, CELLS_PER_BLOCK);
       for (let phase = 0; phase < SLOTS_PER_BLOCK; phase++) {
@@ -168,8 +188,10 @@ export class WatermarkDetector {
     const soft = new Float64Array(CODED_BITS);
     let best: { decoded: ReturnType<typeof decodeWithCrc>; soft: Float64Array; offset: number; phase: number; z: number } | undefined;
     for (const candidate of candidates.slice(0, DECODE_ATTEMPTS)) {
-      const folded = this.offsets[candidate.offset]!.folded;
-      const softBits = (weights: Float64Array) => {
+      const state = this.offsets[candidate.offset]!;
+      const softBits = (sign: (cell: number) => number) => {
+        const folded = this.levelCombined(state, candidate.phase, sign);
+        const weights = this.patchWeights(folded, candidate.phase, sign);
         for (let bit = 0; bit < CODED_BITS; bit++) {
           let sum = 0;
           for (const cell of layout.bitCells[bit]!)
@@ -181,13 +203,11 @@ export class WatermarkDetector {
       // Weights from the sync cells, then from every cell with the signs of that first decode
       // (decision-directed estimation); only the second decode's CRC is checked, so each
       // alignment still costs one 2⁻²⁴ chance.
-      const first = softBits(this.patchWeights(folded, candidate.phase, (cell) => (layout.role[cell] === SYNC ? layout.chip[cell]! : 0)));
-      const decoded = softBits(
-        this.patchWeights(folded, candidate.phase, (cell) => {
-          const role = layout.role[cell]!;
-          return role === SYNC ? layout.chip[cell]! : layout.chip[cell]! * (first.codeword[role] ? 1 : -1);
-        }),
-      );
+      const first = softBits((cell) => (layout.role[cell] === SYNC ? layout.chip[cell]! : 0));
+      const decoded = softBits((cell) => {
+        const role = layout.role[cell]!;
+        return role === SYNC ? layout.chip[cell]! : layout.chip[cell]! * (first.codeword[role] ? 1 : -1);
+      });
       if (!best || (decoded.crcOk && !best.decoded.crcOk)) best = { decoded, soft: soft.slice(), ...candidate };
       if (decoded.crcOk) break;
     }
@@ -252,6 +272,50 @@ export class WatermarkDetector {
     return weights;
   }
 
+  /**
+   * The folded contrasts with each level class weighted by what its readings carry (maximal-ratio
+   * combining over the cells whose signs are known): mean over variance per reading.
+   */
+  private levelCombined(state: OffsetState, phase: number, sign: (cell: number) => number): Float64Array {
+    const weights = new Float64Array(LEVEL_CLASSES);
+    let any = false;
+    for (let k = 0; k < LEVEL_CLASSES; k++) {
+      const base = k * CELLS_PER_BLOCK;
+      let sum = 0;
+      let n = 0;
+      for (let cell = 0; cell < CELLS_PER_BLOCK; cell++) {
+        const known = sign(cell);
+        if (known === 0) continue;
+        const at = base + this.foldedIndex(cell, phase);
+        sum += known * state.byLevel[at]!;
+        n += state.counts[at]!;
+      }
+      if (n < 8) continue;
+      const mean = sum / n;
+      let residual = 0;
+      for (let cell = 0; cell < CELLS_PER_BLOCK; cell++) {
+        const known = sign(cell);
+        if (known === 0) continue;
+        const at = base + this.foldedIndex(cell, phase);
+        residual += (known * state.byLevel[at]! - state.counts[at]! * mean) ** 2;
+      }
+      const variance = residual / n;
+      if (mean > 0 && variance > 0) {
+        weights[k] = mean / variance;
+        any = true;
+      }
+    }
+    if (!any) return state.folded;
+    const out = new Float64Array(CELLS_PER_BLOCK);
+    for (let k = 0; k < LEVEL_CLASSES; k++) {
+      const w = weights[k]!;
+      if (w === 0) continue;
+      const base = k * CELLS_PER_BLOCK;
+      for (let i = 0; i < CELLS_PER_BLOCK; i++) out[i]! += w * state.byLevel[base + i]!;
+    }
+    return out;
+  }
+
   /** Where block cell `cell` lands in the folded array when blocks start at slot `phase` (mod block). */
   private foldedIndex(cell: number, phase: number): number {
     const slot = Math.floor(cell / PATCHES);
@@ -290,6 +354,9 @@ export class WatermarkDetector {
     for (let p = 0; p < PATCHES; p++) loudest = Math.max(loudest, state.energy[p]!);
     const floor = Math.max(SILENT_CELL_ENERGY, WEAK_CELL_SHARE * loudest);
     for (let p = 0; p < PATCHES; p++) current[p] = state.energy[p]! > floor ? Math.log(state.energy[p]!) : Number.NaN;
+    const logLoudest = Math.log(loudest);
+    for (let p = 0; p < PATCHES; p++)
+      state.nextLevels[p] = Math.min(LEVEL_CLASSES - 1, Math.max(0, Math.floor((logLoudest - current[p]!) / LEVEL_STEP) || 0));
     const { older, previous } = state;
     if (older && previous) {
       const base = ((state.slot - 1) % SLOTS_PER_BLOCK) * PATCHES;
@@ -303,9 +370,13 @@ export class WatermarkDetector {
         const ms = state.meanSquare[p]!;
         state.meanSquare[p] = ms === 0 ? contrast * contrast : (1 - RMS_SMOOTHING) * ms + RMS_SMOOTHING * contrast * contrast;
         const scale = Math.sqrt(state.meanSquare[p]!) + 1e-9;
-        state.folded[base + p]! += Math.max(-CONTRAST_CLIP, Math.min(CONTRAST_CLIP, contrast / scale));
+        const value = Math.max(-CONTRAST_CLIP, Math.min(CONTRAST_CLIP, contrast / scale));
+        const at = state.levels[p]! * CELLS_PER_BLOCK + base + p;
+        state.byLevel[at]! += value;
+        state.counts[at]!++;
       }
     }
+    state.levels.set(state.nextLevels);
     state.older = previous;
     state.previous = current;
     state.energy.fill(0);

@@ -100,6 +100,7 @@ export class WatermarkEmbedder {
   private readonly host = new Window64(); // 8 kHz mono, from one slot before time 0
   private readonly delta8 = new Window64(); // the mark at 8 kHz
   private readonly deltaOut = new Window64(); // the mark at the source rate
+  private readonly sourceSlots = new Window64(); // per slot: the source's energy (sum over its samples of the channels' mean square)
   private readonly pending: Float32Array[] = []; // source chunks not yet (wholly) emitted
   private pendingOffset = 0; // samples of pending[0] already emitted
   private emitted = 0; // source frames emitted
@@ -146,6 +147,7 @@ export class WatermarkEmbedder {
     if (chunk.length % this.channels !== 0) throw new UsageError('a PCM chunk must hold whole frames');
     const frames = chunk.length / this.channels;
     this.appendSource(chunk);
+    this.measureSource(chunk, frames);
     this.received += frames;
     const mono = new Float64Array(frames);
     for (let i = 0; i < frames; i++) {
@@ -178,6 +180,24 @@ export class WatermarkEmbedder {
     return this.received - this.emitted;
   }
 
+  /** Adds the chunk's energy to the slots its samples fall in (sample by sample, so chunking does not change the sums). */
+  private measureSource(chunk: Float32Array, frames: number): void {
+    const { channels, sourceSlots } = this;
+    const perSlot = (SLOT_SAMPLES * this.sampleRate) / WATERMARK_RATE;
+    let slot = -1;
+    let slotEnd = 0;
+    for (let i = 0; i < frames; i++) {
+      if (slot < 0 || this.received + i >= slotEnd) {
+        slot = Math.floor((this.received + i) / perSlot);
+        slotEnd = (slot + 1) * perSlot;
+        sourceSlots.ensure(slot + 1);
+      }
+      let e = 0;
+      for (let c = 0; c < channels; c++) e += chunk[i * channels + c]! ** 2;
+      sourceSlots.data[slot - sourceSlots.start]! += e / channels;
+    }
+  }
+
   private appendSource(chunk: Float32Array): void {
     // Copied: the caller may reuse its buffer once push returns.
     if (chunk.length > 0) this.pending.push(chunk.slice());
@@ -200,7 +220,19 @@ export class WatermarkEmbedder {
         this.nextBlock * SLOTS_PER_BLOCK * FRAMES_PER_SLOT < frameLimit
       ) {
         const from = this.planStart(this.nextBlock) - this.host.start;
-        const plan = this.planner.plan(this.host.data.subarray(from, from + PLAN_SAMPLES), this.plans.get(this.nextBlock - 1) ?? null);
+        const firstSlot = this.nextBlock * SLOTS_PER_BLOCK - 1;
+        const source = new Float64Array(SLOTS_PER_BLOCK + 2);
+        for (let i = 0; i < source.length; i++) {
+          const at = firstSlot + i - this.sourceSlots.start;
+          source[i] = at >= 0 && at < this.sourceSlots.length ? this.sourceSlots.data[at]! : 0;
+        }
+        this.sourceSlots.dropBefore(Math.max(0, firstSlot));
+        const plan = this.planner.plan(
+          this.host.data.subarray(from, from + PLAN_SAMPLES),
+          this.plans.get(this.nextBlock - 1) ?? null,
+          source,
+          this.sampleRate / WATERMARK_RATE,
+        );
         this.plans.set(this.nextBlock, plan);
         this.plans.delete(this.nextBlock - 2);
         this.nextBlock++;

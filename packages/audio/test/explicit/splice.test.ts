@@ -1,7 +1,13 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { bytesSource, materialize, u32le } from '@aigc-label/core';
+import { bytesSource, crc8Smbus, materialize, u32le } from '@aigc-label/core';
+import { ffmpegPath } from '@aigc-label/ffmpeg';
 import { describe, expect, it } from 'vitest';
 import { musicLike, toChannels, writeWav } from '../../scripts/test-signals.mjs';
+import { listBlocks } from '../../src/flac/blocks.js';
+import { type FlacFrames, flacFrameHeader, readStreamInfo, renumberedHeader, walkFlacFrames } from '../../src/flac/frames.js';
+import { flac } from '../../src/flac/index.js';
 import { mpegFrameHeader } from '../../src/mp3/frame-header.js';
 import { decodePcm } from '../../src/pcm/ffmpeg.js';
 import { lameTagIntact, readXingHeader, walkMpegFrames } from '../../src/pcm/mpeg-frames.js';
@@ -208,5 +214,159 @@ describe('WAV: the label samples are spliced into the data chunk, every other by
     const labelFrames = Math.round(result.labelSeconds * RATE);
     expect(u32le(out, at + 8 + 8)).toBe(1000 + labelFrames);
     expect(u32le(out, at + 8 + 24)).toBe(1000 + labelFrames);
+  });
+});
+
+describe('FLAC: the label frames are spliced in, the subframes of every frame of the file are kept', () => {
+  /** The stream's metadata (as bytes, before the first frame), STREAMINFO and frames. */
+  async function layout(bytes: Uint8Array) {
+    const source = bytesSource(bytes);
+    const { blocks, audioStart } = await listBlocks(source, 0);
+    const info = readStreamInfo(bytes.subarray(blocks[0]!.offset + 4, blocks[0]!.offset + 38));
+    const frames = await walkFlacFrames(source, audioStart, info);
+    if ('reason' in frames) throw new Error(frames.reason);
+    return { blocks, audioStart, info, frames };
+  }
+  const frameBytes = (bytes: Uint8Array, frames: FlacFrames, i: number) => bytes.subarray(frames.offsets[i]!, frames.offsets[i + 1]!);
+  const subframes = (bytes: Uint8Array, frames: FlacFrames, i: number) =>
+    bytes.subarray(frames.offsets[i]! + frames.headerLengths[i]!, frames.offsets[i + 1]! - 2);
+  /** Decoded integer samples as ffmpeg gives them, as bytes. */
+  const decoded = (path: string, bits: number) =>
+    new Uint8Array(
+      execFileSync(ffmpegPath(), ['-v', 'error', '-i', path, '-f', bits === 16 ? 's16le' : 's24le', '-'], { maxBuffer: 1 << 28 }),
+    );
+  const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('hex');
+  const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+
+  const CASES = [
+    { name: '16-bit, a short last frame', args: ['-sample_fmt', 's16'], bits: 16, where: ['start'] as const },
+    { name: '16-bit, a short last frame', args: ['-sample_fmt', 's16'], bits: 16, where: ['end'] as const },
+    { name: '16-bit, a short last frame', args: ['-sample_fmt', 's16'], bits: 16, where: ['start', 'end'] as const },
+    {
+      name: '16-bit, whole blocks',
+      args: ['-sample_fmt', 's16', '-af', `atrim=end_sample=${4608 * 60}`],
+      bits: 16,
+      where: ['end'] as const,
+    },
+    { name: '24-bit', args: ['-sample_fmt', 's32'], bits: 24, where: ['start', 'end'] as const },
+  ];
+  it.each(CASES)('$name, at $where', async ({ name, args, bits, where }) => {
+    const input = file(`${name.replace(/\W+/g, '-')}-${where.join('-')}.flac`);
+    ffmpeg(['-i', wavSource, ...args, '-c:a', 'flac', '-metadata', 'title=Kept', '-metadata', 'AIGC={"Label":"1"}', input]);
+    const { result, bytes, out, path } = await splice(input, { positions: [...where] });
+    expect(result.findings).toEqual([]);
+    const before = await layout(bytes);
+    const after = await layout(out);
+    // Every metadata block but STREAMINFO byte for byte (the Vorbis comment with the label among them).
+    expect(after.blocks.map((b) => b.type)).toEqual(before.blocks.map((b) => b.type));
+    expect(out.subarray(after.blocks[1]!.offset, after.audioStart)).toEqual(bytes.subarray(before.blocks[1]!.offset, before.audioStart));
+    expect((await flac.read(bytesSource(out))).carriers.length).toBe((await flac.read(bytesSource(bytes))).carriers.length);
+    expect((await flac.read(bytesSource(out))).carriers.length).toBeGreaterThan(0);
+    // The label: whole blocks at the start; at the end, whole blocks with the file's short last block re-encoded in front.
+    const { blockSize, count, lastBlockSize, totalSamples } = before.frames;
+    expect(lastBlockSize < blockSize).toBe(!name.includes('whole blocks'));
+    const labelFrames = Math.round(result.labelSeconds * RATE);
+    const startBlocks = where.includes('start') ? Math.ceil(labelFrames / blockSize) : 0;
+    const short = where.includes('end') && lastBlockSize < blockSize ? 1 : 0;
+    for (let i = 0; i < count - short; i++) {
+      expect(subframes(out, after.frames, startBlocks + i)).toEqual(subframes(bytes, before.frames, i));
+      if (startBlocks === 0) expect(frameBytes(out, after.frames, i)).toEqual(frameBytes(bytes, before.frames, i));
+    }
+    const endSamples = where.includes('end')
+      ? Math.ceil((labelFrames + (short ? lastBlockSize : 0)) / blockSize) * blockSize - (short ? lastBlockSize : 0)
+      : 0;
+    expect(after.info.totalSamples).toBe(totalSamples + startBlocks * blockSize + endSamples);
+    expect(after.frames.totalSamples).toBe(after.info.totalSamples);
+    // Decodes cleanly, losslessly: the content's samples are the source's, at their place; the MD5 is the decoded audio's.
+    const check = spawnSync(ffmpegPath(), ['-v', 'error', '-i', path, '-f', 'null', '-'], { encoding: 'utf8' });
+    expect(check.stderr).toBe('');
+    const sourceSamples = decoded(input, bits);
+    const outputSamples = decoded(path, bits);
+    const frameBytesOf = (bits / 8) * 2;
+    expect(outputSamples.length).toBe(after.info.totalSamples * frameBytesOf);
+    const at = startBlocks * blockSize * frameBytesOf;
+    expect(md5(outputSamples.subarray(at, at + sourceSamples.length))).toBe(md5(sourceSamples));
+    expect(hex(after.info.md5)).toBe(md5(outputSamples));
+    const found = await detectRhythm({ path });
+    expect(found.occurrences.map((o) => o.position)).toEqual([...where]);
+  });
+
+  it('renumbers a frame header: coded numbers of 1 to 6 bytes, the other fields and a valid CRC-8 kept', () => {
+    // A fixed-block-size header: 4096 samples, 44.1 kHz, stereo, 16 bits, frame 0.
+    const header = Uint8Array.of(0xff, 0xf8, 0xc9, 0x18, 0x00, 0);
+    header[5] = crc8Smbus(header, 0, 0, 5);
+    const parsed = flacFrameHeader(header, 0)!;
+    expect(parsed).toMatchObject({ blockSize: 4096, sampleRate: 44_100, channels: 2, bitsPerSample: 16, number: 0, length: 6 });
+    for (const [number, length] of [
+      [127, 1],
+      [128, 2],
+      [2047, 2],
+      [2048, 3],
+      [65_535, 3],
+      [65_536, 4],
+      [2 ** 21, 5],
+      [2 ** 26, 6],
+      [2 ** 31 - 1, 6],
+    ]) {
+      const renumbered = renumberedHeader(header, parsed, number!);
+      expect(renumbered.length).toBe(5 + length!);
+      expect(flacFrameHeader(renumbered, 0)).toMatchObject({ ...parsed, number, numberEnd: 4 + length!, length: 5 + length! });
+    }
+  });
+
+  it('moves SEEKTABLE points with their frames and keeps placeholders', async () => {
+    const plain = file('seek-plain.flac');
+    ffmpeg(['-i', wavSource, '-sample_fmt', 's16', '-c:a', 'flac', plain]);
+    const bytes = new Uint8Array(readFileSync(plain));
+    const { frames, audioStart } = await layout(bytes);
+    const points = [0, 10, 40];
+    const table = new Uint8Array(4 + 18 * (points.length + 1));
+    const view = new DataView(table.buffer);
+    view.setUint32(0, (3 << 24) | (table.length - 4));
+    points.forEach((frame, i) => {
+      view.setUint32(4 + 18 * i + 4, frame * frames.blockSize);
+      view.setUint32(4 + 18 * i + 12, frames.offsets[frame]! - audioStart);
+      view.setUint16(4 + 18 * i + 16, frames.blockSize);
+    });
+    table.fill(0xff, 4 + 18 * points.length, 4 + 18 * points.length + 8); // a placeholder point
+    const input = file('seek.flac');
+    writeFileSync(input, new Uint8Array([...bytes.subarray(0, 42), ...table, ...bytes.subarray(42)]));
+    const { out, bytes: source } = await splice(input);
+    const after = await layout(out);
+    const { blocks } = await layout(source);
+    const outTable = new DataView(out.buffer, out.byteOffset + after.blocks[1]!.offset + 4, table.length - 4);
+    const shift = after.frames.count - frames.count;
+    points.forEach((frame, i) => {
+      expect(outTable.getUint32(18 * i + 4)).toBe((frame + shift) * frames.blockSize);
+      expect(after.frames.offsets[frame + shift]! - after.audioStart).toBe(outTable.getUint32(18 * i + 12));
+    });
+    expect(out.subarray(after.blocks[1]!.offset + 4 + 18 * points.length, after.blocks[2]!.offset)).toEqual(
+      source.subarray(blocks[1]!.offset + 4 + 18 * points.length, blocks[2]!.offset),
+    );
+  });
+
+  it('re-encodes a damaged stream, a label in the middle, or a mixed label, and says why', async () => {
+    const input = file('damaged.flac');
+    ffmpeg(['-i', wavSource, '-sample_fmt', 's16', '-c:a', 'flac', input]);
+    const bytes = new Uint8Array(readFileSync(input));
+    const { frames } = await layout(bytes);
+    const damaged = bytes.slice();
+    damaged[Math.floor((frames.offsets[10]! + frames.offsets[11]!) / 2)]! ^= 0x10;
+    writeFileSync(file('damaged-1.flac'), damaged);
+    for (const [path, options] of [
+      [file('damaged-1.flac'), {}],
+      [input, { positions: ['middle' as const] }],
+      [input, { mode: 'mix' as const }],
+    ] as const) {
+      const result = await applyRhythmLabel({
+        input: path,
+        output: `${path}.out.flac`,
+        source: bytesSource(new Uint8Array(readFileSync(path))),
+        ...options,
+      });
+      expect(result.spliced).toBeUndefined();
+      expect(result.findings.map((f) => f.rule)).toEqual(['explicit/audio-reencoded']);
+      if (path !== input) expect(result.findings[0]!.message).toMatch(/FLAC frame 10 .* fails its CRC-16/);
+    }
   });
 });
