@@ -146,6 +146,7 @@ const LONG_FILES = [
   { name: 'MP3', extension: 'mp3', rate: 44_100, codec: ['-c:a', 'libmp3lame', '-b:a', '128k'] },
   { name: 'Opus', extension: 'opus', rate: 48_000, codec: ['-c:a', 'libopus', '-b:a', '96k'] },
   { name: 'FLAC', extension: 'flac', rate: 44_100, codec: ['-c:a', 'flac'] },
+  { name: 'M4A (AAC-LC)', extension: 'm4a', rate: 44_100, codec: ['-c:a', 'aac', '-b:a', '128k'] },
 ];
 if (part('rhythm')) {
   for (const { name, extension, rate, codec } of LONG_FILES) {

@@ -39,6 +39,7 @@ import {
   spliceLabel,
 } from './splice.js';
 import { spliceFlac } from './splice-flac.js';
+import { isIsoBmff, spliceM4a } from './splice-m4a.js';
 import { spliceMp3 } from './splice-mp3.js';
 import { spliceOpus } from './splice-opus.js';
 import { spliceWav } from './splice-wav.js';
@@ -140,7 +141,8 @@ async function trySplice(
   if (codec?.codec === 'mp3') return spliceMp3(source, codec.start, positions, mode, makeLabel);
   if (codec?.codec === 'opus') return spliceOpus(source, positions, mode, makeLabel);
   if (codec?.codec === 'flac') return spliceFlac(source, codec.start, positions, mode, makeLabel);
-  return { reason: `splicing is done for PCM WAV, MP3, Ogg Opus and FLAC; ${codec?.codec ?? 'this codec'} is re-encoded whole` };
+  if (!codec && (await isIsoBmff(source))) return spliceM4a(source, positions, mode, makeLabel);
+  return { reason: `splicing is done for PCM WAV, MP3, Ogg Opus, FLAC and M4A; ${codec?.codec ?? 'this codec'} is re-encoded whole` };
 }
 
 /** Applies an audible label built by `makeLabel` to a file: spliced in where the codec allows, else re-encoded to the same format. */

@@ -291,3 +291,166 @@ export function shiftFragmentOffsets(box: Uint8Array, shift: OffsetShift, format
     return changed ? out : undefined;
   });
 }
+
+/** The first child of type `type` directly inside `parent` (held in `bytes`, offsets relative to `bytes`). */
+export function childBox(bytes: Uint8Array, parent: Box, type: string, format: string, skip = 0): Box | undefined {
+  for (const child of boxesIn(bytes, parent.offset + parent.headerSize + skip, parent.end, format)) if (child.type === type) return child;
+  return undefined;
+}
+
+/** The box at the end of `path` below `root` (held in `bytes`): each step the first child of that type. */
+export function boxAt(bytes: Uint8Array, root: Box, path: readonly string[], format: string): Box | undefined {
+  let box: Box | undefined = root;
+  for (const type of path) box = box && childBox(bytes, box, type, format);
+  return box;
+}
+
+/** One stsc entry (ISO/IEC 14496-12 §8.7.4): from `firstChunk` (1-based) on, chunks hold `samplesPerChunk` samples. */
+export interface ChunkRun {
+  readonly firstChunk: number;
+  readonly samplesPerChunk: number;
+  readonly descriptionIndex: number;
+}
+
+/**
+ * A track's sample table (ISO/IEC 14496-12 §8.6.1.2, §8.7.3-§8.7.5) expanded to one entry per
+ * sample: its duration, size and file offset, with the chunks it was read from.
+ */
+export interface SampleTable {
+  readonly count: number;
+  /** stts, one duration per sample. */
+  readonly durations: Uint32Array;
+  /** stsz, one size per sample. */
+  readonly sizes: Uint32Array;
+  /** Where each sample starts in the file. */
+  readonly offsets: Float64Array;
+  /** stco/co64. */
+  readonly chunkOffsets: Float64Array;
+  /** stsc. */
+  readonly chunkRuns: readonly ChunkRun[];
+}
+
+/** A FullBox's payload after version and flags, checked to hold `need` bytes after its 4-byte entry count. */
+function tablePayload(bytes: Uint8Array, box: Box, entrySize: number, skip: number, format: string): { at: number; count: number } {
+  const at = box.offset + box.headerSize + 4 + skip;
+  if (at + 4 > box.end) throw new MalformedInputError(format, `${box.type} box at offset ${box.offset} is truncated`);
+  const count = u32be(bytes, at);
+  if (count * entrySize > box.end - at - 4) {
+    throw new MalformedInputError(format, `${box.type} box at offset ${box.offset} declares ${count} entries, more than it holds`);
+  }
+  return { at: at + 4, count };
+}
+
+/**
+ * Reads the sample table of the `stbl` box `stbl` held in `bytes`. Every count is bounded by
+ * the bytes that hold it, and the tables must agree (as many durations as sizes, every sample
+ * in a chunk); compact sizes (stz2) are not read. Linear in the table.
+ */
+export function readSampleTable(bytes: Uint8Array, stbl: Box, format: string): SampleTable {
+  const need = (type: string): Box => {
+    const box = childBox(bytes, stbl, type, format);
+    if (!box) throw new MalformedInputError(format, `the sample table has no ${type} box`);
+    return box;
+  };
+  const stsz = need('stsz');
+  const fixed = u32be(bytes, stsz.offset + stsz.headerSize + 4);
+  const { at: sizesAt, count } = tablePayload(bytes, stsz, fixed === 0 ? 4 : 0, 4, format);
+  const sizes = new Uint32Array(count);
+  for (let i = 0; i < count; i++) sizes[i] = fixed === 0 ? u32be(bytes, sizesAt + i * 4) : fixed;
+
+  const stts = tablePayload(bytes, need('stts'), 8, 0, format);
+  const durations = new Uint32Array(count);
+  let sample = 0;
+  for (let i = 0; i < stts.count; i++) {
+    const run = u32be(bytes, stts.at + i * 8);
+    if (run > count - sample) throw new MalformedInputError(format, 'the stts box times more samples than the stsz box sizes');
+    durations.fill(u32be(bytes, stts.at + i * 8 + 4), sample, sample + run);
+    sample += run;
+  }
+  if (sample !== count) throw new MalformedInputError(format, `the stts box times ${sample} samples, the stsz box sizes ${count}`);
+
+  const wide = childBox(bytes, stbl, 'co64', format);
+  const chunkBox = wide ?? need('stco');
+  const chunks = tablePayload(bytes, chunkBox, wide ? 8 : 4, 0, format);
+  const chunkOffsets = new Float64Array(chunks.count);
+  for (let i = 0; i < chunks.count; i++) chunkOffsets[i] = wide ? u64be(bytes, chunks.at + i * 8) : u32be(bytes, chunks.at + i * 4);
+
+  const stsc = tablePayload(bytes, need('stsc'), 12, 0, format);
+  const chunkRuns: ChunkRun[] = [];
+  const offsets = new Float64Array(count);
+  sample = 0;
+  for (let i = 0; i < stsc.count; i++) {
+    const at = stsc.at + i * 12;
+    const run = { firstChunk: u32be(bytes, at), samplesPerChunk: u32be(bytes, at + 4), descriptionIndex: u32be(bytes, at + 8) };
+    const previous = chunkRuns[i - 1]?.firstChunk ?? 0;
+    const last = i + 1 < stsc.count ? u32be(bytes, at + 12) - 1 : chunks.count;
+    if (run.firstChunk <= previous || run.firstChunk > last + 1 || last > chunks.count) {
+      throw new MalformedInputError(format, 'the stsc box names chunks out of order or past the chunk offset table');
+    }
+    chunkRuns.push(run);
+    for (let chunk = run.firstChunk; chunk <= last; chunk++) {
+      if (run.samplesPerChunk > count - sample)
+        throw new MalformedInputError(format, 'the stsc box puts more samples in chunks than there are');
+      let offset = chunkOffsets[chunk - 1]!;
+      for (let k = 0; k < run.samplesPerChunk; k++, sample++) {
+        offsets[sample] = offset;
+        offset += sizes[sample]!;
+      }
+    }
+  }
+  if (sample !== count) throw new MalformedInputError(format, `the chunks hold ${sample} samples, the stsz box sizes ${count}`);
+  return { count, durations, sizes, offsets, chunkOffsets, chunkRuns };
+}
+
+const fullBoxHeader = (count: number): Uint8Array => {
+  const head = new Uint8Array(8);
+  putU32be(head, 4, count);
+  return head;
+};
+
+/** An stts box (version 0) for per-sample durations, equal neighbours run-length coded. */
+export function sttsBox(durations: ArrayLike<number>): Uint8Array {
+  const runs: number[] = [];
+  for (let i = 0; i < durations.length; i++) {
+    if (runs.length > 0 && runs[runs.length - 1] === durations[i]) runs[runs.length - 2]!++;
+    else runs.push(1, durations[i]!);
+  }
+  const body = new Uint8Array(8 + runs.length * 4);
+  body.set(fullBoxHeader(runs.length / 2));
+  for (let i = 0; i < runs.length; i++) putU32be(body, 8 + i * 4, runs[i]!);
+  return makeBox('stts', body);
+}
+
+/** An stsz box (version 0) listing every sample's size. */
+export function stszBox(sizes: ArrayLike<number>): Uint8Array {
+  const body = new Uint8Array(12 + sizes.length * 4);
+  putU32be(body, 8, sizes.length);
+  for (let i = 0; i < sizes.length; i++) putU32be(body, 12 + i * 4, sizes[i]!);
+  return makeBox('stsz', body);
+}
+
+/** An stsc box (version 0). */
+export function stscBox(runs: readonly ChunkRun[]): Uint8Array {
+  const body = new Uint8Array(8 + runs.length * 12);
+  body.set(fullBoxHeader(runs.length));
+  runs.forEach((run, i) => {
+    putU32be(body, 8 + i * 12, run.firstChunk);
+    putU32be(body, 12 + i * 12, run.samplesPerChunk);
+    putU32be(body, 16 + i * 12, run.descriptionIndex);
+  });
+  return makeBox('stsc', body);
+}
+
+/** An stco box, or a co64 when an offset passes 4 GiB (or `wide` asks for one). */
+export function chunkOffsetBox(offsets: ArrayLike<number>, wide = false): Uint8Array {
+  let large = wide;
+  for (let i = 0; i < offsets.length && !large; i++) large = offsets[i]! > maximumU32;
+  const size = large ? 8 : 4;
+  const body = new Uint8Array(8 + offsets.length * size);
+  body.set(fullBoxHeader(offsets.length));
+  for (let i = 0; i < offsets.length; i++) {
+    if (large) putU64be(body, 8 + i * 8, offsets[i]!);
+    else putU32be(body, 8 + i * 4, offsets[i]!);
+  }
+  return makeBox(large ? 'co64' : 'stco', body);
+}
