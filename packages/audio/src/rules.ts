@@ -6,7 +6,7 @@ import type { wavRules } from './wav/index.js';
 /** Findings of the audio package's audible labels (GB 45438 §5.3), with their meaning. */
 export const audioRules = {
   'explicit/audio-reencoded':
-    'the whole audio stream was re-encoded for the audible label, the rest of the file kept; the reason is given (splicing covers PCM WAV, and MP3, Ogg Opus and FLAC with the label at the start or end) (info)',
+    'the whole audio stream was re-encoded for the audible label, the rest of the file kept; the reason is given (splicing covers PCM WAV, and MP3, Ogg Opus, FLAC and M4A (AAC-LC) with the label at the start or end) (info)',
   'explicit/rhythm-unavailable':
     'the search for audible labels (rhythm, voice prompts) could not run, e.g. no decodable audio; not the same as "no label" (info)',
 } as const;

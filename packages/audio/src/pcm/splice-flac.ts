@@ -32,7 +32,7 @@ import {
 } from '../flac/frames.js';
 import { programmeFromExcerpts } from './excerpts.js';
 import { type FlacPieceDecoder, openFlacDecoder } from './in-process.js';
-import type { LabelFactory, LabelMode, LabelPosition, SplicedLabel } from './splice.js';
+import { type LabelFactory, type LabelMode, type LabelPosition, type SplicedLabel, spliceEnds } from './splice.js';
 
 const BLOCK_SEEKTABLE = 3;
 /** Bytes read (and decoded) per step of the pass over the frames. */
@@ -222,11 +222,8 @@ export async function spliceFlac(
   mode: LabelMode,
   makeLabel: LabelFactory,
 ): Promise<FlacSplice> {
-  if (mode !== 'insert') return { reason: 'a label mixed over FLAC content needs those frames re-encoded' };
-  const ends = new Set(positions.map((p) => (p === 'start' || (typeof p === 'object' && p.atSeconds === 0) ? 'start' : p)));
-  if ([...ends].some((p) => p !== 'start' && p !== 'end')) {
-    return { reason: 'a label inside FLAC content (middle, or at a time) needs the frames around it re-encoded' };
-  }
+  const ends = spliceEnds(positions, mode, 'FLAC', 'frames');
+  if ('reason' in ends) return ends;
   let layout: Awaited<ReturnType<typeof listBlocks>>;
   try {
     layout = await listBlocks(source, start);

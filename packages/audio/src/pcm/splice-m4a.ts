@@ -41,7 +41,7 @@ import { DEFAULT_TIMEOUT_MS, ffmpegPath, runToolOrThrow } from '@aigc-label/ffmp
 import { AAC_FRAME, type AacTrack, durationField, durationOf, readAacTrack } from '../m4a/aac-track.js';
 import { excerptSpans, programmeFromExcerpts } from './excerpts.js';
 import { decodePcmWithin } from './ffmpeg.js';
-import type { LabelFactory, LabelMode, LabelPosition, SplicedLabel } from './splice.js';
+import { type LabelFactory, type LabelMode, type LabelPosition, type SplicedLabel, spliceEnds } from './splice.js';
 
 const FORMAT = 'm4a';
 /** Access units decoded before an excerpt and dropped: the first overlaps with the frame before it. */
@@ -281,11 +281,8 @@ export async function spliceM4a(
   mode: LabelMode,
   makeLabel: LabelFactory,
 ): Promise<M4aSplice> {
-  if (mode !== 'insert') return { reason: 'a label mixed over AAC content needs those frames re-encoded' };
-  const ends = new Set(positions.map((p) => (p === 'start' || (typeof p === 'object' && p.atSeconds === 0) ? 'start' : p)));
-  if ([...ends].some((p) => p !== 'start' && p !== 'end')) {
-    return { reason: 'a label inside AAC content (middle, or at a time) needs the frames around it re-encoded' };
-  }
+  const ends = spliceEnds(positions, mode, 'AAC', 'frames');
+  if ('reason' in ends) return ends;
   const atStart = ends.has('start');
   const atEnd = ends.has('end');
   let boxes: isobmff.Box[];

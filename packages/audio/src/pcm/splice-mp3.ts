@@ -20,7 +20,7 @@ import { type MpegFrameHeader, mpegFrameHeader } from '../mp3/frame-header.js';
 import { programmeFromExcerpts } from './excerpts.js';
 import { decodeMp3Frames } from './in-process.js';
 import { type MpegFrames, mainDataBegin, readXingHeader, rewriteXingFrame, walkMpegFrames } from './mpeg-frames.js';
-import type { LabelFactory, LabelMode, LabelPosition, SplicedLabel } from './splice.js';
+import { type LabelFactory, type LabelMode, type LabelPosition, type SplicedLabel, spliceEnds } from './splice.js';
 
 /** LAME's encoder delay (ENCDELAY) and the decoder delay of the MDCT/polyphase filter bank, in samples. */
 const ENCODER_DELAY = 576;
@@ -96,11 +96,8 @@ export async function spliceMp3(
   mode: LabelMode,
   makeLabel: LabelFactory,
 ): Promise<Mp3Splice> {
-  if (mode !== 'insert') return { reason: 'a label mixed over MP3 content needs those frames re-encoded' };
-  const ends = new Set(positions.map((p) => (p === 'start' || (typeof p === 'object' && p.atSeconds === 0) ? 'start' : p)));
-  if ([...ends].some((p) => p !== 'start' && p !== 'end')) {
-    return { reason: 'a label inside MP3 content (middle, or at a time) needs the frames around it re-encoded' };
-  }
+  const ends = spliceEnds(positions, mode, 'MP3', 'frames');
+  if ('reason' in ends) return ends;
   const frames = await walkMpegFrames(source, start);
   if (!frames) return { reason: 'the MPEG frames could not be followed to the end (free format, a change of rate, or data between them)' };
   const first = frames.first;

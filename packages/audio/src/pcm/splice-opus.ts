@@ -47,7 +47,7 @@ import {
   rewrittenPageHeader,
 } from '../ogg/pages.js';
 import { programmeFromExcerpts } from './excerpts.js';
-import type { LabelFactory, LabelMode, LabelPosition, SplicedLabel } from './splice.js';
+import { type LabelFactory, type LabelMode, type LabelPosition, type SplicedLabel, spliceEnds } from './splice.js';
 
 /** Opus always decodes at 48 kHz (RFC 7845 §4); granule positions count samples at that rate. */
 const RATE = 48_000;
@@ -372,11 +372,8 @@ export async function spliceOpus(
   mode: LabelMode,
   makeLabel: LabelFactory,
 ): Promise<OpusSplice> {
-  if (mode !== 'insert') return { reason: 'a label mixed over Opus content needs those packets re-encoded' };
-  const ends = new Set(positions.map((p) => (p === 'start' || (typeof p === 'object' && p.atSeconds === 0) ? 'start' : p)));
-  if ([...ends].some((p) => p !== 'start' && p !== 'end')) {
-    return { reason: 'a label inside Opus content (middle, or at a time) needs the packets around it re-encoded' };
-  }
+  const ends = spliceEnds(positions, mode, 'Opus', 'packets');
+  if ('reason' in ends) return ends;
   const stream = await walkOpus(source);
   if (typeof stream === 'string') return { reason: stream };
   const atStart = ends.has('start');

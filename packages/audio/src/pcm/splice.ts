@@ -41,6 +41,27 @@ export function resolvePositions(
   return sorted;
 }
 
+/**
+ * The ends of the content a splice puts the label at (a time of 0 is the start), or why it
+ * cannot: a label mixed over the content, or inside it, needs the coded `units` around it
+ * re-encoded, which the splicers do not do (the file is then re-encoded whole).
+ */
+export function spliceEnds(
+  positions: readonly LabelPosition[],
+  mode: LabelMode,
+  codec: string,
+  units: string,
+): ReadonlySet<'start' | 'end'> | { readonly reason: string } {
+  if (mode !== 'insert') return { reason: `a label mixed over ${codec} content needs those ${units} re-encoded` };
+  const ends = new Set<'start' | 'end'>();
+  for (const p of positions) {
+    if (p === 'start' || (typeof p === 'object' && p.atSeconds === 0)) ends.add('start');
+    else if (p === 'end') ends.add('end');
+    else return { reason: `a label inside ${codec} content (middle, or at a time) needs the ${units} around it re-encoded` };
+  }
+  return ends;
+}
+
 /** Spreads a mono label over `channels` interleaved channels. */
 function interleave(label: Float32Array, channels: number): Float32Array {
   if (channels === 1) return label;

@@ -1,9 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
+import { bytesSource, materialize } from '@aigc-label/core';
+import { afterAll, expect } from 'vitest';
 import { decodePcm, ffmpegPath, ffprobePath } from '../../src/pcm/ffmpeg.js';
+import type { ExplicitLabelResult } from '../../src/pcm/relabel.js';
+import { applyRhythmLabel } from '../../src/rhythm/apply.js';
 
 /** A temporary folder removed after the suite. */
 export function tempDir(): (name: string) => string {
@@ -56,4 +59,34 @@ export function firstDifference(a: Float32Array, b: Float32Array): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
   return a.length === b.length ? -1 : n;
+}
+
+type RhythmOptions = Partial<Parameters<typeof applyRhythmLabel>[0]>;
+
+/** Labels `input` with its bytes given, so the label is spliced (it must be); writes the labeled copy beside it. */
+export async function splice(input: string, options: RhythmOptions = {}) {
+  const bytes = new Uint8Array(readFileSync(input));
+  const source = bytesSource(bytes);
+  const extension = input.split('.').pop();
+  const result: ExplicitLabelResult = await applyRhythmLabel({ input, output: `${input}.unused.${extension}`, source, ...options });
+  expect(result.spliced, JSON.stringify(result.findings)).toBeDefined();
+  const out = await materialize(result.spliced!, source);
+  const path = `${input}.labeled.${extension}`;
+  writeFileSync(path, out);
+  return { result, bytes, out, path };
+}
+
+/** Each file is re-encoded whole instead of spliced, with the one finding `explicit/audio-reencoded` giving the reason. */
+export async function expectReencoded(cases: readonly (readonly [string, RhythmOptions, RegExp])[], output: (index: number) => string) {
+  for (const [index, [input, options, reason]] of cases.entries()) {
+    const result = await applyRhythmLabel({
+      input,
+      output: output(index),
+      source: bytesSource(new Uint8Array(readFileSync(input))),
+      ...options,
+    });
+    expect(result.spliced).toBeUndefined();
+    expect(result.findings.map((f) => f.rule)).toEqual(['explicit/audio-reencoded']);
+    expect(result.findings[0]!.message).toMatch(reason);
+  }
 }

@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { bytesSource, crc8Smbus, materialize, u32le } from '@aigc-label/core';
+import { bytesSource, crc8Smbus, u32le } from '@aigc-label/core';
 import { ffmpegPath } from '@aigc-label/ffmpeg';
 import { describe, expect, it } from 'vitest';
 import { musicLike, toChannels, writeWav } from '../../scripts/test-signals.mjs';
@@ -11,26 +11,13 @@ import { flac } from '../../src/flac/index.js';
 import { mpegFrameHeader } from '../../src/mp3/frame-header.js';
 import { decodePcm } from '../../src/pcm/ffmpeg.js';
 import { lameTagIntact, readXingHeader, walkMpegFrames } from '../../src/pcm/mpeg-frames.js';
-import type { ExplicitLabelResult } from '../../src/pcm/relabel.js';
 import { applyRhythmLabel } from '../../src/rhythm/apply.js';
 import { detectRhythm } from '../../src/rhythm/detect.js';
 import { synthesizeRhythm } from '../../src/rhythm/generate.js';
-import { ffmpeg, tempDir } from './helpers.js';
+import { ffmpeg, splice, tempDir } from './helpers.js';
 
 const file = tempDir();
 const RATE = 44_100;
-
-/** Labels `input` with its bytes given, so the label is spliced; returns the result and the labeled bytes. */
-async function splice(input: string, options: Partial<Parameters<typeof applyRhythmLabel>[0]> = {}) {
-  const bytes = new Uint8Array(readFileSync(input));
-  const source = bytesSource(bytes);
-  const result: ExplicitLabelResult = await applyRhythmLabel({ input, output: `${input}.unused`, source, ...options });
-  expect(result.spliced, JSON.stringify(result.findings)).toBeDefined();
-  const out = await materialize(result.spliced!, source);
-  const path = `${input}.labeled.${input.split('.').pop()}`;
-  writeFileSync(path, out);
-  return { result, bytes, out, path };
-}
 
 /** Where `needle` occurs in `haystack` (the first time), or −1. */
 function find(haystack: Uint8Array, needle: Uint8Array): number {
