@@ -90,3 +90,17 @@ export async function expectReencoded(cases: readonly (readonly [string, RhythmO
     expect(result.findings[0]!.message).toMatch(reason);
   }
 }
+
+/** SNR (dB) and largest error (dBFS) of `b`, shifted by `offset` frames, against `a` over content frames `[from, to)`. */
+export function compareSamples(a: Float32Array, b: Float32Array, offset: number, channels: number, from: number, to: number) {
+  let signal = 0;
+  let error = 0;
+  let peak = 0;
+  for (let i = from * channels; i < Math.min(to * channels, a.length); i++) {
+    const d = (b[offset * channels + i] ?? 0) - a[i]!;
+    signal += a[i]! * a[i]!;
+    error += d * d;
+    peak = Math.max(peak, Math.abs(d));
+  }
+  return { snrDb: error === 0 ? Infinity : 10 * Math.log10(signal / error), peakErrorDb: peak === 0 ? -Infinity : 20 * Math.log10(peak) };
+}

@@ -8,7 +8,7 @@ import { musicLike, speechLike, toChannels, writeWav } from '../../scripts/test-
 import { m4a } from '../../src/m4a/index.js';
 import { ffmpegPath, ffprobePath } from '../../src/pcm/ffmpeg.js';
 import { detectRhythm } from '../../src/rhythm/detect.js';
-import { expectReencoded, ffmpeg, splice, tempDir } from './helpers.js';
+import { compareSamples, expectReencoded, ffmpeg, splice, tempDir } from './helpers.js';
 
 const file = tempDir();
 const FORMAT = 'm4a';
@@ -79,20 +79,6 @@ function decode(path: string, channels: number, rate: number): Float32Array {
     },
   );
   return new Float32Array(out.buffer, out.byteOffset, out.length / 4);
-}
-
-/** SNR (dB) and largest error (dBFS) of `b` (from frame `offset`) against `a` over frames `[from, to)`. */
-function compare(a: Float32Array, b: Float32Array, offset: number, channels: number, from: number, to: number) {
-  let signal = 0;
-  let error = 0;
-  let peak = 0;
-  for (let i = from * channels; i < Math.min(to * channels, a.length); i++) {
-    const d = (b[offset * channels + i] ?? 0) - a[i]!;
-    signal += a[i]! * a[i]!;
-    error += d * d;
-    peak = Math.max(peak, Math.abs(d));
-  }
-  return { snrDb: error === 0 ? Infinity : 10 * Math.log10(signal / error), peakErrorDb: peak === 0 ? -Infinity : 20 * Math.log10(peak) };
 }
 
 /** Largest absolute sample in frames `[from, to)`. */
@@ -172,9 +158,9 @@ describe('M4A (AAC-LC): the label access units are spliced in, every access unit
       const offset = where.includes('start') ? labelUnits * 1024 - after.mediaTime + before.mediaTime : 0;
       const frames = a.length / channels;
       const ms50 = Math.round(rate * 0.05);
-      const head = compare(a, b, offset, channels, 0, ms50);
-      const tail = compare(a, b, offset, channels, frames - ms50, frames);
-      const rest = compare(a, b, offset, channels, ms50, frames - ms50);
+      const head = compareSamples(a, b, offset, channels, 0, ms50);
+      const tail = compareSamples(a, b, offset, channels, frames - ms50, frames);
+      const rest = compareSamples(a, b, offset, channels, ms50, frames - ms50);
       const db = (x: number) => x.toFixed(1);
       // What plays between the label and the content: the file's priming, decoded (its encoder's
       // quantization noise spread back from the content's first frame), against that frame's peak.

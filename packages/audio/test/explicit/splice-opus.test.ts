@@ -8,7 +8,7 @@ import { ogg } from '../../src/ogg/index.js';
 import { ffmpegPath } from '../../src/pcm/ffmpeg.js';
 import { applyRhythmLabel } from '../../src/rhythm/apply.js';
 import { detectRhythm } from '../../src/rhythm/detect.js';
-import { expectReencoded, ffmpeg, splice, tempDir } from './helpers.js';
+import { compareSamples, expectReencoded, ffmpeg, splice, tempDir } from './helpers.js';
 
 const file = tempDir();
 const RATE = 48_000;
@@ -90,20 +90,6 @@ function decode(path: string, channels: number, decoder: 'opus' | 'libopus'): Fl
   return new Float32Array(out.buffer, out.byteOffset, out.length / 4);
 }
 
-/** SNR (dB) and largest error (dBFS) of `b` against `a` over content frames `[from, to)`. */
-function compare(a: Float32Array, b: Float32Array, offset: number, channels: number, from: number, to: number) {
-  let signal = 0;
-  let error = 0;
-  let peak = 0;
-  for (let i = from * channels; i < Math.min(to * channels, a.length); i++) {
-    const d = b[offset * channels + i]! - a[i]!;
-    signal += a[i]! * a[i]!;
-    error += d * d;
-    peak = Math.max(peak, Math.abs(d));
-  }
-  return { snrDb: error === 0 ? Infinity : 10 * Math.log10(signal / error), peakErrorDb: peak === 0 ? -Infinity : 20 * Math.log10(peak) };
-}
-
 /** Largest step between neighbouring samples of one channel in frames `[from, to)`. */
 function largestStep(samples: Float32Array, channels: number, from: number, to: number): number {
   let step = 0;
@@ -182,9 +168,9 @@ describe('Ogg Opus: the label packets are spliced in, every packet of the file i
         expect(b.length / channels).toBe(after.lastGranule - after.preSkip);
         const frames = a.length / channels;
         // 20 ms on the content's side of each seam, and all the rest.
-        const head = compare(a, b, offset, channels, 0, 960);
-        const tail = compare(a, b, offset, channels, frames - 960, frames);
-        const rest = compare(a, b, offset, channels, 960, frames - 960);
+        const head = compareSamples(a, b, offset, channels, 0, 960);
+        const tail = compareSamples(a, b, offset, channels, frames - 960, frames);
+        const rest = compareSamples(a, b, offset, channels, 960, frames - 960);
         const db = (x: number) => x.toFixed(1);
         console.log(
           `${name} at ${where.join('+')}, ${decoder} decoder: first 20 ms SNR ${db(head.snrDb)} dB, peak error ${db(head.peakErrorDb)} dBFS; ` +
