@@ -266,7 +266,8 @@ describe('audio and video watermarks through re-encoding', () => {
     await writeFile(join(dir, 'first.wav'), first.bytes);
     run(['-i', join(dir, 'first.wav'), '-map_metadata', '-1', '-c:a', 'aac', '-b:a', '128k', marked]);
     const output = join(dir, 'marked.labeled.m4a');
-    const report = await labelFile(marked, { producer: PRODUCER, output });
+    // In the middle, so the audio is re-encoded (at the start an M4A is spliced, and nothing is marked).
+    const report = await labelFile(marked, { producer: PRODUCER, output, audio: { placement: ['middle'] } });
     expect(rules(report)).toContain('explicit/audio-reencoded');
     expect(report.findings).toContainEqual(expect.objectContaining({ rule: 'watermark/already-marked', severity: 'warning' }));
     expect(report.watermark).toBeNull();
