@@ -99,6 +99,7 @@ interface OffsetState {
   readonly counts: Float32Array; // readings per class and cell
   readonly levels: Int8Array; // per patch, the level class of the `previous` slot's cells
   readonly nextLevels: Int8Array;
+  readonly read: Uint8Array; // per folded slot, 1 once a reading was folded into it
 }
 
 export class WatermarkDetector {
@@ -127,6 +128,7 @@ export class WatermarkDetector {
       counts: new Float32Array(LEVEL_CLASSES * SLOTS_PER_BLOCK * PATCHES),
       levels: new Int8Array(PATCHES),
       nextLevels: new Int8Array(PATCHES),
+      read: new Uint8Array(SLOTS_PER_BLOCK),
     }));
   }
 
@@ -153,33 +155,41 @@ export class WatermarkDetector {
   /** Ends the stream: searches the alignment and decodes. */
   finish(): WatermarkDetection {
     const { layout } = this;
-    // Sync correlation at every (offset, block phase).
+    // Sync correlation at every (offset, block phase). Only slots that were read count (a short
+    // clip fills a quarter of the block; the rest is zero), so the sync cells are listed by their
+    // slot in the block and each phase visits the read slots only.
     const candidates: { offset: number; phase: number; z: number }[] = [];
-    const syncCount = layout.syncCells.length;
-    // Each sync cell's index in one block, read from two blocks laid end to end: a block phase is
-    // then a plain offset (no wrap-around in the inner loop, which runs OFFSETS × SLOTS_PER_BLOCK times).
-    const syncIndex = new Int32Array(syncCount);
-    const syncChip = new Float64Array(syncCount);
-    layout.syncCells.forEach((cell, i) => {
-      syncIndex[i] = cell;
-      syncChip[i] = layout.chip[cell]!;
-    });
-    const twoBlocks = new Float64Array(2 * CELLS_PER_BLOCK);
+    const syncStart = new Int32Array(SLOTS_PER_BLOCK + 1);
+    for (const cell of layout.syncCells) syncStart[Math.floor(cell / PATCHES) + 1]!++;
+    for (let slot = 0; slot < SLOTS_PER_BLOCK; slot++) syncStart[slot + 1]! += syncStart[slot]!;
+    const syncPatch = new Int32Array(layout.syncCells.length);
+    const syncChip = new Float64Array(layout.syncCells.length);
+    const filled = syncStart.slice(0, SLOTS_PER_BLOCK);
+    for (const cell of layout.syncCells) {
+      const at = filled[Math.floor(cell / PATCHES)]!++;
+      syncPatch[at] = cell % PATCHES;
+      syncChip[at] = layout.chip[cell]!;
+    }
     for (let o = 0; o < OFFSETS; o++) {
-      const { folded, byLevel } = this.offsets[o]!;
+      const state = this.offsets[o]!;
+      const { folded, byLevel } = state;
+      const read = readSlots(state);
       folded.fill(0);
-      for (let k = 0; k < LEVEL_CLASSES; k++)
-        for (let i = 0, at = k * CELLS_PER_BLOCK; i < CELLS_PER_BLOCK; i++, at++) folded[i]! += byLevel[at]!;
-      twoBlocks.set(folded);
-      twoBlocks.set(folded, CELLS_PER_BLOCK);
+      for (const slot of read)
+        for (let k = 0; k < LEVEL_CLASSES; k++)
+          for (let i = slot * PATCHES, at = k * CELLS_PER_BLOCK + i, end = i + PATCHES; i < end; i++, at++) folded[i]! += byLevel[at]!;
       for (let phase = 0; phase < SLOTS_PER_BLOCK; phase++) {
-        const base = phase * PATCHES;
         let score = 0;
         let energy = 0;
-        for (let i = 0; i < syncCount; i++) {
-          const value = twoBlocks[syncIndex[i]! + base]!;
-          score += syncChip[i]! * value;
-          energy += value * value;
+        for (const slot of read) {
+          // The block slot whose cells land in folded slot `slot` at this phase.
+          const blockSlot = (slot - phase + SLOTS_PER_BLOCK) % SLOTS_PER_BLOCK;
+          const base = slot * PATCHES;
+          for (let i = syncStart[blockSlot]!, end = syncStart[blockSlot + 1]!; i < end; i++) {
+            const value = folded[base + syncPatch[i]!]!;
+            score += syncChip[i]! * value;
+            energy += value * value;
+          }
         }
         candidates.push({ offset: o, phase, z: energy > 0 ? score / Math.sqrt(energy) : 0 });
       }
@@ -187,15 +197,19 @@ export class WatermarkDetector {
     candidates.sort((a, b) => b.z - a.z);
     const soft = new Float64Array(CODED_BITS);
     let best: { decoded: ReturnType<typeof decodeWithCrc>; soft: Float64Array; offset: number; phase: number; z: number } | undefined;
+    // The known sign of each cell for the first pass: the sync cells' chips (0: unknown).
+    const syncSigns = new Float64Array(CELLS_PER_BLOCK);
+    for (const cell of layout.syncCells) syncSigns[cell] = layout.chip[cell]!;
     for (const candidate of candidates.slice(0, DECODE_ATTEMPTS)) {
       const state = this.offsets[candidate.offset]!;
-      const softBits = (sign: (cell: number) => number) => {
-        const folded = this.levelCombined(state, candidate.phase, sign);
-        const weights = this.patchWeights(folded, candidate.phase, sign);
+      const index = foldedIndices(candidate.phase);
+      const cells = cellsRead(readSlots(state), candidate.phase);
+      const softBits = (signs: Float64Array) => {
+        const folded = this.levelCombined(state, index, cells, signs);
+        const weights = this.patchWeights(folded, index, signs);
         for (let bit = 0; bit < CODED_BITS; bit++) {
           let sum = 0;
-          for (const cell of layout.bitCells[bit]!)
-            sum += weights[cell % PATCHES]! * layout.chip[cell]! * folded[this.foldedIndex(cell, candidate.phase)]!;
+          for (const cell of layout.bitCells[bit]!) sum += weights[cell % PATCHES]! * layout.chip[cell]! * folded[index[cell]!]!;
           soft[bit] = sum;
         }
         return decodeWithCrc(soft, AUDIO_PAYLOAD_BITS);
@@ -203,11 +217,13 @@ export class WatermarkDetector {
       // Weights from the sync cells, then from every cell with the signs of that first decode
       // (decision-directed estimation); only the second decode's CRC is checked, so each
       // alignment still costs one 2⁻²⁴ chance.
-      const first = softBits((cell) => (layout.role[cell] === SYNC ? layout.chip[cell]! : 0));
-      const decoded = softBits((cell) => {
+      const first = softBits(syncSigns);
+      const decidedSigns = new Float64Array(CELLS_PER_BLOCK);
+      for (let cell = 0; cell < CELLS_PER_BLOCK; cell++) {
         const role = layout.role[cell]!;
-        return role === SYNC ? layout.chip[cell]! : layout.chip[cell]! * (first.codeword[role] ? 1 : -1);
-      });
+        decidedSigns[cell] = role === SYNC ? layout.chip[cell]! : layout.chip[cell]! * (first.codeword[role] ? 1 : -1);
+      }
+      const decoded = softBits(decidedSigns);
       if (!best || (decoded.crcOk && !best.decoded.crcOk)) best = { decoded, soft: soft.slice(), ...candidate };
       if (decoded.crcOk) break;
     }
@@ -235,15 +251,15 @@ export class WatermarkDetector {
    * of the band better than another (MP3 at 32 kbit/s loses most of 2-3.5 kHz, Opus at 32
    * kbit/s most of 2.5-3.5 kHz) then counts each part for what it still carries.
    */
-  private patchWeights(folded: Float64Array, phase: number, sign: (cell: number) => number): Float64Array {
+  private patchWeights(folded: Float64Array, index: Int32Array, signs: Float64Array): Float64Array {
     const signal = new Float64Array(PATCHES);
     const signed = new Float64Array(PATCHES);
     const power = new Float64Array(PATCHES);
     for (let cell = 0; cell < CELLS_PER_BLOCK; cell++) {
-      const known = sign(cell);
+      const known = signs[cell]!;
       if (known === 0) continue;
       const p = cell % PATCHES;
-      signal[p]! += known * folded[this.foldedIndex(cell, phase)]!;
+      signal[p]! += known * folded[index[cell]!]!;
       signed[p]!++;
     }
     for (let i = 0; i < folded.length; i++) power[i % PATCHES]! += folded[i]! ** 2;
@@ -276,27 +292,27 @@ export class WatermarkDetector {
    * The folded contrasts with each level class weighted by what its readings carry (maximal-ratio
    * combining over the cells whose signs are known): mean over variance per reading.
    */
-  private levelCombined(state: OffsetState, phase: number, sign: (cell: number) => number): Float64Array {
+  private levelCombined(state: OffsetState, index: Int32Array, cells: Int32Array, signs: Float64Array): Float64Array {
     const weights = new Float64Array(LEVEL_CLASSES);
     let any = false;
     for (let k = 0; k < LEVEL_CLASSES; k++) {
       const base = k * CELLS_PER_BLOCK;
       let sum = 0;
       let n = 0;
-      for (let cell = 0; cell < CELLS_PER_BLOCK; cell++) {
-        const known = sign(cell);
+      for (const cell of cells) {
+        const known = signs[cell]!;
         if (known === 0) continue;
-        const at = base + this.foldedIndex(cell, phase);
+        const at = base + index[cell]!;
         sum += known * state.byLevel[at]!;
         n += state.counts[at]!;
       }
       if (n < 8) continue;
       const mean = sum / n;
       let residual = 0;
-      for (let cell = 0; cell < CELLS_PER_BLOCK; cell++) {
-        const known = sign(cell);
+      for (const cell of cells) {
+        const known = signs[cell]!;
         if (known === 0) continue;
-        const at = base + this.foldedIndex(cell, phase);
+        const at = base + index[cell]!;
         residual += (known * state.byLevel[at]! - state.counts[at]! * mean) ** 2;
       }
       const variance = residual / n;
@@ -314,12 +330,6 @@ export class WatermarkDetector {
       for (let i = 0; i < CELLS_PER_BLOCK; i++) out[i]! += w * state.byLevel[base + i]!;
     }
     return out;
-  }
-
-  /** Where block cell `cell` lands in the folded array when blocks start at slot `phase` (mod block). */
-  private foldedIndex(cell: number, phase: number): number {
-    const slot = Math.floor(cell / PATCHES);
-    return ((slot + phase) % SLOTS_PER_BLOCK) * PATCHES + (cell % PATCHES);
   }
 
   private analyse(at: number): void {
@@ -374,6 +384,7 @@ export class WatermarkDetector {
         const at = state.levels[p]! * CELLS_PER_BLOCK + base + p;
         state.byLevel[at]! += value;
         state.counts[at]!++;
+        state.read[base / PATCHES] = 1;
       }
     }
     state.levels.set(state.nextLevels);
@@ -382,6 +393,34 @@ export class WatermarkDetector {
     state.energy.fill(0);
     state.slot++;
   }
+}
+
+/** The folded slots a reading went into. */
+function readSlots(state: OffsetState): number[] {
+  const slots: number[] = [];
+  for (let slot = 0; slot < SLOTS_PER_BLOCK; slot++) if (state.read[slot]) slots.push(slot);
+  return slots;
+}
+
+/** The block cells that land in the folded slots `read` when blocks start at slot `phase`: the only cells holding readings. */
+function cellsRead(read: readonly number[], phase: number): Int32Array {
+  const cells = new Int32Array(read.length * PATCHES);
+  let n = 0;
+  for (const slot of read) {
+    const blockSlot = (slot - phase + SLOTS_PER_BLOCK) % SLOTS_PER_BLOCK;
+    for (let p = 0; p < PATCHES; p++) cells[n++] = blockSlot * PATCHES + p;
+  }
+  return cells;
+}
+
+/** Where each block cell lands in the folded array when blocks start at slot `phase` (mod block). */
+function foldedIndices(phase: number): Int32Array {
+  const index = new Int32Array(CELLS_PER_BLOCK);
+  for (let cell = 0; cell < CELLS_PER_BLOCK; cell++) {
+    const slot = Math.floor(cell / PATCHES);
+    index[cell] = ((slot + phase) % SLOTS_PER_BLOCK) * PATCHES + (cell % PATCHES);
+  }
+  return index;
 }
 
 /**
