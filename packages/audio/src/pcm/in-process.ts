@@ -165,6 +165,19 @@ export async function* decodeMonoInProcess(source: ByteSource, found: InProcessC
 }
 
 /**
+ * `frames` frames from `from` on of a decoder's planar output, interleaved over `channels` (a
+ * channel the decoder did not give, as a mono decode of a stereo stream, repeats the first).
+ */
+export function interleaved(channelData: readonly Float32Array[], from: number, frames: number, channels: number): Float32Array {
+  const out = new Float32Array(frames * channels);
+  for (let c = 0; c < channels; c++) {
+    const data = channelData[c] ?? channelData[0]!;
+    for (let i = 0; i < frames; i++) out[i * channels + c] = data[from + i]!;
+  }
+  return out;
+}
+
+/**
  * Decodes MP3 frames held in `bytes` (whole frames, from any point of a stream) to interleaved
  * float with `channels` channels (mpg123 returns two for a mono stream; the first is taken).
  * The first `skipFrames` frames only fill the bit reservoir and the filter bank: their output is
@@ -182,12 +195,7 @@ export async function decodeMp3Frames(
     const block = await quietly(() => decoder.decode(bytes));
     const from = Math.min(block.samplesDecoded, skipFrames * samplesPerFrame);
     const frames = block.samplesDecoded - from;
-    const out = new Float32Array(frames * channels);
-    for (let c = 0; c < channels; c++) {
-      const data = block.channelData[c] ?? block.channelData[0]!;
-      for (let i = 0; i < frames; i++) out[i * channels + c] = data[from + i]!;
-    }
-    return out;
+    return interleaved(block.channelData, from, frames, channels);
   } finally {
     decoder.free();
   }

@@ -35,7 +35,7 @@ import {
   measureProgramme,
   type ProgrammeLevel,
   resolvePositions,
-  type SplicedLabel,
+  type SpliceAttempt,
   spliceLabel,
 } from './splice.js';
 import { spliceFlac } from './splice-flac.js';
@@ -93,9 +93,6 @@ export interface ExplicitLabelResult {
   /** The mark the audio already carried under the request's key, so none was embedded. */
   readonly watermarkPresent?: Uint8Array | undefined;
 }
-
-/** A splice, or the reason the file is re-encoded instead. */
-type SpliceAttempt = { readonly spliced: SplicedLabel } | { readonly reason: string };
 
 /**
  * Decodes the input at its own rate and channel count, passes the samples through `transform`

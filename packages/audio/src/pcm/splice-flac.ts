@@ -32,14 +32,11 @@ import {
 } from '../flac/frames.js';
 import { programmeFromExcerpts } from './excerpts.js';
 import { type FlacPieceDecoder, openFlacDecoder } from './in-process.js';
-import { type LabelFactory, type LabelMode, type LabelPosition, type SplicedLabel, spliceEnds } from './splice.js';
+import { type LabelFactory, type LabelMode, type LabelPosition, type SpliceAttempt, spliceEnds } from './splice.js';
 
 const BLOCK_SEEKTABLE = 3;
 /** Bytes read (and decoded) per step of the pass over the frames. */
 const PASS_BYTES = 1 << 20;
-
-/** The label spliced in, or why the file is re-encoded instead. */
-export type FlacSplice = { readonly spliced: SplicedLabel } | { readonly reason: string };
 
 interface Edit {
   readonly start: number;
@@ -221,7 +218,7 @@ export async function spliceFlac(
   positions: readonly LabelPosition[],
   mode: LabelMode,
   makeLabel: LabelFactory,
-): Promise<FlacSplice> {
+): Promise<SpliceAttempt> {
   const ends = spliceEnds(positions, mode, 'FLAC', 'frames');
   if ('reason' in ends) return ends;
   let layout: Awaited<ReturnType<typeof listBlocks>>;

@@ -41,7 +41,7 @@ import { DEFAULT_TIMEOUT_MS, ffmpegPath, runToolOrThrow } from '@aigc-label/ffmp
 import { AAC_FRAME, type AacTrack, durationField, durationOf, readAacTrack } from '../m4a/aac-track.js';
 import { excerptSpans, programmeFromExcerpts } from './excerpts.js';
 import { decodePcmWithin } from './ffmpeg.js';
-import { type LabelFactory, type LabelMode, type LabelPosition, type SplicedLabel, spliceEnds } from './splice.js';
+import { type LabelFactory, type LabelMode, type LabelPosition, type SpliceAttempt, spliceEnds } from './splice.js';
 
 const FORMAT = 'm4a';
 /** Access units decoded before an excerpt and dropped: the first overlaps with the frame before it. */
@@ -49,9 +49,6 @@ const WARM_UP = 2;
 /** The largest ADTS frame (13-bit length). */
 const MAXIMUM_ADTS = 8191;
 const ITUNSMPB = utf8('iTunSMPB');
-
-/** The label spliced in, or why the file is re-encoded instead. */
-export type M4aSplice = { readonly spliced: SplicedLabel } | { readonly reason: string };
 
 /** An iTunes freeform item named iTunSMPB: a `name` box (FullBox) holding that name, anywhere in the moov. */
 function hasGaplessTag(moov: Uint8Array): boolean {
@@ -280,7 +277,7 @@ export async function spliceM4a(
   positions: readonly LabelPosition[],
   mode: LabelMode,
   makeLabel: LabelFactory,
-): Promise<M4aSplice> {
+): Promise<SpliceAttempt> {
   const ends = spliceEnds(positions, mode, 'AAC', 'frames');
   if ('reason' in ends) return ends;
   const atStart = ends.has('start');

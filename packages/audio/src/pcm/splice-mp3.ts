@@ -20,7 +20,7 @@ import { type MpegFrameHeader, mpegFrameHeader } from '../mp3/frame-header.js';
 import { programmeFromExcerpts } from './excerpts.js';
 import { decodeMp3Frames } from './in-process.js';
 import { type MpegFrames, mainDataBegin, readXingHeader, rewriteXingFrame, walkMpegFrames } from './mpeg-frames.js';
-import { type LabelFactory, type LabelMode, type LabelPosition, type SplicedLabel, spliceEnds } from './splice.js';
+import { type LabelFactory, type LabelMode, type LabelPosition, type SpliceAttempt, spliceEnds } from './splice.js';
 
 /** LAME's encoder delay (ENCDELAY) and the decoder delay of the MDCT/polyphase filter bank, in samples. */
 const ENCODER_DELAY = 576;
@@ -29,9 +29,6 @@ const DECODER_DELAY = 529;
 const WARM_UP_FRAMES = 2;
 const BITRATES_V1 = [32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320];
 const BITRATES_V2 = [8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160];
-
-/** The label spliced in, or why the file is re-encoded instead. */
-export type Mp3Splice = { readonly spliced: SplicedLabel } | { readonly reason: string };
 
 /** The bit rate for the label's frames: the file's, or for a VBR file the lowest standard rate at or above its average. */
 function labelBitrate(first: MpegFrameHeader, averageKbps: number | null): number {
@@ -95,7 +92,7 @@ export async function spliceMp3(
   positions: readonly LabelPosition[],
   mode: LabelMode,
   makeLabel: LabelFactory,
-): Promise<Mp3Splice> {
+): Promise<SpliceAttempt> {
   const ends = spliceEnds(positions, mode, 'MP3', 'frames');
   if ('reason' in ends) return ends;
   const frames = await walkMpegFrames(source, start);

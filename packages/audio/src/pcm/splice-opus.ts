@@ -47,7 +47,8 @@ import {
   rewrittenPageHeader,
 } from '../ogg/pages.js';
 import { programmeFromExcerpts } from './excerpts.js';
-import { type LabelFactory, type LabelMode, type LabelPosition, type SplicedLabel, spliceEnds } from './splice.js';
+import { interleaved } from './in-process.js';
+import { type LabelFactory, type LabelMode, type LabelPosition, type SpliceAttempt, spliceEnds } from './splice.js';
 
 /** Opus always decodes at 48 kHz (RFC 7845 §4); granule positions count samples at that rate. */
 const RATE = 48_000;
@@ -61,9 +62,6 @@ const OPUS_HEAD = ascii('OpusHead');
 const OPUS_TAGS = ascii('OpusTags');
 /** Bytes read at a time when pages are copied. */
 const WINDOW = 1 << 20;
-
-/** The label spliced in, or why the file is re-encoded instead. */
-export type OpusSplice = { readonly spliced: SplicedLabel } | { readonly reason: string };
 
 /** An audio page: where it is, and the sample count after the packets that end on it. */
 interface AudioPage {
@@ -293,13 +291,7 @@ async function decodeSpan(source: ByteSource, stream: OpusStream, start: number,
     const decoded = await decoder.decode(concat([ident, tags, body]));
     const skip = Math.max(0, start - from);
     const count = Math.max(0, Math.min(frames, decoded.samplesDecoded - skip));
-    const channels = stream.channels;
-    const out = new Float32Array(count * channels);
-    for (let c = 0; c < channels; c++) {
-      const data = decoded.channelData[c] ?? decoded.channelData[0]!;
-      for (let i = 0; i < count; i++) out[i * channels + c] = data[skip + i]!;
-    }
-    return out;
+    return interleaved(decoded.channelData, skip, count, stream.channels);
   } finally {
     decoder.free();
   }
@@ -371,7 +363,7 @@ export async function spliceOpus(
   positions: readonly LabelPosition[],
   mode: LabelMode,
   makeLabel: LabelFactory,
-): Promise<OpusSplice> {
+): Promise<SpliceAttempt> {
   const ends = spliceEnds(positions, mode, 'Opus', 'packets');
   if ('reason' in ends) return ends;
   const stream = await walkOpus(source);

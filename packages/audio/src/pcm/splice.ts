@@ -41,6 +41,9 @@ export function resolvePositions(
   return sorted;
 }
 
+/** A label spliced into a coded stream, or why the file is re-encoded instead. */
+export type SpliceAttempt = { readonly spliced: SplicedLabel } | { readonly reason: string };
+
 /**
  * The ends of the content a splice puts the label at (a time of 0 is the start), or why it
  * cannot: a label mixed over the content, or inside it, needs the coded `units` around it
