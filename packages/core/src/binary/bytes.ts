@@ -23,7 +23,14 @@ export function ascii(text: string): Uint8Array {
   for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i) & 0xff;
   return out;
 }
-export const fromAscii = (bytes: Uint8Array, start = 0, end = bytes.length): string => String.fromCharCode(...bytes.subarray(start, end));
+/** Bytes to an ASCII (Latin-1) string: FourCCs and keywords, mostly 4 bytes, read on every file (no spread, which iterates). */
+export function fromAscii(bytes: Uint8Array, start = 0, end = bytes.length): string {
+  const stop = Math.min(end, bytes.length);
+  if (stop - start === 4) return String.fromCharCode(bytes[start]!, bytes[start + 1]!, bytes[start + 2]!, bytes[start + 3]!);
+  let text = '';
+  for (let i = start; i < stop; i++) text += String.fromCharCode(bytes[i]!);
+  return text;
+}
 /**
  * `text` without its trailing NULs (C strings, padded fields). A loop, not `/\0+$/`, which is
  * quadratic on a long run of NULs that is not at the end (issue 15).
