@@ -8,18 +8,20 @@
  * - at the end, the label's frames are numbered after the file's, whose frames are copied byte
  *   for byte; but a fixed-block-size stream may have a short block only last, so a short last
  *   frame is decoded and encoded again in front of the label (its samples unchanged, lossless).
- * STREAMINFO gets the new sample count, frame sizes and MD5 (the file is decoded in this process
- * once, and its MD5 checked before the new one is written; an unknown MD5, all zeros, stays
- * unknown), SEEKTABLE points move with their frames, and every other metadata block is copied.
+ * STREAMINFO gets the new sample count, frame sizes and MD5 (the frames are decoded once by the
+ * npm ffmpeg, natively and exactly, to the integers the MD5 covers, while the frames are renumbered;
+ * before an end label, which continues the file's hash, the file's MD5 is checked too; an unknown
+ * MD5, all zeros, stays unknown), SEEKTABLE points move with their frames, and every other
+ * metadata block is copied.
  * The label's samples are quantized here, so the MD5 covers what any decoder returns.
  * Not spliced, and re-encoded whole instead (with the finding): a label in the middle or at a
  * time, or mixed over the content (those need frames of the content re-encoded), a variable
  * block size, bit depths other than 16 and 24 (the encoder writes only these), a frame that
  * fails its CRC or breaks the numbering, or samples that do not match the stored MD5.
  */
-import { createHash } from 'node:crypto';
-import { type ByteSource, bytesSource, crc16Umts, MalformedInputError, readExact, splicePlan } from '@aigc-label/core';
-import { ffmpegPath, runToolOrThrow } from '@aigc-label/ffmpeg';
+import { createHash, type Hash } from 'node:crypto';
+import { type ByteSource, bytesEqual, bytesSource, crc16Umts, MalformedInputError, readExact, splicePlan } from '@aigc-label/core';
+import { ffmpegPath, runToolOrThrow, streamTool, timeoutForMedia } from '@aigc-label/ffmpeg';
 import { BLOCK_STREAMINFO, listBlocks } from '../flac/blocks.js';
 import {
   type FlacFrames,
@@ -31,12 +33,14 @@ import {
   writeStreamInfo,
 } from '../flac/frames.js';
 import { programmeFromExcerpts } from './excerpts.js';
-import { type FlacPieceDecoder, openFlacDecoder } from './in-process.js';
+import { type FlacPieceDecoder, interleaved, openFlacDecoder } from './in-process.js';
 import { type LabelFactory, type LabelMode, type LabelPosition, type SpliceAttempt, spliceEnds } from './splice.js';
 
 const BLOCK_SEEKTABLE = 3;
 /** Bytes read (and decoded) per step of the pass over the frames. */
 const PASS_BYTES = 1 << 20;
+/** Time limit of the MD5 decode per second of audio, beyond the default: it runs at hundreds of times real time. */
+const DECODE_MS_PER_SECOND = 100;
 
 interface Edit {
   readonly start: number;
@@ -68,34 +72,6 @@ function toIntegers(channelData: Float32Array[], samples: number, bits: number):
       const v = data[i]! * scale;
       out[o] = (v + (v < 0 ? -0.5 : 0.5)) | 0;
     }
-  }
-  return out;
-}
-
-const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
-
-/** Decoded planar float straight to the MD5's sample bytes (16-bit through an Int16Array on a little-endian machine). */
-function decodedBytes(channelData: Float32Array[], samples: number, bits: number): Uint8Array {
-  if (bits !== 16 || !LITTLE_ENDIAN) return sampleBytes(toIntegers(channelData, samples, bits), bits / 8);
-  const channels = channelData.length;
-  const out = new Int16Array(samples * channels);
-  for (let c = 0; c < channels; c++) {
-    const data = channelData[c]!;
-    for (let i = 0, o = c; i < samples; i++, o += channels) {
-      const v = data[i]! * 32767;
-      out[o] = (v + (v < 0 ? -0.5 : 0.5)) | 0;
-    }
-  }
-  return new Uint8Array(out.buffer);
-}
-
-/** Decoded planar float, interleaved. */
-function interleaved(channelData: Float32Array[], samples: number): Float32Array {
-  const channels = channelData.length;
-  const out = new Float32Array(samples * channels);
-  for (let c = 0; c < channels; c++) {
-    const data = channelData[c]!;
-    for (let i = 0, o = c; i < samples; i++, o += channels) out[o] = data[i]!;
   }
   return out;
 }
@@ -183,12 +159,76 @@ async function streamOf(
 ): Promise<Uint8Array> {
   const start = frames.offsets[from]!;
   const body = await readExact(source, start, frames.offsets[to]! - start, 'flac', 'FLAC frames');
-  const out = new Uint8Array(4 + streamInfoBlock.length + body.length);
+  const head = streamHead(streamInfoBlock);
+  const out = new Uint8Array(head.length + body.length);
+  out.set(head);
+  out.set(body, head.length);
+  return out;
+}
+
+/** "fLaC" and the STREAMINFO block alone: the head of a stream of some of the file's frames, for a decoder. */
+function streamHead(streamInfoBlock: Uint8Array): Uint8Array {
+  const out = new Uint8Array(4 + streamInfoBlock.length);
   out.set([0x66, 0x4c, 0x61, 0x43]);
   out.set(streamInfoBlock, 4);
   out[4] = 0x80; // the only metadata block, so the last
-  out.set(body, 4 + streamInfoBlock.length);
   return out;
+}
+
+/**
+ * Feeds every frame to the npm ffmpeg, which decodes them to the little-endian integers
+ * STREAMINFO's MD5 covers (RFC 9639 §8.2: 2 or 3 bytes per sample, interleaved), exactly; each
+ * hash in `hashes` is updated with them as they stream back. Returns the samples per channel and
+ * the last `keep` bytes decoded, or null when a frame does not decode (`-xerror`). A native
+ * decode: the WebAssembly decoder's float output, turned back into integers, took three times as
+ * long on a 10-minute file.
+ */
+async function hashDecodedFrames(
+  source: ByteSource,
+  streamInfoBlock: Uint8Array,
+  frames: FlacFrames,
+  info: StreamInfo,
+  hashes: readonly Hash[],
+  keep: number,
+): Promise<{ samples: number; last: Uint8Array } | null> {
+  const pcm = `s${info.bitsPerSample}le`;
+  async function* stream() {
+    yield streamHead(streamInfoBlock);
+    for (let at = frames.offsets[0]!; at < frames.end; at += PASS_BYTES) {
+      yield await readExact(source, at, Math.min(PASS_BYTES, frames.end - at), 'flac', 'FLAC frames');
+    }
+  }
+  let bytes = 0;
+  const recent: Uint8Array[] = [];
+  let held = 0;
+  try {
+    const decoded = streamTool(
+      ffmpegPath(),
+      ['-v', 'error', '-xerror', '-f', 'flac', '-i', 'pipe:0', '-c:a', `pcm_${pcm}`, '-f', pcm, 'pipe:1'],
+      {
+        stdin: stream(),
+        timeoutMs: timeoutForMedia(frames.totalSamples / info.sampleRate, DECODE_MS_PER_SECOND),
+        failure: (tail, code) => new MalformedInputError('flac', `ffmpeg cannot decode the frames: ${tail || `exit code ${code}`}`),
+      },
+    );
+    for await (const chunk of decoded) {
+      for (const hash of hashes) hash.update(chunk);
+      bytes += chunk.length;
+      recent.push(chunk);
+      held += chunk.length;
+      while (recent.length > 0 && held - recent[0]!.length >= keep) held -= recent.shift()!.length;
+    }
+  } catch (error) {
+    if (error instanceof MalformedInputError) return null;
+    throw error;
+  }
+  const last = new Uint8Array(held);
+  let at = 0;
+  for (const chunk of recent) {
+    last.set(chunk, at);
+    at += chunk.length;
+  }
+  return { samples: bytes / (info.channels * (info.bitsPerSample / 8)), last: last.subarray(Math.max(0, held - keep)) };
 }
 
 /**
@@ -257,7 +297,7 @@ export async function spliceFlac(
       if (to <= from) return;
       const decoded = await decodeFrames(excerptDecoder, source, streamInfoBytes, frames, from, to);
       if (decoded.errors > 0) damaged = true;
-      for (const block of decoded.blocks) yield interleaved(block.channelData, block.samplesDecoded);
+      for (const block of decoded.blocks) yield interleaved(block.channelData, 0, block.samplesDecoded, channels);
     });
     if (damaged) return { reason: 'a FLAC frame does not decode' };
     const label = await makeLabel(sampleRate, programme);
@@ -276,6 +316,8 @@ export async function spliceFlac(
     let endFrames: { bytes: Uint8Array; sizes: number[] } | null = null;
     // The samples the end label adds after the content's (the label and its padding).
     let endAdded: Int32Array = new Int32Array(0);
+    // The short last frame's samples, when it is re-encoded before the label.
+    let lastFrame: Int32Array = new Int32Array(0);
     if (ends.has('end')) {
       let samples = labelSamples;
       if (tail < frames.count) {
@@ -291,11 +333,12 @@ export async function spliceFlac(
         }
         samples.set(labelSamples.subarray(0, label.length * channels), at);
       }
-      endAdded = samples.subarray(tail < frames.count ? frames.lastBlockSize * channels : 0);
+      lastFrame = samples.subarray(0, tail < frames.count ? frames.lastBlockSize * channels : 0);
+      endAdded = samples.subarray(lastFrame.length);
       endFrames = renumberFrames(await encodeFrames(samples, info, blockSize), shift + tail);
       edits.push({ start: frames.offsets[tail]!, end: frames.end, insert: endFrames.bytes });
     }
-    return { programme, label, padded, labelSamples, tail, startLabel, shift, endFrames, endAdded };
+    return { programme, label, padded, labelSamples, tail, startLabel, shift, endFrames, endAdded, lastFrame };
   };
 
   const excerptDecoder = await openFlacDecoder();
@@ -306,44 +349,37 @@ export async function spliceFlac(
     excerptDecoder.free();
   }
   if (prepared.reason !== undefined) return { reason: prepared.reason };
-  const { programme, label, padded, labelSamples, tail, startLabel, shift, endFrames, endAdded } = prepared;
+  const { programme, label, padded, labelSamples, tail, startLabel, shift, endFrames, endAdded, lastFrame } = prepared;
 
-  // One pass over the frames: renumbered headers and CRC-16s, and the MD5 of the decoded samples.
+  // One pass over the frames: renumbered headers and CRC-16s; the MD5 of the decoded samples meanwhile.
   const sizes = { min: Number.POSITIVE_INFINITY, max: 0 };
   const sized = (length: number) => {
     sizes.min = Math.min(sizes.min, length);
     sizes.max = Math.max(sizes.max, length);
   };
   const growth = new Float64Array(frames.count + 1); // header bytes added before each frame
-  const sourceHash = createHash('md5');
-  // The file's own MD5 is checked where it costs nothing (an end label continues its hash) or
-  // where the decoder's float might not give every integer back (above 16 bits).
-  const checkSource = !startLabel || bits > 16;
-  const outputHash = createHash('md5');
+  // Before an end label the file's own hash goes on, so its MD5 is checked at no cost; a start
+  // label's hash begins with the label's samples.
+  const sourceHash = startLabel ? null : createHash('md5');
+  const outputHash = startLabel ? createHash('md5') : null;
   const bytesPerSample = bits / 8;
   if (startLabel) {
     const { frames: own } = startLabel;
     for (let i = 0; i < own.count; i++) sized(own.offsets[i + 1]! - own.offsets[i]!);
-    outputHash.update(sampleBytes(labelSamples, bytesPerSample));
+    outputHash!.update(sampleBytes(labelSamples, bytesPerSample));
   }
-  let decoder: FlacPieceDecoder | null = md5Known ? await openFlacDecoder() : null;
-  let decodedSamples = 0;
+  // A short last frame re-encoded before an end label: its decoded bytes, checked against the
+  // exact decode (the label's frames were made from the WebAssembly decoder's float output).
+  const reencodedTail = sampleBytes(lastFrame, bytesPerSample);
+  const decodedSamples = md5Known
+    ? hashDecodedFrames(source, streamInfoBytes, frames, info, [sourceHash ?? outputHash!], reencodedTail.length)
+    : Promise.resolve(null);
   try {
-    const hashDecoded = (block: { channelData: Float32Array[]; samplesDecoded: number; errors: number }) => {
-      if (block.errors > 0) damaged = true;
-      if (block.samplesDecoded === 0) return;
-      const bytes = decodedBytes(block.channelData, block.samplesDecoded, bits);
-      if (checkSource) sourceHash.update(bytes);
-      if (startLabel) outputHash.update(bytes);
-      decodedSamples += block.samplesDecoded;
-    };
-    if (decoder) hashDecoded(await decoder.decode(await readExact(source, start, firstFrame - start, 'flac', 'FLAC metadata')));
     for (let i = 0; i < frames.count; ) {
       let j = i + 1;
       while (j < frames.count && frames.offsets[j + 1]! - frames.offsets[i]! <= PASS_BYTES) j++;
       const from = frames.offsets[i]!;
       const chunk = await readExact(source, from, frames.offsets[j]! - from, 'flac', 'FLAC frames');
-      if (decoder) hashDecoded(await decoder.decode(chunk));
       for (let k = i; k < j; k++) {
         const at = frames.offsets[k]! - from;
         const length = frames.offsets[k + 1]! - frames.offsets[k]!;
@@ -363,19 +399,19 @@ export async function spliceFlac(
       }
       i = j;
     }
-    if (decoder) hashDecoded(await decoder.flush());
   } finally {
-    decoder?.free();
-    decoder = null;
+    // Settled before this returns or throws, so no decode outlives the splice.
+    await decodedSamples.catch(() => undefined);
   }
-  if (damaged) return { reason: 'a FLAC frame does not decode' };
+  const decoded = await decodedSamples;
   let md5 = new Uint8Array(16);
   if (md5Known) {
-    if (decodedSamples !== frames.totalSamples) return { reason: 'the FLAC frames decode to fewer samples than they declare' };
-    const endHash = startLabel ? outputHash : sourceHash.copy();
-    const sourceMd5 = checkSource ? new Uint8Array(sourceHash.digest()) : info.md5;
-    if (sourceMd5.some((b, i) => b !== info.md5[i])) {
-      return { reason: "the decoded samples do not match STREAMINFO's MD5 (damaged, or not decoded exactly here)" };
+    if (decoded === null) return { reason: 'a FLAC frame does not decode' };
+    if (decoded.samples !== frames.totalSamples) return { reason: 'the FLAC frames decode to fewer samples than they declare' };
+    if (!bytesEqual(decoded.last, reencodedTail)) return { reason: 'the last FLAC frame does not decode exactly here' };
+    const endHash = sourceHash?.copy() ?? outputHash!;
+    if (sourceHash && new Uint8Array(sourceHash.digest()).some((b, i) => b !== info.md5[i])) {
+      return { reason: "the decoded samples do not match STREAMINFO's MD5 (damaged)" };
     }
     endHash.update(sampleBytes(endAdded, bytesPerSample));
     md5 = new Uint8Array(endHash.digest());

@@ -14,7 +14,7 @@ import { lameTagIntact, readXingHeader, walkMpegFrames } from '../../src/pcm/mpe
 import { applyRhythmLabel } from '../../src/rhythm/apply.js';
 import { detectRhythm } from '../../src/rhythm/detect.js';
 import { synthesizeRhythm } from '../../src/rhythm/generate.js';
-import { ffmpeg, splice, tempDir } from './helpers.js';
+import { expectReencoded, ffmpeg, splice, tempDir } from './helpers.js';
 
 const file = tempDir();
 const RATE = 44_100;
@@ -325,6 +325,34 @@ describe('FLAC: the label frames are spliced in, the subframes of every frame of
     expect(out.subarray(after.blocks[1]!.offset + 4 + 18 * points.length, after.blocks[2]!.offset)).toEqual(
       source.subarray(blocks[1]!.offset + 4 + 18 * points.length, blocks[2]!.offset),
     );
+  });
+
+  it("checks STREAMINFO's MD5 before an end label, writes the spliced audio's after a start label, and keeps an unknown one unknown", async () => {
+    const input = file('md5.flac');
+    ffmpeg(['-i', wavSource, '-sample_fmt', 's16', '-c:a', 'flac', input]);
+    const bytes = new Uint8Array(readFileSync(input));
+    const { blocks } = await layout(bytes);
+    const md5At = blocks[0]!.offset + 4 + 18; // STREAMINFO: the MD5 is its last 16 bytes (RFC 9639 §8.2)
+    const withMd5 = (fill: (md5: Uint8Array) => void, name: string) => {
+      const copy = bytes.slice();
+      fill(copy.subarray(md5At, md5At + 16));
+      writeFileSync(file(name), copy);
+      return file(name);
+    };
+    const wrong = withMd5((md5) => {
+      md5[3]! ^= 0x01;
+    }, 'md5-wrong.flac');
+    await expectReencoded([[wrong, { positions: ['end'] }, /do not match STREAMINFO's MD5/]], (i) => file(`md5-wrong-${i}.flac`));
+    // A start label's hash starts with the label: the output's MD5 is its decoded audio's, whatever the file stored.
+    const started = await splice(wrong, { positions: ['start'] });
+    expect(started.result.findings).toEqual([]);
+    expect(hex((await layout(started.out)).info.md5)).toBe(md5(decoded(started.path, 16)));
+    const unknown = await splice(
+      withMd5((md5) => md5.fill(0), 'md5-unknown.flac'),
+      { positions: ['end'] },
+    );
+    expect(unknown.result.findings).toEqual([]);
+    expect(hex((await layout(unknown.out)).info.md5)).toBe('0'.repeat(32));
   });
 
   it('re-encodes a damaged stream, a label in the middle, or a mixed label, and says why', async () => {
