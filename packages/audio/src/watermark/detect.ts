@@ -34,8 +34,14 @@ const FINE_HOP = 16;
 const FINE_PER_HOP = HOP / FINE_HOP;
 /** Grid offsets searched: every FINE_HOP within a slot. */
 const OFFSETS = SLOT_SAMPLES / FINE_HOP;
-/** Alignments Viterbi-decodes at most; each passes its CRC-24 by chance with probability 2⁻²⁴. */
+/** Alignments decoded at most. */
 export const DECODE_ATTEMPTS = 3;
+/**
+ * Messages the list Viterbi decoder tries per alignment against the CRC-24. Each message tried
+ * passes by chance with probability 2⁻²⁴, so a clip is tried DECODE_ATTEMPTS × LIST_SIZE = 15
+ * times: a false positive rate of at most 15 × 2⁻²⁴ = 8.9 × 10⁻⁷ (union bound), under 10⁻⁶.
+ */
+export const LIST_SIZE = 5;
 /** A cell quieter than this (about −90 dBFS) carries nothing readable. */
 export const SILENT_CELL_ENERGY = 1e-6;
 /**
@@ -78,7 +84,7 @@ export interface WatermarkDetection {
   readonly codewordZ: number;
   /**
    * Upper bound on the chance that unmarked audio gives a detection like this one: the number
-   * of alignments decoded times 2⁻²⁴ (the CRC check).
+   * of messages checked (alignments decoded × list size) times 2⁻²⁴ (the CRC check).
    */
   readonly falsePositiveBound: number;
   /** Where a block starts, in seconds from the start of the input (modulo the block length). */
@@ -204,7 +210,7 @@ export class WatermarkDetector {
       const state = this.offsets[candidate.offset]!;
       const index = foldedIndices(candidate.phase);
       const cells = cellsRead(readSlots(state), candidate.phase);
-      const softBits = (signs: Float64Array) => {
+      const softBits = (signs: Float64Array, listSize: number) => {
         const folded = this.levelCombined(state, index, cells, signs);
         const weights = this.patchWeights(folded, index, signs);
         for (let bit = 0; bit < CODED_BITS; bit++) {
@@ -212,18 +218,18 @@ export class WatermarkDetector {
           for (const cell of layout.bitCells[bit]!) sum += weights[cell % PATCHES]! * layout.chip[cell]! * folded[index[cell]!]!;
           soft[bit] = sum;
         }
-        return decodeWithCrc(soft, AUDIO_PAYLOAD_BITS);
+        return decodeWithCrc(soft, AUDIO_PAYLOAD_BITS, listSize);
       };
       // Weights from the sync cells, then from every cell with the signs of that first decode
-      // (decision-directed estimation); only the second decode's CRC is checked, so each
-      // alignment still costs one 2⁻²⁴ chance.
-      const first = softBits(syncSigns);
+      // (decision-directed estimation); only the second decode's list is checked against the
+      // CRC, so each alignment costs LIST_SIZE chances of 2⁻²⁴.
+      const first = softBits(syncSigns, 1);
       const decidedSigns = new Float64Array(CELLS_PER_BLOCK);
       for (let cell = 0; cell < CELLS_PER_BLOCK; cell++) {
         const role = layout.role[cell]!;
         decidedSigns[cell] = role === SYNC ? layout.chip[cell]! : layout.chip[cell]! * (first.codeword[role] ? 1 : -1);
       }
-      const decoded = softBits(decidedSigns);
+      const decoded = softBits(decidedSigns, LIST_SIZE);
       if (!best || (decoded.crcOk && !best.decoded.crcOk)) best = { decoded, soft: soft.slice(), ...candidate };
       if (decoded.crcOk) break;
     }
@@ -238,7 +244,7 @@ export class WatermarkDetector {
       softBits: top.soft,
       syncZ: top.z,
       codewordZ: top.decoded.codewordZ,
-      falsePositiveBound: DECODE_ATTEMPTS * 2 ** -CRC_BITS,
+      falsePositiveBound: DECODE_ATTEMPTS * LIST_SIZE * 2 ** -CRC_BITS,
       blockOffsetSeconds: (top.offset * FINE_HOP + top.phase * SLOT_SAMPLES) / WATERMARK_RATE,
       durationSeconds: this.samples / WATERMARK_RATE,
     };
