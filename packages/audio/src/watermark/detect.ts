@@ -15,6 +15,7 @@ import {
   AUDIO_PAYLOAD_BITS,
   CELLS_PER_BLOCK,
   CODED_BITS,
+  cellContrast,
   FFT_SIZE,
   FIRST_BIN,
   FRAMES_PER_SLOT,
@@ -114,6 +115,7 @@ export class WatermarkDetector {
   private readonly window = sqrtHann(FFT_SIZE);
   private readonly frame = new Float64Array(FFT_SIZE);
   private readonly power = new Float64Array(FFT_SIZE / 2 + 1);
+  private readonly smoothed = new Float64Array(PATCHES);
   private readonly offsets: OffsetState[];
   private buffer = new Float32Array(FFT_SIZE * 64);
   private buffered = 0;
@@ -362,7 +364,8 @@ export class WatermarkDetector {
    * A slot's cells are complete, so the slot before it has both time neighbours: its cells'
    * contrasts can be formed and folded. The contrast is a 3 × 3 second difference of log
    * energies (time and frequency), which cancels both a level change across the band (speech
-   * onsets) and a spectrum that holds still (tones), the two things that hide a patchwork.
+   * onsets) and a spectrum that holds still (tones), the two things that hide a patchwork;
+   * beside erased patches it uses the neighbours it has (`cellContrast`).
    */
   private closeSlot(state: OffsetState): void {
     const current = new Float64Array(PATCHES);
@@ -376,13 +379,11 @@ export class WatermarkDetector {
     const { older, previous } = state;
     if (older && previous) {
       const base = ((state.slot - 1) % SLOTS_PER_BLOCK) * PATCHES;
-      const timeSmoothed = (p: number) => previous[p]! - 0.5 * (older[p]! + current[p]!);
+      const smoothed = this.smoothed;
+      for (let p = 0; p < PATCHES; p++) smoothed[p] = previous[p]! - 0.5 * (older[p]! + current[p]!);
       for (let p = 0; p < PATCHES; p++) {
-        // the band's edge patches have one frequency neighbour
-        const across =
-          p === 0 ? timeSmoothed(1) : p === PATCHES - 1 ? timeSmoothed(p - 1) : 0.5 * (timeSmoothed(p - 1) + timeSmoothed(p + 1));
-        const contrast = timeSmoothed(p) - across;
-        if (Number.isNaN(contrast)) continue; // a silent cell or neighbour: an erasure
+        const contrast = cellContrast(smoothed, p);
+        if (Number.isNaN(contrast)) continue; // a silent cell or time neighbour: an erasure
         const ms = state.meanSquare[p]!;
         state.meanSquare[p] = ms === 0 ? contrast * contrast : (1 - RMS_SMOOTHING) * ms + RMS_SMOOTHING * contrast * contrast;
         const scale = Math.sqrt(state.meanSquare[p]!) + 1e-9;
