@@ -182,6 +182,78 @@ export class ConvolutionalCode {
     return message;
   }
 
+  /**
+   * The `size` most likely messages (without the tail) for soft values of a whole coded block,
+   * best first, by the parallel list Viterbi algorithm (Seshadri and Sundberg 1994): each state
+   * keeps its `size` best paths instead of one. The first equals {@link decode}'s output up to
+   * ties. A caller that tests each against a CRC accepts noise `size` times as often.
+   */
+  decodeList(soft: ArrayLike<number>, size: number): Uint8Array[] {
+    const steps = soft.length / this.rate;
+    const messageBits = steps - (this.constraintLength - 1);
+    if (!Number.isInteger(steps) || messageBits < 0)
+      throw new RangeError(`${soft.length} soft values are not a terminated block of this code`);
+    if (!Number.isInteger(size) || size < 1 || size > 255) throw new RangeError(`list size ${size} is not 1 to 255`);
+    const states = this.#states;
+    const top = this.constraintLength - 2; // an input bit enters the state at this bit
+    let metric = new Float64Array(states * size).fill(Number.NEGATIVE_INFINITY);
+    let nextMetric = new Float64Array(states * size);
+    metric[0] = 0;
+    // Per step, state and rank: the predecessor's state and rank (the input is the state's top bit).
+    const fromState = new Uint16Array(steps * states * size);
+    const fromRank = new Uint8Array(steps * states * size);
+    const branch = new Float64Array(1 << this.rate);
+    for (let t = 0; t < steps; t++) {
+      for (let packed = 0; packed < branch.length; packed++) {
+        let m = 0;
+        for (let k = 0; k < this.rate; k++) m += (packed >> k) & 1 ? soft[t * this.rate + k]! : -soft[t * this.rate + k]!;
+        branch[packed] = m;
+      }
+      nextMetric.fill(Number.NEGATIVE_INFINITY);
+      for (let next = 0; next < states; next++) {
+        const input = next >> top;
+        if (input === 1 && t >= messageBits) continue; // the tail is all zeros
+        // The two predecessors' lists are each sorted, best first: merge their heads.
+        const a = (next << 1) & (states - 1);
+        const b = a | 1;
+        const branchA = branch[this.#outputs[(a << 1) | input]!]!;
+        const branchB = branch[this.#outputs[(b << 1) | input]!]!;
+        let ra = 0;
+        let rb = 0;
+        for (let rank = 0; rank < size; rank++) {
+          const ma = ra < size ? metric[a * size + ra]! + branchA : Number.NEGATIVE_INFINITY;
+          const mb = rb < size ? metric[b * size + rb]! + branchB : Number.NEGATIVE_INFINITY;
+          if (ma === Number.NEGATIVE_INFINITY && mb === Number.NEGATIVE_INFINITY) break;
+          const at = (t * states + next) * size + rank;
+          if (ma >= mb) {
+            nextMetric[next * size + rank] = ma;
+            fromState[at] = a;
+            fromRank[at] = ra++;
+          } else {
+            nextMetric[next * size + rank] = mb;
+            fromState[at] = b;
+            fromRank[at] = rb++;
+          }
+        }
+      }
+      [metric, nextMetric] = [nextMetric, metric];
+    }
+    const messages: Uint8Array[] = [];
+    for (let rank = 0; rank < size && metric[rank] !== Number.NEGATIVE_INFINITY; rank++) {
+      const message = new Uint8Array(messageBits);
+      let state = 0; // terminated: every path ends in state 0
+      let r = rank;
+      for (let t = steps - 1; t >= 0; t--) {
+        if (t < messageBits) message[t] = state >> top;
+        const at = (t * states + state) * size + r;
+        state = fromState[at]!;
+        r = fromRank[at]!;
+      }
+      messages.push(message);
+    }
+    return messages;
+  }
+
   #next(state: number, input: number): number {
     return ((input << (this.constraintLength - 1)) | state) >> 1;
   }

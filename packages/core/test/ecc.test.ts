@@ -94,8 +94,31 @@ describe('convolutional code', () => {
     expect(wrongBits).toBeLessThan(20); // and the decoder cleans it up to well under 1% bit errors
   });
 
+  it('lists the most likely messages best first, the first being the Viterbi decision', () => {
+    const rng = random('list');
+    const gaussian = () => Math.sqrt(-2 * Math.log(1 - rng.nextFloat())) * Math.cos(2 * Math.PI * rng.nextFloat());
+    const metric = (soft: number[], message: Uint8Array) =>
+      code.encode(message).reduce((sum, bit, i) => sum + (bit ? soft[i]! : -soft[i]!), 0);
+    let foundLater = 0;
+    for (let trial = 0; trial < 40; trial++) {
+      const message = randomBits(rng, 48);
+      const soft = Array.from(code.encode(message), (b) => (b ? 1 : -1) + 1.4 * gaussian());
+      const list = code.decodeList(soft, 8);
+      expect(list).toHaveLength(8);
+      expect(list[0]).toEqual(code.decode(soft));
+      expect(new Set(list.map((m) => m.join(''))).size).toBe(8);
+      for (let r = 1; r < list.length; r++) expect(metric(soft, list[r]!)).toBeLessThanOrEqual(metric(soft, list[r - 1]!) + 1e-9);
+      const rank = list.findIndex((m) => m.every((bit, i) => bit === message[i]));
+      if (rank > 0) foundLater++;
+    }
+    // at this noise (raw errors about 24%) the sent message is sometimes second or later
+    expect(foundLater).toBeGreaterThan(0);
+  });
+
   it('refuses blocks that are not a whole terminated code word, and bad parameters', () => {
     expect(() => code.decode(new Float64Array(10))).toThrow(RangeError);
+    expect(() => code.decodeList(new Float64Array(10), 4)).toThrow(RangeError);
+    expect(() => code.decodeList(new Float64Array(code.codedLength(8)), 0)).toThrow(RangeError);
     expect(() => new ConvolutionalCode(2, [1, 3])).toThrow(RangeError);
     expect(() => new ConvolutionalCode(5, [0o23])).toThrow(RangeError);
   });

@@ -15,6 +15,7 @@ import {
   AUDIO_PAYLOAD_BITS,
   CELLS_PER_BLOCK,
   CODED_BITS,
+  cellContrast,
   FFT_SIZE,
   FIRST_BIN,
   FRAMES_PER_SLOT,
@@ -34,8 +35,14 @@ const FINE_HOP = 16;
 const FINE_PER_HOP = HOP / FINE_HOP;
 /** Grid offsets searched: every FINE_HOP within a slot. */
 const OFFSETS = SLOT_SAMPLES / FINE_HOP;
-/** Alignments Viterbi-decodes at most; each passes its CRC-24 by chance with probability 2⁻²⁴. */
+/** Alignments decoded at most. */
 export const DECODE_ATTEMPTS = 3;
+/**
+ * Messages the list Viterbi decoder tries per alignment against the CRC-24. Each message tried
+ * passes by chance with probability 2⁻²⁴, so a clip is tried DECODE_ATTEMPTS × LIST_SIZE = 15
+ * times: a false positive rate of at most 15 × 2⁻²⁴ = 8.9 × 10⁻⁷ (union bound), under 10⁻⁶.
+ */
+export const LIST_SIZE = 5;
 /** A cell quieter than this (about −90 dBFS) carries nothing readable. */
 export const SILENT_CELL_ENERGY = 1e-6;
 /**
@@ -78,7 +85,7 @@ export interface WatermarkDetection {
   readonly codewordZ: number;
   /**
    * Upper bound on the chance that unmarked audio gives a detection like this one: the number
-   * of alignments decoded times 2⁻²⁴ (the CRC check).
+   * of messages checked (alignments decoded × list size) times 2⁻²⁴ (the CRC check).
    */
   readonly falsePositiveBound: number;
   /** Where a block starts, in seconds from the start of the input (modulo the block length). */
@@ -108,6 +115,7 @@ export class WatermarkDetector {
   private readonly window = sqrtHann(FFT_SIZE);
   private readonly frame = new Float64Array(FFT_SIZE);
   private readonly power = new Float64Array(FFT_SIZE / 2 + 1);
+  private readonly smoothed = new Float64Array(PATCHES);
   private readonly offsets: OffsetState[];
   private buffer = new Float32Array(FFT_SIZE * 64);
   private buffered = 0;
@@ -204,7 +212,7 @@ export class WatermarkDetector {
       const state = this.offsets[candidate.offset]!;
       const index = foldedIndices(candidate.phase);
       const cells = cellsRead(readSlots(state), candidate.phase);
-      const softBits = (signs: Float64Array) => {
+      const softBits = (signs: Float64Array, listSize: number) => {
         const folded = this.levelCombined(state, index, cells, signs);
         const weights = this.patchWeights(folded, index, signs);
         for (let bit = 0; bit < CODED_BITS; bit++) {
@@ -212,18 +220,18 @@ export class WatermarkDetector {
           for (const cell of layout.bitCells[bit]!) sum += weights[cell % PATCHES]! * layout.chip[cell]! * folded[index[cell]!]!;
           soft[bit] = sum;
         }
-        return decodeWithCrc(soft, AUDIO_PAYLOAD_BITS);
+        return decodeWithCrc(soft, AUDIO_PAYLOAD_BITS, listSize);
       };
       // Weights from the sync cells, then from every cell with the signs of that first decode
-      // (decision-directed estimation); only the second decode's CRC is checked, so each
-      // alignment still costs one 2⁻²⁴ chance.
-      const first = softBits(syncSigns);
+      // (decision-directed estimation); only the second decode's list is checked against the
+      // CRC, so each alignment costs LIST_SIZE chances of 2⁻²⁴.
+      const first = softBits(syncSigns, 1);
       const decidedSigns = new Float64Array(CELLS_PER_BLOCK);
       for (let cell = 0; cell < CELLS_PER_BLOCK; cell++) {
         const role = layout.role[cell]!;
         decidedSigns[cell] = role === SYNC ? layout.chip[cell]! : layout.chip[cell]! * (first.codeword[role] ? 1 : -1);
       }
-      const decoded = softBits(decidedSigns);
+      const decoded = softBits(decidedSigns, LIST_SIZE);
       if (!best || (decoded.crcOk && !best.decoded.crcOk)) best = { decoded, soft: soft.slice(), ...candidate };
       if (decoded.crcOk) break;
     }
@@ -238,7 +246,7 @@ export class WatermarkDetector {
       softBits: top.soft,
       syncZ: top.z,
       codewordZ: top.decoded.codewordZ,
-      falsePositiveBound: DECODE_ATTEMPTS * 2 ** -CRC_BITS,
+      falsePositiveBound: DECODE_ATTEMPTS * LIST_SIZE * 2 ** -CRC_BITS,
       blockOffsetSeconds: (top.offset * FINE_HOP + top.phase * SLOT_SAMPLES) / WATERMARK_RATE,
       durationSeconds: this.samples / WATERMARK_RATE,
     };
@@ -356,7 +364,8 @@ export class WatermarkDetector {
    * A slot's cells are complete, so the slot before it has both time neighbours: its cells'
    * contrasts can be formed and folded. The contrast is a 3 × 3 second difference of log
    * energies (time and frequency), which cancels both a level change across the band (speech
-   * onsets) and a spectrum that holds still (tones), the two things that hide a patchwork.
+   * onsets) and a spectrum that holds still (tones), the two things that hide a patchwork;
+   * beside erased patches it uses the neighbours it has (`cellContrast`).
    */
   private closeSlot(state: OffsetState): void {
     const current = new Float64Array(PATCHES);
@@ -370,13 +379,11 @@ export class WatermarkDetector {
     const { older, previous } = state;
     if (older && previous) {
       const base = ((state.slot - 1) % SLOTS_PER_BLOCK) * PATCHES;
-      const timeSmoothed = (p: number) => previous[p]! - 0.5 * (older[p]! + current[p]!);
+      const smoothed = this.smoothed;
+      for (let p = 0; p < PATCHES; p++) smoothed[p] = previous[p]! - 0.5 * (older[p]! + current[p]!);
       for (let p = 0; p < PATCHES; p++) {
-        // the band's edge patches have one frequency neighbour
-        const across =
-          p === 0 ? timeSmoothed(1) : p === PATCHES - 1 ? timeSmoothed(p - 1) : 0.5 * (timeSmoothed(p - 1) + timeSmoothed(p + 1));
-        const contrast = timeSmoothed(p) - across;
-        if (Number.isNaN(contrast)) continue; // a silent cell or neighbour: an erasure
+        const contrast = cellContrast(smoothed, p);
+        if (Number.isNaN(contrast)) continue; // a silent cell or time neighbour: an erasure
         const ms = state.meanSquare[p]!;
         state.meanSquare[p] = ms === 0 ? contrast * contrast : (1 - RMS_SMOOTHING) * ms + RMS_SMOOTHING * contrast * contrast;
         const scale = Math.sqrt(state.meanSquare[p]!) + 1e-9;

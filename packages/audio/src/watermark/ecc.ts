@@ -1,10 +1,10 @@
 /**
  * The audio mark's message framing on core's shared error control (`@aigc-label/core` ecc):
- * the 64-bit payload gets a CRC-24/OPENPGP (so a decode of noise is rejected with probability
+ * the 32-bit payload gets a CRC-24/OPENPGP (so a decode of noise is rejected with probability
  * 1 − 2⁻²⁴), then the rate-1/3, K = 7 LTE convolutional code (3GPP TS 36.212 §5.1.3.1) with six
- * zero tail bits, decoded by soft-decision Viterbi.
+ * zero tail bits, decoded by soft-decision (list) Viterbi.
  */
-import { appendCrc, CRC24_OPENPGP, crcOfBits, LTE_CONVOLUTIONAL_CODE } from '@aigc-label/core';
+import { appendCrc, CRC24_OPENPGP, checkCrc, LTE_CONVOLUTIONAL_CODE } from '@aigc-label/core';
 
 const CRC = CRC24_OPENPGP;
 const CODE = LTE_CONVOLUTIONAL_CODE;
@@ -31,15 +31,17 @@ export interface DecodedBlock {
   readonly codeword: Uint8Array;
 }
 
-/** Viterbi-decodes a block of soft values and checks its CRC. */
-export function decodeWithCrc(soft: ArrayLike<number>, payloadBits: number): DecodedBlock {
+/**
+ * Decodes a block of soft values and checks its CRC: the `listSize` most likely messages (list
+ * Viterbi, core's `decodeList`) are tried best first and the first whose CRC matches is taken,
+ * else the most likely. Each message tried passes its CRC-24 by chance with probability 2⁻²⁴.
+ */
+export function decodeWithCrc(soft: ArrayLike<number>, payloadBits: number, listSize = 1): DecodedBlock {
   if (soft.length !== codedLength(payloadBits + CRC_BITS))
     throw new RangeError(`expected ${codedLength(payloadBits + CRC_BITS)} soft values`);
-  const message = CODE.decode(soft);
-  const payload = message.slice(0, payloadBits);
-  const crc = crcOfBits(payload, CRC);
-  let crcOk = true;
-  for (let i = 0; i < CRC_BITS; i++) if (message[payloadBits + i] !== ((crc >>> (CRC_BITS - 1 - i)) & 1)) crcOk = false;
+  const messages = CODE.decodeList(soft, listSize);
+  const message = messages.find((m) => checkCrc(m, CRC) !== null) ?? messages[0]!;
+  const crcOk = checkCrc(message, CRC) !== null;
   const codeword = CODE.encode(message);
   let dot = 0;
   let energy = 0;
@@ -48,5 +50,10 @@ export function decodeWithCrc(soft: ArrayLike<number>, payloadBits: number): Dec
     dot += codeword[i] ? s : -s;
     energy += s * s;
   }
-  return { payloadBits: payload, crcOk, codewordZ: energy > 0 ? dot / Math.sqrt(energy) : 0, codeword };
+  return {
+    payloadBits: message.slice(0, payloadBits),
+    crcOk,
+    codewordZ: energy > 0 ? dot / Math.sqrt(energy) : 0,
+    codeword,
+  };
 }

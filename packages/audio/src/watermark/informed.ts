@@ -15,10 +15,11 @@
  * measured against the source at its own rate (see BUDGET_SNR_DB).
  */
 import { Fft } from '../rhythm/fft.js';
-import { WEAK_CELL_SHARE } from './detect.js';
+import { SILENT_CELL_ENERGY, WEAK_CELL_SHARE } from './detect.js';
 import {
   CELLS_PER_BLOCK,
   CELLS_PER_CODED_BIT,
+  cellContrast,
   FFT_SIZE,
   FIRST_BIN,
   FRAMES_PER_SLOT,
@@ -36,9 +37,14 @@ import { PatchMasking } from './shaping.js';
 const BASE_SHARE = 0.5;
 /** Mean normalised contrast per cell a group should reach. */
 const TARGET_CONTRAST = 0.45;
-/** A cell's change never exceeds this multiple of its allowance, nor HARD_LIMIT. */
+/**
+ * A cell's change never exceeds this multiple of its allowance, nor HARD_LIMIT (±4.3 dB). At
+ * ±3 dB (0.35), 71-77% of a sparse speech clip's marked cells sat at the limit with its
+ * segmental SNR 4 dB above the target; at 0.5, 56% and 1.2 dB (bench: raw coded-bit errors
+ * 5.8% → 4.4% over nine attacks, segmental SNR ≥ 25.3 dB on every clip).
+ */
 const BOOST_LIMIT = 3;
-const HARD_LIMIT = 0.35;
+const HARD_LIMIT = 0.5;
 const ITERATIONS = 2;
 /** Allowance: frame depth relative to the 0-4 kHz programme, and its ceiling per patch. */
 const MAX_DEPTH = 0.25;
@@ -268,32 +274,43 @@ export class BlockPlanner {
 
   /** The detector's contrast for each block cell (see detect.ts), from planning-cell energies. */
   private contrasts(energy: Float64Array): Float64Array {
-    const log = (slot: number, p: number) => Math.log(energy[slot * PATCHES + p]! + 1e-12);
-    const timeSmoothed = (slot: number, p: number) => log(slot, p) - 0.5 * (log(slot - 1, p) + log(slot + 1, p));
+    // Log energies with the cells the detector erases (silent, or leakage beside a loud patch) as NaN.
+    const logs = new Float64Array(PLAN_SLOTS * PATCHES);
+    for (let slot = 0; slot < PLAN_SLOTS; slot++) {
+      let loudest = 0;
+      for (let p = 0; p < PATCHES; p++) loudest = Math.max(loudest, energy[slot * PATCHES + p]!);
+      const floor = Math.max(SILENT_CELL_ENERGY, WEAK_CELL_SHARE * loudest);
+      for (let p = 0; p < PATCHES; p++) {
+        const e = energy[slot * PATCHES + p]!;
+        logs[slot * PATCHES + p] = e > floor ? Math.log(e) : Number.NaN;
+      }
+    }
+    const smoothed = new Float64Array(PATCHES);
     const out = new Float64Array(CELLS_PER_BLOCK);
     for (let s = 0; s < SLOTS_PER_BLOCK; s++) {
-      const slot = s + 1;
+      const at = (s + 1) * PATCHES;
+      for (let p = 0; p < PATCHES; p++) smoothed[p] = logs[at + p]! - 0.5 * (logs[at - PATCHES + p]! + logs[at + PATCHES + p]!);
       for (let p = 0; p < PATCHES; p++) {
-        const across =
-          p === 0
-            ? timeSmoothed(slot, 1)
-            : p === PATCHES - 1
-              ? timeSmoothed(slot, p - 1)
-              : 0.5 * (timeSmoothed(slot, p - 1) + timeSmoothed(slot, p + 1));
-        out[s * PATCHES + p] = timeSmoothed(slot, p) - across;
+        const contrast = cellContrast(smoothed, p);
+        out[s * PATCHES + p] = Number.isNaN(contrast) ? 0 : contrast; // an erasure adds nothing to its group
       }
     }
     return out;
   }
 
-  /** Per patch, 1 / the RMS of the programme's contrast over the block (the detector's normalisation). */
+  /** Per patch, 1 / the RMS of the programme's contrast over the block's read cells (the detector's normalisation). */
   private contrastWeights(energy: Float64Array): Float64Array {
     const contrast = this.contrasts(energy);
     const weights = new Float64Array(PATCHES);
     for (let p = 0; p < PATCHES; p++) {
       let sum = 0;
-      for (let s = 0; s < SLOTS_PER_BLOCK; s++) sum += contrast[s * PATCHES + p]! ** 2;
-      weights[p] = 1 / (Math.sqrt(sum / SLOTS_PER_BLOCK) + 1e-3);
+      let read = 0;
+      for (let s = 0; s < SLOTS_PER_BLOCK; s++) {
+        const c = contrast[s * PATCHES + p]!;
+        sum += c * c;
+        if (c !== 0) read++;
+      }
+      weights[p] = 1 / (Math.sqrt(sum / Math.max(1, read)) + 1e-3);
     }
     return weights;
   }

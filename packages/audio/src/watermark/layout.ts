@@ -72,6 +72,21 @@ export class WatermarkLayout {
   }
 }
 
+/**
+ * A cell's contrast from its slot's time-smoothed log energies (each patch's log energy less the
+ * mean of the slots before and after; NaN where the cell or a time neighbour is erased): patch p
+ * less the mean of its frequency neighbours that were read, or alone when neither was (a tone
+ * beside empty patches: its held level cancels in time and leaves the mark, where requiring
+ * both neighbours erased most of a tonal programme). NaN when patch p is erased. The detector
+ * reads and the embedder plans with this one function.
+ */
+export function cellContrast(smoothed: ArrayLike<number>, p: number): number {
+  const below = p > 0 ? smoothed[p - 1]! : Number.NaN;
+  const above = p < PATCHES - 1 ? smoothed[p + 1]! : Number.NaN;
+  const across = Number.isNaN(below) ? (Number.isNaN(above) ? 0 : above) : Number.isNaN(above) ? below : 0.5 * (below + above);
+  return smoothed[p]! - across;
+}
+
 /** Periodic square-root Hann window: analysis and synthesis with it at 50% overlap reconstruct exactly. */
 export function sqrtHann(size: number): Float64Array {
   const w = new Float64Array(size);

@@ -1,4 +1,4 @@
-import { CRC24_OPENPGP, crcOfBits, LTE_CONVOLUTIONAL_CODE } from '@aigc-label/core';
+import { appendCrc, CRC24_OPENPGP, crcOfBits, LTE_CONVOLUTIONAL_CODE } from '@aigc-label/core';
 import { describe, expect, it } from 'vitest';
 import { CRC_BITS, codedLength, decodeWithCrc, encodeWithCrc } from '../../src/watermark/ecc.js';
 
@@ -43,12 +43,27 @@ describe('audio watermark error correction', () => {
     expect(decoded.codeword).toEqual(encodeWithCrc(payload)); // the decisions on every coded bit, errors corrected
   });
 
-  it('rejects decodes of noise through the CRC', () => {
+  it('takes the most likely message whose CRC matches from the list', () => {
+    const rng = random(4);
+    const payload = Uint8Array.from({ length: 32 }, () => (rng() < 0.5 ? 1 : 0));
+    const sent = appendCrc(payload, CRC24_OPENPGP);
+    const other = sent.slice();
+    other[40] ^= 1; // one bit of the CRC flipped: no longer a valid message
+    // The channel favours the invalid neighbour; the sent message is the runner-up.
+    const soft = toSoft(LTE_CONVOLUTIONAL_CODE.encode(other)).map((v, i) => v + 0.5 * toSoft(encodeWithCrc(payload))[i]!);
+    expect(decodeWithCrc(soft, 32).crcOk).toBe(false);
+    const listed = decodeWithCrc(soft, 32, 5);
+    expect(listed.crcOk).toBe(true);
+    expect(listed.payloadBits).toEqual(payload);
+    expect(listed.codeword).toEqual(encodeWithCrc(payload));
+  });
+
+  it('rejects decodes of noise through the CRC, list decoding included', () => {
     const rng = random(3);
     let passed = 0;
     for (let trial = 0; trial < 200; trial++) {
       const soft = Float64Array.from({ length: codedLength(64 + CRC_BITS) }, () => rng() * 2 - 1);
-      if (decodeWithCrc(soft, 64).crcOk) passed++;
+      if (decodeWithCrc(soft, 64, 5).crcOk) passed++;
     }
     expect(passed).toBe(0);
   });
