@@ -94,16 +94,35 @@ export interface WatermarkDetection {
   readonly durationSeconds: number;
 }
 
-interface OffsetState {
+/** The per-offset folds: most of a detector's memory (9 MB), kept for the next detector. */
+interface Folds {
+  readonly folded: Float64Array; // SLOTS_PER_BLOCK × PATCHES sums of normalised contrasts (the classes' sum, formed at the end)
+  readonly byLevel: Float64Array; // LEVEL_CLASSES × SLOTS_PER_BLOCK × PATCHES: the same sums split by the cell's level class
+  readonly counts: Float32Array; // readings per class and cell
+}
+
+/**
+ * Folds of finished detectors, zeroed where they were written, for the next detectors: `verify`
+ * creates one per audio file, and fresh zeroed buffers of this size cost a short clip's search a
+ * quarter of its time in allocation and garbage collection. A few sets serve the jobs one thread
+ * interleaves.
+ */
+const spareFolds: Folds[][] = [];
+const SPARE_FOLD_SETS = 4;
+
+const newFolds = (): Folds => ({
+  folded: new Float64Array(SLOTS_PER_BLOCK * PATCHES),
+  byLevel: new Float64Array(LEVEL_CLASSES * SLOTS_PER_BLOCK * PATCHES),
+  counts: new Float32Array(LEVEL_CLASSES * SLOTS_PER_BLOCK * PATCHES),
+});
+
+interface OffsetState extends Folds {
   /** Cell log energies of the last two slots (older first), or null before they exist. */
   older: Float64Array | null;
   previous: Float64Array | null;
   slot: number; // index of the slot being accumulated
   readonly energy: Float64Array; // cell energies of that slot so far
   readonly meanSquare: Float64Array; // running mean square of contrasts, per patch
-  readonly folded: Float64Array; // SLOTS_PER_BLOCK × PATCHES sums of normalised contrasts (the classes' sum, formed at the end)
-  readonly byLevel: Float64Array; // LEVEL_CLASSES × SLOTS_PER_BLOCK × PATCHES: the same sums split by the cell's level class
-  readonly counts: Float32Array; // readings per class and cell
   readonly levels: Int8Array; // per patch, the level class of the `previous` slot's cells
   readonly nextLevels: Int8Array;
   readonly read: Uint8Array; // per folded slot, 1 once a reading was folded into it
@@ -122,18 +141,18 @@ export class WatermarkDetector {
   private bufferStart = 0; // absolute sample index of buffer[0]
   private fineFrame = 0; // next fine frame (start = fineFrame × FINE_HOP)
   private samples = 0;
+  private finished = false;
 
   constructor(options: WatermarkDetectOptions = {}) {
     this.layout = new WatermarkLayout(options.key);
-    this.offsets = Array.from({ length: OFFSETS }, () => ({
+    const folds = spareFolds.pop() ?? Array.from({ length: OFFSETS }, newFolds);
+    this.offsets = folds.map((fold) => ({
+      ...fold,
       older: null,
       previous: null,
       slot: 0,
       energy: new Float64Array(PATCHES),
       meanSquare: new Float64Array(PATCHES),
-      folded: new Float64Array(SLOTS_PER_BLOCK * PATCHES),
-      byLevel: new Float64Array(LEVEL_CLASSES * SLOTS_PER_BLOCK * PATCHES),
-      counts: new Float32Array(LEVEL_CLASSES * SLOTS_PER_BLOCK * PATCHES),
       levels: new Int8Array(PATCHES),
       nextLevels: new Int8Array(PATCHES),
       read: new Uint8Array(SLOTS_PER_BLOCK),
@@ -142,6 +161,7 @@ export class WatermarkDetector {
 
   /** Feeds mono samples at {@link WATERMARK_RATE}. */
   push(samples: Float32Array): void {
+    if (this.finished) throw new RangeError('the watermark detector has finished');
     this.samples += samples.length;
     let offset = 0;
     while (offset < samples.length) {
@@ -162,10 +182,36 @@ export class WatermarkDetector {
 
   /** Ends the stream: searches the alignment and decodes. */
   finish(): WatermarkDetection {
+    if (this.finished) throw new RangeError('the watermark detector has finished');
+    this.finished = true;
+    try {
+      return this.search();
+    } finally {
+      this.releaseFolds();
+    }
+  }
+
+  /** Zeroes the folds where readings went (a short clip's are a fraction of them) and keeps them for the next detector. */
+  private releaseFolds(): void {
+    if (spareFolds.length >= SPARE_FOLD_SETS) return;
+    for (const state of this.offsets) {
+      for (const slot of readSlots(state)) {
+        for (let k = 0; k < LEVEL_CLASSES; k++) {
+          const at = k * CELLS_PER_BLOCK + slot * PATCHES;
+          state.byLevel.fill(0, at, at + PATCHES);
+          state.counts.fill(0, at, at + PATCHES);
+        }
+      }
+    }
+    spareFolds.push(this.offsets.map(({ folded, byLevel, counts }) => ({ folded, byLevel, counts })));
+  }
+
+  private search(): WatermarkDetection {
     const { layout } = this;
     // Sync correlation at every (offset, block phase). Only slots that were read count (a short
     // clip fills a quarter of the block; the rest is zero), so the sync cells are listed by their
     // slot in the block and each phase visits the read slots only.
+    // The DECODE_ATTEMPTS best alignments, best first (on a tie the one found first).
     const candidates: { offset: number; phase: number; z: number }[] = [];
     const syncStart = new Int32Array(SLOTS_PER_BLOCK + 1);
     for (const cell of layout.syncCells) syncStart[Math.floor(cell / PATCHES) + 1]!++;
@@ -181,7 +227,7 @@ export class WatermarkDetector {
     for (let o = 0; o < OFFSETS; o++) {
       const state = this.offsets[o]!;
       const { folded, byLevel } = state;
-      const read = readSlots(state);
+      const read = Int32Array.from(readSlots(state));
       folded.fill(0);
       for (const slot of read)
         for (let k = 0; k < LEVEL_CLASSES; k++)
@@ -189,9 +235,10 @@ export class WatermarkDetector {
       for (let phase = 0; phase < SLOTS_PER_BLOCK; phase++) {
         let score = 0;
         let energy = 0;
-        for (const slot of read) {
+        for (let r = 0; r < read.length; r++) {
+          const slot = read[r]!;
           // The block slot whose cells land in folded slot `slot` at this phase.
-          const blockSlot = (slot - phase + SLOTS_PER_BLOCK) % SLOTS_PER_BLOCK;
+          const blockSlot = slot >= phase ? slot - phase : slot - phase + SLOTS_PER_BLOCK;
           const base = slot * PATCHES;
           for (let i = syncStart[blockSlot]!, end = syncStart[blockSlot + 1]!; i < end; i++) {
             const value = folded[base + syncPatch[i]!]!;
@@ -199,16 +246,20 @@ export class WatermarkDetector {
             energy += value * value;
           }
         }
-        candidates.push({ offset: o, phase, z: energy > 0 ? score / Math.sqrt(energy) : 0 });
+        const z = energy > 0 ? score / Math.sqrt(energy) : 0;
+        if (candidates.length === DECODE_ATTEMPTS && z <= candidates[DECODE_ATTEMPTS - 1]!.z) continue;
+        let at = candidates.length;
+        while (at > 0 && candidates[at - 1]!.z < z) at--;
+        candidates.splice(at, 0, { offset: o, phase, z });
+        if (candidates.length > DECODE_ATTEMPTS) candidates.pop();
       }
     }
-    candidates.sort((a, b) => b.z - a.z);
     const soft = new Float64Array(CODED_BITS);
     let best: { decoded: ReturnType<typeof decodeWithCrc>; soft: Float64Array; offset: number; phase: number; z: number } | undefined;
     // The known sign of each cell for the first pass: the sync cells' chips (0: unknown).
     const syncSigns = new Float64Array(CELLS_PER_BLOCK);
     for (const cell of layout.syncCells) syncSigns[cell] = layout.chip[cell]!;
-    for (const candidate of candidates.slice(0, DECODE_ATTEMPTS)) {
+    for (const candidate of candidates) {
       const state = this.offsets[candidate.offset]!;
       const index = foldedIndices(candidate.phase);
       const cells = cellsRead(readSlots(state), candidate.phase);

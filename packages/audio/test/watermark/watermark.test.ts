@@ -67,6 +67,20 @@ describe('audio watermark at the analysis rate (no codec)', () => {
     expect(detect8k(host).found).toBe(false);
   });
 
+  it('reads each programme alone: a detector taking the buffers of finished ones reads as a fresh one', () => {
+    const soft = (found: ReturnType<typeof detect8k>) => Array.from(found.softBits);
+    const alone = detect8k(marked.subarray(0, WATERMARK_RATE * 9));
+    // A long marked programme, then the short clip, the unmarked one and the short clip again.
+    expect(detect8k(marked).found).toBe(true);
+    expect(soft(detect8k(marked.subarray(0, WATERMARK_RATE * 9)))).toEqual(soft(alone));
+    expect(detect8k(host).found).toBe(false);
+    expect(soft(detect8k(marked.subarray(0, WATERMARK_RATE * 9)))).toEqual(soft(alone));
+    const finished = new WatermarkDetector();
+    finished.finish();
+    expect(() => finished.push(host)).toThrow(/finished/);
+    expect(() => finished.finish()).toThrow(/finished/);
+  });
+
   it('gives the same output whatever the chunking, the whole programme in one chunk included', () => {
     expect(Array.from(embed(host, WATERMARK_RATE, 1, 4321))).toEqual(Array.from(marked));
     expect(Array.from(embed(host, WATERMARK_RATE, 1, host.length))).toEqual(Array.from(marked));
