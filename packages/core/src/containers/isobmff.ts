@@ -330,6 +330,9 @@ export interface SampleTable {
   readonly chunkRuns: readonly ChunkRun[];
 }
 
+/** Most samples one track's table is expanded to (16 bytes each): a day of video at 300 fps, or AAC at 48 kHz for over a week. */
+export const maximumSampleCount = 1 << 25;
+
 /** A FullBox's payload after version and flags, checked to hold `need` bytes after its 4-byte entry count. */
 function tablePayload(bytes: Uint8Array, box: Box, entrySize: number, skip: number, format: string): { at: number; count: number } {
   const at = box.offset + box.headerSize + 4 + skip;
@@ -355,6 +358,9 @@ export function readSampleTable(bytes: Uint8Array, stbl: Box, format: string): S
   const stsz = need('stsz');
   const fixed = u32be(bytes, stsz.offset + stsz.headerSize + 4);
   const { at: sizesAt, count } = tablePayload(bytes, stsz, fixed === 0 ? 4 : 0, 4, format);
+  // Samples of one fixed size take no bytes each, so only this bounds what is allocated below.
+  if (count > maximumSampleCount)
+    throw new LimitExceededError(`${format}: the stsz box declares ${count} samples, over the ${maximumSampleCount} limit`);
   const sizes = new Uint32Array(count);
   for (let i = 0; i < count; i++) sizes[i] = fixed === 0 ? u32be(bytes, sizesAt + i * 4) : fixed;
 
