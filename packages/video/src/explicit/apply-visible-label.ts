@@ -77,7 +77,7 @@ export async function applyVisibleVideoLabel(options: VisibleVideoLabelOptions):
   if (at.length === 0) throw new UsageError('say where the label shows: start, middle, end or whole');
   if (options.output === options.input) throw new UsageError('the output must be a new file, not the input');
   const tools = options.binaries ?? defaultBinaries();
-  const { info, packets, otherHashes } = await probeMedia(tools, options.input, 'hashes');
+  const { info, packets, otherHashes, indexedBy } = await probeMedia(tools, options.input, 'hashes');
   const clock = new PacketClock(packets, info);
   const intervals = labelIntervals(info.duration, seconds, at);
   const frame = displaySize(info);
@@ -89,7 +89,7 @@ export async function applyVisibleVideoLabel(options: VisibleVideoLabelOptions):
   checkPngSize(overlayPng, frame);
   const labelWav = options.audioLabel && info.audio ? await options.audioLabel.wav(info.audio) : undefined;
   const sourceNals = await firstKeyframe;
-  const context: RenderContext = { options, tools, info, clock, intervals, overlayPng, labelWav, sourceNals, otherHashes };
+  const context: RenderContext = { options, tools, info, clock, intervals, overlayPng, labelWav, sourceNals, otherHashes, indexedBy };
 
   const mode = options.mode ?? 'auto';
   const extra = {

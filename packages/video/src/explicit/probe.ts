@@ -1,5 +1,14 @@
 import { MalformedInputError } from '@aigc-label/core';
-import { type FfmpegBinaries, type FfprobeFormat, type FfprobePacket, type FfprobeStream, ffprobeJson } from '@aigc-label/ffmpeg';
+import {
+  type FfmpegBinaries,
+  type FfprobeFormat,
+  type FfprobePacket,
+  type FfprobeStream,
+  ffprobeJson,
+  withFileSource,
+} from '@aigc-label/ffmpeg';
+import { isobmffBrand } from '../mp4/brand.js';
+import { type Mp4PacketIndex, readMp4Packets } from '../mp4/packets.js';
 
 /** One stream of the file, in the file's order: everything but the labelled video is copied as it is. */
 export interface StreamEntry {
@@ -64,13 +73,22 @@ export interface VideoPacket {
   readonly hash: string | undefined;
 }
 
-/** A file's streams and packets from one ffprobe run. */
+/**
+ * Who listed the packets: the container's own index (MP4 and QuickTime, read here) or ffprobe's
+ * packet scan. Both hash with CRC-32 and agree on H.264/H.265 packets, but other codecs' packets
+ * may be split differently, so packets are only compared between listings by the same indexer.
+ */
+export type PacketIndexer = 'container' | 'ffprobe';
+
+/** A file's streams and packets. */
 export interface MediaProbe {
   readonly info: VideoStreamInfo;
   /** The labelled stream's packets, in decode order. */
   readonly packets: readonly VideoPacket[];
   /** CRC32 of every packet of every other stream, by stream index (with `hashes`). */
   readonly otherHashes: ReadonlyMap<number, readonly string[]>;
+  /** Who listed the packets (with `hashes`). */
+  readonly indexedBy: PacketIndexer | undefined;
 }
 
 const ratio = (value: unknown, fallback: readonly [number, number]): readonly [number, number] => {
@@ -119,33 +137,48 @@ export function shownSeconds(packets: readonly VideoPacket[], tick: number): num
 }
 
 /**
- * What one ffprobe run reads besides streams and container: nothing (`none`, for steps that
- * decode frames anyway), or every packet's timing and CRC32 (`hashes`), so copied packets can be
- * proven identical.
+ * What a probe reads besides streams and container: nothing (`none`, for steps that decode frames
+ * anyway), or every packet's timing and CRC32 (`hashes`), so copied packets can be proven identical.
  */
 export type PacketScan = 'none' | 'hashes';
 
-/** Streams, container and packets in one ffprobe run (issue 16: one scan instead of three). */
-export async function probeMedia(tools: FfmpegBinaries, input: string, scan: PacketScan): Promise<MediaProbe> {
-  const packetArgs =
-    scan === 'hashes' ? ['-show_entries', 'packet=stream_index,pts,dts,duration,flags,data_hash', '-show_data_hash', 'CRC32'] : [];
-  const { streams, format, packets } = await ffprobeJson(tools.ffprobe, ['-show_streams', '-show_format', ...packetArgs, input], {
-    failure: (tail, code) => new MalformedInputError('video', `ffprobe cannot read the file (${tail || `exit code ${code}`})`),
+const PACKET_SCAN_ARGS = ['-show_entries', 'packet=stream_index,pts,dts,duration,flags,data_hash', '-show_data_hash', 'CRC32'];
+
+/**
+ * Streams, container and packets. An MP4 or QuickTime file's packets come from its own sample
+ * tables, read while ffprobe reads the streams (issue 16: no packet scan); other containers, and
+ * MP4s whose timing ffmpeg derives in ways not reproduced here, get one ffprobe run with a packet
+ * scan. `indexer: 'ffprobe'` asks for ffprobe's listing, to compare with another file's.
+ */
+export async function probeMedia(
+  tools: FfmpegBinaries,
+  input: string,
+  scan: PacketScan,
+  indexer: 'any' | 'ffprobe' = 'any',
+): Promise<MediaProbe> {
+  const own = scan === 'hashes' && indexer === 'any' && (await startsLikeMp4(input)) ? withFileSource(input, readMp4Packets) : undefined;
+  own?.catch(() => {}); // awaited below, after ffprobe, whose failure says more
+  const failure = (tail: string, code: number | null) =>
+    new MalformedInputError('video', `ffprobe cannot read the file (${tail || `exit code ${code}`})`);
+  const scanWithStreams = scan === 'hashes' && !own;
+  const probed = await ffprobeJson(tools.ffprobe, ['-show_streams', '-show_format', ...(scanWithStreams ? PACKET_SCAN_ARGS : []), input], {
+    failure,
   });
+  const { streams, format } = probed;
   const video = streams.find((stream) => stream.codec_type === 'video' && !stream.disposition?.attached_pic);
   if (!video) throw new MalformedInputError('video', 'the file has no video stream (only sound or pictures)');
   const streamIndex = video.index ?? 0;
-  const audio = streams.find((stream) => stream.codec_type === 'audio');
-  const videoPackets = packets.filter((p) => p.stream_index === streamIndex).map(videoPacket);
-  const otherHashes = new Map<number, string[]>();
-  for (const packet of packets) {
-    if (packet.stream_index === undefined || packet.stream_index === streamIndex) continue;
-    const list = otherHashes.get(packet.stream_index) ?? [];
-    list.push(packet.data_hash ?? '');
-    otherHashes.set(packet.stream_index, list);
+  let listing = own && containerListing(await own, streams, streamIndex);
+  if (scan === 'hashes' && !listing) {
+    const packets = scanWithStreams
+      ? probed.packets
+      : (await ffprobeJson(tools.ffprobe, [...PACKET_SCAN_ARGS, input], { failure })).packets;
+    listing = ffprobeListing(packets, streamIndex);
   }
+  const packets = listing?.packets ?? [];
+  const audio = streams.find((stream) => stream.codec_type === 'audio');
   const timeBase = ratio(video.time_base, [1, 1000]);
-  const duration = numberOr(video.duration) ?? numberOr(format.duration) ?? shownSeconds(videoPackets, timeBase[0] / timeBase[1]);
+  const duration = numberOr(video.duration) ?? numberOr(format.duration) ?? shownSeconds(packets, timeBase[0] / timeBase[1]);
   if (duration === undefined) throw new MalformedInputError('video', 'the video stream has no frames');
   const tag = video.codec_tag_string;
   const info: VideoStreamInfo = {
@@ -191,7 +224,48 @@ export async function probeMedia(tools: FfmpegBinaries, input: string, scan: Pac
       duration: numberOr(audio.duration) ?? numberOr(format.duration),
     },
   };
-  return { info, packets: videoPackets, otherHashes };
+  return { info, packets, otherHashes: listing?.otherHashes ?? new Map(), indexedBy: listing?.indexedBy };
+}
+
+interface PacketListing {
+  readonly packets: readonly VideoPacket[];
+  readonly otherHashes: ReadonlyMap<number, readonly string[]>;
+  readonly indexedBy: PacketIndexer;
+}
+
+const startsLikeMp4 = (input: string): Promise<boolean> =>
+  withFileSource(input, async (source) => isobmffBrand(await source.read(0, 12)) !== null);
+
+/** The container's packets when its tracks are ffprobe's streams, one for one, and the labelled video's samples are its packets. */
+function containerListing(index: Mp4PacketIndex, streams: readonly FfprobeStream[], streamIndex: number): PacketListing | undefined {
+  if (!index.ok || index.tracks.length !== streams.length) return undefined;
+  const kinds: Record<string, string> = { vide: 'video', soun: 'audio' };
+  const matches = index.tracks.every((track, i) => {
+    const type = String(streams[i]!.codec_type);
+    return kinds[track.handler] ? kinds[track.handler] === type : type !== 'video' && type !== 'audio';
+  });
+  const video = index.tracks[streamIndex];
+  if (!matches || !video?.samplesArePackets) return undefined;
+  const otherHashes = new Map<number, string[]>();
+  index.tracks.forEach((track, i) => {
+    if (i !== streamIndex)
+      otherHashes.set(
+        i,
+        track.packets.map((packet) => packet.hash),
+      );
+  });
+  return { packets: video.packets, otherHashes, indexedBy: 'container' };
+}
+
+function ffprobeListing(packets: readonly FfprobePacket[], streamIndex: number): PacketListing {
+  const otherHashes = new Map<number, string[]>();
+  for (const packet of packets) {
+    if (packet.stream_index === undefined || packet.stream_index === streamIndex) continue;
+    const list = otherHashes.get(packet.stream_index) ?? [];
+    list.push(packet.data_hash?.replace(/^CRC32:/, '') ?? '');
+    otherHashes.set(packet.stream_index, list);
+  }
+  return { packets: packets.filter((p) => p.stream_index === streamIndex).map(videoPacket), otherHashes, indexedBy: 'ffprobe' };
 }
 
 function estimateVideoBitRate(format: FfprobeFormat, audio: FfprobeStream | undefined): number | undefined {

@@ -3,7 +3,7 @@ import { type FfmpegBinaries, runToolOrThrow } from '@aigc-label/ffmpeg';
 import type { VisibleVideoLabelOptions } from './apply-visible-label.js';
 import { type NalUnit, splitAnnexB } from './bitstream.js';
 import type { LabelInterval, PacketClock, ReencodeSpan } from './plan.js';
-import type { VideoStreamInfo } from './probe.js';
+import type { PacketIndexer, VideoStreamInfo } from './probe.js';
 import { keyframeArgs } from './render-args.js';
 import { type OutputChecks, verifyOutput } from './verify.js';
 
@@ -19,6 +19,8 @@ export interface RenderContext {
   readonly sourceNals: readonly NalUnit[];
   /** CRC32s of the source's other streams' packets, by stream index, for the copied-streams check. */
   readonly otherHashes: ReadonlyMap<number, readonly string[]>;
+  /** Who listed the source's packets. */
+  readonly indexedBy: PacketIndexer | undefined;
 }
 
 // Time limits of the calls whose work grows with the video, per second of it, on top of the
@@ -41,12 +43,14 @@ export async function checkOutput(
   const started = performance.now();
   const checks = await verifyOutput({
     tools: context.tools,
+    input: context.options.input,
     output: context.options.output,
     source: context.info,
     sourceClock: context.clock,
     spans,
     remixedStream: context.labelWav ? context.info.streams.find((s) => s.type === 'audio')?.index : undefined,
     sourceHashes: context.otherHashes,
+    sourceIndexedBy: context.indexedBy,
   });
   return { checks, seconds: (performance.now() - started) / 1000 };
 }

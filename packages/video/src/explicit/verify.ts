@@ -1,6 +1,6 @@
 import { DEFAULT_TIMEOUT_MS, type FfmpegBinaries, runTool, timeoutForMedia } from '@aigc-label/ffmpeg';
 import type { PacketClock, ReencodeSpan } from './plan.js';
-import { probeMedia, shownSeconds, type VideoPacket, type VideoStreamInfo } from './probe.js';
+import { type PacketIndexer, probeMedia, shownSeconds, type VideoPacket, type VideoStreamInfo } from './probe.js';
 
 // A whole decode runs far faster than real time; the limit (per second of video, on top of the
 // runner's default) only stops a hung ffmpeg.
@@ -30,6 +30,7 @@ export interface OutputChecks {
 
 export interface VerifyRequest {
   readonly tools: FfmpegBinaries;
+  readonly input: string;
   readonly output: string;
   readonly source: VideoStreamInfo;
   readonly sourceClock: PacketClock;
@@ -39,17 +40,28 @@ export interface VerifyRequest {
   readonly remixedStream: number | undefined;
   /** CRC32s of the source's other streams' packets, by stream index. */
   readonly sourceHashes: ReadonlyMap<number, readonly string[]>;
+  /** Who listed the source's packets: the output's are listed the same way. */
+  readonly sourceIndexedBy: PacketIndexer | undefined;
 }
 
 export async function verifyOutput(request: VerifyRequest): Promise<OutputChecks> {
   const { tools, output, source, sourceClock, spans } = request;
-  const { info, packets, otherHashes } = await probeMedia(tools, output, 'hashes');
+  const { info, packets, otherHashes, indexedBy } = await probeMedia(
+    tools,
+    output,
+    'hashes',
+    request.sourceIndexedBy === 'ffprobe' ? 'ffprobe' : 'any',
+  );
+  // An output whose container could not be indexed as the source's was is compared with ffprobe's listing of the source.
+  const relisted = indexedBy === request.sourceIndexedBy ? undefined : await probeMedia(tools, request.input, 'hashes', 'ffprobe');
+  const sourcePackets = relisted?.packets ?? sourceClock.packets;
+  const sourceHashes = relisted?.otherHashes ?? request.sourceHashes;
   const frameSeconds = sourceClock.frameSeconds;
   const decode = await decodeCheck(tools, output, info, packets, spans);
   // The time from the first shown frame to the end of the last, from the packets: a container's own
   // duration may count a frame more or less (edit lists, formats that store no frame durations).
   const tick = (i: VideoStreamInfo) => i.timeBase[0] / i.timeBase[1];
-  const sourceSeconds = shownSeconds(sourceClock.packets, tick(source)) ?? source.duration;
+  const sourceSeconds = shownSeconds(sourcePackets, tick(source)) ?? source.duration;
   const outputSeconds = shownSeconds(packets, tick(info)) ?? info.duration;
   const duration = {
     ok: Math.abs(outputSeconds - sourceSeconds) <= Math.max(tick(source), tick(info)) + 1e-6,
@@ -57,7 +69,7 @@ export async function verifyOutput(request: VerifyRequest): Promise<OutputChecks
     output: outputSeconds,
     frameSeconds,
   };
-  const sourceShown = sourceClock.packets.filter((p) => !p.discard);
+  const sourceShown = sourcePackets.filter((p) => !p.discard);
   const outputShown = packets.filter((p) => !p.discard);
   const timestampsMatch = sameTimestamps(sourceShown, source, outputShown, info);
   const frames = {
@@ -79,14 +91,19 @@ export async function verifyOutput(request: VerifyRequest): Promise<OutputChecks
     outputAudioOffset,
   };
   const rotation = { ok: info.rotation === source.rotation, source: source.rotation, output: info.rotation };
-  const copiedPackets = spans && compareCopiedPackets(sourceClock.packets, packets, spans);
-  const copiedStreams = compareStreams(request, info, otherHashes);
+  const copiedPackets = spans && compareCopiedPackets(sourcePackets, packets, spans);
+  const copiedStreams = compareStreams(request, sourceHashes, info, otherHashes);
   const ok = decode.ok && duration.ok && frames.ok && sync.ok && rotation.ok && (copiedPackets?.ok ?? true) && (copiedStreams?.ok ?? true);
   return { ok, decode, duration, frames, sync, rotation, copiedPackets, copiedStreams };
 }
 
 /** The output keeps the source's streams in their order; each one not re-encoded must hold the same packets. */
-function compareStreams(request: VerifyRequest, info: VideoStreamInfo, outputHashes: ReadonlyMap<number, readonly string[]>) {
+function compareStreams(
+  request: VerifyRequest,
+  sourceHashes: ReadonlyMap<number, readonly string[]>,
+  info: VideoStreamInfo,
+  outputHashes: ReadonlyMap<number, readonly string[]>,
+) {
   const { source } = request;
   const others = source.streams.filter((s) => s.index !== source.streamIndex);
   if (others.length === 0) return undefined;
@@ -95,7 +112,7 @@ function compareStreams(request: VerifyRequest, info: VideoStreamInfo, outputHas
   const sameLayout = info.streams.length === source.streams.length && info.streams.every((s, i) => s.type === source.streams[i]!.type);
   for (const stream of others) {
     if (stream.index === request.remixedStream) continue;
-    const before = request.sourceHashes.get(stream.index) ?? [];
+    const before = sourceHashes.get(stream.index) ?? [];
     const after = outputHashes.get(stream.index) ?? [];
     packets += before.length;
     if (!sameLayout || before.length !== after.length || before.some((hash, i) => hash !== after[i])) different.push(stream.index);
