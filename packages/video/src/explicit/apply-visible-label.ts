@@ -77,19 +77,33 @@ export async function applyVisibleVideoLabel(options: VisibleVideoLabelOptions):
   if (at.length === 0) throw new UsageError('say where the label shows: start, middle, end or whole');
   if (options.output === options.input) throw new UsageError('the output must be a new file, not the input');
   const tools = options.binaries ?? defaultBinaries();
-  const { info, packets, otherHashes, indexedBy } = await probeMedia(tools, options.input, 'hashes');
+  const { info, packets, otherHashes, indexedBy, packetNals } = await probeMedia(tools, options.input, 'hashes');
   const clock = new PacketClock(packets, info);
   const intervals = labelIntervals(info.duration, seconds, at);
   const frame = displaySize(info);
-  // The source's first keyframe is read by ffmpeg while the overlay and the sound label are drawn here.
+  // The source's first keyframe is read while the overlay and the sound label are drawn.
   const firstKeyframe =
-    info.codec === 'h264' || info.codec === 'hevc' ? keyframeNals(tools, options.input, info, clock.absolute(0)) : Promise.resolve([]);
+    info.codec === 'h264' || info.codec === 'hevc'
+      ? (packetNals?.(0) ?? keyframeNals(tools, options.input, info, clock.absolute(0)))
+      : Promise.resolve([]);
   firstKeyframe.catch(() => {}); // awaited below; a drawing failure must not leave it unhandled
   const overlayPng = await options.overlay(frame);
   checkPngSize(overlayPng, frame);
   const labelWav = options.audioLabel && info.audio ? await options.audioLabel.wav(info.audio) : undefined;
   const sourceNals = await firstKeyframe;
-  const context: RenderContext = { options, tools, info, clock, intervals, overlayPng, labelWav, sourceNals, otherHashes, indexedBy };
+  const context: RenderContext = {
+    options,
+    tools,
+    info,
+    clock,
+    intervals,
+    overlayPng,
+    labelWav,
+    sourceNals,
+    otherHashes,
+    indexedBy,
+    packetNals,
+  };
 
   const mode = options.mode ?? 'auto';
   const extra = {

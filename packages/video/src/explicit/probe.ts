@@ -1,4 +1,4 @@
-import { MalformedInputError } from '@aigc-label/core';
+import { MalformedInputError, readExact } from '@aigc-label/core';
 import {
   type FfmpegBinaries,
   type FfprobeFormat,
@@ -8,7 +8,9 @@ import {
   withFileSource,
 } from '@aigc-label/ffmpeg';
 import { isobmffBrand } from '../mp4/brand.js';
-import { type Mp4PacketIndex, readMp4Packets } from '../mp4/packets.js';
+import { type Mp4PacketIndex, type Mp4Track, readMp4Packets } from '../mp4/packets.js';
+import { sampleNals } from '../shared/sample-nals.js';
+import type { NalUnit } from './bitstream.js';
 
 /** One stream of the file, in the file's order: everything but the labelled video is copied as it is. */
 export interface StreamEntry {
@@ -89,6 +91,8 @@ export interface MediaProbe {
   readonly otherHashes: ReadonlyMap<number, readonly string[]>;
   /** Who listed the packets (with `hashes`). */
   readonly indexedBy: PacketIndexer | undefined;
+  /** Reads the NAL units of one of `packets` (H.264/H.265) from the file, when the container index listed them. */
+  readonly packetNals: ((index: number) => Promise<NalUnit[]>) | undefined;
 }
 
 const ratio = (value: unknown, fallback: readonly [number, number]): readonly [number, number] => {
@@ -168,7 +172,7 @@ export async function probeMedia(
   const video = streams.find((stream) => stream.codec_type === 'video' && !stream.disposition?.attached_pic);
   if (!video) throw new MalformedInputError('video', 'the file has no video stream (only sound or pictures)');
   const streamIndex = video.index ?? 0;
-  let listing = own && containerListing(await own, streams, streamIndex);
+  let listing = own && containerListing(input, await own, streams, streamIndex);
   if (scan === 'hashes' && !listing) {
     const packets = scanWithStreams
       ? probed.packets
@@ -224,20 +228,52 @@ export async function probeMedia(
       duration: numberOr(audio.duration) ?? numberOr(format.duration),
     },
   };
-  return { info, packets, otherHashes: listing?.otherHashes ?? new Map(), indexedBy: listing?.indexedBy };
+  return {
+    info,
+    packets,
+    otherHashes: listing?.otherHashes ?? new Map(),
+    indexedBy: listing?.indexedBy,
+    packetNals: listing?.packetNals,
+  };
+}
+
+/** Reads a track's packet `index` from the file and splits it as ffmpeg's stream copy to Annex B would. */
+function packetReader(input: string, track: Mp4Track): ((index: number) => Promise<NalUnit[]>) | undefined {
+  const config = track.decoderConfig;
+  if (!config) return undefined;
+  return (index) => {
+    const packet = track.packets[index];
+    if (!packet) throw new RangeError(`Expected a packet index below ${track.packets.length} but received ${index}`);
+    return withFileSource(input, async (source) =>
+      sampleNals(await readExact(source, packet.offset, packet.size, 'video', 'a packet'), config),
+    );
+  };
+}
+
+/** The NAL units of the first packet of an MP4's first video track (a re-encoded head), or undefined when its index cannot be read here. */
+export async function firstPacketNals(input: string): Promise<NalUnit[] | undefined> {
+  const index = await withFileSource(input, readMp4Packets);
+  const video = index.ok ? index.tracks.find((track) => track.handler === 'vide') : undefined;
+  return video && packetReader(input, video)?.(0);
 }
 
 interface PacketListing {
   readonly packets: readonly VideoPacket[];
   readonly otherHashes: ReadonlyMap<number, readonly string[]>;
   readonly indexedBy: PacketIndexer;
+  readonly packetNals?: ((index: number) => Promise<NalUnit[]>) | undefined;
 }
 
 const startsLikeMp4 = (input: string): Promise<boolean> =>
   withFileSource(input, async (source) => isobmffBrand(await source.read(0, 12)) !== null);
 
 /** The container's packets when its tracks are ffprobe's streams, one for one, and the labelled video's samples are its packets. */
-function containerListing(index: Mp4PacketIndex, streams: readonly FfprobeStream[], streamIndex: number): PacketListing | undefined {
+function containerListing(
+  input: string,
+  index: Mp4PacketIndex,
+  streams: readonly FfprobeStream[],
+  streamIndex: number,
+): PacketListing | undefined {
   if (!index.ok || index.tracks.length !== streams.length) return undefined;
   const kinds: Record<string, string> = { vide: 'video', soun: 'audio' };
   const matches = index.tracks.every((track, i) => {
@@ -254,7 +290,7 @@ function containerListing(index: Mp4PacketIndex, streams: readonly FfprobeStream
         track.packets.map((packet) => packet.hash),
       );
   });
-  return { packets: video.packets, otherHashes, indexedBy: 'container' };
+  return { packets: video.packets, otherHashes, indexedBy: 'container', packetNals: packetReader(input, video) };
 }
 
 function ffprobeListing(packets: readonly FfprobePacket[], streamIndex: number): PacketListing {

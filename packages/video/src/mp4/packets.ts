@@ -7,6 +7,8 @@
  */
 import { type ByteSource, crc32, fromAscii, isobmff, LimitExceededError, MalformedInputError, mp4Meta, u32be } from '@aigc-label/core';
 
+import type { DecoderConfig } from '../shared/sample-nals.js';
+
 type Box = isobmff.Box;
 
 const FORMAT = 'mp4';
@@ -16,8 +18,15 @@ const hashWindowInBytes = 4 * 1024 * 1024;
 const maximumSampleInBytes = 0x3fffffff;
 /** A composition offset this far out makes ffmpeg drop the whole ctts (mov_read_ctts). */
 const maximumCompositionOffset = 1 << 28;
-/** Sample entries whose samples ffmpeg passes on as packets, unsplit by a parser. */
-const UNPARSED_VIDEO = new Set(['avc1', 'avc3', 'hvc1', 'hev1']);
+/** Sample entries whose samples ffmpeg passes on as packets, unsplit by a parser, and the box holding their decoder configuration. */
+const UNPARSED_VIDEO: ReadonlyMap<string, { codec: 'h264' | 'hevc'; config: string }> = new Map([
+  ['avc1', { codec: 'h264', config: 'avcC' }],
+  ['avc3', { codec: 'h264', config: 'avcC' }],
+  ['hvc1', { codec: 'hevc', config: 'hvcC' }],
+  ['hev1', { codec: 'hevc', config: 'hvcC' }],
+]);
+/** A VisualSampleEntry's fields before its child boxes (ISO/IEC 14496-12 §12.1.3). */
+const VISUAL_SAMPLE_ENTRY_FIELDS = 78;
 
 /** One packet, times in the track's timescale (ffmpeg's stream time base). */
 export interface Mp4Packet {
@@ -39,6 +48,8 @@ export interface Mp4Track {
   readonly timescale: number;
   /** H.264/H.265 samples are ffmpeg's packets as they are; other codecs' packets may be re-split by its parsers. */
   readonly samplesArePackets: boolean;
+  /** An H.264/H.265 track's decoder configuration record (avcC, hvcC), for reading its samples' NAL units. */
+  readonly decoderConfig: DecoderConfig | undefined;
   readonly packets: readonly Mp4Packet[];
 }
 
@@ -108,7 +119,9 @@ function readTrack(moov: Uint8Array, trak: Box, movieTimescale: number): Mp4Trac
   if (!stsd || stsd.size < stsd.headerSize + 16) throw new MalformedInputError(FORMAT, 'a track has no sample description');
   const descriptions = u32be(moov, stsd.offset + stsd.headerSize + 4);
   if (descriptions !== 1) return `it has ${descriptions} sample descriptions, not one`;
-  const entry = fromAscii(moov, stsd.offset + stsd.headerSize + 12, stsd.offset + stsd.headerSize + 16);
+  const entry = isobmff.parseBoxHeader(moov, stsd.offset + stsd.headerSize + 8, stsd.offset + stsd.headerSize + 8, stsd.end, FORMAT);
+  const unparsed = UNPARSED_VIDEO.get(entry.type);
+  const configBox = unparsed && isobmff.childBox(moov, entry, unparsed.config, FORMAT, VISUAL_SAMPLE_ENTRY_FIELDS);
   const timescale = isobmff.timescaleOf(moov, mdhd, FORMAT);
   if (timescale === 0) return 'its timescale is 0';
 
@@ -145,7 +158,9 @@ function readTrack(moov: Uint8Array, trak: Box, movieTimescale: number): Mp4Trac
   const edits = elst ? isobmff.readEditList(moov, elst, FORMAT) : [];
   const packets = edits.length === 0 ? unedited(timing) : edited(timing, edits, movieTimescale);
   if (typeof packets === 'string') return packets;
-  return { handler, timescale, samplesArePackets: UNPARSED_VIDEO.has(entry), packets };
+  const decoderConfig = unparsed &&
+    configBox && { codec: unparsed.codec, record: moov.slice(configBox.offset + configBox.headerSize, configBox.end) };
+  return { handler, timescale, samplesArePackets: unparsed !== undefined, decoderConfig, packets };
 }
 
 /**
