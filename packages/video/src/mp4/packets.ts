@@ -129,8 +129,9 @@ function readTrack(moov: Uint8Array, trak: Box, movieTimescale: number): Mp4Trac
   const isAudio = handler === 'soun';
   for (let i = 0; i < table.count; i++) {
     if (table.sizes[i]! > maximumSampleInBytes) return `sample ${i} is ${table.sizes[i]} bytes`;
-    // Zero or "negative" durations make ffmpeg search an unsorted index.
-    if (table.durations[i] === 0 || table.durations[i]! >= 0x80000000) return `sample ${i} lasts ${table.durations[i]} ticks`;
+    // Zero or "negative" durations before the last sample make ffmpeg search an unsorted index.
+    const duration = table.durations[i]!;
+    if ((duration === 0 && i + 1 < table.count) || duration >= 0x80000000) return `sample ${i} lasts ${duration} ticks`;
   }
   // ffmpeg reads sound timed in single samples (PCM) by chunks, not samples.
   if (isAudio && table.count > 0 && table.durations.every((d) => d === 1)) return 'its sound is read by chunks';

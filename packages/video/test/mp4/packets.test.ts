@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bytesSource, isobmff, LimitExceededError, MalformedInputError, putU32be } from '@aigc-label/core';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -25,7 +25,7 @@ interface ProbedPacket {
   stream_index: number;
   pts: number;
   dts: number;
-  duration: number;
+  duration?: number;
   flags: string;
   data_hash: string;
 }
@@ -52,7 +52,7 @@ async function expectSameAsFfprobe(path: string): Promise<readonly Mp4Track[]> {
       ours.map((p) => [p.pts, p.dts, p.keyframe, p.discard, `CRC32:${p.hash}`]),
       `stream ${stream}`,
     ).toEqual(theirs.map((p) => [p.pts, p.dts, p.flags.startsWith('K'), p.flags.includes('D'), p.data_hash]));
-    if (track.handler === 'vide') expect(ours.map((p) => p.duration)).toEqual(theirs.map((p) => p.duration));
+    if (track.handler === 'vide') expect(ours.map((p) => p.duration)).toEqual(theirs.map((p) => p.duration ?? 0));
   });
   expect(tracks.reduce((sum, track) => sum + track.packets.length, 0)).toBe(probed.length);
   return tracks;
@@ -118,6 +118,23 @@ describe('readMp4Packets', () => {
     // ffmpeg writes no stss when every sample is a sync sample.
     expect(firstBox(new Uint8Array(readFileSync(intra)), 'stss')).toBeUndefined();
     expect(videoOf(await expectSameAsFfprobe(intra)).packets.every((p) => p.keyframe)).toBe(true);
+  });
+
+  it('lists a stream whose last sample has no duration (as the re-encoded heads have)', async () => {
+    const path = clip('last-zero.mp4', ...sources.slice(0, 4), '-t', '2', ...x264, '-preset', 'ultrafast');
+    const bytes = new Uint8Array(readFileSync(path));
+    // The moov comes last here, so a new stts changes no sample offset.
+    const moov = isobmff.listBoxesIn(bytes, 0, bytes.length, 'mp4').find((box) => box.type === 'moov')!;
+    expect(moov.end).toBe(bytes.length);
+    const moovBytes = bytes.subarray(moov.offset, moov.end);
+    const stbl = isobmff.boxAt(moovBytes, { ...moov, offset: 0, end: moov.size }, ['trak', 'mdia', 'minf', 'stbl'], 'mp4')!;
+    const durations = Array.from(isobmff.readSampleTable(moovBytes, stbl, 'mp4').durations);
+    durations[durations.length - 1] = 0;
+    const edited = isobmff.rewriteBoxTree(moovBytes, 'mp4', (box) => (box.type === 'stts' ? isobmff.sttsBox(durations) : undefined));
+    const zero = join(dir, 'last-zero-edited.mp4');
+    writeFileSync(zero, Buffer.concat([bytes.subarray(0, moov.offset), edited]));
+    // Without composition offsets the last packet lasts to the end of the media (mdhd), as in ffmpeg.
+    expect(videoOf(await expectSameAsFfprobe(zero)).packets.at(-1)!.duration).toBe(durations[0]);
   });
 
   it('leaves a fragmented file to ffprobe', async () => {
