@@ -1,6 +1,6 @@
 import { DEFAULT_TIMEOUT_MS, type FfmpegBinaries, runTool, timeoutForMedia } from '@aigc-label/ffmpeg';
 import type { PacketClock, ReencodeSpan } from './plan.js';
-import { type PacketIndexer, probeMedia, shownSeconds, type VideoPacket, type VideoStreamInfo } from './probe.js';
+import { type MediaProbe, type PacketIndexer, probeMedia, shownSeconds, type VideoPacket, type VideoStreamInfo } from './probe.js';
 
 // A whole decode runs far faster than real time; the limit (per second of video, on top of the
 // runner's default) only stops a hung ffmpeg.
@@ -46,18 +46,19 @@ export interface VerifyRequest {
 
 export async function verifyOutput(request: VerifyRequest): Promise<OutputChecks> {
   const { tools, output, source, sourceClock, spans } = request;
-  const { info, packets, otherHashes, indexedBy } = await probeMedia(
-    tools,
-    output,
-    'hashes',
-    request.sourceIndexedBy === 'ffprobe' ? 'ffprobe' : 'any',
-  );
+  const probing = probeMedia(tools, output, 'hashes', request.sourceIndexedBy === 'ffprobe' ? 'ffprobe' : 'any');
+  // The output is decoded while it is probed: the plan (the source's packets) says which frames, the probe only where to seek.
+  const decoding = decodeCheck(tools, output, source, sourceClock.packets, spans, probing);
+  const [probed, decoded] = await Promise.allSettled([probing, decoding]);
+  if (probed.status === 'rejected') throw probed.reason;
+  if (decoded.status === 'rejected') throw decoded.reason;
+  const { info, packets, otherHashes, indexedBy } = probed.value;
+  const decode = decoded.value;
   // An output whose container could not be indexed as the source's was is compared with ffprobe's listing of the source.
   const relisted = indexedBy === request.sourceIndexedBy ? undefined : await probeMedia(tools, request.input, 'hashes', 'ffprobe');
   const sourcePackets = relisted?.packets ?? sourceClock.packets;
   const sourceHashes = relisted?.otherHashes ?? request.sourceHashes;
   const frameSeconds = sourceClock.frameSeconds;
-  const decode = await decodeCheck(tools, output, info, packets, spans);
   // The time from the first shown frame to the end of the last, from the packets: a container's own
   // duration may count a frame more or less (edit lists, formats that store no frame durations).
   const tick = (i: VideoStreamInfo) => i.timeBase[0] / i.timeBase[1];
@@ -157,34 +158,40 @@ function compareCopiedPackets(sourcePackets: readonly VideoPacket[], packets: re
 async function decodeCheck(
   tools: FfmpegBinaries,
   output: string,
-  info: VideoStreamInfo,
-  packets: readonly VideoPacket[],
+  source: VideoStreamInfo,
+  sourcePackets: readonly VideoPacket[],
   spans: readonly ReencodeSpan[] | undefined,
+  probing: Promise<MediaProbe>,
 ): Promise<OutputChecks['decode']> {
   const errors: string[] = [];
   const decode = async (before: string[], after: string[], timeoutMs = DEFAULT_TIMEOUT_MS) => {
-    // The labelled video and the sound; the other streams are proven by their packet hashes.
-    const args = ['-v', 'error', ...before, '-i', output, '-map', `0:${info.streamIndex}`, '-map', '0:a?', ...after, '-f', 'null', '-'];
+    // The labelled video (where the source has it: the output keeps the source's stream order) and the
+    // sound; the other streams are proven by their packet hashes.
+    const args = ['-v', 'error', ...before, '-i', output, '-map', `0:${source.streamIndex}`, '-map', '0:a?', ...after, '-f', 'null', '-'];
     const result = await runTool(tools.ffmpeg, args, { timeoutMs });
     // Lines from the null muxer are about container timestamps (Matroska's 1 ms ticks), not decoding.
     errors.push(...result.stderr.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('[null @')));
     if (result.code !== 0) errors.push(`ffmpeg exited with ${result.code}`);
   };
   if (!spans) {
-    await decode([], [], timeoutForMedia(info.duration, DECODE_MS_PER_SECOND));
+    await decode([], [], timeoutForMedia(source.duration, DECODE_MS_PER_SECOND));
     return { ok: errors.length === 0, scope: 'whole', errors };
   }
-  const tick = info.timeBase[0] / info.timeBase[1];
   for (const span of spans) {
     // Decode from the span's first keyframe through the first GOP of copied packets after it.
     let stop = span.end;
-    if (stop < packets.length) {
+    if (stop < sourcePackets.length) {
       stop++;
-      while (stop < packets.length && !packets[stop]!.keyframe) stop++;
+      while (stop < sourcePackets.length && !sourcePackets[stop]!.keyframe) stop++;
     }
-    const first = packets[span.first];
-    if (!first) continue;
-    const seek = span.first === 0 ? [] : ['-seek_timestamp', '1', '-ss', (first.pts * tick - tick / 2).toFixed(6)];
+    let seek: string[] = [];
+    if (span.first > 0) {
+      const { info, packets } = await probing;
+      const first = packets[span.first];
+      if (!first) continue;
+      const tick = info.timeBase[0] / info.timeBase[1];
+      seek = ['-seek_timestamp', '1', '-ss', (first.pts * tick - tick / 2).toFixed(6)];
+    }
     await decode(seek, ['-frames:v', String(stop - span.first)]);
   }
   return { ok: errors.length === 0, scope: 'seams', errors };
