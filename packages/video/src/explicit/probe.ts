@@ -8,7 +8,7 @@ import {
   withFileSource,
 } from '@aigc-label/ffmpeg';
 import { isobmffBrand } from '../mp4/brand.js';
-import { type Mp4PacketIndex, type Mp4Track, readMp4Packets } from '../mp4/packets.js';
+import { hashMp4Packets, type Mp4PacketIndex, type Mp4Track, readMp4Packets } from '../mp4/packets.js';
 import { sampleNals } from '../shared/sample-nals.js';
 import type { NalUnit } from './bitstream.js';
 
@@ -72,7 +72,12 @@ export interface VideoPacket {
   readonly keyframe: boolean;
   /** Decoded but not shown: outside the MP4 edit list (ffprobe flag D). */
   readonly discard: boolean;
-  readonly hash: string | undefined;
+}
+
+/** CRC32s of a file's packets: the labelled stream's in decode order, and every other stream's by stream index. */
+export interface PacketHashes {
+  readonly video: readonly string[];
+  readonly others: ReadonlyMap<number, readonly string[]>;
 }
 
 /**
@@ -82,17 +87,24 @@ export interface VideoPacket {
  */
 export type PacketIndexer = 'container' | 'ffprobe';
 
-/** A file's streams and packets. */
-export interface MediaProbe {
-  readonly info: VideoStreamInfo;
+/** The packets of a file's labelled stream, and the hashes of every stream's. */
+export interface PacketListing {
   /** The labelled stream's packets, in decode order. */
   readonly packets: readonly VideoPacket[];
-  /** CRC32 of every packet of every other stream, by stream index (with `hashes`). */
-  readonly otherHashes: ReadonlyMap<number, readonly string[]>;
+  /**
+   * With `hashes`: ffprobe's come with the packets; an MP4's are computed after its packets are
+   * listed, so a render can start meanwhile (read once, in file order).
+   */
+  readonly hashes: Promise<PacketHashes>;
   /** Who listed the packets (with `hashes`). */
   readonly indexedBy: PacketIndexer | undefined;
   /** Reads the NAL units of one of `packets` (H.264/H.265) from the file, when the container index listed them. */
   readonly packetNals: ((index: number) => Promise<NalUnit[]>) | undefined;
+}
+
+/** A file's streams and packets. */
+export interface MediaProbe extends PacketListing {
+  readonly info: VideoStreamInfo;
 }
 
 const ratio = (value: unknown, fallback: readonly [number, number]): readonly [number, number] => {
@@ -122,7 +134,6 @@ function videoPacket(packet: FfprobePacket): VideoPacket {
     duration: packet.duration ?? 0,
     keyframe: packet.flags?.startsWith('K') ?? false,
     discard: packet.flags?.includes('D') ?? false,
-    hash: packet.data_hash?.replace(/^CRC32:/, ''),
   };
 }
 
@@ -160,8 +171,25 @@ export async function probeMedia(
   scan: PacketScan,
   indexer: 'any' | 'ffprobe' = 'any',
 ): Promise<MediaProbe> {
+  const { info, listing } = await probeInStages(tools, input, scan, indexer);
+  return { info, ...(await listing) };
+}
+
+/** The streams as soon as ffprobe has read them, and the packets, which an MP4's index may list later. */
+export interface StagedProbe {
+  readonly info: VideoStreamInfo;
+  readonly listing: Promise<PacketListing>;
+}
+
+/** `probeMedia` in two steps, so work that needs only the streams (drawing the overlay) runs while the packets are listed. */
+export async function probeInStages(
+  tools: FfmpegBinaries,
+  input: string,
+  scan: PacketScan,
+  indexer: 'any' | 'ffprobe' = 'any',
+): Promise<StagedProbe> {
   const own = scan === 'hashes' && indexer === 'any' && (await startsLikeMp4(input)) ? withFileSource(input, readMp4Packets) : undefined;
-  own?.catch(() => {}); // awaited below, after ffprobe, whose failure says more
+  own?.catch(() => {}); // awaited with the listing, after ffprobe, whose failure says more
   const failure = (tail: string, code: number | null) =>
     new MalformedInputError('video', `ffprobe cannot read the file (${tail || `exit code ${code}`})`);
   const scanWithStreams = scan === 'hashes' && !own;
@@ -172,17 +200,23 @@ export async function probeMedia(
   const video = streams.find((stream) => stream.codec_type === 'video' && !stream.disposition?.attached_pic);
   if (!video) throw new MalformedInputError('video', 'the file has no video stream (only sound or pictures)');
   const streamIndex = video.index ?? 0;
-  let listing = own && containerListing(input, await own, streams, streamIndex);
-  if (scan === 'hashes' && !listing) {
+  const list = async (): Promise<PacketListing> => {
+    if (scan === 'none')
+      return { packets: [], hashes: Promise.resolve({ video: [], others: new Map() }), indexedBy: undefined, packetNals: undefined };
+    const listed = own && containerListing(input, await own, streams, streamIndex);
+    if (listed) return listed;
     const packets = scanWithStreams
       ? probed.packets
       : (await ffprobeJson(tools.ffprobe, [...PACKET_SCAN_ARGS, input], { failure })).packets;
-    listing = ffprobeListing(packets, streamIndex);
-  }
-  const packets = listing?.packets ?? [];
+    return ffprobeListing(packets, streamIndex);
+  };
+  const listing = list();
+  listing.catch(() => {}); // the caller awaits it
   const audio = streams.find((stream) => stream.codec_type === 'audio');
   const timeBase = ratio(video.time_base, [1, 1000]);
-  const duration = numberOr(video.duration) ?? numberOr(format.duration) ?? shownSeconds(packets, timeBase[0] / timeBase[1]);
+  // Only formats that store no duration (FLV, live WebM) wait for their packets here.
+  const duration =
+    numberOr(video.duration) ?? numberOr(format.duration) ?? shownSeconds((await listing).packets, timeBase[0] / timeBase[1]);
   if (duration === undefined) throw new MalformedInputError('video', 'the video stream has no frames');
   const tag = video.codec_tag_string;
   const info: VideoStreamInfo = {
@@ -228,13 +262,7 @@ export async function probeMedia(
       duration: numberOr(audio.duration) ?? numberOr(format.duration),
     },
   };
-  return {
-    info,
-    packets,
-    otherHashes: listing?.otherHashes ?? new Map(),
-    indexedBy: listing?.indexedBy,
-    packetNals: listing?.packetNals,
-  };
+  return { info, listing };
 }
 
 /** Reads a track's packet `index` from the file and splits it as ffmpeg's stream copy to Annex B would. */
@@ -257,13 +285,6 @@ export async function firstPacketNals(input: string): Promise<NalUnit[] | undefi
   return video && packetReader(input, video)?.(0);
 }
 
-interface PacketListing {
-  readonly packets: readonly VideoPacket[];
-  readonly otherHashes: ReadonlyMap<number, readonly string[]>;
-  readonly indexedBy: PacketIndexer;
-  readonly packetNals?: ((index: number) => Promise<NalUnit[]>) | undefined;
-}
-
 const startsLikeMp4 = (input: string): Promise<boolean> =>
   withFileSource(input, async (source) => isobmffBrand(await source.read(0, 12)) !== null);
 
@@ -282,26 +303,34 @@ function containerListing(
   });
   const video = index.tracks[streamIndex];
   if (!matches || !video?.samplesArePackets) return undefined;
-  const otherHashes = new Map<number, string[]>();
-  index.tracks.forEach((track, i) => {
-    if (i !== streamIndex)
-      otherHashes.set(
-        i,
-        track.packets.map((packet) => packet.hash),
-      );
-  });
-  return { packets: video.packets, otherHashes, indexedBy: 'container', packetNals: packetReader(input, video) };
+  const hashes = withFileSource(input, (source) => hashMp4Packets(source, index.tracks)).then((byTrack) => ({
+    video: byTrack[streamIndex]!,
+    others: new Map(byTrack.flatMap((list, i) => (i === streamIndex ? [] : [[i, list] as const]))),
+  }));
+  hashes.catch(() => {}); // awaited by the output checks, if the render gets that far
+  return { packets: video.packets, hashes, indexedBy: 'container', packetNals: packetReader(input, video) };
 }
 
 function ffprobeListing(packets: readonly FfprobePacket[], streamIndex: number): PacketListing {
-  const otherHashes = new Map<number, string[]>();
+  const video: string[] = [];
+  const others = new Map<number, string[]>();
   for (const packet of packets) {
-    if (packet.stream_index === undefined || packet.stream_index === streamIndex) continue;
-    const list = otherHashes.get(packet.stream_index) ?? [];
-    list.push(packet.data_hash?.replace(/^CRC32:/, '') ?? '');
-    otherHashes.set(packet.stream_index, list);
+    if (packet.stream_index === undefined) continue;
+    const hash = packet.data_hash?.replace(/^CRC32:/, '') ?? '';
+    if (packet.stream_index === streamIndex) {
+      video.push(hash);
+      continue;
+    }
+    const list = others.get(packet.stream_index) ?? [];
+    list.push(hash);
+    others.set(packet.stream_index, list);
   }
-  return { packets: packets.filter((p) => p.stream_index === streamIndex).map(videoPacket), otherHashes, indexedBy: 'ffprobe' };
+  return {
+    packets: packets.filter((p) => p.stream_index === streamIndex).map(videoPacket),
+    hashes: Promise.resolve({ video, others }),
+    indexedBy: 'ffprobe',
+    packetNals: undefined,
+  };
 }
 
 function estimateVideoBitRate(format: FfprobeFormat, audio: FfprobeStream | undefined): number | undefined {

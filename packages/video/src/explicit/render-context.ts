@@ -3,7 +3,7 @@ import { type FfmpegBinaries, runToolOrThrow } from '@aigc-label/ffmpeg';
 import type { VisibleVideoLabelOptions } from './apply-visible-label.js';
 import { type NalUnit, splitAnnexB } from './bitstream.js';
 import type { LabelInterval, PacketClock, ReencodeSpan } from './plan.js';
-import { firstPacketNals, type PacketIndexer, type VideoStreamInfo } from './probe.js';
+import { firstPacketNals, type PacketHashes, type PacketIndexer, type VideoStreamInfo } from './probe.js';
 import { keyframeArgs } from './render-args.js';
 import { type OutputChecks, verifyOutput } from './verify.js';
 
@@ -17,8 +17,8 @@ export interface RenderContext {
   readonly overlayPng: Uint8Array;
   readonly labelWav: Uint8Array | undefined;
   readonly sourceNals: readonly NalUnit[];
-  /** CRC32s of the source's other streams' packets, by stream index, for the copied-streams check. */
-  readonly otherHashes: ReadonlyMap<number, readonly string[]>;
+  /** CRC32s of the source's packets, for the copied-packets and copied-streams checks. */
+  readonly hashes: Promise<PacketHashes>;
   /** Who listed the source's packets. */
   readonly indexedBy: PacketIndexer | undefined;
   /** Reads a source packet's NAL units from the file (container index only). */
@@ -61,7 +61,7 @@ export async function checkOutput(
     sourceClock: context.clock,
     spans,
     remixedStream: context.labelWav ? context.info.streams.find((s) => s.type === 'audio')?.index : undefined,
-    sourceHashes: context.otherHashes,
+    sourceHashes: context.hashes,
     sourceIndexedBy: context.indexedBy,
   });
   return { checks, seconds: (performance.now() - started) / 1000 };

@@ -1,6 +1,14 @@
 import { DEFAULT_TIMEOUT_MS, type FfmpegBinaries, runTool, timeoutForMedia } from '@aigc-label/ffmpeg';
 import type { PacketClock, ReencodeSpan } from './plan.js';
-import { type MediaProbe, type PacketIndexer, probeMedia, shownSeconds, type VideoPacket, type VideoStreamInfo } from './probe.js';
+import {
+  type MediaProbe,
+  type PacketHashes,
+  type PacketIndexer,
+  probeMedia,
+  shownSeconds,
+  type VideoPacket,
+  type VideoStreamInfo,
+} from './probe.js';
 
 // A whole decode runs far faster than real time; the limit (per second of video, on top of the
 // runner's default) only stops a hung ffmpeg.
@@ -38,8 +46,8 @@ export interface VerifyRequest {
   readonly spans: readonly ReencodeSpan[] | undefined;
   /** The stream whose sound was re-encoded with the rhythm label mixed in, if any. */
   readonly remixedStream: number | undefined;
-  /** CRC32s of the source's other streams' packets, by stream index. */
-  readonly sourceHashes: ReadonlyMap<number, readonly string[]>;
+  /** CRC32s of the source's packets. */
+  readonly sourceHashes: Promise<PacketHashes>;
   /** Who listed the source's packets: the output's are listed the same way. */
   readonly sourceIndexedBy: PacketIndexer | undefined;
 }
@@ -52,12 +60,12 @@ export async function verifyOutput(request: VerifyRequest): Promise<OutputChecks
   const [probed, decoded] = await Promise.allSettled([probing, decoding]);
   if (probed.status === 'rejected') throw probed.reason;
   if (decoded.status === 'rejected') throw decoded.reason;
-  const { info, packets, otherHashes, indexedBy } = probed.value;
+  const { info, packets, indexedBy } = probed.value;
   const decode = decoded.value;
   // An output whose container could not be indexed as the source's was is compared with ffprobe's listing of the source.
   const relisted = indexedBy === request.sourceIndexedBy ? undefined : await probeMedia(tools, request.input, 'hashes', 'ffprobe');
   const sourcePackets = relisted?.packets ?? sourceClock.packets;
-  const sourceHashes = relisted?.otherHashes ?? request.sourceHashes;
+  const [sourceHashes, outputHashes] = await Promise.all([relisted?.hashes ?? request.sourceHashes, probed.value.hashes]);
   const frameSeconds = sourceClock.frameSeconds;
   // The time from the first shown frame to the end of the last, from the packets: a container's own
   // duration may count a frame more or less (edit lists, formats that store no frame durations).
@@ -92,8 +100,8 @@ export async function verifyOutput(request: VerifyRequest): Promise<OutputChecks
     outputAudioOffset,
   };
   const rotation = { ok: info.rotation === source.rotation, source: source.rotation, output: info.rotation };
-  const copiedPackets = spans && compareCopiedPackets(sourcePackets, packets, spans);
-  const copiedStreams = compareStreams(request, sourceHashes, info, otherHashes);
+  const copiedPackets = spans && compareCopiedPackets(sourceHashes.video, outputHashes.video, spans);
+  const copiedStreams = compareStreams(request, sourceHashes.others, info, outputHashes.others);
   const ok = decode.ok && duration.ok && frames.ok && sync.ok && rotation.ok && (copiedPackets?.ok ?? true) && (copiedStreams?.ok ?? true);
   return { ok, decode, duration, frames, sync, rotation, copiedPackets, copiedStreams };
 }
@@ -141,18 +149,19 @@ function sameTimestamps(
   return before.every((value, index) => Math.abs(value - after[index]!) <= tolerance);
 }
 
-function compareCopiedPackets(sourcePackets: readonly VideoPacket[], packets: readonly VideoPacket[], spans: readonly ReencodeSpan[]) {
+/** The video packets outside the re-encoded spans, by CRC32, in decode order. */
+function compareCopiedPackets(source: readonly string[], output: readonly string[], spans: readonly ReencodeSpan[]) {
   let compared = 0;
   let different = 0;
   let spanIndex = 0;
-  for (let index = 0; index < sourcePackets.length; index++) {
+  for (let index = 0; index < source.length; index++) {
     while (spans[spanIndex] && index >= spans[spanIndex]!.end) spanIndex++;
     const span = spans[spanIndex];
     if (span && index >= span.first) continue;
     compared++;
-    if (sourcePackets[index]!.hash !== packets[index]?.hash) different++;
+    if (source[index] !== output[index]) different++;
   }
-  return { ok: different === 0 && packets.length === sourcePackets.length, compared, different };
+  return { ok: different === 0 && output.length === source.length, compared, different };
 }
 
 async function decodeCheck(

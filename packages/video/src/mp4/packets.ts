@@ -1,9 +1,10 @@
 /**
  * The packets of every track of an MP4/MOV as ffmpeg's mov demuxer hands them out
  * (libavformat/mov.c, mov_build_index and mov_fix_index): decode and presentation times after
- * the edit list, keyframe and discard flags, and each packet's CRC-32, from the moov and one pass
- * over the media data. What ffmpeg times or splits another way (fragments, several edits, chunked
- * PCM…) is reported as unsupported, so the caller can ask ffprobe instead.
+ * the edit list and keyframe and discard flags from the moov, and each packet's CRC-32 from one
+ * pass over the media data (a step of its own: a caller can plan with the timing while the bytes
+ * are hashed). What ffmpeg times or splits another way (fragments, several edits, chunked PCM…)
+ * is reported as unsupported, so the caller can ask ffprobe instead.
  */
 import { type ByteSource, crc32, fromAscii, isobmff, LimitExceededError, MalformedInputError, mp4Meta, u32be } from '@aigc-label/core';
 
@@ -38,8 +39,6 @@ export interface Mp4Packet {
   readonly discard: boolean;
   readonly offset: number;
   readonly size: number;
-  /** CRC-32 of the packet's bytes, eight lowercase hex digits as ffprobe's `-show_data_hash CRC32` prints them. */
-  hash: string;
 }
 
 export interface Mp4Track {
@@ -55,7 +54,7 @@ export interface Mp4Track {
 
 export type Mp4PacketIndex = { readonly ok: true; readonly tracks: readonly Mp4Track[] } | { readonly ok: false; readonly reason: string };
 
-/** Every track's packets in decode order, hashed, or why ffmpeg's own reading is needed. */
+/** Every track's packets in decode order, or why ffmpeg's own reading is needed. */
 export async function readMp4Packets(source: ByteSource): Promise<Mp4PacketIndex> {
   const top = await isobmff.listBoxes(source, 0, source.size, FORMAT);
   if (top.some((box) => box.type === 'moof')) return { ok: false, reason: 'the movie is fragmented' };
@@ -75,7 +74,6 @@ export async function readMp4Packets(source: ByteSource): Promise<Mp4PacketIndex
     if (typeof track === 'string') return { ok: false, reason: `track ${tracks.length + 1}: ${track}` };
     tracks.push(track);
   }
-  await hashPackets(source, tracks);
   return { ok: true, tracks };
 }
 
@@ -337,7 +335,7 @@ function firstSample(times: Float64Array, keyframes: Uint8Array, ctts: Int32Arra
   return Math.max(index, 0);
 }
 
-/** Presentation times and durations, as mov_read_packet gives them, and empty hashes to fill. */
+/** Presentation times and durations, as mov_read_packet gives them. */
 function finishPackets(
   timing: SampleTiming,
   samples: readonly number[],
@@ -361,7 +359,6 @@ function finishPackets(
       discard: discard[k] === 1,
       offset: table.offsets[sample]!,
       size: table.sizes[sample]!,
-      hash: '',
     };
   });
 }
@@ -375,11 +372,16 @@ function rescale(value: number, to: number, from: number): number {
   return Number(result);
 }
 
-/** CRC-32 of every packet, reading the media data once in file order through one buffer. */
-async function hashPackets(source: ByteSource, tracks: readonly Mp4Track[]): Promise<void> {
-  const all = tracks.flatMap((track) => track.packets as Mp4Packet[]);
+/**
+ * The CRC-32 of every packet of every track (eight lowercase hex digits, as ffprobe's
+ * `-show_data_hash CRC32` prints them), by track, reading the media data once in file order
+ * through one buffer.
+ */
+export async function hashMp4Packets(source: ByteSource, tracks: readonly Mp4Track[]): Promise<string[][]> {
+  const hashes = tracks.map((track) => new Array<string>(track.packets.length));
+  const all = tracks.flatMap((track, t) => track.packets.map((packet, p) => ({ packet, t, p })));
   let total = 0;
-  for (const packet of all) {
+  for (const { packet } of all) {
     if (packet.offset + packet.size > source.size) {
       throw new MalformedInputError(FORMAT, `a sample at offset ${packet.offset} runs past the end of the file`);
     }
@@ -387,11 +389,11 @@ async function hashPackets(source: ByteSource, tracks: readonly Mp4Track[]): Pro
   }
   // Real samples never overlap; hostile ones that all point at the same bytes would be hashed again and again.
   if (total > source.size) throw new MalformedInputError(FORMAT, 'the samples claim more bytes than the file holds');
-  all.sort((a, b) => a.offset - b.offset);
+  all.sort((a, b) => a.packet.offset - b.packet.offset);
   const buffer = new Uint8Array(Math.min(hashWindowInBytes, Math.max(source.size, 1)));
   let windowStart = 0;
   let window: Uint8Array = buffer.subarray(0, 0);
-  for (const packet of all) {
+  for (const { packet, t, p } of all) {
     let crc = 0;
     for (let at = packet.offset, end = packet.offset + packet.size; at < end; ) {
       if (at < windowStart || at >= windowStart + window.length) {
@@ -402,8 +404,9 @@ async function hashPackets(source: ByteSource, tracks: readonly Mp4Track[]): Pro
       crc = crc32(window.subarray(at - windowStart, to - windowStart), crc);
       at = to;
     }
-    packet.hash = crc.toString(16).padStart(8, '0');
+    hashes[t]![p] = crc.toString(16).padStart(8, '0');
   }
+  return hashes;
 }
 
 async function fill(source: ByteSource, at: number, buffer: Uint8Array): Promise<Uint8Array> {

@@ -2,7 +2,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bytesSource, isobmff, LimitExceededError, MalformedInputError, putU32be } from '@aigc-label/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Mp4Track, readMp4Packets } from '../../src/mp4/packets.js';
+import { hashMp4Packets, type Mp4Track, readMp4Packets } from '../../src/mp4/packets.js';
 import { ffmpeg, ffprobeJson, scratchDir } from '../explicit/helpers.js';
 
 // ffprobe is the oracle: the index must list every packet as ffmpeg's mov demuxer does.
@@ -35,21 +35,22 @@ function ffprobePackets(path: string): ProbedPacket[] {
   return json.packets as ProbedPacket[];
 }
 
-async function indexOf(path: string): Promise<readonly Mp4Track[]> {
-  const index = await readMp4Packets(bytesSource(new Uint8Array(readFileSync(path))));
+async function indexOf(path: string): Promise<{ tracks: readonly Mp4Track[]; hashes: string[][] }> {
+  const source = bytesSource(new Uint8Array(readFileSync(path)));
+  const index = await readMp4Packets(source);
   if (!index.ok) throw new Error(index.reason);
-  return index.tracks;
+  return { tracks: index.tracks, hashes: await hashMp4Packets(source, index.tracks) };
 }
 
 /** Every field ffprobe prints, per stream; durations of video only (ffmpeg takes a sound packet's from its codec where the stts ends short). */
 async function expectSameAsFfprobe(path: string): Promise<readonly Mp4Track[]> {
-  const tracks = await indexOf(path);
+  const { tracks, hashes } = await indexOf(path);
   const probed = ffprobePackets(path);
   tracks.forEach((track, stream) => {
     const theirs = probed.filter((p) => p.stream_index === stream);
     const ours = track.packets;
     expect(
-      ours.map((p) => [p.pts, p.dts, p.keyframe, p.discard, `CRC32:${p.hash}`]),
+      ours.map((p, i) => [p.pts, p.dts, p.keyframe, p.discard, `CRC32:${hashes[stream]![i]}`]),
       `stream ${stream}`,
     ).toEqual(theirs.map((p) => [p.pts, p.dts, p.flags.startsWith('K'), p.flags.includes('D'), p.data_hash]));
     if (track.handler === 'vide') expect(ours.map((p) => p.duration)).toEqual(theirs.map((p) => p.duration ?? 0));
@@ -157,7 +158,8 @@ describe('readMp4Packets', () => {
     const stco = firstBox(bytes, 'stco')!;
     const moved = bytes.slice();
     putU32be(moved, stco.offset + stco.headerSize + 8, bytes.length - 10);
-    await expect(readMp4Packets(bytesSource(moved))).rejects.toThrow(MalformedInputError);
+    const index = await readMp4Packets(bytesSource(moved));
+    await expect(index.ok && hashMp4Packets(bytesSource(moved), index.tracks)).rejects.toThrow(MalformedInputError);
   });
 
   it('refuses a truncated stbl: a run table that overflows its box, a file cut inside it', async () => {
