@@ -1,4 +1,4 @@
-import { MalformedInputError, readExact } from '@aigc-label/core';
+import { LimitExceededError, MalformedInputError, readExact } from '@aigc-label/core';
 import {
   type FfmpegBinaries,
   type FfprobeFormat,
@@ -203,7 +203,7 @@ export async function probeInStages(
   const list = async (): Promise<PacketListing> => {
     if (scan === 'none')
       return { packets: [], hashes: Promise.resolve({ video: [], others: new Map() }), indexedBy: undefined, packetNals: undefined };
-    const listed = own && containerListing(input, await own, streams, streamIndex);
+    const listed = own && containerListing(input, await refusedAsUnsupported(own), streams, streamIndex);
     if (listed) return listed;
     const packets = scanWithStreams
       ? probed.packets
@@ -283,6 +283,16 @@ export async function firstPacketNals(input: string): Promise<NalUnit[] | undefi
   const index = await withFileSource(input, readMp4Packets);
   const video = index.ok ? index.tracks.find((track) => track.handler === 'vide') : undefined;
   return video && packetReader(input, video)?.(0);
+}
+
+/** An index that refuses a damaged or oversized file leaves it to ffprobe, which reads what it can, as before the index existed. */
+async function refusedAsUnsupported(index: Promise<Mp4PacketIndex>): Promise<Mp4PacketIndex> {
+  try {
+    return await index;
+  } catch (error) {
+    if (error instanceof MalformedInputError || error instanceof LimitExceededError) return { ok: false, reason: error.message };
+    throw error;
+  }
 }
 
 const startsLikeMp4 = (input: string): Promise<boolean> =>

@@ -74,6 +74,15 @@ export async function readMp4Packets(source: ByteSource): Promise<Mp4PacketIndex
     if (typeof track === 'string') return { ok: false, reason: `track ${tracks.length + 1}: ${track}` };
     tracks.push(track);
   }
+  let total = 0;
+  for (const packet of tracks.flatMap((track) => track.packets)) {
+    if (packet.offset + packet.size > source.size) {
+      throw new MalformedInputError(FORMAT, `a sample at offset ${packet.offset} runs past the end of the file`);
+    }
+    total += packet.size;
+  }
+  // Real samples never overlap; hostile ones that all point at the same bytes would be hashed again and again.
+  if (total > source.size) throw new MalformedInputError(FORMAT, 'the samples claim more bytes than the file holds');
   return { ok: true, tracks };
 }
 
@@ -375,20 +384,11 @@ function rescale(value: number, to: number, from: number): number {
 /**
  * The CRC-32 of every packet of every track (eight lowercase hex digits, as ffprobe's
  * `-show_data_hash CRC32` prints them), by track, reading the media data once in file order
- * through one buffer.
+ * through one buffer. `tracks` are `readMp4Packets`'s of the same source, which bounded them by it.
  */
 export async function hashMp4Packets(source: ByteSource, tracks: readonly Mp4Track[]): Promise<string[][]> {
   const hashes = tracks.map((track) => new Array<string>(track.packets.length));
   const all = tracks.flatMap((track, t) => track.packets.map((packet, p) => ({ packet, t, p })));
-  let total = 0;
-  for (const { packet } of all) {
-    if (packet.offset + packet.size > source.size) {
-      throw new MalformedInputError(FORMAT, `a sample at offset ${packet.offset} runs past the end of the file`);
-    }
-    total += packet.size;
-  }
-  // Real samples never overlap; hostile ones that all point at the same bytes would be hashed again and again.
-  if (total > source.size) throw new MalformedInputError(FORMAT, 'the samples claim more bytes than the file holds');
   all.sort((a, b) => a.packet.offset - b.packet.offset);
   const buffer = new Uint8Array(Math.min(hashWindowInBytes, Math.max(source.size, 1)));
   let windowStart = 0;

@@ -158,8 +158,7 @@ describe('readMp4Packets', () => {
     const stco = firstBox(bytes, 'stco')!;
     const moved = bytes.slice();
     putU32be(moved, stco.offset + stco.headerSize + 8, bytes.length - 10);
-    const index = await readMp4Packets(bytesSource(moved));
-    await expect(index.ok && hashMp4Packets(bytesSource(moved), index.tracks)).rejects.toThrow(MalformedInputError);
+    await expect(readMp4Packets(bytesSource(moved))).rejects.toThrow(MalformedInputError);
   });
 
   it('refuses a truncated stbl: a run table that overflows its box, a file cut inside it', async () => {
