@@ -3,7 +3,7 @@
  * durations, the edit list, the sample description's AudioSpecificConfig (ISO/IEC 14496-3
  * §1.6.2.1) and the sample table, with everything a splice cannot keep exact refused by name.
  */
-import { isobmff, MalformedInputError, u16be, u32be } from '@aigc-label/core';
+import { isobmff, MalformedInputError, u16be } from '@aigc-label/core';
 
 type Box = isobmff.Box;
 
@@ -102,8 +102,9 @@ export function parseAacConfig(asc: Uint8Array): { rateIndex: number; channelCon
 function sampleEntryConfig(moov: Uint8Array, stbl: Box): Uint8Array | string {
   const stsd = isobmff.childBox(moov, stbl, 'stsd', FORMAT);
   if (!stsd) return 'the sample table has no stsd box';
-  if (u32be(moov, stsd.offset + stsd.headerSize + 4) !== 1) return 'the track has more than one sample description';
-  const entry = isobmff.parseBoxHeader(moov, stsd.offset + stsd.headerSize + 8, stsd.offset + stsd.headerSize + 8, stsd.end, FORMAT);
+  const entries = isobmff.sampleEntries(moov, stsd, FORMAT);
+  const entry = entries[0];
+  if (!entry || entries.length !== 1) return 'the track has more than one sample description';
   if (entry.type !== 'mp4a') return `the sample description is ${JSON.stringify(entry.type)}, not mp4a`;
   const version = u16be(moov, entry.offset + 16);
   if (version > 1) return `a version ${version} sound sample description is not read`;
@@ -158,9 +159,7 @@ function readTrack(moov: Uint8Array): AacTrack | string {
   const minf = isobmff.boxAt(moov, trak, ['mdia', 'minf'], FORMAT);
   const stbl = minf && isobmff.childBox(moov, minf, 'stbl', FORMAT);
   if (!tkhd || !mdhd || !stbl) return 'the sound track lacks tkhd, mdhd or stbl';
-  const dref = isobmff.boxAt(moov, minf!, ['dinf', 'dref'], FORMAT);
-  const url = dref && isobmff.childBox(moov, dref, 'url ', FORMAT, 8);
-  if (!url || !(moov[url.offset + url.headerSize + 3]! & 1)) return 'the sound track refers to media data in another file';
+  if (!isobmff.dataInSameFile(moov, minf!, FORMAT)) return 'the sound track refers to media data in another file';
   for (const child of isobmff.boxesIn(moov, stbl.offset + stbl.headerSize, stbl.end, FORMAT)) {
     if (!KNOWN_STBL.has(child.type))
       return `the sample table has a ${JSON.stringify(child.type)} box, which a splice would have to rewrite`;

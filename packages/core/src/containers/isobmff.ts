@@ -548,3 +548,26 @@ export function readCompositionOffsets(bytes: Uint8Array, ctts: Box, format: str
   }
   return { counts, offsets };
 }
+
+/** The sample entries of an stsd box (§8.5.2), which must be as many as its entry count says. */
+export function sampleEntries(bytes: Uint8Array, stsd: Box, format: string): Box[] {
+  const { at } = fullBoxPayload(bytes, stsd, 4, format);
+  const entries = listBoxesIn(bytes, at + 4, stsd.end, format);
+  if (entries.length !== u32be(bytes, at)) {
+    throw new MalformedInputError(
+      format,
+      `the stsd box at offset ${stsd.offset} declares ${u32be(bytes, at)} entries and holds ${entries.length}`,
+    );
+  }
+  return entries;
+}
+
+/**
+ * Whether a track's media data is in this file: the self-contained flag of the first `url `
+ * entry of minf/dinf/dref (§8.7.2); undefined when there is none.
+ */
+export function dataInSameFile(bytes: Uint8Array, minf: Box, format: string): boolean | undefined {
+  const dref = boxAt(bytes, minf, ['dinf', 'dref'], format);
+  const url = dref && childBox(bytes, dref, 'url ', format, 8);
+  return url && (bytes[url.offset + url.headerSize + 3]! & 1) === 1;
+}

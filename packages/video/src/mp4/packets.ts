@@ -6,7 +6,7 @@
  * are hashed). What ffmpeg times or splits another way (fragments, several edits, chunked PCM…)
  * is reported as unsupported, so the caller can ask ffprobe instead.
  */
-import { type ByteSource, crc32, fromAscii, isobmff, LimitExceededError, MalformedInputError, mp4Meta, u32be } from '@aigc-label/core';
+import { type ByteSource, crc32, fromAscii, isobmff, LimitExceededError, MalformedInputError, mp4Meta } from '@aigc-label/core';
 
 import type { DecoderConfig } from '../shared/sample-nals.js';
 
@@ -108,9 +108,7 @@ function readTrack(moov: Uint8Array, trak: Box, movieTimescale: number): Mp4Trac
   const stbl = minf && isobmff.childBox(moov, minf, 'stbl', FORMAT);
   const handler = isobmff.handlerOf(moov, trak, FORMAT);
   if (!mdhd || !stbl || !handler) throw new MalformedInputError(FORMAT, 'a track lacks its mdhd, hdlr or stbl box');
-  const dref = isobmff.boxAt(moov, minf!, ['dinf', 'dref'], FORMAT);
-  const url = dref && isobmff.childBox(moov, dref, 'url ', FORMAT, 8);
-  if (url && !(moov[url.offset + url.headerSize + 3]! & 1)) return 'its media data is in another file';
+  if (isobmff.dataInSameFile(moov, minf!, FORMAT) === false) return 'its media data is in another file';
   const child = (type: string) => isobmff.childBox(moov, stbl, type, FORMAT);
   if (child('stz2')) return 'it stores compact sample sizes (stz2)';
   if (child('stps')) return 'it marks partial sync samples (stps)';
@@ -123,10 +121,10 @@ function readTrack(moov: Uint8Array, trak: Box, movieTimescale: number): Mp4Trac
       return 'it marks random access points by sample group';
   }
   const stsd = child('stsd');
-  if (!stsd || stsd.size < stsd.headerSize + 16) throw new MalformedInputError(FORMAT, 'a track has no sample description');
-  const descriptions = u32be(moov, stsd.offset + stsd.headerSize + 4);
-  if (descriptions !== 1) return `it has ${descriptions} sample descriptions, not one`;
-  const entry = isobmff.parseBoxHeader(moov, stsd.offset + stsd.headerSize + 8, stsd.offset + stsd.headerSize + 8, stsd.end, FORMAT);
+  if (!stsd) throw new MalformedInputError(FORMAT, 'a track has no sample description');
+  const entries = isobmff.sampleEntries(moov, stsd, FORMAT);
+  const entry = entries[0];
+  if (!entry || entries.length !== 1) return `it has ${entries.length} sample descriptions, not one`;
   const unparsed = UNPARSED_VIDEO.get(entry.type);
   const configBox = unparsed && isobmff.childBox(moov, entry, unparsed.config, FORMAT, VISUAL_SAMPLE_ENTRY_FIELDS);
   const timescale = isobmff.timescaleOf(moov, mdhd, FORMAT);
