@@ -271,7 +271,7 @@ function packetReader(input: string, track: Mp4Track): ((index: number) => Promi
   if (!config) return undefined;
   return (index) => {
     const packet = track.packets[index];
-    if (!packet) throw new RangeError(`Expected a packet index below ${track.packets.length} but received ${index}`);
+    if (!packet) return Promise.reject(new RangeError(`Expected a packet index below ${track.packets.length} but received ${index}`));
     return withFileSource(input, async (source) =>
       sampleNals(await readExact(source, packet.offset, packet.size, 'video', 'a packet'), config),
     );
@@ -280,7 +280,7 @@ function packetReader(input: string, track: Mp4Track): ((index: number) => Promi
 
 /** The NAL units of the first packet of an MP4's first video track (a re-encoded head), or undefined when its index cannot be read here. */
 export async function firstPacketNals(input: string): Promise<NalUnit[] | undefined> {
-  const index = await withFileSource(input, readMp4Packets);
+  const index = await refusedAsUnsupported(withFileSource(input, readMp4Packets));
   const video = index.ok ? index.tracks.find((track) => track.handler === 'vide') : undefined;
   return video && packetReader(input, video)?.(0);
 }
