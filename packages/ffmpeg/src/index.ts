@@ -1,4 +1,5 @@
 export { defaultBinaries, type FfmpegBinaries, ffmpegPath, ffprobePath } from './binaries.js';
+export { withFileSource } from './file-source.js';
 export { type FfprobeFormat, type FfprobeOutput, type FfprobePacket, type FfprobeStream, ffprobeJson } from './probe.js';
 export {
   DEFAULT_TIMEOUT_MS,

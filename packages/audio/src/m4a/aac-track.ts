@@ -3,7 +3,7 @@
  * durations, the edit list, the sample description's AudioSpecificConfig (ISO/IEC 14496-3
  * §1.6.2.1) and the sample table, with everything a splice cannot keep exact refused by name.
  */
-import { isobmff, MalformedInputError, u16be, u32be, u64be } from '@aigc-label/core';
+import { isobmff, MalformedInputError, u16be } from '@aigc-label/core';
 
 type Box = isobmff.Box;
 
@@ -14,9 +14,6 @@ export const AAC_FRAME = 1024;
 export const AAC_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
 /** stbl children a splice rewrites or keeps as they are; any other (stss, ctts, sdtp, subs, saiz…) is refused. */
 const KNOWN_STBL = new Set(['stsd', 'stts', 'stsz', 'stsc', 'stco', 'co64', 'sgpd', 'sbgp']);
-
-/** A FullBox's version and where the payload after version and flags starts. */
-const fullBox = (moov: Uint8Array, box: Box) => ({ version: moov[box.offset + box.headerSize]!, at: box.offset + box.headerSize + 4 });
 
 /** The edit list: one edit that plays the media from `mediaTime` (media units) for `segment` (movie units). */
 export interface SingleEdit {
@@ -44,25 +41,6 @@ export interface AacTrack {
   readonly priming: number;
   /** Media sample where playback ends (the edit's end, or the media's end). */
   readonly playEnd: number;
-}
-
-/** Reads a box's duration field (mvhd, tkhd, mdhd), by version. */
-export function durationOf(moov: Uint8Array, box: Box): number {
-  const { version, at } = fullBox(moov, box);
-  const field = at + (version === 1 ? 16 : 8) + (box.type === 'tkhd' ? 8 : 4);
-  return version === 1 ? u64be(moov, field) : u32be(moov, field);
-}
-
-/** Where a box's duration field is, and whether it is 64-bit. */
-export function durationField(moov: Uint8Array, box: Box): { at: number; wide: boolean } {
-  const { version, at } = fullBox(moov, box);
-  return { at: at + (version === 1 ? 16 : 8) + (box.type === 'tkhd' ? 8 : 4), wide: version === 1 };
-}
-
-/** mvhd and mdhd: the timescale, after the creation and modification times. */
-export function timescaleOf(moov: Uint8Array, box: Box): number {
-  const { version, at } = fullBox(moov, box);
-  return u32be(moov, at + (version === 1 ? 16 : 8));
 }
 
 /** A descriptor in an esds (ISO/IEC 14496-1 §8.3.3): its tag and payload range. */
@@ -124,8 +102,9 @@ export function parseAacConfig(asc: Uint8Array): { rateIndex: number; channelCon
 function sampleEntryConfig(moov: Uint8Array, stbl: Box): Uint8Array | string {
   const stsd = isobmff.childBox(moov, stbl, 'stsd', FORMAT);
   if (!stsd) return 'the sample table has no stsd box';
-  if (u32be(moov, stsd.offset + stsd.headerSize + 4) !== 1) return 'the track has more than one sample description';
-  const entry = isobmff.parseBoxHeader(moov, stsd.offset + stsd.headerSize + 8, stsd.offset + stsd.headerSize + 8, stsd.end, FORMAT);
+  const entries = isobmff.sampleEntries(moov, stsd, FORMAT);
+  const entry = entries[0];
+  if (!entry || entries.length !== 1) return 'the track has more than one sample description';
   if (entry.type !== 'mp4a') return `the sample description is ${JSON.stringify(entry.type)}, not mp4a`;
   const version = u16be(moov, entry.offset + 16);
   if (version > 1) return `a version ${version} sound sample description is not read`;
@@ -136,31 +115,17 @@ function sampleEntryConfig(moov: Uint8Array, stbl: Box): Uint8Array | string {
   return esds ? audioSpecificConfig(moov, esds) : 'the mp4a sample description has no esds box';
 }
 
-/** The handler type of a trak (mdia/hdlr). */
-function handlerOf(moov: Uint8Array, trak: Box): string | undefined {
-  const hdlr = isobmff.boxAt(moov, trak, ['mdia', 'hdlr'], FORMAT);
-  return hdlr && hdlr.size >= hdlr.headerSize + 12
-    ? String.fromCharCode(...moov.subarray(hdlr.offset + hdlr.headerSize + 8, hdlr.offset + hdlr.headerSize + 12))
-    : undefined;
-}
-
 /** The edit list: none, or one edit at normal rate; anything else (empty edits, several) is a reason. */
 function readEdit(moov: Uint8Array, trak: Box): SingleEdit | null | string {
   const edts = isobmff.childBox(moov, trak, 'edts', FORMAT);
   const elst = edts && isobmff.childBox(moov, edts, 'elst', FORMAT);
   if (!elst) return null;
-  const { version, at } = fullBox(moov, elst);
-  if (at + 4 > elst.end) return 'the edit list is truncated';
-  const count = u32be(moov, at);
-  const size = version === 1 ? 20 : 12;
-  if (count !== 1 || at + 4 + size > elst.end) return `the edit list has ${count} edits, not one`;
-  const e = at + 4;
-  const segment = version === 1 ? u64be(moov, e) : u32be(moov, e);
-  const high = u32be(moov, e + (version === 1 ? 8 : 4));
-  const mediaTime = version === 1 ? (high >= 0x80000000 ? -1 : u64be(moov, e + 8)) : high >= 0x80000000 ? -1 : high;
-  if (mediaTime < 0) return 'the edit list starts with an empty edit';
-  if (u32be(moov, e + (version === 1 ? 16 : 8)) !== 0x10000) return 'the edit list plays at another rate';
-  return { version, segment, mediaTime };
+  const edits = isobmff.readEditList(moov, elst, FORMAT);
+  const edit = edits[0];
+  if (!edit || edits.length !== 1) return `the edit list has ${edits.length} edits, not one`;
+  if (edit.mediaTime < 0) return 'the edit list starts with an empty edit';
+  if (edit.rate !== 0x10000) return 'the edit list plays at another rate';
+  return { version: moov[elst.offset + elst.headerSize]!, segment: edit.segmentDuration, mediaTime: edit.mediaTime };
 }
 
 /**
@@ -185,7 +150,7 @@ function readTrack(moov: Uint8Array): AacTrack | string {
   if (isobmff.childBox(moov, root, 'mvex', FORMAT)) return 'the movie is fragmented';
   const sound: Box[] = [];
   for (const box of isobmff.boxesIn(moov, root.headerSize, root.end, FORMAT)) {
-    if (box.type === 'trak' && handlerOf(moov, box) === 'soun') sound.push(box);
+    if (box.type === 'trak' && isobmff.handlerOf(moov, box, FORMAT) === 'soun') sound.push(box);
   }
   if (sound.length !== 1) return `the movie has ${sound.length} sound tracks, not one`;
   const trak = sound[0]!;
@@ -194,9 +159,7 @@ function readTrack(moov: Uint8Array): AacTrack | string {
   const minf = isobmff.boxAt(moov, trak, ['mdia', 'minf'], FORMAT);
   const stbl = minf && isobmff.childBox(moov, minf, 'stbl', FORMAT);
   if (!tkhd || !mdhd || !stbl) return 'the sound track lacks tkhd, mdhd or stbl';
-  const dref = isobmff.boxAt(moov, minf!, ['dinf', 'dref'], FORMAT);
-  const url = dref && isobmff.childBox(moov, dref, 'url ', FORMAT, 8);
-  if (!url || !(moov[url.offset + url.headerSize + 3]! & 1)) return 'the sound track refers to media data in another file';
+  if (!isobmff.dataInSameFile(moov, minf!, FORMAT)) return 'the sound track refers to media data in another file';
   for (const child of isobmff.boxesIn(moov, stbl.offset + stbl.headerSize, stbl.end, FORMAT)) {
     if (!KNOWN_STBL.has(child.type))
       return `the sample table has a ${JSON.stringify(child.type)} box, which a splice would have to rewrite`;
@@ -206,7 +169,7 @@ function readTrack(moov: Uint8Array): AacTrack | string {
   const config = parseAacConfig(asc);
   if (typeof config === 'string') return config;
   const sampleRate = AAC_RATES[config.rateIndex]!;
-  if (timescaleOf(moov, mdhd) !== sampleRate) return 'the media timescale is not the sample rate';
+  if (isobmff.timescaleOf(moov, mdhd, FORMAT) !== sampleRate) return 'the media timescale is not the sample rate';
   const edit = readEdit(moov, trak);
   if (typeof edit === 'string') return edit;
   const table = isobmff.readSampleTable(moov, stbl, FORMAT);
@@ -217,7 +180,7 @@ function readTrack(moov: Uint8Array): AacTrack | string {
   const lastDuration = table.durations[table.count - 1]!;
   if (lastDuration === 0 || lastDuration > AAC_FRAME) return `the last access unit lasts ${lastDuration} samples`;
   const mediaDuration = (table.count - 1) * AAC_FRAME + lastDuration;
-  const movieTimescale = timescaleOf(moov, mvhd);
+  const movieTimescale = isobmff.timescaleOf(moov, mvhd, FORMAT);
   if (movieTimescale === 0) return 'the movie timescale is 0';
   const priming = edit?.mediaTime ?? 0;
   const playEnd = edit ? Math.min(mediaDuration, priming + Math.round((edit.segment * sampleRate) / movieTimescale)) : mediaDuration;

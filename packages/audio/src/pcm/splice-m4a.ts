@@ -38,7 +38,7 @@ import {
   utf8,
 } from '@aigc-label/core';
 import { DEFAULT_TIMEOUT_MS, ffmpegPath, runToolOrThrow } from '@aigc-label/ffmpeg';
-import { AAC_FRAME, type AacTrack, durationField, durationOf, readAacTrack } from '../m4a/aac-track.js';
+import { AAC_FRAME, type AacTrack, readAacTrack } from '../m4a/aac-track.js';
 import { excerptSpans, programmeFromExcerpts } from './excerpts.js';
 import { decodePcmWithin } from './ffmpeg.js';
 import { type LabelFactory, type LabelMode, type LabelPosition, type SpliceAttempt, spliceEnds } from './splice.js';
@@ -212,7 +212,7 @@ async function encodeLabel(mono: Float32Array, track: AacTrack, kbps: number): P
 /** A copy of a box (held at offset 0 of `bytes`) with its duration field set. */
 function withDuration(bytes: Uint8Array, box: isobmff.Box, value: number): Uint8Array {
   const out = bytes.slice();
-  const { at, wide } = durationField(out, { ...box, offset: 0, end: box.size });
+  const { at, wide } = isobmff.durationField(out, { ...box, offset: 0, end: box.size }, FORMAT);
   if (wide) putU64be(out, at, value);
   else if (value > 0xffffffff) throw new MalformedInputError(FORMAT, `a ${box.type} duration of ${value} does not fit its 32-bit field`);
   else putU32be(out, at, value);
@@ -371,7 +371,11 @@ export async function spliceM4a(
   if (atStart) runs.unshift({ firstChunk: 1, samplesPerChunk: labelUnits, descriptionIndex: description });
   if (atEnd)
     runs.push({ firstChunk: table.chunkOffsets.length + (atStart ? 2 : 1), samplesPerChunk: labelUnits, descriptionIndex: description });
-  const mvhdDuration = durationOf(moovBytes, isobmff.childBox(moovBytes, { ...moov, offset: 0, end: moov.size }, 'mvhd', FORMAT)!);
+  const mvhdDuration = isobmff.durationOf(
+    moovBytes,
+    isobmff.childBox(moovBytes, { ...moov, offset: 0, end: moov.size }, 'mvhd', FORMAT)!,
+    FORMAT,
+  );
 
   /** The moov for a guess at how much it grows; offsets are shifted by the growth and the inserted boxes. */
   const build = (growth: number): Uint8Array | string => {

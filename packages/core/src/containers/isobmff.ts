@@ -330,6 +330,9 @@ export interface SampleTable {
   readonly chunkRuns: readonly ChunkRun[];
 }
 
+/** Most samples one track's table is expanded to (16 bytes each): a day of video at 300 fps, or AAC at 48 kHz for over a week. */
+export const maximumSampleCount = 1 << 25;
+
 /** A FullBox's payload after version and flags, checked to hold `need` bytes after its 4-byte entry count. */
 function tablePayload(bytes: Uint8Array, box: Box, entrySize: number, skip: number, format: string): { at: number; count: number } {
   const at = box.offset + box.headerSize + 4 + skip;
@@ -355,6 +358,9 @@ export function readSampleTable(bytes: Uint8Array, stbl: Box, format: string): S
   const stsz = need('stsz');
   const fixed = u32be(bytes, stsz.offset + stsz.headerSize + 4);
   const { at: sizesAt, count } = tablePayload(bytes, stsz, fixed === 0 ? 4 : 0, 4, format);
+  // Samples of one fixed size take no bytes each, so only this bounds what is allocated below.
+  if (count > maximumSampleCount)
+    throw new LimitExceededError(`${format}: the stsz box declares ${count} samples, over the ${maximumSampleCount} limit`);
   const sizes = new Uint32Array(count);
   for (let i = 0; i < count; i++) sizes[i] = fixed === 0 ? u32be(bytes, sizesAt + i * 4) : fixed;
 
@@ -453,4 +459,115 @@ export function chunkOffsetBox(offsets: ArrayLike<number>, wide = false): Uint8A
     else putU32be(body, 8 + i * 4, offsets[i]!);
   }
   return makeBox(large ? 'co64' : 'stco', body);
+}
+
+/** A FullBox's version, and where its payload after version and flags starts (checked to hold `need` bytes). */
+function fullBoxPayload(bytes: Uint8Array, box: Box, need: number, format: string): { version: number; at: number } {
+  const at = box.offset + box.headerSize + 4;
+  if (at + need > box.end) throw new MalformedInputError(format, `${box.type} box at offset ${box.offset} is truncated`);
+  return { version: bytes[box.offset + box.headerSize]!, at };
+}
+
+/** Where the duration field of an mvhd, tkhd or mdhd is (after the times, and tkhd's track id), and whether it is 64-bit. */
+export function durationField(bytes: Uint8Array, box: Box, format = 'mp4'): { at: number; wide: boolean } {
+  const version = bytes[box.offset + box.headerSize]!;
+  const skip = (version === 1 ? 16 : 8) + (box.type === 'tkhd' ? 8 : 4);
+  const { at } = fullBoxPayload(bytes, box, skip + (version === 1 ? 8 : 4), format);
+  return { at: at + skip, wide: version === 1 };
+}
+
+/** The duration of an mvhd, tkhd or mdhd (ISO/IEC 14496-12 §8.2.2, §8.3.2, §8.4.2), in its timescale. */
+export function durationOf(bytes: Uint8Array, box: Box, format = 'mp4'): number {
+  const { at, wide } = durationField(bytes, box, format);
+  return wide ? u64be(bytes, at) : u32be(bytes, at);
+}
+
+/** The timescale of an mvhd or mdhd: ticks per second, after the creation and modification times. */
+export function timescaleOf(bytes: Uint8Array, box: Box, format = 'mp4'): number {
+  const version = bytes[box.offset + box.headerSize]!;
+  const { at } = fullBoxPayload(bytes, box, (version === 1 ? 16 : 8) + 4, format);
+  return u32be(bytes, at + (version === 1 ? 16 : 8));
+}
+
+/** The handler type of a trak (mdia/hdlr, §8.4.3): `vide`, `soun`, `text`… */
+export function handlerOf(bytes: Uint8Array, trak: Box, format = 'mp4'): string | undefined {
+  const hdlr = boxAt(bytes, trak, ['mdia', 'hdlr'], format);
+  return hdlr && hdlr.size >= hdlr.headerSize + 12
+    ? fromAscii(bytes, hdlr.offset + hdlr.headerSize + 8, hdlr.offset + hdlr.headerSize + 12)
+    : undefined;
+}
+
+/** One elst entry (§8.6.6): `segmentDuration` in movie ticks plays the media from `mediaTime` (-1: an empty edit) at `rate` (16.16). */
+export interface EditEntry {
+  readonly segmentDuration: number;
+  readonly mediaTime: number;
+  readonly rate: number;
+}
+
+/** The entries of an elst box, bounded by the bytes that hold them; a version-1 time past 2^53 is refused. */
+export function readEditList(bytes: Uint8Array, elst: Box, format: string): EditEntry[] {
+  const { version } = fullBoxPayload(bytes, elst, 4, format);
+  const wide = version === 1;
+  const { at, count } = tablePayload(bytes, elst, wide ? 20 : 12, 0, format);
+  const entries: EditEntry[] = [];
+  for (let i = 0; i < count; i++) {
+    const e = at + i * (wide ? 20 : 12);
+    const segmentDuration = wide ? u64be(bytes, e) : u32be(bytes, e);
+    const high = u32be(bytes, e + (wide ? 8 : 4));
+    // Media time is signed, and -1 (all bits set) is the only negative one: an empty edit.
+    const empty = high === 0xffffffff && (!wide || u32be(bytes, e + 12) === 0xffffffff);
+    const mediaTime = empty ? -1 : high >= 0x80000000 ? Number.NaN : wide ? u64be(bytes, e + 8) : high;
+    if (!Number.isSafeInteger(segmentDuration) || !Number.isSafeInteger(mediaTime)) {
+      throw new MalformedInputError(format, `edit ${i} of the elst box at offset ${elst.offset} has a time out of range`);
+    }
+    entries.push({ segmentDuration, mediaTime, rate: u32be(bytes, e + (wide ? 16 : 8)) });
+  }
+  return entries;
+}
+
+/** The stss box's sync samples (§8.6.2), 1-based sample numbers as stored. */
+export function readSyncSamples(bytes: Uint8Array, stss: Box, format: string): Uint32Array {
+  const { at, count } = tablePayload(bytes, stss, 4, 0, format);
+  const samples = new Uint32Array(count);
+  for (let i = 0; i < count; i++) samples[i] = u32be(bytes, at + i * 4);
+  return samples;
+}
+
+/**
+ * The ctts box's runs (§8.6.1.3): `counts[i]` samples in a row have composition offset
+ * `offsets[i]`. Offsets are read signed in both versions, as players do: a version-0 offset
+ * past 2^31 is a negative one written by a muxer that ignored the version.
+ */
+export function readCompositionOffsets(bytes: Uint8Array, ctts: Box, format: string): { counts: Uint32Array; offsets: Int32Array } {
+  const { at, count } = tablePayload(bytes, ctts, 8, 0, format);
+  const counts = new Uint32Array(count);
+  const offsets = new Int32Array(count);
+  for (let i = 0; i < count; i++) {
+    counts[i] = u32be(bytes, at + i * 8);
+    offsets[i] = u32be(bytes, at + i * 8 + 4) | 0;
+  }
+  return { counts, offsets };
+}
+
+/** The sample entries of an stsd box (§8.5.2), which must be as many as its entry count says. */
+export function sampleEntries(bytes: Uint8Array, stsd: Box, format: string): Box[] {
+  const { at } = fullBoxPayload(bytes, stsd, 4, format);
+  const entries = listBoxesIn(bytes, at + 4, stsd.end, format);
+  if (entries.length !== u32be(bytes, at)) {
+    throw new MalformedInputError(
+      format,
+      `the stsd box at offset ${stsd.offset} declares ${u32be(bytes, at)} entries and holds ${entries.length}`,
+    );
+  }
+  return entries;
+}
+
+/**
+ * Whether a track's media data is in this file: the self-contained flag of the first `url `
+ * entry of minf/dinf/dref (§8.7.2); undefined when there is none.
+ */
+export function dataInSameFile(bytes: Uint8Array, minf: Box, format: string): boolean | undefined {
+  const dref = boxAt(bytes, minf, ['dinf', 'dref'], format);
+  const url = dref && childBox(bytes, dref, 'url ', format, 8);
+  return url && (bytes[url.offset + url.headerSize + 3]! & 1) === 1;
 }

@@ -7,7 +7,7 @@ import { defaultBinaries, type FfmpegBinaries } from '@aigc-label/ffmpeg';
 import type { AvcParameterSets } from '../mp4/parameter-sets.js';
 import { fullRender } from './full-render.js';
 import { type LabelInterval, type LabelPosition, labelIntervals, PacketClock } from './plan.js';
-import { displaySize, probeMedia } from './probe.js';
+import { displaySize, probeInStages } from './probe.js';
 import { needsMatroskaMuxer } from './render-args.js';
 import { keyframeNals, type RenderContext } from './render-context.js';
 import { trySmartRender } from './smart-render.js';
@@ -77,19 +77,38 @@ export async function applyVisibleVideoLabel(options: VisibleVideoLabelOptions):
   if (at.length === 0) throw new UsageError('say where the label shows: start, middle, end or whole');
   if (options.output === options.input) throw new UsageError('the output must be a new file, not the input');
   const tools = options.binaries ?? defaultBinaries();
-  const { info, packets, otherHashes } = await probeMedia(tools, options.input, 'hashes');
+  const { info, listing } = await probeInStages(tools, options.input, 'hashes');
+  const frame = displaySize(info);
+  // The overlay and the sound label are drawn while the packets are listed, then the first keyframe read.
+  const drawing = (async () => {
+    const png = await options.overlay(frame);
+    checkPngSize(png, frame);
+    return { png, wav: options.audioLabel && info.audio ? await options.audioLabel.wav(info.audio) : undefined };
+  })();
+  drawing.catch(() => {}); // awaited below; a failed listing must not leave it unhandled
+  const { packets, hashes, indexedBy, packetNals } = await listing;
   const clock = new PacketClock(packets, info);
   const intervals = labelIntervals(info.duration, seconds, at);
-  const frame = displaySize(info);
-  // The source's first keyframe is read by ffmpeg while the overlay and the sound label are drawn here.
   const firstKeyframe =
-    info.codec === 'h264' || info.codec === 'hevc' ? keyframeNals(tools, options.input, info, clock.absolute(0)) : Promise.resolve([]);
+    info.codec === 'h264' || info.codec === 'hevc'
+      ? (packetNals?.(0) ?? keyframeNals(tools, options.input, info, clock.absolute(0)))
+      : Promise.resolve([]);
   firstKeyframe.catch(() => {}); // awaited below; a drawing failure must not leave it unhandled
-  const overlayPng = await options.overlay(frame);
-  checkPngSize(overlayPng, frame);
-  const labelWav = options.audioLabel && info.audio ? await options.audioLabel.wav(info.audio) : undefined;
+  const { png: overlayPng, wav: labelWav } = await drawing;
   const sourceNals = await firstKeyframe;
-  const context: RenderContext = { options, tools, info, clock, intervals, overlayPng, labelWav, sourceNals, otherHashes };
+  const context: RenderContext = {
+    options,
+    tools,
+    info,
+    clock,
+    intervals,
+    overlayPng,
+    labelWav,
+    sourceNals,
+    hashes,
+    indexedBy,
+    packetNals,
+  };
 
   const mode = options.mode ?? 'auto';
   const extra = {

@@ -1,4 +1,5 @@
 /** Just enough H.264/H.265 Annex B parsing to decide whether a stream can be cut and re-joined. */
+import { MalformedInputError } from '@aigc-label/core';
 
 export interface NalUnit {
   readonly type: number;
@@ -17,10 +18,28 @@ export function splitAnnexB(bytes: Uint8Array, codec: 'h264' | 'hevc'): NalUnit[
   return starts.map((start, index) => {
     let end = index + 1 < starts.length ? starts[index + 1]! - 3 : bytes.length;
     while (end > start && bytes[end - 1] === 0) end--;
-    const payload = bytes.subarray(start, end);
-    const type = codec === 'h264' ? (payload[0] ?? 0) & 0x1f : ((payload[0] ?? 0) >> 1) & 0x3f;
-    return { type, payload };
+    return nalUnit(bytes.subarray(start, end), codec);
   });
+}
+
+export function nalUnit(payload: Uint8Array, codec: 'h264' | 'hevc'): NalUnit {
+  const type = codec === 'h264' ? (payload[0] ?? 0) & 0x1f : ((payload[0] ?? 0) >> 1) & 0x3f;
+  return { type, payload };
+}
+
+/** Splits a sample as MP4 and Matroska store it: each NAL unit after its size in `lengthSize` bytes. */
+export function splitLengthPrefixed(bytes: Uint8Array, lengthSize: number, codec: 'h264' | 'hevc'): NalUnit[] {
+  const units: NalUnit[] = [];
+  for (let at = 0; at < bytes.length; ) {
+    if (at + lengthSize > bytes.length) throw new MalformedInputError('video', 'a NAL unit size runs past its sample');
+    let size = 0;
+    for (let k = 0; k < lengthSize; k++) size = size * 256 + bytes[at + k]!;
+    at += lengthSize;
+    if (size > bytes.length - at) throw new MalformedInputError('video', 'a NAL unit runs past its sample');
+    units.push(nalUnit(bytes.subarray(at, at + size), codec));
+    at += size;
+  }
+  return units;
 }
 
 /** H.264 NAL types (ITU-T H.264 Table 7-1). */

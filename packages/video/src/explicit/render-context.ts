@@ -3,7 +3,7 @@ import { type FfmpegBinaries, runToolOrThrow } from '@aigc-label/ffmpeg';
 import type { VisibleVideoLabelOptions } from './apply-visible-label.js';
 import { type NalUnit, splitAnnexB } from './bitstream.js';
 import type { LabelInterval, PacketClock, ReencodeSpan } from './plan.js';
-import type { VideoStreamInfo } from './probe.js';
+import { firstPacketNals, type PacketHashes, type PacketIndexer, type VideoStreamInfo } from './probe.js';
 import { keyframeArgs } from './render-args.js';
 import { type OutputChecks, verifyOutput } from './verify.js';
 
@@ -17,8 +17,12 @@ export interface RenderContext {
   readonly overlayPng: Uint8Array;
   readonly labelWav: Uint8Array | undefined;
   readonly sourceNals: readonly NalUnit[];
-  /** CRC32s of the source's other streams' packets, by stream index, for the copied-streams check. */
-  readonly otherHashes: ReadonlyMap<number, readonly string[]>;
+  /** CRC32s of the source's packets, for the copied-packets and copied-streams checks. */
+  readonly hashes: Promise<PacketHashes>;
+  /** Who listed the source's packets. */
+  readonly indexedBy: PacketIndexer | undefined;
+  /** Reads a source packet's NAL units from the file (container index only). */
+  readonly packetNals: ((index: number) => Promise<NalUnit[]>) | undefined;
 }
 
 // Time limits of the calls whose work grows with the video, per second of it, on top of the
@@ -26,6 +30,16 @@ export interface RenderContext {
 // stream copy does not. They only stop a hung ffmpeg.
 export const ENCODE_MS_PER_SECOND = 60_000;
 export const COPY_MS_PER_SECOND = 1_000;
+
+/** NAL units of the source's keyframe `index`, its parameter sets in front: read from the file when it was indexed here, else by ffmpeg at its time. */
+export function sourceKeyframeNals(context: RenderContext, index: number): Promise<NalUnit[]> {
+  return context.packetNals?.(index) ?? keyframeNals(context.tools, context.options.input, context.info, context.clock.absolute(index));
+}
+
+/** NAL units of a re-encoded head's first keyframe, its parameter sets in front. */
+export async function headKeyframeNals(context: RenderContext, head: string): Promise<NalUnit[]> {
+  return (await firstPacketNals(head)) ?? keyframeNals(context.tools, head, context.info, 0);
+}
 
 /** NAL units of the keyframe at `seconds` (container time), as Annex B with its parameter sets in front. */
 export async function keyframeNals(tools: FfmpegBinaries, input: string, info: VideoStreamInfo, seconds: number): Promise<NalUnit[]> {
@@ -41,12 +55,14 @@ export async function checkOutput(
   const started = performance.now();
   const checks = await verifyOutput({
     tools: context.tools,
+    input: context.options.input,
     output: context.options.output,
     source: context.info,
     sourceClock: context.clock,
     spans,
     remixedStream: context.labelWav ? context.info.streams.find((s) => s.type === 'audio')?.index : undefined,
-    sourceHashes: context.otherHashes,
+    sourceHashes: context.hashes,
+    sourceIndexedBy: context.indexedBy,
   });
   return { checks, seconds: (performance.now() - started) / 1000 };
 }

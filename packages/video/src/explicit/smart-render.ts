@@ -27,9 +27,10 @@ import {
   checkOutput,
   ENCODE_MS_PER_SECOND,
   failedChecks,
-  keyframeNals,
+  headKeyframeNals,
   type RenderContext,
   runRenderStep,
+  sourceKeyframeNals,
 } from './render-context.js';
 
 type SmartOutcome = { readonly ok: true; readonly result: RenderResult } | { readonly ok: false; readonly reason: string };
@@ -41,7 +42,7 @@ export async function trySmartRender(context: RenderContext): Promise<SmartOutco
   if (!plan.ok) return plan;
   for (const span of plan.spans) {
     if (span.end === clock.packets.length) continue;
-    const nals = await keyframeNals(tools, options.input, info, clock.absolute(span.end));
+    const nals = await sourceKeyframeNals(context, span.end);
     const idr = info.codec === 'h264' ? nals.some((nal) => nal.type === H264_IDR) : nals.some((nal) => HEVC_IDR_TYPES.includes(nal.type));
     if (!idr) return { ok: false, reason: `open GOP: the keyframe at ${clock.relative(span.end).toFixed(3)} s is not an IDR picture` };
   }
@@ -76,9 +77,7 @@ export async function trySmartRender(context: RenderContext): Promise<SmartOutco
   }
   if (info.codec === 'hevc') {
     // x265 cannot renumber its VPS/SPS/PPS, so the head must carry exactly the source's sets.
-    const same = await Promise.all(
-      heads.map(async (head) => sameParameterSets(context.sourceNals, await keyframeNals(tools, head, info, 0))),
-    );
+    const same = await Promise.all(heads.map(async (head) => sameParameterSets(context.sourceNals, await headKeyframeNals(context, head))));
     if (!same.every(Boolean))
       return {
         ok: false,
@@ -113,7 +112,7 @@ async function headParameterSets(context: RenderContext, heads: readonly string[
   const sps: Uint8Array[] = [];
   const pps: Uint8Array[] = [];
   for (const head of heads) {
-    for (const nal of await keyframeNals(context.tools, head, context.info, 0)) {
+    for (const nal of await headKeyframeNals(context, head)) {
       const list = nal.type === H264_SPS ? sps : nal.type === H264_PPS ? pps : null;
       if (list && !list.some((unit) => bytesEqual(unit, nal.payload))) list.push(Uint8Array.from(nal.payload));
     }

@@ -3,7 +3,6 @@ import {
   type ByteSource,
   encodeLabel,
   type FormatHandler,
-  fromAscii,
   isobmff,
   mp4Meta,
   type ReadResult,
@@ -12,22 +11,12 @@ import {
 } from '@aigc-label/core';
 import { type VideoLabelTools, visibleVideoLabel } from '../explicit/capability.js';
 import { videoWatermark } from '../watermark/capability.js';
+import { isobmffBrand } from './brand.js';
 import { planAvcParameterSets } from './parameter-sets.js';
 import { mp4ContentRegions } from './regions.js';
 
 /** HEIF/AVIF brands (ISO/IEC 23008-12): still images, handled by the image package. */
 const IMAGE_BRANDS = new Set(['mif1', 'mif3', 'msf1', 'heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'avif', 'avis', 'avci', 'jpeg']);
-/** First boxes of QuickTime files written without `ftyp`. */
-const QUICKTIME_FIRST_BOXES = new Set(['moov', 'mdat', 'free', 'skip', 'wide', 'pnot']);
-
-/** The major brand when the file starts with `ftyp`, '' when it starts with another QuickTime box, null otherwise. */
-export function isobmffBrand(head: Uint8Array): string | null {
-  if (head.length < 12) return null;
-  const type = fromAscii(head, 4, 8);
-  if (type === 'ftyp') return fromAscii(head, 8, 12);
-  return QUICKTIME_FIRST_BOXES.has(type) ? '' : null;
-}
-
 export const mp4: FormatHandler = {
   id: 'mp4',
   kind: 'video',

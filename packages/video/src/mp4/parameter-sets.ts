@@ -1,4 +1,4 @@
-import { type ByteSource, isobmff, MalformedInputError, mp4Meta, u32be, type WritePlan } from '@aigc-label/core';
+import { type ByteSource, isobmff, MalformedInputError, mp4Meta, type WritePlan } from '@aigc-label/core';
 import { type AvcParameterSets, avcConfigWithSets } from '../shared/avc-config.js';
 
 export type { AvcParameterSets } from '../shared/avc-config.js';
@@ -32,9 +32,7 @@ export function withAvcParameterSets(moov: Uint8Array, sets: AvcParameterSets): 
   return isobmff.rewriteBoxTree(moov, 'mp4', (box, bytes) => {
     if (box.type !== 'stsd') return undefined;
     const fullBoxEnd = box.headerSize + 8; // version, flags, entry_count
-    if (bytes.length < fullBoxEnd) throw fail('stsd is truncated');
-    const entries = isobmff.listBoxesIn(bytes, fullBoxEnd, bytes.length, 'mp4');
-    if (entries.length !== u32be(bytes, box.headerSize + 4)) throw fail('stsd entry count does not match its entries');
+    const entries = isobmff.sampleEntries(bytes, { ...box, offset: 0, end: bytes.length }, 'mp4');
     if (!entries.some((entry) => entry.type === 'avc1')) return undefined;
     const rebuilt = entries.map((entry) => {
       const entryBytes = bytes.subarray(entry.offset, entry.end);

@@ -92,3 +92,9 @@ export function avcConfigWithSets(payload: Uint8Array, sets: AvcParameterSets): 
   for (const unit of sps) head[3] = Math.max(head[3], unit[3]);
   return serializeAvcConfig({ ...config, head, sps, pps });
 }
+
+/** The record's SPS and PPS, and the byte length of the NAL unit sizes in samples (lengthSizeMinusOne + 1). */
+export function avcConfigUnits(payload: Uint8Array): { lengthSize: number; units: Uint8Array[] } {
+  const config = parseAvcConfig(payload);
+  return { lengthSize: (config.head[4]! & 3) + 1, units: [...config.sps, ...config.pps] };
+}

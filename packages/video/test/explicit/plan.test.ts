@@ -36,10 +36,10 @@ function packets(frames: number, gop: number, openAt: number[] = []): VideoPacke
   const list: VideoPacket[] = [];
   for (let start = 0; start < frames; start += gop) {
     const open = openAt.includes(start);
-    list.push({ pts: start, dts: start - 1, duration: 1, keyframe: true, discard: false, hash: undefined });
-    if (open) list.push({ pts: start - 1, dts: start, duration: 1, keyframe: false, discard: false, hash: undefined });
+    list.push({ pts: start, dts: start - 1, duration: 1, keyframe: true, discard: false });
+    if (open) list.push({ pts: start - 1, dts: start, duration: 1, keyframe: false, discard: false });
     for (let pts = start + 1; pts < Math.min(start + gop, frames) - (open ? 1 : 0); pts++) {
-      list.push({ pts, dts: pts, duration: 1, keyframe: false, discard: false, hash: undefined });
+      list.push({ pts, dts: pts, duration: 1, keyframe: false, discard: false });
     }
   }
   return list;

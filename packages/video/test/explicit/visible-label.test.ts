@@ -79,6 +79,13 @@ describe('applyVisibleVideoLabel', () => {
     await expectLabel(mp4, output, [0, 1.5, 2.9], [3.1, 6]);
   });
 
+  it('checks an MP4 labelled into Matroska against ffprobe listing the source too (the output is not indexed as the source was)', async () => {
+    const input = makeClip('video-only.mp4', x264, '320x240', false);
+    const result = await applyVisibleVideoLabel({ input, output: source('video-only-labelled.mkv'), workDir: dir, overlay: boxOverlay });
+    expect(result.mode, result.reason).toBe('smart');
+    expect(result.checks.copiedPackets).toEqual({ ok: true, compared: 175, different: 0 });
+  });
+
   it('re-encodes everything when asked, at the source bit rate', async () => {
     const output = source('gop1s-full.mp4');
     const result = await applyVisibleVideoLabel({ input: mp4, output, workDir: dir, overlay: boxOverlay, mode: 'full' });
