@@ -150,12 +150,7 @@ export class ConvolutionalCode {
     const from = new Uint16Array(steps * states); // and the state it came from
     const branch = new Float64Array(1 << this.rate);
     for (let t = 0; t < steps; t++) {
-      // Correlation metric: sum of soft values, signed by the branch's coded bits.
-      for (let packed = 0; packed < branch.length; packed++) {
-        let m = 0;
-        for (let k = 0; k < this.rate; k++) m += (packed >> k) & 1 ? soft[t * this.rate + k]! : -soft[t * this.rate + k]!;
-        branch[packed] = m;
-      }
+      this.#branchMetrics(soft, t, branch);
       nextMetric.fill(Number.NEGATIVE_INFINITY);
       const inputs = t < messageBits ? 2 : 1; // the tail is all zeros
       for (let state = 0; state < states; state++) {
@@ -204,11 +199,7 @@ export class ConvolutionalCode {
     const fromRank = new Uint8Array(steps * states * size);
     const branch = new Float64Array(1 << this.rate);
     for (let t = 0; t < steps; t++) {
-      for (let packed = 0; packed < branch.length; packed++) {
-        let m = 0;
-        for (let k = 0; k < this.rate; k++) m += (packed >> k) & 1 ? soft[t * this.rate + k]! : -soft[t * this.rate + k]!;
-        branch[packed] = m;
-      }
+      this.#branchMetrics(soft, t, branch);
       nextMetric.fill(Number.NEGATIVE_INFINITY);
       for (let next = 0; next < states; next++) {
         const input = next >> top;
@@ -252,6 +243,15 @@ export class ConvolutionalCode {
       messages.push(message);
     }
     return messages;
+  }
+
+  /** Correlation metric of step `t` for every combination of coded bits: the soft values, signed by the bits. */
+  #branchMetrics(soft: ArrayLike<number>, t: number, branch: Float64Array): void {
+    for (let packed = 0; packed < branch.length; packed++) {
+      let m = 0;
+      for (let k = 0; k < this.rate; k++) m += (packed >> k) & 1 ? soft[t * this.rate + k]! : -soft[t * this.rate + k]!;
+      branch[packed] = m;
+    }
   }
 
   #next(state: number, input: number): number {
