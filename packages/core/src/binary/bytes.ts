@@ -1,4 +1,5 @@
 /** Byte helpers. Everything is `Uint8Array`; nothing here touches Node's Buffer. */
+import * as zlib from 'node:zlib';
 
 const textDecoder = new TextDecoder('utf-8');
 const strictDecoder = new TextDecoder('utf-8', { fatal: true });
@@ -147,8 +148,21 @@ const CRC32_TABLES = (() => {
   return tables;
 })();
 
+/**
+ * zlib's CRC-32 (Node 20.15 and later): about ten times the table loop's speed on large inputs,
+ * as when every packet of a video is hashed to prove it copied. The table loop serves short
+ * inputs, where the call costs more than it saves, and older Node.
+ */
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
+const NATIVE_CRC32_FROM_BYTES = 256;
+
 /** CRC-32 (ISO 3309, as PNG and ZIP use it). Pass the previous value to continue. */
 export function crc32(bytes: Uint8Array, previous = 0): number {
+  return nativeCrc32 && bytes.length >= NATIVE_CRC32_FROM_BYTES ? nativeCrc32(bytes, previous) : tableCrc32(bytes, previous);
+}
+
+/** {@link crc32} by slicing-by-8 tables, in JavaScript. */
+export function tableCrc32(bytes: Uint8Array, previous = 0): number {
   const t = CRC32_TABLES;
   let crc = ~previous >>> 0;
   let i = 0;
