@@ -334,14 +334,70 @@ export interface SampleTable {
 export const maximumSampleCount = 1 << 25;
 
 /** A FullBox's payload after version and flags, checked to hold `need` bytes after its 4-byte entry count. */
-function tablePayload(bytes: Uint8Array, box: Box, entrySize: number, skip: number, format: string): { at: number; count: number } {
+function tablePayload(
+  bytes: Uint8Array,
+  box: Box,
+  entrySize: number,
+  skip: number,
+  format: string,
+  tolerant = false,
+): { at: number; count: number } {
   const at = box.offset + box.headerSize + 4 + skip;
-  if (at + 4 > box.end) throw new MalformedInputError(format, `${box.type} box at offset ${box.offset} is truncated`);
+  if (at + 4 > box.end) {
+    if (tolerant) return { at, count: 0 };
+    throw new MalformedInputError(format, `${box.type} box at offset ${box.offset} is truncated`);
+  }
   const count = u32be(bytes, at);
   if (count * entrySize > box.end - at - 4) {
+    // A tolerant reader takes the entries the box holds.
+    if (tolerant) return { at: at + 4, count: Math.floor((box.end - at - 4) / entrySize) };
     throw new MalformedInputError(format, `${box.type} box at offset ${box.offset} declares ${count} entries, more than it holds`);
   }
   return { at: at + 4, count };
+}
+
+/**
+ * Where the first samples of the `stbl` box `stbl` lie in the file, at most `maxSamples` of them
+ * and `maxBytes` in all, as far as the tables locate them: for readers of what an encoder writes
+ * into the first access units (vendor SEI), which keep what a damaged table still locates where
+ * {@link readSampleTable} refuses the whole table. Reads only the entries it needs.
+ */
+export function firstSamples(
+  bytes: Uint8Array,
+  stbl: Box,
+  format: string,
+  maxSamples: number,
+  maxBytes: number,
+): { offset: number; size: number }[] {
+  const stsz = childBox(bytes, stbl, 'stsz', format);
+  const stsc = childBox(bytes, stbl, 'stsc', format);
+  const wide = childBox(bytes, stbl, 'co64', format);
+  const chunkBox = wide ?? childBox(bytes, stbl, 'stco', format);
+  if (!stsz || !stsc || !chunkBox || stsz.offset + stsz.headerSize + 8 > stsz.end) return [];
+  const fixed = u32be(bytes, stsz.offset + stsz.headerSize + 4);
+  const sizes = tablePayload(bytes, stsz, fixed === 0 ? 4 : 0, 4, format, true);
+  const chunks = tablePayload(bytes, chunkBox, wide ? 8 : 4, 0, format, true);
+  const runs = tablePayload(bytes, stsc, 12, 0, format, true);
+  const out: { offset: number; size: number }[] = [];
+  let sample = 0;
+  let total = 0;
+  for (let run = 0; run < runs.count; run++) {
+    const at = runs.at + run * 12;
+    const first = u32be(bytes, at) - 1;
+    const next = run + 1 < runs.count ? u32be(bytes, at + 12) - 1 : chunks.count;
+    const perChunk = u32be(bytes, at + 4);
+    for (let chunk = Math.max(0, first); chunk < Math.min(next, chunks.count); chunk++) {
+      let offset = wide ? u64be(bytes, chunks.at + chunk * 8) : u32be(bytes, chunks.at + chunk * 4);
+      for (let i = 0; i < perChunk && sample < sizes.count; i++, sample++) {
+        const size = fixed !== 0 ? fixed : u32be(bytes, sizes.at + sample * 4);
+        if (out.length >= maxSamples || total + size > maxBytes) return out;
+        out.push({ offset, size });
+        offset += size;
+        total += size;
+      }
+    }
+  }
+  return out;
 }
 
 /**

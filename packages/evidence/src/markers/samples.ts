@@ -1,4 +1,4 @@
-import { ebml, fromAscii, fromLatin1, isobmff, u32be, u64be } from '@aigc-label/core';
+import { ebml, fromLatin1, isobmff } from '@aigc-label/core';
 
 /** The first samples of a file's first H.264 or H.265 track, located from its sample table, never decoded. */
 export interface VideoSamples {
@@ -19,18 +19,15 @@ const VISUAL_SAMPLE_ENTRY_FIELDS = 78;
 
 /**
  * The first video track's first samples from a `moov` in memory (ISO/IEC 14496-12 §8.7: stsz,
- * stsc, stco/co64), or null when it has no H.264/H.265 track or its tables do not add up.
+ * stsc, stco/co64, located by core's `firstSamples` as far as the tables add up), or null when it
+ * has no H.264/H.265 track or its tables locate no sample.
  */
 export function firstVideoSamples(moov: Uint8Array, format = 'mp4'): VideoSamples | null {
-  const children = (box: isobmff.Box) => isobmff.listBoxesIn(moov, box.offset + box.headerSize, box.end, format);
-  const child = (box: isobmff.Box | undefined, type: string) => (box ? children(box).find((b) => b.type === type) : undefined);
   const root = isobmff.parseBoxHeader(moov, 0, 0, moov.length, format);
-  for (const trak of children(root).filter((b) => b.type === 'trak')) {
-    const mdia = child(trak, 'mdia');
-    const hdlr = child(mdia, 'hdlr');
-    if (!hdlr || fromAscii(moov, hdlr.offset + hdlr.headerSize + 8, hdlr.offset + hdlr.headerSize + 12) !== 'vide') continue;
-    const stbl = child(child(mdia, 'minf'), 'stbl');
-    const stsd = child(stbl, 'stsd');
+  for (const trak of isobmff.listBoxesIn(moov, root.headerSize, root.end, format).filter((b) => b.type === 'trak')) {
+    if (isobmff.handlerOf(moov, trak, format) !== 'vide') continue;
+    const stbl = isobmff.boxAt(moov, trak, ['mdia', 'minf', 'stbl'], format);
+    const stsd = stbl && isobmff.childBox(moov, stbl, 'stsd', format);
     if (!stbl || !stsd) continue;
     const entry = isobmff.listBoxesIn(moov, stsd.offset + stsd.headerSize + 8, stsd.end, format)[0];
     const codec = entry ? SAMPLE_ENTRIES[entry.type] : undefined;
@@ -41,48 +38,10 @@ export function firstVideoSamples(moov: Uint8Array, format = 'mp4'): VideoSample
     if (!config) continue;
     const configData = config.offset + config.headerSize;
     const lengthSize = ((moov[configData + (codec === 'h264' ? 4 : 21)] ?? 0) & 3) + 1;
-    const samples = locateSamples(moov, child(stbl, 'stsz'), child(stbl, 'stsc'), child(stbl, 'stco') ?? child(stbl, 'co64'));
+    const samples = isobmff.firstSamples(moov, stbl, format, MAXIMUM_SAMPLES, MAXIMUM_SAMPLE_BYTES);
     return samples.length ? { codec, lengthSize, samples } : null;
   }
   return null;
-}
-
-function locateSamples(
-  moov: Uint8Array,
-  stsz: isobmff.Box | undefined,
-  stsc: isobmff.Box | undefined,
-  chunks: isobmff.Box | undefined,
-): { offset: number; size: number }[] {
-  if (!stsz || !stsc || !chunks) return [];
-  const at = (box: isobmff.Box) => box.offset + box.headerSize + 4; // past version and flags
-  const fixedSize = u32be(moov, at(stsz));
-  const declared = u32be(moov, at(stsz) + 4);
-  // With a fixed size the table is empty; otherwise no more samples than the table holds.
-  const sampleCount = fixedSize !== 0 ? declared : Math.min(declared, Math.floor((stsz.end - at(stsz) - 8) / 4));
-  const sizeOf = (i: number) => (fixedSize !== 0 ? fixedSize : u32be(moov, at(stsz) + 8 + 4 * i));
-  const wide = chunks.type === 'co64';
-  const chunkCount = Math.min(u32be(moov, at(chunks)), Math.floor((chunks.end - at(chunks) - 4) / (wide ? 8 : 4)));
-  const chunkOffset = (i: number) => (wide ? u64be(moov, at(chunks) + 4 + 8 * i) : u32be(moov, at(chunks) + 4 + 4 * i));
-  const runs = Math.min(u32be(moov, at(stsc)), Math.floor((stsc.end - at(stsc) - 4) / 12));
-  const out: { offset: number; size: number }[] = [];
-  let sample = 0;
-  let total = 0;
-  for (let run = 0; run < runs; run++) {
-    const first = u32be(moov, at(stsc) + 4 + 12 * run) - 1;
-    const next = run + 1 < runs ? u32be(moov, at(stsc) + 4 + 12 * (run + 1)) - 1 : chunkCount;
-    const perChunk = u32be(moov, at(stsc) + 8 + 12 * run);
-    for (let chunk = first; chunk < Math.min(next, chunkCount); chunk++) {
-      let offset = chunkOffset(chunk);
-      for (let i = 0; i < perChunk && sample < sampleCount; i++, sample++) {
-        const size = sizeOf(sample);
-        if (out.length >= MAXIMUM_SAMPLES || total + size > MAXIMUM_SAMPLE_BYTES) return out;
-        out.push({ offset, size });
-        offset += size;
-        total += size;
-      }
-    }
-  }
-  return out;
 }
 
 const TRACK_ENTRY = 0xae;
