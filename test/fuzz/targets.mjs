@@ -27,6 +27,7 @@ import {
 import { findExplicitLabels } from '@aigc-label/text';
 import { defaultRegistry, detectBuffer, labelBuffer } from 'aigc-label';
 import fc from 'fast-check';
+import { hashMp4Packets, readMp4Packets } from '../../packages/video/dist/mp4/packets.js';
 import * as toy from '../conformance/containers.mjs';
 import { box, concat, jpegSegment, pngChunk, riffChunk, text } from '../hostile/build.mjs';
 
@@ -529,6 +530,15 @@ export async function targets({ strict = false, onSoftFinding = () => {} } = {})
     }
   }
   list.push(
+    {
+      // The visible video label's packet index: every sample table of a file it is asked to label (issue 16).
+      name: 'decode:mp4-packets',
+      arbitrary: inputsFor('mp4', seedMap.get('mp4') ?? []),
+      run: async (bytes) => {
+        const index = await toolkitOutcome('mp4 packet index', () => readMp4Packets(bytesSource(bytes)));
+        if (index?.ok) await toolkitOutcome('mp4 packet hashes', () => hashMp4Packets(bytesSource(bytes), index.tracks));
+      },
+    },
     {
       name: 'decode:label',
       arbitrary: labelValue,
