@@ -254,7 +254,8 @@ describe('audio and video watermarks through re-encoding', () => {
 
   it('the re-encode for an audible label never marks over a mark already there (Measures Art. 10)', async () => {
     const wav = join(dir, 'marked.wav');
-    run(['-f', 'lavfi', '-i', 'anoisesrc=color=pink:sample_rate=44100:amplitude=0.2:seed=7', '-t', '12', wav]);
+    // 24 s: the label goes in the middle, so each side keeps more than one 7.68 s block of the first mark.
+    run(['-f', 'lavfi', '-i', 'anoisesrc=color=pink:sample_rate=44100:amplitude=0.2:seed=7', '-t', '24', wav]);
     const first = await labelBuffer(new Uint8Array(await readFile(wav)), {
       producer: PRODUCER,
       filename: 'a.wav',
