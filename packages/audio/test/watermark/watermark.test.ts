@@ -92,7 +92,7 @@ describe('audio watermark at the analysis rate (no codec)', () => {
 describe('audio watermark under the masking threshold (ITU-R BS.1387 ear model)', () => {
   it('keeps held tones clean: the mark stays under the mask where white noise at the same SNR does not', async () => {
     // Held tones with soft envelopes: without the masking ceiling, the informed corrections
-    // pushed cells on a tone's low skirt to the cap, over the mask in 5% of this clip's frames.
+    // pushed cells on a tone's low skirt to the cap, over the mask in 4-5% of this clip's frames.
     const rate = 44_100;
     const tones = tonalLike(rate, 12, 77);
     const marked = embed(tones, rate, 1, 4096);
