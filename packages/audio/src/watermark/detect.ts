@@ -1,7 +1,7 @@
 /**
  * The streaming watermark detector. It is fed the same mono 8 kHz PCM as the rhythm and voice
- * detectors (one decode serves all three), measures the energy of every patch in STFT frames at
- * four sub-frame offsets, turns each cell into a normalised log-energy contrast against its
+ * detectors (one decode serves all three), measures the energy of every patch in STFT frames on
+ * eight slot grids 2 ms apart, turns each cell into a normalised log-energy contrast against its
  * neighbours in time, and folds the contrasts modulo the block length, so memory is constant
  * and a long programme adds up coherently. At the end, the sync pattern is correlated with the
  * folded cells at every block phase and offset (any time shift), and the best alignments are
@@ -33,7 +33,7 @@ import {
 /** Frames are analysed every FINE_HOP samples: the slot grid is found to within FINE_HOP / 2 (1 ms). */
 const FINE_HOP = 16;
 const FINE_PER_HOP = HOP / FINE_HOP;
-/** Grid offsets searched: every FINE_HOP within a slot. */
+/** Grid offsets searched: every FINE_HOP within a slot (8). */
 const OFFSETS = SLOT_SAMPLES / FINE_HOP;
 /** Alignments decoded at most. */
 export const DECODE_ATTEMPTS = 3;
@@ -50,7 +50,7 @@ export const SILENT_CELL_ENERGY = 1e-6;
  * reading depends on the exact frame grid: it is an erasure, and the embedder leaves it alone.
  */
 export const WEAK_CELL_SHARE = 1e-5;
-/** Contrasts are normalised by their running RMS per patch (time constant ~50 slots) and clipped. */
+/** Contrasts are normalised by their running RMS per patch (time constant ~50 slots, 0.8 s) and clipped. */
 const RMS_SMOOTHING = 0.02;
 const CONTRAST_CLIP = 3;
 /**

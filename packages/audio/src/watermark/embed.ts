@@ -31,7 +31,7 @@ export interface WatermarkEmbedOptions {
   /** The mark's amplitude relative to the programme below 4 kHz, before tonality shaping. Default {@link DEFAULT_STRENGTH}. */
   readonly strength?: number | undefined;
   /**
-   * No 32 ms slot's mark comes closer than this to the slot's programme below 4 kHz, in dB
+   * No 16 ms slot's mark comes closer than this to the slot's programme below 4 kHz, in dB
    * (so the segmental SNR stays above it). Default {@link DEFAULT_MIN_SEGMENT_SNR_DB}; lower
    * buys robustness to low-rate codecs with audibility.
    */

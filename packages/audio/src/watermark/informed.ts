@@ -11,7 +11,7 @@
  * shaping.ts); then, twice, the block is resynthesised, read back with the detector's contrast,
  * and each group of cells (one coded bit, or as many sync cells) that falls short of its target gets
  * a correction spread over its cells in proportion to their squared allowance (the least
- * perceptible way), within a cap. Last, the block's mark is scaled to a segmental-SNR budget
+ * perceptible way), within a cap and each cell's masking ceiling. Last, the block's mark is scaled to a segmental-SNR budget
  * measured against the source at its own rate (see BUDGET_SNR_DB).
  */
 import { Fft } from '../rhythm/fft.js';
@@ -50,11 +50,11 @@ const ITERATIONS = 2;
 const MAX_DEPTH = 0.25;
 /**
  * Segmental-SNR budget: each block's mark is scaled (by BUDGET_GAIN_MIN-BUDGET_GAIN_MAX, within
- * HARD_LIMIT per cell) so the mean over its audible 32 ms slots of their SNR at the source rate
+ * each cell's limit: HARD_LIMIT or its masking ceiling, see shaping.ts) so the mean over its audible 16 ms slots of their SNR at the source rate
  * (each clamped to [−10, 35] dB as segmental SNR is) meets BUDGET_SNR_DB. It takes depth from
  * blocks whose corrections ran the mark close to the programme (music: many onsets to
- * compensate) and gives it to blocks with headroom. On the bench, the 20 ms segmental SNR of the
- * source then comes out 0.9-1.4 dB above this figure on every clip.
+ * compensate) and gives it to blocks with headroom. Where the masking ceilings bind (sparse
+ * speech, held tones) the budget is not reached and the segmental SNR comes out higher.
  */
 const BUDGET_SNR_DB = 24.5;
 const BUDGET_GAIN_MIN = 0.5;
@@ -77,6 +77,7 @@ export class BlockPlanner {
   private readonly re: Float64Array; // host spectra, frames × FFT_SIZE
   private readonly im: Float64Array;
   private readonly allowance = new Float64Array(PLAN_SLOTS * PATCHES);
+  private readonly limit = new Float64Array(PLAN_SLOTS * PATCHES); // per cell: HARD_LIMIT or its masking ceiling
   private readonly energy = new Float64Array(PLAN_SLOTS * PATCHES);
   private readonly slotEnergy = new Float64Array(PLAN_SLOTS); // 0-4 kHz programme energy per slot
   private sourceEnergy: Float64Array | null = null;
@@ -134,7 +135,7 @@ export class BlockPlanner {
         if (deficit <= 0 || spread === 0) continue;
         for (const cell of group) {
           const a = this.allowance[PATCHES + cell]!;
-          const limit = Math.min(HARD_LIMIT, BOOST_LIMIT * a);
+          const limit = Math.min(this.limit[PATCHES + cell]!, BOOST_LIMIT * a);
           const value = change[PATCHES + cell]! + (this.signs[cell]! * deficit * a * a) / spread;
           change[PATCHES + cell] = Math.max(-limit, Math.min(limit, value));
         }
@@ -178,7 +179,8 @@ export class BlockPlanner {
         if (this.meanSlotSnr(change, mid) >= BUDGET_SNR_DB) lo = mid;
         else hi = mid;
       }
-    for (let at = PATCHES; at < PATCHES + CELLS_PER_BLOCK; at++) change[at] = Math.max(-HARD_LIMIT, Math.min(HARD_LIMIT, lo * change[at]!));
+    for (let at = PATCHES; at < PATCHES + CELLS_PER_BLOCK; at++)
+      change[at] = Math.max(-this.limit[at]!, Math.min(this.limit[at]!, lo * change[at]!));
   }
 
   /** Scales down any slot whose mark would come within `minSlotSnrDb` of its 0-4 kHz programme (segmental SNR). */
@@ -199,6 +201,7 @@ export class BlockPlanner {
     const { re, im, window } = this;
     this.energy.fill(0);
     this.allowance.fill(0);
+    this.limit.fill(HARD_LIMIT);
     this.slotEnergy.fill(0);
     for (let f = 0; f < this.frames; f++) {
       const base = f * FFT_SIZE;
@@ -210,6 +213,7 @@ export class BlockPlanner {
       const fi = im.subarray(base, base + FFT_SIZE);
       this.fft.transform(fr, fi);
       const gains = this.masking.gains(fr, fi);
+      const ceilings = this.masking.ceilings();
       let hostEnergy = 0;
       for (let k = 1; k < FFT_SIZE / 2; k++) hostEnergy += fr[k]! * fr[k]! + fi[k]! * fi[k]!;
       let shaped = 0;
@@ -228,6 +232,7 @@ export class BlockPlanner {
       const depth = shaped > 0 ? this.strength * Math.sqrt(hostEnergy / shaped) : 0;
       for (let p = 0; p < PATCHES; p++) {
         this.allowance[slot * PATCHES + p]! += Math.min(MAX_DEPTH, depth * gains[p]!) / FRAMES_PER_SLOT;
+        this.limit[slot * PATCHES + p] = Math.min(this.limit[slot * PATCHES + p]!, ceilings[p]!);
       }
     }
   }
