@@ -35,10 +35,15 @@ const FINE_HOP = 16;
 const FINE_PER_HOP = HOP / FINE_HOP;
 /** Grid offsets searched: every FINE_HOP within a slot (8). */
 const OFFSETS = SLOT_SAMPLES / FINE_HOP;
-/** Alignments decoded at most. */
-export const DECODE_ATTEMPTS = 3;
 /**
- * Messages the list Viterbi decoder tries per alignment against the CRC-24. Each message tried
+ * Readings decoded at most: the best alignment, the second best, and the best jointly with the
+ * best one at least JOINT_SEPARATION away (see `decodeAttempts`).
+ */
+export const DECODE_ATTEMPTS = 3;
+/** Samples between the two alignments of a joint reading, at least (two slots, 32 ms). */
+const JOINT_SEPARATION = 2 * SLOT_SAMPLES;
+/**
+ * Messages the list Viterbi decoder tries per reading against the CRC-24. Each message tried
  * passes by chance with probability 2⁻²⁴, so a clip is tried DECODE_ATTEMPTS × LIST_SIZE = 15
  * times: a false positive rate of at most 15 × 2⁻²⁴ = 8.9 × 10⁻⁷ (union bound), under 10⁻⁶.
  */
@@ -85,7 +90,7 @@ export interface WatermarkDetection {
   readonly codewordZ: number;
   /**
    * Upper bound on the chance that unmarked audio gives a detection like this one: the number
-   * of messages checked (alignments decoded × list size) times 2⁻²⁴ (the CRC check).
+   * of messages checked (readings decoded × list size) times 2⁻²⁴ (the CRC check).
    */
   readonly falsePositiveBound: number;
   /** Where a block starts, in seconds from the start of the input (modulo the block length). */
@@ -211,8 +216,6 @@ export class WatermarkDetector {
     // Sync correlation at every (offset, block phase). Only slots that were read count (a short
     // clip fills a quarter of the block; the rest is zero), so the sync cells are listed by their
     // slot in the block and each phase visits the read slots only.
-    // The DECODE_ATTEMPTS best alignments, best first (on a tie the one found first).
-    const candidates: { offset: number; phase: number; z: number }[] = [];
     const syncStart = new Int32Array(SLOTS_PER_BLOCK + 1);
     for (const cell of layout.syncCells) syncStart[Math.floor(cell / PATCHES) + 1]!++;
     for (let slot = 0; slot < SLOTS_PER_BLOCK; slot++) syncStart[slot + 1]! += syncStart[slot]!;
@@ -224,6 +227,7 @@ export class WatermarkDetector {
       syncPatch[at] = cell % PATCHES;
       syncChip[at] = layout.chip[cell]!;
     }
+    const zs = new Float64Array(OFFSETS * SLOTS_PER_BLOCK); // per alignment: offset × SLOTS_PER_BLOCK + phase
     for (let o = 0; o < OFFSETS; o++) {
       const state = this.offsets[o]!;
       const { folded, byLevel } = state;
@@ -246,59 +250,64 @@ export class WatermarkDetector {
             energy += value * value;
           }
         }
-        const z = energy > 0 ? score / Math.sqrt(energy) : 0;
-        if (candidates.length === DECODE_ATTEMPTS && z <= candidates[DECODE_ATTEMPTS - 1]!.z) continue;
-        let at = candidates.length;
-        while (at > 0 && candidates[at - 1]!.z < z) at--;
-        candidates.splice(at, 0, { offset: o, phase, z });
-        if (candidates.length > DECODE_ATTEMPTS) candidates.pop();
+        zs[o * SLOTS_PER_BLOCK + phase] = energy > 0 ? score / Math.sqrt(energy) : 0;
       }
     }
-    const soft = new Float64Array(CODED_BITS);
-    let best: { decoded: ReturnType<typeof decodeWithCrc>; soft: Float64Array; offset: number; phase: number; z: number } | undefined;
     // The known sign of each cell for the first pass: the sync cells' chips (0: unknown).
     const syncSigns = new Float64Array(CELLS_PER_BLOCK);
     for (const cell of layout.syncCells) syncSigns[cell] = layout.chip[cell]!;
-    for (const candidate of candidates) {
-      const state = this.offsets[candidate.offset]!;
-      const index = foldedIndices(candidate.phase);
-      const cells = cellsRead(readSlots(state), candidate.phase);
-      const softBits = (signs: Float64Array, listSize: number) => {
-        const folded = this.levelCombined(state, index, cells, signs);
-        const weights = this.patchWeights(folded, index, signs);
-        for (let bit = 0; bit < CODED_BITS; bit++) {
-          let sum = 0;
-          for (const cell of layout.bitCells[bit]!) sum += weights[cell % PATCHES]! * layout.chip[cell]! * folded[index[cell]!]!;
-          soft[bit] = sum;
+    let best: { decoded: ReturnType<typeof decodeWithCrc>; soft: Float64Array; alignment: Alignment } | undefined;
+    for (const parts of decodeAttempts(zs)) {
+      const readings = parts.map((alignment) => {
+        const state = this.offsets[alignment.offset]!;
+        return { state, index: foldedIndices(alignment.phase), cells: cellsRead(readSlots(state), alignment.phase) };
+      });
+      // Each part's soft bits are maximal-ratio weighted, so the parts of a joint reading add.
+      const softBits = (signs: Float64Array): Float64Array => {
+        const soft = new Float64Array(CODED_BITS);
+        for (const { state, index, cells } of readings) {
+          const folded = this.levelCombined(state, index, cells, signs);
+          const weights = this.patchWeights(folded, index, signs);
+          for (let bit = 0; bit < CODED_BITS; bit++) {
+            let sum = 0;
+            for (const cell of layout.bitCells[bit]!) sum += weights[cell % PATCHES]! * layout.chip[cell]! * folded[index[cell]!]!;
+            soft[bit]! += sum;
+          }
         }
-        return decodeWithCrc(soft, AUDIO_PAYLOAD_BITS, listSize);
+        return soft;
       };
       // Weights from the sync cells, then from every cell with the signs of that first decode
       // (decision-directed estimation); only the second decode's list is checked against the
-      // CRC, so each alignment costs LIST_SIZE chances of 2⁻²⁴.
-      const first = softBits(syncSigns, 1);
+      // CRC, so each attempt costs LIST_SIZE chances of 2⁻²⁴.
+      const first = decodeWithCrc(softBits(syncSigns), AUDIO_PAYLOAD_BITS, 1);
       const decidedSigns = new Float64Array(CELLS_PER_BLOCK);
       for (let cell = 0; cell < CELLS_PER_BLOCK; cell++) {
         const role = layout.role[cell]!;
         decidedSigns[cell] = role === SYNC ? layout.chip[cell]! : layout.chip[cell]! * (first.codeword[role] ? 1 : -1);
       }
-      const decoded = softBits(decidedSigns, LIST_SIZE);
-      if (!best || (decoded.crcOk && !best.decoded.crcOk)) best = { decoded, soft: soft.slice(), ...candidate };
+      const soft = softBits(decidedSigns);
+      const decoded = decodeWithCrc(soft, AUDIO_PAYLOAD_BITS, LIST_SIZE);
+      if (!best || (decoded.crcOk && !best.decoded.crcOk)) best = { decoded, soft, alignment: parts[0]! };
       if (decoded.crcOk) break;
     }
-    const top = best ?? { decoded: decodeWithCrc(soft, AUDIO_PAYLOAD_BITS), soft, offset: 0, phase: 0, z: 0 };
+    const top = best ?? {
+      decoded: decodeWithCrc(new Float64Array(CODED_BITS), AUDIO_PAYLOAD_BITS),
+      soft: new Float64Array(CODED_BITS),
+      alignment: { offset: 0, phase: 0, z: 0 },
+    };
     const found = top.decoded.crcOk;
     const payload = found ? bitsToBytes(top.decoded.payloadBits) : undefined;
+    const { offset, phase, z } = top.alignment;
     return {
       found,
       payload,
       payloadHex: payload ? toHex(payload) : undefined,
       bestGuess: bitsToBytes(top.decoded.payloadBits),
       softBits: top.soft,
-      syncZ: top.z,
+      syncZ: z,
       codewordZ: top.decoded.codewordZ,
       falsePositiveBound: DECODE_ATTEMPTS * LIST_SIZE * 2 ** -CRC_BITS,
-      blockOffsetSeconds: (top.offset * FINE_HOP + top.phase * SLOT_SAMPLES) / WATERMARK_RATE,
+      blockOffsetSeconds: (offset * FINE_HOP + phase * SLOT_SAMPLES) / WATERMARK_RATE,
       durationSeconds: this.samples / WATERMARK_RATE,
     };
   }
@@ -479,6 +488,45 @@ function foldedIndices(phase: number): Int32Array {
     index[cell] = ((slot + phase) % SLOTS_PER_BLOCK) * PATCHES + (cell % PATCHES);
   }
   return index;
+}
+
+/** A block alignment: the grid offset, the block phase in slots, and the sync correlation there. */
+interface Alignment {
+  readonly offset: number;
+  readonly phase: number;
+  readonly z: number;
+}
+
+/** Samples between two alignments' block starts, the shorter way round the block. */
+function alignmentDistance(a: Alignment, b: Alignment): number {
+  const block = SLOTS_PER_BLOCK * SLOT_SAMPLES;
+  const d = Math.abs(a.offset * FINE_HOP + a.phase * SLOT_SAMPLES - (b.offset * FINE_HOP + b.phase * SLOT_SAMPLES)) % block;
+  return Math.min(d, block - d);
+}
+
+/**
+ * The DECODE_ATTEMPTS readings tried, from the sync correlation `zs` of every alignment: the
+ * best alignment, the second best, and the best jointly with the best alignment at least
+ * JOINT_SEPARATION away. A programme cut by an insert or an edit holds the mark at two block
+ * phases, each piece folding coherently at its own; where the pieces are shorter than a block,
+ * neither alone holds every cell, while the two readings together do. (On a tie the alignment
+ * found first, in offset-then-phase order, wins.)
+ */
+function decodeAttempts(zs: Float64Array): Alignment[][] {
+  const alignmentAt = (i: number): Alignment => ({ offset: Math.floor(i / SLOTS_PER_BLOCK), phase: i % SLOTS_PER_BLOCK, z: zs[i]! });
+  const bestWhere = (accept: (candidate: Alignment) => boolean): Alignment | undefined => {
+    let found: Alignment | undefined;
+    for (let i = 0; i < zs.length; i++) {
+      if (found && zs[i]! <= found.z) continue;
+      const candidate = alignmentAt(i);
+      if (accept(candidate)) found = candidate;
+    }
+    return found;
+  };
+  const first = bestWhere(() => true)!;
+  const second = bestWhere((a) => a.offset !== first.offset || a.phase !== first.phase)!;
+  const apart = bestWhere((a) => alignmentDistance(a, first) >= JOINT_SEPARATION);
+  return [[first], [second], apart ? [first, apart] : [second]];
 }
 
 /**

@@ -89,6 +89,35 @@ describe('audio watermark at the analysis rate (no codec)', () => {
   });
 });
 
+describe('audio watermark cut in pieces', () => {
+  it('reads a programme cut in two pieces shorter than a block by an insert, on both alignments together', () => {
+    // Each piece holds the mark at its own block phase; a 6 s piece holds only part of the
+    // 7.68 s block. Read on one alignment (before the joint reading), 6 of these 12 were found.
+    let read = 0;
+    for (let t = 0; t < 12; t++) {
+      const label = { ContentProducer: '001191440300708461136T1XGW3', ProduceID: `split-${t}` };
+      const programme = musicLike(WATERMARK_RATE, 12, 100 + t);
+      const embedder = new WatermarkEmbedder(watermarkPayload(label), WATERMARK_RATE, 1);
+      const head = embedder.push(programme);
+      const marked = new Float32Array(programme.length);
+      marked.set(head);
+      marked.set(embedder.finish(), head.length);
+      const insert = musicLike(WATERMARK_RATE, 2.5, 900 + t);
+      const cut = 6 * WATERMARK_RATE;
+      const edited = new Float32Array(marked.length + insert.length);
+      edited.set(marked.subarray(0, cut));
+      edited.set(insert, cut);
+      edited.set(marked.subarray(cut), cut + insert.length);
+      const found = detect8k(edited);
+      if (found.found) {
+        expect(found.payloadHex).toBe(toHex(watermarkPayload(label).subarray(0, 4)));
+        read++;
+      }
+    }
+    expect(read).toBeGreaterThanOrEqual(10);
+  });
+});
+
 describe('audio watermark under the masking threshold (ITU-R BS.1387 ear model)', () => {
   it('keeps held tones clean: the mark stays under the mask where white noise at the same SNR does not', async () => {
     // Held tones with soft envelopes: without the masking ceiling, the informed corrections
