@@ -11,8 +11,9 @@
  * shaping.ts); then, twice, the block is resynthesised, read back with the detector's contrast,
  * and each group of cells (one coded bit, or as many sync cells) that falls short of its target gets
  * a correction spread over its cells in proportion to their squared allowance (the least
- * perceptible way), within a cap and each cell's masking ceiling. Last, the block's mark is scaled to a segmental-SNR budget
- * measured against the source at its own rate (see BUDGET_SNR_DB).
+ * perceptible way), within a cap and each cell's masking ceiling. Last, the block's mark is
+ * scaled to a segmental-SNR budget measured against the source at its own rate (see
+ * BUDGET_SNR_DB).
  */
 import { Fft } from '../rhythm/fft.js';
 import { SILENT_CELL_ENERGY, WEAK_CELL_SHARE } from './detect.js';
@@ -50,8 +51,9 @@ const ITERATIONS = 2;
 const MAX_DEPTH = 0.25;
 /**
  * Segmental-SNR budget: each block's mark is scaled (by BUDGET_GAIN_MIN-BUDGET_GAIN_MAX, within
- * each cell's limit: HARD_LIMIT or its masking ceiling, see shaping.ts) so the mean over its audible 16 ms slots of their SNR at the source rate
- * (each clamped to [−10, 35] dB as segmental SNR is) meets BUDGET_SNR_DB. It takes depth from
+ * each cell's limit: HARD_LIMIT or its masking ceiling, see shaping.ts) so the mean over its
+ * audible 16 ms slots of their SNR at the source rate (each clamped to [−10, 35] dB as segmental
+ * SNR is) meets BUDGET_SNR_DB. It takes depth from
  * blocks whose corrections ran the mark close to the programme (music: many onsets to
  * compensate) and gives it to blocks with headroom. Where the masking ceilings bind (sparse
  * speech, held tones) the budget is not reached and the segmental SNR comes out higher.

@@ -29,9 +29,9 @@ const CONTEXT_BINS = 2;
  * Simultaneous masking across patches, for the per-cell ceiling (`ceilings`): each patch masks
  * the others through the spreading slopes of ITU-R BS.1387-1 §2.1.7 (27 dB/Bark towards lower
  * frequencies; 24 + 230/f − 0.2 L dB/Bark towards higher ones, 12 at about 60 dB SPL, taken as
- * fixed because the programme's playback level is unknown; 20 changed nothing measurable), less the masking offset of
- * Johnston (1988): 14.5 + z dB below a tonal masker, 5.5 dB below a noise-like one, mixed by
- * the patch's noisiness. Bark as in BS.1387: z = 7 asinh(f / 650).
+ * fixed because the programme's playback level is unknown; 20 changed nothing measurable),
+ * less the masking offset of Johnston (1988): 14.5 + z dB below a tonal masker, 5.5 dB below a
+ * noise-like one, mixed by the patch's noisiness. Bark as in BS.1387: z = 7 asinh(f / 650).
  */
 const LOWER_SLOPE_DB = 27;
 const UPPER_SLOPE_DB = 12;
@@ -42,8 +42,9 @@ const TONE_MASKER_OFFSET_DB = 14.5;
  * noticeable in quiet listening, and at 0 dB the ceiling bound most speech cells (raw coded-bit
  * errors after Opus 32 kbit/s 3.3% → 6.6% over the bench clips, a 10 s speech clip lost) while
  * BS.1387's model found the mark above the mask in 6% → 1% of a speech clip's frames (MP3 at
- * 128 kbit/s of the same 44.1 kHz mono clip: 1%). At 10 dB it binds where a change would be far above what is masked, beside held tones:
- * tonal frames above the mask 5% → 0%, speech 6% → 4%, raw errors after Opus 3.6%.
+ * 128 kbit/s of the same 44.1 kHz mono clip: 1%). At 10 dB it binds where a change would be far
+ * above what is masked, beside held tones: tonal frames above the mask 5% → 0%, speech 6% → 4%,
+ * raw errors after Opus 3.6%.
  */
 const MASKING_MARGIN_DB = 10;
 const PATCH_BARK = Float64Array.from({ length: PATCHES }, (_, p) => {
