@@ -256,24 +256,39 @@ export class WatermarkDetector {
     // The known sign of each cell for the first pass: the sync cells' chips (0: unknown).
     const syncSigns = new Float64Array(CELLS_PER_BLOCK);
     for (const cell of layout.syncCells) syncSigns[cell] = layout.chip[cell]!;
+    // One alignment's soft bits under the given known signs (maximal-ratio weighted, so the two
+    // alignments of a joint reading add); with the sync signs, kept: the joint reading's first
+    // alignment is the first reading's.
+    const readings = new Map<Alignment, { index: Int32Array; cells: Int32Array; syncSoft?: Float64Array }>();
+    const addSoftBits = (alignment: Alignment, signs: Float64Array, soft: Float64Array): void => {
+      const state = this.offsets[alignment.offset]!;
+      let reading = readings.get(alignment);
+      if (!reading) {
+        reading = { index: foldedIndices(alignment.phase), cells: cellsRead(readSlots(state), alignment.phase) };
+        readings.set(alignment, reading);
+      }
+      const cached = signs === syncSigns ? reading.syncSoft : undefined;
+      if (cached) {
+        for (let bit = 0; bit < CODED_BITS; bit++) soft[bit]! += cached[bit]!;
+        return;
+      }
+      const { index, cells } = reading;
+      const folded = this.levelCombined(state, index, cells, signs);
+      const weights = this.patchWeights(folded, index, signs);
+      const own = new Float64Array(CODED_BITS);
+      for (let bit = 0; bit < CODED_BITS; bit++) {
+        let sum = 0;
+        for (const cell of layout.bitCells[bit]!) sum += weights[cell % PATCHES]! * layout.chip[cell]! * folded[index[cell]!]!;
+        own[bit] = sum;
+        soft[bit]! += sum;
+      }
+      if (signs === syncSigns) reading.syncSoft = own;
+    };
     let best: { decoded: ReturnType<typeof decodeWithCrc>; soft: Float64Array; alignment: Alignment } | undefined;
     for (const parts of decodeAttempts(zs)) {
-      const readings = parts.map((alignment) => {
-        const state = this.offsets[alignment.offset]!;
-        return { state, index: foldedIndices(alignment.phase), cells: cellsRead(readSlots(state), alignment.phase) };
-      });
-      // Each part's soft bits are maximal-ratio weighted, so the parts of a joint reading add.
       const softBits = (signs: Float64Array): Float64Array => {
         const soft = new Float64Array(CODED_BITS);
-        for (const { state, index, cells } of readings) {
-          const folded = this.levelCombined(state, index, cells, signs);
-          const weights = this.patchWeights(folded, index, signs);
-          for (let bit = 0; bit < CODED_BITS; bit++) {
-            let sum = 0;
-            for (const cell of layout.bitCells[bit]!) sum += weights[cell % PATCHES]! * layout.chip[cell]! * folded[index[cell]!]!;
-            soft[bit]! += sum;
-          }
-        }
+        for (const alignment of parts) addSoftBits(alignment, signs, soft);
         return soft;
       };
       // Weights from the sync cells, then from every cell with the signs of that first decode
