@@ -11,8 +11,9 @@
  * ≥ 99% on the codecs, resampling and the excerpt.
  * False positives: 1,000 short unmarked clips and every marked clip under a wrong key (target 0;
  * calibrated bound ≤ 1e-6 per clip). Inaudibility: segmental SNR (target ≥ 25 dB), and the
- * noise-to-mask ratio of the ITU-R BS.1387 ear model (`packages/audio/scripts/ear-model.mjs`; no listening test is
- * possible here) beside that of white noise added at 25 dB SNR to the same clip. Speed: embed
+ * noise-to-mask ratio of the ITU-R BS.1387 ear model (packages/audio/scripts/ear-model.mjs; no
+ * listening test is possible here) beside that of white noise added at 25 dB SNR to the same
+ * clip. Speed: embed
  * and detect ≥ 100x real time on one core.
  *
  * Environment: AUDIO_WM_CLIPS (clips per content kind, default 8), AUDIO_WM_NULL (unmarked
@@ -210,7 +211,7 @@ if (misses.length > 0) console.log('wrong payloads (CRC passed, payload differs)
 // 3. Inaudibility: segmental SNR, and the BS.1387 ear model's noise-to-mask ratio of the mark
 // beside that of white noise at 25 dB SNR on the same clip (the segmental-SNR target, unshaped).
 for (const [c, clip] of clips.entries()) {
-  clip.anchor = noiseToMask(clip.source, gaussianNoise(clip.source, 25, 500 + c), clip.rate, clip.channels, Fft);
+  clip.whiteNoise = noiseToMask(clip.source, gaussianNoise(clip.source, 25, 500 + c), clip.rate, clip.channels, Fft);
 }
 const mean = (values) => values.reduce((s, v) => s + v, 0) / values.length;
 const snrRows = kinds.map((kind) => {
@@ -223,8 +224,8 @@ const snrRows = kinds.map((kind) => {
     'min segSNR dB': Math.min(...values).toFixed(1),
     'NMR dB, mean (max)': `${mean(mine.map((c) => c.nmr.nmrTotalDb)).toFixed(1)} (${Math.max(...mine.map((c) => c.nmr.nmrTotalDb)).toFixed(1)})`,
     'frames over mask, mean (max)': `${percent(mean(mine.map((c) => c.nmr.disturbedFrames)))} (${percent(Math.max(...mine.map((c) => c.nmr.disturbedFrames)))})`,
-    'white noise 25 dB: NMR dB': mean(mine.map((c) => c.anchor.nmrTotalDb)).toFixed(1),
-    'white noise 25 dB: frames over mask': `${percent(mean(mine.map((c) => c.anchor.disturbedFrames)))} (${percent(Math.max(...mine.map((c) => c.anchor.disturbedFrames)))})`,
+    'white noise 25 dB: NMR dB': mean(mine.map((c) => c.whiteNoise.nmrTotalDb)).toFixed(1),
+    'white noise 25 dB: frames over mask': `${percent(mean(mine.map((c) => c.whiteNoise.disturbedFrames)))} (${percent(Math.max(...mine.map((c) => c.whiteNoise.disturbedFrames)))})`,
   };
 });
 console.log(

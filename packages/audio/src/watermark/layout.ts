@@ -5,9 +5,9 @@
  *
  * A cell is one patch of 4 FFT bins (125 Hz) in the 500-3500 Hz band for one slot: one STFT
  * frame (32 ms window, 16 ms hop). A block of 480 slots (7.68 s) holds every coded bit 44 times
- * plus a sync pattern; blocks repeat for the whole programme, so any excerpt at least one block long holds
- * every cell at least once. Which cell carries which coded bit, and its pseudo-noise sign, come
- * from the key.
+ * plus a sync pattern; blocks repeat for the whole programme, so any excerpt at least one block
+ * long holds every cell at least once. Which cell carries which coded bit, and its pseudo-noise
+ * sign, come from the key.
  */
 import { KeyedRandom, watermarkSeed } from '@aigc-label/core';
 import { RHYTHM_ANALYSIS_RATE } from '../rhythm/detect.js';
