@@ -286,7 +286,11 @@ console.log('\nFalse positives\n');
 table([
   { test: `${clipCount} unmarked clips`, detections: falsePositives, target: '0' },
   { test: `${clipCount} marked clips read with another key`, detections: wrongKey, target: '0' },
-  { test: 'calibrated bound', detections: 'readings × 3 × 2⁻³² (≤ 4 readings for one frame size: 5 × 10⁻⁹ per clip)', target: '≤ 10⁻⁶' },
+  {
+    test: 'calibrated bound',
+    detections: 'readings × 3 × 8 × 2⁻³² (≤ 4 readings for one frame size: 2.2 × 10⁻⁸ per clip)',
+    target: '≤ 10⁻⁶',
+  },
 ]);
 
 rmSync(work, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import { DEFAULT_PIXEL_LIMIT } from '../explicit/options.js';
 import { sharp } from '../explicit/sharp.js';
 import {
   CODED_BITS,
-  CRC_PASS_PROBABILITY,
+  DECODING_FALSE_POSITIVE_BOUND,
   type DecodedMessage,
   decodeMessage,
   pilotValues,
@@ -27,8 +27,8 @@ const WHITEN_CLIP = 3;
 /** Tile periods searched, in plane pixels: 2.5 to 5.5 plane pixels per chip. */
 const MIN_PERIOD = 56;
 const MAX_PERIOD = 176;
-/** Periods decoded per image at most: the false-positive bound is this times 2^-32. */
-export const MAX_DECODE_ATTEMPTS = 3;
+/** Periods decoded per image at most: the false-positive bound is this times the bound of one decoding. */
+const MAX_DECODE_ATTEMPTS = 3;
 /** How much of each frequency's magnitude the folded tile keeps before its chips are read (see flattenSpectrum). */
 const TILE_SPECTRUM_KEEP = 0.25;
 
@@ -44,7 +44,8 @@ export interface WatermarkDetection {
   readonly payload?: Uint8Array;
   /**
    * Upper bound on the probability that an image without this key's mark gives a detection:
-   * decoding attempts × 2^-32 (the CRC-32 a random word passes). The same for every image.
+   * decoding attempts × messages tried per attempt × 2^-32 (the CRC-32 a random word passes).
+   * The same for every image.
    */
   readonly falsePositiveBound: number;
   /** 1 − the share of coded bits received with the wrong sign, on the best attempt: ≈ 1 for a clean mark, 0.65–0.8 for noise. */
@@ -66,10 +67,11 @@ interface Reading {
   readonly decoded: DecodedMessage | null;
 }
 
-const FALSE_POSITIVE_BOUND = MAX_DECODE_ATTEMPTS * CRC_PASS_PROBABILITY;
+/** Bound on a false positive from one reading of a picture or a video plane (3 × 8 × 2⁻³²). */
+export const READING_FALSE_POSITIVE_BOUND = MAX_DECODE_ATTEMPTS * DECODING_FALSE_POSITIVE_BOUND;
 const NOTHING: WatermarkDetection = {
   found: false,
-  falsePositiveBound: FALSE_POSITIVE_BOUND,
+  falsePositiveBound: READING_FALSE_POSITIVE_BOUND,
   confidence: 0,
   bitErrors: CODED_BITS,
   codedBits: CODED_BITS,
@@ -108,7 +110,7 @@ function decodeCandidate({ period, tile, match }: SyncCandidate, scale: number, 
   const detection: WatermarkDetection = {
     found: decoded.payload !== null,
     ...(decoded.payload ? { payload: decoded.payload } : {}),
-    falsePositiveBound: FALSE_POSITIVE_BOUND,
+    falsePositiveBound: READING_FALSE_POSITIVE_BOUND,
     confidence: 1 - decoded.bitErrors / CODED_BITS,
     bitErrors: decoded.bitErrors,
     codedBits: CODED_BITS,

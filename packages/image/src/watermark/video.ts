@@ -1,6 +1,5 @@
 import { toHex, UsageError } from '@aigc-label/core';
-import { type DetectOptions, detectionPlane, MAX_DECODE_ATTEMPTS, readPlane, type WatermarkDetection } from './detect.js';
-import { CRC_PASS_PROBABILITY } from './message.js';
+import { type DetectOptions, detectionPlane, READING_FALSE_POSITIVE_BOUND, readPlane, type WatermarkDetection } from './detect.js';
 import type { Plane } from './plane.js';
 import type { RawPixels } from './raw.js';
 
@@ -38,7 +37,7 @@ export interface VideoWatermarkDetection {
   readonly combined: WatermarkDetection;
   /** Payloads found in single frames, most frames first (empty when frames were not read one by one). */
   readonly votes: readonly PayloadVote[];
-  /** Bound on the chance that unmarked video gives a detection: every reading made × 3 × 2^-32. */
+  /** Bound on the chance that unmarked video gives a detection: every reading made × 3 × 8 × 2^-32. */
   readonly falsePositiveBound: number;
 }
 
@@ -122,7 +121,7 @@ export class VideoWatermarkDetector {
       framesExamined: this.#frames,
       combined: combined!,
       votes: ranked,
-      falsePositiveBound: readings * MAX_DECODE_ATTEMPTS * CRC_PASS_PROBABILITY,
+      falsePositiveBound: readings * READING_FALSE_POSITIVE_BOUND,
     };
   }
 }

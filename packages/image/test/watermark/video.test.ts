@@ -82,7 +82,7 @@ describe('VideoWatermarkDetector', () => {
       { payload, frames: 1 },
       { payload: other, frames: 1 },
     ]);
-    expect(result.falsePositiveBound).toBeCloseTo(3 * 3 * 2 ** -32, 20); // the average and two frames
+    expect(result.falsePositiveBound).toBeCloseTo(3 * 3 * 8 * 2 ** -32, 20); // the average and two frames, 3 periods × 8 messages each
   });
 
   it('finds nothing in unmarked frames, nor under another key', async () => {

@@ -1,4 +1,4 @@
-import { watermarkPayload } from '@aigc-label/core';
+import { KeyedRandom, LTE_CONVOLUTIONAL_CODE, watermarkPayload } from '@aigc-label/core';
 import type { Sharp } from 'sharp';
 import { describe, expect, it } from 'vitest';
 import {
@@ -9,6 +9,7 @@ import {
   measureWatermark,
   WATERMARK_MIN_SIDE,
 } from '../../src/watermark/index.js';
+import { decodeMessage, encodeMessage } from '../../src/watermark/message.js';
 import { attacked, photo, toSharp } from './pictures.js';
 
 const label = { ContentProducer: '001191440300708461136T1XGW3', ProduceID: '0195f3a2-0000-7000-8000-000000000001' };
@@ -116,6 +117,26 @@ describe('detectWatermark', () => {
     expect(plain.recovered).toBe(false);
     expect(plain.bitAccuracy).toBeGreaterThan(0.2);
     expect(plain.bitAccuracy).toBeLessThan(0.8);
+  });
+});
+
+describe('decodeMessage', () => {
+  it("tries the list decoder's best paths: a reading whose most likely path fails the CRC still gives the payload", () => {
+    // Noisy readings of the code word (seeded), until one whose most likely path is wrong and
+    // whose second is the truth: with one path tried it would be lost.
+    const coded = encodeMessage(payload);
+    const random = new KeyedRandom(Uint8Array.from({ length: 32 }, (_, i) => i + 1));
+    const gaussian = () => Math.sqrt(-2 * Math.log(1 - random.nextFloat())) * Math.cos(2 * Math.PI * random.nextFloat());
+    const isTruth = (path: Uint8Array) => LTE_CONVOLUTIONAL_CODE.encode(path).every((bit, i) => bit === coded[i]);
+    const twoBest = (soft: Float64Array) => LTE_CONVOLUTIONAL_CODE.decodeList(soft, 2);
+    let soft = new Float64Array(0);
+    for (let attempt = 0; attempt < 2000; attempt++) {
+      soft = Float64Array.from(coded, (bit) => (bit ? 1 : -1) + 1.1 * gaussian());
+      const [first, second] = twoBest(soft);
+      if (!isTruth(first!) && isTruth(second!)) break;
+    }
+    expect(twoBest(soft).map(isTruth)).toEqual([false, true]);
+    expect(decodeMessage(soft).payload).toEqual(payload);
   });
 });
 
