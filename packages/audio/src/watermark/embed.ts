@@ -4,7 +4,7 @@
  * total length). The mark is computed on an 8 kHz mono copy: each STFT frame's 500-3500 Hz
  * patches are scaled up or down by a small factor (a multiplicative patchwork, so the mark
  * follows the programme's own spectrum), the difference is resynthesised, brought back to the
- * source rate and added to every channel.
+ * source rate and added to every channel (less to a channel quieter than the mono mix).
  */
 import { payloadBits, UsageError } from '@aigc-label/core';
 import { Resampler } from '../pcm/downsample.js';
@@ -106,6 +106,8 @@ export class WatermarkEmbedder {
   private readonly delta8 = new Window64(); // the mark at 8 kHz
   private readonly deltaOut = new Window64(); // the mark at the source rate
   private readonly sourceSlots = new Window64(); // per slot: the source's energy (sum over its samples of the channels' mean square)
+  private readonly channelSlots = new Window64(); // per slot, at slot × (channels + 1): the mix's energy, then each channel's (for the channel gains)
+  private readonly perSlot: number; // source frames per slot
   private readonly pending: Float32Array[] = []; // source chunks not yet (wholly) emitted
   private pendingOffset = 0; // samples of pending[0] already emitted
   private emitted = 0; // source frames emitted
@@ -141,6 +143,7 @@ export class WatermarkEmbedder {
     const resampled = sampleRate !== WATERMARK_RATE;
     this.down = resampled ? new Resampler(sampleRate, WATERMARK_RATE) : null;
     this.up = resampled ? new Resampler(WATERMARK_RATE, sampleRate) : null;
+    this.perSlot = (SLOT_SAMPLES * sampleRate) / WATERMARK_RATE;
     // The first block's plan reads one slot before time 0: silence.
     this.host.start = -SLOT_SAMPLES;
     this.host.ensure(0);
@@ -185,21 +188,57 @@ export class WatermarkEmbedder {
     return this.received - this.emitted;
   }
 
-  /** Adds the chunk's energy to the slots its samples fall in (sample by sample, so chunking does not change the sums). */
+  /**
+   * Adds the chunk's energy to the slots its samples fall in (sample by sample, so chunking does
+   * not change the sums): the channels' mean square, for the planner's budget, and with several
+   * channels the mix's energy and each channel's, for the channel gains.
+   */
   private measureSource(chunk: Float32Array, frames: number): void {
-    const { channels, sourceSlots } = this;
-    const perSlot = (SLOT_SAMPLES * this.sampleRate) / WATERMARK_RATE;
+    const { channels, sourceSlots, channelSlots, perSlot } = this;
+    const stride = channels + 1;
     let slot = -1;
     let slotEnd = 0;
+    let at = 0;
     for (let i = 0; i < frames; i++) {
       if (slot < 0 || this.received + i >= slotEnd) {
         slot = Math.floor((this.received + i) / perSlot);
         slotEnd = (slot + 1) * perSlot;
         sourceSlots.ensure(slot + 1);
+        if (channels > 1) {
+          channelSlots.ensure((slot + 1) * stride);
+          at = slot * stride - channelSlots.start;
+        }
       }
+      let sum = 0;
       let e = 0;
-      for (let c = 0; c < channels; c++) e += chunk[i * channels + c]! ** 2;
+      for (let c = 0; c < channels; c++) {
+        const x = chunk[i * channels + c]!;
+        sum += x;
+        e += x * x;
+        if (channels > 1) channelSlots.data[at + 1 + c]! += x * x;
+      }
       sourceSlots.data[slot - sourceSlots.start]! += e / channels;
+      if (channels > 1) channelSlots.data[at]! += (sum / channels) ** 2;
+    }
+  }
+
+  /**
+   * Each channel's gain on the mark in `slot`: 1, or the channel's amplitude over the mix's where
+   * the channel is the quieter, so that no channel's mark is louder against its own programme
+   * than the plan put it against the mix; a silent channel gets none (where every channel is
+   * silent the gains stay 1, as the mark is then only the tail of a neighbouring frame's). Slots
+   * not measured take their nearest measured neighbour's gains.
+   */
+  private channelGains(slot: number, gains: Float64Array): void {
+    const { channels, channelSlots } = this;
+    const stride = channels + 1;
+    const first = channelSlots.start / stride;
+    const last = channelSlots.end / stride - 1;
+    const at = (Math.max(first, Math.min(last, slot)) - first) * stride;
+    const mix = channelSlots.data[at]!;
+    for (let c = 0; c < channels; c++) {
+      const own = channelSlots.data[at + 1 + c]!;
+      gains[c] = own >= mix ? 1 : Math.sqrt(own / mix);
     }
   }
 
@@ -227,9 +266,17 @@ export class WatermarkEmbedder {
         const from = this.planStart(this.nextBlock) - this.host.start;
         const firstSlot = this.nextBlock * SLOTS_PER_BLOCK - 1;
         const source = new Float64Array(SLOTS_PER_BLOCK + 2);
+        const gains = new Float64Array(this.channels);
         for (let i = 0; i < source.length; i++) {
           const at = firstSlot + i - this.sourceSlots.start;
           source[i] = at >= 0 && at < this.sourceSlots.length ? this.sourceSlots.data[at]! : 0;
+          if (this.channels === 1 || source[i] === 0) continue;
+          // The channels' mean square over the mean of their marks' squared gains: what the
+          // segmental SNR of all channels sees, the mark planned on the mix being 1.
+          this.channelGains(firstSlot + i, gains);
+          let squares = 0;
+          for (const g of gains) squares += g * g;
+          source[i] = squares > 0 ? (source[i]! * this.channels) / squares : 0;
         }
         this.sourceSlots.dropBefore(Math.max(0, firstSlot));
         const plan = this.planner.plan(
@@ -295,19 +342,37 @@ export class WatermarkEmbedder {
       }
     }
     const base = this.emitted - this.deltaOut.start;
-    for (let i = 0; i < count; i++) {
-      const d = this.deltaOut.data[base + i]!;
-      for (let c = 0; c < channels; c++) {
-        const x = out[i * channels + c]!;
-        let v = x + d;
-        // Never push a sample past full scale that was within it.
-        if (v > 1 && x <= 1) v = 1;
-        else if (v < -1 && x >= -1) v = -1;
-        out[i * channels + c] = v;
+    // Channel gains, interpolated between slot centres so that they change smoothly; one run of
+    // samples per pair of centres, and a plain sum where every gain is 1 (most stereo).
+    const before = new Float64Array(channels).fill(1);
+    const after = new Float64Array(channels).fill(1);
+    for (let i = 0; i < count; ) {
+      let end = count;
+      let slot = 0;
+      let unity = true;
+      if (channels > 1) {
+        slot = Math.floor((this.emitted + i) / this.perSlot - 0.5);
+        end = Math.min(count, Math.max(i + 1, Math.ceil((slot + 1.5) * this.perSlot) - this.emitted)); // at least one sample, whatever the rounding
+        this.channelGains(slot, before);
+        this.channelGains(slot + 1, after);
+        for (let c = 0; c < channels; c++) unity &&= before[c] === 1 && after[c] === 1;
+      }
+      for (; i < end; i++) {
+        const d = this.deltaOut.data[base + i]!;
+        const weight = unity ? 0 : (this.emitted + i) / this.perSlot - 0.5 - slot;
+        for (let c = 0; c < channels; c++) {
+          const x = out[i * channels + c]!;
+          let v = unity ? x + d : x + d * (before[c]! + weight * (after[c]! - before[c]!));
+          // Never push a sample past full scale that was within it.
+          if (v > 1 && x <= 1) v = 1;
+          else if (v < -1 && x >= -1) v = -1;
+          out[i * channels + c] = v;
+        }
       }
     }
     this.emitted += count;
     this.deltaOut.dropBefore(this.emitted);
+    if (channels > 1) this.channelSlots.dropBefore(Math.max(0, Math.floor(this.emitted / this.perSlot) - 1) * (channels + 1));
     return out;
   }
 }

@@ -109,7 +109,9 @@ export class BlockPlanner {
    * The log-amplitude change of every cell of one block. `host` holds PLAN_SAMPLES of 8 kHz
    * mono starting one slot before the block; `before` is the previous block's plan (or null);
    * `sourceEnergy` per planning slot the source's energy at its own rate (sum over the slot's
-   * samples of the channels' mean square), `sourceScale` its samples per 8 kHz sample.
+   * samples of the channels' mean square, over the mean square of the channels' gains on the
+   * mark: the programme a mark of 1 is measured against), `sourceScale` its samples per 8 kHz
+   * sample.
    */
   plan(host: Float64Array, before: Float64Array | null, sourceEnergy: Float64Array, sourceScale: number): Float64Array {
     this.sourceEnergy = sourceEnergy;

@@ -89,6 +89,55 @@ describe('audio watermark at the analysis rate (no codec)', () => {
   });
 });
 
+describe('audio watermark on channels of unequal level', () => {
+  const rate = 44_100;
+  const music = musicLike(rate, 12, 11);
+  const stereo = (right: (left: number) => number) => {
+    const out = new Float32Array(music.length * 2);
+    for (let i = 0; i < music.length; i++) {
+      out[2 * i] = music[i]!;
+      out[2 * i + 1] = right(music[i]!);
+    }
+    return out;
+  };
+  /** Programme-to-mark ratio of one channel, dB. */
+  const snr = (source: Float32Array, marked: Float32Array, channel: number) => {
+    let signal = 0;
+    let mark = 0;
+    for (let i = channel; i < source.length; i += 2) {
+      signal += source[i]! ** 2;
+      mark += (marked[i]! - source[i]!) ** 2;
+    }
+    return 10 * Math.log10(signal / mark);
+  };
+  /** The mark as a platform reads it: the file decoded by ffmpeg to 8 kHz mono. */
+  const read = async (marked: Float32Array, name: string) => {
+    const file = path(`${name}.wav`);
+    writeWav(file, marked, rate, 2);
+    return (await detectWatermark({ path: file })).payloadHex;
+  };
+
+  it('leaves a silent channel silent, and the mark is read', async () => {
+    const source = stereo(() => 0);
+    const marked = embed(source, rate, 2, 4096);
+    let changed = 0;
+    for (let i = 1; i < marked.length; i += 2) if (marked[i] !== 0) changed++;
+    expect(changed).toBe(0);
+    expect(snr(source, marked, 0)).toBeGreaterThan(20);
+    expect(await read(marked, 'silent-right')).toBe(hex);
+  });
+
+  it('marks a quieter channel less, so that its mark is no louder against it than against the mix', async () => {
+    // The right channel 12 dB down: an equal mark would sit 12 dB closer to it than to the left.
+    const source = stereo((left) => 0.25 * left);
+    const marked = embed(source, rate, 2, 4096);
+    expect(snr(source, marked, 1)).toBeGreaterThan(snr(source, marked, 0) - 6);
+    expect(await read(marked, 'quiet-right')).toBe(hex);
+    // The gains come from whole slots, so the chunking changes nothing here either.
+    expect(Array.from(embed(source, rate, 2, 997))).toEqual(Array.from(marked));
+  });
+});
+
 describe('audio watermark cut in pieces', () => {
   it('reads a programme cut in two pieces shorter than a block by an insert, on both alignments together', () => {
     // Each piece holds the mark at its own block phase; a 6 s piece holds only part of the
