@@ -101,6 +101,15 @@ export function parseIloc(bytes: Uint8Array, box: isobmff.Box): Iloc {
   const lengthSize = (sizes >> 8) & 0xf;
   const baseOffsetSize = (sizes >> 4) & 0xf;
   const indexSize = version > 0 ? sizes & 0xf : 0;
+  // ISO/IEC 14496-12 §8.11.3.3: each size is 0, 4 or 8. Checked here even with no item to read, so
+  // that a write never lays a new item out in a field size no reader takes.
+  for (const [name, size] of [
+    ['offset_size', offsetSize],
+    ['length_size', lengthSize],
+    ['base_offset_size', baseOffsetSize],
+    ['index_size', indexSize],
+  ] as const)
+    if (size !== 0 && size !== 4 && size !== 8) throw fail(`iloc ${name} is ${size}; it must be 0, 4 or 8`);
   const count = version < 2 ? c.u16() : c.u32();
   if (count > maximumItems) throw new LimitExceededError(`heif: iloc declares ${count} items, over ${maximumItems}`);
   const items: IlocItem[] = [];
