@@ -147,20 +147,31 @@ export async function detectInput(
   }
   // A search skipped because the outcome is settled reads no mark either; an asked-for mark search still runs on its own.
   const watermarkSearch = new WatermarkSearch(handler, skipped ? [] : searches, detectOptions);
-  const marks: FoundMark[] = [];
-  for (const search of skipped ? [] : enabled) {
-    const result = await search.run({
+  // Each search decodes on its own (a video's sound track, its frames for OCR, its keyframes for
+  // the mark), mostly in ffmpeg: they run side by side, and their results are taken in order.
+  const runs = (skipped ? [] : enabled).map((search) =>
+    search.run({
       path: input.path,
       bytes: () => readAll(input.source, handler.id),
       source: input.source,
       ...watermarkSearch.inputFor(search),
-    });
-    evidence.push(...result.evidence);
-    all.push(...result.findings);
-    watermarkSearch.collect(result);
-    marks.push(...(result.marks ?? []));
+    }),
+  );
+  watermarkSearch.start(handler, input);
+  // Every search ends before the first failure is thrown: nothing of this file runs on after it.
+  const results = await Promise.allSettled(runs);
+  const marks: FoundMark[] = [];
+  for (const result of results) {
+    if (result.status === 'rejected') {
+      await watermarkSearch.finish(null);
+      throw result.reason;
+    }
+    evidence.push(...result.value.evidence);
+    all.push(...result.value.findings);
+    watermarkSearch.collect(result.value);
+    marks.push(...(result.value.marks ?? []));
   }
-  const watermarks = await watermarkSearch.finish(handler, input, summary.label);
+  const watermarks = await watermarkSearch.finish(summary.label);
   evidence.push(...watermarks.evidence);
   all.push(...watermarks.findings);
   const traces = await readOtherTraces(options.evidenceReaders ?? defaultEvidenceReaders, {

@@ -208,8 +208,8 @@ export function watermarkCost(
 
 /**
  * One file's watermark search inside `detect`: the explicit-label search that reads the mark in
- * its own decode gets `watermark` in its input; otherwise the capability's own search runs after
- * the explicit searches.
+ * its own decode gets `watermark` in its input; otherwise the capability's own search runs beside
+ * the explicit searches (`start`, after every `inputFor`).
  */
 export class WatermarkSearch {
   readonly #capability: WatermarkCapability | null;
@@ -217,6 +217,7 @@ export class WatermarkSearch {
   readonly #readings: WatermarkReading[] = [];
   readonly #findings: Finding[] = [];
   #readBySearch = false;
+  #ownSearch: Promise<{ readings: readonly WatermarkReading[]; findings: readonly Finding[] }> | null = null;
 
   constructor(handler: FormatModule, searches: readonly ExplicitSearch[], options: DetectOptions & WatermarkDetectOptions) {
     const capability = handler.watermark && isWatermarkCapability(handler.watermark) ? handler.watermark : null;
@@ -231,23 +232,28 @@ export class WatermarkSearch {
     return { watermark: { key: this.#key } };
   }
 
+  /** Starts the capability's own search when no explicit search reads the mark; a failure becomes a finding. */
+  start(handler: FormatModule, input: Input): void {
+    const capability = this.#capability;
+    if (!capability || this.#readBySearch || this.#ownSearch) return;
+    this.#ownSearch = readMarks(capability, handler, input, this.#key).catch((error: unknown) => {
+      const why = error instanceof Error ? error.message : String(error);
+      return { readings: [], findings: [finding(Rules.watermarkUnavailable, 'info', `the watermark search could not run: ${why}`)] };
+    });
+  }
+
   /** Takes the marks a search read in its decode. */
   collect(result: ExplicitSearchResult): void {
     this.#readings.push(...(result.watermarks ?? []));
   }
 
-  /** Runs the capability's own search when no explicit search read the mark, then reports marks as evidence. */
-  async finish(handler: FormatModule, input: Input, label: AigcLabel | null): Promise<{ evidence: Evidence[]; findings: Finding[] }> {
-    const capability = this.#capability;
-    if (capability && !this.#readBySearch) {
-      try {
-        const result = await readMarks(capability, handler, input, this.#key);
-        this.#readings.push(...result.readings);
-        this.#findings.push(...result.findings);
-      } catch (error) {
-        const why = error instanceof Error ? error.message : String(error);
-        this.#findings.push(finding(Rules.watermarkUnavailable, 'info', `the watermark search could not run: ${why}`));
-      }
+  /** Waits for the own search, then reports every mark read as evidence. */
+  async finish(label: AigcLabel | null): Promise<{ evidence: Evidence[]; findings: Finding[] }> {
+    const own = await this.#ownSearch;
+    this.#ownSearch = null;
+    if (own) {
+      this.#readings.push(...own.readings);
+      this.#findings.push(...own.findings);
     }
     return watermarkEvidence(this.#readings, label, this.#findings);
   }
