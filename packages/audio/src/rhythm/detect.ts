@@ -59,9 +59,19 @@ const MAX_PEAKS = 3;
 const MIN_SHARE = 0.15;
 /** Per-frame values kept for one tone (3 s); longer tones are too long to be an element anyway. */
 const MAX_TRACK_FRAMES = 300;
+/**
+ * A frame of a tone this far below the loudest frame of the burst it would continue (−20 dB) is
+ * not more of that burst: it is what fills a gap (an inaudible mark planned under the tone's
+ * masking, a codec's pre-echo), and it would join two elements into one.
+ */
+const FAINT_SHARE = 0.01;
+/** The four elements of one label are sent at one level: a burst 10 dB weaker or stronger than the last element is not one of them. */
+const ELEMENT_LEVEL_SPREAD = 10;
 
 interface Track {
   last: number;
+  /** The loudest frame so far. */
+  loudest: number;
   readonly hz: number[];
   readonly power: number[];
   readonly frames: number[];
@@ -200,8 +210,10 @@ export class RhythmDetector {
       const shift = denominator < 0 ? Math.max(-0.5, Math.min(0.5, (0.5 * (a - c)) / denominator)) : 0;
       const hz = ((bin + shift) * RHYTHM_ANALYSIS_RATE) / FFT_SIZE;
       const track = this.tracks.find((t) => t.last < frame && sameTone(hz, t.hz[t.hz.length - 1]));
+      if (track && peak < FAINT_SHARE * track.loudest) continue;
       if (track) {
         track.last = frame;
+        track.loudest = Math.max(track.loudest, peak);
         // A tone far longer than any element only needs its end kept: memory stays bounded.
         if (track.frames.length < MAX_TRACK_FRAMES) {
           track.hz.push(hz);
@@ -209,7 +221,7 @@ export class RhythmDetector {
           track.frames.push(frame);
         }
       } else {
-        this.tracks.push({ last: frame, hz: [hz], power: [peak], frames: [frame] });
+        this.tracks.push({ last: frame, loudest: peak, hz: [hz], power: [peak], frames: [frame] });
       }
     }
     // A track with no tone for more than two frames (20 ms) is a finished burst.
@@ -260,8 +272,11 @@ export class RhythmDetector {
 
   private matchEndingAt(last: Burst): void {
     const sameFrequency = this.bursts.filter((b) => sameTone(b.hz, last.hz) && b.end <= last.end);
-    if (sameFrequency.length < 4) return;
-    const [b0, b1, b2, b3] = sameFrequency.slice(-4);
+    const elements = sameFrequency.filter(
+      (b) => b.power * ELEMENT_LEVEL_SPREAD >= last.power && b.power <= ELEMENT_LEVEL_SPREAD * last.power,
+    );
+    if (elements.length < 4) return;
+    const [b0, b1, b2, b3] = elements.slice(-4);
     const d = [b0, b1, b2, b3].map((b) => b.end - b.start);
     const shorts = [d[0], d[2], d[3]];
     const dot = (shorts[0] + shorts[1] + shorts[2]) / 3;
@@ -281,7 +296,7 @@ export class RhythmDetector {
     // sequence is not the label; a quieter note of the content nearby does not count).
     const power = median([b0.power, b1.power, b2.power, b3.power]);
     const quiet = Math.max(...gaps) * 1.5 + dot;
-    if (sameFrequency.slice(0, -4).some((b) => continues(b, toneHz(hz), power) && b0.start - b.end < quiet)) return;
+    if (sameFrequency.slice(0, sameFrequency.indexOf(b0)).some((b) => continues(b, toneHz(hz), power) && b0.start - b.end < quiet)) return;
     if (this.pending.some((p) => p.occurrence.endSeconds >= b0.start) || this.found.some((f) => f.endSeconds >= b0.start)) return;
     const amplitude = Math.sqrt(power / tonePower(1));
     this.pending.push({
