@@ -141,6 +141,41 @@ async function readBackFindings(
 }
 
 /**
+ * After an explicit step that re-encoded the content with the mark: the explicit-label search that
+ * reads the mark in its own decode reads both back from the output, in that one decode. The step
+ * added the label a moment ago, so a label its own search misses is a finding (a mark planned under
+ * the label's masking once hid an element of the ·−·· rhythm from the search).
+ */
+async function readBackBoth(
+  capability: WatermarkCapability,
+  handler: FormatModule,
+  marked: Input,
+  request: WatermarkRequest,
+): Promise<Finding[]> {
+  const explicit = handler.explicit && isExplicitCapability(handler.explicit) ? handler.explicit : null;
+  const search = explicit?.searches.find((s) => s.enabledBy === capability.readBy);
+  if (!search) return readBackFindings(capability, handler, marked, request);
+  const result = await search.run({
+    path: marked.path,
+    bytes: () => readAll(marked.source, handler.id),
+    source: marked.source,
+    watermark: { key: request.key },
+  });
+  const findings: Finding[] = [...result.findings];
+  if (!result.evidence.some((e) => e.scheme === 'explicit'))
+    findings.push(
+      finding(
+        Rules.explicitNotReadBack,
+        'warning',
+        "the explicit label just added was not found again in the output by this toolkit's own search",
+      ),
+    );
+  if (!(result.watermarks ?? []).some((r) => samePayload(r.payload, request.payload)))
+    findings.push(finding(Rules.watermarkNotReadBack, 'warning', 'the mark just embedded could not be read back from the output'));
+  return findings;
+}
+
+/**
  * The mark for the explicit step to embed in its own re-encode, or null when the watermark step
  * embeds it (or nothing does). A labeler that re-encodes anyway (`embedsWatermark`: audio) takes
  * it by default, since it costs no second generation of coding (issue 20); `watermark: false`
@@ -176,7 +211,7 @@ export async function watermarkAfterExplicit(
 ): Promise<WatermarkStep> {
   const capability = handler.watermark;
   if (explicit.watermarked && capability && isWatermarkCapability(capability)) {
-    return { input: labeled, findings: await readBackFindings(capability, handler, labeled, request), detail: explicit.watermarked };
+    return { input: labeled, findings: await readBackBoth(capability, handler, labeled, request), detail: explicit.watermarked };
   }
   if (explicit.alreadyMarked) return { input: labeled, findings: [], detail: null };
   return watermarkStep(handler, labeled, sink, options, label, resources);

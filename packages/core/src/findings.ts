@@ -60,6 +60,7 @@ export const Rules = {
   fragmentedMp4: 'mp4/fragmented',
   explicitSkipped: 'explicit/skipped',
   explicitUnsupported: 'explicit/unsupported',
+  explicitNotReadBack: 'explicit/not-read-back',
   explicitMissing: 'gb45438/explicit-missing',
   unreadableCarrier: 'carrier/unreadable',
   ambiguousFormat: 'format/ambiguous',
@@ -105,6 +106,8 @@ export const coreRuleMeanings: RuleMeanings<typeof Rules> = {
   'mp4/fragmented': 'a fragmented MP4 (moof boxes) (info)',
   'explicit/skipped': 'the file already carries a label, so no second explicit label was added (info)',
   'explicit/unsupported': 'the format can carry no explicit label here; the reason is given',
+  'explicit/not-read-back':
+    "the explicit label just added was not found again in the output by this toolkit's own search (read back where the output's decode is read anyway)",
   'gb45438/explicit-missing': 'a metadata label says AI-generated but no explicit label was found (Measures Art. 4)',
   'carrier/empty': 'an AIGC carrier present but empty or only whitespace; a label may have been removed (Measures Art. 10)',
   'format/ambiguous':
