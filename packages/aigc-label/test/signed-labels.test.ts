@@ -62,6 +62,9 @@ beforeAll(async () => {
       .toBuffer(),
   );
   samples.otherJpeg = new Uint8Array(await picture(4).jpeg().toBuffer());
+  // A simple (VP8-only) WebP: writing the label adds a VP8X chunk in front and grows the RIFF size.
+  samples.webp = new Uint8Array(await picture(5).webp().toBuffer());
+  samples.gif = new Uint8Array(await picture(6).gif().toBuffer());
   const media = (name: string, args: string[]) => {
     const path = join(dir, name);
     execFileSync(ffmpeg, ['-v', 'error', ...args, path]);
@@ -96,12 +99,14 @@ function flipContentByte(format: string, bytes: Uint8Array): Uint8Array {
     jpeg: bytes.length - 20,
     wav: bytes.length - 3,
     mp4: text.indexOf('mdat') + 200,
+    webp: text.indexOf('VP8 ') + 30,
+    gif: bytes.length - 6,
   }[format]!;
   out[at] ^= 0x01;
   return out;
 }
 
-const formats = ['png', 'jpeg', 'wav', 'mp4'] as const;
+const formats = ['png', 'jpeg', 'webp', 'gif', 'wav', 'mp4'] as const;
 
 describe.each(formats)('%s: a signed label', (format) => {
   const signAndDetect = async () => {
@@ -229,8 +234,8 @@ describe('signing keys', () => {
   });
 
   it('signs a format without content regions, says so, and the verdict says the label is unbound', async () => {
-    const gif = new Uint8Array(await picture(5).gif().toBuffer());
-    const { bytes, report } = await labelBuffer(gif, { producer: PRODUCER, explicit: false, signKey: producerKey.privateKey });
+    const tiff = new Uint8Array(await picture(5).tiff().toBuffer());
+    const { bytes, report } = await labelBuffer(tiff, { producer: PRODUCER, explicit: false, signKey: producerKey.privateKey });
     expect(report.findings).toContainEqual(expect.objectContaining({ rule: 'signature/unbound' }));
     expect(report.signature?.binding).toBeNull();
     const verdict = producerOf(await detectBuffer(bytes, { trust }));

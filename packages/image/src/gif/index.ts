@@ -21,6 +21,7 @@ import {
   type ReadResult,
   Rules,
   readAll,
+  regionsExcept,
   splicePlan,
   startsWith,
   utf8,
@@ -216,6 +217,13 @@ function foreignCarriers(gif: Uint8Array, blocks: readonly ApplicationBlock[]): 
   return { carriers, evidence };
 }
 
+/**
+ * Content regions, scheme `gif/blocks-but-label@1`: every byte of the file except the version
+ * (87a becomes 89a when the label's extension is added), the XMP application extension, and XMP
+ * packets under another identifier that hold a label (a write moves that label into the XMP
+ * extension). Covers the screen descriptor, colour tables, every image, the graphic control,
+ * comment and other application extensions (NETSCAPE looping, ICC) and the trailer.
+ */
 export const gif: FormatHandler = {
   id: 'gif',
   kind: 'image',
@@ -224,7 +232,13 @@ export const gif: FormatHandler = {
   mimeTypes: ['image/gif'],
   carrier: 'Application Extension "XMP DataXMP", XMP TC260:AIGC',
   contentRegions: {
-    unsupported: 'not declared yet: the XMP Application Extension must be told apart from other extensions by its identifier',
+    scheme: 'gif/blocks-but-label@1',
+    async regions(source) {
+      const bytes = await readAll(source, 'gif');
+      const l = layout(bytes, false);
+      const labelled = l.foreignXmp.filter((b) => findAigcInXmp(foreignXmpOf(bytes, b)).length > 0);
+      return regionsExcept(bytes.length, [{ start: 3, end: 6 }, ...[...l.xmp, ...labelled].map((b) => ({ start: b.offset, end: b.end }))]);
+    },
   },
   explicit: visibleImageLabel,
   watermark: { unsupported: 'a GIF palette of 256 colours cannot hold a mark of a grey level or two' },

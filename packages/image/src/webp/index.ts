@@ -25,6 +25,7 @@ import {
   type ReadResult,
   Rules,
   readExact,
+  regionsExcept,
   riff,
   splicePlan,
   startsWith,
@@ -45,6 +46,8 @@ const Flag = { animation: 0x02, xmp: 0x04, exif: 0x08, alpha: 0x10, icc: 0x20 } 
 /** Chunks that precede XMP in an extended file (WebP container spec, "Extended File Format"). */
 const BEFORE_XMP = new Set(['VP8X', 'ICCP', 'ANIM', 'ALPH', 'VP8 ', 'VP8L', 'ANMF', 'EXIF']);
 const C2PA_CHUNK = 'C2PA';
+/** Chunks a label write adds, rewrites or removes: VP8X (added to a simple file, or its XMP flag set), XMP, EXIF (a label in UserComment moves to XMP). */
+const WRITTEN_CHUNKS = new Set(['VP8X', 'XMP ', 'EXIF']);
 const EXIF_PREFIX = ascii('Exif\0\0');
 
 const fail = (message: string) => new MalformedInputError('webp', message);
@@ -125,6 +128,13 @@ async function exifCarriers(source: ByteSource, c: riff.RiffChunk, findings: Fin
   }
 }
 
+/**
+ * Content regions, scheme `webp/chunks-but-label@1`: every chunk as stored (FourCC, size, data,
+ * pad byte) in file order, and any bytes after the RIFF container, except the RIFF header (its
+ * size changes) and WRITTEN_CHUNKS. Covers the image data (VP8, VP8L, ALPH, ANIM, ANMF), the ICC
+ * profile, C2PA and unknown chunks; not VP8X's canvas size and flags (each bitstream carries its
+ * own dimensions), EXIF or XMP.
+ */
 export const webp: FormatHandler = {
   id: 'webp',
   kind: 'image',
@@ -133,7 +143,12 @@ export const webp: FormatHandler = {
   mimeTypes: ['image/webp'],
   carrier: 'RIFF chunk "XMP ", XMP TC260:AIGC',
   contentRegions: {
-    unsupported: 'not declared yet: the VP8X flags and the RIFF size change on writing, so the selection must skip the headers',
+    scheme: 'webp/chunks-but-label@1',
+    async regions(source) {
+      const { chunks } = await layout(source, false);
+      const written = chunks.filter((c) => WRITTEN_CHUNKS.has(c.id)).map((c) => ({ start: c.offset, end: c.end }));
+      return regionsExcept(source.size, [{ start: 0, end: 12 }, ...written]);
+    },
   },
   explicit: visibleImageLabel,
   watermark: imageWatermark,
