@@ -9,10 +9,12 @@ import { join, resolve } from 'node:path';
 import {
   type AigcLabel,
   type ByteSource,
+  type CopyRange,
   type FormatModule,
   type FormatRegistry,
   isContentRegionsCapability,
   toHex,
+  UnsupportedFormatError,
   UsageError,
 } from '@aigc-label/core';
 import {
@@ -144,7 +146,13 @@ export async function contentBindingOf(handler: FormatModule, source: ByteSource
   if (!isContentRegionsCapability(declared)) {
     return { unsupported: declared?.unsupported ?? `${handler.name} declares no content regions yet` };
   }
-  const ranges = await declared.regions(source);
+  let ranges: readonly CopyRange[];
+  try {
+    ranges = await declared.regions(source);
+  } catch (error) {
+    if (error instanceof UnsupportedFormatError) return { unsupported: error.message };
+    throw error;
+  }
   return { scheme: declared.scheme, digest: await digestRegions(source, { scheme: declared.scheme, ranges }) };
 }
 

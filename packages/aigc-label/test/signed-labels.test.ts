@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AigcLabel, bytesSource, createLabel, isContentRegionsCapability, sm3, toHex, utf8 } from '@aigc-label/core';
+import { type AigcLabel, bytesSource, concat, createLabel, isContentRegionsCapability, sm3, toHex, utf8 } from '@aigc-label/core';
 import { digestRegions, labelMessage, SIGNED_ELEMENTS } from '@aigc-label/security';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -71,6 +71,9 @@ beforeAll(async () => {
     return readFile(path).then((b) => new Uint8Array(b));
   };
   samples.wav = await media('tone.wav', ['-f', 'lavfi', '-i', 'sine=f=440:d=0.5', '-ar', '8000']);
+  // With a title in an ID3v2 tag: writing the label rewrites that tag whole.
+  samples.mp3 = await media('tone.mp3', ['-f', 'lavfi', '-i', 'sine=f=440:d=1', '-c:a', 'libmp3lame', '-metadata', 'title=tone']);
+  samples.flac = await media('tone.flac', ['-f', 'lavfi', '-i', 'sine=f=440:d=0.5', '-c:a', 'flac']);
   // moov in front of mdat: writing the label grows moov and shifts every chunk offset.
   samples.mp4 = await media('clip.mp4', [
     '-f',
@@ -101,12 +104,13 @@ function flipContentByte(format: string, bytes: Uint8Array): Uint8Array {
     mp4: text.indexOf('mdat') + 200,
     webp: text.indexOf('VP8 ') + 30,
     gif: bytes.length - 6,
+    mp3: bytes.length - 100,
   }[format]!;
   out[at] ^= 0x01;
   return out;
 }
 
-const formats = ['png', 'jpeg', 'webp', 'gif', 'wav', 'mp4'] as const;
+const formats = ['png', 'jpeg', 'webp', 'gif', 'wav', 'mp3', 'mp4'] as const;
 
 describe.each(formats)('%s: a signed label', (format) => {
   const signAndDetect = async () => {
@@ -241,6 +245,17 @@ describe('signing keys', () => {
     const verdict = producerOf(await detectBuffer(bytes, { trust }));
     expect(verdict).toMatchObject({ verdict: 'verified', binding: 'absent' });
     expect(verdict.detail).toContain('no content binding');
+  });
+
+  it('signs FLAC behind an ID3v2 tag, handed to the MP3 module, unbound as FLAC, not with the MP3 regions', async () => {
+    const frame = concat([utf8('TIT2'), Uint8Array.of(0, 0, 0, 5, 0, 0, 0), utf8('tone')]);
+    const id3 = concat([utf8('ID3'), Uint8Array.of(3, 0, 0, 0, 0, 0, frame.length), frame]);
+    const tagged = concat([id3, samples.flac!]);
+    const { bytes, report } = await labelBuffer(tagged, { producer: PRODUCER, explicit: false, signKey: producerKey.privateKey, format: 'mp3' });
+    expect(report.format).toBe('mp3');
+    expect(report.signature?.binding).toBeNull();
+    expect(report.findings).toContainEqual(expect.objectContaining({ rule: 'signature/unbound', message: expect.stringContaining('FLAC') }));
+    expect(producerOf(await detectBuffer(bytes, { trust, format: 'mp3' }))).toMatchObject({ verdict: 'verified', binding: 'absent' });
   });
 
   it('binds the explicit label too: the visible label is drawn before the content is hashed', async () => {

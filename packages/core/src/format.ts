@@ -183,7 +183,11 @@ export interface ContentRegionsCapability {
    * bytes: `<format>/<what>@<version>`, printable ASCII; never changes meaning once shipped.
    */
   readonly scheme: string;
-  /** Ranges of `source`, ascending and non-overlapping. Reads only structure, never the media data. */
+  /**
+   * Ranges of `source`, ascending and non-overlapping. Reads only structure, never the media data.
+   * Throws `UnsupportedFormatError` when this file's layout has none (an ID3v2 tag in front of
+   * FLAC): its binding is then absent, as for a format without regions.
+   */
   regions(source: ByteSource): Promise<readonly CopyRange[]>;
 }
 

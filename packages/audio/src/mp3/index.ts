@@ -8,7 +8,9 @@ import {
   MalformedInputError,
   type ReadResult,
   Rules,
+  regionsExcept,
   type Segment,
+  UnsupportedFormatError,
   type WriteOptions,
   type WriteResult,
 } from '@aigc-label/core';
@@ -58,9 +60,22 @@ export const mp3: FormatHandler = {
   extensions: ['mp3'],
   mimeTypes: ['audio/mpeg'],
   carrier: 'ID3v2 TXXX frame, description AIGC',
+  /**
+   * Scheme `mp3/after-id3v2@1`: every byte after the leading ID3v2 tags (the audio frames, a Xing
+   * or LAME header, APE and ID3v1 tags) except an ID3v2 tag appended at the end. A write rewrites
+   * the first leading tag whole (or adds one) and takes a label out of an appended tag.
+   */
   contentRegions: {
-    unsupported:
-      'not declared yet: the ID3v2 tag at the start is rewritten whole, so the selection is the audio frames after it and any tags after them',
+    scheme: 'mp3/after-id3v2@1',
+    async regions(source) {
+      const tags = await readLeadingId3Tags(source, 'mp3');
+      if (await startsFlac(source, tags))
+        throw new UnsupportedFormatError('mp3: an ID3v2 tag precedes "fLaC": the file is FLAC, which declares no content regions yet');
+      const audioStart = Math.min(afterLeadingId3Tags(tags), source.size);
+      const appended = await appendedTag(source, audioStart, []);
+      const tail = appended ? [{ start: appended.offset, end: appended.offset + appended.tag.totalSize }] : [];
+      return regionsExcept(source.size, [{ start: 0, end: audioStart }, ...tail]);
+    },
   },
   rules: mp3Rules,
   explicit: audibleLabel,
