@@ -251,10 +251,17 @@ describe('signing keys', () => {
     const frame = concat([utf8('TIT2'), Uint8Array.of(0, 0, 0, 5, 0, 0, 0), utf8('tone')]);
     const id3 = concat([utf8('ID3'), Uint8Array.of(3, 0, 0, 0, 0, 0, frame.length), frame]);
     const tagged = concat([id3, samples.flac!]);
-    const { bytes, report } = await labelBuffer(tagged, { producer: PRODUCER, explicit: false, signKey: producerKey.privateKey, format: 'mp3' });
+    const { bytes, report } = await labelBuffer(tagged, {
+      producer: PRODUCER,
+      explicit: false,
+      signKey: producerKey.privateKey,
+      format: 'mp3',
+    });
     expect(report.format).toBe('mp3');
     expect(report.signature?.binding).toBeNull();
-    expect(report.findings).toContainEqual(expect.objectContaining({ rule: 'signature/unbound', message: expect.stringContaining('FLAC') }));
+    expect(report.findings).toContainEqual(
+      expect.objectContaining({ rule: 'signature/unbound', message: expect.stringContaining('FLAC') }),
+    );
     expect(producerOf(await detectBuffer(bytes, { trust, format: 'mp3' }))).toMatchObject({ verdict: 'verified', binding: 'absent' });
   });
 
