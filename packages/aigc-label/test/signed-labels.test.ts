@@ -105,12 +105,13 @@ function flipContentByte(format: string, bytes: Uint8Array): Uint8Array {
     webp: text.indexOf('VP8 ') + 30,
     gif: bytes.length - 6,
     mp3: bytes.length - 100,
+    flac: bytes.length - 10,
   }[format]!;
   out[at] ^= 0x01;
   return out;
 }
 
-const formats = ['png', 'jpeg', 'webp', 'gif', 'wav', 'mp3', 'mp4'] as const;
+const formats = ['png', 'jpeg', 'webp', 'gif', 'wav', 'mp3', 'flac', 'mp4'] as const;
 
 describe.each(formats)('%s: a signed label', (format) => {
   const signAndDetect = async () => {
@@ -247,22 +248,21 @@ describe('signing keys', () => {
     expect(verdict.detail).toContain('no content binding');
   });
 
-  it('signs FLAC behind an ID3v2 tag, handed to the MP3 module, unbound as FLAC, not with the MP3 regions', async () => {
+  it('binds FLAC behind an ID3v2 tag with the FLAC scheme; handed to the MP3 module, it signs it unbound', async () => {
     const frame = concat([utf8('TIT2'), Uint8Array.of(0, 0, 0, 5, 0, 0, 0), utf8('tone')]);
     const id3 = concat([utf8('ID3'), Uint8Array.of(3, 0, 0, 0, 0, 0, frame.length), frame]);
     const tagged = concat([id3, samples.flac!]);
-    const { bytes, report } = await labelBuffer(tagged, {
-      producer: PRODUCER,
-      explicit: false,
-      signKey: producerKey.privateKey,
-      format: 'mp3',
-    });
-    expect(report.format).toBe('mp3');
-    expect(report.signature?.binding).toBeNull();
-    expect(report.findings).toContainEqual(
+    const signKey = producerKey.privateKey;
+    const asFlac = await labelBuffer(tagged, { producer: PRODUCER, explicit: false, signKey });
+    expect(asFlac.report.format).toBe('flac');
+    expect(asFlac.report.signature?.binding).toBe('flac/blocks-but-label@1');
+    expect(producerOf(await detectBuffer(asFlac.bytes, { trust }))).toMatchObject({ verdict: 'verified', binding: 'matches' });
+    const asMp3 = await labelBuffer(tagged, { producer: PRODUCER, explicit: false, signKey, format: 'mp3' });
+    expect(asMp3.report.signature?.binding).toBeNull();
+    expect(asMp3.report.findings).toContainEqual(
       expect.objectContaining({ rule: 'signature/unbound', message: expect.stringContaining('FLAC') }),
     );
-    expect(producerOf(await detectBuffer(bytes, { trust, format: 'mp3' }))).toMatchObject({ verdict: 'verified', binding: 'absent' });
+    expect(producerOf(await detectBuffer(asMp3.bytes, { trust, format: 'mp3' }))).toMatchObject({ verdict: 'verified', binding: 'absent' });
   });
 
   it('binds the explicit label too: the visible label is drawn before the content is hashed', async () => {

@@ -1,6 +1,7 @@
 import {
   type AigcLabel,
   type ByteSource,
+  type CopyRange,
   encodeLabel,
   type Finding,
   type FormatHandler,
@@ -64,9 +65,27 @@ export const flac: FormatHandler = {
   extensions: ['flac'],
   mimeTypes: ['audio/flac', 'audio/x-flac'],
   carrier: 'VORBIS_COMMENT block, AIGC= comment',
+  /**
+   * Scheme `flac/blocks-but-label@1`: "fLaC", the body of every metadata block but VORBIS_COMMENT
+   * and PADDING (STREAMINFO with the audio's MD5, SEEKTABLE, PICTURE, APPLICATION, CUESHEET) and
+   * every byte after the metadata (the audio frames). Not the block headers (a write changes
+   * lengths and the last-block flag), VORBIS_COMMENT (written), PADDING (it absorbs the growth) or
+   * ID3v2 tags in front (a label copy there is removed).
+   */
   contentRegions: {
-    unsupported:
-      'not declared yet: the VORBIS_COMMENT and PADDING blocks and the last-block flags change on writing, so the selection must skip block headers',
+    scheme: 'flac/blocks-but-label@1',
+    async regions(source) {
+      const flacStart = afterLeadingId3Tags(await readLeadingId3Tags(source, 'flac'));
+      const { blocks, audioStart, damage } = await listBlocks(source, flacStart);
+      if (damage.length > 0) throw fail(`${damage.join('; ')}; readers disagree on where the metadata ends`);
+      const ranges: CopyRange[] = [{ from: flacStart, length: FLAC_MAGIC.length }];
+      for (const block of blocks) {
+        if (block.type !== BLOCK_VORBIS_COMMENT && block.type !== BLOCK_PADDING && block.length > 0)
+          ranges.push({ from: block.offset + 4, length: block.length });
+      }
+      if (audioStart < source.size) ranges.push({ from: audioStart, length: source.size - audioStart });
+      return ranges;
+    },
   },
   rules: flacRules,
   explicit: audibleLabel,

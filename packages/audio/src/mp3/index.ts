@@ -70,7 +70,9 @@ export const mp3: FormatHandler = {
     async regions(source) {
       const tags = await readLeadingId3Tags(source, 'mp3');
       if (await startsFlac(source, tags))
-        throw new UnsupportedFormatError('mp3: an ID3v2 tag precedes "fLaC": the file is FLAC, which declares no content regions yet');
+        throw new UnsupportedFormatError(
+          'mp3: an ID3v2 tag precedes "fLaC": the file is FLAC, which the MP3 scheme does not select (labeled as FLAC, it is bound)',
+        );
       const audioStart = Math.min(afterLeadingId3Tags(tags), source.size);
       const appended = await appendedTag(source, audioStart, []);
       const tail = appended ? [{ start: appended.offset, end: appended.offset + appended.tag.totalSize }] : [];
