@@ -135,8 +135,12 @@ async function readBackFindings(
   marked: Input,
   request: WatermarkRequest,
 ): Promise<Finding[]> {
-  const readBack = (await readMarks(capability, handler, marked, request.key)).readings;
-  if (readBack.some((r) => samePayload(r.payload, request.payload))) return [];
+  return markReadBack((await readMarks(capability, handler, marked, request.key)).readings, request);
+}
+
+/** A finding when none of `readings` is the mark `request` just embedded. */
+function markReadBack(readings: readonly WatermarkReading[], request: WatermarkRequest): Finding[] {
+  if (readings.some((r) => samePayload(r.payload, request.payload))) return [];
   return [finding(Rules.watermarkNotReadBack, 'warning', 'the mark just embedded could not be read back from the output')];
 }
 
@@ -170,9 +174,7 @@ async function readBackBoth(
         "the explicit label just added was not found again in the output by this toolkit's own search",
       ),
     );
-  if (!(result.watermarks ?? []).some((r) => samePayload(r.payload, request.payload)))
-    findings.push(finding(Rules.watermarkNotReadBack, 'warning', 'the mark just embedded could not be read back from the output'));
-  return findings;
+  return [...findings, ...markReadBack(result.watermarks ?? [], request)];
 }
 
 /**

@@ -217,6 +217,11 @@ function foreignCarriers(gif: Uint8Array, blocks: readonly ApplicationBlock[]): 
   return { carriers, evidence };
 }
 
+/** XMP packets under another identifier that hold a label: a write moves the label into the XMP extension and drops them. */
+function labelledForeignXmp(gif: Uint8Array, l: GifLayout): ApplicationBlock[] {
+  return l.foreignXmp.filter((b) => findAigcInXmp(foreignXmpOf(gif, b)).length > 0);
+}
+
 /**
  * Content regions, scheme `gif/blocks-but-label@1`: every byte of the file except the version
  * (87a becomes 89a when the label's extension is added), the XMP application extension, and XMP
@@ -236,8 +241,8 @@ export const gif: FormatHandler = {
     async regions(source) {
       const bytes = await readAll(source, 'gif');
       const l = layout(bytes, false);
-      const labelled = l.foreignXmp.filter((b) => findAigcInXmp(foreignXmpOf(bytes, b)).length > 0);
-      return regionsExcept(bytes.length, [{ start: 3, end: 6 }, ...[...l.xmp, ...labelled].map((b) => ({ start: b.offset, end: b.end }))]);
+      const written = [...l.xmp, ...labelledForeignXmp(bytes, l)].map((b) => ({ start: b.offset, end: b.end }));
+      return regionsExcept(bytes.length, [{ start: 3, end: 6 }, ...written]);
     },
   },
   explicit: visibleImageLabel,
@@ -275,7 +280,7 @@ export const gif: FormatHandler = {
     const findings: Finding[] = [];
     if (l.xmp.length > 1) throw fail(`${l.xmp.length} XMP application extensions; a GIF may have one`);
     // One label per file (GB 45438 §6.1 c)): a label in an XMP packet under another identifier moves to the canonical one.
-    const foreignLabels = l.foreignXmp.filter((b) => findAigcInXmp(foreignXmpOf(bytes, b)).length > 0);
+    const foreignLabels = labelledForeignXmp(bytes, l);
     const existing = l.xmp[0];
     const base = existing ? xmpOf(bytes, existing, findings, true) : foreignLabels[0] ? foreignXmpOf(bytes, foreignLabels[0]) : null;
     const json = options.form === 'wrapped' ? encodeWrapped(label) : encodeBare(label);
